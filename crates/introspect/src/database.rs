@@ -1,0 +1,456 @@
+//! A live database connection: the only part of the crate that does I/O
+//! against a server.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{Column as _, ConnectOptions as _, Connection as _, TypeInfo as _};
+
+use crate::error::{Error, Result};
+use crate::model::{Dialect, Snapshot};
+use crate::url::{redact, DbUrl};
+use crate::IntrospectOptions;
+
+/// How to open a [`Database`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectOptions {
+    /// Give up connecting after this long (default 10 s).
+    pub connect_timeout: Duration,
+    /// Open read-only where the driver allows it (SQLite opens the file
+    /// read-only; servers are read through read-only transactions).
+    pub read_only: bool,
+    /// SQLite: create the file if it does not exist (default false, so a
+    /// mistyped path is an error rather than a new empty database).
+    pub create_if_missing: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            connect_timeout: Duration::from_secs(10),
+            read_only: false,
+            create_if_missing: false,
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Options for reading only: `check`, `plan`, `snapshot`.
+    pub fn read_only() -> Self {
+        ConnectOptions {
+            read_only: true,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the connect timeout.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets whether a missing SQLite file is created.
+    pub fn with_create_if_missing(mut self, create: bool) -> Self {
+        self.create_if_missing = create;
+        self
+    }
+}
+
+/// One value of a row returned by [`Database::query`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// Any integer type.
+    Int(i64),
+    /// Any floating-point type.
+    Float(f64),
+    /// Text (and anything the query cast to text).
+    Text(String),
+    /// Binary data.
+    Bytes(Vec<u8>),
+}
+
+impl Value {
+    /// The value as text, if it is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as an integer, if it is one (booleans count as 0/1).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(i64::from(*b)),
+            Value::Text(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as a boolean (integers: non-zero is true).
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Int(i) => Some(*i != 0),
+            Value::Text(s) => match s.as_str() {
+                "t" | "true" | "1" | "TRUE" => Some(true),
+                "f" | "false" | "0" | "FALSE" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether this is SQL NULL.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// A row returned by [`Database::query`].
+pub type Row = Vec<Value>;
+
+pub(crate) enum Conn {
+    Postgres(PgConnection),
+    Mysql(MySqlConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// An open connection to a live database.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), driftless_introspect::Error> {
+/// use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+/// let url = DbUrl::parse("postgres://root@127.0.0.1/test")?;
+/// let mut db = Database::connect(&url, &ConnectOptions::read_only()).await?;
+/// let snapshot = db.snapshot(&IntrospectOptions::default()).await?;
+/// println!("{} tables", snapshot.counts().tables);
+/// # Ok(()) }
+/// ```
+pub struct Database {
+    pub(crate) url: DbUrl,
+    pub(crate) options: ConnectOptions,
+    pub(crate) conn: Conn,
+    pub(crate) round_trips: u64,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("url", &self.url).finish()
+    }
+}
+
+impl Database {
+    /// Opens a connection, within `options.connect_timeout`.
+    pub async fn connect(url: &DbUrl, options: &ConnectOptions) -> Result<Self> {
+        let conn = tokio::time::timeout(options.connect_timeout, open(url, options))
+            .await
+            .map_err(|_| Error::ConnectTimeout {
+                url: url.to_string(),
+                seconds: options.connect_timeout.as_secs().max(1),
+            })??;
+        Ok(Database {
+            url: url.clone(),
+            options: options.clone(),
+            conn,
+            round_trips: 0,
+        })
+    }
+
+    /// Opens another connection to the same database with the same options.
+    pub async fn reconnect(&self) -> Result<Self> {
+        Database::connect(&self.url, &self.options).await
+    }
+
+    /// The kind of database.
+    pub fn dialect(&self) -> Dialect {
+        self.url.dialect()
+    }
+
+    /// The URL this connection was opened with (prints redacted).
+    pub fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    /// How many statements this connection has sent to the server so far.
+    /// Introspection sends a fixed number, whatever the catalog's size.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips
+    }
+
+    /// Reads the schema: a fixed number of bulk catalog queries inside one
+    /// read-only, consistent transaction where the database supports it.
+    /// Never writes.
+    pub async fn snapshot(&mut self, options: &IntrospectOptions) -> Result<Snapshot> {
+        match self.dialect() {
+            Dialect::Postgres => crate::postgres::snapshot(self, options).await,
+            Dialect::Mysql => crate::mysql::snapshot(self, options).await,
+            Dialect::Sqlite => crate::sqlite::snapshot(self, options).await,
+        }
+    }
+
+    /// Executes SQL (one or more statements separated by `;`) and returns
+    /// the number of rows affected. `context` names what is being done for
+    /// the error message.
+    pub async fn execute(&mut self, sql: &str, context: &str) -> Result<u64> {
+        self.round_trips += 1;
+        let res = match &mut self.conn {
+            Conn::Postgres(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|r| r.rows_affected()),
+            Conn::Mysql(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|r| r.rows_affected()),
+            Conn::Sqlite(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|r| r.rows_affected()),
+        };
+        res.map_err(|e| self.query_error(context, e))
+    }
+
+    /// Runs one query and returns every row as [`Value`]s. Integer, float,
+    /// boolean, text and binary columns decode directly; cast other types
+    /// to text in the query.
+    pub async fn query(&mut self, sql: &str, context: &str) -> Result<Vec<Row>> {
+        self.round_trips += 1;
+        let url = self.url.to_string();
+        let conv = |e: sqlx::Error| query_error(&url, context, e);
+        match &mut self.conn {
+            Conn::Postgres(c) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await.map_err(conv)?;
+                Ok(rows.iter().map(decode_row).collect())
+            }
+            Conn::Mysql(c) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await.map_err(conv)?;
+                Ok(rows.iter().map(decode_row).collect())
+            }
+            Conn::Sqlite(c) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await.map_err(conv)?;
+                Ok(rows.iter().map(decode_row).collect())
+            }
+        }
+    }
+
+    /// Closes the connection cleanly.
+    pub async fn close(self) -> Result<()> {
+        let _ = match self.conn {
+            Conn::Postgres(c) => c.close().await,
+            Conn::Mysql(c) => c.close().await,
+            Conn::Sqlite(c) => c.close().await,
+        };
+        Ok(())
+    }
+
+    pub(crate) fn query_error(&self, context: &str, e: sqlx::Error) -> Error {
+        query_error(&self.url.to_string(), context, e)
+    }
+}
+
+async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
+    let redacted = url.to_string();
+    let bad = |e: sqlx::Error| Error::InvalidUrl {
+        url: redacted.clone(),
+        reason: redact(&e.to_string()),
+    };
+    let res = match url.dialect() {
+        Dialect::Postgres => {
+            let opts = PgConnectOptions::from_str(url.expose_secret()).map_err(bad)?;
+            let opts = opts.application_name("driftless").log_statements(tracing::log::LevelFilter::Trace);
+            opts.connect().await.map(Conn::Postgres)
+        }
+        Dialect::Mysql => {
+            let raw = url.expose_secret();
+            let raw = raw.strip_prefix("mariadb:").map(|r| format!("mysql:{r}"));
+            let raw = raw.as_deref().unwrap_or(url.expose_secret());
+            let opts = MySqlConnectOptions::from_str(raw).map_err(bad)?;
+            let opts = opts.log_statements(tracing::log::LevelFilter::Trace);
+            opts.connect().await.map(Conn::Mysql)
+        }
+        Dialect::Sqlite => {
+            let opts = SqliteConnectOptions::from_str(url.expose_secret()).map_err(bad)?;
+            let opts = if url.is_sqlite_memory() {
+                opts
+            } else {
+                opts.read_only(options.read_only)
+                    .create_if_missing(options.create_if_missing && !options.read_only)
+            };
+            let opts = opts
+                .foreign_keys(false)
+                .log_statements(tracing::log::LevelFilter::Trace);
+            opts.connect().await.map(Conn::Sqlite)
+        }
+    };
+    res.map_err(|e| connect_error(url, e))
+}
+
+fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {
+    let redacted = url.to_string();
+    if let sqlx::Error::Database(db) = &e {
+        let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+        let message = redact(db.message());
+        match (url.dialect(), code.as_str()) {
+            (Dialect::Postgres, "3D000") | (Dialect::Mysql, "1049") | (Dialect::Mysql, "42000")
+                if message.contains("does not exist") || message.to_ascii_lowercase().contains("unknown database") =>
+            {
+                return Error::MissingDatabase {
+                    database: url.database().unwrap_or_default().to_string(),
+                    url: redacted,
+                }
+            }
+            (Dialect::Postgres, "28P01" | "28000" | "42501")
+            | (Dialect::Mysql, "1045" | "1044" | "28000") => {
+                return Error::PermissionDenied { url: redacted, message }
+            }
+            (Dialect::Sqlite, "14") => {
+                return Error::MissingDatabase {
+                    database: url.database().unwrap_or_default().to_string(),
+                    url: redacted,
+                }
+            }
+            _ => {}
+        }
+        if message.to_ascii_lowercase().contains("access denied") {
+            return Error::PermissionDenied { url: redacted, message };
+        }
+    }
+    let message = redact(&e.to_string());
+    Error::Connect {
+        url: redacted,
+        message,
+        source: Box::new(RedactedError(redact(&e.to_string()))),
+    }
+}
+
+pub(crate) fn query_error(url: &str, context: &str, e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e {
+        let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+        if matches!(code.as_str(), "42501" | "1142" | "1143" | "1227" | "1044") {
+            return Error::PermissionDenied {
+                url: url.to_string(),
+                message: format!("{context}: {}", redact(db.message())),
+            };
+        }
+    }
+    let message = match &e {
+        sqlx::Error::Database(db) => redact(db.message()),
+        other => redact(&other.to_string()),
+    };
+    Error::Query {
+        url: url.to_string(),
+        context: context.to_string(),
+        message: message.clone(),
+        source: Box::new(RedactedError(message)),
+    }
+}
+
+/// An error message kept as text after redaction, so that a driver error
+/// carrying a URL never reaches the caller unredacted.
+#[derive(Debug)]
+struct RedactedError(String);
+
+impl std::fmt::Display for RedactedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RedactedError {}
+
+fn decode_row<R>(row: &R) -> Row
+where
+    R: sqlx::Row,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i32>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i16>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    (0..row.columns().len())
+        .map(|i| {
+            let type_name = row.columns()[i].type_info().name().to_ascii_uppercase();
+            decode_value(row, i, &type_name)
+        })
+        .collect()
+}
+
+fn decode_value<R>(row: &R, i: usize, type_name: &str) -> Value
+where
+    R: sqlx::Row,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i32>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i16>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
+    if type_name.contains("BOOL") {
+        if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+            return opt(v.map(Value::Bool));
+        }
+    }
+    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+        return opt(v.map(Value::Int));
+    }
+    if let Ok(v) = row.try_get::<Option<i32>, _>(i) {
+        return opt(v.map(|v| Value::Int(v.into())));
+    }
+    if let Ok(v) = row.try_get::<Option<i16>, _>(i) {
+        return opt(v.map(|v| Value::Int(v.into())));
+    }
+    if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+        return opt(v.map(Value::Bool));
+    }
+    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+        return opt(v.map(Value::Float));
+    }
+    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+        return opt(v.map(Value::Text));
+    }
+    if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+        return opt(v.map(|b| match String::from_utf8(b) {
+            Ok(s) if type_name.contains("CHAR") || type_name.contains("TEXT") => Value::Text(s),
+            Ok(s) => Value::Bytes(s.into_bytes()),
+            Err(e) => Value::Bytes(e.into_bytes()),
+        }));
+    }
+    match row.try_get_unchecked::<Option<String>, _>(i) {
+        Ok(v) => opt(v.map(Value::Text)),
+        Err(_) => Value::Null,
+    }
+}
+
+impl Database {
+    /// Typed access to the PostgreSQL connection for the catalog readers.
+    pub(crate) fn pg(&mut self) -> Option<&mut PgConnection> {
+        match &mut self.conn {
+            Conn::Postgres(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Typed access to the MySQL connection for the catalog readers.
+    pub(crate) fn my(&mut self) -> Option<&mut MySqlConnection> {
+        match &mut self.conn {
+            Conn::Mysql(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Typed access to the SQLite connection for the catalog readers.
+    pub(crate) fn lite(&mut self) -> Option<&mut SqliteConnection> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => Some(c),
+            _ => None,
+        }
+    }
+}

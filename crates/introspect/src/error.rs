@@ -1,0 +1,136 @@
+//! Typed errors of the introspection crate.
+
+use std::path::PathBuf;
+
+/// A boxed underlying error, so that no dependency's error type is part of our API.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong while connecting, introspecting, or reading
+/// snapshot files, migration folders and ledgers.
+///
+/// URLs inside errors are always redacted: no password is ever printed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL could not be parsed.
+    #[error("invalid database URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The redacted URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The URL's scheme names no supported database.
+    #[error("unsupported database URL scheme `{scheme}` in `{url}`: use postgres://, mysql://, mariadb:// or sqlite:")]
+    UnsupportedScheme {
+        /// The scheme found.
+        scheme: String,
+        /// The redacted URL.
+        url: String,
+    },
+    /// Connecting did not finish within the connect timeout.
+    #[error("timed out after {seconds}s connecting to {url} (is the server running and reachable? change the limit with --connect-timeout)")]
+    ConnectTimeout {
+        /// The redacted URL.
+        url: String,
+        /// The timeout that elapsed.
+        seconds: u64,
+    },
+    /// The server could not be reached or refused the connection.
+    #[error("cannot connect to {url}: {message}")]
+    Connect {
+        /// The redacted URL.
+        url: String,
+        /// The database driver's message.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
+    /// The database named in the URL does not exist.
+    #[error("database `{database}` does not exist on {url}")]
+    MissingDatabase {
+        /// The database name.
+        database: String,
+        /// The redacted URL.
+        url: String,
+    },
+    /// Authentication failed or the role lacks a privilege.
+    #[error("permission denied on {url}: {message}")]
+    PermissionDenied {
+        /// The redacted URL.
+        url: String,
+        /// The database's message.
+        message: String,
+    },
+    /// A statement or catalog query failed.
+    #[error("{context} failed on {url}: {message}")]
+    Query {
+        /// The redacted URL.
+        url: String,
+        /// What was being done (`reading columns`, `executing step 3` …).
+        context: String,
+        /// The database's message.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
+    /// The catalog returned something the model cannot represent.
+    #[error("unexpected catalog data for {object}: {message}")]
+    Catalog {
+        /// The object (`table public.users`).
+        object: String,
+        /// What was unexpected.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// `cannot read`, `cannot write` …
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A snapshot file is not valid JSON or does not match the model.
+    #[error("{path}:{line}:{column}: invalid snapshot: {message}")]
+    SnapshotParse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A snapshot file was written by a newer format.
+    #[error("{path}: snapshot format version {found} is newer than this build understands ({supported}); upgrade driftless")]
+    SnapshotVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A migration folder or file could not be understood.
+    #[error("{path}:{line}: {message}")]
+    Migration {
+        /// The file (or folder).
+        path: PathBuf,
+        /// 1-based line (0 when the problem is the file as a whole).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The request cannot be carried out as given.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

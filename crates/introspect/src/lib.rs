@@ -1,0 +1,80 @@
+//! The schema model of driftless, and everything that produces one: live
+//! catalog introspection (PostgreSQL, MySQL/MariaDB, SQLite), snapshot
+//! files, and (with the migrations module) migration folders and ledgers.
+//!
+//! Introspection costs a fixed number of bulk catalog queries, whatever the
+//! number of tables, inside one read-only transaction, and never writes.
+//!
+//! ```
+//! use driftless_introspect::{Column, Dialect, Snapshot, Table};
+//! use std::path::Path;
+//!
+//! let mut snap = Snapshot::new(Dialect::Sqlite);
+//! let mut users = Table::default();
+//! users.columns.insert("id".into(), Column { nullable: false, ..Column::new(1, "INTEGER") });
+//! snap.schemas.entry("main".into()).or_default().tables.insert("users".into(), users);
+//!
+//! let json = snap.to_json();
+//! let back = Snapshot::from_json(&json, Path::new("schema.json")).unwrap();
+//! assert_eq!(back, snap);
+//! ```
+#![deny(missing_docs)]
+
+mod database;
+mod error;
+mod model;
+mod mysql;
+mod names;
+mod postgres;
+mod snapshot_file;
+mod source;
+mod sqlite;
+mod url;
+
+pub use database::{ConnectOptions, Database, Row, Value};
+pub use error::{BoxError, Error, Result};
+pub use model::{
+    Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
+    IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table,
+    UniqueConstraint, View, FORMAT_VERSION,
+};
+pub use names::{is_ledger_table, is_quarantined, is_system_schema, LEDGER_TABLES, QUARANTINE_PREFIX};
+pub use source::Source;
+pub use url::{redact, DbUrl};
+
+/// What to read from a live database.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct IntrospectOptions {
+    /// Schemas to read. Empty: every non-system schema (PostgreSQL), the
+    /// URL's database (MySQL), `main` (SQLite).
+    pub schemas: Vec<String>,
+    /// Also read migration-ledger tables (`django_migrations` …) as tables.
+    pub include_ledger_tables: bool,
+}
+
+impl IntrospectOptions {
+    /// Restricts introspection to the given schemas.
+    pub fn with_schemas<I, S>(mut self, schemas: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.schemas = schemas.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether objects of `schema` are wanted (explicit list, or not a system schema).
+    pub fn wants_schema(&self, schema: &str) -> bool {
+        if self.schemas.is_empty() {
+            !is_system_schema(schema)
+        } else {
+            self.schemas.iter().any(|s| s == schema)
+        }
+    }
+
+    /// Whether `table` is wanted (ledger tables only when asked for).
+    pub fn wants_table(&self, table: &str) -> bool {
+        self.include_ledger_tables || !is_ledger_table(table)
+    }
+}

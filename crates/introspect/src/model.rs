@@ -1,0 +1,484 @@
+//! The schema model: plain data, serde-serialisable, deterministic.
+//!
+//! Every map is a [`BTreeMap`] so that iteration order, JSON output and
+//! findings are stable; a snapshot file diffs cleanly in git.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the snapshot JSON format written by this crate.
+///
+/// Readers refuse documents with a newer major format than they know.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The kind of database a snapshot was read from.
+///
+/// Comparison is always within one dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// PostgreSQL 12 or later.
+    Postgres,
+    /// MySQL 8 or MariaDB 10.5 or later.
+    Mysql,
+    /// SQLite 3.
+    Sqlite,
+}
+
+impl Dialect {
+    /// The lower-case name used in URLs, JSON and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A complete description of a database schema at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version of the document ([`FORMAT_VERSION`] when written).
+    pub format_version: u32,
+    /// The database kind the snapshot describes.
+    pub dialect: Dialect,
+    /// Schemas by name. MySQL calls them databases; SQLite has `main`.
+    #[serde(default)]
+    pub schemas: BTreeMap<String, Schema>,
+}
+
+impl Snapshot {
+    /// An empty snapshot for `dialect`.
+    pub fn new(dialect: Dialect) -> Self {
+        Snapshot {
+            format_version: FORMAT_VERSION,
+            dialect,
+            schemas: BTreeMap::new(),
+        }
+    }
+
+    /// Looks up a table by schema and name.
+    pub fn table(&self, schema: &str, table: &str) -> Option<&Table> {
+        self.schemas.get(schema)?.tables.get(table)
+    }
+
+    /// Iterates over every table with its schema name, in sorted order.
+    pub fn tables(&self) -> impl Iterator<Item = (&str, &str, &Table)> {
+        self.schemas.iter().flat_map(|(s, schema)| {
+            schema
+                .tables
+                .iter()
+                .map(move |(t, table)| (s.as_str(), t.as_str(), table))
+        })
+    }
+
+    /// Counts of each object kind, for summaries and benchmarks.
+    pub fn counts(&self) -> ObjectCounts {
+        let mut c = ObjectCounts::default();
+        for schema in self.schemas.values() {
+            c.schemas += 1;
+            c.tables += schema.tables.len();
+            c.views += schema.views.len();
+            c.enums += schema.enums.len();
+            c.sequences += schema.sequences.len();
+            for t in schema.tables.values() {
+                c.columns += t.columns.len();
+                c.indexes += t.indexes.len();
+                c.foreign_keys += t.foreign_keys.len();
+                c.checks += t.checks.len();
+                c.uniques += t.uniques.len();
+                c.primary_keys += usize::from(t.primary_key.is_some());
+            }
+        }
+        c
+    }
+}
+
+/// How many objects of each kind a snapshot holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ObjectCounts {
+    pub schemas: usize,
+    pub tables: usize,
+    pub columns: usize,
+    pub primary_keys: usize,
+    pub uniques: usize,
+    pub indexes: usize,
+    pub foreign_keys: usize,
+    pub checks: usize,
+    pub views: usize,
+    pub enums: usize,
+    pub sequences: usize,
+}
+
+/// One schema (namespace) and the objects in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    /// Base tables by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, Table>,
+    /// Views (plain and materialized) by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<String, View>,
+    /// Enumerated types by name (PostgreSQL; MySQL enums are column types).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Enum>,
+    /// Free-standing sequences by name (not those backing identity columns).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, Sequence>,
+    /// Comment on the schema, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A base table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// Columns by name; [`Column::position`] keeps the declared order.
+    pub columns: BTreeMap<String, Column>,
+    /// The primary key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    /// UNIQUE constraints by name (not plain unique indexes).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uniques: BTreeMap<String, UniqueConstraint>,
+    /// Indexes that do not back a primary key or unique constraint, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub indexes: BTreeMap<String, Index>,
+    /// Foreign keys by constraint name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub foreign_keys: BTreeMap<String, ForeignKey>,
+    /// CHECK constraints by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, Check>,
+    /// Comment on the table, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Table {
+    /// Column names in declared order.
+    pub fn column_order(&self) -> Vec<&str> {
+        let mut cols: Vec<(&u32, &str)> = self
+            .columns
+            .iter()
+            .map(|(n, c)| (&c.position, n.as_str()))
+            .collect();
+        cols.sort();
+        cols.into_iter().map(|(_, n)| n).collect()
+    }
+}
+
+/// A table column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    /// 1-based declared position. Column order is not drift by default.
+    pub position: u32,
+    /// The type as the database spells it canonically
+    /// (`character varying(20)`, `int(11)`, `INTEGER`).
+    pub data_type: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Default expression as the catalog prints it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Identity / auto-increment behaviour, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// Generated (computed) column expression, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
+    /// Collation when it differs from the database default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Comment on the column, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Column {
+    /// A nullable column of `data_type` at `position`, with nothing else set.
+    pub fn new(position: u32, data_type: impl Into<String>) -> Self {
+        Column {
+            position,
+            data_type: data_type.into(),
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        }
+    }
+}
+
+/// Identity or auto-increment behaviour of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    /// `GENERATED ALWAYS AS IDENTITY` (PostgreSQL).
+    Always,
+    /// `GENERATED BY DEFAULT AS IDENTITY` (PostgreSQL).
+    ByDefault,
+    /// `AUTO_INCREMENT` (MySQL) or `AUTOINCREMENT` (SQLite).
+    AutoIncrement,
+}
+
+/// A generated (computed) column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Generated {
+    /// The generation expression as the catalog prints it.
+    pub expression: String,
+    /// `STORED` (true) or `VIRTUAL` (false).
+    pub stored: bool,
+}
+
+/// A primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrimaryKey {
+    /// Constraint name (`PRIMARY` on MySQL; synthesised on SQLite).
+    pub name: String,
+    /// Key columns in key order.
+    pub columns: Vec<String>,
+}
+
+/// A UNIQUE constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UniqueConstraint {
+    /// Key columns in key order.
+    pub columns: Vec<String>,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15+).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+}
+
+/// An index that does not back a constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// Key parts in order.
+    pub parts: Vec<IndexPart>,
+    /// Whether the index enforces uniqueness.
+    pub unique: bool,
+    /// Access method (`btree`, `gin`, `hash`, `FULLTEXT` …) when not the default B-tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Partial index predicate (`WHERE …`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// Non-key columns (`INCLUDE (…)`, PostgreSQL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+}
+
+/// One key part of an index: a column or an expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexPart {
+    /// The key: a column or an expression.
+    #[serde(flatten)]
+    pub key: IndexKey,
+    /// Descending order.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub descending: bool,
+    /// Explicit NULLS FIRST / LAST when it differs from the default for the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
+    /// Operator class when not the default (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// Collation when not the column's (PostgreSQL, SQLite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Prefix length (MySQL `col(10)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u32>,
+}
+
+impl IndexPart {
+    /// An ascending key part on column `name`.
+    pub fn column(name: impl Into<String>) -> Self {
+        IndexPart {
+            key: IndexKey::Column(name.into()),
+            descending: false,
+            nulls_first: None,
+            opclass: None,
+            collation: None,
+            length: None,
+        }
+    }
+}
+
+/// The key of an index part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexKey {
+    /// A plain column.
+    Column(String),
+    /// An expression, as the catalog prints it.
+    Expression(String),
+}
+
+/// Referential action of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    /// `NO ACTION` (the default).
+    NoAction,
+    /// `RESTRICT`.
+    Restrict,
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL spelling (`NO ACTION`, `CASCADE` …).
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parses the SQL spelling, case-insensitively.
+    pub fn from_sql(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "NO ACTION" => Some(FkAction::NoAction),
+            "RESTRICT" => Some(FkAction::Restrict),
+            "CASCADE" => Some(FkAction::Cascade),
+            "SET NULL" => Some(FkAction::SetNull),
+            "SET DEFAULT" => Some(FkAction::SetDefault),
+            _ => None,
+        }
+    }
+}
+
+fn is_no_action(a: &FkAction) -> bool {
+    *a == FkAction::NoAction
+}
+
+/// A foreign key constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignKey {
+    /// Referencing columns, in key order.
+    pub columns: Vec<String>,
+    /// Schema of the referenced table.
+    pub ref_schema: String,
+    /// The referenced table.
+    pub ref_table: String,
+    /// Referenced columns, in key order.
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE` action.
+    #[serde(default = "no_action", skip_serializing_if = "is_no_action")]
+    pub on_delete: FkAction,
+    /// `ON UPDATE` action.
+    #[serde(default = "no_action", skip_serializing_if = "is_no_action")]
+    pub on_update: FkAction,
+    /// `DEFERRABLE` (PostgreSQL, SQLite).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+}
+
+fn no_action() -> FkAction {
+    FkAction::NoAction
+}
+
+/// A CHECK constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// The boolean expression as the catalog prints it (without `CHECK`).
+    pub expression: String,
+}
+
+/// An enumerated type (PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enum {
+    /// Labels in sort order.
+    pub labels: Vec<String>,
+    /// Comment on the type, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    /// The defining query as the catalog prints it.
+    pub definition: String,
+    /// Materialized view (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// Comment on the view, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A sequence that stands on its own (including those owned by `serial` columns,
+/// excluding those that implement identity columns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sequence {
+    /// Value type (`bigint`, `integer`, `smallint`).
+    pub data_type: String,
+    /// START WITH.
+    pub start: i64,
+    /// INCREMENT BY.
+    pub increment: i64,
+    /// MINVALUE.
+    pub min_value: i64,
+    /// MAXVALUE.
+    pub max_value: i64,
+    /// CACHE.
+    #[serde(default = "one")]
+    pub cache: i64,
+    /// CYCLE.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cycle: bool,
+    /// `OWNED BY table.column`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<SequenceOwner>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// The column a sequence is owned by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceOwner {
+    /// Owning table (same schema as the sequence).
+    pub table: String,
+    /// Owning column.
+    pub column: String,
+}

@@ -1,0 +1,50 @@
+//! Well-known names: system schemas, migration ledger tables, quarantine.
+
+/// Prefix of the name an orphan table or column is renamed to when it is
+/// quarantined. Quarantined objects keep their data and are not drift.
+pub const QUARANTINE_PREFIX: &str = "_driftless_quarantine_";
+
+/// Tables that migration tools keep their ledger in. They are never
+/// application schema and never orphans.
+pub const LEDGER_TABLES: &[&str] = &[
+    "django_migrations",
+    "_sqlx_migrations",
+    "refinery_schema_history",
+    "__diesel_schema_migrations",
+    "seaql_migrations",
+    "flyway_schema_history",
+    "schema_migrations",
+    "ar_internal_metadata",
+    "alembic_version",
+    "_prisma_migrations",
+    "goose_db_version",
+];
+
+/// Whether `table` is a known migration-ledger table.
+///
+/// ```
+/// assert!(driftless_introspect::is_ledger_table("django_migrations"));
+/// assert!(!driftless_introspect::is_ledger_table("users"));
+/// ```
+pub fn is_ledger_table(table: &str) -> bool {
+    LEDGER_TABLES.contains(&table)
+}
+
+/// Whether `name` is a quarantined table or column.
+pub fn is_quarantined(name: &str) -> bool {
+    name.starts_with(QUARANTINE_PREFIX)
+}
+
+/// Schemas that belong to the database system, never to the application.
+pub fn is_system_schema(schema: &str) -> bool {
+    matches!(
+        schema,
+        "pg_catalog"
+            | "information_schema"
+            | "pg_toast"
+            | "mysql"
+            | "performance_schema"
+            | "sys"
+    ) || schema.starts_with("pg_temp_")
+        || schema.starts_with("pg_toast_temp_")
+}

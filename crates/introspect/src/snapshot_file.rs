@@ -1,0 +1,64 @@
+//! Reading and writing snapshot files.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::model::{Snapshot, FORMAT_VERSION};
+
+impl Snapshot {
+    /// Serialises to pretty JSON with a trailing newline; deterministic.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+            // Serialising plain data with string keys cannot fail; keep a
+            // readable document anyway rather than panicking.
+            format!("{{\"error\": {:?}}}", e.to_string())
+        });
+        s.push('\n');
+        s
+    }
+
+    /// Parses a snapshot document. `path` is used in error messages only.
+    pub fn from_json(text: &str, path: &Path) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            format_version: Option<u32>,
+        }
+        if let Ok(Probe {
+            format_version: Some(v),
+        }) = serde_json::from_str::<Probe>(text)
+        {
+            if v > FORMAT_VERSION {
+                return Err(Error::SnapshotVersion {
+                    path: path.to_path_buf(),
+                    found: v,
+                    supported: FORMAT_VERSION,
+                });
+            }
+        }
+        serde_json::from_str(text).map_err(|e| Error::SnapshotParse {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads a snapshot file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "cannot read snapshot",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Snapshot::from_json(&text, path)
+    }
+
+    /// Writes a snapshot file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.to_json()).map_err(|source| Error::Io {
+            action: "cannot write snapshot",
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}

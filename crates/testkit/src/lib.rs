@@ -1,0 +1,248 @@
+//! Test support: each test gets its own, uniquely named database on a real
+//! server, removed again when the handle is dropped, so tests run in parallel.
+//!
+//! Server URLs come from `DRIFTLESS_TEST_POSTGRES_URL` and
+//! `DRIFTLESS_TEST_MYSQL_URL` (as `.ci/run` exports them), defaulting to the
+//! local servers `postgres://root@127.0.0.1:5432/test` and
+//! `mysql://root@127.0.0.1:3306/test`. A test never skips: when the server
+//! cannot be reached it fails with the URL it tried.
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+
+pub const POSTGRES_ENV: &str = "DRIFTLESS_TEST_POSTGRES_URL";
+pub const MYSQL_ENV: &str = "DRIFTLESS_TEST_MYSQL_URL";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The kind of server a test database lives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Postgres, Backend::Mysql, Backend::Sqlite];
+}
+
+/// The admin URL of the PostgreSQL test server.
+pub fn postgres_server_url() -> String {
+    std::env::var(POSTGRES_ENV).unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into())
+}
+
+/// The admin URL of the MySQL/MariaDB test server.
+pub fn mysql_server_url() -> String {
+    std::env::var(MYSQL_ENV).unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
+fn unique_name(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}_{}_{}_{:x}", std::process::id(), n, nanos)
+}
+
+fn replace_db(server_url: &str, db: &str) -> String {
+    let (head, query) = match server_url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (server_url, None),
+    };
+    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match head[scheme_end..].find('/') {
+        Some(i) => &head[..scheme_end + i],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+/// A fresh database for one test.
+pub struct TestDb {
+    pub backend: Backend,
+    /// URL of the fresh database.
+    pub url: String,
+    /// Name of the database (SQLite: the file path).
+    pub name: String,
+    server_url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A fresh database on `backend`.
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Postgres => Self::postgres().await,
+            Backend::Mysql => Self::mysql().await,
+            Backend::Sqlite => Self::sqlite(),
+        }
+    }
+
+    /// A fresh PostgreSQL database.
+    pub async fn postgres() -> TestDb {
+        let server_url = postgres_server_url();
+        let name = unique_name("dl");
+        let mut c = sqlx::PgConnection::connect(&server_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL test server at {server_url} ({POSTGRES_ENV}): {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("create database {name}: {e}"));
+        let _ = c.close().await;
+        TestDb {
+            backend: Backend::Postgres,
+            url: replace_db(&server_url, &name),
+            name,
+            server_url,
+            _dir: None,
+        }
+    }
+
+    /// A fresh MySQL/MariaDB database.
+    pub async fn mysql() -> TestDb {
+        let server_url = mysql_server_url();
+        let name = unique_name("dl");
+        let mut c = sqlx::MySqlConnection::connect(&server_url)
+            .await
+            .unwrap_or_else(|e| panic!("MySQL test server at {server_url} ({MYSQL_ENV}): {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+        )))
+        .execute(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("create database {name}: {e}"));
+        let _ = c.close().await;
+        TestDb {
+            backend: Backend::Mysql,
+            url: replace_db(&server_url, &name),
+            name,
+            server_url,
+            _dir: None,
+        }
+    }
+
+    /// A fresh SQLite file in a temporary folder.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        std::fs::File::create(&path).expect("create sqlite file");
+        let name = path.display().to_string();
+        TestDb {
+            backend: Backend::Sqlite,
+            url: format!("sqlite://{name}"),
+            name,
+            server_url: String::new(),
+            _dir: Some(dir),
+        }
+    }
+
+    /// Runs SQL (several statements allowed) in the test database; panics on error.
+    pub async fn exec(&self, sql: &str) {
+        if let Err(e) = self.try_exec(sql).await {
+            panic!("executing on {}: {e}\n{sql}", self.name);
+        }
+    }
+
+    /// Runs SQL in the test database.
+    pub async fn try_exec(&self, sql: &str) -> Result<(), sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.backend {
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await?;
+                sqlx::raw_sql(sql).execute(&mut c).await?;
+                c.close().await
+            }
+            Backend::Mysql => {
+                let mut c = sqlx::MySqlConnection::connect(&self.url).await?;
+                sqlx::raw_sql(sql).execute(&mut c).await?;
+                c.close().await
+            }
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+                sqlx::raw_sql(sql).execute(&mut c).await?;
+                c.close().await
+            }
+        }
+    }
+
+    /// Runs a query returning one integer (e.g. `SELECT count(*) …`).
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        let q = sqlx::AssertSqlSafe(sql.to_string());
+        let res: Result<i64, sqlx::Error> = async {
+            match self.backend {
+                Backend::Postgres => {
+                    let mut c = sqlx::PgConnection::connect(&self.url).await?;
+                    sqlx::query_scalar::<_, i64>(q).fetch_one(&mut c).await
+                }
+                Backend::Mysql => {
+                    let mut c = sqlx::MySqlConnection::connect(&self.url).await?;
+                    sqlx::query_scalar::<_, i64>(q).fetch_one(&mut c).await
+                }
+                Backend::Sqlite => {
+                    let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+                    sqlx::query_scalar::<_, i64>(q).fetch_one(&mut c).await
+                }
+            }
+        }
+        .await;
+        res.unwrap_or_else(|e| panic!("query on {}: {e}\n{sql}", self.name))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (backend, name, server) = (self.backend, self.name.clone(), self.server_url.clone());
+        if backend == Backend::Sqlite {
+            return;
+        }
+        // Drop from a thread with its own runtime: Drop cannot be async, and
+        // the test's runtime may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            rt.block_on(async move {
+                match backend {
+                    Backend::Postgres => {
+                        if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            )))
+                            .execute(&mut c)
+                            .await;
+                        }
+                    }
+                    Backend::Mysql => {
+                        if let Ok(mut c) = sqlx::MySqlConnection::connect(&server).await {
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
+                                .execute(&mut c)
+                                .await;
+                        }
+                    }
+                    Backend::Sqlite => {}
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_database_name() {
+        assert_eq!(
+            super::replace_db("postgres://root@127.0.0.1:5432/test?sslmode=disable", "x"),
+            "postgres://root@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(super::replace_db("mysql://root@h", "y"), "mysql://root@h/y");
+    }
+}

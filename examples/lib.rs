@@ -1,0 +1,1 @@
+//! Runnable examples: see `cargo run -p driftless-examples --example <name>`.
