@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""driftless benchmark: introspection and drift check at scale, side by side
+with the tools a user would otherwise reach for, in one run.
+
+    python3 bench/bench.py                      # 1,000 and 5,000 tables, all backends
+    python3 bench/bench.py --sizes 1000 --runs 1 --backends postgres
+
+For each size N it builds (once, cached by a marker) a catalog and a drifted
+copy (--mutate 5) on PostgreSQL (shared/bench/gen_catalog.py), MariaDB and
+SQLite (bench/gen_portable.py), then measures, minimum of --runs runs:
+
+  PostgreSQL: driftless snapshot, pg_dump --schema-only, the seven-query
+              sequential floor (psycopg2), schemainspect, driftless check of
+              the two databases, migra's full diff of the same two databases
+  MariaDB:    driftless snapshot, mysqldump --no-data, driftless check
+  SQLite:     driftless snapshot, sqlite3 .schema, driftless check
+  in memory:  diff + rules and fix planning on the two PostgreSQL snapshots
+
+and peak RSS of driftless (/usr/bin/time). Ratios are baseline / driftless
+(higher is better for driftless). It also checks that the snapshot holds
+every object the catalog counts. Needs: cargo, psql, pg_dump, mariadb,
+mysqldump, sqlite3, python3 (a venv with migra and psycopg2-binary is made
+under target/bench-venv when PyPI is reachable).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_catalog.py")
+TARGET = os.path.join(ROOT, "target")
+WORK = os.path.join(TARGET, "bench")
+VENV = os.path.join(TARGET, "bench-venv")
+PG = os.environ.get("DRIFTLESS_BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test")
+MY = os.environ.get("DRIFTLESS_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+BIN = os.path.join(TARGET, "release", "driftless")
+DIFF_BIN = os.path.join(TARGET, "release", "examples", "bench_diff")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=isinstance(cmd, str), check=True, capture_output=True, text=True, **kw)
+
+
+def base(url):
+    return url.rsplit("/", 1)[0]
+
+
+def timed(cmd, runs, ok_codes=(0,), env=None):
+    """Minimum wall time (s) and peak RSS (MB) over runs."""
+    best_t, best_rss = None, None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, env=env)
+        dt = time.perf_counter() - t0
+        if p.returncode not in ok_codes:
+            raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr[-2000:]))
+        rss = int(p.stderr.strip().splitlines()[-1]) / 1024.0
+        best_t = dt if best_t is None else min(best_t, dt)
+        best_rss = rss if best_rss is None else min(best_rss, rss)
+    return best_t, best_rss
+
+
+def ensure_venv():
+    py = os.path.join(VENV, "bin", "python")
+    if os.path.exists(os.path.join(VENV, "bin", "migra")):
+        return py
+    try:
+        sh([sys.executable, "-m", "venv", VENV])
+        sh([py, "-m", "pip", "install", "-q", "migra", "schemainspect", "psycopg2-binary"])
+        return py
+    except Exception as e:  # no PyPI: the baselines are skipped, and the report says so
+        print("note: cannot install migra/schemainspect (%s); those columns are skipped" % e)
+        return None
+
+
+# ---------------------------------------------------------------- catalogs
+
+def pg_db(name):
+    return base(PG) + "/" + name
+
+
+def pg_build(n, drift):
+    name = "dlbench_%d%s" % (n, "_drift" if drift else "")
+    marker = "driftless bench catalog %d seed 42 mutate %d v1" % (n, 5 if drift else 0)
+    have = sh(["psql", PG, "-qAtc", "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '%s'" % name]).stdout.strip()
+    if have == marker:
+        return pg_db(name)
+    print("  building PostgreSQL catalog %s ..." % name, flush=True)
+    sh(["psql", PG, "-qc", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name])
+    sh(["psql", PG, "-qc", 'CREATE DATABASE "%s"' % name])
+    args = [sys.executable, SHARED, "--tables", str(n), "--seed", "42"] + (["--mutate", "5"] if drift else [])
+    sql = sh(args).stdout
+    subprocess.run(["psql", pg_db(name), "-q", "-v", "ON_ERROR_STOP=1"], input=sql, text=True, check=True, capture_output=True)
+    sh(["psql", PG, "-qc", "COMMENT ON DATABASE \"%s\" IS '%s'" % (name, marker)])
+    return pg_db(name)
+
+
+def my_build(n, drift):
+    name = "dlbench_%d%s" % (n, "_drift" if drift else "")
+    marker = "v1-%d-%d" % (n, 5 if drift else 0)
+    host = ["mariadb", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"]
+    have = sh(host + ["-N", "-e", "SELECT table_comment FROM information_schema.tables WHERE table_schema='%s' AND table_name='zz_marker'" % name]).stdout.strip()
+    if have == marker:
+        return base(MY) + "/" + name
+    print("  building MariaDB catalog %s ..." % name, flush=True)
+    sh(host + ["-e", "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s`" % (name, name)])
+    sql = sh([sys.executable, os.path.join(ROOT, "bench", "gen_portable.py"), "--dialect", "mysql", "--tables", str(n)]
+             + (["--mutate", "5"] if drift else [])).stdout
+    subprocess.run(host + [name], input=sql, text=True, check=True, capture_output=True)
+    sh(host + [name, "-e", "CREATE TABLE zz_marker (x int) COMMENT '%s'" % marker])
+    return base(MY) + "/" + name
+
+
+def lite_build(n, drift):
+    os.makedirs(WORK, exist_ok=True)
+    path = os.path.join(WORK, "lite_%d%s.db" % (n, "_drift" if drift else ""))
+    if not os.path.exists(path):
+        print("  building SQLite catalog %s ..." % path, flush=True)
+        sql = sh([sys.executable, os.path.join(ROOT, "bench", "gen_portable.py"), "--dialect", "sqlite", "--tables", str(n)]
+                 + (["--mutate", "5"] if drift else [])).stdout
+        subprocess.run(["sqlite3", path + ".tmp"], input=sql, text=True, check=True, capture_output=True)
+        os.rename(path + ".tmp", path)
+    return "sqlite:" + path
+
+
+# ---------------------------------------------------------------- baselines
+
+FLOOR_QUERIES = [
+    "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+    "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+    "SELECT conrelid, conname, contype, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname NOT IN ('pg_catalog','information_schema')",
+    "SELECT i.indrelid, ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace WHERE n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+    "SELECT t.typname, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid ORDER BY e.enumtypid, e.enumsortorder",
+    "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v','m') AND n.nspname NOT IN ('pg_catalog','information_schema')",
+    "SELECT s.seqrelid, s.seqstart, s.seqincrement FROM pg_sequence s",
+]
+
+
+def floor_seconds(py, url, runs):
+    if not py:
+        return None
+    code = "import psycopg2,sys,time\nqs=%r\nbest=1e9\nfor _ in range(%d):\n t=time.perf_counter(); c=psycopg2.connect(sys.argv[1]); cur=c.cursor()\n for q in qs: cur.execute(q); cur.fetchall()\n c.close(); best=min(best,time.perf_counter()-t)\nprint(best)" % (FLOOR_QUERIES, runs)
+    return float(sh([py, "-c", code, url]).stdout.strip())
+
+
+def schemainspect_seconds(py, url, runs):
+    if not py:
+        return None
+    code = "import sys,time\nfrom sqlbag import S\nfrom schemainspect import get_inspector\nbest=1e9\nfor _ in range(%d):\n t=time.perf_counter()\n with S(sys.argv[1]) as s: get_inspector(s)\n best=min(best,time.perf_counter()-t)\nprint(best)" % runs
+    return float(sh([py, "-c", code, url]).stdout.strip())
+
+
+# ---------------------------------------------------------------- driver
+
+def fmt(v, unit="s"):
+    if v is None:
+        return "n/a"
+    if unit == "s":
+        return "%.3f s" % v if v < 10 else "%.1f s" % v
+    return "%.0f %s" % (v, unit)
+
+
+def ratio(baseline, ours):
+    if baseline is None or not ours:
+        return "n/a"
+    return "%.1fx" % (baseline / ours)
+
+
+def pg_counts(url):
+    q = """SELECT
+      (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'),
+      (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid=a.attrelid JOIN pg_namespace n ON n.oid=c.relnamespace WHERE a.attnum>0 AND NOT a.attisdropped AND c.relkind IN ('r','p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'),
+      (SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid=c.connamespace WHERE c.contype='f' AND n.nspname NOT IN ('pg_catalog','information_schema')),
+      (SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid=c.connamespace WHERE c.contype='c' AND n.nspname NOT IN ('pg_catalog','information_schema')),
+      (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace WHERE c.relkind IN ('v','m') AND n.nspname NOT IN ('pg_catalog','information_schema')),
+      (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace WHERE t.typtype='e' AND n.nspname NOT IN ('pg_catalog','information_schema'))"""
+    vals = [int(x) for x in sh(["psql", url, "-qAtc", q]).stdout.strip().split("|")]
+    return dict(zip(["tables", "columns", "foreign_keys", "checks", "views", "enums"], vals))
+
+
+def check_counts(snapshot_path, catalog):
+    with open(snapshot_path) as f:
+        snap = json.load(f)
+    got = {k: 0 for k in catalog}
+    for schema in snap.get("schemas", {}).values():
+        tables = schema.get("tables", {})
+        got["tables"] += len(tables)
+        got["views"] = got.get("views", 0) + len(schema.get("views", {}))
+        got["enums"] = got.get("enums", 0) + len(schema.get("enums", {}))
+        for t in tables.values():
+            got["columns"] += len(t.get("columns", {}))
+            got["foreign_keys"] += len(t.get("foreign_keys", {}))
+            got["checks"] += len(t.get("checks", {}))
+    bad = {k: (catalog[k], got.get(k)) for k in catalog if catalog[k] != got.get(k)}
+    return got, bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,5000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--backends", default="postgres,mysql,sqlite")
+    ap.add_argument("--no-build", action="store_true", help="use the binaries already in target/release")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    backends = args.backends.split(",")
+
+    if not args.no_build:
+        print("building release binaries ...", flush=True)
+        subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless", "-p", "driftless-examples", "--example", "bench_diff"],
+                       cwd=ROOT, check=True)
+    py = ensure_venv() if "postgres" in backends else None
+    os.makedirs(WORK, exist_ok=True)
+    results = {}
+    for n in sizes:
+        r = results.setdefault(n, {})
+        if "postgres" in backends:
+            a, b = pg_build(n, False), pg_build(n, True)
+            snap_a = os.path.join(WORK, "pg_%d.json" % n)
+            snap_b = os.path.join(WORK, "pg_%d_drift.json" % n)
+            r["pg_snapshot"], r["pg_rss"] = timed([BIN, "snapshot", "--db", a, "-o", snap_a], args.runs)
+            timed([BIN, "snapshot", "--db", b, "-o", snap_b], 1)
+            r["pg_dump"], _ = timed(["pg_dump", "--schema-only", "-f", "/dev/null", a], args.runs)
+            r["pg_floor"] = floor_seconds(py, a, args.runs)
+            r["schemainspect"] = schemainspect_seconds(py, a, max(1, args.runs - 1)) if py else None
+            r["pg_check"], r["pg_check_rss"] = timed([BIN, "check", "--db", b, "--expect", a, "--format", "json"], args.runs, ok_codes=(0, 1))
+            r["migra"] = None
+            if py:
+                migra = os.path.join(VENV, "bin", "migra")
+                r["migra"], _ = timed([migra, "--unsafe", a, b], 1, ok_codes=(0, 2))
+            catalog = pg_counts(a)
+            got, bad = check_counts(snap_a, catalog)
+            r["pg_counts"] = catalog
+            r["pg_counts_bad"] = bad
+            out = sh([DIFF_BIN, snap_a, snap_b]).stdout
+            r["inmem"] = json.loads(out)
+        if "mysql" in backends:
+            a, b = my_build(n, False), my_build(n, True)
+            r["my_snapshot"], r["my_rss"] = timed([BIN, "snapshot", "--db", a, "-o", os.path.join(WORK, "my_%d.json" % n)], args.runs)
+            r["mysqldump"], _ = timed(["mysqldump", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root", "--no-data", "--result-file=/dev/null", a.rsplit("/", 1)[1]], args.runs)
+            r["my_check"], _ = timed([BIN, "check", "--db", b, "--expect", a, "--format", "json"], args.runs, ok_codes=(0, 1))
+        if "sqlite" in backends:
+            a, b = lite_build(n, False), lite_build(n, True)
+            r["lite_snapshot"], r["lite_rss"] = timed([BIN, "snapshot", "--db", a, "-o", os.path.join(WORK, "lite_%d.json" % n)], args.runs)
+            r["sqlite_schema"], _ = timed(["sqlite3", a[len("sqlite:"):], ".schema"], args.runs)
+            r["lite_check"], _ = timed([BIN, "check", "--db", b, "--expect", a, "--format", "json"], args.runs, ok_codes=(0, 1))
+
+    print()
+    print("driftless benchmark (minimum of %d runs; ratio = baseline / driftless)" % args.runs)
+    for n in sizes:
+        r = results[n]
+        print("\n== %d tables ==" % n)
+        if "pg_snapshot" in r:
+            c = r["pg_counts"]
+            print("PostgreSQL catalog: %d tables, %d columns, %d FKs, %d checks, %d views, %d enums" % (
+                c["tables"], c["columns"], c["foreign_keys"], c["checks"], c["views"], c["enums"]))
+            print("  %-40s %10s" % ("driftless snapshot", fmt(r["pg_snapshot"])))
+            print("  %-40s %10s  ratio %s" % ("pg_dump --schema-only", fmt(r["pg_dump"]), ratio(r["pg_dump"], r["pg_snapshot"])))
+            print("  %-40s %10s  ratio %s" % ("seven-query floor (psycopg2, sequential)", fmt(r["pg_floor"]), ratio(r["pg_floor"], r["pg_snapshot"])))
+            print("  %-40s %10s  ratio %s" % ("schemainspect", fmt(r["schemainspect"]), ratio(r["schemainspect"], r["pg_snapshot"])))
+            print("  %-40s %10s" % ("driftless check (2 databases)", fmt(r["pg_check"])))
+            print("  %-40s %10s  ratio %s" % ("migra full diff (2 databases)", fmt(r["migra"]), ratio(r["migra"], r["pg_check"])))
+            print("  %-40s %10s" % ("driftless peak RSS, snapshot", fmt(r["pg_rss"], "MB")))
+            print("  %-40s %10s" % ("driftless peak RSS, check", fmt(r["pg_check_rss"], "MB")))
+            im = r["inmem"]
+            print("  %-40s %10s  (%d findings)" % ("in memory: diff + rules", "%.1f ms" % im["rules_ms"], im["findings"]))
+            print("  %-40s %10s  (%d steps)" % ("in memory: fix plan", "%.1f ms" % im["plan_ms"], im["steps"]))
+            print("  snapshot holds every counted object: %s" % ("yes" if not r["pg_counts_bad"] else "NO %s" % r["pg_counts_bad"]))
+        if "my_snapshot" in r:
+            print("MariaDB:")
+            print("  %-40s %10s" % ("driftless snapshot", fmt(r["my_snapshot"])))
+            print("  %-40s %10s  ratio %s" % ("mysqldump --no-data", fmt(r["mysqldump"]), ratio(r["mysqldump"], r["my_snapshot"])))
+            print("  %-40s %10s" % ("driftless check (2 databases)", fmt(r["my_check"])))
+            print("  %-40s %10s" % ("driftless peak RSS, snapshot", fmt(r["my_rss"], "MB")))
+        if "lite_snapshot" in r:
+            print("SQLite:")
+            print("  %-40s %10s" % ("driftless snapshot", fmt(r["lite_snapshot"])))
+            print("  %-40s %10s  ratio %s" % ("sqlite3 .schema", fmt(r["sqlite_schema"]), ratio(r["sqlite_schema"], r["lite_snapshot"])))
+            print("  %-40s %10s" % ("driftless check (2 databases)", fmt(r["lite_check"])))
+            print("  %-40s %10s" % ("driftless peak RSS, snapshot", fmt(r["lite_rss"], "MB")))
+    if len(sizes) >= 2:
+        lo, hi = sizes[0], sizes[-1]
+        print("\n== growth %d -> %d tables (x%.1f catalog) ==" % (lo, hi, hi / lo))
+        for key, label in [("pg_snapshot", "pg snapshot"), ("pg_check", "pg check"), ("pg_dump", "pg_dump"), ("migra", "migra"),
+                           ("my_snapshot", "mariadb snapshot"), ("lite_snapshot", "sqlite snapshot")]:
+            a, b = results[lo].get(key), results[hi].get(key)
+            if a and b:
+                print("  %-20s x%.1f" % (label, b / a))
+        a, b = results[lo].get("inmem"), results[hi].get("inmem")
+        if a and b:
+            print("  %-20s x%.1f" % ("diff + rules", b["rules_ms"] / max(a["rules_ms"], 0.001)))
+    with open(os.path.join(WORK, "results.json"), "w") as f:
+        json.dump(results, f, indent=2, default=str)
+
+
+if __name__ == "__main__":
+    main()
