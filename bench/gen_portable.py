@@ -112,7 +112,9 @@ def mutate(args, tables, views):
             elif op == "drop_idx" and t["idx"]:
                 t["idx"].pop()
             elif op == "add_idx":
-                t["idx"].append(("ix_drift_%s" % t["name"], [t["cols"][1][0]], False, False))
+                cands = [c for c in t["cols"][1:] if c[1].lower() not in ("text", "json")]
+                if cands:
+                    t["idx"].append(("ix_drift_%s_%d" % (t["name"], len(t["idx"])), [cands[0][0]], False, False))
             elif op == "default" and plain:
                 c = rnd.choice(plain)
                 t["cols"][t["cols"].index(c)] = (c[0], c[1], c[2], default_for(d, c[1], rnd) if c[3] is None else None)
