@@ -1,0 +1,911 @@
+//! A tokenizer and a small structural parser for the SQL text SQLite keeps
+//! in `sqlite_schema.sql`.
+//!
+//! The pragmas do not tell constraint names, CHECK expressions, generated
+//! column expressions, `AUTOINCREMENT`, deferrable foreign keys, index
+//! expressions or partial-index predicates; the CREATE statements do. The
+//! tokenizer understands every quoting form SQLite accepts (`'…'`, `"…"`,
+//! `` `…` ``, `[…]`, `x'…'`), both comment forms and nested parentheses, so a
+//! `)` or `,` inside a string, identifier or comment never ends a clause.
+//!
+//! Expressions are returned *normalised*: comments removed and every run of
+//! whitespace collapsed to one space (none where the source had none), so two
+//! databases built from the same DDL (or from DDL that differs only in layout
+//! and comments) report the same text.
+//!
+//! Everything here is pure and never panics, whatever the input.
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// A bare word: keyword or unquoted identifier.
+    Word,
+    /// `"…"`, `` `…` `` or `[…]`.
+    QuotedIdent,
+    /// `'…'`.
+    String,
+    /// `x'…'`.
+    Blob,
+    /// A numeric literal.
+    Number,
+    /// Any other single character (`(`, `)`, `,`, operators).
+    Punct,
+}
+
+/// One token: its kind, its source text, and whether whitespace or a
+/// comment preceded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token<'a> {
+    pub(crate) kind: TokenKind,
+    pub(crate) text: &'a str,
+    pub(crate) space_before: bool,
+}
+
+impl Token<'_> {
+    /// Whether this is the bare word `kw` (ASCII case-insensitive).
+    pub(crate) fn is_kw(&self, kw: &str) -> bool {
+        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(kw)
+    }
+
+    /// Whether this is the punctuation character `c`.
+    pub(crate) fn is_punct(&self, c: char) -> bool {
+        self.kind == TokenKind::Punct && self.text.len() == c.len_utf8() && self.text.starts_with(c)
+    }
+
+    /// The identifier this token names, unquoted (SQLite also accepts a
+    /// string literal where it expects a name).
+    pub(crate) fn name(&self) -> Option<String> {
+        match self.kind {
+            TokenKind::Word => Some(self.text.to_string()),
+            TokenKind::QuotedIdent | TokenKind::String => Some(unquote(self.text)),
+            _ => None,
+        }
+    }
+}
+
+/// Removes the quotes around an identifier or string and undoes doubled
+/// quote characters.
+pub(crate) fn unquote(text: &str) -> String {
+    let mut chars = text.chars();
+    let (open, close) = match chars.next() {
+        Some('"') => ('"', '"'),
+        Some('\'') => ('\'', '\''),
+        Some('`') => ('`', '`'),
+        Some('[') => ('[', ']'),
+        _ => return text.to_string(),
+    };
+    let inner = &text[open.len_utf8()..];
+    let inner = inner.strip_suffix(close).unwrap_or(inner);
+    if open == '[' {
+        return inner.to_string();
+    }
+    let doubled: String = [close, close].iter().collect();
+    inner.replace(&doubled, &close.to_string())
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || !c.is_ascii()
+}
+
+fn is_ident_continue(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
+}
+
+/// Splits SQL text into tokens. Never fails: an unterminated quote or
+/// comment runs to the end of the input.
+pub(crate) fn tokenize(sql: &str) -> Vec<Token<'_>> {
+    let mut tokens = Vec::new();
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    let mut space_before = false;
+    while i < sql.len() {
+        let Some(c) = sql[i..].chars().next() else {
+            break;
+        };
+        // Whitespace and comments.
+        if c.is_ascii_whitespace() {
+            i += 1;
+            space_before = true;
+            continue;
+        }
+        if sql[i..].starts_with("--") {
+            i = sql[i..].find('\n').map_or(sql.len(), |n| i + n + 1);
+            space_before = true;
+            continue;
+        }
+        if sql[i..].starts_with("/*") {
+            i = sql[i + 2..].find("*/").map_or(sql.len(), |n| i + 2 + n + 2);
+            space_before = true;
+            continue;
+        }
+        let start = i;
+        let kind = match c {
+            '\'' => {
+                i = end_of_quoted(sql, i, '\'');
+                TokenKind::String
+            }
+            '"' | '`' => {
+                i = end_of_quoted(sql, i, c);
+                TokenKind::QuotedIdent
+            }
+            '[' => {
+                i = sql[i..].find(']').map_or(sql.len(), |n| i + n + 1);
+                TokenKind::QuotedIdent
+            }
+            'x' | 'X' if bytes.get(i + 1) == Some(&b'\'') => {
+                i = end_of_quoted(sql, i + 1, '\'');
+                TokenKind::Blob
+            }
+            _ if c.is_ascii_digit()
+                || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) =>
+            {
+                i = end_of_number(sql, i);
+                TokenKind::Number
+            }
+            _ if is_ident_start(c) => {
+                i += c.len_utf8();
+                while let Some(n) = sql[i..].chars().next() {
+                    if !is_ident_continue(n) {
+                        break;
+                    }
+                    i += n.len_utf8();
+                }
+                TokenKind::Word
+            }
+            _ => {
+                i += c.len_utf8();
+                TokenKind::Punct
+            }
+        };
+        tokens.push(Token {
+            kind,
+            text: &sql[start..i],
+            space_before,
+        });
+        space_before = false;
+    }
+    tokens
+}
+
+/// The byte index just past the quoted token starting at `start` (which
+/// holds `quote`); a doubled quote is an escaped quote.
+fn end_of_quoted(sql: &str, start: usize, quote: char) -> usize {
+    let mut i = start + quote.len_utf8();
+    while i < sql.len() {
+        match sql[i..].find(quote) {
+            None => return sql.len(),
+            Some(n) => {
+                i += n + quote.len_utf8();
+                if sql[i..].starts_with(quote) {
+                    i += quote.len_utf8();
+                } else {
+                    return i;
+                }
+            }
+        }
+    }
+    sql.len()
+}
+
+fn end_of_number(sql: &str, start: usize) -> usize {
+    let bytes = sql.as_bytes();
+    let hex = sql[start..].len() > 1
+        && (sql[start..].starts_with("0x") || sql[start..].starts_with("0X"));
+    let mut i = start;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() || b == b'.' || b == b'_' {
+            i += 1;
+        } else if (b == b'+' || b == b'-')
+            && !hex
+            && i > start
+            && matches!(bytes[i - 1], b'e' | b'E')
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// Renders tokens back to text, normalised: one space wherever the source
+/// had whitespace or a comment, none elsewhere.
+pub(crate) fn render(tokens: &[Token<'_>]) -> String {
+    let mut out = String::new();
+    for (n, t) in tokens.iter().enumerate() {
+        if n > 0 && t.space_before {
+            out.push(' ');
+        }
+        out.push_str(t.text);
+    }
+    out
+}
+
+/// Normalises an SQL fragment (see [`render`]).
+pub(crate) fn normalise(sql: &str) -> String {
+    render(&tokenize(sql))
+}
+
+/// The index of the `)` matching the `(` at `open`.
+fn matching_paren(tokens: &[Token<'_>], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        if t.is_punct('(') {
+            depth += 1;
+        } else if t.is_punct(')') {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// Splits at commas outside parentheses.
+fn split_top_level<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<&'t [Token<'a>]> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.is_punct('(') {
+            depth += 1;
+        } else if t.is_punct(')') {
+            depth = depth.saturating_sub(1);
+        } else if t.is_punct(',') && depth == 0 {
+            parts.push(&tokens[start..i]);
+            start = i + 1;
+        }
+    }
+    if start < tokens.len() {
+        parts.push(&tokens[start..]);
+    }
+    parts
+}
+
+/// The text inside the parentheses opening at `open`, and the index after
+/// the closing one.
+fn parenthesised(tokens: &[Token<'_>], open: usize) -> Option<(String, usize)> {
+    if !tokens.get(open)?.is_punct('(') {
+        return None;
+    }
+    let close = matching_paren(tokens, open)?;
+    Some((render(&tokens[open + 1..close]), close + 1))
+}
+
+/// Column names of a parenthesised list of indexed columns
+/// (`(a COLLATE nocase DESC, "b")`), and the index after it.
+fn name_list(tokens: &[Token<'_>], open: usize) -> Option<(Vec<String>, usize)> {
+    if !tokens.get(open)?.is_punct('(') {
+        return None;
+    }
+    let close = matching_paren(tokens, open)?;
+    let names = split_top_level(&tokens[open + 1..close])
+        .into_iter()
+        .filter_map(|item| item.first().and_then(Token::name))
+        .collect();
+    Some((names, close + 1))
+}
+
+/// A constraint expression with its declared name, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NamedCheck {
+    pub(crate) name: Option<String>,
+    pub(crate) expression: String,
+}
+
+/// A `REFERENCES` clause.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct References {
+    /// The `CONSTRAINT` name, if declared.
+    pub(crate) name: Option<String>,
+    /// Referencing columns.
+    pub(crate) columns: Vec<String>,
+    /// Referenced table.
+    pub(crate) table: String,
+    /// Referenced columns (empty: the referenced table's primary key).
+    pub(crate) ref_columns: Vec<String>,
+    pub(crate) deferrable: bool,
+    pub(crate) initially_deferred: bool,
+}
+
+/// One column definition.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct ColumnDef {
+    pub(crate) name: String,
+    /// The declared type, normalised.
+    pub(crate) decl_type: String,
+    pub(crate) collation: Option<String>,
+    /// Generation expression and whether it is STORED.
+    pub(crate) generated: Option<(String, bool)>,
+    /// Column-level PRIMARY KEY: its constraint name and whether DESC.
+    pub(crate) primary_key: Option<(Option<String>, bool)>,
+    pub(crate) autoincrement: bool,
+    /// Column-level UNIQUE constraints, each with its name if declared.
+    pub(crate) uniques: Vec<Option<String>>,
+    pub(crate) checks: Vec<NamedCheck>,
+    pub(crate) references: Vec<References>,
+}
+
+/// A table-level constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TableConstraint {
+    PrimaryKey {
+        name: Option<String>,
+        columns: Vec<String>,
+        autoincrement: bool,
+    },
+    Unique {
+        name: Option<String>,
+        columns: Vec<String>,
+    },
+    Check(NamedCheck),
+    ForeignKey(References),
+}
+
+/// What `CREATE TABLE` says beyond what the pragmas report.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct CreateTable {
+    pub(crate) columns: Vec<ColumnDef>,
+    pub(crate) constraints: Vec<TableConstraint>,
+    pub(crate) without_rowid: bool,
+}
+
+impl CreateTable {
+    /// The column definition named `name` (ASCII case-insensitive, as SQLite compares).
+    pub(crate) fn column(&self, name: &str) -> Option<&ColumnDef> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Words that end a column's type name and start a column constraint.
+const COLUMN_CONSTRAINT_START: &[&str] = &[
+    "CONSTRAINT",
+    "PRIMARY",
+    "NOT",
+    "NULL",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "COLLATE",
+    "REFERENCES",
+    "GENERATED",
+    "AS",
+];
+
+/// Parses `CREATE TABLE name (…) [options]`. `None` when the text has no
+/// parenthesised body (SQLite always stores one for ordinary tables).
+pub(crate) fn parse_create_table(sql: &str) -> Option<CreateTable> {
+    let tokens = tokenize(sql);
+    let open = tokens.iter().position(|t| t.is_punct('('))?;
+    let close = matching_paren(&tokens, open)?;
+    let mut table = CreateTable::default();
+    for element in split_top_level(&tokens[open + 1..close]) {
+        if element.is_empty() {
+            continue;
+        }
+        if let Some(c) = parse_table_constraint(element) {
+            table.constraints.push(c);
+        } else if let Some(col) = parse_column_def(element) {
+            table.columns.push(col);
+        }
+    }
+    let options = &tokens[close + 1..];
+    table.without_rowid = options
+        .windows(2)
+        .any(|w| w[0].is_kw("WITHOUT") && w[1].is_kw("ROWID"));
+    Some(table)
+}
+
+fn parse_table_constraint(e: &[Token<'_>]) -> Option<TableConstraint> {
+    let (name, rest) = if e.first()?.is_kw("CONSTRAINT") {
+        (e.get(1).and_then(Token::name), e.get(2..).unwrap_or(&[]))
+    } else {
+        (None, e)
+    };
+    let first = rest.first()?;
+    let second = rest.get(1);
+    if first.is_kw("PRIMARY") && second.is_some_and(|t| t.is_kw("KEY")) {
+        let (columns, next) = name_list(rest, 2)?;
+        let autoincrement = next >= 2 && rest[next - 2].is_kw("AUTOINCREMENT");
+        return Some(TableConstraint::PrimaryKey {
+            name,
+            columns,
+            autoincrement,
+        });
+    }
+    if first.is_kw("UNIQUE") && second.is_some_and(|t| t.is_punct('(')) {
+        let (columns, _) = name_list(rest, 1)?;
+        return Some(TableConstraint::Unique { name, columns });
+    }
+    if first.is_kw("CHECK") && second.is_some_and(|t| t.is_punct('(')) {
+        let (expression, _) = parenthesised(rest, 1)?;
+        return Some(TableConstraint::Check(NamedCheck { name, expression }));
+    }
+    if first.is_kw("FOREIGN") && second.is_some_and(|t| t.is_kw("KEY")) {
+        let (columns, next) = name_list(rest, 2)?;
+        if !rest.get(next)?.is_kw("REFERENCES") {
+            return None;
+        }
+        let (mut fk, _) = parse_references(rest, next + 1);
+        fk.name = name;
+        fk.columns = columns;
+        return Some(TableConstraint::ForeignKey(fk));
+    }
+    None
+}
+
+fn is_column_constraint_start(t: &Token<'_>) -> bool {
+    t.kind == TokenKind::Word
+        && COLUMN_CONSTRAINT_START
+            .iter()
+            .any(|k| t.text.eq_ignore_ascii_case(k))
+}
+
+/// Skips `ON CONFLICT <algorithm>` at `i`.
+fn skip_conflict(e: &[Token<'_>], i: usize) -> usize {
+    if e.get(i).is_some_and(|t| t.is_kw("ON")) && e.get(i + 1).is_some_and(|t| t.is_kw("CONFLICT"))
+    {
+        i + 3
+    } else {
+        i
+    }
+}
+
+fn parse_column_def(e: &[Token<'_>]) -> Option<ColumnDef> {
+    let first = e.first()?;
+    if first.is_kw("CONSTRAINT") {
+        return None;
+    }
+    let mut col = ColumnDef {
+        name: first.name()?,
+        ..ColumnDef::default()
+    };
+    let mut i = 1;
+    let type_start = i;
+    while i < e.len() && !is_column_constraint_start(&e[i]) {
+        if e[i].is_punct('(') {
+            i = matching_paren(e, i).map_or(e.len(), |c| c + 1);
+        } else {
+            i += 1;
+        }
+    }
+    col.decl_type = render(&e[type_start..i]);
+    let mut pending_name: Option<String> = None;
+    while i < e.len() {
+        let t = &e[i];
+        if t.is_kw("CONSTRAINT") {
+            pending_name = e.get(i + 1).and_then(Token::name);
+            i += 2;
+            continue;
+        }
+        let name = pending_name.take();
+        if t.is_kw("PRIMARY") {
+            i += 1;
+            if e.get(i).is_some_and(|t| t.is_kw("KEY")) {
+                i += 1;
+            }
+            let mut desc = false;
+            if let Some(t) = e.get(i) {
+                if t.is_kw("DESC") {
+                    desc = true;
+                    i += 1;
+                } else if t.is_kw("ASC") {
+                    i += 1;
+                }
+            }
+            i = skip_conflict(e, i);
+            if e.get(i).is_some_and(|t| t.is_kw("AUTOINCREMENT")) {
+                col.autoincrement = true;
+                i += 1;
+            }
+            col.primary_key = Some((name, desc));
+        } else if t.is_kw("NOT") && e.get(i + 1).is_some_and(|t| t.is_kw("NULL")) {
+            i = skip_conflict(e, i + 2);
+        } else if t.is_kw("NULL") {
+            i = skip_conflict(e, i + 1);
+        } else if t.is_kw("UNIQUE") {
+            col.uniques.push(name);
+            i = skip_conflict(e, i + 1);
+        } else if t.is_kw("CHECK") {
+            match parenthesised(e, i + 1) {
+                Some((expression, next)) => {
+                    col.checks.push(NamedCheck { name, expression });
+                    i = next;
+                }
+                None => i += 1,
+            }
+        } else if t.is_kw("DEFAULT") {
+            i += 1;
+            match e.get(i) {
+                Some(t) if t.is_punct('(') => i = matching_paren(e, i).map_or(e.len(), |c| c + 1),
+                Some(t) if t.is_punct('-') || t.is_punct('+') => i += 2,
+                Some(_) => i += 1,
+                None => {}
+            }
+        } else if t.is_kw("COLLATE") {
+            col.collation = e.get(i + 1).and_then(Token::name);
+            i += 2;
+        } else if t.is_kw("REFERENCES") {
+            let (mut fk, next) = parse_references(e, i + 1);
+            fk.name = name;
+            fk.columns = vec![col.name.clone()];
+            col.references.push(fk);
+            i = next.max(i + 1);
+        } else if t.is_kw("GENERATED") || t.is_kw("AS") {
+            if t.is_kw("GENERATED") {
+                i += 1;
+                if e.get(i).is_some_and(|t| t.is_kw("ALWAYS")) {
+                    i += 1;
+                }
+                if e.get(i).is_some_and(|t| t.is_kw("AS")) {
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+            match parenthesised(e, i) {
+                Some((expression, next)) => {
+                    i = next;
+                    let mut stored = false;
+                    if let Some(t) = e.get(i) {
+                        if t.is_kw("STORED") {
+                            stored = true;
+                            i += 1;
+                        } else if t.is_kw("VIRTUAL") {
+                            i += 1;
+                        }
+                    }
+                    col.generated = Some((expression, stored));
+                }
+                None => i += 1,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    Some(col)
+}
+
+/// Parses what follows `REFERENCES`; returns the clause and the index after it.
+fn parse_references(e: &[Token<'_>], mut i: usize) -> (References, usize) {
+    let mut fk = References::default();
+    if let Some(name) = e.get(i).and_then(Token::name) {
+        fk.table = name;
+        i += 1;
+        if e.get(i).is_some_and(|t| t.is_punct('.')) {
+            if let Some(name) = e.get(i + 1).and_then(Token::name) {
+                fk.table = name;
+            }
+            i += 2;
+        }
+    }
+    if let Some((cols, next)) = name_list(e, i) {
+        fk.ref_columns = cols;
+        i = next;
+    }
+    loop {
+        let Some(t) = e.get(i) else { break };
+        if t.is_kw("ON")
+            && e.get(i + 1)
+                .is_some_and(|t| t.is_kw("DELETE") || t.is_kw("UPDATE"))
+        {
+            i += 2;
+            match e.get(i) {
+                Some(a) if a.is_kw("SET") || a.is_kw("NO") => i += 2,
+                Some(_) => i += 1,
+                None => {}
+            }
+        } else if t.is_kw("MATCH") {
+            i += 2;
+        } else if t.is_kw("NOT") && e.get(i + 1).is_some_and(|t| t.is_kw("DEFERRABLE")) {
+            fk.deferrable = false;
+            i += 2;
+        } else if t.is_kw("DEFERRABLE") {
+            fk.deferrable = true;
+            i += 1;
+        } else if t.is_kw("INITIALLY") {
+            fk.initially_deferred = e.get(i + 1).is_some_and(|t| t.is_kw("DEFERRED"));
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    if !fk.deferrable {
+        fk.initially_deferred = false;
+    }
+    (fk, i)
+}
+
+/// One key of `CREATE INDEX … (…)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IndexItem {
+    /// The key without `COLLATE` and `ASC`/`DESC`, normalised.
+    pub(crate) expression: String,
+    pub(crate) collation: Option<String>,
+    pub(crate) descending: bool,
+}
+
+/// What `CREATE INDEX` says beyond the pragmas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CreateIndex {
+    pub(crate) items: Vec<IndexItem>,
+    /// The partial-index predicate, normalised.
+    pub(crate) predicate: Option<String>,
+}
+
+/// Parses `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (…) [WHERE …]`.
+pub(crate) fn parse_create_index(sql: &str) -> Option<CreateIndex> {
+    let tokens = tokenize(sql);
+    let on = tokens.iter().position(|t| t.is_kw("ON"))?;
+    let open = on + tokens[on..].iter().position(|t| t.is_punct('('))?;
+    let close = matching_paren(&tokens, open)?;
+    let items = split_top_level(&tokens[open + 1..close])
+        .into_iter()
+        .map(|item| {
+            let mut end = item.len();
+            let mut descending = false;
+            if let Some(last) = item.get(end.wrapping_sub(1)) {
+                if last.is_kw("DESC") {
+                    descending = true;
+                    end -= 1;
+                } else if last.is_kw("ASC") {
+                    end -= 1;
+                }
+            }
+            let mut collation = None;
+            if end >= 2 && item[end - 2].is_kw("COLLATE") {
+                collation = item[end - 1].name();
+                end -= 2;
+            }
+            IndexItem {
+                expression: render(&item[..end]),
+                collation,
+                descending,
+            }
+        })
+        .collect();
+    let rest = &tokens[close + 1..];
+    let predicate = rest
+        .iter()
+        .position(|t| t.is_kw("WHERE"))
+        .map(|w| render(&rest[w + 1..]))
+        .map(|p| p.trim_end_matches(';').trim_end().to_string())
+        .filter(|p| !p.is_empty());
+    Some(CreateIndex { items, predicate })
+}
+
+/// The defining query of `CREATE VIEW name [(cols)] AS select`, normalised.
+pub(crate) fn view_definition(sql: &str) -> Option<String> {
+    let tokens = tokenize(sql);
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.is_punct('(') {
+            depth += 1;
+        } else if t.is_punct(')') {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && i >= 2 && t.is_kw("AS") {
+            let def = render(&tokens[i + 1..]);
+            return Some(def.trim_end_matches(';').trim_end().to_string());
+        }
+    }
+    None
+}
+
+/// The name of the first column of `columns` that `expression` refers to
+/// (used to synthesise CHECK constraint names).
+pub(crate) fn first_column_referenced<'c>(
+    expression: &str,
+    columns: &'c [String],
+) -> Option<&'c str> {
+    let tokens = tokenize(expression);
+    tokens.iter().enumerate().find_map(|(i, t)| {
+        let is_call = tokens.get(i + 1).is_some_and(|n| n.is_punct('('));
+        if !matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent) || is_call {
+            return None;
+        }
+        let name = t.name()?;
+        columns
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(&name))
+            .map(String::as_str)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenizes_quotes_comments_and_blobs() {
+        let sql = "a 'x'')' \"q\"\"(\" `b` [c d] x'0A' 1.5e-3 -- no ) here\n/* ( */ )";
+        let kinds: Vec<_> = tokenize(sql).iter().map(|t| (t.kind, t.text)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (TokenKind::Word, "a"),
+                (TokenKind::String, "'x'')'"),
+                (TokenKind::QuotedIdent, "\"q\"\"(\""),
+                (TokenKind::QuotedIdent, "`b`"),
+                (TokenKind::QuotedIdent, "[c d]"),
+                (TokenKind::Blob, "x'0A'"),
+                (TokenKind::Number, "1.5e-3"),
+                (TokenKind::Punct, ")"),
+            ]
+        );
+        assert_eq!(unquote("\"q\"\"(\""), "q\"(");
+        assert_eq!(unquote("[c d]"), "c d");
+        assert_eq!(unquote("'it''s'"), "it's");
+    }
+
+    #[test]
+    fn unterminated_input_never_panics() {
+        for sql in [
+            "'abc",
+            "\"abc",
+            "/* abc",
+            "[abc",
+            "x'",
+            "CREATE TABLE t (a",
+            "(",
+            ")",
+            "é",
+            "0x",
+            "1e",
+        ] {
+            let _ = tokenize(sql);
+            let _ = parse_create_table(sql);
+            let _ = parse_create_index(sql);
+            let _ = view_definition(sql);
+        }
+    }
+
+    #[test]
+    fn normalises_whitespace_and_comments() {
+        assert_eq!(normalise("a  >\n 0 /* c ) */ AND\tb<=1"), "a > 0 AND b<=1");
+        assert_eq!(normalise("lower( x )"), "lower( x )");
+    }
+
+    #[test]
+    fn parses_columns_and_constraints() {
+        let sql = r#"CREATE TABLE "Weird ""t""" (
+            id INTEGER CONSTRAINT pk_w PRIMARY KEY DESC ON CONFLICT ABORT AUTOINCREMENT,
+            "select" VARCHAR(10, 2) NOT NULL COLLATE nocase UNIQUE CHECK ("select" <> ')' /* ) */),
+            g INT GENERATED ALWAYS AS (id * 2) STORED,
+            v TEXT AS (upper("select")),
+            p INT CONSTRAINT fk_p REFERENCES parent (id) ON DELETE SET NULL ON UPDATE NO ACTION DEFERRABLE INITIALLY DEFERRED,
+            d TEXT DEFAULT (datetime('now')) CHECK (d > ''),
+            CONSTRAINT uq_pair UNIQUE (g COLLATE binary, v DESC),
+            UNIQUE (p),
+            CHECK (id > 0),
+            FOREIGN KEY (p, g) REFERENCES "Other" NOT DEFERRABLE
+        ) WITHOUT ROWID, STRICT"#;
+        let t = parse_create_table(sql).unwrap();
+        assert!(t.without_rowid);
+        assert_eq!(t.columns.len(), 6);
+        let id = t.column("ID").unwrap();
+        assert_eq!(id.decl_type, "INTEGER");
+        assert_eq!(id.primary_key, Some((Some("pk_w".into()), true)));
+        assert!(id.autoincrement);
+        let s = t.column("select").unwrap();
+        assert_eq!(s.decl_type, "VARCHAR(10, 2)");
+        assert_eq!(s.collation.as_deref(), Some("nocase"));
+        assert_eq!(s.uniques, vec![None]);
+        assert_eq!(s.checks[0].expression, "\"select\" <> ')'");
+        assert_eq!(
+            t.column("g").unwrap().generated,
+            Some(("id * 2".into(), true))
+        );
+        assert_eq!(
+            t.column("v").unwrap().generated,
+            Some(("upper(\"select\")".into(), false))
+        );
+        let p = &t.column("p").unwrap().references[0];
+        assert_eq!(p.name.as_deref(), Some("fk_p"));
+        assert_eq!(p.table, "parent");
+        assert_eq!(p.ref_columns, vec!["id"]);
+        assert!(p.deferrable && p.initially_deferred);
+        assert_eq!(t.column("d").unwrap().checks[0].expression, "d > ''");
+        assert_eq!(
+            t.constraints,
+            vec![
+                TableConstraint::Unique {
+                    name: Some("uq_pair".into()),
+                    columns: vec!["g".into(), "v".into()]
+                },
+                TableConstraint::Unique {
+                    name: None,
+                    columns: vec!["p".into()]
+                },
+                TableConstraint::Check(NamedCheck {
+                    name: None,
+                    expression: "id > 0".into()
+                }),
+                TableConstraint::ForeignKey(References {
+                    name: None,
+                    columns: vec!["p".into(), "g".into()],
+                    table: "Other".into(),
+                    ref_columns: vec![],
+                    deferrable: false,
+                    initially_deferred: false,
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn parses_table_primary_key_with_autoincrement() {
+        let t = parse_create_table(
+            "CREATE TABLE t (id INTEGER, CONSTRAINT k PRIMARY KEY (id AUTOINCREMENT))",
+        )
+        .unwrap();
+        assert_eq!(
+            t.constraints,
+            vec![TableConstraint::PrimaryKey {
+                name: Some("k".into()),
+                columns: vec!["id".into()],
+                autoincrement: true
+            }]
+        );
+    }
+
+    #[test]
+    fn parses_indexes() {
+        let i = parse_create_index(
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"ix\" ON t (lower(a) DESC, b COLLATE NOCASE, (a || ',') ASC) WHERE a > 0 -- x",
+        )
+        .unwrap();
+        assert_eq!(
+            i.items,
+            vec![
+                IndexItem {
+                    expression: "lower(a)".into(),
+                    collation: None,
+                    descending: true
+                },
+                IndexItem {
+                    expression: "b".into(),
+                    collation: Some("NOCASE".into()),
+                    descending: false
+                },
+                IndexItem {
+                    expression: "(a || ',')".into(),
+                    collation: None,
+                    descending: false
+                },
+            ]
+        );
+        assert_eq!(i.predicate.as_deref(), Some("a > 0"));
+        assert_eq!(
+            parse_create_index("CREATE INDEX i ON t(a)")
+                .unwrap()
+                .predicate,
+            None
+        );
+    }
+
+    #[test]
+    fn extracts_view_definitions() {
+        assert_eq!(
+            view_definition("CREATE VIEW \"as\" (a, b) AS SELECT 1 AS a, 2 AS b").as_deref(),
+            Some("SELECT 1 AS a, 2 AS b")
+        );
+        assert_eq!(
+            view_definition("CREATE VIEW v AS\n  SELECT *\n  FROM t;").as_deref(),
+            Some("SELECT * FROM t")
+        );
+    }
+
+    #[test]
+    fn finds_first_referenced_column() {
+        let cols = vec!["Amount".to_string(), "qty".to_string()];
+        assert_eq!(
+            first_column_referenced("abs(qty) > 'amount' AND amount > 0", &cols),
+            Some("qty")
+        );
+        assert_eq!(first_column_referenced("1 = 1", &cols), None);
+    }
+}
