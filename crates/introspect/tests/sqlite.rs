@@ -1,0 +1,426 @@
+//! Live introspection of SQLite: a fixture exercising every object kind
+//! SQLite has, compared field by field with what we expect; a fixed number
+//! of round trips whatever the catalog size; attached schemas.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use driftless_introspect::{
+    Check, Column, ConnectOptions, Database, DbUrl, Dialect, Error, FkAction, ForeignKey,
+    Generated, Identity, Index, IndexKey, IndexPart, IntrospectOptions, PrimaryKey, Snapshot,
+    Table, UniqueConstraint, View,
+};
+use driftless_testkit::TestDb;
+
+const FIXTURE: &str = r#"
+CREATE TABLE "Authors" (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    "Full Name" TEXT NOT NULL COLLATE NOCASE,
+    email TEXT UNIQUE,
+    born DATE DEFAULT (date('now')),
+    karma REAL NOT NULL DEFAULT 0.5 CHECK (karma >= 0),
+    created TEXT DEFAULT CURRENT_TIMESTAMP,
+    slug TEXT GENERATED ALWAYS AS (lower("Full Name")) VIRTUAL,
+    name_len INT AS (length( "Full Name" )) STORED,
+    "größe" INTEGER DEFAULT (CAST('42' AS INTEGER)),
+    CONSTRAINT ck_email CHECK (email LIKE '%@%' /* a ) in a comment */)
+);
+-- reserved words as names, a composite key, a self-reference
+CREATE TABLE "order" (
+    "select" INTEGER NOT NULL,
+    "group" INTEGER NOT NULL,
+    author_id INTEGER REFERENCES "authors" ON DELETE SET NULL,
+    parent_select INTEGER,
+    parent_group INTEGER,
+    note TEXT DEFAULT 'it''s, (fine)',
+    CONSTRAINT pk_order PRIMARY KEY ("select", "group"),
+    CONSTRAINT fk_parent FOREIGN KEY (parent_select, parent_group)
+        REFERENCES "order" ("select", "group") ON DELETE CASCADE ON UPDATE RESTRICT
+        DEFERRABLE INITIALLY DEFERRED,
+    UNIQUE (author_id, "group"),
+    CHECK ("group" > 0 AND note <> ')')
+) WITHOUT ROWID;
+CREATE TABLE plain (k TEXT PRIMARY KEY, v BLOB DEFAULT x'00ff');
+CREATE INDEX ix_authors_lower ON "Authors" (lower(email) DESC, karma COLLATE RTRIM) WHERE email IS NOT NULL;
+CREATE UNIQUE INDEX "Ix Ünïcode" ON "Authors" ("größe");
+CREATE INDEX ix_order_author ON "order" (author_id, "select" DESC);
+CREATE VIEW "Author Names" AS
+    SELECT id, "Full Name" -- the name
+    FROM "Authors" WHERE karma > 0;
+CREATE VIRTUAL TABLE docs USING fts5(body);
+CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL);
+INSERT INTO "Authors" ("Full Name", email) VALUES ('Ada', 'ada@example.org');
+"#;
+
+async fn open(url: &str) -> Database {
+    Database::connect(&DbUrl::parse(url).unwrap(), &ConnectOptions::read_only())
+        .await
+        .unwrap()
+}
+
+fn col(position: u32, ty: &str) -> Column {
+    Column::new(position, ty)
+}
+
+fn not_null(mut c: Column) -> Column {
+    c.nullable = false;
+    c
+}
+
+fn default(mut c: Column, d: &str) -> Column {
+    c.default = Some(d.into());
+    c
+}
+
+fn columns(cols: Vec<(&str, Column)>) -> BTreeMap<String, Column> {
+    cols.into_iter().map(|(n, c)| (n.to_string(), c)).collect()
+}
+
+fn expected_authors() -> Table {
+    let mut t = Table::default();
+    t.columns = columns(vec![
+        (
+            "id",
+            Column {
+                identity: Some(Identity::AutoIncrement),
+                ..not_null(col(1, "INTEGER"))
+            },
+        ),
+        (
+            "Full Name",
+            Column {
+                collation: Some("NOCASE".into()),
+                ..not_null(col(2, "TEXT"))
+            },
+        ),
+        ("email", col(3, "TEXT")),
+        ("born", default(col(4, "DATE"), "date('now')")),
+        ("karma", default(not_null(col(5, "REAL")), "0.5")),
+        ("created", default(col(6, "TEXT"), "CURRENT_TIMESTAMP")),
+        (
+            "slug",
+            Column {
+                generated: Some(Generated {
+                    expression: "lower(\"Full Name\")".into(),
+                    stored: false,
+                }),
+                ..col(7, "TEXT")
+            },
+        ),
+        (
+            "name_len",
+            Column {
+                generated: Some(Generated {
+                    expression: "length( \"Full Name\" )".into(),
+                    stored: true,
+                }),
+                ..col(8, "INT")
+            },
+        ),
+        ("größe", default(col(9, "INTEGER"), "CAST('42' AS INTEGER)")),
+    ]);
+    t.primary_key = Some(PrimaryKey {
+        name: "pk_Authors".into(),
+        columns: vec!["id".into()],
+    });
+    t.uniques.insert(
+        "uq_Authors_email".into(),
+        UniqueConstraint {
+            columns: vec!["email".into()],
+            nulls_not_distinct: false,
+        },
+    );
+    t.indexes.insert(
+        "ix_authors_lower".into(),
+        Index {
+            parts: vec![
+                IndexPart {
+                    descending: true,
+                    ..IndexPart {
+                        key: IndexKey::Expression("lower(email)".into()),
+                        ..IndexPart::column("")
+                    }
+                },
+                IndexPart {
+                    collation: Some("RTRIM".into()),
+                    ..IndexPart::column("karma")
+                },
+            ],
+            unique: false,
+            method: None,
+            predicate: Some("email IS NOT NULL".into()),
+            include: vec![],
+        },
+    );
+    t.indexes.insert(
+        "Ix Ünïcode".into(),
+        Index {
+            parts: vec![IndexPart::column("größe")],
+            unique: true,
+            method: None,
+            predicate: None,
+            include: vec![],
+        },
+    );
+    t.checks.insert(
+        "ck_Authors_karma".into(),
+        Check {
+            expression: "karma >= 0".into(),
+        },
+    );
+    t.checks.insert(
+        "ck_email".into(),
+        Check {
+            expression: "email LIKE '%@%'".into(),
+        },
+    );
+    t
+}
+
+fn expected_order() -> Table {
+    let mut t = Table::default();
+    t.columns = columns(vec![
+        ("select", not_null(col(1, "INTEGER"))),
+        ("group", not_null(col(2, "INTEGER"))),
+        ("author_id", col(3, "INTEGER")),
+        ("parent_select", col(4, "INTEGER")),
+        ("parent_group", col(5, "INTEGER")),
+        ("note", default(col(6, "TEXT"), "'it''s, (fine)'")),
+    ]);
+    t.primary_key = Some(PrimaryKey {
+        name: "pk_order".into(),
+        columns: vec!["select".into(), "group".into()],
+    });
+    t.uniques.insert(
+        "uq_order_author_id_group".into(),
+        UniqueConstraint {
+            columns: vec!["author_id".into(), "group".into()],
+            nulls_not_distinct: false,
+        },
+    );
+    t.indexes.insert(
+        "ix_order_author".into(),
+        Index {
+            parts: vec![
+                IndexPart::column("author_id"),
+                IndexPart {
+                    descending: true,
+                    ..IndexPart::column("select")
+                },
+            ],
+            unique: false,
+            method: None,
+            predicate: None,
+            include: vec![],
+        },
+    );
+    t.foreign_keys.insert(
+        "fk_order_author_id".into(),
+        ForeignKey {
+            columns: vec!["author_id".into()],
+            ref_schema: "main".into(),
+            ref_table: "Authors".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::SetNull,
+            on_update: FkAction::NoAction,
+            deferrable: false,
+            initially_deferred: false,
+        },
+    );
+    t.foreign_keys.insert(
+        "fk_parent".into(),
+        ForeignKey {
+            columns: vec!["parent_select".into(), "parent_group".into()],
+            ref_schema: "main".into(),
+            ref_table: "order".into(),
+            ref_columns: vec!["select".into(), "group".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::Restrict,
+            deferrable: true,
+            initially_deferred: true,
+        },
+    );
+    t.checks.insert(
+        "ck_order_group".into(),
+        Check {
+            expression: "\"group\" > 0 AND note <> ')'".into(),
+        },
+    );
+    t
+}
+
+fn expected_plain() -> Table {
+    let mut t = Table::default();
+    t.columns = columns(vec![
+        ("k", col(1, "TEXT")),
+        ("v", default(col(2, "BLOB"), "x'00ff'")),
+    ]);
+    t.primary_key = Some(PrimaryKey {
+        name: "pk_plain".into(),
+        columns: vec!["k".into()],
+    });
+    t
+}
+
+#[tokio::test]
+async fn fixture_is_read_field_by_field() {
+    let db = TestDb::sqlite();
+    db.exec(FIXTURE).await;
+    let mut conn = open(&db.url).await;
+    let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    assert_eq!(snap.dialect, Dialect::Sqlite);
+    assert_eq!(snap.schemas.keys().collect::<Vec<_>>(), vec!["main"]);
+    let main = &snap.schemas["main"];
+    // No ledger table, no virtual table or its shadow tables, no sqlite_sequence.
+    assert_eq!(
+        main.tables.keys().collect::<Vec<_>>(),
+        vec!["Authors", "order", "plain"]
+    );
+    assert_eq!(main.tables["Authors"], expected_authors());
+    assert_eq!(main.tables["order"], expected_order());
+    assert_eq!(main.tables["plain"], expected_plain());
+    assert_eq!(
+        main.views,
+        BTreeMap::from([(
+            "Author Names".to_string(),
+            View {
+                definition: "SELECT id, \"Full Name\" FROM \"Authors\" WHERE karma > 0".into(),
+                materialized: false,
+                comment: None
+            },
+        )])
+    );
+    assert!(main.enums.is_empty() && main.sequences.is_empty());
+
+    // Ledger tables come back when asked for.
+    let mut opts = IntrospectOptions::default();
+    opts.include_ledger_tables = true;
+    let with_ledger = conn.snapshot(&opts).await.unwrap();
+    let ledger = with_ledger.table("main", "_sqlx_migrations").unwrap();
+    assert_eq!(ledger.column_order(), vec!["version", "description"]);
+
+    // The snapshot survives its JSON form.
+    let back = Snapshot::from_json(&snap.to_json(), std::path::Path::new("s.json")).unwrap();
+    assert_eq!(back, snap);
+}
+
+#[tokio::test]
+async fn same_ddl_gives_the_same_snapshot() {
+    let a = TestDb::sqlite();
+    let b = TestDb::sqlite();
+    a.exec(FIXTURE).await;
+    // Same schema, different layout and comments.
+    let relaid: String = FIXTURE
+        .replace("    ", "\t  ")
+        .replace("/* a ) in a comment */", "-- other\n");
+    b.exec(&relaid).await;
+    let sa = open(&a.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    let sb = open(&b.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(sa, sb);
+}
+
+fn catalog_sql(tables: usize) -> String {
+    let mut sql = String::new();
+    for i in 0..tables {
+        let fk = if i == 0 {
+            String::new()
+        } else {
+            format!(
+                ", parent_id INTEGER REFERENCES t{} (id) ON DELETE CASCADE",
+                i - 1
+            )
+        };
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, qty INT DEFAULT 0 CHECK (qty >= 0), \
+             total INT AS (qty * 2){fk});\n\
+             CREATE INDEX t{i}_name ON t{i} (lower(name)) WHERE qty > 0;\n"
+        ));
+        if i % 10 == 0 {
+            sql.push_str(&format!("CREATE VIEW v{i} AS SELECT id, name FROM t{i};\n"));
+        }
+    }
+    sql
+}
+
+#[tokio::test]
+async fn round_trips_do_not_depend_on_catalog_size() {
+    let mut counts = Vec::new();
+    for n in [3, 60] {
+        let db = TestDb::sqlite();
+        db.exec(&catalog_sql(n)).await;
+        let mut conn = open(&db.url).await;
+        let before = conn.round_trips();
+        let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+        counts.push(conn.round_trips() - before);
+        let c = snap.counts();
+        assert_eq!(
+            (c.tables, c.indexes, c.uniques, c.checks, c.foreign_keys),
+            (n, n, n, n, n - 1)
+        );
+        assert_eq!(c.views, n.div_ceil(10));
+        assert_eq!(c.columns, 4 * n + (n - 1));
+    }
+    assert_eq!(counts[0], counts[1], "round trips for 3 and 60 tables");
+    assert_eq!(counts[0], 1, "SQLite is read in one statement");
+}
+
+#[tokio::test]
+async fn attached_schemas_are_read_when_named() {
+    let main = TestDb::sqlite();
+    let aux = TestDb::sqlite();
+    main.exec("CREATE TABLE a (id INTEGER PRIMARY KEY)").await;
+    aux.exec("CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INT REFERENCES b)")
+        .await;
+    let mut conn = Database::connect(
+        &DbUrl::parse(&main.url).unwrap(),
+        &ConnectOptions::default(),
+    )
+    .await
+    .unwrap();
+    conn.execute(
+        &format!(
+            "ATTACH DATABASE '{}' AS \"aux db\"",
+            aux.name.replace('\'', "''")
+        ),
+        "attach",
+    )
+    .await
+    .unwrap();
+    let opts = IntrospectOptions::default().with_schemas(["main", "aux db"]);
+    let snap = conn.snapshot(&opts).await.unwrap();
+    assert_eq!(
+        snap.schemas.keys().collect::<Vec<_>>(),
+        vec!["aux db", "main"]
+    );
+    assert!(snap.table("main", "a").is_some());
+    let b = snap.table("aux db", "b").unwrap();
+    assert_eq!(b.foreign_keys["fk_b_a_id"].ref_schema, "aux db");
+    assert_eq!(b.foreign_keys["fk_b_a_id"].ref_columns, vec!["id"]);
+
+    let err = conn
+        .snapshot(&IntrospectOptions::default().with_schemas(["nope"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("`nope` is not attached"), "{err}");
+}
+
+#[tokio::test]
+async fn empty_database_has_an_empty_main_schema() {
+    let db = TestDb::sqlite();
+    let snap = open(&db.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(snap.schemas.len(), 1);
+    assert_eq!(snap.schemas["main"], Default::default());
+}
