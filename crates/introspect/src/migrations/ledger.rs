@@ -1,0 +1,728 @@
+//! Migration ledgers: the tables in which migration tools record what they
+//! applied. Found from the catalog and read with plain SELECTs; nothing is
+//! ever created or written.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Checksum, MigrationFormat};
+use crate::database::{Database, Row, Value};
+use crate::error::{Error, Result};
+use crate::model::Dialect;
+use crate::names::is_system_schema;
+
+/// The tool whose ledger a table is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LedgerKind {
+    /// `django_migrations (id, app, name, applied)`.
+    Django,
+    /// `_sqlx_migrations (version, description, installed_on, success, checksum, execution_time)`.
+    Sqlx,
+    /// `refinery_schema_history (version, name, applied_on, checksum)`.
+    Refinery,
+    /// `__diesel_schema_migrations (version, run_on)`.
+    Diesel,
+    /// `seaql_migrations (version, applied_at)`.
+    SeaOrm,
+    /// `flyway_schema_history (installed_rank, version, description, type, script, checksum, …, success)`.
+    Flyway,
+    /// golang-migrate's `schema_migrations (version, dirty)`: one row, the current version.
+    GolangMigrate,
+    /// dbmate's `schema_migrations (version)`: one row per applied migration.
+    Dbmate,
+    /// Rails' `schema_migrations (version)` (next to `ar_internal_metadata`).
+    Rails,
+    /// `alembic_version (version_num)`: one row per head.
+    Alembic,
+    /// `_prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)`.
+    Prisma,
+}
+
+impl LedgerKind {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Django => "django",
+            LedgerKind::Sqlx => "sqlx",
+            LedgerKind::Refinery => "refinery",
+            LedgerKind::Diesel => "diesel",
+            LedgerKind::SeaOrm => "sea-orm",
+            LedgerKind::Flyway => "flyway",
+            LedgerKind::GolangMigrate => "golang-migrate",
+            LedgerKind::Dbmate => "dbmate",
+            LedgerKind::Rails => "rails",
+            LedgerKind::Alembic => "alembic",
+            LedgerKind::Prisma => "prisma",
+        }
+    }
+
+    /// The table the tool keeps its ledger in.
+    pub fn table(self) -> &'static str {
+        match self {
+            LedgerKind::Django => "django_migrations",
+            LedgerKind::Sqlx => "_sqlx_migrations",
+            LedgerKind::Refinery => "refinery_schema_history",
+            LedgerKind::Diesel => "__diesel_schema_migrations",
+            LedgerKind::SeaOrm => "seaql_migrations",
+            LedgerKind::Flyway => "flyway_schema_history",
+            LedgerKind::GolangMigrate | LedgerKind::Dbmate | LedgerKind::Rails => {
+                "schema_migrations"
+            }
+            LedgerKind::Alembic => "alembic_version",
+            LedgerKind::Prisma => "_prisma_migrations",
+        }
+    }
+
+    /// Whether the ledger records only the current version(s) rather than
+    /// one row per applied migration (golang-migrate, Alembic).
+    pub fn heads_only(self) -> bool {
+        matches!(self, LedgerKind::GolangMigrate | LedgerKind::Alembic)
+    }
+
+    /// Migration layouts whose ids this ledger records, best match first.
+    pub fn formats(self) -> &'static [MigrationFormat] {
+        use MigrationFormat as F;
+        match self {
+            LedgerKind::Django => &[F::Django],
+            LedgerKind::Sqlx => &[F::Sqlx, F::GolangMigrate],
+            LedgerKind::Refinery => &[F::Refinery, F::Flyway],
+            LedgerKind::Diesel => &[F::Diesel],
+            LedgerKind::SeaOrm => &[F::SeaOrm],
+            LedgerKind::Flyway => &[F::Flyway, F::Refinery],
+            LedgerKind::GolangMigrate => &[F::GolangMigrate, F::Sqlx],
+            LedgerKind::Dbmate => &[F::Dbmate, F::Rails],
+            LedgerKind::Rails => &[F::Rails, F::Dbmate],
+            LedgerKind::Alembic => &[F::Alembic],
+            LedgerKind::Prisma => &[F::Prisma],
+        }
+    }
+}
+
+impl fmt::Display for LedgerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a ledger lives.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LedgerTable {
+    /// The tool.
+    pub kind: LedgerKind,
+    /// Schema (MySQL: database; SQLite: `main`).
+    pub schema: String,
+    /// Table name.
+    pub table: String,
+    /// refinery: the version column is 64-bit (`int8-versions`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wide_versions: bool,
+}
+
+/// What a ledger row says about its migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LedgerState {
+    /// Applied successfully.
+    Applied,
+    /// Started and failed (sqlx `success = false`, Flyway `success = false`,
+    /// Prisma: not finished and not rolled back).
+    Failed,
+    /// golang-migrate's `dirty = true`: the migration stopped half-way.
+    Dirty,
+    /// Prisma: marked rolled back (`migrate resolve --rolled-back`).
+    RolledBack,
+    /// Flyway baseline: everything up to this version counts as applied.
+    Baseline,
+}
+
+/// One row of a ledger (one per migration where the tool keeps several).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// The migration's key, comparable to [`super::Migration::id`].
+    pub id: String,
+    /// Name or description as recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Django app label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// Recorded checksum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<Checksum>,
+    /// When it was applied, as the database prints the timestamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_at: Option<String>,
+    /// Applied, failed, dirty …
+    pub state: LedgerState,
+    /// How long it ran, in milliseconds, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_ms: Option<i64>,
+    /// Extra text the tool recorded (Prisma's `logs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A migration ledger read from a database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Where it lives and whose it is.
+    pub table: LedgerTable,
+    /// The database kind it was read from.
+    pub dialect: Dialect,
+    /// Rows in the tool's order.
+    pub entries: Vec<LedgerEntry>,
+}
+
+impl Ledger {
+    /// The tool.
+    pub fn kind(&self) -> LedgerKind {
+        self.table.kind
+    }
+
+    /// The entry with `id`.
+    pub fn entry(&self, id: &str) -> Option<&LedgerEntry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+}
+
+const EXTRA_TABLES: &[&str] = &["ar_internal_metadata"];
+
+fn table_list() -> String {
+    let mut names: Vec<&str> = [
+        LedgerKind::Django,
+        LedgerKind::Sqlx,
+        LedgerKind::Refinery,
+        LedgerKind::Diesel,
+        LedgerKind::SeaOrm,
+        LedgerKind::Flyway,
+        LedgerKind::Dbmate,
+        LedgerKind::Alembic,
+        LedgerKind::Prisma,
+    ]
+    .iter()
+    .map(|k| k.table())
+    .chain(EXTRA_TABLES.iter().copied())
+    .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The catalog query listing `(schema, table, column, type)` of every
+/// ledger table.
+pub(crate) fn catalog_query(dialect: Dialect) -> String {
+    let list = table_list();
+    match dialect {
+        Dialect::Postgres => format!(
+            "SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text \
+             FROM information_schema.columns c WHERE c.table_name IN ({list}) ORDER BY 1, 2, 3"
+        ),
+        Dialect::Mysql => format!(
+            "SELECT CAST(c.table_schema AS CHAR), CAST(c.table_name AS CHAR), CAST(c.column_name AS CHAR), CAST(c.data_type AS CHAR) \
+             FROM information_schema.columns c WHERE c.table_schema = DATABASE() AND c.table_name IN ({list}) ORDER BY 1, 2, 3"
+        ),
+        Dialect::Sqlite => format!(
+            "SELECT 'main', m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name IN ({list}) ORDER BY 1, 2, 3"
+        ),
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Null => None,
+        Value::Text(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+/// Which ledgers the catalog rows of [`catalog_query`] show. Pure.
+pub(crate) fn ledger_tables(rows: &[Row]) -> Vec<LedgerTable> {
+    // (schema, table) -> column -> type
+    let mut tables: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
+    for r in rows {
+        let (Some(s), Some(t), Some(c)) = (text(r.first()), text(r.get(1)), text(r.get(2))) else {
+            continue;
+        };
+        if is_system_schema(&s) {
+            continue;
+        }
+        let ty = text(r.get(3)).unwrap_or_default().to_ascii_lowercase();
+        tables
+            .entry((s, t))
+            .or_default()
+            .insert(c.to_ascii_lowercase(), ty);
+    }
+    let mut out = Vec::new();
+    for ((schema, table), cols) in &tables {
+        let kind = match table.as_str() {
+            "django_migrations" => LedgerKind::Django,
+            "_sqlx_migrations" => LedgerKind::Sqlx,
+            "refinery_schema_history" => LedgerKind::Refinery,
+            "__diesel_schema_migrations" => LedgerKind::Diesel,
+            "seaql_migrations" => LedgerKind::SeaOrm,
+            "flyway_schema_history" => LedgerKind::Flyway,
+            "alembic_version" => LedgerKind::Alembic,
+            "_prisma_migrations" => LedgerKind::Prisma,
+            "schema_migrations" if cols.contains_key("dirty") => LedgerKind::GolangMigrate,
+            "schema_migrations"
+                if tables.contains_key(&(schema.clone(), "ar_internal_metadata".into())) =>
+            {
+                LedgerKind::Rails
+            }
+            "schema_migrations" => LedgerKind::Dbmate,
+            _ => continue,
+        };
+        let wide_versions = kind == LedgerKind::Refinery
+            && cols
+                .get("version")
+                .is_some_and(|t| t.contains("big") || t.contains("int8"));
+        out.push(LedgerTable {
+            kind,
+            schema: schema.clone(),
+            table: table.clone(),
+            wide_versions,
+        });
+    }
+    out
+}
+
+fn quote(dialect: Dialect, ident: &str) -> String {
+    match dialect {
+        Dialect::Mysql => format!("`{}`", ident.replace('`', "``")),
+        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
+    }
+}
+
+/// The SELECT that reads `table`. A query as a value: no database needed.
+pub(crate) fn ledger_query(dialect: Dialect, table: &LedgerTable) -> String {
+    let t = format!(
+        "{}.{}",
+        quote(dialect, &table.schema),
+        quote(dialect, &table.table)
+    );
+    let txt = |col: &str| match dialect {
+        Dialect::Mysql => format!("CAST({col} AS CHAR)"),
+        _ => format!("CAST({col} AS TEXT)"),
+    };
+    let hex = |col: &str| match dialect {
+        Dialect::Postgres => format!("encode({col}, 'hex')"),
+        _ => format!("LOWER(HEX({col}))"),
+    };
+    match table.kind {
+        LedgerKind::Django => format!("SELECT id, app, name, {} FROM {t} ORDER BY id", txt("applied")),
+        LedgerKind::Sqlx => format!(
+            "SELECT version, description, {}, success, {}, execution_time FROM {t} ORDER BY version",
+            txt("installed_on"),
+            hex("checksum")
+        ),
+        LedgerKind::Refinery => format!("SELECT version, name, applied_on, checksum FROM {t} ORDER BY version"),
+        LedgerKind::Diesel => format!("SELECT version, {} FROM {t} ORDER BY version", txt("run_on")),
+        LedgerKind::SeaOrm => format!("SELECT version, {} FROM {t} ORDER BY version", txt("applied_at")),
+        LedgerKind::Flyway => format!(
+            "SELECT installed_rank, {}, description, type, script, checksum, {}, execution_time, success FROM {t} ORDER BY installed_rank",
+            txt("version"),
+            txt("installed_on")
+        ),
+        LedgerKind::GolangMigrate => format!("SELECT version, dirty FROM {t}"),
+        LedgerKind::Dbmate | LedgerKind::Rails => format!("SELECT {} FROM {t} ORDER BY version", txt("version")),
+        LedgerKind::Alembic => format!("SELECT version_num FROM {t} ORDER BY version_num"),
+        LedgerKind::Prisma => format!(
+            "SELECT migration_name, checksum, {}, {}, {}, logs, applied_steps_count FROM {t} ORDER BY {}, migration_name",
+            txt("started_at"),
+            txt("finished_at"),
+            txt("rolled_back_at"),
+            "started_at"
+        ),
+    }
+}
+
+fn entry(id: String, state: LedgerState) -> LedgerEntry {
+    LedgerEntry {
+        id,
+        name: None,
+        app: None,
+        checksum: None,
+        applied_at: None,
+        state,
+        execution_ms: None,
+        detail: None,
+    }
+}
+
+fn bad_row(table: &LedgerTable, message: &str) -> Error {
+    Error::Catalog {
+        object: format!("ledger table {}.{}", table.schema, table.table),
+        message: message.to_string(),
+    }
+}
+
+/// Turns the rows of [`ledger_query`] into entries. Pure.
+pub(crate) fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) -> Result<Ledger> {
+    let need = |r: &Row, i: usize, what: &str| {
+        text(r.get(i)).ok_or_else(|| bad_row(table, &format!("{what} is NULL or missing")))
+    };
+    let mut entries = Vec::new();
+    match table.kind {
+        LedgerKind::Django => {
+            for r in rows {
+                let app = need(r, 1, "app")?;
+                let name = need(r, 2, "name")?;
+                let mut e = entry(format!("{app}.{name}"), LedgerState::Applied);
+                e.app = Some(app);
+                e.name = Some(name);
+                e.applied_at = text(r.get(3));
+                entries.push(e);
+            }
+        }
+        LedgerKind::Sqlx => {
+            for r in rows {
+                let version = need(r, 0, "version")?;
+                let success = r.get(3).and_then(Value::as_bool).unwrap_or(true);
+                let mut e = entry(
+                    version,
+                    if success {
+                        LedgerState::Applied
+                    } else {
+                        LedgerState::Failed
+                    },
+                );
+                e.name = text(r.get(1));
+                e.applied_at = text(r.get(2));
+                e.checksum = text(r.get(4)).map(|h| Checksum::Sha384(h.to_ascii_lowercase()));
+                e.execution_ms = r.get(5).and_then(Value::as_i64).map(|ns| ns / 1_000_000);
+                entries.push(e);
+            }
+        }
+        LedgerKind::Refinery => {
+            for r in rows {
+                let mut e = entry(need(r, 0, "version")?, LedgerState::Applied);
+                e.name = text(r.get(1));
+                e.applied_at = text(r.get(2));
+                e.checksum = text(r.get(3))
+                    .and_then(|c| c.trim().parse().ok())
+                    .map(Checksum::SipHash13);
+                entries.push(e);
+            }
+        }
+        LedgerKind::Diesel | LedgerKind::SeaOrm => {
+            for r in rows {
+                let mut e = entry(need(r, 0, "version")?, LedgerState::Applied);
+                e.applied_at = text(r.get(1));
+                entries.push(e);
+            }
+        }
+        LedgerKind::Flyway => {
+            for r in rows {
+                let kind = text(r.get(3)).unwrap_or_default().to_ascii_uppercase();
+                let version = text(r.get(1));
+                let description = text(r.get(2)).unwrap_or_default();
+                let id = match &version {
+                    Some(v) => v.clone(),
+                    None => format!("R__{}", description.replace(' ', "_")),
+                };
+                if kind == "SCHEMA" {
+                    continue;
+                }
+                if kind == "DELETE" {
+                    entries.retain(|e: &LedgerEntry| e.id != id);
+                    continue;
+                }
+                let success = r.get(8).and_then(Value::as_bool).unwrap_or(true);
+                let state = if kind.contains("BASELINE") {
+                    LedgerState::Baseline
+                } else if success {
+                    LedgerState::Applied
+                } else {
+                    LedgerState::Failed
+                };
+                let mut e = entry(id.clone(), state);
+                e.name = Some(description);
+                e.checksum = r
+                    .get(5)
+                    .and_then(Value::as_i64)
+                    .and_then(|c| i32::try_from(c).ok())
+                    .map(Checksum::Crc32);
+                e.applied_at = text(r.get(6));
+                e.execution_ms = r.get(7).and_then(Value::as_i64);
+                e.detail = text(r.get(4));
+                if version.is_none() {
+                    // A repeatable migration: the latest run is what counts.
+                    entries.retain(|x: &LedgerEntry| x.id != id);
+                }
+                entries.push(e);
+            }
+        }
+        LedgerKind::GolangMigrate => {
+            for r in rows {
+                let dirty = r.get(1).and_then(Value::as_bool).unwrap_or(false);
+                let version = need(r, 0, "version")?;
+                entries.push(entry(
+                    version,
+                    if dirty {
+                        LedgerState::Dirty
+                    } else {
+                        LedgerState::Applied
+                    },
+                ));
+            }
+        }
+        LedgerKind::Dbmate | LedgerKind::Rails | LedgerKind::Alembic => {
+            for r in rows {
+                entries.push(entry(need(r, 0, "version")?, LedgerState::Applied));
+            }
+        }
+        LedgerKind::Prisma => {
+            // Several rows per migration are possible (failed, rolled back,
+            // then applied): one entry per migration, the successful row
+            // winning, then a failed one, then a rolled-back one.
+            let mut by_name: Vec<LedgerEntry> = Vec::new();
+            for r in rows {
+                let name = need(r, 0, "migration_name")?;
+                let finished = text(r.get(3));
+                let rolled_back = text(r.get(4));
+                let state = match (&finished, &rolled_back) {
+                    (_, Some(_)) => LedgerState::RolledBack,
+                    (Some(_), None) => LedgerState::Applied,
+                    (None, None) => LedgerState::Failed,
+                };
+                let mut e = entry(name.clone(), state);
+                e.checksum = text(r.get(1)).map(|c| Checksum::Sha256(c.to_ascii_lowercase()));
+                e.applied_at = finished.or_else(|| text(r.get(2)));
+                e.detail = text(r.get(5));
+                let rank = |s: LedgerState| match s {
+                    LedgerState::Applied => 0,
+                    LedgerState::Failed => 1,
+                    _ => 2,
+                };
+                match by_name.iter_mut().find(|x| x.id == name) {
+                    Some(prev) if rank(e.state) <= rank(prev.state) => *prev = e,
+                    Some(_) => {}
+                    None => by_name.push(e),
+                }
+            }
+            entries = by_name;
+        }
+    }
+    Ok(Ledger {
+        table: table.clone(),
+        dialect,
+        entries,
+    })
+}
+
+/// Finds every migration ledger in the database and reads it, with plain
+/// SELECTs only (one catalog query, then one query per ledger found).
+pub async fn read_ledgers(db: &mut Database) -> Result<Vec<Ledger>> {
+    let dialect = db.dialect();
+    let rows = db
+        .query(&catalog_query(dialect), "finding migration ledgers")
+        .await?;
+    let mut out = Vec::new();
+    for table in ledger_tables(&rows) {
+        let context = format!("reading migration ledger {}.{}", table.schema, table.table);
+        let rows = db.query(&ledger_query(dialect, &table), &context).await?;
+        out.push(parse_ledger(&table, dialect, &rows)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    #[test]
+    fn detects_kinds_from_columns() {
+        let rows = vec![
+            vec![
+                t("public"),
+                t("schema_migrations"),
+                t("version"),
+                t("bigint"),
+            ],
+            vec![
+                t("public"),
+                t("schema_migrations"),
+                t("dirty"),
+                t("boolean"),
+            ],
+            vec![
+                t("rails"),
+                t("schema_migrations"),
+                t("version"),
+                t("character varying"),
+            ],
+            vec![
+                t("rails"),
+                t("ar_internal_metadata"),
+                t("key"),
+                t("character varying"),
+            ],
+            vec![
+                t("other"),
+                t("schema_migrations"),
+                t("version"),
+                t("character varying"),
+            ],
+            vec![
+                t("pg_catalog"),
+                t("django_migrations"),
+                t("id"),
+                t("integer"),
+            ],
+            vec![
+                t("main"),
+                t("refinery_schema_history"),
+                t("version"),
+                t("int8"),
+            ],
+        ];
+        let kinds: Vec<(LedgerKind, String, bool)> = ledger_tables(&rows)
+            .into_iter()
+            .map(|l| (l.kind, l.schema, l.wide_versions))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (LedgerKind::Refinery, "main".into(), true),
+                (LedgerKind::Dbmate, "other".into(), false),
+                (LedgerKind::GolangMigrate, "public".into(), false),
+                (LedgerKind::Rails, "rails".into(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn flyway_rows() {
+        let table = LedgerTable {
+            kind: LedgerKind::Flyway,
+            schema: "public".into(),
+            table: "flyway_schema_history".into(),
+            wide_versions: false,
+        };
+        let row = |rank: i64, v: Option<&str>, d: &str, ty: &str, ck: Option<i64>, ok: bool| {
+            vec![
+                Value::Int(rank),
+                v.map_or(Value::Null, t),
+                t(d),
+                t(ty),
+                t("s.sql"),
+                ck.map_or(Value::Null, Value::Int),
+                t("2024-01-01 00:00:00"),
+                Value::Int(12),
+                Value::Bool(ok),
+            ]
+        };
+        let rows = vec![
+            row(
+                1,
+                Some("1"),
+                "<< Flyway Baseline >>",
+                "BASELINE",
+                None,
+                true,
+            ),
+            row(2, Some("2"), "add users", "SQL", Some(-5), true),
+            row(3, None, "views", "SQL", Some(1), true),
+            row(4, None, "views", "SQL", Some(2), true),
+            row(5, Some("3"), "broken", "SQL", Some(7), false),
+        ];
+        let l = parse_ledger(&table, Dialect::Postgres, &rows).unwrap();
+        let got: Vec<(&str, LedgerState)> =
+            l.entries.iter().map(|e| (e.id.as_str(), e.state)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("1", LedgerState::Baseline),
+                ("2", LedgerState::Applied),
+                ("R__views", LedgerState::Applied),
+                ("3", LedgerState::Failed)
+            ]
+        );
+        assert_eq!(
+            l.entry("R__views").unwrap().checksum,
+            Some(Checksum::Crc32(2))
+        );
+        assert_eq!(l.entry("2").unwrap().execution_ms, Some(12));
+    }
+
+    #[test]
+    fn prisma_rows_collapse_per_migration() {
+        let table = LedgerTable {
+            kind: LedgerKind::Prisma,
+            schema: "public".into(),
+            table: "_prisma_migrations".into(),
+            wide_versions: false,
+        };
+        let row = |n: &str, fin: Option<&str>, rb: Option<&str>, logs: Option<&str>| {
+            vec![
+                t(n),
+                t("AB"),
+                t("s"),
+                fin.map_or(Value::Null, t),
+                rb.map_or(Value::Null, t),
+                logs.map_or(Value::Null, t),
+                Value::Int(1),
+            ]
+        };
+        let rows = vec![
+            row("1_a", None, Some("x"), Some("boom")),
+            row("1_a", Some("f"), None, None),
+            row("2_b", None, None, Some("error: relation exists")),
+        ];
+        let l = parse_ledger(&table, Dialect::Postgres, &rows).unwrap();
+        assert_eq!(l.entries.len(), 2);
+        assert_eq!(l.entries[0].state, LedgerState::Applied);
+        assert_eq!(l.entries[0].checksum, Some(Checksum::Sha256("ab".into())));
+        assert_eq!(l.entries[1].state, LedgerState::Failed);
+        assert_eq!(
+            l.entries[1].detail.as_deref(),
+            Some("error: relation exists")
+        );
+    }
+
+    #[test]
+    fn queries_quote_and_cast_per_dialect() {
+        let table = LedgerTable {
+            kind: LedgerKind::Sqlx,
+            schema: "app".into(),
+            table: "_sqlx_migrations".into(),
+            wide_versions: false,
+        };
+        assert!(ledger_query(Dialect::Mysql, &table).contains("`app`.`_sqlx_migrations`"));
+        assert!(ledger_query(Dialect::Mysql, &table).contains("LOWER(HEX(checksum))"));
+        assert!(ledger_query(Dialect::Postgres, &table).contains("encode(checksum, 'hex')"));
+        assert!(catalog_query(Dialect::Sqlite).contains("'_sqlx_migrations'"));
+    }
+
+    #[test]
+    fn null_key_is_a_typed_error() {
+        let table = LedgerTable {
+            kind: LedgerKind::Django,
+            schema: "public".into(),
+            table: "django_migrations".into(),
+            wide_versions: false,
+        };
+        let err = parse_ledger(
+            &table,
+            Dialect::Postgres,
+            &[vec![Value::Int(1), Value::Null, t("x"), Value::Null]],
+        );
+        assert!(matches!(err, Err(Error::Catalog { .. })));
+    }
+}

@@ -1,0 +1,398 @@
+//! Provenance: which migration created or last changed each schema object,
+//! from the snapshots taken after each migration during replay.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Snapshot;
+
+/// The kind of a schema object that provenance tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SchemaObjectKind {
+    /// A schema.
+    Schema,
+    /// A table.
+    Table,
+    /// A column.
+    Column,
+    /// A primary key.
+    PrimaryKey,
+    /// A UNIQUE constraint.
+    Unique,
+    /// An index.
+    Index,
+    /// A foreign key.
+    ForeignKey,
+    /// A CHECK constraint.
+    Check,
+    /// A view.
+    View,
+    /// An enumerated type.
+    Enum,
+    /// A sequence.
+    Sequence,
+}
+
+impl SchemaObjectKind {
+    /// The lower-case name used in messages (`column`, `foreign key`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaObjectKind::Schema => "schema",
+            SchemaObjectKind::Table => "table",
+            SchemaObjectKind::Column => "column",
+            SchemaObjectKind::PrimaryKey => "primary key",
+            SchemaObjectKind::Unique => "unique constraint",
+            SchemaObjectKind::Index => "index",
+            SchemaObjectKind::ForeignKey => "foreign key",
+            SchemaObjectKind::Check => "check constraint",
+            SchemaObjectKind::View => "view",
+            SchemaObjectKind::Enum => "enum",
+            SchemaObjectKind::Sequence => "sequence",
+        }
+    }
+}
+
+/// One object of a schema: `column public.users.login_count`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SchemaObject {
+    /// The kind of object.
+    pub kind: SchemaObjectKind,
+    /// Its schema.
+    pub schema: String,
+    /// Its table, for tables and their parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Its own name, for objects other than tables and schemas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl SchemaObject {
+    fn new(kind: SchemaObjectKind, schema: &str, table: Option<&str>, name: Option<&str>) -> Self {
+        SchemaObject {
+            kind,
+            schema: schema.to_string(),
+            table: table.map(str::to_string),
+            name: name.map(str::to_string),
+        }
+    }
+
+    /// A table.
+    pub fn table(schema: &str, table: &str) -> Self {
+        Self::new(SchemaObjectKind::Table, schema, Some(table), None)
+    }
+
+    /// A part of a table (column, index, constraint).
+    pub fn table_part(kind: SchemaObjectKind, schema: &str, table: &str, name: &str) -> Self {
+        Self::new(kind, schema, Some(table), Some(name))
+    }
+
+    /// A schema-level object (view, enum, sequence), or a schema itself
+    /// (`name` = `None`).
+    pub fn schema_object(kind: SchemaObjectKind, schema: &str, name: Option<&str>) -> Self {
+        Self::new(kind, schema, None, name)
+    }
+
+    /// The dotted path: `schema.table.name`, `schema.table`, `schema.name`.
+    pub fn path(&self) -> String {
+        let mut p = self.schema.clone();
+        for part in [&self.table, &self.name].into_iter().flatten() {
+            p.push('.');
+            p.push_str(part);
+        }
+        p
+    }
+}
+
+impl fmt::Display for SchemaObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind.as_str(), self.path())
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Every object of `snapshot` with a fingerprint of its definition (JSON;
+/// column positions left out, since column order is not drift). Two
+/// objects with equal fingerprints are defined the same way.
+pub fn object_fingerprints(snapshot: &Snapshot) -> BTreeMap<SchemaObject, String> {
+    use SchemaObjectKind as K;
+    let mut out = BTreeMap::new();
+    for (s, schema) in &snapshot.schemas {
+        out.insert(
+            SchemaObject::schema_object(K::Schema, s, None),
+            json(&schema.comment),
+        );
+        for (t, table) in &schema.tables {
+            out.insert(SchemaObject::table(s, t), json(&table.comment));
+            for (c, col) in &table.columns {
+                let mut col = col.clone();
+                col.position = 0;
+                out.insert(SchemaObject::table_part(K::Column, s, t, c), json(&col));
+            }
+            if let Some(pk) = &table.primary_key {
+                out.insert(
+                    SchemaObject::table_part(K::PrimaryKey, s, t, &pk.name),
+                    json(&pk.columns),
+                );
+            }
+            for (n, u) in &table.uniques {
+                out.insert(SchemaObject::table_part(K::Unique, s, t, n), json(u));
+            }
+            for (n, i) in &table.indexes {
+                out.insert(SchemaObject::table_part(K::Index, s, t, n), json(i));
+            }
+            for (n, fk) in &table.foreign_keys {
+                out.insert(SchemaObject::table_part(K::ForeignKey, s, t, n), json(fk));
+            }
+            for (n, c) in &table.checks {
+                out.insert(SchemaObject::table_part(K::Check, s, t, n), json(c));
+            }
+        }
+        for (n, v) in &schema.views {
+            out.insert(SchemaObject::schema_object(K::View, s, Some(n)), json(v));
+        }
+        for (n, e) in &schema.enums {
+            out.insert(SchemaObject::schema_object(K::Enum, s, Some(n)), json(e));
+        }
+        for (n, q) in &schema.sequences {
+            out.insert(
+                SchemaObject::schema_object(K::Sequence, s, Some(n)),
+                json(q),
+            );
+        }
+    }
+    out
+}
+
+/// What a migration did to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectKind {
+    /// The object appeared.
+    Created,
+    /// Its definition changed.
+    Changed,
+    /// It disappeared.
+    Dropped,
+}
+
+/// One effect of a migration on the schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Effect {
+    /// The object.
+    pub object: SchemaObject,
+    /// Created, changed or dropped.
+    pub kind: EffectKind,
+    /// The object's fingerprint right after the migration (none when dropped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+}
+
+/// Which migration created or last changed each object of the replayed
+/// schema, and every migration's effects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Migration ids in replay order.
+    migrations: Vec<String>,
+    /// Effects per migration id.
+    effects: BTreeMap<String, Vec<Effect>>,
+    /// For every object of the final schema: the migration that (last) created it.
+    #[serde(skip)]
+    created: BTreeMap<SchemaObject, String>,
+    /// For every object of the final schema: the migration that last created or changed it.
+    #[serde(skip)]
+    changed: BTreeMap<SchemaObject, String>,
+    /// Fingerprints of the final schema.
+    #[serde(skip)]
+    last: BTreeMap<SchemaObject, String>,
+}
+
+impl Provenance {
+    /// An empty provenance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records migration `id`, which took the schema from `before` to
+    /// `after` (both from [`object_fingerprints`]).
+    pub fn record(
+        &mut self,
+        id: &str,
+        before: &BTreeMap<SchemaObject, String>,
+        after: &BTreeMap<SchemaObject, String>,
+    ) {
+        let mut effects = Vec::new();
+        for (o, def) in after {
+            match before.get(o) {
+                None => {
+                    effects.push(Effect {
+                        object: o.clone(),
+                        kind: EffectKind::Created,
+                        definition: Some(def.clone()),
+                    });
+                    self.created.insert(o.clone(), id.to_string());
+                    self.changed.insert(o.clone(), id.to_string());
+                }
+                Some(old) if old != def => {
+                    effects.push(Effect {
+                        object: o.clone(),
+                        kind: EffectKind::Changed,
+                        definition: Some(def.clone()),
+                    });
+                    self.changed.insert(o.clone(), id.to_string());
+                }
+                Some(_) => {}
+            }
+        }
+        for o in before.keys().filter(|o| !after.contains_key(*o)) {
+            effects.push(Effect {
+                object: o.clone(),
+                kind: EffectKind::Dropped,
+                definition: None,
+            });
+            self.created.remove(o);
+            self.changed.remove(o);
+        }
+        self.migrations.push(id.to_string());
+        self.effects.insert(id.to_string(), effects);
+        self.last.clone_from(after);
+    }
+
+    /// Migration ids in replay order.
+    pub fn migrations(&self) -> &[String] {
+        &self.migrations
+    }
+
+    /// What migration `id` did to the schema (empty for an unknown id or a
+    /// migration without schema effects).
+    pub fn effects(&self, id: &str) -> &[Effect] {
+        self.effects.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The migration that created `object` (the last one, if it was dropped
+    /// and created again).
+    pub fn created_by(&self, object: &SchemaObject) -> Option<&str> {
+        self.created.get(object).map(String::as_str)
+    }
+
+    /// The migration that created or last changed `object`: the one to
+    /// name in a finding about it.
+    pub fn origin(&self, object: &SchemaObject) -> Option<&str> {
+        self.changed.get(object).map(String::as_str)
+    }
+
+    /// Objects that migration `id` created, that still exist at the end of
+    /// the replay, and that `actual` (from [`object_fingerprints`]) lacks.
+    /// Parts of a table that is missing altogether are left out: the table
+    /// stands for them.
+    pub fn missing_effects(
+        &self,
+        id: &str,
+        actual: &BTreeMap<SchemaObject, String>,
+    ) -> Vec<&SchemaObject> {
+        let mine: Vec<&SchemaObject> = self
+            .effects(id)
+            .iter()
+            .filter(|e| e.kind == EffectKind::Created && self.created_by(&e.object) == Some(id))
+            .map(|e| &e.object)
+            .filter(|o| !actual.contains_key(*o))
+            .collect();
+        mine.iter()
+            .copied()
+            .filter(|o| {
+                let parent_missing = o.kind != SchemaObjectKind::Table
+                    && o.table.as_ref().is_some_and(|t| {
+                        mine.iter().any(|p| {
+                            p.kind == SchemaObjectKind::Table
+                                && p.schema == o.schema
+                                && p.table.as_ref() == Some(t)
+                        })
+                    });
+                let schema_missing = o.kind != SchemaObjectKind::Schema
+                    && mine
+                        .iter()
+                        .any(|p| p.kind == SchemaObjectKind::Schema && p.schema == o.schema);
+                !parent_missing && !schema_missing
+            })
+            .collect()
+    }
+
+    /// Whether every effect of migration `id` is already visible in
+    /// `actual`: what it creates exists (defined as the migration, or the
+    /// final replayed schema, defines it), what it changes is defined that
+    /// way, what it drops is gone. `false` for a migration without schema
+    /// effects, which cannot be judged from the schema.
+    pub fn effects_present(&self, id: &str, actual: &BTreeMap<SchemaObject, String>) -> bool {
+        let effects = self.effects(id);
+        !effects.is_empty()
+            && effects.iter().all(|e| match e.kind {
+                EffectKind::Dropped => !actual.contains_key(&e.object),
+                EffectKind::Created | EffectKind::Changed => {
+                    actual.get(&e.object).is_some_and(|a| {
+                        Some(a) == e.definition.as_ref() || Some(a) == self.last.get(&e.object)
+                    })
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Column, Dialect, Table};
+
+    fn snap(cols: &[(&str, &str)]) -> Snapshot {
+        let mut s = Snapshot::new(Dialect::Sqlite);
+        let mut t = Table::default();
+        for (i, (n, ty)) in cols.iter().enumerate() {
+            t.columns
+                .insert((*n).into(), Column::new(i as u32 + 1, *ty));
+        }
+        s.schemas
+            .entry("main".into())
+            .or_default()
+            .tables
+            .insert("users".into(), t);
+        s
+    }
+
+    #[test]
+    fn records_created_changed_dropped() {
+        let empty = object_fingerprints(&Snapshot::new(Dialect::Sqlite));
+        let s1 = object_fingerprints(&snap(&[("id", "INTEGER")]));
+        let s2 = object_fingerprints(&snap(&[("id", "INTEGER"), ("login_count", "INTEGER")]));
+        let s3 = object_fingerprints(&snap(&[("id", "BIGINT"), ("login_count", "INTEGER")]));
+        let mut p = Provenance::new();
+        p.record("0001", &empty, &s1);
+        p.record("0002", &s1, &s2);
+        p.record("0003", &s2, &s3);
+        let col = |n: &str| SchemaObject::table_part(SchemaObjectKind::Column, "main", "users", n);
+        assert_eq!(p.created_by(&col("login_count")), Some("0002"));
+        assert_eq!(p.origin(&col("id")), Some("0003"));
+        assert_eq!(p.created_by(&col("id")), Some("0001"));
+        assert_eq!(p.effects("0003").len(), 1);
+        assert_eq!(p.effects("0003")[0].kind, EffectKind::Changed);
+
+        // The live database lost login_count.
+        let live = object_fingerprints(&snap(&[("id", "BIGINT")]));
+        assert_eq!(p.missing_effects("0002", &live), vec![&col("login_count")]);
+        assert!(p.missing_effects("0001", &live).is_empty());
+        assert!(!p.effects_present("0002", &live));
+        assert!(p.effects_present("0003", &live));
+        // The whole table missing: only the table is named.
+        let mut bare = Snapshot::new(Dialect::Sqlite);
+        bare.schemas.entry("main".into()).or_default();
+        let nothing = object_fingerprints(&bare);
+        let missing = p.missing_effects("0001", &nothing);
+        assert!(missing.iter().any(|o| o.kind == SchemaObjectKind::Table));
+        assert!(missing.iter().all(|o| o.kind != SchemaObjectKind::Column));
+        assert_eq!(col("x").to_string(), "column main.users.x");
+    }
+}

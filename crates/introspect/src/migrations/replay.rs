@@ -1,0 +1,491 @@
+//! The expected schema by replay: SQL migrations run in order, one
+//! statement at a time, into a scratch database; or a framework's own
+//! migrate command run against it.
+//!
+//! The scratch ("dev") database is never the target. SQLite replays into
+//! an in-memory database by default. PostgreSQL and MySQL need a dev
+//! database given explicitly, which driftless empties before each use; it
+//! refuses to empty one that holds anything unless driftless marked it as
+//! its own by the table [`DEV_MARKER_TABLE`], which it leaves there.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::lexer::split_statements;
+use super::provenance::{object_fingerprints, Provenance};
+use super::MigrationSet;
+use crate::database::{ConnectOptions, Database, Value};
+use crate::error::{Error, Result};
+use crate::model::{Dialect, Snapshot};
+use crate::url::{redact, DbUrl};
+use crate::IntrospectOptions;
+
+/// The table driftless leaves in a dev database to mark it as a scratch
+/// database it may empty. Never part of a snapshot it returns.
+pub const DEV_MARKER_TABLE: &str = "_driftless_dev_database";
+
+/// How to replay.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReplayOptions {
+    /// The scratch database (`--dev-url`). Default: SQLite in memory.
+    pub dev_url: Option<DbUrl>,
+    /// The database the result will be compared with (`--db`): the dev
+    /// database must not be it, must be of its dialect, and on MySQL its
+    /// database name replaces the dev database's in the result.
+    pub target: Option<DbUrl>,
+    /// What to read after replay.
+    pub introspect: IntrospectOptions,
+    /// Connection options for the dev database.
+    pub connect: ConnectOptions,
+    /// Snapshot after every migration to build [`Provenance`] (default true).
+    pub provenance: bool,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions {
+            dev_url: None,
+            target: None,
+            introspect: IntrospectOptions::default(),
+            connect: ConnectOptions::default(),
+            provenance: true,
+        }
+    }
+}
+
+impl ReplayOptions {
+    /// Replays into `url`.
+    pub fn with_dev_url(mut self, url: DbUrl) -> Self {
+        self.dev_url = Some(url);
+        self
+    }
+
+    /// Compares against `url`.
+    pub fn with_target(mut self, url: DbUrl) -> Self {
+        self.target = Some(url);
+        self
+    }
+
+    /// Reads with these options.
+    pub fn with_introspect(mut self, options: IntrospectOptions) -> Self {
+        self.introspect = options;
+        self
+    }
+
+    /// Whether to snapshot after every migration for provenance.
+    pub fn with_provenance(mut self, on: bool) -> Self {
+        self.provenance = on;
+        self
+    }
+}
+
+/// One replayed migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayStep {
+    /// The migration's id.
+    pub id: String,
+    /// Statements executed.
+    pub statements: usize,
+    /// Time spent executing them (snapshots not included).
+    pub elapsed: Duration,
+}
+
+/// The result of [`replay`].
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The schema after the last migration.
+    pub snapshot: Snapshot,
+    /// Which migration created or last changed each object (empty when
+    /// replayed without provenance).
+    pub provenance: Provenance,
+    /// Each migration replayed, in order.
+    pub steps: Vec<ReplayStep>,
+    /// Wall time of the whole replay, snapshots included.
+    pub elapsed: Duration,
+}
+
+/// The dev database to use, after the safety checks.
+fn resolve_dev(options: &ReplayOptions) -> Result<DbUrl> {
+    let dev = match (&options.dev_url, &options.target) {
+        (Some(dev), _) => dev.clone(),
+        (None, None) => DbUrl::parse("sqlite::memory:")?,
+        (None, Some(t)) if t.dialect() == Dialect::Sqlite => DbUrl::parse("sqlite::memory:")?,
+        (None, Some(t)) => {
+            return Err(Error::Invalid(format!(
+                "replaying migrations for a {} database needs a scratch database of the same kind: pass --dev-url (an empty database driftless may wipe, never {t})",
+                t.dialect()
+            )))
+        }
+    };
+    if let Some(t) = &options.target {
+        if dev.dialect() != t.dialect() {
+            return Err(Error::Invalid(format!(
+                "the dev database {dev} is {} but the target {t} is {}: the expected schema must come from the same kind of database",
+                dev.dialect(),
+                t.dialect()
+            )));
+        }
+        if dev.same_database(t) {
+            return Err(Error::Invalid(format!(
+                "the dev database {dev} is the target database itself; replay wipes the dev database, so give a separate scratch database"
+            )));
+        }
+    }
+    Ok(dev)
+}
+
+fn cell(r: &[Value], i: usize) -> String {
+    match r.get(i) {
+        Some(Value::Text(s)) => s.clone(),
+        Some(Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        Some(Value::Int(v)) => v.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn q(dialect: Dialect, ident: &str) -> String {
+    match dialect {
+        Dialect::Mysql => format!("`{}`", ident.replace('`', "``")),
+        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
+    }
+}
+
+/// Empties the dev database if it is empty already or carries the marker,
+/// refuses otherwise, and leaves the marker.
+async fn prepare_dev(db: &mut Database) -> Result<()> {
+    let dialect = db.dialect();
+    if db.url().is_sqlite_memory() {
+        return Ok(());
+    }
+    // (kind, schema, name) of everything in the database.
+    let objects: Vec<(String, String, String)> = match dialect {
+        Dialect::Postgres => db
+            .query(
+                "SELECT 'relation', n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('r','p','v','m','S','f') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+                 UNION ALL SELECT 'schema', n.nspname::text, n.nspname::text FROM pg_namespace n \
+                 WHERE n.nspname NOT IN ('pg_catalog','information_schema','public') AND n.nspname NOT LIKE 'pg\\_%' \
+                 UNION ALL SELECT 'routine', n.nspname::text, p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
+                 UNION ALL SELECT 'type', n.nspname::text, t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE t.typtype IN ('e','d','r','m') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') \
+                 ORDER BY 1, 2, 3",
+                "inspecting the dev database",
+            )
+            .await?
+            .iter()
+            .map(|r| (cell(r, 0), cell(r, 1), cell(r, 2)))
+            .collect(),
+        Dialect::Mysql => db
+            .query(
+                "SELECT CAST(table_type AS CHAR), CAST(table_schema AS CHAR), CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() \
+                 UNION ALL SELECT CAST(routine_type AS CHAR), CAST(routine_schema AS CHAR), CAST(routine_name AS CHAR) FROM information_schema.routines WHERE routine_schema = DATABASE() \
+                 UNION ALL SELECT 'EVENT', CAST(event_schema AS CHAR), CAST(event_name AS CHAR) FROM information_schema.events WHERE event_schema = DATABASE() \
+                 ORDER BY 1, 2, 3",
+                "inspecting the dev database",
+            )
+            .await?
+            .iter()
+            .map(|r| (cell(r, 0), cell(r, 1), cell(r, 2)))
+            .collect(),
+        Dialect::Sqlite => db
+            .query(
+                "SELECT type, 'main', name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1, 2, 3",
+                "inspecting the dev database",
+            )
+            .await?
+            .iter()
+            .map(|r| (cell(r, 0), cell(r, 1), cell(r, 2)))
+            .collect(),
+    };
+    let marked = objects.iter().any(|(_, _, n)| n == DEV_MARKER_TABLE);
+    if !marked {
+        if let Some((kind, schema, name)) = objects.first() {
+            return Err(Error::Invalid(format!(
+                "the dev database {} is not empty ({} {schema}.{name}, {} object(s) in all) and was not prepared by driftless; \
+                 replay wipes the dev database, so give an empty database (driftless then marks it with the table {DEV_MARKER_TABLE})",
+                db.url(),
+                kind.to_ascii_lowercase(),
+                objects.len()
+            )));
+        }
+    }
+    let mut drops = Vec::new();
+    match dialect {
+        Dialect::Postgres => {
+            let mut schemas: Vec<&str> = objects.iter().map(|(_, s, _)| s.as_str()).collect();
+            schemas.sort();
+            schemas.dedup();
+            for s in schemas {
+                drops.push(format!("DROP SCHEMA IF EXISTS {} CASCADE", q(dialect, s)));
+            }
+            drops.push("CREATE SCHEMA IF NOT EXISTS public".into());
+        }
+        Dialect::Mysql => {
+            drops.push("SET FOREIGN_KEY_CHECKS = 0".into());
+            for (kind, _, name) in &objects {
+                let what = match kind.as_str() {
+                    "VIEW" | "SYSTEM VIEW" => "VIEW",
+                    "SEQUENCE" => "SEQUENCE",
+                    "PROCEDURE" => "PROCEDURE",
+                    "FUNCTION" => "FUNCTION",
+                    "EVENT" => "EVENT",
+                    _ => "TABLE",
+                };
+                drops.push(format!("DROP {what} IF EXISTS {}", q(dialect, name)));
+            }
+            drops.push("SET FOREIGN_KEY_CHECKS = 1".into());
+        }
+        Dialect::Sqlite => {
+            for (kind, _, name) in &objects {
+                let what = match kind.as_str() {
+                    "view" => "VIEW",
+                    "trigger" => "TRIGGER",
+                    "index" => continue,
+                    _ => "TABLE",
+                };
+                drops.push(format!("DROP {what} IF EXISTS {}", q(dialect, name)));
+            }
+        }
+    }
+    for sql in drops {
+        db.execute(&sql, "emptying the dev database").await?;
+    }
+    let marker = format!(
+        "CREATE TABLE {} (note varchar(200))",
+        q(dialect, DEV_MARKER_TABLE)
+    );
+    db.execute(&marker, "marking the dev database").await?;
+    let note = format!(
+        "INSERT INTO {} (note) VALUES ('scratch database of driftless: emptied before every replay')",
+        q(dialect, DEV_MARKER_TABLE)
+    );
+    db.execute(&note, "marking the dev database").await?;
+    Ok(())
+}
+
+/// Removes the marker table from a snapshot of the dev database and, on
+/// MySQL, names the schema after the target database.
+fn tidy(snapshot: &mut Snapshot, dev: &DbUrl, target: Option<&DbUrl>) {
+    for schema in snapshot.schemas.values_mut() {
+        schema.tables.remove(DEV_MARKER_TABLE);
+    }
+    if dev.dialect() == Dialect::Mysql {
+        if let (Some(from), Some(to)) = (dev.database(), target.and_then(DbUrl::database)) {
+            if let Some(s) = snapshot.schemas.remove(from) {
+                snapshot.schemas.insert(to.to_string(), s);
+            }
+        }
+    }
+}
+
+async fn connect_dev(dev: &DbUrl, options: &ReplayOptions) -> Result<Database> {
+    let mut connect = options.connect.clone();
+    connect.read_only = false;
+    Database::connect(dev, &connect).await
+}
+
+/// Replays the SQL migrations of `set` in order into the dev database and
+/// reads the resulting schema, with the provenance of every object.
+///
+/// Statements run one at a time (see [`split_statements`]), so that a
+/// failure names the migration's file and the line of the failing
+/// statement, with the database's message, as an [`Error::Migration`].
+pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Replay> {
+    if !set.is_replayable() {
+        return Err(Error::Invalid(format!(
+            "{} migrations are code, not SQL: run the framework's own migrate command against a dev database instead (--expect-cmd)",
+            set.format
+        )));
+    }
+    let started = Instant::now();
+    let dev = resolve_dev(options)?;
+    let mut db = connect_dev(&dev, options).await?;
+    prepare_dev(&mut db).await?;
+    let dialect = dev.dialect();
+    let mut provenance = Provenance::new();
+    let mut before = if options.provenance {
+        let mut s = db.snapshot(&options.introspect).await?;
+        tidy(&mut s, &dev, options.target.as_ref());
+        Some(object_fingerprints(&s))
+    } else {
+        None
+    };
+    let mut last: Option<Snapshot> = None;
+    let mut steps = Vec::with_capacity(set.migrations.len());
+    for m in &set.migrations {
+        let Some(sql) = &m.sql else { continue };
+        let t0 = Instant::now();
+        let statements = split_statements(sql, dialect);
+        for stmt in &statements {
+            if let Err(e) = db.execute(&stmt.sql, "replaying migrations").await {
+                let message = match e {
+                    Error::Query { message, .. } => message,
+                    Error::PermissionDenied { message, .. } => message,
+                    other => return Err(other),
+                };
+                return Err(Error::Migration {
+                    path: set.file_path(m),
+                    line: m.sql_line + stmt.line - 1,
+                    message: format!(
+                        "migration {} failed to replay on {dev}: {message}",
+                        m.label()
+                    ),
+                });
+            }
+        }
+        steps.push(ReplayStep {
+            id: m.id.clone(),
+            statements: statements.len(),
+            elapsed: t0.elapsed(),
+        });
+        if let Some(prev) = &before {
+            let mut s = db.snapshot(&options.introspect).await?;
+            tidy(&mut s, &dev, options.target.as_ref());
+            let now = object_fingerprints(&s);
+            provenance.record(&m.id, prev, &now);
+            before = Some(now);
+            last = Some(s);
+        }
+    }
+    let snapshot = match last {
+        Some(s) => s,
+        None => {
+            let mut s = db.snapshot(&options.introspect).await?;
+            tidy(&mut s, &dev, options.target.as_ref());
+            s
+        }
+    };
+    let _ = db.close().await;
+    Ok(Replay {
+        snapshot,
+        provenance,
+        steps,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// How much of a failing command's error output an error quotes.
+const STDERR_TAIL_LINES: usize = 20;
+
+/// Runs `command` (with `sh -c`) in `dir`, with `DATABASE_URL` set to the
+/// dev database, then reads the schema it produced: how Django
+/// (`python manage.py migrate`), Alembic (`alembic upgrade head`) and Rails
+/// (`bin/rails db:migrate`) projects get their expected schema.
+///
+/// The dev database is checked, emptied and marked as for [`replay`]. For
+/// SQLite without a dev URL a temporary database file is used and removed
+/// afterwards. A failing command is reported with its exit code and the
+/// last lines of its error output (passwords redacted).
+pub async fn expect_from_command(
+    command: &str,
+    dir: &Path,
+    options: &ReplayOptions,
+) -> Result<Snapshot> {
+    let mut temp_file = None;
+    let dev = match (&options.dev_url, &options.target) {
+        (None, target)
+            if target
+                .as_ref()
+                .is_none_or(|t| t.dialect() == Dialect::Sqlite) =>
+        {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let path = std::env::temp_dir().join(format!(
+                "driftless-expect-{}-{nanos}.db",
+                std::process::id()
+            ));
+            temp_file = Some(path.clone());
+            DbUrl::parse(&format!("sqlite://{}", path.display()))?
+        }
+        _ => resolve_dev(options)?,
+    };
+    let result = run_and_read(command, dir, &dev, options).await;
+    if let Some(path) = temp_file {
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+async fn run_and_read(
+    command: &str,
+    dir: &Path,
+    dev: &DbUrl,
+    options: &ReplayOptions,
+) -> Result<Snapshot> {
+    let mut connect = options.connect.clone();
+    connect.read_only = false;
+    connect.create_if_missing = true;
+    let mut db = Database::connect(dev, &connect).await?;
+    prepare_dev(&mut db).await?;
+    let _ = db.close().await;
+    let output = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env("DATABASE_URL", dev.expose_secret())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "cannot run `{}` in {}: {e}",
+                redact(command),
+                dir.display()
+            ))
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = if stderr.trim().is_empty() {
+            String::from_utf8_lossy(&output.stdout)
+        } else {
+            stderr
+        };
+        let lines: Vec<&str> = stderr.lines().collect();
+        let tail = lines[lines.len().saturating_sub(STDERR_TAIL_LINES)..].join("\n");
+        let code = output
+            .status
+            .code()
+            .map_or("none (killed by a signal)".to_string(), |c| c.to_string());
+        let tail = redact(&tail).replace(dev.expose_secret(), &dev.to_string());
+        return Err(Error::Invalid(format!(
+            "`{}` failed in {} with exit code {code}:\n{tail}",
+            redact(command),
+            dir.display()
+        )));
+    }
+    let mut db = Database::connect(dev, &connect).await?;
+    let mut snapshot = db.snapshot(&options.introspect).await?;
+    let _ = db.close().await;
+    tidy(&mut snapshot, dev, options.target.as_ref());
+    Ok(snapshot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_url_rules() {
+        let url = |s: &str| DbUrl::parse(s).unwrap();
+        let o = ReplayOptions::default();
+        assert!(resolve_dev(&o).unwrap().is_sqlite_memory());
+        let o = ReplayOptions::default().with_target(url("postgres://root@127.0.0.1/prod"));
+        assert!(matches!(resolve_dev(&o), Err(Error::Invalid(m)) if m.contains("--dev-url")));
+        let o = o.with_dev_url(url("postgres://other:pw@localhost:5432/prod"));
+        assert!(
+            matches!(resolve_dev(&o), Err(Error::Invalid(m)) if m.contains("target database itself") && !m.contains("pw"))
+        );
+        let o = ReplayOptions::default()
+            .with_target(url("postgres://root@127.0.0.1/prod"))
+            .with_dev_url(url("mysql://root@127.0.0.1/dev"));
+        assert!(resolve_dev(&o).is_err());
+        let o = ReplayOptions::default().with_target(url("sqlite:prod.db"));
+        assert!(resolve_dev(&o).unwrap().is_sqlite_memory());
+    }
+}

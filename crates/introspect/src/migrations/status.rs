@@ -1,0 +1,652 @@
+//! Reconciling a migration set with a ledger: which migrations are applied,
+//! pending, unknown to the folder, modified since they ran, or failed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::formats::compare_flyway_versions;
+use super::lexer::normalize_sql;
+use super::{Checksum, Ledger, LedgerKind, LedgerState, Migration, MigrationKind, MigrationSet};
+use crate::model::Dialect;
+
+/// How a migration file changed since it was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modification {
+    /// Only whitespace, comments, line endings or a byte-order mark changed.
+    Cosmetic,
+    /// The statements changed.
+    Statements,
+    /// The checksum differs, and the applied text is not available to tell
+    /// how (see [`super::recover_applied_sources`]).
+    Unknown,
+}
+
+/// Where one migration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "state", content = "change", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MigrationState {
+    /// Recorded as applied, and (where checksums are kept) unchanged.
+    Applied,
+    /// On disk, not recorded.
+    Unapplied,
+    /// Recorded, but no such file in the folder.
+    Unknown,
+    /// Recorded as applied, but the file changed since.
+    Modified(Modification),
+    /// Recorded as failed, or dirty.
+    Failed,
+}
+
+impl MigrationState {
+    /// The lower-case label (`applied`, `unapplied`, `unknown`, `modified`, `failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MigrationState::Applied => "applied",
+            MigrationState::Unapplied => "unapplied",
+            MigrationState::Unknown => "unknown",
+            MigrationState::Modified(_) => "modified",
+            MigrationState::Failed => "failed",
+        }
+    }
+}
+
+/// One line of a `showmigrations`-style listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationStatus {
+    /// The migration's id.
+    pub id: String,
+    /// Its display label (file stem or folder name).
+    pub label: String,
+    /// Django app label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// The file, relative to the set's root; `None` for unknown migrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// Where it stands.
+    #[serde(flatten)]
+    pub state: MigrationState,
+    /// When the ledger says it was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_at: Option<String>,
+    /// The checksum of the file as the ledger's tool computes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_checksum: Option<Checksum>,
+    /// The checksum the ledger recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_checksum: Option<Checksum>,
+    /// Why, in a few words (`dirty`, `below baseline 3`, the tool's log …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The ledger that records `set`'s migrations, among those read from a
+/// database: the first whose tool uses the set's layout (for a Django set,
+/// `django_migrations`; for sqlx, `_sqlx_migrations`, else a golang-migrate
+/// `schema_migrations` …).
+pub fn select_ledger<'a>(set: &MigrationSet, ledgers: &'a [Ledger]) -> Option<&'a Ledger> {
+    let rank = |l: &Ledger| l.kind().formats().iter().position(|f| *f == set.format);
+    ledgers
+        .iter()
+        .filter_map(|l| {
+            rank(l).map(|r| {
+                (
+                    r,
+                    matches!(l.table.schema.as_str(), "public" | "main")
+                        .then_some(0)
+                        .unwrap_or(1),
+                    l,
+                )
+            })
+        })
+        .min_by_key(|(r, s, _)| (*r, *s))
+        .map(|(_, _, l)| l)
+}
+
+/// The key two ids are compared by: versions compare as numbers.
+pub(crate) fn key(kind: LedgerKind, id: &str) -> String {
+    match kind {
+        LedgerKind::Flyway => {
+            if id.starts_with("R__") {
+                return id.to_string();
+            }
+            let mut parts: Vec<String> = id
+                .split(['.', '_'])
+                .map(|p| {
+                    let t = p.trim_start_matches('0');
+                    if t.is_empty() {
+                        "0".to_string()
+                    } else {
+                        t.to_string()
+                    }
+                })
+                .collect();
+            while parts.len() > 1 && parts.last().map(String::as_str) == Some("0") {
+                parts.pop();
+            }
+            parts.join(".")
+        }
+        LedgerKind::Sqlx
+        | LedgerKind::Refinery
+        | LedgerKind::GolangMigrate
+        | LedgerKind::Rails
+        | LedgerKind::Dbmate
+        | LedgerKind::Diesel
+            if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            let t = id.trim_start_matches('0');
+            if t.is_empty() {
+                "0".to_string()
+            } else {
+                t.to_string()
+            }
+        }
+        _ => id.to_string(),
+    }
+}
+
+pub(crate) fn checksums_match(
+    m: &Migration,
+    kind: LedgerKind,
+    wide: bool,
+    recorded: &Checksum,
+) -> Option<bool> {
+    match kind {
+        LedgerKind::Refinery => {
+            let v = m.version.as_deref()?.parse::<i64>().ok()?;
+            let name = super::formats::refinery_name(&m.path)?;
+            let c = Checksum::refinery(&name, v, &m.content, wide)?;
+            Some(&c == recorded)
+        }
+        LedgerKind::Prisma => {
+            let c = Checksum::prisma(&m.content);
+            // Prisma accepts a file whose only change is its line endings.
+            Some(&c == recorded || &Checksum::prisma(&m.content.replace("\r\n", "\n")) == recorded)
+        }
+        _ => m.checksum_for(kind).map(|c| &c == recorded),
+    }
+}
+
+/// How `migration` changed since it was applied, given the checksum the
+/// ledger recorded. With the applied text (`applied_source`) the two are
+/// compared with comments and whitespace normalised away; without it, the
+/// file's cosmetic variants (other line endings, with or without a trailing
+/// newline, BOM or trailing spaces) are tried against the checksum.
+pub fn classify_modification(
+    migration: &Migration,
+    kind: LedgerKind,
+    recorded: &Checksum,
+    applied_source: Option<&str>,
+    dialect: Dialect,
+) -> Modification {
+    if let Some(old) = applied_source {
+        return if normalize_sql(old, dialect) == normalize_sql(&migration.content, dialect) {
+            Modification::Cosmetic
+        } else {
+            Modification::Statements
+        };
+    }
+    let c = &migration.content;
+    let stripped: String = c.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    let mut variants = vec![
+        c.replace("\r\n", "\n"),
+        c.replace("\r\n", "\n").replace('\n', "\r\n"),
+        format!("{c}\n"),
+        c.trim_end_matches(['\n', '\r']).to_string(),
+        format!("\u{feff}{c}"),
+        c.trim_start_matches('\u{feff}').to_string(),
+        stripped.clone(),
+        format!("{stripped}\n"),
+        c.trim().to_string(),
+        format!("{}\n", c.trim()),
+    ];
+    let more: Vec<String> = variants
+        .iter()
+        .map(|v| v.replace('\n', "\r\n").replace("\r\r\n", "\r\n"))
+        .collect();
+    variants.extend(more);
+    for v in variants {
+        if v == *c {
+            continue;
+        }
+        let mut probe = migration.clone();
+        probe.content = v;
+        if checksums_match(&probe, kind, true, recorded) == Some(true)
+            || checksums_match(&probe, kind, false, recorded) == Some(true)
+        {
+            return Modification::Cosmetic;
+        }
+    }
+    Modification::Unknown
+}
+
+fn status_of(m: &Migration, state: MigrationState) -> MigrationStatus {
+    MigrationStatus {
+        id: m.id.clone(),
+        label: m.label(),
+        app: m.app.clone(),
+        path: Some(m.path.clone()),
+        state,
+        applied_at: None,
+        file_checksum: None,
+        recorded_checksum: None,
+        detail: None,
+    }
+}
+
+/// Reconciles `set` with `ledger` (or with no ledger at all: everything is
+/// unapplied). Pure. Returns the set's migrations in order, then the ledger
+/// entries no file matches.
+///
+/// Django rows of apps that have no migrations in the folder (the
+/// framework's own `auth`, `contenttypes` …) are not reported as unknown.
+pub fn migration_status(set: &MigrationSet, ledger: Option<&Ledger>) -> Vec<MigrationStatus> {
+    let Some(ledger) = ledger else {
+        return set
+            .migrations
+            .iter()
+            .map(|m| {
+                let mut s = status_of(m, MigrationState::Unapplied);
+                s.detail = Some("no migration ledger in the database".into());
+                s
+            })
+            .collect();
+    };
+    let kind = ledger.kind();
+    let wide = ledger.table.wide_versions;
+    let entries: BTreeMap<String, &super::LedgerEntry> = ledger
+        .entries
+        .iter()
+        .map(|e| (key(kind, &e.id), e))
+        .collect();
+    let mut matched: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+
+    // Heads-only ledgers: what is applied follows from the head(s).
+    let mut applied_by_head: BTreeMap<String, String> = BTreeMap::new();
+    if kind == LedgerKind::GolangMigrate {
+        if let Some(head) = ledger.entries.first() {
+            let head_v: u128 = head.id.parse().unwrap_or(0);
+            for m in &set.migrations {
+                if m.id.parse::<u128>().is_ok_and(|v| v < head_v) {
+                    applied_by_head.insert(m.id.clone(), head.id.clone());
+                }
+            }
+        }
+    } else if kind == LedgerKind::Alembic {
+        let parents: BTreeMap<&str, &[String]> = set
+            .migrations
+            .iter()
+            .map(|m| (m.id.as_str(), m.parents.as_slice()))
+            .collect();
+        for head in &ledger.entries {
+            let mut stack: Vec<&str> = parents
+                .get(head.id.as_str())
+                .map(|p| p.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            while let Some(id) = stack.pop() {
+                if applied_by_head
+                    .insert(id.to_string(), head.id.clone())
+                    .is_none()
+                {
+                    if let Some(ps) = parents.get(id) {
+                        stack.extend(ps.iter().map(String::as_str));
+                    }
+                }
+            }
+        }
+    }
+    let baseline = ledger
+        .entries
+        .iter()
+        .filter(|e| e.state == LedgerState::Baseline)
+        .map(|e| e.id.clone())
+        .max_by(|a, b| compare_flyway_versions(a, b));
+    // Django squashing: a squashed migration counts as applied when all it
+    // replaces are, and the replaced ones when the squashed one is.
+    let replaced_by: BTreeMap<&str, &str> = set
+        .migrations
+        .iter()
+        .flat_map(|m| m.replaces.iter().map(move |r| (r.as_str(), m.id.as_str())))
+        .collect();
+    let recorded = |id: &str| {
+        entries
+            .get(&key(kind, id))
+            .is_some_and(|e| e.state == LedgerState::Applied)
+    };
+
+    for m in &set.migrations {
+        let k = key(kind, &m.id);
+        if let Some(e) = entries.get(&k) {
+            matched.insert(k);
+            let mut s = status_of(m, MigrationState::Applied);
+            s.applied_at.clone_from(&e.applied_at);
+            s.recorded_checksum.clone_from(&e.checksum);
+            s.detail.clone_from(&e.detail);
+            s.state = match e.state {
+                LedgerState::Failed => MigrationState::Failed,
+                LedgerState::Dirty => {
+                    s.detail = Some("dirty: the migration stopped half-way".into());
+                    MigrationState::Failed
+                }
+                LedgerState::RolledBack => {
+                    s.detail = Some("rolled back".into());
+                    MigrationState::Unapplied
+                }
+                LedgerState::Applied | LedgerState::Baseline => {
+                    let file = m.checksum_for(kind);
+                    s.file_checksum.clone_from(&file);
+                    match &e.checksum {
+                        Some(rec) if checksums_match(m, kind, wide, rec) == Some(false) => {
+                            if m.kind == MigrationKind::Repeatable {
+                                s.detail =
+                                    Some("changed since its last run: Flyway re-applies it".into());
+                                MigrationState::Unapplied
+                            } else {
+                                let applied = set.applied_sources.get(&m.id).map(String::as_str);
+                                MigrationState::Modified(classify_modification(
+                                    m,
+                                    kind,
+                                    rec,
+                                    applied,
+                                    ledger.dialect,
+                                ))
+                            }
+                        }
+                        _ => MigrationState::Applied,
+                    }
+                }
+            };
+            out.push(s);
+            continue;
+        }
+        let mut s = status_of(m, MigrationState::Unapplied);
+        if let Some(head) = applied_by_head.get(&m.id) {
+            s.state = MigrationState::Applied;
+            s.detail = Some(format!("ancestor of recorded version {head}"));
+        } else if let (Some(b), Some(v)) = (&baseline, &m.version) {
+            if m.kind == MigrationKind::Versioned && compare_flyway_versions(v, b).is_le() {
+                s.state = MigrationState::Applied;
+                s.detail = Some(format!("below baseline {b}"));
+            }
+        }
+        if s.state == MigrationState::Unapplied
+            && !m.replaces.is_empty()
+            && m.replaces.iter().all(|r| recorded(r))
+        {
+            s.state = MigrationState::Applied;
+            s.detail = Some("every migration it replaces is applied".into());
+        }
+        if s.state == MigrationState::Unapplied {
+            if let Some(sq) = replaced_by.get(m.id.as_str()).filter(|sq| recorded(sq)) {
+                s.state = MigrationState::Applied;
+                s.detail = Some(format!("replaced by {sq}, which is applied"));
+            }
+        }
+        out.push(s);
+    }
+
+    let apps: BTreeSet<&str> = set.apps().into_iter().collect();
+    for e in &ledger.entries {
+        let k = key(kind, &e.id);
+        if matched.contains(&k) || e.state == LedgerState::Baseline {
+            continue;
+        }
+        if kind == LedgerKind::Django {
+            if e.app.as_deref().is_some_and(|a| !apps.contains(a)) {
+                continue;
+            }
+            if replaced_by.contains_key(e.id.as_str()) {
+                continue;
+            }
+        }
+        let label = e
+            .name
+            .clone()
+            .filter(|_| kind != LedgerKind::Django)
+            .map_or(e.id.clone(), |n| format!("{} ({n})", e.id));
+        out.push(MigrationStatus {
+            id: e.id.clone(),
+            label,
+            app: e.app.clone(),
+            path: None,
+            state: if matches!(e.state, LedgerState::Failed | LedgerState::Dirty) {
+                MigrationState::Failed
+            } else {
+                MigrationState::Unknown
+            },
+            applied_at: e.applied_at.clone(),
+            file_checksum: None,
+            recorded_checksum: e.checksum.clone(),
+            detail: Some(
+                if matches!(e.state, LedgerState::Failed | LedgerState::Dirty) {
+                    "recorded as failed; no such migration in the folder".into()
+                } else {
+                    "recorded in the ledger; no such migration in the folder".into()
+                },
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LedgerEntry, LedgerTable, SourceFile};
+    use super::*;
+    use std::path::Path;
+
+    fn ledger(kind: LedgerKind, rows: Vec<(&str, LedgerState, Option<Checksum>)>) -> Ledger {
+        Ledger {
+            table: LedgerTable {
+                kind,
+                schema: "public".into(),
+                table: kind.table().into(),
+                wide_versions: false,
+            },
+            dialect: Dialect::Postgres,
+            entries: rows
+                .into_iter()
+                .map(|(id, state, checksum)| LedgerEntry {
+                    id: id.into(),
+                    name: None,
+                    app: id
+                        .split_once('.')
+                        .filter(|_| kind == LedgerKind::Django)
+                        .map(|(a, _)| a.to_string()),
+                    checksum,
+                    applied_at: None,
+                    state,
+                    execution_ms: None,
+                    detail: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn states(v: &[MigrationStatus]) -> Vec<(String, MigrationState)> {
+        v.iter().map(|s| (s.id.clone(), s.state)).collect()
+    }
+
+    #[test]
+    fn sqlx_applied_modified_unapplied_unknown_failed() {
+        let files = vec![
+            SourceFile::new("1_a.sql", "CREATE TABLE a (id int);\n"),
+            SourceFile::new("2_b.sql", "CREATE TABLE b (id int);\r\n"),
+            SourceFile::new("3_c.sql", "CREATE TABLE c (id int);\n"),
+            SourceFile::new("4_d.sql", "CREATE TABLE d (id int);\n"),
+            SourceFile::new("6_f.sql", "CREATE TABLE f (id int);\n"),
+        ];
+        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
+        let l = ledger(
+            LedgerKind::Sqlx,
+            vec![
+                (
+                    "1",
+                    LedgerState::Applied,
+                    Some(Checksum::sqlx("CREATE TABLE a (id int);\n")),
+                ),
+                (
+                    "2",
+                    LedgerState::Applied,
+                    Some(Checksum::sqlx("CREATE TABLE b (id int);\n")),
+                ),
+                (
+                    "3",
+                    LedgerState::Applied,
+                    Some(Checksum::sqlx("CREATE TABLE c (id bigint);\n")),
+                ),
+                ("5", LedgerState::Applied, Some(Checksum::sqlx("x"))),
+                (
+                    "6",
+                    LedgerState::Failed,
+                    Some(Checksum::sqlx("CREATE TABLE f (id int);\n")),
+                ),
+            ],
+        );
+        assert_eq!(
+            states(&migration_status(&set, Some(&l))),
+            vec![
+                ("1".into(), MigrationState::Applied),
+                ("2".into(), MigrationState::Modified(Modification::Cosmetic)),
+                ("3".into(), MigrationState::Modified(Modification::Unknown)),
+                ("4".into(), MigrationState::Unapplied),
+                ("6".into(), MigrationState::Failed),
+                ("5".into(), MigrationState::Unknown),
+            ]
+        );
+        let mut set2 = set.clone();
+        set2.applied_sources
+            .insert("3".into(), "-- old\nCREATE TABLE c (id bigint);".into());
+        let st = migration_status(&set2, Some(&l));
+        assert_eq!(
+            st[2].state,
+            MigrationState::Modified(Modification::Statements)
+        );
+        set2.applied_sources
+            .insert("3".into(), "/* v1 */ CREATE TABLE c (\n  id int\n);".into());
+        let st = migration_status(&set2, Some(&l));
+        assert_eq!(
+            st[2].state,
+            MigrationState::Modified(Modification::Cosmetic)
+        );
+        assert!(migration_status(&set, None)
+            .iter()
+            .all(|s| s.state == MigrationState::Unapplied));
+    }
+
+    #[test]
+    fn heads_only_ledgers() {
+        let files = vec![
+            SourceFile::new("1_a.up.sql", "a"),
+            SourceFile::new("2_b.up.sql", "b"),
+            SourceFile::new("3_c.up.sql", "c"),
+        ];
+        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
+        let l = ledger(
+            LedgerKind::GolangMigrate,
+            vec![("2", LedgerState::Dirty, None)],
+        );
+        assert_eq!(
+            states(&migration_status(&set, Some(&l))),
+            vec![
+                ("1".into(), MigrationState::Applied),
+                ("2".into(), MigrationState::Failed),
+                ("3".into(), MigrationState::Unapplied)
+            ]
+        );
+    }
+
+    #[test]
+    fn django_foreign_apps_and_squash() {
+        let mig = |deps: &str, extra: &str| {
+            format!("class Migration:\n    dependencies = [{deps}]\n{extra}")
+        };
+        let files = vec![
+            SourceFile::new("shop/migrations/0001_initial.py", mig("", "")),
+            SourceFile::new(
+                "shop/migrations/0002_b.py",
+                mig("('shop', '0001_initial')", ""),
+            ),
+            SourceFile::new(
+                "shop/migrations/0001_squashed_0002_b.py",
+                mig(
+                    "",
+                    "    replaces = [('shop', '0001_initial'), ('shop', '0002_b')]\n",
+                ),
+            ),
+        ];
+        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
+        let l = ledger(
+            LedgerKind::Django,
+            vec![
+                ("auth.0001_initial", LedgerState::Applied, None),
+                ("shop.0001_initial", LedgerState::Applied, None),
+                ("shop.0002_b", LedgerState::Applied, None),
+                ("shop.0003_gone", LedgerState::Applied, None),
+            ],
+        );
+        let st = migration_status(&set, Some(&l));
+        assert!(
+            st.iter()
+                .filter(|s| s.id != "shop.0003_gone")
+                .all(|s| s.state == MigrationState::Applied),
+            "{st:?}"
+        );
+        assert_eq!(
+            st.iter()
+                .filter(|s| s.state == MigrationState::Unknown)
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn flyway_baseline_and_version_keys() {
+        let files = vec![
+            SourceFile::new("V1__a.sql", "a"),
+            SourceFile::new("V1_1__b.sql", "b"),
+            SourceFile::new("V2__c.sql", "c"),
+        ];
+        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
+        let l = ledger(
+            LedgerKind::Flyway,
+            vec![
+                ("1.1", LedgerState::Baseline, None),
+                ("2.0", LedgerState::Applied, Some(Checksum::flyway("c"))),
+            ],
+        );
+        assert_eq!(
+            states(&migration_status(&set, Some(&l))),
+            vec![
+                ("1".into(), MigrationState::Applied),
+                ("1.1".into(), MigrationState::Applied),
+                ("2".into(), MigrationState::Applied)
+            ]
+        );
+    }
+
+    #[test]
+    fn picks_the_ledger_of_the_sets_layout() {
+        let set =
+            MigrationSet::from_files(Path::new("m"), &[SourceFile::new("1_a.sql", "a")]).unwrap();
+        let ls = vec![
+            ledger(LedgerKind::Django, vec![]),
+            ledger(LedgerKind::GolangMigrate, vec![]),
+            ledger(LedgerKind::Sqlx, vec![]),
+        ];
+        assert_eq!(
+            select_ledger(&set, &ls).map(Ledger::kind),
+            Some(LedgerKind::Sqlx)
+        );
+        assert_eq!(
+            select_ledger(&set, &ls[..2]).map(Ledger::kind),
+            Some(LedgerKind::GolangMigrate)
+        );
+        assert!(select_ledger(&set, &ls[..1]).is_none());
+    }
+}
