@@ -1,0 +1,97 @@
+//! Catalog reader for MySQL and MariaDB.
+//!
+//! A fixed number of bulk `information_schema` queries ([`query`]) for all
+//! selected schemas at once, inside one `START TRANSACTION WITH CONSISTENT
+//! SNAPSHOT, READ ONLY` that is rolled back at the end; the rows become the
+//! model in pure code ([`parse`], which documents how defaults, JSON
+//! columns, unique constraints and foreign-key actions are normalised).
+//!
+//! Round trips: begin, server version, then one query each for schemata,
+//! tables, columns, indexes, unique constraints, foreign keys, checks (where
+//! the server has them) and views, plus one for the settings of all MariaDB
+//! sequences when there are any, then the rollback.
+//!
+//! The schema read by default is the URL's database (`DATABASE()`);
+//! [`IntrospectOptions::schemas`] selects others. A named schema that does
+//! not exist is simply absent from the snapshot.
+
+mod parse;
+mod query;
+
+use crate::error::{Error, Result};
+use crate::model::Snapshot;
+use crate::{Database, IntrospectOptions};
+
+pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
+    db.execute(query::BEGIN, "starting a read-only snapshot transaction")
+        .await?;
+    let result = read(db, options).await;
+    let end = db
+        .execute(query::END, "ending the read-only transaction")
+        .await;
+    let snapshot = result?;
+    end?;
+    Ok(snapshot)
+}
+
+async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
+    let server = db
+        .query(query::SERVER, "reading the server version")
+        .await?;
+    let row = server.first();
+    let text = |i: usize| {
+        row.and_then(|r| r.get(i)).and_then(|v| match v {
+            crate::Value::Text(s) => Some(s.clone()),
+            crate::Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        })
+    };
+    let flavor = query::Flavor::parse(&text(1).unwrap_or_default());
+    let schemas = if options.schemas.is_empty() {
+        vec![text(0).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{} names no database: add one to the URL or select schemas explicitly",
+                db.url()
+            ))
+        })?]
+    } else {
+        options.schemas.clone()
+    };
+    let q = query::Queries::new(flavor, &schemas);
+    let mut rows = parse::CatalogRows {
+        schemata: db
+            .query(&q.schemata, "reading information_schema.SCHEMATA")
+            .await?,
+        tables: db
+            .query(&q.tables, "reading information_schema.TABLES")
+            .await?,
+        columns: db
+            .query(&q.columns, "reading information_schema.COLUMNS")
+            .await?,
+        indexes: db
+            .query(&q.indexes, "reading information_schema.STATISTICS")
+            .await?,
+        uniques: db
+            .query(&q.uniques, "reading information_schema.TABLE_CONSTRAINTS")
+            .await?,
+        foreign_keys: db
+            .query(
+                &q.foreign_keys,
+                "reading information_schema.REFERENTIAL_CONSTRAINTS",
+            )
+            .await?,
+        ..parse::CatalogRows::default()
+    };
+    if let Some(checks) = &q.checks {
+        rows.checks = db
+            .query(checks, "reading information_schema.CHECK_CONSTRAINTS")
+            .await?;
+    }
+    rows.views = db
+        .query(&q.views, "reading information_schema.VIEWS")
+        .await?;
+    if let Some(sql) = query::sequences(&parse::sequence_tables(&rows.tables, options)?) {
+        rows.sequences = db.query(&sql, "reading sequence settings").await?;
+    }
+    parse::snapshot(flavor, &rows, options)
+}

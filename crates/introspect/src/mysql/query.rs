@@ -1,0 +1,326 @@
+//! The catalog SELECTs for MySQL and MariaDB, as values.
+//!
+//! Every query reads one `information_schema` view for all the selected
+//! schemas at once (`TABLE_SCHEMA IN (…)`, a constant list, which MariaDB
+//! needs to avoid opening the tables of every other database), so their
+//! number never depends on the number of tables. Integer columns are cast
+//! to `SIGNED` so they decode the same way on both servers.
+
+/// Opens the read-only transaction every catalog query runs in.
+pub(crate) const BEGIN: &str = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+
+/// Ends it (nothing was written; rolling back is cheapest).
+pub(crate) const END: &str = "ROLLBACK";
+
+/// The URL's database and the server version.
+pub(crate) const SERVER: &str = "SELECT DATABASE(), VERSION()";
+
+/// Which server, and which catalog features it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flavor {
+    /// MariaDB rather than MySQL.
+    pub(crate) mariadb: bool,
+    /// (major, minor, patch).
+    pub(crate) version: (u32, u32, u32),
+}
+
+impl Flavor {
+    /// Reads `VERSION()`: `8.0.36`, `10.11.6-MariaDB-0+deb12u1`,
+    /// `5.5.5-10.6.12-MariaDB` (old replication prefix).
+    pub(crate) fn parse(version: &str) -> Flavor {
+        let mariadb = version.to_ascii_lowercase().contains("mariadb");
+        let text = version
+            .strip_prefix("5.5.5-")
+            .filter(|_| mariadb)
+            .unwrap_or(version);
+        let mut nums = text
+            .split(|c: char| !c.is_ascii_digit())
+            .take(3)
+            .map(|p| p.parse::<u32>().unwrap_or(0));
+        let mut next = || nums.next().unwrap_or(0);
+        Flavor {
+            mariadb,
+            version: (next(), next(), next()),
+        }
+    }
+
+    /// `STATISTICS.EXPRESSION` (functional key parts): MySQL 8.0.13+.
+    pub(crate) fn has_index_expressions(self) -> bool {
+        !self.mariadb && self.version >= (8, 0, 13)
+    }
+
+    /// `information_schema.CHECK_CONSTRAINTS`: MariaDB 10.2.22+, MySQL 8.0.16+.
+    pub(crate) fn has_check_constraints(self) -> bool {
+        if self.mariadb {
+            self.version >= (10, 2, 22)
+        } else {
+            self.version >= (8, 0, 16)
+        }
+    }
+
+    /// `SCHEMATA.SCHEMA_COMMENT`: MariaDB 10.5+.
+    pub(crate) fn has_schema_comments(self) -> bool {
+        self.mariadb && self.version >= (10, 5, 0)
+    }
+}
+
+/// A string literal that means `text` whatever the session's `sql_mode`
+/// (a backslash is an escape unless `NO_BACKSLASH_ESCAPES`; a hex literal
+/// sidesteps the question).
+pub(crate) fn literal(text: &str) -> String {
+    if text.contains('\\') {
+        let hex: String = text.bytes().map(|b| format!("{b:02X}")).collect();
+        format!("CONVERT(X'{hex}' USING utf8mb4)")
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+}
+
+/// `` `name` `` with embedded backticks doubled.
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// `column IN ('a', 'b')`.
+fn filter(column: &str, schemas: &[String]) -> String {
+    let list: Vec<String> = schemas.iter().map(|s| literal(s)).collect();
+    if list.len() == 1 {
+        format!("{column} = {}", list.join(""))
+    } else {
+        format!("{column} IN ({})", list.join(", "))
+    }
+}
+
+/// The catalog queries for one read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Queries {
+    /// SCHEMA_NAME, comment.
+    pub(crate) schemata: String,
+    /// TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, TABLE_COMMENT.
+    pub(crate) tables: String,
+    /// TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE,
+    /// DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION,
+    /// COLLATION_NAME, COLUMN_COMMENT.
+    pub(crate) columns: String,
+    /// TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX,
+    /// COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE, EXPRESSION.
+    pub(crate) indexes: String,
+    /// TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME of UNIQUE constraints.
+    pub(crate) uniques: String,
+    /// TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION,
+    /// COLUMN_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME,
+    /// REFERENCED_COLUMN_NAME, UPDATE_RULE, DELETE_RULE.
+    pub(crate) foreign_keys: String,
+    /// TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL
+    /// (MariaDB; NULL on MySQL). `None` when the server has no such view.
+    pub(crate) checks: Option<String>,
+    /// TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION.
+    pub(crate) views: String,
+}
+
+impl Queries {
+    /// The queries for `schemas` on a server of `flavor`.
+    pub(crate) fn new(flavor: Flavor, schemas: &[String]) -> Queries {
+        let comment = if flavor.has_schema_comments() {
+            "SCHEMA_COMMENT"
+        } else {
+            "NULL"
+        };
+        let expression = if flavor.has_index_expressions() {
+            "EXPRESSION"
+        } else {
+            "NULL"
+        };
+        let checks = flavor.has_check_constraints().then(|| {
+            if flavor.mariadb {
+                format!(
+                    "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL \
+                     FROM information_schema.CHECK_CONSTRAINTS WHERE {}",
+                    filter("CONSTRAINT_SCHEMA", schemas)
+                )
+            } else {
+                format!(
+                    "SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.CONSTRAINT_NAME, c.CHECK_CLAUSE, NULL \
+                     FROM information_schema.TABLE_CONSTRAINTS AS t \
+                     JOIN information_schema.CHECK_CONSTRAINTS AS c \
+                     ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
+                     WHERE {} AND t.CONSTRAINT_TYPE = 'CHECK'",
+                    filter("t.TABLE_SCHEMA", schemas)
+                )
+            }
+        });
+        Queries {
+            schemata: format!(
+                "SELECT SCHEMA_NAME, {comment} FROM information_schema.SCHEMATA WHERE {}",
+                filter("SCHEMA_NAME", schemas)
+            ),
+            tables: format!(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, TABLE_COMMENT \
+                 FROM information_schema.TABLES WHERE {}",
+                filter("TABLE_SCHEMA", schemas)
+            ),
+            columns: format!(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, CAST(ORDINAL_POSITION AS SIGNED), COLUMN_TYPE, \
+                 DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, COLLATION_NAME, COLUMN_COMMENT \
+                 FROM information_schema.COLUMNS WHERE {}",
+                filter("TABLE_SCHEMA", schemas)
+            ),
+            indexes: format!(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS SIGNED), CAST(SEQ_IN_INDEX AS SIGNED), \
+                 COLUMN_NAME, COLLATION, CAST(SUB_PART AS SIGNED), INDEX_TYPE, {expression} \
+                 FROM information_schema.STATISTICS WHERE {}",
+                filter("TABLE_SCHEMA", schemas)
+            ),
+            uniques: format!(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS \
+                 WHERE {} AND CONSTRAINT_TYPE = 'UNIQUE'",
+                filter("TABLE_SCHEMA", schemas)
+            ),
+            foreign_keys: format!(
+                "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, CAST(k.ORDINAL_POSITION AS SIGNED), \
+                 k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, \
+                 r.UPDATE_RULE, r.DELETE_RULE \
+                 FROM information_schema.KEY_COLUMN_USAGE AS k \
+                 JOIN information_schema.REFERENTIAL_CONSTRAINTS AS r \
+                 ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME \
+                 AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+                 WHERE {} AND {} AND k.REFERENCED_TABLE_NAME IS NOT NULL",
+                filter("k.TABLE_SCHEMA", schemas),
+                filter("r.CONSTRAINT_SCHEMA", schemas)
+            ),
+            checks,
+            views: format!(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {}",
+                filter("TABLE_SCHEMA", schemas)
+            ),
+        }
+    }
+
+    /// Every query, in the order they are sent.
+    pub(crate) fn all(&self) -> Vec<&str> {
+        let mut all = vec![
+            self.schemata.as_str(),
+            &self.tables,
+            &self.columns,
+            &self.indexes,
+            &self.uniques,
+            &self.foreign_keys,
+        ];
+        if let Some(c) = &self.checks {
+            all.push(c);
+        }
+        all.push(&self.views);
+        all
+    }
+}
+
+/// One statement reading the settings of every MariaDB sequence in
+/// `sequences` ((schema, name) pairs): schema, name, start, increment,
+/// minimum, maximum, cache, cycle. `None` when there are none.
+pub(crate) fn sequences(sequences: &[(String, String)]) -> Option<String> {
+    if sequences.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = sequences
+        .iter()
+        .map(|(schema, name)| {
+            format!(
+                "SELECT {}, {}, CAST(start_value AS SIGNED), CAST(increment AS SIGNED), \
+                 CAST(minimum_value AS SIGNED), CAST(maximum_value AS SIGNED), CAST(cache_size AS SIGNED), \
+                 CAST(cycle_option AS SIGNED) FROM {}.{}",
+                literal(schema),
+                literal(name),
+                quote_ident(schema),
+                quote_ident(name)
+            )
+        })
+        .collect();
+    Some(parts.join("\nUNION ALL\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versions() {
+        assert_eq!(
+            Flavor::parse("10.11.19-MariaDB-0+deb12u1"),
+            Flavor {
+                mariadb: true,
+                version: (10, 11, 19)
+            }
+        );
+        assert_eq!(
+            Flavor::parse("5.5.5-10.6.12-MariaDB"),
+            Flavor {
+                mariadb: true,
+                version: (10, 6, 12)
+            }
+        );
+        let my = Flavor::parse("8.0.36-0ubuntu0.22.04.1");
+        assert_eq!(
+            my,
+            Flavor {
+                mariadb: false,
+                version: (8, 0, 36)
+            }
+        );
+        assert!(
+            my.has_index_expressions() && my.has_check_constraints() && !my.has_schema_comments()
+        );
+        let old = Flavor::parse("5.7.44");
+        assert!(!old.has_index_expressions() && !old.has_check_constraints());
+        assert_eq!(Flavor::parse("garbage").version, (0, 0, 0));
+    }
+
+    #[test]
+    fn literals_survive_any_sql_mode() {
+        assert_eq!(literal("app"), "'app'");
+        assert_eq!(literal("o'hara"), "'o''hara'");
+        assert_eq!(literal("a\\b"), "CONVERT(X'615C62' USING utf8mb4)");
+        assert_eq!(quote_ident("we`ird"), "`we``ird`");
+    }
+
+    #[test]
+    fn queries_filter_by_constant_schema_lists() {
+        let maria = Queries::new(Flavor::parse("10.11.6-MariaDB"), &["app".to_string()]);
+        assert!(maria.tables.ends_with("WHERE TABLE_SCHEMA = 'app'"));
+        assert!(maria
+            .indexes
+            .contains(", NULL FROM information_schema.STATISTICS"));
+        assert!(maria
+            .checks
+            .as_deref()
+            .unwrap_or("")
+            .contains("LEVEL FROM information_schema.CHECK_CONSTRAINTS"));
+        assert!(maria.schemata.contains("SCHEMA_COMMENT"));
+        assert_eq!(maria.all().len(), 8);
+        let my = Queries::new(Flavor::parse("8.0.36"), &["a".to_string(), "b".to_string()]);
+        assert!(my.tables.ends_with("WHERE TABLE_SCHEMA IN ('a', 'b')"));
+        assert!(my.indexes.contains("EXPRESSION FROM"));
+        assert!(my
+            .checks
+            .as_deref()
+            .unwrap_or("")
+            .contains("t.CONSTRAINT_TYPE = 'CHECK'"));
+        assert!(my
+            .foreign_keys
+            .contains("r.CONSTRAINT_SCHEMA IN ('a', 'b')"));
+        assert_eq!(
+            Queries::new(Flavor::parse("5.7.1"), &["a".to_string()])
+                .all()
+                .len(),
+            7
+        );
+    }
+
+    #[test]
+    fn sequences_are_read_in_one_statement() {
+        assert_eq!(sequences(&[]), None);
+        let sql =
+            sequences(&[("s".into(), "a".into()), ("s".into(), "b`c".into())]).unwrap_or_default();
+        assert_eq!(sql.matches("UNION ALL").count(), 1);
+        assert!(sql.contains("FROM `s`.`b``c`"));
+    }
+}
