@@ -1,0 +1,299 @@
+//! The catalog SELECTs of the PostgreSQL reader, as plain values.
+//!
+//! Every query is a bulk query over `pg_catalog`: its cost grows with the
+//! catalog but the number of queries does not. All of them run inside a
+//! transaction whose `search_path` is `pg_catalog, pg_temp` (see
+//! [`BEGIN`]), so `format_type`, `pg_get_expr`, `pg_get_viewdef` and
+//! `pg_get_indexdef` print every user object schema-qualified, the same way
+//! on any two databases.
+//!
+//! Per-row work on the server is kept cheap: names are joined in bulk,
+//! column names of keys are resolved by the client from the columns query,
+//! and column defaults (which cannot reference columns) are deparsed
+//! without a relation context, which spares the server one relation open
+//! per default.
+//!
+//! The queries that take `$1` expect the `oid[]` of the namespaces being
+//! read, as selected from [`NAMESPACES`].
+
+/// Starts the read-only snapshot transaction and pins `search_path`.
+///
+/// `pg_temp` is named last so that temporary objects can never shadow a
+/// catalog table; no user schema is on the path, so every user type,
+/// function and relation in printed expressions is schema-qualified.
+pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+     SET LOCAL search_path = pg_catalog, pg_temp";
+
+/// Ends the snapshot transaction (it never wrote anything).
+pub(crate) const END: &str = "ROLLBACK";
+
+/// The statement that makes a helper connection see exactly the snapshot
+/// exported by the first one. `{}` is replaced by the snapshot id, which is
+/// checked by [`is_snapshot_id`] first.
+pub(crate) fn begin_with_snapshot(snapshot_id: &str) -> String {
+    format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+         SET TRANSACTION SNAPSHOT '{snapshot_id}'; \
+         SET LOCAL search_path = pg_catalog, pg_temp"
+    )
+}
+
+/// Whether `id` looks like what `pg_export_snapshot()` returns
+/// (`00000003-0000001B-1`), so that it can be spliced into
+/// [`begin_with_snapshot`] safely.
+pub(crate) fn is_snapshot_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+/// Server version and an exported snapshot for the helper connections.
+/// Columns: `version int4`, `snapshot text`.
+pub(crate) const EXPORT_SNAPSHOT: &str =
+    "SELECT current_setting('server_version_num')::int4, pg_export_snapshot()";
+
+/// Server version alone, when exporting a snapshot is impossible.
+/// Columns: `version int4`.
+pub(crate) const VERSION: &str = "SELECT current_setting('server_version_num')::int4";
+
+/// Every namespace, its comment, and whether an extension owns it. The
+/// client picks the wanted ones (system schemas are recognised by name).
+/// Columns: `oid`, `name text`, `comment text?`, `extension_owned bool`.
+pub(crate) const NAMESPACES: &str = "\
+SELECT n.oid, n.nspname::text, d.description,
+       EXISTS (SELECT FROM pg_depend x
+               WHERE x.classid = 'pg_namespace'::regclass AND x.objid = n.oid AND x.deptype = 'e')
+FROM pg_namespace n
+LEFT JOIN pg_description d
+       ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0";
+
+/// `NOT EXISTS` clause excluding objects owned by an extension (pg_depend
+/// deptype `e`); `$obj` is the object's oid column, `$class` its catalog.
+macro_rules! not_extension_owned {
+    ($obj:literal, $class:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = '",
+            $class,
+            "'::regclass AND x.objid = ",
+            $obj,
+            " AND x.deptype = 'e')"
+        )
+    };
+}
+
+/// Condition selecting the tables that are read, on `pg_class` alias `c`:
+/// ordinary and partitioned tables, not partitions, in the wanted
+/// namespaces, not owned by an extension.
+macro_rules! wanted_table {
+    () => {
+        concat!(
+            "c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relnamespace = ANY ($1) AND ",
+            not_extension_owned!("c.oid", "pg_class")
+        )
+    };
+}
+
+/// Tables, views and materialized views.
+/// Columns: `oid`, `namespace oid`, `name text`, `kind "char"`,
+/// `view_definition text?`.
+pub(crate) const RELATIONS: &str = concat!(
+    "\
+SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END
+FROM pg_class c
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND c.relnamespace = ANY ($1)
+  AND ",
+    not_extension_owned!("c.oid", "pg_class")
+);
+
+/// Columns of the wanted tables.
+/// Columns: `table oid`, `attnum int2`, `name text`, `type text`,
+/// `type_oid oid`, `not_null bool`, `default text?`, `identity "char"`,
+/// `generated "char"`, `collation oid`.
+///
+/// A default never references a column, so it is deparsed with relation 0
+/// (no relation is opened); a generation expression does, so it is
+/// deparsed against its table.
+pub(crate) const COLUMNS: &str = concat!(
+    "\
+SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypid,
+       a.attnotnull,
+       CASE WHEN a.atthasdef THEN
+         (SELECT CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0)
+                      ELSE pg_get_expr(d.adbin, d.adrelid) END
+          FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum)
+       END,
+       a.attidentity, a.attgenerated, a.attcollation
+FROM pg_class c
+JOIN pg_attribute a ON a.attrelid = c.oid
+WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
+    wanted_table!()
+);
+
+/// Primary key, unique, foreign key and check constraints of the wanted
+/// tables; `$nnd` is the expression for `NULLS NOT DISTINCT`.
+///
+/// Constraints with a parent (`conparentid <> 0`) are the per-partition
+/// clones of a foreign key that references a partitioned table; the parent
+/// constraint stands for them. Referenced column names are resolved on the
+/// server only when the referenced table is not among those read (another
+/// schema, a partition, an extension's table); otherwise the client maps
+/// attribute numbers to names from the columns query.
+macro_rules! constraints_query {
+    ($nnd:literal) => {
+        concat!(
+            "\
+SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.confrelid, con.confkey,
+       rn.nspname::text, rc.relname::text,
+       CASE WHEN con.contype = 'f' AND NOT (rc.relkind IN ('r', 'p') AND NOT rc.relispartition
+                                             AND rc.relnamespace = ANY ($1) AND ",
+            not_extension_owned!("rc.oid", "pg_class"),
+            ")
+            THEN ARRAY(SELECT ra.attname::text
+                       FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+                       JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.attnum
+                       ORDER BY k.ord)
+       END,
+       con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred,
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END,
+       ",
+            $nnd,
+            "
+FROM pg_class c
+JOIN pg_constraint con ON con.conrelid = c.oid
+LEFT JOIN pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+LEFT JOIN pg_index ui ON ui.indexrelid = con.conindid AND con.contype = 'u'
+WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 AND ",
+            wanted_table!()
+        )
+    };
+}
+
+/// [`constraints_query`] for PostgreSQL 15 and later.
+/// Columns: `table oid`, `name text`, `kind "char"`, `columns int2[]`,
+/// `ref_table oid`, `ref_columns int2[]?`, `ref_schema text?`,
+/// `ref_table_name text?`, `ref_column_names text[]?`, `on_update "char"`,
+/// `on_delete "char"`, `deferrable bool`, `deferred bool`, `check text?`,
+/// `nulls_not_distinct bool`.
+pub(crate) const CONSTRAINTS_15: &str =
+    constraints_query!("COALESCE(ui.indnullsnotdistinct, false)");
+
+/// [`CONSTRAINTS_15`] for PostgreSQL 12 to 14 (no `NULLS NOT DISTINCT`).
+pub(crate) const CONSTRAINTS_12: &str = constraints_query!("false");
+
+/// Indexes of the wanted tables that do not implement a primary key,
+/// unique or exclusion constraint. The `int2vector` / `oidvector` columns
+/// are 0-based; slicing them (`[:]`) turns them into ordinary 1-based
+/// arrays that the driver decodes.
+/// Columns: `table oid`, `name text`, `unique bool`, `key_count int2`,
+/// `keys int2[]`, `options int2[]`, `opclasses oid[]`, `collations oid[]`,
+/// `method text`, `predicate text?`, `expressions text[]?` (one entry per
+/// key column, NULL where the key is a plain column).
+pub(crate) const INDEXES: &str = concat!(
+    "\
+SELECT i.indrelid, ic.relname::text, i.indisunique, i.indnkeyatts, (i.indkey::int2[])[:],
+       (i.indoption::int2[])[:], (i.indclass::oid[])[:], (i.indcollation::oid[])[:], am.amname::text,
+       CASE WHEN i.indpred IS NOT NULL THEN pg_get_expr(i.indpred, i.indrelid) END,
+       CASE WHEN i.indexprs IS NOT NULL THEN
+         ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
+               FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k)
+       END
+FROM pg_class c
+JOIN pg_index i ON i.indrelid = c.oid
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_am am ON am.oid = ic.relam
+WHERE NOT EXISTS (SELECT FROM pg_constraint k
+                  WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid
+                    AND k.contype IN ('p', 'u', 'x'))
+  AND ",
+    wanted_table!()
+);
+
+/// Enum labels of the wanted namespaces (the client orders them).
+/// Columns: `type oid`, `namespace oid`, `name text`, `sort_order float4`,
+/// `label text`.
+pub(crate) const ENUMS: &str = concat!(
+    "\
+SELECT t.oid, t.typnamespace, t.typname::text, e.enumsortorder, e.enumlabel::text
+FROM pg_type t
+JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE t.typnamespace = ANY ($1) AND ",
+    not_extension_owned!("t.oid", "pg_type")
+);
+
+/// Sequences of the wanted namespaces, except those implementing identity
+/// columns (pg_depend deptype `i`), with the column a `serial` or
+/// `OWNED BY` sequence belongs to (deptype `a`).
+/// Columns: `name text`, `namespace oid`, `type text`, `start int8`,
+/// `increment int8`, `min int8`, `max int8`, `cache int8`, `cycle bool`,
+/// `owner_table text?`, `owner_column text?`.
+pub(crate) const SEQUENCES: &str = concat!(
+    "\
+SELECT c.relname::text, c.relnamespace, format_type(s.seqtypid, NULL), s.seqstart,
+       s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+       oc.relname::text, oa.attname::text
+FROM pg_class c
+JOIN pg_sequence s ON s.seqrelid = c.oid
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_class oc ON oc.oid = d.refobjid
+LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
+WHERE c.relkind = 'S' AND c.relnamespace = ANY ($1) AND d.deptype IS DISTINCT FROM 'i'
+  AND ",
+    not_extension_owned!("c.oid", "pg_class")
+);
+
+/// Comments on user relations, columns and types (oids below 16384 belong
+/// to the system). Columns: `on_type bool`, `object oid`, `sub int4`,
+/// `text text`.
+pub(crate) const COMMENTS: &str = "\
+SELECT d.classoid = 'pg_type'::regclass, d.objoid, d.objsubid, d.description
+FROM pg_description d
+WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass) AND d.objoid >= 16384";
+
+/// Small lookup tables: collation names (`c`), names of non-default
+/// operator classes (`o`), and the default collation of collatable types
+/// (`t`, in `number`). Names outside `pg_catalog` are schema-qualified.
+/// Columns: `kind text`, `oid`, `number int8`, `name text?`.
+pub(crate) const LOOKUPS: &str = "\
+SELECT 'c', l.oid, 0::int8,
+       CASE WHEN n.nspname = 'pg_catalog' THEN l.collname::text
+            ELSE n.nspname || '.' || l.collname END
+FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace
+UNION ALL
+SELECT 'o', o.oid, 0::int8,
+       CASE WHEN n.nspname = 'pg_catalog' THEN o.opcname::text
+            ELSE n.nspname || '.' || o.opcname END
+FROM pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace
+WHERE NOT o.opcdefault
+UNION ALL
+SELECT 't', t.oid, t.typcollation::int8, NULL
+FROM pg_type t
+WHERE t.typcollation <> 0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_ids_are_checked_before_splicing() {
+        assert!(is_snapshot_id("00000003-0000001B-1"));
+        assert!(!is_snapshot_id(""));
+        assert!(!is_snapshot_id("1'; DROP TABLE x; --"));
+        assert_eq!(
+            begin_with_snapshot("00000003-0000001B-1"),
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+             SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; \
+             SET LOCAL search_path = pg_catalog, pg_temp"
+        );
+    }
+
+    #[test]
+    fn bulk_queries_filter_by_namespace_and_extension() {
+        for q in [RELATIONS, COLUMNS, CONSTRAINTS_15, CONSTRAINTS_12, INDEXES, ENUMS, SEQUENCES] {
+            assert!(q.contains("= ANY ($1)"), "{q}");
+            assert!(q.contains("x.deptype = 'e'"), "{q}");
+        }
+        assert!(CONSTRAINTS_15.contains("indnullsnotdistinct"));
+        assert!(!CONSTRAINTS_12.contains("indnullsnotdistinct"));
+    }
+}
