@@ -220,6 +220,10 @@ pub enum FixIntent {
     /// Add the missing labels to an enum (or rebuild it when labels were
     /// removed or reordered).
     AlterEnum,
+    /// Alter a sequence's parameters in place (its current value is kept).
+    AlterSequence,
+    /// Set (or remove) the object's comment as expected.
+    SetComment,
     /// Record a migration as applied without running it (`--fake`).
     RecordMigration,
     /// No automatic fix: a human must decide.
@@ -279,7 +283,11 @@ impl Finding {
     }
 
     /// Sets the expected and actual values.
-    pub fn values(mut self, expected: Option<serde_json::Value>, actual: Option<serde_json::Value>) -> Self {
+    pub fn values(
+        mut self,
+        expected: Option<serde_json::Value>,
+        actual: Option<serde_json::Value>,
+    ) -> Self {
         self.expected = expected;
         self.actual = actual;
         self
@@ -289,6 +297,11 @@ impl Finding {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Whether an unexpired waiver accepts this finding (it then does not fail a check).
+    pub fn is_waived(&self) -> bool {
+        self.waiver.as_ref().is_some_and(|w| !w.expired)
     }
 
     /// The deterministic sort key: object, then rule, then message.

@@ -1,7 +1,11 @@
 //! The `Rule` trait and the context rules read.
 
+use std::sync::OnceLock;
+
 use driftless_introspect::Snapshot;
 
+use crate::date::Date;
+use crate::diff::SchemaDiff;
 use crate::finding::{Finding, Severity};
 
 /// Metadata every rule declares; `driftless rules` and the docs are generated from it.
@@ -24,20 +28,56 @@ pub struct RuleMeta {
 }
 
 /// What rules look at: the expected and actual schemas, plus (when known)
-/// the migration set and ledger.
-#[derive(Debug, Clone, Copy)]
+/// the migration set and ledger, and today's date for waiver expiry.
+///
+/// Build it with [`Context::new`] and the `with_…` methods; the pairing of
+/// the two snapshots ([`Context::diff`]) is computed once, on first use, and
+/// shared by every rule.
+///
+/// ```
+/// use driftless_introspect::{Dialect, Snapshot};
+/// use driftless_rules::{Context, Date};
+///
+/// let expected = Snapshot::new(Dialect::Postgres);
+/// let actual = Snapshot::new(Dialect::Postgres);
+/// let cx = Context::new(&expected, &actual).with_today(Date::parse("2025-06-01").unwrap());
+/// assert!(cx.diff().tables().is_empty());
+/// ```
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Context<'a> {
     /// What the database should look like.
     pub expected: &'a Snapshot,
     /// What it looks like.
     pub actual: &'a Snapshot,
+    /// Today's date, against which waiver expiry is judged. Without it,
+    /// every waiver counts as expired (a check fails closed).
+    pub today: Option<Date>,
+    diff: OnceLock<SchemaDiff<'a>>,
 }
 
 impl<'a> Context<'a> {
     /// A context comparing two snapshots.
     pub fn new(expected: &'a Snapshot, actual: &'a Snapshot) -> Self {
-        Context { expected, actual }
+        Context {
+            expected,
+            actual,
+            today: None,
+            diff: OnceLock::new(),
+        }
+    }
+
+    /// Sets today's date (the library never reads the clock).
+    pub fn with_today(mut self, today: Date) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    /// The pairing of the expected and actual snapshots, computed on first
+    /// use and then shared.
+    pub fn diff(&self) -> &SchemaDiff<'a> {
+        self.diff
+            .get_or_init(|| SchemaDiff::new(self.expected, self.actual))
     }
 }
 

@@ -1,0 +1,700 @@
+//! The pairing of an expected and an actual snapshot, computed once per
+//! check and read by every built-in rule.
+//!
+//! Schemas, tables, columns, views, enums and sequences pair by name.
+//! Indexes and constraints pair by name, and, where names differ but the
+//! definitions are the same (auto-generated names), by definition.
+//!
+//! What the pairing leaves out is never reported by the built-in rules:
+//! system schemas, migration-ledger tables, quarantined tables and columns
+//! (and the indexes and constraints that refer to them), the contents of a
+//! missing schema or table (the missing object is one finding), and the parts
+//! of an orphan table.
+
+use std::collections::BTreeMap;
+
+use driftless_introspect::{
+    is_ledger_table, is_quarantined, is_system_schema, Check, Column, Dialect, Enum, ForeignKey,
+    Index, IndexKey, PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
+    QUARANTINE_PREFIX,
+};
+
+use crate::compare::{Comparer, SchemaMap};
+use crate::finding::{ObjectKind, ObjectRef};
+
+/// One side's object: its name and definition.
+#[derive(Debug)]
+pub struct Named<'a, T> {
+    /// The object's name on this side.
+    pub name: &'a str,
+    /// Its definition.
+    pub def: &'a T,
+}
+
+impl<T> Clone for Named<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Named<'_, T> {}
+
+/// How an object pairs across the two snapshots.
+#[derive(Debug)]
+pub enum Pairing<'a, T> {
+    /// Only the expected side has it.
+    Missing(Named<'a, T>),
+    /// Only the actual side has it.
+    Orphan(Named<'a, T>),
+    /// Both sides have it (possibly under different names, for indexes
+    /// and constraints whose definitions are equal).
+    Both {
+        /// The expected side.
+        expected: Named<'a, T>,
+        /// The actual side.
+        actual: Named<'a, T>,
+    },
+}
+
+impl<T> Clone for Pairing<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Pairing<'_, T> {}
+
+/// One paired object and where it lives.
+#[derive(Debug)]
+pub struct Entry<'a, T> {
+    /// The schema, as findings name it (the actual side's name when a
+    /// schema pairs under two names).
+    pub schema: &'a str,
+    /// The table, for columns, indexes and constraints.
+    pub table: Option<&'a str>,
+    /// The two sides.
+    pub pairing: Pairing<'a, T>,
+}
+
+impl<T> Clone for Entry<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Entry<'_, T> {}
+
+impl<'a, T> Entry<'a, T> {
+    /// The name findings use: the actual side's when it exists.
+    pub fn name(&self) -> &'a str {
+        match self.pairing {
+            Pairing::Missing(e) => e.name,
+            Pairing::Orphan(a) | Pairing::Both { actual: a, .. } => a.name,
+        }
+    }
+
+    /// The expected side, if any.
+    pub fn expected(&self) -> Option<Named<'a, T>> {
+        match self.pairing {
+            Pairing::Missing(e) | Pairing::Both { expected: e, .. } => Some(e),
+            Pairing::Orphan(_) => None,
+        }
+    }
+
+    /// The actual side, if any.
+    pub fn actual(&self) -> Option<Named<'a, T>> {
+        match self.pairing {
+            Pairing::Orphan(a) | Pairing::Both { actual: a, .. } => Some(a),
+            Pairing::Missing(_) => None,
+        }
+    }
+
+    /// The expected side when only it exists.
+    pub fn missing(&self) -> Option<Named<'a, T>> {
+        match self.pairing {
+            Pairing::Missing(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The actual side when only it exists.
+    pub fn orphan(&self) -> Option<Named<'a, T>> {
+        match self.pairing {
+            Pairing::Orphan(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Both sides, when both exist.
+    pub fn both(&self) -> Option<(Named<'a, T>, Named<'a, T>)> {
+        match self.pairing {
+            Pairing::Both { expected, actual } => Some((expected, actual)),
+            _ => None,
+        }
+    }
+
+    /// The object this entry is about, as a finding names it.
+    pub fn object(&self, kind: ObjectKind) -> ObjectRef {
+        match (kind, self.table) {
+            (ObjectKind::Schema, _) => ObjectRef::schema_object(kind, self.schema, None),
+            (ObjectKind::Table, _) => ObjectRef::table(self.schema, self.name()),
+            (_, Some(t)) => ObjectRef::table_part(kind, self.schema, t, self.name()),
+            (_, None) => ObjectRef::schema_object(kind, self.schema, Some(self.name())),
+        }
+    }
+}
+
+/// The pairing of an expected and an actual snapshot.
+///
+/// Obtained from [`Context::diff`](crate::Context::diff), which computes it
+/// once per context. Every list holds entries in a deterministic order.
+#[derive(Debug, Clone)]
+pub struct SchemaDiff<'a> {
+    cmp: Comparer,
+    schemas: Vec<Entry<'a, Schema>>,
+    tables: Vec<Entry<'a, Table>>,
+    columns: Vec<Entry<'a, Column>>,
+    primary_keys: Vec<Entry<'a, PrimaryKey>>,
+    uniques: Vec<Entry<'a, UniqueConstraint>>,
+    indexes: Vec<Entry<'a, Index>>,
+    foreign_keys: Vec<Entry<'a, ForeignKey>>,
+    checks: Vec<Entry<'a, Check>>,
+    views: Vec<Entry<'a, View>>,
+    enums: Vec<Entry<'a, Enum>>,
+    sequences: Vec<Entry<'a, Sequence>>,
+}
+
+impl<'a> SchemaDiff<'a> {
+    /// Pairs `expected` with `actual`.
+    ///
+    /// On MySQL, where a schema is a database and two databases being
+    /// compared usually have different names, two snapshots of one schema
+    /// each pair with each other whatever their names.
+    pub fn new(expected: &'a Snapshot, actual: &'a Snapshot) -> Self {
+        let dialect = actual.dialect;
+        let exp_schemas: BTreeMap<&'a str, &'a Schema> = expected
+            .schemas
+            .iter()
+            .filter(|(n, _)| !is_system_schema(n))
+            .map(|(n, s)| (n.as_str(), s))
+            .collect();
+        let act_schemas: BTreeMap<&'a str, &'a Schema> = actual
+            .schemas
+            .iter()
+            .filter(|(n, _)| !is_system_schema(n))
+            .map(|(n, s)| (n.as_str(), s))
+            .collect();
+
+        let single = |m: &BTreeMap<&'a str, &'a Schema>| match (m.len(), m.iter().next()) {
+            (1, Some((n, s))) => Some(Named { name: n, def: *s }),
+            _ => None,
+        };
+        let schema_pairs: Vec<Pairing<'a, Schema>> =
+            match (single(&exp_schemas), single(&act_schemas)) {
+                (Some(e), Some(a))
+                    if dialect == Dialect::Mysql && expected.dialect == Dialect::Mysql =>
+                {
+                    vec![Pairing::Both {
+                        expected: e,
+                        actual: a,
+                    }]
+                }
+                _ => merge_by_name(exp_schemas.into_iter(), act_schemas.into_iter()),
+            };
+
+        let mut schemas_map = SchemaMap::default();
+        for p in &schema_pairs {
+            if let Pairing::Both { expected, actual } = p {
+                schemas_map.add(expected.name, actual.name);
+            }
+        }
+        let mut diff = SchemaDiff {
+            cmp: Comparer {
+                dialect,
+                schemas: schemas_map,
+            },
+            schemas: Vec::with_capacity(schema_pairs.len()),
+            tables: Vec::new(),
+            columns: Vec::new(),
+            primary_keys: Vec::new(),
+            uniques: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            views: Vec::new(),
+            enums: Vec::new(),
+            sequences: Vec::new(),
+        };
+        for pairing in schema_pairs {
+            let entry = Entry {
+                schema: match pairing {
+                    Pairing::Missing(e) => e.name,
+                    Pairing::Orphan(a) | Pairing::Both { actual: a, .. } => a.name,
+                },
+                table: None,
+                pairing,
+            };
+            diff.schemas.push(entry);
+            match pairing {
+                Pairing::Missing(_) => {}
+                Pairing::Orphan(a) => diff.add_schema_contents(a.name, None, Some(a.def)),
+                Pairing::Both { expected, actual } => {
+                    diff.add_schema_contents(actual.name, Some(expected.def), Some(actual.def))
+                }
+            }
+        }
+        diff
+    }
+
+    fn add_schema_contents(
+        &mut self,
+        schema: &'a str,
+        exp: Option<&'a Schema>,
+        act: Option<&'a Schema>,
+    ) {
+        let tables = |s: Option<&'a Schema>| {
+            s.into_iter()
+                .flat_map(|s| s.tables.iter())
+                .filter(|(n, _)| !is_ledger_table(n) && !is_quarantined(n))
+                .map(|(n, t)| (n.as_str(), t))
+        };
+        for pairing in merge_by_name(tables(exp), tables(act)) {
+            self.tables.push(Entry {
+                schema,
+                table: None,
+                pairing,
+            });
+            if let Pairing::Both { expected, actual } = pairing {
+                self.add_table_parts(schema, actual.name, expected.def, actual.def);
+            }
+        }
+        let views = merge_objects(exp, act, |s| &s.views).into_iter().filter(
+            |p| !matches!(p, Pairing::Orphan(a) if a.def.definition.contains(QUARANTINE_PREFIX)),
+        );
+        push_entries(&mut self.views, schema, None, views);
+        push_entries(
+            &mut self.enums,
+            schema,
+            None,
+            merge_objects(exp, act, |s| &s.enums),
+        );
+        let sequences = merge_objects(exp, act, |s| &s.sequences)
+            .into_iter()
+            .filter(|p| !matches!(p, Pairing::Orphan(a) if sequence_quarantined(a.name, a.def)));
+        push_entries(&mut self.sequences, schema, None, sequences);
+    }
+
+    fn add_table_parts(&mut self, schema: &'a str, table: &'a str, exp: &'a Table, act: &'a Table) {
+        let cols = |t: &'a Table| {
+            t.columns
+                .iter()
+                .filter(|(n, _)| !is_quarantined(n))
+                .map(|(n, c)| (n.as_str(), c))
+        };
+        push_entries(
+            &mut self.columns,
+            schema,
+            Some(table),
+            merge_by_name(cols(exp), cols(act)),
+        );
+
+        let pk = match (&exp.primary_key, &act.primary_key) {
+            (Some(e), Some(a)) => Some(Pairing::Both {
+                expected: Named {
+                    name: &e.name,
+                    def: e,
+                },
+                actual: Named {
+                    name: &a.name,
+                    def: a,
+                },
+            }),
+            (Some(e), None) => Some(Pairing::Missing(Named {
+                name: &e.name,
+                def: e,
+            })),
+            (None, Some(a)) if !a.columns.iter().any(|c| is_quarantined(c)) => {
+                Some(Pairing::Orphan(Named {
+                    name: &a.name,
+                    def: a,
+                }))
+            }
+            _ => None,
+        };
+        push_entries(&mut self.primary_keys, schema, Some(table), pk);
+
+        let cmp = &self.cmp;
+        let uniques = pair_parts(
+            &exp.uniques,
+            &act.uniques,
+            |e, a| cmp.unique_diffs(e, a).is_empty(),
+            |n, u| is_quarantined(n) || u.columns.iter().any(|c| is_quarantined(c)),
+        );
+        let indexes = pair_parts(
+            &exp.indexes,
+            &act.indexes,
+            |e, a| cmp.index_diffs(e, a).is_empty(),
+            index_quarantined,
+        );
+        let fks = pair_parts(
+            &exp.foreign_keys,
+            &act.foreign_keys,
+            |e, a| cmp.foreign_key_diffs(e, a).is_empty(),
+            |n, fk| {
+                is_quarantined(n)
+                    || is_quarantined(&fk.ref_table)
+                    || fk
+                        .columns
+                        .iter()
+                        .chain(&fk.ref_columns)
+                        .any(|c| is_quarantined(c))
+            },
+        );
+        let checks = pair_parts(
+            &exp.checks,
+            &act.checks,
+            |e, a| cmp.check_diffs(e, a).is_empty(),
+            |n, c| is_quarantined(n) || c.expression.contains(QUARANTINE_PREFIX),
+        );
+        push_entries(&mut self.uniques, schema, Some(table), uniques);
+        push_entries(&mut self.indexes, schema, Some(table), indexes);
+        push_entries(&mut self.foreign_keys, schema, Some(table), fks);
+        push_entries(&mut self.checks, schema, Some(table), checks);
+    }
+
+    /// The dialect compared.
+    pub fn dialect(&self) -> Dialect {
+        self.cmp.dialect
+    }
+
+    /// The actual-side name of expected schema `schema` (they differ when
+    /// two MySQL databases of different names are compared).
+    pub fn actual_schema_name<'s>(&'s self, schema: &'s str) -> &'s str {
+        self.cmp.schemas.to_actual(schema)
+    }
+
+    /// The expected-side name of actual schema `schema`.
+    pub fn expected_schema_name<'s>(&'s self, schema: &'s str) -> &'s str {
+        self.cmp.schemas.to_expected(schema)
+    }
+
+    pub(crate) fn comparer(&self) -> &Comparer {
+        &self.cmp
+    }
+
+    /// Schemas (system schemas left out).
+    pub fn schemas(&self) -> &[Entry<'a, Schema>] {
+        &self.schemas
+    }
+
+    /// Tables of schemas on both sides and of orphan schemas (ledger and
+    /// quarantined tables left out).
+    pub fn tables(&self) -> &[Entry<'a, Table>] {
+        &self.tables
+    }
+
+    /// Columns of tables on both sides (quarantined columns left out).
+    pub fn columns(&self) -> &[Entry<'a, Column>] {
+        &self.columns
+    }
+
+    /// Primary keys of tables on both sides.
+    pub fn primary_keys(&self) -> &[Entry<'a, PrimaryKey>] {
+        &self.primary_keys
+    }
+
+    /// UNIQUE constraints of tables on both sides.
+    pub fn uniques(&self) -> &[Entry<'a, UniqueConstraint>] {
+        &self.uniques
+    }
+
+    /// Indexes of tables on both sides.
+    pub fn indexes(&self) -> &[Entry<'a, Index>] {
+        &self.indexes
+    }
+
+    /// Foreign keys of tables on both sides.
+    pub fn foreign_keys(&self) -> &[Entry<'a, ForeignKey>] {
+        &self.foreign_keys
+    }
+
+    /// CHECK constraints of tables on both sides.
+    pub fn checks(&self) -> &[Entry<'a, Check>] {
+        &self.checks
+    }
+
+    /// Views.
+    pub fn views(&self) -> &[Entry<'a, View>] {
+        &self.views
+    }
+
+    /// Enumerated types.
+    pub fn enums(&self) -> &[Entry<'a, Enum>] {
+        &self.enums
+    }
+
+    /// Sequences.
+    pub fn sequences(&self) -> &[Entry<'a, Sequence>] {
+        &self.sequences
+    }
+}
+
+fn push_entries<'a, T>(
+    out: &mut Vec<Entry<'a, T>>,
+    schema: &'a str,
+    table: Option<&'a str>,
+    pairings: impl IntoIterator<Item = Pairing<'a, T>>,
+) {
+    out.extend(pairings.into_iter().map(|pairing| Entry {
+        schema,
+        table,
+        pairing,
+    }));
+}
+
+fn index_quarantined(name: &str, i: &Index) -> bool {
+    is_quarantined(name)
+        || i.include.iter().any(|c| is_quarantined(c))
+        || i.predicate
+            .as_deref()
+            .is_some_and(|p| p.contains(QUARANTINE_PREFIX))
+        || i.parts.iter().any(|p| match &p.key {
+            IndexKey::Column(c) => is_quarantined(c),
+            IndexKey::Expression(e) => e.contains(QUARANTINE_PREFIX),
+        })
+}
+
+fn sequence_quarantined(name: &str, s: &Sequence) -> bool {
+    is_quarantined(name)
+        || s.owned_by
+            .as_ref()
+            .is_some_and(|o| is_quarantined(&o.table) || is_quarantined(&o.column))
+}
+
+fn merge_objects<'a, T: 'a>(
+    exp: Option<&'a Schema>,
+    act: Option<&'a Schema>,
+    get: impl Fn(&'a Schema) -> &'a BTreeMap<String, T>,
+) -> Vec<Pairing<'a, T>> {
+    let side = |s: Option<&'a Schema>| {
+        s.map(&get)
+            .into_iter()
+            .flatten()
+            .map(|(n, v)| (n.as_str(), v))
+    };
+    merge_by_name(side(exp), side(act))
+}
+
+/// Merge-joins two name-sorted sequences.
+fn merge_by_name<'a, T: 'a>(
+    exp: impl Iterator<Item = (&'a str, &'a T)>,
+    act: impl Iterator<Item = (&'a str, &'a T)>,
+) -> Vec<Pairing<'a, T>> {
+    let mut out = Vec::new();
+    let mut exp = exp.peekable();
+    let mut act = act.peekable();
+    loop {
+        let order = match (exp.peek(), act.peek()) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some((e, _)), Some((a, _))) => e.cmp(a),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                if let Some((name, def)) = exp.next() {
+                    out.push(Pairing::Missing(Named { name, def }));
+                }
+            }
+            std::cmp::Ordering::Greater => {
+                if let Some((name, def)) = act.next() {
+                    out.push(Pairing::Orphan(Named { name, def }));
+                }
+            }
+            std::cmp::Ordering::Equal => {
+                if let (Some((en, ed)), Some((an, ad))) = (exp.next(), act.next()) {
+                    out.push(Pairing::Both {
+                        expected: Named { name: en, def: ed },
+                        actual: Named { name: an, def: ad },
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Pairs indexes or constraints: same name and definition first, then same
+/// definition under another name, then same name with another definition;
+/// the rest is missing or orphan. Objects `skip` accepts (quarantined) are
+/// left out.
+fn pair_parts<'a, T>(
+    exp: &'a BTreeMap<String, T>,
+    act: &'a BTreeMap<String, T>,
+    same: impl Fn(&T, &T) -> bool,
+    skip: impl Fn(&str, &T) -> bool,
+) -> Vec<Pairing<'a, T>> {
+    if exp.is_empty() && act.is_empty() {
+        return Vec::new();
+    }
+    let side = |m: &'a BTreeMap<String, T>| -> Vec<(&'a str, &'a T)> {
+        m.iter()
+            .filter(|(n, v)| !skip(n, v))
+            .map(|(n, v)| (n.as_str(), v))
+            .collect()
+    };
+    let (e, a) = (side(exp), side(act));
+    let mut e_used = vec![false; e.len()];
+    let mut a_used = vec![false; a.len()];
+    let mut out = Vec::with_capacity(e.len().max(a.len()));
+    let both = |i: usize, j: usize| Pairing::Both {
+        expected: Named {
+            name: e[i].0,
+            def: e[i].1,
+        },
+        actual: Named {
+            name: a[j].0,
+            def: a[j].1,
+        },
+    };
+    let by_name = |name: &str| a.binary_search_by(|(n, _)| (*n).cmp(name)).ok();
+    // 1. Same name, same definition.
+    for i in 0..e.len() {
+        if let Some(j) = by_name(e[i].0) {
+            if same(e[i].1, a[j].1) {
+                e_used[i] = true;
+                a_used[j] = true;
+                out.push(both(i, j));
+            }
+        }
+    }
+    // 2. Same definition, another name.
+    for i in 0..e.len() {
+        if e_used[i] {
+            continue;
+        }
+        if let Some(j) = (0..a.len()).find(|&j| !a_used[j] && same(e[i].1, a[j].1)) {
+            e_used[i] = true;
+            a_used[j] = true;
+            out.push(both(i, j));
+        }
+    }
+    // 3. Same name, another definition.
+    for i in 0..e.len() {
+        if e_used[i] {
+            continue;
+        }
+        if let Some(j) = by_name(e[i].0).filter(|&j| !a_used[j]) {
+            e_used[i] = true;
+            a_used[j] = true;
+            out.push(both(i, j));
+        }
+    }
+    for i in (0..e.len()).filter(|&i| !e_used[i]) {
+        out.push(Pairing::Missing(Named {
+            name: e[i].0,
+            def: e[i].1,
+        }));
+    }
+    for j in (0..a.len()).filter(|&j| !a_used[j]) {
+        out.push(Pairing::Orphan(Named {
+            name: a[j].0,
+            def: a[j].1,
+        }));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use driftless_introspect::IndexPart;
+
+    fn index(cols: &[&str]) -> Index {
+        Index {
+            parts: cols.iter().map(|c| IndexPart::column(*c)).collect(),
+            unique: false,
+            method: None,
+            predicate: None,
+            include: Vec::new(),
+        }
+    }
+
+    fn snap(dialect: Dialect, schema: &str, indexes: &[(&str, &[&str])]) -> Snapshot {
+        let mut s = Snapshot::new(dialect);
+        let mut t = Table::default();
+        t.columns.insert("a".into(), Column::new(1, "int"));
+        t.columns.insert("b".into(), Column::new(2, "int"));
+        for (n, cols) in indexes {
+            t.indexes.insert((*n).into(), index(cols));
+        }
+        s.schemas
+            .entry(schema.into())
+            .or_default()
+            .tables
+            .insert("t".into(), t);
+        s
+    }
+
+    #[test]
+    fn indexes_pair_by_definition_before_name() {
+        let e = snap(
+            Dialect::Postgres,
+            "public",
+            &[("idx_a", &["a"]), ("idx_b", &["b"])],
+        );
+        let a = snap(
+            Dialect::Postgres,
+            "public",
+            &[("idx_a", &["b"]), ("idx_c", &["a"])],
+        );
+        let d = SchemaDiff::new(&e, &a);
+        let pairs: Vec<(String, String)> = d
+            .indexes()
+            .iter()
+            .map(|x| match x.both() {
+                Some((e, a)) => (e.name.to_string(), a.name.to_string()),
+                None => panic!("unpaired {x:?}"),
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                ("idx_a".into(), "idx_c".into()),
+                ("idx_b".into(), "idx_a".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn mysql_databases_of_different_names_pair() {
+        let e = snap(Dialect::Mysql, "staging", &[]);
+        let a = snap(Dialect::Mysql, "prod", &[]);
+        let d = SchemaDiff::new(&e, &a);
+        assert_eq!(d.schemas().len(), 1);
+        assert!(d.schemas()[0].both().is_some());
+        assert_eq!(d.tables()[0].schema, "prod");
+        assert_eq!(d.actual_schema_name("staging"), "prod");
+        assert_eq!(d.expected_schema_name("prod"), "staging");
+        // Not on PostgreSQL.
+        let e = snap(Dialect::Postgres, "staging", &[]);
+        let a = snap(Dialect::Postgres, "prod", &[]);
+        assert_eq!(SchemaDiff::new(&e, &a).schemas().len(), 2);
+    }
+
+    #[test]
+    fn entry_paths() {
+        let e = snap(Dialect::Postgres, "public", &[("idx_a", &["a"])]);
+        let d = SchemaDiff::new(&e, &e);
+        assert_eq!(d.schemas()[0].object(ObjectKind::Schema).path(), "public");
+        assert_eq!(d.tables()[0].object(ObjectKind::Table).path(), "public.t");
+        assert_eq!(
+            d.indexes()[0].object(ObjectKind::Index).path(),
+            "public.t.idx_a"
+        );
+        assert_eq!(
+            d.columns()[0].object(ObjectKind::Column).path(),
+            "public.t.a"
+        );
+    }
+}

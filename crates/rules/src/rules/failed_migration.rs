@@ -1,0 +1,77 @@
+use driftless_introspect::{migration_status, MigrationState};
+
+use crate::finding::{Finding, FixIntent, ObjectRef};
+use crate::rule::{Context, Rule, RuleMeta};
+
+declare_rule! {
+    FailedMigration {
+        id: "failed-migration",
+        summary: "The migration ledger marks a migration as failed or dirty.",
+        rationale: "The migration stopped part-way: on databases without transactional DDL some of its statements ran and some did not, and the tool refuses to go on (`Dirty database version 3. Fix and force version.`, sqlx's `success = false`, Prisma's P3009).",
+        severity: Error,
+        enabled: true,
+        example: "SELECT version, dirty FROM schema_migrations;  -- 3 | true",
+        fix: "Manual: compare the schema with what the migration does (driftless check lists the difference), finish or undo it by hand, then mark it resolved with the framework's tool (`migrate force`, `prisma migrate resolve`).",
+    }
+}
+
+impl Rule for FailedMigration {
+    fn meta(&self) -> &RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let (Some(set), Some(ledger)) = (cx.migrations, cx.ledger) else {
+            return;
+        };
+        for status in migration_status(set, Some(ledger)) {
+            if status.state != MigrationState::Failed {
+                continue;
+            }
+            let detail = status
+                .detail
+                .as_deref()
+                .map(|d| format!(": {}", d.lines().last().unwrap_or(d).trim()))
+                .unwrap_or_default();
+            let mut f = Finding::new(
+                &Self::META,
+                ObjectRef::migration(&status.id),
+                format!("migration {} is marked as failed in {}{detail}", status.label, ledger.table.table),
+                FixIntent::Manual,
+            )
+            .hint("finish or undo the migration by hand, then mark it resolved with the framework's own tool");
+            f.actual = serde_json::to_value(&status).ok();
+            f.migration = Some(status.id.clone());
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FailedMigration;
+    use crate::rules::migration_testing::*;
+    use driftless_introspect::LedgerState;
+
+    #[test]
+    fn finds_a_failed_migration() {
+        let set = sqlx_set(&[("1_users.sql", "CREATE TABLE users (id int);")]);
+        let ledger = sqlx_ledger(&[("1", "CREATE TABLE users (id int);", LedgerState::Failed)]);
+        let s = tables(&[]);
+        let findings = run_migrations(&FailedMigration, &s, &s, &set, Some(&ledger), None);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].message,
+            "migration 1_users is marked as failed in _sqlx_migrations"
+        );
+        assert_eq!(findings[0].migration.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn finds_nothing_when_all_succeeded() {
+        let set = sqlx_set(&[("1_users.sql", "CREATE TABLE users (id int);")]);
+        let ledger = sqlx_ledger(&[("1", "CREATE TABLE users (id int);", LedgerState::Applied)]);
+        let s = tables(&[]);
+        assert!(run_migrations(&FailedMigration, &s, &s, &set, Some(&ledger), None).is_empty());
+    }
+}

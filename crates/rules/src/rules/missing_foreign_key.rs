@@ -1,0 +1,69 @@
+use crate::compare::describe_foreign_key;
+use crate::finding::{Finding, ObjectKind};
+use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::report_missing;
+
+declare_rule! {
+    MissingForeignKey {
+        id: "missing-foreign-key",
+        summary: "A foreign key the expected side has does not exist in the database.",
+        rationale: "Rows can point at parents that do not exist, and cascades the application relies on (ON DELETE CASCADE) silently stop happening. A constraint with another name but the same definition counts as present.",
+        severity: Error,
+        enabled: true,
+        example: "-- expected\nALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);\n-- actual: no foreign key on posts (user_id)",
+        fix: "Locking: adding the constraint validates every row and fails if orphaned rows exist; the fixer reports them.",
+    }
+}
+
+impl Rule for MissingForeignKey {
+    fn meta(&self) -> &RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        report_missing(
+            &Self::META,
+            cx.diff().foreign_keys(),
+            ObjectKind::ForeignKey,
+            "foreign key",
+            describe_foreign_key,
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MissingForeignKey;
+    use crate::rules::testing::*;
+
+    #[test]
+    fn finds_a_missing_foreign_key() {
+        let mut actual = fixture();
+        table(&mut actual, "posts").foreign_keys.clear();
+        let findings = run_pair(&MissingForeignKey, &fixture(), &actual);
+        let f = only(
+            &findings,
+            "missing-foreign-key",
+            "public.posts.posts_user_id_fkey",
+        );
+        assert_eq!(
+            f.message,
+            "foreign key posts_user_id_fkey on public.posts is missing (expected (user_id) REFERENCES public.users (id) ON DELETE CASCADE)"
+        );
+        assert_eq!(f.fix, crate::FixIntent::Create);
+    }
+
+    #[test]
+    fn finds_nothing_when_the_foreign_key_has_another_name() {
+        let mut actual = fixture();
+        let fk = table(&mut actual, "posts")
+            .foreign_keys
+            .remove("posts_user_id_fkey")
+            .unwrap();
+        table(&mut actual, "posts")
+            .foreign_keys
+            .insert("fk_1".into(), fk);
+        assert!(run_pair(&MissingForeignKey, &fixture(), &actual).is_empty());
+    }
+}

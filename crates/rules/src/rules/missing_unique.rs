@@ -1,0 +1,65 @@
+use crate::compare::describe_unique;
+use crate::finding::{Finding, ObjectKind};
+use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::report_missing;
+
+declare_rule! {
+    MissingUnique {
+        id: "missing-unique",
+        summary: "A UNIQUE constraint the expected side has does not exist in the database.",
+        rationale: "Duplicates the application assumes impossible can be inserted, and `ON CONFLICT` clauses that name the constraint fail. A constraint with another name but the same columns counts as present.",
+        severity: Error,
+        enabled: true,
+        example: "-- expected\nCREATE TABLE users (email text, CONSTRAINT users_email_key UNIQUE (email));\n-- actual\nCREATE TABLE users (email text);",
+        fix: "Locking: adding the constraint builds an index and fails if duplicates exist; the fixer reports them.",
+    }
+}
+
+impl Rule for MissingUnique {
+    fn meta(&self) -> &RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        report_missing(
+            &Self::META,
+            cx.diff().uniques(),
+            ObjectKind::Unique,
+            "unique constraint",
+            describe_unique,
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MissingUnique;
+    use crate::rules::testing::*;
+
+    #[test]
+    fn finds_a_missing_unique_constraint() {
+        let mut actual = fixture();
+        table(&mut actual, "users").uniques.clear();
+        let findings = run_pair(&MissingUnique, &fixture(), &actual);
+        let f = only(&findings, "missing-unique", "public.users.users_email_key");
+        assert_eq!(
+            f.message,
+            "unique constraint users_email_key on public.users is missing (expected UNIQUE (email))"
+        );
+        assert_eq!(f.fix, crate::FixIntent::Create);
+    }
+
+    #[test]
+    fn finds_nothing_when_the_constraint_has_another_name() {
+        let mut actual = fixture();
+        let u = table(&mut actual, "users")
+            .uniques
+            .remove("users_email_key")
+            .unwrap();
+        table(&mut actual, "users")
+            .uniques
+            .insert("uq_users_email".into(), u);
+        assert!(run_pair(&MissingUnique, &fixture(), &actual).is_empty());
+    }
+}

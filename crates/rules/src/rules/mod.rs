@@ -1,0 +1,244 @@
+//! The built-in rules, one per file, and the one list that registers them.
+//!
+//! Each rule is a unit struct declared with [`declare_rule!`], which writes
+//! its metadata ([`RuleMeta`]) and its ruff-style doc comment from the same
+//! text, so the rustdoc, `driftless rules` and the README never disagree.
+//! Schema rules read the pairing computed once per check
+//! ([`Context::diff`](crate::Context::diff)).
+
+use serde::Serialize;
+
+use crate::diff::Entry;
+use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::rule::{Rule, RuleMeta};
+
+/// Declares a built-in rule: a unit struct with a ruff-style doc comment
+/// and its `META`, both from the same literals.
+macro_rules! declare_rule {
+    (
+        $(#[$attr:meta])*
+        $name:ident {
+            id: $id:literal,
+            summary: $summary:literal,
+            rationale: $rationale:literal,
+            severity: $sev:ident,
+            enabled: $enabled:literal,
+            example: $example:literal,
+            fix: $fix:literal $(,)?
+        }
+    ) => {
+        #[doc = concat!("Rule `", $id, "`.")]
+        #[doc = ""]
+        #[doc = "## What it does"]
+        #[doc = ""]
+        #[doc = $summary]
+        #[doc = ""]
+        #[doc = "## Why is this bad?"]
+        #[doc = ""]
+        #[doc = $rationale]
+        #[doc = ""]
+        #[doc = "## Example"]
+        #[doc = ""]
+        #[doc = "```sql"]
+        #[doc = $example]
+        #[doc = "```"]
+        #[doc = ""]
+        #[doc = "## Fix safety"]
+        #[doc = ""]
+        #[doc = $fix]
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub(crate) struct $name;
+
+        impl $name {
+            /// The rule's metadata.
+            pub(crate) const META: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
+                id: $id,
+                summary: $summary,
+                rationale: $rationale,
+                default_severity: $crate::finding::Severity::$sev,
+                example: $example,
+                fix: $fix,
+                enabled_by_default: $enabled,
+            };
+        }
+    };
+}
+
+mod check_mismatch;
+mod column_identity_mismatch;
+mod column_order;
+mod column_type_mismatch;
+mod comment_mismatch;
+mod default_mismatch;
+mod enum_mismatch;
+mod foreign_key_mismatch;
+mod index_mismatch;
+mod missing_check;
+mod missing_column;
+mod missing_enum;
+mod missing_foreign_key;
+mod missing_index;
+mod missing_schema;
+mod missing_sequence;
+mod missing_table;
+mod missing_unique;
+mod missing_view;
+mod nullability_mismatch;
+mod orphan_check;
+mod orphan_column;
+mod orphan_enum;
+mod orphan_foreign_key;
+mod orphan_index;
+mod orphan_sequence;
+mod orphan_table;
+mod orphan_unique;
+mod orphan_view;
+mod primary_key_mismatch;
+mod sequence_mismatch;
+mod unique_mismatch;
+mod view_definition_mismatch;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+/// Every built-in rule, in the order `driftless rules` and the docs list
+/// them. Adding a rule: one file, one `mod` line above, one line here.
+pub(crate) const BUILTIN: &[&dyn Rule] = &[
+    &missing_schema::MissingSchema,
+    &missing_table::MissingTable,
+    &orphan_table::OrphanTable,
+    &missing_column::MissingColumn,
+    &orphan_column::OrphanColumn,
+    &column_type_mismatch::ColumnTypeMismatch,
+    &nullability_mismatch::NullabilityMismatch,
+    &default_mismatch::DefaultMismatch,
+    &column_identity_mismatch::ColumnIdentityMismatch,
+    &column_order::ColumnOrder,
+    &primary_key_mismatch::PrimaryKeyMismatch,
+    &missing_unique::MissingUnique,
+    &orphan_unique::OrphanUnique,
+    &unique_mismatch::UniqueMismatch,
+    &missing_index::MissingIndex,
+    &orphan_index::OrphanIndex,
+    &index_mismatch::IndexMismatch,
+    &missing_foreign_key::MissingForeignKey,
+    &orphan_foreign_key::OrphanForeignKey,
+    &foreign_key_mismatch::ForeignKeyMismatch,
+    &missing_check::MissingCheck,
+    &orphan_check::OrphanCheck,
+    &check_mismatch::CheckMismatch,
+    &missing_enum::MissingEnum,
+    &orphan_enum::OrphanEnum,
+    &enum_mismatch::EnumMismatch,
+    &missing_view::MissingView,
+    &orphan_view::OrphanView,
+    &view_definition_mismatch::ViewDefinitionMismatch,
+    &missing_sequence::MissingSequence,
+    &orphan_sequence::OrphanSequence,
+    &sequence_mismatch::SequenceMismatch,
+    &comment_mismatch::CommentMismatch,
+];
+
+/// A model part as a JSON value (`None` only if it cannot be serialised).
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}
+
+/// How a message names an entry: `index users_email_idx on public.users`,
+/// `view public.active_users`, `column public.users.email`.
+pub(crate) fn located<T>(entry: &Entry<'_, T>, kind: ObjectKind, what: &str) -> String {
+    match (kind, entry.table) {
+        (ObjectKind::Column, Some(t)) => format!("{what} {}.{t}.{}", entry.schema, entry.name()),
+        (_, Some(t)) => format!("{what} {} on {}.{t}", entry.name(), entry.schema),
+        (ObjectKind::Schema, None) => format!("{what} {}", entry.schema),
+        (_, None) => format!("{what} {}.{}", entry.schema, entry.name()),
+    }
+}
+
+/// Shared body of the `missing-…` rules for indexes, constraints, enums,
+/// views and sequences: one finding per object only the expected side has.
+pub(crate) fn report_missing<T: Serialize>(
+    meta: &RuleMeta,
+    entries: &[Entry<'_, T>],
+    kind: ObjectKind,
+    what: &str,
+    describe: impl Fn(&T) -> String,
+    out: &mut Vec<Finding>,
+) {
+    for entry in entries {
+        if let Some(e) = entry.missing() {
+            let at = located(entry, kind, what);
+            out.push(
+                Finding::new(
+                    meta,
+                    entry.object(kind),
+                    format!("{at} is missing (expected {})", describe(e.def)),
+                    FixIntent::Create,
+                )
+                .values(json(e.def), None)
+                .hint(format!("create {at} as the expected schema defines it")),
+            );
+        }
+    }
+}
+
+/// Shared body of the `orphan-…` rules: one finding per object only the
+/// actual side has.
+pub(crate) fn report_orphan<T: Serialize>(
+    meta: &RuleMeta,
+    entries: &[Entry<'_, T>],
+    kind: ObjectKind,
+    what: &str,
+    describe: impl Fn(&T) -> String,
+    out: &mut Vec<Finding>,
+) {
+    for entry in entries {
+        if let Some(a) = entry.orphan() {
+            let at = located(entry, kind, what);
+            out.push(
+                Finding::new(
+                    meta,
+                    entry.object(kind),
+                    format!("{at} exists but is not expected ({})", describe(a.def)),
+                    FixIntent::Drop,
+                )
+                .values(None, json(a.def))
+                .hint(format!("drop {at}, or add it to the expected schema")),
+            );
+        }
+    }
+}
+
+/// Shared body of the `…-mismatch` rules for indexes and constraints: one
+/// finding per paired object whose definitions differ, saying how.
+pub(crate) fn report_mismatch<T: Serialize>(
+    meta: &RuleMeta,
+    entries: &[Entry<'_, T>],
+    kind: ObjectKind,
+    what: &str,
+    differences: impl Fn(&T, &T) -> Vec<String>,
+    out: &mut Vec<Finding>,
+) {
+    for entry in entries {
+        if let Some((e, a)) = entry.both() {
+            let diffs = differences(e.def, a.def);
+            if diffs.is_empty() {
+                continue;
+            }
+            let at = located(entry, kind, what);
+            out.push(
+                Finding::new(
+                    meta,
+                    entry.object(kind),
+                    format!("{at} differs (expected vs actual): {}", diffs.join("; ")),
+                    FixIntent::Replace,
+                )
+                .values(json(e.def), json(a.def))
+                .hint(format!(
+                    "drop and recreate {at} as the expected schema defines it"
+                )),
+            );
+        }
+    }
+}

@@ -1,0 +1,70 @@
+use crate::compare::describe_check;
+use crate::finding::{Finding, ObjectKind};
+use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::report_orphan;
+
+declare_rule! {
+    OrphanCheck {
+        id: "orphan-check",
+        summary: "The database has a CHECK constraint the expected side does not know.",
+        rationale: "It rejects inserts and updates the application expects to succeed.",
+        severity: Warning,
+        enabled: true,
+        example: "-- expected\nCREATE TABLE users (name text);\n-- actual\nCREATE TABLE users (name text CHECK (length(name) < 20));",
+        fix: "Safe: dropping a constraint loses no data.",
+    }
+}
+
+impl Rule for OrphanCheck {
+    fn meta(&self) -> &RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        report_orphan(
+            &Self::META,
+            cx.diff().checks(),
+            ObjectKind::Check,
+            "check constraint",
+            describe_check,
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrphanCheck;
+    use crate::rules::testing::*;
+    use driftless_introspect::{Check, QUARANTINE_PREFIX};
+
+    #[test]
+    fn finds_an_extra_check() {
+        let mut actual = fixture();
+        table(&mut actual, "users").checks.insert(
+            "users_name_check".into(),
+            Check {
+                expression: "(length((name)::text) < 20)".into(),
+            },
+        );
+        let findings = run_pair(&OrphanCheck, &fixture(), &actual);
+        let f = only(&findings, "orphan-check", "public.users.users_name_check");
+        assert_eq!(
+            f.message,
+            "check constraint users_name_check on public.users exists but is not expected (CHECK ((length((name)::text) < 20)))"
+        );
+        assert_eq!(f.fix, crate::FixIntent::Drop);
+    }
+
+    #[test]
+    fn finds_nothing_for_checks_on_quarantined_columns() {
+        let mut actual = fixture();
+        table(&mut actual, "users").checks.insert(
+            "users_avatar_check".into(),
+            Check {
+                expression: format!("({QUARANTINE_PREFIX}avatar <> '')"),
+            },
+        );
+        assert!(run_pair(&OrphanCheck, &fixture(), &actual).is_empty());
+    }
+}

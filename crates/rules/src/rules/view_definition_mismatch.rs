@@ -1,0 +1,72 @@
+use crate::finding::{Finding, ObjectKind};
+use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::report_mismatch;
+
+declare_rule! {
+    ViewDefinitionMismatch {
+        id: "view-definition-mismatch",
+        summary: "A view's defining query (or whether it is materialized) differs from the expected one.",
+        rationale: "Readers of the view get other rows or columns than the application was written for.",
+        severity: Warning,
+        enabled: true,
+        example: "-- expected\nCREATE VIEW active_users AS SELECT id, email FROM users WHERE active;\n-- actual\nCREATE VIEW active_users AS SELECT id, email FROM users;",
+        fix: "Safe: the view is replaced (dropped and recreated when its columns change).",
+    }
+}
+
+impl Rule for ViewDefinitionMismatch {
+    fn meta(&self) -> &RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let diff = cx.diff();
+        report_mismatch(
+            &Self::META,
+            diff.views(),
+            ObjectKind::View,
+            "view",
+            |e, a| diff.comparer().view_diffs(e, a),
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ViewDefinitionMismatch;
+    use crate::rules::testing::*;
+
+    #[test]
+    fn finds_a_changed_view() {
+        let mut actual = fixture();
+        public(&mut actual)
+            .views
+            .get_mut("active_users")
+            .unwrap()
+            .definition = " SELECT users.id,\n    users.email\n   FROM users;".into();
+        let findings = run_pair(&ViewDefinitionMismatch, &fixture(), &actual);
+        let f = only(&findings, "view-definition-mismatch", "public.active_users");
+        assert_eq!(
+            f.message,
+            "view active_users differs (expected vs actual): definition differs"
+                .replace("view ", "view public.")
+        );
+        assert_eq!(f.fix, crate::FixIntent::Replace);
+        assert!(f.expected.as_ref().unwrap()["definition"]
+            .as_str()
+            .unwrap()
+            .contains("WHERE"));
+    }
+
+    #[test]
+    fn finds_nothing_for_layout_differences() {
+        let mut actual = fixture();
+        public(&mut actual)
+            .views
+            .get_mut("active_users")
+            .unwrap()
+            .definition = "SELECT users.id, users.email FROM users WHERE users.active".into();
+        assert!(run_pair(&ViewDefinitionMismatch, &fixture(), &actual).is_empty());
+    }
+}
