@@ -197,6 +197,7 @@ impl Queries {
     }
 
     /// Every query, in the order they are sent.
+    #[cfg(test)]
     pub(crate) fn all(&self) -> Vec<&str> {
         let mut all = vec![
             self.schemata.as_str(),

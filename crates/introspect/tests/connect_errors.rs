@@ -1,0 +1,361 @@
+//! Opening a database: every way it can go wrong gives its typed error, and
+//! no error message ever contains a password from the URL. Also: how
+//! [`Database::query`] decodes values on each backend.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, Value};
+use driftless_testkit::{mysql_server_url, postgres_server_url, TestDb};
+
+const SECRET: &str = "Sup3r-s3cret-pw";
+
+fn fast() -> ConnectOptions {
+    ConnectOptions::default().with_connect_timeout(Duration::from_secs(1))
+}
+
+/// Connects and returns the error, checking that it never shows `secret`.
+async fn connect_err(url: &str, options: &ConnectOptions, secret: &str) -> Error {
+    let err = match DbUrl::parse(url) {
+        Err(e) => e,
+        Ok(parsed) => match Database::connect(&parsed, options).await {
+            Ok(_) => panic!("connecting to {parsed} should have failed"),
+            Err(e) => e,
+        },
+    };
+    let shown = format!("{err} / {err:?}");
+    assert!(!shown.contains(secret), "password leaked: {shown}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        assert!(
+            !s.to_string().contains(secret),
+            "password leaked in source: {s}"
+        );
+        source = s.source();
+    }
+    err
+}
+
+/// `scheme://user:SECRET@host:port/db` from a server URL.
+fn with_password(
+    server_url: &str,
+    user: &str,
+    password: &str,
+    host_port: &str,
+    db: &str,
+) -> String {
+    let scheme = server_url.split("://").next().unwrap();
+    format!("{scheme}://{user}:{password}@{host_port}/{db}")
+}
+
+fn host_port(server_url: &str) -> String {
+    let u = url::Url::parse(server_url).unwrap();
+    format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
+}
+
+#[tokio::test]
+async fn malformed_urls() {
+    for url in [
+        format!("postgres://me:{SECRET}@/db"),
+        format!("mysql://me:{SECRET}@"),
+        "not a url at all".to_string(),
+        "sqlite:".to_string(),
+    ] {
+        let err = connect_err(&url, &fast(), SECRET).await;
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
+    }
+    // The driver refuses what the URL parser let through.
+    let err = connect_err(
+        &format!("postgres://me:{SECRET}@127.0.0.1:5432/db?sslmode=bogus"),
+        &fast(),
+        SECRET,
+    )
+    .await;
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn unknown_scheme() {
+    let err = connect_err(
+        &format!("redis://me:{SECRET}@127.0.0.1:6379/0"),
+        &fast(),
+        SECRET,
+    )
+    .await;
+    match err {
+        Error::UnsupportedScheme { scheme, url } => {
+            assert_eq!(scheme, "redis");
+            assert_eq!(url, "redis://me:***@127.0.0.1:6379/0");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    // A listener that accepts TCP connections (the kernel completes the
+    // handshake) but never speaks the protocol.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for scheme in ["postgres", "mysql"] {
+        let url = format!("{scheme}://me:{SECRET}@127.0.0.1:{port}/db");
+        let started = Instant::now();
+        let err = connect_err(&url, &fast(), SECRET).await;
+        let elapsed = started.elapsed();
+        match &err {
+            Error::ConnectTimeout { seconds, url } => {
+                assert_eq!(*seconds, 1);
+                assert!(url.contains("me:***@"), "{url}");
+            }
+            other => panic!("{scheme}: {other:?}"),
+        }
+        assert!(
+            elapsed < Duration::from_secs(5),
+            "{scheme} took {elapsed:?}"
+        );
+        assert!(err.to_string().contains("timed out after 1s"), "{err}");
+    }
+    drop(listener);
+}
+
+#[tokio::test]
+async fn a_closed_port_is_a_connect_error() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    for scheme in ["postgres", "mysql"] {
+        let url = format!("{scheme}://me:{SECRET}@127.0.0.1:{port}/db");
+        let err = connect_err(&url, &fast(), SECRET).await;
+        assert!(matches!(err, Error::Connect { .. }), "{scheme}: {err:?}");
+        assert!(err.to_string().starts_with("cannot connect to"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn missing_databases() {
+    let pg = postgres_server_url();
+    let url = with_password(&pg, "root", SECRET, &host_port(&pg), "driftless_no_such_db");
+    match connect_err(&url, &fast(), SECRET).await {
+        Error::MissingDatabase { database, url } => {
+            assert_eq!(database, "driftless_no_such_db");
+            assert!(url.contains("root:***@"), "{url}");
+        }
+        other => panic!("postgres: {other:?}"),
+    }
+
+    let my = mysql_server_url();
+    let url = format!(
+        "{}/driftless_no_such_db",
+        my.rsplit_once('/').map_or(my.as_str(), |(head, _)| head)
+    );
+    match connect_err(&url, &fast(), SECRET).await {
+        Error::MissingDatabase { database, .. } => assert_eq!(database, "driftless_no_such_db"),
+        other => panic!("mysql: {other:?}"),
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.db");
+    let url = format!("sqlite://{}", path.display());
+    match connect_err(&url, &ConnectOptions::read_only(), SECRET).await {
+        Error::MissingDatabase { database, .. } => assert_eq!(database, path.display().to_string()),
+        other => panic!("sqlite: {other:?}"),
+    }
+    assert!(!path.exists(), "a read never creates the file");
+    // Not even with the default options.
+    let err = connect_err(&url, &ConnectOptions::default(), SECRET).await;
+    assert!(matches!(err, Error::MissingDatabase { .. }), "{err:?}");
+    assert!(!path.exists());
+}
+
+/// A MySQL user with a password, dropped again at the end of the test.
+struct MysqlUser {
+    name: String,
+}
+
+impl MysqlUser {
+    async fn create(password: &str) -> MysqlUser {
+        let name = format!("dl_pw_{}_{}", std::process::id(), rand_suffix());
+        admin_exec(&format!(
+            "CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"
+        ))
+        .await;
+        MysqlUser { name }
+    }
+}
+
+impl Drop for MysqlUser {
+    fn drop(&mut self) {
+        let sql = format!("DROP USER IF EXISTS '{}'@'%'", self.name);
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(admin_exec(&sql));
+        })
+        .join();
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+async fn admin_exec(sql: &str) {
+    let url = DbUrl::parse(&mysql_server_url()).unwrap();
+    let mut db = Database::connect(&url, &ConnectOptions::default())
+        .await
+        .unwrap();
+    db.execute(sql, "managing a test user").await.unwrap();
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn wrong_password_is_permission_denied() {
+    let user = MysqlUser::create(SECRET).await;
+    let my = mysql_server_url();
+    let hp = host_port(&my);
+
+    // The right password works …
+    let good = DbUrl::parse(&with_password(&my, &user.name, SECRET, &hp, "")).unwrap();
+    let db = Database::connect(&good, &fast()).await.unwrap();
+    assert!(!format!("{db:?}").contains(SECRET));
+    db.close().await.unwrap();
+
+    // … a wrong one is refused, and neither password is printed.
+    let wrong = "Wr0ng-pa55word";
+    let url = with_password(&my, &user.name, wrong, &hp, "");
+    let err = connect_err(&url, &fast(), wrong).await;
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    let shown = err.to_string();
+    assert!(
+        shown.contains(&user.name) && !shown.contains(SECRET),
+        "{shown}"
+    );
+
+    // A password in a query parameter is redacted as well.
+    let url = format!("mysql://{}@{hp}/?password={wrong}", user.name);
+    let _ = connect_err(&url, &fast(), wrong).await;
+}
+
+fn texts(row: &[Value]) -> Vec<String> {
+    row.iter().map(|v| format!("{v:?}")).collect()
+}
+
+#[tokio::test]
+async fn query_values_decode_on_postgres() {
+    let db = TestDb::postgres().await;
+    let mut conn = Database::connect(&DbUrl::parse(&db.url).unwrap(), &fast())
+        .await
+        .unwrap();
+    let rows = conn
+        .query(
+            "SELECT NULL::int, true, 42::int2, 7::int4, (-9000000000)::int8, 1.5::float8, \
+             'héllo'::text, '\\x00ff'::bytea, 'x'::varchar(3), 12.50::numeric::text, 'a'::name",
+            "decoding",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0],
+        vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(42),
+            Value::Int(7),
+            Value::Int(-9_000_000_000),
+            Value::Float(1.5),
+            Value::Text("héllo".into()),
+            Value::Bytes(vec![0, 255]),
+            Value::Text("x".into()),
+            Value::Text("12.50".into()),
+            Value::Text("a".into()),
+        ],
+        "{:?}",
+        texts(&rows[0])
+    );
+    let empty = conn.query("SELECT 1 WHERE false", "empty").await.unwrap();
+    assert!(empty.is_empty());
+    let err = conn
+        .query("SELECT * FROM no_such_table", "reading a missing table")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Query { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("reading a missing table failed on"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn query_values_decode_on_mysql() {
+    let db = TestDb::mysql().await;
+    let mut conn = Database::connect(&DbUrl::parse(&db.url).unwrap(), &fast())
+        .await
+        .unwrap();
+    let rows = conn
+        .query(
+            "SELECT NULL, CAST(42 AS SIGNED), -9000000000, CAST(1.5 AS DOUBLE), 'héllo', X'00FF', \
+             CAST('x' AS CHAR(3)), TABLE_NAME FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = 'TABLES'",
+            "decoding",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0],
+        vec![
+            Value::Null,
+            Value::Int(42),
+            Value::Int(-9_000_000_000),
+            Value::Float(1.5),
+            Value::Text("héllo".into()),
+            Value::Bytes(vec![0, 255]),
+            Value::Text("x".into()),
+            Value::Text("TABLES".into()),
+        ],
+        "{:?}",
+        texts(&rows[0])
+    );
+}
+
+#[tokio::test]
+async fn query_values_decode_on_sqlite() {
+    let db = TestDb::sqlite();
+    let mut conn = Database::connect(&DbUrl::parse(&db.url).unwrap(), &fast())
+        .await
+        .unwrap();
+    let rows = conn
+        .query("SELECT NULL, 1, -9000000000, 1.5, 'héllo', x'00ff' UNION ALL SELECT 'a', 'b', 2.5, 3, NULL, 'c'", "decoding")
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            vec![
+                Value::Null,
+                Value::Int(1),
+                Value::Int(-9_000_000_000),
+                Value::Float(1.5),
+                Value::Text("héllo".into()),
+                Value::Bytes(vec![0, 255]),
+            ],
+            // SQLite types each value, not each column.
+            vec![
+                Value::Text("a".into()),
+                Value::Text("b".into()),
+                Value::Float(2.5),
+                Value::Int(3),
+                Value::Null,
+                Value::Text("c".into()),
+            ],
+        ]
+    );
+}

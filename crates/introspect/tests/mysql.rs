@@ -1,0 +1,478 @@
+//! Live introspection of MySQL/MariaDB: a fixture exercising every object
+//! kind the server has, compared field by field with what we expect; a
+//! fixed number of round trips whatever the catalog size; schema selection.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use driftless_introspect::{
+    Check, Column, ConnectOptions, Database, DbUrl, Dialect, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, IntrospectOptions, PrimaryKey, Sequence, Snapshot, Table,
+    UniqueConstraint,
+};
+use driftless_testkit::TestDb;
+
+const FIXTURE: &str = r#"
+CREATE TABLE `Authors` (
+    id INT NOT NULL AUTO_INCREMENT,
+    `Full Name` VARCHAR(100) NOT NULL COLLATE utf8mb4_bin COMMENT 'as printed',
+    email VARCHAR(255) NULL,
+    status ENUM('active','it''s','gone') NOT NULL DEFAULT 'active',
+    karma DECIMAL(10,2) NOT NULL DEFAULT 0.50,
+    created TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    born DATE DEFAULT '2000-01-01',
+    token CHAR(36) DEFAULT (uuid()),
+    score INT DEFAULT (CAST('42' AS SIGNED) + 1),
+    prefs JSON,
+    slug VARCHAR(100) AS (lower(`Full Name`)) VIRTUAL,
+    name_len INT AS (char_length(`Full Name`)) STORED,
+    `größe` INT DEFAULT NULL,
+    bio TEXT,
+    PRIMARY KEY (id),
+    UNIQUE KEY uq_email (email),
+    KEY ix_name_prefix (`Full Name`(10), created DESC),
+    KEY ix_slug (slug),
+    FULLTEXT KEY ft_bio (bio),
+    CONSTRAINT ck_karma CHECK (karma >= 0)
+) COMMENT 'people who write';
+CREATE TABLE `order` (
+    `select` INT NOT NULL,
+    `group` INT NOT NULL,
+    author_id INT NULL,
+    parent_select INT NULL,
+    parent_group INT NULL,
+    note VARCHAR(20) DEFAULT 'it''s, (fine)' CHECK (note <> ''),
+    PRIMARY KEY (`select`, `group`),
+    UNIQUE KEY (author_id, `group`),
+    CONSTRAINT fk_author FOREIGN KEY (author_id) REFERENCES `Authors` (id) ON DELETE SET NULL ON UPDATE CASCADE,
+    CONSTRAINT fk_parent FOREIGN KEY (parent_select, parent_group) REFERENCES `order` (`select`, `group`)
+        ON DELETE CASCADE,
+    CHECK (`group` > 0)
+);
+CREATE VIEW `Author Names` AS SELECT id, `Full Name` FROM `Authors` WHERE karma > 0;
+CREATE SEQUENCE invoice_no START WITH 100 INCREMENT BY 10 MAXVALUE 100000 CACHE 20 CYCLE;
+CREATE TABLE schema_migrations (version VARCHAR(255) PRIMARY KEY);
+"#;
+
+async fn open(url: &str) -> Database {
+    Database::connect(&DbUrl::parse(url).unwrap(), &ConnectOptions::read_only())
+        .await
+        .unwrap()
+}
+
+fn col(position: u32, ty: &str) -> Column {
+    Column::new(position, ty)
+}
+
+fn not_null(mut c: Column) -> Column {
+    c.nullable = false;
+    c
+}
+
+fn default(mut c: Column, d: &str) -> Column {
+    c.default = Some(d.into());
+    c
+}
+
+fn columns(cols: Vec<(&str, Column)>) -> BTreeMap<String, Column> {
+    cols.into_iter().map(|(n, c)| (n.to_string(), c)).collect()
+}
+
+fn index(parts: Vec<IndexPart>) -> Index {
+    Index {
+        parts,
+        unique: false,
+        method: None,
+        predicate: None,
+        include: vec![],
+    }
+}
+
+fn expected_authors() -> Table {
+    let mut t = Table::default();
+    t.comment = Some("people who write".into());
+    t.columns = columns(vec![
+        (
+            "id",
+            Column {
+                identity: Some(Identity::AutoIncrement),
+                ..not_null(col(1, "int(11)"))
+            },
+        ),
+        (
+            "Full Name",
+            Column {
+                collation: Some("utf8mb4_bin".into()),
+                comment: Some("as printed".into()),
+                ..not_null(col(2, "varchar(100)"))
+            },
+        ),
+        ("email", col(3, "varchar(255)")),
+        (
+            "status",
+            default(
+                not_null(col(4, "enum('active','it''s','gone')")),
+                "'active'",
+            ),
+        ),
+        ("karma", default(not_null(col(5, "decimal(10,2)")), "0.50")),
+        (
+            "created",
+            default(not_null(col(6, "timestamp(6)")), "current_timestamp(6)"),
+        ),
+        ("born", default(col(7, "date"), "'2000-01-01'")),
+        ("token", default(col(8, "char(36)"), "(uuid())")),
+        (
+            "score",
+            default(col(9, "int(11)"), "(cast('42' as signed) + 1)"),
+        ),
+        ("prefs", col(10, "json")),
+        (
+            "slug",
+            Column {
+                generated: Some(Generated {
+                    expression: "lcase(`Full Name`)".into(),
+                    stored: false,
+                }),
+                ..col(11, "varchar(100)")
+            },
+        ),
+        (
+            "name_len",
+            Column {
+                generated: Some(Generated {
+                    expression: "char_length(`Full Name`)".into(),
+                    stored: true,
+                }),
+                ..col(12, "int(11)")
+            },
+        ),
+        ("größe", col(13, "int(11)")),
+        ("bio", col(14, "text")),
+    ]);
+    t.primary_key = Some(PrimaryKey {
+        name: "PRIMARY".into(),
+        columns: vec!["id".into()],
+    });
+    t.uniques.insert(
+        "uq_email".into(),
+        UniqueConstraint {
+            columns: vec!["email".into()],
+            nulls_not_distinct: false,
+        },
+    );
+    t.indexes.insert(
+        "ix_name_prefix".into(),
+        index(vec![
+            IndexPart {
+                length: Some(10),
+                ..IndexPart::column("Full Name")
+            },
+            IndexPart {
+                descending: true,
+                ..IndexPart::column("created")
+            },
+        ]),
+    );
+    t.indexes
+        .insert("ix_slug".into(), index(vec![IndexPart::column("slug")]));
+    t.indexes.insert(
+        "ft_bio".into(),
+        Index {
+            method: Some("FULLTEXT".into()),
+            ..index(vec![IndexPart::column("bio")])
+        },
+    );
+    t.checks.insert(
+        "ck_karma".into(),
+        Check {
+            expression: "`karma` >= 0".into(),
+        },
+    );
+    t
+}
+
+fn expected_order(schema: &str) -> Table {
+    let mut t = Table::default();
+    t.columns = columns(vec![
+        ("select", not_null(col(1, "int(11)"))),
+        ("group", not_null(col(2, "int(11)"))),
+        ("author_id", col(3, "int(11)")),
+        ("parent_select", col(4, "int(11)")),
+        ("parent_group", col(5, "int(11)")),
+        ("note", default(col(6, "varchar(20)"), "'it''s, (fine)'")),
+    ]);
+    t.primary_key = Some(PrimaryKey {
+        name: "PRIMARY".into(),
+        columns: vec!["select".into(), "group".into()],
+    });
+    // An unnamed UNIQUE KEY is named after its first column.
+    t.uniques.insert(
+        "author_id".into(),
+        UniqueConstraint {
+            columns: vec!["author_id".into(), "group".into()],
+            nulls_not_distinct: false,
+        },
+    );
+    // InnoDB's index for fk_parent (no index covered its columns); fk_author
+    // is covered by the unique key.
+    t.indexes.insert(
+        "fk_parent".into(),
+        index(vec![
+            IndexPart::column("parent_select"),
+            IndexPart::column("parent_group"),
+        ]),
+    );
+    t.foreign_keys.insert(
+        "fk_author".into(),
+        ForeignKey {
+            columns: vec!["author_id".into()],
+            ref_schema: schema.into(),
+            ref_table: "Authors".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::SetNull,
+            on_update: FkAction::Cascade,
+            deferrable: false,
+            initially_deferred: false,
+        },
+    );
+    t.foreign_keys.insert(
+        "fk_parent".into(),
+        ForeignKey {
+            columns: vec!["parent_select".into(), "parent_group".into()],
+            ref_schema: schema.into(),
+            ref_table: "order".into(),
+            ref_columns: vec!["select".into(), "group".into()],
+            on_delete: FkAction::Cascade,
+            // Unspecified: NO ACTION, which MariaDB reports as RESTRICT.
+            on_update: FkAction::NoAction,
+            deferrable: false,
+            initially_deferred: false,
+        },
+    );
+    // A column-level check is named after its column; an unnamed table
+    // check CONSTRAINT_<n>.
+    t.checks.insert(
+        "note".into(),
+        Check {
+            expression: "`note` <> ''".into(),
+        },
+    );
+    t.checks.insert(
+        "CONSTRAINT_1".into(),
+        Check {
+            expression: "`group` > 0".into(),
+        },
+    );
+    t
+}
+
+#[tokio::test]
+async fn fixture_is_read_field_by_field() {
+    let db = TestDb::mysql().await;
+    db.exec(FIXTURE).await;
+    let mut conn = open(&db.url).await;
+    let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    assert_eq!(snap.dialect, Dialect::Mysql);
+    assert_eq!(snap.schemas.keys().collect::<Vec<_>>(), vec![&db.name]);
+    let schema = &snap.schemas[&db.name];
+    assert_eq!(
+        schema.tables.keys().collect::<Vec<_>>(),
+        vec!["Authors", "order"],
+        "no ledger table, no sequence, no view among the tables"
+    );
+    assert_eq!(schema.tables["Authors"], expected_authors());
+    assert_eq!(schema.tables["order"], expected_order(&db.name));
+    assert_eq!(
+        schema.views.keys().collect::<Vec<_>>(),
+        vec!["Author Names"]
+    );
+    assert_eq!(
+        schema.views["Author Names"].definition,
+        "select `Authors`.`id` AS `id`,`Authors`.`Full Name` AS `Full Name` from `Authors` where `Authors`.`karma` > 0"
+    );
+    assert_eq!(
+        schema.sequences,
+        BTreeMap::from([(
+            "invoice_no".to_string(),
+            Sequence {
+                data_type: "bigint".into(),
+                start: 100,
+                increment: 10,
+                min_value: 1,
+                max_value: 100000,
+                cache: 20,
+                cycle: true,
+                owned_by: None,
+            }
+        )])
+    );
+    assert!(schema.enums.is_empty(), "MySQL enums are column types");
+
+    // Ledger tables come back when asked for.
+    let mut opts = IntrospectOptions::default();
+    opts.include_ledger_tables = true;
+    let with_ledger = conn.snapshot(&opts).await.unwrap();
+    assert!(with_ledger.table(&db.name, "schema_migrations").is_some());
+
+    // The snapshot survives its JSON form.
+    let back = Snapshot::from_json(&snap.to_json(), std::path::Path::new("s.json")).unwrap();
+    assert_eq!(back, snap);
+}
+
+#[tokio::test]
+async fn two_databases_from_the_same_ddl_compare_equal() {
+    let a = TestDb::mysql().await;
+    let b = TestDb::mysql().await;
+    a.exec(FIXTURE).await;
+    b.exec(FIXTURE).await;
+    let sa = open(&a.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    let sb = open(&b.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    // Views lose their own schema's qualifier, so only FK ref_schema differs.
+    let mut sb_schema = sb.schemas[&b.name].clone();
+    for t in sb_schema.tables.values_mut() {
+        for fk in t.foreign_keys.values_mut() {
+            assert_eq!(fk.ref_schema, b.name);
+            fk.ref_schema = a.name.clone();
+        }
+    }
+    assert_eq!(sa.schemas[&a.name], sb_schema);
+}
+
+fn catalog_sql(tables: usize) -> String {
+    let mut sql = String::from("CREATE SEQUENCE s0;\n");
+    for i in 0..tables {
+        let fk = if i == 0 {
+            String::new()
+        } else {
+            format!(
+                ", parent_id INT, CONSTRAINT fk_{i} FOREIGN KEY (parent_id) REFERENCES t{} (id) ON DELETE CASCADE",
+                i - 1
+            )
+        };
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL UNIQUE, \
+             qty INT DEFAULT 0 CHECK (qty >= 0), total INT AS (qty * 2), KEY ix_{i} (name(5), qty){fk});\n"
+        ));
+        if i % 10 == 0 {
+            sql.push_str(&format!("CREATE VIEW v{i} AS SELECT id, name FROM t{i};\n"));
+        }
+    }
+    sql
+}
+
+#[tokio::test]
+async fn round_trips_do_not_depend_on_catalog_size() {
+    let mut counts = Vec::new();
+    for n in [3usize, 60] {
+        let db = TestDb::mysql().await;
+        db.exec(&catalog_sql(n)).await;
+        let mut conn = open(&db.url).await;
+        let before = conn.round_trips();
+        let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+        counts.push(conn.round_trips() - before);
+        let c = snap.counts();
+        // Indexes: ix_<i> on every table plus InnoDB's index for each FK.
+        assert_eq!(
+            (
+                c.tables,
+                c.uniques,
+                c.checks,
+                c.foreign_keys,
+                c.indexes,
+                c.sequences
+            ),
+            (n, n, n, n - 1, n + (n - 1), 1)
+        );
+        assert_eq!(c.views, n.div_ceil(10));
+        assert_eq!(c.columns, 4 * n + (n - 1));
+    }
+    assert_eq!(counts[0], counts[1], "round trips for 3 and 60 tables");
+    // begin, version, schemata, tables, columns, statistics, unique
+    // constraints, foreign keys, checks, views, sequences, rollback.
+    assert_eq!(counts[0], 12);
+}
+
+#[tokio::test]
+async fn schemas_are_selected_and_cross_schema_keys_named() {
+    let a = TestDb::mysql().await;
+    let b = TestDb::mysql().await;
+    a.exec("CREATE TABLE p (id INT PRIMARY KEY)").await;
+    b.exec(&format!(
+        "CREATE TABLE c (id INT PRIMARY KEY, p_id INT, CONSTRAINT fk_p FOREIGN KEY (p_id) REFERENCES `{}`.p (id))",
+        a.name
+    ))
+    .await;
+    let mut conn = open(&b.url).await;
+    let opts = IntrospectOptions::default().with_schemas([
+        a.name.clone(),
+        b.name.clone(),
+        "no_such_schema".into(),
+    ]);
+    let snap = conn.snapshot(&opts).await.unwrap();
+    let mut expected = vec![&a.name, &b.name];
+    expected.sort();
+    assert_eq!(
+        snap.schemas.keys().collect::<Vec<_>>(),
+        expected,
+        "a missing schema is absent"
+    );
+    let fk = &snap.table(&b.name, "c").unwrap().foreign_keys["fk_p"];
+    assert_eq!(
+        (fk.ref_schema.as_str(), fk.ref_table.as_str()),
+        (a.name.as_str(), "p")
+    );
+    assert!(snap.table(&a.name, "p").is_some());
+}
+
+#[tokio::test]
+async fn functional_and_unique_prefix_indexes_are_indexes() {
+    let db = TestDb::mysql().await;
+    db.exec(
+        "CREATE TABLE t (a VARCHAR(50), b TEXT, c INT, \
+         UNIQUE KEY u_prefix (a(4)), UNIQUE KEY u_desc (c DESC), UNIQUE KEY u_text (b))",
+    )
+    .await;
+    let snap = open(&db.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    let t = snap.table(&db.name, "t").unwrap();
+    assert!(t.uniques.is_empty(), "{:?}", t.uniques);
+    assert_eq!(
+        t.indexes["u_prefix"],
+        Index {
+            unique: true,
+            ..index(vec![IndexPart {
+                length: Some(4),
+                ..IndexPart::column("a")
+            }])
+        }
+    );
+    assert_eq!(
+        t.indexes["u_desc"],
+        Index {
+            unique: true,
+            ..index(vec![IndexPart {
+                descending: true,
+                ..IndexPart::column("c")
+            }])
+        }
+    );
+    // MariaDB enforces UNIQUE on a TEXT column with a hash index.
+    assert_eq!(t.indexes["u_text"].method.as_deref(), Some("HASH"));
+    assert!(t.indexes["u_text"].unique);
+    assert_eq!(
+        t.indexes["u_text"].parts[0].key,
+        IndexKey::Column("b".into())
+    );
+}
