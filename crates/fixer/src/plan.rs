@@ -1,0 +1,227 @@
+//! The fix plan: ordered, safety-classified steps with their SQL.
+
+use driftless_introspect::{Dialect, Snapshot};
+use driftless_rules::{Finding, ObjectRef};
+use serde::{Deserialize, Serialize};
+
+use crate::options::PlanOptions;
+use crate::safety::Safety;
+
+/// Version of the plan JSON document.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// An ordered list of steps that turns the actual schema into the expected
+/// one, for one dialect.
+///
+/// `steps` are the steps allowed by [`PlanOptions::allow`]; `withheld` are
+/// steps computed but above that threshold (shown, never applied);
+/// `unfixed` are findings no automatic step can repair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FixPlan {
+    /// Format version of the JSON document ([`PLAN_FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// The database kind the SQL is written for.
+    pub dialect: Dialect,
+    /// The steps to run, in order.
+    pub steps: Vec<FixStep>,
+    /// Steps above the allowed safety class, in the order they would run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<FixStep>,
+    /// Findings that need a human.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfixed: Vec<Unfixed>,
+    /// Fingerprint of the actual schema the plan was made from; apply
+    /// refuses to run a plan on a schema that changed since.
+    pub base: String,
+}
+
+/// One step of a plan: one or more statements that fix one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FixStep {
+    /// The object the step changes.
+    pub object: ObjectRef,
+    /// What the step does, in a few words (`add column`, `quarantine column` …).
+    pub action: String,
+    /// How risky it is.
+    pub safety: Safety,
+    /// Why: the findings it fixes (rule, object, message), or what step it
+    /// serves; a data-loss step also says which rows it affects.
+    pub reason: String,
+    /// The findings this step fixes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<Reason>,
+    /// The statements, in order.
+    pub sql: Vec<String>,
+    /// The same statements guarded so that running them again changes
+    /// nothing (see [`FixPlan::to_script`]).
+    pub script: Vec<String>,
+    /// Read-only checks run before anything is applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preflight: Vec<Preflight>,
+    /// Rows the step affects, once counted by [`preflight`](crate::preflight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affected_rows: Option<u64>,
+    /// SQLite: the table this step rebuilds (its triggers are recreated
+    /// after the rebuild when applying).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuilds: Option<String>,
+}
+
+/// A finding a step fixes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// The rule id.
+    pub rule: String,
+    /// The object of the finding.
+    pub object: ObjectRef,
+    /// The finding's message.
+    pub message: String,
+}
+
+impl Reason {
+    pub(crate) fn of(f: &Finding) -> Self {
+        Reason {
+            rule: f.rule.clone(),
+            object: f.object.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}", self.rule, self.object, self.message)
+    }
+}
+
+/// A read-only check of the live data that runs before a plan is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Preflight {
+    /// What the result means.
+    pub kind: PreflightKind,
+    /// A `SELECT COUNT(*) …` query.
+    pub sql: String,
+    /// The message (for a refusal: what to do instead).
+    pub message: String,
+}
+
+/// What a [`Preflight`] count means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PreflightKind {
+    /// A count above zero refuses the whole plan before anything runs.
+    RefuseIfAny,
+    /// The count is the number of rows the step affects (reported).
+    CountAffected,
+}
+
+/// A finding without an automatic fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unfixed {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Reason,
+    /// Why driftless does not fix it.
+    pub why: String,
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The two snapshots are of different database kinds.
+    #[error("cannot plan across dialects: expected schema is {expected}, actual is {actual}")]
+    DialectMismatch {
+        /// Dialect of the expected snapshot.
+        expected: Dialect,
+        /// Dialect of the actual snapshot.
+        actual: Dialect,
+    },
+    /// A type, default, expression or view body from a snapshot is not one
+    /// SQL fragment (it could end the statement it is placed in).
+    #[error("refusing to render the {what} of {object}: {problem}: {text:?}")]
+    UnsafeFragment {
+        /// The object.
+        object: String,
+        /// Which part.
+        what: &'static str,
+        /// The text.
+        text: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// The backend cannot express the change.
+    #[error("cannot fix {object}: {reason}")]
+    Unsupported {
+        /// The object.
+        object: String,
+        /// Why not.
+        reason: String,
+    },
+}
+
+impl FixPlan {
+    /// Whether there is nothing to run.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The highest safety class among the steps to run.
+    pub fn max_safety(&self) -> Option<Safety> {
+        self.steps.iter().map(|s| s.safety).max()
+    }
+
+    /// Every statement of the steps to run, in order.
+    pub fn statements(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().flat_map(|s| s.sql.iter().map(String::as_str))
+    }
+}
+
+/// Turns `findings` about `actual` (compared with `expected`) into an
+/// ordered, safety-classified [`FixPlan`].
+///
+/// Pure: reads nothing but its arguments. Definitions come from the
+/// snapshots; the findings say what to fix. Steps above
+/// [`PlanOptions::allow`] land in [`FixPlan::withheld`]; findings without an
+/// automatic fix in [`FixPlan::unfixed`].
+pub fn plan(expected: &Snapshot, actual: &Snapshot, findings: &[Finding], options: &PlanOptions) -> Result<FixPlan, PlanError> {
+    if expected.dialect != actual.dialect {
+        return Err(PlanError::DialectMismatch {
+            expected: expected.dialect,
+            actual: actual.dialect,
+        });
+    }
+    let built = crate::planner::build(expected, actual, findings, options)?;
+    let mut steps = Vec::new();
+    let mut withheld = Vec::new();
+    for mut s in built.steps {
+        if s.safety.allowed(options.allow) {
+            steps.push(s);
+        } else {
+            s.reason = format!("{} [withheld: {}]", s.reason, s.safety.how_to_allow());
+            withheld.push(s);
+        }
+    }
+    Ok(FixPlan {
+        format_version: PLAN_FORMAT_VERSION,
+        dialect: actual.dialect,
+        steps,
+        withheld,
+        unfixed: built.unfixed,
+        base: fingerprint(actual),
+    })
+}
+
+/// A stable fingerprint of a snapshot (FNV-1a over its JSON), hex.
+pub fn fingerprint(snapshot: &Snapshot) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in snapshot.to_json().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}

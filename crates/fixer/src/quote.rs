@@ -1,0 +1,123 @@
+//! Quoting of identifiers and string literals for hand-written SQL, and the
+//! pre-escaping sea-query needs for names it writes verbatim.
+//!
+//! Every name that reaches SQL goes through here or through sea-query's own
+//! escaping of `String` identifiers: no name can end its quotes early.
+
+use driftless_introspect::Dialect;
+use sea_query::{Alias, DynIden, IntoIden, SchemaName, TableName, TableRef};
+
+/// The identifier quote character of a dialect.
+pub(crate) fn quote_char(dialect: Dialect) -> char {
+    match dialect {
+        Dialect::Mysql => '`',
+        Dialect::Postgres | Dialect::Sqlite => '"',
+    }
+}
+
+/// `name` quoted as an identifier, with the quote character doubled inside.
+pub(crate) fn ident(dialect: Dialect, name: &str) -> String {
+    let q = quote_char(dialect);
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push(q);
+    for c in name.chars() {
+        if c == q {
+            out.push(q);
+        }
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out.push(q);
+    out
+}
+
+/// A table (or other schema object) name, schema-qualified on PostgreSQL.
+/// MySQL and SQLite objects live in the connection's database / `main`.
+pub(crate) fn qualified(dialect: Dialect, schema: &str, name: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!("{}.{}", ident(dialect, schema), ident(dialect, name)),
+        Dialect::Mysql | Dialect::Sqlite => ident(dialect, name),
+    }
+}
+
+/// A string literal. PostgreSQL and SQLite double single quotes; MySQL also
+/// escapes backslashes (harmless under `NO_BACKSLASH_ESCAPES`: the literal
+/// still cannot end early). NUL characters are dropped: no database stores
+/// them in names or labels.
+pub(crate) fn literal(dialect: Dialect, s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    let backslash_escapes = dialect == Dialect::Mysql;
+    let needs_e = dialect == Dialect::Postgres && s.contains('\\');
+    if needs_e {
+        // An escape-string literal is independent of standard_conforming_strings.
+        out.push('E');
+    }
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' if backslash_escapes || needs_e => out.push_str("\\\\"),
+            '\0' => {}
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A name for the places where sea-query writes names verbatim between
+/// quotes (index, foreign-key and table-constraint names): pre-escaped by
+/// doubling the quote character, so the result is still one identifier.
+pub(crate) fn sq_raw_name(dialect: Dialect, name: &str) -> String {
+    let q = quote_char(dialect);
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c == q {
+            out.push(q);
+        }
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An identifier for sea-query: always an owned string, which sea-query
+/// escapes itself.
+pub(crate) fn sq_iden(name: &str) -> DynIden {
+    Alias::new(name.replace('\0', "")).into_iden()
+}
+
+/// A table reference for sea-query: schema-qualified on PostgreSQL only.
+pub(crate) fn sq_table(dialect: Dialect, schema: &str, table: &str) -> TableRef {
+    match dialect {
+        Dialect::Postgres => TableRef::Table(
+            TableName(Some(SchemaName(None, sq_iden(schema))), sq_iden(table)),
+            None,
+        ),
+        Dialect::Mysql | Dialect::Sqlite => TableRef::Table(TableName(None, sq_iden(table)), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_cannot_escape_their_quotes() {
+        assert_eq!(ident(Dialect::Postgres, r#"a"b;c"#), r#""a""b;c""#);
+        assert_eq!(ident(Dialect::Sqlite, r#"x"; DROP TABLE t; --"#), r#""x""; DROP TABLE t; --""#);
+        assert_eq!(ident(Dialect::Mysql, "a`b"), "`a``b`");
+        assert_eq!(qualified(Dialect::Postgres, "s\"", "t"), r#""s""".."t""#.replace("..", "."));
+        assert_eq!(qualified(Dialect::Mysql, "app", "t"), "`t`");
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(literal(Dialect::Postgres, "it's"), "'it''s'");
+        assert_eq!(literal(Dialect::Postgres, r"a\b"), r"E'a\\b'");
+        assert_eq!(literal(Dialect::Mysql, r"a\'b"), r"'a\\''b'");
+        assert_eq!(literal(Dialect::Sqlite, r"a\'b"), r"'a\''b'");
+    }
+}

@@ -1,0 +1,758 @@
+//! Steps for tables: create, quarantine or drop, and alter (columns,
+//! keys, indexes, constraints), per dialect. SQLite changes that `ALTER
+//! TABLE` cannot make become one table rebuild.
+
+use std::collections::BTreeSet;
+
+use driftless_introspect::{Column, Dialect};
+use driftless_rules::{ObjectKind, ObjectRef};
+
+use crate::guard::{self, guarded};
+use crate::plan::{PlanError, Preflight, PreflightKind};
+use crate::planner::{count_sql, Ctx, Key, Out, Part, Phase, Resolved, StepSpec, Target};
+use crate::quote::{ident, qualified};
+use crate::safety::Safety;
+use crate::sql::{self, CreateTable};
+use crate::types;
+
+fn col_ref(s: &str, t: &str, c: &str) -> ObjectRef {
+    ObjectRef::table_part(ObjectKind::Column, s, t, c)
+}
+
+fn part_ref(kind: ObjectKind, s: &str, t: &str, n: &str) -> ObjectRef {
+    ObjectRef::table_part(kind, s, t, n)
+}
+
+fn refuse_not_null_add(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
+    Preflight {
+        kind: PreflightKind::RefuseIfAny,
+        sql: count_sql(d, s, t, None),
+        message: format!(
+            "refusing to add column {c} to {s}.{t}: it is NOT NULL without a default and the table has rows. \
+             Give the column a default in the expected schema, or add it as nullable, backfill it, then make it NOT NULL"
+        ),
+    }
+}
+
+fn refuse_nulls(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
+    Preflight {
+        kind: PreflightKind::RefuseIfAny,
+        sql: count_sql(d, s, t, Some(&format!("{} IS NULL", ident(d, c)))),
+        message: format!(
+            "refusing to make {s}.{t}.{c} NOT NULL: rows hold NULL in it. \
+             Update those rows (or give the column a default and backfill it) first"
+        ),
+    }
+}
+
+fn count_loss(d: Dialect, s: &str, t: &str, c: &str, loss: &types::Loss) -> Preflight {
+    Preflight {
+        kind: PreflightKind::CountAffected,
+        sql: count_sql(d, s, t, Some(&loss.predicate)),
+        message: format!("changing the type of {s}.{t}.{c} {}", loss.describe),
+    }
+}
+
+/// Whether adding `col` needs a NOT NULL refusal check.
+fn needs_value(col: &Column) -> bool {
+    !col.nullable && col.default.is_none() && col.identity.is_none() && col.generated.is_none()
+}
+
+/// Orphan tables: quarantine (rename aside) or drop, drops in reverse
+/// dependency order.
+pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let d = ctx.d;
+    // Reverse dependency order: a table is dropped before the tables it references.
+    let mut pending: Vec<usize> = (0..r.removals.len()).collect();
+    let mut order = Vec::new();
+    while !pending.is_empty() {
+        let referenced = |i: usize, pending: &[usize]| {
+            let rm = &r.removals[i];
+            pending.iter().any(|&j| {
+                j != i && r.removals[j].table.foreign_keys.values().any(|fk| fk.ref_table == rm.name && ctx.key_schema(&fk.ref_schema) == rm.schema)
+            })
+        };
+        let pos = pending.iter().position(|&i| !referenced(i, &pending)).unwrap_or(0);
+        order.push(pending.remove(pos));
+    }
+    for i in order {
+        let rm = &r.removals[i];
+        let (s, t) = (rm.schema.as_str(), rm.name.as_str());
+        let object = ObjectRef::table(s, t);
+        match &rm.quarantine_as {
+            Some(q) => {
+                let has_fks = !rm.table.foreign_keys.is_empty();
+                if d != Dialect::Sqlite {
+                    for fk_name in rm.table.foreign_keys.keys() {
+                        let stmt = sql::drop_foreign_key(d, s, t, fk_name);
+                        let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, t, fk_name), "drop foreign key", Safety::Safe);
+                        spec.note = Some("its table is quarantined, and a quarantined table must not constrain the tables that stay");
+                        spec.script = guarded(d, &guard::constraint(s, t, fk_name), std::slice::from_ref(&stmt));
+                        spec.sql = vec![stmt];
+                        out.push(Phase::DropForeignKeys, spec);
+                    }
+                }
+                let mut spec = StepSpec::new(object, "quarantine table", Safety::Safe);
+                spec.fixes = rm.reasons.clone();
+                if d == Dialect::Sqlite && has_fks {
+                    // SQLite cannot drop a foreign key: copy into the quarantine table without them.
+                    let mut bare = rm.table.clone();
+                    bare.foreign_keys.clear();
+                    bare.indexes.clear();
+                    let cols: Vec<&str> = bare.column_order().into_iter().filter(|c| bare.columns.get(*c).is_some_and(|col| col.generated.is_none())).collect();
+                    let list = cols.iter().map(|c| ident(d, c)).collect::<Vec<_>>().join(", ");
+                    spec.safety = Safety::Locking;
+                    spec.sql = vec![
+                        sql::create_table(d, s, q, &bare, CreateTable { foreign_keys: false, ..CreateTable::default() })?,
+                        format!("INSERT INTO {} ({list}) SELECT {list} FROM {}", ident(d, q), ident(d, t)),
+                        sql::drop_table(d, s, t, false),
+                    ];
+                    spec.script = spec.sql.clone();
+                    spec.note = Some("SQLite cannot drop foreign keys in place: the rows are copied into the quarantine table, without its foreign keys");
+                    out.view_changed.insert((s.to_string(), t.to_string()));
+                } else {
+                    let stmt = sql::rename_table(d, s, t, q);
+                    spec.script = guarded(d, &guard::relation(s, t), std::slice::from_ref(&stmt));
+                    spec.sql = vec![stmt];
+                }
+                out.push(Phase::RemoveTables, spec);
+            }
+            None => {
+                let mut spec = StepSpec::new(object, "drop table", Safety::Destructive);
+                spec.fixes = rm.reasons.clone();
+                spec.sql = vec![sql::drop_table(d, s, t, false)];
+                spec.script = vec![sql::drop_table(d, s, t, true)];
+                out.push(Phase::RemoveTables, spec);
+                let key: Key = (s.to_string(), t.to_string());
+                out.view_changed.insert(key.clone());
+                out.dropped_tables.insert(key);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Missing tables: CREATE TABLE, then (PostgreSQL, MySQL) foreign keys once
+/// every table exists, indexes and comments.
+pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let d = ctx.d;
+    for ((s, t), (table, reasons)) in &r.creates {
+        let inline_fks = d == Dialect::Sqlite;
+        let mut spec = StepSpec::new(ObjectRef::table(s, t), "create table", Safety::Safe);
+        spec.fixes = reasons.clone();
+        spec.sql = vec![sql::create_table(d, s, t, table, CreateTable { foreign_keys: inline_fks, ..CreateTable::default() })?];
+        spec.script = vec![sql::create_table(d, s, t, table, CreateTable { foreign_keys: inline_fks, if_not_exists: true, ..CreateTable::default() })?];
+        out.push(Phase::CreateTables, spec);
+        let note = "part of a table that is created";
+        if !inline_fks {
+            for (n, fk) in &table.foreign_keys {
+                let stmt = sql::add_foreign_key(d, s, t, n, fk);
+                let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, t, n), "add foreign key", Safety::Safe);
+                spec.fixes = reasons.clone();
+                spec.note = Some(note);
+                spec.script = guarded(d, &guard::constraint(s, t, n).not(), std::slice::from_ref(&stmt));
+                spec.sql = vec![stmt];
+                out.push(Phase::CreateForeignKeys, spec);
+            }
+        }
+        for (n, idx) in &table.indexes {
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, t, n), "create index", Safety::Safe);
+            spec.fixes = reasons.clone();
+            spec.note = Some(note);
+            index_create_statements(d, s, t, n, idx, &mut spec)?;
+            out.push(Phase::CreateConstraints, spec);
+        }
+        if d == Dialect::Postgres {
+            let mut comments = Vec::new();
+            if let Some(c) = &table.comment {
+                comments.push(sql::pg_comment("TABLE", &qualified(d, s, t), Some(c)));
+            }
+            for (cn, col) in &table.columns {
+                if let Some(c) = &col.comment {
+                    comments.push(sql::pg_comment("COLUMN", &format!("{}.{}", qualified(d, s, t), ident(d, cn)), Some(c)));
+                }
+            }
+            let mut spec = StepSpec::new(ObjectRef::table(s, t), "comment", Safety::Safe);
+            spec.fixes = reasons.clone();
+            spec.note = Some(note);
+            spec.script = comments.clone();
+            spec.sql = comments;
+            out.push(Phase::Comments, spec);
+        }
+    }
+    Ok(())
+}
+
+fn index_create_statements(d: Dialect, s: &str, t: &str, n: &str, idx: &driftless_introspect::Index, spec: &mut StepSpec<'_>) -> Result<(), PlanError> {
+    let stmt = sql::create_index(d, s, t, n, idx, false)?;
+    spec.script = match d {
+        Dialect::Mysql => guarded(d, &guard::index(s, t, n).not(), std::slice::from_ref(&stmt)),
+        _ => vec![sql::create_index(d, s, t, n, idx, true)?],
+    };
+    spec.sql = vec![stmt];
+    Ok(())
+}
+
+fn index_drop_statements(d: Dialect, s: &str, t: &str, n: &str, spec: &mut StepSpec<'_>) {
+    let stmt = sql::drop_index(d, s, t, n, false);
+    spec.script = match d {
+        Dialect::Mysql => guarded(d, &guard::index(s, t, n), std::slice::from_ref(&stmt)),
+        _ => vec![sql::drop_index(d, s, t, n, true)],
+    };
+    spec.sql = vec![stmt];
+}
+
+/// An existing table brought to its target.
+pub(crate) fn alter(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
+    match ctx.d {
+        Dialect::Sqlite => alter_sqlite(ctx, t, out),
+        _ => alter_server(ctx, t, out),
+    }
+}
+
+/// The constraint a guard looks for when the key is the primary key.
+fn pk_constraint_name(d: Dialect, name: &str) -> String {
+    match d {
+        Dialect::Mysql => "PRIMARY".into(),
+        _ => name.into(),
+    }
+}
+
+fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let d = ctx.d;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    let (a, g) = (t.actual, &t.target);
+
+    // Foreign keys that go (or are rebuilt) first.
+    for (n, fk) in &a.foreign_keys {
+        if g.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
+            let p = Part::Fk(n.clone());
+            let stmt = sql::drop_foreign_key(d, s, tn, n);
+            let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, tn, n), "drop foreign key", Safety::Safe);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &guard::constraint(s, tn, n), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::DropForeignKeys, spec);
+        }
+    }
+    // Primary key.
+    if a.primary_key != g.primary_key {
+        let p = Part::Pk;
+        if let Some(pk) = &a.primary_key {
+            let stmt = sql::drop_primary_key(d, s, tn, pk);
+            let mut spec = StepSpec::new(part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name), "drop primary key", Safety::Safe);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::DropConstraints, spec);
+        }
+        if let Some(pk) = &g.primary_key {
+            let stmt = sql::add_primary_key(d, s, tn, pk);
+            let mut spec = StepSpec::new(part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name), "add primary key", Safety::Locking);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)).not(), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::CreateConstraints, spec);
+        }
+    }
+    // Unique constraints.
+    let unique_cond = |n: &str| match d {
+        Dialect::Mysql => guard::index(s, tn, n),
+        _ => guard::constraint(s, tn, n),
+    };
+    for (n, u) in &a.uniques {
+        if g.uniques.get(n) != Some(u) {
+            let p = Part::Unique(n.clone());
+            let stmt = sql::drop_unique(d, s, tn, n);
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Unique, s, tn, n), "drop unique constraint", Safety::Safe);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &unique_cond(n), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::DropConstraints, spec);
+        }
+    }
+    for (n, u) in &g.uniques {
+        if a.uniques.get(n) != Some(u) {
+            let p = Part::Unique(n.clone());
+            let stmt = sql::add_unique(d, s, tn, n, u);
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Unique, s, tn, n), "add unique constraint", Safety::Locking);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &unique_cond(n).not(), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::CreateConstraints, spec);
+        }
+    }
+    // Checks.
+    for (n, c) in &a.checks {
+        if g.checks.get(n) != Some(c) {
+            let p = Part::Check(n.clone());
+            let stmt = sql::drop_constraint(d, s, tn, n);
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Check, s, tn, n), "drop check constraint", Safety::Safe);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &guard::constraint(s, tn, n), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::DropConstraints, spec);
+        }
+    }
+    for (n, c) in &g.checks {
+        if a.checks.get(n) != Some(c) {
+            let p = Part::Check(n.clone());
+            let stmt = sql::add_check(d, s, tn, n, c)?;
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Check, s, tn, n), "add check constraint", Safety::Locking);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &guard::constraint(s, tn, n).not(), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::CreateConstraints, spec);
+        }
+    }
+    // Indexes.
+    for (n, i) in &a.indexes {
+        if g.indexes.get(n) != Some(i) {
+            let p = Part::Index(n.clone());
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "drop index", Safety::Safe);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            index_drop_statements(d, s, tn, n, &mut spec);
+            out.push(Phase::DropConstraints, spec);
+        }
+    }
+    for (n, i) in &g.indexes {
+        if a.indexes.get(n) != Some(i) {
+            let p = Part::Index(n.clone());
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "create index", Safety::Locking);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            index_create_statements(d, s, tn, n, i, &mut spec)?;
+            out.push(Phase::CreateConstraints, spec);
+        }
+    }
+
+    // Columns: quarantine, drop, add, alter.
+    for (old, new) in &t.renames {
+        let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else { continue };
+        let p = Part::Column(old.clone());
+        let mut stmts = vec![sql::rename_column(d, s, tn, old, new)];
+        let script;
+        match d {
+            Dialect::Postgres => {
+                if ac.identity.is_some() {
+                    stmts.extend(sql::pg_alter_identity(s, tn, new, ac.identity, None));
+                }
+                if !ac.nullable && qc.nullable {
+                    stmts.push(sql::pg_alter_nullable(s, tn, new, true));
+                }
+                script = guarded(d, &guard::column(s, tn, old), &stmts);
+            }
+            _ => {
+                let mut sc = guarded(d, &guard::column(s, tn, old), &stmts);
+                if ac.nullable != qc.nullable || ac.identity != qc.identity {
+                    let m = sql::mysql_modify_column(s, tn, new, qc)?;
+                    stmts.push(m.clone());
+                    sc.push(m);
+                }
+                script = sc;
+            }
+        }
+        let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
+        spec.fixes = t.reasons_of(&p);
+        let note = format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
+        spec.note = Some(&note);
+        spec.sql = stmts;
+        spec.script = script;
+        out.push(Phase::Columns, spec);
+    }
+    for c in a.columns.keys() {
+        if g.columns.contains_key(c) || t.renames.contains_key(c) {
+            continue;
+        }
+        let p = Part::Column(c.clone());
+        let stmt = sql::drop_column(d, s, tn, c, false);
+        let mut spec = StepSpec::new(col_ref(s, tn, c), "drop column", Safety::Destructive);
+        spec.fixes = t.reasons_of(&p);
+        spec.note = t.note_of(&p);
+        spec.script = match d {
+            Dialect::Postgres => vec![sql::drop_column(d, s, tn, c, true)],
+            _ => guarded(d, &guard::column(s, tn, c), std::slice::from_ref(&stmt)),
+        };
+        spec.sql = vec![stmt];
+        out.push(Phase::Columns, spec);
+        out.view_changed.insert((s.to_string(), tn.to_string()));
+    }
+    let quarantined: BTreeSet<&String> = t.renames.values().collect();
+    for (c, col) in &g.columns {
+        if a.columns.contains_key(c) || quarantined.contains(c) {
+            continue;
+        }
+        let p = Part::Column(c.clone());
+        let stmt = sql::add_column(d, s, tn, c, col, false)?;
+        let mut spec = StepSpec::new(col_ref(s, tn, c), "add column", Safety::Safe);
+        spec.fixes = t.reasons_of(&p);
+        spec.note = t.note_of(&p);
+        spec.script = match d {
+            Dialect::Postgres => vec![sql::add_column(d, s, tn, c, col, true)?],
+            _ => guarded(d, &guard::column(s, tn, c).not(), std::slice::from_ref(&stmt)),
+        };
+        spec.sql = vec![stmt];
+        if needs_value(col) {
+            spec.preflight.push(refuse_not_null_add(d, s, tn, c));
+        }
+        if d == Dialect::Postgres {
+            if let Some(cm) = &col.comment {
+                let q = sql::pg_comment("COLUMN", &format!("{}.{}", qualified(d, s, tn), ident(d, c)), Some(cm));
+                spec.sql.push(q.clone());
+                spec.script.push(q);
+            }
+        }
+        out.push(Phase::Columns, spec);
+    }
+    for (c, ac) in &a.columns {
+        let Some(tc) = g.columns.get(c) else { continue };
+        if same_column(ac, tc) {
+            continue;
+        }
+        match d {
+            Dialect::Postgres => alter_column_pg(ctx, t, c, ac, tc, out)?,
+            _ => alter_column_mysql(ctx, t, c, ac, tc, out)?,
+        }
+    }
+    if a.comment != g.comment {
+        let stmt = match d {
+            Dialect::Postgres => sql::pg_comment("TABLE", &qualified(d, s, tn), g.comment.as_deref()),
+            _ => sql::mysql_table_comment(tn, g.comment.as_deref()),
+        };
+        let mut spec = StepSpec::new(ObjectRef::table(s, tn), "comment", Safety::Safe);
+        spec.fixes = t.reasons_of(&Part::Comment);
+        spec.script = vec![stmt.clone()];
+        spec.sql = vec![stmt];
+        out.push(Phase::Comments, spec);
+    }
+    // Foreign keys come back last.
+    for (n, fk) in &g.foreign_keys {
+        if a.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
+            let p = Part::Fk(n.clone());
+            let stmt = sql::add_foreign_key(d, s, tn, n, fk);
+            let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, tn, n), "add foreign key", Safety::Locking);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            spec.script = guarded(d, &guard::constraint(s, tn, n).not(), std::slice::from_ref(&stmt));
+            spec.sql = vec![stmt];
+            out.push(Phase::CreateForeignKeys, spec);
+        }
+    }
+    Ok(())
+}
+
+/// Columns equal apart from their position.
+fn same_column(a: &Column, b: &Column) -> bool {
+    let mut b = b.clone();
+    b.position = a.position;
+    *a == b
+}
+
+fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Column, out: &mut Out) -> Result<(), PlanError> {
+    let d = Dialect::Postgres;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    let p = Part::Column(c.to_string());
+    let mut sql_v: Vec<String> = Vec::new();
+    let mut script: Vec<String> = Vec::new();
+    let mut safety = Safety::Safe;
+    let mut preflight = Vec::new();
+    let both = |v: &mut Vec<String>, sc: &mut Vec<String>, stmt: String| {
+        sc.push(stmt.clone());
+        v.push(stmt);
+    };
+
+    // A changed generation expression means a new column (its values are computed).
+    let recreate = ac.generated != tc.generated && !(ac.generated.is_some() && tc.generated.is_none());
+    if recreate {
+        safety = Safety::Locking;
+        sql_v.push(sql::drop_column(d, s, tn, c, false));
+        script.push(sql::drop_column(d, s, tn, c, true));
+        sql_v.push(sql::add_column(d, s, tn, c, tc, false)?);
+        script.push(sql::add_column(d, s, tn, c, tc, true)?);
+        out.view_changed.insert((s.to_string(), tn.to_string()));
+    } else {
+        if ac.generated.is_some() && tc.generated.is_none() {
+            safety = safety.max(Safety::Locking);
+            let head = format!("ALTER TABLE {} ALTER COLUMN {}", qualified(d, s, tn), ident(d, c));
+            sql_v.push(format!("{head} DROP EXPRESSION"));
+            script.push(format!("{head} DROP EXPRESSION IF EXISTS"));
+        }
+        let type_changed = ac.data_type != tc.data_type || ac.collation != tc.collation;
+        let exp_schema = ctx.exp_schema(s).unwrap_or(s);
+        if type_changed {
+            let from = types::classify(d, ctx.act, s, &ac.data_type);
+            let to = types::classify(d, ctx.exp, exp_schema, &tc.data_type);
+            let via_text = matches!(from, types::TypeClass::Enum(_)) || matches!(to, types::TypeClass::Enum(_));
+            match types::loss(d, &ident(d, c), &from, &to) {
+                Some(l) if ac.data_type != tc.data_type => {
+                    safety = Safety::DataLoss;
+                    preflight.push(count_loss(d, s, tn, c, &l));
+                }
+                _ => safety = safety.max(Safety::Locking),
+            }
+            if ac.default.is_some() && ac.identity.is_none() {
+                both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, None)?);
+            }
+            both(&mut sql_v, &mut script, sql::pg_alter_type(s, tn, c, tc, via_text)?);
+            if tc.default.is_some() && tc.identity.is_none() && tc.generated.is_none() {
+                both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+            }
+            out.view_changed.insert((s.to_string(), tn.to_string()));
+        } else if ac.default != tc.default && tc.identity.is_none() && tc.generated.is_none() {
+            both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+        }
+        if ac.identity.is_none() && tc.identity.is_some() && ac.default.is_some() && !type_changed {
+            both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, None)?);
+        }
+        if ac.nullable != tc.nullable {
+            if tc.nullable {
+                if ac.identity.is_some() && tc.identity.is_none() {
+                    // Dropping the identity first: identity columns are NOT NULL.
+                } else {
+                    both(&mut sql_v, &mut script, sql::pg_alter_nullable(s, tn, c, true));
+                }
+            } else {
+                safety = safety.max(Safety::Locking);
+                preflight.push(refuse_nulls(d, s, tn, c));
+                both(&mut sql_v, &mut script, sql::pg_alter_nullable(s, tn, c, false));
+            }
+        }
+        if ac.identity != tc.identity {
+            safety = safety.max(Safety::Locking);
+            for stmt in sql::pg_alter_identity(s, tn, c, ac.identity, tc.identity) {
+                let sc = if ac.identity.is_none() {
+                    guarded(d, &crate::guard::Cond::Identity { schema: s.into(), table: tn.into(), column: c.into() }.not(), std::slice::from_ref(&stmt))
+                } else {
+                    vec![stmt.clone()]
+                };
+                script.extend(sc);
+                sql_v.push(stmt);
+            }
+            if tc.nullable && !ac.nullable && ac.identity.is_some() && tc.identity.is_none() {
+                both(&mut sql_v, &mut script, sql::pg_alter_nullable(s, tn, c, true));
+            }
+        }
+    }
+    if ac.comment != tc.comment {
+        both(
+            &mut sql_v,
+            &mut script,
+            sql::pg_comment("COLUMN", &format!("{}.{}", qualified(d, s, tn), ident(d, c)), tc.comment.as_deref()),
+        );
+    }
+    let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
+    spec.fixes = t.reasons_of(&p);
+    spec.note = t.note_of(&p);
+    spec.sql = sql_v;
+    spec.script = script;
+    spec.preflight = preflight;
+    out.push(Phase::Columns, spec);
+    Ok(())
+}
+
+fn alter_column_mysql(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Column, out: &mut Out) -> Result<(), PlanError> {
+    let d = Dialect::Mysql;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    let p = Part::Column(c.to_string());
+    let mut safety = Safety::Safe;
+    let mut preflight = Vec::new();
+    if ac.data_type != tc.data_type || ac.collation != tc.collation {
+        let exp_schema = ctx.exp_schema(s).unwrap_or(s);
+        let from = types::classify(d, ctx.act, s, &ac.data_type);
+        let to = types::classify(d, ctx.exp, exp_schema, &tc.data_type);
+        match types::loss(d, &ident(d, c), &from, &to) {
+            Some(l) if ac.data_type != tc.data_type => {
+                safety = Safety::DataLoss;
+                preflight.push(count_loss(d, s, tn, c, &l));
+            }
+            _ => safety = Safety::Locking,
+        }
+    }
+    if ac.nullable && !tc.nullable {
+        safety = safety.max(Safety::Locking);
+        preflight.push(refuse_nulls(d, s, tn, c));
+    }
+    if ac.identity != tc.identity || ac.generated != tc.generated {
+        safety = safety.max(Safety::Locking);
+    }
+    let stmt = sql::mysql_modify_column(s, tn, c, tc)?;
+    let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
+    spec.fixes = t.reasons_of(&p);
+    spec.note = t.note_of(&p);
+    spec.script = vec![stmt.clone()];
+    spec.sql = vec![stmt];
+    spec.preflight = preflight;
+    out.push(Phase::Columns, spec);
+    Ok(())
+}
+
+/// Whether SQLite's `ALTER TABLE … ADD COLUMN` can add `col`.
+fn sqlite_can_add(col: &Column) -> bool {
+    if needs_value(col) || col.identity.is_some() || col.generated.as_ref().is_some_and(|g| g.stored) {
+        return false;
+    }
+    match &col.default {
+        None => true,
+        Some(dflt) => {
+            let u = dflt.trim().to_ascii_uppercase();
+            !(u.starts_with('(') || u.contains("CURRENT_TIME") || u.contains("CURRENT_DATE"))
+        }
+    }
+}
+
+fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let d = Dialect::Sqlite;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    let (a, g) = (t.actual, &t.target);
+    let quarantined: BTreeSet<&String> = t.renames.values().collect();
+    let comparable = |c: &Column| Column { comment: None, position: 0, ..c.clone() };
+    let altered: Vec<&String> = a
+        .columns
+        .iter()
+        .filter(|(c, ac)| g.columns.get(*c).is_some_and(|tc| comparable(ac) != comparable(tc)))
+        .map(|(c, _)| c)
+        .collect();
+    let renamed_changed = t.renames.iter().any(|(old, new)| match (a.columns.get(old), g.columns.get(new)) {
+        (Some(ac), Some(qc)) => comparable(ac) != comparable(qc),
+        _ => false,
+    });
+    let adds: Vec<(&String, &Column)> = g.columns.iter().filter(|(c, _)| !a.columns.contains_key(*c) && !quarantined.contains(c)).collect();
+    let drops: Vec<&String> = a.columns.keys().filter(|c| !g.columns.contains_key(*c) && !t.renames.contains_key(*c)).collect();
+    let rebuild = !altered.is_empty()
+        || renamed_changed
+        || a.primary_key != g.primary_key
+        || a.uniques != g.uniques
+        || a.checks != g.checks
+        || a.foreign_keys != g.foreign_keys
+        || adds.iter().any(|(_, col)| !sqlite_can_add(col))
+        || drops.iter().any(|c| a.columns.get(*c).is_some_and(|col| col.generated.is_some() || col.identity.is_some()));
+
+    if rebuild {
+        let taken = |n: &str| ctx.act.schemas.values().any(|sc| sc.tables.contains_key(n) || sc.views.contains_key(n));
+        let mut tmp = format!("_driftless_new_{tn}");
+        let mut k = 2;
+        while taken(&tmp) {
+            tmp = format!("_driftless_new_{tn}_{k}");
+            k += 1;
+        }
+        let mut safety = Safety::Locking;
+        let mut preflight = Vec::new();
+        // Copy every kept column from its source (quarantined ones from their old name).
+        let mut targets = Vec::new();
+        let mut sources = Vec::new();
+        for c in g.column_order() {
+            let Some(tc) = g.columns.get(c) else { continue };
+            if tc.generated.is_some() {
+                continue;
+            }
+            let src = t.renames.iter().find(|(_, new)| new.as_str() == c).map(|(old, _)| old.as_str()).or_else(|| a.columns.contains_key(c).then_some(c));
+            let Some(src) = src else {
+                if needs_value(tc) {
+                    preflight.push(refuse_not_null_add(d, s, tn, c));
+                }
+                continue;
+            };
+            if let Some(ac) = a.columns.get(src) {
+                if let Some(l) = types::sqlite_loss(&ident(d, src), &ac.data_type, &tc.data_type) {
+                    safety = Safety::DataLoss;
+                    preflight.push(count_loss(d, s, tn, src, &l));
+                }
+                if ac.nullable && !tc.nullable {
+                    preflight.push(refuse_nulls(d, s, tn, src));
+                }
+            }
+            targets.push(ident(d, c));
+            sources.push(ident(d, src));
+        }
+        if !drops.is_empty() && safety < Safety::Destructive {
+            safety = Safety::Destructive;
+        }
+        let order: Vec<String> = g.column_order().into_iter().map(String::from).collect();
+        let mut stmts = vec![
+            sql::create_table(d, s, &tmp, g, CreateTable { foreign_keys: true, if_not_exists: false, order: Some(&order) })?,
+            format!("INSERT INTO {} ({}) SELECT {} FROM {}", ident(d, &tmp), targets.join(", "), sources.join(", "), ident(d, tn)),
+            sql::drop_table(d, s, tn, false),
+            sql::rename_table(d, s, &tmp, tn),
+        ];
+        for (n, idx) in &g.indexes {
+            stmts.push(sql::create_index(d, s, tn, n, idx, false)?);
+        }
+        let mut script = vec![sql::drop_table(d, s, &tmp, true)];
+        script.extend(stmts.iter().cloned());
+        let mut spec = StepSpec::new(ObjectRef::table(s, tn), "rebuild table", safety);
+        spec.fixes = t.reasons.values().flatten().cloned().collect();
+        spec.note = Some(
+            "SQLite cannot change columns or constraints in place: the table is rebuilt \
+             (new table, copy of the kept columns, drop, rename, indexes recreated; apply also recreates its triggers and runs foreign_key_check)",
+        );
+        spec.sql = stmts;
+        spec.script = script;
+        spec.preflight = preflight;
+        spec.rebuilds = Some(tn.to_string());
+        out.push(Phase::Columns, spec);
+        out.view_changed.insert((s.to_string(), tn.to_string()));
+        return Ok(());
+    }
+
+    for (n, i) in &a.indexes {
+        if g.indexes.get(n) != Some(i) {
+            let p = Part::Index(n.clone());
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "drop index", Safety::Safe);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            index_drop_statements(d, s, tn, n, &mut spec);
+            out.push(Phase::DropConstraints, spec);
+        }
+    }
+    for (old, new) in &t.renames {
+        let p = Part::Column(old.clone());
+        let stmt = sql::rename_column(d, s, tn, old, new);
+        let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
+        spec.fixes = t.reasons_of(&p);
+        let note = format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
+        spec.note = Some(&note);
+        spec.script = vec![stmt.clone()];
+        spec.sql = vec![stmt];
+        out.push(Phase::Columns, spec);
+    }
+    for c in drops {
+        let p = Part::Column(c.clone());
+        let stmt = sql::drop_column(d, s, tn, c, false);
+        let mut spec = StepSpec::new(col_ref(s, tn, c), "drop column", Safety::Destructive);
+        spec.fixes = t.reasons_of(&p);
+        spec.note = t.note_of(&p);
+        spec.script = vec![stmt.clone()];
+        spec.sql = vec![stmt];
+        out.push(Phase::Columns, spec);
+        out.view_changed.insert((s.to_string(), tn.to_string()));
+    }
+    for (c, col) in adds {
+        let p = Part::Column(c.clone());
+        let stmt = sql::add_column(d, s, tn, c, col, false)?;
+        let mut spec = StepSpec::new(col_ref(s, tn, c), "add column", Safety::Safe);
+        spec.fixes = t.reasons_of(&p);
+        spec.note = t.note_of(&p);
+        spec.script = vec![stmt.clone()];
+        spec.sql = vec![stmt];
+        out.push(Phase::Columns, spec);
+    }
+    for (n, i) in &g.indexes {
+        if a.indexes.get(n) != Some(i) {
+            let p = Part::Index(n.clone());
+            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "create index", Safety::Locking);
+            spec.fixes = t.reasons_of(&p);
+            spec.note = t.note_of(&p);
+            index_create_statements(d, s, tn, n, i, &mut spec)?;
+            out.push(Phase::CreateConstraints, spec);
+        }
+    }
+    Ok(())
+}
