@@ -7,9 +7,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use driftless_introspect::{
-    expect_from_command, migration_status, object_fingerprints, read_ledgers, recover_applied_sources, replay,
-    select_ledger, ConnectOptions, Database, DbUrl, Error, LedgerKind, MigrationFormat, MigrationSet, MigrationState,
-    Modification, ReplayOptions, SchemaObject, SchemaObjectKind, DEV_MARKER_TABLE,
+    expect_from_command, migration_status, object_fingerprints, read_ledgers,
+    recover_applied_sources, replay, select_ledger, ConnectOptions, Database, DbUrl, Error,
+    LedgerKind, MigrationFormat, MigrationSet, MigrationState, Modification, ReplayOptions,
+    SchemaObject, SchemaObjectKind, DEV_MARKER_TABLE,
 };
 use driftless_testkit::TestDb;
 
@@ -21,23 +22,38 @@ fn git(dir: &Path, args: &[&str]) {
     let ok = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.email=test@example.invalid", "-c", "user.name=test", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "user.name=test",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .output()
         .unwrap();
-    assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 }
 
 async fn sqlx_migrate(url: &str, dir: &Path) {
     use sqlx::Connection;
-    let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf()).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
+        .await
+        .unwrap();
     let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
     migrator.run(&mut c).await.unwrap();
     c.close().await.unwrap();
 }
 
 async fn open(url: &str) -> Database {
-    Database::connect(&DbUrl::parse(url).unwrap(), &ConnectOptions::default()).await.unwrap()
+    Database::connect(&DbUrl::parse(url).unwrap(), &ConnectOptions::default())
+        .await
+        .unwrap()
 }
 
 fn col(table: &str, name: &str) -> SchemaObject {
@@ -49,11 +65,27 @@ async fn sqlx_folder_applied_by_sqlx_then_tampered() {
     let db = TestDb::sqlite();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    write(dir, "1_users.sql", "CREATE TABLE users (\n    id INTEGER PRIMARY KEY,\n    email TEXT NOT NULL\n);\n");
-    write(dir, "2_user_login_count.sql", "ALTER TABLE users ADD COLUMN login_count INTEGER NOT NULL DEFAULT 0;\n");
+    write(
+        dir,
+        "1_users.sql",
+        "CREATE TABLE users (\n    id INTEGER PRIMARY KEY,\n    email TEXT NOT NULL\n);\n",
+    );
+    write(
+        dir,
+        "2_user_login_count.sql",
+        "ALTER TABLE users ADD COLUMN login_count INTEGER NOT NULL DEFAULT 0;\n",
+    );
     write(dir, "3_posts.sql", "CREATE TABLE posts (\n    id INTEGER PRIMARY KEY,\n    user_id INTEGER REFERENCES users (id),\n    title TEXT\n);\n");
-    write(dir, "4_posts_user_index.sql", "CREATE INDEX posts_user ON posts (user_id);\n");
-    write(dir, "5_user_avatar.sql", "-- a picture\nALTER TABLE users ADD COLUMN avatar TEXT;\n");
+    write(
+        dir,
+        "4_posts_user_index.sql",
+        "CREATE INDEX posts_user ON posts (user_id);\n",
+    );
+    write(
+        dir,
+        "5_user_avatar.sql",
+        "-- a picture\nALTER TABLE users ADD COLUMN avatar TEXT;\n",
+    );
     git(dir, &["init", "-q"]);
     git(dir, &["add", "."]);
     git(dir, &["commit", "-q", "-m", "migrations"]);
@@ -70,9 +102,16 @@ async fn sqlx_folder_applied_by_sqlx_then_tampered() {
     assert_eq!(ledger.entries.len(), 5);
     assert_eq!(ledger.entries[1].name.as_deref(), Some("user login count"));
     let status = migration_status(&set, Some(ledger));
-    assert!(status.iter().all(|s| s.state == MigrationState::Applied), "{status:#?}");
+    assert!(
+        status.iter().all(|s| s.state == MigrationState::Applied),
+        "{status:#?}"
+    );
     for s in &status {
-        assert_eq!(s.file_checksum, s.recorded_checksum, "sqlx's checksum for {}", s.id);
+        assert_eq!(
+            s.file_checksum, s.recorded_checksum,
+            "sqlx's checksum for {}",
+            s.id
+        );
     }
 
     // Tamper: a cosmetic edit, a real edit, a deleted file, a lost ledger
@@ -80,19 +119,32 @@ async fn sqlx_folder_applied_by_sqlx_then_tampered() {
     write(dir, "1_users.sql", "-- the accounts\nCREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT NOT NULL\n);\r\n");
     write(dir, "3_posts.sql", "CREATE TABLE posts (\n    id INTEGER PRIMARY KEY,\n    user_id INTEGER REFERENCES users (id),\n    title VARCHAR(200)\n);\n");
     std::fs::remove_file(dir.join("4_posts_user_index.sql")).unwrap();
-    db.exec("DELETE FROM _sqlx_migrations WHERE version = 5").await;
+    db.exec("DELETE FROM _sqlx_migrations WHERE version = 5")
+        .await;
     db.exec("ALTER TABLE users DROP COLUMN login_count").await;
 
     let mut set = MigrationSet::load(dir).unwrap();
     let ledgers = read_ledgers(&mut live).await.unwrap();
     let ledger = select_ledger(&set, &ledgers).unwrap();
     let state = |set: &MigrationSet, id: &str| {
-        migration_status(set, Some(ledger)).into_iter().find(|s| s.id == id).map(|s| s.state)
+        migration_status(set, Some(ledger))
+            .into_iter()
+            .find(|s| s.id == id)
+            .map(|s| s.state)
     };
-    assert_eq!(state(&set, "1"), Some(MigrationState::Modified(Modification::Unknown)));
+    assert_eq!(
+        state(&set, "1"),
+        Some(MigrationState::Modified(Modification::Unknown))
+    );
     assert_eq!(recover_applied_sources(&mut set, ledger), 2);
-    assert_eq!(state(&set, "1"), Some(MigrationState::Modified(Modification::Cosmetic)));
-    assert_eq!(state(&set, "3"), Some(MigrationState::Modified(Modification::Statements)));
+    assert_eq!(
+        state(&set, "1"),
+        Some(MigrationState::Modified(Modification::Cosmetic))
+    );
+    assert_eq!(
+        state(&set, "3"),
+        Some(MigrationState::Modified(Modification::Statements))
+    );
     assert_eq!(state(&set, "4"), Some(MigrationState::Unknown));
     assert_eq!(state(&set, "5"), Some(MigrationState::Unapplied));
     assert_eq!(state(&set, "2"), Some(MigrationState::Applied));
@@ -105,9 +157,15 @@ async fn sqlx_folder_applied_by_sqlx_then_tampered() {
     assert_eq!(p.origin(&col("users", "avatar")), Some("5"));
     let actual = live.snapshot(&Default::default()).await.unwrap();
     let actual = object_fingerprints(&actual);
-    assert_eq!(p.missing_effects("2", &actual), vec![&col("users", "login_count")]);
+    assert_eq!(
+        p.missing_effects("2", &actual),
+        vec![&col("users", "login_count")]
+    );
     assert!(p.missing_effects("1", &actual).is_empty());
-    assert!(p.effects_present("5", &actual), "avatar exists although its row was removed");
+    assert!(
+        p.effects_present("5", &actual),
+        "avatar exists although its row was removed"
+    );
     live.close().await.unwrap();
 }
 
@@ -123,10 +181,20 @@ async fn replay_failure_names_file_line_and_error() {
     );
     let set = MigrationSet::load(dir).unwrap();
     let err = replay(&set, &ReplayOptions::default()).await.unwrap_err();
-    let Error::Migration { path, line, message } = &err else { panic!("{err:?}") };
+    let Error::Migration {
+        path,
+        line,
+        message,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
     assert_eq!(path, &dir.join("2_b.sql"));
     assert_eq!(*line, 5, "{err}");
-    assert!(message.contains("2_b") && message.contains("no such table: nope"), "{message}");
+    assert!(
+        message.contains("2_b") && message.contains("no such table: nope"),
+        "{message}"
+    );
     assert!(err.to_string().contains("2_b.sql:5:"), "{err}");
 }
 
@@ -139,7 +207,11 @@ async fn dbmate_sections_replay_with_their_line_numbers() {
         "20240101000000_create.sql",
         "-- migrate:up\nCREATE TABLE t (id INTEGER);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET id = id + 1;\nEND;\n\n-- migrate:down\nDROP TABLE t;\n",
     );
-    write(dir, "20240102000000_bad.sql", "-- migrate:up\n\nSELECT * FROM missing_table;\n-- migrate:down\n");
+    write(
+        dir,
+        "20240102000000_bad.sql",
+        "-- migrate:up\n\nSELECT * FROM missing_table;\n-- migrate:down\n",
+    );
     let set = MigrationSet::load(dir).unwrap();
     assert_eq!(set.format, MigrationFormat::Dbmate);
     let err = replay(&set, &ReplayOptions::default()).await.unwrap_err();
@@ -165,7 +237,9 @@ async fn replays_500_generated_migrations_in_memory() {
     let r = replay(&set, &ReplayOptions::default()).await.unwrap();
     let with_provenance = started.elapsed();
     let started = Instant::now();
-    let plain = replay(&set, &ReplayOptions::default().with_provenance(false)).await.unwrap();
+    let plain = replay(&set, &ReplayOptions::default().with_provenance(false))
+        .await
+        .unwrap();
     let without = started.elapsed();
     println!(
         "replayed 500 migrations ({} statements) into sqlite::memory: {:.0} ms with provenance (a snapshot after each), {:.0} ms without",
@@ -190,14 +264,23 @@ async fn expect_cmd_runs_the_command_against_a_dev_database() {
     let tmp = tempfile::tempdir().unwrap();
     let script = "set -e\ntest -n \"$DATABASE_URL\"\nsqlite3 \"${DATABASE_URL#sqlite://}\" 'CREATE TABLE django_migrations (id integer primary key); CREATE TABLE shop_order (id integer primary key, total numeric);'\n";
     write(tmp.path(), "migrate.sh", script);
-    let snap = expect_from_command("sh migrate.sh", tmp.path(), &ReplayOptions::default()).await.unwrap();
+    let snap = expect_from_command("sh migrate.sh", tmp.path(), &ReplayOptions::default())
+        .await
+        .unwrap();
     assert!(snap.table("main", "shop_order").is_some(), "{snap:#?}");
     assert!(snap.table("main", DEV_MARKER_TABLE).is_none());
-    assert!(snap.table("main", "django_migrations").is_none(), "ledger tables are not schema");
+    assert!(
+        snap.table("main", "django_migrations").is_none(),
+        "ledger tables are not schema"
+    );
 
-    let err = expect_from_command("echo 'connecting to postgres://u:hunter2@db/x' >&2; echo 'boom' >&2; exit 3", tmp.path(), &ReplayOptions::default())
-        .await
-        .unwrap_err();
+    let err = expect_from_command(
+        "echo 'connecting to postgres://u:hunter2@db/x' >&2; echo 'boom' >&2; exit 3",
+        tmp.path(),
+        &ReplayOptions::default(),
+    )
+    .await
+    .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("exit code 3") && msg.contains("boom"), "{msg}");
     assert!(!msg.contains("hunter2"), "{msg}");
@@ -212,8 +295,15 @@ async fn dev_database_file_must_be_empty_or_marked() {
     let set = MigrationSet::load(tmp.path()).unwrap();
     let options = ReplayOptions::default().with_dev_url(DbUrl::parse(&dev.url).unwrap());
     let err = replay(&set, &options).await.unwrap_err();
-    assert!(err.to_string().contains("not empty") && err.to_string().contains("precious"), "{err}");
-    assert_eq!(dev.scalar_i64("SELECT count(*) FROM precious").await, 0, "left untouched");
+    assert!(
+        err.to_string().contains("not empty") && err.to_string().contains("precious"),
+        "{err}"
+    );
+    assert_eq!(
+        dev.scalar_i64("SELECT count(*) FROM precious").await,
+        0,
+        "left untouched"
+    );
 
     dev.exec("DROP TABLE precious").await;
     let first = replay(&set, &options).await.unwrap();
@@ -221,5 +311,9 @@ async fn dev_database_file_must_be_empty_or_marked() {
     // Marked now: a second replay empties it and runs again.
     let second = replay(&set, &options).await.unwrap();
     assert_eq!(first.snapshot, second.snapshot);
-    assert_eq!(dev.scalar_i64(&format!("SELECT count(*) FROM {DEV_MARKER_TABLE}")).await, 1);
+    assert_eq!(
+        dev.scalar_i64(&format!("SELECT count(*) FROM {DEV_MARKER_TABLE}"))
+            .await,
+        1
+    );
 }

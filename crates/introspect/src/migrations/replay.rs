@@ -151,6 +151,26 @@ fn q(dialect: Dialect, ident: &str) -> String {
     }
 }
 
+/// What to drop to empty a PostgreSQL dev database, in a workable order:
+/// `(kind, qualified name)`.
+const PG_DROPS: &str = "\
+SELECT kind, name FROM (\
+ SELECT 1 AS o, 'EXTENSION' AS kind, quote_ident(e.extname) AS name FROM pg_extension e WHERE e.extname <> 'plpgsql' \
+ UNION ALL SELECT 2, 'SCHEMA', quote_ident(n.nspname) FROM pg_namespace n \
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND n.nspname NOT LIKE 'pg\\_%' \
+ UNION ALL SELECT 3, CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' \
+   WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, 'public.' || quote_ident(c.relname) \
+   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') \
+ UNION ALL SELECT 4, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, \
+   'public.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' \
+   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' \
+ UNION ALL SELECT 5, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, 'public.' || quote_ident(t.typname) \
+   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+   WHERE n.nspname = 'public' AND (t.typtype IN ('e', 'd', 'r') \
+     OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))\
+) AS d ORDER BY o, name";
+
 /// Empties the dev database if it is empty already or carries the marker,
 /// refuses otherwise, and leaves the marker.
 async fn prepare_dev(db: &mut Database) -> Result<()> {
@@ -216,11 +236,17 @@ async fn prepare_dev(db: &mut Database) -> Result<()> {
     let mut drops = Vec::new();
     match dialect {
         Dialect::Postgres => {
-            let mut schemas: Vec<&str> = objects.iter().map(|(_, s, _)| s.as_str()).collect();
-            schemas.sort();
-            schemas.dedup();
-            for s in schemas {
-                drops.push(format!("DROP SCHEMA IF EXISTS {} CASCADE", q(dialect, s)));
+            // Drop everything but the `public` schema itself, whose owner,
+            // grants and comment stay as the database was created.
+            let rows = db
+                .query(PG_DROPS, "listing the dev database's objects")
+                .await?;
+            for r in rows {
+                drops.push(format!(
+                    "DROP {} IF EXISTS {} CASCADE",
+                    cell(&r, 0),
+                    cell(&r, 1)
+                ));
             }
             drops.push("CREATE SCHEMA IF NOT EXISTS public".into());
         }
