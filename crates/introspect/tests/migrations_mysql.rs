@@ -1,0 +1,135 @@
+//! Migrations on MySQL/MariaDB: sqlx's migrator writes the ledger, replay
+//! into a dev database (named after the target in the result), statement
+//! splitting with `DELIMITER` and routine bodies, refinery's checksum.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::Path;
+
+use driftless_introspect::{
+    migration_status, read_ledgers, replay, select_ledger, Checksum, ConnectOptions, Database,
+    DbUrl, LedgerKind, MigrationFormat, MigrationSet, MigrationState, ReplayOptions, SchemaObject,
+    SchemaObjectKind,
+};
+use driftless_testkit::TestDb;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[tokio::test]
+async fn sqlx_migrator_ledger_and_replay_into_a_dev_database() {
+    let db = TestDb::mysql().await;
+    let dev = TestDb::mysql().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "1_users.sql", "CREATE TABLE users (\n  id BIGINT AUTO_INCREMENT PRIMARY KEY,\n  email VARCHAR(255) NOT NULL # the login\n) ENGINE=InnoDB;\n");
+    write(dir, "2_login_count.sql", "ALTER TABLE users ADD COLUMN login_count INT NOT NULL DEFAULT 0;\nCREATE INDEX users_email ON users (email);\n");
+    write(
+        dir,
+        "3_bump.sql",
+        "CREATE TRIGGER bump BEFORE UPDATE ON users FOR EACH ROW\nBEGIN\n  IF NEW.login_count < 0 THEN\n    SET NEW.login_count = 0;\n  END IF;\nEND;\nINSERT INTO users (email) VALUES ('a;b@example.com');\n",
+    );
+    {
+        use sqlx::Connection;
+        let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
+            .await
+            .unwrap();
+        let mut c = sqlx::MySqlConnection::connect(&db.url).await.unwrap();
+        migrator.run(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    }
+    let set = MigrationSet::load(dir).unwrap();
+    let mut live = Database::connect(
+        &DbUrl::parse(&db.url).unwrap(),
+        &ConnectOptions::read_only(),
+    )
+    .await
+    .unwrap();
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    let ledger = select_ledger(&set, &ledgers).unwrap();
+    assert_eq!(ledger.kind(), LedgerKind::Sqlx);
+    let st = migration_status(&set, Some(ledger));
+    assert!(
+        st.iter()
+            .all(|s| s.state == MigrationState::Applied && s.file_checksum == s.recorded_checksum),
+        "{st:#?}"
+    );
+
+    let options = ReplayOptions::default()
+        .with_target(DbUrl::parse(&db.url).unwrap())
+        .with_dev_url(DbUrl::parse(&dev.url).unwrap());
+    let r = replay(&set, &options).await.unwrap();
+    assert_eq!(
+        r.steps.iter().map(|s| s.statements).collect::<Vec<_>>(),
+        vec![1, 2, 2]
+    );
+    let actual = live.snapshot(&Default::default()).await.unwrap();
+    assert_eq!(
+        r.snapshot, actual,
+        "replay in {} reads as the target database {}",
+        dev.name, db.name
+    );
+    let c = SchemaObject::table_part(SchemaObjectKind::Column, &db.name, "users", "login_count");
+    assert_eq!(r.provenance.created_by(&c), Some("2"));
+    live.close().await.unwrap();
+
+    // The dev database is reused: it carries driftless's marker now.
+    let again = replay(&set, &options).await.unwrap();
+    assert_eq!(again.snapshot, r.snapshot);
+
+    let same = ReplayOptions::default()
+        .with_target(DbUrl::parse(&db.url).unwrap())
+        .with_dev_url(DbUrl::parse(&db.url.replace("127.0.0.1", "localhost")).unwrap());
+    assert!(replay(&set, &same).await.is_err());
+}
+
+#[tokio::test]
+async fn delimiter_blocks_and_refinery_ledger() {
+    let db = TestDb::mysql().await;
+    let dev = TestDb::mysql().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let v1 = "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT NOT NULL);\n";
+    let v2 = "DELIMITER //\nCREATE PROCEDURE credit(IN a INT, IN n INT)\nBEGIN\n  UPDATE accounts SET balance = balance + n WHERE id = a;\nEND//\nDELIMITER ;\nALTER TABLE accounts ADD COLUMN note TEXT;\n";
+    write(dir, "V1__create_accounts.sql", v1);
+    write(dir, "V2__credit.sql", v2);
+    let set = MigrationSet::load_as(dir, MigrationFormat::Refinery).unwrap();
+    assert_eq!(set.ids(), vec!["1", "2"]);
+    let options = ReplayOptions::default()
+        .with_target(DbUrl::parse(&db.url).unwrap())
+        .with_dev_url(DbUrl::parse(&dev.url).unwrap());
+    let r = replay(&set, &options).await.unwrap();
+    assert!(r
+        .snapshot
+        .table(&db.name, "accounts")
+        .unwrap()
+        .columns
+        .contains_key("note"));
+    assert_eq!(
+        dev.scalar_i64(
+            "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE()"
+        )
+        .await,
+        1
+    );
+
+    let ck1 = Checksum::refinery("create_accounts", 1, v1, false).unwrap();
+    db.exec(&format!(
+        "CREATE TABLE refinery_schema_history (version INT PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255));
+         INSERT INTO refinery_schema_history VALUES (1, 'create_accounts', '2024-05-01T10:00:00+00:00', '{ck1}'), (2, 'credit', '2024-05-01T10:00:01+00:00', '42');"
+    ))
+    .await;
+    let mut live = Database::connect(
+        &DbUrl::parse(&db.url).unwrap(),
+        &ConnectOptions::read_only(),
+    )
+    .await
+    .unwrap();
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    live.close().await.unwrap();
+    let ledger = select_ledger(&set, &ledgers).unwrap();
+    assert_eq!(ledger.kind(), LedgerKind::Refinery);
+    let st = migration_status(&set, Some(ledger));
+    assert_eq!(st[0].state, MigrationState::Applied);
+    assert!(matches!(st[1].state, MigrationState::Modified(_)));
+}
