@@ -89,67 +89,69 @@ fn index(parts: Vec<IndexPart>) -> Index {
 }
 
 fn expected_authors() -> Table {
-    let mut t = Table::default();
-    t.comment = Some("people who write".into());
-    t.columns = columns(vec![
-        (
-            "id",
-            Column {
-                identity: Some(Identity::AutoIncrement),
-                ..not_null(col(1, "int(11)"))
-            },
-        ),
-        (
-            "Full Name",
-            Column {
-                collation: Some("utf8mb4_bin".into()),
-                comment: Some("as printed".into()),
-                ..not_null(col(2, "varchar(100)"))
-            },
-        ),
-        ("email", col(3, "varchar(255)")),
-        (
-            "status",
-            default(
-                not_null(col(4, "enum('active','it''s','gone')")),
-                "'active'",
+    let mut t = Table {
+        comment: Some("people who write".into()),
+        columns: columns(vec![
+            (
+                "id",
+                Column {
+                    identity: Some(Identity::AutoIncrement),
+                    ..not_null(col(1, "int(11)"))
+                },
             ),
-        ),
-        ("karma", default(not_null(col(5, "decimal(10,2)")), "0.50")),
-        (
-            "created",
-            default(not_null(col(6, "timestamp(6)")), "current_timestamp(6)"),
-        ),
-        ("born", default(col(7, "date"), "'2000-01-01'")),
-        ("token", default(col(8, "char(36)"), "(uuid())")),
-        (
-            "score",
-            default(col(9, "int(11)"), "(cast('42' as signed) + 1)"),
-        ),
-        ("prefs", col(10, "json")),
-        (
-            "slug",
-            Column {
-                generated: Some(Generated {
-                    expression: "lcase(`Full Name`)".into(),
-                    stored: false,
-                }),
-                ..col(11, "varchar(100)")
-            },
-        ),
-        (
-            "name_len",
-            Column {
-                generated: Some(Generated {
-                    expression: "char_length(`Full Name`)".into(),
-                    stored: true,
-                }),
-                ..col(12, "int(11)")
-            },
-        ),
-        ("größe", col(13, "int(11)")),
-        ("bio", col(14, "text")),
-    ]);
+            (
+                "Full Name",
+                Column {
+                    collation: Some("utf8mb4_bin".into()),
+                    comment: Some("as printed".into()),
+                    ..not_null(col(2, "varchar(100)"))
+                },
+            ),
+            ("email", col(3, "varchar(255)")),
+            (
+                "status",
+                default(
+                    not_null(col(4, "enum('active','it''s','gone')")),
+                    "'active'",
+                ),
+            ),
+            ("karma", default(not_null(col(5, "decimal(10,2)")), "0.50")),
+            (
+                "created",
+                default(not_null(col(6, "timestamp(6)")), "current_timestamp(6)"),
+            ),
+            ("born", default(col(7, "date"), "'2000-01-01'")),
+            ("token", default(col(8, "char(36)"), "(uuid())")),
+            (
+                "score",
+                default(col(9, "int(11)"), "(cast('42' as signed) + 1)"),
+            ),
+            ("prefs", col(10, "json")),
+            (
+                "slug",
+                Column {
+                    generated: Some(Generated {
+                        expression: "lcase(`Full Name`)".into(),
+                        stored: false,
+                    }),
+                    ..col(11, "varchar(100)")
+                },
+            ),
+            (
+                "name_len",
+                Column {
+                    generated: Some(Generated {
+                        expression: "char_length(`Full Name`)".into(),
+                        stored: true,
+                    }),
+                    ..col(12, "int(11)")
+                },
+            ),
+            ("größe", col(13, "int(11)")),
+            ("bio", col(14, "text")),
+        ]),
+        ..Table::default()
+    };
     t.primary_key = Some(PrimaryKey {
         name: "PRIMARY".into(),
         columns: vec!["id".into()],
@@ -193,15 +195,17 @@ fn expected_authors() -> Table {
 }
 
 fn expected_order(schema: &str) -> Table {
-    let mut t = Table::default();
-    t.columns = columns(vec![
-        ("select", not_null(col(1, "int(11)"))),
-        ("group", not_null(col(2, "int(11)"))),
-        ("author_id", col(3, "int(11)")),
-        ("parent_select", col(4, "int(11)")),
-        ("parent_group", col(5, "int(11)")),
-        ("note", default(col(6, "varchar(20)"), "'it''s, (fine)'")),
-    ]);
+    let mut t = Table {
+        columns: columns(vec![
+            ("select", not_null(col(1, "int(11)"))),
+            ("group", not_null(col(2, "int(11)"))),
+            ("author_id", col(3, "int(11)")),
+            ("parent_select", col(4, "int(11)")),
+            ("parent_group", col(5, "int(11)")),
+            ("note", default(col(6, "varchar(20)"), "'it''s, (fine)'")),
+        ]),
+        ..Table::default()
+    };
     t.primary_key = Some(PrimaryKey {
         name: "PRIMARY".into(),
         columns: vec!["select".into(), "group".into()],

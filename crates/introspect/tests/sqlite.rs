@@ -77,48 +77,50 @@ fn columns(cols: Vec<(&str, Column)>) -> BTreeMap<String, Column> {
 }
 
 fn expected_authors() -> Table {
-    let mut t = Table::default();
-    t.columns = columns(vec![
-        (
-            "id",
-            Column {
-                identity: Some(Identity::AutoIncrement),
-                ..not_null(col(1, "INTEGER"))
-            },
-        ),
-        (
-            "Full Name",
-            Column {
-                collation: Some("NOCASE".into()),
-                ..not_null(col(2, "TEXT"))
-            },
-        ),
-        ("email", col(3, "TEXT")),
-        ("born", default(col(4, "DATE"), "date('now')")),
-        ("karma", default(not_null(col(5, "REAL")), "0.5")),
-        ("created", default(col(6, "TEXT"), "CURRENT_TIMESTAMP")),
-        (
-            "slug",
-            Column {
-                generated: Some(Generated {
-                    expression: "lower(\"Full Name\")".into(),
-                    stored: false,
-                }),
-                ..col(7, "TEXT")
-            },
-        ),
-        (
-            "name_len",
-            Column {
-                generated: Some(Generated {
-                    expression: "length( \"Full Name\" )".into(),
-                    stored: true,
-                }),
-                ..col(8, "INT")
-            },
-        ),
-        ("größe", default(col(9, "INTEGER"), "CAST('42' AS INTEGER)")),
-    ]);
+    let mut t = Table {
+        columns: columns(vec![
+            (
+                "id",
+                Column {
+                    identity: Some(Identity::AutoIncrement),
+                    ..not_null(col(1, "INTEGER"))
+                },
+            ),
+            (
+                "Full Name",
+                Column {
+                    collation: Some("NOCASE".into()),
+                    ..not_null(col(2, "TEXT"))
+                },
+            ),
+            ("email", col(3, "TEXT")),
+            ("born", default(col(4, "DATE"), "date('now')")),
+            ("karma", default(not_null(col(5, "REAL")), "0.5")),
+            ("created", default(col(6, "TEXT"), "CURRENT_TIMESTAMP")),
+            (
+                "slug",
+                Column {
+                    generated: Some(Generated {
+                        expression: "lower(\"Full Name\")".into(),
+                        stored: false,
+                    }),
+                    ..col(7, "TEXT")
+                },
+            ),
+            (
+                "name_len",
+                Column {
+                    generated: Some(Generated {
+                        expression: "length( \"Full Name\" )".into(),
+                        stored: true,
+                    }),
+                    ..col(8, "INT")
+                },
+            ),
+            ("größe", default(col(9, "INTEGER"), "CAST('42' AS INTEGER)")),
+        ]),
+        ..Table::default()
+    };
     t.primary_key = Some(PrimaryKey {
         name: "pk_Authors".into(),
         columns: vec!["id".into()],
@@ -178,15 +180,17 @@ fn expected_authors() -> Table {
 }
 
 fn expected_order() -> Table {
-    let mut t = Table::default();
-    t.columns = columns(vec![
-        ("select", not_null(col(1, "INTEGER"))),
-        ("group", not_null(col(2, "INTEGER"))),
-        ("author_id", col(3, "INTEGER")),
-        ("parent_select", col(4, "INTEGER")),
-        ("parent_group", col(5, "INTEGER")),
-        ("note", default(col(6, "TEXT"), "'it''s, (fine)'")),
-    ]);
+    let mut t = Table {
+        columns: columns(vec![
+            ("select", not_null(col(1, "INTEGER"))),
+            ("group", not_null(col(2, "INTEGER"))),
+            ("author_id", col(3, "INTEGER")),
+            ("parent_select", col(4, "INTEGER")),
+            ("parent_group", col(5, "INTEGER")),
+            ("note", default(col(6, "TEXT"), "'it''s, (fine)'")),
+        ]),
+        ..Table::default()
+    };
     t.primary_key = Some(PrimaryKey {
         name: "pk_order".into(),
         columns: vec!["select".into(), "group".into()],
@@ -250,11 +254,13 @@ fn expected_order() -> Table {
 }
 
 fn expected_plain() -> Table {
-    let mut t = Table::default();
-    t.columns = columns(vec![
-        ("k", col(1, "TEXT")),
-        ("v", default(col(2, "BLOB"), "x'00ff'")),
-    ]);
+    let mut t = Table {
+        columns: columns(vec![
+            ("k", col(1, "TEXT")),
+            ("v", default(col(2, "BLOB"), "x'00ff'")),
+        ]),
+        ..Table::default()
+    };
     t.primary_key = Some(PrimaryKey {
         name: "pk_plain".into(),
         columns: vec!["k".into()],

@@ -725,6 +725,7 @@ fn strip_schema_qualifier(definition: &str, schema: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)]
 mod tests {
     use super::*;
 

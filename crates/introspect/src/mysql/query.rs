@@ -240,6 +240,7 @@ pub(crate) fn sequences(sequences: &[(String, String)]) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)]
 mod tests {
     use super::*;
 

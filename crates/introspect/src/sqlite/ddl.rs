@@ -194,17 +194,13 @@ fn end_of_number(sql: &str, start: usize) -> usize {
     let mut i = start;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() || b == b'.' || b == b'_' {
-            i += 1;
-        } else if (b == b'+' || b == b'-')
-            && !hex
-            && i > start
-            && matches!(bytes[i - 1], b'e' | b'E')
-        {
-            i += 1;
-        } else {
+        let word = b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
+        let exponent_sign =
+            (b == b'+' || b == b'-') && !hex && i > start && matches!(bytes[i - 1], b'e' | b'E');
+        if !(word || exponent_sign) {
             break;
         }
+        i += 1;
     }
     i
 }
@@ -587,8 +583,7 @@ fn parse_references(e: &[Token<'_>], mut i: usize) -> (References, usize) {
         fk.ref_columns = cols;
         i = next;
     }
-    loop {
-        let Some(t) = e.get(i) else { break };
+    while let Some(t) = e.get(i) {
         if t.is_kw("ON")
             && e.get(i + 1)
                 .is_some_and(|t| t.is_kw("DELETE") || t.is_kw("UPDATE"))
@@ -716,6 +711,7 @@ pub(crate) fn first_column_referenced<'c>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)]
 mod tests {
     use super::*;
 

@@ -55,6 +55,18 @@ use crate::IntrospectOptions;
 
 type Key = (String, String);
 
+/// A constraint's declared name (if any) and the name to synthesise otherwise.
+type Naming = (Option<String>, String);
+
+/// A foreign key of the pragmas with its naming, its declaration if found,
+/// and its referencing columns.
+type MatchedForeignKey<'a> = (
+    Naming,
+    Option<&'a References>,
+    Vec<String>,
+    &'a RawForeignKey,
+);
+
 #[derive(Debug, Default)]
 struct Object {
     kind: String,
@@ -431,7 +443,7 @@ fn build_table(
             .map_err(|_| ctx.error(format!("column id {} out of range", raw.cid)))?;
         let def = ddl.column(&raw.name);
         let mut col = Column::new(position, raw.decl_type.clone());
-        col.nullable = !raw.notnull && !(rowid_alias && raw.pk == 1);
+        col.nullable = !(raw.notnull || (rowid_alias && raw.pk == 1));
         col.default = raw.default.clone();
         col.collation = def
             .and_then(|d| d.collation.as_deref())
@@ -497,7 +509,7 @@ fn build_table(
                 .collect()
         })
         .collect();
-    let mut uniques: Vec<((Option<String>, String), Vec<String>)> = Vec::new();
+    let mut uniques: Vec<(Naming, Vec<String>)> = Vec::new();
     for (declared, cols) in &declared_uniques {
         if let Some(pos) = unique_indexes.iter().position(|u| same_columns(u, cols)) {
             let columns = unique_indexes.remove(pos);
@@ -632,12 +644,7 @@ fn build_table(
             _ => None,
         }))
         .collect();
-    let mut fks: Vec<(
-        (Option<String>, String),
-        Option<&References>,
-        Vec<String>,
-        &RawForeignKey,
-    )> = Vec::new();
+    let mut fks: Vec<MatchedForeignKey<'_>> = Vec::new();
     for declared in declared_fks {
         if let Some(pos) = raw_fks.iter().position(|(cols, raw)| {
             same_columns(cols, &declared.columns) && raw.table.eq_ignore_ascii_case(&declared.table)
@@ -688,7 +695,7 @@ fn build_table(
     }
 
     // CHECK constraints, from the declaration only.
-    let checks: Vec<((Option<String>, String), String)> = ddl
+    let checks: Vec<(Naming, String)> = ddl
         .columns
         .iter()
         .flat_map(|c| {
@@ -719,6 +726,7 @@ fn build_table(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity, clippy::too_many_arguments)]
 mod tests {
     use super::*;
 
