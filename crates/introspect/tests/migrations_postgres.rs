@@ -115,7 +115,7 @@ async fn sqlx_migrator_ledger_then_tampering_and_replay_provenance() {
     );
     let idx = SchemaObject::table_part(SchemaObjectKind::Index, "public", "users", "users_avatar");
     assert_eq!(p.origin(&idx), Some("20240504000000"));
-    let mood = SchemaObject::schema_object(SchemaObjectKind::Enum, "public", Some("mood"));
+    let mood = SchemaObject::in_schema(SchemaObjectKind::Enum, "public", Some("mood"));
     assert_eq!(p.created_by(&mood), Some("20240503000000"));
 
     // Tamper.

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use driftless_introspect::Snapshot;
+use driftless_introspect::{Ledger, MigrationSet, Provenance, Snapshot};
 
 use crate::date::Date;
 use crate::diff::SchemaDiff;
@@ -53,6 +53,13 @@ pub struct Context<'a> {
     /// Today's date, against which waiver expiry is judged. Without it,
     /// every waiver counts as expired (a check fails closed).
     pub today: Option<Date>,
+    /// The migration set on disk, when checking against a migrations folder.
+    pub migrations: Option<&'a MigrationSet>,
+    /// The database's migration ledger for that set, if it has one.
+    pub ledger: Option<&'a Ledger>,
+    /// Which migration created or last changed each expected object
+    /// (from replaying the set).
+    pub provenance: Option<&'a Provenance>,
     diff: OnceLock<SchemaDiff<'a>>,
 }
 
@@ -63,6 +70,9 @@ impl<'a> Context<'a> {
             expected,
             actual,
             today: None,
+            migrations: None,
+            ledger: None,
+            provenance: None,
             diff: OnceLock::new(),
         }
     }
@@ -70,6 +80,20 @@ impl<'a> Context<'a> {
     /// Sets today's date (the library never reads the clock).
     pub fn with_today(mut self, today: Date) -> Self {
         self.today = Some(today);
+        self
+    }
+
+    /// Sets the migration set on disk and the database's ledger for it
+    /// (`None`: the database has no ledger; every migration is unapplied).
+    pub fn with_migrations(mut self, set: &'a MigrationSet, ledger: Option<&'a Ledger>) -> Self {
+        self.migrations = Some(set);
+        self.ledger = ledger;
+        self
+    }
+
+    /// Sets the provenance of the expected objects (from replay).
+    pub fn with_provenance(mut self, provenance: &'a Provenance) -> Self {
+        self.provenance = Some(provenance);
         self
     }
 

@@ -337,7 +337,7 @@ fn parse_sqlx(root: &Path, files: &[SourceFile]) -> Result<Vec<Migration>> {
         m.no_transaction = content.starts_with("-- no-transaction");
         out.push((version, m));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|a| a.0);
     Ok(out.into_iter().map(|(_, m)| m).collect())
 }
 
@@ -370,7 +370,7 @@ fn parse_golang(root: &Path, files: &[SourceFile]) -> Result<Vec<Migration>> {
         m.version = Some(c[1].to_string());
         out.push((version, m));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|a| a.0);
     Ok(out.into_iter().map(|(_, m)| m).collect())
 }
 
@@ -623,7 +623,7 @@ fn parse_rails(root: &Path, files: &[SourceFile]) -> Result<Vec<Migration>> {
         m.version = Some(c[1].to_string());
         out.push((v, m));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|a| a.0);
     Ok(out.into_iter().map(|(_, m)| m).collect())
 }
 
@@ -910,6 +910,7 @@ fn parse_alembic(root: &Path, files: &[SourceFile]) -> Result<Vec<Migration>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

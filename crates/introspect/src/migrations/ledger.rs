@@ -539,6 +539,7 @@ pub async fn read_ledgers(db: &mut Database) -> Result<Vec<Ledger>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -365,6 +365,7 @@ pub fn normalize_sql(sql: &str, dialect: Dialect) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -93,7 +93,7 @@ impl SchemaObject {
 
     /// A schema-level object (view, enum, sequence), or a schema itself
     /// (`name` = `None`).
-    pub fn schema_object(kind: SchemaObjectKind, schema: &str, name: Option<&str>) -> Self {
+    pub fn in_schema(kind: SchemaObjectKind, schema: &str, name: Option<&str>) -> Self {
         Self::new(kind, schema, None, name)
     }
 
@@ -126,7 +126,7 @@ pub fn object_fingerprints(snapshot: &Snapshot) -> BTreeMap<SchemaObject, String
     let mut out = BTreeMap::new();
     for (s, schema) in &snapshot.schemas {
         out.insert(
-            SchemaObject::schema_object(K::Schema, s, None),
+            SchemaObject::in_schema(K::Schema, s, None),
             json(&schema.comment),
         );
         for (t, table) in &schema.tables {
@@ -156,16 +156,13 @@ pub fn object_fingerprints(snapshot: &Snapshot) -> BTreeMap<SchemaObject, String
             }
         }
         for (n, v) in &schema.views {
-            out.insert(SchemaObject::schema_object(K::View, s, Some(n)), json(v));
+            out.insert(SchemaObject::in_schema(K::View, s, Some(n)), json(v));
         }
         for (n, e) in &schema.enums {
-            out.insert(SchemaObject::schema_object(K::Enum, s, Some(n)), json(e));
+            out.insert(SchemaObject::in_schema(K::Enum, s, Some(n)), json(e));
         }
         for (n, q) in &schema.sequences {
-            out.insert(
-                SchemaObject::schema_object(K::Sequence, s, Some(n)),
-                json(q),
-            );
+            out.insert(SchemaObject::in_schema(K::Sequence, s, Some(n)), json(q));
         }
     }
     out
@@ -290,36 +287,32 @@ impl Provenance {
 
     /// Objects that migration `id` created, that still exist at the end of
     /// the replay, and that `actual` (from [`object_fingerprints`]) lacks.
-    /// Parts of a table that is missing altogether are left out: the table
-    /// stands for them.
+    /// Parts of a table (or schema) that is missing altogether are left
+    /// out: the table stands for them, named by the migration that created it.
     pub fn missing_effects(
         &self,
         id: &str,
         actual: &BTreeMap<SchemaObject, String>,
     ) -> Vec<&SchemaObject> {
-        let mine: Vec<&SchemaObject> = self
-            .effects(id)
+        self.effects(id)
             .iter()
             .filter(|e| e.kind == EffectKind::Created && self.created_by(&e.object) == Some(id))
             .map(|e| &e.object)
             .filter(|o| !actual.contains_key(*o))
-            .collect();
-        mine.iter()
-            .copied()
             .filter(|o| {
-                let parent_missing = o.kind != SchemaObjectKind::Table
-                    && o.table.as_ref().is_some_and(|t| {
-                        mine.iter().any(|p| {
-                            p.kind == SchemaObjectKind::Table
-                                && p.schema == o.schema
-                                && p.table.as_ref() == Some(t)
-                        })
-                    });
+                // A missing table (schema) stands for its parts, whichever
+                // migration created it.
+                let table_missing = o.kind != SchemaObjectKind::Table
+                    && o.table
+                        .as_ref()
+                        .is_some_and(|t| !actual.contains_key(&SchemaObject::table(&o.schema, t)));
                 let schema_missing = o.kind != SchemaObjectKind::Schema
-                    && mine
-                        .iter()
-                        .any(|p| p.kind == SchemaObjectKind::Schema && p.schema == o.schema);
-                !parent_missing && !schema_missing
+                    && !actual.contains_key(&SchemaObject::in_schema(
+                        SchemaObjectKind::Schema,
+                        &o.schema,
+                        None,
+                    ));
+                !table_missing && !schema_missing
             })
             .collect()
     }
@@ -344,6 +337,7 @@ impl Provenance {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::{Column, Dialect, Table};

@@ -295,9 +295,8 @@ impl Parser<'_> {
                         _ => {
                             let before = self.pos;
                             items.push(self.value());
-                            if self.is_op(",") {
-                                self.pos += 1;
-                            } else if !self.is_op(close) && self.pos == before {
+                            // Step over the comma, or over a token no value starts with.
+                            if self.is_op(",") || (!self.is_op(close) && self.pos == before) {
                                 self.pos += 1;
                             }
                         }
@@ -399,6 +398,7 @@ impl Parser<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -435,6 +435,7 @@ pub fn migration_status(set: &MigrationSet, ledger: Option<&Ledger>) -> Vec<Migr
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::super::{LedgerEntry, LedgerTable, SourceFile};
     use super::*;

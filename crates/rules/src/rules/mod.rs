@@ -71,9 +71,12 @@ mod column_order;
 mod column_type_mismatch;
 mod comment_mismatch;
 mod default_mismatch;
+mod effect_present_unrecorded;
 mod enum_mismatch;
+mod failed_migration;
 mod foreign_key_mismatch;
 mod index_mismatch;
+mod ledger_effect_missing;
 mod missing_check;
 mod missing_column;
 mod missing_enum;
@@ -84,6 +87,7 @@ mod missing_sequence;
 mod missing_table;
 mod missing_unique;
 mod missing_view;
+mod modified_migration;
 mod nullability_mismatch;
 mod orphan_check;
 mod orphan_column;
@@ -96,9 +100,13 @@ mod orphan_unique;
 mod orphan_view;
 mod primary_key_mismatch;
 mod sequence_mismatch;
+mod unapplied_migration;
 mod unique_mismatch;
+mod unknown_applied_migration;
 mod view_definition_mismatch;
 
+#[cfg(test)]
+pub(crate) mod migration_testing;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -138,6 +146,12 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &orphan_sequence::OrphanSequence,
     &sequence_mismatch::SequenceMismatch,
     &comment_mismatch::CommentMismatch,
+    &unapplied_migration::UnappliedMigration,
+    &unknown_applied_migration::UnknownAppliedMigration,
+    &modified_migration::ModifiedMigration,
+    &failed_migration::FailedMigration,
+    &ledger_effect_missing::LedgerEffectMissing,
+    &effect_present_unrecorded::EffectPresentUnrecorded,
 ];
 
 /// A model part as a JSON value (`None` only if it cannot be serialised).
