@@ -16,17 +16,37 @@ pub(crate) enum Cond {
     /// A table or view (a relation) exists.
     Relation { schema: String, name: String },
     /// A column exists.
-    Column { schema: String, table: String, column: String },
+    Column {
+        schema: String,
+        table: String,
+        column: String,
+    },
     /// An index exists (PostgreSQL: by name in the schema; MySQL: on the table).
-    Index { schema: String, table: String, name: String },
+    Index {
+        schema: String,
+        table: String,
+        name: String,
+    },
     /// A constraint of the table exists.
-    Constraint { schema: String, table: String, name: String },
+    Constraint {
+        schema: String,
+        table: String,
+        name: String,
+    },
     /// A type exists (PostgreSQL).
     Type { schema: String, name: String },
     /// An enum's labels differ from these (PostgreSQL).
-    EnumLabelsDiffer { schema: String, name: String, labels: Vec<String> },
+    EnumLabelsDiffer {
+        schema: String,
+        name: String,
+        labels: Vec<String>,
+    },
     /// A column is an identity column (PostgreSQL).
-    Identity { schema: String, table: String, column: String },
+    Identity {
+        schema: String,
+        table: String,
+        column: String,
+    },
     /// Negation.
     Not(Box<Cond>),
 }
@@ -38,7 +58,10 @@ impl Cond {
 }
 
 fn pg_regclass(schema: &str, name: &str) -> String {
-    literal(Dialect::Postgres, &qualified(Dialect::Postgres, schema, name))
+    literal(
+        Dialect::Postgres,
+        &qualified(Dialect::Postgres, schema, name),
+    )
 }
 
 /// The condition as a boolean SQL expression.
@@ -102,7 +125,11 @@ pub(crate) fn render_cond(dialect: Dialect, cond: &Cond) -> Option<String> {
 fn dollar_tag(body: &str) -> String {
     let mut n = 0u32;
     loop {
-        let tag = if n == 0 { "$driftless$".to_string() } else { format!("$driftless{n}$") };
+        let tag = if n == 0 {
+            "$driftless$".to_string()
+        } else {
+            format!("$driftless{n}$")
+        };
         if !body.contains(&tag) {
             return tag;
         }
@@ -130,7 +157,10 @@ pub(crate) fn guarded(dialect: Dialect, cond: &Cond, stmts: &[String]) -> Vec<St
         Dialect::Mysql => {
             let mut out = vec![format!("SET @driftless_run = ({c})")];
             for s in stmts {
-                out.push(format!("SET @driftless_sql = IF(@driftless_run, {}, 'DO 0')", literal(dialect, s)));
+                out.push(format!(
+                    "SET @driftless_sql = IF(@driftless_run, {}, 'DO 0')",
+                    literal(dialect, s)
+                ));
                 out.push("PREPARE driftless_stmt FROM @driftless_sql".into());
                 out.push("EXECUTE driftless_stmt".into());
                 out.push("DEALLOCATE PREPARE driftless_stmt".into());
@@ -143,31 +173,51 @@ pub(crate) fn guarded(dialect: Dialect, cond: &Cond, stmts: &[String]) -> Vec<St
 
 /// Shorthand: a relation condition.
 pub(crate) fn relation(schema: &str, name: &str) -> Cond {
-    Cond::Relation { schema: schema.into(), name: name.into() }
+    Cond::Relation {
+        schema: schema.into(),
+        name: name.into(),
+    }
 }
 
 /// Shorthand: a column condition.
 pub(crate) fn column(schema: &str, table: &str, col: &str) -> Cond {
-    Cond::Column { schema: schema.into(), table: table.into(), column: col.into() }
+    Cond::Column {
+        schema: schema.into(),
+        table: table.into(),
+        column: col.into(),
+    }
 }
 
 /// Shorthand: a constraint condition.
 pub(crate) fn constraint(schema: &str, table: &str, name: &str) -> Cond {
-    Cond::Constraint { schema: schema.into(), table: table.into(), name: name.into() }
+    Cond::Constraint {
+        schema: schema.into(),
+        table: table.into(),
+        name: name.into(),
+    }
 }
 
 /// Shorthand: an index condition.
 pub(crate) fn index(schema: &str, table: &str, name: &str) -> Cond {
-    Cond::Index { schema: schema.into(), table: table.into(), name: name.into() }
+    Cond::Index {
+        schema: schema.into(),
+        table: table.into(),
+        name: name.into(),
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn postgres_do_block_quotes_the_statement() {
-        let out = guarded(Dialect::Postgres, &column("public", "t", "a'b").not(), &["ALTER TABLE \"t\" ADD COLUMN \"a'b\" int".into()]);
+        let out = guarded(
+            Dialect::Postgres,
+            &column("public", "t", "a'b").not(),
+            &["ALTER TABLE \"t\" ADD COLUMN \"a'b\" int".into()],
+        );
         assert_eq!(out.len(), 1);
         assert!(out[0].starts_with("DO $driftless$"));
         assert!(out[0].contains("column_name = 'a''b'"));
@@ -176,7 +226,11 @@ mod tests {
 
     #[test]
     fn mysql_prepared_statement() {
-        let out = guarded(Dialect::Mysql, &column("app", "t", "c"), &["ALTER TABLE `t` RENAME COLUMN `c` TO `d`".into()]);
+        let out = guarded(
+            Dialect::Mysql,
+            &column("app", "t", "c"),
+            &["ALTER TABLE `t` RENAME COLUMN `c` TO `d`".into()],
+        );
         assert_eq!(out[0], "SET @driftless_run = (EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 't' AND column_name = 'c'))");
         assert_eq!(out[1], "SET @driftless_sql = IF(@driftless_run, 'ALTER TABLE `t` RENAME COLUMN `c` TO `d`', 'DO 0')");
     }

@@ -143,7 +143,12 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentP
     Ok(tokens)
 }
 
-fn skip_string(dialect: Dialect, chars: &[char], start: usize, q: char) -> Result<usize, FragmentProblem> {
+fn skip_string(
+    dialect: Dialect,
+    chars: &[char],
+    start: usize,
+    q: char,
+) -> Result<usize, FragmentProblem> {
     let n = chars.len();
     let mut i = start + 1;
     // Backslash escapes: MySQL always, PostgreSQL inside E'…' (treated the
@@ -216,6 +221,7 @@ pub(crate) fn mentioned_identifiers(dialect: Dialect, text: &str) -> Vec<String>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -236,12 +242,27 @@ mod tests {
 
     #[test]
     fn rejects_injections() {
-        assert_eq!(scan(Dialect::Postgres, "0; DROP TABLE t"), Err(FragmentProblem::Separator));
-        assert_eq!(scan(Dialect::Postgres, "0 -- x"), Err(FragmentProblem::Comment));
+        assert_eq!(
+            scan(Dialect::Postgres, "0; DROP TABLE t"),
+            Err(FragmentProblem::Separator)
+        );
+        assert_eq!(
+            scan(Dialect::Postgres, "0 -- x"),
+            Err(FragmentProblem::Comment)
+        );
         assert_eq!(scan(Dialect::Mysql, "0 # x"), Err(FragmentProblem::Comment));
-        assert_eq!(scan(Dialect::Postgres, "0), b int, (c"), Err(FragmentProblem::UnbalancedParentheses));
-        assert_eq!(scan(Dialect::Postgres, "'abc"), Err(FragmentProblem::UnterminatedQuote));
-        assert_eq!(scan(Dialect::Mysql, "'a\\'"), Err(FragmentProblem::UnterminatedQuote));
+        assert_eq!(
+            scan(Dialect::Postgres, "0), b int, (c"),
+            Err(FragmentProblem::UnbalancedParentheses)
+        );
+        assert_eq!(
+            scan(Dialect::Postgres, "'abc"),
+            Err(FragmentProblem::UnterminatedQuote)
+        );
+        assert_eq!(
+            scan(Dialect::Mysql, "'a\\'"),
+            Err(FragmentProblem::UnterminatedQuote)
+        );
         assert_eq!(scan(Dialect::Sqlite, "  "), Err(FragmentProblem::Empty));
     }
 

@@ -1,6 +1,120 @@
-//! Placeholder overview (written once the API settles).
+//! Fix plans for schema drift: findings in, ordered and safety-classified
+//! SQL out — rendered per backend with sea-query, shown as plain SQL, JSON,
+//! a guarded re-runnable script or a new migration file, and applied under
+//! a lock with a transaction where the database has transactional DDL.
+//!
+//! The pipeline: [`plan`] turns the [`Finding`](driftless_rules::Finding)s
+//! of the rules (expected vs actual [`Snapshot`](driftless_introspect::Snapshot))
+//! into a [`FixPlan`] of [`FixStep`]s. Definitions come from the snapshots;
+//! findings say what to fix. Steps run in dependency order: views that read
+//! changing tables are dropped first, then foreign keys and constraints that
+//! go, schemas, types, sequences, orphan tables, new tables, columns,
+//! indexes and constraints, foreign keys (after the tables they reference),
+//! type and sequence drops, and the views again.
+//!
+//! Every step has a [`Safety`] class, ordered `Safe < Locking < Destructive
+//! < DataLoss`; steps above [`PlanOptions::allow`] (default `Locking`) are
+//! withheld. Orphan tables and columns are quarantined by default
+//! ([`Orphans`]): renamed to `_driftless_quarantine_<name>`
+//! ([`QUARANTINE_PREFIX`](driftless_introspect::QUARANTINE_PREFIX)), data
+//! kept, no longer constraining anything. A type change that can lose data
+//! counts the rows it affects before anything runs ([`preflight`]); a
+//! NOT NULL column without a default for a table with rows is refused then,
+//! with what to do instead.
+//!
+//! Multi-statement changes are planned per backend: SQLite column and
+//! constraint changes through the documented table rebuild (new table, copy,
+//! drop, rename, indexes and triggers recreated, `foreign_key_check`);
+//! PostgreSQL enum labels added in place (`ALTER TYPE … ADD VALUE
+//! BEFORE/AFTER`) or, when labels are removed or reordered, through a
+//! rename–create–convert–drop rebuild; MySQL column changes with one full
+//! `MODIFY COLUMN`.
+//!
+//! [`apply`] runs a plan: PostgreSQL in one transaction behind
+//! `pg_advisory_xact_lock` with `lock_timeout` and `statement_timeout`,
+//! SQLite in one `BEGIN IMMEDIATE` transaction, MySQL/MariaDB step by step
+//! behind `GET_LOCK` (a rerun plans again from where a failure stopped); it
+//! then reads the schema again for the caller's rules to confirm convergence.
+//!
+//! The same drift, planned for the three backends:
+//!
+//! ```
+//! use driftless_fixer::{plan, PlanOptions, Safety};
+//! use driftless_introspect::{Column, Dialect, Snapshot, Table};
+//! use driftless_rules::{Config, Context, Registry};
+//!
+//! // Expected: users(id, login_count NOT NULL DEFAULT 0).
+//! // Actual: users(id, avatar) — a column added by hand, one missing.
+//! fn snapshots(d: Dialect, schema: &str, int: &str, text: &str) -> (Snapshot, Snapshot) {
+//!     let mut users = Table::default();
+//!     users.columns.insert("id".into(), Column { nullable: false, ..Column::new(1, int) });
+//!     let mut expected = users.clone();
+//!     expected.columns.insert(
+//!         "login_count".into(),
+//!         Column { nullable: false, default: Some("0".into()), ..Column::new(2, int) },
+//!     );
+//!     let mut actual = users;
+//!     actual.columns.insert("avatar".into(), Column::new(2, text));
+//!     let snap = |t: Table| {
+//!         let mut s = Snapshot::new(d);
+//!         s.schemas.entry(schema.into()).or_default().tables.insert("users".into(), t);
+//!         s
+//!     };
+//!     (snap(expected), snap(actual))
+//! }
+//!
+//! let sql = |(expected, actual): (Snapshot, Snapshot)| {
+//!     let findings = Registry::builtin().check(&Config::default(), &Context::new(&expected, &actual)).findings;
+//!     let plan = plan(&expected, &actual, &findings, &PlanOptions::default()).unwrap();
+//!     assert!(plan.steps.iter().all(|s| s.safety == Safety::Safe));
+//!     plan.statements().map(String::from).collect::<Vec<_>>()
+//! };
+//!
+//! assert_eq!(
+//!     sql(snapshots(Dialect::Postgres, "public", "integer", "text")),
+//!     [
+//!         r#"ALTER TABLE "public"."users" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+//!         r#"ALTER TABLE "public"."users" ADD COLUMN "login_count" integer NOT NULL DEFAULT 0"#,
+//!     ]
+//! );
+//! assert_eq!(
+//!     sql(snapshots(Dialect::Mysql, "app", "int(11)", "text")),
+//!     [
+//!         "ALTER TABLE `users` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
+//!         "ALTER TABLE `users` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
+//!     ]
+//! );
+//! assert_eq!(
+//!     sql(snapshots(Dialect::Sqlite, "main", "INTEGER", "TEXT")),
+//!     [
+//!         r#"ALTER TABLE "users" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+//!         r#"ALTER TABLE "users" ADD COLUMN "login_count" INTEGER NOT NULL DEFAULT 0"#,
+//!     ]
+//! );
+//! ```
+//!
+//! Applying (needs a live database):
+//!
+//! ```no_run
+//! # async fn demo(expected: driftless_introspect::Snapshot) -> Result<(), Box<dyn std::error::Error>> {
+//! use driftless_fixer::{apply, plan, ApplyOptions, PlanOptions};
+//! use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+//! use driftless_rules::{Config, Context, Registry};
+//!
+//! let mut db = Database::connect(&DbUrl::parse("postgres://root@127.0.0.1/app")?, &ConnectOptions::default()).await?;
+//! let actual = db.snapshot(&IntrospectOptions::default()).await?;
+//! let rules = Registry::builtin();
+//! let findings = rules.check(&Config::default(), &Context::new(&expected, &actual)).findings;
+//! let fix = plan(&expected, &actual, &findings, &PlanOptions::default())?;
+//! println!("{}", fix.to_sql());
+//! let report = apply(&mut db, &fix, &ApplyOptions::default()).await?;
+//! let left = rules.check(&Config::default(), &Context::new(&expected, &report.after)).findings;
+//! println!("converged: {}", left.is_empty());
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 
+mod apply;
 mod guard;
 mod lex;
 mod objects;
@@ -8,11 +122,21 @@ mod options;
 mod plan;
 mod planner;
 mod quote;
+mod render;
 mod safety;
 mod sql;
 mod tables;
 mod types;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;
+
+pub use apply::{apply, preflight, ApplyError, ApplyReport, PreflightOutcome};
 pub use options::{ApplyOptions, Orphans, PlanOptions};
-pub use plan::{fingerprint, plan, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed, PLAN_FORMAT_VERSION};
+pub use plan::{
+    fingerprint, plan, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
+    PLAN_FORMAT_VERSION,
+};
+pub use render::{MigrationFormat, RenderError, PG_ADVISORY_LOCK_KEY};
 pub use safety::Safety;

@@ -7,7 +7,9 @@ use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard::{self, guarded, Cond};
 use crate::plan::{PlanError, Preflight, PreflightKind};
-use crate::planner::{count_sql, mentions, unfixed_reason, Act, Ctx, Key, Out, Phase, Resolved, StepSpec, Work};
+use crate::planner::{
+    count_sql, mentions, unfixed_reason, Act, Ctx, Key, Out, Phase, Resolved, StepSpec, Work,
+};
 use crate::quote::{ident, literal, qualified};
 use crate::safety::Safety;
 use crate::sql;
@@ -55,7 +57,12 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
                 spec.sql = vec![stmt];
                 out.push(Phase::Comments, spec);
             }
-            _ => out.unfixed.extend(reasons.iter().map(|r| unfixed_reason(r, "the schema is the same on both sides, or missing on the side the fix needs"))),
+            _ => out.unfixed.extend(reasons.iter().map(|r| {
+                unfixed_reason(
+                    r,
+                    "the schema is the same on both sides, or missing on the side the fix needs",
+                )
+            })),
         }
     }
     Ok(())
@@ -94,15 +101,29 @@ fn nextval_target(default: &str, schema: &str) -> Option<Key> {
 
 /// Sequences (PostgreSQL): create, alter, own, drop — and create the
 /// sequences that new defaults (`nextval`) need.
-pub(crate) fn sequences(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
+pub(crate) fn sequences(
+    ctx: &Ctx<'_>,
+    work: &Work,
+    r: &Resolved<'_>,
+    out: &mut Out,
+) -> Result<(), PlanError> {
     let d = ctx.d;
     if d != Dialect::Postgres {
         for (_, reasons) in work.sequences.values() {
-            out.unfixed.extend(reasons.iter().map(|r| unfixed_reason(r, format!("driftless manages sequences on PostgreSQL only, not on {d}"))));
+            out.unfixed.extend(reasons.iter().map(|r| {
+                unfixed_reason(
+                    r,
+                    format!("driftless manages sequences on PostgreSQL only, not on {d}"),
+                )
+            }));
         }
         return Ok(());
     }
-    let mut wanted: BTreeMap<Key, (Act, Vec<crate::plan::Reason>, Option<String>)> = work.sequences.iter().map(|(k, (a, rs))| (k.clone(), (*a, rs.clone(), None))).collect();
+    let mut wanted: BTreeMap<Key, (Act, Vec<crate::plan::Reason>, Option<String>)> = work
+        .sequences
+        .iter()
+        .map(|(k, (a, rs))| (k.clone(), (*a, rs.clone(), None)))
+        .collect();
     // Defaults set by this plan that call nextval on a sequence the database lacks.
     let mut defaults: Vec<(String, String, String, &Column)> = Vec::new();
     for ((s, t), (table, _)) in &r.creates {
@@ -119,25 +140,53 @@ pub(crate) fn sequences(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>, out: &mut 
     }
     for (s, t, c, col) in defaults {
         let Some(dflt) = &col.default else { continue };
-        let Some(key) = nextval_target(dflt, &s) else { continue };
-        if exp_sequence(ctx, &key.0, &key.1).is_some() && act_sequence(ctx, &key.0, &key.1).is_none() && !wanted.contains_key(&key) {
-            wanted.insert(key, (Act::Create, Vec::new(), Some(format!("the default of {s}.{t}.{c} uses it"))));
+        let Some(key) = nextval_target(dflt, &s) else {
+            continue;
+        };
+        if exp_sequence(ctx, &key.0, &key.1).is_some()
+            && act_sequence(ctx, &key.0, &key.1).is_none()
+            && !wanted.contains_key(&key)
+        {
+            wanted.insert(
+                key,
+                (
+                    Act::Create,
+                    Vec::new(),
+                    Some(format!("the default of {s}.{t}.{c} uses it")),
+                ),
+            );
         }
     }
     let dropped_columns: BTreeSet<(Key, String)> = r
         .targets
         .iter()
-        .flat_map(|(k, t)| t.actual.columns.keys().filter(|c| !t.target.columns.contains_key(*c) && !t.renames.contains_key(*c)).map(move |c| (k.clone(), c.clone())))
+        .flat_map(|(k, t)| {
+            t.actual
+                .columns
+                .keys()
+                .filter(|c| !t.target.columns.contains_key(*c) && !t.renames.contains_key(*c))
+                .map(move |c| (k.clone(), c.clone()))
+        })
         .collect();
     for ((s, n), (act, reasons, note)) in &wanted {
         let (exp, actual) = (exp_sequence(ctx, s, n), act_sequence(ctx, s, n));
         let object = obj(ObjectKind::Sequence, s, n);
-        let own = |seq: &Sequence| sql::pg_sequence_owned_by(s, n, seq.owned_by.as_ref().map(|o| (o.table.as_str(), o.column.as_str())));
+        let own = |seq: &Sequence| {
+            sql::pg_sequence_owned_by(
+                s,
+                n,
+                seq.owned_by
+                    .as_ref()
+                    .map(|o| (o.table.as_str(), o.column.as_str())),
+            )
+        };
         match (act, exp, actual) {
             (Act::Drop, _, Some(a)) => {
                 if let Some(o) = &a.owned_by {
                     let k = (s.clone(), o.table.clone());
-                    if out.dropped_tables.contains(&k) || dropped_columns.contains(&(k, o.column.clone())) {
+                    if out.dropped_tables.contains(&k)
+                        || dropped_columns.contains(&(k, o.column.clone()))
+                    {
                         continue; // dropped with its owner
                     }
                 }
@@ -184,7 +233,11 @@ pub(crate) fn sequences(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>, out: &mut 
                     out.push(Phase::SequenceOwnership, spec);
                 }
             }
-            _ => out.unfixed.extend(reasons.iter().map(|r| unfixed_reason(r, "the sequence is missing on the side the fix needs"))),
+            _ => {
+                out.unfixed.extend(reasons.iter().map(|r| {
+                    unfixed_reason(r, "the sequence is missing on the side the fix needs")
+                }))
+            }
         }
     }
     Ok(())
@@ -206,7 +259,12 @@ fn is_subsequence(small: &[String], big: &[String]) -> bool {
 
 /// Enum types (PostgreSQL): create, add labels in place, rebuild when
 /// labels are removed or reordered, drop.
-pub(crate) fn enums(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
+pub(crate) fn enums(
+    ctx: &Ctx<'_>,
+    work: &Work,
+    r: &Resolved<'_>,
+    out: &mut Out,
+) -> Result<(), PlanError> {
     let d = ctx.d;
     if d != Dialect::Postgres {
         for (_, reasons) in work.enums.values() {
@@ -230,7 +288,15 @@ pub(crate) fn enums(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>, out: &mut Out)
                 let stmt = sql::pg_create_enum(s, n, &e.labels);
                 let mut spec = StepSpec::new(object.clone(), "create enum type", Safety::Safe);
                 spec.fixes = reasons.clone();
-                spec.script = guarded(d, &Cond::Type { schema: s.clone(), name: n.clone() }.not(), std::slice::from_ref(&stmt));
+                spec.script = guarded(
+                    d,
+                    &Cond::Type {
+                        schema: s.clone(),
+                        name: n.clone(),
+                    }
+                    .not(),
+                    std::slice::from_ref(&stmt),
+                );
                 spec.sql = vec![stmt];
                 out.push(Phase::Types, spec);
                 if let Some(c) = &e.comment {
@@ -244,12 +310,16 @@ pub(crate) fn enums(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>, out: &mut Out)
             }
             (_, Some(e), Some(a)) => {
                 if e.labels != a.labels {
-                    let new: Vec<&String> = e.labels.iter().filter(|l| !a.labels.contains(l)).collect();
-                    let used_now = new.iter().any(|l| {
-                        let lit = literal(d, l);
-                        out.all_sql().any(|q| q.contains(&lit))
-                            || ctx.exp.schemas.values().any(|sc| sc.views.values().any(|v| v.definition.contains(&lit)))
-                    });
+                    let new: Vec<&String> =
+                        e.labels.iter().filter(|l| !a.labels.contains(l)).collect();
+                    let used_now =
+                        new.iter().any(|l| {
+                            let lit = literal(d, l);
+                            out.all_sql().any(|q| q.contains(&lit))
+                                || ctx.exp.schemas.values().any(|sc| {
+                                    sc.views.values().any(|v| v.definition.contains(&lit))
+                                })
+                        });
                     if is_subsequence(&a.labels, &e.labels) && !used_now {
                         add_labels(s, n, &a.labels, &e.labels, reasons, &object, out);
                     } else {
@@ -265,13 +335,25 @@ pub(crate) fn enums(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>, out: &mut Out)
                     out.push(Phase::Comments, spec);
                 }
             }
-            _ => out.unfixed.extend(reasons.iter().map(|r| unfixed_reason(r, "the enum type is missing on the side the fix needs"))),
+            _ => {
+                out.unfixed.extend(reasons.iter().map(|r| {
+                    unfixed_reason(r, "the enum type is missing on the side the fix needs")
+                }))
+            }
         }
     }
     Ok(())
 }
 
-fn add_labels(s: &str, n: &str, have: &[String], want: &[String], reasons: &[crate::plan::Reason], object: &ObjectRef, out: &mut Out) {
+fn add_labels(
+    s: &str,
+    n: &str,
+    have: &[String],
+    want: &[String],
+    reasons: &[crate::plan::Reason],
+    object: &ObjectRef,
+    out: &mut Out,
+) {
     let mut sql_v = Vec::new();
     let mut script = Vec::new();
     for (i, label) in want.iter().enumerate() {
@@ -279,8 +361,15 @@ fn add_labels(s: &str, n: &str, have: &[String], want: &[String], reasons: &[cra
             continue;
         }
         // Before the next label the type already has; else after the previous one.
-        let before = want[i + 1..].iter().find(|l| have.contains(l)).map(String::as_str);
-        let after = if before.is_none() && i > 0 { Some(want[i - 1].as_str()) } else { None };
+        let before = want[i + 1..]
+            .iter()
+            .find(|l| have.contains(l))
+            .map(String::as_str);
+        let after = if before.is_none() && i > 0 {
+            Some(want[i - 1].as_str())
+        } else {
+            None
+        };
         sql_v.push(sql::pg_enum_add_value(s, n, label, before, after, false));
         script.push(sql::pg_enum_add_value(s, n, label, before, after, true));
     }
@@ -292,27 +381,60 @@ fn add_labels(s: &str, n: &str, have: &[String], want: &[String], reasons: &[cra
 }
 
 #[allow(clippy::too_many_arguments)]
-fn rebuild_enum(ctx: &Ctx<'_>, r: &Resolved<'_>, s: &str, n: &str, a: &Enum, e: &Enum, reasons: &[crate::plan::Reason], object: &ObjectRef, out: &mut Out) -> Result<(), PlanError> {
+fn rebuild_enum(
+    ctx: &Ctx<'_>,
+    r: &Resolved<'_>,
+    s: &str,
+    n: &str,
+    a: &Enum,
+    e: &Enum,
+    reasons: &[crate::plan::Reason],
+    object: &ObjectRef,
+    out: &mut Out,
+) -> Result<(), PlanError> {
     let d = Dialect::Postgres;
-    let taken = |x: &str| ctx.act.schemas.values().any(|sc| sc.enums.contains_key(x) || sc.tables.contains_key(x));
-    let old = crate::planner::quarantine_name(d, n, &taken).replacen("_driftless_quarantine_", "_driftless_old_", 1);
+    let taken = |x: &str| {
+        ctx.act
+            .schemas
+            .values()
+            .any(|sc| sc.enums.contains_key(x) || sc.tables.contains_key(x))
+    };
+    let old = crate::planner::quarantine_name(d, n, &taken).replacen(
+        "_driftless_quarantine_",
+        "_driftless_old_",
+        1,
+    );
     let removed: Vec<&String> = a.labels.iter().filter(|l| !e.labels.contains(l)).collect();
-    let mut stmts = vec![sql::pg_rename_type(s, n, &old), sql::pg_create_enum(s, n, &e.labels)];
+    let mut stmts = vec![
+        sql::pg_rename_type(s, n, &old),
+        sql::pg_create_enum(s, n, &e.labels),
+    ];
     let mut preflight = Vec::new();
     for (ts, tn, table) in ctx.act.tables() {
         let key: Key = (ctx.key_schema(ts), tn.to_string());
-        if r.removals.iter().any(|rm| rm.quarantine_as.is_none() && rm.schema == key.0 && rm.name == key.1) {
+        if r.removals
+            .iter()
+            .any(|rm| rm.quarantine_as.is_none() && rm.schema == key.0 && rm.name == key.1)
+        {
             continue;
         }
         for (c, col) in &table.columns {
-            let Some((es, en, _)) = types::pg_enum_labels(ctx.act, ts, col.data_type.trim_end_matches("[]")) else { continue };
+            let Some((es, en, _)) =
+                types::pg_enum_labels(ctx.act, ts, col.data_type.trim_end_matches("[]"))
+            else {
+                continue;
+            };
             if es != s || en != n {
                 continue;
             }
             let array = col.data_type.trim_end().ends_with("[]");
             // Columns that leave the type, or go, are handled by their own steps.
             let target_col = match r.targets.get(&key) {
-                Some(t) => match t.target.columns.get(c.as_str()).or_else(|| t.renames.get(c.as_str()).and_then(|q| t.target.columns.get(q))) {
+                Some(t) => match t.target.columns.get(c.as_str()).or_else(|| {
+                    t.renames
+                        .get(c.as_str())
+                        .and_then(|q| t.target.columns.get(q))
+                }) {
                     Some(tc) => Some(tc),
                     None => continue,
                 },
@@ -324,19 +446,29 @@ fn rebuild_enum(ctx: &Ctx<'_>, r: &Resolved<'_>, s: &str, n: &str, a: &Enum, e: 
                 }
             }
             let mut new_col = col.clone();
-            new_col.data_type = if array { format!("{}[]", qualified(d, s, n)) } else { qualified(d, s, n) };
+            new_col.data_type = if array {
+                format!("{}[]", qualified(d, s, n))
+            } else {
+                qualified(d, s, n)
+            };
             new_col.collation = None;
             if col.default.is_some() {
                 stmts.push(sql::pg_alter_default(ts, tn, c, None)?);
             }
             stmts.push(sql::pg_alter_type(ts, tn, c, &new_col, true)?);
-            let dflt = target_col.map(|tc| tc.default.clone()).unwrap_or_else(|| col.default.clone());
+            let dflt = target_col
+                .map(|tc| tc.default.clone())
+                .unwrap_or_else(|| col.default.clone());
             if let Some(df) = dflt {
                 stmts.push(sql::pg_alter_default(ts, tn, c, Some(&df))?);
             }
             out.view_changed.insert(key.clone());
             if !removed.is_empty() {
-                let list = removed.iter().map(|l| literal(d, l)).collect::<Vec<_>>().join(", ");
+                let list = removed
+                    .iter()
+                    .map(|l| literal(d, l))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let pred = if array {
                     format!("CAST({} AS text[]) && ARRAY[{list}]::text[]", ident(d, c))
                 } else {
@@ -350,11 +482,23 @@ fn rebuild_enum(ctx: &Ctx<'_>, r: &Resolved<'_>, s: &str, n: &str, a: &Enum, e: 
             }
         }
     }
-    let safety = if removed.is_empty() { Safety::Locking } else { Safety::DataLoss };
+    let safety = if removed.is_empty() {
+        Safety::Locking
+    } else {
+        Safety::DataLoss
+    };
     let mut spec = StepSpec::new(object.clone(), "rebuild enum type", safety);
     spec.fixes = reasons.to_vec();
     spec.note = Some("labels are removed or reordered (or new labels are used in the same transaction): the type is renamed aside, created anew, and its columns converted through text");
-    spec.script = guarded(d, &Cond::EnumLabelsDiffer { schema: s.into(), name: n.into(), labels: e.labels.clone() }, &stmts);
+    spec.script = guarded(
+        d,
+        &Cond::EnumLabelsDiffer {
+            schema: s.into(),
+            name: n.into(),
+            labels: e.labels.clone(),
+        },
+        &stmts,
+    );
     spec.sql = stmts;
     spec.preflight = preflight;
     out.push(Phase::Types, spec);
@@ -372,14 +516,20 @@ fn topo_order(d: Dialect, names: &[Key], def_of: &dyn Fn(&Key) -> Option<String>
         .iter()
         .map(|k| {
             let def = def_of(k).unwrap_or_default();
-            let ds = names.iter().filter(|o| *o != k && mentions(d, &def, &o.1)).collect();
+            let ds = names
+                .iter()
+                .filter(|o| *o != k && mentions(d, &def, &o.1))
+                .collect();
             (k, ds)
         })
         .collect();
     let mut done: Vec<Key> = Vec::new();
     let mut left: Vec<&Key> = names.iter().collect();
     while !left.is_empty() {
-        let pos = left.iter().position(|k| deps[k].iter().all(|dep| done.contains(dep))).unwrap_or(0);
+        let pos = left
+            .iter()
+            .position(|k| deps[k].iter().all(|dep| done.contains(dep)))
+            .unwrap_or(0);
         done.push(left.remove(pos).clone());
     }
     done
@@ -395,7 +545,8 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
             act_views.insert((ctx.key_schema(s), v.clone()), view);
         }
     }
-    let exp_view = |k: &Key| -> Option<&View> { ctx.exp.schemas.get(ctx.exp_schema(&k.0)?)?.views.get(&k.1) };
+    let exp_view =
+        |k: &Key| -> Option<&View> { ctx.exp.schemas.get(ctx.exp_schema(&k.0)?)?.views.get(&k.1) };
     // Views whose definition must be dropped first.
     let mut affected: BTreeSet<Key> = BTreeSet::new();
     for (k, (act, reasons)) in &work.views {
@@ -407,7 +558,11 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
             (Act::Create, true, true) => {
                 affected.insert(k.clone());
             }
-            _ => out.unfixed.extend(reasons.iter().map(|r| unfixed_reason(r, "the view is missing on the side the fix needs"))),
+            _ => out.unfixed.extend(
+                reasons
+                    .iter()
+                    .map(|r| unfixed_reason(r, "the view is missing on the side the fix needs")),
+            ),
         }
     }
     // Views that read a changed table, or an affected view (transitively).
@@ -418,8 +573,14 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
             if dependent.contains(k) {
                 continue;
             }
-            let reads_changed = out.view_changed.iter().any(|(_, t)| mentions(d, &v.definition, t));
-            let reads_view = affected.iter().chain(dependent.iter()).any(|o| o != k && mentions(d, &v.definition, &o.1));
+            let reads_changed = out
+                .view_changed
+                .iter()
+                .any(|(_, t)| mentions(d, &v.definition, t));
+            let reads_view = affected
+                .iter()
+                .chain(dependent.iter())
+                .any(|o| o != k && mentions(d, &v.definition, &o.1));
             if reads_changed || reads_view {
                 dependent.insert(k.clone());
                 grew = true;
@@ -429,14 +590,21 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
             break;
         }
     }
-    let reasons_of = |k: &Key| work.views.get(k).map(|(_, r)| r.clone()).unwrap_or_default();
+    let reasons_of = |k: &Key| {
+        work.views
+            .get(k)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    };
     let explicit_drop = |k: &Key| matches!(work.views.get(k), Some((Act::Drop, _)));
     // What to create at the end, with which definition.
     let mut create: BTreeMap<Key, (View, bool)> = BTreeMap::new(); // (definition, derived)
     for (k, (act, _)) in &work.views {
         if matches!(act, Act::Create | Act::Replace) {
             if let Some(e) = exp_view(k) {
-                create.insert(k.clone(), (e.clone(), false));
+                let mut v = e.clone();
+                v.definition = ctx.localize_sql(&k.0, &v.definition);
+                create.insert(k.clone(), (v, false));
             }
         }
     }
@@ -450,16 +618,28 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
             Some(e) if e == a => e.clone(),
             _ => a.clone(),
         };
-        let reads_dropped = out.dropped_tables.iter().any(|(_, t)| mentions(d, &def.definition, t));
+        let reads_dropped = out
+            .dropped_tables
+            .iter()
+            .any(|(_, t)| mentions(d, &def.definition, t));
         if reads_dropped && exp_view(k).is_none() {
             lost.insert(k.clone());
         } else {
             create.insert(k.clone(), (def, true));
         }
     }
-    let drops: Vec<Key> = affected.iter().chain(dependent.iter()).filter(|k| act_views.contains_key(*k)).cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let drops: Vec<Key> = affected
+        .iter()
+        .chain(dependent.iter())
+        .filter(|k| act_views.contains_key(*k))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let drop_order = {
-        let mut o = topo_order(d, &drops, &|k| act_views.get(k).map(|v| v.definition.clone()));
+        let mut o = topo_order(d, &drops, &|k| {
+            act_views.get(k).map(|v| v.definition.clone())
+        });
         o.reverse();
         o
     };
@@ -468,9 +648,15 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
         let (safety, note) = if explicit_drop(&k) {
             (Safety::Destructive, None)
         } else if lost.contains(&k) {
-            (Safety::Destructive, Some("it reads a table that is dropped, and the expected schema does not have it"))
+            (
+                Safety::Destructive,
+                Some("it reads a table that is dropped, and the expected schema does not have it"),
+            )
         } else if create.get(&k).is_some_and(|(_, derived)| *derived) {
-            (Safety::Safe, Some("it reads a table or view that changes shape; it is created again afterwards"))
+            (
+                Safety::Safe,
+                Some("it reads a table or view that changes shape; it is created again afterwards"),
+            )
         } else {
             (Safety::Safe, None)
         };
@@ -482,28 +668,69 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
         out.push(Phase::DropViews, spec);
     }
     let names: Vec<Key> = create.keys().cloned().collect();
-    for k in topo_order(d, &names, &|k| create.get(k).map(|(v, _)| v.definition.clone())) {
+    for k in topo_order(d, &names, &|k| {
+        create.get(k).map(|(v, _)| v.definition.clone())
+    }) {
         let (v, derived) = &create[&k];
         let stmt = sql::create_view(d, &k.0, &k.1, v, false)?;
-        let mut spec = StepSpec::new(obj(ObjectKind::View, &k.0, &k.1), "create view", Safety::Safe);
+        let mut spec = StepSpec::new(
+            obj(ObjectKind::View, &k.0, &k.1),
+            "create view",
+            Safety::Safe,
+        );
         spec.fixes = reasons_of(&k);
         if *derived {
             spec.note = Some("created again after the tables it reads changed");
         }
         spec.script = match d {
             Dialect::Sqlite => vec![sql::create_view(d, &k.0, &k.1, v, true)?],
-            _ => guarded(d, &guard::relation(&k.0, &k.1).not(), std::slice::from_ref(&stmt)),
+            _ => guarded(
+                d,
+                &guard::relation(&k.0, &k.1).not(),
+                std::slice::from_ref(&stmt),
+            ),
         };
         spec.sql = vec![stmt];
         if d == Dialect::Postgres {
             if let Some(c) = &v.comment {
-                let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+                let kind = if v.materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                };
                 let cm = sql::pg_comment(kind, &qualified(d, &k.0, &k.1), Some(c));
                 spec.sql.push(cm.clone());
                 spec.script.push(cm);
             }
         }
         out.push(Phase::Views, spec);
+    }
+    for (k, reasons) in &work.view_comments {
+        if create.contains_key(k) {
+            continue; // created with its comment
+        }
+        match (d, exp_view(k), act_views.get(k)) {
+            (Dialect::Postgres, Some(e), Some(_)) => {
+                let kind = if e.materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                };
+                let stmt = sql::pg_comment(kind, &qualified(d, &k.0, &k.1), e.comment.as_deref());
+                let mut spec =
+                    StepSpec::new(obj(ObjectKind::View, &k.0, &k.1), "comment", Safety::Safe);
+                spec.fixes = reasons.clone();
+                spec.script = vec![stmt.clone()];
+                spec.sql = vec![stmt];
+                out.push(Phase::Comments, spec);
+            }
+            _ => out.unfixed.extend(reasons.iter().map(|r| {
+                unfixed_reason(
+                    r,
+                    format!("driftless sets view comments on PostgreSQL only, not on {d}"),
+                )
+            })),
+        }
     }
     Ok(())
 }

@@ -177,7 +177,9 @@ impl FixPlan {
 
     /// Every statement of the steps to run, in order.
     pub fn statements(&self) -> impl Iterator<Item = &str> {
-        self.steps.iter().flat_map(|s| s.sql.iter().map(String::as_str))
+        self.steps
+            .iter()
+            .flat_map(|s| s.sql.iter().map(String::as_str))
     }
 }
 
@@ -188,7 +190,12 @@ impl FixPlan {
 /// snapshots; the findings say what to fix. Steps above
 /// [`PlanOptions::allow`] land in [`FixPlan::withheld`]; findings without an
 /// automatic fix in [`FixPlan::unfixed`].
-pub fn plan(expected: &Snapshot, actual: &Snapshot, findings: &[Finding], options: &PlanOptions) -> Result<FixPlan, PlanError> {
+pub fn plan(
+    expected: &Snapshot,
+    actual: &Snapshot,
+    findings: &[Finding],
+    options: &PlanOptions,
+) -> Result<FixPlan, PlanError> {
     if expected.dialect != actual.dialect {
         return Err(PlanError::DialectMismatch {
             expected: expected.dialect,

@@ -64,14 +64,27 @@ pub(crate) struct Aspects {
     pub(crate) nullable: bool,
     pub(crate) default: bool,
     pub(crate) other: bool,
+    pub(crate) comment: bool,
 }
 
 impl Aspects {
     fn all() -> Self {
-        Aspects { ty: true, nullable: true, default: true, other: true }
+        Aspects {
+            ty: true,
+            nullable: true,
+            default: true,
+            other: true,
+            comment: true,
+        }
     }
     fn union(self, o: Aspects) -> Self {
-        Aspects { ty: self.ty || o.ty, nullable: self.nullable || o.nullable, default: self.default || o.default, other: self.other || o.other }
+        Aspects {
+            ty: self.ty || o.ty,
+            nullable: self.nullable || o.nullable,
+            default: self.default || o.default,
+            other: self.other || o.other,
+            comment: self.comment || o.comment,
+        }
     }
 }
 
@@ -106,6 +119,7 @@ pub(crate) struct Work {
     tables: BTreeMap<Key, TableWork>,
     pub(crate) enums: BTreeMap<Key, (Act, Vec<Reason>)>,
     pub(crate) views: BTreeMap<Key, (Act, Vec<Reason>)>,
+    pub(crate) view_comments: BTreeMap<Key, Vec<Reason>>,
     pub(crate) sequences: BTreeMap<Key, (Act, Vec<Reason>)>,
     pub(crate) unfixed: Vec<Unfixed>,
 }
@@ -143,7 +157,10 @@ impl<'a> Ctx<'a> {
 
     /// The canonical key schema for `s`.
     pub(crate) fn key_schema(&self, s: &str) -> String {
-        self.act_schema(s).or_else(|| self.exp_schema(s)).unwrap_or(s).to_string()
+        self.act_schema(s)
+            .or_else(|| self.exp_schema(s))
+            .unwrap_or(s)
+            .to_string()
     }
 
     pub(crate) fn act_table(&self, s: &str, t: &str) -> Option<&'a Table> {
@@ -153,14 +170,52 @@ impl<'a> Ctx<'a> {
     pub(crate) fn exp_table(&self, s: &str, t: &str) -> Option<&'a Table> {
         self.exp.schemas.get(self.exp_schema(s)?)?.tables.get(t)
     }
+
+    /// SQL text from the expected side with references to its schema
+    /// rewritten to the actual one (MySQL qualifies view bodies and checks
+    /// with the database name, which differs between the two databases).
+    pub(crate) fn localize_sql(&self, s: &str, sql: &str) -> String {
+        if self.d != Dialect::Mysql {
+            return sql.to_string();
+        }
+        match (self.exp_schema(s), self.act_schema(s)) {
+            (Some(e), Some(a)) if e != a => {
+                let q = |n: &str| format!("{}.", crate::quote::ident(Dialect::Mysql, n));
+                sql.replace(&q(e), &q(a))
+            }
+            _ => sql.to_string(),
+        }
+    }
+
+    /// An expected table with its SQL text localized (see [`Ctx::localize_sql`]).
+    pub(crate) fn localize_table(&self, s: &str, t: &Table) -> Table {
+        let mut t = t.clone();
+        if self.d == Dialect::Mysql {
+            for c in t.checks.values_mut() {
+                c.expression = self.localize_sql(s, &c.expression);
+            }
+            for col in t.columns.values_mut() {
+                if let Some(g) = &mut col.generated {
+                    g.expression = self.localize_sql(s, &g.expression);
+                }
+            }
+        }
+        t
+    }
 }
 
 fn unfixed(f: &Finding, why: impl Into<String>) -> Unfixed {
-    Unfixed { finding: Reason::of(f), why: why.into() }
+    Unfixed {
+        finding: Reason::of(f),
+        why: why.into(),
+    }
 }
 
 pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
-    Unfixed { finding: r.clone(), why: why.into() }
+    Unfixed {
+        finding: r.clone(),
+        why: why.into(),
+    }
 }
 
 /// Findings → work.
@@ -174,7 +229,12 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
         let r = Reason::of(f);
         match f.fix {
             FixIntent::Manual => {
-                w.unfixed.push(unfixed(f, f.hint.clone().unwrap_or_else(|| "the rule asks for a human decision".into())));
+                w.unfixed.push(unfixed(
+                    f,
+                    f.hint
+                        .clone()
+                        .unwrap_or_else(|| "the rule asks for a human decision".into()),
+                ));
                 continue;
             }
             FixIntent::RecordMigration => {
@@ -183,8 +243,13 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
             }
             _ => {}
         }
-        if o.table.as_deref().is_some_and(is_quarantined) || (o.table.is_none() && o.name.as_deref().is_some_and(is_quarantined)) {
-            w.unfixed.push(unfixed(f, "the object is quarantined; drop it by hand once its data is no longer needed"));
+        if o.table.as_deref().is_some_and(is_quarantined)
+            || (o.table.is_none() && o.name.as_deref().is_some_and(is_quarantined))
+        {
+            w.unfixed.push(unfixed(
+                f,
+                "the object is quarantined; drop it by hand once its data is no longer needed",
+            ));
             continue;
         }
         let schema = ctx.key_schema(&o.schema);
@@ -192,19 +257,39 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
         let name = o.name.clone().unwrap_or_default();
         let tkey = (schema.clone(), table.clone());
         let act_of = |intent: &FixIntent| match intent {
-            FixIntent::CreateSchema | FixIntent::CreateTable | FixIntent::AddColumn | FixIntent::Create => Some(Act::Create),
+            FixIntent::CreateSchema
+            | FixIntent::CreateTable
+            | FixIntent::AddColumn
+            | FixIntent::Create => Some(Act::Create),
             FixIntent::RemoveTable | FixIntent::RemoveColumn | FixIntent::Drop => Some(Act::Drop),
-            FixIntent::Replace | FixIntent::AlterEnum | FixIntent::AlterColumnOther | FixIntent::AlterColumnType | FixIntent::AlterColumnDefault | FixIntent::AlterColumnNullability => Some(Act::Replace),
+            FixIntent::Replace
+            | FixIntent::AlterEnum
+            | FixIntent::AlterSequence
+            | FixIntent::SetComment
+            | FixIntent::AlterColumnOther
+            | FixIntent::AlterColumnType
+            | FixIntent::AlterColumnDefault
+            | FixIntent::AlterColumnNullability => Some(Act::Replace),
             _ => None,
         };
         let Some(act) = act_of(&f.fix) else {
-            w.unfixed.push(unfixed(f, "driftless has no automatic fix for this kind of finding"));
+            w.unfixed.push(unfixed(
+                f,
+                "driftless has no automatic fix for this kind of finding",
+            ));
             continue;
         };
         match o.kind {
-            ObjectKind::Migration => w.unfixed.push(unfixed(f, "migration findings are fixed with your migration tool")),
+            ObjectKind::Migration => w.unfixed.push(unfixed(
+                f,
+                "migration findings are fixed with your migration tool",
+            )),
             ObjectKind::Schema => {
-                let n = if name.is_empty() { o.schema.clone() } else { name };
+                let n = if name.is_empty() {
+                    o.schema.clone()
+                } else {
+                    name
+                };
                 if ctx.d != Dialect::Postgres {
                     w.unfixed.push(unfixed(f, format!("driftless changes only the connected database on {}; create or drop databases by hand", ctx.d)));
                 } else {
@@ -219,17 +304,40 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
             ObjectKind::Column => {
                 let tw = w.tables.entry(tkey).or_default();
                 match f.fix {
-                    FixIntent::AddColumn | FixIntent::Create => tw.add.entry(name).or_default().push(r),
-                    FixIntent::RemoveColumn | FixIntent::Drop => tw.remove.entry(name).or_default().push(r),
+                    FixIntent::AddColumn | FixIntent::Create => {
+                        tw.add.entry(name).or_default().push(r)
+                    }
+                    FixIntent::RemoveColumn | FixIntent::Drop => {
+                        tw.remove.entry(name).or_default().push(r)
+                    }
                     _ => {
                         let a = match f.fix {
-                            FixIntent::AlterColumnType => Aspects { ty: true, ..Aspects::default() },
-                            FixIntent::AlterColumnNullability => Aspects { nullable: true, ..Aspects::default() },
-                            FixIntent::AlterColumnDefault => Aspects { default: true, ..Aspects::default() },
-                            FixIntent::AlterColumnOther => Aspects { other: true, ..Aspects::default() },
+                            FixIntent::AlterColumnType => Aspects {
+                                ty: true,
+                                ..Aspects::default()
+                            },
+                            FixIntent::AlterColumnNullability => Aspects {
+                                nullable: true,
+                                ..Aspects::default()
+                            },
+                            FixIntent::AlterColumnDefault => Aspects {
+                                default: true,
+                                ..Aspects::default()
+                            },
+                            FixIntent::AlterColumnOther => Aspects {
+                                other: true,
+                                ..Aspects::default()
+                            },
+                            FixIntent::SetComment => Aspects {
+                                comment: true,
+                                ..Aspects::default()
+                            },
                             _ => Aspects::all(),
                         };
-                        let e = tw.alter.entry(name).or_insert((Aspects::default(), Vec::new()));
+                        let e = tw
+                            .alter
+                            .entry(name)
+                            .or_insert((Aspects::default(), Vec::new()));
                         e.0 = e.0.union(a);
                         e.1.push(r);
                     }
@@ -241,10 +349,27 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
                 e.0 = merge_act(e.0, act);
                 e.1.push(r);
             }
-            ObjectKind::Unique => push_act(&mut w.tables.entry(tkey).or_default().uniques, &name, act, r),
-            ObjectKind::Index => push_act(&mut w.tables.entry(tkey).or_default().indexes, &name, act, r),
-            ObjectKind::ForeignKey => push_act(&mut w.tables.entry(tkey).or_default().fks, &name, act, r),
-            ObjectKind::Check => push_act(&mut w.tables.entry(tkey).or_default().checks, &name, act, r),
+            ObjectKind::Unique => push_act(
+                &mut w.tables.entry(tkey).or_default().uniques,
+                &name,
+                act,
+                r,
+            ),
+            ObjectKind::Index => push_act(
+                &mut w.tables.entry(tkey).or_default().indexes,
+                &name,
+                act,
+                r,
+            ),
+            ObjectKind::ForeignKey => {
+                push_act(&mut w.tables.entry(tkey).or_default().fks, &name, act, r)
+            }
+            ObjectKind::Check => {
+                push_act(&mut w.tables.entry(tkey).or_default().checks, &name, act, r)
+            }
+            ObjectKind::View if f.fix == FixIntent::SetComment => {
+                w.view_comments.entry((schema, name)).or_default().push(r)
+            }
             ObjectKind::Enum | ObjectKind::View | ObjectKind::Sequence => {
                 let map = match o.kind {
                     ObjectKind::Enum => &mut w.enums,
@@ -255,7 +380,10 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
                 e.0 = merge_act(e.0, act);
                 e.1.push(r);
             }
-            _ => w.unfixed.push(unfixed(f, "driftless has no automatic fix for this kind of object")),
+            _ => w.unfixed.push(unfixed(
+                f,
+                "driftless has no automatic fix for this kind of object",
+            )),
         }
     }
     w
@@ -332,7 +460,7 @@ pub(crate) struct Removal<'a> {
 pub(crate) struct Resolved<'a> {
     pub(crate) targets: BTreeMap<Key, Target<'a>>,
     pub(crate) removals: Vec<Removal<'a>>,
-    pub(crate) creates: BTreeMap<Key, (&'a Table, Vec<Reason>)>,
+    pub(crate) creates: BTreeMap<Key, (Table, Vec<Reason>)>,
 }
 
 /// The largest identifier length of a dialect (bytes for PostgreSQL,
@@ -357,7 +485,11 @@ fn fnv32(s: &str) -> u32 {
 fn truncate_to(d: Dialect, s: &str, max: usize) -> String {
     let mut out = String::new();
     for c in s.chars() {
-        let len = if d == Dialect::Postgres { out.len() + c.len_utf8() } else { out.chars().count() + 1 };
+        let len = if d == Dialect::Postgres {
+            out.len() + c.len_utf8()
+        } else {
+            out.chars().count() + 1
+        };
         if len > max {
             break;
         }
@@ -387,7 +519,10 @@ pub(crate) fn quarantine_name(d: Dialect, name: &str, taken: &dyn Fn(&str) -> bo
     let mut n = 2u32;
     while taken(&candidate) {
         let suffix = format!("_{n}");
-        candidate = format!("{}{suffix}", truncate_to(d, &base, max.saturating_sub(suffix.len())));
+        candidate = format!(
+            "{}{suffix}",
+            truncate_to(d, &base, max.saturating_sub(suffix.len()))
+        );
         n += 1;
     }
     candidate
@@ -395,14 +530,19 @@ pub(crate) fn quarantine_name(d: Dialect, name: &str, taken: &dyn Fn(&str) -> bo
 
 /// Whether `text` mentions identifier `name`.
 pub(crate) fn mentions(d: Dialect, text: &str, name: &str) -> bool {
-    crate::lex::mentioned_identifiers(d, text).iter().any(|i| i == name || (i.eq_ignore_ascii_case(name) && !name.chars().any(|c| c.is_uppercase())))
+    crate::lex::mentioned_identifiers(d, text).iter().any(|i| {
+        i == name || (i.eq_ignore_ascii_case(name) && !name.chars().any(|c| c.is_uppercase()))
+    })
 }
 
 /// Removes from `t` every constraint and index that uses column `col`;
 /// returns the parts removed.
 fn remove_dependents(d: Dialect, t: &mut Table, col: &str) -> Vec<Part> {
     let mut removed = Vec::new();
-    if t.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| c == col)) {
+    if t.primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.iter().any(|c| c == col))
+    {
         t.primary_key = None;
         removed.push(Part::Pk);
     }
@@ -452,23 +592,49 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
     for (key, reasons) in &work.tables_create {
         match (ctx.exp_table(&key.0, &key.1), ctx.act_table(&key.0, &key.1)) {
             (Some(t), None) => {
-                creates.insert(key.clone(), (t, reasons.clone()));
+                creates.insert(
+                    key.clone(),
+                    (ctx.localize_table(&key.0, t), reasons.clone()),
+                );
             }
-            (None, _) => unf.extend(reasons.iter().map(|r| unfixed_reason(r, "the expected schema has no such table"))),
-            (Some(_), Some(_)) => unf.extend(reasons.iter().map(|r| unfixed_reason(r, "the table already exists in the database"))),
+            (None, _) => unf.extend(
+                reasons
+                    .iter()
+                    .map(|r| unfixed_reason(r, "the expected schema has no such table")),
+            ),
+            (Some(_), Some(_)) => unf.extend(
+                reasons
+                    .iter()
+                    .map(|r| unfixed_reason(r, "the table already exists in the database")),
+            ),
         }
     }
 
     for (key, tw) in std::mem::take(&mut work.tables) {
         let (s, tname) = (&key.0, &key.1);
         let all_reasons = || {
-            tw.add.values().chain(tw.remove.values()).chain(tw.alter.values().map(|(_, r)| r)).flatten().cloned().chain(
-                tw.pk.iter().flat_map(|(_, r)| r.clone()),
-            ).chain([&tw.uniques, &tw.indexes, &tw.fks, &tw.checks].into_iter().flat_map(|m| m.values().flat_map(|(_, r)| r.clone()))).chain(tw.comment.iter().cloned()).collect::<Vec<_>>()
+            tw.add
+                .values()
+                .chain(tw.remove.values())
+                .chain(tw.alter.values().map(|(_, r)| r))
+                .flatten()
+                .cloned()
+                .chain(tw.pk.iter().flat_map(|(_, r)| r.clone()))
+                .chain(
+                    [&tw.uniques, &tw.indexes, &tw.fks, &tw.checks]
+                        .into_iter()
+                        .flat_map(|m| m.values().flat_map(|(_, r)| r.clone())),
+                )
+                .chain(tw.comment.iter().cloned())
+                .collect::<Vec<_>>()
         };
         let Some(actual) = ctx.act_table(s, tname) else {
             if !creates.contains_key(&key) {
-                unf.extend(all_reasons().iter().map(|r| unfixed_reason(r, "the table does not exist in the database")));
+                unf.extend(
+                    all_reasons()
+                        .iter()
+                        .map(|r| unfixed_reason(r, "the table does not exist in the database")),
+                );
             }
             continue;
         };
@@ -476,25 +642,42 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
             continue; // the whole table goes
         }
         let Some(expected) = ctx.exp_table(s, tname) else {
-            unf.extend(all_reasons().iter().map(|r| unfixed_reason(r, "the expected schema has no such table")));
+            unf.extend(
+                all_reasons()
+                    .iter()
+                    .map(|r| unfixed_reason(r, "the expected schema has no such table")),
+            );
             continue;
         };
-        let t = targets.entry(key.clone()).or_insert_with(|| Target::new(s, tname, actual));
+        let expected = &ctx.localize_table(s, expected);
+        let t = targets
+            .entry(key.clone())
+            .or_insert_with(|| Target::new(s, tname, actual));
 
         // Columns to add.
         for (c, rs) in &tw.add {
             match expected.columns.get(c) {
                 Some(col) => {
                     t.target.columns.insert(c.clone(), col.clone());
-                    t.reasons.entry(Part::Column(c.clone())).or_default().extend(rs.iter().cloned());
+                    t.reasons
+                        .entry(Part::Column(c.clone()))
+                        .or_default()
+                        .extend(rs.iter().cloned());
                 }
-                None => unf.extend(rs.iter().map(|r| unfixed_reason(r, "the expected table has no such column"))),
+                None => unf.extend(
+                    rs.iter()
+                        .map(|r| unfixed_reason(r, "the expected table has no such column")),
+                ),
             }
         }
         // Columns to alter.
         for (c, (aspects, rs)) in &tw.alter {
-            let (Some(exp_col), Some(tc)) = (expected.columns.get(c), t.target.columns.get_mut(c)) else {
-                unf.extend(rs.iter().map(|r| unfixed_reason(r, "the column is missing on one side")));
+            let (Some(exp_col), Some(tc)) = (expected.columns.get(c), t.target.columns.get_mut(c))
+            else {
+                unf.extend(
+                    rs.iter()
+                        .map(|r| unfixed_reason(r, "the column is missing on one side")),
+                );
                 continue;
             };
             if aspects.ty {
@@ -510,23 +693,35 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
                 tc.identity = exp_col.identity;
                 tc.generated = exp_col.generated.clone();
                 tc.collation = exp_col.collation.clone();
+            }
+            if aspects.comment {
                 tc.comment = exp_col.comment.clone();
             }
-            t.reasons.entry(Part::Column(c.clone())).or_default().extend(rs.iter().cloned());
+            t.reasons
+                .entry(Part::Column(c.clone()))
+                .or_default()
+                .extend(rs.iter().cloned());
         }
         // Constraints.
         if let Some((act, rs)) = &tw.pk {
             match act {
                 Act::Drop => t.target.primary_key = None,
-                _ => match &expected.primary_key {
-                    Some(pk) => t.target.primary_key = Some(pk.clone()),
-                    None => {
-                        unf.extend(rs.iter().map(|r| unfixed_reason(r, "the expected table has no primary key")));
-                        continue;
+                _ => {
+                    match &expected.primary_key {
+                        Some(pk) => t.target.primary_key = Some(pk.clone()),
+                        None => {
+                            unf.extend(rs.iter().map(|r| {
+                                unfixed_reason(r, "the expected table has no primary key")
+                            }));
+                            continue;
+                        }
                     }
-                },
+                }
             }
-            t.reasons.entry(Part::Pk).or_default().extend(rs.iter().cloned());
+            t.reasons
+                .entry(Part::Pk)
+                .or_default()
+                .extend(rs.iter().cloned());
         }
         macro_rules! constraints {
             ($work:ident, $field:ident, $part:ident, $what:literal) => {
@@ -540,12 +735,20 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
                                 t.target.$field.insert(n.clone(), def.clone());
                             }
                             None => {
-                                unf.extend(rs.iter().map(|r| unfixed_reason(r, concat!("the expected table has no such ", $what))));
+                                unf.extend(rs.iter().map(|r| {
+                                    unfixed_reason(
+                                        r,
+                                        concat!("the expected table has no such ", $what),
+                                    )
+                                }));
                                 continue;
                             }
                         },
                     }
-                    t.reasons.entry(Part::$part(n.clone())).or_default().extend(rs.iter().cloned());
+                    t.reasons
+                        .entry(Part::$part(n.clone()))
+                        .or_default()
+                        .extend(rs.iter().cloned());
                 }
             };
         }
@@ -555,21 +758,33 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
         constraints!(checks, checks, Check, "check constraint");
         if !tw.comment.is_empty() {
             t.target.comment = expected.comment.clone();
-            t.reasons.entry(Part::Comment).or_default().extend(tw.comment.iter().cloned());
+            t.reasons
+                .entry(Part::Comment)
+                .or_default()
+                .extend(tw.comment.iter().cloned());
         }
         // Orphan columns, last: their dependents go with them.
         for (c, rs) in &tw.remove {
             let Some(col) = actual.columns.get(c) else {
-                unf.extend(rs.iter().map(|r| unfixed_reason(r, "the database has no such column")));
+                unf.extend(
+                    rs.iter()
+                        .map(|r| unfixed_reason(r, "the database has no such column")),
+                );
                 continue;
             };
             if expected.columns.contains_key(c) {
-                unf.extend(rs.iter().map(|r| unfixed_reason(r, "the expected table has this column")));
+                unf.extend(
+                    rs.iter()
+                        .map(|r| unfixed_reason(r, "the expected table has this column")),
+                );
                 continue;
             }
             let verb = match ctx.options.orphans {
                 Orphans::Keep => {
-                    unf.extend(rs.iter().map(|r| unfixed_reason(r, "orphan columns are kept (--orphans keep)")));
+                    unf.extend(
+                        rs.iter()
+                            .map(|r| unfixed_reason(r, "orphan columns are kept (--orphans keep)")),
+                    );
                     continue;
                 }
                 Orphans::Quarantine => "quarantined",
@@ -577,7 +792,8 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
             };
             t.target.columns.remove(c);
             if ctx.options.orphans == Orphans::Quarantine {
-                let taken = |n: &str| actual.columns.contains_key(n) || t.target.columns.contains_key(n);
+                let taken =
+                    |n: &str| actual.columns.contains_key(n) || t.target.columns.contains_key(n);
                 let q = quarantine_name(d, c, &taken);
                 let mut qc = col.clone();
                 if qc.generated.is_none() {
@@ -589,7 +805,10 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
                 t.target.columns.insert(q.clone(), qc);
                 t.renames.insert(c.clone(), q);
             }
-            t.reasons.entry(Part::Column(c.clone())).or_default().extend(rs.iter().cloned());
+            t.reasons
+                .entry(Part::Column(c.clone()))
+                .or_default()
+                .extend(rs.iter().cloned());
             for part in remove_dependents(d, &mut t.target, c) {
                 t.note(part, format!("it uses column {c}, which is {verb}"));
             }
@@ -599,34 +818,67 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
     // Orphan tables.
     for (key, reasons) in &work.tables_remove {
         let Some(table) = ctx.act_table(&key.0, &key.1) else {
-            unf.extend(reasons.iter().map(|r| unfixed_reason(r, "the database has no such table")));
+            unf.extend(
+                reasons
+                    .iter()
+                    .map(|r| unfixed_reason(r, "the database has no such table")),
+            );
             continue;
         };
         if ctx.exp_table(&key.0, &key.1).is_some() {
-            unf.extend(reasons.iter().map(|r| unfixed_reason(r, "the expected schema has this table")));
+            unf.extend(
+                reasons
+                    .iter()
+                    .map(|r| unfixed_reason(r, "the expected schema has this table")),
+            );
             continue;
         }
         let quarantine_as = match ctx.options.orphans {
             Orphans::Keep => {
-                unf.extend(reasons.iter().map(|r| unfixed_reason(r, "orphan tables are kept (--orphans keep)")));
+                unf.extend(
+                    reasons
+                        .iter()
+                        .map(|r| unfixed_reason(r, "orphan tables are kept (--orphans keep)")),
+                );
                 continue;
             }
             Orphans::Drop => None,
             Orphans::Quarantine => {
                 let schema = ctx.act_schema(&key.0).and_then(|s| ctx.act.schemas.get(s));
-                let taken = |n: &str| schema.is_some_and(|s| s.tables.contains_key(n) || s.views.contains_key(n) || s.sequences.contains_key(n));
+                let taken = |n: &str| {
+                    schema.is_some_and(|s| {
+                        s.tables.contains_key(n)
+                            || s.views.contains_key(n)
+                            || s.sequences.contains_key(n)
+                    })
+                };
                 Some(quarantine_name(d, &key.1, &taken))
             }
         };
-        removals.push(Removal { schema: key.0.clone(), name: key.1.clone(), table, quarantine_as, reasons: reasons.clone() });
+        removals.push(Removal {
+            schema: key.0.clone(),
+            name: key.1.clone(),
+            table,
+            quarantine_as,
+            reasons: reasons.clone(),
+        });
     }
 
     // Foreign keys of kept tables that point at removed tables or at
     // removed/quarantined columns go too.
-    let removed_tables: BTreeSet<Key> = removals.iter().map(|r| (r.schema.clone(), r.name.clone())).collect();
+    let removed_tables: BTreeSet<Key> = removals
+        .iter()
+        .map(|r| (r.schema.clone(), r.name.clone()))
+        .collect();
     let gone_columns: BTreeSet<(Key, String)> = targets
         .iter()
-        .flat_map(|(k, t)| t.actual.columns.keys().filter(|c| !t.target.columns.contains_key(*c)).map(move |c| (k.clone(), c.clone())))
+        .flat_map(|(k, t)| {
+            t.actual
+                .columns
+                .keys()
+                .filter(|c| !t.target.columns.contains_key(*c))
+                .map(move |c| (k.clone(), c.clone()))
+        })
         .collect();
     for (s, tname, table) in ctx.act.tables() {
         let key = (ctx.key_schema(s), tname.to_string());
@@ -636,15 +888,30 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
         for (fk_name, fk) in &table.foreign_keys {
             let ref_key = (ctx.key_schema(&fk.ref_schema), fk.ref_table.clone());
             let why = if removed_tables.contains(&ref_key) {
-                Some(format!("it references table {}, which is {}", fk.ref_table, if ctx.options.orphans == Orphans::Drop { "dropped" } else { "quarantined" }))
+                Some(format!(
+                    "it references table {}, which is {}",
+                    fk.ref_table,
+                    if ctx.options.orphans == Orphans::Drop {
+                        "dropped"
+                    } else {
+                        "quarantined"
+                    }
+                ))
             } else {
                 fk.ref_columns
                     .iter()
                     .find(|c| gone_columns.contains(&(ref_key.clone(), (*c).clone())))
-                    .map(|c| format!("it references column {}.{c}, which is removed", fk.ref_table))
+                    .map(|c| {
+                        format!(
+                            "it references column {}.{c}, which is removed",
+                            fk.ref_table
+                        )
+                    })
             };
             if let Some(why) = why {
-                let t = targets.entry(key.clone()).or_insert_with(|| Target::new(&key.0, tname, table));
+                let t = targets
+                    .entry(key.clone())
+                    .or_insert_with(|| Target::new(&key.0, tname, table));
                 if t.target.foreign_keys.remove(fk_name).is_some() {
                     t.note(Part::Fk(fk_name.clone()), why);
                 }
@@ -661,7 +928,8 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
             .flat_map(|(k, t)| {
                 t.actual.columns.iter().filter_map(move |(c, ac)| {
                     let tc = t.target.columns.get(c)?;
-                    (tc.data_type != ac.data_type || tc.collation != ac.collation).then(|| (k.clone(), c.clone()))
+                    (tc.data_type != ac.data_type || tc.collation != ac.collation)
+                        .then(|| (k.clone(), c.clone()))
                 })
             })
             .collect();
@@ -673,10 +941,18 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
                 }
                 for (fk_name, fk) in &table.foreign_keys {
                     let ref_key = (ctx.key_schema(&fk.ref_schema), fk.ref_table.clone());
-                    let touches = fk.columns.iter().any(|c| retyped.contains(&(key.clone(), c.clone())))
-                        || fk.ref_columns.iter().any(|c| retyped.contains(&(ref_key.clone(), c.clone())));
+                    let touches = fk
+                        .columns
+                        .iter()
+                        .any(|c| retyped.contains(&(key.clone(), c.clone())))
+                        || fk
+                            .ref_columns
+                            .iter()
+                            .any(|c| retyped.contains(&(ref_key.clone(), c.clone())));
                     if touches {
-                        let t = targets.entry(key.clone()).or_insert_with(|| Target::new(&key.0, tname, table));
+                        let t = targets
+                            .entry(key.clone())
+                            .or_insert_with(|| Target::new(&key.0, tname, table));
                         if t.target.foreign_keys.get(fk_name) == Some(fk) {
                             t.fk_rebuild.insert(fk_name.clone());
                             t.note(Part::Fk(fk_name.clone()), "a column it uses changes type; it is dropped and added back around the change".into());
@@ -688,7 +964,11 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
     }
 
     work.unfixed.extend(unf);
-    Resolved { targets, removals, creates }
+    Resolved {
+        targets,
+        removals,
+        creates,
+    }
 }
 
 /// Collects steps by phase.
@@ -719,7 +999,17 @@ pub(crate) struct StepSpec<'r> {
 
 impl<'r> StepSpec<'r> {
     pub(crate) fn new(object: ObjectRef, action: &'static str, safety: Safety) -> Self {
-        StepSpec { object, action, safety, fixes: Vec::new(), note: None, sql: Vec::new(), script: Vec::new(), preflight: Vec::new(), rebuilds: None }
+        StepSpec {
+            object,
+            action,
+            safety,
+            fixes: Vec::new(),
+            note: None,
+            sql: Vec::new(),
+            script: Vec::new(),
+            preflight: Vec::new(),
+            rebuilds: None,
+        }
     }
 }
 
@@ -762,7 +1052,9 @@ impl Out {
 
     /// Every statement emitted so far (for the enum-label check).
     pub(crate) fn all_sql(&self) -> impl Iterator<Item = &str> {
-        self.steps.iter().flat_map(|(_, s)| s.sql.iter().map(String::as_str))
+        self.steps
+            .iter()
+            .flat_map(|(_, s)| s.sql.iter().map(String::as_str))
     }
 }
 
@@ -776,8 +1068,18 @@ pub(crate) fn count_sql(d: Dialect, schema: &str, table: &str, predicate: Option
 }
 
 /// Findings → steps in execution order.
-pub(crate) fn build(expected: &Snapshot, actual: &Snapshot, findings: &[Finding], options: &PlanOptions) -> Result<Built, PlanError> {
-    let ctx = Ctx { d: actual.dialect, exp: expected, act: actual, options };
+pub(crate) fn build(
+    expected: &Snapshot,
+    actual: &Snapshot,
+    findings: &[Finding],
+    options: &PlanOptions,
+) -> Result<Built, PlanError> {
+    let ctx = Ctx {
+        d: actual.dialect,
+        exp: expected,
+        act: actual,
+        options,
+    };
     let mut work = intake(&ctx, findings);
     let resolved = resolve(&ctx, &mut work);
     let mut out = Out::default();
@@ -798,23 +1100,39 @@ pub(crate) fn build(expected: &Snapshot, actual: &Snapshot, findings: &[Finding]
     steps.sort_by_key(|(phase, _)| *phase);
     let mut unfixed = work.unfixed;
     unfixed.extend(out.unfixed);
-    unfixed.sort_by(|a, b| (&a.finding.object, &a.finding.rule, &a.finding.message).cmp(&(&b.finding.object, &b.finding.rule, &b.finding.message)));
+    unfixed.sort_by(|a, b| {
+        (&a.finding.object, &a.finding.rule, &a.finding.message).cmp(&(
+            &b.finding.object,
+            &b.finding.rule,
+            &b.finding.message,
+        ))
+    });
     unfixed.dedup();
-    Ok(Built { steps: steps.into_iter().map(|(_, s)| s).collect(), unfixed })
+    Ok(Built {
+        steps: steps.into_iter().map(|(_, s)| s).collect(),
+        unfixed,
+    })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn quarantine_names_fit_and_are_unique() {
         let none = |_: &str| false;
-        assert_eq!(quarantine_name(Dialect::Postgres, "avatar", &none), "_driftless_quarantine_avatar");
+        assert_eq!(
+            quarantine_name(Dialect::Postgres, "avatar", &none),
+            "_driftless_quarantine_avatar"
+        );
         let long = "x".repeat(60);
         let q = quarantine_name(Dialect::Postgres, &long, &none);
         assert!(q.len() <= 63 && q.starts_with(QUARANTINE_PREFIX), "{q}");
         let taken = |n: &str| n == "_driftless_quarantine_avatar";
-        assert_eq!(quarantine_name(Dialect::Mysql, "avatar", &taken), "_driftless_quarantine_avatar_2");
+        assert_eq!(
+            quarantine_name(Dialect::Mysql, "avatar", &taken),
+            "_driftless_quarantine_avatar_2"
+        );
     }
 }

@@ -101,15 +101,22 @@ pub(crate) fn sq_table(dialect: Dialect, schema: &str, table: &str) -> TableRef 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn identifiers_cannot_escape_their_quotes() {
         assert_eq!(ident(Dialect::Postgres, r#"a"b;c"#), r#""a""b;c""#);
-        assert_eq!(ident(Dialect::Sqlite, r#"x"; DROP TABLE t; --"#), r#""x""; DROP TABLE t; --""#);
+        assert_eq!(
+            ident(Dialect::Sqlite, r#"x"; DROP TABLE t; --"#),
+            r#""x""; DROP TABLE t; --""#
+        );
         assert_eq!(ident(Dialect::Mysql, "a`b"), "`a``b`");
-        assert_eq!(qualified(Dialect::Postgres, "s\"", "t"), r#""s""".."t""#.replace("..", "."));
+        assert_eq!(
+            qualified(Dialect::Postgres, "s\"", "t"),
+            r#""s""".."t""#.replace("..", ".")
+        );
         assert_eq!(qualified(Dialect::Mysql, "app", "t"), "`t`");
     }
 

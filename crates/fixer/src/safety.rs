@@ -87,6 +87,7 @@ impl fmt::Display for Safety {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -4,13 +4,14 @@
 //! aside) is hand-written with [`crate::quote`].
 
 use driftless_introspect::{
-    Check as CheckDef, Column, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    Sequence, Table, UniqueConstraint, View,
+    Check as CheckDef, Column, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
+    PrimaryKey, Sequence, Table, UniqueConstraint, View,
 };
 use sea_query::extension::postgres::Type as PgType;
 use sea_query::{
-    Alias, ColumnDef, ColumnType, Expr, ForeignKey as SqForeignKey, ForeignKeyAction, Index as SqIndex,
-    IndexOrder, IntoIden, Keyword, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder, Table as SqTable,
+    Alias, ColumnDef, ColumnType, Expr, ForeignKey as SqForeignKey, ForeignKeyAction,
+    Index as SqIndex, IndexOrder, IntoIden, Keyword, MysqlQueryBuilder, PostgresQueryBuilder,
+    SqliteQueryBuilder, Table as SqTable,
 };
 
 use crate::lex::{scan, trim_statement};
@@ -52,7 +53,12 @@ impl FragmentKind {
 
 /// Checks that `text` is one SQL fragment that cannot end the statement it
 /// is placed in.
-pub(crate) fn fragment<'t>(dialect: Dialect, kind: FragmentKind, object: &str, text: &'t str) -> Result<&'t str, PlanError> {
+pub(crate) fn fragment<'t>(
+    dialect: Dialect,
+    kind: FragmentKind,
+    object: &str,
+    text: &'t str,
+) -> Result<&'t str, PlanError> {
     let t = match kind {
         FragmentKind::ViewDefinition => trim_statement(text),
         _ => text.trim(),
@@ -92,7 +98,9 @@ fn type_with_collation(dialect: Dialect, object: &str, col: &Column) -> Result<S
 /// A PostgreSQL collation may come schema-qualified (`pg_catalog."C"`) or bare.
 fn collation_name(dialect: Dialect, c: &str) -> String {
     match crate::types::split_pg_type_name(c) {
-        Some((Some(schema), name)) => format!("{}.{}", ident(dialect, &schema), ident(dialect, &name)),
+        Some((Some(schema), name)) => {
+            format!("{}.{}", ident(dialect, &schema), ident(dialect, &name))
+        }
         Some((None, name)) => ident(dialect, &name),
         None => ident(dialect, c),
     }
@@ -110,7 +118,14 @@ pub(crate) enum ColumnUse {
 }
 
 /// A sea-query column definition of `col`.
-pub(crate) fn column_def(dialect: Dialect, object: &str, name: &str, col: &Column, usage: ColumnUse, inline_pk_autoincrement: bool) -> Result<ColumnDef, PlanError> {
+pub(crate) fn column_def(
+    dialect: Dialect,
+    object: &str,
+    name: &str,
+    col: &Column,
+    usage: ColumnUse,
+    inline_pk_autoincrement: bool,
+) -> Result<ColumnDef, PlanError> {
     let ty = type_with_collation(dialect, object, col)?;
     let mut def = ColumnDef::new_with_type(sq_iden(name), ColumnType::custom(Alias::new(ty)));
     let generated = col.generated.is_some();
@@ -125,7 +140,11 @@ pub(crate) fn column_def(dialect: Dialect, object: &str, name: &str, col: &Colum
         }
     }
     if let Some(d) = &col.default {
-        if !generated && col.identity.is_none_or(|i| i == Identity::AutoIncrement && dialect != Dialect::Postgres) {
+        if !generated
+            && col
+                .identity
+                .is_none_or(|i| i == Identity::AutoIncrement && dialect != Dialect::Postgres)
+        {
             let d = fragment(dialect, FragmentKind::Default, object, d)?;
             def.default(Expr::Keyword(Keyword::Custom(Alias::new(d).into_iden())));
         }
@@ -161,7 +180,7 @@ pub(crate) fn column_def(dialect: Dialect, object: &str, name: &str, col: &Colum
 
 /// Whether a SQLite table's primary key is written on its column as
 /// `PRIMARY KEY AUTOINCREMENT`.
-fn sqlite_autoincrement_column<'a>(table: &'a Table) -> Option<&'a str> {
+fn sqlite_autoincrement_column(table: &Table) -> Option<&str> {
     let pk = table.primary_key.as_ref()?;
     if pk.columns.len() != 1 {
         return None;
@@ -182,27 +201,55 @@ pub(crate) struct CreateTable<'a> {
 }
 
 /// `CREATE TABLE` for `table` named `schema.name`.
-pub(crate) fn create_table(dialect: Dialect, schema: &str, name: &str, table: &Table, opts: CreateTable<'_>) -> Result<String, PlanError> {
+pub(crate) fn create_table(
+    dialect: Dialect,
+    schema: &str,
+    name: &str,
+    table: &Table,
+    opts: CreateTable<'_>,
+) -> Result<String, PlanError> {
     let object = format!("table {schema}.{name}");
     let mut stmt = SqTable::create();
     stmt.table(sq_table(dialect, schema, name));
     if opts.if_not_exists {
         stmt.if_not_exists();
     }
-    let autoinc = if dialect == Dialect::Sqlite { sqlite_autoincrement_column(table) } else { None };
-    let mut order: Vec<&str> = opts.order.map(|o| o.iter().map(String::as_str).filter(|c| table.columns.contains_key(*c)).collect()).unwrap_or_default();
+    let autoinc = if dialect == Dialect::Sqlite {
+        sqlite_autoincrement_column(table)
+    } else {
+        None
+    };
+    let mut order: Vec<&str> = opts
+        .order
+        .map(|o| {
+            o.iter()
+                .map(String::as_str)
+                .filter(|c| table.columns.contains_key(*c))
+                .collect()
+        })
+        .unwrap_or_default();
     for c in table.column_order() {
         if !order.contains(&c) {
             order.push(c);
         }
     }
     for c in &order {
-        let Some(col) = table.columns.get(*c) else { continue };
-        let mut def = column_def(dialect, &object, c, col, ColumnUse::Create, autoinc == Some(*c))?;
-        // Deferrable single-column foreign keys on SQLite go on the column.
+        let Some(col) = table.columns.get(*c) else {
+            continue;
+        };
+        let mut def = column_def(
+            dialect,
+            &object,
+            c,
+            col,
+            ColumnUse::Create,
+            autoinc == Some(*c),
+        )?;
+        // SQLite: single-column foreign keys go on the column, where they
+        // keep their name (sea-query writes table-level ones unnamed).
         if dialect == Dialect::Sqlite && opts.foreign_keys {
             for (fk_name, fk) in &table.foreign_keys {
-                if fk.deferrable && fk.columns.len() == 1 && fk.columns[0] == *c {
+                if fk.columns.len() == 1 && fk.columns[0] == *c {
                     def.extra(sqlite_column_reference(dialect, fk_name, fk));
                 }
             }
@@ -232,23 +279,26 @@ pub(crate) fn create_table(dialect: Dialect, schema: &str, name: &str, table: &T
         }
         stmt.index(&mut idx);
     }
+    let mut sqlite_names = Vec::new();
     if opts.foreign_keys {
         for (fk_name, fk) in &table.foreign_keys {
-            if dialect == Dialect::Sqlite && fk.deferrable {
+            if dialect == Dialect::Sqlite {
                 if fk.columns.len() == 1 {
                     continue; // written on the column above
                 }
-                return Err(PlanError::Unsupported {
-                    object: format!("foreign key {fk_name} on {object}"),
-                    reason: "SQLite cannot be given a deferrable multi-column foreign key by driftless".into(),
-                });
+                sqlite_names.push((fk_name, fk));
             }
             let mut f = foreign_key_stmt(dialect, schema, name, fk_name, fk);
             stmt.foreign_key(&mut f);
         }
     }
     for (cname, check) in &table.checks {
-        let e = fragment(dialect, FragmentKind::Expression, &object, &check.expression)?;
+        let e = fragment(
+            dialect,
+            FragmentKind::Expression,
+            &object,
+            &check.expression,
+        )?;
         stmt.check((sq_iden(cname), Expr::cust(e.to_string())));
     }
     if dialect == Dialect::Mysql {
@@ -256,15 +306,37 @@ pub(crate) fn create_table(dialect: Dialect, schema: &str, name: &str, table: &T
             stmt.comment(c.replace('\0', ""));
         }
     }
-    Ok(build!(dialect, stmt))
+    let mut sql = build!(dialect, stmt);
+    // Name (and make deferrable) SQLite's table-level foreign keys: the
+    // clause sea-query wrote is known exactly, so it is found and prefixed.
+    for (fk_name, fk) in sqlite_names {
+        let clause = sqlite_fk_clause(dialect, fk);
+        let mut named = format!("CONSTRAINT {} {clause}", ident(dialect, fk_name));
+        if fk.deferrable {
+            named.push_str(if fk.initially_deferred {
+                " DEFERRABLE INITIALLY DEFERRED"
+            } else {
+                " DEFERRABLE"
+            });
+        }
+        sql = sql.replacen(&format!(", {clause}"), &format!(", {named}"), 1);
+    }
+    Ok(sql)
 }
 
-fn sqlite_column_reference(dialect: Dialect, fk_name: &str, fk: &ForeignKey) -> String {
+/// The table-level foreign key clause exactly as sea-query writes it for SQLite.
+fn sqlite_fk_clause(dialect: Dialect, fk: &ForeignKey) -> String {
+    let cols = |cs: &[String]| {
+        cs.iter()
+            .map(|c| ident(dialect, c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut s = format!(
-        "CONSTRAINT {} REFERENCES {} ({})",
-        ident(dialect, fk_name),
+        "FOREIGN KEY ({}) REFERENCES {} ({})",
+        cols(&fk.columns),
         ident(dialect, &fk.ref_table),
-        fk.ref_columns.iter().map(|c| ident(dialect, c)).collect::<Vec<_>>().join(", ")
+        cols(&fk.ref_columns)
     );
     if fk.on_delete != FkAction::NoAction {
         s.push_str(&format!(" ON DELETE {}", fk.on_delete.as_sql()));
@@ -272,11 +344,43 @@ fn sqlite_column_reference(dialect: Dialect, fk_name: &str, fk: &ForeignKey) -> 
     if fk.on_update != FkAction::NoAction {
         s.push_str(&format!(" ON UPDATE {}", fk.on_update.as_sql()));
     }
-    s.push_str(if fk.initially_deferred { " DEFERRABLE INITIALLY DEFERRED" } else { " DEFERRABLE" });
     s
 }
 
-fn foreign_key_stmt(dialect: Dialect, schema: &str, table: &str, name: &str, fk: &ForeignKey) -> sea_query::ForeignKeyCreateStatement {
+fn sqlite_column_reference(dialect: Dialect, fk_name: &str, fk: &ForeignKey) -> String {
+    let mut s = format!(
+        "CONSTRAINT {} REFERENCES {} ({})",
+        ident(dialect, fk_name),
+        ident(dialect, &fk.ref_table),
+        fk.ref_columns
+            .iter()
+            .map(|c| ident(dialect, c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.as_sql()));
+    }
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.as_sql()));
+    }
+    if fk.deferrable {
+        s.push_str(if fk.initially_deferred {
+            " DEFERRABLE INITIALLY DEFERRED"
+        } else {
+            " DEFERRABLE"
+        });
+    }
+    s
+}
+
+fn foreign_key_stmt(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    fk: &ForeignKey,
+) -> sea_query::ForeignKeyCreateStatement {
     let mut f = SqForeignKey::create();
     f.name(sq_raw_name(dialect, name));
     f.from_tbl(sq_table(dialect, schema, table));
@@ -297,10 +401,20 @@ fn foreign_key_stmt(dialect: Dialect, schema: &str, table: &str, name: &str, fk:
 }
 
 /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` (PostgreSQL, MySQL).
-pub(crate) fn add_foreign_key(dialect: Dialect, schema: &str, table: &str, name: &str, fk: &ForeignKey) -> String {
+pub(crate) fn add_foreign_key(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    fk: &ForeignKey,
+) -> String {
     let mut sql = build!(dialect, foreign_key_stmt(dialect, schema, table, name, fk));
     if dialect == Dialect::Postgres && fk.deferrable {
-        sql.push_str(if fk.initially_deferred { " DEFERRABLE INITIALLY DEFERRED" } else { " DEFERRABLE" });
+        sql.push_str(if fk.initially_deferred {
+            " DEFERRABLE INITIALLY DEFERRED"
+        } else {
+            " DEFERRABLE"
+        });
     }
     sql
 }
@@ -308,7 +422,8 @@ pub(crate) fn add_foreign_key(dialect: Dialect, schema: &str, table: &str, name:
 /// `ALTER TABLE … DROP CONSTRAINT` / `DROP FOREIGN KEY`.
 pub(crate) fn drop_foreign_key(dialect: Dialect, schema: &str, table: &str, name: &str) -> String {
     let mut f = SqForeignKey::drop();
-    f.name(sq_raw_name(dialect, name)).table(sq_table(dialect, schema, table));
+    f.name(sq_raw_name(dialect, name))
+        .table(sq_table(dialect, schema, table));
     build!(dialect, f)
 }
 
@@ -326,12 +441,22 @@ pub(crate) fn drop_table(dialect: Dialect, schema: &str, table: &str, if_exists:
 pub(crate) fn rename_table(dialect: Dialect, schema: &str, from: &str, to: &str) -> String {
     let mut r = SqTable::rename();
     // The new name is never qualified: PostgreSQL keeps the schema.
-    r.table(sq_table(dialect, schema, from), sq_table(Dialect::Sqlite, schema, to));
+    r.table(
+        sq_table(dialect, schema, from),
+        sq_table(Dialect::Sqlite, schema, to),
+    );
     build!(dialect, r)
 }
 
 /// `ALTER TABLE … ADD COLUMN`.
-pub(crate) fn add_column(dialect: Dialect, schema: &str, table: &str, name: &str, col: &Column, if_not_exists: bool) -> Result<String, PlanError> {
+pub(crate) fn add_column(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    col: &Column,
+    if_not_exists: bool,
+) -> Result<String, PlanError> {
     let object = format!("column {schema}.{table}.{name}");
     let def = column_def(dialect, &object, name, col, ColumnUse::Add, false)?;
     let mut a = SqTable::alter();
@@ -345,7 +470,13 @@ pub(crate) fn add_column(dialect: Dialect, schema: &str, table: &str, name: &str
 }
 
 /// `ALTER TABLE … DROP COLUMN`.
-pub(crate) fn drop_column(dialect: Dialect, schema: &str, table: &str, name: &str, if_exists: bool) -> String {
+pub(crate) fn drop_column(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    if_exists: bool,
+) -> String {
     let mut a = SqTable::alter();
     a.table(sq_table(dialect, schema, table));
     if if_exists && dialect == Dialect::Postgres {
@@ -357,14 +488,26 @@ pub(crate) fn drop_column(dialect: Dialect, schema: &str, table: &str, name: &st
 }
 
 /// `ALTER TABLE … RENAME COLUMN … TO …`.
-pub(crate) fn rename_column(dialect: Dialect, schema: &str, table: &str, from: &str, to: &str) -> String {
+pub(crate) fn rename_column(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    from: &str,
+    to: &str,
+) -> String {
     let mut a = SqTable::alter();
-    a.table(sq_table(dialect, schema, table)).rename_column(sq_iden(from), sq_iden(to));
+    a.table(sq_table(dialect, schema, table))
+        .rename_column(sq_iden(from), sq_iden(to));
     build!(dialect, a)
 }
 
 /// MySQL `ALTER TABLE … MODIFY COLUMN` with the full definition.
-pub(crate) fn mysql_modify_column(schema: &str, table: &str, name: &str, col: &Column) -> Result<String, PlanError> {
+pub(crate) fn mysql_modify_column(
+    schema: &str,
+    table: &str,
+    name: &str,
+    col: &Column,
+) -> Result<String, PlanError> {
     let d = Dialect::Mysql;
     let object = format!("column {schema}.{table}.{name}");
     let def = column_def(d, &object, name, col, ColumnUse::Modify, false)?;
@@ -375,13 +518,23 @@ pub(crate) fn mysql_modify_column(schema: &str, table: &str, name: &str, col: &C
 
 /// PostgreSQL `ALTER COLUMN … TYPE … USING …` (`via_text` casts through
 /// text, for enums).
-pub(crate) fn pg_alter_type(schema: &str, table: &str, name: &str, col: &Column, via_text: bool) -> Result<String, PlanError> {
+pub(crate) fn pg_alter_type(
+    schema: &str,
+    table: &str,
+    name: &str,
+    col: &Column,
+    via_text: bool,
+) -> Result<String, PlanError> {
     let d = Dialect::Postgres;
     let object = format!("column {schema}.{table}.{name}");
     let ty = type_with_collation(d, &object, col)?;
     let bare_ty = fragment(d, FragmentKind::Type, &object, &col.data_type)?;
     let using = if via_text {
-        let text = if bare_ty.ends_with("[]") { "text[]" } else { "text" };
+        let text = if bare_ty.ends_with("[]") {
+            "text[]"
+        } else {
+            "text"
+        };
         format!("{}::{text}::{bare_ty}", ident(d, name))
     } else {
         format!("{}::{bare_ty}", ident(d, name))
@@ -408,7 +561,12 @@ pub(crate) fn pg_alter_nullable(schema: &str, table: &str, name: &str, nullable:
 }
 
 /// PostgreSQL `ALTER COLUMN … SET DEFAULT …` / `DROP DEFAULT`.
-pub(crate) fn pg_alter_default(schema: &str, table: &str, name: &str, default: Option<&str>) -> Result<String, PlanError> {
+pub(crate) fn pg_alter_default(
+    schema: &str,
+    table: &str,
+    name: &str,
+    default: Option<&str>,
+) -> Result<String, PlanError> {
     let d = Dialect::Postgres;
     match default {
         Some(expr) => {
@@ -430,10 +588,26 @@ pub(crate) fn pg_alter_default(schema: &str, table: &str, name: &str, default: O
 }
 
 /// PostgreSQL identity changes (hand-written: sea-query has none).
-pub(crate) fn pg_alter_identity(schema: &str, table: &str, name: &str, from: Option<Identity>, to: Option<Identity>) -> Vec<String> {
+pub(crate) fn pg_alter_identity(
+    schema: &str,
+    table: &str,
+    name: &str,
+    from: Option<Identity>,
+    to: Option<Identity>,
+) -> Vec<String> {
     let d = Dialect::Postgres;
-    let head = format!("ALTER TABLE {} ALTER COLUMN {}", qualified(d, schema, table), ident(d, name));
-    let kind = |i: Identity| if i == Identity::Always { "ALWAYS" } else { "BY DEFAULT" };
+    let head = format!(
+        "ALTER TABLE {} ALTER COLUMN {}",
+        qualified(d, schema, table),
+        ident(d, name)
+    );
+    let kind = |i: Identity| {
+        if i == Identity::Always {
+            "ALWAYS"
+        } else {
+            "BY DEFAULT"
+        }
+    };
     match (from, to) {
         (a, b) if a == b => Vec::new(),
         (Some(_), None) => vec![format!("{head} DROP IDENTITY IF EXISTS")],
@@ -445,14 +619,20 @@ pub(crate) fn pg_alter_identity(schema: &str, table: &str, name: &str, from: Opt
 
 /// PostgreSQL `COMMENT ON …`.
 pub(crate) fn pg_comment(kind: &str, target: &str, comment: Option<&str>) -> String {
-    let value = comment.map(|c| literal(Dialect::Postgres, c)).unwrap_or_else(|| "NULL".into());
+    let value = comment
+        .map(|c| literal(Dialect::Postgres, c))
+        .unwrap_or_else(|| "NULL".into());
     format!("COMMENT ON {kind} {target} IS {value}")
 }
 
 /// MySQL table comment.
 pub(crate) fn mysql_table_comment(table: &str, comment: Option<&str>) -> String {
     let d = Dialect::Mysql;
-    format!("ALTER TABLE {} COMMENT = {}", ident(d, table), literal(d, comment.unwrap_or("")))
+    format!(
+        "ALTER TABLE {} COMMENT = {}",
+        ident(d, table),
+        literal(d, comment.unwrap_or(""))
+    )
 }
 
 /// Whether sea-query can render `index` (no NULLS FIRST/LAST, no per-part
@@ -467,10 +647,20 @@ fn sea_query_can_render_index(dialect: Dialect, index: &Index) -> bool {
 }
 
 /// `CREATE [UNIQUE] INDEX`.
-pub(crate) fn create_index(dialect: Dialect, schema: &str, table: &str, name: &str, index: &Index, if_not_exists: bool) -> Result<String, PlanError> {
+pub(crate) fn create_index(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    index: &Index,
+    if_not_exists: bool,
+) -> Result<String, PlanError> {
     let object = format!("index {name} on {schema}.{table}");
     if index.parts.is_empty() {
-        return Err(PlanError::Unsupported { object, reason: "the index has no key parts".into() });
+        return Err(PlanError::Unsupported {
+            object,
+            reason: "the index has no key parts".into(),
+        });
     }
     // Validate every fragment first.
     for p in &index.parts {
@@ -480,24 +670,49 @@ pub(crate) fn create_index(dialect: Dialect, schema: &str, table: &str, name: &s
     }
     let predicate = match &index.predicate {
         Some(p) if dialect == Dialect::Mysql => {
-            return Err(PlanError::Unsupported { object, reason: format!("MySQL has no partial indexes (WHERE {p})") })
+            return Err(PlanError::Unsupported {
+                object,
+                reason: format!("MySQL has no partial indexes (WHERE {p})"),
+            })
         }
         Some(p) => Some(fragment(dialect, FragmentKind::Predicate, &object, p)?.to_string()),
         None => None,
     };
-    let method = index.method.as_deref().map(str::trim).filter(|m| !m.is_empty() && !m.eq_ignore_ascii_case("btree"));
+    let method = index
+        .method
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty() && !m.eq_ignore_ascii_case("btree"));
     if let Some(m) = method {
         if !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(PlanError::UnsafeFragment { object, what: "index method", text: m.to_string(), problem: "it is not a plain name" });
+            return Err(PlanError::UnsafeFragment {
+                object,
+                what: "index method",
+                text: m.to_string(),
+                problem: "it is not a plain name",
+            });
         }
     }
     let fulltext = method.is_some_and(|m| m.eq_ignore_ascii_case("fulltext"));
     let spatial = method.is_some_and(|m| m.eq_ignore_ascii_case("spatial"));
-    if !sea_query_can_render_index(dialect, index) || spatial || (if_not_exists && dialect == Dialect::Mysql) {
-        return hand_written_index(dialect, schema, table, name, index, if_not_exists, method, predicate.as_deref());
+    if !sea_query_can_render_index(dialect, index)
+        || spatial
+        || (if_not_exists && dialect == Dialect::Mysql)
+    {
+        return hand_written_index(
+            dialect,
+            schema,
+            table,
+            name,
+            index,
+            if_not_exists,
+            method,
+            predicate.as_deref(),
+        );
     }
     let mut stmt = SqIndex::create();
-    stmt.name(sq_raw_name(dialect, name)).table(sq_table(dialect, schema, table));
+    stmt.name(sq_raw_name(dialect, name))
+        .table(sq_table(dialect, schema, table));
     if index.unique {
         stmt.unique();
     }
@@ -508,11 +723,17 @@ pub(crate) fn create_index(dialect: Dialect, schema: &str, table: &str, name: &s
         stmt.full_text();
     } else if let Some(m) = method {
         if dialect == Dialect::Postgres {
-            stmt.index_type(sea_query::IndexType::Custom(Alias::new(m.to_ascii_lowercase()).into_iden()));
+            stmt.index_type(sea_query::IndexType::Custom(
+                Alias::new(m.to_ascii_lowercase()).into_iden(),
+            ));
         }
     }
     for p in &index.parts {
-        let order = if p.descending { Some(IndexOrder::Desc) } else { None };
+        let order = if p.descending {
+            Some(IndexOrder::Desc)
+        } else {
+            None
+        };
         match &p.key {
             IndexKey::Column(c) => {
                 let col = match (p.length, order) {
@@ -554,15 +775,32 @@ pub(crate) fn create_index(dialect: Dialect, schema: &str, table: &str, name: &s
 }
 
 fn opclass(op: &str) -> Result<String, PlanError> {
-    if op.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+    if op
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
         Ok(op.to_string())
     } else {
-        Err(PlanError::UnsafeFragment { object: "index".into(), what: "operator class", text: op.into(), problem: "it is not a plain name" })
+        Err(PlanError::UnsafeFragment {
+            object: "index".into(),
+            what: "operator class",
+            text: op.into(),
+            problem: "it is not a plain name",
+        })
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn hand_written_index(dialect: Dialect, schema: &str, table: &str, name: &str, index: &Index, if_not_exists: bool, method: Option<&str>, predicate: Option<&str>) -> Result<String, PlanError> {
+fn hand_written_index(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    index: &Index,
+    if_not_exists: bool,
+    method: Option<&str>,
+    predicate: Option<&str>,
+) -> Result<String, PlanError> {
     let mut parts = Vec::new();
     for p in &index.parts {
         let mut s = match &p.key {
@@ -591,11 +829,20 @@ fn hand_written_index(dialect: Dialect, schema: &str, table: &str, name: &str, i
         parts.push(s);
     }
     let kind = match method {
-        Some(m) if dialect == Dialect::Mysql && (m.eq_ignore_ascii_case("fulltext") || m.eq_ignore_ascii_case("spatial")) => format!("{} ", m.to_ascii_uppercase()),
+        Some(m)
+            if dialect == Dialect::Mysql
+                && (m.eq_ignore_ascii_case("fulltext") || m.eq_ignore_ascii_case("spatial")) =>
+        {
+            format!("{} ", m.to_ascii_uppercase())
+        }
         _ if index.unique => "UNIQUE ".to_string(),
         _ => String::new(),
     };
-    let ine = if if_not_exists && dialect != Dialect::Mysql { "IF NOT EXISTS " } else { "" };
+    let ine = if if_not_exists && dialect != Dialect::Mysql {
+        "IF NOT EXISTS "
+    } else {
+        ""
+    };
     let on = match dialect {
         Dialect::Postgres => qualified(dialect, schema, table),
         _ => ident(dialect, table),
@@ -604,9 +851,21 @@ fn hand_written_index(dialect: Dialect, schema: &str, table: &str, name: &str, i
         (Some(m), Dialect::Postgres) => format!(" USING {}", m.to_ascii_lowercase()),
         _ => String::new(),
     };
-    let mut sql = format!("CREATE {kind}INDEX {ine}{} ON {on}{using} ({})", ident(dialect, name), parts.join(", "));
+    let mut sql = format!(
+        "CREATE {kind}INDEX {ine}{} ON {on}{using} ({})",
+        ident(dialect, name),
+        parts.join(", ")
+    );
     if !index.include.is_empty() && dialect == Dialect::Postgres {
-        sql.push_str(&format!(" INCLUDE ({})", index.include.iter().map(|c| ident(dialect, c)).collect::<Vec<_>>().join(", ")));
+        sql.push_str(&format!(
+            " INCLUDE ({})",
+            index
+                .include
+                .iter()
+                .map(|c| ident(dialect, c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let Some(p) = predicate {
         sql.push_str(&format!(" WHERE {p}"));
@@ -615,9 +874,16 @@ fn hand_written_index(dialect: Dialect, schema: &str, table: &str, name: &str, i
 }
 
 /// `DROP INDEX`.
-pub(crate) fn drop_index(dialect: Dialect, schema: &str, table: &str, name: &str, if_exists: bool) -> String {
+pub(crate) fn drop_index(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    if_exists: bool,
+) -> String {
     let mut d = SqIndex::drop();
-    d.name(sq_raw_name(dialect, name)).table(sq_table(dialect, schema, table));
+    d.name(sq_raw_name(dialect, name))
+        .table(sq_table(dialect, schema, table));
     if if_exists && dialect != Dialect::Mysql {
         d.if_exists();
     }
@@ -625,11 +891,19 @@ pub(crate) fn drop_index(dialect: Dialect, schema: &str, table: &str, name: &str
 }
 
 /// Adds a UNIQUE constraint (PostgreSQL: a constraint; MySQL: a unique index).
-pub(crate) fn add_unique(dialect: Dialect, schema: &str, table: &str, name: &str, u: &UniqueConstraint) -> String {
+pub(crate) fn add_unique(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    u: &UniqueConstraint,
+) -> String {
     match dialect {
         Dialect::Mysql => {
             let mut stmt = SqIndex::create();
-            stmt.name(sq_raw_name(dialect, name)).table(sq_table(dialect, schema, table)).unique();
+            stmt.name(sq_raw_name(dialect, name))
+                .table(sq_table(dialect, schema, table))
+                .unique();
             for c in &u.columns {
                 stmt.col(sq_iden(c));
             }
@@ -639,8 +913,16 @@ pub(crate) fn add_unique(dialect: Dialect, schema: &str, table: &str, name: &str
             "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE {}({})",
             qualified(dialect, schema, table),
             ident(dialect, name),
-            if u.nulls_not_distinct { "NULLS NOT DISTINCT " } else { "" },
-            u.columns.iter().map(|c| ident(dialect, c)).collect::<Vec<_>>().join(", ")
+            if u.nulls_not_distinct {
+                "NULLS NOT DISTINCT "
+            } else {
+                ""
+            },
+            u.columns
+                .iter()
+                .map(|c| ident(dialect, c))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -656,21 +938,44 @@ pub(crate) fn drop_unique(dialect: Dialect, schema: &str, table: &str, name: &st
 /// `ALTER TABLE … DROP CONSTRAINT`.
 pub(crate) fn drop_constraint(dialect: Dialect, schema: &str, table: &str, name: &str) -> String {
     let mut a = SqTable::alter();
-    a.table(sq_table(dialect, schema, table)).drop_constraint(sq_iden(name));
+    a.table(sq_table(dialect, schema, table))
+        .drop_constraint(sq_iden(name));
     build!(dialect, a)
 }
 
 /// Adds a primary key (hand-written: sea-query adds keys only in CREATE TABLE).
-pub(crate) fn add_primary_key(dialect: Dialect, schema: &str, table: &str, pk: &PrimaryKey) -> String {
-    let cols = pk.columns.iter().map(|c| ident(dialect, c)).collect::<Vec<_>>().join(", ");
+pub(crate) fn add_primary_key(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    pk: &PrimaryKey,
+) -> String {
+    let cols = pk
+        .columns
+        .iter()
+        .map(|c| ident(dialect, c))
+        .collect::<Vec<_>>()
+        .join(", ");
     match dialect {
-        Dialect::Mysql => format!("ALTER TABLE {} ADD PRIMARY KEY ({cols})", ident(dialect, table)),
-        _ => format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({cols})", qualified(dialect, schema, table), ident(dialect, &pk.name)),
+        Dialect::Mysql => format!(
+            "ALTER TABLE {} ADD PRIMARY KEY ({cols})",
+            ident(dialect, table)
+        ),
+        _ => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({cols})",
+            qualified(dialect, schema, table),
+            ident(dialect, &pk.name)
+        ),
     }
 }
 
 /// Drops a primary key.
-pub(crate) fn drop_primary_key(dialect: Dialect, schema: &str, table: &str, pk: &PrimaryKey) -> String {
+pub(crate) fn drop_primary_key(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    pk: &PrimaryKey,
+) -> String {
     match dialect {
         Dialect::Mysql => format!("ALTER TABLE {} DROP PRIMARY KEY", ident(dialect, table)),
         _ => drop_constraint(dialect, schema, table, &pk.name),
@@ -678,10 +983,25 @@ pub(crate) fn drop_primary_key(dialect: Dialect, schema: &str, table: &str, pk: 
 }
 
 /// Adds a CHECK constraint (hand-written: sea-query adds checks only in CREATE TABLE).
-pub(crate) fn add_check(dialect: Dialect, schema: &str, table: &str, name: &str, check: &CheckDef) -> Result<String, PlanError> {
+pub(crate) fn add_check(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    check: &CheckDef,
+) -> Result<String, PlanError> {
     let object = format!("check {name} on {schema}.{table}");
-    let e = fragment(dialect, FragmentKind::Expression, &object, &check.expression)?;
-    Ok(format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({e})", qualified(dialect, schema, table), ident(dialect, name)))
+    let e = fragment(
+        dialect,
+        FragmentKind::Expression,
+        &object,
+        &check.expression,
+    )?;
+    Ok(format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({e})",
+        qualified(dialect, schema, table),
+        ident(dialect, name)
+    ))
 }
 
 /// PostgreSQL `CREATE TYPE … AS ENUM`.
@@ -694,8 +1014,17 @@ pub(crate) fn pg_create_enum(schema: &str, name: &str, labels: &[String]) -> Str
 }
 
 /// PostgreSQL `ALTER TYPE … ADD VALUE [IF NOT EXISTS] … [BEFORE|AFTER] …`.
-pub(crate) fn pg_enum_add_value(schema: &str, name: &str, label: &str, before: Option<&str>, after: Option<&str>, if_not_exists: bool) -> String {
-    let mut stmt = PgType::alter().name((sq_iden(schema), sq_iden(name))).add_value(Alias::new(label.replace('\0', "")));
+pub(crate) fn pg_enum_add_value(
+    schema: &str,
+    name: &str,
+    label: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    if_not_exists: bool,
+) -> String {
+    let mut stmt = PgType::alter()
+        .name((sq_iden(schema), sq_iden(name)))
+        .add_value(Alias::new(label.replace('\0', "")));
     if if_not_exists {
         stmt = stmt.if_not_exists();
     }
@@ -709,7 +1038,10 @@ pub(crate) fn pg_enum_add_value(schema: &str, name: &str, label: &str, before: O
 
 /// PostgreSQL `ALTER TYPE … RENAME TO …`.
 pub(crate) fn pg_rename_type(schema: &str, name: &str, to: &str) -> String {
-    PgType::alter().name((sq_iden(schema), sq_iden(name))).rename_to(sq_iden(to)).to_string(PostgresQueryBuilder)
+    PgType::alter()
+        .name((sq_iden(schema), sq_iden(name)))
+        .rename_to(sq_iden(to))
+        .to_string(PostgresQueryBuilder)
 }
 
 /// PostgreSQL `DROP TYPE [IF EXISTS]`.
@@ -724,16 +1056,29 @@ pub(crate) fn pg_drop_type(schema: &str, name: &str, if_exists: bool) -> String 
 
 /// PostgreSQL `CREATE SCHEMA`.
 pub(crate) fn create_schema(dialect: Dialect, schema: &str, if_not_exists: bool) -> String {
-    format!("CREATE SCHEMA {}{}", if if_not_exists { "IF NOT EXISTS " } else { "" }, ident(dialect, schema))
+    format!(
+        "CREATE SCHEMA {}{}",
+        if if_not_exists { "IF NOT EXISTS " } else { "" },
+        ident(dialect, schema)
+    )
 }
 
 /// PostgreSQL `DROP SCHEMA` (never CASCADE).
 pub(crate) fn drop_schema(dialect: Dialect, schema: &str, if_exists: bool) -> String {
-    format!("DROP SCHEMA {}{}", if if_exists { "IF EXISTS " } else { "" }, ident(dialect, schema))
+    format!(
+        "DROP SCHEMA {}{}",
+        if if_exists { "IF EXISTS " } else { "" },
+        ident(dialect, schema)
+    )
 }
 
 fn sequence_options(seq: &Sequence, object: &str) -> Result<String, PlanError> {
-    let ty = fragment(Dialect::Postgres, FragmentKind::Type, object, &seq.data_type)?;
+    let ty = fragment(
+        Dialect::Postgres,
+        FragmentKind::Type,
+        object,
+        &seq.data_type,
+    )?;
     Ok(format!(
         "AS {ty} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
         seq.increment,
@@ -746,7 +1091,12 @@ fn sequence_options(seq: &Sequence, object: &str) -> Result<String, PlanError> {
 }
 
 /// PostgreSQL `CREATE SEQUENCE`.
-pub(crate) fn pg_create_sequence(schema: &str, name: &str, seq: &Sequence, if_not_exists: bool) -> Result<String, PlanError> {
+pub(crate) fn pg_create_sequence(
+    schema: &str,
+    name: &str,
+    seq: &Sequence,
+    if_not_exists: bool,
+) -> Result<String, PlanError> {
     let d = Dialect::Postgres;
     let object = format!("sequence {schema}.{name}");
     Ok(format!(
@@ -758,43 +1108,98 @@ pub(crate) fn pg_create_sequence(schema: &str, name: &str, seq: &Sequence, if_no
 }
 
 /// PostgreSQL `ALTER SEQUENCE` to the given options (the current value is kept).
-pub(crate) fn pg_alter_sequence(schema: &str, name: &str, seq: &Sequence) -> Result<String, PlanError> {
+pub(crate) fn pg_alter_sequence(
+    schema: &str,
+    name: &str,
+    seq: &Sequence,
+) -> Result<String, PlanError> {
     let d = Dialect::Postgres;
     let object = format!("sequence {schema}.{name}");
-    Ok(format!("ALTER SEQUENCE {} {}", qualified(d, schema, name), sequence_options(seq, &object)?))
+    Ok(format!(
+        "ALTER SEQUENCE {} {}",
+        qualified(d, schema, name),
+        sequence_options(seq, &object)?
+    ))
 }
 
 /// PostgreSQL `ALTER SEQUENCE … OWNED BY`.
-pub(crate) fn pg_sequence_owned_by(schema: &str, name: &str, owner: Option<(&str, &str)>) -> String {
+pub(crate) fn pg_sequence_owned_by(
+    schema: &str,
+    name: &str,
+    owner: Option<(&str, &str)>,
+) -> String {
     let d = Dialect::Postgres;
     let by = match owner {
         Some((t, c)) => format!("{}.{}", qualified(d, schema, t), ident(d, c)),
         None => "NONE".into(),
     };
-    format!("ALTER SEQUENCE {} OWNED BY {by}", qualified(d, schema, name))
+    format!(
+        "ALTER SEQUENCE {} OWNED BY {by}",
+        qualified(d, schema, name)
+    )
 }
 
 /// `DROP SEQUENCE`.
 pub(crate) fn pg_drop_sequence(schema: &str, name: &str, if_exists: bool) -> String {
-    format!("DROP SEQUENCE {}{}", if if_exists { "IF EXISTS " } else { "" }, qualified(Dialect::Postgres, schema, name))
+    format!(
+        "DROP SEQUENCE {}{}",
+        if if_exists { "IF EXISTS " } else { "" },
+        qualified(Dialect::Postgres, schema, name)
+    )
 }
 
 /// `CREATE [MATERIALIZED] VIEW`.
-pub(crate) fn create_view(dialect: Dialect, schema: &str, name: &str, view: &View, if_not_exists: bool) -> Result<String, PlanError> {
+pub(crate) fn create_view(
+    dialect: Dialect,
+    schema: &str,
+    name: &str,
+    view: &View,
+    if_not_exists: bool,
+) -> Result<String, PlanError> {
     let object = format!("view {schema}.{name}");
-    let body = fragment(dialect, FragmentKind::ViewDefinition, &object, &view.definition)?;
+    let body = fragment(
+        dialect,
+        FragmentKind::ViewDefinition,
+        &object,
+        &view.definition,
+    )?;
     let ine = match (if_not_exists, dialect) {
         (true, Dialect::Sqlite) => "IF NOT EXISTS ",
         (true, Dialect::Postgres) if view.materialized => "IF NOT EXISTS ",
         _ => "",
     };
-    let kind = if view.materialized && dialect == Dialect::Postgres { "MATERIALIZED VIEW" } else { "VIEW" };
-    let or_replace = if if_not_exists && !view.materialized && dialect != Dialect::Sqlite { "OR REPLACE " } else { "" };
-    Ok(format!("CREATE {or_replace}{kind} {ine}{} AS {body}", qualified(dialect, schema, name)))
+    let kind = if view.materialized && dialect == Dialect::Postgres {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    };
+    let or_replace = if if_not_exists && !view.materialized && dialect != Dialect::Sqlite {
+        "OR REPLACE "
+    } else {
+        ""
+    };
+    Ok(format!(
+        "CREATE {or_replace}{kind} {ine}{} AS {body}",
+        qualified(dialect, schema, name)
+    ))
 }
 
 /// `DROP [MATERIALIZED] VIEW`.
-pub(crate) fn drop_view(dialect: Dialect, schema: &str, name: &str, materialized: bool, if_exists: bool) -> String {
-    let kind = if materialized && dialect == Dialect::Postgres { "MATERIALIZED VIEW" } else { "VIEW" };
-    format!("DROP {kind} {}{}", if if_exists { "IF EXISTS " } else { "" }, qualified(dialect, schema, name))
+pub(crate) fn drop_view(
+    dialect: Dialect,
+    schema: &str,
+    name: &str,
+    materialized: bool,
+    if_exists: bool,
+) -> String {
+    let kind = if materialized && dialect == Dialect::Postgres {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    };
+    format!(
+        "DROP {kind} {}{}",
+        if if_exists { "IF EXISTS " } else { "" },
+        qualified(dialect, schema, name)
+    )
 }

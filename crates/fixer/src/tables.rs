@@ -69,10 +69,16 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
         let referenced = |i: usize, pending: &[usize]| {
             let rm = &r.removals[i];
             pending.iter().any(|&j| {
-                j != i && r.removals[j].table.foreign_keys.values().any(|fk| fk.ref_table == rm.name && ctx.key_schema(&fk.ref_schema) == rm.schema)
+                j != i
+                    && r.removals[j].table.foreign_keys.values().any(|fk| {
+                        fk.ref_table == rm.name && ctx.key_schema(&fk.ref_schema) == rm.schema
+                    })
             })
         };
-        let pos = pending.iter().position(|&i| !referenced(i, &pending)).unwrap_or(0);
+        let pos = pending
+            .iter()
+            .position(|&i| !referenced(i, &pending))
+            .unwrap_or(0);
         order.push(pending.remove(pos));
     }
     for i in order {
@@ -85,9 +91,17 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 if d != Dialect::Sqlite {
                     for fk_name in rm.table.foreign_keys.keys() {
                         let stmt = sql::drop_foreign_key(d, s, t, fk_name);
-                        let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, t, fk_name), "drop foreign key", Safety::Safe);
+                        let mut spec = StepSpec::new(
+                            part_ref(ObjectKind::ForeignKey, s, t, fk_name),
+                            "drop foreign key",
+                            Safety::Safe,
+                        );
                         spec.note = Some("its table is quarantined, and a quarantined table must not constrain the tables that stay");
-                        spec.script = guarded(d, &guard::constraint(s, t, fk_name), std::slice::from_ref(&stmt));
+                        spec.script = guarded(
+                            d,
+                            &guard::constraint(s, t, fk_name),
+                            std::slice::from_ref(&stmt),
+                        );
                         spec.sql = vec![stmt];
                         out.push(Phase::DropForeignKeys, spec);
                     }
@@ -99,12 +113,37 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                     let mut bare = rm.table.clone();
                     bare.foreign_keys.clear();
                     bare.indexes.clear();
-                    let cols: Vec<&str> = bare.column_order().into_iter().filter(|c| bare.columns.get(*c).is_some_and(|col| col.generated.is_none())).collect();
-                    let list = cols.iter().map(|c| ident(d, c)).collect::<Vec<_>>().join(", ");
+                    let cols: Vec<&str> = bare
+                        .column_order()
+                        .into_iter()
+                        .filter(|c| {
+                            bare.columns
+                                .get(*c)
+                                .is_some_and(|col| col.generated.is_none())
+                        })
+                        .collect();
+                    let list = cols
+                        .iter()
+                        .map(|c| ident(d, c))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     spec.safety = Safety::Locking;
                     spec.sql = vec![
-                        sql::create_table(d, s, q, &bare, CreateTable { foreign_keys: false, ..CreateTable::default() })?,
-                        format!("INSERT INTO {} ({list}) SELECT {list} FROM {}", ident(d, q), ident(d, t)),
+                        sql::create_table(
+                            d,
+                            s,
+                            q,
+                            &bare,
+                            CreateTable {
+                                foreign_keys: false,
+                                ..CreateTable::default()
+                            },
+                        )?,
+                        format!(
+                            "INSERT INTO {} ({list}) SELECT {list} FROM {}",
+                            ident(d, q),
+                            ident(d, t)
+                        ),
                         sql::drop_table(d, s, t, false),
                     ];
                     spec.script = spec.sql.clone();
@@ -140,23 +179,54 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
         let inline_fks = d == Dialect::Sqlite;
         let mut spec = StepSpec::new(ObjectRef::table(s, t), "create table", Safety::Safe);
         spec.fixes = reasons.clone();
-        spec.sql = vec![sql::create_table(d, s, t, table, CreateTable { foreign_keys: inline_fks, ..CreateTable::default() })?];
-        spec.script = vec![sql::create_table(d, s, t, table, CreateTable { foreign_keys: inline_fks, if_not_exists: true, ..CreateTable::default() })?];
+        spec.sql = vec![sql::create_table(
+            d,
+            s,
+            t,
+            table,
+            CreateTable {
+                foreign_keys: inline_fks,
+                ..CreateTable::default()
+            },
+        )?];
+        spec.script = vec![sql::create_table(
+            d,
+            s,
+            t,
+            table,
+            CreateTable {
+                foreign_keys: inline_fks,
+                if_not_exists: true,
+                ..CreateTable::default()
+            },
+        )?];
         out.push(Phase::CreateTables, spec);
         let note = "part of a table that is created";
         if !inline_fks {
             for (n, fk) in &table.foreign_keys {
                 let stmt = sql::add_foreign_key(d, s, t, n, fk);
-                let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, t, n), "add foreign key", Safety::Safe);
+                let mut spec = StepSpec::new(
+                    part_ref(ObjectKind::ForeignKey, s, t, n),
+                    "add foreign key",
+                    Safety::Safe,
+                );
                 spec.fixes = reasons.clone();
                 spec.note = Some(note);
-                spec.script = guarded(d, &guard::constraint(s, t, n).not(), std::slice::from_ref(&stmt));
+                spec.script = guarded(
+                    d,
+                    &guard::constraint(s, t, n).not(),
+                    std::slice::from_ref(&stmt),
+                );
                 spec.sql = vec![stmt];
                 out.push(Phase::CreateForeignKeys, spec);
             }
         }
         for (n, idx) in &table.indexes {
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, t, n), "create index", Safety::Safe);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Index, s, t, n),
+                "create index",
+                Safety::Safe,
+            );
             spec.fixes = reasons.clone();
             spec.note = Some(note);
             index_create_statements(d, s, t, n, idx, &mut spec)?;
@@ -169,7 +239,11 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
             }
             for (cn, col) in &table.columns {
                 if let Some(c) = &col.comment {
-                    comments.push(sql::pg_comment("COLUMN", &format!("{}.{}", qualified(d, s, t), ident(d, cn)), Some(c)));
+                    comments.push(sql::pg_comment(
+                        "COLUMN",
+                        &format!("{}.{}", qualified(d, s, t), ident(d, cn)),
+                        Some(c),
+                    ));
                 }
             }
             let mut spec = StepSpec::new(ObjectRef::table(s, t), "comment", Safety::Safe);
@@ -183,7 +257,14 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
     Ok(())
 }
 
-fn index_create_statements(d: Dialect, s: &str, t: &str, n: &str, idx: &driftless_introspect::Index, spec: &mut StepSpec<'_>) -> Result<(), PlanError> {
+fn index_create_statements(
+    d: Dialect,
+    s: &str,
+    t: &str,
+    n: &str,
+    idx: &driftless_introspect::Index,
+    spec: &mut StepSpec<'_>,
+) -> Result<(), PlanError> {
     let stmt = sql::create_index(d, s, t, n, idx, false)?;
     spec.script = match d {
         Dialect::Mysql => guarded(d, &guard::index(s, t, n).not(), std::slice::from_ref(&stmt)),
@@ -228,7 +309,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if g.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
             let p = Part::Fk(n.clone());
             let stmt = sql::drop_foreign_key(d, s, tn, n);
-            let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, tn, n), "drop foreign key", Safety::Safe);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::ForeignKey, s, tn, n),
+                "drop foreign key",
+                Safety::Safe,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             spec.script = guarded(d, &guard::constraint(s, tn, n), std::slice::from_ref(&stmt));
@@ -241,19 +326,35 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         let p = Part::Pk;
         if let Some(pk) = &a.primary_key {
             let stmt = sql::drop_primary_key(d, s, tn, pk);
-            let mut spec = StepSpec::new(part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name), "drop primary key", Safety::Safe);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
+                "drop primary key",
+                Safety::Safe,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
-            spec.script = guarded(d, &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)), std::slice::from_ref(&stmt));
+            spec.script = guarded(
+                d,
+                &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)),
+                std::slice::from_ref(&stmt),
+            );
             spec.sql = vec![stmt];
             out.push(Phase::DropConstraints, spec);
         }
         if let Some(pk) = &g.primary_key {
             let stmt = sql::add_primary_key(d, s, tn, pk);
-            let mut spec = StepSpec::new(part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name), "add primary key", Safety::Locking);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
+                "add primary key",
+                Safety::Locking,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
-            spec.script = guarded(d, &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)).not(), std::slice::from_ref(&stmt));
+            spec.script = guarded(
+                d,
+                &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)).not(),
+                std::slice::from_ref(&stmt),
+            );
             spec.sql = vec![stmt];
             out.push(Phase::CreateConstraints, spec);
         }
@@ -267,7 +368,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if g.uniques.get(n) != Some(u) {
             let p = Part::Unique(n.clone());
             let stmt = sql::drop_unique(d, s, tn, n);
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Unique, s, tn, n), "drop unique constraint", Safety::Safe);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Unique, s, tn, n),
+                "drop unique constraint",
+                Safety::Safe,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             spec.script = guarded(d, &unique_cond(n), std::slice::from_ref(&stmt));
@@ -279,7 +384,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if a.uniques.get(n) != Some(u) {
             let p = Part::Unique(n.clone());
             let stmt = sql::add_unique(d, s, tn, n, u);
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Unique, s, tn, n), "add unique constraint", Safety::Locking);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Unique, s, tn, n),
+                "add unique constraint",
+                Safety::Locking,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             spec.script = guarded(d, &unique_cond(n).not(), std::slice::from_ref(&stmt));
@@ -292,7 +401,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if g.checks.get(n) != Some(c) {
             let p = Part::Check(n.clone());
             let stmt = sql::drop_constraint(d, s, tn, n);
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Check, s, tn, n), "drop check constraint", Safety::Safe);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Check, s, tn, n),
+                "drop check constraint",
+                Safety::Safe,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             spec.script = guarded(d, &guard::constraint(s, tn, n), std::slice::from_ref(&stmt));
@@ -304,10 +417,18 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if a.checks.get(n) != Some(c) {
             let p = Part::Check(n.clone());
             let stmt = sql::add_check(d, s, tn, n, c)?;
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Check, s, tn, n), "add check constraint", Safety::Locking);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Check, s, tn, n),
+                "add check constraint",
+                Safety::Locking,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
-            spec.script = guarded(d, &guard::constraint(s, tn, n).not(), std::slice::from_ref(&stmt));
+            spec.script = guarded(
+                d,
+                &guard::constraint(s, tn, n).not(),
+                std::slice::from_ref(&stmt),
+            );
             spec.sql = vec![stmt];
             out.push(Phase::CreateConstraints, spec);
         }
@@ -316,7 +437,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     for (n, i) in &a.indexes {
         if g.indexes.get(n) != Some(i) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "drop index", Safety::Safe);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Index, s, tn, n),
+                "drop index",
+                Safety::Safe,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             index_drop_statements(d, s, tn, n, &mut spec);
@@ -326,7 +451,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     for (n, i) in &g.indexes {
         if a.indexes.get(n) != Some(i) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "create index", Safety::Locking);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Index, s, tn, n),
+                "create index",
+                Safety::Locking,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             index_create_statements(d, s, tn, n, i, &mut spec)?;
@@ -336,11 +465,12 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
 
     // Columns: quarantine, drop, add, alter.
     for (old, new) in &t.renames {
-        let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else { continue };
+        let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else {
+            continue;
+        };
         let p = Part::Column(old.clone());
         let mut stmts = vec![sql::rename_column(d, s, tn, old, new)];
-        let script;
-        match d {
+        let script = match d {
             Dialect::Postgres => {
                 if ac.identity.is_some() {
                     stmts.extend(sql::pg_alter_identity(s, tn, new, ac.identity, None));
@@ -348,7 +478,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
                 if !ac.nullable && qc.nullable {
                     stmts.push(sql::pg_alter_nullable(s, tn, new, true));
                 }
-                script = guarded(d, &guard::column(s, tn, old), &stmts);
+                guarded(d, &guard::column(s, tn, old), &stmts)
             }
             _ => {
                 let mut sc = guarded(d, &guard::column(s, tn, old), &stmts);
@@ -357,12 +487,13 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
                     stmts.push(m.clone());
                     sc.push(m);
                 }
-                script = sc;
+                sc
             }
-        }
+        };
         let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
         spec.fixes = t.reasons_of(&p);
-        let note = format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
+        let note =
+            format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
         spec.note = Some(&note);
         spec.sql = stmts;
         spec.script = script;
@@ -397,7 +528,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         spec.note = t.note_of(&p);
         spec.script = match d {
             Dialect::Postgres => vec![sql::add_column(d, s, tn, c, col, true)?],
-            _ => guarded(d, &guard::column(s, tn, c).not(), std::slice::from_ref(&stmt)),
+            _ => guarded(
+                d,
+                &guard::column(s, tn, c).not(),
+                std::slice::from_ref(&stmt),
+            ),
         };
         spec.sql = vec![stmt];
         if needs_value(col) {
@@ -405,7 +540,11 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
         if d == Dialect::Postgres {
             if let Some(cm) = &col.comment {
-                let q = sql::pg_comment("COLUMN", &format!("{}.{}", qualified(d, s, tn), ident(d, c)), Some(cm));
+                let q = sql::pg_comment(
+                    "COLUMN",
+                    &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
+                    Some(cm),
+                );
                 spec.sql.push(q.clone());
                 spec.script.push(q);
             }
@@ -424,7 +563,9 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     }
     if a.comment != g.comment {
         let stmt = match d {
-            Dialect::Postgres => sql::pg_comment("TABLE", &qualified(d, s, tn), g.comment.as_deref()),
+            Dialect::Postgres => {
+                sql::pg_comment("TABLE", &qualified(d, s, tn), g.comment.as_deref())
+            }
             _ => sql::mysql_table_comment(tn, g.comment.as_deref()),
         };
         let mut spec = StepSpec::new(ObjectRef::table(s, tn), "comment", Safety::Safe);
@@ -438,10 +579,18 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if a.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
             let p = Part::Fk(n.clone());
             let stmt = sql::add_foreign_key(d, s, tn, n, fk);
-            let mut spec = StepSpec::new(part_ref(ObjectKind::ForeignKey, s, tn, n), "add foreign key", Safety::Locking);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::ForeignKey, s, tn, n),
+                "add foreign key",
+                Safety::Locking,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
-            spec.script = guarded(d, &guard::constraint(s, tn, n).not(), std::slice::from_ref(&stmt));
+            spec.script = guarded(
+                d,
+                &guard::constraint(s, tn, n).not(),
+                std::slice::from_ref(&stmt),
+            );
             spec.sql = vec![stmt];
             out.push(Phase::CreateForeignKeys, spec);
         }
@@ -456,7 +605,14 @@ fn same_column(a: &Column, b: &Column) -> bool {
     *a == b
 }
 
-fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Column, out: &mut Out) -> Result<(), PlanError> {
+fn alter_column_pg(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    c: &str,
+    ac: &Column,
+    tc: &Column,
+    out: &mut Out,
+) -> Result<(), PlanError> {
     let d = Dialect::Postgres;
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
     let p = Part::Column(c.to_string());
@@ -470,7 +626,8 @@ fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Col
     };
 
     // A changed generation expression means a new column (its values are computed).
-    let recreate = ac.generated != tc.generated && !(ac.generated.is_some() && tc.generated.is_none());
+    let recreate =
+        ac.generated != tc.generated && !(ac.generated.is_some() && tc.generated.is_none());
     if recreate {
         safety = Safety::Locking;
         sql_v.push(sql::drop_column(d, s, tn, c, false));
@@ -481,7 +638,11 @@ fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Col
     } else {
         if ac.generated.is_some() && tc.generated.is_none() {
             safety = safety.max(Safety::Locking);
-            let head = format!("ALTER TABLE {} ALTER COLUMN {}", qualified(d, s, tn), ident(d, c));
+            let head = format!(
+                "ALTER TABLE {} ALTER COLUMN {}",
+                qualified(d, s, tn),
+                ident(d, c)
+            );
             sql_v.push(format!("{head} DROP EXPRESSION"));
             script.push(format!("{head} DROP EXPRESSION IF EXISTS"));
         }
@@ -490,7 +651,8 @@ fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Col
         if type_changed {
             let from = types::classify(d, ctx.act, s, &ac.data_type);
             let to = types::classify(d, ctx.exp, exp_schema, &tc.data_type);
-            let via_text = matches!(from, types::TypeClass::Enum(_)) || matches!(to, types::TypeClass::Enum(_));
+            let via_text = matches!(from, types::TypeClass::Enum(_))
+                || matches!(to, types::TypeClass::Enum(_));
             match types::loss(d, &ident(d, c), &from, &to) {
                 Some(l) if ac.data_type != tc.data_type => {
                     safety = Safety::DataLoss;
@@ -499,37 +661,74 @@ fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Col
                 _ => safety = safety.max(Safety::Locking),
             }
             if ac.default.is_some() && ac.identity.is_none() {
-                both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, None)?);
+                both(
+                    &mut sql_v,
+                    &mut script,
+                    sql::pg_alter_default(s, tn, c, None)?,
+                );
             }
-            both(&mut sql_v, &mut script, sql::pg_alter_type(s, tn, c, tc, via_text)?);
+            both(
+                &mut sql_v,
+                &mut script,
+                sql::pg_alter_type(s, tn, c, tc, via_text)?,
+            );
             if tc.default.is_some() && tc.identity.is_none() && tc.generated.is_none() {
-                both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+                both(
+                    &mut sql_v,
+                    &mut script,
+                    sql::pg_alter_default(s, tn, c, tc.default.as_deref())?,
+                );
             }
             out.view_changed.insert((s.to_string(), tn.to_string()));
         } else if ac.default != tc.default && tc.identity.is_none() && tc.generated.is_none() {
-            both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+            both(
+                &mut sql_v,
+                &mut script,
+                sql::pg_alter_default(s, tn, c, tc.default.as_deref())?,
+            );
         }
         if ac.identity.is_none() && tc.identity.is_some() && ac.default.is_some() && !type_changed {
-            both(&mut sql_v, &mut script, sql::pg_alter_default(s, tn, c, None)?);
+            both(
+                &mut sql_v,
+                &mut script,
+                sql::pg_alter_default(s, tn, c, None)?,
+            );
         }
         if ac.nullable != tc.nullable {
             if tc.nullable {
                 if ac.identity.is_some() && tc.identity.is_none() {
                     // Dropping the identity first: identity columns are NOT NULL.
                 } else {
-                    both(&mut sql_v, &mut script, sql::pg_alter_nullable(s, tn, c, true));
+                    both(
+                        &mut sql_v,
+                        &mut script,
+                        sql::pg_alter_nullable(s, tn, c, true),
+                    );
                 }
             } else {
                 safety = safety.max(Safety::Locking);
                 preflight.push(refuse_nulls(d, s, tn, c));
-                both(&mut sql_v, &mut script, sql::pg_alter_nullable(s, tn, c, false));
+                both(
+                    &mut sql_v,
+                    &mut script,
+                    sql::pg_alter_nullable(s, tn, c, false),
+                );
             }
         }
         if ac.identity != tc.identity {
             safety = safety.max(Safety::Locking);
             for stmt in sql::pg_alter_identity(s, tn, c, ac.identity, tc.identity) {
                 let sc = if ac.identity.is_none() {
-                    guarded(d, &crate::guard::Cond::Identity { schema: s.into(), table: tn.into(), column: c.into() }.not(), std::slice::from_ref(&stmt))
+                    guarded(
+                        d,
+                        &crate::guard::Cond::Identity {
+                            schema: s.into(),
+                            table: tn.into(),
+                            column: c.into(),
+                        }
+                        .not(),
+                        std::slice::from_ref(&stmt),
+                    )
                 } else {
                     vec![stmt.clone()]
                 };
@@ -537,7 +736,11 @@ fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Col
                 sql_v.push(stmt);
             }
             if tc.nullable && !ac.nullable && ac.identity.is_some() && tc.identity.is_none() {
-                both(&mut sql_v, &mut script, sql::pg_alter_nullable(s, tn, c, true));
+                both(
+                    &mut sql_v,
+                    &mut script,
+                    sql::pg_alter_nullable(s, tn, c, true),
+                );
             }
         }
     }
@@ -545,7 +748,11 @@ fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Col
         both(
             &mut sql_v,
             &mut script,
-            sql::pg_comment("COLUMN", &format!("{}.{}", qualified(d, s, tn), ident(d, c)), tc.comment.as_deref()),
+            sql::pg_comment(
+                "COLUMN",
+                &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
+                tc.comment.as_deref(),
+            ),
         );
     }
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
@@ -558,7 +765,14 @@ fn alter_column_pg(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Col
     Ok(())
 }
 
-fn alter_column_mysql(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &Column, out: &mut Out) -> Result<(), PlanError> {
+fn alter_column_mysql(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    c: &str,
+    ac: &Column,
+    tc: &Column,
+    out: &mut Out,
+) -> Result<(), PlanError> {
     let d = Dialect::Mysql;
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
     let p = Part::Column(c.to_string());
@@ -596,7 +810,10 @@ fn alter_column_mysql(ctx: &Ctx<'_>, t: &Target<'_>, c: &str, ac: &Column, tc: &
 
 /// Whether SQLite's `ALTER TABLE … ADD COLUMN` can add `col`.
 fn sqlite_can_add(col: &Column) -> bool {
-    if needs_value(col) || col.identity.is_some() || col.generated.as_ref().is_some_and(|g| g.stored) {
+    if needs_value(col)
+        || col.identity.is_some()
+        || col.generated.as_ref().is_some_and(|g| g.stored)
+    {
         return false;
     }
     match &col.default {
@@ -613,19 +830,38 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
     let (a, g) = (t.actual, &t.target);
     let quarantined: BTreeSet<&String> = t.renames.values().collect();
-    let comparable = |c: &Column| Column { comment: None, position: 0, ..c.clone() };
+    let comparable = |c: &Column| Column {
+        comment: None,
+        position: 0,
+        ..c.clone()
+    };
     let altered: Vec<&String> = a
         .columns
         .iter()
-        .filter(|(c, ac)| g.columns.get(*c).is_some_and(|tc| comparable(ac) != comparable(tc)))
+        .filter(|(c, ac)| {
+            g.columns
+                .get(*c)
+                .is_some_and(|tc| comparable(ac) != comparable(tc))
+        })
         .map(|(c, _)| c)
         .collect();
-    let renamed_changed = t.renames.iter().any(|(old, new)| match (a.columns.get(old), g.columns.get(new)) {
-        (Some(ac), Some(qc)) => comparable(ac) != comparable(qc),
-        _ => false,
-    });
-    let adds: Vec<(&String, &Column)> = g.columns.iter().filter(|(c, _)| !a.columns.contains_key(*c) && !quarantined.contains(c)).collect();
-    let drops: Vec<&String> = a.columns.keys().filter(|c| !g.columns.contains_key(*c) && !t.renames.contains_key(*c)).collect();
+    let renamed_changed =
+        t.renames.iter().any(
+            |(old, new)| match (a.columns.get(old), g.columns.get(new)) {
+                (Some(ac), Some(qc)) => comparable(ac) != comparable(qc),
+                _ => false,
+            },
+        );
+    let adds: Vec<(&String, &Column)> = g
+        .columns
+        .iter()
+        .filter(|(c, _)| !a.columns.contains_key(*c) && !quarantined.contains(c))
+        .collect();
+    let drops: Vec<&String> = a
+        .columns
+        .keys()
+        .filter(|c| !g.columns.contains_key(*c) && !t.renames.contains_key(*c))
+        .collect();
     let rebuild = !altered.is_empty()
         || renamed_changed
         || a.primary_key != g.primary_key
@@ -633,10 +869,19 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         || a.checks != g.checks
         || a.foreign_keys != g.foreign_keys
         || adds.iter().any(|(_, col)| !sqlite_can_add(col))
-        || drops.iter().any(|c| a.columns.get(*c).is_some_and(|col| col.generated.is_some() || col.identity.is_some()));
+        || drops.iter().any(|c| {
+            a.columns
+                .get(*c)
+                .is_some_and(|col| col.generated.is_some() || col.identity.is_some())
+        });
 
     if rebuild {
-        let taken = |n: &str| ctx.act.schemas.values().any(|sc| sc.tables.contains_key(n) || sc.views.contains_key(n));
+        let taken = |n: &str| {
+            ctx.act
+                .schemas
+                .values()
+                .any(|sc| sc.tables.contains_key(n) || sc.views.contains_key(n))
+        };
         let mut tmp = format!("_driftless_new_{tn}");
         let mut k = 2;
         while taken(&tmp) {
@@ -653,7 +898,12 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
             if tc.generated.is_some() {
                 continue;
             }
-            let src = t.renames.iter().find(|(_, new)| new.as_str() == c).map(|(old, _)| old.as_str()).or_else(|| a.columns.contains_key(c).then_some(c));
+            let src = t
+                .renames
+                .iter()
+                .find(|(_, new)| new.as_str() == c)
+                .map(|(old, _)| old.as_str())
+                .or_else(|| a.columns.contains_key(c).then_some(c));
             let Some(src) = src else {
                 if needs_value(tc) {
                     preflight.push(refuse_not_null_add(d, s, tn, c));
@@ -677,8 +927,24 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
         let order: Vec<String> = g.column_order().into_iter().map(String::from).collect();
         let mut stmts = vec![
-            sql::create_table(d, s, &tmp, g, CreateTable { foreign_keys: true, if_not_exists: false, order: Some(&order) })?,
-            format!("INSERT INTO {} ({}) SELECT {} FROM {}", ident(d, &tmp), targets.join(", "), sources.join(", "), ident(d, tn)),
+            sql::create_table(
+                d,
+                s,
+                &tmp,
+                g,
+                CreateTable {
+                    foreign_keys: true,
+                    if_not_exists: false,
+                    order: Some(&order),
+                },
+            )?,
+            format!(
+                "INSERT INTO {} ({}) SELECT {} FROM {}",
+                ident(d, &tmp),
+                targets.join(", "),
+                sources.join(", "),
+                ident(d, tn)
+            ),
             sql::drop_table(d, s, tn, false),
             sql::rename_table(d, s, &tmp, tn),
         ];
@@ -705,7 +971,11 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     for (n, i) in &a.indexes {
         if g.indexes.get(n) != Some(i) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "drop index", Safety::Safe);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Index, s, tn, n),
+                "drop index",
+                Safety::Safe,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             index_drop_statements(d, s, tn, n, &mut spec);
@@ -717,7 +987,8 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         let stmt = sql::rename_column(d, s, tn, old, new);
         let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
         spec.fixes = t.reasons_of(&p);
-        let note = format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
+        let note =
+            format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
         spec.note = Some(&note);
         spec.script = vec![stmt.clone()];
         spec.sql = vec![stmt];
@@ -747,7 +1018,11 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     for (n, i) in &g.indexes {
         if a.indexes.get(n) != Some(i) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(part_ref(ObjectKind::Index, s, tn, n), "create index", Safety::Locking);
+            let mut spec = StepSpec::new(
+                part_ref(ObjectKind::Index, s, tn, n),
+                "create index",
+                Safety::Locking,
+            );
             spec.fixes = t.reasons_of(&p);
             spec.note = t.note_of(&p);
             index_create_statements(d, s, tn, n, i, &mut spec)?;

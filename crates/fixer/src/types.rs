@@ -37,7 +37,9 @@ fn split_type(t: &str) -> (String, Vec<String>) {
     match t.find('(') {
         Some(open) => {
             let close = t.rfind(')').unwrap_or(t.len());
-            let base = format!("{} {}", &t[..open], t.get(close + 1..).unwrap_or("")).trim().to_ascii_lowercase();
+            let base = format!("{} {}", &t[..open], t.get(close + 1..).unwrap_or(""))
+                .trim()
+                .to_ascii_lowercase();
             let params = t
                 .get(open + 1..close)
                 .unwrap_or("")
@@ -99,7 +101,11 @@ fn int_range(bits: u32, unsigned: bool) -> (i128, i128) {
 
 /// Finds a PostgreSQL enum by the type name a column carries
 /// (`mood`, `public.mood`, `"Mood"`, `s."Mood"`).
-pub(crate) fn pg_enum_labels<'a>(snapshot: &'a Snapshot, column_schema: &str, data_type: &str) -> Option<(&'a str, &'a str, &'a [String])> {
+pub(crate) fn pg_enum_labels<'a>(
+    snapshot: &'a Snapshot,
+    column_schema: &str,
+    data_type: &str,
+) -> Option<(&'a str, &'a str, &'a [String])> {
     let (schema, name) = split_pg_type_name(data_type)?;
     let schema = schema.unwrap_or_else(|| column_schema.to_string());
     let (s, sch) = snapshot.schemas.get_key_value(&schema)?;
@@ -151,7 +157,12 @@ pub(crate) fn split_pg_type_name(data_type: &str) -> Option<(Option<String>, Str
 }
 
 /// Classifies `data_type` of a column in `schema` of `snapshot`.
-pub(crate) fn classify(dialect: Dialect, snapshot: &Snapshot, schema: &str, data_type: &str) -> TypeClass {
+pub(crate) fn classify(
+    dialect: Dialect,
+    snapshot: &Snapshot,
+    schema: &str,
+    data_type: &str,
+) -> TypeClass {
     if dialect == Dialect::Postgres {
         if let Some((_, _, labels)) = pg_enum_labels(snapshot, schema, data_type) {
             return TypeClass::Enum(labels.to_vec());
@@ -191,27 +202,48 @@ pub(crate) fn classify(dialect: Dialect, snapshot: &Snapshot, schema: &str, data
         "integer" | "int" | "int4" | "serial" => int(32),
         "bigint" | "int8" | "bigserial" => int(64),
         "numeric" | "decimal" | "dec" | "fixed" => TypeClass::Decimal {
-            precision: num(0).map(|p| p as u32).or(if dialect == Dialect::Mysql { Some(10) } else { None }),
+            precision: num(0).map(|p| p as u32).or(if dialect == Dialect::Mysql {
+                Some(10)
+            } else {
+                None
+            }),
             scale: num(1).unwrap_or(0) as u32,
         },
         "real" | "float4" => TypeClass::Float { double: false },
-        "float" => TypeClass::Float { double: dialect == Dialect::Postgres || num(0).is_some_and(|p| p > 24) },
+        "float" => TypeClass::Float {
+            double: dialect == Dialect::Postgres || num(0).is_some_and(|p| p > 24),
+        },
         "double precision" | "double" | "float8" => TypeClass::Float { double: true },
-        "character varying" | "varchar" | "character" | "char" | "bpchar" | "nvarchar" | "nchar" => {
-            TypeClass::Text { max: num(0).or(if base.starts_with("char") || base == "character" || base == "bpchar" { Some(1) } else { None }) }
-        }
+        "character varying" | "varchar" | "character" | "char" | "bpchar" | "nvarchar"
+        | "nchar" => TypeClass::Text {
+            max: num(0).or(
+                if base.starts_with("char") || base == "character" || base == "bpchar" {
+                    Some(1)
+                } else {
+                    None
+                },
+            ),
+        },
         "text" if dialect == Dialect::Mysql => TypeClass::Text { max: Some(65_535) },
         "text" | "citext" | "longtext" | "clob" => TypeClass::Text { max: None },
         "tinytext" => TypeClass::Text { max: Some(255) },
-        "mediumtext" => TypeClass::Text { max: Some(16_777_215) },
+        "mediumtext" => TypeClass::Text {
+            max: Some(16_777_215),
+        },
         "boolean" | "bool" => TypeClass::Bool,
         "date" => TypeClass::Date,
         b if b.starts_with("time with") || b == "time" || b == "timetz" => TypeClass::Time,
-        b if b.starts_with("timestamp") || b == "datetime" || b == "timestamptz" => TypeClass::Timestamp,
+        b if b.starts_with("timestamp") || b == "datetime" || b == "timestamptz" => {
+            TypeClass::Timestamp
+        }
         "bytea" | "blob" | "longblob" => TypeClass::Binary { max: None },
         "tinyblob" => TypeClass::Binary { max: Some(255) },
-        "mediumblob" => TypeClass::Binary { max: Some(16_777_215) },
-        "binary" | "varbinary" => TypeClass::Binary { max: num(0).or(Some(1)) },
+        "mediumblob" => TypeClass::Binary {
+            max: Some(16_777_215),
+        },
+        "binary" | "varbinary" => TypeClass::Binary {
+            max: num(0).or(Some(1)),
+        },
         "json" | "jsonb" => TypeClass::Json,
         "uuid" => TypeClass::Uuid,
         _ => TypeClass::Other(base),
@@ -247,8 +279,18 @@ fn not_null(col: &str) -> String {
 pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass) -> Option<Loss> {
     use TypeClass as T;
     let text_of = |c: &str| as_text(dialect, c);
-    let lossy = |describe: String, predicate: String| Some(Loss { describe, predicate });
-    let any_value = |what: &str| lossy(format!("{what}; every non-NULL value is converted"), not_null(col));
+    let lossy = |describe: String, predicate: String| {
+        Some(Loss {
+            describe,
+            predicate,
+        })
+    };
+    let any_value = |what: &str| {
+        lossy(
+            format!("{what}; every non-NULL value is converted"),
+            not_null(col),
+        )
+    };
     match (from, to) {
         (a, b) if a == b => None,
         (T::Int { min: a0, max: a1 }, T::Int { min: b0, max: b1 }) => {
@@ -286,21 +328,52 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
                 )
             }
         }
-        (T::Int { .. } | T::Decimal { .. } | T::Float { .. } | T::Bool | T::Date | T::Time | T::Timestamp | T::Uuid | T::Json | T::Enum(_), T::Text { max: None }) => None,
+        (
+            T::Int { .. }
+            | T::Decimal { .. }
+            | T::Float { .. }
+            | T::Bool
+            | T::Date
+            | T::Time
+            | T::Timestamp
+            | T::Uuid
+            | T::Json
+            | T::Enum(_),
+            T::Text { max: None },
+        ) => None,
         (T::Int { min, max }, T::Text { max: Some(n) }) => {
-            if digits(*min).max(digits(*max)) + 1 <= *n {
+            if digits(*min).max(digits(*max)) < *n {
                 None
             } else {
-                lossy(format!("truncates to {n} characters"), format!("{} > {n}", char_len(dialect, &text_of(col))))
+                lossy(
+                    format!("truncates to {n} characters"),
+                    format!("{} > {n}", char_len(dialect, &text_of(col))),
+                )
             }
         }
         (T::Uuid, T::Text { max: Some(n) }) if *n >= 36 => None,
         (T::Date, T::Text { max: Some(n) }) if *n >= 10 => None,
-        (T::Enum(labels), T::Text { max: Some(n) }) if labels.iter().all(|l| l.chars().count() as u64 <= *n) => None,
+        (T::Enum(labels), T::Text { max: Some(n) })
+            if labels.iter().all(|l| l.chars().count() as u64 <= *n) =>
+        {
+            None
+        }
         (T::Int { min, max }, T::Bool) if *min >= 0 && *max <= 1 => None,
-        (T::Int { .. }, T::Bool) => lossy("keeps only true/false".into(), format!("{col} NOT IN (0, 1)")),
+        (T::Int { .. }, T::Bool) => lossy(
+            "keeps only true/false".into(),
+            format!("{col} NOT IN (0, 1)"),
+        ),
         (T::Bool, T::Int { .. } | T::Decimal { .. } | T::Float { .. }) => None,
-        (T::Decimal { precision: p0, scale: s0 }, T::Decimal { precision: p1, scale: s1 }) => {
+        (
+            T::Decimal {
+                precision: p0,
+                scale: s0,
+            },
+            T::Decimal {
+                precision: p1,
+                scale: s1,
+            },
+        ) => {
             let int0 = p0.map(|p| p.saturating_sub(*s0));
             let int1 = p1.map(|p| p.saturating_sub(*s1));
             let int_ok = match (int0, int1) {
@@ -318,7 +391,13 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
                 if let (false, Some(b)) = (int_ok, int1) {
                     preds.push(format!("ABS({col}) >= 1{}", "0".repeat(b as usize)));
                 }
-                lossy(format!("changes precision/scale to ({}, {s1})", p1.map(|p| p.to_string()).unwrap_or_else(|| "any".into())), format!("({})", preds.join(" OR ")))
+                lossy(
+                    format!(
+                        "changes precision/scale to ({}, {s1})",
+                        p1.map(|p| p.to_string()).unwrap_or_else(|| "any".into())
+                    ),
+                    format!("({})", preds.join(" OR ")),
+                )
             }
         }
         (T::Decimal { .. } | T::Float { .. }, T::Int { min, max }) => {
@@ -337,7 +416,10 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
         (T::Text { max: a }, T::Text { max: b }) => match (a, b) {
             (_, None) => None,
             (Some(a), Some(b)) if b >= a => None,
-            (_, Some(b)) => lossy(format!("truncates text to {b} characters"), format!("{} > {b}", char_len(dialect, col))),
+            (_, Some(b)) => lossy(
+                format!("truncates text to {b} characters"),
+                format!("{} > {b}", char_len(dialect, col)),
+            ),
         },
         (T::Binary { max: a }, T::Binary { max: b }) => match (a, b) {
             (_, None) => None,
@@ -347,13 +429,18 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
                     Dialect::Postgres => format!("OCTET_LENGTH({col})"),
                     Dialect::Mysql | Dialect::Sqlite => format!("LENGTH({col})"),
                 };
-                lossy(format!("truncates binary data to {b} bytes"), format!("{len} > {b}"))
+                lossy(
+                    format!("truncates binary data to {b} bytes"),
+                    format!("{len} > {b}"),
+                )
             }
         },
         (T::Text { .. }, T::Int { min, max }) => {
             let pred = match dialect {
                 Dialect::Postgres => format!("NOT (CAST({col} AS text) ~ '^\\s*[-+]?[0-9]+\\s*$')"),
-                Dialect::Mysql => format!("NOT ({col} REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$')"),
+                Dialect::Mysql => {
+                    format!("NOT ({col} REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$')")
+                }
                 Dialect::Sqlite => format!("CAST(CAST({col} AS INTEGER) AS TEXT) <> {col}"),
             };
             lossy(
@@ -362,12 +449,20 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
             )
         }
         (T::Text { .. } | T::Enum(_), T::Enum(labels)) => {
-            let list = labels.iter().map(|l| literal(dialect, l)).collect::<Vec<_>>().join(", ");
+            let list = labels
+                .iter()
+                .map(|l| literal(dialect, l))
+                .collect::<Vec<_>>()
+                .join(", ");
             let lhs = match dialect {
                 Dialect::Postgres => text_of(col),
                 _ => col.to_string(),
             };
-            let pred = if labels.is_empty() { not_null(col) } else { format!("{lhs} NOT IN ({list})") };
+            let pred = if labels.is_empty() {
+                not_null(col)
+            } else {
+                format!("{lhs} NOT IN ({list})")
+            };
             if let T::Enum(old) = from {
                 if old.iter().all(|l| labels.contains(l)) {
                     return None;
@@ -379,7 +474,9 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
         (T::Date, T::Timestamp) => None,
         (T::Json, T::Json) => None,
         (T::Text { max: None }, T::Json) => any_value("parses text as JSON"),
-        (_, T::Other(_)) | (T::Other(_), _) => any_value("converts to a type driftless cannot compare"),
+        (_, T::Other(_)) | (T::Other(_), _) => {
+            any_value("converts to a type driftless cannot compare")
+        }
         _ => any_value("converts values to another type"),
     }
 }
@@ -416,9 +513,7 @@ pub(crate) fn sqlite_loss(col: &str, from: &str, to: &str) -> Option<Loss> {
     let numeric = |x| matches!(x, Affinity::Integer | Affinity::Real | Affinity::Numeric);
     if numeric(b) && !numeric(a) {
         Some(Loss {
-            describe: format!(
-                "gives the column numeric affinity: text that looks like a number is stored as a number (e.g. '007' becomes 7)"
-            ),
+            describe: "gives the column numeric affinity: text that looks like a number is stored as a number (e.g. '007' becomes 7)".to_string(),
             predicate: format!("typeof({col}) = 'text' AND CAST(CAST({col} AS NUMERIC) AS TEXT) <> {col}"),
         })
     } else {
@@ -427,6 +522,7 @@ pub(crate) fn sqlite_loss(col: &str, from: &str, to: &str) -> Option<Loss> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -438,7 +534,13 @@ mod tests {
     fn widening_is_not_loss() {
         let d = Dialect::Postgres;
         assert!(loss(d, "\"c\"", &c(d, "integer"), &c(d, "bigint")).is_none());
-        assert!(loss(d, "\"c\"", &c(d, "character varying(20)"), &c(d, "character varying(50)")).is_none());
+        assert!(loss(
+            d,
+            "\"c\"",
+            &c(d, "character varying(20)"),
+            &c(d, "character varying(50)")
+        )
+        .is_none());
         assert!(loss(d, "\"c\"", &c(d, "character varying(20)"), &c(d, "text")).is_none());
         assert!(loss(d, "\"c\"", &c(d, "integer"), &c(d, "text")).is_none());
         assert!(loss(d, "\"c\"", &c(d, "numeric(10,2)"), &c(d, "numeric(12,2)")).is_none());
@@ -450,7 +552,13 @@ mod tests {
     #[test]
     fn narrowing_is_loss_with_a_predicate() {
         let d = Dialect::Postgres;
-        let l = loss(d, "\"c\"", &c(d, "character varying(50)"), &c(d, "character varying(20)")).unwrap();
+        let l = loss(
+            d,
+            "\"c\"",
+            &c(d, "character varying(50)"),
+            &c(d, "character varying(20)"),
+        )
+        .unwrap();
         assert_eq!(l.predicate, "CHAR_LENGTH(\"c\") > 20");
         let l = loss(d, "\"c\"", &c(d, "text"), &c(d, "integer")).unwrap();
         assert!(l.predicate.contains("~"));
@@ -465,9 +573,15 @@ mod tests {
 
     #[test]
     fn parses_type_names() {
-        assert_eq!(split_pg_type_name("public.\"Mood\""), Some((Some("public".into()), "Mood".into())));
+        assert_eq!(
+            split_pg_type_name("public.\"Mood\""),
+            Some((Some("public".into()), "Mood".into()))
+        );
         assert_eq!(split_pg_type_name("mood"), Some((None, "mood".into())));
         assert_eq!(split_pg_type_name("character varying(20)"), None);
-        assert_eq!(mysql_enum_labels("enum('a','it''s','b\\'c')"), Some(vec!["a".into(), "it's".into(), "b'c".into()]));
+        assert_eq!(
+            mysql_enum_labels("enum('a','it''s','b\\'c')"),
+            Some(vec!["a".into(), "it's".into(), "b'c".into()])
+        );
     }
 }

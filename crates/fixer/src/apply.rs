@@ -1,0 +1,550 @@
+//! Applying a plan to a live database: lock, base check, preflight, steps,
+//! verification by re-introspection.
+
+use std::time::{Duration, Instant};
+
+use driftless_introspect::{Database, Dialect, Error as DbError, Snapshot};
+
+use crate::options::ApplyOptions;
+use crate::plan::{fingerprint, FixPlan, PreflightKind};
+use crate::quote::literal;
+use crate::render::{MYSQL_LOCK_NAME_SQL, PG_ADVISORY_LOCK_KEY};
+
+/// The result of one preflight check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PreflightOutcome {
+    /// 1-based number of the step the check belongs to.
+    pub step: usize,
+    /// What the count means.
+    pub kind: PreflightKind,
+    /// The count.
+    pub rows: u64,
+    /// The check's message.
+    pub message: String,
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApplyReport {
+    /// Steps run to completion.
+    pub steps_applied: usize,
+    /// Statements sent.
+    pub statements: usize,
+    /// The preflight counts (rows affected by data-loss steps, and the
+    /// refusal checks, all zero).
+    pub preflight: Vec<PreflightOutcome>,
+    /// How long the advisory lock took to get.
+    pub lock_wait: Duration,
+    /// Time from start to the end of the re-introspection.
+    pub elapsed: Duration,
+    /// The schema after applying, read again: run the rules on it against
+    /// the expected schema to confirm convergence.
+    pub after: Snapshot,
+}
+
+/// Why a plan was not (fully) applied.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// The plan is for another kind of database.
+    #[error("the plan is for {plan} but the database is {database}")]
+    DialectMismatch {
+        /// The plan's dialect.
+        plan: Dialect,
+        /// The database's.
+        database: Dialect,
+    },
+    /// Another fix holds the lock and did not finish within the lock timeout.
+    #[error("another driftless fix is running on this database: the lock was not granted within {waited:?} ({message}); retry when it has finished")]
+    Locked {
+        /// How long we waited.
+        waited: Duration,
+        /// The database's message.
+        message: String,
+    },
+    /// The schema changed since the plan was made (another deploy fixed it,
+    /// or someone changed it); nothing was applied. Plan again.
+    #[error("the schema changed since the plan was made (fingerprint {planned}, now {found}); nothing was applied: plan again")]
+    Stale {
+        /// The plan's base fingerprint.
+        planned: String,
+        /// The fingerprint found under the lock.
+        found: String,
+    },
+    /// A preflight check refused the plan before anything ran.
+    #[error("step {step} ({object}): {message} ({rows} row(s)); nothing was applied")]
+    Refused {
+        /// 1-based step number.
+        step: usize,
+        /// The step's object.
+        object: String,
+        /// What to do instead.
+        message: String,
+        /// The rows that make the step impossible.
+        rows: u64,
+    },
+    /// A statement failed.
+    #[error("step {step} ({action} {object}) failed: {message}\n  statement: {sql}\n  {}", if *rolled_back { "every change was rolled back".to_string() } else { format!("steps 1..{} stay applied (DDL commits implicitly here); run the fix again to continue", step - 1) })]
+    Statement {
+        /// 1-based step number.
+        step: usize,
+        /// The step's action.
+        action: String,
+        /// The step's object.
+        object: String,
+        /// The failing statement.
+        sql: String,
+        /// The database's error message.
+        message: String,
+        /// Steps that completed before (and stay applied when not rolled back).
+        applied_steps: usize,
+        /// Whether everything was rolled back (PostgreSQL, SQLite).
+        rolled_back: bool,
+    },
+    /// SQLite: rows violate foreign keys after the change; rolled back.
+    #[error("foreign_key_check found {count} row(s) violating foreign keys after the fix ({details}); every change was rolled back")]
+    ForeignKeyViolations {
+        /// Number of violating rows.
+        count: usize,
+        /// Tables concerned.
+        details: String,
+    },
+    /// Connecting, introspecting or controlling the transaction failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+fn db_message(e: &DbError) -> String {
+    match e {
+        DbError::Query { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs every preflight check of `plan` (read-only) and records the counts:
+/// a data-loss step gets `affected_rows` and its reason says how many rows
+/// it affects. Returns every outcome; refusals are outcomes of kind
+/// [`PreflightKind::RefuseIfAny`] with a non-zero count.
+pub async fn preflight(
+    db: &mut Database,
+    plan: &mut FixPlan,
+) -> Result<Vec<PreflightOutcome>, ApplyError> {
+    let outcomes = run_preflight(db, plan).await?;
+    annotate(plan, &outcomes);
+    Ok(outcomes)
+}
+
+fn annotate(plan: &mut FixPlan, outcomes: &[PreflightOutcome]) {
+    for (i, step) in plan.steps.iter_mut().enumerate() {
+        let counted: Vec<&PreflightOutcome> = outcomes
+            .iter()
+            .filter(|o| o.step == i + 1 && o.kind == PreflightKind::CountAffected)
+            .collect();
+        if counted.is_empty() {
+            continue;
+        }
+        let rows: u64 = counted.iter().map(|o| o.rows).sum();
+        step.affected_rows = Some(rows);
+        step.reason = format!("{}; {rows} row(s) affected", step.reason);
+    }
+}
+
+async fn run_preflight(
+    db: &mut Database,
+    plan: &FixPlan,
+) -> Result<Vec<PreflightOutcome>, ApplyError> {
+    let mut out = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        for p in &step.preflight {
+            let rows = db
+                .query(&p.sql, &format!("preflight of step {}", i + 1))
+                .await?;
+            let n = rows
+                .first()
+                .and_then(|r| r.first())
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0)
+                .max(0) as u64;
+            out.push(PreflightOutcome {
+                step: i + 1,
+                kind: p.kind,
+                rows: n,
+                message: p.message.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyError> {
+    outcomes
+        .iter()
+        .find(|o| o.kind == PreflightKind::RefuseIfAny && o.rows > 0)
+        .map(|o| ApplyError::Refused {
+            step: o.step,
+            object: plan
+                .steps
+                .get(o.step - 1)
+                .map(|s| s.object.to_string())
+                .unwrap_or_default(),
+            message: o.message.clone(),
+            rows: o.rows,
+        })
+}
+
+/// Applies `plan` to `db` and reads the schema again.
+///
+/// * PostgreSQL: one transaction; `SET LOCAL lock_timeout` and
+///   `statement_timeout`; `pg_advisory_xact_lock` first (a concurrent fix
+///   waits up to the lock timeout, then fails with [`ApplyError::Locked`]);
+///   any failure rolls everything back.
+/// * SQLite: `BEGIN IMMEDIATE` with a busy timeout; foreign keys are off on
+///   driftless connections, so table rebuilds keep child rows; triggers of
+///   rebuilt tables are recreated; `PRAGMA foreign_key_check` must come back
+///   empty; any failure rolls everything back.
+/// * MySQL/MariaDB: `GET_LOCK` (per database) with the lock timeout; steps
+///   run one by one (DDL commits implicitly); after a failure, plan again
+///   from the new state to continue where it stopped.
+///
+/// Under the lock, the schema is read again (with
+/// [`ApplyOptions::introspect`]) and compared with the plan's base: a plan
+/// made from a schema that has changed since is refused with
+/// [`ApplyError::Stale`]. Preflight checks run next, before any change: a
+/// NOT NULL column without a default for a table with rows is refused there.
+pub async fn apply(
+    db: &mut Database,
+    plan: &FixPlan,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let started = Instant::now();
+    if db.dialect() != plan.dialect {
+        return Err(ApplyError::DialectMismatch {
+            plan: plan.dialect,
+            database: db.dialect(),
+        });
+    }
+    let mut report = ApplyReport {
+        steps_applied: 0,
+        statements: 0,
+        preflight: Vec::new(),
+        lock_wait: Duration::ZERO,
+        elapsed: Duration::ZERO,
+        after: Snapshot::new(plan.dialect),
+    };
+    if !plan.steps.is_empty() {
+        match plan.dialect {
+            Dialect::Postgres => apply_postgres(db, plan, options, &mut report).await?,
+            Dialect::Sqlite => apply_sqlite(db, plan, options, &mut report).await?,
+            Dialect::Mysql => apply_mysql(db, plan, options, &mut report).await?,
+        }
+    }
+    report.after = db.snapshot(&options.introspect).await?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+async fn rollback(db: &mut Database) {
+    if let Err(e) = db.execute("ROLLBACK", "rolling back the fix").await {
+        tracing::warn!("rollback failed: {e}");
+    }
+}
+
+/// Reads the schema on a second connection (the first holds the lock and
+/// an open transaction) and compares it with the plan's base.
+async fn check_base(
+    db: &mut Database,
+    plan: &FixPlan,
+    options: &ApplyOptions,
+    same_connection: bool,
+) -> Result<Option<ApplyError>, ApplyError> {
+    if !options.check_base {
+        return Ok(None);
+    }
+    let snap = if same_connection {
+        db.snapshot(&options.introspect).await?
+    } else {
+        let mut other = db.reconnect().await?;
+        let snap = other.snapshot(&options.introspect).await;
+        let _ = other.close().await;
+        snap?
+    };
+    let found = fingerprint(&snap);
+    Ok((found != plan.base).then(|| ApplyError::Stale {
+        planned: plan.base.clone(),
+        found,
+    }))
+}
+
+async fn run_steps(
+    db: &mut Database,
+    plan: &FixPlan,
+    report: &mut ApplyReport,
+    transactional: bool,
+) -> Result<(), ApplyError> {
+    for (i, step) in plan.steps.iter().enumerate() {
+        let context = format!("step {} ({} {})", i + 1, step.action, step.object);
+        let triggers = match (&step.rebuilds, plan.dialect) {
+            (Some(table), Dialect::Sqlite) => {
+                let q = format!(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = {} AND sql IS NOT NULL ORDER BY name",
+                    literal(Dialect::Sqlite, table)
+                );
+                db.query(&q, &format!("{context}: reading triggers"))
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| r.first().and_then(|v| v.as_str().map(String::from)))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        for sql in step.sql.iter().chain(triggers.iter()) {
+            report.statements += 1;
+            if let Err(e) = db.execute(sql, &context).await {
+                if transactional {
+                    rollback(db).await;
+                }
+                return Err(ApplyError::Statement {
+                    step: i + 1,
+                    action: step.action.clone(),
+                    object: step.object.to_string(),
+                    sql: sql.clone(),
+                    message: db_message(&e),
+                    applied_steps: report.steps_applied,
+                    rolled_back: transactional,
+                });
+            }
+        }
+        report.steps_applied += 1;
+    }
+    Ok(())
+}
+
+async fn apply_postgres(
+    db: &mut Database,
+    plan: &FixPlan,
+    options: &ApplyOptions,
+    report: &mut ApplyReport,
+) -> Result<(), ApplyError> {
+    let lock_ms = options.lock_timeout.as_millis();
+    let stmt_ms = options.statement_timeout.as_millis();
+    db.execute("BEGIN", "starting the fix transaction").await?;
+    let setup = format!(
+        "SET LOCAL lock_timeout = '{lock_ms}ms'; SET LOCAL statement_timeout = '{stmt_ms}ms'"
+    );
+    if let Err(e) = db.execute(&setup, "setting timeouts").await {
+        rollback(db).await;
+        return Err(e.into());
+    }
+    let t0 = Instant::now();
+    if let Err(e) = db
+        .query(
+            &format!("SELECT pg_advisory_xact_lock({PG_ADVISORY_LOCK_KEY})"),
+            "taking the driftless advisory lock",
+        )
+        .await
+    {
+        rollback(db).await;
+        let message = db_message(&e);
+        if message.contains("lock timeout") {
+            return Err(ApplyError::Locked {
+                waited: t0.elapsed(),
+                message,
+            });
+        }
+        return Err(e.into());
+    }
+    report.lock_wait = t0.elapsed();
+    match check_base(db, plan, options, false).await {
+        Ok(None) => {}
+        Ok(Some(stale)) => {
+            rollback(db).await;
+            return Err(stale);
+        }
+        Err(e) => {
+            rollback(db).await;
+            return Err(e);
+        }
+    }
+    let outcomes = match run_preflight(db, plan).await {
+        Ok(o) => o,
+        Err(e) => {
+            rollback(db).await;
+            return Err(e);
+        }
+    };
+    if let Some(refused) = first_refusal(plan, &outcomes) {
+        rollback(db).await;
+        return Err(refused);
+    }
+    report.preflight = outcomes;
+    run_steps(db, plan, report, true).await?;
+    if let Err(e) = db.execute("COMMIT", "committing the fix").await {
+        rollback(db).await;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+async fn apply_sqlite(
+    db: &mut Database,
+    plan: &FixPlan,
+    options: &ApplyOptions,
+    report: &mut ApplyReport,
+) -> Result<(), ApplyError> {
+    let lock_ms = options.lock_timeout.as_millis();
+    db.execute(
+        &format!("PRAGMA busy_timeout = {lock_ms}"),
+        "setting the busy timeout",
+    )
+    .await?;
+    // Table rebuilds must not fire foreign-key actions; this is a no-op on
+    // driftless connections (opened with foreign keys off) and must precede BEGIN.
+    db.execute(
+        "PRAGMA foreign_keys = OFF",
+        "turning foreign keys off for table rebuilds",
+    )
+    .await?;
+    let t0 = Instant::now();
+    if let Err(e) = db
+        .execute("BEGIN IMMEDIATE", "starting the fix transaction")
+        .await
+    {
+        let message = db_message(&e);
+        if message.contains("locked") || message.contains("busy") {
+            return Err(ApplyError::Locked {
+                waited: t0.elapsed(),
+                message,
+            });
+        }
+        return Err(e.into());
+    }
+    report.lock_wait = t0.elapsed();
+    // An in-memory database has no second connection to read it from.
+    let memory = db.url().is_sqlite_memory();
+    if !memory {
+        match check_base(db, plan, options, false).await {
+            Ok(None) => {}
+            Ok(Some(stale)) => {
+                rollback(db).await;
+                return Err(stale);
+            }
+            Err(e) => {
+                rollback(db).await;
+                return Err(e);
+            }
+        }
+    }
+    let outcomes = match run_preflight(db, plan).await {
+        Ok(o) => o,
+        Err(e) => {
+            rollback(db).await;
+            return Err(e);
+        }
+    };
+    if let Some(refused) = first_refusal(plan, &outcomes) {
+        rollback(db).await;
+        return Err(refused);
+    }
+    report.preflight = outcomes;
+    run_steps(db, plan, report, true).await?;
+    let violations = match db
+        .query(
+            "PRAGMA foreign_key_check",
+            "checking foreign keys after the fix",
+        )
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            rollback(db).await;
+            return Err(e.into());
+        }
+    };
+    if !violations.is_empty() {
+        let mut tables: Vec<String> = violations
+            .iter()
+            .filter_map(|r| r.first().and_then(|v| v.as_str().map(String::from)))
+            .collect();
+        tables.sort();
+        tables.dedup();
+        rollback(db).await;
+        return Err(ApplyError::ForeignKeyViolations {
+            count: violations.len(),
+            details: tables.join(", "),
+        });
+    }
+    if let Err(e) = db.execute("COMMIT", "committing the fix").await {
+        rollback(db).await;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+async fn apply_mysql(
+    db: &mut Database,
+    plan: &FixPlan,
+    options: &ApplyOptions,
+    report: &mut ApplyReport,
+) -> Result<(), ApplyError> {
+    let lock_s = options.lock_timeout.as_secs().max(1);
+    let stmt_s = options.statement_timeout.as_secs().max(1);
+    db.execute(
+        &format!("SET SESSION lock_wait_timeout = {lock_s}"),
+        "setting the lock timeout",
+    )
+    .await?;
+    let version = db
+        .query("SELECT VERSION()", "reading the server version")
+        .await?;
+    let mariadb = version
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
+    if mariadb {
+        db.execute(
+            &format!("SET SESSION max_statement_time = {stmt_s}"),
+            "setting the statement timeout",
+        )
+        .await?;
+    }
+    let t0 = Instant::now();
+    let got = db
+        .query(
+            &format!("SELECT GET_LOCK({MYSQL_LOCK_NAME_SQL}, {lock_s})"),
+            "taking the driftless lock",
+        )
+        .await?;
+    let granted = got.first().and_then(|r| r.first()).and_then(|v| v.as_i64());
+    if granted != Some(1) {
+        return Err(ApplyError::Locked {
+            waited: t0.elapsed(),
+            message: "GET_LOCK timed out".into(),
+        });
+    }
+    report.lock_wait = t0.elapsed();
+    let result = async {
+        if let Some(stale) = check_base(db, plan, options, true).await? {
+            return Err(stale);
+        }
+        let outcomes = run_preflight(db, plan).await?;
+        if let Some(refused) = first_refusal(plan, &outcomes) {
+            return Err(refused);
+        }
+        report.preflight = outcomes;
+        run_steps(db, plan, report, false).await
+    }
+    .await;
+    if let Err(e) = db
+        .query(
+            &format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME_SQL})"),
+            "releasing the driftless lock",
+        )
+        .await
+    {
+        tracing::warn!("releasing the lock failed: {e}");
+    }
+    result
+}

@@ -1,0 +1,671 @@
+//! Planning and rendering: the same drift on the three dialects, asserted
+//! side by side (PostgreSQL, MySQL, SQLite).
+
+use driftless_introspect::{
+    Check, Column, Dialect, Enum, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, Snapshot,
+    Table, UniqueConstraint, View,
+};
+use driftless_rules::{Config, Context, Registry};
+
+use crate::{
+    plan, ApplyOptions, FixPlan, MigrationFormat, Orphans, PlanError, PlanOptions, PreflightKind,
+    Safety,
+};
+
+const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite];
+
+fn schema_of(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "public",
+        Dialect::Mysql => "app",
+        Dialect::Sqlite => "main",
+    }
+}
+
+fn ty(d: Dialect, t: &str) -> String {
+    match (d, t) {
+        (Dialect::Postgres, "int") => "integer".into(),
+        (Dialect::Mysql, "int") => "int(11)".into(),
+        (Dialect::Sqlite, "int") => "INTEGER".into(),
+        (Dialect::Postgres, "varchar") => "character varying(150)".into(),
+        (_, "varchar") => "varchar(150)".into(),
+        (Dialect::Postgres, "short") => "character varying(20)".into(),
+        (_, "short") => "varchar(20)".into(),
+        (_, other) => other.into(),
+    }
+}
+
+fn col(pos: u32, ty: String, nullable: bool, default: Option<&str>) -> Column {
+    Column {
+        nullable,
+        default: default.map(String::from),
+        ..Column::new(pos, ty)
+    }
+}
+
+fn snapshot_with(d: Dialect, tables: Vec<(&str, Table)>) -> Snapshot {
+    let mut s = Snapshot::new(d);
+    let sch = s.schemas.entry(schema_of(d).into()).or_default();
+    for (n, t) in tables {
+        sch.tables.insert(n.into(), t);
+    }
+    s
+}
+
+fn users(d: Dialect) -> Table {
+    let mut t = Table::default();
+    t.columns
+        .insert("id".into(), col(1, ty(d, "int"), false, None));
+    t.columns
+        .insert("username".into(), col(2, ty(d, "varchar"), false, None));
+    t.primary_key = Some(PrimaryKey {
+        name: "authentication_user_pkey".into(),
+        columns: vec!["id".into()],
+    });
+    t
+}
+
+/// The deployment story: expected has `login_count integer NOT NULL DEFAULT 0`
+/// and no `avatar`; the database has `avatar` and lacks `login_count`.
+fn story(d: Dialect) -> (Snapshot, Snapshot) {
+    let mut expected = users(d);
+    expected
+        .columns
+        .insert("login_count".into(), col(3, ty(d, "int"), false, Some("0")));
+    let mut actual = users(d);
+    actual
+        .columns
+        .insert("avatar".into(), col(3, ty(d, "varchar"), true, None));
+    (
+        snapshot_with(d, vec![("authentication_user", expected)]),
+        snapshot_with(d, vec![("authentication_user", actual)]),
+    )
+}
+
+fn plan_for(e: &Snapshot, a: &Snapshot, o: &PlanOptions) -> FixPlan {
+    let findings = Registry::builtin()
+        .check(&Config::default(), &Context::new(e, a))
+        .findings;
+    plan(e, a, &findings, o).unwrap()
+}
+
+fn sql_of(p: &FixPlan) -> Vec<String> {
+    p.statements().map(String::from).collect()
+}
+
+/// Plans `f(dialect)` for each dialect and returns the statements.
+fn side_by_side(f: impl Fn(Dialect) -> (Snapshot, Snapshot), o: &PlanOptions) -> [Vec<String>; 3] {
+    ALL.map(|d| {
+        let (e, a) = f(d);
+        sql_of(&plan_for(&e, &a, o))
+    })
+}
+
+#[test]
+fn deployment_story_quarantines_and_adds() {
+    let [pg, my, lite] = side_by_side(story, &PlanOptions::default());
+    assert_eq!(
+        pg,
+        [
+            r#"ALTER TABLE "public"."authentication_user" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+            r#"ALTER TABLE "public"."authentication_user" ADD COLUMN "login_count" integer NOT NULL DEFAULT 0"#,
+        ]
+    );
+    assert_eq!(
+        my,
+        [
+            "ALTER TABLE `authentication_user` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
+            "ALTER TABLE `authentication_user` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
+        ]
+    );
+    assert_eq!(
+        lite,
+        [
+            r#"ALTER TABLE "authentication_user" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+            r#"ALTER TABLE "authentication_user" ADD COLUMN "login_count" INTEGER NOT NULL DEFAULT 0"#,
+        ]
+    );
+    for d in ALL {
+        let (e, a) = story(d);
+        let p = plan_for(&e, &a, &PlanOptions::default());
+        assert!(p.steps.iter().all(|s| s.safety == Safety::Safe));
+        assert_eq!(p.steps[0].action, "quarantine column");
+        assert!(
+            p.steps[0].reason.contains("orphan-column"),
+            "{}",
+            p.steps[0].reason
+        );
+        assert!(p.withheld.is_empty() && p.unfixed.is_empty());
+    }
+}
+
+#[test]
+fn dropping_orphans_needs_destructive() {
+    let drop = PlanOptions::default().with_orphans(Orphans::Drop);
+    for d in ALL {
+        let (e, a) = story(d);
+        let p = plan_for(&e, &a, &drop);
+        assert_eq!(p.withheld.len(), 1, "{d}");
+        assert_eq!(p.withheld[0].safety, Safety::Destructive);
+        assert!(p.withheld[0].reason.contains("--allow-destructive"));
+        assert_eq!(p.steps.len(), 1);
+    }
+    let [pg, my, lite] = side_by_side(story, &drop.with_allow(Safety::Destructive));
+    assert_eq!(
+        pg[0],
+        r#"ALTER TABLE "public"."authentication_user" DROP COLUMN "avatar""#
+    );
+    assert_eq!(
+        my[0],
+        "ALTER TABLE `authentication_user` DROP COLUMN `avatar`"
+    );
+    assert_eq!(
+        lite[0],
+        r#"ALTER TABLE "authentication_user" DROP COLUMN "avatar""#
+    );
+    let keep = PlanOptions::default().with_orphans(Orphans::Keep);
+    for d in ALL {
+        let (e, a) = story(d);
+        let p = plan_for(&e, &a, &keep);
+        assert_eq!(p.steps.len(), 1);
+        assert_eq!(p.unfixed.len(), 1);
+        assert!(p.unfixed[0].why.contains("kept"));
+    }
+}
+
+fn narrowing(d: Dialect) -> (Snapshot, Snapshot) {
+    let mut e = users(d);
+    e.columns.get_mut("username").unwrap().data_type = ty(d, "short");
+    (
+        snapshot_with(d, vec![("authentication_user", e)]),
+        snapshot_with(d, vec![("authentication_user", users(d))]),
+    )
+}
+
+#[test]
+fn narrowing_a_type_is_data_loss_with_a_count() {
+    let allow = PlanOptions::default().with_allow(Safety::DataLoss);
+    let [pg, my, lite] = side_by_side(narrowing, &allow);
+    assert_eq!(
+        pg,
+        [
+            r#"ALTER TABLE "public"."authentication_user" ALTER COLUMN "username" TYPE character varying(20) USING "username"::character varying(20)"#
+        ]
+    );
+    assert_eq!(
+        my,
+        ["ALTER TABLE `authentication_user` MODIFY COLUMN `username` varchar(20) NOT NULL"]
+    );
+    assert_eq!(
+        lite,
+        [
+            r#"CREATE TABLE "_driftless_new_authentication_user" ( "id" INTEGER NOT NULL, "username" varchar(20) NOT NULL, PRIMARY KEY ("id") )"#,
+            r#"INSERT INTO "_driftless_new_authentication_user" ("id", "username") SELECT "id", "username" FROM "authentication_user""#,
+            r#"DROP TABLE "authentication_user""#,
+            r#"ALTER TABLE "_driftless_new_authentication_user" RENAME TO "authentication_user""#,
+        ]
+    );
+    for d in [Dialect::Postgres, Dialect::Mysql] {
+        let (e, a) = narrowing(d);
+        let p = plan_for(&e, &a, &PlanOptions::default());
+        assert!(p.steps.is_empty(), "{d}");
+        assert_eq!(p.withheld[0].safety, Safety::DataLoss);
+        let pre = &p.withheld[0].preflight[0];
+        assert_eq!(pre.kind, PreflightKind::CountAffected);
+        assert!(
+            pre.sql.ends_with("CHAR_LENGTH(\"username\") > 20")
+                || pre.sql.ends_with("CHAR_LENGTH(`username`) > 20"),
+            "{}",
+            pre.sql
+        );
+        assert!(p.withheld[0]
+            .reason
+            .contains("truncates text to 20 characters"));
+    }
+    // SQLite does not enforce varchar lengths: a rebuild, locking, no loss.
+    let (e, a) = narrowing(Dialect::Sqlite);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    assert_eq!(p.steps[0].safety, Safety::Locking);
+    assert_eq!(p.steps[0].rebuilds.as_deref(), Some("authentication_user"));
+}
+
+#[test]
+fn adding_not_null_without_default_is_refused_at_preflight() {
+    for d in ALL {
+        let mut e = users(d);
+        e.columns
+            .insert("email".into(), col(3, ty(d, "varchar"), false, None));
+        let p = plan_for(
+            &snapshot_with(d, vec![("authentication_user", e)]),
+            &snapshot_with(d, vec![("authentication_user", users(d))]),
+            &PlanOptions::default(),
+        );
+        let pre: Vec<_> = p.steps.iter().flat_map(|s| &s.preflight).collect();
+        assert_eq!(pre.len(), 1, "{d}");
+        assert_eq!(pre[0].kind, PreflightKind::RefuseIfAny);
+        assert!(pre[0].sql.starts_with("SELECT COUNT(*) FROM"));
+        assert!(
+            pre[0].message.contains("Give the column a default"),
+            "{}",
+            pre[0].message
+        );
+        assert!(pre[0].message.contains("backfill"));
+    }
+}
+
+fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
+    let mut orders = Table::default();
+    orders
+        .columns
+        .insert("id".into(), col(1, ty(d, "int"), false, None));
+    orders
+        .columns
+        .insert("user_id".into(), col(2, ty(d, "int"), false, None));
+    orders
+        .columns
+        .insert("code".into(), col(3, ty(d, "short"), true, None));
+    orders.primary_key = Some(PrimaryKey {
+        name: "orders_pkey".into(),
+        columns: vec!["id".into()],
+    });
+    orders.foreign_keys.insert(
+        "orders_user_fk".into(),
+        ForeignKey {
+            columns: vec!["user_id".into()],
+            ref_schema: schema_of(d).into(),
+            ref_table: "authentication_user".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+            deferrable: false,
+            initially_deferred: false,
+        },
+    );
+    orders.uniques.insert(
+        "orders_code_key".into(),
+        UniqueConstraint {
+            columns: vec!["code".into()],
+            nulls_not_distinct: false,
+        },
+    );
+    orders.checks.insert(
+        "orders_id_positive".into(),
+        Check {
+            expression: "id > 0".into(),
+        },
+    );
+    let mut idx = IndexPart::column("user_id");
+    idx.descending = true;
+    orders.indexes.insert(
+        "orders_user_code_idx".into(),
+        Index {
+            parts: vec![idx, IndexPart::column("code")],
+            unique: false,
+            method: None,
+            predicate: None,
+            include: vec![],
+        },
+    );
+    (
+        snapshot_with(
+            d,
+            vec![("authentication_user", users(d)), ("orders", orders)],
+        ),
+        snapshot_with(d, vec![("authentication_user", users(d))]),
+    )
+}
+
+#[test]
+fn creating_a_table_with_keys() {
+    let [pg, my, lite] = side_by_side(with_orders, &PlanOptions::default());
+    assert_eq!(
+        pg,
+        [
+            r#"CREATE TABLE "public"."orders" ( "id" integer NOT NULL, "user_id" integer NOT NULL, "code" character varying(20), CONSTRAINT "orders_pkey" PRIMARY KEY ("id"), CONSTRAINT "orders_code_key" UNIQUE ("code"), CONSTRAINT "orders_id_positive" CHECK (id > 0) )"#,
+            r#"CREATE INDEX "orders_user_code_idx" ON "public"."orders" ("user_id" DESC, "code")"#,
+            r#"ALTER TABLE "public"."orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "public"."authentication_user" ("id") ON DELETE CASCADE"#,
+        ]
+    );
+    assert_eq!(
+        my,
+        [
+            "CREATE TABLE `orders` ( `id` int(11) NOT NULL, `user_id` int(11) NOT NULL, `code` varchar(20) NULL, PRIMARY KEY (`id`), UNIQUE KEY `orders_code_key` (`code`), CONSTRAINT `orders_id_positive` CHECK (id > 0) )",
+            "CREATE INDEX `orders_user_code_idx` ON `orders` (`user_id` DESC, `code`)",
+            "ALTER TABLE `orders` ADD CONSTRAINT `orders_user_fk` FOREIGN KEY (`user_id`) REFERENCES `authentication_user` (`id`) ON DELETE CASCADE",
+        ]
+    );
+    assert_eq!(
+        lite,
+        [
+            r#"CREATE TABLE "orders" ( "id" INTEGER NOT NULL, "user_id" INTEGER NOT NULL CONSTRAINT "orders_user_fk" REFERENCES "authentication_user" ("id") ON DELETE CASCADE, "code" varchar(20), PRIMARY KEY ("id"), CONSTRAINT "orders_code_key" UNIQUE ("code"), CONSTRAINT "orders_id_positive" CHECK (id > 0) )"#,
+            r#"CREATE INDEX "orders_user_code_idx" ON "orders" ("user_id" DESC, "code")"#,
+        ]
+    );
+}
+
+fn weird(d: Dialect) -> (Snapshot, Snapshot) {
+    let mut t = Table::default();
+    t.columns.insert(
+        "a\"b`c; DROP TABLE x; --".into(),
+        col(1, ty(d, "int"), true, None),
+    );
+    let idx = Index {
+        parts: vec![IndexPart::column("a\"b`c; DROP TABLE x; --")],
+        unique: true,
+        method: None,
+        predicate: None,
+        include: vec![],
+    };
+    t.indexes.insert("i\"dx`;".into(), idx);
+    (
+        snapshot_with(d, vec![("t\"; DROP TABLE y; --", t)]),
+        snapshot_with(d, vec![]),
+    )
+}
+
+#[test]
+fn no_name_can_inject_sql() {
+    let [pg, my, lite] = side_by_side(weird, &PlanOptions::default());
+    assert_eq!(
+        pg,
+        [
+            r#"CREATE TABLE "public"."t""; DROP TABLE y; --" ( "a""b`c; DROP TABLE x; --" integer )"#,
+            r#"CREATE UNIQUE INDEX "i""dx`;" ON "public"."t""; DROP TABLE y; --" ("a""b`c; DROP TABLE x; --")"#,
+        ]
+    );
+    assert_eq!(
+        my,
+        [
+            "CREATE TABLE `t\"; DROP TABLE y; --` ( `a\"b``c; DROP TABLE x; --` int(11) NULL )",
+            "CREATE UNIQUE INDEX `i\"dx``;` ON `t\"; DROP TABLE y; --` (`a\"b``c; DROP TABLE x; --`)",
+        ]
+    );
+    assert_eq!(
+        lite,
+        [
+            r#"CREATE TABLE "t""; DROP TABLE y; --" ( "a""b`c; DROP TABLE x; --" INTEGER )"#,
+            r#"CREATE UNIQUE INDEX "i""dx`;" ON "t""; DROP TABLE y; --" ("a""b`c; DROP TABLE x; --")"#,
+        ]
+    );
+}
+
+#[test]
+fn fragments_that_could_end_a_statement_are_refused() {
+    for d in ALL {
+        let mut e = users(d);
+        e.columns.insert(
+            "x".into(),
+            col(3, ty(d, "int"), true, Some("0; DROP TABLE users")),
+        );
+        let es = snapshot_with(d, vec![("authentication_user", e)]);
+        let a = snapshot_with(d, vec![("authentication_user", users(d))]);
+        let findings = Registry::builtin()
+            .check(&Config::default(), &Context::new(&es, &a))
+            .findings;
+        let err = plan(&es, &a, &findings, &PlanOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PlanError::UnsafeFragment {
+                    what: "default expression",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+}
+
+fn pg_enums(exp_labels: &[&str], act_labels: &[&str]) -> (Snapshot, Snapshot) {
+    let d = Dialect::Postgres;
+    let mk = |labels: &[&str], default: &str| {
+        let mut t = users(d);
+        t.columns
+            .insert("mood".into(), col(3, "mood".into(), false, Some(default)));
+        let mut s = snapshot_with(d, vec![("authentication_user", t)]);
+        s.schemas.get_mut("public").unwrap().enums.insert(
+            "mood".into(),
+            Enum {
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                comment: None,
+            },
+        );
+        s
+    };
+    (mk(exp_labels, "'ok'::mood"), mk(act_labels, "'ok'::mood"))
+}
+
+#[test]
+fn postgres_enum_labels_are_added_in_place() {
+    let (e, a) = pg_enums(&["sad", "ok", "happy", "ecstatic"], &["ok", "happy"]);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    assert_eq!(
+        sql_of(&p),
+        [
+            r#"ALTER TYPE "public"."mood" ADD VALUE 'sad' BEFORE 'ok'"#,
+            r#"ALTER TYPE "public"."mood" ADD VALUE 'ecstatic' AFTER 'happy'"#,
+        ]
+    );
+    assert_eq!(p.steps[0].safety, Safety::Safe);
+    assert!(p.steps[0].script[0].contains("IF NOT EXISTS"));
+}
+
+#[test]
+fn postgres_enum_with_removed_labels_is_rebuilt() {
+    let (e, a) = pg_enums(&["happy", "ok"], &["ok", "happy", "sad"]);
+    let p = plan_for(&e, &a, &PlanOptions::default().with_allow(Safety::DataLoss));
+    assert_eq!(
+        sql_of(&p),
+        [
+            r#"ALTER TYPE "public"."mood" RENAME TO "_driftless_old_mood""#,
+            r#"CREATE TYPE "public"."mood" AS ENUM ('happy', 'ok')"#,
+            r#"ALTER TABLE "public"."authentication_user" ALTER COLUMN "mood" DROP DEFAULT"#,
+            r#"ALTER TABLE "public"."authentication_user" ALTER COLUMN "mood" TYPE "public"."mood" USING "mood"::text::"public"."mood""#,
+            r#"ALTER TABLE "public"."authentication_user" ALTER COLUMN "mood" SET DEFAULT 'ok'::mood"#,
+            r#"DROP TYPE "public"."_driftless_old_mood""#,
+        ]
+    );
+    assert_eq!(p.steps[0].safety, Safety::DataLoss);
+    assert_eq!(
+        p.steps[0].preflight[0].sql,
+        r#"SELECT COUNT(*) FROM "public"."authentication_user" WHERE CAST("mood" AS text) IN ('sad')"#
+    );
+    assert!(p.steps[0].script[0].starts_with("DO $driftless$"));
+    assert!(p.steps[0].script[0].contains("IS DISTINCT FROM ARRAY['happy', 'ok']::text[]"));
+}
+
+fn with_view(d: Dialect) -> (Snapshot, Snapshot) {
+    let view = View {
+        definition: "SELECT id, username FROM authentication_user".into(),
+        materialized: false,
+        comment: None,
+    };
+    let (mut e, mut a) = narrowing(d);
+    for s in [&mut e, &mut a] {
+        s.schemas
+            .get_mut(schema_of(d))
+            .unwrap()
+            .views
+            .insert("user_names".into(), view.clone());
+    }
+    (e, a)
+}
+
+#[test]
+fn views_reading_a_changed_table_are_dropped_and_recreated() {
+    let allow = PlanOptions::default().with_allow(Safety::DataLoss);
+    let [pg, my, lite] = side_by_side(with_view, &allow);
+    assert_eq!(
+        pg.first().map(String::as_str),
+        Some(r#"DROP VIEW "public"."user_names""#)
+    );
+    assert_eq!(
+        pg.last().map(String::as_str),
+        Some(
+            r#"CREATE VIEW "public"."user_names" AS SELECT id, username FROM authentication_user"#
+        )
+    );
+    // MySQL views do not block column changes.
+    assert!(my.iter().all(|s| !s.contains("VIEW")));
+    assert_eq!(
+        lite.first().map(String::as_str),
+        Some(r#"DROP VIEW "user_names""#)
+    );
+    assert_eq!(
+        lite.last().map(String::as_str),
+        Some(r#"CREATE VIEW "user_names" AS SELECT id, username FROM authentication_user"#)
+    );
+}
+
+#[test]
+fn orphan_tables_are_quarantined_or_dropped_in_dependency_order() {
+    for d in ALL {
+        let (e, a) = with_orders(d);
+        // Swap: the database has orders, the expected schema does not.
+        let p = plan_for(&a, &e, &PlanOptions::default());
+        let actions: Vec<&str> = p.steps.iter().map(|s| s.action.as_str()).collect();
+        match d {
+            Dialect::Sqlite => assert_eq!(actions, ["quarantine table"]),
+            _ => assert_eq!(actions, ["drop foreign key", "quarantine table"]),
+        }
+        assert!(p
+            .steps
+            .last()
+            .unwrap()
+            .sql
+            .iter()
+            .any(|s| s.contains("_driftless_quarantine_orders")));
+        let p = plan_for(
+            &a,
+            &e,
+            &PlanOptions::default()
+                .with_orphans(Orphans::Drop)
+                .with_allow(Safety::Destructive),
+        );
+        assert_eq!(p.steps.last().unwrap().action, "drop table");
+    }
+}
+
+#[test]
+fn json_round_trips_and_migrations_are_numbered() {
+    let (e, a) = story(Dialect::Postgres);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    let json = p.to_json();
+    assert!(json.contains("\"safety\": \"safe\""));
+    assert_eq!(FixPlan::from_json(&json).unwrap(), p);
+
+    let dir = tempfile::tempdir().unwrap();
+    let t = 1_700_000_000; // 2023-11-14 22:13:20 UTC
+    let names = |fmt| -> Vec<String> {
+        p.migration_files(dir.path(), fmt, t)
+            .unwrap()
+            .iter()
+            .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(MigrationFormat::Sqlx),
+        ["20231114221320_driftless_fix.sql"]
+    );
+    assert_eq!(
+        names(MigrationFormat::GolangMigrate),
+        [
+            "20231114221320_driftless_fix.up.sql",
+            "20231114221320_driftless_fix.down.sql"
+        ]
+    );
+    assert_eq!(names(MigrationFormat::Flyway), ["V1__driftless_fix.sql"]);
+    assert_eq!(names(MigrationFormat::Django), ["0001_driftless_fix.py"]);
+    for f in [
+        "000001_init.up.sql",
+        "000001_init.down.sql",
+        "V7__init.sql",
+        "0003_auto.py",
+        "__init__.py",
+    ] {
+        std::fs::write(dir.path().join(f), "").unwrap();
+    }
+    assert_eq!(
+        names(MigrationFormat::GolangMigrate)[0],
+        "000002_driftless_fix.up.sql"
+    );
+    assert_eq!(names(MigrationFormat::Flyway), ["V8__driftless_fix.sql"]);
+    assert_eq!(names(MigrationFormat::Django), ["0004_driftless_fix.py"]);
+    let (_, django) = &p
+        .migration_files(dir.path(), MigrationFormat::Django, t)
+        .unwrap()[0];
+    assert!(
+        django.contains("(\"0003_auto\")") || django.contains("\"0003_auto\"),"),
+        "{django}"
+    );
+    assert!(django.contains("migrations.RunSQL("));
+    let written = p
+        .write_migration(dir.path(), MigrationFormat::Sqlx, t)
+        .unwrap();
+    assert!(std::fs::read_to_string(&written[0])
+        .unwrap()
+        .contains("ADD COLUMN \"login_count\""));
+    assert!(
+        p.write_migration(dir.path(), MigrationFormat::Sqlx, 0)
+            .is_ok(),
+        "numbered above existing versions"
+    );
+}
+
+#[test]
+fn scripts_take_the_lock_and_guard_statements() {
+    let o = ApplyOptions::default();
+    for d in ALL {
+        let (e, a) = story(d);
+        let s = plan_for(&e, &a, &PlanOptions::default()).to_script(&o);
+        match d {
+            Dialect::Postgres => {
+                assert!(s.contains("SELECT pg_advisory_xact_lock("));
+                assert!(s.contains("ADD COLUMN IF NOT EXISTS"));
+                assert!(s.contains("DO $driftless$"));
+            }
+            Dialect::Mysql => {
+                assert!(s.contains("GET_LOCK("));
+                assert!(s.contains("PREPARE driftless_stmt FROM @driftless_sql"));
+            }
+            Dialect::Sqlite => {
+                assert!(s.contains("BEGIN IMMEDIATE;"));
+                assert!(s.contains("PRAGMA foreign_key_check;"));
+            }
+        }
+    }
+}
+
+#[test]
+fn sqlite_table_level_foreign_keys_keep_their_names() {
+    let d = Dialect::Sqlite;
+    let mut t = Table::default();
+    t.columns
+        .insert("a".into(), col(1, ty(d, "int"), true, None));
+    t.columns
+        .insert("b".into(), col(2, ty(d, "int"), true, None));
+    t.foreign_keys.insert(
+        "fk_pair".into(),
+        ForeignKey {
+            columns: vec!["a".into(), "b".into()],
+            ref_schema: "main".into(),
+            ref_table: "parent".into(),
+            ref_columns: vec!["x".into(), "y".into()],
+            on_delete: FkAction::SetNull,
+            on_update: FkAction::NoAction,
+            deferrable: true,
+            initially_deferred: true,
+        },
+    );
+    let p = plan_for(
+        &snapshot_with(d, vec![("child", t)]),
+        &snapshot_with(d, vec![]),
+        &PlanOptions::default(),
+    );
+    assert_eq!(
+        sql_of(&p),
+        [
+            r#"CREATE TABLE "child" ( "a" INTEGER, "b" INTEGER, CONSTRAINT "fk_pair" FOREIGN KEY ("a", "b") REFERENCES "parent" ("x", "y") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED )"#
+        ]
+    );
+}
