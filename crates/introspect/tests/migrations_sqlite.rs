@@ -317,3 +317,26 @@ async fn dev_database_file_must_be_empty_or_marked() {
         1
     );
 }
+
+#[tokio::test]
+async fn data_only_migrations_have_no_effects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "1_a.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, n INTEGER);\n",
+    );
+    write(
+        dir,
+        "2_seed.sql",
+        "INSERT INTO a (n) VALUES (1), (2);\nUPDATE a SET n = n + 1;\n",
+    );
+    write(dir, "3_b.sql", "ALTER TABLE a ADD COLUMN b TEXT;\n");
+    let set = MigrationSet::load(dir).unwrap();
+    let r = replay(&set, &ReplayOptions::default()).await.unwrap();
+    assert!(r.provenance.effects("2").is_empty());
+    assert_eq!(r.provenance.effects("3").len(), 1);
+    assert_eq!(r.provenance.migrations(), &["1", "2", "3"]);
+    assert_eq!(r.steps[1].statements, 2);
+}

@@ -344,6 +344,11 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
     let mut steps = Vec::with_capacity(set.migrations.len());
     for m in &set.migrations {
         let Some(sql) = &m.sql else { continue };
+        let version_before = if before.is_some() {
+            sqlite_schema_version(&mut db).await?
+        } else {
+            None
+        };
         let t0 = Instant::now();
         let statements = split_statements(sql, dialect);
         for stmt in &statements {
@@ -369,6 +374,14 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
             elapsed: t0.elapsed(),
         });
         if let Some(prev) = &before {
+            // SQLite counts schema changes: a migration that changed no
+            // schema (data only) needs no snapshot.
+            if let (Some(v0), Some(v1)) = (version_before, sqlite_schema_version(&mut db).await?) {
+                if v0 == v1 {
+                    provenance.record(&m.id, prev, prev);
+                    continue;
+                }
+            }
             let mut s = db.snapshot(&options.introspect).await?;
             tidy(&mut s, &dev, options.target.as_ref());
             let now = object_fingerprints(&s);
@@ -392,6 +405,18 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
         steps,
         elapsed: started.elapsed(),
     })
+}
+
+/// SQLite's schema cookie, which changes with every schema change; `None`
+/// on other databases.
+async fn sqlite_schema_version(db: &mut Database) -> Result<Option<i64>> {
+    if db.dialect() != Dialect::Sqlite {
+        return Ok(None);
+    }
+    let rows = db
+        .query("PRAGMA schema_version", "reading the schema version")
+        .await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Value::as_i64))
 }
 
 /// How much of a failing command's error output an error quotes.
