@@ -324,7 +324,10 @@ impl FixPlan {
         let body = |own_tx: bool| migration_body(self, own_tx);
         let files = match format {
             MigrationFormat::Sqlx => {
-                let max = names.iter().filter_map(leading_number).max();
+                let max = names
+                    .iter()
+                    .filter_map(|n| leading_number(n.as_str()))
+                    .max();
                 let mut v: u128 = stamp.parse().unwrap_or(0);
                 if let Some(m) = max {
                     v = v.max(m + 1);
