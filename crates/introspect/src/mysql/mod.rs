@@ -7,7 +7,8 @@
 //! columns, unique constraints and foreign-key actions are normalised).
 //!
 //! Round trips: begin, server version, then one query each for schemata,
-//! tables, columns, indexes, unique constraints, foreign keys, checks (where
+//! tables, columns, indexes, unique constraints, foreign-key columns,
+//! foreign-key rules, checks (where
 //! the server has them) and views, plus one for the settings of all MariaDB
 //! sequences when there are any, then the rollback.
 //!
@@ -77,6 +78,12 @@ async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot
         foreign_keys: db
             .query(
                 &q.foreign_keys,
+                "reading information_schema.KEY_COLUMN_USAGE",
+            )
+            .await?,
+        fk_rules: db
+            .query(
+                &q.fk_rules,
                 "reading information_schema.REFERENTIAL_CONSTRAINTS",
             )
             .await?,

@@ -70,6 +70,7 @@ pub(crate) struct CatalogRows {
     pub(crate) indexes: Vec<Row>,
     pub(crate) uniques: Vec<Row>,
     pub(crate) foreign_keys: Vec<Row>,
+    pub(crate) fk_rules: Vec<Row>,
     pub(crate) checks: Vec<Row>,
     pub(crate) views: Vec<Row>,
     pub(crate) sequences: Vec<Row>,
@@ -358,23 +359,32 @@ pub(crate) fn snapshot(
         }
     }
 
-    // Foreign keys.
-    type FkRows = (String, String, String, String, Vec<(i64, String, String)>);
+    // Foreign keys: key columns, and their rules read apart.
+    let mut rules: BTreeMap<(String, String, String), (String, String)> = BTreeMap::new();
+    for row in &rows.fk_rules {
+        let [schema, table, name, on_update, on_delete] = keys(row, "REFERENTIAL_CONSTRAINTS")?;
+        rules.insert((schema, table, name), (on_update, on_delete));
+    }
+    type FkRows = (String, String, Vec<(i64, String, String)>);
     let mut fks: BTreeMap<(String, String, String), FkRows> = BTreeMap::new();
     for row in &rows.foreign_keys {
         let [schema, table, name] = keys(row, "KEY_COLUMN_USAGE")?;
         if !is_table(&schema, &table) {
             continue;
         }
-        let [_, _, _, _, column, ref_schema, ref_table, ref_column, on_update, on_delete] =
-            keys::<10>(&fill_position(row), "KEY_COLUMN_USAGE")?;
+        let [_, _, _, _, column, ref_schema, ref_table, ref_column] =
+            keys::<8>(&fill_position(row), "KEY_COLUMN_USAGE")?;
         let position = int(row, 3).unwrap_or(0);
         let entry = fks
             .entry((schema, table, name))
-            .or_insert_with(|| (ref_schema, ref_table, on_update, on_delete, Vec::new()));
-        entry.4.push((position, column, ref_column));
+            .or_insert_with(|| (ref_schema, ref_table, Vec::new()));
+        entry.2.push((position, column, ref_column));
     }
-    for ((schema, table, name), (ref_schema, ref_table, on_update, on_delete, mut cols)) in fks {
+    for ((schema, table, name), (ref_schema, ref_table, mut cols)) in fks {
+        let (on_update, on_delete) = rules
+            .get(&(schema.clone(), table.clone(), name.clone()))
+            .cloned()
+            .unwrap_or_default();
         cols.sort_by_key(|(p, _, _)| *p);
         let Some(t) = snap
             .schemas
@@ -1065,8 +1075,6 @@ mod tests {
                     t("app"),
                     t("users"),
                     t("name"),
-                    t("RESTRICT"),
-                    t("CASCADE"),
                 ],
                 vec![
                     t("app"),
@@ -1077,10 +1085,15 @@ mod tests {
                     t("app"),
                     t("users"),
                     t("id"),
-                    t("RESTRICT"),
-                    t("CASCADE"),
                 ],
             ],
+            fk_rules: vec![vec![
+                t("app"),
+                t("users"),
+                t("fk"),
+                t("RESTRICT"),
+                t("CASCADE"),
+            ]],
             checks: vec![
                 vec![
                     t("app"),

@@ -159,14 +159,12 @@ impl Catalog {
             let key = (schema.clone(), table);
             match tag.as_str() {
                 "o" => {
-                    cat.objects.insert(
-                        key,
-                        Object {
-                            kind: text(row, 3).unwrap_or_default(),
-                            sql: text(row, 5),
-                            list_type: text(row, 6),
-                        },
-                    );
+                    let obj = cat.objects.entry(key).or_default();
+                    obj.kind = text(row, 3).unwrap_or_default();
+                    obj.sql = text(row, 5);
+                }
+                "v" => {
+                    cat.objects.entry(key).or_default().list_type = text(row, 3);
                 }
                 "c" => {
                     let (Some(cid), Some(name)) = (int(row, 3), text(row, 4)) else {
@@ -726,7 +724,11 @@ fn build_table(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::type_complexity, clippy::too_many_arguments)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::type_complexity,
+    clippy::too_many_arguments
+)]
 mod tests {
     use super::*;
 
@@ -743,16 +745,8 @@ mod tests {
         v
     }
 
-    fn obj(name: &str, kind: &str, sql: &str, list: Option<&str>) -> Row {
-        row(vec![
-            t("o"),
-            t("main"),
-            t(name),
-            t(kind),
-            t(name),
-            t(sql),
-            list.map_or(N, t),
-        ])
+    fn obj(name: &str, kind: &str, sql: &str) -> Row {
+        row(vec![t("o"), t("main"), t(name), t(kind), t(name), t(sql)])
     }
 
     fn col(
@@ -786,32 +780,28 @@ mod tests {
         let child = "CREATE TABLE child (a INT, b INT REFERENCES parent ON DELETE CASCADE, \
                      PRIMARY KEY (a, b), FOREIGN KEY (a) REFERENCES child (b) DEFERRABLE INITIALLY DEFERRED, UNIQUE (b, a)) WITHOUT ROWID";
         let rows = vec![
-            obj("Parent", "table", parent, Some("table")),
-            obj("child", "table", child, Some("table")),
+            obj("Parent", "table", parent),
+            obj("child", "table", child),
             obj(
                 "ix",
                 "index",
                 "CREATE INDEX ix ON child (lower(a) DESC, b COLLATE NOCASE) WHERE a > 0",
-                None,
             ),
-            obj(
-                "v",
-                "view",
-                "CREATE VIEW v AS SELECT * FROM child",
-                Some("view"),
-            ),
+            obj("v", "view", "CREATE VIEW v AS SELECT * FROM child"),
             obj(
                 "django_migrations",
                 "table",
                 "CREATE TABLE django_migrations (id INTEGER)",
-                Some("table"),
             ),
+            obj("ft", "table", "CREATE VIRTUAL TABLE ft USING fts5(x)"),
+            row(vec![t("v"), t("main"), t("ft"), t("virtual")]),
             obj(
-                "ft",
+                "ft_data",
                 "table",
-                "CREATE VIRTUAL TABLE ft USING fts5(x)",
-                Some("virtual"),
+                "CREATE TABLE 'ft_data'(id INTEGER PRIMARY KEY, block BLOB)",
             ),
+            row(vec![t("v"), t("main"), t("ft_data"), t("shadow")]),
+            col("ft_data", 0, "id", "INTEGER", 0, None, 1, 0),
             col("Parent", 0, "id", "INTEGER", 0, None, 1, 0),
             col("Parent", 1, "code", "TEXT", 1, Some("'x'"), 0, 0),
             col("Parent", 2, "g", "INT", 0, None, 0, 3),
