@@ -429,7 +429,8 @@ const STDERR_TAIL_LINES: usize = 20;
 ///
 /// The dev database is checked, emptied and marked as for [`replay`]. For
 /// SQLite without a dev URL a temporary database file is used and removed
-/// afterwards. A failing command is reported with its exit code and the
+/// afterwards; `DATABASE_URL` then reads `sqlite:////tmp/…` (four
+/// slashes: an absolute path for SQLAlchemy and dj-database-url). A failing command is reported with its exit code and the
 /// last lines of its error output (passwords redacted).
 pub async fn expect_from_command(
     command: &str,
@@ -452,7 +453,9 @@ pub async fn expect_from_command(
                 std::process::id()
             ));
             temp_file = Some(path.clone());
-            DbUrl::parse(&format!("sqlite://{}", path.display()))?
+            // `sqlite:////abs/path`: the spelling SQLAlchemy and
+            // dj-database-url read as an absolute path.
+            DbUrl::parse(&format!("sqlite:///{}", path.display()))?
         }
         _ => resolve_dev(options)?,
     };
