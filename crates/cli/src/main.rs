@@ -1,1 +1,138 @@
-fn main() {}
+//! `driftless`: find and repair schema drift.
+//!
+//! A thin binary over `driftless-introspect`, `driftless-rules` and
+//! `driftless-fixer`: argument parsing, output formats and exit codes.
+//! Exit codes: 0 no drift at or above the failing severity, 1 drift (or,
+//! for `fix`, not converged), 2 usage, input or database error.
+
+mod args;
+mod commands;
+mod format;
+mod term;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::Cli;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing at or above the failing severity; converged.
+    Clean,
+    /// Drift found, or not converged.
+    Drift,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Clean => ExitCode::SUCCESS,
+            Status::Drift => ExitCode::from(1),
+        }
+    }
+}
+
+/// Exit code of a usage, input or database error.
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; every
+            // usage error exits 2. Clap echoes the offending value, which
+            // for a URL may hold a password: redact.
+            if e.use_stderr() {
+                let text = driftless_introspect::redact(&e.render().to_string());
+                let _ = write!(std::io::stderr(), "{text}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+            // `--help | head` must not fail.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    term::init_logging(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(&anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    let result = runtime.block_on(commands::run(cli));
+    // Do not wait for a connection stuck in the driver after a timeout.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => report(&err),
+    }
+}
+
+/// Prints `error: …` on one line (redacted) and returns exit code 2; a
+/// broken pipe on stdout (`driftless … | head`) is success.
+fn report(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let _ = writeln!(std::io::stderr(), "error: {}", one_line(err));
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes as one redacted line. Library errors already
+/// include their cause's text; a cause is appended only when it adds
+/// something.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || line.contains(text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(text);
+    }
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    driftless_introspect::redact(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_joins_causes_without_repeating_them() {
+        let io = std::io::Error::other("disk on fire");
+        let err = anyhow::Error::new(io).context("cannot write snapshot.json: disk on fire");
+        assert_eq!(one_line(&err), "cannot write snapshot.json: disk on fire");
+
+        let err = anyhow::anyhow!("server said\nno").context("reading postgres://u:pw@h/db");
+        assert_eq!(
+            one_line(&err),
+            "reading postgres://u:***@h/db: server said no"
+        );
+    }
+
+    #[test]
+    fn broken_pipe_is_recognised_through_context() {
+        let io = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        let err = anyhow::Error::new(io).context("writing the report");
+        assert!(is_broken_pipe(&err));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+}

@@ -1,0 +1,607 @@
+//! Command-line arguments (clap derive). Parsing only: every value that may
+//! hold a secret (database URLs) is taken as plain text here and parsed in
+//! the commands, so that clap's own error messages can never echo a password.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  # Does production still match its migrations? (exit 1 when it drifted)
+  driftless check --db \"$DATABASE_URL\" --migrations migrations/
+
+  # Compare against a committed snapshot, annotate a GitHub pull request
+  driftless check --db \"$DATABASE_URL\" --expect schema.json --format github
+
+  # Repair: preview the plan, then apply it (orphans are quarantined, not dropped)
+  driftless plan --db \"$DATABASE_URL\" --expect schema.json
+  driftless fix  --db \"$DATABASE_URL\" --expect schema.json --apply
+
+Exit codes: 0 no drift at or above the failing severity, 1 drift (fix: not converged),
+2 bad usage, bad input or a database error.";
+
+const SNAPSHOT_EXAMPLES: &str = "\
+Examples:
+  # Write the schema of the local database next to the code, like a lock file
+  driftless snapshot --db postgres://app@localhost/app -o schema.json
+
+  # Only two schemas, to stdout
+  driftless snapshot --db \"$DATABASE_URL\" --schema public --schema billing";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  # Production against its sqlx migrations, replayed into SQLite memory
+  driftless check --db sqlite:prod.db --migrations migrations/
+
+  # Postgres against migrations replayed into a scratch database
+  driftless check --db \"$DATABASE_URL\" --migrations migrations/ --dev-url postgres://localhost/scratch
+
+  # A Django project: its own migrate command builds the expected schema
+  driftless check --db \"$DATABASE_URL\" --migrations . --dev-url postgres://localhost/scratch \\
+      --expect-cmd \"python manage.py migrate\"
+
+  # Against a snapshot file, SARIF for code scanning; only errors fail
+  driftless check --db \"$DATABASE_URL\" --expect schema.json --format sarif --fail-on error > drift.sarif
+
+Exit codes: 0 no finding at or above the failing severity, 1 drift, 2 usage, input or database error.";
+
+const PLAN_EXAMPLES: &str = "\
+Examples:
+  # The SQL that would repair production (nothing is executed)
+  driftless plan --db \"$DATABASE_URL\" --expect schema.json
+
+  # A guarded script that can safely run twice
+  driftless plan --db \"$DATABASE_URL\" --expect schema.json --format script > fix.sql
+
+  # A new migration file in the project's migrations folder
+  driftless plan --db \"$DATABASE_URL\" --migrations migrations/ --format migration --out migrations/";
+
+const FIX_EXAMPLES: &str = "\
+Examples:
+  # Show what would change (same as `plan`), change nothing
+  driftless fix --db \"$DATABASE_URL\" --expect schema.json
+
+  # Apply: orphan columns and tables are quarantined (renamed aside, data kept)
+  driftless fix --db \"$DATABASE_URL\" --migrations migrations/ --apply
+
+  # Drop orphans instead (destructive, so it must be allowed explicitly)
+  driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply --orphans drop --allow-destructive
+
+Exit codes: 0 converged (or nothing to do), 1 not converged, 2 usage, input or database error.";
+
+const MIGRATIONS_EXAMPLES: &str = "\
+Examples:
+  # Which migrations are applied, unapplied, unknown, modified or failed
+  driftless migrations --db \"$DATABASE_URL\" --migrations migrations/
+
+  # The same as JSON
+  driftless migrations --db sqlite:app.db --migrations migrations/ --format json";
+
+const RULES_EXAMPLES: &str = "\
+Examples:
+  # Every rule with its default severity and summary
+  driftless rules
+
+  # The reference as Markdown (the README's rule table is generated from it)
+  driftless rules --format markdown";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  driftless completions bash > /etc/bash_completion.d/driftless
+  driftless completions zsh  > \"${fpath[1]}/_driftless\"
+  driftless completions fish > ~/.config/fish/completions/driftless.fish";
+
+/// Find and repair schema drift between a live database and its migrations
+/// or a known-good schema.
+#[derive(Debug, Parser)]
+#[command(name = "driftless", version, after_help = MAIN_EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Give up connecting to a database after SECS seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: u64,
+    /// Only print errors; no progress indicator.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace incl. SQL).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// When to colour output (auto: when writing to a terminal and NO_COLOR is unset).
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Format of the log lines on stderr.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the schema of a live database as a JSON snapshot.
+    #[command(after_help = SNAPSHOT_EXAMPLES)]
+    Snapshot(SnapshotArgs),
+    /// Compare a live database with its expected schema and report drift.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+    /// Print the plan that would repair the drift; executes nothing.
+    #[command(after_help = PLAN_EXAMPLES)]
+    Plan(PlanArgs),
+    /// Repair the drift (with --apply), then verify that it is gone.
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
+    /// Show the status of every migration: applied, unapplied, unknown, modified, failed.
+    #[command(after_help = MIGRATIONS_EXAMPLES)]
+    Migrations(MigrationsArgs),
+    /// List every rule with its severity and summary.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules(RulesArgs),
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+/// The database to read (or repair).
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: String,
+    /// Only these schemas (repeatable; default: every non-system schema).
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+}
+
+/// Where the expected schema comes from.
+#[derive(Debug, Args)]
+pub struct ExpectArgs {
+    /// The expected schema: a database URL or a snapshot file.
+    #[arg(
+        long,
+        value_name = "SOURCE",
+        required_unless_present = "migrations",
+        conflicts_with = "migrations"
+    )]
+    pub expect: Option<String>,
+    /// A folder of migrations; the expected schema is what replaying them gives.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+    /// Scratch database to replay migrations into (SQLite: in memory by default).
+    /// Cleaned before use; must not be the --db database.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "migrations",
+        conflicts_with = "expect"
+    )]
+    pub dev_url: Option<String>,
+    /// Build the expected schema with a framework's own migrate command, run in
+    /// the current folder with DATABASE_URL set to the dev database.
+    #[arg(
+        long,
+        value_name = "CMD",
+        requires = "migrations",
+        conflicts_with = "expect"
+    )]
+    pub expect_cmd: Option<String>,
+    /// Configuration file (default: driftless.toml in the current folder or above).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `driftless snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The database to read.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `driftless check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The database to check.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The expected schema.
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Fail (exit 1) on findings at or above this severity (default: the
+    /// config's fail_on, else warning).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+}
+
+/// Repair choices shared by `plan` and `fix`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// Allow destructive steps (drops); same as --allow destructive.
+    #[arg(long, conflicts_with = "allow")]
+    pub allow_destructive: bool,
+    /// The riskiest kind of step to allow: safe, locking (default),
+    /// destructive, or data-loss (narrowing type changes).
+    #[arg(long, value_enum, value_name = "SAFETY")]
+    pub allow: Option<SafetyArg>,
+    /// What to do with orphan tables and columns.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OrphansArg::Quarantine)]
+    pub orphans: OrphansArg,
+    /// How long to wait for the fix lock and for each table lock (e.g. 5s, 500ms, 1m; default 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
+    /// How long one statement may run (e.g. 5m; default 5m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub statement_timeout: Option<std::time::Duration>,
+}
+
+/// `driftless plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The database to repair.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The expected schema.
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+    /// How to repair.
+    #[command(flatten)]
+    pub repair: RepairArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Sql)]
+    pub format: PlanFormat,
+    /// With --format migration: the migrations folder to write the new file
+    /// into (default: the --migrations folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// With --format migration: the folder's layout, when it cannot be told
+    /// from the files already there.
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub migration_format: Option<MigrationLayout>,
+}
+
+/// `driftless fix`.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The database to repair.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The expected schema.
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+    /// How to repair.
+    #[command(flatten)]
+    pub repair: RepairArgs,
+    /// Execute the plan (without it, fix only prints the plan).
+    #[arg(long)]
+    pub apply: bool,
+}
+
+/// `driftless migrations`.
+#[derive(Debug, Args)]
+pub struct MigrationsArgs {
+    /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: String,
+    /// The migrations folder.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
+    pub format: StatusFormat,
+}
+
+/// `driftless rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+/// `driftless completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines with key=value fields.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Grouped by table, with a fix hint per finding.
+    Human,
+    /// One JSON document with findings and a summary.
+    Json,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+    /// JUnit XML, one test case per rule and object.
+    Junit,
+}
+
+/// `plan --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Plain SQL.
+    Sql,
+    /// The plan as JSON.
+    Json,
+    /// A guarded, idempotent script that can run twice.
+    Script,
+    /// A new migration file in the project's format (see --out).
+    Migration,
+}
+
+/// `migrations --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// A table, like showmigrations.
+    Human,
+    /// One JSON document.
+    Json,
+}
+
+/// `rules --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// Aligned text.
+    Text,
+    /// The Markdown reference.
+    Markdown,
+    /// JSON.
+    Json,
+}
+
+/// A severity on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Fail on anything, informational findings included.
+    Info,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on errors only.
+    Error,
+}
+
+impl From<SeverityArg> for driftless_rules::Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Info => driftless_rules::Severity::Info,
+            SeverityArg::Warning => driftless_rules::Severity::Warning,
+            SeverityArg::Error => driftless_rules::Severity::Error,
+        }
+    }
+}
+
+/// `--orphans`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrphansArg {
+    /// Rename aside with a marked name; the data stays.
+    Quarantine,
+    /// Drop (needs --allow-destructive).
+    Drop,
+    /// Leave them alone.
+    Keep,
+}
+
+/// `--allow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SafetyArg {
+    /// Only steps that change nothing existing and block nobody.
+    Safe,
+    /// Also steps that lock or rewrite a table (the default).
+    Locking,
+    /// Also drops.
+    Destructive,
+    /// Also conversions that can lose data.
+    DataLoss,
+}
+
+/// `--migration-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrationLayout {
+    /// `<timestamp>_driftless_fix.sql`.
+    Sqlx,
+    /// `<version>_driftless_fix.up.sql` / `.down.sql`.
+    GolangMigrate,
+    /// `V<n>__driftless_fix.sql` (also refinery).
+    Flyway,
+    /// `<NNNN>_driftless_fix.py` with a RunSQL operation.
+    Django,
+}
+
+impl MigrationLayout {
+    /// The layout's name, as the libraries spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MigrationLayout::Sqlx => "sqlx",
+            MigrationLayout::GolangMigrate => "golang-migrate",
+            MigrationLayout::Flyway => "flyway",
+            MigrationLayout::Django => "django",
+        }
+    }
+}
+
+/// `completions SHELL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// Parses `500ms`, `5s`, `2m`, `1h` or a plain number of seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (use e.g. 500ms, 5s, 2m, 1h)"))?;
+    let ms = match unit.trim() {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1_000),
+        "m" | "min" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` (use ms, s, m or h)"
+            ))
+        }
+    };
+    ms.map(std::time::Duration::from_millis)
+        .ok_or_else(|| format!("`{s}` is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::time::Duration;
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_a_worked_example() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let after = sub
+                .get_after_help()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.contains("Examples:") && after.contains("driftless "),
+                "{}",
+                sub.get_name()
+            );
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn expect_and_migrations_are_exclusive_and_one_is_required() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args.iter().copied());
+        assert!(parse(&[
+            "driftless",
+            "check",
+            "--db",
+            "sqlite:x",
+            "--expect",
+            "a.json"
+        ])
+        .is_ok());
+        assert!(parse(&[
+            "driftless",
+            "check",
+            "--db",
+            "sqlite:x",
+            "--migrations",
+            "m"
+        ])
+        .is_ok());
+        assert!(parse(&["driftless", "check", "--db", "sqlite:x"]).is_err());
+        assert!(parse(&[
+            "driftless",
+            "check",
+            "--db",
+            "sqlite:x",
+            "--expect",
+            "a",
+            "--migrations",
+            "m"
+        ])
+        .is_err());
+        assert!(parse(&[
+            "driftless",
+            "check",
+            "--db",
+            "sqlite:x",
+            "--expect",
+            "a",
+            "--dev-url",
+            "sqlite::memory:"
+        ])
+        .is_err());
+        assert!(parse(&[
+            "driftless",
+            "fix",
+            "--db",
+            "sqlite:x",
+            "--expect",
+            "a",
+            "--allow-destructive",
+            "--allow",
+            "safe"
+        ])
+        .is_err());
+        assert!(parse(&[
+            "driftless",
+            "fix",
+            "--db",
+            "sqlite:x",
+            "--expect",
+            "a",
+            "--apply",
+            "--allow",
+            "data-loss",
+            "--lock-timeout",
+            "3s"
+        ])
+        .is_ok());
+    }
+}

@@ -1,0 +1,98 @@
+//! `driftless plan`: the repair plan, rendered; executes nothing.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use driftless_fixer::{preflight, FixPlan, MigrationFormat, PreflightKind};
+use driftless_introspect::{Database, MigrationSet};
+
+use super::{Ctx, Prepared};
+use crate::args::{PlanArgs, PlanFormat};
+use crate::Status;
+
+/// Plans and prints (or writes a migration file). Exit 1 when the
+/// database has drift at or above the failing severity, like `check`.
+pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
+    let prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
+    let mut plan = prepared.plan(&args.repair)?;
+    count_rows(ctx, &prepared, &mut plan).await?;
+    let text = match args.format {
+        PlanFormat::Sql => plan.to_sql(),
+        PlanFormat::Json => plan.to_json(),
+        PlanFormat::Script => plan.to_script(&super::apply_options(&args.repair, &args.db.schemas)),
+        PlanFormat::Migration => {
+            let dir = args
+                .out
+                .clone()
+                .or_else(|| args.expect.migrations.clone())
+                .context("--format migration needs the migrations folder: --out DIR (or --migrations DIR)")?;
+            write_migration(&plan, dir, args.migration_format.map(|l| l.as_str()))?
+        }
+    };
+    ctx.write_stdout(&text).context("writing the plan")?;
+    Ok(prepared.status())
+}
+
+/// Runs the plan's read-only preflight counts, so that data-loss steps say
+/// how many rows they affect and refusals show before anyone applies.
+pub async fn count_rows(ctx: &Ctx, prepared: &Prepared, plan: &mut FixPlan) -> Result<()> {
+    if plan
+        .steps
+        .iter()
+        .chain(&plan.withheld)
+        .all(|s| s.preflight.is_empty())
+    {
+        return Ok(());
+    }
+    let mut db = Database::connect(&prepared.url, &ctx.read_only()).await?;
+    let outcomes = preflight(&mut db, plan).await?;
+    db.close().await?;
+    for o in outcomes
+        .iter()
+        .filter(|o| o.kind == PreflightKind::RefuseIfAny && o.rows > 0)
+    {
+        tracing::warn!(
+            "step {} would be refused when applied: {} ({} row(s))",
+            o.step,
+            o.message,
+            o.rows
+        );
+    }
+    Ok(())
+}
+
+fn write_migration(plan: &FixPlan, dir: PathBuf, layout: Option<&str>) -> Result<String> {
+    if plan.is_empty() {
+        return Ok(format!(
+            "Nothing to fix: no migration written to {}.\n",
+            dir.display()
+        ));
+    }
+    let layout = match layout {
+        Some(l) => l.to_string(),
+        None => MigrationSet::load(&dir)
+            .map(|set| set.format.as_str().to_string())
+            .with_context(|| {
+                format!(
+                    "cannot tell the migration layout of {}: pass --migration-format",
+                    dir.display()
+                )
+            })?,
+    };
+    let format = MigrationFormat::parse(&layout).with_context(|| {
+        format!(
+            "driftless cannot write {layout} migrations into {}: pass --migration-format sqlx, golang-migrate, flyway or django",
+            dir.display()
+        )
+    })?;
+    let unix_time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let written = plan.write_migration(&dir, format, unix_time)?;
+    let mut out = String::new();
+    for path in written {
+        out.push_str(&format!("wrote {}\n", path.display()));
+    }
+    Ok(out)
+}

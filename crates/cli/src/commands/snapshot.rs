@@ -1,0 +1,24 @@
+//! `driftless snapshot`: the schema of a live database as JSON.
+
+use anyhow::{Context as _, Result};
+
+use super::Ctx;
+use crate::args::SnapshotArgs;
+use crate::Status;
+
+/// Reads the database and writes the snapshot to stdout or `-o FILE`.
+pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> Result<Status> {
+    let url = ctx.parse_url(&args.db.db)?;
+    let snapshot = ctx.read_live(&url, &args.db.schemas).await?;
+    match &args.output {
+        Some(path) => {
+            snapshot.save(path)?;
+            let counts = snapshot.counts();
+            tracing::info!(file = %path.display(), tables = counts.tables, columns = counts.columns, "snapshot written");
+        }
+        None => ctx
+            .write_stdout(&snapshot.to_json())
+            .context("writing the snapshot to stdout")?,
+    }
+    Ok(Status::Clean)
+}

@@ -1,0 +1,981 @@
+//! End-to-end tests of the `driftless` binary against real databases:
+//! SQLite files, and fresh PostgreSQL and MariaDB databases from the test kit.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use driftless_introspect::{
+    Checksum, ConnectOptions, Database, DbUrl, IntrospectOptions, Snapshot,
+};
+use driftless_testkit::{Backend, TestDb};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_driftless");
+
+/// A password that must never appear in any output.
+const SECRET: &str = "hunter2-s3cret";
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn driftless(args: &[&str]) -> Run {
+    driftless_in(&workspace(), args)
+}
+
+fn driftless_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("DRIFTLESS_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run driftless");
+    Run {
+        code: out.status.code().expect("exit code, not a signal"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn story_dir() -> PathBuf {
+    workspace().join("examples/deploy-story")
+}
+
+/// Exit 2, nothing on stdout, exactly one line on stderr: `error: …`
+/// containing `needle`, and never the password.
+fn assert_one_error(run: &Run, needle: &str) {
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.stdout, "", "{run:#?}");
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {run:#?}");
+    assert!(lines[0].starts_with("error: "), "{run:#?}");
+    assert!(lines[0].contains(needle), "`{needle}` in {run:#?}");
+    assert!(
+        !run.stderr.contains(SECRET) && !run.stdout.contains(SECRET),
+        "password printed: {run:#?}"
+    );
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+        "{run:#?}"
+    );
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {run:#?}"))
+}
+
+/// `(rule, object path)` of every finding of a JSON report, sorted.
+fn findings(doc: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let o = &f["object"];
+            let path: Vec<&str> = ["schema", "table", "name"]
+                .iter()
+                .filter_map(|k| o[*k].as_str())
+                .collect();
+            (f["rule"].as_str().unwrap().to_string(), path.join("."))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+async fn sqlite_with(sql: &str) -> TestDb {
+    let db = TestDb::sqlite();
+    db.exec(sql).await;
+    db
+}
+
+const USERS: &str =
+    "CREATE TABLE users (id integer PRIMARY KEY, email varchar(254) NOT NULL, name text);
+CREATE INDEX users_email_idx ON users (email);";
+
+async fn read(url: &str) -> Snapshot {
+    let url = DbUrl::parse(url).unwrap();
+    let mut db = Database::connect(&url, &ConnectOptions::read_only())
+        .await
+        .unwrap();
+    let s = db.snapshot(&IntrospectOptions::default()).await.unwrap();
+    db.close().await.unwrap();
+    s
+}
+
+// ---------------------------------------------------------------- usage
+
+#[test]
+fn every_command_has_help_with_a_worked_example() {
+    for cmd in [
+        "snapshot",
+        "check",
+        "plan",
+        "fix",
+        "migrations",
+        "rules",
+        "completions",
+    ] {
+        let run = driftless(&[cmd, "--help"]);
+        assert_eq!(run.code, 0, "{cmd}: {run:#?}");
+        assert!(
+            run.stdout.contains("Examples:") && run.stdout.contains(&format!("driftless {cmd}")),
+            "{cmd}: {run:#?}"
+        );
+    }
+    let run = driftless(&["--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("Exit codes"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["--no-such-flag"][..],
+        &["check"],
+        &["check", "--db", "sqlite::memory:"],
+        &[
+            "check",
+            "--db",
+            "sqlite::memory:",
+            "--expect",
+            "a.json",
+            "--migrations",
+            "m",
+        ],
+        &[
+            "check",
+            "--db",
+            "sqlite::memory:",
+            "--expect",
+            "a.json",
+            "--format",
+            "xml",
+        ],
+        &[
+            "check",
+            "--db",
+            "sqlite::memory:",
+            "--expect",
+            "a.json",
+            "--dev-url",
+            "sqlite::memory:",
+        ],
+        &["completions", "powershell"],
+        &[
+            "snapshot",
+            "--db",
+            "sqlite::memory:",
+            "--connect-timeout",
+            "0",
+        ],
+        &[
+            "fix",
+            "--db",
+            "sqlite::memory:",
+            "--expect",
+            "a.json",
+            "--lock-timeout",
+            "5 parsecs",
+        ],
+    ] {
+        let run = driftless(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        assert!(run.stderr.starts_with("error:"), "{args:?}: {run:#?}");
+        assert_eq!(run.stdout, "");
+    }
+}
+
+#[test]
+fn usage_errors_never_echo_a_password() {
+    let url = format!("postgres://app:{SECRET}@db.internal/prod");
+    let run = driftless(&["check", "--db", &url, "--frobnicate"]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(!run.stderr.contains(SECRET), "{run:#?}");
+    let run = Command::new(BIN)
+        .args(["check", "--help"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&run.stdout).contains(SECRET),
+        "--help shows $DATABASE_URL's value"
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = driftless(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {run:#?}");
+        assert!(
+            run.stdout.contains("driftless") && run.stdout.contains("snapshot"),
+            "{shell}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- snapshot
+
+#[tokio::test]
+async fn snapshot_round_trip_on_sqlite() {
+    let db = sqlite_with(USERS).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.json");
+    let file_s = file.to_str().unwrap();
+
+    let to_stdout = driftless(&["snapshot", "--db", &db.url]);
+    assert_eq!(to_stdout.code, 0, "{to_stdout:#?}");
+    let to_file = driftless(&["snapshot", "--db", &db.url, "-o", file_s]);
+    assert_eq!(to_file.code, 0, "{to_file:#?}");
+    assert_eq!(to_file.stdout, "");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        written, to_stdout.stdout,
+        "stdout and -o write the same document"
+    );
+
+    let parsed = Snapshot::from_json(&written, &file).unwrap();
+    assert_eq!(parsed, read(&db.url).await);
+    assert!(parsed
+        .table("main", "users")
+        .unwrap()
+        .columns
+        .contains_key("email"));
+    assert_eq!(
+        parsed.to_json(),
+        written,
+        "serialising again gives the same bytes"
+    );
+
+    // The snapshot is a valid expected schema for the database it came from.
+    let check = driftless(&[
+        "check", "--db", &db.url, "--expect", file_s, "--format", "json",
+    ]);
+    assert_eq!(check.code, 0, "{check:#?}");
+    assert_eq!(findings(&json(&check)), vec![]);
+}
+
+#[tokio::test]
+async fn snapshot_selects_schemas_on_postgres() {
+    let db = TestDb::postgres().await;
+    db.exec("CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int PRIMARY KEY); CREATE TABLE public.users (id int PRIMARY KEY);")
+        .await;
+    let run = driftless(&["snapshot", "--db", &db.url, "--schema", "billing"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let snap = Snapshot::from_json(&run.stdout, Path::new("stdout")).unwrap();
+    assert!(snap.table("billing", "invoices").is_some());
+    assert!(
+        snap.table("public", "users").is_none(),
+        "only the selected schema"
+    );
+}
+
+// ---------------------------------------------------------------- check
+
+#[tokio::test]
+async fn check_exit_codes_and_json_on_sqlite() {
+    let expected = sqlite_with(USERS).await;
+    let same = sqlite_with(USERS).await;
+    let drifted =
+        sqlite_with("CREATE TABLE users (id integer PRIMARY KEY, email varchar(254) NOT NULL);")
+            .await;
+
+    let clean = driftless(&[
+        "check",
+        "--db",
+        &same.url,
+        "--expect",
+        &expected.url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(clean.code, 0, "{clean:#?}");
+    let doc = json(&clean);
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["summary"]["status"], "clean");
+
+    let drift = driftless(&[
+        "check",
+        "--db",
+        &drifted.url,
+        "--expect",
+        &expected.url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(drift.code, 1, "{drift:#?}");
+    let doc = json(&drift);
+    assert_eq!(
+        findings(&doc),
+        vec![
+            ("missing-column".to_string(), "main.users.name".to_string()),
+            (
+                "missing-index".to_string(),
+                "main.users.users_email_idx".to_string()
+            ),
+        ]
+    );
+    for f in doc["findings"].as_array().unwrap() {
+        for key in [
+            "rule", "severity", "object", "message", "expected", "actual",
+        ] {
+            assert!(f.get(key).is_some(), "{key}: {f}");
+        }
+    }
+    assert_eq!(doc["summary"]["status"], "drift");
+
+    // Every format reports the same drift with the same exit code.
+    for format in ["human", "sarif", "github", "junit"] {
+        let run = driftless(&[
+            "check",
+            "--db",
+            &drifted.url,
+            "--expect",
+            &expected.url,
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 1, "{format}: {run:#?}");
+        assert!(run.stdout.contains("users_email_idx"), "{format}: {run:#?}");
+    }
+    let sarif: Value = serde_json::from_str(
+        &driftless(&[
+            "check",
+            "--db",
+            &drifted.url,
+            "--expect",
+            &expected.url,
+            "--format",
+            "sarif",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+
+    // A warning fails by default (fail_on = warning); raising the failing
+    // severity above it passes, lowering it to info still fails.
+    let extra = sqlite_with(&format!(
+        "{USERS} CREATE TABLE extra (id integer PRIMARY KEY);"
+    ))
+    .await;
+    let run = driftless(&[
+        "check",
+        "--db",
+        &extra.url,
+        "--expect",
+        &expected.url,
+        "--format",
+        "json",
+    ]);
+    let doc = json(&run);
+    assert_eq!(
+        findings(&doc),
+        vec![("orphan-table".to_string(), "main.extra".to_string())]
+    );
+    assert_eq!(doc["findings"][0]["severity"], "warning");
+    assert_eq!(run.code, 1, "{run:#?}");
+    let lenient = driftless(&[
+        "check",
+        "--db",
+        &extra.url,
+        "--expect",
+        &expected.url,
+        "--fail-on",
+        "error",
+    ]);
+    assert_eq!(lenient.code, 0, "{lenient:#?}");
+    assert!(
+        lenient.stdout.contains("orphan-table"),
+        "still reported: {lenient:#?}"
+    );
+    let strict = driftless(&[
+        "check",
+        "--db",
+        &extra.url,
+        "--expect",
+        &expected.url,
+        "--fail-on",
+        "info",
+    ]);
+    assert_eq!(strict.code, 1, "{strict:#?}");
+
+    // driftless.toml in the current folder: severities, ignores, waivers.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("driftless.toml"),
+        "[rules]\n\"orphan-table\" = \"info\"\n",
+    )
+    .unwrap();
+    let run = driftless_in(
+        dir.path(),
+        &[
+            "check",
+            "--db",
+            &extra.url,
+            "--expect",
+            &expected.url,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "an info finding does not fail: {run:#?}");
+    assert_eq!(json(&run)["findings"][0]["severity"], "info");
+    std::fs::write(
+        dir.path().join("driftless.toml"),
+        "ignore = [\"main.extra\"]\n",
+    )
+    .unwrap();
+    let run = driftless_in(
+        dir.path(),
+        &[
+            "check",
+            "--db",
+            &extra.url,
+            "--expect",
+            &expected.url,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!((run.code, findings(&json(&run))), (0, vec![]), "{run:#?}");
+    // An unknown rule in the configuration is an input error naming file and line.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "fail_on = \"error\"\n[rules]\n\"orphan-tabel\" = \"off\"\n",
+    )
+    .unwrap();
+    let run = driftless(&[
+        "check",
+        "--db",
+        &extra.url,
+        "--expect",
+        &expected.url,
+        "--config",
+        bad.to_str().unwrap(),
+    ]);
+    assert_one_error(
+        &run,
+        &format!("{}:3: unknown rule `orphan-tabel`", bad.display()),
+    );
+}
+
+#[tokio::test]
+async fn check_human_output_groups_by_table_with_hints() {
+    let expected = sqlite_with(USERS).await;
+    let drifted =
+        sqlite_with("CREATE TABLE users (id integer PRIMARY KEY, email varchar(254) NOT NULL);")
+            .await;
+    let run = driftless(&["check", "--db", &drifted.url, "--expect", &expected.url]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stdout.contains("\nmain.users\n"), "{run:#?}");
+    assert!(run.stdout.contains("fix:"), "a fix hint: {run:#?}");
+    assert!(run.stdout.contains("2 findings"), "{run:#?}");
+    assert!(
+        !run.stdout.contains('\u{1b}'),
+        "no colour with NO_COLOR or off a terminal"
+    );
+    let forced = driftless(&[
+        "check",
+        "--db",
+        &drifted.url,
+        "--expect",
+        &expected.url,
+        "--color",
+        "always",
+    ]);
+    assert!(
+        forced.stdout.contains('\u{1b}'),
+        "--color always colours: {forced:#?}"
+    );
+}
+
+#[tokio::test]
+async fn check_never_writes_sqlite() {
+    let expected = sqlite_with(USERS).await;
+    let actual = sqlite_with(
+        "CREATE TABLE users (id integer PRIMARY KEY); INSERT INTO users VALUES (1), (2);",
+    )
+    .await;
+    let path = Path::new(&actual.name);
+    let before = std::fs::read(path).unwrap();
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let run = driftless(&[
+            "check",
+            "--db",
+            &actual.url,
+            "--expect",
+            &expected.url,
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 1, "{run:#?}");
+    }
+    let run = driftless(&["plan", "--db", &actual.url, "--expect", &expected.url]);
+    assert_eq!(run.code, 1, "plan exits like check: {run:#?}");
+    assert!(run.stdout.contains("CREATE INDEX"), "{run:#?}");
+    let run = driftless(&["snapshot", "--db", &actual.url]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        std::fs::read(path).unwrap(),
+        before,
+        "the database file is byte for byte the same"
+    );
+    assert_eq!(
+        std::fs::metadata(path).unwrap().modified().unwrap(),
+        modified
+    );
+    let dir = path.parent().unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["test.db".to_string()],
+        "no journal or WAL files left: {names:?}"
+    );
+}
+
+#[tokio::test]
+async fn check_never_writes_postgres() {
+    let expected = TestDb::postgres().await;
+    expected.exec(USERS).await;
+    let actual = TestDb::postgres().await;
+    actual
+        .exec("CREATE TABLE users (id integer PRIMARY KEY, avatar text); INSERT INTO users VALUES (1, 'a.png');")
+        .await;
+    let before = read(&actual.url).await;
+    let run = driftless(&[
+        "check",
+        "--db",
+        &actual.url,
+        "--expect",
+        &expected.url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let run = driftless(&["plan", "--db", &actual.url, "--expect", &expected.url]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let run = driftless(&["fix", "--db", &actual.url, "--expect", &expected.url]);
+    assert_eq!(
+        run.code, 1,
+        "fix without --apply changes nothing and reports the drift: {run:#?}"
+    );
+    assert_eq!(read(&actual.url).await, before);
+    assert_eq!(
+        actual
+            .scalar_i64("SELECT count(*) FROM users WHERE avatar = 'a.png'")
+            .await,
+        1
+    );
+}
+
+// ---------------------------------------------------------------- errors
+
+#[test]
+fn malformed_url_is_one_error() {
+    let url = format!("postgres://app:{SECRET}@/prod");
+    assert_one_error(
+        &driftless(&["snapshot", "--db", &url]),
+        "invalid database URL `postgres://app:***@/prod`",
+    );
+    assert_one_error(
+        &driftless(&["snapshot", "--db", "nonsense"]),
+        "invalid database URL",
+    );
+}
+
+#[test]
+fn unknown_scheme_is_one_error() {
+    let url = format!("redis://app:{SECRET}@cache.internal/0");
+    assert_one_error(
+        &driftless(&["snapshot", "--db", &url]),
+        "unsupported database URL scheme `redis`",
+    );
+    let run = driftless(&["check", "--db", "sqlite::memory:", "--expect", &url]);
+    assert_one_error(&run, "redis://app:***@cache.internal/0");
+}
+
+#[test]
+fn missing_databases_are_one_error() {
+    let pg = driftless_testkit::postgres_server_url();
+    let pg = pg.replacen("root@", &format!("root:{SECRET}@"), 1);
+    let pg = format!(
+        "{}/driftless_no_such_database",
+        pg.rsplit_once('/').unwrap().0
+    );
+    assert_one_error(
+        &driftless(&["snapshot", "--db", &pg]),
+        "database `driftless_no_such_database` does not exist",
+    );
+
+    let missing = std::env::temp_dir().join("driftless-no-such-dir/prod.db");
+    let url = format!("sqlite:{}", missing.display());
+    assert_one_error(&driftless(&["snapshot", "--db", &url]), "does not exist");
+    assert!(!missing.exists(), "a missing SQLite file is not created");
+}
+
+#[test]
+fn wrong_password_on_mariadb_is_one_error() {
+    let my = driftless_testkit::mysql_server_url();
+    let my = my.replacen("root@", &format!("root:{SECRET}@"), 1);
+    let run = driftless(&["snapshot", "--db", &my]);
+    assert_one_error(&run, "root:***@");
+}
+
+#[test]
+fn unreachable_host_times_out_as_one_error() {
+    // A server that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for scheme in ["postgres", "mysql"] {
+        let url = format!("{scheme}://app:{SECRET}@127.0.0.1:{port}/prod");
+        let started = std::time::Instant::now();
+        let run = driftless(&["--connect-timeout", "1", "snapshot", "--db", &url]);
+        assert_one_error(&run, "timed out after 1s");
+        assert!(
+            run.stderr
+                .contains(&format!("{scheme}://app:***@127.0.0.1:{port}/prod")),
+            "{run:#?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(8),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    drop(listener);
+}
+
+#[test]
+fn refused_connection_is_one_error() {
+    // Bind and release a port, so nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://app:{SECRET}@127.0.0.1:{port}/prod");
+    assert_one_error(
+        &driftless(&["snapshot", "--db", &url]),
+        "cannot connect to postgres://app:***@",
+    );
+}
+
+#[test]
+fn corrupt_snapshot_file_is_one_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.json");
+    std::fs::write(
+        &file,
+        "{\n  \"format_version\": 1,\n  \"dialect\": \"sqlite\",\n  \"schemas\": {\n    oops\n",
+    )
+    .unwrap();
+    let run = driftless(&[
+        "check",
+        "--db",
+        "sqlite::memory:",
+        "--expect",
+        file.to_str().unwrap(),
+    ]);
+    assert_one_error(&run, &format!("{}:5:", file.display()));
+
+    std::fs::write(&file, "{\"format_version\": 99, \"dialect\": \"sqlite\"}").unwrap();
+    let run = driftless(&[
+        "check",
+        "--db",
+        "sqlite::memory:",
+        "--expect",
+        file.to_str().unwrap(),
+    ]);
+    assert_one_error(&run, "snapshot format version 99");
+
+    let run = driftless(&[
+        "check",
+        "--db",
+        "sqlite::memory:",
+        "--expect",
+        "/nonexistent/schema.json",
+    ]);
+    assert_one_error(&run, "/nonexistent/schema.json");
+}
+
+#[tokio::test]
+async fn comparing_different_kinds_of_database_is_one_error() {
+    let pg = TestDb::postgres().await;
+    let lite = sqlite_with(USERS).await;
+    let run = driftless(&["check", "--db", &pg.url, "--expect", &lite.url]);
+    assert_one_error(&run, "sqlite");
+}
+
+// ---------------------------------------------------------------- migrations
+
+#[test]
+fn migrations_status_of_the_deploy_story() {
+    let run = driftless(&[
+        "migrations",
+        "--db",
+        "sqlite:examples/deploy-story/production.db",
+        "--migrations",
+        "examples/deploy-story/migrations",
+    ]);
+    assert_eq!(
+        run.code, 0,
+        "every migration is recorded as applied: {run:#?}"
+    );
+    assert!(run.stdout.contains("[X] 0005_user_login_count"), "{run:#?}");
+    assert!(run.stdout.contains("5 migrations: 5 applied"), "{run:#?}");
+
+    let run = driftless(&[
+        "migrations",
+        "--db",
+        "sqlite:examples/deploy-story/production.db",
+        "--migrations",
+        "examples/deploy-story/migrations",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&run);
+    assert_eq!(doc["format"], "sqlx");
+    assert_eq!(doc["ledger"]["table"], "_sqlx_migrations");
+    assert_eq!(doc["summary"]["applied"], 5);
+}
+
+#[tokio::test]
+async fn migrations_status_reports_unapplied_and_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    let first = "CREATE TABLE users (id integer PRIMARY KEY);\n";
+    std::fs::write(
+        migrations.join("1_create_users.sql"),
+        "CREATE TABLE users (id integer PRIMARY KEY, x int);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("2_add_email.sql"),
+        "ALTER TABLE users ADD COLUMN email text;\n",
+    )
+    .unwrap();
+    let db = TestDb::sqlite();
+    db.exec(&format!(
+        "{first} CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+         installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, \
+         execution_time BIGINT NOT NULL); INSERT INTO _sqlx_migrations VALUES (1, 'create users', '2024-01-01 00:00:00', TRUE, X'{}', 1);",
+        Checksum::sqlx(first)
+    ))
+    .await;
+    let run = driftless(&[
+        "migrations",
+        "--db",
+        &db.url,
+        "--migrations",
+        migrations.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stdout.contains("[ ] 2_add_email"), "{run:#?}");
+    assert!(
+        run.stdout.contains("1_create_users") && run.stdout.contains("modified"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn missing_migrations_folder_is_one_error() {
+    let run = driftless(&[
+        "migrations",
+        "--db",
+        "sqlite::memory:",
+        "--migrations",
+        "/nonexistent/migrations",
+    ]);
+    assert_one_error(&run, "/nonexistent/migrations");
+}
+
+// ---------------------------------------------------------------- the deploy story on servers
+
+/// The deploy story's migrations, read from the examples folder.
+fn story_migrations() -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(story_dir().join("migrations"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Builds "production" on a server: migrations 0001–0004 as written, then
+/// the hand-made drift of production.sql, and an sqlx ledger that records
+/// all five migrations as applied.
+async fn story_production(db: &TestDb) {
+    let migrations = story_migrations();
+    for (_, sql) in &migrations[..4] {
+        db.exec(sql).await;
+    }
+    let (drift, ledger) = match db.backend {
+        Backend::Postgres => (
+            "ALTER TABLE authentication_user ADD COLUMN avatar varchar(255);
+             DROP INDEX blog_post_published_at_idx;
+             ALTER TABLE blog_post ALTER COLUMN title DROP NOT NULL;",
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
+               installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL,
+               execution_time BIGINT NOT NULL);",
+        ),
+        Backend::Mysql => (
+            "ALTER TABLE authentication_user ADD COLUMN avatar varchar(255);
+             DROP INDEX blog_post_published_at_idx ON blog_post;
+             ALTER TABLE blog_post MODIFY title varchar(200) NULL;",
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
+               installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL,
+               execution_time BIGINT NOT NULL);",
+        ),
+        Backend::Sqlite => unreachable!("SQLite's production is examples/deploy-story/production.sql"),
+    };
+    db.exec(drift).await;
+    db.exec(ledger).await;
+    for (file, sql) in &migrations {
+        let (version, desc) = file.trim_end_matches(".sql").split_once('_').unwrap();
+        let hex = Checksum::sqlx(sql).to_string();
+        let blob = match db.backend {
+            Backend::Postgres => format!("'\\x{hex}'::bytea"),
+            _ => format!("X'{hex}'"),
+        };
+        db.exec(&format!(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ({}, '{}', TRUE, {blob}, 1000)",
+            version.parse::<i64>().unwrap(),
+            desc.replace('_', " ")
+        ))
+        .await;
+    }
+    db.exec("INSERT INTO authentication_user (id, username, email, password, avatar) VALUES (1, 'ada', 'ada@example.com', 'x', 'avatars/ada.png')")
+        .await;
+}
+
+/// The schema findings every backend must report for the story.
+fn story_schema_findings(schema: &str) -> Vec<(String, String)> {
+    let mut v = vec![
+        (
+            "missing-column".to_string(),
+            format!("{schema}.authentication_user.login_count"),
+        ),
+        (
+            "orphan-column".to_string(),
+            format!("{schema}.authentication_user.avatar"),
+        ),
+        (
+            "missing-index".to_string(),
+            format!("{schema}.blog_post.blog_post_published_at_idx"),
+        ),
+        (
+            "nullability-mismatch".to_string(),
+            format!("{schema}.blog_post.title"),
+        ),
+    ];
+    v.sort();
+    v
+}
+
+async fn deploy_story_on(backend: Backend) {
+    let production = TestDb::new(backend).await;
+    story_production(&production).await;
+    let expected = TestDb::new(backend).await;
+    for (_, sql) in story_migrations() {
+        expected.exec(&sql).await;
+    }
+    let schema = match backend {
+        Backend::Postgres => "public".to_string(),
+        _ => production.name.clone(),
+    };
+
+    // Against a database built by the migrations.
+    let run = driftless(&[
+        "check",
+        "--db",
+        &production.url,
+        "--expect",
+        &expected.url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(
+        findings(&json(&run)),
+        story_schema_findings(&schema),
+        "{}",
+        run.stdout
+    );
+
+    // Against the migrations folder, replayed into a scratch database.
+    let dev = TestDb::new(backend).await;
+    let before = read(&production.url).await;
+    let run = driftless(&[
+        "check",
+        "--db",
+        &production.url,
+        "--migrations",
+        story_dir().join("migrations").to_str().unwrap(),
+        "--dev-url",
+        &dev.url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let doc = json(&run);
+    let schema_findings: Vec<(String, String)> = findings(&doc)
+        .into_iter()
+        .filter(|(_, path)| path.starts_with(&format!("{schema}.")))
+        .collect();
+    assert_eq!(
+        schema_findings,
+        story_schema_findings(&schema),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(read(&production.url).await, before, "check never writes");
+    assert_eq!(
+        production
+            .scalar_i64("SELECT count(*) FROM authentication_user WHERE avatar IS NOT NULL")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn deploy_story_on_postgres() {
+    deploy_story_on(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn deploy_story_on_mariadb() {
+    deploy_story_on(Backend::Mysql).await;
+}
