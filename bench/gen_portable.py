@@ -66,11 +66,11 @@ def build(args):
         fks = []
         for k in range(rnd.randint(0, 3) if i > 0 else 0):
             target = rnd.randrange(0, i)
-            col = "ref_%d" % k
+            col = "fkref_%d" % k
             cols.append((col, "bigint" if d == "mysql" else "INTEGER", True, None))
             fks.append((col, tables[target]["name"], rnd.choice(["CASCADE", "SET NULL", "RESTRICT", "NO ACTION"])))
         numeric = [c for c in cols[1:] if c[1].lower().startswith(("int", "bigint", "smallint", "integer", "decimal", "numeric"))
-                   and not c[0].startswith("ref_")]
+                   and not c[0].startswith("fkref_")]
         checks = []
         for k, c in enumerate(numeric[: rnd.randint(0, 2)]):
             checks.append(("ck_%s_%d" % (name, k), "%s >= 0" % q(d, c[0])))
@@ -98,7 +98,7 @@ def mutate(args, tables, views):
     for t in rnd.sample(tables, n):
         for _ in range(rnd.randint(1, 2)):
             op = rnd.choice(["drop_col", "add_col", "retype", "drop_idx", "add_idx", "default", "null"])
-            plain = [c for c in t["cols"][1:] if not c[0].startswith("ref_")
+            plain = [c for c in t["cols"][1:] if not c[0].startswith("fkref_")
                      and all(c[0] not in ix[1] for ix in t["idx"])
                      and all(c[0] not in ck[1] for ck in t["checks"])]
             if op == "drop_col" and plain:
