@@ -44,14 +44,17 @@ impl SchemaMap {
 
     /// Rewrites references to expected schemas in SQL text (`` `staging`. ``
     /// or `"staging".`) to the actual names.
-    pub(crate) fn rewrite_sql(&self, sql: &str) -> String {
+    pub(crate) fn rewrite_sql<'s>(&self, sql: &'s str) -> std::borrow::Cow<'s, str> {
+        if self.renamed.is_empty() {
+            return std::borrow::Cow::Borrowed(sql);
+        }
         let mut out = sql.to_string();
         for (e, a) in &self.renamed {
             for q in ['`', '"'] {
                 out = out.replace(&format!("{q}{e}{q}."), &format!("{q}{a}{q}."));
             }
         }
-        out
+        std::borrow::Cow::Owned(out)
     }
 }
 
@@ -181,6 +184,9 @@ impl Comparer {
     /// Same default expression (`NULL` and no default are the same).
     pub(crate) fn default_eq(&self, e: &Column, a: &Column) -> bool {
         let (ed, ad) = (e.default.as_deref(), a.default.as_deref());
+        if ed == ad {
+            return true;
+        }
         if default_is_null(self.dialect, ed) && default_is_null(self.dialect, ad) {
             return true;
         }
@@ -284,14 +290,16 @@ impl Comparer {
                 if a.unique { "unique" } else { "not unique" }
             ));
         }
-        let method = |i: &Index| {
-            i.method
-                .clone()
-                .unwrap_or_else(|| "btree".into())
-                .to_ascii_lowercase()
-        };
-        if method(e) != method(a) {
-            d.push(format!("method {} vs {}", method(e), method(a)));
+        let (me, ma) = (
+            e.method.as_deref().unwrap_or("btree"),
+            a.method.as_deref().unwrap_or("btree"),
+        );
+        if !me.eq_ignore_ascii_case(ma) {
+            d.push(format!(
+                "method {} vs {}",
+                me.to_ascii_lowercase(),
+                ma.to_ascii_lowercase()
+            ));
         }
         if !opt_sql_eq(self.dialect, e.predicate.as_deref(), a.predicate.as_deref()) {
             d.push(format!(

@@ -199,7 +199,7 @@ impl<'a> SchemaDiff<'a> {
                         actual: a,
                     }]
                 }
-                _ => merge_by_name(exp_schemas.into_iter(), act_schemas.into_iter()),
+                _ => collect_merge(exp_schemas.into_iter(), act_schemas.into_iter()),
             };
 
         let mut schemas_map = SchemaMap::default();
@@ -208,19 +208,20 @@ impl<'a> SchemaDiff<'a> {
                 schemas_map.add(expected.name, actual.name);
             }
         }
+        let (ec, ac) = (expected.counts(), actual.counts());
         let mut diff = SchemaDiff {
             cmp: Comparer {
                 dialect,
                 schemas: schemas_map,
             },
             schemas: Vec::with_capacity(schema_pairs.len()),
-            tables: Vec::new(),
-            columns: Vec::new(),
-            primary_keys: Vec::new(),
-            uniques: Vec::new(),
-            indexes: Vec::new(),
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
+            tables: Vec::with_capacity(ec.tables.max(ac.tables)),
+            columns: Vec::with_capacity(ec.columns.max(ac.columns)),
+            primary_keys: Vec::with_capacity(ec.primary_keys.max(ac.primary_keys)),
+            uniques: Vec::with_capacity(ec.uniques.max(ac.uniques)),
+            indexes: Vec::with_capacity(ec.indexes.max(ac.indexes)),
+            foreign_keys: Vec::with_capacity(ec.foreign_keys.max(ac.foreign_keys)),
+            checks: Vec::with_capacity(ec.checks.max(ac.checks)),
             views: Vec::new(),
             enums: Vec::new(),
             sequences: Vec::new(),
@@ -258,7 +259,7 @@ impl<'a> SchemaDiff<'a> {
                 .filter(|(n, _)| !is_ledger_table(n) && !is_quarantined(n))
                 .map(|(n, t)| (n.as_str(), t))
         };
-        for pairing in merge_by_name(tables(exp), tables(act)) {
+        for pairing in collect_merge(tables(exp), tables(act)) {
             self.tables.push(Entry {
                 schema,
                 table: None,
@@ -291,12 +292,14 @@ impl<'a> SchemaDiff<'a> {
                 .filter(|(n, _)| !is_quarantined(n))
                 .map(|(n, c)| (n.as_str(), c))
         };
-        push_entries(
-            &mut self.columns,
-            schema,
-            Some(table),
-            merge_by_name(cols(exp), cols(act)),
-        );
+        let columns = &mut self.columns;
+        merge_by_name(cols(exp), cols(act), |pairing| {
+            columns.push(Entry {
+                schema,
+                table: Some(table),
+                pairing,
+            })
+        });
 
         let pk = match (&exp.primary_key, &act.primary_key) {
             (Some(e), Some(a)) => Some(Pairing::Both {
@@ -324,19 +327,24 @@ impl<'a> SchemaDiff<'a> {
         push_entries(&mut self.primary_keys, schema, Some(table), pk);
 
         let cmp = &self.cmp;
-        let uniques = pair_parts(
+        let uniques = &mut self.uniques;
+        pair_parts(
             &exp.uniques,
             &act.uniques,
             |e, a| cmp.unique_diffs(e, a).is_empty(),
             |n, u| is_quarantined(n) || u.columns.iter().any(|c| is_quarantined(c)),
+            |p| uniques.push(part(schema, table, p)),
         );
-        let indexes = pair_parts(
+        let indexes = &mut self.indexes;
+        pair_parts(
             &exp.indexes,
             &act.indexes,
             |e, a| cmp.index_diffs(e, a).is_empty(),
             index_quarantined,
+            |p| indexes.push(part(schema, table, p)),
         );
-        let fks = pair_parts(
+        let foreign_keys = &mut self.foreign_keys;
+        pair_parts(
             &exp.foreign_keys,
             &act.foreign_keys,
             |e, a| cmp.foreign_key_diffs(e, a).is_empty(),
@@ -349,17 +357,16 @@ impl<'a> SchemaDiff<'a> {
                         .chain(&fk.ref_columns)
                         .any(|c| is_quarantined(c))
             },
+            |p| foreign_keys.push(part(schema, table, p)),
         );
-        let checks = pair_parts(
+        let checks = &mut self.checks;
+        pair_parts(
             &exp.checks,
             &act.checks,
             |e, a| cmp.check_diffs(e, a).is_empty(),
             |n, c| is_quarantined(n) || c.expression.contains(QUARANTINE_PREFIX),
+            |p| checks.push(part(schema, table, p)),
         );
-        push_entries(&mut self.uniques, schema, Some(table), uniques);
-        push_entries(&mut self.indexes, schema, Some(table), indexes);
-        push_entries(&mut self.foreign_keys, schema, Some(table), fks);
-        push_entries(&mut self.checks, schema, Some(table), checks);
     }
 
     /// The dialect compared.
@@ -439,6 +446,14 @@ impl<'a> SchemaDiff<'a> {
     }
 }
 
+fn part<'a, T>(schema: &'a str, table: &'a str, pairing: Pairing<'a, T>) -> Entry<'a, T> {
+    Entry {
+        schema,
+        table: Some(table),
+        pairing,
+    }
+}
+
 fn push_entries<'a, T>(
     out: &mut Vec<Entry<'a, T>>,
     schema: &'a str,
@@ -482,15 +497,15 @@ fn merge_objects<'a, T: 'a>(
             .flatten()
             .map(|(n, v)| (n.as_str(), v))
     };
-    merge_by_name(side(exp), side(act))
+    collect_merge(side(exp), side(act))
 }
 
 /// Merge-joins two name-sorted sequences.
 fn merge_by_name<'a, T: 'a>(
     exp: impl Iterator<Item = (&'a str, &'a T)>,
     act: impl Iterator<Item = (&'a str, &'a T)>,
-) -> Vec<Pairing<'a, T>> {
-    let mut out = Vec::new();
+    mut emit: impl FnMut(Pairing<'a, T>),
+) {
     let mut exp = exp.peekable();
     let mut act = act.peekable();
     loop {
@@ -503,17 +518,17 @@ fn merge_by_name<'a, T: 'a>(
         match order {
             std::cmp::Ordering::Less => {
                 if let Some((name, def)) = exp.next() {
-                    out.push(Pairing::Missing(Named { name, def }));
+                    emit(Pairing::Missing(Named { name, def }));
                 }
             }
             std::cmp::Ordering::Greater => {
                 if let Some((name, def)) = act.next() {
-                    out.push(Pairing::Orphan(Named { name, def }));
+                    emit(Pairing::Orphan(Named { name, def }));
                 }
             }
             std::cmp::Ordering::Equal => {
                 if let (Some((en, ed)), Some((an, ad))) = (exp.next(), act.next()) {
-                    out.push(Pairing::Both {
+                    emit(Pairing::Both {
                         expected: Named { name: en, def: ed },
                         actual: Named { name: an, def: ad },
                     });
@@ -521,6 +536,14 @@ fn merge_by_name<'a, T: 'a>(
             }
         }
     }
+}
+
+fn collect_merge<'a, T: 'a>(
+    exp: impl Iterator<Item = (&'a str, &'a T)>,
+    act: impl Iterator<Item = (&'a str, &'a T)>,
+) -> Vec<Pairing<'a, T>> {
+    let mut out = Vec::new();
+    merge_by_name(exp, act, |p| out.push(p));
     out
 }
 
@@ -533,9 +556,22 @@ fn pair_parts<'a, T>(
     act: &'a BTreeMap<String, T>,
     same: impl Fn(&T, &T) -> bool,
     skip: impl Fn(&str, &T) -> bool,
-) -> Vec<Pairing<'a, T>> {
-    if exp.is_empty() && act.is_empty() {
-        return Vec::new();
+    mut emit: impl FnMut(Pairing<'a, T>),
+) {
+    // The common case: the same names with the same definitions.
+    if exp.len() == act.len()
+        && exp
+            .iter()
+            .zip(act)
+            .all(|((en, ev), (an, av))| en == an && !skip(en, ev) && !skip(an, av) && same(ev, av))
+    {
+        for ((en, ev), (an, av)) in exp.iter().zip(act) {
+            emit(Pairing::Both {
+                expected: Named { name: en, def: ev },
+                actual: Named { name: an, def: av },
+            });
+        }
+        return;
     }
     let side = |m: &'a BTreeMap<String, T>| -> Vec<(&'a str, &'a T)> {
         m.iter()
@@ -546,7 +582,6 @@ fn pair_parts<'a, T>(
     let (e, a) = (side(exp), side(act));
     let mut e_used = vec![false; e.len()];
     let mut a_used = vec![false; a.len()];
-    let mut out = Vec::with_capacity(e.len().max(a.len()));
     let both = |i: usize, j: usize| Pairing::Both {
         expected: Named {
             name: e[i].0,
@@ -564,7 +599,7 @@ fn pair_parts<'a, T>(
             if same(e[i].1, a[j].1) {
                 e_used[i] = true;
                 a_used[j] = true;
-                out.push(both(i, j));
+                emit(both(i, j));
             }
         }
     }
@@ -576,7 +611,7 @@ fn pair_parts<'a, T>(
         if let Some(j) = (0..a.len()).find(|&j| !a_used[j] && same(e[i].1, a[j].1)) {
             e_used[i] = true;
             a_used[j] = true;
-            out.push(both(i, j));
+            emit(both(i, j));
         }
     }
     // 3. Same name, another definition.
@@ -587,22 +622,21 @@ fn pair_parts<'a, T>(
         if let Some(j) = by_name(e[i].0).filter(|&j| !a_used[j]) {
             e_used[i] = true;
             a_used[j] = true;
-            out.push(both(i, j));
+            emit(both(i, j));
         }
     }
     for i in (0..e.len()).filter(|&i| !e_used[i]) {
-        out.push(Pairing::Missing(Named {
+        emit(Pairing::Missing(Named {
             name: e[i].0,
             def: e[i].1,
         }));
     }
     for j in (0..a.len()).filter(|&j| !a_used[j]) {
-        out.push(Pairing::Orphan(Named {
+        emit(Pairing::Orphan(Named {
             name: a[j].0,
             def: a[j].1,
         }));
     }
-    out
 }
 
 #[cfg(test)]

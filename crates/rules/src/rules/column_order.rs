@@ -20,24 +20,39 @@ impl Rule for ColumnOrder {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for entry in cx.diff().tables() {
-            let Some((e, a)) = entry.both() else {
+        let diff = cx.diff();
+        // Columns of one table are consecutive in the diff: walk them in
+        // groups, comparing relative positions of the shared ones.
+        let mut shared: Vec<(u32, u32, &str)> = Vec::new();
+        let columns = diff.columns();
+        let mut start = 0;
+        for entry in diff.tables() {
+            let Some((_, a)) = entry.both() else {
                 continue;
             };
-            let shared = |order: Vec<&str>, other: &driftless_introspect::Table| -> Vec<String> {
-                order
-                    .into_iter()
-                    .filter(|c| {
-                        other.columns.contains_key(*c) && !driftless_introspect::is_quarantined(c)
-                    })
-                    .map(String::from)
-                    .collect()
-            };
-            let want = shared(e.def.column_order(), a.def);
-            let have = shared(a.def.column_order(), e.def);
-            if want == have {
+            while start < columns.len() && columns[start].table != Some(a.name) {
+                start += 1;
+            }
+            shared.clear();
+            let mut i = start;
+            while i < columns.len()
+                && columns[i].table == Some(a.name)
+                && columns[i].schema == entry.schema
+            {
+                if let Some((ec, ac)) = columns[i].both() {
+                    shared.push((ec.def.position, ac.def.position, ac.name));
+                }
+                i += 1;
+            }
+            start = i;
+            shared.sort_unstable();
+            if shared.windows(2).all(|w| w[0].1 < w[1].1) {
                 continue;
             }
+            let want: Vec<&str> = shared.iter().map(|c| c.2).collect();
+            let mut by_actual = shared.clone();
+            by_actual.sort_unstable_by_key(|c| (c.1, c.0));
+            let have: Vec<&str> = by_actual.iter().map(|c| c.2).collect();
             out.push(
                 Finding::new(
                     &Self::META,
