@@ -514,7 +514,10 @@ pub(crate) fn sqlite_loss(col: &str, from: &str, to: &str) -> Option<Loss> {
     if numeric(b) && !numeric(a) {
         Some(Loss {
             describe: "gives the column numeric affinity: text that looks like a number is stored as a number (e.g. '007' becomes 7)".to_string(),
-            predicate: format!("typeof({col}) = 'text' AND CAST(CAST({col} AS NUMERIC) AS TEXT) <> {col}"),
+            // Text made of number characters only, whose numeric form reads differently.
+            predicate: format!(
+                "typeof({col}) = 'text' AND {col} GLOB '*[0-9]*' AND NOT {col} GLOB '*[^0-9.eE+ -]*' AND CAST(CAST({col} AS NUMERIC) AS TEXT) <> {col}"
+            ),
         })
     } else {
         None
