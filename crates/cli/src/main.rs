@@ -5,6 +5,8 @@
 //! Exit codes: 0 no drift at or above the failing severity, 1 drift (or,
 //! for `fix`, not converged), 2 usage, input or database error.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod args;
 mod commands;
 mod format;

@@ -13,11 +13,13 @@ pub async fn run(ctx: &Ctx, args: CheckArgs) -> Result<Status> {
         Prepared::load(ctx, &args.db, &args.expect, args.fail_on.map(Into::into)).await?;
     let rules = prepared.rules();
     let actual = prepared.url.to_string();
+    let files = prepared.expected.files();
     let view = CheckReport {
         report: &prepared.report,
         rules: &rules,
         expected: &prepared.expected.description,
         actual: &actual,
+        files: &files,
     };
     let text = format::render(args.format, &view, ctx.color);
     ctx.write_stdout(&text).context("writing the report")?;

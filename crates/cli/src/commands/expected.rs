@@ -1,6 +1,7 @@
 //! The expected schema, from `--expect SOURCE` or `--migrations DIR`.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use driftless_introspect::{
@@ -22,6 +23,25 @@ pub struct Expected {
     pub migrations: Option<MigrationSet>,
     /// Which migration created or last changed each object, when replayed.
     pub provenance: Option<Provenance>,
+    /// The snapshot file the schema was read from.
+    pub file: Option<PathBuf>,
+}
+
+impl Expected {
+    /// Files findings can point at: each migration's file by id, and the
+    /// snapshot file under `""`.
+    pub fn files(&self) -> BTreeMap<String, String> {
+        let mut files = BTreeMap::new();
+        if let Some(set) = &self.migrations {
+            for m in &set.migrations {
+                files.insert(m.id.clone(), set.file_path(m).display().to_string());
+            }
+        }
+        if let Some(f) = &self.file {
+            files.insert(String::new(), f.display().to_string());
+        }
+        files
+    }
 }
 
 /// Reads the expected schema for a comparison with the database at `target`.
@@ -43,6 +63,7 @@ pub async fn load(
                     description: format!("database {url}"),
                     migrations: None,
                     provenance: None,
+                    file: None,
                 })
             }
             Source::SnapshotFile(path) => {
@@ -52,6 +73,7 @@ pub async fn load(
                     description: format!("snapshot {}", path.display()),
                     migrations: None,
                     provenance: None,
+                    file: Some(path),
                 })
             }
             Source::MigrationsDir(dir) => {
@@ -106,6 +128,7 @@ async fn from_migrations(
                 description: format!("migrations {} (by `{cmd}`)", dir.display()),
                 migrations: Some(set),
                 provenance: None,
+                file: None,
             })
         }
         None => {
@@ -125,6 +148,7 @@ async fn from_migrations(
                 description: format!("migrations {}", dir.display()),
                 migrations: Some(set),
                 provenance: Some(replayed.provenance),
+                file: None,
             })
         }
     }

@@ -98,11 +98,13 @@ fn finish(
     let status = if after.failed() {
         let rules = prepared.rules();
         let actual = prepared.url.to_string();
+        let files = prepared.expected.files();
         let view = CheckReport {
             report: &after,
             rules: &rules,
             expected: &prepared.expected.description,
             actual: &actual,
+            files: &files,
         };
         let _ = writeln!(out, "\nNot converged: drift remains.\n");
         out.push_str(&format::render(CheckFormat::Human, &view, ctx.color));

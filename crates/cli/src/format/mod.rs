@@ -8,6 +8,8 @@ mod json;
 mod junit;
 mod sarif;
 
+use std::collections::BTreeMap;
+
 use driftless_rules::{Finding, Report, RuleMeta, Severity, Summary};
 
 use crate::args::CheckFormat;
@@ -24,9 +26,23 @@ pub struct CheckReport<'a> {
     pub expected: &'a str,
     /// The checked database (redacted URL).
     pub actual: &'a str,
+    /// Files findings can point at: migration id → its file, and `""` →
+    /// the expected schema's file (a snapshot), as relative paths.
+    pub files: &'a BTreeMap<String, String>,
 }
 
 impl<'a> CheckReport<'a> {
+    /// The file a finding points at: its migration's file, else the
+    /// expected schema's file, when known.
+    pub fn file_of(&self, finding: &Finding) -> Option<&'a str> {
+        finding
+            .migration
+            .as_deref()
+            .and_then(|m| self.files.get(m))
+            .or_else(|| self.files.get(""))
+            .map(String::as_str)
+    }
+
     /// The findings.
     pub fn findings(&self) -> &'a [Finding] {
         &self.report.findings
@@ -266,6 +282,27 @@ pub(crate) mod fixtures {
         registry.check(&config, &cx)
     }
 
+    /// Migration files the fixed findings point at.
+    pub fn files() -> &'static std::collections::BTreeMap<String, String> {
+        static FILES: std::sync::OnceLock<std::collections::BTreeMap<String, String>> =
+            std::sync::OnceLock::new();
+        FILES.get_or_init(|| {
+            [
+                (
+                    "0005_user_login_count",
+                    "examples/deploy-story/migrations/0005_user_login_count.sql",
+                ),
+                (
+                    "0003_blog_post_published_at_index",
+                    "examples/deploy-story/migrations/0003_blog_post_published_at_index.sql",
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+        })
+    }
+
     /// A report view of `report`.
     pub fn report(report: &Report) -> super::CheckReport<'_> {
         super::CheckReport {
@@ -273,6 +310,7 @@ pub(crate) mod fixtures {
             rules: RULES,
             expected: "migrations examples/deploy-story/migrations",
             actual: "sqlite:examples/deploy-story/production.db",
+            files: files(),
         }
     }
 

@@ -49,7 +49,22 @@ fn rule(meta: &RuleMeta) -> Value {
     })
 }
 
-fn result(f: &Finding, rule_index: Option<usize>) -> Value {
+/// A relative path as a URI reference: `/` separators, reserved and
+/// non-ASCII bytes percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.replace('\\', "/").bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+fn result(f: &Finding, rule_index: Option<usize>, file: Option<&str>) -> Value {
     let mut r = Map::new();
     r.insert("ruleId".into(), json!(f.rule));
     if let Some(i) = rule_index {
@@ -67,16 +82,24 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         .clone()
         .or_else(|| f.object.table.clone())
         .unwrap_or_else(|| f.object.schema.clone());
-    r.insert(
-        "locations".into(),
+    let mut location = Map::new();
+    // Code scanning shows a result on a file: the migration that made the
+    // object, or the snapshot file, when known.
+    if let Some(file) = file {
+        location.insert(
+            "physicalLocation".into(),
+            json!({ "artifactLocation": { "uri": uri(file) } }),
+        );
+    }
+    location.insert(
+        "logicalLocations".into(),
         json!([{
-            "logicalLocations": [{
-                "name": name,
-                "fullyQualifiedName": f.object.path(),
-                "kind": f.object.kind.as_str(),
-            }],
+            "name": name,
+            "fullyQualifiedName": f.object.path(),
+            "kind": f.object.kind.as_str(),
         }]),
     );
+    r.insert("locations".into(), json!([Value::Object(location)]));
     r.insert(
         "partialFingerprints".into(),
         json!({ "driftlessObject/v1": format!("{}:{}:{}", f.rule, f.object.kind, f.object.path()) }),
@@ -126,7 +149,13 @@ pub fn render(report: &CheckReport<'_>) -> String {
     let results: Vec<Value> = report
         .findings()
         .iter()
-        .map(|f| result(f, ids.iter().position(|id| *id == f.rule)))
+        .map(|f| {
+            result(
+                f,
+                ids.iter().position(|id| *id == f.rule),
+                report.file_of(f),
+            )
+        })
         .collect();
     let doc = json!({
         "$schema": SCHEMA,
@@ -167,6 +196,15 @@ mod tests {
     fn snapshot() {
         let lib = library_report(true);
         assert_snapshot("check.sarif", &render(&report(&lib)));
+    }
+
+    #[test]
+    fn uris() {
+        assert_eq!(
+            uri("migrations/0005 add x.sql"),
+            "migrations/0005%20add%20x.sql"
+        );
+        assert_eq!(uri("a\\b/ü.sql"), "a/b/%C3%BC.sql");
     }
 
     #[test]
@@ -359,6 +397,20 @@ mod tests {
                 ],
                 &[],
             ),
+            "physicalLocation" => (
+                &[
+                    "address",
+                    "artifactLocation",
+                    "region",
+                    "contextRegion",
+                    "properties",
+                ],
+                &[],
+            ),
+            "artifactLocation" => (
+                &["uri", "uriBaseId", "index", "description", "properties"],
+                &[],
+            ),
             "logicalLocation" => (
                 &[
                     "name",
@@ -477,6 +529,19 @@ mod tests {
                     check("location", loc, &at);
                     for (at, l) in each(loc, "logicalLocations", &at) {
                         check("logicalLocation", l, &at);
+                    }
+                    if let Some(p) = loc.get("physicalLocation") {
+                        check("physicalLocation", p, &format!("{at}.physicalLocation"));
+                        check(
+                            "artifactLocation",
+                            &p["artifactLocation"],
+                            &format!("{at}.physicalLocation.artifactLocation"),
+                        );
+                        let uri = p["artifactLocation"]["uri"].as_str().unwrap();
+                        assert!(
+                            !uri.contains(' ') && !uri.contains('\\'),
+                            "{at}: uri-reference {uri}"
+                        );
                     }
                 }
                 for (at, s) in each(res, "suppressions", &at) {
