@@ -1,3 +1,7 @@
+use driftless_introspect::{Dialect, Index, IndexKey};
+
+use crate::diff::Entry;
+
 use crate::compare::describe_index;
 use crate::finding::{Finding, ObjectKind};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -7,7 +11,7 @@ declare_rule! {
     MissingIndex {
         id: "missing-index",
         summary: "An index the expected side has does not exist in the database.",
-        rationale: "Queries that rely on it scan whole tables; a missing unique index also lets duplicates in. An index with another name but the same definition counts as present.",
+        rationale: "Queries that rely on it scan whole tables; a missing unique index also lets duplicates in. An index with another name but the same definition counts as present. On MySQL, the index InnoDB creates for a foreign key (named after it, on its columns) is not reported when the foreign key itself is missing: creating the key creates the index.",
         severity: Warning,
         enabled: true,
         example: "-- expected\nCREATE INDEX posts_user_id_idx ON posts (user_id);\n-- actual: no index on posts (user_id)",
@@ -21,9 +25,48 @@ impl Rule for MissingIndex {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let diff = cx.diff();
+        if diff.dialect() != Dialect::Mysql {
+            report_missing(
+                &Self::META,
+                diff.indexes(),
+                ObjectKind::Index,
+                "index",
+                describe_index,
+                out,
+            );
+            return;
+        }
+        // MySQL: leave out the index a missing foreign key brings with it.
+        let implied_by_fk = |e: &Entry<'_, Index>| {
+            let Some(index) = e.missing() else {
+                return false;
+            };
+            diff.foreign_keys().iter().any(|fk| {
+                fk.schema == e.schema
+                    && fk.table == e.table
+                    && fk.missing().is_some_and(|k| {
+                        k.name == index.name
+                            && !index.def.unique
+                            && index.def.parts.len() == k.def.columns.len()
+                            && index
+                                .def
+                                .parts
+                                .iter()
+                                .zip(&k.def.columns)
+                                .all(|(p, c)| matches!(&p.key, IndexKey::Column(n) if n == c))
+                    })
+            })
+        };
+        let entries: Vec<Entry<'_, Index>> = diff
+            .indexes()
+            .iter()
+            .filter(|e| !implied_by_fk(e))
+            .copied()
+            .collect();
         report_missing(
             &Self::META,
-            cx.diff().indexes(),
+            &entries,
             ObjectKind::Index,
             "index",
             describe_index,
@@ -52,6 +95,25 @@ mod tests {
             f.expected.as_ref().unwrap()["parts"][0]["column"],
             "user_id"
         );
+    }
+
+    #[test]
+    fn finds_nothing_for_the_index_of_a_missing_mysql_foreign_key() {
+        let mut expected = fixture();
+        expected.dialect = driftless_introspect::Dialect::Mysql;
+        let posts = table(&mut expected, "posts");
+        let i = posts.indexes.remove("posts_user_id_idx").unwrap();
+        posts.indexes.insert("posts_user_id_fkey".into(), i);
+        let mut actual = expected.clone();
+        let posts = table(&mut actual, "posts");
+        posts.indexes.clear();
+        posts.foreign_keys.clear();
+        let found = run_pair(&MissingIndex, &expected, &actual);
+        assert!(found.is_empty(), "{found:#?}");
+        // Without the foreign key missing, the index is reported.
+        let mut actual = expected.clone();
+        table(&mut actual, "posts").indexes.clear();
+        assert_eq!(run(&MissingIndex, &expected, &actual).len(), 1);
     }
 
     #[test]
