@@ -502,7 +502,8 @@ fn rebuild_enum(
     spec.sql = stmts;
     spec.preflight = preflight;
     out.push(Phase::Types, spec);
-    let mut spec = StepSpec::new(object.clone(), "drop old enum type", Safety::Safe);
+    // Part of the rebuild: withheld with it when its class is not allowed.
+    let mut spec = StepSpec::new(object.clone(), "drop old enum type", safety);
     spec.fixes = reasons.to_vec();
     spec.sql = vec![sql::pg_drop_type(s, &old, false)];
     spec.script = vec![sql::pg_drop_type(s, &old, true)];
