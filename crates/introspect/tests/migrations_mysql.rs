@@ -133,3 +133,85 @@ async fn delimiter_blocks_and_refinery_ledger() {
     assert_eq!(st[0].state, MigrationState::Applied);
     assert!(matches!(st[1].state, MigrationState::Modified(_)));
 }
+
+#[tokio::test]
+async fn recorded_migrations_read_back_as_applied() {
+    use driftless_introspect::{record_statements, Dialect};
+    let db = TestDb::mysql().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "1_a.sql", "CREATE TABLE a (id INT);\n");
+    {
+        use sqlx::Connection;
+        let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
+            .await
+            .unwrap();
+        let mut c = sqlx::MySqlConnection::connect(&db.url).await.unwrap();
+        migrator.run(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    }
+    write(dir, "2_b.sql", "CREATE TABLE b (id INT);\n");
+    db.exec("CREATE TABLE b (id INT)").await;
+    let flyway = tmp.path().join("flyway");
+    std::fs::create_dir_all(&flyway).unwrap();
+    write(&flyway, "V1__a.sql", "SELECT 1;\n");
+    write(&flyway, "V2__b.sql", "SELECT 2;\n");
+    db.exec("CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INT, installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, execution_time INT NOT NULL, success BOOL NOT NULL)").await;
+    let prisma = tmp.path().join("prisma");
+    std::fs::create_dir_all(prisma.join("1_init")).unwrap();
+    write(&prisma.join("1_init"), "migration.sql", "SELECT 1;\n");
+    db.exec("CREATE TABLE _prisma_migrations (id VARCHAR(36) NOT NULL PRIMARY KEY, checksum VARCHAR(64) NOT NULL, finished_at DATETIME(3), migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at DATETIME(3), started_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), applied_steps_count INT UNSIGNED NOT NULL DEFAULT 0)").await;
+
+    let mut live = Database::connect(
+        &DbUrl::parse(&db.url).unwrap(),
+        &ConnectOptions::read_only(),
+    )
+    .await
+    .unwrap();
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    let formats = [
+        MigrationFormat::Sqlx,
+        MigrationFormat::Flyway,
+        MigrationFormat::Prisma,
+    ];
+    for (i, (folder, skip)) in [(dir.to_path_buf(), 1), (flyway, 0), (prisma, 0)]
+        .into_iter()
+        .enumerate()
+    {
+        let set = MigrationSet::load_as(&folder, formats[i]).unwrap();
+        let ledger = select_ledger(&set, &ledgers).unwrap();
+        for m in set.migrations.iter().skip(skip) {
+            for sql in record_statements(&ledger.table, Dialect::Mysql, m, 3).unwrap() {
+                db.exec(&sql).await;
+            }
+        }
+    }
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    live.close().await.unwrap();
+    assert_eq!(ledgers.len(), 3);
+    for folder in [
+        dir.to_path_buf(),
+        tmp.path().join("flyway"),
+        tmp.path().join("prisma"),
+    ] {
+        let set = MigrationSet::load(&folder).unwrap();
+        let st = migration_status(&set, select_ledger(&set, &ledgers));
+        assert!(
+            st.iter()
+                .all(|s| s.state == MigrationState::Applied
+                    && s.file_checksum == s.recorded_checksum),
+            "{st:#?}"
+        );
+    }
+    // sqlx's migrator accepts the recorded row.
+    use sqlx::Connection;
+    let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
+        .await
+        .unwrap();
+    let mut c = sqlx::MySqlConnection::connect(&db.url).await.unwrap();
+    migrator
+        .run(&mut c)
+        .await
+        .expect("sqlx accepts the recorded migration");
+    c.close().await.unwrap();
+}

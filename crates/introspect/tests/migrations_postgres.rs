@@ -518,3 +518,169 @@ async fn golang_migrate_dirty_and_prisma_failed() {
     assert!(st[1].detail.as_deref().unwrap().contains("already exists"));
     live.close().await.unwrap();
 }
+
+/// Records every migration with [`record_statements`], then reads the
+/// ledger back: each one applied, with the checksum its tool computes.
+async fn record_all(db: &TestDb, set: &MigrationSet, create_ledger: &str) {
+    use driftless_introspect::record_statements;
+    db.exec(create_ledger).await;
+    let mut live = open(&db.url).await;
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    live.close().await.unwrap();
+    let ledger = select_ledger(set, &ledgers).unwrap().clone();
+    for m in &set.migrations {
+        for sql in
+            record_statements(&ledger.table, driftless_introspect::Dialect::Postgres, m, 7).unwrap()
+        {
+            db.exec(&sql).await;
+        }
+    }
+    let st = status_of(db, set).await;
+    assert!(
+        st.iter().all(|s| s.state == MigrationState::Applied),
+        "{}: {st:#?}",
+        ledger.kind()
+    );
+    assert!(
+        st.iter().all(|s| s.file_checksum == s.recorded_checksum),
+        "{st:#?}"
+    );
+}
+
+#[tokio::test]
+async fn recording_migrations_in_each_ledger_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let sql = |dir: &str, files: &[(&str, &str)]| {
+        for (n, t) in files {
+            write(&root.join(dir), n, t);
+        }
+        MigrationSet::load(&root.join(dir)).unwrap()
+    };
+
+    // sqlx: sqlx's own migrator accepts the recorded row and does not run it again.
+    let db = TestDb::postgres().await;
+    let set = sql("sqlx", &[("1_a.sql", "CREATE TABLE a (id int);\n")]);
+    {
+        use sqlx::Connection;
+        let migrator = sqlx::migrate::Migrator::new(root.join("sqlx"))
+            .await
+            .unwrap();
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        migrator.run(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    }
+    write(&root.join("sqlx"), "2_b.sql", "CREATE TABLE b (id int);\n");
+    db.exec("CREATE TABLE b (id int)").await;
+    let set2 = MigrationSet::load(&root.join("sqlx")).unwrap();
+    let mut live = open(&db.url).await;
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    live.close().await.unwrap();
+    let table = &select_ledger(&set2, &ledgers).unwrap().table;
+    for s in driftless_introspect::record_statements(
+        table,
+        driftless_introspect::Dialect::Postgres,
+        &set2.migrations[1],
+        5,
+    )
+    .unwrap()
+    {
+        db.exec(&s).await;
+    }
+    {
+        use sqlx::Connection;
+        let migrator = sqlx::migrate::Migrator::new(root.join("sqlx"))
+            .await
+            .unwrap();
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        migrator
+            .run(&mut c)
+            .await
+            .expect("sqlx accepts the recorded migration as applied");
+        c.close().await.unwrap();
+    }
+    assert!(status_of(&db, &set2)
+        .await
+        .iter()
+        .all(|s| s.state == MigrationState::Applied));
+    drop(set);
+
+    let db = TestDb::postgres().await;
+    let set = sql(
+        "flyway",
+        &[
+            ("V1__a.sql", "SELECT 1;\r\n"),
+            ("V1_1__b.sql", "SELECT 2;\n"),
+            ("R__v.sql", "SELECT 3;\n"),
+        ],
+    );
+    record_all(&db, &set, r#"CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL PRIMARY KEY, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)"#).await;
+
+    let db = TestDb::postgres().await;
+    sql(
+        "refinery",
+        &[
+            ("V1__create_a.sql", "SELECT 1;\n"),
+            ("V2__b.sql", "SELECT 2;\n"),
+        ],
+    );
+    let set = MigrationSet::load_as(&root.join("refinery"), MigrationFormat::Refinery).unwrap();
+    record_all(&db, &set, "CREATE TABLE refinery_schema_history (version int4 PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))").await;
+
+    let db = TestDb::postgres().await;
+    let set = sql(
+        "golang",
+        &[("1_a.up.sql", "SELECT 1;"), ("2_b.up.sql", "SELECT 2;")],
+    );
+    record_all(&db, &set, "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)").await;
+
+    let db = TestDb::postgres().await;
+    let set = sql(
+        "prisma",
+        &[
+            ("1_a/migration.sql", "SELECT 1;\n"),
+            ("2_b/migration.sql", "SELECT 2;\n"),
+        ],
+    );
+    record_all(&db, &set, r#"CREATE TABLE "_prisma_migrations" ("id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ, "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ, "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)"#).await;
+
+    let db = TestDb::postgres().await;
+    let mig = "class Migration(migrations.Migration):\n    dependencies = []\n";
+    let set = sql(
+        "django",
+        &[
+            ("shop/migrations/0001_initial.py", mig),
+            ("shop/migrations/0002_b.py", mig),
+        ],
+    );
+    record_all(&db, &set, r#"CREATE TABLE "django_migrations" ("id" serial NOT NULL PRIMARY KEY, "app" varchar(255) NOT NULL, "name" varchar(255) NOT NULL, "applied" timestamp with time zone NOT NULL)"#).await;
+
+    let db = TestDb::postgres().await;
+    let rev = |r: &str, d: &str| format!("revision = '{r}'\ndown_revision = {d}\n");
+    let (a, b, c, m) = (
+        rev("a1", "None"),
+        rev("b2", "'a1'"),
+        rev("c3", "'a1'"),
+        rev("d4", "('b2', 'c3')"),
+    );
+    let set = sql(
+        "alembic",
+        &[
+            ("versions/a.py", &a),
+            ("versions/b.py", &b),
+            ("versions/c.py", &c),
+            ("versions/d.py", &m),
+        ],
+    );
+    record_all(
+        &db,
+        &set,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+    )
+    .await;
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM alembic_version").await,
+        1,
+        "one head after the merge"
+    );
+}

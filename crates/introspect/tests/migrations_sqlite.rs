@@ -340,3 +340,70 @@ async fn data_only_migrations_have_no_effects() {
     assert_eq!(r.provenance.migrations(), &["1", "2", "3"]);
     assert_eq!(r.steps[1].statements, 2);
 }
+
+#[tokio::test]
+async fn recorded_migrations_read_back_as_applied() {
+    use driftless_introspect::{record_statements, Dialect};
+    let db = TestDb::sqlite();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "1_a.sql", "CREATE TABLE a (id INTEGER);\n");
+    sqlx_migrate(&db.url, dir).await;
+    write(dir, "2_b.sql", "CREATE TABLE b (id INTEGER);\n");
+    db.exec("CREATE TABLE b (id INTEGER)").await;
+    let prisma = dir.join("prisma");
+    std::fs::create_dir_all(prisma.join("1_init")).unwrap();
+    write(&prisma.join("1_init"), "migration.sql", "SELECT 1;\n");
+    db.exec("CREATE TABLE \"_prisma_migrations\" (\"id\" TEXT PRIMARY KEY NOT NULL, \"checksum\" TEXT NOT NULL, \"finished_at\" DATETIME, \"migration_name\" TEXT NOT NULL, \"logs\" TEXT, \"rolled_back_at\" DATETIME, \"started_at\" DATETIME NOT NULL DEFAULT current_timestamp, \"applied_steps_count\" INTEGER UNSIGNED NOT NULL DEFAULT 0)").await;
+    let django = dir.join("django");
+    std::fs::create_dir_all(django.join("shop/migrations")).unwrap();
+    write(
+        &django.join("shop/migrations"),
+        "0001_initial.py",
+        "class Migration:\n    dependencies = []\n",
+    );
+    db.exec("CREATE TABLE \"django_migrations\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \"applied\" datetime NOT NULL)").await;
+
+    let mut live = open(&db.url).await;
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    let folders = [dir.to_path_buf(), prisma, django];
+    for (i, folder) in folders.iter().enumerate() {
+        let set = MigrationSet::load_as(
+            folder,
+            [
+                MigrationFormat::Sqlx,
+                MigrationFormat::Prisma,
+                MigrationFormat::Django,
+            ][i],
+        )
+        .unwrap();
+        let ledger = select_ledger(&set, &ledgers).unwrap();
+        for m in set.migrations.iter().skip(usize::from(i == 0)) {
+            for sql in record_statements(&ledger.table, Dialect::Sqlite, m, 3).unwrap() {
+                db.exec(&sql).await;
+            }
+        }
+    }
+    let ledgers = read_ledgers(&mut live).await.unwrap();
+    live.close().await.unwrap();
+    for (i, folder) in folders.iter().enumerate() {
+        let set = MigrationSet::load_as(
+            folder,
+            [
+                MigrationFormat::Sqlx,
+                MigrationFormat::Prisma,
+                MigrationFormat::Django,
+            ][i],
+        )
+        .unwrap();
+        let st = migration_status(&set, select_ledger(&set, &ledgers));
+        assert!(
+            st.iter()
+                .all(|s| s.state == MigrationState::Applied
+                    && s.file_checksum == s.recorded_checksum),
+            "{st:#?}"
+        );
+        assert!(st.iter().all(|s| s.applied_at.is_some()), "{st:#?}");
+    }
+    sqlx_migrate(&db.url, dir).await;
+}

@@ -21,6 +21,7 @@ mod ledger;
 mod lexer;
 mod provenance;
 mod python;
+mod record;
 mod replay;
 mod status;
 
@@ -39,6 +40,7 @@ pub use lexer::{normalize_sql, split_statements, SqlStatement};
 pub use provenance::{
     object_fingerprints, Effect, EffectKind, Provenance, SchemaObject, SchemaObjectKind,
 };
+pub use record::record_statements;
 pub use replay::{
     expect_from_command, replay, Replay, ReplayOptions, ReplayStep, DEV_MARKER_TABLE,
 };
