@@ -112,10 +112,13 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         }
     }
     let collation_name = |oid: u32, object: &dyn Fn() -> String| -> Result<String> {
-        collation_names.get(&oid).cloned().ok_or_else(|| Error::Catalog {
-            object: object(),
-            message: format!("unknown collation oid {oid}"),
-        })
+        collation_names
+            .get(&oid)
+            .cloned()
+            .ok_or_else(|| Error::Catalog {
+                object: object(),
+                message: format!("unknown collation oid {oid}"),
+            })
     };
 
     // Tables and views. `tables` maps the oid of every table that is in the
@@ -247,7 +250,13 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         if !tables.contains_key(&con.table) {
             continue;
         }
-        let object = || format!("constraint {} on {}", con.name, describe(&tables, con.table));
+        let object = || {
+            format!(
+                "constraint {} on {}",
+                con.name,
+                describe(&tables, con.table)
+            )
+        };
         let columns = key_names(con.table, &con.columns, &object)?;
         let table = table_mut(&mut snap, &tables, con.table)?;
         match con.kind {
@@ -303,7 +312,9 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
             continue;
         }
         let object = || format!("index {} on {}", idx.name, describe(&tables, idx.table));
-        let key_count = usize::try_from(idx.key_count).unwrap_or(0).min(idx.keys.len());
+        let key_count = usize::try_from(idx.key_count)
+            .unwrap_or(0)
+            .min(idx.keys.len());
         let mut parts = Vec::with_capacity(key_count);
         for k in 0..key_count {
             let attnum = idx.keys[k];
@@ -318,10 +329,13 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
                     })?;
                 (IndexKey::Expression(expression), DEFAULT_COLLATION)
             } else {
-                let column = column_keys.get(&(idx.table, attnum)).ok_or_else(|| Error::Catalog {
-                    object: object(),
-                    message: format!("no column with attnum {attnum}"),
-                })?;
+                let column =
+                    column_keys
+                        .get(&(idx.table, attnum))
+                        .ok_or_else(|| Error::Catalog {
+                            object: object(),
+                            message: format!("no column with attnum {attnum}"),
+                        })?;
                 (IndexKey::Column(column.name.clone()), column.collation)
             };
             let option = idx.options.get(k).copied().unwrap_or(0);
@@ -358,16 +372,34 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         table.indexes.insert(idx.name, index);
     }
 
-    let mut enum_labels: HashMap<u32, (u32, String, Vec<(f32, String)>)> = HashMap::new();
+    /// An enum being gathered from its label rows.
+    struct EnumDraft {
+        namespace: u32,
+        name: String,
+        labels: Vec<(f32, String)>,
+    }
+    let mut drafts: HashMap<u32, EnumDraft> = HashMap::new();
     for e in enums {
-        enum_labels
+        drafts
             .entry(e.oid)
-            .or_insert_with(|| (e.namespace, e.name, Vec::new()))
-            .2
+            .or_insert_with(|| EnumDraft {
+                namespace: e.namespace,
+                name: e.name,
+                labels: Vec::new(),
+            })
+            .labels
             .push((e.sort_order, e.label));
     }
-    for (oid, (namespace, name, mut labels)) in enum_labels {
-        let Some(schema) = schema_names.get(&namespace).and_then(|s| snap.schemas.get_mut(s)) else {
+    for (oid, draft) in drafts {
+        let EnumDraft {
+            namespace,
+            name,
+            mut labels,
+        } = draft;
+        let Some(schema) = schema_names
+            .get(&namespace)
+            .and_then(|s| snap.schemas.get_mut(s))
+        else {
             continue;
         };
         labels.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -381,7 +413,10 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     }
 
     for seq in sequences {
-        let Some(schema) = schema_names.get(&seq.namespace).and_then(|s| snap.schemas.get_mut(s)) else {
+        let Some(schema) = schema_names
+            .get(&seq.namespace)
+            .and_then(|s| snap.schemas.get_mut(s))
+        else {
             continue;
         };
         let owned_by = match (seq.owner_table, seq.owner_column) {

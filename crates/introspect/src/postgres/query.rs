@@ -289,7 +289,15 @@ mod tests {
 
     #[test]
     fn bulk_queries_filter_by_namespace_and_extension() {
-        for q in [RELATIONS, COLUMNS, CONSTRAINTS_15, CONSTRAINTS_12, INDEXES, ENUMS, SEQUENCES] {
+        for q in [
+            RELATIONS,
+            COLUMNS,
+            CONSTRAINTS_15,
+            CONSTRAINTS_12,
+            INDEXES,
+            ENUMS,
+            SEQUENCES,
+        ] {
             assert!(q.contains("= ANY ($1)"), "{q}");
             assert!(q.contains("x.deptype = 'e'"), "{q}");
         }

@@ -1,0 +1,800 @@
+//! Live PostgreSQL introspection: a fixture with every object kind is read
+//! from a fresh database and compared field by field; the number of round
+//! trips does not grow with the catalog; the snapshot is the same whatever
+//! the session's search path and whether or not helper connections can
+//! share the snapshot; connection problems give typed errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use driftless_introspect::{
+    Check, Column, ConnectOptions, Database, DbUrl, Enum, Error, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, IntrospectOptions, PrimaryKey, Sequence, SequenceOwner,
+    Snapshot, Table, UniqueConstraint, View,
+};
+use driftless_testkit::TestDb;
+
+const FIXTURE: &str = include_str!("postgres_fixture.sql");
+
+async fn connect(url: &str) -> Database {
+    Database::connect(&DbUrl::parse(url).unwrap(), &ConnectOptions::read_only())
+        .await
+        .unwrap()
+}
+
+/// Snapshot of `url` and the number of round trips it took.
+async fn snapshot_with(url: &str, options: &IntrospectOptions) -> (Snapshot, u64) {
+    let mut db = connect(url).await;
+    let before = db.round_trips();
+    let snap = db.snapshot(options).await.unwrap();
+    let trips = db.round_trips() - before;
+    db.close().await.unwrap();
+    (snap, trips)
+}
+
+async fn fixture_db() -> TestDb {
+    let db = TestDb::postgres().await;
+    db.exec(FIXTURE).await;
+    db
+}
+
+fn col(position: u32, data_type: &str, nullable: bool) -> Column {
+    Column {
+        nullable,
+        ..Column::new(position, data_type)
+    }
+}
+
+fn with_default(mut c: Column, default: &str) -> Column {
+    c.default = Some(default.to_string());
+    c
+}
+
+fn part(name: &str) -> IndexPart {
+    IndexPart::column(name)
+}
+
+fn expr(e: &str) -> IndexPart {
+    IndexPart {
+        key: IndexKey::Expression(e.to_string()),
+        ..IndexPart::column("")
+    }
+}
+
+fn index(parts: Vec<IndexPart>) -> Index {
+    Index {
+        parts,
+        unique: false,
+        method: None,
+        predicate: None,
+        include: Vec::new(),
+    }
+}
+
+fn fk(columns: &[&str], schema: &str, table: &str, ref_columns: &[&str]) -> ForeignKey {
+    ForeignKey {
+        columns: strings(columns),
+        ref_schema: schema.to_string(),
+        ref_table: table.to_string(),
+        ref_columns: strings(ref_columns),
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: false,
+        initially_deferred: false,
+    }
+}
+
+fn strings(s: &[&str]) -> Vec<String> {
+    s.iter().map(|s| s.to_string()).collect()
+}
+
+fn pk(name: &str, columns: &[&str]) -> Option<PrimaryKey> {
+    Some(PrimaryKey {
+        name: name.to_string(),
+        columns: strings(columns),
+    })
+}
+
+fn check(e: &str) -> Check {
+    Check {
+        expression: e.to_string(),
+    }
+}
+
+fn map<V>(entries: Vec<(&str, V)>) -> BTreeMap<String, V> {
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+/// Compares two maps entry by entry, so that a failure names the entry.
+fn assert_entries<V: PartialEq + std::fmt::Debug>(
+    what: &str,
+    actual: &BTreeMap<String, V>,
+    expected: &BTreeMap<String, V>,
+) {
+    for (name, value) in expected {
+        assert_eq!(actual.get(name), Some(value), "{what}: `{name}`");
+    }
+    let extra: Vec<&String> = actual
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .collect();
+    assert!(extra.is_empty(), "{what}: unexpected {extra:?}");
+}
+
+fn assert_table(snap: &Snapshot, schema: &str, name: &str, expected: &Table) {
+    let actual = snap
+        .table(schema, name)
+        .unwrap_or_else(|| panic!("table {schema}.{name} missing"));
+    let what = |kind: &str| format!("{schema}.{name} {kind}");
+    assert_entries(&what("columns"), &actual.columns, &expected.columns);
+    assert_eq!(
+        actual.primary_key,
+        expected.primary_key,
+        "{}",
+        what("primary key")
+    );
+    assert_entries(&what("uniques"), &actual.uniques, &expected.uniques);
+    assert_entries(&what("indexes"), &actual.indexes, &expected.indexes);
+    assert_entries(
+        &what("foreign keys"),
+        &actual.foreign_keys,
+        &expected.foreign_keys,
+    );
+    assert_entries(&what("checks"), &actual.checks, &expected.checks);
+    assert_eq!(actual.comment, expected.comment, "{}", what("comment"));
+    assert_eq!(actual, expected);
+}
+
+fn expected_users() -> Table {
+    let mut email = col(2, "text", false);
+    email.collation = Some("C".into());
+    email.comment = Some("login, case-sensitive".into());
+    let mut email_lower = col(9, "text", true);
+    email_lower.generated = Some(Generated {
+        expression: "lower(email)".into(),
+        stored: true,
+    });
+    let mut id = col(1, "bigint", false);
+    id.identity = Some(Identity::Always);
+
+    let mut created_desc = part("created_at");
+    created_desc.descending = true;
+    created_desc.nulls_first = Some(false);
+    let mut name_nulls_first = part("name");
+    name_nulls_first.nulls_first = Some(true);
+    let mut name_c_desc = part("name");
+    name_c_desc.descending = true;
+    name_c_desc.collation = Some("C".into());
+    let mut name_pattern = part("name");
+    name_pattern.opclass = Some("varchar_pattern_ops".into());
+    let mut trgm = expr("(handle::text)");
+    trgm.opclass = Some("public.gin_trgm_ops".into());
+    // The expression inherits the column's collation "C", which differs
+    // from the database default: the index really uses "C".
+    let mut lower_email = expr("lower(email)");
+    lower_email.collation = Some("C".into());
+
+    Table {
+        columns: map(vec![
+            ("id", id),
+            ("email", email),
+            ("handle", col(3, "public.citext", true)),
+            (
+                "name",
+                with_default(
+                    col(4, "character varying(100)", true),
+                    "'anon'::character varying",
+                ),
+            ),
+            (
+                "mood",
+                with_default(col(5, "app.mood", false), "'ok'::app.mood"),
+            ),
+            ("score", with_default(col(6, "numeric(10,2)", true), "0")),
+            (
+                "created_at",
+                with_default(col(7, "timestamp(3) with time zone", false), "now()"),
+            ),
+            ("tags", with_default(col(8, "text[]", true), "'{}'::text[]")),
+            ("email_lower", email_lower),
+            ("manager_id", col(10, "bigint", true)),
+            (
+                "visits",
+                with_default(col(11, "app.positive_int", true), "1"),
+            ),
+        ]),
+        primary_key: pk("users_pkey", &["id"]),
+        uniques: map(vec![(
+            "users_email_key",
+            UniqueConstraint {
+                columns: strings(&["email"]),
+                nulls_not_distinct: false,
+            },
+        )]),
+        indexes: map(vec![
+            (
+                "users_active_name_idx",
+                Index {
+                    unique: true,
+                    predicate: Some("(mood <> 'sad'::app.mood)".into()),
+                    include: strings(&["email", "score"]),
+                    ..index(vec![part("name")])
+                },
+            ),
+            (
+                "users_created_name_idx",
+                index(vec![created_desc, name_nulls_first]),
+            ),
+            (
+                "users_handle_trgm_idx",
+                Index {
+                    method: Some("gin".into()),
+                    ..index(vec![trgm])
+                },
+            ),
+            ("users_lower_email_idx", index(vec![lower_email])),
+            ("users_name_c_idx", index(vec![name_c_desc])),
+            ("users_name_pattern_idx", index(vec![name_pattern])),
+        ]),
+        foreign_keys: map(vec![(
+            "users_manager_id_fkey",
+            ForeignKey {
+                on_delete: FkAction::SetNull,
+                ..fk(&["manager_id"], "app", "users", &["id"])
+            },
+        )]),
+        checks: map(vec![(
+            "users_score_check",
+            check("(score >= (0)::numeric)"),
+        )]),
+        comment: Some("people".into()),
+    }
+}
+
+fn expected_orders() -> Table {
+    let mut seq_no = col(8, "bigint", false);
+    seq_no.identity = Some(Identity::ByDefault);
+    Table {
+        columns: map(vec![
+            (
+                "id",
+                with_default(
+                    col(1, "integer", false),
+                    "nextval('app.orders_id_seq'::regclass)",
+                ),
+            ),
+            ("tenant", col(2, "integer", false)),
+            ("number", col(3, "integer", false)),
+            ("user_id", col(4, "bigint", false)),
+            (
+                "Total Amount",
+                with_default(col(5, "numeric(12,2)", false), "0.00"),
+            ),
+            ("status", with_default(col(6, "text", true), "'new'::text")),
+            (
+                "placed_on",
+                with_default(col(7, "date", true), "CURRENT_DATE"),
+            ),
+            ("seq_no", seq_no),
+        ]),
+        primary_key: pk("orders_pkey", &["id"]),
+        uniques: map(vec![(
+            "orders_tenant_number_key",
+            UniqueConstraint {
+                columns: strings(&["tenant", "number"]),
+                nulls_not_distinct: true,
+            },
+        )]),
+        indexes: map(vec![
+            (
+                "orders_mixed_idx",
+                index(vec![
+                    part("tenant"),
+                    expr("(number + 1)"),
+                    part("Total Amount"),
+                ]),
+            ),
+            (
+                "orders_status_hash",
+                Index {
+                    method: Some("hash".into()),
+                    ..index(vec![part("status")])
+                },
+            ),
+        ]),
+        foreign_keys: map(vec![(
+            "orders_user_fk",
+            ForeignKey {
+                on_delete: FkAction::Cascade,
+                on_update: FkAction::Restrict,
+                deferrable: true,
+                initially_deferred: true,
+                ..fk(&["user_id"], "app", "users", &["id"])
+            },
+        )]),
+        checks: map(vec![(
+            "positive_total",
+            check("(\"Total Amount\" >= (0)::numeric)"),
+        )]),
+        comment: None,
+    }
+}
+
+#[tokio::test]
+async fn fixture_is_read_field_by_field() {
+    let db = fixture_db().await;
+    let (snap, _) = snapshot_with(&db.url, &IntrospectOptions::default()).await;
+
+    // Schemas: not the system ones, not the one an extension owns.
+    assert_eq!(
+        snap.schemas.keys().collect::<Vec<_>>(),
+        ["app", "public", "Ünïcode Schema"]
+    );
+    assert_eq!(
+        snap.schemas["app"].comment.as_deref(),
+        Some("application schema")
+    );
+    assert_eq!(snap.schemas["Ünïcode Schema"].comment, None);
+
+    assert_table(&snap, "app", "users", &expected_users());
+    assert_table(&snap, "app", "orders", &expected_orders());
+    assert_table(
+        &snap,
+        "app",
+        "order_lines",
+        &Table {
+            columns: map(vec![
+                ("tenant", col(1, "integer", false)),
+                ("number", col(2, "integer", false)),
+                ("line", col(3, "integer", false)),
+                ("qty", col(4, "integer", false)),
+            ]),
+            primary_key: pk("order_lines_pkey", &["tenant", "number", "line"]),
+            foreign_keys: map(vec![(
+                "lines_order_fk",
+                ForeignKey {
+                    on_delete: FkAction::Cascade,
+                    on_update: FkAction::SetDefault,
+                    deferrable: true,
+                    ..fk(
+                        &["tenant", "number"],
+                        "app",
+                        "orders",
+                        &["tenant", "number"],
+                    )
+                },
+            )]),
+            checks: map(vec![("qty_positive", check("(qty > 0)"))]),
+            ..Table::default()
+        },
+    );
+
+    // A partitioned table is one table; its partitions are not listed, and
+    // a foreign key to it appears once.
+    assert_table(
+        &snap,
+        "app",
+        "events",
+        &Table {
+            columns: map(vec![
+                ("id", col(1, "bigint", false)),
+                ("at", col(2, "date", false)),
+                ("payload", col(3, "jsonb", true)),
+            ]),
+            primary_key: pk("events_pkey", &["id", "at"]),
+            indexes: map(vec![(
+                "events_payload_idx",
+                Index {
+                    method: Some("gin".into()),
+                    ..index(vec![part("payload")])
+                },
+            )]),
+            ..Table::default()
+        },
+    );
+    assert_table(
+        &snap,
+        "app",
+        "event_refs",
+        &Table {
+            columns: map(vec![
+                ("id", col(1, "bigint", true)),
+                ("at", col(2, "date", true)),
+            ]),
+            foreign_keys: map(vec![(
+                "event_refs_id_at_fkey",
+                fk(&["id", "at"], "app", "events", &["id", "at"]),
+            )]),
+            ..Table::default()
+        },
+    );
+    assert_eq!(
+        snap.schemas["app"].tables.keys().collect::<Vec<_>>(),
+        ["event_refs", "events", "order_lines", "orders", "users"]
+    );
+
+    // Reserved words, mixed case and unicode, as names.
+    assert_table(
+        &snap,
+        "public",
+        "select",
+        &Table {
+            columns: map(vec![
+                ("from", col(1, "integer", false)),
+                ("order", col(2, "text", true)),
+                ("user", col(3, "text", true)),
+                ("group", col(4, "integer", true)),
+            ]),
+            primary_key: pk("select_pkey", &["from"]),
+            foreign_keys: map(vec![(
+                "select_group_fkey",
+                fk(&["group"], "public", "select", &["from"]),
+            )]),
+            ..Table::default()
+        },
+    );
+    assert_table(
+        &snap,
+        "public",
+        "MixedCase",
+        &Table {
+            columns: map(vec![
+                ("CamelCol", col(1, "integer", false)),
+                ("naïve café", col(2, "text", true)),
+                ("Ключ", col(3, "text", true)),
+            ]),
+            indexes: map(vec![(
+                "MixedCase_Idx",
+                index(vec![part("CamelCol"), part("naïve café")]),
+            )]),
+            ..Table::default()
+        },
+    );
+    let mut kolonka = with_default(col(1, "integer", true), "42");
+    kolonka.comment = Some("столбец".into());
+    assert_table(
+        &snap,
+        "Ünïcode Schema",
+        "таблица",
+        &Table {
+            columns: map(vec![("колонка", kolonka), ("ref", col(2, "integer", true))]),
+            foreign_keys: map(vec![(
+                "таблица_ref_fkey",
+                fk(&["ref"], "public", "select", &["from"]),
+            )]),
+            ..Table::default()
+        },
+    );
+    // Extension-owned tables and the ledger table are left out.
+    assert_eq!(
+        snap.schemas["public"].tables.keys().collect::<Vec<_>>(),
+        ["MixedCase", "select"]
+    );
+
+    // Enums in two schemas, labels in sort order (`meh` was added BEFORE 'ok').
+    assert_entries(
+        "app enums",
+        &snap.schemas["app"].enums,
+        &map(vec![(
+            "mood",
+            Enum {
+                labels: strings(&["sad", "meh", "ok", "happy"]),
+                comment: Some("how it feels".into()),
+            },
+        )]),
+    );
+    assert_entries(
+        "public enums",
+        &snap.schemas["public"].enums,
+        &map(vec![(
+            "mood",
+            Enum {
+                labels: strings(&["blue", "green"]),
+                comment: None,
+            },
+        )]),
+    );
+
+    // Sequences: free-standing and serial ones; not identity, extension or
+    // ledger ones.
+    assert_entries(
+        "app sequences",
+        &snap.schemas["app"].sequences,
+        &map(vec![
+            (
+                "invoice_no",
+                Sequence {
+                    data_type: "integer".into(),
+                    start: 1000,
+                    increment: 10,
+                    min_value: 1000,
+                    max_value: 999_999,
+                    cache: 5,
+                    cycle: true,
+                    owned_by: None,
+                },
+            ),
+            (
+                "orders_id_seq",
+                Sequence {
+                    data_type: "integer".into(),
+                    start: 1,
+                    increment: 1,
+                    min_value: 1,
+                    max_value: 2_147_483_647,
+                    cache: 1,
+                    cycle: false,
+                    owned_by: Some(SequenceOwner {
+                        table: "orders".into(),
+                        column: "id".into(),
+                    }),
+                },
+            ),
+        ]),
+    );
+    assert!(snap.schemas["public"].sequences.is_empty());
+
+    // Views, with schema-qualified definitions.
+    assert_entries(
+        "app views",
+        &snap.schemas["app"].views,
+        &map(vec![
+            (
+                "active_users",
+                View {
+                    definition: "SELECT users.id,\n    users.email\n   FROM app.users\n  \
+                                 WHERE users.mood <> 'sad'::app.mood;"
+                        .into(),
+                    materialized: false,
+                    comment: Some("not sad".into()),
+                },
+            ),
+            (
+                "user_moods",
+                View {
+                    definition: "SELECT users.mood,\n    count(*) AS n\n   FROM app.users\n  \
+                                 GROUP BY users.mood;"
+                        .into(),
+                    materialized: true,
+                    comment: None,
+                },
+            ),
+        ]),
+    );
+
+    let counts = snap.counts();
+    assert_eq!(
+        (
+            counts.tables,
+            counts.columns,
+            counts.indexes,
+            counts.foreign_keys,
+            counts.checks
+        ),
+        (8, 37, 10, 6, 3)
+    );
+}
+
+#[tokio::test]
+async fn schemas_and_ledger_tables_are_selected_by_the_options() {
+    let db = fixture_db().await;
+    let (only_app, _) =
+        snapshot_with(&db.url, &IntrospectOptions::default().with_schemas(["app"])).await;
+    assert_eq!(only_app.schemas.keys().collect::<Vec<_>>(), ["app"]);
+    // A foreign key into a schema that is not read still names its columns.
+    let (unicode, _) = snapshot_with(
+        &db.url,
+        &IntrospectOptions::default().with_schemas(["Ünïcode Schema"]),
+    )
+    .await;
+    assert_eq!(
+        unicode
+            .table("Ünïcode Schema", "таблица")
+            .unwrap()
+            .foreign_keys["таблица_ref_fkey"],
+        fk(&["ref"], "public", "select", &["from"])
+    );
+
+    let mut with_ledger = IntrospectOptions::default().with_schemas(["public"]);
+    with_ledger.include_ledger_tables = true;
+    let (snap, _) = snapshot_with(&db.url, &with_ledger).await;
+    let ledger = snap.table("public", "django_migrations").unwrap();
+    assert_eq!(ledger.column_order(), ["id", "app", "name", "applied"]);
+    assert_eq!(
+        snap.schemas["public"].sequences["django_migrations_id_seq"].owned_by,
+        Some(SequenceOwner {
+            table: "django_migrations".into(),
+            column: "id".into()
+        })
+    );
+}
+
+/// DDL for `n` tables, each with a key, a unique constraint, an index, a
+/// foreign key, a check, a default, a comment, a view and a sequence.
+fn catalog_of(n: usize) -> String {
+    let mut sql = String::from("CREATE TYPE public.state AS ENUM ('on', 'off');\n");
+    for i in 0..n {
+        let fk = if i == 0 {
+            String::new()
+        } else {
+            format!(", parent bigint REFERENCES public.t{} (id)", i - 1)
+        };
+        sql.push_str(&format!(
+            "CREATE TABLE public.t{i} (id bigserial PRIMARY KEY, code text UNIQUE, \
+             state public.state DEFAULT 'on', qty integer CHECK (qty > 0){fk});\n\
+             CREATE INDEX t{i}_lower ON public.t{i} (lower(code)) WHERE qty > 1;\n\
+             COMMENT ON COLUMN public.t{i}.code IS 'code {i}';\n\
+             CREATE VIEW public.v{i} AS SELECT id, code FROM public.t{i};\n"
+        ));
+    }
+    sql
+}
+
+#[tokio::test]
+async fn round_trips_do_not_grow_with_the_catalog() {
+    let small = TestDb::postgres().await;
+    small.exec(&catalog_of(3)).await;
+    let large = TestDb::postgres().await;
+    large.exec(&catalog_of(60)).await;
+
+    let (small_snap, small_trips) = snapshot_with(&small.url, &IntrospectOptions::default()).await;
+    let (large_snap, large_trips) = snapshot_with(&large.url, &IntrospectOptions::default()).await;
+    assert_eq!(small_snap.counts().tables, 3);
+    assert_eq!(large_snap.counts().tables, 60);
+    assert_eq!(large_snap.counts().views, 60);
+    assert_eq!(large_snap.counts().indexes, 60);
+    assert_eq!(large_snap.counts().foreign_keys, 59);
+    assert_eq!(large_snap.counts().sequences, 60);
+    assert_eq!(small_trips, large_trips);
+    assert!(small_trips <= 20, "{small_trips} round trips");
+}
+
+#[tokio::test]
+async fn snapshot_is_independent_of_the_session_search_path() {
+    let plain = fixture_db().await;
+    let odd = fixture_db().await;
+    // Every session on `odd` sees app's and the unicode schema's objects
+    // unqualified; the snapshot must not change.
+    odd.exec(&format!(
+        "ALTER DATABASE \"{}\" SET search_path = app, \"Ünïcode Schema\", public",
+        odd.name
+    ))
+    .await;
+    let (a, _) = snapshot_with(&plain.url, &IntrospectOptions::default()).await;
+    let (b, _) = snapshot_with(&odd.url, &IntrospectOptions::default()).await;
+    assert_eq!(a.to_json(), b.to_json());
+}
+
+#[tokio::test]
+async fn snapshot_ends_its_transaction_and_closes_its_helpers() {
+    let db = fixture_db().await;
+    let mut conn = connect(&db.url).await;
+    conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    // SET LOCAL ended with the transaction; nothing was written.
+    let rows = conn
+        .query(
+            "SELECT current_setting('search_path'), pg_current_xact_id_if_assigned() IS NULL",
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0][0].as_str(), Some("\"$user\", public"));
+    assert_eq!(rows[0][1].as_bool(), Some(true));
+    // The helper connections are gone (their backends may take a moment).
+    let mut others = -1;
+    for _ in 0..50 {
+        others = db
+            .scalar_i64(&format!(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' \
+                 AND application_name = 'driftless' AND pid <> {}",
+                db.name,
+                conn.query("SELECT pg_backend_pid()", "test").await.unwrap()[0][0]
+                    .as_i64()
+                    .unwrap()
+            ))
+            .await;
+        if others == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(others, 0, "helper connections left open");
+    conn.close().await.unwrap();
+}
+
+/// A login role for one test (roles belong to the whole server, so its
+/// name is derived from the test database's unique name).
+struct Role {
+    name: String,
+}
+
+impl Role {
+    async fn create(db: &TestDb, attributes: &str) -> Role {
+        let name = format!("{}_role", db.name);
+        db.exec(&format!("CREATE ROLE \"{name}\" LOGIN {attributes}"))
+            .await;
+        Role { name }
+    }
+
+    /// `url` with this role as the user.
+    fn url(&self, url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+        format!("{scheme}://{}@{host}", self.name)
+    }
+
+    async fn drop_role(self, db: &TestDb) {
+        db.exec(&format!("DROP ROLE \"{}\"", self.name)).await;
+    }
+}
+
+#[tokio::test]
+async fn reads_on_one_connection_when_helpers_cannot_connect() {
+    let db = fixture_db().await;
+    let (expected, shared_trips) = snapshot_with(&db.url, &IntrospectOptions::default()).await;
+    // One connection allowed: every helper is refused.
+    let role = Role::create(&db, "CONNECTION LIMIT 1").await;
+    let (snap, trips) = snapshot_with(&role.url(&db.url), &IntrospectOptions::default()).await;
+    role.drop_role(&db).await;
+    assert_eq!(snap, expected);
+    // BEGIN, export, namespaces, the eight bulk queries, ROLLBACK: all on
+    // the one connection.
+    assert_eq!(trips, 12, "shared: {shared_trips}");
+}
+
+#[tokio::test]
+async fn reads_on_one_connection_when_the_snapshot_cannot_be_exported() {
+    let db = fixture_db().await;
+    let (expected, _) = snapshot_with(&db.url, &IntrospectOptions::default()).await;
+    let role = Role::create(&db, "").await;
+    db.exec("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_export_snapshot() FROM PUBLIC")
+        .await;
+    let url = role.url(&db.url);
+    let (snap, trips) = snapshot_with(&url, &IntrospectOptions::default()).await;
+    // The connection is still usable afterwards (the failed export was
+    // rolled back, and so was the second transaction).
+    let mut conn = connect(&url).await;
+    conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let rows = conn.query("SELECT 1", "test").await.unwrap();
+    assert_eq!(rows[0][0].as_i64(), Some(1));
+    conn.close().await.unwrap();
+    role.drop_role(&db).await;
+    assert_eq!(snap, expected);
+    // BEGIN, the failed export, ROLLBACK, BEGIN, version, namespaces, the
+    // eight bulk queries, ROLLBACK.
+    assert_eq!(trips, 15);
+}
+
+#[tokio::test]
+async fn missing_database_and_bad_credentials_are_typed_errors() {
+    let db = TestDb::postgres().await;
+    let missing = DbUrl::parse(&db.url)
+        .unwrap()
+        .with_database("driftless_no_such_database")
+        .unwrap();
+    match Database::connect(&missing, &ConnectOptions::read_only()).await {
+        Err(Error::MissingDatabase { database, .. }) => {
+            assert_eq!(database, "driftless_no_such_database")
+        }
+        other => panic!("expected MissingDatabase, got {other:?}"),
+    }
+
+    let secret = "n0t-the-Passw0rd";
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    let bad = DbUrl::parse(&format!(
+        "{scheme}://no_such_role_driftless:{secret}@{host}"
+    ))
+    .unwrap();
+    match Database::connect(&bad, &ConnectOptions::read_only()).await {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains("no_such_role_driftless"), "{shown}");
+        }
+        other => panic!("expected PermissionDenied, got {other:?}"),
+    }
+}
