@@ -979,3 +979,120 @@ async fn deploy_story_on_postgres() {
 async fn deploy_story_on_mariadb() {
     deploy_story_on(Backend::Mysql).await;
 }
+
+// ---------------------------------------------------------------- fix
+
+#[tokio::test]
+async fn fix_applies_quarantines_and_converges_on_postgres() {
+    let production = TestDb::postgres().await;
+    story_production(&production).await;
+    let expected = TestDb::postgres().await;
+    for (_, sql) in story_migrations() {
+        expected.exec(&sql).await;
+    }
+    let args = |extra: &[&str]| {
+        let mut v = vec!["fix", "--db", &production.url, "--expect", &expected.url];
+        v.extend_from_slice(extra);
+        v.iter().map(|s| s.to_string()).collect::<Vec<String>>()
+    };
+    let run_args = |a: Vec<String>| driftless(&a.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Dropping the orphan is destructive: withheld without --allow-destructive.
+    let run = run_args(args(&["--apply", "--orphans", "drop"]));
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stdout.contains("Withheld: [destructive]") && run.stdout.contains("Not converged"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        production
+            .scalar_i64("SELECT count(*) FROM authentication_user WHERE avatar IS NOT NULL")
+            .await,
+        1
+    );
+
+    // The default quarantines it: the data stays readable.
+    let run = run_args(args(&[
+        "--apply",
+        "--lock-timeout",
+        "5s",
+        "--statement-timeout",
+        "1m",
+    ]));
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("Converged"), "{run:#?}");
+    assert_eq!(
+        production
+            .scalar_i64("SELECT count(*) FROM authentication_user WHERE _driftless_quarantine_avatar = 'avatars/ada.png'")
+            .await,
+        1
+    );
+    assert_eq!(
+        production
+            .scalar_i64("SELECT count(*) FROM authentication_user WHERE login_count = 0")
+            .await,
+        1
+    );
+
+    // A second run has nothing to do.
+    let run = run_args(args(&["--apply"]));
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("Nothing to apply"), "{run:#?}");
+    let check = driftless(&["check", "--db", &production.url, "--expect", &expected.url]);
+    assert_eq!(check.code, 0, "{check:#?}");
+}
+
+#[tokio::test]
+async fn database_url_comes_from_the_environment() {
+    let db = sqlite_with(USERS).await;
+    let out = Command::new(BIN)
+        .args(["snapshot"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"users\""));
+}
+
+#[tokio::test]
+async fn plan_formats() {
+    let expected = sqlite_with(USERS).await;
+    let drifted =
+        sqlite_with("CREATE TABLE users (id integer PRIMARY KEY, email varchar(254) NOT NULL);")
+            .await;
+    let base = ["plan", "--db", &drifted.url, "--expect", &expected.url];
+    let sql = driftless(&base);
+    assert!(
+        sql.stdout.contains("ADD COLUMN \"name\"") && sql.stdout.contains("CREATE INDEX"),
+        "{sql:#?}"
+    );
+    let json_plan = driftless(&[&base[..], &["--format", "json"]].concat());
+    let doc = json(&json_plan);
+    assert_eq!(doc["dialect"], "sqlite");
+    assert_eq!(doc["steps"].as_array().unwrap().len(), 2, "{doc}");
+    let script = driftless(&[&base[..], &["--format", "script"]].concat());
+    assert!(
+        script.stdout.contains("BEGIN IMMEDIATE") && script.stdout.contains("IF NOT EXISTS"),
+        "{script:#?}"
+    );
+
+    // A migration file in an sqlx folder, numbered after the existing ones.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("20240101000000_init.sql"), USERS).unwrap();
+    let out = dir.path().to_str().unwrap();
+    let run = driftless(&[&base[..], &["--format", "migration", "--out", out]].concat());
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stdout.starts_with("wrote ") && run.stdout.contains("_driftless_fix.sql"),
+        "{run:#?}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    // Without a folder to write into: one error.
+    let run = driftless(&[&base[..], &["--format", "migration"]].concat());
+    assert_one_error(&run, "--out DIR");
+}
