@@ -168,10 +168,10 @@ impl ObjectRef {
         if !self.schema.is_empty() {
             parts.push(&self.schema);
         }
-        if let Some(t) = &self.table {
+        if let Some(t) = self.table.as_deref().filter(|t| !t.is_empty()) {
             parts.push(t);
         }
-        if let Some(n) = &self.name {
+        if let Some(n) = self.name.as_deref().filter(|n| !n.is_empty()) {
             parts.push(n);
         }
         parts.join(".")
@@ -326,4 +326,23 @@ pub struct AppliedWaiver {
 /// Sorts findings deterministically.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ObjectKind, ObjectRef};
+
+    #[test]
+    fn paths_skip_empty_parts() {
+        assert_eq!(
+            ObjectRef::table_part(ObjectKind::PrimaryKey, "main", "t", "").path(),
+            "main.t"
+        );
+        assert_eq!(ObjectRef::table("public", "users").path(), "public.users");
+        assert_eq!(ObjectRef::migration("0001_initial").path(), "0001_initial");
+        assert_eq!(
+            ObjectRef::schema_object(ObjectKind::Schema, "billing", None).to_string(),
+            "schema billing"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The built-in rules, one per file, and the one list that registers them.
 //!
-//! Each rule is a unit struct declared with [`declare_rule!`], which writes
+//! Each rule is a unit struct declared with `declare_rule!`, which writes
 //! its metadata ([`RuleMeta`]) and its ruff-style doc comment from the same
 //! text, so the rustdoc, `driftless rules` and the README never disagree.
 //! Schema rules read the pairing computed once per check
