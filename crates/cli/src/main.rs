@@ -66,7 +66,31 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return report(&anyhow::Error::new(e).context("cannot start the async runtime")),
     };
-    let result = runtime.block_on(commands::run(cli));
+    // A panic is a bug: report it as one redacted line, exit 2, no backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let line = format!("internal error (a bug in driftless{at}): {message}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: {}",
+            driftless_introspect::redact(&line.split_whitespace().collect::<Vec<_>>().join(" "))
+        );
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(commands::run(cli))
+    }));
+    let Ok(result) = result else {
+        return ExitCode::from(EXIT_ERROR);
+    };
     // Do not wait for a connection stuck in the driver after a timeout.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     match result {
