@@ -7,7 +7,7 @@
 //! columns, unique constraints and foreign-key actions are normalised).
 //!
 //! Round trips: begin, server version, then one query each for schemata,
-//! tables, columns, indexes, unique constraints, foreign-key columns,
+//! tables, columns, indexes (with unique constraints), foreign-key columns,
 //! foreign-key rules, checks (where
 //! the server has them) and views, plus one for the settings of all MariaDB
 //! sequences when there are any, then the rollback.
@@ -71,9 +71,6 @@ async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot
             .await?,
         indexes: db
             .query(&q.indexes, "reading information_schema.STATISTICS")
-            .await?,
-        uniques: db
-            .query(&q.uniques, "reading information_schema.TABLE_CONSTRAINTS")
             .await?,
         foreign_keys: db
             .query(

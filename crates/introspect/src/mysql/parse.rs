@@ -27,9 +27,10 @@
 //!   reported as MySQL reports it: type `json`, no collation, and that
 //!   implicit check is not reported. Every other check is.
 //! * **Unique constraints vs indexes**: MySQL has no separate unique
-//!   constraints; a unique index listed in `TABLE_CONSTRAINTS` as `UNIQUE`
-//!   whose key parts are whole columns in ascending order, with the default
-//!   B-tree method, is reported as a unique constraint; any other unique
+//!   constraints: what `TABLE_CONSTRAINTS` lists as `UNIQUE` is exactly
+//!   the unique indexes other than `PRIMARY`. A unique index whose key
+//!   parts are whole columns in ascending order, with the default B-tree
+//!   method, is reported as a unique constraint; any other unique
 //!   index (prefix lengths, descending or functional parts, `HASH`) as an
 //!   [`Index`] with `unique` set, so nothing is lost.
 //! * **Indexes InnoDB adds for foreign keys**: InnoDB creates an index for
@@ -68,7 +69,6 @@ pub(crate) struct CatalogRows {
     pub(crate) tables: Vec<Row>,
     pub(crate) columns: Vec<Row>,
     pub(crate) indexes: Vec<Row>,
-    pub(crate) uniques: Vec<Row>,
     pub(crate) foreign_keys: Vec<Row>,
     pub(crate) fk_rules: Vec<Row>,
     pub(crate) checks: Vec<Row>,
@@ -266,11 +266,6 @@ pub(crate) fn snapshot(
     }
 
     // Indexes: PRIMARY, unique constraints, other indexes.
-    let mut unique_constraints: BTreeSet<(String, String, String)> = BTreeSet::new();
-    for row in &rows.uniques {
-        let [schema, table, name] = keys(row, "TABLE_CONSTRAINTS")?;
-        unique_constraints.insert((schema, table, name));
-    }
     type IndexRows = (bool, Option<String>, Vec<(i64, IndexPart)>);
     let mut indexes: BTreeMap<(String, String, String), IndexRows> = BTreeMap::new();
     for row in &rows.indexes {
@@ -332,10 +327,8 @@ pub(crate) fn snapshot(
             t.primary_key = Some(PrimaryKey { name, columns });
             continue;
         }
-        let is_constraint =
-            unique_constraints.contains(&(schema.clone(), table.clone(), name.clone()));
         match plain_columns {
-            Some(columns) if unique && is_constraint && method.is_none() => {
+            Some(columns) if unique && method.is_none() => {
                 t.uniques.insert(
                     name,
                     UniqueConstraint {
@@ -1064,7 +1057,6 @@ mod tests {
                     N,
                 ],
             ],
-            uniques: vec![vec![t("app"), t("users"), t("uq")]],
             foreign_keys: vec![
                 vec![
                     t("app"),
