@@ -82,6 +82,27 @@ impl Snapshot {
         })
     }
 
+    /// Renames schema `from` to `to`, including every foreign key that
+    /// references a table in it (e.g. a MySQL database replayed under a
+    /// scratch name, read back under the target's name). Returns whether
+    /// `from` existed.
+    pub fn rename_schema(&mut self, from: &str, to: &str) -> bool {
+        let Some(schema) = self.schemas.remove(from) else {
+            return false;
+        };
+        self.schemas.insert(to.to_string(), schema);
+        for schema in self.schemas.values_mut() {
+            for table in schema.tables.values_mut() {
+                for fk in table.foreign_keys.values_mut() {
+                    if fk.ref_schema == from {
+                        fk.ref_schema = to.to_string();
+                    }
+                }
+            }
+        }
+        true
+    }
+
     /// Counts of each object kind, for summaries and benchmarks.
     pub fn counts(&self) -> ObjectCounts {
         let mut c = ObjectCounts::default();
@@ -481,4 +502,37 @@ pub struct SequenceOwner {
     pub table: String,
     /// Owning column.
     pub column: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replay into a MySQL scratch database read back under the target's
+    /// name left foreign keys pointing at the scratch name.
+    #[test]
+    fn rename_schema_rewrites_foreign_key_targets() {
+        let mut snap = Snapshot::new(Dialect::Mysql);
+        let mut child = Table::default();
+        child.foreign_keys.insert(
+            "fk".into(),
+            ForeignKey {
+                columns: vec!["parent_id".into()],
+                ref_schema: "scratch".into(),
+                ref_table: "parent".into(),
+                ref_columns: vec!["id".into()],
+                on_delete: FkAction::Cascade,
+                on_update: FkAction::NoAction,
+                deferrable: false,
+                initially_deferred: false,
+            },
+        );
+        let schema = snap.schemas.entry("scratch".into()).or_default();
+        schema.tables.insert("parent".into(), Table::default());
+        schema.tables.insert("child".into(), child);
+        assert!(snap.rename_schema("scratch", "app"));
+        assert!(!snap.rename_schema("scratch", "app"));
+        let fk = &snap.table("app", "child").unwrap().foreign_keys["fk"];
+        assert_eq!(fk.ref_schema, "app");
+    }
 }

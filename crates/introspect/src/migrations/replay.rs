@@ -301,9 +301,7 @@ fn tidy(snapshot: &mut Snapshot, dev: &DbUrl, target: Option<&DbUrl>) {
     }
     if dev.dialect() == Dialect::Mysql {
         if let (Some(from), Some(to)) = (dev.database(), target.and_then(DbUrl::database)) {
-            if let Some(s) = snapshot.schemas.remove(from) {
-                snapshot.schemas.insert(to.to_string(), s);
-            }
+            snapshot.rename_schema(from, to);
         }
     }
 }

@@ -1,0 +1,79 @@
+//! The conformance corpus in `../shared/conformance/postgres/migra`: loading
+//! a case into two fresh databases and judging it with the independent
+//! fingerprint.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One case: a current and a desired schema, and the scope its origin
+/// compared (schema selection / exclusion from the case's `meta.json`).
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Folder name.
+    pub name: String,
+    /// The case's folder.
+    pub dir: PathBuf,
+    /// Only these schemas are compared (empty: all).
+    pub schemas: Vec<String>,
+    /// These schemas are not compared.
+    pub exclude: Vec<String>,
+}
+
+/// The corpus folder: `$DRIFTLESS_CONFORMANCE_DIR`, or `../shared/conformance/postgres/migra`
+/// beside the checkout.
+pub fn corpus_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("DRIFTLESS_CONFORMANCE_DIR") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/postgres/migra")
+}
+
+/// Every case in the corpus, sorted by name.
+pub fn cases(dir: &Path) -> std::io::Result<Vec<Case>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if !path.join("current.sql").is_file() || !path.join("desired.sql").is_file() {
+            continue;
+        }
+        let meta: serde_json::Value = std::fs::read_to_string(path.join("meta.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null);
+        let flags = &meta["migra_flags"];
+        let schemas = flags["schema"].as_str().map(|s| vec![s.to_string()]).unwrap_or_default();
+        let exclude = flags["exclude_schema"].as_str().map(|s| vec![s.to_string()]).unwrap_or_default();
+        out.push(Case {
+            name: entry.file_name().to_string_lossy().into_owned(),
+            dir: path,
+            schemas,
+            exclude,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Loads an SQL file into a database with psql (the corpus is written for it).
+pub fn load_sql(url: &str, file: &Path) -> Result<(), String> {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"])
+        .arg(file)
+        .output()
+        .map_err(|e| format!("cannot run psql: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// The facts on which two fingerprints differ: `- fact` only in the first,
+/// `+ fact` only in the second.
+pub fn differences(actual: &BTreeSet<String>, desired: &BTreeSet<String>) -> Vec<String> {
+    let mut out: Vec<String> = actual.difference(desired).map(|f| format!("- {f}")).collect();
+    out.extend(desired.difference(actual).map(|f| format!("+ {f}")));
+    out
+}

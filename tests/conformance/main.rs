@@ -1,0 +1,142 @@
+//! Conformance runner: converges a live PostgreSQL database onto each schema
+//! pair of the corpus written by other projects
+//! (`../shared/conformance/postgres/migra`), and judges the result with an
+//! independent catalog comparison (`fingerprint.rs`), not with driftless's
+//! own introspection.
+//!
+//! `cargo test -p driftless-e2e --test conformance` prints one line per case
+//! and the total; it fails when fewer cases converge than [`MIN_CONVERGING`]
+//! (raise it as object kinds are learnt), or when driftless panics.
+//! `DRIFTLESS_CONFORMANCE_VERBOSE=1` prints every remaining difference.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod cases;
+mod fingerprint;
+
+use driftless_fixer::{apply, plan, ApplyOptions, Orphans, PlanOptions, Safety};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Snapshot};
+use driftless_rules::{Config, Context, Registry};
+use driftless_testkit::TestDb;
+
+/// Cases that must converge; CI fails below this.
+const MIN_CONVERGING: usize = 0;
+
+enum Outcome {
+    Converged { steps: usize },
+    Differs { steps: usize, diffs: Vec<String>, findings_left: usize },
+    Failed { stage: &'static str, message: String },
+}
+
+fn scope(mut snap: Snapshot, case: &cases::Case) -> Snapshot {
+    snap.schemas.retain(|name, _| {
+        (case.schemas.is_empty() || case.schemas.contains(name)) && !case.exclude.contains(name)
+    });
+    snap
+}
+
+async fn run(case: &cases::Case) -> Outcome {
+    let (a, b) = (TestDb::postgres().await, TestDb::postgres().await);
+    if let Err(e) = cases::load_sql(&a.url, &case.dir.join("current.sql")) {
+        return Outcome::Failed { stage: "load current.sql", message: e };
+    }
+    if let Err(e) = cases::load_sql(&b.url, &case.dir.join("desired.sql")) {
+        return Outcome::Failed { stage: "load desired.sql", message: e };
+    }
+    let result: Result<Outcome, (&'static str, String)> = async {
+        let mut db_a = Database::connect(&DbUrl::parse(&a.url).unwrap(), &ConnectOptions::default())
+            .await
+            .map_err(|e| ("connect", e.to_string()))?;
+        let mut db_b = Database::connect(&DbUrl::parse(&b.url).unwrap(), &ConnectOptions::read_only())
+            .await
+            .map_err(|e| ("connect", e.to_string()))?;
+        // The case's scope, as schema selection: every schema either side
+        // has, less the excluded ones (or just the selected ones).
+        let mut schemas: Vec<String> = case.schemas.clone();
+        if schemas.is_empty() {
+            let everything = IntrospectOptions::default();
+            for db in [&mut db_a, &mut db_b] {
+                let snap = db.snapshot(&everything).await.map_err(|e| ("introspect", e.to_string()))?;
+                schemas.extend(snap.schemas.into_keys().filter(|s| !case.exclude.contains(s)));
+            }
+            schemas.sort();
+            schemas.dedup();
+        }
+        let opts = IntrospectOptions::default().with_schemas(schemas);
+        let expected = scope(db_b.snapshot(&opts).await.map_err(|e| ("introspect desired", e.to_string()))?, case);
+        let actual = scope(db_a.snapshot(&opts).await.map_err(|e| ("introspect current", e.to_string()))?, case);
+        let rules = Registry::builtin();
+        let config = Config::default();
+        let findings = rules.check(&config, &Context::new(&expected, &actual)).findings;
+        let options = PlanOptions::default().with_orphans(Orphans::Drop).with_allow(Safety::DataLoss);
+        let fix = plan(&expected, &actual, &findings, &options).map_err(|e| ("plan", e.to_string()))?;
+        let steps = fix.steps.len();
+        let report = apply(&mut db_a, &fix, &ApplyOptions::default())
+            .await
+            .map_err(|e| ("apply", e.to_string()))?;
+        let after = scope(report.after, case);
+        let findings_left = rules.check(&config, &Context::new(&expected, &after)).findings.len();
+        let fa = fingerprint::fingerprint(&a.url, &case.schemas, &case.exclude)
+            .await
+            .map_err(|e| ("fingerprint", e.to_string()))?;
+        let fb = fingerprint::fingerprint(&b.url, &case.schemas, &case.exclude)
+            .await
+            .map_err(|e| ("fingerprint", e.to_string()))?;
+        let diffs = cases::differences(&fa, &fb);
+        Ok(if diffs.is_empty() {
+            Outcome::Converged { steps }
+        } else {
+            Outcome::Differs { steps, diffs, findings_left }
+        })
+    }
+    .await;
+    result.unwrap_or_else(|(stage, message)| Outcome::Failed { stage, message })
+}
+
+fn main() {
+    let dir = cases::corpus_dir();
+    let all = match cases::cases(&dir) {
+        Ok(c) if !c.is_empty() => c,
+        Ok(_) | Err(_) => {
+            eprintln!("conformance: no corpus at {} (set DRIFTLESS_CONFORMANCE_DIR)", dir.display());
+            std::process::exit(1);
+        }
+    };
+    let verbose = std::env::var_os("DRIFTLESS_CONFORMANCE_VERBOSE").is_some();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let mut converged = 0;
+    println!("conformance corpus: {}", dir.display());
+    for case in &all {
+        let outcome = rt.block_on(run(case));
+        match outcome {
+            Outcome::Converged { steps } => {
+                converged += 1;
+                println!("  converges   {:<18} ({steps} steps)", case.name);
+            }
+            Outcome::Differs { steps, diffs, findings_left } => {
+                println!(
+                    "  differs     {:<18} ({steps} steps; {} facts differ; driftless sees {findings_left} findings left)",
+                    case.name,
+                    diffs.len()
+                );
+                for d in diffs.iter().take(if verbose { usize::MAX } else { 3 }) {
+                    println!("                {}", truncate(d, 160));
+                }
+            }
+            Outcome::Failed { stage, message } => {
+                println!("  fails       {:<18} at {stage}: {}", case.name, truncate(&message.replace('\n', " "), 200));
+            }
+        }
+    }
+    println!("conformance: {converged} of {} cases converge (minimum {MIN_CONVERGING})", all.len());
+    if converged < MIN_CONVERGING {
+        std::process::exit(1);
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
