@@ -713,7 +713,11 @@ fn strip_schema_qualifier(definition: &str, schema: &str) -> String {
             q @ (b'\'' | b'"') => i = skip_quoted(bytes, i, q),
             b'`' => {
                 let end = skip_quoted(bytes, i, b'`');
-                let ident = definition[i + 1..end.saturating_sub(1).max(i + 1)].replace("``", "`");
+                let terminated = end >= i + 2 && bytes[end - 1] == b'`';
+                if !terminated {
+                    break;
+                }
+                let ident = definition[i + 1..end - 1].replace("``", "`");
                 if ident == schema && bytes.get(end) == Some(&b'.') {
                     out.push_str(&definition[copied..i]);
                     copied = end + 1;
@@ -831,6 +835,23 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        for s in [
+            "", "(", ")", "()", "'", "`", "\\", "é", "(é", "'é\\", "`é``", "((a)", "b'", "0x",
+            "now(", "NULL",
+        ] {
+            let _ = strip_outer_parens(s);
+            let _ = wrapped_in_parens(s);
+            let _ = strip_schema_qualifier(s, "é");
+            let _ = normalise_expression(s);
+            for flavor in [MARIA, MYSQL] {
+                let _ = normalise_default(flavor, Some(s), "varchar", "DEFAULT_GENERATED");
+                let _ = normalise_default(flavor, Some(s), "int", "");
+            }
+        }
+    }
+
+    #[test]
     fn numeric_literals() {
         for ok in ["0", "-1", "+2", "1.5", ".5", "1e3", "1.5E-3"] {
             assert!(is_numeric_literal(ok), "{ok}");
@@ -859,6 +880,8 @@ mod tests {
             strip_schema_qualifier("unterminated `app", "app"),
             "unterminated `app"
         );
+        assert_eq!(strip_schema_qualifier("`appé", "appé"), "`appé");
+        assert_eq!(strip_schema_qualifier("`é`.`t` 'é\\", "é"), "`t` 'é\\");
     }
 
     fn t(s: &str) -> Value {

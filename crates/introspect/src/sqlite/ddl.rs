@@ -759,6 +759,21 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_tokenized_and_parsed_without_panic(sql in "\\PC{0,80}", tail in "[(),'\"`\\[\\]x -]{0,12}") {
+            let text = format!("CREATE TABLE t ({sql}{tail}");
+            let tokens = tokenize(&text);
+            // Tokens cover the text in order.
+            let joined: usize = tokens.iter().map(|t| t.text.len()).sum();
+            proptest::prop_assert!(joined <= text.len());
+            let _ = parse_create_table(&text);
+            let _ = parse_create_index(&format!("CREATE INDEX i ON t ({sql}{tail}"));
+            let _ = view_definition(&format!("CREATE VIEW v AS {sql}{tail}"));
+            let _ = first_column_referenced(&text, &["a".to_string()]);
+        }
+    }
+
     #[test]
     fn normalises_whitespace_and_comments() {
         assert_eq!(normalise("a  >\n 0 /* c ) */ AND\tb<=1"), "a > 0 AND b<=1");
