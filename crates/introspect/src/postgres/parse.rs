@@ -484,3 +484,339 @@ fn fk_action(code: u8, object: &dyn Fn() -> String) -> Result<FkAction> {
         }
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn ns(oid: u32, name: &str) -> NamespaceRow {
+        NamespaceRow {
+            oid,
+            name: name.into(),
+            comment: None,
+            extension_owned: false,
+        }
+    }
+
+    fn rel(oid: u32, namespace: u32, name: &str, kind: u8) -> RelationRow {
+        RelationRow {
+            oid,
+            namespace,
+            name: name.into(),
+            kind,
+            view_definition: (kind == b'v').then(|| " SELECT 1;".to_string()),
+        }
+    }
+
+    fn column(table: u32, attnum: i16, name: &str) -> ColumnRow {
+        ColumnRow {
+            table,
+            attnum,
+            name: name.into(),
+            data_type: "text".into(),
+            type_oid: 25,
+            not_null: false,
+            default: None,
+            identity: 0,
+            generated: 0,
+            collation: DEFAULT_COLLATION,
+        }
+    }
+
+    fn constraint(table: u32, name: &str, kind: u8, columns: Vec<i16>) -> ConstraintRow {
+        ConstraintRow {
+            table,
+            name: name.into(),
+            kind,
+            columns,
+            ref_table: 0,
+            ref_columns: Vec::new(),
+            ref_schema: None,
+            ref_table_name: None,
+            ref_column_names: None,
+            on_update: b'a',
+            on_delete: b'a',
+            deferrable: false,
+            deferred: false,
+            check: None,
+            nulls_not_distinct: false,
+        }
+    }
+
+    fn lookup(kind: &str, oid: u32, number: i64, name: Option<&str>) -> LookupRow {
+        LookupRow {
+            kind: kind.into(),
+            oid,
+            number,
+            name: name.map(str::to_string),
+        }
+    }
+
+    /// Schema `app` (oid 1) with table `t` (10): columns a (1), b (3, after
+    /// a dropped column), c (4); the `django_migrations` ledger table (11)
+    /// and a view (12); `pg_catalog` (11) must be left out.
+    fn catalog() -> Catalog {
+        Catalog {
+            namespaces: vec![ns(1, "app"), ns(11, "pg_catalog")],
+            relations: vec![
+                rel(10, 1, "t", b'r'),
+                rel(11, 1, "django_migrations", b'r'),
+                rel(12, 1, "v", b'v'),
+                rel(13, 11, "pg_class", b'r'),
+            ],
+            columns: vec![
+                column(10, 4, "c"),
+                column(10, 1, "a"),
+                column(10, 3, "b"),
+                column(11, 1, "id"),
+                column(13, 1, "oid"),
+            ],
+            lookups: vec![
+                lookup("c", DEFAULT_COLLATION, 0, Some("default")),
+                lookup("c", 950, 0, Some("C")),
+                lookup("o", 4000, 0, Some("text_pattern_ops")),
+                lookup("t", 25, i64::from(DEFAULT_COLLATION), None),
+            ],
+            ..Catalog::default()
+        }
+    }
+
+    fn assemble_default(catalog: Catalog) -> Snapshot {
+        assemble(catalog, &IntrospectOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn wanted_namespaces_skip_system_and_extension_schemas() {
+        let mut rows = vec![ns(3, "b"), ns(11, "pg_catalog"), ns(2, "a"), ns(4, "ext")];
+        rows[3].extension_owned = true;
+        let names: Vec<&str> = wanted_namespaces(&rows, &IntrospectOptions::default())
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        let only_b = IntrospectOptions::default().with_schemas(["b"]);
+        assert_eq!(wanted_namespaces(&rows, &only_b).len(), 1);
+    }
+
+    #[test]
+    fn positions_are_dense_and_ledger_tables_left_out() {
+        let snap = assemble_default(catalog());
+        assert_eq!(snap.schemas.keys().collect::<Vec<_>>(), ["app"]);
+        let t = snap.table("app", "t").unwrap();
+        assert_eq!(t.column_order(), ["a", "b", "c"]);
+        assert_eq!(t.columns["c"].position, 3);
+        assert!(snap.table("app", "django_migrations").is_none());
+        assert_eq!(snap.schemas["app"].views["v"].definition, "SELECT 1;");
+
+        let with_ledger = IntrospectOptions {
+            include_ledger_tables: true,
+            ..IntrospectOptions::default()
+        };
+        let snap = assemble(catalog(), &with_ledger).unwrap();
+        assert!(snap.table("app", "django_migrations").is_some());
+    }
+
+    #[test]
+    fn identity_generated_and_collation() {
+        let mut cat = catalog();
+        cat.columns[1].identity = b'a';
+        cat.columns[2].generated = b's';
+        cat.columns[2].default = Some("lower(a)".into());
+        cat.columns[0].collation = 950;
+        cat.comments = vec![CommentRow {
+            on_type: false,
+            object: 10,
+            sub: 4,
+            text: "see".into(),
+        }];
+        let snap = assemble_default(cat);
+        let t = snap.table("app", "t").unwrap();
+        assert_eq!(t.columns["a"].identity, Some(Identity::Always));
+        assert_eq!(
+            t.columns["b"].generated,
+            Some(Generated {
+                expression: "lower(a)".into(),
+                stored: true
+            })
+        );
+        assert_eq!(t.columns["b"].default, None);
+        assert_eq!(t.columns["c"].collation.as_deref(), Some("C"));
+        assert_eq!(t.columns["a"].collation, None);
+        assert_eq!(t.columns["c"].comment.as_deref(), Some("see"));
+
+        let mut bad = catalog();
+        bad.columns[0].identity = b'x';
+        assert!(matches!(
+            assemble(bad, &IntrospectOptions::default()),
+            Err(Error::Catalog { .. })
+        ));
+    }
+
+    #[test]
+    fn constraints_map_attribute_numbers_to_names() {
+        let mut cat = catalog();
+        let mut fk = constraint(10, "t_fk", b'f', vec![3, 4]);
+        fk.ref_table = 11;
+        fk.ref_columns = vec![1, 1];
+        fk.ref_schema = Some("app".into());
+        fk.ref_table_name = Some("django_migrations".into());
+        fk.on_delete = b'c';
+        fk.on_update = b'n';
+        fk.deferrable = true;
+        let mut outside = constraint(10, "t_outside_fk", b'f', vec![1]);
+        outside.ref_table = 99;
+        outside.ref_columns = vec![7];
+        outside.ref_schema = Some("other".into());
+        outside.ref_table_name = Some("x".into());
+        outside.ref_column_names = Some(vec!["x_id".into()]);
+        let mut chk = constraint(10, "t_check", b'c', vec![1]);
+        chk.check = Some("(a <> ''::text)".into());
+        let mut uq = constraint(10, "t_b_c_key", b'u', vec![3, 4]);
+        uq.nulls_not_distinct = true;
+        cat.constraints = vec![
+            constraint(10, "t_pkey", b'p', vec![1]),
+            fk,
+            outside,
+            chk,
+            uq,
+        ];
+        let snap = assemble_default(cat);
+        let t = snap.table("app", "t").unwrap();
+        assert_eq!(
+            t.primary_key,
+            Some(PrimaryKey {
+                name: "t_pkey".into(),
+                columns: vec!["a".into()]
+            })
+        );
+        let fk = &t.foreign_keys["t_fk"];
+        assert_eq!(fk.columns, ["b", "c"]);
+        // The referenced table is a ledger table left out of the snapshot;
+        // its column names are still known.
+        assert_eq!(fk.ref_columns, ["id", "id"]);
+        assert_eq!(
+            (fk.on_delete, fk.on_update, fk.deferrable),
+            (FkAction::Cascade, FkAction::SetNull, true)
+        );
+        assert_eq!(t.foreign_keys["t_outside_fk"].ref_columns, ["x_id"]);
+        assert_eq!(t.checks["t_check"].expression, "(a <> ''::text)");
+        assert!(t.uniques["t_b_c_key"].nulls_not_distinct);
+
+        let mut dangling = catalog();
+        dangling.constraints = vec![constraint(10, "t_pkey", b'p', vec![2])];
+        assert!(matches!(
+            assemble(dangling, &IntrospectOptions::default()),
+            Err(Error::Catalog { .. })
+        ));
+    }
+
+    #[test]
+    fn index_options_include_and_expressions() {
+        let mut cat = catalog();
+        cat.indexes = vec![IndexRow {
+            table: 10,
+            name: "t_idx".into(),
+            unique: true,
+            key_count: 4,
+            keys: vec![1, 0, 3, 4, 1],
+            // DESC (NULLS FIRST by default); DESC NULLS LAST; ASC NULLS FIRST; ASC.
+            options: vec![3, 1, 2, 0],
+            opclasses: vec![1, 2, 4000, 3],
+            collations: vec![DEFAULT_COLLATION, DEFAULT_COLLATION, 950, 0],
+            method: "btree".into(),
+            predicate: Some("(c IS NOT NULL)".into()),
+            expressions: Some(vec![None, Some("lower(a)".into()), None, None]),
+        }];
+        let snap = assemble_default(cat);
+        let idx = &snap.table("app", "t").unwrap().indexes["t_idx"];
+        assert_eq!(idx.method, None);
+        assert!(idx.unique);
+        assert_eq!(idx.include, ["a"]);
+        assert_eq!(idx.predicate.as_deref(), Some("(c IS NOT NULL)"));
+        let p = &idx.parts;
+        assert_eq!(p[0].key, IndexKey::Column("a".into()));
+        assert_eq!((p[0].descending, p[0].nulls_first), (true, None));
+        assert_eq!(p[1].key, IndexKey::Expression("lower(a)".into()));
+        assert_eq!((p[1].descending, p[1].nulls_first), (true, Some(false)));
+        assert_eq!((p[2].descending, p[2].nulls_first), (false, Some(true)));
+        assert_eq!(p[2].opclass.as_deref(), Some("text_pattern_ops"));
+        assert_eq!(p[2].collation.as_deref(), Some("C"));
+        assert_eq!(p[3], IndexPart::column("c"));
+
+        let mut gin = catalog();
+        gin.indexes = vec![IndexRow {
+            table: 10,
+            name: "t_gin".into(),
+            unique: false,
+            key_count: 1,
+            keys: vec![0],
+            options: vec![0],
+            opclasses: vec![1],
+            collations: vec![0],
+            method: "gin".into(),
+            predicate: None,
+            expressions: None,
+        }];
+        // An expression key without its expression is a catalog error, not a panic.
+        assert!(matches!(
+            assemble(gin, &IntrospectOptions::default()),
+            Err(Error::Catalog { .. })
+        ));
+    }
+
+    #[test]
+    fn enums_sorted_and_sequences_follow_their_table() {
+        let mut cat = catalog();
+        cat.enums = ["happy", "sad", "meh"]
+            .iter()
+            .zip([3.0, 1.0, 1.5])
+            .map(|(label, sort_order)| EnumLabelRow {
+                oid: 500,
+                namespace: 1,
+                name: "mood".into(),
+                sort_order,
+                label: label.to_string(),
+            })
+            .collect();
+        cat.comments = vec![CommentRow {
+            on_type: true,
+            object: 500,
+            sub: 0,
+            text: "feelings".into(),
+        }];
+        let seq = |name: &str, owner: Option<&str>| SequenceRow {
+            name: name.into(),
+            namespace: 1,
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            owner_table: owner.map(str::to_string),
+            owner_column: owner.map(|_| "id".to_string()),
+        };
+        cat.sequences = vec![
+            seq("free", None),
+            seq("t_id_seq", Some("t")),
+            seq("django_migrations_id_seq", Some("django_migrations")),
+        ];
+        let snap = assemble_default(cat);
+        let app = &snap.schemas["app"];
+        assert_eq!(app.enums["mood"].labels, ["sad", "meh", "happy"]);
+        assert_eq!(app.enums["mood"].comment.as_deref(), Some("feelings"));
+        assert_eq!(
+            app.sequences.keys().collect::<Vec<_>>(),
+            ["free", "t_id_seq"]
+        );
+        assert_eq!(
+            app.sequences["t_id_seq"].owned_by,
+            Some(SequenceOwner {
+                table: "t".into(),
+                column: "id".into()
+            })
+        );
+    }
+}
