@@ -43,8 +43,14 @@ pub fn cases(dir: &Path) -> std::io::Result<Vec<Case>> {
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(serde_json::Value::Null);
         let flags = &meta["migra_flags"];
-        let schemas = flags["schema"].as_str().map(|s| vec![s.to_string()]).unwrap_or_default();
-        let exclude = flags["exclude_schema"].as_str().map(|s| vec![s.to_string()]).unwrap_or_default();
+        let schemas = flags["schema"]
+            .as_str()
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default();
+        let exclude = flags["exclude_schema"]
+            .as_str()
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default();
         out.push(Case {
             name: entry.file_name().to_string_lossy().into_owned(),
             dir: path,
@@ -73,7 +79,10 @@ pub fn load_sql(url: &str, file: &Path) -> Result<(), String> {
 /// The facts on which two fingerprints differ: `- fact` only in the first,
 /// `+ fact` only in the second.
 pub fn differences(actual: &BTreeSet<String>, desired: &BTreeSet<String>) -> Vec<String> {
-    let mut out: Vec<String> = actual.difference(desired).map(|f| format!("- {f}")).collect();
+    let mut out: Vec<String> = actual
+        .difference(desired)
+        .map(|f| format!("- {f}"))
+        .collect();
     out.extend(desired.difference(actual).map(|f| format!("+ {f}")));
     out
 }

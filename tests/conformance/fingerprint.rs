@@ -15,15 +15,27 @@ fn not_extension(oid: &str) -> String {
 }
 
 /// Every fact the comparison looks at, as sorted text lines.
-pub async fn fingerprint(url: &str, schemas: &[String], exclude: &[String]) -> Result<BTreeSet<String>, sqlx::Error> {
+pub async fn fingerprint(
+    url: &str,
+    schemas: &[String],
+    exclude: &[String],
+) -> Result<BTreeSet<String>, sqlx::Error> {
     let mut c = PgConnection::connect(url).await?;
-    sqlx::raw_sql("SET search_path = pg_catalog").execute(&mut c).await?;
+    sqlx::raw_sql("SET search_path = pg_catalog")
+        .execute(&mut c)
+        .await?;
     let mut filter = SCHEMA_FILTER.to_string();
     if !schemas.is_empty() {
-        filter.push_str(&format!(" AND n.nspname = ANY('{{{}}}')", schemas.join(",")));
+        filter.push_str(&format!(
+            " AND n.nspname = ANY('{{{}}}')",
+            schemas.join(",")
+        ));
     }
     if !exclude.is_empty() {
-        filter.push_str(&format!(" AND NOT n.nspname = ANY('{{{}}}')", exclude.join(",")));
+        filter.push_str(&format!(
+            " AND NOT n.nspname = ANY('{{{}}}')",
+            exclude.join(",")
+        ));
     }
     let queries: Vec<(&str, String)> = vec![
         ("schema", format!(
@@ -95,7 +107,9 @@ pub async fn fingerprint(url: &str, schemas: &[String], exclude: &[String]) -> R
     ];
     let mut facts = BTreeSet::new();
     for (kind, sql) in queries {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut c).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut c)
+            .await?;
         for row in rows {
             let text: Option<String> = row.try_get(0)?;
             if let Some(text) = text {

@@ -22,9 +22,18 @@ use driftless_testkit::TestDb;
 const MIN_CONVERGING: usize = 0;
 
 enum Outcome {
-    Converged { steps: usize },
-    Differs { steps: usize, diffs: Vec<String>, findings_left: usize },
-    Failed { stage: &'static str, message: String },
+    Converged {
+        steps: usize,
+    },
+    Differs {
+        steps: usize,
+        diffs: Vec<String>,
+        findings_left: usize,
+    },
+    Failed {
+        stage: &'static str,
+        message: String,
+    },
 }
 
 fn scope(mut snap: Snapshot, case: &cases::Case) -> Snapshot {
@@ -37,44 +46,77 @@ fn scope(mut snap: Snapshot, case: &cases::Case) -> Snapshot {
 async fn run(case: &cases::Case) -> Outcome {
     let (a, b) = (TestDb::postgres().await, TestDb::postgres().await);
     if let Err(e) = cases::load_sql(&a.url, &case.dir.join("current.sql")) {
-        return Outcome::Failed { stage: "load current.sql", message: e };
+        return Outcome::Failed {
+            stage: "load current.sql",
+            message: e,
+        };
     }
     if let Err(e) = cases::load_sql(&b.url, &case.dir.join("desired.sql")) {
-        return Outcome::Failed { stage: "load desired.sql", message: e };
+        return Outcome::Failed {
+            stage: "load desired.sql",
+            message: e,
+        };
     }
     let result: Result<Outcome, (&'static str, String)> = async {
-        let mut db_a = Database::connect(&DbUrl::parse(&a.url).unwrap(), &ConnectOptions::default())
-            .await
-            .map_err(|e| ("connect", e.to_string()))?;
-        let mut db_b = Database::connect(&DbUrl::parse(&b.url).unwrap(), &ConnectOptions::read_only())
-            .await
-            .map_err(|e| ("connect", e.to_string()))?;
+        let mut db_a =
+            Database::connect(&DbUrl::parse(&a.url).unwrap(), &ConnectOptions::default())
+                .await
+                .map_err(|e| ("connect", e.to_string()))?;
+        let mut db_b =
+            Database::connect(&DbUrl::parse(&b.url).unwrap(), &ConnectOptions::read_only())
+                .await
+                .map_err(|e| ("connect", e.to_string()))?;
         // The case's scope, as schema selection: every schema either side
         // has, less the excluded ones (or just the selected ones).
         let mut schemas: Vec<String> = case.schemas.clone();
         if schemas.is_empty() {
             let everything = IntrospectOptions::default();
             for db in [&mut db_a, &mut db_b] {
-                let snap = db.snapshot(&everything).await.map_err(|e| ("introspect", e.to_string()))?;
-                schemas.extend(snap.schemas.into_keys().filter(|s| !case.exclude.contains(s)));
+                let snap = db
+                    .snapshot(&everything)
+                    .await
+                    .map_err(|e| ("introspect", e.to_string()))?;
+                schemas.extend(
+                    snap.schemas
+                        .into_keys()
+                        .filter(|s| !case.exclude.contains(s)),
+                );
             }
             schemas.sort();
             schemas.dedup();
         }
         let opts = IntrospectOptions::default().with_schemas(schemas);
-        let expected = scope(db_b.snapshot(&opts).await.map_err(|e| ("introspect desired", e.to_string()))?, case);
-        let actual = scope(db_a.snapshot(&opts).await.map_err(|e| ("introspect current", e.to_string()))?, case);
+        let expected = scope(
+            db_b.snapshot(&opts)
+                .await
+                .map_err(|e| ("introspect desired", e.to_string()))?,
+            case,
+        );
+        let actual = scope(
+            db_a.snapshot(&opts)
+                .await
+                .map_err(|e| ("introspect current", e.to_string()))?,
+            case,
+        );
         let rules = Registry::builtin();
         let config = Config::default();
-        let findings = rules.check(&config, &Context::new(&expected, &actual)).findings;
-        let options = PlanOptions::default().with_orphans(Orphans::Drop).with_allow(Safety::DataLoss);
-        let fix = plan(&expected, &actual, &findings, &options).map_err(|e| ("plan", e.to_string()))?;
+        let findings = rules
+            .check(&config, &Context::new(&expected, &actual))
+            .findings;
+        let options = PlanOptions::default()
+            .with_orphans(Orphans::Drop)
+            .with_allow(Safety::DataLoss);
+        let fix =
+            plan(&expected, &actual, &findings, &options).map_err(|e| ("plan", e.to_string()))?;
         let steps = fix.steps.len();
         let report = apply(&mut db_a, &fix, &ApplyOptions::default())
             .await
             .map_err(|e| ("apply", e.to_string()))?;
         let after = scope(report.after, case);
-        let findings_left = rules.check(&config, &Context::new(&expected, &after)).findings.len();
+        let findings_left = rules
+            .check(&config, &Context::new(&expected, &after))
+            .findings
+            .len();
         let fa = fingerprint::fingerprint(&a.url, &case.schemas, &case.exclude)
             .await
             .map_err(|e| ("fingerprint", e.to_string()))?;
@@ -85,7 +127,11 @@ async fn run(case: &cases::Case) -> Outcome {
         Ok(if diffs.is_empty() {
             Outcome::Converged { steps }
         } else {
-            Outcome::Differs { steps, diffs, findings_left }
+            Outcome::Differs {
+                steps,
+                diffs,
+                findings_left,
+            }
         })
     }
     .await;
@@ -97,12 +143,18 @@ fn main() {
     let all = match cases::cases(&dir) {
         Ok(c) if !c.is_empty() => c,
         Ok(_) | Err(_) => {
-            eprintln!("conformance: no corpus at {} (set DRIFTLESS_CONFORMANCE_DIR)", dir.display());
+            eprintln!(
+                "conformance: no corpus at {} (set DRIFTLESS_CONFORMANCE_DIR)",
+                dir.display()
+            );
             std::process::exit(1);
         }
     };
     let verbose = std::env::var_os("DRIFTLESS_CONFORMANCE_VERBOSE").is_some();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut converged = 0;
     println!("conformance corpus: {}", dir.display());
     for case in &all {
@@ -112,7 +164,11 @@ fn main() {
                 converged += 1;
                 println!("  converges   {:<18} ({steps} steps)", case.name);
             }
-            Outcome::Differs { steps, diffs, findings_left } => {
+            Outcome::Differs {
+                steps,
+                diffs,
+                findings_left,
+            } => {
                 println!(
                     "  differs     {:<18} ({steps} steps; {} facts differ; driftless sees {findings_left} findings left)",
                     case.name,
@@ -123,11 +179,18 @@ fn main() {
                 }
             }
             Outcome::Failed { stage, message } => {
-                println!("  fails       {:<18} at {stage}: {}", case.name, truncate(&message.replace('\n', " "), 200));
+                println!(
+                    "  fails       {:<18} at {stage}: {}",
+                    case.name,
+                    truncate(&message.replace('\n', " "), 200)
+                );
             }
         }
     }
-    println!("conformance: {converged} of {} cases converge (minimum {MIN_CONVERGING})", all.len());
+    println!(
+        "conformance: {converged} of {} cases converge (minimum {MIN_CONVERGING})",
+        all.len()
+    );
     if converged < MIN_CONVERGING {
         std::process::exit(1);
     }

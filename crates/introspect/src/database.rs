@@ -205,32 +205,57 @@ impl Database {
     pub async fn execute(&mut self, sql: &str, context: &str) -> Result<u64> {
         self.round_trips += 1;
         let res = match &mut self.conn {
-            Conn::Postgres(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|r| r.rows_affected()),
-            Conn::Mysql(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|r| r.rows_affected()),
-            Conn::Sqlite(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|r| r.rows_affected()),
+            Conn::Postgres(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()),
+            Conn::Mysql(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()),
+            Conn::Sqlite(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()),
         };
         res.map_err(|e| self.query_error(context, e))
     }
 
-    /// Runs one query and returns every row as [`Value`]s. Integer, float,
-    /// boolean, text and binary columns decode directly; cast other types
-    /// to text in the query.
+    /// Runs one query and returns every row as [`Value`]s. Integer
+    /// (signed and unsigned), float, boolean, text and binary columns decode
+    /// directly; other types (timestamps, numerics, arrays …) come back as
+    /// [`Value::Null`]: cast them to text in the query.
     pub async fn query(&mut self, sql: &str, context: &str) -> Result<Vec<Row>> {
         self.round_trips += 1;
         let url = self.url.to_string();
         let conv = |e: sqlx::Error| query_error(&url, context, e);
         match &mut self.conn {
             Conn::Postgres(c) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await.map_err(conv)?;
-                Ok(rows.iter().map(decode_row).collect())
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(c)
+                    .await
+                    .map_err(conv)?;
+                Ok(rows
+                    .iter()
+                    .map(|r| decode_row(r, decode_pg_special))
+                    .collect())
             }
             Conn::Mysql(c) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await.map_err(conv)?;
-                Ok(rows.iter().map(decode_row).collect())
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(c)
+                    .await
+                    .map_err(conv)?;
+                Ok(rows
+                    .iter()
+                    .map(|r| decode_row(r, decode_mysql_special))
+                    .collect())
             }
             Conn::Sqlite(c) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await.map_err(conv)?;
-                Ok(rows.iter().map(decode_row).collect())
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(c)
+                    .await
+                    .map_err(conv)?;
+                Ok(rows.iter().map(|r| decode_row(r, |_, _, _| None)).collect())
             }
         }
     }
@@ -259,7 +284,9 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
     let res = match url.dialect() {
         Dialect::Postgres => {
             let opts = PgConnectOptions::from_str(url.expose_secret()).map_err(bad)?;
-            let opts = opts.application_name("driftless").log_statements(tracing::log::LevelFilter::Trace);
+            let opts = opts
+                .application_name("driftless")
+                .log_statements(tracing::log::LevelFilter::Trace);
             opts.connect().await.map(Conn::Postgres)
         }
         Dialect::Mysql => {
@@ -294,7 +321,8 @@ fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {
         let message = redact(db.message());
         match (url.dialect(), code.as_str()) {
             (Dialect::Postgres, "3D000") | (Dialect::Mysql, "1049") | (Dialect::Mysql, "42000")
-                if message.contains("does not exist") || message.to_ascii_lowercase().contains("unknown database") =>
+                if message.contains("does not exist")
+                    || message.to_ascii_lowercase().contains("unknown database") =>
             {
                 return Error::MissingDatabase {
                     database: url.database().unwrap_or_default().to_string(),
@@ -303,7 +331,10 @@ fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {
             }
             (Dialect::Postgres, "28P01" | "28000" | "42501")
             | (Dialect::Mysql, "1045" | "1044" | "28000") => {
-                return Error::PermissionDenied { url: redacted, message }
+                return Error::PermissionDenied {
+                    url: redacted,
+                    message,
+                }
             }
             (Dialect::Sqlite, "14") => {
                 return Error::MissingDatabase {
@@ -314,7 +345,10 @@ fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {
             _ => {}
         }
         if message.to_ascii_lowercase().contains("access denied") {
-            return Error::PermissionDenied { url: redacted, message };
+            return Error::PermissionDenied {
+                url: redacted,
+                message,
+            };
         }
     }
     let message = redact(&e.to_string());
@@ -360,7 +394,36 @@ impl std::fmt::Display for RedactedError {
 
 impl std::error::Error for RedactedError {}
 
-fn decode_row<R>(row: &R) -> Row
+/// PostgreSQL types the generic decoding would misread: `float4`, `oid`.
+fn decode_pg_special(row: &sqlx::postgres::PgRow, i: usize, type_name: &str) -> Option<Value> {
+    use sqlx::Row as _;
+    match type_name {
+        "FLOAT4" => row
+            .try_get::<Option<f32>, _>(i)
+            .ok()
+            .map(|v| v.map_or(Value::Null, |v| Value::Float(f64::from(v)))),
+        "OID" => row
+            .try_get::<Option<sqlx::postgres::types::Oid>, _>(i)
+            .ok()
+            .map(|v| v.map_or(Value::Null, |v| Value::Int(i64::from(v.0)))),
+        _ => None,
+    }
+}
+
+/// MySQL types the generic decoding would misread: unsigned integers.
+fn decode_mysql_special(row: &sqlx::mysql::MySqlRow, i: usize, type_name: &str) -> Option<Value> {
+    use sqlx::Row as _;
+    if !type_name.contains("UNSIGNED") {
+        return None;
+    }
+    let v = row.try_get::<Option<u64>, _>(i).ok()?;
+    Some(match v {
+        None => Value::Null,
+        Some(v) => i64::try_from(v).map_or_else(|_| Value::Text(v.to_string()), Value::Int),
+    })
+}
+
+fn decode_row<R>(row: &R, special: impl Fn(&R, usize, &str) -> Option<Value>) -> Row
 where
     R: sqlx::Row,
     for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -375,7 +438,7 @@ where
     (0..row.columns().len())
         .map(|i| {
             let type_name = row.columns()[i].type_info().name().to_ascii_uppercase();
-            decode_value(row, i, &type_name)
+            special(row, i, &type_name).unwrap_or_else(|| decode_value(row, i, &type_name))
         })
         .collect()
 }
@@ -423,10 +486,9 @@ where
             Err(e) => Value::Bytes(e.into_bytes()),
         }));
     }
-    match row.try_get_unchecked::<Option<String>, _>(i) {
-        Ok(v) => opt(v.map(Value::Text)),
-        Err(_) => Value::Null,
-    }
+    // A type none of the above decodes (cast it to text in the query):
+    // never guess at its bytes.
+    Value::Null
 }
 
 impl Database {

@@ -359,3 +359,53 @@ async fn query_values_decode_on_sqlite() {
         ]
     );
 }
+
+/// `float4` and `oid` came back as the raw bytes of the value read as text;
+/// a type nothing decodes comes back as NULL, never as guessed bytes.
+#[tokio::test]
+async fn postgres_float4_and_oid_decode_as_numbers() {
+    let db = TestDb::postgres().await;
+    let mut conn = Database::connect(&DbUrl::parse(&db.url).unwrap(), &fast())
+        .await
+        .unwrap();
+    let rows = conn
+        .query(
+            "SELECT 2.5::float4, 'pg_class'::regclass::oid, NULL::float4, now()",
+            "decoding",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows[0],
+        vec![
+            Value::Float(2.5),
+            Value::Int(1259),
+            Value::Null,
+            Value::Null
+        ]
+    );
+}
+
+/// MySQL unsigned integers came back as `Bool(true)`.
+#[tokio::test]
+async fn mysql_unsigned_integers_decode_as_numbers() {
+    let db = TestDb::mysql().await;
+    let mut conn = Database::connect(&DbUrl::parse(&db.url).unwrap(), &fast())
+        .await
+        .unwrap();
+    let rows = conn
+        .query(
+            "SELECT CAST(7 AS UNSIGNED), CAST(18446744073709551615 AS UNSIGNED), CAST(NULL AS UNSIGNED)",
+            "decoding",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows[0],
+        vec![
+            Value::Int(7),
+            Value::Text("18446744073709551615".into()),
+            Value::Null
+        ]
+    );
+}

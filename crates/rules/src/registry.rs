@@ -5,7 +5,11 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::finding::{sort_findings, AppliedWaiver, Finding, Severity};
+use driftless_introspect::{SchemaObject, SchemaObjectKind};
+
+use crate::finding::{
+    sort_findings, AppliedWaiver, Finding, FixIntent, ObjectKind, ObjectRef, Severity,
+};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::BUILTIN;
 
@@ -140,6 +144,11 @@ impl Registry {
                 rule.check(cx, &mut findings);
             }
         }
+        if let Some(provenance) = cx.provenance {
+            for f in findings.iter_mut().filter(|f| f.migration.is_none()) {
+                trace_to_migration(f, provenance, cx.migrations);
+            }
+        }
         let before = findings.len();
         findings.retain(|f| !config.is_ignored(&f.object));
         let ignored = before - findings.len();
@@ -189,6 +198,67 @@ impl Registry {
             fail_on: config.fail_on(),
         }
     }
+}
+
+/// Names the migration an expected object comes from, in the finding and
+/// its message: the one that created a missing object, or the one that
+/// created or last changed an object that differs. Orphans have none.
+fn trace_to_migration(
+    f: &mut Finding,
+    provenance: &driftless_introspect::Provenance,
+    set: Option<&driftless_introspect::MigrationSet>,
+) {
+    let Some(object) = schema_object(&f.object) else {
+        return;
+    };
+    let creates = matches!(
+        f.fix,
+        FixIntent::CreateSchema | FixIntent::CreateTable | FixIntent::AddColumn | FixIntent::Create
+    );
+    if !creates
+        && matches!(
+            f.fix,
+            FixIntent::RemoveTable | FixIntent::RemoveColumn | FixIntent::Drop
+        )
+    {
+        return;
+    }
+    let (origin, verb) = if creates {
+        (provenance.created_by(&object), "added by")
+    } else {
+        (provenance.origin(&object), "last changed by")
+    };
+    if let Some(id) = origin {
+        // Name it as its file does (`0005_user_login_count`), not by its bare version.
+        let label = set
+            .and_then(|s| s.migrations.iter().find(|m| m.id == id))
+            .map_or_else(|| id.to_string(), |m| m.label());
+        f.message = format!("{} ({verb} migration {label})", f.message);
+        f.migration = Some(label);
+    }
+}
+
+/// The provenance key of a finding's object.
+fn schema_object(o: &ObjectRef) -> Option<SchemaObject> {
+    let kind = match o.kind {
+        ObjectKind::Schema => SchemaObjectKind::Schema,
+        ObjectKind::Table => SchemaObjectKind::Table,
+        ObjectKind::Column => SchemaObjectKind::Column,
+        ObjectKind::PrimaryKey => SchemaObjectKind::PrimaryKey,
+        ObjectKind::Unique => SchemaObjectKind::Unique,
+        ObjectKind::Index => SchemaObjectKind::Index,
+        ObjectKind::ForeignKey => SchemaObjectKind::ForeignKey,
+        ObjectKind::Check => SchemaObjectKind::Check,
+        ObjectKind::Enum => SchemaObjectKind::Enum,
+        ObjectKind::View => SchemaObjectKind::View,
+        ObjectKind::Sequence => SchemaObjectKind::Sequence,
+        _ => return None,
+    };
+    Some(match (&o.table, &o.name) {
+        (Some(t), Some(n)) => SchemaObject::table_part(kind, &o.schema, t, n),
+        (Some(t), None) => SchemaObject::table(&o.schema, t),
+        (None, name) => SchemaObject::in_schema(kind, &o.schema, name.as_deref()),
+    })
 }
 
 /// How many findings a check produced.
@@ -254,7 +324,65 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{FixIntent, ObjectRef};
+
+    /// A finding about an object a replayed migration created names that
+    /// migration ("column login_count is added by 0005_user_login_count").
+    #[test]
+    fn findings_name_the_migration_from_provenance() {
+        use driftless_introspect::{
+            object_fingerprints, Column, Dialect, Provenance, Snapshot, Table,
+        };
+        let mut v1 = Snapshot::new(Dialect::Sqlite);
+        let mut users = Table::default();
+        users.columns.insert("id".into(), Column::new(1, "INTEGER"));
+        v1.schemas
+            .entry("main".into())
+            .or_default()
+            .tables
+            .insert("users".into(), users.clone());
+        let mut v2 = v1.clone();
+        let mut with_count = users;
+        with_count
+            .columns
+            .insert("login_count".into(), Column::new(2, "INTEGER"));
+        v2.schemas
+            .entry("main".into())
+            .or_default()
+            .tables
+            .insert("users".into(), with_count);
+        let mut provenance = Provenance::new();
+        provenance.record("0001_users", &Default::default(), &object_fingerprints(&v1));
+        provenance.record(
+            "0005_user_login_count",
+            &object_fingerprints(&v1),
+            &object_fingerprints(&v2),
+        );
+
+        let cx = Context::new(&v2, &v1).with_provenance(&provenance);
+        let report = Registry::builtin().check(&Config::default(), &cx);
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "missing-column")
+            .unwrap();
+        assert_eq!(f.migration.as_deref(), Some("0005_user_login_count"));
+        assert!(
+            f.message
+                .ends_with("(added by migration 0005_user_login_count)"),
+            "{}",
+            f.message
+        );
+
+        // An orphan is not traced to any migration.
+        let cx = Context::new(&v1, &v2).with_provenance(&provenance);
+        let report = Registry::builtin().check(&Config::default(), &cx);
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "orphan-column")
+            .unwrap();
+        assert_eq!(f.migration, None);
+    }
 
     struct Custom(&'static RuleMeta);
 
