@@ -912,7 +912,9 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
                 let t = targets
                     .entry(key.clone())
                     .or_insert_with(|| Target::new(&key.0, tname, table));
-                if t.target.foreign_keys.remove(fk_name).is_some() {
+                // Only the key as it is: a replacement from the expected side stays.
+                if t.target.foreign_keys.get(fk_name) == Some(fk) {
+                    t.target.foreign_keys.remove(fk_name);
                     t.note(Part::Fk(fk_name.clone()), why);
                 }
             }

@@ -1,0 +1,649 @@
+//! The convergence property, shared by `convergence_{sqlite,postgres,mariadb}.rs`
+//! (included with `#[path]`; not a test target of its own).
+//!
+//! A random pair of schemas within the model — tables, columns of each
+//! backend's common types, defaults, nullability, indexes (unique and
+//! multi-column), foreign keys, checks, an enum type on PostgreSQL — is
+//! created as two real databases, the actual one with rows. Then the rules'
+//! findings are planned (orphans quarantined or dropped, data loss allowed)
+//! and applied: the rules must report nothing afterwards, and every value
+//! of a column that both sides keep must still be there.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use driftless_fixer::{Orphans, PlanOptions, Safety};
+use driftless_testkit::Backend;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+
+#[path = "fix_support.rs"]
+mod support;
+pub use support::*;
+
+/// What values a column holds, whatever its type on either side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Small non-negative integers, in numeric or text types.
+    Num,
+    /// Labels `a`..`d`, in an enum or a text type.
+    Label,
+    /// Booleans.
+    Flag,
+    /// Dates.
+    Day,
+    /// A nullable integer referencing another table's `id`.
+    Ref,
+}
+
+/// The column pool: names with fixed kinds, so both sides agree on values.
+pub const COLUMNS: [(&str, Kind); 7] = [
+    ("c1", Kind::Num),
+    ("c2", Kind::Num),
+    ("c3", Kind::Label),
+    ("c4", Kind::Flag),
+    ("c5", Kind::Day),
+    ("c6", Kind::Num),
+    ("fk", Kind::Ref),
+];
+
+pub const TABLES: [&str; 4] = ["t1", "t2", "t3", "t4"];
+
+#[derive(Debug, Clone)]
+pub struct ColSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// Index into the kind's type list of the backend.
+    pub ty: usize,
+    pub nullable: bool,
+    pub default: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexSpec {
+    pub cols: Vec<&'static str>,
+    pub unique: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub name: &'static str,
+    pub cols: Vec<ColSpec>,
+    /// Named `<table>_ix<n>`.
+    pub indexes: Vec<IndexSpec>,
+    /// Check `col >= 0` on these columns (numeric ones only).
+    pub checks: Vec<&'static str>,
+    /// The table `fk` references, if the table has `fk` and a foreign key.
+    pub fk_to: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SchemaSpec {
+    pub tables: Vec<TableSpec>,
+    /// Labels of the enum (PostgreSQL type `mood`; MySQL `enum(...)` columns).
+    pub labels: Vec<&'static str>,
+}
+
+/// The label sets an enum may have (always containing `a`).
+pub const LABEL_SETS: [&[&str]; 5] = [
+    &["a", "b", "c"],
+    &["a", "b"],
+    &["a", "c", "b"],
+    &["a", "b", "c", "d"],
+    &["d", "a", "b"],
+];
+
+/// The types a kind may take on `backend`.
+pub fn types(backend: Backend, kind: Kind, labels: &[&str]) -> Vec<String> {
+    let mysql_enum = || {
+        format!(
+            "enum({})",
+            labels
+                .iter()
+                .map(|l| format!("'{l}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    match (backend, kind) {
+        (Backend::Postgres, Kind::Num) => [
+            "smallint",
+            "integer",
+            "bigint",
+            "varchar(20)",
+            "text",
+            "numeric(10,2)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        (Backend::Mysql, Kind::Num) => [
+            "smallint",
+            "int",
+            "bigint",
+            "varchar(20)",
+            "text",
+            "decimal(10,2)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        (Backend::Sqlite, Kind::Num) => [
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "VARCHAR(20)",
+            "TEXT",
+            "DECIMAL(10,2)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        (Backend::Postgres, Kind::Label) => {
+            vec!["mood".into(), "varchar(40)".into(), "text".into()]
+        }
+        (Backend::Mysql, Kind::Label) => vec![mysql_enum(), "varchar(40)".into()],
+        (Backend::Sqlite, Kind::Label) => vec!["TEXT".into(), "VARCHAR(40)".into()],
+        (Backend::Postgres, Kind::Flag) | (Backend::Mysql, Kind::Flag) => vec!["boolean".into()],
+        (Backend::Sqlite, Kind::Flag) => vec!["BOOLEAN".into()],
+        (_, Kind::Day) => vec!["date".into()],
+        (Backend::Sqlite, Kind::Ref) => vec!["INTEGER".into()],
+        (_, Kind::Ref) => vec!["integer".into()],
+    }
+}
+
+fn is_text_type(t: &str) -> bool {
+    let t = t.to_ascii_lowercase();
+    t.contains("char") || t.contains("text") || t.starts_with("enum") || t == "mood"
+}
+
+/// The columns a table's indexes and checks may use on `backend`: numeric
+/// ones (MySQL cannot index `text` without a prefix length).
+fn indexable(backend: Backend, c: &ColSpec, labels: &[&str]) -> bool {
+    let t = &types(backend, c.kind, labels)[c.ty];
+    c.kind == Kind::Num && !(backend == Backend::Mysql && t == "text")
+}
+
+fn checkable(backend: Backend, c: &ColSpec, labels: &[&str]) -> bool {
+    c.kind == Kind::Num && !is_text_type(&types(backend, c.kind, labels)[c.ty])
+}
+
+fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value = TableSpec> {
+    let cols = proptest::collection::vec(
+        (any::<bool>(), 0usize..6, any::<bool>(), any::<bool>()),
+        COLUMNS.len(),
+    );
+    let idx = proptest::collection::vec(
+        (
+            proptest::sample::subsequence((0..COLUMNS.len()).collect::<Vec<_>>(), 1..=2),
+            any::<bool>(),
+        ),
+        0..=2,
+    );
+    (
+        cols,
+        idx,
+        proptest::collection::vec(0usize..COLUMNS.len(), 0..=2),
+        proptest::option::of(0usize..TABLES.len()),
+    )
+        .prop_map(move |(cols, idx, checks, fk)| {
+            let cols: Vec<ColSpec> = COLUMNS
+                .iter()
+                .zip(cols)
+                .filter(|(_, (present, ..))| *present)
+                .map(|((n, k), (_, ty, nullable, default))| {
+                    let n_types = types(backend, *k, LABEL_SETS[0]).len();
+                    ColSpec {
+                        name: n,
+                        kind: *k,
+                        ty: ty % n_types,
+                        nullable: nullable || *k == Kind::Ref,
+                        default: default && *k != Kind::Ref,
+                    }
+                })
+                .collect();
+            let has = |n: &str| cols.iter().any(|c| c.name == n);
+            let indexes = idx
+                .into_iter()
+                .map(|(cs, unique)| IndexSpec {
+                    cols: cs
+                        .into_iter()
+                        .map(|i| COLUMNS[i].0)
+                        .filter(|c| has(c))
+                        .collect(),
+                    unique,
+                })
+                .filter(|i| !i.cols.is_empty())
+                .collect();
+            let mut checks: Vec<&'static str> = checks
+                .into_iter()
+                .map(|i| COLUMNS[i].0)
+                .filter(|c| has(c))
+                .collect();
+            checks.sort();
+            checks.dedup();
+            let fk_to = if has("fk") {
+                fk.map(|i| TABLES[i])
+            } else {
+                None
+            };
+            TableSpec {
+                name,
+                cols,
+                indexes,
+                checks,
+                fk_to,
+            }
+        })
+}
+
+/// A random schema within the model.
+pub fn schema_strategy(backend: Backend) -> impl Strategy<Value = SchemaSpec> {
+    let tables: Vec<_> = TABLES
+        .iter()
+        .map(|t| proptest::option::weighted(0.7, table_strategy(backend, t)))
+        .collect();
+    (tables, 0usize..LABEL_SETS.len()).prop_map(move |(tables, labels)| {
+        let labels = LABEL_SETS[labels].to_vec();
+        let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
+        let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+        for t in &mut tables {
+            // Keep only what this schema can hold.
+            if t.fk_to.is_some_and(|r| !names.contains(&r)) {
+                t.fk_to = None;
+            }
+            let cols = t.cols.clone();
+            let col = |n: &str| cols.iter().find(|c| c.name == n);
+            t.indexes.retain(|i| {
+                i.cols
+                    .iter()
+                    .all(|c| col(c).is_some_and(|c| indexable(backend, c, &labels)))
+            });
+            t.checks
+                .retain(|c| col(c).is_some_and(|c| checkable(backend, c, &labels)));
+        }
+        SchemaSpec { tables, labels }
+    })
+}
+
+/// The pair, made consistent: a column the expected side adds to an
+/// existing table as NOT NULL gets a default (a plan refuses it otherwise,
+/// by design).
+pub fn pair_strategy(backend: Backend) -> impl Strategy<Value = (SchemaSpec, SchemaSpec, bool)> {
+    (
+        schema_strategy(backend),
+        schema_strategy(backend),
+        any::<bool>(),
+    )
+        .prop_map(|(mut e, a, drop)| {
+            for t in &mut e.tables {
+                if let Some(at) = a.tables.iter().find(|x| x.name == t.name) {
+                    for c in &mut t.cols {
+                        if !c.nullable && !at.cols.iter().any(|x| x.name == c.name) {
+                            c.default = true;
+                        }
+                    }
+                    // A new column filled with its default cannot be unique over several rows.
+                    let filled: Vec<&str> = t
+                        .cols
+                        .iter()
+                        .filter(|c| c.default && !at.cols.iter().any(|x| x.name == c.name))
+                        .map(|c| c.name)
+                        .collect();
+                    for i in &mut t.indexes {
+                        if i.cols.iter().any(|c| filled.contains(c)) {
+                            i.unique = false;
+                        }
+                    }
+                }
+            }
+            (e, a, drop)
+        })
+}
+
+fn default_sql(backend: Backend, kind: Kind, ty: &str) -> String {
+    match kind {
+        Kind::Num if is_text_type(ty) => "'7'".into(),
+        Kind::Num => "7".into(),
+        Kind::Label => "'a'".into(),
+        Kind::Flag => {
+            if backend == Backend::Postgres {
+                "true".into()
+            } else {
+                "1".into()
+            }
+        }
+        Kind::Day => "'2024-01-01'".into(),
+        Kind::Ref => "NULL".into(),
+    }
+}
+
+/// The DDL of a schema on `backend`.
+pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
+    let mut out = Vec::new();
+    let int = if backend == Backend::Sqlite {
+        "INTEGER"
+    } else {
+        "integer"
+    };
+    if backend == Backend::Postgres {
+        out.push(format!(
+            "CREATE TYPE mood AS ENUM ({})",
+            s.labels
+                .iter()
+                .map(|l| format!("'{l}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // Tables first, foreign keys added afterwards (they may form cycles);
+    // SQLite takes them inline, referencing tables that may come later.
+    for t in &s.tables {
+        let mut parts = vec![format!("id {int} PRIMARY KEY")];
+        for c in &t.cols {
+            let ty = &types(backend, c.kind, &s.labels)[c.ty];
+            let mut p = format!("{} {ty}", c.name);
+            if !c.nullable {
+                p.push_str(" NOT NULL");
+            }
+            if c.default {
+                p.push_str(&format!(" DEFAULT {}", default_sql(backend, c.kind, ty)));
+            }
+            if c.name == "fk" && backend == Backend::Sqlite {
+                if let Some(r) = t.fk_to {
+                    p.push_str(&format!(" CONSTRAINT {}_fk_fk REFERENCES {r} (id)", t.name));
+                }
+            }
+            parts.push(p);
+        }
+        for c in &t.checks {
+            parts.push(format!("CONSTRAINT {}_{c}_chk CHECK ({c} >= 0)", t.name));
+        }
+        out.push(format!("CREATE TABLE {} ({})", t.name, parts.join(", ")));
+        for (k, i) in t.indexes.iter().enumerate() {
+            out.push(format!(
+                "CREATE {}INDEX {}_ix{k} ON {} ({})",
+                if i.unique { "UNIQUE " } else { "" },
+                t.name,
+                t.name,
+                i.cols.join(", ")
+            ));
+        }
+    }
+    if backend != Backend::Sqlite {
+        for t in &s.tables {
+            if let Some(r) = t.fk_to {
+                out.push(format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {}_fk_fk FOREIGN KEY (fk) REFERENCES {r} (id)",
+                    t.name, t.name
+                ));
+            }
+        }
+    }
+    out.join(";\n")
+}
+
+pub const ROWS: i64 = 3;
+
+/// The value of column `c` (kind `k`, position `j`) in row `i`, as text, or
+/// `None` for NULL. Valid under both schemas.
+pub fn value(
+    e: &SchemaSpec,
+    a: &SchemaSpec,
+    table: &str,
+    c: &ColSpec,
+    j: usize,
+    i: i64,
+) -> Option<String> {
+    fn spec<'s>(s: &'s SchemaSpec, table: &str, col: &str) -> Option<(&'s TableSpec, &'s ColSpec)> {
+        let t = s.tables.iter().find(|t| t.name == table)?;
+        Some((t, t.cols.iter().find(|x| x.name == col)?))
+    }
+    let (et, ec) = (spec(e, table, c.name), spec(a, table, c.name));
+    let nullable_everywhere =
+        et.is_none_or(|(_, x)| x.nullable) && ec.is_none_or(|(_, x)| x.nullable);
+    if c.kind == Kind::Ref {
+        // Non-NULL only when every referenced table holds rows.
+        let targets_have_rows = [et, ec]
+            .iter()
+            .flatten()
+            .all(|(t, _)| t.fk_to.is_none_or(|r| a.tables.iter().any(|x| x.name == r)));
+        return if targets_have_rows && i % 2 == 1 {
+            Some(((i % ROWS) + 1).to_string())
+        } else {
+            None
+        };
+    }
+    if nullable_everywhere && (i as usize + j) % 3 == 0 {
+        return None;
+    }
+    Some(match c.kind {
+        Kind::Num => ((i * 17 + j as i64 * 3) % 100).to_string(),
+        Kind::Label => {
+            let common: Vec<&str> = a
+                .labels
+                .iter()
+                .copied()
+                .filter(|l| e.labels.contains(l))
+                .collect();
+            common[(i as usize + j) % common.len()].to_string()
+        }
+        Kind::Flag => (i % 2).to_string(),
+        Kind::Day => format!("2024-01-{:02}", 10 + i),
+        Kind::Ref => unreachable!(),
+    })
+}
+
+fn literal(backend: Backend, kind: Kind, v: &Option<String>) -> String {
+    match (v, kind) {
+        (None, _) => "NULL".into(),
+        (Some(v), Kind::Flag) if backend == Backend::Postgres => {
+            if v == "1" {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
+        (Some(v), _) => format!("'{v}'"),
+    }
+}
+
+/// The rows of the actual side (ids 1..=ROWS in every table); references
+/// are set once every row exists.
+pub fn inserts(backend: Backend, e: &SchemaSpec, a: &SchemaSpec) -> String {
+    let mut out = Vec::new();
+    let mut refs = Vec::new();
+    for t in &a.tables {
+        for i in 1..=ROWS {
+            let mut names = vec!["id".to_string()];
+            let mut vals = vec![i.to_string()];
+            for (j, c) in t.cols.iter().enumerate() {
+                let v = value(e, a, t.name, c, j, i);
+                if c.kind == Kind::Ref {
+                    if let Some(v) = &v {
+                        refs.push(format!(
+                            "UPDATE {} SET {} = {v} WHERE id = {i}",
+                            t.name, c.name
+                        ));
+                    }
+                    continue;
+                }
+                names.push(c.name.into());
+                vals.push(literal(backend, c.kind, &v));
+            }
+            out.push(format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                t.name,
+                names.join(", "),
+                vals.join(", ")
+            ));
+        }
+    }
+    out.extend(refs);
+    out.join(";\n")
+}
+
+fn text_of(backend: Backend, col: &str) -> String {
+    match backend {
+        Backend::Postgres => format!("{col}::text"),
+        Backend::Mysql => format!("CAST({col} AS CHAR)"),
+        Backend::Sqlite => format!("CAST({col} AS TEXT)"),
+    }
+}
+
+fn normalize(kind: Kind, v: Option<&str>) -> Option<String> {
+    let v = v?;
+    Some(match kind {
+        Kind::Num | Kind::Ref => v
+            .trim()
+            .parse::<f64>()
+            .map(|f| format!("{f}"))
+            .unwrap_or_else(|_| v.to_string()),
+        Kind::Flag => {
+            if matches!(v, "1" | "t" | "true") {
+                "1".into()
+            } else {
+                "0".into()
+            }
+        }
+        Kind::Day => v.chars().take(10).collect(),
+        Kind::Label => v.to_string(),
+    })
+}
+
+/// Plans and applies the fix of `actual` towards `expected` on `backend`,
+/// then checks convergence and that kept data is intact.
+pub async fn converges(
+    backend: Backend,
+    e: &SchemaSpec,
+    a: &SchemaSpec,
+    drop_orphans: bool,
+) -> Result<(), String> {
+    let expected_db = db_with(backend, &ddl(backend, e)).await;
+    let expected = snapshot(&expected_db).await;
+    drop(expected_db);
+    let mut setup = ddl(backend, a);
+    let rows_sql = inserts(backend, e, a);
+    if !rows_sql.is_empty() {
+        setup.push_str(";\n");
+        setup.push_str(&rows_sql);
+    }
+    let db = db_with(backend, &setup).await;
+    let orphans = if drop_orphans {
+        Orphans::Drop
+    } else {
+        Orphans::Quarantine
+    };
+    let options = PlanOptions::default()
+        .with_orphans(orphans)
+        .with_allow(Safety::DataLoss);
+    let fixed = match fix(&db, &expected, &options).await {
+        Ok(f) => f,
+        Err(err) => {
+            let now = snapshot(&db).await;
+            let p = driftless_fixer::plan(&expected, &now, &findings(&expected, &now), &options)
+                .unwrap();
+            return Err(format!(
+                "apply failed: {err}\n--- actual DDL\n{setup}\n--- expected DDL\n{}\n--- plan\n{}",
+                ddl(backend, e),
+                p.to_sql()
+            ));
+        }
+    };
+    if !fixed.left.is_empty() {
+        return Err(format!(
+            "not converged:\n{}\n--- actual DDL\n{setup}\n--- expected DDL\n{}\n--- plan\n{}",
+            describe(&fixed.left),
+            ddl(backend, e),
+            fixed.plan.to_sql()
+        ));
+    }
+    // Data of kept columns.
+    for at in &a.tables {
+        let Some(et) = e.tables.iter().find(|t| t.name == at.name) else {
+            continue;
+        };
+        let kept: Vec<(usize, &ColSpec)> = at
+            .cols
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| et.cols.iter().any(|x| x.name == c.name))
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        let select = kept
+            .iter()
+            .map(|(_, c)| text_of(backend, c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let got = rows(
+            &db,
+            &format!("SELECT {select} FROM {} ORDER BY id", at.name),
+        )
+        .await;
+        if got.len() != ROWS as usize {
+            return Err(format!("{}: {} rows instead of {ROWS}", at.name, got.len()));
+        }
+        for (i, row) in got.iter().enumerate() {
+            for (k, (j, c)) in kept.iter().enumerate() {
+                let want = normalize(c.kind, value(e, a, at.name, c, *j, i as i64 + 1).as_deref());
+                let have = normalize(c.kind, row[k].as_str());
+                if want != have {
+                    return Err(format!(
+                        "{}.{} row {}: had {want:?}, now {have:?}\n--- plan\n{}",
+                        at.name,
+                        c.name,
+                        i + 1,
+                        fixed.plan.to_sql()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the property for `backend` with `cases` cases.
+pub fn run(backend: Backend, cases: u32) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = ProptestConfig {
+        cases,
+        max_shrink_iters: 40,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&pair_strategy(backend), |(e, a, drop)| {
+        rt.block_on(converges(backend, &e, &a, drop))
+            .map_err(TestCaseError::fail)
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Counts of what the generator produced (for a sanity test of coverage).
+pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usize> {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strat = pair_strategy(backend);
+    let mut c = BTreeMap::new();
+    for _ in 0..samples {
+        let (e, a, _) = strat.new_tree(&mut runner).unwrap().current();
+        for s in [&e, &a] {
+            for t in &s.tables {
+                *c.entry("tables").or_default() += 1;
+                *c.entry("columns").or_default() += t.cols.len();
+                *c.entry("unique indexes").or_default() +=
+                    t.indexes.iter().filter(|i| i.unique).count();
+                *c.entry("multi-column indexes").or_default() +=
+                    t.indexes.iter().filter(|i| i.cols.len() > 1).count();
+                *c.entry("checks").or_default() += t.checks.len();
+                *c.entry("foreign keys").or_default() += usize::from(t.fk_to.is_some());
+                *c.entry("defaults").or_default() += t.cols.iter().filter(|c| c.default).count();
+                *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
+            }
+        }
+    }
+    c
+}
