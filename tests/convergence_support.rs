@@ -601,8 +601,13 @@ pub async fn converges(
     Ok(())
 }
 
-/// Runs the property for `backend` with `cases` cases.
+/// Runs the property for `backend` with `cases` cases
+/// (`DRIFTLESS_CONVERGENCE_CASES` overrides the count).
 pub fn run(backend: Backend, cases: u32) {
+    let cases = std::env::var("DRIFTLESS_CONVERGENCE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
