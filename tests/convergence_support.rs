@@ -411,7 +411,7 @@ pub fn value(
             None
         };
     }
-    if nullable_everywhere && (i as usize + j) % 3 == 0 {
+    if nullable_everywhere && (i as usize + j).is_multiple_of(3) {
         return None;
     }
     Some(match c.kind {
