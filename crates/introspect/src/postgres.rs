@@ -31,13 +31,13 @@
 //!
 //! A fixed number of bulk queries ([`query`]), whatever the number of
 //! tables. The first connection exports its snapshot
-//! (`pg_export_snapshot()`); [`LANES`]` - 1` helper connections import it
-//! (`SET TRANSACTION SNAPSHOT`) and run the heavy independent queries at
-//! the same time, so the result stays exactly as consistent as on one
-//! connection. Where a snapshot cannot be exported or a helper cannot
-//! connect (connection limit, a pooler, a server without the function),
-//! the remaining queries run on the first connection, still in its
-//! snapshot. Rows are decoded with typed access ([`rows`]) and assembled
+//! (`pg_export_snapshot()`); [`HELPERS`] more connections import it
+//! (`SET TRANSACTION SNAPSHOT`), and all of them take the independent
+//! queries from one queue, heaviest first, so they run at the same time
+//! and the result stays exactly as consistent as on one connection. Where
+//! a snapshot cannot be exported or a helper cannot connect (connection
+//! limit, a pooler, a server without the function), the other connections
+//! (at worst the first one alone) run its share, still in the snapshot. Rows are decoded with typed access ([`rows`]) and assembled
 //! by pure code ([`parse`]).
 
 mod parse;
@@ -69,27 +69,47 @@ enum Task {
     Lookups,
 }
 
-/// How the tasks are spread over connections: lane 0 is the connection the
-/// caller passed in (it also runs the namespace query first); every other
-/// lane is a helper connection sharing its snapshot. The three heavy
-/// queries get a lane each. On a 5,000-table catalog their server time is
-/// of the same order (columns: 100,000 rows with `format_type` and
-/// defaults; constraints: check expressions deparsed against their table,
-/// which costs a relation cache entry per table in a fresh backend;
-/// indexes: predicates and key expressions, likewise), while everything
-/// else together costs less than any one of them.
-const LANES: [&[Task]; 4] = [
-    &[
-        Task::Relations,
-        Task::Enums,
-        Task::Sequences,
-        Task::Comments,
-        Task::Lookups,
-    ],
-    &[Task::Columns],
-    &[Task::Constraints],
-    &[Task::Indexes],
+/// Every task, heaviest first, as they are taken from the shared queue. On
+/// a 5,000-table catalog the first three dominate and cost about the same
+/// on the server (columns: 100,000 rows with `format_type` and defaults;
+/// constraints: check expressions deparsed against their table, which
+/// builds a relation cache entry per table in a fresh backend; indexes:
+/// predicates and key expressions, likewise); the rest together cost less
+/// than any one of them.
+const TASKS: [Task; 8] = [
+    Task::Columns,
+    Task::Constraints,
+    Task::Indexes,
+    Task::Relations,
+    Task::Sequences,
+    Task::Enums,
+    Task::Lookups,
+    Task::Comments,
 ];
+
+/// Helper connections opened besides the caller's, when the snapshot can
+/// be shared: one per heavy task.
+const HELPERS: usize = 3;
+
+/// The tasks not yet taken. Every connection takes the next one as soon as
+/// it is free, so a helper that connects late (or never) leaves its share
+/// to the others and the work stays balanced whatever the catalog.
+struct Queue(std::sync::Mutex<std::collections::VecDeque<Task>>);
+
+impl Queue {
+    fn new() -> Self {
+        Queue(std::sync::Mutex::new(TASKS.into_iter().collect()))
+    }
+
+    fn next(&self) -> Option<Task> {
+        // A poisoned lock only means another taker panicked; the queue
+        // itself is always consistent.
+        match self.0.lock() {
+            Ok(mut q) => q.pop_front(),
+            Err(poisoned) => poisoned.into_inner().pop_front(),
+        }
+    }
+}
 
 /// The rows of one task.
 enum Rows {
@@ -212,9 +232,9 @@ pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> 
 
 /// What a helper connection reports back.
 enum Helper {
-    /// It ran its tasks.
+    /// It ran the tasks it took (possibly none).
     Done { rows: Vec<Rows>, round_trips: u64 },
-    /// It could not join the snapshot; its tasks are still to do.
+    /// It could not connect or join the snapshot, and took no task.
     Unavailable { round_trips: u64 },
     /// One of its queries failed.
     Failed { error: Error, round_trips: u64 },
@@ -249,29 +269,27 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
         }
     };
 
-    // Helpers connect and join the snapshot while the namespaces are read.
+    // Helpers connect and join the snapshot while the namespaces are read,
+    // then take tasks from the queue like the first connection does.
+    let queue = Arc::new(Queue::new());
     let mut helpers = Vec::new();
     let mut senders = Vec::new();
     if let Some(id) = &snapshot_id {
-        for tasks in &LANES[1..] {
+        for _ in 0..HELPERS {
             let (tx, rx) = tokio::sync::oneshot::channel::<Arc<Vec<Oid>>>();
             senders.push(tx);
-            let (url, connect_options, id, tasks) =
-                (db.url.clone(), db.options.clone(), id.clone(), *tasks);
-            helpers.push((
-                tasks,
-                tokio::spawn(async move {
-                    run_helper(url, connect_options, id, tasks, version, rx).await
-                }),
-            ));
+            let (url, connect_options, id, queue) = (
+                db.url.clone(),
+                db.options.clone(),
+                id.clone(),
+                Arc::clone(&queue),
+            );
+            helpers.push(tokio::spawn(async move {
+                run_helper(url, connect_options, id, queue, version, rx).await
+            }));
         }
     }
 
-    let main_tasks: Vec<Task> = if snapshot_id.is_some() {
-        LANES[0].to_vec()
-    } else {
-        LANES.concat()
-    };
     let mut catalog = Catalog::default();
     let main = async {
         db.round_trips += 1;
@@ -291,24 +309,20 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
             // A helper that has gone away reports so itself.
             let _ = tx.send(Arc::clone(&wanted));
         }
-        for task in &main_tasks {
-            db.round_trips += 1;
-            let rows = task
-                .run(pg(db)?, version, &wanted)
-                .await
-                .map_err(|e| query_error(&url, task.context(), e))?;
+        for rows in run_tasks(db, &queue, version, &wanted).await? {
             catalog.absorb(rows);
         }
-        Ok::<_, Error>(wanted)
+        Ok::<_, Error>(())
     }
     .await;
     // Dropping the senders (on error) releases helpers still waiting.
     drop(senders);
+    // If the first connection failed, helpers find nothing left to do.
+    while queue.next().is_some() {}
 
     // Collect every helper before returning, so none outlives the snapshot.
     let mut first_error = None;
-    let mut leftover: Vec<Task> = Vec::new();
-    for (tasks, handle) in helpers {
+    for handle in helpers {
         match handle.await {
             Ok(Helper::Done { rows, round_trips }) => {
                 db.round_trips += round_trips;
@@ -316,10 +330,7 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
                     catalog.absorb(r);
                 }
             }
-            Ok(Helper::Unavailable { round_trips }) => {
-                db.round_trips += round_trips;
-                leftover.extend_from_slice(tasks);
-            }
+            Ok(Helper::Unavailable { round_trips }) => db.round_trips += round_trips,
             Ok(Helper::Failed { error, round_trips }) => {
                 db.round_trips += round_trips;
                 first_error.get_or_insert(error);
@@ -331,31 +342,21 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
             }
         }
     }
-    let wanted = main?;
-    if let Some(error) = first_error {
-        return Err(error);
+    main?;
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(catalog),
     }
-    if !leftover.is_empty() {
-        tracing::debug!("helper connections unavailable; reading {leftover:?} on one connection");
-    }
-    for task in leftover {
-        db.round_trips += 1;
-        let rows = task
-            .run(pg(db)?, version, &wanted)
-            .await
-            .map_err(|e| query_error(&url, task.context(), e))?;
-        catalog.absorb(rows);
-    }
-    Ok(catalog)
 }
 
 /// A helper connection: joins the exported snapshot, waits for the
-/// namespace oids, runs its tasks, and ends its transaction.
+/// namespace oids, takes tasks until none is left, and ends its
+/// transaction.
 async fn run_helper(
     url: crate::DbUrl,
     options: crate::ConnectOptions,
     snapshot_id: String,
-    tasks: &'static [Task],
+    queue: Arc<Queue>,
     version: i32,
     namespaces: tokio::sync::oneshot::Receiver<Arc<Vec<Oid>>>,
 ) -> Helper {
@@ -379,7 +380,7 @@ async fn run_helper(
         return Helper::Unavailable { round_trips };
     }
     let outcome = match namespaces.await {
-        Ok(wanted) => run_tasks(&mut db, tasks, version, &wanted).await,
+        Ok(wanted) => run_tasks(&mut db, &queue, version, &wanted).await,
         // The first connection failed; it reports the error.
         Err(_) => Ok(Vec::new()),
     };
@@ -394,15 +395,16 @@ async fn run_helper(
     }
 }
 
+/// Takes tasks from the queue and runs them until none is left.
 async fn run_tasks(
     db: &mut Database,
-    tasks: &[Task],
+    queue: &Queue,
     version: i32,
     namespaces: &[Oid],
 ) -> Result<Vec<Rows>> {
     let url = db.url.to_string();
-    let mut out = Vec::with_capacity(tasks.len());
-    for task in tasks {
+    let mut out = Vec::new();
+    while let Some(task) = queue.next() {
         db.round_trips += 1;
         let rows = task
             .run(pg(db)?, version, namespaces)

@@ -341,6 +341,10 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
             let option = idx.options.get(k).copied().unwrap_or(0);
             let descending = option & 1 != 0;
             let nulls_first = option & 2 != 0;
+            // A column key reports its collation when it is not the
+            // column's; an expression key when it is not the database
+            // default (the catalog does not keep the expression's own
+            // collation, so `lower(c)` over a "C" column reports "C").
             let collation = match idx.collations.get(k).copied().unwrap_or(0) {
                 0 => None,
                 c if c == column_collation => None,
