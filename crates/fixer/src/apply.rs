@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use driftless_introspect::{Database, Dialect, Error as DbError, Snapshot};
+use driftless_introspect::{ConnectOptions, Database, Dialect, Error as DbError, Snapshot};
 
 use crate::options::ApplyOptions;
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
@@ -86,13 +86,13 @@ pub enum ApplyError {
         rows: u64,
     },
     /// A statement failed.
-    #[error("step {step} ({action} {object}) failed: {message}\n  statement: {sql}\n  {}", if *rolled_back { "every change was rolled back".to_string() } else { format!("steps 1..{} stay applied (DDL commits implicitly here); run the fix again to continue", step - 1) })]
+    #[error("step {step} ({action} {object}) failed: {message}\n  statement: {sql}\n  {}", if *rolled_back { "every change was rolled back".to_string() } else { kept(*applied_steps) })]
     Statement {
         /// 1-based step number.
         step: usize,
-        /// The step's action.
+        /// The step's action (`add column`).
         action: String,
-        /// The step's object.
+        /// The step's object, as a path (`public.users.login_count`).
         object: String,
         /// The failing statement.
         sql: String,
@@ -102,6 +102,22 @@ pub enum ApplyError {
         applied_steps: usize,
         /// Whether everything was rolled back (PostgreSQL, SQLite).
         rolled_back: bool,
+    },
+    /// The apply was asked to stop ([`Interrupt`](crate::Interrupt)) before
+    /// it finished; the message says what state the database is in.
+    #[error("{reason}: {}", stopped(*rolled_back, *changed, *applied_steps, *steps))]
+    Interrupted {
+        /// Why (e.g. `received SIGINT`).
+        reason: String,
+        /// Steps that completed before (and stay applied when not rolled back).
+        applied_steps: usize,
+        /// Steps in the plan.
+        steps: usize,
+        /// Whether everything was rolled back (PostgreSQL, SQLite).
+        rolled_back: bool,
+        /// Whether any statement of the plan had taken effect and stays
+        /// (MySQL/MariaDB, where DDL commits implicitly).
+        changed: bool,
     },
     /// SQLite: rows violate foreign keys after the change; rolled back.
     #[error("foreign_key_check found {count} row(s) violating foreign keys after the fix ({details}); every change was rolled back")]
@@ -114,6 +130,31 @@ pub enum ApplyError {
     /// Connecting, introspecting or controlling the transaction failed.
     #[error(transparent)]
     Database(#[from] DbError),
+}
+
+/// What stays of a plan on MySQL/MariaDB after step `applied + 1` failed.
+fn kept(applied: usize) -> String {
+    let kept = match applied {
+        0 => "no step was completed".to_string(),
+        1 => "step 1 stays applied".to_string(),
+        n => format!("steps 1..{n} stay applied"),
+    };
+    format!("{kept} (DDL commits implicitly here); run the fix again to continue")
+}
+
+/// The state of the database after an interrupted apply.
+fn stopped(rolled_back: bool, changed: bool, applied: usize, steps: usize) -> String {
+    if rolled_back {
+        "the fix was stopped before it was committed; every change was rolled back and the database is as it was before".to_string()
+    } else if !changed {
+        "the fix was stopped before it changed anything; the database is as it was before"
+            .to_string()
+    } else {
+        format!(
+            "the fix was stopped after {applied} of {steps} step(s): {}",
+            kept(applied)
+        )
+    }
 }
 
 fn db_message(e: &DbError) -> String {
@@ -213,6 +254,11 @@ fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyE
 /// made from a schema that has changed since is refused with
 /// [`ApplyError::Stale`]. Preflight checks run next, before any change: a
 /// NOT NULL column without a default for a table with rows is refused there.
+///
+/// With [`ApplyOptions::interrupt`], a triggered [`Interrupt`](crate::Interrupt)
+/// stops the apply: the statement in flight is cancelled, nothing more is
+/// sent, the transaction is rolled back (PostgreSQL, SQLite), and
+/// [`ApplyError::Interrupted`] says what state the database is in.
 pub async fn apply(
     db: &mut Database,
     plan: &FixPlan,
@@ -234,10 +280,52 @@ pub async fn apply(
         after: Snapshot::new(plan.dialect),
     };
     if !plan.steps.is_empty() {
-        match plan.dialect {
-            Dialect::Postgres => apply_postgres(db, plan, options, &mut report).await?,
-            Dialect::Sqlite => apply_sqlite(db, plan, options, &mut report).await?,
-            Dialect::Mysql => apply_mysql(db, plan, options, &mut report).await?,
+        let url = db.url().clone();
+        let backend = match &options.interrupt {
+            Some(_) => backend_id(db).await?,
+            None => None,
+        };
+        let work = async {
+            match plan.dialect {
+                Dialect::Postgres => apply_postgres(db, plan, options, &mut report).await,
+                Dialect::Sqlite => apply_sqlite(db, plan, options, &mut report).await,
+                Dialect::Mysql => apply_mysql(db, plan, options, &mut report).await,
+            }
+        };
+        let result = match &options.interrupt {
+            None => work.await,
+            Some(interrupt) => {
+                tokio::pin!(work);
+                tokio::select! {
+                    r = &mut work => r,
+                    () = interrupt.triggered() => {
+                        // No new statement is sent from now on; stop the one
+                        // in flight, then let the apply roll back and return.
+                        if let Some(id) = backend {
+                            cancel_statement(&url, id).await;
+                        }
+                        work.await
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(()) => {}
+            // A statement cancelled by the interrupt fails like any other;
+            // say why, and what state the database is in.
+            Err(
+                e @ (ApplyError::Statement { .. }
+                | ApplyError::Locked { .. }
+                | ApplyError::Database(_)),
+            ) if stop_requested(options) => {
+                let rolled_back = match &e {
+                    ApplyError::Statement { rolled_back, .. } => *rolled_back,
+                    _ => plan.dialect != Dialect::Mysql,
+                };
+                tracing::debug!("stopped: {e}");
+                return Err(interrupted(options, plan, &report, rolled_back, 1));
+            }
+            Err(e) => return Err(e),
         }
     }
     report.after = db.snapshot(&options.introspect).await?;
@@ -246,9 +334,124 @@ pub async fn apply(
 }
 
 async fn rollback(db: &mut Database) {
+    // When the connection is gone the server has rolled back already; the
+    // error returned to the caller says what happened.
     if let Err(e) = db.execute("ROLLBACK", "rolling back the fix").await {
-        tracing::warn!("rollback failed: {e}");
+        tracing::debug!("rollback failed: {e}");
     }
+}
+
+/// Whether the caller asked the apply to stop.
+fn stop_requested(options: &ApplyOptions) -> bool {
+    options.interrupt.as_ref().is_some_and(|i| i.is_triggered())
+}
+
+/// The [`ApplyError::Interrupted`] for the current state; `in_flight` is
+/// the number of statements counted in `report` that did not take effect.
+fn interrupted(
+    options: &ApplyOptions,
+    plan: &FixPlan,
+    report: &ApplyReport,
+    rolled_back: bool,
+    in_flight: usize,
+) -> ApplyError {
+    ApplyError::Interrupted {
+        reason: options
+            .interrupt
+            .as_ref()
+            .and_then(|i| i.reason())
+            .unwrap_or("interrupted")
+            .to_string(),
+        applied_steps: report.steps_applied,
+        steps: plan.steps.len(),
+        rolled_back,
+        changed: !rolled_back && report.statements > in_flight,
+    }
+}
+
+/// The id of the server session behind `db`, to cancel its statements from
+/// another connection (SQLite has none: it is stopped between waits).
+async fn backend_id(db: &mut Database) -> Result<Option<i64>, ApplyError> {
+    let sql = match db.dialect() {
+        Dialect::Postgres => "SELECT pg_backend_pid()::bigint",
+        Dialect::Mysql => "SELECT CONNECTION_ID()",
+        Dialect::Sqlite => return Ok(None),
+    };
+    let rows = db.query(sql, "reading the session id").await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_i64()))
+}
+
+/// Cancels the statement that session `id` is running, from a second
+/// connection. Best effort: if it fails, the apply still stops before its
+/// next statement, and the lock and statement timeouts bound the wait.
+async fn cancel_statement(url: &driftless_introspect::DbUrl, id: i64) {
+    let sql = match url.dialect() {
+        Dialect::Postgres => format!("SELECT pg_cancel_backend({id})"),
+        Dialect::Mysql => format!("KILL QUERY {id}"),
+        Dialect::Sqlite => return,
+    };
+    let options = ConnectOptions::default().with_connect_timeout(Duration::from_secs(5));
+    match Database::connect(url, &options).await {
+        Ok(mut other) => {
+            if let Err(e) = other.execute(&sql, "cancelling the fix's statement").await {
+                tracing::debug!("cancelling the fix's statement failed: {e}");
+            }
+            let _ = other.close().await;
+        }
+        Err(e) => tracing::debug!("cannot connect to cancel the fix's statement: {e}"),
+    }
+}
+
+/// How long SQLite waits for its lock in one go when the apply can be
+/// interrupted.
+const SQLITE_WAIT_SLICE: Duration = Duration::from_millis(100);
+
+/// Runs `sql` (`BEGIN IMMEDIATE`, `COMMIT`), which may wait for SQLite's
+/// lock. SQLite waits in its busy handler, which nothing can interrupt:
+/// with an [`Interrupt`](crate::Interrupt), wait in short slices up to the
+/// lock timeout instead, and stop waiting once it is triggered. (A
+/// `COMMIT` that fails because the database is busy leaves the
+/// transaction open, so it can be tried again.)
+async fn sqlite_wait(
+    db: &mut Database,
+    sql: &str,
+    context: &str,
+    options: &ApplyOptions,
+) -> Result<(), DbError> {
+    let Some(interrupt) = &options.interrupt else {
+        return db.execute(sql, context).await.map(drop);
+    };
+    let deadline = Instant::now() + options.lock_timeout;
+    let slice = SQLITE_WAIT_SLICE.min(options.lock_timeout);
+    db.execute(
+        &format!("PRAGMA busy_timeout = {}", slice.as_millis()),
+        "setting the busy timeout",
+    )
+    .await?;
+    let result = loop {
+        match db.execute(sql, context).await {
+            Err(e)
+                if is_busy(&db_message(&e))
+                    && !interrupt.is_triggered()
+                    && Instant::now() < deadline => {}
+            other => break other,
+        }
+    };
+    let restored = db
+        .execute(
+            &format!("PRAGMA busy_timeout = {}", options.lock_timeout.as_millis()),
+            "setting the busy timeout",
+        )
+        .await;
+    result?;
+    restored.map(drop)
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("locked") || message.contains("busy")
 }
 
 /// Reads the schema on a second connection (the first holds the lock and
@@ -280,11 +483,13 @@ async fn check_base(
 async fn run_steps(
     db: &mut Database,
     plan: &FixPlan,
+    options: &ApplyOptions,
     report: &mut ApplyReport,
     transactional: bool,
 ) -> Result<(), ApplyError> {
     for (i, step) in plan.steps.iter().enumerate() {
-        let context = format!("step {} ({} {})", i + 1, step.action, step.object);
+        // The action names the kind already: `add column public.t.c`.
+        let context = format!("step {} ({} {})", i + 1, step.action, step.object.path());
         let triggers = match (&step.rebuilds, plan.dialect) {
             (Some(table), Dialect::Sqlite) => {
                 let q = format!(
@@ -300,6 +505,12 @@ async fn run_steps(
             _ => Vec::new(),
         };
         for sql in step.sql.iter().chain(triggers.iter()) {
+            if stop_requested(options) {
+                if transactional {
+                    rollback(db).await;
+                }
+                return Err(interrupted(options, plan, report, transactional, 0));
+            }
             report.statements += 1;
             if let Err(e) = db.execute(sql, &context).await {
                 if transactional {
@@ -308,7 +519,7 @@ async fn run_steps(
                 return Err(ApplyError::Statement {
                     step: i + 1,
                     action: step.action.clone(),
-                    object: step.object.to_string(),
+                    object: step.object.path(),
                     sql: sql.clone(),
                     message: db_message(&e),
                     applied_steps: report.steps_applied,
@@ -367,6 +578,10 @@ async fn apply_postgres(
             return Err(e);
         }
     }
+    if stop_requested(options) {
+        rollback(db).await;
+        return Err(interrupted(options, plan, report, true, 0));
+    }
     let outcomes = match run_preflight(db, plan).await {
         Ok(o) => o,
         Err(e) => {
@@ -379,7 +594,11 @@ async fn apply_postgres(
         return Err(refused);
     }
     report.preflight = outcomes;
-    run_steps(db, plan, report, true).await?;
+    run_steps(db, plan, options, report, true).await?;
+    if stop_requested(options) {
+        rollback(db).await;
+        return Err(interrupted(options, plan, report, true, 0));
+    }
     if let Err(e) = db.execute("COMMIT", "committing the fix").await {
         rollback(db).await;
         return Err(e.into());
@@ -407,12 +626,16 @@ async fn apply_sqlite(
     )
     .await?;
     let t0 = Instant::now();
-    if let Err(e) = db
-        .execute("BEGIN IMMEDIATE", "starting the fix transaction")
-        .await
+    if let Err(e) = sqlite_wait(
+        db,
+        "BEGIN IMMEDIATE",
+        "starting the fix transaction",
+        options,
+    )
+    .await
     {
         let message = db_message(&e);
-        if message.contains("locked") || message.contains("busy") {
+        if is_busy(&message) {
             return Err(ApplyError::Locked {
                 waited: t0.elapsed(),
                 message,
@@ -436,6 +659,10 @@ async fn apply_sqlite(
             }
         }
     }
+    if stop_requested(options) {
+        rollback(db).await;
+        return Err(interrupted(options, plan, report, true, 0));
+    }
     let outcomes = match run_preflight(db, plan).await {
         Ok(o) => o,
         Err(e) => {
@@ -448,7 +675,7 @@ async fn apply_sqlite(
         return Err(refused);
     }
     report.preflight = outcomes;
-    run_steps(db, plan, report, true).await?;
+    run_steps(db, plan, options, report, true).await?;
     let violations = match db
         .query(
             "PRAGMA foreign_key_check",
@@ -475,7 +702,11 @@ async fn apply_sqlite(
             details: tables.join(", "),
         });
     }
-    if let Err(e) = db.execute("COMMIT", "committing the fix").await {
+    if stop_requested(options) {
+        rollback(db).await;
+        return Err(interrupted(options, plan, report, true, 0));
+    }
+    if let Err(e) = sqlite_wait(db, "COMMIT", "committing the fix", options).await {
         rollback(db).await;
         return Err(e.into());
     }
@@ -529,12 +760,15 @@ async fn apply_mysql(
         if let Some(stale) = check_base(db, plan, options, true).await? {
             return Err(stale);
         }
+        if stop_requested(options) {
+            return Err(interrupted(options, plan, report, false, 0));
+        }
         let outcomes = run_preflight(db, plan).await?;
         if let Some(refused) = first_refusal(plan, &outcomes) {
             return Err(refused);
         }
         report.preflight = outcomes;
-        run_steps(db, plan, report, false).await
+        run_steps(db, plan, options, report, false).await
     }
     .await;
     if let Err(e) = db
@@ -544,7 +778,8 @@ async fn apply_mysql(
         )
         .await
     {
-        tracing::warn!("releasing the lock failed: {e}");
+        // Closing the connection releases it too.
+        tracing::debug!("releasing the lock failed: {e}");
     }
     result
 }

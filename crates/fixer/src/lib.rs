@@ -116,6 +116,7 @@
 
 mod apply;
 mod guard;
+mod interrupt;
 mod lex;
 mod objects;
 mod options;
@@ -133,6 +134,7 @@ mod types;
 mod tests;
 
 pub use apply::{apply, preflight, ApplyError, ApplyReport, PreflightOutcome};
+pub use interrupt::Interrupt;
 pub use options::{ApplyOptions, Orphans, PlanOptions};
 pub use plan::{
     fingerprint, plan, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use driftless_introspect::IntrospectOptions;
 use serde::{Deserialize, Serialize};
 
+use crate::interrupt::Interrupt;
 use crate::safety::Safety;
 
 /// What to do with orphan tables and columns (in the database, not in the
@@ -107,6 +108,8 @@ pub struct ApplyOptions {
     /// What to read after applying, and for the base check: pass the
     /// options the actual snapshot was read with.
     pub introspect: IntrospectOptions,
+    /// Lets the caller stop the apply (Ctrl-C): see [`Interrupt`]. Default none.
+    pub interrupt: Option<Interrupt>,
 }
 
 impl Default for ApplyOptions {
@@ -116,6 +119,7 @@ impl Default for ApplyOptions {
             statement_timeout: Duration::from_secs(300),
             check_base: true,
             introspect: IntrospectOptions::default(),
+            interrupt: None,
         }
     }
 }
@@ -142,6 +146,12 @@ impl ApplyOptions {
     /// Sets the introspection options.
     pub fn with_introspect(mut self, introspect: IntrospectOptions) -> Self {
         self.introspect = introspect;
+        self
+    }
+
+    /// Lets `interrupt` stop the apply.
+    pub fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
         self
     }
 }

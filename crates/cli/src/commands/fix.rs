@@ -1,11 +1,19 @@
 //! `driftless fix`: without --apply, the plan (nothing changes); with
 //! --apply, run it under the fix lock, then read the schema again and
 //! exit 0 only when the drift is gone.
+//!
+//! A deploy that waited for the lock while another one fixed the schema
+//! plans again from the schema as it now is (usually: nothing left to do).
+//! SIGINT or SIGTERM during the apply stops it: the statement in flight is
+//! cancelled, the transaction rolled back where the database has one, and
+//! one error line says what state the database is in; a second signal
+//! exits at once.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use anyhow::{Context as _, Result};
-use driftless_fixer::{apply, FixPlan};
+use driftless_fixer::{apply, ApplyError, FixPlan, Interrupt};
 use driftless_introspect::Database;
 
 use super::{plan::count_rows, Ctx, Prepared};
@@ -15,7 +23,7 @@ use crate::Status;
 
 /// Plans, and with --apply repairs and verifies.
 pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
-    let prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
+    let mut prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
     let mut plan = prepared.plan(&args.repair)?;
     if !args.apply {
         count_rows(ctx, &prepared, &mut plan).await?;
@@ -37,10 +45,43 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
             prepared.url
         ));
         let mut db = Database::connect(&prepared.url, &ctx.read_write()).await?;
-        let options = super::apply_options(&args.repair, &args.db.schemas);
-        let applied = apply(&mut db, &plan, &options).await;
+        let interrupt = Interrupt::new();
+        let watcher = watch_signals(interrupt.clone());
+        let options =
+            super::apply_options(&args.repair, &args.db.schemas).with_interrupt(interrupt.clone());
+        let mut replans = 0;
+        let applied = loop {
+            match apply(&mut db, &plan, &options).await {
+                Err(ApplyError::Stale { .. })
+                    if replans < MAX_REPLANS && !interrupt.is_triggered() =>
+                {
+                    replans += 1;
+                    tracing::info!(
+                        "the schema changed while this fix waited for the lock: planning again"
+                    );
+                    prepared.reload_actual(ctx, &args.db.schemas).await?;
+                    plan = prepared.plan(&args.repair)?;
+                    if plan.is_empty() {
+                        break None;
+                    }
+                }
+                other => break Some(other),
+            }
+        };
+        if let Some(watcher) = watcher {
+            watcher.abort();
+        }
         let _ = db.close().await;
         drop(spinner);
+        let Some(applied) = applied else {
+            let _ = writeln!(
+                out,
+                "Nothing left to apply to {}: the schema changed while this fix waited for the lock (another deploy fixed it).",
+                prepared.url
+            );
+            let report = prepared.report.clone();
+            return finish(ctx, &prepared, &plan, report, out);
+        };
         let applied = applied?;
         describe_steps(&mut out, &plan);
         let _ = writeln!(
@@ -57,6 +98,55 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
     }
     let report = prepared.report.clone();
     finish(ctx, &prepared, &plan, report, out)
+}
+
+/// How often a fix whose plan went stale under the lock plans again.
+const MAX_REPLANS: usize = 3;
+
+/// Turns the first SIGINT or SIGTERM into a request to stop the apply,
+/// which then rolls back and reports; a second one exits at once. `None`
+/// when the signals cannot be watched (the default handling stays).
+fn watch_signals(interrupt: Interrupt) -> Option<tokio::task::JoinHandle<()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        // Registered here, before the apply starts, not in the task.
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            tracing::debug!("cannot watch for SIGINT and SIGTERM");
+            return None;
+        };
+        Some(tokio::spawn(async move {
+            loop {
+                let name = tokio::select! {
+                    _ = int.recv() => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
+                };
+                stop(&interrupt, name);
+            }
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        Some(tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                stop(&interrupt, "Ctrl-C");
+            }
+        }))
+    }
+}
+
+fn stop(interrupt: &Interrupt, signal: &str) {
+    if interrupt.is_triggered() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: {signal} again: exiting without waiting for the rollback; the database discards the unfinished transaction when the connection closes (MySQL/MariaDB: steps already run stay applied; run the fix again)"
+        );
+        std::process::exit(2);
+    }
+    interrupt.trigger(format!("received {signal}"));
 }
 
 fn describe_steps(out: &mut String, plan: &FixPlan) {

@@ -197,6 +197,18 @@ impl Prepared {
         })
     }
 
+    /// Reads the database's schema (and ledgers) again, read-only, and runs
+    /// the rules on it: the schema changed since it was loaded.
+    pub async fn reload_actual(&mut self, ctx: &Ctx, schemas: &[String]) -> Result<()> {
+        let (actual, ledgers) = ctx
+            .read_live_with_ledgers(&self.url, schemas, self.expected.migrations.is_some())
+            .await?;
+        self.actual = actual;
+        self.ledgers = ledgers;
+        self.report = self.recheck(&self.actual);
+        Ok(())
+    }
+
     /// Runs the rules on `actual` (the database after a fix).
     pub fn recheck(&self, actual: &Snapshot) -> Report {
         run_rules(

@@ -1,0 +1,904 @@
+//! Faults injected while a fix is being applied, on PostgreSQL, SQLite and
+//! MariaDB, through the real `driftless fix --apply` binary and through the
+//! library's `apply`:
+//!
+//! * the connection is killed in the middle of the plan (another session
+//!   runs `pg_terminate_backend` / `KILL` while a later step waits for a
+//!   table lock and an earlier one holds its own; SQLite, which has no
+//!   server session to kill, loses its process to SIGKILL instead);
+//! * a statement fails on purpose half way (a unique index over duplicate
+//!   data);
+//! * the process receives SIGTERM or SIGINT while it waits for a lock (and
+//!   SIGKILL, which cannot be handled at all).
+//!
+//! Afterwards PostgreSQL and SQLite are exactly as before (schema snapshot
+//! and the row count of every table), MariaDB is in a state from which a
+//! rerun of `fix --apply` converges, and every fault leaves a database that
+//! a rerun repairs (`check` exits 0). The binary prints one message saying
+//! what happened and what state the database is in. Each backend's test
+//! counts its faults and prints a summary line (`--nocapture` shows it).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::time::Duration;
+
+use driftless_fixer::{apply, plan, ApplyError, ApplyOptions, FixPlan, Interrupt, PlanOptions};
+use driftless_introspect::{Database, IntrospectOptions};
+use driftless_rules::{Config, Context, Registry};
+use driftless_testkit::{Backend, TestDb};
+use support::*;
+
+const SCHEMA: &str = "CREATE TABLE accounts (id integer PRIMARY KEY, name varchar(50) NOT NULL);
+CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50));
+INSERT INTO accounts (id, name) VALUES (1, 'ada'), (2, 'bea'), (3, 'cy');";
+
+/// Orders whose notes are distinct: every step of the plan can run.
+const ORDERS: &str =
+    "INSERT INTO orders (id, account_id, note) VALUES (1, 1, 'rush'), (2, 1, 'gift'), (3, 2, NULL), (4, 3, 'late')";
+
+/// Two orders share a note: the unique index (step 4 on PostgreSQL and
+/// SQLite, step 3 on MariaDB) cannot be built.
+const DUPLICATE_ORDERS: &str =
+    "INSERT INTO orders (id, account_id, note) VALUES (1, 1, 'rush'), (2, 1, 'rush'), (3, 2, NULL), (4, 3, 'late')";
+
+/// Four steps: add accounts.login_count, add orders.total, then two
+/// indexes on orders.
+const EXPECTED: &str = "CREATE TABLE accounts (id integer PRIMARY KEY, name varchar(50) NOT NULL, login_count integer NOT NULL DEFAULT 0);
+CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50), total integer);
+CREATE INDEX orders_account_idx ON orders (account_id);
+CREATE UNIQUE INDEX orders_note_key ON orders (note)";
+
+/// Waits that leave room for a slow machine: a fault is injected long
+/// before any of them expires.
+const LOCK_TIMEOUT: &str = "120s";
+
+/// The faults injected on one backend and what each left behind.
+struct Tally {
+    backend: Backend,
+    faults: Vec<(String, String)>,
+}
+
+impl Tally {
+    fn new(backend: Backend) -> Self {
+        Tally {
+            backend,
+            faults: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, fault: &str, outcome: &str) {
+        println!(
+            "fault on {}: {fault} -> {outcome}",
+            backend_name(self.backend)
+        );
+        self.faults.push((fault.to_string(), outcome.to_string()));
+    }
+
+    fn summary(&self) {
+        let mut outcomes: std::collections::BTreeMap<&str, usize> = Default::default();
+        for (_, o) in &self.faults {
+            *outcomes.entry(o.as_str()).or_default() += 1;
+        }
+        let outcomes: Vec<String> = outcomes.iter().map(|(o, n)| format!("{n} x {o}")).collect();
+        println!(
+            "SUMMARY {}: {} faults injected; outcomes: {}",
+            backend_name(self.backend),
+            self.faults.len(),
+            outcomes.join("; ")
+        );
+    }
+}
+
+const EXACT: &str =
+    "rolled back: schema snapshot and row counts exactly as before; the rerun converged";
+const RESUMED: &str = "steps before the fault kept; the rerun continued and converged";
+const UNTOUCHED: &str = "nothing changed; the rerun converged";
+
+async fn actual_db(backend: Backend, orders: &str) -> TestDb {
+    db_with(backend, &format!("{SCHEMA}\n{orders}")).await
+}
+
+/// The statement of step 2 (adding orders.total), as the session list shows it.
+fn step2(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "ALTER TABLE \"public\".\"orders\" ADD COLUMN \"total\"",
+        Backend::Mysql => "ALTER TABLE `orders` ADD COLUMN `total`",
+        Backend::Sqlite => unreachable!("SQLite has no session list"),
+    }
+}
+
+/// The statement that takes the fix lock, as the session list shows it.
+fn lock_statement(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "SELECT pg_advisory_xact_lock",
+        Backend::Mysql => "SELECT GET_LOCK",
+        Backend::Sqlite => unreachable!("SQLite has no session list"),
+    }
+}
+
+/// A second session that makes step 2 wait: it has read `orders` in an
+/// open transaction (PostgreSQL ACCESS SHARE lock, MariaDB metadata lock),
+/// while step 1 holds its own lock on `accounts`.
+async fn block_orders(db: &TestDb) -> Held {
+    match db.backend {
+        Backend::Postgres => {
+            hold(
+                &db.url,
+                &["BEGIN", "LOCK TABLE orders IN ACCESS SHARE MODE"],
+            )
+            .await
+        }
+        Backend::Mysql => hold(&db.url, &["BEGIN", "SELECT count(*) FROM orders"]).await,
+        Backend::Sqlite => unreachable!(),
+    }
+}
+
+/// SQLite: a reader with an open transaction; the fix runs every step,
+/// then its COMMIT waits for the reader.
+async fn sqlite_reader(db: &TestDb) -> Held {
+    hold(&db.url, &["BEGIN", "SELECT count(*) FROM orders"]).await
+}
+
+/// SQLite: waits until the fix has written its journal (it is inside its
+/// transaction, every step run or running, COMMIT next).
+async fn sqlite_in_transaction(db: &TestDb) {
+    let journal = format!("{}-journal", db.name);
+    wait_for(
+        "the fix's rollback journal",
+        Duration::from_secs(60),
+        || {
+            let found = std::path::Path::new(&journal).exists();
+            async move { found.then_some(()) }
+        },
+    )
+    .await;
+    // Let it reach the COMMIT.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// Kills (terminates) the server session `id` from another connection.
+async fn kill_session(db: &TestDb, id: i64) {
+    let sql = match db.backend {
+        Backend::Postgres => format!("SELECT pg_terminate_backend({id})::int"),
+        Backend::Mysql => format!("KILL {id}"),
+        Backend::Sqlite => unreachable!(),
+    };
+    let mut c = open(&db.url).await;
+    run_sql(&mut c, &sql).await;
+    c.close().await.unwrap();
+}
+
+/// PostgreSQL and SQLite: the database is exactly as before; `check` still
+/// reports the drift, and a rerun repairs it.
+async fn assert_exact(fault: &str, actual: &TestDb, expected: &TestDb, before: &State) {
+    let after = state(actual).await;
+    assert_eq!(&after, before, "{fault}: the database is exactly as before");
+    assert_eq!(
+        check_code(actual, expected).await,
+        Some(1),
+        "{fault}: the drift is still reported"
+    );
+    assert_rerun_converges(actual, expected).await;
+}
+
+/// The plan towards `expected`, made by the library, and a connection to
+/// `actual` to apply it on.
+async fn library_plan(actual: &TestDb, expected: &TestDb) -> (Database, FixPlan) {
+    let mut e = open(&expected.url).await;
+    let exp = e.snapshot(&IntrospectOptions::default()).await.unwrap();
+    e.close().await.unwrap();
+    let mut c = open(&actual.url).await;
+    let act = c.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let findings = Registry::builtin()
+        .check(&Config::default(), &Context::new(&exp, &act))
+        .findings;
+    let p = plan(&exp, &act, &findings, &PlanOptions::default()).unwrap();
+    assert_eq!(p.steps.len(), 4, "{}", p.to_sql());
+    (c, p)
+}
+
+type ApplyTask = tokio::task::JoinHandle<Result<(), ApplyError>>;
+
+fn spawn_apply(mut c: Database, p: FixPlan, options: ApplyOptions) -> ApplyTask {
+    tokio::spawn(async move {
+        let r = apply(&mut c, &p, &options).await;
+        let _ = c.close().await;
+        r.map(|_| ())
+    })
+}
+
+fn slow_options() -> ApplyOptions {
+    ApplyOptions::default().with_lock_timeout(Duration::from_secs(120))
+}
+
+// ------------------------------------------------------------ PostgreSQL
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_during_apply_on_postgres() {
+    let b = Backend::Postgres;
+    let expected = db_with(b, EXPECTED).await;
+    let mut tally = Tally::new(b);
+
+    // (a) The session is terminated while step 2 waits for its table lock
+    // (step 1 holds the lock on accounts).
+    {
+        let fault = "CLI: pg_terminate_backend while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let blocker = block_orders(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        let pid = waiting_session(&actual, step2(b)).await;
+        kill_session(&actual, pid).await;
+        let run = finish(child).await;
+        one_error(
+            &run,
+            &[
+                "step 2 (add column public.orders.total) failed",
+                "terminating connection",
+                "every change was rolled back",
+            ],
+        );
+        blocker.release().await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (a) The same through the library.
+    {
+        let fault = "library: pg_terminate_backend while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let blocker = block_orders(&actual).await;
+        let (c, p) = library_plan(&actual, &expected).await;
+        let task = spawn_apply(c, p, slow_options());
+        let pid = waiting_session(&actual, step2(b)).await;
+        kill_session(&actual, pid).await;
+        let err = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ApplyError::Statement {
+                    step: 2,
+                    rolled_back: true,
+                    applied_steps: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        blocker.release().await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (b) A statement fails half way: the unique index over duplicates.
+    {
+        let fault = "CLI: step 4 fails (unique index over duplicate rows)";
+        let actual = actual_db(b, DUPLICATE_ORDERS).await;
+        let before = state(&actual).await;
+        let run = driftless(&fix_args(&actual, &expected, &[])).await;
+        one_error(
+            &run,
+            &[
+                "step 4 (create index public.orders.orders_note_key) failed",
+                "could not create unique index",
+                "statement: CREATE UNIQUE INDEX",
+                "every change was rolled back",
+            ],
+        );
+        assert_eq!(state(&actual).await, before, "{fault}: exactly as before");
+        // Once the data is fixed, the rerun converges.
+        actual
+            .exec("UPDATE orders SET note = 'again' WHERE id = 2")
+            .await;
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (c) SIGTERM while step 2 waits for its table lock.
+    {
+        let fault = "CLI: SIGTERM while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let blocker = block_orders(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        waiting_session(&actual, step2(b)).await;
+        signal(&child, "TERM");
+        let run = finish(child).await;
+        one_error(
+            &run,
+            &[
+                "received SIGTERM",
+                "every change was rolled back",
+                "as it was before",
+            ],
+        );
+        // The cancelled statement no longer waits: nothing of the fix is
+        // left in the server.
+        wait_for("the fix's session to end", Duration::from_secs(10), || {
+            no_session_running(&actual, step2(b))
+        })
+        .await;
+        blocker.release().await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (c) SIGINT (Ctrl-C) while waiting for another deploy's fix lock.
+    {
+        let fault = "CLI: SIGINT while waiting for the fix lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let holder = hold_fix_lock(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        waiting_session(&actual, lock_statement(b)).await;
+        signal(&child, "INT");
+        let run = finish(child).await;
+        one_error(&run, &["received SIGINT", "as it was before"]);
+        holder.release().await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (c) SIGKILL cannot be handled: the server rolls back on its own.
+    {
+        let fault = "CLI: SIGKILL while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let blocker = block_orders(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        waiting_session(&actual, step2(b)).await;
+        signal(&child, "KILL");
+        let run = finish(child).await;
+        assert_eq!(run.code, None, "killed by the signal: {run:#?}");
+        // The orphaned session gets its lock once the blocker goes, and
+        // ends with its client gone, without committing.
+        blocker.release().await;
+        wait_for(
+            "the killed fix's session to end",
+            Duration::from_secs(60),
+            || no_session_running(&actual, step2(b)),
+        )
+        .await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (c) The library's apply, interrupted while step 2 waits.
+    {
+        let fault = "library: Interrupt while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let blocker = block_orders(&actual).await;
+        let (c, p) = library_plan(&actual, &expected).await;
+        let interrupt = Interrupt::new();
+        let task = spawn_apply(c, p, slow_options().with_interrupt(interrupt.clone()));
+        waiting_session(&actual, step2(b)).await;
+        interrupt.trigger("stopped by the test");
+        let err = tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("the interrupted apply returns without waiting for the lock")
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ApplyError::Interrupted {
+                    rolled_back: true,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().starts_with("stopped by the test: "),
+            "{err}"
+        );
+        blocker.release().await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    tally.summary();
+    assert_eq!(tally.faults.len(), 7);
+}
+
+// ---------------------------------------------------------------- SQLite
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_during_apply_on_sqlite() {
+    let b = Backend::Sqlite;
+    let expected = db_with(b, EXPECTED).await;
+    let mut tally = Tally::new(b);
+
+    // (a) SQLite has no server session to kill: the process itself dies
+    // (SIGKILL) with every step run and its COMMIT waiting for a reader.
+    {
+        let fault = "CLI: SIGKILL inside the transaction, COMMIT waiting for a reader";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let reader = sqlite_reader(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        sqlite_in_transaction(&actual).await;
+        signal(&child, "KILL");
+        let run = finish(child).await;
+        assert_eq!(run.code, None, "killed by the signal: {run:#?}");
+        reader.release().await;
+        // The next connection rolls the journal back.
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (b) A statement fails half way.
+    {
+        let fault = "CLI: step 4 fails (unique index over duplicate rows)";
+        let actual = actual_db(b, DUPLICATE_ORDERS).await;
+        let before = state(&actual).await;
+        let bytes = std::fs::read(&actual.name).unwrap();
+        let run = driftless(&fix_args(&actual, &expected, &[])).await;
+        one_error(
+            &run,
+            &[
+                "step 4 (create index main.orders.orders_note_key) failed",
+                "UNIQUE constraint failed",
+                "statement: CREATE UNIQUE INDEX",
+                "every change was rolled back",
+            ],
+        );
+        assert_eq!(
+            std::fs::read(&actual.name).unwrap(),
+            bytes,
+            "{fault}: the file is byte for byte the same"
+        );
+        assert_eq!(state(&actual).await, before);
+        actual
+            .exec("UPDATE orders SET note = 'again' WHERE id = 2")
+            .await;
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (c) SIGTERM with every step run and the COMMIT waiting for a reader.
+    {
+        let fault = "CLI: SIGTERM inside the transaction, COMMIT waiting for a reader";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let bytes = std::fs::read(&actual.name).unwrap();
+        let reader = sqlite_reader(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        sqlite_in_transaction(&actual).await;
+        signal(&child, "TERM");
+        let run = finish(child).await;
+        one_error(
+            &run,
+            &[
+                "received SIGTERM",
+                "every change was rolled back",
+                "as it was before",
+            ],
+        );
+        reader.release().await;
+        assert_eq!(
+            std::fs::read(&actual.name).unwrap(),
+            bytes,
+            "{fault}: rolled back to the same bytes"
+        );
+        assert!(
+            !std::path::Path::new(&format!("{}-journal", actual.name)).exists(),
+            "{fault}: no journal left behind"
+        );
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (c) SIGINT while waiting for another writer's lock (BEGIN IMMEDIATE).
+    {
+        let fault = "CLI: SIGINT while waiting for the write lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let holder = hold_fix_lock(&actual).await;
+        let mut watched = Watched::spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        watched.wait_line("applying 4 step(s)").await;
+        // Past connecting: the fix is waiting for the lock.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        signal(watched.child(), "INT");
+        let run = watched.finish().await;
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        let errors: Vec<&str> = stderr_lines(&run)
+            .into_iter()
+            .filter(|l| !l.contains("INFO"))
+            .collect();
+        assert_eq!(errors.len(), 1, "one message: {run:#?}");
+        assert!(
+            errors[0].starts_with("error: received SIGINT")
+                && errors[0].contains("as it was before"),
+            "{run:#?}"
+        );
+        holder.release().await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    // (c) The library's apply, interrupted while its COMMIT waits.
+    {
+        let fault = "library: Interrupt while the COMMIT waits for a reader";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let reader = sqlite_reader(&actual).await;
+        let (c, p) = library_plan(&actual, &expected).await;
+        let interrupt = Interrupt::new();
+        let task = spawn_apply(c, p, slow_options().with_interrupt(interrupt.clone()));
+        sqlite_in_transaction(&actual).await;
+        interrupt.trigger("stopped by the test");
+        let err = tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("the interrupted apply stops waiting")
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ApplyError::Interrupted {
+                    rolled_back: true,
+                    applied_steps: 4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        reader.release().await;
+        assert_exact(fault, &actual, &expected, &before).await;
+        tally.record(fault, EXACT);
+    }
+
+    tally.summary();
+    assert_eq!(tally.faults.len(), 5);
+}
+
+// --------------------------------------------------------------- MariaDB
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_during_apply_on_mariadb() {
+    let b = Backend::Mysql;
+    let expected = db_with(b, EXPECTED).await;
+    let mut tally = Tally::new(b);
+
+    // (a) The session is killed while step 2 waits for a metadata lock.
+    {
+        let fault = "CLI: KILL while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let blocker = block_orders(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        let id = waiting_session(&actual, step2(b)).await;
+        kill_session(&actual, id).await;
+        let run = finish(child).await;
+        one_error(
+            &run,
+            &[
+                "step 2 (add column",
+                "failed",
+                "step 1 stays applied",
+                "run the fix again to continue",
+            ],
+        );
+        blocker.release().await;
+        assert_eq!(check_code(&actual, &expected).await, Some(1));
+        let rerun = assert_rerun_converges(&actual, &expected).await;
+        assert!(
+            !rerun
+                .stdout
+                .contains("add column main.accounts.login_count")
+                && !rerun.stdout.contains("accounts.login_count"),
+            "the rerun starts after step 1: {rerun:#?}"
+        );
+        tally.record(fault, RESUMED);
+    }
+
+    // (a) The same through the library.
+    {
+        let fault = "library: KILL while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let blocker = block_orders(&actual).await;
+        let (c, p) = library_plan(&actual, &expected).await;
+        let task = spawn_apply(c, p, slow_options());
+        let id = waiting_session(&actual, step2(b)).await;
+        kill_session(&actual, id).await;
+        let err = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ApplyError::Statement {
+                    step: 2,
+                    rolled_back: false,
+                    applied_steps: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("step 1 stays applied"), "{err}");
+        blocker.release().await;
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, RESUMED);
+    }
+
+    // (b) A statement fails half way; a rerun without fixing the data
+    // fails at the same step without repeating the earlier ones.
+    {
+        let fault = "CLI: step 3 fails (unique index over duplicate rows)";
+        let actual = actual_db(b, DUPLICATE_ORDERS).await;
+        let run = driftless(&fix_args(&actual, &expected, &[])).await;
+        one_error(
+            &run,
+            &[
+                "step 3 (add unique constraint",
+                "Duplicate entry",
+                "statement: CREATE UNIQUE INDEX",
+                "steps 1..2 stay applied",
+                "run the fix again to continue",
+            ],
+        );
+        let again = driftless(&fix_args(&actual, &expected, &[])).await;
+        one_error(
+            &again,
+            &["step 1 (add unique constraint", "Duplicate entry"],
+        );
+        assert_no_duplicate_objects(&again);
+        actual
+            .exec("UPDATE orders SET note = 'again' WHERE id = 2")
+            .await;
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, RESUMED);
+    }
+
+    // (c) SIGINT while step 2 waits for its lock.
+    {
+        let fault = "CLI: SIGINT while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let blocker = block_orders(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        waiting_session(&actual, step2(b)).await;
+        signal(&child, "INT");
+        let run = finish(child).await;
+        one_error(
+            &run,
+            &[
+                "received SIGINT",
+                "stopped after 1 of 4 step(s)",
+                "step 1 stays applied",
+                "run the fix again to continue",
+            ],
+        );
+        blocker.release().await;
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, RESUMED);
+    }
+
+    // (c) SIGTERM while waiting for another deploy's fix lock: nothing ran.
+    {
+        let fault = "CLI: SIGTERM while waiting for the fix lock";
+        let actual = actual_db(b, ORDERS).await;
+        let before = state(&actual).await;
+        let holder = hold_fix_lock(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        waiting_session(&actual, lock_statement(b)).await;
+        signal(&child, "TERM");
+        let run = finish(child).await;
+        one_error(
+            &run,
+            &[
+                "received SIGTERM",
+                "before it changed anything",
+                "as it was before",
+            ],
+        );
+        holder.release().await;
+        assert_eq!(state(&actual).await, before, "{fault}: exactly as before");
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, UNTOUCHED);
+    }
+
+    // (c) SIGKILL while step 2 waits: the orphaned ALTER may still run.
+    {
+        let fault = "CLI: SIGKILL while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let blocker = block_orders(&actual).await;
+        let child = spawn(&fix_args(
+            &actual,
+            &expected,
+            &["--lock-timeout", LOCK_TIMEOUT],
+        ));
+        waiting_session(&actual, step2(b)).await;
+        signal(&child, "KILL");
+        let run = finish(child).await;
+        assert_eq!(run.code, None, "killed by the signal: {run:#?}");
+        blocker.release().await;
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, RESUMED);
+    }
+
+    // (c) The library's apply, interrupted while step 2 waits.
+    {
+        let fault = "library: Interrupt while step 2 waits for a lock";
+        let actual = actual_db(b, ORDERS).await;
+        let blocker = block_orders(&actual).await;
+        let (c, p) = library_plan(&actual, &expected).await;
+        let interrupt = Interrupt::new();
+        let task = spawn_apply(c, p, slow_options().with_interrupt(interrupt.clone()));
+        waiting_session(&actual, step2(b)).await;
+        interrupt.trigger("stopped by the test");
+        let err = tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("the interrupted apply returns without waiting for the lock")
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ApplyError::Interrupted {
+                    rolled_back: false,
+                    changed: true,
+                    applied_steps: 1,
+                    steps: 4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        blocker.release().await;
+        assert_rerun_converges(&actual, &expected).await;
+        tally.record(fault, RESUMED);
+    }
+
+    tally.summary();
+    assert_eq!(tally.faults.len(), 7);
+}
+
+/// MariaDB, regression: when the first step of a plan failed, the error
+/// said "steps 1..0 stay applied".
+#[tokio::test]
+async fn mariadb_failure_in_step_1_says_no_step_was_completed() {
+    let b = Backend::Mysql;
+    let expected = db_with(
+        b,
+        "CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50));
+         CREATE UNIQUE INDEX orders_note_key ON orders (note)",
+    )
+    .await;
+    let actual = db_with(
+        b,
+        &format!(
+            "CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50));
+             {DUPLICATE_ORDERS}"
+        ),
+    )
+    .await;
+    // The unique index is the only step.
+    let run = driftless(&fix_args(&actual, &expected, &[])).await;
+    let message = one_error(
+        &run,
+        &["step 1 (add unique constraint", "no step was completed"],
+    );
+    assert!(!message.contains("1..0"), "{message}");
+}
+
+/// Follows a child's stderr line by line (logging on) while it runs.
+struct Watched {
+    child: tokio::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watched {
+    fn spawn(args: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut cmd = command(args);
+        cmd.env("DRIFTLESS_LOG", "driftless::term=info");
+        let mut child = cmd.spawn().expect("start driftless");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watched {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    fn child(&self) -> &tokio::process::Child {
+        &self.child
+    }
+
+    async fn wait_line(&mut self, needle: &str) {
+        let found = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = self.lines.recv().await {
+                let hit = line.contains(needle);
+                self.seen.push(line);
+                if hit {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(found, Ok(true), "`{needle}` on stderr: {:?}", self.seen);
+    }
+
+    async fn finish(mut self) -> Run {
+        let out = tokio::time::timeout(Duration::from_secs(120), self.child.wait_with_output())
+            .await
+            .expect("driftless finished")
+            .unwrap();
+        while let Some(line) = self.lines.recv().await {
+            self.seen.push(line);
+        }
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: self.seen.join("\n"),
+        }
+    }
+}
+
+/// Regression: a failed step named its object's kind twice ("step 4
+/// (create index index main.orders.orders_note_key)").
+#[tokio::test]
+async fn statement_error_names_the_object_once() {
+    let b = Backend::Sqlite;
+    let expected = db_with(b, EXPECTED).await;
+    let actual = actual_db(b, DUPLICATE_ORDERS).await;
+    let run = driftless(&fix_args(&actual, &expected, &[])).await;
+    let message = one_error(
+        &run,
+        &["step 4 (create index main.orders.orders_note_key) failed"],
+    );
+    assert!(!message.contains("index index"), "{message}");
+}

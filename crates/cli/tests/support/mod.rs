@@ -1,0 +1,356 @@
+//! Shared by the reliability tests of the `driftless` binary (`faults`,
+//! `concurrency`, `read_only`, `resources`): running the binary as a child
+//! process, signalling it, holding locks on side connections, and reading
+//! a database's state (schema snapshot and row counts).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use driftless_introspect::{ConnectOptions, Database, DbUrl, Dialect, IntrospectOptions, Snapshot};
+use driftless_testkit::{Backend, TestDb};
+use tokio::process::{Child, Command};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_driftless");
+
+/// How a run of the binary ended.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code; `None` when a signal ended the process.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Everything the run printed.
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A `driftless` command with a clean environment (no DATABASE_URL, no
+/// log filter, no colour).
+pub fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("DRIFTLESS_LOG")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    c
+}
+
+/// Runs `driftless args` to completion.
+pub async fn driftless(args: &[&str]) -> Run {
+    finish(command(args).spawn().expect("start driftless")).await
+}
+
+/// Starts `driftless args` in the background.
+pub fn spawn(args: &[&str]) -> Child {
+    command(args).spawn().expect("start driftless")
+}
+
+/// Waits for a child started with [`spawn`] and collects its output.
+pub async fn finish(child: Child) -> Run {
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("driftless finished within 2 minutes")
+        .expect("wait for driftless");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Sends `signal` (`TERM`, `INT`, `KILL`) to a running child, with kill(1).
+pub fn signal(child: &Child, signal: &str) {
+    let pid = child.id().expect("the child is still running");
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// The non-empty lines of stderr.
+pub fn stderr_lines(run: &Run) -> Vec<&str> {
+    run.stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+/// Exit 2 and exactly one message on stderr, `error: …`, containing every
+/// needle; no panic, no backtrace. Returns the message.
+pub fn one_error<'a>(run: &'a Run, needles: &[&str]) -> &'a str {
+    assert_eq!(run.code, Some(2), "exit code 2: {run:#?}");
+    let lines = stderr_lines(run);
+    assert_eq!(lines.len(), 1, "one message on stderr: {run:#?}");
+    let line = lines[0];
+    assert!(line.starts_with("error: "), "{run:#?}");
+    for needle in needles {
+        assert!(line.contains(needle), "`{needle}` in the message: {run:#?}");
+    }
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+        "{run:#?}"
+    );
+    line
+}
+
+/// Messages that would mean a fix ran a step twice.
+pub fn assert_no_duplicate_objects(run: &Run) {
+    let text = run.output();
+    for needle in [
+        "already exists",
+        "Duplicate column",
+        "Duplicate key name",
+        "duplicate column",
+    ] {
+        assert!(!text.contains(needle), "`{needle}`: {run:#?}");
+    }
+}
+
+/// Opens a read-write driftless connection.
+pub async fn open(url: &str) -> Database {
+    Database::connect(&DbUrl::parse(url).unwrap(), &ConnectOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"))
+}
+
+/// Runs a query on a fresh connection and returns the first column of the
+/// first row as an integer.
+pub async fn scalar(url: &str, sql: &str) -> Option<i64> {
+    let mut db = open(url).await;
+    let rows = db
+        .query(sql, "test query")
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    db.close().await.unwrap();
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_i64())
+}
+
+/// A side connection holding a lock (or an open transaction) until
+/// [`Held::release`].
+pub struct Held(Database);
+
+/// Opens a connection and runs `statements` in it, one by one.
+pub async fn hold(url: &str, statements: &[&str]) -> Held {
+    let mut db = open(url).await;
+    for sql in statements {
+        run_sql(&mut db, sql).await;
+    }
+    Held(db)
+}
+
+/// Runs one statement: a `SELECT` as a query, anything else (`BEGIN`,
+/// `LOCK TABLE`, `KILL`) as plain SQL.
+pub async fn run_sql(db: &mut Database, sql: &str) {
+    let result = if sql.starts_with("SELECT") {
+        db.query(sql, "test statement").await.map(drop)
+    } else {
+        db.execute(sql, "test statement").await.map(drop)
+    };
+    result.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+impl Held {
+    /// Ends the transaction (rollback) and closes the connection, which
+    /// releases every lock it held.
+    pub async fn release(mut self) {
+        let _ = self.0.execute("ROLLBACK", "releasing").await;
+        let _ = self.0.close().await;
+    }
+}
+
+/// The lock every `driftless fix --apply` takes, held by a side connection.
+pub async fn hold_fix_lock(db: &TestDb) -> Held {
+    match db.backend {
+        Backend::Postgres => {
+            let lock = format!(
+                "SELECT pg_advisory_xact_lock({})",
+                driftless_fixer::PG_ADVISORY_LOCK_KEY
+            );
+            hold(&db.url, &["BEGIN", &lock]).await
+        }
+        Backend::Mysql => {
+            hold(
+                &db.url,
+                &["SELECT GET_LOCK(LEFT(CONCAT('driftless.', DATABASE()), 64), 5)"],
+            )
+            .await
+        }
+        Backend::Sqlite => hold(&db.url, &["BEGIN IMMEDIATE"]).await,
+    }
+}
+
+/// Polls `probe` every 50 ms until it returns `Some`, for at most `limit`.
+pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The session id (PostgreSQL pid, MySQL connection id) of the statement
+/// starting with `statement` that waits for a lock in `db`.
+pub async fn waiting_session(db: &TestDb, statement: &str) -> i64 {
+    let sql = match db.backend {
+        Backend::Postgres => format!(
+            "SELECT pid::bigint FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND wait_event_type IN ('Lock', 'LWLock') \
+             AND query LIKE '{statement}%' ORDER BY pid"
+        ),
+        Backend::Mysql => format!(
+            "SELECT CAST(ID AS SIGNED) FROM information_schema.PROCESSLIST \
+             WHERE DB = DATABASE() AND ID <> CONNECTION_ID() \
+             AND (STATE LIKE 'Waiting for%lock%' OR STATE = 'User lock') \
+             AND INFO LIKE '{statement}%' ORDER BY ID"
+        ),
+        Backend::Sqlite => panic!("SQLite has no sessions to list"),
+    };
+    let url = db.url.clone();
+    wait_for(
+        &format!("`{statement}…` to wait for a lock in {}", db.name),
+        Duration::from_secs(60),
+        || {
+            let (url, sql) = (url.clone(), sql.clone());
+            async move { scalar(&url, &sql).await }
+        },
+    )
+    .await
+}
+
+/// Whether no session of `db` (PostgreSQL) runs or last ran a statement
+/// starting with `statement`: the fix's session has ended, e.g. after its
+/// client was killed.
+pub async fn no_session_running(db: &TestDb, statement: &str) -> Option<()> {
+    let n = scalar(
+        &db.url,
+        &format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND query LIKE '{statement}%'"
+        ),
+    )
+    .await;
+    (n == Some(0)).then_some(())
+}
+
+/// A database's schema and the number of rows of each of its tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub snapshot: Snapshot,
+    pub rows: BTreeMap<String, i64>,
+}
+
+/// Reads the state of `db` (ledger tables included).
+pub async fn state(db: &TestDb) -> State {
+    let mut c = open(&db.url).await;
+    let mut options = IntrospectOptions::default();
+    options.include_ledger_tables = true;
+    let snapshot = c.snapshot(&options).await.unwrap();
+    let mut rows = BTreeMap::new();
+    for (schema, table, _) in snapshot.tables() {
+        let name = qualified(snapshot.dialect, schema, table);
+        let n = c
+            .query(&format!("SELECT count(*) FROM {name}"), "counting rows")
+            .await
+            .unwrap()[0][0]
+            .as_i64()
+            .unwrap();
+        rows.insert(name, n);
+    }
+    c.close().await.unwrap();
+    State { snapshot, rows }
+}
+
+/// `schema.table`, quoted for `dialect`.
+pub fn qualified(dialect: Dialect, schema: &str, table: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!(
+            "\"{}\".\"{}\"",
+            schema.replace('"', "\"\""),
+            table.replace('"', "\"\"")
+        ),
+        Dialect::Mysql => format!(
+            "`{}`.`{}`",
+            schema.replace('`', "``"),
+            table.replace('`', "``")
+        ),
+        Dialect::Sqlite => format!("\"{}\"", table.replace('"', "\"\"")),
+    }
+}
+
+/// The name of a backend in test output.
+pub fn backend_name(b: Backend) -> &'static str {
+    match b {
+        Backend::Postgres => "PostgreSQL",
+        Backend::Mysql => "MariaDB",
+        Backend::Sqlite => "SQLite",
+    }
+}
+
+/// A fresh database of `backend` with `sql` run in it.
+pub async fn db_with(backend: Backend, sql: &str) -> TestDb {
+    let db = TestDb::new(backend).await;
+    db.exec(sql).await;
+    db
+}
+
+/// `driftless fix --db ACTUAL --expect EXPECTED --apply` and `extra`.
+pub fn fix_args<'a>(actual: &'a TestDb, expected: &'a TestDb, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "fix",
+        "--db",
+        actual.url.as_str(),
+        "--expect",
+        expected.url.as_str(),
+        "--apply",
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+/// `driftless check`'s exit code for ACTUAL against EXPECTED.
+pub async fn check_code(actual: &TestDb, expected: &TestDb) -> Option<i32> {
+    driftless(&["check", "--db", &actual.url, "--expect", &expected.url])
+        .await
+        .code
+}
+
+/// Runs `fix --apply` and asserts that it converges (exit 0, "Converged"
+/// or "Nothing to apply", no step run twice) and that `check` is clean.
+pub async fn assert_rerun_converges(actual: &TestDb, expected: &TestDb) -> Run {
+    let run = driftless(&fix_args(actual, expected, &[])).await;
+    assert_eq!(run.code, Some(0), "the rerun converges: {run:#?}");
+    assert!(
+        run.stdout.contains("Converged") || run.stdout.contains("Nothing to apply"),
+        "{run:#?}"
+    );
+    assert_no_duplicate_objects(&run);
+    assert_eq!(
+        check_code(actual, expected).await,
+        Some(0),
+        "check is clean"
+    );
+    run
+}
