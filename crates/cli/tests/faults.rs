@@ -29,26 +29,6 @@ use driftless_rules::{Config, Context, Registry};
 use driftless_testkit::{Backend, TestDb};
 use support::*;
 
-const SCHEMA: &str = "CREATE TABLE accounts (id integer PRIMARY KEY, name varchar(50) NOT NULL);
-CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50));
-INSERT INTO accounts (id, name) VALUES (1, 'ada'), (2, 'bea'), (3, 'cy');";
-
-/// Orders whose notes are distinct: every step of the plan can run.
-const ORDERS: &str =
-    "INSERT INTO orders (id, account_id, note) VALUES (1, 1, 'rush'), (2, 1, 'gift'), (3, 2, NULL), (4, 3, 'late')";
-
-/// Two orders share a note: the unique index (step 4 on PostgreSQL and
-/// SQLite, step 3 on MariaDB) cannot be built.
-const DUPLICATE_ORDERS: &str =
-    "INSERT INTO orders (id, account_id, note) VALUES (1, 1, 'rush'), (2, 1, 'rush'), (3, 2, NULL), (4, 3, 'late')";
-
-/// Four steps: add accounts.login_count, add orders.total, then two
-/// indexes on orders.
-const EXPECTED: &str = "CREATE TABLE accounts (id integer PRIMARY KEY, name varchar(50) NOT NULL, login_count integer NOT NULL DEFAULT 0);
-CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50), total integer);
-CREATE INDEX orders_account_idx ON orders (account_id);
-CREATE UNIQUE INDEX orders_note_key ON orders (note)";
-
 /// Waits that leave room for a slow machine: a fault is injected long
 /// before any of them expires.
 const LOCK_TIMEOUT: &str = "120s";
@@ -94,10 +74,6 @@ const EXACT: &str =
     "rolled back: schema snapshot and row counts exactly as before; the rerun converged";
 const RESUMED: &str = "steps before the fault kept; the rerun continued and converged";
 const UNTOUCHED: &str = "nothing changed; the rerun converged";
-
-async fn actual_db(backend: Backend, orders: &str) -> TestDb {
-    db_with(backend, &format!("{SCHEMA}\n{orders}")).await
-}
 
 /// The statement of step 2 (adding orders.total), as the session list shows it.
 fn step2(backend: Backend) -> &'static str {

@@ -354,3 +354,33 @@ pub async fn assert_rerun_converges(actual: &TestDb, expected: &TestDb) -> Run {
     );
     run
 }
+
+// The drift the reliability tests repair: a four-step plan over two tables
+// with rows.
+
+/// The drifted tables, with `accounts` rows.
+pub const SCHEMA: &str =
+    "CREATE TABLE accounts (id integer PRIMARY KEY, name varchar(50) NOT NULL);
+CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50));
+INSERT INTO accounts (id, name) VALUES (1, 'ada'), (2, 'bea'), (3, 'cy');";
+
+/// Orders whose notes are distinct: every step of the plan can run.
+pub const ORDERS: &str =
+    "INSERT INTO orders (id, account_id, note) VALUES (1, 1, 'rush'), (2, 1, 'gift'), (3, 2, NULL), (4, 3, 'late')";
+
+/// Two orders share a note: the unique index (step 4 on PostgreSQL and
+/// SQLite, step 3 on MariaDB) cannot be built.
+pub const DUPLICATE_ORDERS: &str =
+    "INSERT INTO orders (id, account_id, note) VALUES (1, 1, 'rush'), (2, 1, 'rush'), (3, 2, NULL), (4, 3, 'late')";
+
+/// Four steps: add accounts.login_count, add orders.total, then two
+/// indexes on orders.
+pub const EXPECTED: &str = "CREATE TABLE accounts (id integer PRIMARY KEY, name varchar(50) NOT NULL, login_count integer NOT NULL DEFAULT 0);
+CREATE TABLE orders (id integer PRIMARY KEY, account_id integer NOT NULL, note varchar(50), total integer);
+CREATE INDEX orders_account_idx ON orders (account_id);
+CREATE UNIQUE INDEX orders_note_key ON orders (note)";
+
+/// The drifted database: [`SCHEMA`] with `orders` rows.
+pub async fn actual_db(backend: Backend, orders: &str) -> TestDb {
+    db_with(backend, &format!("{SCHEMA}\n{orders}")).await
+}
