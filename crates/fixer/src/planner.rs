@@ -386,6 +386,36 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
             )),
         }
     }
+    // A missing schema is one finding: everything in it is created with it.
+    let created: Vec<(String, Vec<Reason>)> = w
+        .schemas
+        .iter()
+        .filter(|(n, (act, _))| *act != Act::Drop && !ctx.act.schemas.contains_key(*n))
+        .map(|(n, (_, rs))| (n.clone(), rs.clone()))
+        .collect();
+    for (n, rs) in created {
+        let Some(schema) = ctx.exp.schemas.get(&n) else {
+            continue;
+        };
+        for t in schema.tables.keys() {
+            w.tables_create
+                .entry((n.clone(), t.clone()))
+                .or_default()
+                .extend(rs.iter().cloned());
+        }
+        for (names, map) in [
+            (schema.enums.keys().collect::<Vec<_>>(), &mut w.enums),
+            (schema.sequences.keys().collect(), &mut w.sequences),
+            (schema.views.keys().collect(), &mut w.views),
+        ] {
+            for o in names {
+                let e = map
+                    .entry((n.clone(), o.clone()))
+                    .or_insert((Act::Create, Vec::new()));
+                e.1.extend(rs.iter().cloned());
+            }
+        }
+    }
     w
 }
 

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use driftless_introspect::{Column, Dialect};
+use driftless_introspect::{Column, Dialect, Table};
 use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard::{self, guarded};
 use crate::plan::{PlanError, Preflight, PreflightKind};
-use crate::planner::{count_sql, Ctx, Key, Out, Part, Phase, Resolved, StepSpec, Target};
+use crate::planner::{count_sql, mentions, Ctx, Key, Out, Part, Phase, Resolved, StepSpec, Target};
 use crate::quote::{ident, qualified};
 use crate::safety::Safety;
 use crate::sql::{self, CreateTable};
@@ -299,10 +299,58 @@ fn pk_constraint_name(d: Dialect, name: &str) -> String {
     }
 }
 
+/// Whether an index uses one of `cols`.
+fn index_uses(d: Dialect, i: &driftless_introspect::Index, cols: &BTreeSet<String>) -> bool {
+    cols.iter().any(|c| {
+        i.parts.iter().any(|p| match &p.key {
+            driftless_introspect::IndexKey::Column(k) => k == c,
+            driftless_introspect::IndexKey::Expression(e) => mentions(d, e, c),
+        }) || i.include.contains(c)
+            || i.predicate.as_deref().is_some_and(|p| mentions(d, p, c))
+    })
+}
+
+/// PostgreSQL cannot change the type of a column that a generated column
+/// reads, nor alter a generation expression: such generated columns are
+/// dropped first and added back after the other column changes (their
+/// values are computed, nothing is lost).
+fn pg_regenerated(d: Dialect, a: &Table, g: &Table) -> BTreeSet<String> {
+    if d != Dialect::Postgres {
+        return BTreeSet::new();
+    }
+    let retyped: Vec<&String> = a
+        .columns
+        .iter()
+        .filter(|(c, ac)| {
+            g.columns
+                .get(*c)
+                .is_some_and(|tc| tc.data_type != ac.data_type || tc.collation != ac.collation)
+        })
+        .map(|(c, _)| c)
+        .collect();
+    a.columns
+        .iter()
+        .filter(|(c, ac)| {
+            let (Some(tc), Some(gen)) = (g.columns.get(*c), &ac.generated) else {
+                return false;
+            };
+            tc.generated.is_some()
+                && (ac.generated != tc.generated
+                    || retyped
+                        .iter()
+                        .any(|r| r != c && mentions(d, &gen.expression, r)))
+        })
+        .map(|(c, _)| c.clone())
+        .collect()
+}
+
 fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
     let d = ctx.d;
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
     let (a, g) = (t.actual, &t.target);
+    let regen = pg_regenerated(d, a, g);
+    let regen_uses = |cols: &[String]| cols.iter().any(|c| regen.contains(c));
+    let regen_mentions = |text: &str| regen.iter().any(|c| mentions(d, text, c));
 
     // Foreign keys that go (or are rebuilt) first.
     for (n, fk) in &a.foreign_keys {
@@ -365,7 +413,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         _ => guard::constraint(s, tn, n),
     };
     for (n, u) in &a.uniques {
-        if g.uniques.get(n) != Some(u) {
+        if g.uniques.get(n) != Some(u) || regen_uses(&u.columns) {
             let p = Part::Unique(n.clone());
             let stmt = sql::drop_unique(d, s, tn, n);
             let mut spec = StepSpec::new(
@@ -381,7 +429,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
     }
     for (n, u) in &g.uniques {
-        if a.uniques.get(n) != Some(u) {
+        if a.uniques.get(n) != Some(u) || regen_uses(&u.columns) {
             let p = Part::Unique(n.clone());
             let stmt = sql::add_unique(d, s, tn, n, u);
             let mut spec = StepSpec::new(
@@ -398,7 +446,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     }
     // Checks.
     for (n, c) in &a.checks {
-        if g.checks.get(n) != Some(c) {
+        if g.checks.get(n) != Some(c) || regen_mentions(&c.expression) {
             let p = Part::Check(n.clone());
             let stmt = sql::drop_constraint(d, s, tn, n);
             let mut spec = StepSpec::new(
@@ -414,7 +462,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
     }
     for (n, c) in &g.checks {
-        if a.checks.get(n) != Some(c) {
+        if a.checks.get(n) != Some(c) || regen_mentions(&c.expression) {
             let p = Part::Check(n.clone());
             let stmt = sql::add_check(d, s, tn, n, c)?;
             let mut spec = StepSpec::new(
@@ -435,7 +483,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     }
     // Indexes.
     for (n, i) in &a.indexes {
-        if g.indexes.get(n) != Some(i) {
+        if g.indexes.get(n) != Some(i) || index_uses(d, i, &regen) {
             let p = Part::Index(n.clone());
             let mut spec = StepSpec::new(
                 part_ref(ObjectKind::Index, s, tn, n),
@@ -449,7 +497,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
     }
     for (n, i) in &g.indexes {
-        if a.indexes.get(n) != Some(i) {
+        if a.indexes.get(n) != Some(i) || index_uses(d, i, &regen) {
             let p = Part::Index(n.clone());
             let mut spec = StepSpec::new(
                 part_ref(ObjectKind::Index, s, tn, n),
@@ -463,7 +511,16 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
     }
 
-    // Columns: quarantine, drop, add, alter.
+    // Columns: regenerated ones out first, then quarantine, drop, add, alter.
+    for c in &regen {
+        let mut spec = StepSpec::new(col_ref(s, tn, c), "drop generated column", Safety::Locking);
+        spec.fixes = t.reasons_of(&Part::Column(c.clone()));
+        spec.note = Some("PostgreSQL cannot change a generation expression, or the type of a column a generated column reads: it is added back after the change, its values computed again");
+        spec.sql = vec![sql::drop_column(d, s, tn, c, false)];
+        spec.script = vec![sql::drop_column(d, s, tn, c, true)];
+        out.push(Phase::Columns, spec);
+        out.view_changed.insert((s.to_string(), tn.to_string()));
+    }
     for (old, new) in &t.renames {
         let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else {
             continue;
@@ -553,13 +610,31 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     }
     for (c, ac) in &a.columns {
         let Some(tc) = g.columns.get(c) else { continue };
-        if same_column(ac, tc) {
+        if same_column(ac, tc) || regen.contains(c) {
             continue;
         }
         match d {
             Dialect::Postgres => alter_column_pg(ctx, t, c, ac, tc, out)?,
             _ => alter_column_mysql(ctx, t, c, ac, tc, out)?,
         }
+    }
+    for c in &regen {
+        let Some(tc) = g.columns.get(c) else { continue };
+        let mut spec = StepSpec::new(col_ref(s, tn, c), "add generated column", Safety::Locking);
+        spec.fixes = t.reasons_of(&Part::Column(c.clone()));
+        spec.note = Some("added back after the columns it reads changed");
+        spec.sql = vec![sql::add_column(d, s, tn, c, tc, false)?];
+        spec.script = vec![sql::add_column(d, s, tn, c, tc, true)?];
+        if let Some(cm) = &tc.comment {
+            let q = sql::pg_comment(
+                "COLUMN",
+                &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
+                Some(cm),
+            );
+            spec.sql.push(q.clone());
+            spec.script.push(q);
+        }
+        out.push(Phase::Columns, spec);
     }
     if a.comment != g.comment {
         let stmt = match d {
