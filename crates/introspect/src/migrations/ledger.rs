@@ -188,6 +188,38 @@ impl Ledger {
     pub fn entry(&self, id: &str) -> Option<&LedgerEntry> {
         self.entries.iter().find(|e| e.id == id)
     }
+
+    /// Parses rows read from `table` by [`LedgerTable::query`] (for callers
+    /// that run the SELECT on their own connection). Pure; a row without
+    /// its key column is a typed error, never a panic.
+    ///
+    /// ```
+    /// use driftless_introspect::{Dialect, Ledger, LedgerKind, LedgerTable, Value};
+    /// let table = LedgerTable { kind: LedgerKind::Alembic, schema: "public".into(), table: "alembic_version".into(), wide_versions: false };
+    /// let ledger = Ledger::from_rows(&table, Dialect::Postgres, &[vec![Value::Text("ae10".into())]]).unwrap();
+    /// assert_eq!(ledger.entries[0].id, "ae10");
+    /// ```
+    pub fn from_rows(table: &LedgerTable, dialect: Dialect, rows: &[Row]) -> Result<Ledger> {
+        parse_ledger(table, dialect, rows)
+    }
+}
+
+impl LedgerTable {
+    /// The catalog SELECT that lists `(schema, table, column, type)` of every
+    /// table that may be a ledger; feed its rows to [`LedgerTable::detect`].
+    pub fn catalog_query(dialect: Dialect) -> String {
+        catalog_query(dialect)
+    }
+
+    /// The ledgers that rows of [`LedgerTable::catalog_query`] show. Pure.
+    pub fn detect(rows: &[Row]) -> Vec<LedgerTable> {
+        ledger_tables(rows)
+    }
+
+    /// The SELECT that reads this ledger; feed its rows to [`Ledger::from_rows`].
+    pub fn query(&self, dialect: Dialect) -> String {
+        ledger_query(dialect, self)
+    }
 }
 
 const EXTRA_TABLES: &[&str] = &["ar_internal_metadata"];

@@ -1,0 +1,1 @@
+SELECT E'it\'s;'; SELECT 'it''s;'; SELECT 'a\';b'; SELECT 1;
