@@ -48,6 +48,7 @@ use std::sync::Arc;
 
 use sqlx::postgres::types::Oid;
 use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::Row as _;
 
 use self::parse::Catalog;
 use crate::database::query_error;
@@ -217,8 +218,7 @@ pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> 
             db.url()
         )));
     }
-    db.execute(query::BEGIN, "starting a read-only snapshot transaction")
-        .await?;
+    begin(db).await?;
     let read = read_catalog(db, options).await;
     // Always end the transaction, so the connection stays usable; the
     // catalog error, if any, is the one worth reporting.
@@ -228,6 +228,34 @@ pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> 
     let catalog = read?;
     end?;
     parse::assemble(catalog, options)
+}
+
+/// Starts the snapshot transaction (two round trips); refuses to run
+/// inside a transaction the caller has open, which it must neither join
+/// nor end.
+async fn begin(db: &mut Database) -> Result<()> {
+    let url = db.url.to_string();
+    let context = "starting a read-only snapshot transaction";
+    db.round_trips += 1;
+    let rows = sqlx::raw_sql(query::OUTSIDE_TRANSACTION)
+        .fetch_all(pg(db)?)
+        .await
+        .map_err(|e| query_error(&url, context, e))?;
+    let outside = match rows.first() {
+        Some(row) => row
+            .try_get::<bool, _>(0)
+            .map_err(|e| query_error(&url, context, e))?,
+        None => false,
+    };
+    if !outside {
+        return Err(Error::Invalid(format!(
+            "cannot read the schema of {url} inside a transaction that is already open: \
+             introspection needs its own read-only snapshot transaction \
+             (commit or roll back first, or use another connection)"
+        )));
+    }
+    db.execute(query::BEGIN, context).await?;
+    Ok(())
 }
 
 /// What a helper connection reports back.
@@ -247,13 +275,13 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
     let exported = {
         db.round_trips += 1;
         let conn = pg(db)?;
-        sqlx::query_as::<_, (i32, String)>(query::EXPORT_SNAPSHOT)
+        sqlx::query_as::<_, (String, i32, String)>(query::EXPORT_SNAPSHOT)
             .fetch_one(conn)
             .await
     };
     let (version, snapshot_id) = match exported {
-        Ok((version, id)) if query::is_snapshot_id(&id) => (version, Some(id)),
-        Ok((version, _)) => (version, None),
+        Ok((_, version, id)) if query::is_snapshot_id(&id) => (version, Some(id)),
+        Ok((_, version, _)) => (version, None),
         Err(e) => {
             tracing::debug!("cannot export a snapshot ({e}); reading on one connection");
             db.execute(query::END, "ending the snapshot transaction")
@@ -261,7 +289,7 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
             db.execute(query::BEGIN, "starting a read-only snapshot transaction")
                 .await?;
             db.round_trips += 1;
-            let version = sqlx::query_scalar::<_, i32>(query::VERSION)
+            let (_, version) = sqlx::query_as::<_, (String, i32)>(query::VERSION)
                 .fetch_one(pg(db)?)
                 .await
                 .map_err(|e| query_error(&url, "reading the server version", e))?;

@@ -676,7 +676,7 @@ async fn snapshot_ends_its_transaction_and_closes_its_helpers() {
     // SET LOCAL ended with the transaction; nothing was written.
     let rows = conn
         .query(
-            "SELECT current_setting('search_path'), pg_current_xact_id_if_assigned() IS NULL",
+            "SELECT current_setting('search_path'), txid_current_if_assigned() IS NULL",
             "test",
         )
         .await
@@ -702,6 +702,40 @@ async fn snapshot_ends_its_transaction_and_closes_its_helpers() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(others, 0, "helper connections left open");
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn refuses_to_run_inside_a_transaction_the_caller_opened() {
+    let db = fixture_db().await;
+    // A connection that may write, as a deploy tool's would.
+    let mut conn = Database::connect(&DbUrl::parse(&db.url).unwrap(), &ConnectOptions::default())
+        .await
+        .unwrap();
+    conn.execute("BEGIN; CREATE TEMP TABLE pending (i integer)", "test")
+        .await
+        .unwrap();
+    match conn.snapshot(&IntrospectOptions::default()).await {
+        Err(Error::Invalid(message)) => {
+            assert!(message.contains("already open"), "{message}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // The caller's transaction is untouched: still open, its work still
+    // there, its search path unchanged.
+    let rows = conn
+        .query(
+            "SELECT count(*), current_setting('search_path') FROM pg_temp.pending",
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0][0].as_i64(), Some(0));
+    assert_eq!(rows[0][1].as_str(), Some("\"$user\", public"));
+    conn.execute("ROLLBACK", "test").await.unwrap();
+    // Once it has ended, the snapshot works on the same connection.
+    let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    assert!(snap.table("app", "users").is_some());
     conn.close().await.unwrap();
 }
 
@@ -740,9 +774,9 @@ async fn reads_on_one_connection_when_helpers_cannot_connect() {
     let (snap, trips) = snapshot_with(&role.url(&db.url), &IntrospectOptions::default()).await;
     role.drop_role(&db).await;
     assert_eq!(snap, expected);
-    // BEGIN, export, namespaces, the eight bulk queries, ROLLBACK: all on
-    // the one connection.
-    assert_eq!(trips, 12, "shared: {shared_trips}");
+    // Transaction check, BEGIN, export, namespaces, the eight bulk queries,
+    // ROLLBACK: all on the one connection.
+    assert_eq!(trips, 13, "shared: {shared_trips}");
 }
 
 #[tokio::test]
@@ -763,9 +797,9 @@ async fn reads_on_one_connection_when_the_snapshot_cannot_be_exported() {
     conn.close().await.unwrap();
     role.drop_role(&db).await;
     assert_eq!(snap, expected);
-    // BEGIN, the failed export, ROLLBACK, BEGIN, version, namespaces, the
-    // eight bulk queries, ROLLBACK.
-    assert_eq!(trips, 15);
+    // Transaction check, BEGIN, the failed export, ROLLBACK, BEGIN, version,
+    // namespaces, the eight bulk queries, ROLLBACK.
+    assert_eq!(trips, 16);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! Every query is a bulk query over `pg_catalog`: its cost grows with the
 //! catalog but the number of queries does not. All of them run inside a
 //! transaction whose `search_path` is `pg_catalog, pg_temp` (see
-//! [`BEGIN`]), so `format_type`, `pg_get_expr`, `pg_get_viewdef` and
+//! [`EXPORT_SNAPSHOT`]), so `format_type`, `pg_get_expr`, `pg_get_viewdef` and
 //! `pg_get_indexdef` print every user object schema-qualified, the same way
 //! on any two databases.
 //!
@@ -16,13 +16,17 @@
 //! The queries that take `$1` expect the `oid[]` of the namespaces being
 //! read, as selected from [`NAMESPACES`].
 
-/// Starts the read-only snapshot transaction and pins `search_path`.
-///
-/// `pg_temp` is named last so that temporary objects can never shadow a
-/// catalog table; no user schema is on the path, so every user type,
-/// function and relation in printed expressions is schema-qualified.
-pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
-     SET LOCAL search_path = pg_catalog, pg_temp";
+/// Whether the connection is outside any transaction: sent as a simple
+/// query, its own implicit transaction starts with this message, so
+/// `now()` (the start of the transaction) equals `statement_timestamp()`
+/// (the receipt of the message); inside a transaction the caller opened
+/// earlier it does not. It takes no lock and changes nothing, so the
+/// reader can refuse before its `BEGIN` would warn, or fail and abort the
+/// caller's transaction. Columns: `outside bool`.
+pub(crate) const OUTSIDE_TRANSACTION: &str = "SELECT now() = statement_timestamp()";
+
+/// Starts the read-only snapshot transaction.
+pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// Ends the snapshot transaction (it never wrote anything).
 pub(crate) const END: &str = "ROLLBACK";
@@ -45,14 +49,23 @@ pub(crate) fn is_snapshot_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
-/// Server version and an exported snapshot for the helper connections.
-/// Columns: `version int4`, `snapshot text`.
-pub(crate) const EXPORT_SNAPSHOT: &str =
-    "SELECT current_setting('server_version_num')::int4, pg_export_snapshot()";
+/// Pins `search_path` for the rest of the transaction
+/// (`set_config(…, true)` is `SET LOCAL`), reads the server version and
+/// exports the snapshot for the helper connections.
+///
+/// `pg_temp` is named last so that temporary objects can never shadow a
+/// catalog table; no user schema is on the path, so every user type,
+/// function and relation in printed expressions is schema-qualified.
+/// Columns: `search_path text`, `version int4`, `snapshot text`.
+pub(crate) const EXPORT_SNAPSHOT: &str = "\
+SELECT set_config('search_path', 'pg_catalog, pg_temp', true),
+       current_setting('server_version_num')::int4, pg_export_snapshot()";
 
-/// Server version alone, when exporting a snapshot is impossible.
-/// Columns: `version int4`.
-pub(crate) const VERSION: &str = "SELECT current_setting('server_version_num')::int4";
+/// [`EXPORT_SNAPSHOT`] without the export, when exporting is impossible.
+/// Columns: `search_path text`, `version int4`.
+pub(crate) const VERSION: &str = "\
+SELECT set_config('search_path', 'pg_catalog, pg_temp', true),
+       current_setting('server_version_num')::int4";
 
 /// Every namespace, its comment, and whether an extension owns it. The
 /// client picks the wanted ones (system schemas are recognised by name).
