@@ -151,7 +151,12 @@ def schemainspect_seconds(py, url, runs):
     if not py:
         return None
     code = "import sys,time\nfrom sqlbag import S\nfrom schemainspect import get_inspector\nbest=1e9\nfor _ in range(%d):\n t=time.perf_counter()\n with S(sys.argv[1]) as s: get_inspector(s)\n best=min(best,time.perf_counter()-t)\nprint(best)" % runs
-    return float(sh([py, "-c", code, url]).stdout.strip())
+    return float(sh([py, "-c", code, sqlalchemy_url(url)]).stdout.strip())
+
+
+def sqlalchemy_url(url):
+    """migra and schemainspect go through SQLAlchemy: name the psycopg2 driver."""
+    return "postgresql+psycopg2://" + url.split("://", 1)[1]
 
 
 # ---------------------------------------------------------------- driver
@@ -211,7 +216,8 @@ def main():
 
     if not args.no_build:
         print("building release binaries ...", flush=True)
-        subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless", "-p", "driftless-examples", "--example", "bench_diff"],
+        subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless-examples", "--example", "bench_diff"],
                        cwd=ROOT, check=True)
     py = ensure_venv() if "postgres" in backends else None
     os.makedirs(WORK, exist_ok=True)
@@ -231,7 +237,7 @@ def main():
             r["migra"] = None
             if py:
                 migra = os.path.join(VENV, "bin", "migra")
-                r["migra"], _ = timed([migra, "--unsafe", a, b], 1, ok_codes=(0, 2))
+                r["migra"], _ = timed([migra, "--unsafe", sqlalchemy_url(a), sqlalchemy_url(b)], 1, ok_codes=(0, 2))
             catalog = pg_counts(a)
             got, bad = check_counts(snap_a, catalog)
             r["pg_counts"] = catalog
