@@ -21,7 +21,9 @@ pub struct ConnectOptions {
     /// Give up connecting after this long (default 10 s).
     pub connect_timeout: Duration,
     /// Open read-only where the driver allows it (SQLite opens the file
-    /// read-only; servers are read through read-only transactions).
+    /// read-only; on servers every transaction of the session is read-only:
+    /// PostgreSQL `default_transaction_read_only`, MySQL
+    /// `SET SESSION TRANSACTION READ ONLY`).
     pub read_only: bool,
     /// SQLite: create the file if it does not exist (default false, so a
     /// mistyped path is an error rather than a new empty database).
@@ -287,6 +289,13 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             let opts = opts
                 .application_name("driftless")
                 .log_statements(tracing::log::LevelFilter::Trace);
+            // Read-only by construction: every transaction of the session,
+            // including single statements, is read-only.
+            let opts = if options.read_only {
+                opts.options([("default_transaction_read_only", "on")])
+            } else {
+                opts
+            };
             opts.connect().await.map(Conn::Postgres)
         }
         Dialect::Mysql => {
@@ -295,7 +304,16 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             let raw = raw.as_deref().unwrap_or(url.expose_secret());
             let opts = MySqlConnectOptions::from_str(raw).map_err(bad)?;
             let opts = opts.log_statements(tracing::log::LevelFilter::Trace);
-            opts.connect().await.map(Conn::Mysql)
+            match opts.connect().await {
+                // Read-only by construction, as on PostgreSQL.
+                Ok(mut c) if options.read_only => {
+                    sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
+                        .execute(&mut c)
+                        .await
+                        .map(|_| Conn::Mysql(c))
+                }
+                other => other.map(Conn::Mysql),
+            }
         }
         Dialect::Sqlite => {
             let opts = SqliteConnectOptions::from_str(url.expose_secret()).map_err(bad)?;

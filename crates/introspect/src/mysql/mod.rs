@@ -97,5 +97,31 @@ async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot
     if let Some(sql) = query::sequences(&parse::sequence_tables(&rows.tables, options)?) {
         rows.sequences = db.query(&sql, "reading sequence settings").await?;
     }
-    parse::snapshot(flavor, &rows, options)
+    let snapshot = parse::snapshot(flavor, &rows, options)?;
+    warn_unreadable_views(db, &snapshot);
+    Ok(snapshot)
+}
+
+/// A user without the SHOW VIEW privilege (e.g. one with SELECT only)
+/// reads every view's definition as empty: say so once. The rules do not
+/// compare a definition that could not be read.
+fn warn_unreadable_views(db: &Database, snapshot: &Snapshot) {
+    let unreadable: Vec<String> = snapshot
+        .schemas
+        .iter()
+        .flat_map(|(schema, s)| {
+            s.views
+                .iter()
+                .filter(|(_, v)| v.definition.is_empty())
+                .map(move |(name, _)| format!("{schema}.{name}"))
+        })
+        .collect();
+    if !unreadable.is_empty() {
+        tracing::warn!(
+            "{}: the definitions of {} view(s) cannot be read without the SHOW VIEW privilege and are not compared: {}",
+            db.url(),
+            unreadable.len(),
+            unreadable.join(", ")
+        );
+    }
 }

@@ -59,6 +59,20 @@ mod tests {
             .contains("WHERE"));
     }
 
+    /// Regression: a MySQL user with SELECT only (no SHOW VIEW) reads every
+    /// view's definition as empty, which was reported as drift.
+    #[test]
+    fn finds_nothing_for_a_definition_that_could_not_be_read() {
+        let mut actual = fixture();
+        public(&mut actual)
+            .views
+            .get_mut("active_users")
+            .unwrap()
+            .definition = String::new();
+        assert!(run_pair(&ViewDefinitionMismatch, &fixture(), &actual).is_empty());
+        assert!(run_pair(&ViewDefinitionMismatch, &actual, &fixture()).is_empty());
+    }
+
     #[test]
     fn finds_nothing_for_layout_differences() {
         let mut actual = fixture();
