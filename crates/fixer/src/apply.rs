@@ -473,6 +473,11 @@ async fn check_base(
         let _ = other.close().await;
         snap?
     };
+    let mut snap = snap;
+    if !plan.base_schemas.is_empty() {
+        snap.schemas
+            .retain(|name, _| plan.base_schemas.contains(name));
+    }
     let found = fingerprint(&snap);
     Ok((found != plan.base).then(|| ApplyError::Stale {
         planned: plan.base.clone(),

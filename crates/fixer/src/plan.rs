@@ -34,6 +34,10 @@ pub struct FixPlan {
     /// Fingerprint of the actual schema the plan was made from; apply
     /// refuses to run a plan on a schema that changed since.
     pub base: String,
+    /// The schemas the fingerprint covers (a caller may plan over part of
+    /// a database); apply compares these only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_schemas: Vec<String>,
 }
 
 /// One step of a plan: one or more statements that fix one object.
@@ -220,6 +224,7 @@ pub fn plan(
         withheld,
         unfixed: built.unfixed,
         base: fingerprint(actual),
+        base_schemas: actual.schemas.keys().cloned().collect(),
     })
 }
 

@@ -307,6 +307,15 @@ pub(crate) fn create_table(
         }
     }
     let mut sql = build!(dialect, stmt);
+    if table.columns.is_empty()
+        && table.primary_key.is_none()
+        && table.uniques.is_empty()
+        && table.checks.is_empty()
+        && !(opts.foreign_keys && !table.foreign_keys.is_empty())
+    {
+        // A table without columns (PostgreSQL): sea-query writes no list.
+        sql.push_str(" ()");
+    }
     // Name (and make deferrable) SQLite's table-level foreign keys: the
     // clause sea-query wrote is known exactly, so it is found and prefixed.
     for (fk_name, fk) in sqlite_names {

@@ -69,7 +69,17 @@ pub(crate) fn mysql_enum_labels(t: &str) -> Option<Vec<String>> {
             i += 1;
             while i < chars.len() {
                 if chars[i] == '\\' && i + 1 < chars.len() {
-                    label.push(chars[i + 1]);
+                    // MySQL prints a newline as `\n`, a carriage return as
+                    // `\r` and a backslash as `\\` in COLUMN_TYPE.
+                    label.push(match chars[i + 1] {
+                        'n' => '\n',
+                        'r' => '\r',
+                        't' => '\t',
+                        '0' => '\0',
+                        'b' => '\u{8}',
+                        'Z' => '\u{1a}',
+                        c => c,
+                    });
                     i += 2;
                     continue;
                 }
@@ -585,6 +595,16 @@ mod tests {
         assert_eq!(
             mysql_enum_labels("enum('a','it''s','b\\'c')"),
             Some(vec!["a".into(), "it's".into(), "b'c".into()])
+        );
+    }
+
+    /// MariaDB spells an enum label holding a newline `'a\nb'` in
+    /// COLUMN_TYPE; the label is not `anb`.
+    #[test]
+    fn regression_mysql_enum_label_escapes_are_decoded() {
+        assert_eq!(
+            mysql_enum_labels("enum('a\\nb','c\\rd','g\\\\h','i''j','k\tl')"),
+            Some(vec!["a\nb".into(), "c\rd".into(), "g\\h".into(), "i'j".into(), "k\tl".into()])
         );
     }
 }
