@@ -517,20 +517,4 @@ impl Database {
             _ => None,
         }
     }
-
-    /// Typed access to the MySQL connection for the catalog readers.
-    pub(crate) fn my(&mut self) -> Option<&mut MySqlConnection> {
-        match &mut self.conn {
-            Conn::Mysql(c) => Some(c),
-            _ => None,
-        }
-    }
-
-    /// Typed access to the SQLite connection for the catalog readers.
-    pub(crate) fn lite(&mut self) -> Option<&mut SqliteConnection> {
-        match &mut self.conn {
-            Conn::Sqlite(c) => Some(c),
-            _ => None,
-        }
-    }
 }

@@ -505,6 +505,7 @@ pub struct SequenceOwner {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

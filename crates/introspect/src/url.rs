@@ -242,10 +242,9 @@ pub fn redact(text: &str) -> String {
 
 fn redact_params(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
     let bytes = text;
     let mut last = 0;
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         if c != '?' && c != '&' && c != ';' {
             continue;
         }
