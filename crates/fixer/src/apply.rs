@@ -57,7 +57,7 @@ pub enum ApplyError {
         database: Dialect,
     },
     /// Another fix holds the lock and did not finish within the lock timeout.
-    #[error("another driftless fix is running on this database: the lock was not granted within {waited:?} ({message}); retry when it has finished")]
+    #[error("another driftless fix is running on this database: the lock was not granted within {waited:.1?} ({message}); retry when it has finished")]
     Locked {
         /// How long we waited.
         waited: Duration,
@@ -546,10 +546,10 @@ async fn apply_postgres(
     let lock_ms = options.lock_timeout.as_millis();
     let stmt_ms = options.statement_timeout.as_millis();
     db.execute("BEGIN", "starting the fix transaction").await?;
-    let setup = format!(
-        "SET LOCAL lock_timeout = '{lock_ms}ms'; SET LOCAL statement_timeout = '{stmt_ms}ms'"
-    );
-    if let Err(e) = db.execute(&setup, "setting timeouts").await {
+    // The statement timeout is set once the advisory lock is held: waiting
+    // for another fix is bounded by the lock timeout alone.
+    let setup = format!("SET LOCAL lock_timeout = '{lock_ms}ms'");
+    if let Err(e) = db.execute(&setup, "setting the lock timeout").await {
         rollback(db).await;
         return Err(e.into());
     }
@@ -572,6 +572,11 @@ async fn apply_postgres(
         return Err(e.into());
     }
     report.lock_wait = t0.elapsed();
+    let setup = format!("SET LOCAL statement_timeout = '{stmt_ms}ms'");
+    if let Err(e) = db.execute(&setup, "setting the statement timeout").await {
+        rollback(db).await;
+        return Err(e.into());
+    }
     match check_base(db, plan, options, false).await {
         Ok(None) => {}
         Ok(Some(stale)) => {
@@ -739,13 +744,6 @@ async fn apply_mysql(
         .and_then(|r| r.first())
         .and_then(|v| v.as_str())
         .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
-    if mariadb {
-        db.execute(
-            &format!("SET SESSION max_statement_time = {stmt_s}"),
-            "setting the statement timeout",
-        )
-        .await?;
-    }
     let t0 = Instant::now();
     let got = db
         .query(
@@ -762,6 +760,15 @@ async fn apply_mysql(
     }
     report.lock_wait = t0.elapsed();
     let result = async {
+        // Set once the lock is held: waiting for another fix is bounded by
+        // the lock timeout alone.
+        if mariadb {
+            db.execute(
+                &format!("SET SESSION max_statement_time = {stmt_s}"),
+                "setting the statement timeout",
+            )
+            .await?;
+        }
         if let Some(stale) = check_base(db, plan, options, true).await? {
             return Err(stale);
         }
