@@ -11,6 +11,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use driftless_fixer::{Orphans, PlanOptions, Safety};
 use driftless_testkit::Backend;
@@ -382,6 +383,9 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
 
 pub const ROWS: i64 = 3;
 
+static CASES: AtomicUsize = AtomicUsize::new(0);
+static STEPS: AtomicUsize = AtomicUsize::new(0);
+
 /// The value of column `c` (kind `k`, position `j`) in row `i`, as text, or
 /// `None` for NULL. Valid under both schemas.
 pub fn value(
@@ -535,6 +539,13 @@ pub async fn converges(
         .with_orphans(orphans)
         .with_allow(Safety::DataLoss);
     let fixed = match fix(&db, &expected, &options).await {
+        Ok(f) => {
+            STEPS.fetch_add(f.plan.steps.len(), Ordering::Relaxed);
+            Ok(f)
+        }
+        Err(e) => Err(e),
+    };
+    let fixed = match fixed {
         Ok(f) => f,
         Err(err) => {
             let now = snapshot(&db).await;
@@ -619,13 +630,24 @@ pub fn run(backend: Backend, cases: u32) {
         ..ProptestConfig::default()
     };
     let mut runner = proptest::test_runner::TestRunner::new(config);
+    let started = std::time::Instant::now();
     let result = runner.run(&pair_strategy(backend), |(e, a, drop)| {
+        CASES.fetch_add(1, Ordering::Relaxed);
         rt.block_on(converges(backend, &e, &a, drop))
             .map_err(TestCaseError::fail)
     });
     if let Err(e) = result {
         panic!("{e}");
     }
+    let (n, steps) = (CASES.load(Ordering::Relaxed), STEPS.load(Ordering::Relaxed));
+    eprintln!(
+        "{backend:?}: {n} schema pairs converged, {steps} steps applied, in {:.1?}",
+        started.elapsed()
+    );
+    assert!(
+        n >= cases as usize && steps > n,
+        "the property ran {n} cases with {steps} steps"
+    );
 }
 
 /// Counts of what the generator produced (for a sanity test of coverage).
