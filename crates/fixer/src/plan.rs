@@ -228,12 +228,23 @@ pub fn plan(
     })
 }
 
-/// A stable fingerprint of a snapshot (FNV-1a over its JSON), hex.
+/// A stable fingerprint of a snapshot (FNV-1a over its compact JSON), hex.
 pub fn fingerprint(snapshot: &Snapshot) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in snapshot.to_json().bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    struct Fnv(u64);
+    impl std::io::Write for Fnv {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            for b in buf {
+                self.0 ^= u64::from(*b);
+                self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
-    format!("{h:016x}")
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    // Serialising plain data with string keys cannot fail; hash what was written.
+    let _ = serde_json::to_writer(&mut h, snapshot);
+    format!("{:016x}", h.0)
 }
