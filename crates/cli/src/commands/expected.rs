@@ -44,6 +44,16 @@ impl Expected {
     }
 }
 
+/// Whether the expected schema comes from a migrations folder (so the
+/// database's migration ledgers matter too).
+pub fn uses_migrations(args: &ExpectArgs) -> bool {
+    args.migrations.is_some()
+        || args
+            .expect
+            .as_deref()
+            .is_some_and(|s| matches!(Source::parse(s), Ok(Source::MigrationsDir(_))))
+}
+
 /// Reads the expected schema for a comparison with the database at `target`.
 pub async fn load(
     ctx: &Ctx,

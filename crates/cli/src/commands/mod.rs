@@ -66,7 +66,7 @@ impl Ctx {
     }
 
     /// Reads the schema of a live database and, when asked, its migration
-    /// ledgers: read-only, in one connection, with a spinner.
+    /// ledgers: read-only, with a spinner.
     pub async fn read_live_with_ledgers(
         &self,
         url: &DbUrl,
@@ -166,10 +166,12 @@ impl Prepared {
         if let Some(severity) = fail_on {
             config.set_fail_on(severity);
         }
-        let mut expected = expected::load(ctx, expect, &url, &db.schemas).await?;
-        let (actual, ledgers) = ctx
-            .read_live_with_ledgers(&url, &db.schemas, expected.migrations.is_some())
-            .await?;
+        // Both sides are read at the same time: two databases (or a replay
+        // and a database) cost the slower of the two, not their sum.
+        let (mut expected, (actual, ledgers)) = tokio::try_join!(
+            expected::load(ctx, expect, &url, &db.schemas),
+            ctx.read_live_with_ledgers(&url, &db.schemas, expected::uses_migrations(expect)),
+        )?;
         if expected.snapshot.dialect != actual.dialect {
             anyhow::bail!(
                 "cannot compare {url} ({}) with {} ({}): the expected schema must come from the same kind of database",
