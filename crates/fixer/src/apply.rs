@@ -553,6 +553,20 @@ async fn apply_postgres(
         rollback(db).await;
         return Err(e.into());
     }
+    // Expressions copied from a snapshot are spelled for standard-conforming
+    // strings (in '…' a backslash is an ordinary character), as PostgreSQL
+    // prints them: pin the setting so that no role or database default
+    // changes where a literal ends.
+    if let Err(e) = db
+        .execute(
+            "SET LOCAL standard_conforming_strings = on",
+            "setting standard_conforming_strings",
+        )
+        .await
+    {
+        rollback(db).await;
+        return Err(e.into());
+    }
     let t0 = Instant::now();
     if let Err(e) = db
         .query(
@@ -734,6 +748,14 @@ async fn apply_mysql(
     db.execute(
         &format!("SET SESSION lock_wait_timeout = {lock_s}"),
         "setting the lock timeout",
+    )
+    .await?;
+    // Literals are written with backslash escapes (and expressions copied
+    // from a snapshot are spelled so): a NO_BACKSLASH_ESCAPES default would
+    // change where a literal ends.
+    db.execute(
+        "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
+        "clearing NO_BACKSLASH_ESCAPES",
     )
     .await?;
     let version = db

@@ -3,6 +3,8 @@
 //! comment, balanced parentheses and quotes), and finds the identifiers a
 //! view definition mentions.
 
+use std::borrow::Cow;
+
 use driftless_introspect::Dialect;
 
 /// A lexical token of a fragment that matters to the checks.
@@ -37,7 +39,13 @@ impl FragmentProblem {
 }
 
 /// Scans `text` and returns its identifier tokens, or the first problem.
+///
+/// MySQL strings take backslash escapes (apply and the guarded script
+/// clear `NO_BACKSLASH_ESCAPES`); PostgreSQL strings are standard
+/// conforming, and PostgreSQL text should first go through
+/// [`portable_literals`] so that it means the same under either setting.
 pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentProblem> {
+    let mysql_backslash = dialect == Dialect::Mysql;
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
     let mut depth: i64 = 0;
@@ -65,7 +73,7 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentP
                 i += 1;
             }
             '\'' => {
-                i = skip_string(dialect, &chars, i, '\'')?;
+                i = skip_string(&chars, i, '\'', mysql_backslash)?;
                 tokens.push(Token::Other);
             }
             '"' if dialect != Dialect::Mysql => {
@@ -75,7 +83,7 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentP
             }
             '"' => {
                 // MySQL: a double-quoted string (without ANSI_QUOTES).
-                i = skip_string(dialect, &chars, i, '"')?;
+                i = skip_string(&chars, i, '"', mysql_backslash)?;
                 tokens.push(Token::Other);
             }
             '`' if dialect != Dialect::Postgres => {
@@ -125,8 +133,17 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentP
                 }
                 let word: String = chars[start..i].iter().collect();
                 // Prefixed string literals: E'…', B'…', X'…', N'…', _utf8mb4'…'.
+                // A backslash escapes in MySQL strings and PostgreSQL E'…'
+                // strings only: PostgreSQL's other strings are standard
+                // conforming (`'a\'` is the two characters `a\`), as the
+                // catalog prints them and as apply pins the session.
                 if i < n && chars[i] == '\'' {
-                    i = skip_string(dialect, &chars, i, '\'')?;
+                    let backslash = match dialect {
+                        Dialect::Mysql => mysql_backslash,
+                        Dialect::Postgres => word.eq_ignore_ascii_case("e"),
+                        Dialect::Sqlite => false,
+                    };
+                    i = skip_string(&chars, i, '\'', backslash)?;
                     tokens.push(Token::Other);
                 } else {
                     tokens.push(Token::Ident(word));
@@ -143,17 +160,16 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentP
     Ok(tokens)
 }
 
+/// Skips the string literal opening at `start`; `backslash`: whether a
+/// backslash escapes the next character (MySQL, PostgreSQL `E'…'`).
 fn skip_string(
-    dialect: Dialect,
     chars: &[char],
     start: usize,
     q: char,
+    backslash: bool,
 ) -> Result<usize, FragmentProblem> {
     let n = chars.len();
     let mut i = start + 1;
-    // Backslash escapes: MySQL always, PostgreSQL inside E'…' (treated the
-    // same way here: a backslash never ends a literal early).
-    let backslash = dialect != Dialect::Sqlite;
     while i < n {
         let c = chars[i];
         if backslash && c == '\\' {
@@ -190,6 +206,97 @@ fn quoted_ident(chars: &[char], start: usize, q: char) -> Result<(String, usize)
         i += 1;
     }
     Err(FragmentProblem::UnterminatedQuote)
+}
+
+/// PostgreSQL: `text` with every standard string literal that holds a
+/// backslash re-spelled as an escape string (`'a\'` becomes `E'a\\'`),
+/// which means the same whatever `standard_conforming_strings` is — also
+/// when a whole script is sent at once and a `SET` in it comes too late
+/// for the parser. Other dialects, and text without such literals, as is.
+pub(crate) fn portable_literals(dialect: Dialect, text: &str) -> Cow<'_, str> {
+    if dialect != Dialect::Postgres || !text.contains('\\') {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    // The end (exclusive) of the quoted run opening at `start`, with `q`
+    // doubled inside and, when `backslash`, backslash escapes.
+    let end_of = |start: usize, q: char, backslash: bool| -> usize {
+        let mut j = start + 1;
+        while j < n {
+            if backslash && chars[j] == '\\' {
+                j += 2;
+                continue;
+            }
+            if chars[j] == q {
+                if j + 1 < n && chars[j + 1] == q {
+                    j += 2;
+                    continue;
+                }
+                return j + 1;
+            }
+            j += 1;
+        }
+        n
+    };
+    while i < n {
+        let c = chars[i];
+        let next = match c {
+            '\'' => {
+                let end = end_of(i, '\'', false);
+                let body: String = chars[i + 1..end.saturating_sub(1).max(i + 1)]
+                    .iter()
+                    .collect();
+                let closed = end <= n && end > i + 1 && chars[end - 1] == '\'';
+                let unicode = out.ends_with("U&") || out.ends_with("u&");
+                if closed && body.contains('\\') && !unicode {
+                    out.push_str("E'");
+                    out.push_str(&body.replace('\\', "\\\\"));
+                    out.push('\'');
+                    i = end;
+                    continue;
+                }
+                end
+            }
+            '"' => end_of(i, '"', false),
+            '$' => {
+                let mut j = i + 1;
+                while j < n && (chars[j].is_alphanumeric() || chars[j] == '_') {
+                    j += 1;
+                }
+                if j < n && chars[j] == '$' && !(j > i + 1 && chars[i + 1].is_ascii_digit()) {
+                    let tag: String = chars[i..=j].iter().collect();
+                    let rest: String = chars[j + 1..].iter().collect();
+                    match rest.find(&tag) {
+                        Some(pos) => j + 1 + rest[..pos].chars().count() + tag.chars().count(),
+                        None => n,
+                    }
+                } else {
+                    j.max(i + 1)
+                }
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut j = i;
+                while j < n && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$') {
+                    j += 1;
+                }
+                // A prefixed literal (E'…', B'…', X'…', N'…') as is.
+                if j < n && chars[j] == '\'' {
+                    let escape = j == i + 1 && chars[i].eq_ignore_ascii_case(&'e');
+                    end_of(j, '\'', escape)
+                } else {
+                    j
+                }
+            }
+            _ => i + 1,
+        };
+        let next = next.clamp(i + 1, n);
+        out.extend(&chars[i..next]);
+        i = next;
+    }
+    Cow::Owned(out)
 }
 
 /// Strips surrounding whitespace and one trailing `;` (view definitions as
@@ -264,6 +371,57 @@ mod tests {
             Err(FragmentProblem::UnterminatedQuote)
         );
         assert_eq!(scan(Dialect::Sqlite, "  "), Err(FragmentProblem::Empty));
+    }
+
+    /// PostgreSQL prints the default `'a\''b'` (a backslash, then a quote)
+    /// as a standard-conforming string; reading the backslash as an escape
+    /// made the fixer refuse it as unterminated.
+    #[test]
+    fn regression_postgres_backslash_in_standard_string_is_not_an_escape() {
+        assert!(scan(Dialect::Postgres, r"'$$\''@e$1?:x%_'::text").is_ok());
+        assert!(scan(Dialect::Postgres, r"'a\'").is_ok());
+        assert!(scan(Dialect::Postgres, r"E'a\'b'").is_ok());
+        assert_eq!(
+            scan(Dialect::Postgres, r"E'a\'"),
+            Err(FragmentProblem::UnterminatedQuote)
+        );
+        // A standard string ends at its quote: what follows is scanned.
+        assert_eq!(
+            scan(Dialect::Postgres, r"'a\'; DROP TABLE t"),
+            Err(FragmentProblem::Separator)
+        );
+        assert!(scan(Dialect::Sqlite, r"'a\'").is_ok());
+        assert_eq!(
+            scan(Dialect::Mysql, r"'a\'"),
+            Err(FragmentProblem::UnterminatedQuote)
+        );
+    }
+
+    /// A standard literal holding a backslash meant two different things
+    /// under `standard_conforming_strings` on and off: `'\'; DROP TABLE t;
+    /// --'` is one literal for one and a statement break for the other.
+    #[test]
+    fn regression_postgres_literals_with_backslashes_are_respelled_portably() {
+        let p = |s| portable_literals(Dialect::Postgres, s).into_owned();
+        assert_eq!(p(r"'a\''b'::text"), r"E'a\\''b'::text");
+        assert_eq!(p(r"'\'; DROP TABLE t; --'"), r"E'\\'; DROP TABLE t; --'");
+        assert_eq!(
+            scan(Dialect::Postgres, &p(r"'\'; DROP TABLE t; --'")),
+            Err(FragmentProblem::Separator)
+        );
+        // Escape strings, identifiers, dollar quotes and unicode strings as is.
+        for s in [
+            r"E'a\'b'",
+            r#""a\'b" = 'c'"#,
+            r"$x$\'$x$",
+            r"U&'\0041'",
+            "'plain'",
+            r"'a' || e'\n'",
+        ] {
+            assert_eq!(p(s), s);
+        }
+        assert_eq!(p(r"lower('x\y') || 'z'"), r"lower(E'x\\y') || 'z'");
+        assert_eq!(portable_literals(Dialect::Sqlite, r"'a\'"), r"'a\'");
     }
 
     #[test]

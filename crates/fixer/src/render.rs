@@ -247,6 +247,7 @@ impl FixPlan {
                 let _ = writeln!(out, "\nBEGIN;");
                 let _ = writeln!(out, "SET LOCAL lock_timeout = '{lock_ms}ms';");
                 let _ = writeln!(out, "SET LOCAL statement_timeout = '{stmt_ms}ms';");
+                let _ = writeln!(out, "SET LOCAL standard_conforming_strings = on;");
                 let _ = writeln!(
                     out,
                     "{}",
@@ -258,6 +259,10 @@ impl FixPlan {
             }
             Dialect::Mysql => {
                 let _ = writeln!(out, "\nSET SESSION lock_wait_timeout = {lock_s};");
+                let _ = writeln!(
+                    out,
+                    "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');"
+                );
                 let _ = writeln!(out, "{}", comment("one fix at a time: fails with 'Subquery returns more than 1 row' when the lock is not granted"));
                 let _ = writeln!(out, "DO IF(GET_LOCK({MYSQL_LOCK_NAME_SQL}, {lock_s}) = 1, 0, (SELECT 1 UNION ALL SELECT 2));");
             }

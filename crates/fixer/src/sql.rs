@@ -14,7 +14,7 @@ use sea_query::{
     SqliteQueryBuilder, Table as SqTable,
 };
 
-use crate::lex::{scan, trim_statement};
+use crate::lex::{portable_literals, scan, trim_statement};
 use crate::plan::PlanError;
 use crate::quote::{ident, literal, qualified, sq_iden, sq_raw_name, sq_table};
 
@@ -52,18 +52,20 @@ impl FragmentKind {
 }
 
 /// Checks that `text` is one SQL fragment that cannot end the statement it
-/// is placed in.
+/// is placed in; PostgreSQL literals holding backslashes come back spelled
+/// as escape strings, which no session setting can reinterpret.
 pub(crate) fn fragment<'t>(
     dialect: Dialect,
     kind: FragmentKind,
     object: &str,
     text: &'t str,
-) -> Result<&'t str, PlanError> {
+) -> Result<std::borrow::Cow<'t, str>, PlanError> {
     let t = match kind {
         FragmentKind::ViewDefinition => trim_statement(text),
         _ => text.trim(),
     };
-    match scan(dialect, t) {
+    let t = portable_literals(dialect, t);
+    match scan(dialect, &t) {
         Ok(_) => Ok(t),
         Err(problem) => Err(PlanError::UnsafeFragment {
             object: object.to_string(),
@@ -758,7 +760,7 @@ pub(crate) fn create_index(
                 stmt.col(col);
             }
             IndexKey::Expression(e) => {
-                let e = e.trim().to_string();
+                let e = fragment(dialect, FragmentKind::Expression, &object, e)?.into_owned();
                 let col = match order {
                     Some(o) => sea_query::IndexColumn::from((Expr::cust(e), o)),
                     None => sea_query::IndexColumn::from(Expr::cust(e)),
@@ -810,11 +812,17 @@ fn hand_written_index(
     method: Option<&str>,
     predicate: Option<&str>,
 ) -> Result<String, PlanError> {
+    let object = format!("index {name} on {schema}.{table}");
     let mut parts = Vec::new();
     for p in &index.parts {
         let mut s = match &p.key {
             IndexKey::Column(c) => ident(dialect, c),
-            IndexKey::Expression(e) => format!("({})", e.trim()),
+            IndexKey::Expression(e) => {
+                format!(
+                    "({})",
+                    fragment(dialect, FragmentKind::Expression, &object, e)?
+                )
+            }
         };
         if let (Some(len), Dialect::Mysql) = (p.length, dialect) {
             s.push_str(&format!("({len})"));

@@ -604,7 +604,13 @@ mod tests {
     fn regression_mysql_enum_label_escapes_are_decoded() {
         assert_eq!(
             mysql_enum_labels("enum('a\\nb','c\\rd','g\\\\h','i''j','k\tl')"),
-            Some(vec!["a\nb".into(), "c\rd".into(), "g\\h".into(), "i'j".into(), "k\tl".into()])
+            Some(vec![
+                "a\nb".into(),
+                "c\rd".into(),
+                "g\\h".into(),
+                "i'j".into(),
+                "k\tl".into()
+            ])
         );
     }
 }

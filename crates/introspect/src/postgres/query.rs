@@ -38,7 +38,8 @@ pub(crate) fn begin_with_snapshot(snapshot_id: &str) -> String {
     format!(
         "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
          SET TRANSACTION SNAPSHOT '{snapshot_id}'; \
-         SET LOCAL search_path = pg_catalog, pg_temp"
+         SET LOCAL search_path = pg_catalog, pg_temp; \
+         SET LOCAL standard_conforming_strings = on"
     )
 }
 
@@ -49,22 +50,28 @@ pub(crate) fn is_snapshot_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
-/// Pins `search_path` for the rest of the transaction
-/// (`set_config(…, true)` is `SET LOCAL`), reads the server version and
-/// exports the snapshot for the helper connections.
+/// Pins `search_path` and `standard_conforming_strings` for the rest of
+/// the transaction (`set_config(…, true)` is `SET LOCAL`), reads the server
+/// version and exports the snapshot for the helper connections.
 ///
 /// `pg_temp` is named last so that temporary objects can never shadow a
 /// catalog table; no user schema is on the path, so every user type,
 /// function and relation in printed expressions is schema-qualified.
-/// Columns: `search_path text`, `version int4`, `snapshot text`.
+/// With standard-conforming strings, printed literals are spelled the same
+/// whatever the role's or database's default (`'a\'` is `a\`; with the
+/// setting off PostgreSQL prints it `'a\\'`).
+/// Columns: `settings text` (the pinned values), `version int4`,
+/// `snapshot text`.
 pub(crate) const EXPORT_SNAPSHOT: &str = "\
-SELECT set_config('search_path', 'pg_catalog, pg_temp', true),
+SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
+                 set_config('standard_conforming_strings', 'on', true)),
        current_setting('server_version_num')::int4, pg_export_snapshot()";
 
 /// [`EXPORT_SNAPSHOT`] without the export, when exporting is impossible.
-/// Columns: `search_path text`, `version int4`.
+/// Columns: `settings text` (the pinned values), `version int4`.
 pub(crate) const VERSION: &str = "\
-SELECT set_config('search_path', 'pg_catalog, pg_temp', true),
+SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
+                 set_config('standard_conforming_strings', 'on', true)),
        current_setting('server_version_num')::int4";
 
 /// Every namespace, its comment, and whether an extension owns it. The
@@ -296,7 +303,8 @@ mod tests {
             begin_with_snapshot("00000003-0000001B-1"),
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
              SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; \
-             SET LOCAL search_path = pg_catalog, pg_temp"
+             SET LOCAL search_path = pg_catalog, pg_temp; \
+             SET LOCAL standard_conforming_strings = on"
         );
     }
 
