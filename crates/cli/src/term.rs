@@ -1,6 +1,6 @@
 //! The terminal: colour choice, the progress spinner, and log setup.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -60,7 +60,7 @@ pub fn init_logging(global: &GlobalArgs) {
         .unwrap_or_else(|| EnvFilter::new(format!("{level},sqlx={sqlx}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactedStderr)
         .with_target(global.verbose >= 2);
     // A second initialisation (never in the binary) is not an error worth failing on.
     let _ = match global.log_format {
@@ -70,6 +70,24 @@ pub fn init_logging(global: &GlobalArgs) {
             .try_init(),
         LogFormat::Json => builder.json().with_ansi(false).try_init(),
     };
+}
+
+/// stderr for log lines, each passed through
+/// [`redact`](driftless_introspect::redact): a driver that echoes a
+/// connection parameter (`key=sslpassword value=…`) cannot print a secret.
+/// The formatter writes one event per call.
+struct RedactedStderr;
+
+impl Write for RedactedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = driftless_introspect::redact(&String::from_utf8_lossy(buf));
+        std::io::stderr().write_all(text.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// A spinner on stderr while the database is read; invisible when stderr

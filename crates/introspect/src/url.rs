@@ -1,6 +1,8 @@
 //! Database URLs: parsing, dialect detection and redaction.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::model::Dialect;
@@ -41,7 +43,8 @@ impl DbUrl {
     /// `sqlite:` URLs (`sqlite::memory:`, `sqlite:path`, `sqlite://path`).
     pub fn parse(raw: &str) -> Result<Self> {
         let raw = raw.trim();
-        let redacted = redact(raw);
+        remember_secrets(raw);
+        let redacted = redact_url(raw);
         let Some((scheme, _)) = raw.split_once(':') else {
             return Err(Error::InvalidUrl {
                 url: redacted,
@@ -64,7 +67,8 @@ impl DbUrl {
             if path.is_empty() {
                 return Err(Error::InvalidUrl {
                     url: redacted,
-                    reason: "missing file path (use sqlite:path/to/file.db or sqlite::memory:)".into(),
+                    reason: "missing file path (use sqlite:path/to/file.db or sqlite::memory:)"
+                        .into(),
                 });
             }
             Some(path.to_string())
@@ -202,42 +206,152 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Secrets of every URL parsed by [`DbUrl::parse`] in this process (at
+/// least [`MIN_REMEMBERED`] characters long), masked by [`redact`] wherever
+/// they appear: in a driver's log line (`value=…`) as in a malformed URL.
+static SECRETS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// Shorter secrets are not remembered: masking every occurrence of two
+/// letters would garble messages. The structural redaction still hides them.
+const MIN_REMEMBERED: usize = 4;
+
+/// Remembers the password and secret parameter values of `raw` (as written
+/// and percent-decoded).
+fn remember_secrets(raw: &str) {
+    let mut found = Vec::new();
+    let rest = after_scheme(raw);
+    if let Some((userinfo, _)) = split_userinfo(rest) {
+        if let Some((_, password)) = userinfo.split_once(':') {
+            found.push(password.to_string());
+        }
+    }
+    for (key, value) in query_pairs(rest) {
+        if SECRET_PARAMS.contains(&key.to_ascii_lowercase().as_str()) {
+            found.push(value.to_string());
+        }
+    }
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    for f in found {
+        for s in [percent_decode(&f), f] {
+            if s.chars().count() >= MIN_REMEMBERED {
+                secrets.insert(s);
+            }
+        }
+    }
+}
+
+/// `raw` after `scheme:` and `//`, or all of it when it has no scheme.
+fn after_scheme(raw: &str) -> &str {
+    let scheme_end = raw.find(':').filter(|&i| {
+        i > 0
+            && raw[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    match scheme_end {
+        Some(i) => {
+            let rest = &raw[i + 1..];
+            rest.strip_prefix("//").unwrap_or(rest)
+        }
+        None => raw,
+    }
+}
+
+/// Splits `user:password` off the front of `rest` (what follows
+/// `scheme://`). The userinfo ends at the last `@` before the first `?`
+/// after it, or else at the last `@`: a password holding an unencoded `/`,
+/// `#`, `?` or `@` is still all userinfo.
+fn split_userinfo(rest: &str) -> Option<(&str, &str)> {
+    let before_query = rest.find('?').and_then(|q| rest[..q].rfind('@'));
+    let at = before_query.or_else(|| rest.rfind('@'))?;
+    Some((&rest[..at], &rest[at..]))
+}
+
+/// `key=value` pairs after the first `?` (or `&`/`;`-separated anywhere).
+fn query_pairs(rest: &str) -> Vec<(&str, &str)> {
+    let Some(q) = rest.find('?') else {
+        return Vec::new();
+    };
+    rest[q + 1..]
+        .split(['&', ';'])
+        .filter_map(|pair| pair.split_once('='))
+        .collect()
+}
+
+/// The userinfo of `rest` with its password masked.
+fn mask_userinfo(rest: &str) -> String {
+    match split_userinfo(rest) {
+        Some((userinfo, tail)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***{tail}"),
+            None => rest.to_string(),
+        },
+        None => rest.to_string(),
+    }
+}
+
+/// One URL given as a whole (a command-line argument): everything between
+/// the scheme and the host's `@` that follows a `:` is the password, even
+/// when it holds spaces or delimiters, or the `//` is missing.
+fn redact_url(raw: &str) -> String {
+    let rest = after_scheme(raw);
+    let head = &raw[..raw.len() - rest.len()];
+    mask_secrets(&redact_params(&format!("{head}{}", mask_userinfo(rest))))
+}
+
+/// Replaces every remembered secret in `text` (longest first) with `***`.
+fn mask_secrets(text: &str) -> String {
+    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if secrets.is_empty() {
+        return text.to_string();
+    }
+    let mut by_length: Vec<&String> = secrets.iter().collect();
+    by_length.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_string();
+    for secret in by_length {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "***");
+        }
+    }
+    out
+}
+
 /// Replaces the password and secret query parameters of anything URL-like
-/// in `text` with `***`. Safe on text that is not a URL.
+/// in `text` with `***`, and every secret of a URL this process parsed with
+/// [`DbUrl::parse`] wherever it appears. Safe on text that is not a URL.
 ///
 /// ```
 /// assert_eq!(
 ///     driftless_introspect::redact("mysql://root:hunter2@h/db?password=x&ssl=1"),
 ///     "mysql://root:***@h/db?password=***&ssl=1"
 /// );
+/// // A password with an unencoded `/` is still all password.
+/// assert_eq!(
+///     driftless_introspect::redact("error: postgres://app:p/w@h/db is bad"),
+///     "error: postgres://app:***@h/db is bad"
+/// );
 /// ```
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    // userinfo passwords: scheme://user:password@host
+    // userinfo passwords: scheme://user:password@host, within one word
+    // (up to whitespace, a quote, or the next URL).
     while let Some(pos) = rest.find("://") {
         let (head, tail) = rest.split_at(pos + 3);
         out.push_str(head);
-        let end = tail
-            .find(|c: char| c.is_whitespace() || c == '/' || c == '`' || c == '"' || c == '\'')
+        let mut end = tail
+            .find(|c: char| c.is_whitespace() || c == '`' || c == '"' || c == '\'')
             .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        if let Some(at) = authority.rfind('@') {
-            let userinfo = &authority[..at];
-            if let Some(colon) = userinfo.find(':') {
-                out.push_str(&userinfo[..colon]);
-                out.push_str(":***");
-                out.push_str(&authority[at..]);
-            } else {
-                out.push_str(authority);
-            }
-        } else {
-            out.push_str(authority);
+        if let Some(next) = tail[..end].find("://") {
+            // Another URL in the same word: stop at its scheme.
+            end = tail[..next]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+                .map_or(0, |i| i + 1);
         }
+        out.push_str(&mask_userinfo(&tail[..end]));
         rest = &tail[end..];
     }
     out.push_str(rest);
-    redact_params(&out)
+    mask_secrets(&redact_params(&out))
 }
 
 fn redact_params(text: &str) -> String {
@@ -253,13 +367,23 @@ fn redact_params(text: &str) -> String {
             continue;
         };
         let key = &bytes[key_start..key_start + eq];
-        if key.is_empty() || key.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+        if key.is_empty()
+            || key.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        {
             continue;
         }
         if SECRET_PARAMS.contains(&key.to_ascii_lowercase().as_str()) {
             let val_start = key_start + eq + 1;
             let val_end = bytes[val_start..]
-                .find(|c: char| c == '&' || c == ';' || c == '#' || c.is_whitespace() || c == '`' || c == '"' || c == '\'')
+                .find(|c: char| {
+                    c == '&'
+                        || c == ';'
+                        || c == '#'
+                        || c.is_whitespace()
+                        || c == '`'
+                        || c == '"'
+                        || c == '\''
+                })
                 .map_or(bytes.len(), |e| val_start + e);
             out.push_str(&bytes[last..val_start]);
             out.push_str("***");
@@ -287,6 +411,48 @@ mod tests {
         assert_eq!(redact("p://:@"), "p://:***@");
     }
 
+    /// A password with unencoded delimiters, or a URL without `//`, showed
+    /// (part of) the password in errors; a driver's log line showed a
+    /// secret parameter's value.
+    #[test]
+    fn regression_unusual_passwords_are_redacted() {
+        for (raw, shown) in [
+            (
+                "postgres://app:pw/x@127.0.0.1:1/prod",
+                "postgres://app:***@127.0.0.1:1/prod",
+            ),
+            ("postgres://app:pw#x@h/prod", "postgres://app:***@h/prod"),
+            ("postgres://app:pw?x@h/prod", "postgres://app:***@h/prod"),
+            (
+                "postgres://app:p@w@h/prod?a=b",
+                "postgres://app:***@h/prod?a=b",
+            ),
+            ("mysql://app:pw x@h/prod", "mysql://app:***@h/prod"),
+            ("postgres:app:secretpw@db/prod", "postgres:app:***@db/prod"),
+            (
+                "postgres://app@h/db?email=a@b.c",
+                "postgres://app@h/db?email=a@b.c",
+            ),
+        ] {
+            let shown_by_parse = match DbUrl::parse(raw) {
+                Ok(u) => u.to_string(),
+                Err(e) => e.to_string(),
+            };
+            assert!(shown_by_parse.contains(shown), "{raw}: {shown_by_parse}");
+        }
+        assert_eq!(
+            redact("a postgres://u:p/q@h/d,mysql://v:w@h/e b"),
+            "a postgres://u:***@h/d,mysql://v:***@h/e b"
+        );
+        DbUrl::parse("postgres://app@h/db?sslpassword=remembered-secret").ok();
+        assert_eq!(
+            redact(
+                "ignoring unrecognized connect parameter key=sslpassword value=remembered-secret"
+            ),
+            "ignoring unrecognized connect parameter key=sslpassword value=***"
+        );
+    }
+
     #[test]
     fn parses_dialects() {
         for (u, d) in [
@@ -297,10 +463,22 @@ mod tests {
         ] {
             assert_eq!(DbUrl::parse(u).map(|u| u.dialect()).ok(), Some(d), "{u}");
         }
-        assert!(matches!(DbUrl::parse("redis://h"), Err(Error::UnsupportedScheme { .. })));
-        assert!(matches!(DbUrl::parse("nonsense"), Err(Error::InvalidUrl { .. })));
-        assert!(matches!(DbUrl::parse("postgres://"), Err(Error::InvalidUrl { .. })));
-        assert!(matches!(DbUrl::parse("sqlite:"), Err(Error::InvalidUrl { .. })));
+        assert!(matches!(
+            DbUrl::parse("redis://h"),
+            Err(Error::UnsupportedScheme { .. })
+        ));
+        assert!(matches!(
+            DbUrl::parse("nonsense"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            DbUrl::parse("postgres://"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            DbUrl::parse("sqlite:"),
+            Err(Error::InvalidUrl { .. })
+        ));
     }
 
     #[test]
@@ -308,7 +486,9 @@ mod tests {
         let a = DbUrl::parse("postgres://root@localhost/test").ok();
         let b = DbUrl::parse("postgres://other:pw@127.0.0.1:5432/test").ok();
         let c = DbUrl::parse("postgres://root@127.0.0.1:5432/dev").ok();
-        let (Some(a), Some(b), Some(c)) = (a, b, c) else { panic!("parse") };
+        let (Some(a), Some(b), Some(c)) = (a, b, c) else {
+            panic!("parse")
+        };
         assert!(a.same_database(&b));
         assert!(!a.same_database(&c));
     }
