@@ -1,0 +1,224 @@
+//! Invalid input through the binary: corrupt snapshot files, bad
+//! configuration files and unparsable migration folders (and every input
+//! of the committed fuzz corpus) end with exit code 2 and one `error:`
+//! line naming the file — never a panic or a backtrace.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_driftless");
+
+#[derive(Debug)]
+struct Run {
+    args: Vec<String>,
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn driftless(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("DRIFTLESS_LOG")
+        .env("RUST_BACKTRACE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run driftless");
+    Run {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code: out.status.code().expect("exit code, not a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Exit 2, one `error:` line on stderr containing `needle`, no panic.
+fn assert_input_error(run: &Run, needle: &str) {
+    assert_eq!(run.code, 2, "{run:#?}");
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {run:#?}");
+    assert!(lines[0].starts_with("error: "), "{run:#?}");
+    assert!(lines[0].contains(needle), "`{needle}` not in {run:#?}");
+    for bad in ["panicked", "backtrace", "internal error", "RUST_BACKTRACE"] {
+        assert!(!run.stderr.contains(bad), "{run:#?}");
+    }
+}
+
+/// A folder with an empty SQLite database `live.db`; returns its URL.
+fn setup() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    std::fs::File::create(&db).unwrap();
+    let url = format!("sqlite://{}", db.display());
+    (dir, url)
+}
+
+fn corpus(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn corrupt_snapshots() {
+    let (dir, url) = setup();
+    let d = dir.path();
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("truncated.json", b"{\"format_version\": 1, \"dialect\": \"sqlite\", \"schemas\": {", "truncated.json:"),
+        ("garbage.json", b"\xff\xfe\x00garbage\x01", "garbage.json"),
+        ("empty.json", b"", "empty.json:"),
+        ("wrong_types.json", b"{\"format_version\": \"one\", \"dialect\": 7, \"schemas\": []}", "wrong_types.json:"),
+        ("unknown_dialect.json", b"{\"format_version\": 1, \"dialect\": \"oracle\", \"schemas\": {}}", "unknown_dialect.json:"),
+        ("newer.json", b"{\"format_version\": 999, \"dialect\": \"sqlite\", \"schemas\": {}}", "newer"),
+        ("unknown_field.json", b"{\"format_version\": 1, \"dialect\": \"sqlite\", \"schemas\": {\"main\": {\"tables\": {\"t\": {\"columns\": {\"c\": {\"position\": 1, \"data_type\": \"INT\", \"nullable\": true, \"bogus\": 1}}}}}}}", "unknown_field.json:"),
+        ("huge_number.json", b"{\"format_version\": 1e999, \"dialect\": \"sqlite\", \"schemas\": {}}", "huge_number.json"),
+        ("deep.json", &[b'['; 100_000], "deep.json"),
+    ];
+    for (name, bytes, needle) in cases {
+        std::fs::write(d.join(name), bytes).unwrap();
+        for cmd in ["check", "plan", "fix"] {
+            let run = driftless(d, &[cmd, "--db", &url, "--expect", name]);
+            assert_input_error(&run, needle);
+        }
+    }
+    // A missing file and a folder that is not a migrations folder.
+    assert_input_error(
+        &driftless(d, &["check", "--db", &url, "--expect", "missing.json"]),
+        "missing.json",
+    );
+}
+
+/// Every snapshot seed and crash input of the fuzz corpus, as `--expect`:
+/// exit 0/1 when it reads, 2 with one error line when it does not.
+#[test]
+fn fuzz_corpus_snapshots_through_the_cli() {
+    let (dir, url) = setup();
+    let d = dir.path();
+    for file in corpus("snapshot_json") {
+        let run = driftless(
+            d,
+            &["check", "--db", &url, "--expect", file.to_str().unwrap()],
+        );
+        match run.code {
+            0 | 1 => assert!(!run.stderr.contains("panicked"), "{run:#?}"),
+            _ => assert_input_error(&run, ""),
+        }
+    }
+}
+
+#[test]
+fn bad_configuration_files() {
+    let (dir, url) = setup();
+    let d = dir.path();
+    let snap = d.join("s.json");
+    std::fs::write(
+        &snap,
+        "{\"format_version\": 1, \"dialect\": \"sqlite\", \"schemas\": {}}",
+    )
+    .unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        ("syntax.toml", "fail_on = \"error\n[rules", "syntax.toml:"),
+        ("unknown_key.toml", "colour = true\n", "unknown_key.toml:"),
+        ("bad_severity.toml", "fail_on = \"fatal\"\n", "bad_severity.toml:"),
+        ("unknown_rule.toml", "[rules]\n\"orphan-colum\" = \"off\"\n", "unknown_rule.toml:"),
+        ("bad_glob.toml", "ignore = [\"[a-\"]\n", "bad_glob.toml:"),
+        ("bad_waiver.toml", "[[waiver]]\nrule = \"orphan-column\"\nobject = \"*\"\n", "bad_waiver.toml:"),
+        ("bad_date.toml", "[[waiver]]\nrule = \"orphan-column\"\nobject = \"*\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2025-02-30\n", "bad_date.toml:"),
+        ("binary.toml", "\u{0}\u{1}\u{2}", "binary.toml"),
+    ];
+    for (name, text, needle) in cases {
+        std::fs::write(d.join(name), text).unwrap();
+        let run = driftless(
+            d,
+            &[
+                "check", "--db", &url, "--expect", "s.json", "--config", name,
+            ],
+        );
+        assert_input_error(&run, needle);
+    }
+    // Found by discovery (driftless.toml in the current folder), not named.
+    std::fs::write(d.join("driftless.toml"), "[rules\n").unwrap();
+    assert_input_error(
+        &driftless(d, &["check", "--db", &url, "--expect", "s.json"]),
+        "driftless.toml",
+    );
+    // Every config seed of the fuzz corpus.
+    for file in corpus("config_toml") {
+        let run = driftless(
+            d,
+            &[
+                "check",
+                "--db",
+                &url,
+                "--expect",
+                "s.json",
+                "--config",
+                file.to_str().unwrap(),
+            ],
+        );
+        match run.code {
+            0 | 1 => assert!(!run.stderr.contains("panicked"), "{run:#?}"),
+            _ => assert_input_error(&run, ""),
+        }
+    }
+}
+
+#[test]
+fn unparsable_migration_folders() {
+    let (dir, url) = setup();
+    let d = dir.path();
+    let cases: &[(&str, &[(&str, &[u8])], &str)] = &[
+        ("invalid_utf8", &[("1_a.sql", b"SELECT 1;\n\xff\xfe")], "1_a.sql"),
+        ("duplicate_ids", &[("V1__a.sql", b""), ("V1.0__b.sql", b"")], "duplicate"),
+        ("bad_sql", &[("1_a.sql", b"CREATE TABLE (;\n")], "1_a.sql"),
+        ("out_of_range", &[("99999999999999999999_a.sql", b"SELECT 1;")], ""),
+        (
+            "django_missing_dependency",
+            &[("shop/migrations/0002_x.py", b"from django.db import migrations\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_missing')]\n")],
+            "0002_x.py",
+        ),
+        ("empty", &[], ""),
+        ("only_notes", &[("notes.txt", b"hello")], ""),
+    ];
+    for (name, files, needle) in cases {
+        let folder = d.join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (path, bytes) in *files {
+            let p = folder.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        let f = folder.to_str().unwrap();
+        let mut runs = vec![
+            vec!["check", "--db", url.as_str(), "--migrations", f],
+            vec!["plan", "--db", url.as_str(), "--expect", f],
+        ];
+        // `migrations` reads the files without running them.
+        if *name != "bad_sql" {
+            runs.push(vec!["migrations", "--db", url.as_str(), "--migrations", f]);
+        }
+        for args in runs {
+            assert_input_error(&driftless(d, &args), needle);
+        }
+    }
+    assert_input_error(
+        &driftless(
+            d,
+            &["check", "--db", &url, "--migrations", "no_such_folder"],
+        ),
+        "no_such_folder",
+    );
+}
