@@ -996,7 +996,7 @@ fn categories(b: Backend, name: &str) -> Vec<&'static str> {
     if has("$") {
         c.push("dollar");
     }
-    if name.chars().any(|ch| !ch.is_ascii()) {
+    if !name.is_ascii() {
         c.push("unicode");
     }
     if has("\u{301}") {

@@ -11,6 +11,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 
 #[derive(Debug)]
 struct Run {
+    /// Shown in failure messages.
+    #[allow(dead_code)]
     args: Vec<String>,
     code: i32,
     stdout: String,
@@ -38,6 +40,7 @@ fn driftless(dir: &Path, args: &[&str]) -> Run {
 /// Exit 2, one `error:` line on stderr containing `needle`, no panic.
 fn assert_input_error(run: &Run, needle: &str) {
     assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.stdout, "", "nothing on stdout: {run:#?}");
     let lines: Vec<&str> = run
         .stderr
         .lines()
@@ -180,7 +183,9 @@ fn bad_configuration_files() {
 fn unparsable_migration_folders() {
     let (dir, url) = setup();
     let d = dir.path();
-    let cases: &[(&str, &[(&str, &[u8])], &str)] = &[
+    // (folder, its files, what the error names)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a [u8])], &'a str);
+    let cases: &[Case] = &[
         ("invalid_utf8", &[("1_a.sql", b"SELECT 1;\n\xff\xfe")], "1_a.sql"),
         ("duplicate_ids", &[("V1__a.sql", b""), ("V1.0__b.sql", b"")], "duplicate"),
         ("bad_sql", &[("1_a.sql", b"CREATE TABLE (;\n")], "1_a.sql"),

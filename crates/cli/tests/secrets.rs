@@ -33,6 +33,8 @@ const LOG_FLAGS: &[&[&str]] = &[&[], &["-v"], &["-vvv"], &["--log-format", "json
 
 #[derive(Debug)]
 struct Run {
+    /// Shown in failure messages.
+    #[allow(dead_code)]
     args: Vec<String>,
     code: i32,
     stdout: String,
