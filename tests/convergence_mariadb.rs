@@ -9,7 +9,7 @@ use driftless_testkit::Backend;
 
 #[test]
 fn random_schema_pairs_converge() {
-    convergence::run(Backend::Mysql, 150);
+    convergence::run(Backend::Mysql, 100);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use driftless_testkit::Backend;
 
 #[test]
 fn random_schema_pairs_converge() {
-    convergence::run(Backend::Postgres, 25);
+    convergence::run(Backend::Postgres, 20);
 }
 
 #[test]

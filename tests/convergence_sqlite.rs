@@ -9,7 +9,7 @@ use driftless_testkit::Backend;
 
 #[test]
 fn random_schema_pairs_converge() {
-    convergence::run(Backend::Sqlite, 800);
+    convergence::run(Backend::Sqlite, 300);
 }
 
 #[test]
