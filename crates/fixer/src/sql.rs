@@ -313,7 +313,7 @@ pub(crate) fn create_table(
         && table.primary_key.is_none()
         && table.uniques.is_empty()
         && table.checks.is_empty()
-        && !(opts.foreign_keys && !table.foreign_keys.is_empty())
+        && (!opts.foreign_keys || table.foreign_keys.is_empty())
     {
         // A table without columns (PostgreSQL): sea-query writes no list.
         sql.push_str(" ()");
