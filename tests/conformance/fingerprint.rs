@@ -103,7 +103,9 @@ pub async fn fingerprint(
             "SELECT n.nspname || '.' || c.relname || ' ' || pol.polname || ' ' || pol.polcmd::text || ' ' || pol.polpermissive \
              || ' ' || coalesce(pg_get_expr(pol.polqual, pol.polrelid), '') || ' ' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '') \
              FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {filter}")),
-        ("extension", "SELECT e.extname || ' schema=' || n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'".to_string()),
+        ("extension", format!(
+            "SELECT e.extname || ' schema=' || n.nspname FROM pg_extension e \
+             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' AND {filter}")),
     ];
     let mut facts = BTreeSet::new();
     for (kind, sql) in queries {
