@@ -15,21 +15,10 @@ pub(crate) fn quote_char(dialect: Dialect) -> char {
     }
 }
 
-/// `name` quoted as an identifier, with the quote character doubled inside.
+/// `name` quoted as an identifier, with the quote character doubled inside
+/// ([`Dialect::quote_ident`], the one quoting of every crate).
 pub(crate) fn ident(dialect: Dialect, name: &str) -> String {
-    let q = quote_char(dialect);
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push(q);
-    for c in name.chars() {
-        if c == q {
-            out.push(q);
-        }
-        if c != '\0' {
-            out.push(c);
-        }
-    }
-    out.push(q);
-    out
+    dialect.quote_ident(name)
 }
 
 /// A table (or other schema object) name, schema-qualified on PostgreSQL.
@@ -46,24 +35,7 @@ pub(crate) fn qualified(dialect: Dialect, schema: &str, name: &str) -> String {
 /// still cannot end early). NUL characters are dropped: no database stores
 /// them in names or labels.
 pub(crate) fn literal(dialect: Dialect, s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    let backslash_escapes = dialect == Dialect::Mysql;
-    let needs_e = dialect == Dialect::Postgres && s.contains('\\');
-    if needs_e {
-        // An escape-string literal is independent of standard_conforming_strings.
-        out.push('E');
-    }
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\'' => out.push_str("''"),
-            '\\' if backslash_escapes || needs_e => out.push_str("\\\\"),
-            '\0' => {}
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
+    dialect.quote_literal(s)
 }
 
 /// A name for the places where sea-query writes names verbatim between

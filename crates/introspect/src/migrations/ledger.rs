@@ -331,10 +331,7 @@ pub(crate) fn ledger_tables(rows: &[Row]) -> Vec<LedgerTable> {
 }
 
 fn quote(dialect: Dialect, ident: &str) -> String {
-    match dialect {
-        Dialect::Mysql => format!("`{}`", ident.replace('`', "``")),
-        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
+    dialect.quote_ident(ident)
 }
 
 /// The SELECT that reads `table`. A query as a value: no database needed.

@@ -7,18 +7,11 @@ use crate::error::{Error, Result};
 use crate::model::Dialect;
 
 fn quote_ident(dialect: Dialect, ident: &str) -> String {
-    match dialect {
-        Dialect::Mysql => format!("`{}`", ident.replace('`', "``")),
-        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
+    dialect.quote_ident(ident)
 }
 
 fn lit(dialect: Dialect, s: &str) -> String {
-    let s = s.replace('\'', "''");
-    match dialect {
-        Dialect::Mysql => format!("'{}'", s.replace('\\', "\\\\")),
-        _ => format!("'{s}'"),
-    }
+    dialect.quote_literal(s)
 }
 
 /// The statements that record `migration` as applied in `table`, exactly
@@ -240,10 +233,11 @@ mod tests {
             my,
             vec!["INSERT INTO `app`.`schema_migrations` (version) VALUES ('it''s\\\\')"]
         );
+        // An escape string: the same whatever standard_conforming_strings is.
         let pg = record_statements(&table(LedgerKind::Rails), Dialect::Postgres, &m, 0).unwrap();
         assert_eq!(
             pg,
-            vec!["INSERT INTO \"app\".\"schema_migrations\" (version) VALUES ('it''s\\')"]
+            vec!["INSERT INTO \"app\".\"schema_migrations\" (version) VALUES (E'it''s\\\\')"]
         );
         assert!(record_statements(&table(LedgerKind::Sqlx), Dialect::Postgres, &m, 0).is_err());
     }

@@ -145,10 +145,7 @@ fn cell(r: &[Value], i: usize) -> String {
 }
 
 fn q(dialect: Dialect, ident: &str) -> String {
-    match dialect {
-        Dialect::Mysql => format!("`{}`", ident.replace('`', "``")),
-        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
+    dialect.quote_ident(ident)
 }
 
 /// What to drop to empty a PostgreSQL dev database, in a workable order:
