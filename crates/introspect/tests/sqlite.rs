@@ -430,3 +430,64 @@ async fn empty_database_has_an_empty_main_schema() {
     assert_eq!(snap.schemas.len(), 1);
     assert_eq!(snap.schemas["main"], Default::default());
 }
+
+#[tokio::test]
+async fn a_trigger_named_like_its_table_does_not_hide_it() {
+    // Triggers have their own namespace: `t` can be both a table and a
+    // trigger. The table must still be read.
+    let db = TestDb::sqlite();
+    db.exec(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE);\n\
+         CREATE TRIGGER t AFTER INSERT ON t BEGIN SELECT 1; END;",
+    )
+    .await;
+    let snap = open(&db.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    let t = snap.table("main", "t").expect("table t");
+    assert_eq!(t.column_order(), vec!["id", "v"]);
+    assert_eq!(t.uniques["uq_t_v"].columns, vec!["v"]);
+}
+
+#[tokio::test]
+async fn names_with_quotes_backslashes_and_newlines_are_read_exactly() {
+    let db = TestDb::sqlite();
+    db.exec(
+        "CREATE TABLE \"pa\"\"rent\\\" (\"k\"\"ey\" TEXT PRIMARY KEY, \"ü\" INT);\n\
+         CREATE TABLE \"ch\nild\" (\n\
+             id INTEGER PRIMARY KEY,\n\
+             \"re\\f\" TEXT DEFAULT 'a''b\\c' REFERENCES \"pa\"\"rent\\\",\n\
+             \"tab\tname\" INT CHECK (\"tab\tname\" > 0)\n\
+         );\n\
+         CREATE INDEX \"ix \"\"q\"\"\" ON \"ch\nild\" (\"re\\f\" COLLATE NOCASE DESC, \"tab\tname\" + 1);",
+    )
+    .await;
+    let snap = open(&db.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    let parent = snap.table("main", "pa\"rent\\").expect("parent");
+    assert_eq!(parent.column_order(), vec!["k\"ey", "ü"]);
+    assert_eq!(parent.primary_key.as_ref().unwrap().columns, vec!["k\"ey"]);
+    let child = snap.table("main", "ch\nild").expect("child");
+    assert_eq!(child.column_order(), vec!["id", "re\\f", "tab\tname"]);
+    assert_eq!(child.columns["re\\f"].default.as_deref(), Some("'a''b\\c'"));
+    let fk = &child.foreign_keys["fk_ch\nild_re\\f"];
+    assert_eq!(fk.ref_table, "pa\"rent\\");
+    assert_eq!(fk.ref_columns, vec!["k\"ey"]);
+    assert_eq!(
+        child.checks["ck_ch\nild_tab\tname"].expression,
+        "\"tab\tname\" > 0"
+    );
+    let ix = &child.indexes["ix \"q\""];
+    assert_eq!(ix.parts[0].key, IndexKey::Column("re\\f".into()));
+    assert_eq!(ix.parts[0].collation.as_deref(), Some("NOCASE"));
+    assert!(ix.parts[0].descending);
+    assert_eq!(
+        ix.parts[1].key,
+        IndexKey::Expression("\"tab\tname\" + 1".into())
+    );
+}

@@ -1,5 +1,9 @@
 //! Catalog rows (see [`super::query`]) → the schema model. Pure.
 //!
+//! The JSON of each row is read in place: names and other strings borrow
+//! from it (they are copied once, into the model), each CREATE statement
+//! is tokenized once.
+//!
 //! # What comes from where
 //!
 //! The pragmas give columns (declared type, NOT NULL, `dflt_value`, key
@@ -41,9 +45,14 @@
 //! * Virtual tables and the shadow tables behind them, `sqlite_%` tables
 //!   and (unless asked for) migration-ledger tables are left out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::marker::PhantomData;
 
-use super::ddl::{self, References, TableConstraint};
+use serde::Deserialize;
+
+use super::ddl::{self, CreateTable, References, TableConstraint};
 use super::query::WIDTH;
 use crate::database::{Row, Value};
 use crate::error::{Error, Result};
@@ -53,184 +62,191 @@ use crate::model::{
 };
 use crate::IntrospectOptions;
 
-type Key = (String, String);
-
 /// A constraint's declared name (if any) and the name to synthesise otherwise.
 type Naming = (Option<String>, String);
 
-/// A foreign key of the pragmas with its naming, its declaration if found,
-/// and its referencing columns.
-type MatchedForeignKey<'a> = (
-    Naming,
-    Option<&'a References>,
-    Vec<String>,
-    &'a RawForeignKey,
-);
+/// A string of the catalog JSON: borrowed from it unless it had escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Text<'a>(Cow<'a, str>);
 
-#[derive(Debug, Default)]
-struct Object {
-    kind: String,
-    sql: Option<String>,
-    list_type: Option<String>,
-}
-
-#[derive(Debug)]
-struct RawColumn {
-    cid: i64,
-    name: String,
-    decl_type: String,
-    notnull: bool,
-    default: Option<String>,
-    pk: i64,
-    hidden: i64,
-}
-
-#[derive(Debug)]
-struct RawIndex {
-    seq: i64,
-    name: String,
-    unique: bool,
-    origin: String,
-    partial: bool,
-}
-
-#[derive(Debug)]
-struct RawIndexPart {
-    seqno: i64,
-    cid: i64,
-    name: Option<String>,
-    descending: bool,
-    collation: Option<String>,
-}
-
-#[derive(Debug, Default)]
-struct RawForeignKey {
-    /// (seq, from, to)
-    columns: Vec<(i64, String, Option<String>)>,
-    table: String,
-    on_update: String,
-    on_delete: String,
-}
-
-#[derive(Default)]
-struct Catalog {
-    objects: BTreeMap<Key, Object>,
-    columns: BTreeMap<Key, Vec<RawColumn>>,
-    indexes: BTreeMap<Key, Vec<RawIndex>>,
-    /// (schema, index name) → key parts.
-    index_parts: BTreeMap<Key, Vec<RawIndexPart>>,
-    /// (schema, table) → id → FK.
-    foreign_keys: BTreeMap<Key, BTreeMap<i64, RawForeignKey>>,
-}
-
-fn text(row: &Row, i: usize) -> Option<String> {
-    match row.get(i)? {
-        Value::Text(s) => Some(s.clone()),
-        Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        Value::Int(n) => Some(n.to_string()),
-        Value::Float(f) => Some(f.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
     }
 }
 
-fn int(row: &Row, i: usize) -> Option<i64> {
-    row.get(i).and_then(Value::as_i64)
-}
-
-fn bad_row(what: &str, row: &Row) -> Error {
-    Error::Catalog {
-        object: format!("sqlite catalog row ({what})"),
-        message: format!("unexpected shape: {row:?}"),
-    }
-}
-
-impl Catalog {
-    fn from_rows(rows: &[Row]) -> Result<Catalog> {
-        let mut cat = Catalog::default();
-        for row in rows {
-            if row.len() != WIDTH {
-                return Err(bad_row("width", row));
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
             }
-            let (Some(tag), Some(schema), Some(table)) = (text(row, 0), text(row, 1), text(row, 2))
-            else {
-                return Err(bad_row("key", row));
-            };
-            let key = (schema.clone(), table);
-            match tag.as_str() {
-                "o" => {
-                    let obj = cat.objects.entry(key).or_default();
-                    obj.kind = text(row, 3).unwrap_or_default();
-                    obj.sql = text(row, 5);
-                }
-                "v" => {
-                    cat.objects.entry(key).or_default().list_type = text(row, 3);
-                }
-                "c" => {
-                    let (Some(cid), Some(name)) = (int(row, 3), text(row, 4)) else {
-                        return Err(bad_row("column", row));
-                    };
-                    cat.columns.entry(key).or_default().push(RawColumn {
-                        cid,
-                        name,
-                        decl_type: text(row, 5).unwrap_or_default(),
-                        notnull: int(row, 6).unwrap_or(0) != 0,
-                        default: text(row, 7),
-                        pk: int(row, 8).unwrap_or(0),
-                        hidden: int(row, 9).unwrap_or(0),
-                    });
-                }
-                "i" => {
-                    let (Some(seq), Some(name)) = (int(row, 3), text(row, 4)) else {
-                        return Err(bad_row("index", row));
-                    };
-                    cat.indexes.entry(key).or_default().push(RawIndex {
-                        seq,
-                        name,
-                        unique: int(row, 5).unwrap_or(0) != 0,
-                        origin: text(row, 6).unwrap_or_default(),
-                        partial: int(row, 7).unwrap_or(0) != 0,
-                    });
-                }
-                "x" => {
-                    let (Some(index), Some(seqno), Some(cid)) =
-                        (text(row, 3), int(row, 4), int(row, 5))
-                    else {
-                        return Err(bad_row("index key", row));
-                    };
-                    cat.index_parts
-                        .entry((schema, index))
-                        .or_default()
-                        .push(RawIndexPart {
-                            seqno,
-                            cid,
-                            name: text(row, 6),
-                            descending: int(row, 7).unwrap_or(0) != 0,
-                            collation: text(row, 8),
-                        });
-                }
-                "f" => {
-                    let (Some(id), Some(seq), Some(table), Some(from)) =
-                        (int(row, 3), int(row, 4), text(row, 5), text(row, 6))
-                    else {
-                        return Err(bad_row("foreign key", row));
-                    };
-                    let fk = cat
-                        .foreign_keys
-                        .entry(key)
-                        .or_default()
-                        .entry(id)
-                        .or_default();
-                    fk.columns.push((seq, from, text(row, 7)));
-                    fk.table = table;
-                    fk.on_update = text(row, 8).unwrap_or_default();
-                    fk.on_delete = text(row, 9).unwrap_or_default();
-                }
-                _ => return Err(bad_row("tag", row)),
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v)))
             }
         }
-        Ok(cat)
+        d.deserialize_str(Visitor(PhantomData))
     }
+}
+
+/// One object of `sqlite_schema` (see [`super::query`] for the layout).
+#[derive(Debug, Deserialize)]
+struct RawObject<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow)]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    sql: Option<Text<'a>>,
+    /// `None` unless a table stored in the file.
+    #[serde(borrow)]
+    columns: Option<Vec<RawColumn<'a>>>,
+    #[serde(borrow)]
+    indexes: Option<Vec<RawIndex<'a>>>,
+    #[serde(borrow)]
+    foreign_keys: Option<Vec<RawForeignKeyColumn<'a>>>,
+}
+
+/// A row of `pragma_table_xinfo`.
+#[derive(Debug, Deserialize)]
+struct RawColumn<'a> {
+    cid: i64,
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow)]
+    decl_type: Option<Text<'a>>,
+    notnull: Option<i64>,
+    #[serde(borrow)]
+    default: Option<Text<'a>>,
+    pk: Option<i64>,
+    hidden: Option<i64>,
+}
+
+impl RawColumn<'_> {
+    fn pk(&self) -> i64 {
+        self.pk.unwrap_or(0)
+    }
+    fn hidden(&self) -> i64 {
+        self.hidden.unwrap_or(0)
+    }
+    fn decl_type(&self) -> &str {
+        self.decl_type.as_deref().unwrap_or_default()
+    }
+}
+
+/// A row of `pragma_index_list`, with its key columns.
+#[derive(Debug, Deserialize)]
+struct RawIndex<'a> {
+    seq: i64,
+    #[serde(borrow)]
+    name: Text<'a>,
+    unique: Option<i64>,
+    #[serde(borrow)]
+    origin: Option<Text<'a>>,
+    partial: Option<i64>,
+    /// `None` for the primary key of a `WITHOUT ROWID` table.
+    #[serde(borrow)]
+    keys: Option<Vec<RawIndexPart<'a>>>,
+}
+
+impl RawIndex<'_> {
+    fn origin(&self) -> &str {
+        self.origin.as_deref().unwrap_or_default()
+    }
+
+    /// The key columns in key order.
+    fn parts(&self) -> Vec<&RawIndexPart<'_>> {
+        let mut parts: Vec<&RawIndexPart<'_>> = self.keys.iter().flatten().collect();
+        parts.sort_by_key(|p| p.seqno);
+        parts
+    }
+}
+
+/// A key column row of `pragma_index_xinfo`.
+#[derive(Debug, Deserialize)]
+struct RawIndexPart<'a> {
+    seqno: i64,
+    cid: i64,
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+    descending: Option<i64>,
+    #[serde(borrow)]
+    collation: Option<Text<'a>>,
+}
+
+/// A row of `pragma_foreign_key_list`: one column of foreign key `id`.
+#[derive(Debug, Deserialize)]
+struct RawForeignKeyColumn<'a> {
+    id: i64,
+    seq: i64,
+    #[serde(borrow)]
+    table: Text<'a>,
+    #[serde(borrow)]
+    from: Text<'a>,
+    #[serde(borrow)]
+    to: Option<Text<'a>>,
+    #[serde(borrow)]
+    on_update: Option<Text<'a>>,
+    #[serde(borrow)]
+    on_delete: Option<Text<'a>>,
+}
+
+/// The rows of one foreign key, in column order.
+struct RawForeignKey<'r, 'a> {
+    rows: Vec<&'r RawForeignKeyColumn<'a>>,
+}
+
+impl RawForeignKey<'_, '_> {
+    fn first(&self) -> Option<&RawForeignKeyColumn<'_>> {
+        self.rows.first().copied()
+    }
+    fn table(&self) -> &str {
+        self.first().map_or("", |r| &r.table)
+    }
+    fn on_delete(&self) -> FkAction {
+        fk_action(self.first().and_then(|r| r.on_delete.as_deref()))
+    }
+    fn on_update(&self) -> FkAction {
+        fk_action(self.first().and_then(|r| r.on_update.as_deref()))
+    }
+}
+
+fn fk_action(sql: Option<&str>) -> FkAction {
+    sql.and_then(FkAction::from_sql)
+        .unwrap_or(FkAction::NoAction)
+}
+
+fn bad_row(what: &str, detail: impl fmt::Display) -> Error {
+    Error::Catalog {
+        object: format!("sqlite catalog row ({what})"),
+        message: format!("unexpected shape: {detail}"),
+    }
+}
+
+/// A text value of a catalog row (a value SQLite returned as bytes because
+/// it is not valid UTF-8 is read lossily).
+fn text<'r>(row: &'r Row, i: usize, what: &str) -> Result<Cow<'r, str>> {
+    match row.get(i) {
+        Some(Value::Text(s)) => Ok(Cow::Borrowed(s)),
+        Some(Value::Bytes(b)) => Ok(String::from_utf8_lossy(b)),
+        other => Err(bad_row(what, format!("column {i} is {other:?}"))),
+    }
+}
+
+fn json<'t, T: Deserialize<'t>>(json: &'t str, schema: &str, what: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| Error::Catalog {
+        object: format!("sqlite catalog of schema {schema} ({what})"),
+        message: e.to_string(),
+    })
 }
 
 /// Builds the snapshot of `schemas` from the catalog rows.
@@ -239,55 +255,99 @@ pub(crate) fn snapshot(
     schemas: &[String],
     options: &IntrospectOptions,
 ) -> Result<Snapshot> {
-    let cat = Catalog::from_rows(rows)?;
     let mut snap = Snapshot::new(Dialect::Sqlite);
     for schema in schemas {
         snap.schemas.entry(schema.clone()).or_default();
     }
-    // Primary keys of every table first: foreign keys that name no
-    // referenced columns point at them.
-    let mut table_names: BTreeMap<(String, String), String> = BTreeMap::new();
-    let mut primary_keys: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for ((schema, table), obj) in &cat.objects {
-        if obj.kind == "table" {
-            let lower = (schema.clone(), table.to_ascii_lowercase());
-            table_names.insert(lower.clone(), table.clone());
-            if let Some(cols) = cat.columns.get(&(schema.clone(), table.clone())) {
-                primary_keys.insert(lower, pk_columns(cols));
-            }
+    for row in rows {
+        if row.len() != WIDTH {
+            return Err(bad_row("width", format!("{} columns", row.len())));
         }
-    }
-    for ((schema, name), obj) in &cat.objects {
-        let Some(out) = snap.schemas.get_mut(schema) else {
+        let schema = text(row, 0, "schema")?;
+        let objects_json = text(row, 1, "objects")?;
+        let special_json = text(row, 2, "virtual tables")?;
+        let Some(out) = snap.schemas.get_mut(schema.as_ref()) else {
             continue;
         };
+        let objects: Vec<RawObject<'_>> = json(&objects_json, &schema, "objects")?;
+        let special: Vec<Text<'_>> = json(&special_json, &schema, "virtual tables")?;
+        read_schema(&schema, &objects, &special, options, out)?;
+    }
+    Ok(snap)
+}
+
+/// What the tables of one schema look up about each other.
+struct SchemaCatalog<'r, 'a> {
+    schema: &'r str,
+    /// Lower-case name → table (SQLite matches table names
+    /// case-insensitively).
+    tables: HashMap<String, &'r RawObject<'a>>,
+    /// Index name → its CREATE INDEX statement.
+    index_sql: HashMap<&'r str, &'r str>,
+}
+
+impl SchemaCatalog<'_, '_> {
+    /// The name as created and the primary key columns (if read) of the
+    /// table `name` refers to.
+    fn referenced(&self, name: &str) -> Option<(&str, Option<Vec<String>>)> {
+        let table = self.tables.get(&name.to_ascii_lowercase())?;
+        Some((&table.name, table.columns.as_deref().map(pk_columns)))
+    }
+}
+
+fn read_schema(
+    schema: &str,
+    objects: &[RawObject<'_>],
+    special: &[Text<'_>],
+    options: &IntrospectOptions,
+    out: &mut crate::model::Schema,
+) -> Result<()> {
+    let virtual_or_shadow: HashSet<&str> = special.iter().map(|t| &**t).collect();
+    let mut cat = SchemaCatalog {
+        schema,
+        tables: HashMap::new(),
+        index_sql: HashMap::new(),
+    };
+    for obj in objects {
+        match &*obj.kind {
+            "table" => {
+                cat.tables.insert(obj.name.to_ascii_lowercase(), obj);
+            }
+            "index" => {
+                if let Some(sql) = &obj.sql {
+                    cat.index_sql.insert(&obj.name, sql);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut tokens = Vec::new();
+    for obj in objects {
+        let name = &*obj.name;
         if !options.wants_table(name) {
             continue;
         }
-        match obj.kind.as_str() {
+        match &*obj.kind {
             "table" => {
-                if matches!(obj.list_type.as_deref(), Some("virtual" | "shadow")) {
+                if virtual_or_shadow.contains(name) {
                     continue;
                 }
-                let key = (schema.clone(), name.clone());
-                let Some(columns) = cat.columns.get(&key) else {
+                let Some(columns) = &obj.columns else {
                     // No columns: a virtual table the pragmas were not run on.
                     continue;
                 };
                 let ctx = TableContext {
-                    schema,
                     name,
-                    table_names: &table_names,
-                    primary_keys: &primary_keys,
+                    catalog: &cat,
                 };
-                let table = build_table(&ctx, obj.sql.as_deref(), columns, &cat)?;
-                out.tables.insert(name.clone(), table);
+                let table = build_table(&ctx, obj, columns, &mut tokens)?;
+                out.tables.insert(name.to_string(), table);
             }
             "view" => {
                 let sql = obj.sql.as_deref().unwrap_or_default();
                 let definition = ddl::view_definition(sql).unwrap_or_else(|| ddl::normalise(sql));
                 out.views.insert(
-                    name.clone(),
+                    name.to_string(),
                     View {
                         definition,
                         materialized: false,
@@ -298,34 +358,30 @@ pub(crate) fn snapshot(
             _ => {}
         }
     }
-    Ok(snap)
+    Ok(())
 }
 
-struct TableContext<'a> {
-    schema: &'a str,
-    name: &'a str,
-    /// (schema, lower-case name) → name as created.
-    table_names: &'a BTreeMap<(String, String), String>,
-    /// (schema, lower-case name) → primary key columns.
-    primary_keys: &'a BTreeMap<(String, String), Vec<String>>,
+struct TableContext<'c, 'r, 'a> {
+    name: &'c str,
+    catalog: &'c SchemaCatalog<'r, 'a>,
 }
 
-impl TableContext<'_> {
+impl TableContext<'_, '_, '_> {
     fn error(&self, message: impl Into<String>) -> Error {
         Error::Catalog {
-            object: format!("table {}.{}", self.schema, self.name),
+            object: format!("table {}.{}", self.catalog.schema, self.name),
             message: message.into(),
         }
     }
 }
 
-fn pk_columns(cols: &[RawColumn]) -> Vec<String> {
+fn pk_columns(cols: &[RawColumn<'_>]) -> Vec<String> {
     let mut pk: Vec<(i64, &str)> = cols
         .iter()
-        .filter(|c| c.pk > 0)
-        .map(|c| (c.pk, c.name.as_str()))
+        .filter(|c| c.pk() > 0)
+        .map(|c| (c.pk(), &*c.name))
         .collect();
-    pk.sort();
+    pk.sort_unstable();
     pk.into_iter().map(|(_, n)| n.to_string()).collect()
 }
 
@@ -347,57 +403,107 @@ fn is_binary(name: &str) -> bool {
 
 /// `base`, or `base_2`, `base_3` … whichever is not yet in `taken`.
 fn unique_name(base: String, taken: &mut BTreeSet<String>) -> String {
-    let mut name = base.clone();
+    if !taken.contains(&base) {
+        taken.insert(base.clone());
+        return base;
+    }
     let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{base}_{n}");
+    loop {
+        let name = format!("{base}_{n}");
+        if !taken.contains(&name) {
+            taken.insert(name.clone());
+            return name;
+        }
         n += 1;
     }
-    taken.insert(name.clone());
-    name
 }
 
-fn same_columns(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+fn same_columns<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.as_ref().eq_ignore_ascii_case(y.as_ref()))
 }
 
 /// Assigns names in two passes (declared names first, then synthesised
 /// ones), each in declaration order. `items` are (declared name, synthesised base).
-fn assign_names(items: &[(Option<String>, String)]) -> Vec<String> {
+fn assign_names(items: Vec<Naming>) -> Vec<String> {
+    if items.is_empty() {
+        return Vec::new();
+    }
     let mut taken = BTreeSet::new();
-    let mut names: Vec<Option<String>> = items
-        .iter()
-        .map(|(declared, _)| declared.clone().map(|d| unique_name(d, &mut taken)))
+    let mut slots: Vec<(Option<String>, String)> = items
+        .into_iter()
+        .map(|(declared, base)| (declared.map(|d| unique_name(d, &mut taken)), base))
         .collect();
-    for (slot, (_, base)) in names.iter_mut().zip(items) {
+    for (slot, base) in &mut slots {
         if slot.is_none() {
-            *slot = Some(unique_name(base.clone(), &mut taken));
+            *slot = Some(unique_name(std::mem::take(base), &mut taken));
         }
     }
-    names.into_iter().map(Option::unwrap_or_default).collect()
+    slots
+        .into_iter()
+        .map(|(slot, _)| slot.unwrap_or_default())
+        .collect()
 }
 
-fn build_table(
-    ctx: &TableContext<'_>,
-    sql: Option<&str>,
-    raw_columns: &[RawColumn],
-    cat: &Catalog,
+/// `<prefix>_<table>_<col>[_<col>…]`.
+fn synthesised_name<S: AsRef<str>>(prefix: &str, table: &str, columns: &[S]) -> String {
+    let len = prefix.len()
+        + table.len()
+        + columns.iter().map(|c| c.as_ref().len() + 1).sum::<usize>()
+        + 1;
+    let mut name = String::with_capacity(len);
+    name.push_str(prefix);
+    name.push('_');
+    name.push_str(table);
+    for c in columns {
+        name.push('_');
+        name.push_str(c.as_ref());
+    }
+    name
+}
+
+/// The column definition of `ddl` for the pragma column at `cid` named
+/// `name`: the definition at the same position when its name matches
+/// (columns are declared in cid order), otherwise found by name.
+fn column_def<'d, 'a>(
+    ddl: &'d CreateTable<'a>,
+    cid: i64,
+    name: &str,
+) -> Option<&'d ddl::ColumnDef<'a>> {
+    usize::try_from(cid)
+        .ok()
+        .and_then(|i| ddl.columns.get(i))
+        .filter(|d| d.name.eq_ignore_ascii_case(name))
+        .or_else(|| ddl.column(name))
+}
+
+fn build_table<'r>(
+    ctx: &TableContext<'_, '_, '_>,
+    obj: &'r RawObject<'_>,
+    raw_columns: &[RawColumn<'_>],
+    tokens: &mut Vec<ddl::Token<'r>>,
 ) -> Result<Table> {
-    let sql = sql.ok_or_else(|| ctx.error("sqlite_schema has no CREATE TABLE statement"))?;
-    let ddl = ddl::parse_create_table(sql)
+    let sql = obj
+        .sql
+        .as_deref()
+        .ok_or_else(|| ctx.error("sqlite_schema has no CREATE TABLE statement"))?;
+    let ddl = ddl::parse_create_table(sql, tokens)
         .ok_or_else(|| ctx.error("cannot read the column list of its CREATE TABLE statement"))?;
     let mut table = Table::default();
-    let column_names: Vec<String> = {
-        let mut cols: Vec<&RawColumn> = raw_columns.iter().collect();
+    let column_names: Vec<&str> = {
+        let mut cols: Vec<&RawColumn<'_>> = raw_columns.iter().collect();
         cols.sort_by_key(|c| c.cid);
-        cols.into_iter().map(|c| c.name.clone()).collect()
+        cols.into_iter().map(|c| &*c.name).collect()
     };
     let canonical = |name: &str| -> String {
         column_names
             .iter()
             .find(|c| c.eq_ignore_ascii_case(name))
-            .cloned()
-            .unwrap_or_else(|| name.to_string())
+            .copied()
+            .unwrap_or(name)
+            .to_string()
     };
 
     // Primary key.
@@ -407,127 +513,108 @@ fn build_table(
             name,
             columns,
             autoincrement,
-        } => Some((name.clone(), columns.clone(), *autoincrement)),
+        } => Some((name, columns, *autoincrement)),
         _ => None,
     });
-    let column_pk = ddl.columns.iter().find_map(|c| {
-        c.primary_key
-            .clone()
-            .map(|(name, desc)| (c.name.clone(), name, desc))
-    });
+    let column_pk = ddl.columns.iter().find_map(|c| c.primary_key.as_ref());
     let rowid_alias = pk_cols.len() == 1
         && !ddl.without_rowid
         && raw_columns
             .iter()
-            .any(|c| c.pk == 1 && c.decl_type.eq_ignore_ascii_case("INTEGER"))
-        && !column_pk.as_ref().is_some_and(|(_, _, desc)| *desc);
+            .any(|c| c.pk() == 1 && c.decl_type().eq_ignore_ascii_case("INTEGER"))
+        && !column_pk.is_some_and(|(_, desc)| *desc);
     if !pk_cols.is_empty() {
         let declared = table_pk
-            .as_ref()
-            .and_then(|(n, _, _)| n.clone())
-            .or_else(|| column_pk.as_ref().and_then(|(_, n, _)| n.clone()));
+            .and_then(|(n, _, _)| n.as_deref())
+            .or_else(|| column_pk.and_then(|(n, _)| n.as_deref()));
         table.primary_key = Some(PrimaryKey {
-            name: declared.unwrap_or_else(|| format!("pk_{}", ctx.name)),
-            columns: pk_cols.clone(),
+            name: declared.map_or_else(|| format!("pk_{}", ctx.name), str::to_string),
+            columns: pk_cols,
         });
     }
 
     // Columns.
     for raw in raw_columns {
-        if raw.hidden == 1 {
+        let hidden = raw.hidden();
+        if hidden == 1 {
             continue;
         }
         let position = u32::try_from(raw.cid + 1)
             .map_err(|_| ctx.error(format!("column id {} out of range", raw.cid)))?;
-        let def = ddl.column(&raw.name);
-        let mut col = Column::new(position, raw.decl_type.clone());
-        col.nullable = !(raw.notnull || (rowid_alias && raw.pk == 1));
-        col.default = raw.default.clone();
+        let def = column_def(&ddl, raw.cid, &raw.name);
+        let mut col = Column::new(position, raw.decl_type());
+        col.nullable = !(raw.notnull.unwrap_or(0) != 0 || (rowid_alias && raw.pk() == 1));
+        col.default = raw.default.as_deref().map(str::to_string);
         col.collation = def
             .and_then(|d| d.collation.as_deref())
             .filter(|c| !is_binary(c))
             .map(canonical_collation);
-        if matches!(raw.hidden, 2 | 3) {
-            let (expression, _) = def.and_then(|d| d.generated.clone()).ok_or_else(|| {
+        if matches!(hidden, 2 | 3) {
+            let (expression, _) = def.and_then(|d| d.generated.as_ref()).ok_or_else(|| {
                 ctx.error(format!(
                     "cannot find the expression of generated column {}",
-                    raw.name
+                    &*raw.name
                 ))
             })?;
             col.generated = Some(Generated {
-                expression,
-                stored: raw.hidden == 3,
+                expression: expression.clone(),
+                stored: hidden == 3,
             });
         }
         let autoincrement = def.is_some_and(|d| d.autoincrement)
-            || table_pk.as_ref().is_some_and(|(_, cols, auto)| {
-                *auto && cols.len() == 1 && cols[0].eq_ignore_ascii_case(&raw.name)
+            || table_pk.is_some_and(|(_, cols, auto)| {
+                auto && cols.len() == 1 && cols[0].eq_ignore_ascii_case(&raw.name)
             });
         if autoincrement {
             col.identity = Some(Identity::AutoIncrement);
         }
-        table.columns.insert(raw.name.clone(), col);
+        table.columns.insert(raw.name.to_string(), col);
     }
 
-    let key = (ctx.schema.to_string(), ctx.name.to_string());
-    let mut indexes: Vec<&RawIndex> = cat
-        .indexes
-        .get(&key)
-        .map(|v| v.iter().collect())
-        .unwrap_or_default();
+    let mut indexes: Vec<&RawIndex<'_>> = raw_indexes(obj);
     indexes.sort_by_key(|i| std::cmp::Reverse(i.seq));
-    let parts_of = |index: &str| -> Vec<&RawIndexPart> {
-        let mut parts: Vec<&RawIndexPart> = cat
-            .index_parts
-            .get(&(ctx.schema.to_string(), index.to_string()))
-            .map(|v| v.iter().collect())
-            .unwrap_or_default();
-        parts.sort_by_key(|p| p.seqno);
-        parts
-    };
 
     // UNIQUE constraints: indexes of origin 'u', named after the declaration
     // with the same columns.
-    let declared_uniques: Vec<(Option<String>, Vec<String>)> = ddl
+    let declared_uniques: Vec<(Option<&str>, &[Cow<'_, str>])> = ddl
         .columns
         .iter()
-        .flat_map(|c| c.uniques.iter().map(|n| (n.clone(), vec![c.name.clone()])))
+        .flat_map(|c| {
+            c.uniques
+                .iter()
+                .map(move |n| (n.as_deref(), std::slice::from_ref(&c.name)))
+        })
         .chain(ddl.constraints.iter().filter_map(|c| match c {
-            TableConstraint::Unique { name, columns } => Some((name.clone(), columns.clone())),
+            TableConstraint::Unique { name, columns } => {
+                Some((name.as_deref(), columns.as_slice()))
+            }
             _ => None,
         }))
         .collect();
     let mut unique_indexes: Vec<Vec<String>> = indexes
         .iter()
-        .filter(|i| i.origin == "u")
+        .filter(|i| i.origin() == "u")
         .map(|i| {
-            parts_of(&i.name)
+            i.parts()
                 .iter()
-                .map(|p| p.name.clone().unwrap_or_else(|| "rowid".into()))
+                .map(|p| p.name.as_deref().unwrap_or("rowid").to_string())
                 .collect()
         })
         .collect();
     let mut uniques: Vec<(Naming, Vec<String>)> = Vec::new();
-    for (declared, cols) in &declared_uniques {
+    for (declared, cols) in declared_uniques {
         if let Some(pos) = unique_indexes.iter().position(|u| same_columns(u, cols)) {
             let columns = unique_indexes.remove(pos);
-            uniques.push((
-                (
-                    declared.clone(),
-                    format!("uq_{}_{}", ctx.name, columns.join("_")),
-                ),
-                columns,
-            ));
+            let base = synthesised_name("uq", ctx.name, &columns);
+            uniques.push(((declared.map(str::to_string), base), columns));
         }
     }
     for columns in unique_indexes {
-        uniques.push((
-            (None, format!("uq_{}_{}", ctx.name, columns.join("_"))),
-            columns,
-        ));
+        let base = synthesised_name("uq", ctx.name, &columns);
+        uniques.push(((None, base), columns));
     }
-    let names = assign_names(&uniques.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
-    for (name, (_, columns)) in names.into_iter().zip(uniques) {
+    let (namings, columns): (Vec<Naming>, Vec<Vec<String>>) = uniques.into_iter().unzip();
+    for (name, columns) in assign_names(namings).into_iter().zip(columns) {
         table.uniques.insert(
             name,
             UniqueConstraint {
@@ -538,20 +625,28 @@ fn build_table(
     }
 
     // Plain indexes (origin 'c').
-    for index in indexes.iter().filter(|i| i.origin == "c") {
-        let sql = cat
-            .objects
-            .get(&(ctx.schema.to_string(), index.name.clone()))
-            .and_then(|o| o.sql.as_deref());
-        let parsed = sql.and_then(ddl::parse_create_index);
-        let mut parts = Vec::new();
-        for (n, raw) in parts_of(&index.name).into_iter().enumerate() {
-            let column_collation = |name: &str| {
+    for index in indexes.iter().filter(|i| i.origin() == "c") {
+        let raw_parts = index.parts();
+        let partial = index.partial.unwrap_or(0) != 0;
+        // The statement is read only for what the pragmas do not tell:
+        // key expressions and the WHERE clause.
+        let parsed = if partial || raw_parts.iter().any(|p| p.cid == -2) {
+            ctx.catalog
+                .index_sql
+                .get(&*index.name)
+                .and_then(|sql| ddl::parse_create_index(sql))
+        } else {
+            None
+        };
+        let mut parts = Vec::with_capacity(raw_parts.len());
+        for (n, raw) in raw_parts.into_iter().enumerate() {
+            let column_collation = |name: &str| -> String {
                 ddl.column(name)
-                    .and_then(|d| d.collation.clone())
-                    .unwrap_or_else(|| "BINARY".into())
+                    .and_then(|d| d.collation.as_deref())
+                    .unwrap_or("BINARY")
+                    .to_string()
             };
-            let (key, default_collation) = match (raw.cid, &raw.name) {
+            let (key, default_collation) = match (raw.cid, raw.name.as_deref()) {
                 (-2, _) => {
                     let item = parsed
                         .as_ref()
@@ -559,7 +654,7 @@ fn build_table(
                         .ok_or_else(|| {
                             ctx.error(format!(
                                 "cannot read the key expressions of index {}",
-                                index.name
+                                &*index.name
                             ))
                         })?;
                     (
@@ -568,11 +663,11 @@ fn build_table(
                     )
                 }
                 (-1, _) => (IndexKey::Column("rowid".into()), "BINARY".to_string()),
-                (_, Some(name)) => (IndexKey::Column(name.clone()), column_collation(name)),
+                (_, Some(name)) => (IndexKey::Column(name.to_string()), column_collation(name)),
                 (cid, None) => {
                     return Err(ctx.error(format!(
                         "index {} has a key with no name (cid {cid})",
-                        index.name
+                        &*index.name
                     )))
                 }
             };
@@ -583,14 +678,14 @@ fn build_table(
                 .map(canonical_collation);
             parts.push(IndexPart {
                 key,
-                descending: raw.descending,
+                descending: raw.descending.unwrap_or(0) != 0,
                 nulls_first: None,
                 opclass: None,
                 collation,
                 length: None,
             });
         }
-        let predicate = if index.partial {
+        let predicate = if partial {
             Some(
                 parsed
                     .as_ref()
@@ -598,7 +693,7 @@ fn build_table(
                     .ok_or_else(|| {
                         ctx.error(format!(
                             "cannot read the WHERE clause of partial index {}",
-                            index.name
+                            &*index.name
                         ))
                     })?,
             )
@@ -606,10 +701,10 @@ fn build_table(
             None
         };
         table.indexes.insert(
-            index.name.clone(),
+            index.name.to_string(),
             Index {
                 parts,
-                unique: index.unique,
+                unique: index.unique.unwrap_or(0) != 0,
                 method: None,
                 predicate,
                 include: Vec::new(),
@@ -619,158 +714,149 @@ fn build_table(
 
     // Foreign keys: pragma rows give columns and actions; the declaration
     // with the same columns and referenced table gives name and DEFERRABLE.
-    let mut raw_fks: Vec<(Vec<String>, &RawForeignKey)> = cat
-        .foreign_keys
-        .get(&key)
-        .map(|fks| {
-            fks.values()
-                .rev()
-                .map(|fk| {
-                    let mut cols = fk.columns.clone();
-                    cols.sort_by_key(|(seq, _, _)| *seq);
-                    (cols.into_iter().map(|(_, from, _)| from).collect(), fk)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let declared_fks: Vec<&References> = ddl
-        .columns
-        .iter()
-        .flat_map(|c| c.references.iter())
-        .chain(ddl.constraints.iter().filter_map(|c| match c {
+    let mut raw_fks: Vec<(Vec<&str>, RawForeignKey<'_, '_>)> = raw_foreign_keys(obj)
+        .into_iter()
+        .rev()
+        .map(|fk| (fk.rows.iter().map(|r| &*r.from).collect(), fk))
+        .collect();
+    let declared_fks = ddl.columns.iter().flat_map(|c| c.references.iter()).chain(
+        ddl.constraints.iter().filter_map(|c| match c {
             TableConstraint::ForeignKey(r) => Some(r),
             _ => None,
-        }))
-        .collect();
-    let mut fks: Vec<MatchedForeignKey<'_>> = Vec::new();
+        }),
+    );
+    let mut fks: Vec<(
+        Naming,
+        Option<&References>,
+        Vec<&str>,
+        RawForeignKey<'_, '_>,
+    )> = Vec::with_capacity(raw_fks.len());
     for declared in declared_fks {
         if let Some(pos) = raw_fks.iter().position(|(cols, raw)| {
-            same_columns(cols, &declared.columns) && raw.table.eq_ignore_ascii_case(&declared.table)
+            same_columns(cols, &declared.columns)
+                && raw.table().eq_ignore_ascii_case(&declared.table)
         }) {
             let (cols, raw) = raw_fks.remove(pos);
-            let base = format!("fk_{}_{}", ctx.name, cols.join("_"));
-            fks.push(((declared.name.clone(), base), Some(declared), cols, raw));
+            let base = synthesised_name("fk", ctx.name, &cols);
+            let declared_name = declared.name.as_deref().map(str::to_string);
+            fks.push(((declared_name, base), Some(declared), cols, raw));
         }
     }
     for (cols, raw) in raw_fks {
-        let base = format!("fk_{}_{}", ctx.name, cols.join("_"));
+        let base = synthesised_name("fk", ctx.name, &cols);
         fks.push(((None, base), None, cols, raw));
     }
-    let names = assign_names(&fks.iter().map(|(n, ..)| n.clone()).collect::<Vec<_>>());
-    for (name, (_, declared, columns, raw)) in names.into_iter().zip(fks) {
-        let lower = (ctx.schema.to_string(), raw.table.to_ascii_lowercase());
-        let ref_table = ctx
-            .table_names
-            .get(&lower)
-            .cloned()
-            .unwrap_or_else(|| raw.table.clone());
-        let mut to: Vec<(i64, Option<String>)> = raw
-            .columns
-            .iter()
-            .map(|(s, _, t)| (*s, t.clone()))
-            .collect();
-        to.sort_by_key(|(s, _)| *s);
-        let ref_columns: Vec<String> = if to.iter().all(|(_, t)| t.is_some()) {
-            to.into_iter().filter_map(|(_, t)| t).collect()
-        } else if let Some(pk) = ctx.primary_keys.get(&lower) {
-            pk.clone()
+    let mut namings = Vec::with_capacity(fks.len());
+    let mut rest = Vec::with_capacity(fks.len());
+    for (naming, declared, columns, raw) in fks {
+        namings.push(naming);
+        rest.push((declared, columns, raw));
+    }
+    for (name, (declared, columns, raw)) in assign_names(namings).into_iter().zip(rest) {
+        let referenced = ctx.catalog.referenced(raw.table());
+        let ref_table = referenced
+            .as_ref()
+            .map_or(raw.table(), |(name, _)| name)
+            .to_string();
+        let ref_columns: Vec<String> = if raw.rows.iter().all(|r| r.to.is_some()) {
+            raw.rows
+                .iter()
+                .filter_map(|r| r.to.as_deref().map(str::to_string))
+                .collect()
+        } else if let Some((_, Some(pk))) = referenced {
+            pk
         } else {
-            declared.map(|d| d.ref_columns.clone()).unwrap_or_default()
+            declared
+                .map(|d| d.ref_columns.iter().map(|c| c.to_string()).collect())
+                .unwrap_or_default()
         };
         table.foreign_keys.insert(
             name,
             ForeignKey {
                 columns: columns.iter().map(|c| canonical(c)).collect(),
-                ref_schema: ctx.schema.to_string(),
+                ref_schema: ctx.catalog.schema.to_string(),
                 ref_table,
                 ref_columns,
-                on_delete: FkAction::from_sql(&raw.on_delete).unwrap_or(FkAction::NoAction),
-                on_update: FkAction::from_sql(&raw.on_update).unwrap_or(FkAction::NoAction),
+                on_delete: raw.on_delete(),
+                on_update: raw.on_update(),
                 deferrable: declared.is_some_and(|d| d.deferrable),
                 initially_deferred: declared.is_some_and(|d| d.initially_deferred),
             },
         );
     }
 
-    // CHECK constraints, from the declaration only.
-    let checks: Vec<(Naming, String)> = ddl
-        .columns
-        .iter()
-        .flat_map(|c| {
-            let col = canonical(&c.name);
-            c.checks.iter().map(move |k| {
-                (
-                    (k.name.clone(), format!("ck_{}_{}", ctx.name, col)),
-                    k.expression.clone(),
-                )
-            })
-        })
-        .chain(ddl.constraints.iter().filter_map(|c| match c {
-            TableConstraint::Check(k) => {
-                let base = match ddl::first_column_referenced(&k.expression, &column_names) {
-                    Some(col) => format!("ck_{}_{}", ctx.name, col),
-                    None => format!("ck_{}", ctx.name),
-                };
-                Some(((k.name.clone(), base), k.expression.clone()))
-            }
-            _ => None,
-        }))
-        .collect();
-    let names = assign_names(&checks.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
-    for (name, (_, expression)) in names.into_iter().zip(checks) {
+    // CHECK constraints, from the declaration only (moved out of it).
+    let CreateTable {
+        columns: column_defs,
+        constraints,
+        ..
+    } = ddl;
+    let mut namings: Vec<Naming> = Vec::new();
+    let mut expressions: Vec<String> = Vec::new();
+    for c in column_defs {
+        if c.checks.is_empty() {
+            continue;
+        }
+        let col = canonical(&c.name);
+        for k in c.checks {
+            let base = synthesised_name("ck", ctx.name, &[&col]);
+            namings.push((k.name.map(Cow::into_owned), base));
+            expressions.push(k.expression);
+        }
+    }
+    for c in constraints {
+        if let TableConstraint::Check(k) = c {
+            let base = match ddl::first_column_referenced(&k.expression, &column_names) {
+                Some(col) => synthesised_name("ck", ctx.name, &[col]),
+                None => format!("ck_{}", ctx.name),
+            };
+            namings.push((k.name.map(Cow::into_owned), base));
+            expressions.push(k.expression);
+        }
+    }
+    for (name, expression) in assign_names(namings).into_iter().zip(expressions) {
         table.checks.insert(name, Check { expression });
     }
     Ok(table)
 }
 
+/// The indexes pragma_index_list reported for `obj`.
+fn raw_indexes<'r, 'a>(obj: &'r RawObject<'a>) -> Vec<&'r RawIndex<'a>> {
+    obj.indexes.iter().flatten().collect()
+}
+
+/// The foreign keys of `obj` in id order, each with its rows in column order.
+fn raw_foreign_keys<'r, 'a>(obj: &'r RawObject<'a>) -> Vec<RawForeignKey<'r, 'a>> {
+    let mut by_id: BTreeMap<i64, Vec<&'r RawForeignKeyColumn<'a>>> = BTreeMap::new();
+    for row in obj.foreign_keys.iter().flatten() {
+        by_id.entry(row.id).or_default().push(row);
+    }
+    by_id
+        .into_values()
+        .map(|mut rows| {
+            rows.sort_by_key(|r| r.seq);
+            RawForeignKey { rows }
+        })
+        .collect()
+}
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::type_complexity,
-    clippy::too_many_arguments
-)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)]
 mod tests {
+    use serde_json::{json, Value as Json};
+
     use super::*;
 
     fn t(s: &str) -> Value {
         Value::Text(s.into())
     }
-    fn i(n: i64) -> Value {
-        Value::Int(n)
-    }
-    const N: Value = Value::Null;
 
-    fn row(mut v: Vec<Value>) -> Row {
-        v.resize(WIDTH, Value::Null);
-        v
+    /// One catalog row of schema `main`.
+    fn row(objects: Json, special: Json) -> Row {
+        vec![t("main"), t(&objects.to_string()), t(&special.to_string())]
     }
 
-    fn obj(name: &str, kind: &str, sql: &str) -> Row {
-        row(vec![t("o"), t("main"), t(name), t(kind), t(name), t(sql)])
-    }
-
-    fn col(
-        table: &str,
-        cid: i64,
-        name: &str,
-        ty: &str,
-        notnull: i64,
-        dflt: Option<&str>,
-        pk: i64,
-        hidden: i64,
-    ) -> Row {
-        row(vec![
-            t("c"),
-            t("main"),
-            t(table),
-            i(cid),
-            t(name),
-            t(ty),
-            i(notnull),
-            dflt.map_or(N, t),
-            i(pk),
-            i(hidden),
-        ])
+    fn read(rows: &[Row]) -> Result<Snapshot> {
+        snapshot(rows, &["main".to_string()], &IntrospectOptions::default())
     }
 
     #[test]
@@ -779,156 +865,101 @@ mod tests {
                       g INT AS (id * 2) STORED, CHECK (code <> ''), CONSTRAINT named CHECK (id > 0), CHECK (length(code) > 1))";
         let child = "CREATE TABLE child (a INT, b INT REFERENCES parent ON DELETE CASCADE, \
                      PRIMARY KEY (a, b), FOREIGN KEY (a) REFERENCES child (b) DEFERRABLE INITIALLY DEFERRED, UNIQUE (b, a)) WITHOUT ROWID";
-        let rows = vec![
-            obj("Parent", "table", parent),
-            obj("child", "table", child),
-            obj(
+        let objects = json!([
+            [
+                "Parent",
+                "table",
+                parent,
+                [
+                    [0, "id", "INTEGER", 0, null, 1, 0],
+                    [1, "code", "TEXT", 1, "'x'", 0, 0],
+                    [2, "g", "INT", 0, null, 0, 3]
+                ],
+                [[
+                    0,
+                    "sqlite_autoindex_Parent_1",
+                    1,
+                    "u",
+                    0,
+                    [[0, 1, "code", 0, "NOCASE"]]
+                ]],
+                []
+            ],
+            [
+                "child",
+                "table",
+                child,
+                [
+                    [0, "a", "INT", 1, null, 1, 0],
+                    [1, "b", "INT", 1, null, 2, 0]
+                ],
+                [
+                    [
+                        0,
+                        "ix",
+                        0,
+                        "c",
+                        1,
+                        [[0, -2, null, 1, "BINARY"], [1, 1, "b", 0, "NOCASE"]]
+                    ],
+                    [
+                        1,
+                        "sqlite_autoindex_child_2",
+                        1,
+                        "u",
+                        0,
+                        [[0, 1, "b", 0, "BINARY"], [1, 0, "a", 0, "BINARY"]]
+                    ],
+                    [2, "sqlite_autoindex_child_1", 1, "pk", 0, null]
+                ],
+                [
+                    [0, 0, "child", "a", "b", "NO ACTION", "NO ACTION"],
+                    [1, 0, "parent", "b", null, "NO ACTION", "CASCADE"]
+                ]
+            ],
+            [
                 "ix",
                 "index",
                 "CREATE INDEX ix ON child (lower(a) DESC, b COLLATE NOCASE) WHERE a > 0",
-            ),
-            obj("v", "view", "CREATE VIEW v AS SELECT * FROM child"),
-            obj(
+                null,
+                null,
+                null
+            ],
+            [
+                "v",
+                "view",
+                "CREATE VIEW v AS SELECT * FROM child",
+                null,
+                null,
+                null
+            ],
+            [
                 "django_migrations",
                 "table",
                 "CREATE TABLE django_migrations (id INTEGER)",
-            ),
-            obj("ft", "table", "CREATE VIRTUAL TABLE ft USING fts5(x)"),
-            row(vec![t("v"), t("main"), t("ft"), t("virtual")]),
-            obj(
+                [[0, "id", "INTEGER", 0, null, 0, 0]],
+                [],
+                []
+            ],
+            [
+                "ft",
+                "table",
+                "CREATE VIRTUAL TABLE ft USING fts5(x)",
+                null,
+                null,
+                null
+            ],
+            [
                 "ft_data",
                 "table",
                 "CREATE TABLE 'ft_data'(id INTEGER PRIMARY KEY, block BLOB)",
-            ),
-            row(vec![t("v"), t("main"), t("ft_data"), t("shadow")]),
-            col("ft_data", 0, "id", "INTEGER", 0, None, 1, 0),
-            col("Parent", 0, "id", "INTEGER", 0, None, 1, 0),
-            col("Parent", 1, "code", "TEXT", 1, Some("'x'"), 0, 0),
-            col("Parent", 2, "g", "INT", 0, None, 0, 3),
-            col("child", 0, "a", "INT", 1, None, 1, 0),
-            col("child", 1, "b", "INT", 1, None, 2, 0),
-            col("django_migrations", 0, "id", "INTEGER", 0, None, 0, 0),
-            row(vec![
-                t("i"),
-                t("main"),
-                t("Parent"),
-                i(0),
-                t("sqlite_autoindex_Parent_1"),
-                i(1),
-                t("u"),
-                i(0),
-            ]),
-            row(vec![
-                t("x"),
-                t("main"),
-                t("Parent"),
-                t("sqlite_autoindex_Parent_1"),
-                i(0),
-                i(1),
-                t("code"),
-                i(0),
-                t("NOCASE"),
-            ]),
-            row(vec![
-                t("i"),
-                t("main"),
-                t("child"),
-                i(0),
-                t("ix"),
-                i(0),
-                t("c"),
-                i(1),
-            ]),
-            row(vec![
-                t("i"),
-                t("main"),
-                t("child"),
-                i(1),
-                t("sqlite_autoindex_child_2"),
-                i(1),
-                t("u"),
-                i(0),
-            ]),
-            row(vec![
-                t("i"),
-                t("main"),
-                t("child"),
-                i(2),
-                t("sqlite_autoindex_child_1"),
-                i(1),
-                t("pk"),
-                i(0),
-            ]),
-            row(vec![
-                t("x"),
-                t("main"),
-                t("child"),
-                t("ix"),
-                i(0),
-                i(-2),
-                N,
-                i(1),
-                t("BINARY"),
-            ]),
-            row(vec![
-                t("x"),
-                t("main"),
-                t("child"),
-                t("ix"),
-                i(1),
-                i(1),
-                t("b"),
-                i(0),
-                t("NOCASE"),
-            ]),
-            row(vec![
-                t("x"),
-                t("main"),
-                t("child"),
-                t("sqlite_autoindex_child_2"),
-                i(0),
-                i(1),
-                t("b"),
-                i(0),
-                t("BINARY"),
-            ]),
-            row(vec![
-                t("x"),
-                t("main"),
-                t("child"),
-                t("sqlite_autoindex_child_2"),
-                i(1),
-                i(0),
-                t("a"),
-                i(0),
-                t("BINARY"),
-            ]),
-            row(vec![
-                t("f"),
-                t("main"),
-                t("child"),
-                i(0),
-                i(0),
-                t("child"),
-                t("a"),
-                t("b"),
-                t("NO ACTION"),
-                t("NO ACTION"),
-            ]),
-            row(vec![
-                t("f"),
-                t("main"),
-                t("child"),
-                i(1),
-                i(0),
-                t("parent"),
-                t("b"),
-                N,
-                t("NO ACTION"),
-                t("CASCADE"),
-            ]),
-        ];
-        let snap = snapshot(&rows, &["main".to_string()], &IntrospectOptions::default()).unwrap();
+                [[0, "id", "INTEGER", 0, null, 1, 0]],
+                [],
+                []
+            ]
+        ]);
+        let rows = vec![row(objects, json!(["ft", "ft_data"]))];
+        let snap = read(&rows).unwrap();
         let main = &snap.schemas["main"];
         assert_eq!(
             main.tables.keys().collect::<Vec<_>>(),
@@ -978,24 +1009,54 @@ mod tests {
     }
 
     #[test]
+    fn strings_with_escapes_and_multi_column_keys_are_read() {
+        // Names with quotes, backslashes and newlines arrive escaped in
+        // the JSON; foreign-key rows arrive in any order.
+        let sql = "CREATE TABLE \"we\"\"ird\\\" (\"a\"\"b\" INT, \"new\nline\" TEXT, c INT, \
+                   CONSTRAINT fk2 FOREIGN KEY (c, \"a\"\"b\") REFERENCES other (x, y) ON UPDATE SET NULL)";
+        let objects = json!([[
+            "we\"ird\\",
+            "table",
+            sql,
+            [
+                [0, "a\"b", "INT", 0, null, 0, 0],
+                [1, "new\nline", "TEXT", 0, "'é\t'", 0, 0],
+                [2, "c", "INT", 0, null, 0, 0]
+            ],
+            [],
+            [
+                [0, 1, "other", "a\"b", "y", "SET NULL", "NO ACTION"],
+                [0, 0, "other", "c", "x", "SET NULL", "NO ACTION"]
+            ]
+        ]]);
+        let snap = read(&[row(objects, json!([]))]).unwrap();
+        let table = &snap.schemas["main"].tables["we\"ird\\"];
+        assert_eq!(table.column_order(), vec!["a\"b", "new\nline", "c"]);
+        assert_eq!(table.columns["new\nline"].default.as_deref(), Some("'é\t'"));
+        let fk = &table.foreign_keys["fk2"];
+        assert_eq!(fk.columns, vec!["c", "a\"b"]);
+        assert_eq!(fk.ref_table, "other");
+        assert_eq!(fk.ref_columns, vec!["x", "y"]);
+        assert_eq!(fk.on_update, FkAction::SetNull);
+    }
+
+    #[test]
     fn rejects_malformed_rows() {
-        assert!(snapshot(
-            &[vec![t("o")]],
-            &["main".into()],
-            &IntrospectOptions::default()
-        )
-        .is_err());
-        assert!(snapshot(
-            &[row(vec![t("?"), t("main"), t("x")])],
-            &["main".into()],
-            &IntrospectOptions::default()
-        )
-        .is_err());
+        for rows in [
+            vec![vec![t("main")]],
+            vec![vec![t("main"), t("{"), t("[]")]],
+            vec![vec![t("main"), t("[[\"t\", \"table\"]]"), t("[]")]],
+            vec![vec![t("main"), Value::Int(1), t("[]")]],
+            vec![vec![t("main"), t("[]"), t("[1]")]],
+        ] {
+            assert!(read(&rows).is_err(), "{rows:?}");
+        }
+        assert!(read(&[row(json!([]), json!([]))]).is_ok());
     }
 
     #[test]
     fn names_are_unique_in_declaration_order() {
-        let names = assign_names(&[
+        let names = assign_names(vec![
             (None, "ck_t_a".into()),
             (Some("ck_t_a".into()), "ck_t_b".into()),
             (None, "ck_t_a".into()),

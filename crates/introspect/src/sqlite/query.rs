@@ -1,25 +1,42 @@
-//! The catalog SELECTs for SQLite, as values.
+//! The catalog SELECT for SQLite, as a value.
 //!
-//! The whole catalog is read by ONE statement: `sqlite_schema` joined with
-//! the pragma table-valued functions, one `UNION ALL` branch per kind of
-//! row, tagged by the first column. Every row has [`WIDTH`] columns:
+//! The whole catalog is read by ONE statement that returns one row per
+//! schema, whatever the number of tables: SQLite aggregates
+//! `sqlite_schema` and the pragma table-valued functions into JSON
+//! (`json_group_array`), so the driver hands over a few large values
+//! instead of one row per column, index key and foreign-key column.
+//! Every row has [`WIDTH`] columns:
 //!
-//! | tag | 2: schema | 3: table | 4 | 5 | 6 | 7 | 8 | 9 | 10 |
-//! |---|---|---|---|---|---|---|---|---|---|
-//! | `o` object | | name | type | tbl_name | sql | | | | |
-//! | `v` virtual or shadow table | | name | type | | | | | | |
-//! | `c` column | | table | cid | name | type | notnull | dflt_value | pk | hidden |
-//! | `i` index | | table | seq | name | unique | origin | partial | | |
-//! | `x` index key | | table | index | seqno | cid | name | desc | coll | |
-//! | `f` FK column | | table | id | seq | table | from | to | on_update | on_delete |
+//! | 0 | 1 | 2 |
+//! |---|---|---|
+//! | schema | objects (JSON) | virtual and shadow tables (JSON) |
 //!
-//! Virtual tables (`rootpage = 0`) are never handed to the pragmas, so a
-//! module that is not loaded cannot make the read fail. `pragma_table_list`
-//! is read once, unjoined (called per table it scans the whole schema
-//! each time, which made a 5,000-table read take seconds).
+//! Objects are the tables, views and indexes of `sqlite_schema` (`sqlite_%`
+//! names left out), each an array, positional:
+//!
+//! ```text
+//! [name, type, sql, columns, indexes, foreign_keys]
+//! columns:      [[cid, name, type, notnull, dflt_value, pk, hidden], …]   pragma_table_xinfo
+//! indexes:      [[seq, name, unique, origin, partial, keys], …]            pragma_index_list
+//! keys:         [[seqno, cid, name, desc, coll], …]                        pragma_index_xinfo, key columns
+//! foreign_keys: [[id, seq, table, from, to, on_update, on_delete], …]      pragma_foreign_key_list
+//! ```
+//!
+//! The last three are `null` except for tables stored in the file
+//! (`rootpage > 0`): virtual tables are never handed to the pragmas, so a
+//! module that is not loaded cannot make the read fail. `keys` is `null`
+//! for the index of a `WITHOUT ROWID` primary key (origin `pk`), which the
+//! model does not use. The third column lists the names of virtual tables
+//! and their shadow tables, read once from `pragma_table_list`, unjoined
+//! (called per table it scans the whole schema each time, which made a
+//! 5,000-table read take seconds).
+//!
+//! Nested aggregates are wrapped in `json(…)`: a scalar subquery does not
+//! carry the JSON subtype, and without it the outer `json_array` would
+//! embed the array as a string.
 
 /// Number of columns of every catalog row.
-pub(crate) const WIDTH: usize = 11;
+pub(crate) const WIDTH: usize = 3;
 
 /// Lists the attached schemas (only needed when schemas other than `main`
 /// are asked for).
@@ -37,43 +54,41 @@ pub(crate) fn quote_literal(text: &str) -> String {
 
 /// The single catalog query over `schemas`.
 pub(crate) fn catalog(schemas: &[String]) -> String {
-    let branches: Vec<String> = schemas.iter().map(|s| schema_branches(s)).collect();
-    branches.join("\nUNION ALL\n")
+    let selects: Vec<String> = schemas.iter().map(|s| schema_select(s)).collect();
+    selects.join("\nUNION ALL\n")
 }
 
-fn schema_branches(schema: &str) -> String {
+fn schema_select(schema: &str) -> String {
     let s = quote_literal(schema);
     let master = format!("{}.sqlite_schema AS m", quote_ident(schema));
-    let user = r"m.name NOT LIKE 'sqlite\_%' ESCAPE '\'";
-    let tables = format!("m.type = 'table' AND m.rootpage > 0 AND {user}");
-    [
-        format!(
-            "SELECT 'o', {s}, m.name, m.type, m.tbl_name, m.sql, NULL, NULL, NULL, NULL, NULL \
-             FROM {master} WHERE {user}"
-        ),
-        format!(
-            "SELECT 'v', {s}, tl.name, tl.type, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
-             FROM pragma_table_list AS tl WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow')"
-        ),
-        format!(
-            "SELECT 'c', {s}, m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden, NULL \
-             FROM {master} JOIN pragma_table_xinfo(m.name, {s}) AS c WHERE {tables}"
-        ),
-        format!(
-            "SELECT 'i', {s}, m.name, il.seq, il.name, il.\"unique\", il.origin, il.partial, NULL, NULL, NULL \
-             FROM {master} JOIN pragma_index_list(m.name, {s}) AS il WHERE {tables}"
-        ),
-        format!(
-            "SELECT 'x', {s}, m.name, il.name, ix.seqno, ix.cid, ix.name, ix.\"desc\", ix.coll, NULL, NULL \
-             FROM {master} JOIN pragma_index_list(m.name, {s}) AS il \
-             JOIN pragma_index_xinfo(il.name, {s}) AS ix WHERE {tables} AND ix.key = 1"
-        ),
-        format!(
-            "SELECT 'f', {s}, m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete, NULL \
-             FROM {master} JOIN pragma_foreign_key_list(m.name, {s}) AS f WHERE {tables}"
-        ),
-    ]
-    .join("\nUNION ALL\n")
+    let stored_table = "m.type = 'table' AND m.rootpage > 0";
+    let columns = format!(
+        "SELECT json_group_array(json_array(c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden)) \
+         FROM pragma_table_xinfo(m.name, {s}) AS c"
+    );
+    let keys = format!(
+        "SELECT json_group_array(json_array(ix.seqno, ix.cid, ix.name, ix.\"desc\", ix.coll)) \
+         FROM pragma_index_xinfo(il.name, {s}) AS ix WHERE ix.key = 1"
+    );
+    let indexes = format!(
+        "SELECT json_group_array(json_array(il.seq, il.name, il.\"unique\", il.origin, il.partial, \
+         CASE WHEN il.origin <> 'pk' THEN json(({keys})) END)) \
+         FROM pragma_index_list(m.name, {s}) AS il"
+    );
+    let foreign_keys = format!(
+        "SELECT json_group_array(json_array(f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete)) \
+         FROM pragma_foreign_key_list(m.name, {s}) AS f"
+    );
+    format!(
+        "SELECT {s}, \
+         (SELECT json_group_array(json_array(m.name, m.type, m.sql, \
+         CASE WHEN {stored_table} THEN json(({columns})) END, \
+         CASE WHEN {stored_table} THEN json(({indexes})) END, \
+         CASE WHEN {stored_table} THEN json(({foreign_keys})) END)) \
+         FROM {master} WHERE m.type IN ('table', 'view', 'index') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'), \
+         (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \
+         WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow'))"
+    )
 }
 
 #[cfg(test)]
@@ -82,9 +97,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_statement_for_every_schema() {
+    fn one_statement_one_row_per_schema() {
         let sql = catalog(&["main".to_string(), "o'dd\"s".to_string()]);
-        assert_eq!(sql.matches("SELECT ").count(), 12);
+        assert_eq!(sql.matches("UNION ALL").count(), 1);
+        assert_eq!(sql.matches("pragma_table_xinfo(").count(), 2);
         assert!(sql.contains("\"o'dd\"\"s\".sqlite_schema"));
         assert!(sql.contains("pragma_table_xinfo(m.name, 'o''dd\"s')"));
         assert!(!sql.contains(';'));
