@@ -1103,7 +1103,7 @@ fn proptest_backend(b: Backend, cases: u32) {
 
 #[test]
 fn proptest_postgres() {
-    proptest_backend(Backend::Postgres, 7);
+    proptest_backend(Backend::Postgres, 5);
 }
 
 #[test]
