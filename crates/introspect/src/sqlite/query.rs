@@ -35,22 +35,14 @@
 //! carry the JSON subtype, and without it the outer `json_array` would
 //! embed the array as a string.
 
+use crate::model::Dialect;
+
 /// Number of columns of every catalog row.
 pub(crate) const WIDTH: usize = 3;
 
 /// Lists the attached schemas (only needed when schemas other than `main`
 /// are asked for).
 pub(crate) const DATABASE_LIST: &str = "SELECT name FROM pragma_database_list ORDER BY seq";
-
-/// `"name"` with embedded quotes doubled.
-pub(crate) fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `'text'` with embedded quotes doubled.
-pub(crate) fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
 
 /// The single catalog query over `schemas`.
 pub(crate) fn catalog(schemas: &[String]) -> String {
@@ -59,8 +51,8 @@ pub(crate) fn catalog(schemas: &[String]) -> String {
 }
 
 fn schema_select(schema: &str) -> String {
-    let s = quote_literal(schema);
-    let master = format!("{}.sqlite_schema AS m", quote_ident(schema));
+    let s = Dialect::Sqlite.quote_literal(schema);
+    let master = format!("{}.sqlite_schema AS m", Dialect::Sqlite.quote_ident(schema));
     let stored_table = "m.type = 'table' AND m.rootpage > 0";
     let columns = format!(
         "SELECT json_group_array(json_array(c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden)) \
