@@ -1,9 +1,10 @@
 //! Catalog reader for SQLite.
 //!
 //! One statement reads the whole catalog: `sqlite_schema` joined with the
-//! pragma table-valued functions ([`query`]); the rows become the model in
-//! pure code ([`parse`]), with the CREATE statements read by a tokenizer
-//! ([`ddl`]) for what the pragmas do not tell. A single statement sees one
+//! pragma table-valued functions and aggregated by SQLite into one JSON
+//! row per schema ([`query`]); the rows become the model in pure code
+//! ([`parse`]), with the CREATE statements read by a tokenizer ([`ddl`])
+//! for what the pragmas do not tell. A single statement sees one
 //! consistent state of the file, so no transaction is needed.
 //!
 //! Schema `main` is read by default; other attached schemas (`temp`, or

@@ -34,6 +34,9 @@
 //! Nested aggregates are wrapped in `json(…)`: a scalar subquery does not
 //! carry the JSON subtype, and without it the outer `json_array` would
 //! embed the array as a string.
+//!
+//! The JSON grows by about 2 KB per table (11 MB for 5,000 tables of
+//! about 20 columns), far below SQLite's string limit (1 GB by default).
 
 use crate::model::Dialect;
 
