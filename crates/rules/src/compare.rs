@@ -235,26 +235,22 @@ impl Comparer {
     /// Differences between two primary keys (the name does not count).
     pub(crate) fn primary_key_diffs(&self, e: &PrimaryKey, a: &PrimaryKey) -> Vec<String> {
         let mut d = Vec::new();
-        if !names_eq(self.dialect, &e.columns, &a.columns) {
-            d.push(format!(
-                "columns ({}) vs ({})",
-                e.columns.join(", "),
-                a.columns.join(", ")
-            ));
-        }
+        self.list_diff(&mut d, "columns", &e.columns, &a.columns);
         d
+    }
+
+    /// Pushes `{what} (e, …) vs (a, …)` onto `d` when two name lists differ
+    /// (compared as the dialect compares names).
+    fn list_diff(&self, d: &mut Vec<String>, what: &str, e: &[String], a: &[String]) {
+        if !names_eq(self.dialect, e, a) {
+            d.push(format!("{what} ({}) vs ({})", e.join(", "), a.join(", ")));
+        }
     }
 
     /// Differences between two UNIQUE constraints.
     pub(crate) fn unique_diffs(&self, e: &UniqueConstraint, a: &UniqueConstraint) -> Vec<String> {
         let mut d = Vec::new();
-        if !names_eq(self.dialect, &e.columns, &a.columns) {
-            d.push(format!(
-                "columns ({}) vs ({})",
-                e.columns.join(", "),
-                a.columns.join(", ")
-            ));
-        }
+        self.list_diff(&mut d, "columns", &e.columns, &a.columns);
         if e.nulls_not_distinct != a.nulls_not_distinct {
             let nulls = |u: &UniqueConstraint| {
                 if u.nulls_not_distinct {
@@ -308,13 +304,7 @@ impl Comparer {
                 a.predicate.as_deref().unwrap_or("(none)")
             ));
         }
-        if !names_eq(self.dialect, &e.include, &a.include) {
-            d.push(format!(
-                "include ({}) vs ({})",
-                e.include.join(", "),
-                a.include.join(", ")
-            ));
-        }
+        self.list_diff(&mut d, "include", &e.include, &a.include);
         d
     }
 
@@ -336,13 +326,7 @@ impl Comparer {
     /// through the schema map).
     pub(crate) fn foreign_key_diffs(&self, e: &ForeignKey, a: &ForeignKey) -> Vec<String> {
         let mut d = Vec::new();
-        if !names_eq(self.dialect, &e.columns, &a.columns) {
-            d.push(format!(
-                "columns ({}) vs ({})",
-                e.columns.join(", "),
-                a.columns.join(", ")
-            ));
-        }
+        self.list_diff(&mut d, "columns", &e.columns, &a.columns);
         let e_ref_schema = self.schemas.to_actual(&e.ref_schema);
         if !name_eq(self.dialect, e_ref_schema, &a.ref_schema)
             || !name_eq(self.dialect, &e.ref_table, &a.ref_table)
@@ -352,13 +336,7 @@ impl Comparer {
                 e_ref_schema, e.ref_table, a.ref_schema, a.ref_table
             ));
         }
-        if !names_eq(self.dialect, &e.ref_columns, &a.ref_columns) {
-            d.push(format!(
-                "referenced columns ({}) vs ({})",
-                e.ref_columns.join(", "),
-                a.ref_columns.join(", ")
-            ));
-        }
+        self.list_diff(&mut d, "referenced columns", &e.ref_columns, &a.ref_columns);
         if e.on_delete != a.on_delete {
             d.push(format!(
                 "ON DELETE {} vs {}",

@@ -1,7 +1,8 @@
-use driftless_introspect::{migration_status, MigrationState};
+use driftless_introspect::MigrationState;
 
-use crate::finding::{Finding, FixIntent, ObjectRef};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::report_migrations;
 
 declare_rule! {
     FailedMigration {
@@ -21,29 +22,21 @@ impl Rule for FailedMigration {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let (Some(set), Some(ledger)) = (cx.migrations, cx.ledger) else {
-            return;
-        };
-        for status in migration_status(set, Some(ledger)) {
-            if status.state != MigrationState::Failed {
-                continue;
-            }
-            let detail = status
-                .detail
-                .as_deref()
-                .map(|d| format!(": {}", d.lines().last().unwrap_or(d).trim()))
-                .unwrap_or_default();
-            let mut f = Finding::new(
-                &Self::META,
-                ObjectRef::migration(&status.id),
-                format!("migration {} is marked as failed in {}{detail}", status.label, ledger.table.table),
-                FixIntent::Manual,
-            )
-            .hint("finish or undo the migration by hand, then mark it resolved with the framework's own tool");
-            f.actual = serde_json::to_value(&status).ok();
-            f.migration = Some(status.id.clone());
-            out.push(f);
-        }
+        report_migrations(
+            &Self::META,
+            cx,
+            MigrationState::Failed,
+            |status, _, ledger| {
+                let detail = status
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(": {}", d.lines().last().unwrap_or(d).trim()))
+                    .unwrap_or_default();
+                format!("migration {} is marked as failed in {}{detail}", status.label, ledger.table.table)
+            },
+            "finish or undo the migration by hand, then mark it resolved with the framework's own tool",
+            out,
+        );
     }
 }
 

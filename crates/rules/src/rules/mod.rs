@@ -6,11 +6,14 @@
 //! Schema rules read the pairing computed once per check
 //! ([`Context::diff`](crate::Context::diff)).
 
+use driftless_introspect::{
+    migration_status, Ledger, MigrationSet, MigrationState, MigrationStatus,
+};
 use serde::Serialize;
 
 use crate::diff::Entry;
-use crate::finding::{Finding, FixIntent, ObjectKind};
-use crate::rule::{Rule, RuleMeta};
+use crate::finding::{Finding, FixIntent, ObjectKind, ObjectRef};
+use crate::rule::{Context, Rule, RuleMeta};
 
 /// Declares a built-in rule: a unit struct with a ruff-style doc comment
 /// and its `META`, both from the same literals.
@@ -159,6 +162,38 @@ pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Option<serde_json::Value
     serde_json::to_value(value).ok()
 }
 
+/// Shared body of the ledger rules that report migrations in one `state`:
+/// one manual finding per such migration, with `message` saying what is
+/// wrong, `hint` what to do, and the migration's status as the actual value.
+/// Nothing is reported without both a migration set and a ledger.
+pub(crate) fn report_migrations(
+    meta: &RuleMeta,
+    cx: &Context<'_>,
+    state: MigrationState,
+    message: impl Fn(&MigrationStatus, &MigrationSet, &Ledger) -> String,
+    hint: &str,
+    out: &mut Vec<Finding>,
+) {
+    let (Some(set), Some(ledger)) = (cx.migrations, cx.ledger) else {
+        return;
+    };
+    for status in migration_status(set, Some(ledger)) {
+        if status.state != state {
+            continue;
+        }
+        let mut f = Finding::new(
+            meta,
+            ObjectRef::migration(&status.id),
+            message(&status, set, ledger),
+            FixIntent::Manual,
+        )
+        .hint(hint);
+        f.actual = json(&status);
+        f.migration = Some(status.id.clone());
+        out.push(f);
+    }
+}
+
 /// How a message names an entry: `index users_email_idx on public.users`,
 /// `view public.active_users`, `column public.users.email`.
 pub(crate) fn located<T>(entry: &Entry<'_, T>, kind: ObjectKind, what: &str) -> String {
@@ -180,21 +215,7 @@ pub(crate) fn report_missing<T: Serialize>(
     describe: impl Fn(&T) -> String,
     out: &mut Vec<Finding>,
 ) {
-    for entry in entries {
-        if let Some(e) = entry.missing() {
-            let at = located(entry, kind, what);
-            out.push(
-                Finding::new(
-                    meta,
-                    entry.object(kind),
-                    format!("{at} is missing (expected {})", describe(e.def)),
-                    FixIntent::Create,
-                )
-                .values(json(e.def), None)
-                .hint(format!("create {at} as the expected schema defines it")),
-            );
-        }
-    }
+    report_one_sided(meta, entries, kind, what, describe, OneSide::Expected, out);
 }
 
 /// Shared body of the `orphan-…` rules: one finding per object only the
@@ -207,20 +228,59 @@ pub(crate) fn report_orphan<T: Serialize>(
     describe: impl Fn(&T) -> String,
     out: &mut Vec<Finding>,
 ) {
+    report_one_sided(meta, entries, kind, what, describe, OneSide::Actual, out);
+}
+
+/// Which side alone has an object.
+#[derive(Clone, Copy)]
+enum OneSide {
+    /// Only the expected side: the object is missing and is created.
+    Expected,
+    /// Only the actual side: the object is an orphan and is dropped.
+    Actual,
+}
+
+/// One finding per entry only `side` has, for [`report_missing`] and
+/// [`report_orphan`].
+fn report_one_sided<T: Serialize>(
+    meta: &RuleMeta,
+    entries: &[Entry<'_, T>],
+    kind: ObjectKind,
+    what: &str,
+    describe: impl Fn(&T) -> String,
+    side: OneSide,
+    out: &mut Vec<Finding>,
+) {
     for entry in entries {
-        if let Some(a) = entry.orphan() {
-            let at = located(entry, kind, what);
-            out.push(
-                Finding::new(
-                    meta,
-                    entry.object(kind),
-                    format!("{at} exists but is not expected ({})", describe(a.def)),
-                    FixIntent::Drop,
-                )
-                .values(None, json(a.def))
-                .hint(format!("drop {at}, or add it to the expected schema")),
-            );
-        }
+        let only = match side {
+            OneSide::Expected => entry.missing(),
+            OneSide::Actual => entry.orphan(),
+        };
+        let Some(only) = only else {
+            continue;
+        };
+        let at = located(entry, kind, what);
+        let (message, fix, hint) = match side {
+            OneSide::Expected => (
+                format!("{at} is missing (expected {})", describe(only.def)),
+                FixIntent::Create,
+                format!("create {at} as the expected schema defines it"),
+            ),
+            OneSide::Actual => (
+                format!("{at} exists but is not expected ({})", describe(only.def)),
+                FixIntent::Drop,
+                format!("drop {at}, or add it to the expected schema"),
+            ),
+        };
+        let (expected, actual) = match side {
+            OneSide::Expected => (json(only.def), None),
+            OneSide::Actual => (None, json(only.def)),
+        };
+        out.push(
+            Finding::new(meta, entry.object(kind), message, fix)
+                .values(expected, actual)
+                .hint(hint),
+        );
     }
 }
 

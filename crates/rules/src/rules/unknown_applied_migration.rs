@@ -1,7 +1,8 @@
-use driftless_introspect::{migration_status, MigrationState};
+use driftless_introspect::MigrationState;
 
-use crate::finding::{Finding, FixIntent, ObjectRef};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::report_migrations;
 
 declare_rule! {
     UnknownAppliedMigration {
@@ -21,34 +22,26 @@ impl Rule for UnknownAppliedMigration {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let (Some(set), Some(ledger)) = (cx.migrations, cx.ledger) else {
-            return;
-        };
-        for status in migration_status(set, Some(ledger)) {
-            if status.state != MigrationState::Unknown {
-                continue;
-            }
-            let when = status
-                .applied_at
-                .as_deref()
-                .map(|a| format!(" on {a}"))
-                .unwrap_or_default();
-            let mut f = Finding::new(
-                &Self::META,
-                ObjectRef::migration(&status.id),
+        report_migrations(
+            &Self::META,
+            cx,
+            MigrationState::Unknown,
+            |status, set, ledger| {
+                let when = status
+                    .applied_at
+                    .as_deref()
+                    .map(|a| format!(" on {a}"))
+                    .unwrap_or_default();
                 format!(
                     "migration {} is recorded as applied in {}{when}, but no file in {} matches it: the database has a different migration history",
                     status.label,
                     ledger.table.table,
                     set.root.display()
-                ),
-                FixIntent::Manual,
-            )
-            .hint("restore the migration file from version control, or find out where the database's history diverged");
-            f.actual = serde_json::to_value(&status).ok();
-            f.migration = Some(status.id.clone());
-            out.push(f);
-        }
+                )
+            },
+            "restore the migration file from version control, or find out where the database's history diverged",
+            out,
+        );
     }
 }
 
