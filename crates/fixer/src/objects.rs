@@ -37,8 +37,7 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
                     let stmt = sql::pg_comment("SCHEMA", &ident(d, n), Some(c));
                     let mut spec = StepSpec::new(object, "comment", Safety::Safe);
                     spec.fixes = reasons.clone();
-                    spec.script = vec![stmt.clone()];
-                    spec.sql = vec![stmt];
+                    spec.statement(stmt);
                     out.push(Phase::Comments, spec);
                 }
             }
@@ -53,8 +52,7 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
                 let stmt = sql::pg_comment("SCHEMA", &ident(d, n), e.comment.as_deref());
                 let mut spec = StepSpec::new(object, "comment", Safety::Safe);
                 spec.fixes = reasons.clone();
-                spec.script = vec![stmt.clone()];
-                spec.sql = vec![stmt];
+                spec.statement(stmt);
                 out.push(Phase::Comments, spec);
             }
             _ => out.unfixed.extend(reasons.iter().map(|r| {
@@ -208,8 +206,7 @@ pub(crate) fn sequences(
                     let mut spec = StepSpec::new(object, "set sequence owner", Safety::Safe);
                     spec.fixes = reasons.clone();
                     spec.note = note.as_deref();
-                    spec.script = vec![stmt.clone()];
-                    spec.sql = vec![stmt];
+                    spec.statement(stmt);
                     out.push(Phase::SequenceOwnership, spec);
                 }
             }
@@ -220,16 +217,14 @@ pub(crate) fn sequences(
                     let stmt = sql::pg_alter_sequence(s, n, e)?;
                     let mut spec = StepSpec::new(object.clone(), "alter sequence", Safety::Safe);
                     spec.fixes = reasons.clone();
-                    spec.script = vec![stmt.clone()];
-                    spec.sql = vec![stmt];
+                    spec.statement(stmt);
                     out.push(Phase::Sequences, spec);
                 }
                 if a.owned_by != e.owned_by {
                     let stmt = own(e);
                     let mut spec = StepSpec::new(object, "set sequence owner", Safety::Safe);
                     spec.fixes = reasons.clone();
-                    spec.script = vec![stmt.clone()];
-                    spec.sql = vec![stmt];
+                    spec.statement(stmt);
                     out.push(Phase::SequenceOwnership, spec);
                 }
             }
@@ -288,23 +283,21 @@ pub(crate) fn enums(
                 let stmt = sql::pg_create_enum(s, n, &e.labels);
                 let mut spec = StepSpec::new(object.clone(), "create enum type", Safety::Safe);
                 spec.fixes = reasons.clone();
-                spec.script = guarded(
+                spec.guarded_statement(
                     d,
                     &Cond::Type {
                         schema: s.clone(),
                         name: n.clone(),
                     }
                     .not(),
-                    std::slice::from_ref(&stmt),
+                    stmt,
                 );
-                spec.sql = vec![stmt];
                 out.push(Phase::Types, spec);
                 if let Some(c) = &e.comment {
                     let stmt = sql::pg_comment("TYPE", &type_name, Some(c));
                     let mut spec = StepSpec::new(object, "comment", Safety::Safe);
                     spec.fixes = reasons.clone();
-                    spec.script = vec![stmt.clone()];
-                    spec.sql = vec![stmt];
+                    spec.statement(stmt);
                     out.push(Phase::Comments, spec);
                 }
             }
@@ -330,8 +323,7 @@ pub(crate) fn enums(
                     let stmt = sql::pg_comment("TYPE", &type_name, e.comment.as_deref());
                     let mut spec = StepSpec::new(object, "comment", Safety::Safe);
                     spec.fixes = reasons.clone();
-                    spec.script = vec![stmt.clone()];
-                    spec.sql = vec![stmt];
+                    spec.statement(stmt);
                     out.push(Phase::Comments, spec);
                 }
             }
@@ -721,8 +713,7 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
                 let mut spec =
                     StepSpec::new(obj(ObjectKind::View, &k.0, &k.1), "comment", Safety::Safe);
                 spec.fixes = reasons.clone();
-                spec.script = vec![stmt.clone()];
-                spec.sql = vec![stmt];
+                spec.statement(stmt);
                 out.push(Phase::Comments, spec);
             }
             _ => out.unfixed.extend(reasons.iter().map(|r| {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use driftless_introspect::{is_quarantined, Dialect, Snapshot, Table, QUARANTINE_PREFIX};
 use driftless_rules::{Finding, FixIntent, ObjectKind, ObjectRef};
 
+use crate::guard::{guarded, Cond};
 use crate::options::{Orphans, PlanOptions};
 use crate::plan::{FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed};
 use crate::safety::Safety;
@@ -468,6 +469,21 @@ impl<'a> Target<'a> {
 
     pub(crate) fn note_of(&self, p: &Part) -> Option<&str> {
         self.notes.get(p).map(String::as_str)
+    }
+
+    /// A step for part `p` of the table, carrying the findings and the note
+    /// recorded for that part.
+    pub(crate) fn part_step(
+        &self,
+        p: &Part,
+        object: ObjectRef,
+        action: &'static str,
+        safety: Safety,
+    ) -> StepSpec<'_> {
+        let mut spec = StepSpec::new(object, action, safety);
+        spec.fixes = self.reasons_of(p);
+        spec.note = self.note_of(p);
+        spec
     }
 
     fn note(&mut self, p: Part, why: String) {
@@ -1042,6 +1058,19 @@ impl<'r> StepSpec<'r> {
             preflight: Vec::new(),
             rebuilds: None,
         }
+    }
+
+    /// The step runs one statement, in the plan and in the script alike.
+    pub(crate) fn statement(&mut self, stmt: String) {
+        self.script = vec![stmt.clone()];
+        self.sql = vec![stmt];
+    }
+
+    /// The step runs one statement, which the script runs only when `cond`
+    /// holds.
+    pub(crate) fn guarded_statement(&mut self, d: Dialect, cond: &Cond, stmt: String) {
+        self.script = guarded(d, cond, std::slice::from_ref(&stmt));
+        self.sql = vec![stmt];
     }
 }
 

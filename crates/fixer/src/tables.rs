@@ -97,12 +97,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                             Safety::Safe,
                         );
                         spec.note = Some("its table is quarantined, and a quarantined table must not constrain the tables that stay");
-                        spec.script = guarded(
-                            d,
-                            &guard::constraint(s, t, fk_name),
-                            std::slice::from_ref(&stmt),
-                        );
-                        spec.sql = vec![stmt];
+                        spec.guarded_statement(d, &guard::constraint(s, t, fk_name), stmt);
                         out.push(Phase::DropForeignKeys, spec);
                     }
                 }
@@ -151,8 +146,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                     out.view_changed.insert((s.to_string(), t.to_string()));
                 } else {
                     let stmt = sql::rename_table(d, s, t, q);
-                    spec.script = guarded(d, &guard::relation(s, t), std::slice::from_ref(&stmt));
-                    spec.sql = vec![stmt];
+                    spec.guarded_statement(d, &guard::relation(s, t), stmt);
                 }
                 out.push(Phase::RemoveTables, spec);
             }
@@ -212,12 +206,7 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
                 );
                 spec.fixes = reasons.clone();
                 spec.note = Some(note);
-                spec.script = guarded(
-                    d,
-                    &guard::constraint(s, t, n).not(),
-                    std::slice::from_ref(&stmt),
-                );
-                spec.sql = vec![stmt];
+                spec.guarded_statement(d, &guard::constraint(s, t, n).not(), stmt);
                 out.push(Phase::CreateForeignKeys, spec);
             }
         }
@@ -357,15 +346,13 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if g.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
             let p = Part::Fk(n.clone());
             let stmt = sql::drop_foreign_key(d, s, tn, n);
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::ForeignKey, s, tn, n),
                 "drop foreign key",
                 Safety::Safe,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(d, &guard::constraint(s, tn, n), std::slice::from_ref(&stmt));
-            spec.sql = vec![stmt];
+            spec.guarded_statement(d, &guard::constraint(s, tn, n), stmt);
             out.push(Phase::DropForeignKeys, spec);
         }
     }
@@ -374,36 +361,32 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         let p = Part::Pk;
         if let Some(pk) = &a.primary_key {
             let stmt = sql::drop_primary_key(d, s, tn, pk);
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
                 "drop primary key",
                 Safety::Safe,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(
+            spec.guarded_statement(
                 d,
                 &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)),
-                std::slice::from_ref(&stmt),
+                stmt,
             );
-            spec.sql = vec![stmt];
             out.push(Phase::DropConstraints, spec);
         }
         if let Some(pk) = &g.primary_key {
             let stmt = sql::add_primary_key(d, s, tn, pk);
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
                 "add primary key",
                 Safety::Locking,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(
+            spec.guarded_statement(
                 d,
                 &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)).not(),
-                std::slice::from_ref(&stmt),
+                stmt,
             );
-            spec.sql = vec![stmt];
             out.push(Phase::CreateConstraints, spec);
         }
     }
@@ -416,15 +399,13 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if g.uniques.get(n) != Some(u) || regen_uses(&u.columns) {
             let p = Part::Unique(n.clone());
             let stmt = sql::drop_unique(d, s, tn, n);
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Unique, s, tn, n),
                 "drop unique constraint",
                 Safety::Safe,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(d, &unique_cond(n), std::slice::from_ref(&stmt));
-            spec.sql = vec![stmt];
+            spec.guarded_statement(d, &unique_cond(n), stmt);
             out.push(Phase::DropConstraints, spec);
         }
     }
@@ -432,15 +413,13 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if a.uniques.get(n) != Some(u) || regen_uses(&u.columns) {
             let p = Part::Unique(n.clone());
             let stmt = sql::add_unique(d, s, tn, n, u);
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Unique, s, tn, n),
                 "add unique constraint",
                 Safety::Locking,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(d, &unique_cond(n).not(), std::slice::from_ref(&stmt));
-            spec.sql = vec![stmt];
+            spec.guarded_statement(d, &unique_cond(n).not(), stmt);
             out.push(Phase::CreateConstraints, spec);
         }
     }
@@ -449,15 +428,13 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if g.checks.get(n) != Some(c) || regen_mentions(&c.expression) {
             let p = Part::Check(n.clone());
             let stmt = sql::drop_constraint(d, s, tn, n);
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Check, s, tn, n),
                 "drop check constraint",
                 Safety::Safe,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(d, &guard::constraint(s, tn, n), std::slice::from_ref(&stmt));
-            spec.sql = vec![stmt];
+            spec.guarded_statement(d, &guard::constraint(s, tn, n), stmt);
             out.push(Phase::DropConstraints, spec);
         }
     }
@@ -465,19 +442,13 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if a.checks.get(n) != Some(c) || regen_mentions(&c.expression) {
             let p = Part::Check(n.clone());
             let stmt = sql::add_check(d, s, tn, n, c)?;
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Check, s, tn, n),
                 "add check constraint",
                 Safety::Locking,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(
-                d,
-                &guard::constraint(s, tn, n).not(),
-                std::slice::from_ref(&stmt),
-            );
-            spec.sql = vec![stmt];
+            spec.guarded_statement(d, &guard::constraint(s, tn, n).not(), stmt);
             out.push(Phase::CreateConstraints, spec);
         }
     }
@@ -485,13 +456,12 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     for (n, i) in &a.indexes {
         if g.indexes.get(n) != Some(i) || index_uses(d, i, &regen) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Index, s, tn, n),
                 "drop index",
                 Safety::Safe,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
             index_drop_statements(d, s, tn, n, &mut spec);
             out.push(Phase::DropConstraints, spec);
         }
@@ -499,13 +469,12 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     for (n, i) in &g.indexes {
         if a.indexes.get(n) != Some(i) || index_uses(d, i, &regen) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Index, s, tn, n),
                 "create index",
                 Safety::Locking,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
             index_create_statements(d, s, tn, n, i, &mut spec)?;
             out.push(Phase::CreateConstraints, spec);
         }
@@ -562,9 +531,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
         let p = Part::Column(c.clone());
         let stmt = sql::drop_column(d, s, tn, c, false);
-        let mut spec = StepSpec::new(col_ref(s, tn, c), "drop column", Safety::Destructive);
-        spec.fixes = t.reasons_of(&p);
-        spec.note = t.note_of(&p);
+        let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
         spec.script = match d {
             Dialect::Postgres => vec![sql::drop_column(d, s, tn, c, true)],
             _ => guarded(d, &guard::column(s, tn, c), std::slice::from_ref(&stmt)),
@@ -580,9 +547,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         }
         let p = Part::Column(c.clone());
         let stmt = sql::add_column(d, s, tn, c, col, false)?;
-        let mut spec = StepSpec::new(col_ref(s, tn, c), "add column", Safety::Safe);
-        spec.fixes = t.reasons_of(&p);
-        spec.note = t.note_of(&p);
+        let mut spec = t.part_step(&p, col_ref(s, tn, c), "add column", Safety::Safe);
         spec.script = match d {
             Dialect::Postgres => vec![sql::add_column(d, s, tn, c, col, true)?],
             _ => guarded(
@@ -645,8 +610,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         };
         let mut spec = StepSpec::new(ObjectRef::table(s, tn), "comment", Safety::Safe);
         spec.fixes = t.reasons_of(&Part::Comment);
-        spec.script = vec![stmt.clone()];
-        spec.sql = vec![stmt];
+        spec.statement(stmt);
         out.push(Phase::Comments, spec);
     }
     // Foreign keys come back last.
@@ -654,19 +618,13 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         if a.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
             let p = Part::Fk(n.clone());
             let stmt = sql::add_foreign_key(d, s, tn, n, fk);
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::ForeignKey, s, tn, n),
                 "add foreign key",
                 Safety::Locking,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
-            spec.script = guarded(
-                d,
-                &guard::constraint(s, tn, n).not(),
-                std::slice::from_ref(&stmt),
-            );
-            spec.sql = vec![stmt];
+            spec.guarded_statement(d, &guard::constraint(s, tn, n).not(), stmt);
             out.push(Phase::CreateForeignKeys, spec);
         }
     }
@@ -876,8 +834,7 @@ fn alter_column_mysql(
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
     spec.fixes = t.reasons_of(&p);
     spec.note = t.note_of(&p);
-    spec.script = vec![stmt.clone()];
-    spec.sql = vec![stmt];
+    spec.statement(stmt);
     spec.preflight = preflight;
     out.push(Phase::Columns, spec);
     Ok(())
@@ -1046,13 +1003,12 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     for (n, i) in &a.indexes {
         if g.indexes.get(n) != Some(i) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Index, s, tn, n),
                 "drop index",
                 Safety::Safe,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
             index_drop_statements(d, s, tn, n, &mut spec);
             out.push(Phase::DropConstraints, spec);
         }
@@ -1065,41 +1021,33 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         let note =
             format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
         spec.note = Some(&note);
-        spec.script = vec![stmt.clone()];
-        spec.sql = vec![stmt];
+        spec.statement(stmt);
         out.push(Phase::Columns, spec);
     }
     for c in drops {
         let p = Part::Column(c.clone());
         let stmt = sql::drop_column(d, s, tn, c, false);
-        let mut spec = StepSpec::new(col_ref(s, tn, c), "drop column", Safety::Destructive);
-        spec.fixes = t.reasons_of(&p);
-        spec.note = t.note_of(&p);
-        spec.script = vec![stmt.clone()];
-        spec.sql = vec![stmt];
+        let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
+        spec.statement(stmt);
         out.push(Phase::Columns, spec);
         out.view_changed.insert((s.to_string(), tn.to_string()));
     }
     for (c, col) in adds {
         let p = Part::Column(c.clone());
         let stmt = sql::add_column(d, s, tn, c, col, false)?;
-        let mut spec = StepSpec::new(col_ref(s, tn, c), "add column", Safety::Safe);
-        spec.fixes = t.reasons_of(&p);
-        spec.note = t.note_of(&p);
-        spec.script = vec![stmt.clone()];
-        spec.sql = vec![stmt];
+        let mut spec = t.part_step(&p, col_ref(s, tn, c), "add column", Safety::Safe);
+        spec.statement(stmt);
         out.push(Phase::Columns, spec);
     }
     for (n, i) in &g.indexes {
         if a.indexes.get(n) != Some(i) {
             let p = Part::Index(n.clone());
-            let mut spec = StepSpec::new(
+            let mut spec = t.part_step(
+                &p,
                 part_ref(ObjectKind::Index, s, tn, n),
                 "create index",
                 Safety::Locking,
             );
-            spec.fixes = t.reasons_of(&p);
-            spec.note = t.note_of(&p);
             index_create_statements(d, s, tn, n, i, &mut spec)?;
             out.push(Phase::CreateConstraints, spec);
         }
