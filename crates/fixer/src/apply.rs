@@ -537,6 +537,36 @@ async fn run_steps(
     Ok(())
 }
 
+/// What every backend does between taking the lock and running the steps:
+/// compares the schema with the plan's base (when `check` is set), stops if
+/// asked, and runs the preflight, refusing as it says. `transaction`: the
+/// fix runs in a transaction the caller rolls back on an error (the base is
+/// then read on a second connection); without one (MySQL) the base is read
+/// on this connection and nothing is rolled back.
+async fn before_steps(
+    db: &mut Database,
+    plan: &FixPlan,
+    options: &ApplyOptions,
+    report: &mut ApplyReport,
+    check: bool,
+    transaction: bool,
+) -> Result<(), ApplyError> {
+    if check {
+        if let Some(stale) = check_base(db, plan, options, !transaction).await? {
+            return Err(stale);
+        }
+    }
+    if stop_requested(options) {
+        return Err(interrupted(options, plan, report, transaction, 0));
+    }
+    let outcomes = run_preflight(db, plan).await?;
+    if let Some(refused) = first_refusal(plan, &outcomes) {
+        return Err(refused);
+    }
+    report.preflight = outcomes;
+    Ok(())
+}
+
 async fn apply_postgres(
     db: &mut Database,
     plan: &FixPlan,
@@ -591,33 +621,10 @@ async fn apply_postgres(
         rollback(db).await;
         return Err(e.into());
     }
-    match check_base(db, plan, options, false).await {
-        Ok(None) => {}
-        Ok(Some(stale)) => {
-            rollback(db).await;
-            return Err(stale);
-        }
-        Err(e) => {
-            rollback(db).await;
-            return Err(e);
-        }
-    }
-    if stop_requested(options) {
+    if let Err(e) = before_steps(db, plan, options, report, true, true).await {
         rollback(db).await;
-        return Err(interrupted(options, plan, report, true, 0));
+        return Err(e);
     }
-    let outcomes = match run_preflight(db, plan).await {
-        Ok(o) => o,
-        Err(e) => {
-            rollback(db).await;
-            return Err(e);
-        }
-    };
-    if let Some(refused) = first_refusal(plan, &outcomes) {
-        rollback(db).await;
-        return Err(refused);
-    }
-    report.preflight = outcomes;
     run_steps(db, plan, options, report, true).await?;
     if stop_requested(options) {
         rollback(db).await;
@@ -670,35 +677,10 @@ async fn apply_sqlite(
     report.lock_wait = t0.elapsed();
     // An in-memory database has no second connection to read it from.
     let memory = db.url().is_sqlite_memory();
-    if !memory {
-        match check_base(db, plan, options, false).await {
-            Ok(None) => {}
-            Ok(Some(stale)) => {
-                rollback(db).await;
-                return Err(stale);
-            }
-            Err(e) => {
-                rollback(db).await;
-                return Err(e);
-            }
-        }
-    }
-    if stop_requested(options) {
+    if let Err(e) = before_steps(db, plan, options, report, !memory, true).await {
         rollback(db).await;
-        return Err(interrupted(options, plan, report, true, 0));
+        return Err(e);
     }
-    let outcomes = match run_preflight(db, plan).await {
-        Ok(o) => o,
-        Err(e) => {
-            rollback(db).await;
-            return Err(e);
-        }
-    };
-    if let Some(refused) = first_refusal(plan, &outcomes) {
-        rollback(db).await;
-        return Err(refused);
-    }
-    report.preflight = outcomes;
     run_steps(db, plan, options, report, true).await?;
     let violations = match db
         .query(
@@ -791,17 +773,7 @@ async fn apply_mysql(
             )
             .await?;
         }
-        if let Some(stale) = check_base(db, plan, options, true).await? {
-            return Err(stale);
-        }
-        if stop_requested(options) {
-            return Err(interrupted(options, plan, report, false, 0));
-        }
-        let outcomes = run_preflight(db, plan).await?;
-        if let Some(refused) = first_refusal(plan, &outcomes) {
-            return Err(refused);
-        }
-        report.preflight = outcomes;
+        before_steps(db, plan, options, report, true, false).await?;
         run_steps(db, plan, options, report, false).await
     }
     .await;
