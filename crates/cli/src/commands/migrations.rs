@@ -189,8 +189,5 @@ fn json(set: &MigrationSet, ledger: Option<&Ledger>, statuses: &[MigrationStatus
             "failing": statuses.iter().filter(|s| is_failing(s.state)).count(),
         },
     });
-    let mut text = serde_json::to_string_pretty(&doc)
-        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
-    text.push('\n');
-    text
+    crate::format::pretty_json(&doc)
 }

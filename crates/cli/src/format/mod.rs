@@ -80,6 +80,15 @@ pub fn render(format: CheckFormat, report: &CheckReport<'_>, color: bool) -> Str
     }
 }
 
+/// A JSON document, pretty-printed with a final newline (the machine
+/// formats of `check` and `migrations`).
+pub(crate) fn pretty_json(doc: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(doc)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+    text.push('\n');
+    text
+}
+
 /// "1 error", "2 warnings".
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {

@@ -181,10 +181,7 @@ pub fn render(report: &CheckReport<'_>) -> String {
             "results": results,
         }],
     });
-    let mut text = serde_json::to_string_pretty(&doc)
-        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
-    text.push('\n');
-    text
+    super::pretty_json(&doc)
 }
 
 #[cfg(test)]
