@@ -219,11 +219,14 @@ impl FixPlan {
     /// catalog state it changes, and the whole runs under the same lock and
     /// timeouts as [`apply`](crate::apply).
     ///
-    /// * PostgreSQL: one transaction; `SET LOCAL lock_timeout` and
-    ///   `statement_timeout`; `pg_advisory_xact_lock`; `IF [NOT] EXISTS`
+    /// * PostgreSQL: one transaction; `SET LOCAL lock_timeout`,
+    ///   `statement_timeout` and `standard_conforming_strings = on` (string
+    ///   literals holding backslashes are escape strings anyway, so a session
+    ///   default cannot change where one ends); `pg_advisory_xact_lock`; `IF [NOT] EXISTS`
     ///   forms where PostgreSQL has them, `DO` blocks (`IF … THEN EXECUTE`)
     ///   elsewhere; an enum rebuild runs only while the labels differ.
-    /// * MySQL/MariaDB: `GET_LOCK` (the script stops with an error when the
+    /// * MySQL/MariaDB: `NO_BACKSLASH_ESCAPES` cleared from the session's
+    ///   `sql_mode`; `GET_LOCK` (the script stops with an error when the
     ///   lock is not granted in time); each guarded statement runs through a
     ///   prepared statement chosen by `IF(condition, statement, 'DO 0')` on
     ///   `information_schema`. DDL commits implicitly, so a rerun after a
