@@ -312,29 +312,15 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
                         tw.remove.entry(name).or_default().push(r)
                     }
                     _ => {
-                        let a = match f.fix {
-                            FixIntent::AlterColumnType => Aspects {
-                                ty: true,
-                                ..Aspects::default()
-                            },
-                            FixIntent::AlterColumnNullability => Aspects {
-                                nullable: true,
-                                ..Aspects::default()
-                            },
-                            FixIntent::AlterColumnDefault => Aspects {
-                                default: true,
-                                ..Aspects::default()
-                            },
-                            FixIntent::AlterColumnOther => Aspects {
-                                other: true,
-                                ..Aspects::default()
-                            },
-                            FixIntent::SetComment => Aspects {
-                                comment: true,
-                                ..Aspects::default()
-                            },
-                            _ => Aspects::all(),
-                        };
+                        let mut a = Aspects::default();
+                        match f.fix {
+                            FixIntent::AlterColumnType => a.ty = true,
+                            FixIntent::AlterColumnNullability => a.nullable = true,
+                            FixIntent::AlterColumnDefault => a.default = true,
+                            FixIntent::AlterColumnOther => a.other = true,
+                            FixIntent::SetComment => a.comment = true,
+                            _ => a = Aspects::all(),
+                        }
                         let e = tw
                             .alter
                             .entry(name)
