@@ -35,10 +35,7 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
                 out.push(Phase::Schemas, spec);
                 if let Some(c) = &e.comment {
                     let stmt = sql::pg_comment("SCHEMA", &ident(d, n), Some(c));
-                    let mut spec = StepSpec::new(object, "comment", Safety::Safe);
-                    spec.fixes = reasons.clone();
-                    spec.statement(stmt);
-                    out.push(Phase::Comments, spec);
+                    out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
                 }
             }
             (Act::Drop, None, Some(_)) => {
@@ -50,10 +47,7 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
             }
             (_, Some(e), Some(a)) if e.comment != a.comment => {
                 let stmt = sql::pg_comment("SCHEMA", &ident(d, n), e.comment.as_deref());
-                let mut spec = StepSpec::new(object, "comment", Safety::Safe);
-                spec.fixes = reasons.clone();
-                spec.statement(stmt);
-                out.push(Phase::Comments, spec);
+                out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
             }
             _ => out.unfixed.extend(reasons.iter().map(|r| {
                 unfixed_reason(
@@ -215,17 +209,23 @@ pub(crate) fn sequences(
                 opts_a.owned_by = e.owned_by.clone();
                 if opts_a != *e {
                     let stmt = sql::pg_alter_sequence(s, n, e)?;
-                    let mut spec = StepSpec::new(object.clone(), "alter sequence", Safety::Safe);
-                    spec.fixes = reasons.clone();
-                    spec.statement(stmt);
-                    out.push(Phase::Sequences, spec);
+                    out.push_safe(
+                        Phase::Sequences,
+                        object.clone(),
+                        "alter sequence",
+                        reasons,
+                        stmt,
+                    );
                 }
                 if a.owned_by != e.owned_by {
                     let stmt = own(e);
-                    let mut spec = StepSpec::new(object, "set sequence owner", Safety::Safe);
-                    spec.fixes = reasons.clone();
-                    spec.statement(stmt);
-                    out.push(Phase::SequenceOwnership, spec);
+                    out.push_safe(
+                        Phase::SequenceOwnership,
+                        object,
+                        "set sequence owner",
+                        reasons,
+                        stmt,
+                    );
                 }
             }
             _ => {
@@ -295,10 +295,7 @@ pub(crate) fn enums(
                 out.push(Phase::Types, spec);
                 if let Some(c) = &e.comment {
                     let stmt = sql::pg_comment("TYPE", &type_name, Some(c));
-                    let mut spec = StepSpec::new(object, "comment", Safety::Safe);
-                    spec.fixes = reasons.clone();
-                    spec.statement(stmt);
-                    out.push(Phase::Comments, spec);
+                    out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
                 }
             }
             (_, Some(e), Some(a)) => {
@@ -321,10 +318,7 @@ pub(crate) fn enums(
                 }
                 if e.comment != a.comment {
                     let stmt = sql::pg_comment("TYPE", &type_name, e.comment.as_deref());
-                    let mut spec = StepSpec::new(object, "comment", Safety::Safe);
-                    spec.fixes = reasons.clone();
-                    spec.statement(stmt);
-                    out.push(Phase::Comments, spec);
+                    out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
                 }
             }
             _ => {
@@ -710,11 +704,13 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
                     "VIEW"
                 };
                 let stmt = sql::pg_comment(kind, &qualified(d, &k.0, &k.1), e.comment.as_deref());
-                let mut spec =
-                    StepSpec::new(obj(ObjectKind::View, &k.0, &k.1), "comment", Safety::Safe);
-                spec.fixes = reasons.clone();
-                spec.statement(stmt);
-                out.push(Phase::Comments, spec);
+                out.push_safe(
+                    Phase::Comments,
+                    obj(ObjectKind::View, &k.0, &k.1),
+                    "comment",
+                    reasons,
+                    stmt,
+                );
             }
             _ => out.unfixed.extend(reasons.iter().map(|r| {
                 unfixed_reason(

@@ -1061,6 +1061,21 @@ impl<'r> StepSpec<'r> {
 }
 
 impl Out {
+    /// Pushes a safe step that runs one statement to fix `reasons`.
+    pub(crate) fn push_safe(
+        &mut self,
+        phase: Phase,
+        object: ObjectRef,
+        action: &'static str,
+        reasons: &[Reason],
+        stmt: String,
+    ) {
+        let mut spec = StepSpec::new(object, action, Safety::Safe);
+        spec.fixes = reasons.to_vec();
+        spec.statement(stmt);
+        self.push(phase, spec);
+    }
+
     pub(crate) fn push(&mut self, phase: Phase, spec: StepSpec<'_>) {
         if spec.sql.is_empty() {
             return;
