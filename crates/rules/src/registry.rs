@@ -229,12 +229,13 @@ fn trace_to_migration(
         (provenance.origin(&object), "last changed by")
     };
     if let Some(id) = origin {
-        // Name it as its file does (`0005_user_login_count`), not by its bare version.
+        // The message names it as its file does (`0005_user_login_count`);
+        // the field keeps its id, as the ledger and the migration rules do.
         let label = set
             .and_then(|s| s.migrations.iter().find(|m| m.id == id))
             .map_or_else(|| id.to_string(), |m| m.label());
         f.message = format!("{} ({verb} migration {label})", f.message);
-        f.migration = Some(label);
+        f.migration = Some(id.to_string());
     }
 }
 
@@ -366,6 +367,7 @@ mod tests {
             .find(|f| f.rule == "missing-column")
             .unwrap();
         assert_eq!(f.migration.as_deref(), Some("0005_user_login_count"));
+        // Without the migration set, the id is the label too.
         assert!(
             f.message
                 .ends_with("(added by migration 0005_user_login_count)"),

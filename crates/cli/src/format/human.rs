@@ -85,13 +85,8 @@ pub fn render(report: &CheckReport<'_>, color: bool) -> String {
                 one_line(&f.message)
             );
             let indent = " ".repeat(2 + 7 + 2 + rule_width + 2);
-            if let Some(m) = &f.migration {
-                let _ = writeln!(
-                    out,
-                    "{indent}{} {m}",
-                    p.style("migration:", Style::new().dimmed())
-                );
-            }
+            // The message names the migration (`added by migration 0005_…`);
+            // `migration` stays in the machine-readable formats.
             if let Some(h) = &f.hint {
                 let _ = writeln!(
                     out,
