@@ -593,36 +593,24 @@ fn pair_parts<'a, T>(
         },
     };
     let by_name = |name: &str| a.binary_search_by(|(n, _)| (*n).cmp(name)).ok();
-    // 1. Same name, same definition.
-    for i in 0..e.len() {
-        if let Some(j) = by_name(e[i].0) {
-            if same(e[i].1, a[j].1) {
+    // Three passes, each pairing what the ones before left over: 1. same
+    // name, same definition; 2. same definition, another name; 3. same
+    // name, another definition.
+    for pass in 1..=3 {
+        for i in 0..e.len() {
+            if e_used[i] {
+                continue;
+            }
+            let found = match pass {
+                1 => by_name(e[i].0).filter(|&j| !a_used[j] && same(e[i].1, a[j].1)),
+                2 => (0..a.len()).find(|&j| !a_used[j] && same(e[i].1, a[j].1)),
+                _ => by_name(e[i].0).filter(|&j| !a_used[j]),
+            };
+            if let Some(j) = found {
                 e_used[i] = true;
                 a_used[j] = true;
                 emit(both(i, j));
             }
-        }
-    }
-    // 2. Same definition, another name.
-    for i in 0..e.len() {
-        if e_used[i] {
-            continue;
-        }
-        if let Some(j) = (0..a.len()).find(|&j| !a_used[j] && same(e[i].1, a[j].1)) {
-            e_used[i] = true;
-            a_used[j] = true;
-            emit(both(i, j));
-        }
-    }
-    // 3. Same name, another definition.
-    for i in 0..e.len() {
-        if e_used[i] {
-            continue;
-        }
-        if let Some(j) = by_name(e[i].0).filter(|&j| !a_used[j]) {
-            e_used[i] = true;
-            a_used[j] = true;
-            emit(both(i, j));
         }
     }
     for i in (0..e.len()).filter(|&i| !e_used[i]) {
