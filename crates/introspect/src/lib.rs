@@ -35,19 +35,21 @@ mod url;
 pub use database::{ConnectOptions, Database, Row, Value};
 pub use error::{BoxError, Error, Result};
 pub use migrations::{
-    classify_modification, expect_from_command, migration_status, normalize_sql, object_fingerprints,
-    read_ledgers, record_statements, recover_applied_sources, replay, select_ledger, split_statements,
-    Checksum, Effect, EffectKind, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable, Migration,
-    MigrationFormat, MigrationKind, MigrationSet, MigrationState, MigrationStatus, Modification,
-    Provenance, Replay, ReplayOptions, ReplayStep, SchemaObject, SchemaObjectKind, SourceFile,
-    SqlStatement, DEV_MARKER_TABLE,
+    classify_modification, expect_from_command, migration_status, normalize_sql,
+    object_fingerprints, read_ledgers, record_statements, recover_applied_sources, replay,
+    select_ledger, split_statements, Checksum, Effect, EffectKind, Ledger, LedgerEntry, LedgerKind,
+    LedgerState, LedgerTable, Migration, MigrationFormat, MigrationKind, MigrationSet,
+    MigrationState, MigrationStatus, Modification, Provenance, Replay, ReplayOptions, ReplayStep,
+    SchemaObject, SchemaObjectKind, SourceFile, SqlStatement, DEV_MARKER_TABLE,
 };
 pub use model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table,
     UniqueConstraint, View, FORMAT_VERSION,
 };
-pub use names::{is_ledger_table, is_quarantined, is_system_schema, LEDGER_TABLES, QUARANTINE_PREFIX};
+pub use names::{
+    is_ledger_table, is_quarantined, is_system_schema, LEDGER_TABLES, QUARANTINE_PREFIX,
+};
 pub use source::Source;
 pub use url::{redact, DbUrl};
 

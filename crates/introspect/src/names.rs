@@ -39,12 +39,7 @@ pub fn is_quarantined(name: &str) -> bool {
 pub fn is_system_schema(schema: &str) -> bool {
     matches!(
         schema,
-        "pg_catalog"
-            | "information_schema"
-            | "pg_toast"
-            | "mysql"
-            | "performance_schema"
-            | "sys"
+        "pg_catalog" | "information_schema" | "pg_toast" | "mysql" | "performance_schema" | "sys"
     ) || schema.starts_with("pg_temp_")
         || schema.starts_with("pg_toast_temp_")
 }

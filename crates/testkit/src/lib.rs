@@ -91,7 +91,9 @@ impl TestDb {
         let name = unique_name("dl");
         let mut c = sqlx::PgConnection::connect(&server_url)
             .await
-            .unwrap_or_else(|e| panic!("PostgreSQL test server at {server_url} ({POSTGRES_ENV}): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL test server at {server_url} ({POSTGRES_ENV}): {e}")
+            });
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut c)
             .await
@@ -206,7 +208,10 @@ impl Drop for TestDb {
         // Drop from a thread with its own runtime: Drop cannot be async, and
         // the test's runtime may be shutting down.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             rt.block_on(async move {
@@ -222,9 +227,11 @@ impl Drop for TestDb {
                     }
                     Backend::Mysql => {
                         if let Ok(mut c) = sqlx::MySqlConnection::connect(&server).await {
-                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
-                                .execute(&mut c)
-                                .await;
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS `{name}`"
+                            )))
+                            .execute(&mut c)
+                            .await;
                         }
                     }
                     Backend::Sqlite => {}
