@@ -593,8 +593,11 @@ fn pair_parts<'a, T>(
         },
     };
     let by_name = |name: &str| a.binary_search_by(|(n, _)| (*n).cmp(name)).ok();
+    let expected_has = |name: &str| e.binary_search_by(|(n, _)| (*n).cmp(name)).is_ok();
     // Three passes, each pairing what the ones before left over: 1. same
-    // name, same definition; 2. same definition, another name; 3. same
+    // name, same definition; 2. same definition, another name — only when
+    // neither name stands on the other side, so that taking one object for
+    // the other never hides a name the fix must create or replace; 3. same
     // name, another definition.
     for pass in 1..=3 {
         for i in 0..e.len() {
@@ -603,7 +606,9 @@ fn pair_parts<'a, T>(
             }
             let found = match pass {
                 1 => by_name(e[i].0).filter(|&j| !a_used[j] && same(e[i].1, a[j].1)),
-                2 => (0..a.len()).find(|&j| !a_used[j] && same(e[i].1, a[j].1)),
+                2 if by_name(e[i].0).is_some() => None,
+                2 => (0..a.len())
+                    .find(|&j| !a_used[j] && !expected_has(a[j].0) && same(e[i].1, a[j].1)),
                 _ => by_name(e[i].0).filter(|&j| !a_used[j]),
             };
             if let Some(j) = found {
@@ -658,8 +663,20 @@ mod tests {
         s
     }
 
+    fn pairs(d: &SchemaDiff<'_>) -> Vec<String> {
+        d.indexes()
+            .iter()
+            .map(|x| match (x.both(), x.missing(), x.orphan()) {
+                (Some((e, a)), _, _) => format!("{} = {}", e.name, a.name),
+                (_, Some(e), _) => format!("missing {}", e.name),
+                (_, _, Some(a)) => format!("orphan {}", a.name),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
     #[test]
-    fn indexes_pair_by_definition_before_name() {
+    fn indexes_pair_by_definition_under_free_names() {
         let e = snap(
             Dialect::Postgres,
             "public",
@@ -668,23 +685,44 @@ mod tests {
         let a = snap(
             Dialect::Postgres,
             "public",
-            &[("idx_a", &["b"]), ("idx_c", &["a"])],
+            &[("idx_c", &["a"]), ("idx_d", &["b"])],
         );
-        let d = SchemaDiff::new(&e, &a);
-        let pairs: Vec<(String, String)> = d
-            .indexes()
-            .iter()
-            .map(|x| match x.both() {
-                Some((e, a)) => (e.name.to_string(), a.name.to_string()),
-                None => panic!("unpaired {x:?}"),
-            })
-            .collect();
         assert_eq!(
-            pairs,
-            vec![
-                ("idx_a".into(), "idx_c".into()),
-                ("idx_b".into(), "idx_a".into())
-            ]
+            pairs(&SchemaDiff::new(&e, &a)),
+            ["idx_a = idx_c", "idx_b = idx_d"]
+        );
+    }
+
+    /// Convergence property failure: actual `t4_ix0 (c1)` was taken for
+    /// expected `t4_ix1 (c1)` although expected `t4_ix0 (c2)` claims its
+    /// name; the fix dropped it to create `t4_ix0`, and `t4_ix1` was never
+    /// made. A name that stands on the other side is never paired away.
+    #[test]
+    fn regression_pairing_by_definition_never_takes_a_claimed_name() {
+        let e = snap(
+            Dialect::Postgres,
+            "public",
+            &[("t4_ix0", &["b"]), ("t4_ix1", &["a"])],
+        );
+        let a = snap(Dialect::Postgres, "public", &[("t4_ix0", &["a"])]);
+        assert_eq!(
+            pairs(&SchemaDiff::new(&e, &a)),
+            ["t4_ix0 = t4_ix0", "missing t4_ix1"]
+        );
+        // Swapped names: each pairs with its namesake (to be replaced).
+        let e = snap(
+            Dialect::Postgres,
+            "public",
+            &[("idx_a", &["a"]), ("idx_b", &["b"])],
+        );
+        let a = snap(
+            Dialect::Postgres,
+            "public",
+            &[("idx_a", &["b"]), ("idx_b", &["a"])],
+        );
+        assert_eq!(
+            pairs(&SchemaDiff::new(&e, &a)),
+            ["idx_a = idx_a", "idx_b = idx_b"]
         );
     }
 
