@@ -11,7 +11,8 @@
 # one unstable flag cargo-fuzz passes. Needs `cargo install cargo-fuzz` and a
 # C++ compiler (libFuzzer is built from source by libfuzzer-sys).
 #
-# Each target starts from its committed seeds in fuzz/corpus/<target>/ and
+# Each target starts from its committed seeds in fuzz/corpus/<target>/ (the
+# statement splitter also from every .sql fixture of the project) and
 # writes what it learns to fuzz/target/corpus/<target>/ (not committed).
 # Crashing inputs land in fuzz/artifacts/<target>/; reproduce one with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run -s none <target> fuzz/artifacts/<target>/crash-…
@@ -44,6 +45,11 @@ failed=0
 for t in "${targets[@]}"; do
   work=target/corpus/$t
   mkdir -p "$work" "artifacts/$t"
+  if [ "$t" = split_statements ]; then
+    # The project's own SQL fixtures seed the splitter from where they live.
+    find ../examples ../crates -path '*/target' -prune -o -name '*.sql' -type f -print \
+      | while read -r f; do cp "$f" "$work/fixture_$(printf '%s' "$f" | tr '/.' '__')"; done
+  fi
   marker=$logs/$t.start
   touch "$marker"
   # -fork keeps going after a crash, so one run reports every crash it finds.

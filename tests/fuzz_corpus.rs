@@ -28,8 +28,43 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// The project's own SQL fixtures (`examples/**/*.sql`, `crates/*/tests/*.sql`),
+/// read where they live: seeds of the statement splitter beside its corpus.
+fn project_sql_fixtures() -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.map(|e| e.unwrap().path()) {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((path, bytes));
+            }
+        }
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    walk(&root.join("examples"), &mut files);
+    for krate in std::fs::read_dir(root.join("crates")).unwrap() {
+        walk(&krate.unwrap().path().join("tests"), &mut files);
+    }
+    files.sort();
+    assert!(
+        files.len() >= 3,
+        "no SQL fixtures found under {}",
+        root.display()
+    );
+    files
+}
+
 fn replay(target: &str) {
-    for (path, bytes) in corpus(target) {
+    replay_inputs(target, corpus(target));
+}
+
+fn replay_inputs(target: &str, inputs: Vec<(PathBuf, Vec<u8>)>) {
+    for (path, bytes) in inputs {
         let outcome = std::panic::catch_unwind(|| harness::run(target, &bytes));
         match outcome {
             Ok(known) => assert!(known, "unknown fuzz target {target}"),
@@ -69,6 +104,7 @@ fn migration_files_corpus() {
 #[test]
 fn split_statements_corpus() {
     replay("split_statements");
+    replay_inputs("split_statements", project_sql_fixtures());
 }
 
 #[test]

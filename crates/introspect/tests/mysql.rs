@@ -12,47 +12,7 @@ use driftless_introspect::{
 };
 use driftless_testkit::TestDb;
 
-const FIXTURE: &str = r#"
-CREATE TABLE `Authors` (
-    id INT NOT NULL AUTO_INCREMENT,
-    `Full Name` VARCHAR(100) NOT NULL COLLATE utf8mb4_bin COMMENT 'as printed',
-    email VARCHAR(255) NULL,
-    status ENUM('active','it''s','gone') NOT NULL DEFAULT 'active',
-    karma DECIMAL(10,2) NOT NULL DEFAULT 0.50,
-    created TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-    born DATE DEFAULT '2000-01-01',
-    token CHAR(36) DEFAULT (uuid()),
-    score INT DEFAULT (CAST('42' AS SIGNED) + 1),
-    prefs JSON,
-    slug VARCHAR(100) AS (lower(`Full Name`)) VIRTUAL,
-    name_len INT AS (char_length(`Full Name`)) STORED,
-    `größe` INT DEFAULT NULL,
-    bio TEXT,
-    PRIMARY KEY (id),
-    UNIQUE KEY uq_email (email),
-    KEY ix_name_prefix (`Full Name`(10), created DESC),
-    KEY ix_slug (slug),
-    FULLTEXT KEY ft_bio (bio),
-    CONSTRAINT ck_karma CHECK (karma >= 0)
-) COMMENT 'people who write';
-CREATE TABLE `order` (
-    `select` INT NOT NULL,
-    `group` INT NOT NULL,
-    author_id INT NULL,
-    parent_select INT NULL,
-    parent_group INT NULL,
-    note VARCHAR(20) DEFAULT 'it''s, (fine)' CHECK (note <> ''),
-    PRIMARY KEY (`select`, `group`),
-    UNIQUE KEY (author_id, `group`),
-    CONSTRAINT fk_author FOREIGN KEY (author_id) REFERENCES `Authors` (id) ON DELETE SET NULL ON UPDATE CASCADE,
-    CONSTRAINT fk_parent FOREIGN KEY (parent_select, parent_group) REFERENCES `order` (`select`, `group`)
-        ON DELETE CASCADE,
-    CHECK (`group` > 0)
-);
-CREATE VIEW `Author Names` AS SELECT id, `Full Name` FROM `Authors` WHERE karma > 0;
-CREATE SEQUENCE invoice_no START WITH 100 INCREMENT BY 10 MAXVALUE 100000 CACHE 20 CYCLE;
-CREATE TABLE schema_migrations (version VARCHAR(255) PRIMARY KEY);
-"#;
+const FIXTURE: &str = include_str!("mariadb_fixture.sql");
 
 async fn open(url: &str) -> Database {
     Database::connect(&DbUrl::parse(url).unwrap(), &ConnectOptions::read_only())
