@@ -441,6 +441,8 @@ fn decode_mysql_special(row: &sqlx::mysql::MySqlRow, i: usize, type_name: &str) 
     })
 }
 
+/// Decodes every column of a row: first `special` (types one backend
+/// needs handled itself), then the common types in a fixed order.
 fn decode_row<R>(row: &R, special: impl Fn(&R, usize, &str) -> Option<Value>) -> Row
 where
     R: sqlx::Row,
@@ -453,60 +455,48 @@ where
     for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
-    (0..row.columns().len())
-        .map(|i| {
-            let type_name = row.columns()[i].type_info().name().to_ascii_uppercase();
-            special(row, i, &type_name).unwrap_or_else(|| decode_value(row, i, &type_name))
-        })
-        .collect()
-}
-
-fn decode_value<R>(row: &R, i: usize, type_name: &str) -> Value
-where
-    R: sqlx::Row,
-    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<i32>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<i16>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
-{
-    let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
-    if type_name.contains("BOOL") {
+    let common = |i: usize, type_name: &str| -> Value {
+        let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
+        if type_name.contains("BOOL") {
+            if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+                return opt(v.map(Value::Bool));
+            }
+        }
+        if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+            return opt(v.map(Value::Int));
+        }
+        if let Ok(v) = row.try_get::<Option<i32>, _>(i) {
+            return opt(v.map(|v| Value::Int(v.into())));
+        }
+        if let Ok(v) = row.try_get::<Option<i16>, _>(i) {
+            return opt(v.map(|v| Value::Int(v.into())));
+        }
         if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
             return opt(v.map(Value::Bool));
         }
-    }
-    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
-        return opt(v.map(Value::Int));
-    }
-    if let Ok(v) = row.try_get::<Option<i32>, _>(i) {
-        return opt(v.map(|v| Value::Int(v.into())));
-    }
-    if let Ok(v) = row.try_get::<Option<i16>, _>(i) {
-        return opt(v.map(|v| Value::Int(v.into())));
-    }
-    if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
-        return opt(v.map(Value::Bool));
-    }
-    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
-        return opt(v.map(Value::Float));
-    }
-    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
-        return opt(v.map(Value::Text));
-    }
-    if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
-        return opt(v.map(|b| match String::from_utf8(b) {
-            Ok(s) if type_name.contains("CHAR") || type_name.contains("TEXT") => Value::Text(s),
-            Ok(s) => Value::Bytes(s.into_bytes()),
-            Err(e) => Value::Bytes(e.into_bytes()),
-        }));
-    }
-    // A type none of the above decodes (cast it to text in the query):
-    // never guess at its bytes.
-    Value::Null
+        if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+            return opt(v.map(Value::Float));
+        }
+        if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+            return opt(v.map(Value::Text));
+        }
+        if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+            return opt(v.map(|b| match String::from_utf8(b) {
+                Ok(s) if type_name.contains("CHAR") || type_name.contains("TEXT") => Value::Text(s),
+                Ok(s) => Value::Bytes(s.into_bytes()),
+                Err(e) => Value::Bytes(e.into_bytes()),
+            }));
+        }
+        // A type none of the above decodes (cast it to text in the query):
+        // never guess at its bytes.
+        Value::Null
+    };
+    (0..row.columns().len())
+        .map(|i| {
+            let type_name = row.columns()[i].type_info().name().to_ascii_uppercase();
+            special(row, i, &type_name).unwrap_or_else(|| common(i, &type_name))
+        })
+        .collect()
 }
 
 impl Database {
