@@ -4,8 +4,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Column as _, ConnectOptions as _, Connection as _, TypeInfo as _};
 
@@ -296,7 +296,19 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             } else {
                 opts
             };
-            opts.connect().await.map(Conn::Postgres)
+            let plain = plaintext_first(url, std::env::var_os("PGSSLMODE").is_some())
+                .then(|| opts.clone().ssl_mode(PgSslMode::Disable));
+            match plain {
+                Some(plain) => match plain.connect().await {
+                    Err(sqlx::Error::Database(e)) => {
+                        tracing::debug!("plaintext connection refused ({e}); trying TLS");
+                        opts.connect().await
+                    }
+                    other => other,
+                },
+                None => opts.connect().await,
+            }
+            .map(Conn::Postgres)
         }
         Dialect::Mysql => {
             let raw = url.expose_secret();
@@ -304,7 +316,19 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             let raw = raw.as_deref().unwrap_or(url.expose_secret());
             let opts = MySqlConnectOptions::from_str(raw).map_err(bad)?;
             let opts = opts.log_statements(tracing::log::LevelFilter::Trace);
-            match opts.connect().await {
+            let plain =
+                plaintext_first(url, false).then(|| opts.clone().ssl_mode(MySqlSslMode::Disabled));
+            let connected = match plain {
+                Some(plain) => match plain.connect().await {
+                    Err(sqlx::Error::Database(e)) => {
+                        tracing::debug!("plaintext connection refused ({e}); trying TLS");
+                        opts.connect().await
+                    }
+                    other => other,
+                },
+                None => opts.connect().await,
+            };
+            match connected {
                 // Read-only by construction, as on PostgreSQL.
                 Ok(mut c) if options.read_only => {
                     sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
@@ -330,6 +354,34 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
         }
     };
     res.map_err(|e| connect_error(url, e))
+}
+
+/// Whether to try a connection without TLS first, as libpq's
+/// `sslmode=allow` does: only when the server is on a loopback address and
+/// neither the URL (`sslmode`, `ssl-mode`, certificates) nor the
+/// environment (`env_chooses_tls`) says anything about TLS.
+///
+/// On loopback the driver's default (`prefer`: TLS when offered, the
+/// server's certificate not checked) protects nothing that plaintext
+/// exposes: there is no network to listen on and no server identity is
+/// verified. It does cost each connection two TLS round trips, which the
+/// driver's sockets stretch to about 40 ms each (Nagle's algorithm against
+/// delayed acknowledgements), plus encrypting every catalog row on both
+/// ends. A server that refuses plaintext (`hostssl` in `pg_hba.conf`,
+/// `require_secure_transport`, a user that `REQUIRE SSL`) gets a second
+/// attempt with the default mode.
+fn plaintext_first(url: &DbUrl, env_chooses_tls: bool) -> bool {
+    const TLS_PARAMS: &[&str] = &[
+        "sslmode",
+        "ssl-mode",
+        "sslrootcert",
+        "sslcert",
+        "sslkey",
+        "ssl-ca",
+        "ssl-cert",
+        "ssl-key",
+    ];
+    !env_chooses_tls && url.is_loopback() && !url.has_param(TLS_PARAMS)
 }
 
 fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {

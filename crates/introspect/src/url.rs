@@ -135,6 +135,46 @@ impl DbUrl {
                 .is_some_and(|p| p == ":memory:" || p.contains("mode=memory"))
     }
 
+    /// Whether the server is on this machine, reached over a loopback
+    /// address (`localhost`, `127.0.0.0/8`, `::1`). Not for SQLite.
+    ///
+    /// ```
+    /// use driftless_introspect::DbUrl;
+    /// assert!(DbUrl::parse("postgres://u@127.0.0.1/db").unwrap().is_loopback());
+    /// assert!(DbUrl::parse("mysql://u@[::1]:3306/db").unwrap().is_loopback());
+    /// assert!(!DbUrl::parse("postgres://u@db.internal/db").unwrap().is_loopback());
+    /// ```
+    pub fn is_loopback(&self) -> bool {
+        if self.dialect == Dialect::Sqlite {
+            return false;
+        }
+        let Ok(parsed) = url::Url::parse(&self.raw) else {
+            return false;
+        };
+        // Hosts of non-special schemes stay opaque to the URL parser:
+        // `127.0.0.1` arrives as a domain, `[::1]` in brackets.
+        match parsed.host() {
+            Some(url::Host::Domain(d)) => {
+                d.eq_ignore_ascii_case("localhost")
+                    || d.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            }
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+    }
+
+    /// Whether the URL sets any of the query parameters `names` (compared
+    /// without regard to case), such as `sslmode`.
+    pub fn has_param(&self, names: &[&str]) -> bool {
+        query_pairs(after_scheme(&self.raw))
+            .iter()
+            .any(|(k, _)| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
+    }
+
     /// Whether two URLs point at the same database (same host, port and name).
     pub fn same_database(&self, other: &DbUrl) -> bool {
         if self.dialect != other.dialect {
