@@ -76,9 +76,8 @@ async fn a_server_refusing_plaintext_gets_tls() {
 
     // Refused both ways, the error is the server's.
     let url = server_url(Some("driftless_tls_only"), Some("sslmode=disable"));
-    let err = Database::connect(&url, &ConnectOptions::default())
-        .await
-        .err()
-        .expect("plaintext was asked for and must be refused");
+    let Err(err) = Database::connect(&url, &ConnectOptions::default()).await else {
+        panic!("plaintext was asked for and must be refused");
+    };
     assert!(err.to_string().contains("driftless_tls_only"), "{err}");
 }
