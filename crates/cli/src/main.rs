@@ -40,6 +40,9 @@ impl From<Status> for ExitCode {
 /// Exit code of a usage, input or database error.
 const EXIT_ERROR: u8 = 2;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -55,10 +55,21 @@ impl Snapshot {
 
     /// Writes a snapshot file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.to_json()).map_err(|source| Error::Io {
+        let io = |source| Error::Io {
             action: "cannot write snapshot",
             path: path.to_path_buf(),
             source,
-        })
+        };
+        let file = std::fs::File::create(path).map_err(io)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        self.write_json(&mut out).map_err(io)?;
+        std::io::Write::flush(&mut out).map_err(io)
+    }
+
+    /// Writes what [`Snapshot::to_json`] returns to `out`, as it is
+    /// produced (a 5,000-table snapshot is tens of megabytes).
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
     }
 }

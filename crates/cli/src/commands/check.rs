@@ -28,5 +28,7 @@ pub async fn run(ctx: &Ctx, args: CheckArgs) -> Result<Status> {
         failing = view.failing(),
         "check done"
     );
-    Ok(prepared.status())
+    let status = prepared.status();
+    super::release_at_exit(prepared);
+    Ok(status)
 }

@@ -30,7 +30,9 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
         }
     };
     ctx.write_stdout(&text).context("writing the plan")?;
-    Ok(prepared.status())
+    let status = prepared.status();
+    super::release_at_exit(prepared);
+    Ok(status)
 }
 
 /// Runs the plan's read-only preflight counts, so that data-loss steps say

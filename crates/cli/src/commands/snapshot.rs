@@ -20,5 +20,6 @@ pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> Result<Status> {
             .write_stdout(&snapshot.to_json())
             .context("writing the snapshot to stdout")?,
     }
+    super::release_at_exit(snapshot);
     Ok(Status::Clean)
 }
