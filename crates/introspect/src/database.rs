@@ -298,17 +298,9 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             };
             let plain = plaintext_first(url, std::env::var_os("PGSSLMODE").is_some())
                 .then(|| opts.clone().ssl_mode(PgSslMode::Disable));
-            match plain {
-                Some(plain) => match plain.connect().await {
-                    Err(sqlx::Error::Database(e)) => {
-                        tracing::debug!("plaintext connection refused ({e}); trying TLS");
-                        opts.connect().await
-                    }
-                    other => other,
-                },
-                None => opts.connect().await,
-            }
-            .map(Conn::Postgres)
+            connect_plaintext_first(opts, plain)
+                .await
+                .map(Conn::Postgres)
         }
         Dialect::Mysql => {
             let raw = url.expose_secret();
@@ -318,17 +310,7 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             let opts = opts.log_statements(tracing::log::LevelFilter::Trace);
             let plain =
                 plaintext_first(url, false).then(|| opts.clone().ssl_mode(MySqlSslMode::Disabled));
-            let connected = match plain {
-                Some(plain) => match plain.connect().await {
-                    Err(sqlx::Error::Database(e)) => {
-                        tracing::debug!("plaintext connection refused ({e}); trying TLS");
-                        opts.connect().await
-                    }
-                    other => other,
-                },
-                None => opts.connect().await,
-            };
-            match connected {
+            match connect_plaintext_first(opts, plain).await {
                 // Read-only by construction, as on PostgreSQL.
                 Ok(mut c) if options.read_only => {
                     sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
@@ -382,6 +364,28 @@ fn plaintext_first(url: &DbUrl, env_chooses_tls: bool) -> bool {
         "ssl-key",
     ];
     !env_chooses_tls && url.is_loopback() && !url.has_param(TLS_PARAMS)
+}
+
+/// Connects with `plain` (the options without TLS) when given, and with
+/// `opts` when there is no `plain` or the server refuses it.
+async fn connect_plaintext_first<O>(
+    opts: O,
+    plain: Option<O>,
+) -> std::result::Result<O::Connection, sqlx::Error>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    let Some(plain) = plain else {
+        return opts.connect().await;
+    };
+    match plain.connect().await {
+        Err(sqlx::Error::Database(e)) => {
+            tracing::debug!("plaintext connection refused ({e}); trying TLS");
+            opts.connect().await
+        }
+        other => other,
+    }
 }
 
 fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {
