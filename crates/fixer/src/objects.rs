@@ -8,7 +8,7 @@ use driftless_rules::{ObjectKind, ObjectRef};
 use crate::guard::{self, guarded, Cond};
 use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::planner::{
-    count_sql, mentions, unfixed_reason, Act, Ctx, Key, Out, Phase, Resolved, StepSpec, Work,
+    count_sql, unfixed_reason, Act, Ctx, Key, Mentions, Out, Phase, Resolved, StepSpec, Work,
 };
 use crate::quote::{ident, literal, qualified};
 use crate::safety::Safety;
@@ -267,6 +267,23 @@ pub(crate) fn enums(
         }
         return Ok(());
     }
+    // The actual columns typed by each enum, found once for all rebuilds.
+    let mut typed_by: BTreeMap<(&str, &str), Vec<EnumColumn<'_>>> = BTreeMap::new();
+    if !work.enums.is_empty() {
+        for (ts, tn, table) in ctx.act.tables() {
+            for (c, col) in &table.columns {
+                let base = col.data_type.trim_end_matches("[]");
+                if let Some((es, en, _)) = types::pg_enum_labels(ctx.act, ts, base) {
+                    typed_by.entry((es, en)).or_default().push(EnumColumn {
+                        schema: ts,
+                        table: tn,
+                        name: c,
+                        column: col,
+                    });
+                }
+            }
+        }
+    }
     for ((s, n), (act, reasons)) in &work.enums {
         let (exp, actual) = (exp_enum(ctx, s, n), act_enum(ctx, s, n));
         let object = obj(ObjectKind::Enum, s, n);
@@ -313,7 +330,10 @@ pub(crate) fn enums(
                     if is_subsequence(&a.labels, &e.labels) && !used_now {
                         add_labels(s, n, &a.labels, &e.labels, reasons, &object, out);
                     } else {
-                        rebuild_enum(ctx, r, s, n, a, e, reasons, &object, out)?;
+                        let typed = typed_by
+                            .get(&(s.as_str(), n.as_str()))
+                            .map_or(&[][..], Vec::as_slice);
+                        rebuild_enum(ctx, r, s, n, a, e, typed, reasons, &object, out)?;
                     }
                 }
                 if e.comment != a.comment {
@@ -366,6 +386,16 @@ fn add_labels(
     out.push(Phase::Types, spec);
 }
 
+/// An actual column typed by an enum (or an array of it).
+struct EnumColumn<'a> {
+    schema: &'a str,
+    table: &'a str,
+    name: &'a str,
+    column: &'a Column,
+}
+
+/// Rebuilds enum `s.n` from `a` to `e`; `typed` are the actual columns of
+/// the type, which are converted to the new one.
 #[allow(clippy::too_many_arguments)]
 fn rebuild_enum(
     ctx: &Ctx<'_>,
@@ -374,6 +404,7 @@ fn rebuild_enum(
     n: &str,
     a: &Enum,
     e: &Enum,
+    typed: &[EnumColumn<'_>],
     reasons: &[crate::plan::Reason],
     object: &ObjectRef,
     out: &mut Out,
@@ -396,7 +427,13 @@ fn rebuild_enum(
         sql::pg_create_enum(s, n, &e.labels),
     ];
     let mut preflight = Vec::new();
-    for (ts, tn, table) in ctx.act.tables() {
+    for typed_column in typed {
+        let (ts, tn, c, col) = (
+            typed_column.schema,
+            typed_column.table,
+            typed_column.name,
+            typed_column.column,
+        );
         let key: Key = (ctx.key_schema(ts), tn.to_string());
         if r.removals
             .iter()
@@ -404,68 +441,59 @@ fn rebuild_enum(
         {
             continue;
         }
-        for (c, col) in &table.columns {
-            let Some((es, en, _)) =
-                types::pg_enum_labels(ctx.act, ts, col.data_type.trim_end_matches("[]"))
-            else {
-                continue;
-            };
-            if es != s || en != n {
+        let array = col.data_type.trim_end().ends_with("[]");
+        // Columns that leave the type, or go, are handled by their own steps.
+        let target_col = match r.targets.get(&key) {
+            Some(t) => match t
+                .target
+                .columns
+                .get(c)
+                .or_else(|| t.renames.get(c).and_then(|q| t.target.columns.get(q)))
+            {
+                Some(tc) => Some(tc),
+                None => continue,
+            },
+            None => None,
+        };
+        if let Some(tc) = target_col {
+            if tc.data_type != col.data_type {
                 continue;
             }
-            let array = col.data_type.trim_end().ends_with("[]");
-            // Columns that leave the type, or go, are handled by their own steps.
-            let target_col = match r.targets.get(&key) {
-                Some(t) => match t.target.columns.get(c.as_str()).or_else(|| {
-                    t.renames
-                        .get(c.as_str())
-                        .and_then(|q| t.target.columns.get(q))
-                }) {
-                    Some(tc) => Some(tc),
-                    None => continue,
-                },
-                None => None,
-            };
-            if let Some(tc) = target_col {
-                if tc.data_type != col.data_type {
-                    continue;
-                }
-            }
-            let mut new_col = col.clone();
-            new_col.data_type = if array {
-                format!("{}[]", qualified(d, s, n))
+        }
+        let mut new_col = col.clone();
+        new_col.data_type = if array {
+            format!("{}[]", qualified(d, s, n))
+        } else {
+            qualified(d, s, n)
+        };
+        new_col.collation = None;
+        if col.default.is_some() {
+            stmts.push(sql::pg_alter_default(ts, tn, c, None)?);
+        }
+        stmts.push(sql::pg_alter_type(ts, tn, c, &new_col, true)?);
+        let dflt = target_col
+            .map(|tc| tc.default.clone())
+            .unwrap_or_else(|| col.default.clone());
+        if let Some(df) = dflt {
+            stmts.push(sql::pg_alter_default(ts, tn, c, Some(&df))?);
+        }
+        out.view_changed.insert(key.clone());
+        if !removed.is_empty() {
+            let list = removed
+                .iter()
+                .map(|l| literal(d, l))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let pred = if array {
+                format!("CAST({} AS text[]) && ARRAY[{list}]::text[]", ident(d, c))
             } else {
-                qualified(d, s, n)
+                format!("CAST({} AS text) IN ({list})", ident(d, c))
             };
-            new_col.collation = None;
-            if col.default.is_some() {
-                stmts.push(sql::pg_alter_default(ts, tn, c, None)?);
-            }
-            stmts.push(sql::pg_alter_type(ts, tn, c, &new_col, true)?);
-            let dflt = target_col
-                .map(|tc| tc.default.clone())
-                .unwrap_or_else(|| col.default.clone());
-            if let Some(df) = dflt {
-                stmts.push(sql::pg_alter_default(ts, tn, c, Some(&df))?);
-            }
-            out.view_changed.insert(key.clone());
-            if !removed.is_empty() {
-                let list = removed
-                    .iter()
-                    .map(|l| literal(d, l))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let pred = if array {
-                    format!("CAST({} AS text[]) && ARRAY[{list}]::text[]", ident(d, c))
-                } else {
-                    format!("CAST({} AS text) IN ({list})", ident(d, c))
-                };
-                preflight.push(Preflight {
-                    kind: PreflightKind::CountAffected,
-                    sql: count_sql(d, ts, tn, Some(&pred)),
-                    message: format!("rows of {ts}.{tn}.{c} hold labels removed from {s}.{n} and cannot be converted"),
-                });
-            }
+            preflight.push(Preflight {
+                kind: PreflightKind::CountAffected,
+                sql: count_sql(d, ts, tn, Some(&pred)),
+                message: format!("rows of {ts}.{tn}.{c} hold labels removed from {s}.{n} and cannot be converted"),
+            });
         }
     }
     let safety = if removed.is_empty() {
@@ -502,11 +530,8 @@ fn topo_order(d: Dialect, names: &[Key], def_of: &dyn Fn(&Key) -> Option<String>
     let deps: BTreeMap<&Key, BTreeSet<&Key>> = names
         .iter()
         .map(|k| {
-            let def = def_of(k).unwrap_or_default();
-            let ds = names
-                .iter()
-                .filter(|o| *o != k && mentions(d, &def, &o.1))
-                .collect();
+            let def = Mentions::new(d, &def_of(k).unwrap_or_default());
+            let ds = names.iter().filter(|o| *o != k && def.has(&o.1)).collect();
             (k, ds)
         })
         .collect();
@@ -553,23 +578,25 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
         }
     }
     // Views that read a changed table, or an affected view (transitively).
+    // Each definition is lexed once, whatever the number of questions.
+    let act_mentions: BTreeMap<&Key, Mentions> = act_views
+        .iter()
+        .map(|(k, v)| (k, Mentions::new(d, &v.definition)))
+        .collect();
     let mut dependent: BTreeSet<Key> = BTreeSet::new();
     loop {
         let mut grew = false;
-        for (k, v) in &act_views {
-            if dependent.contains(k) {
+        for (k, m) in &act_mentions {
+            if dependent.contains(*k) {
                 continue;
             }
-            let reads_changed = out
-                .view_changed
-                .iter()
-                .any(|(_, t)| mentions(d, &v.definition, t));
+            let reads_changed = out.view_changed.iter().any(|(_, t)| m.has(t));
             let reads_view = affected
                 .iter()
                 .chain(dependent.iter())
-                .any(|o| o != k && mentions(d, &v.definition, &o.1));
+                .any(|o| o != *k && m.has(&o.1));
             if reads_changed || reads_view {
-                dependent.insert(k.clone());
+                dependent.insert((*k).clone());
                 grew = true;
             }
         }
@@ -605,10 +632,8 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
             Some(e) if e == a => e.clone(),
             _ => a.clone(),
         };
-        let reads_dropped = out
-            .dropped_tables
-            .iter()
-            .any(|(_, t)| mentions(d, &def.definition, t));
+        let def_mentions = Mentions::new(d, &def.definition);
+        let reads_dropped = out.dropped_tables.iter().any(|(_, t)| def_mentions.has(t));
         if reads_dropped && exp_view(k).is_none() {
             lost.insert(k.clone());
         } else {

@@ -562,9 +562,31 @@ pub(crate) fn quarantine_name(d: Dialect, name: &str, taken: &dyn Fn(&str) -> bo
 
 /// Whether `text` mentions identifier `name`.
 pub(crate) fn mentions(d: Dialect, text: &str, name: &str) -> bool {
-    crate::lex::mentioned_identifiers(d, text).iter().any(|i| {
-        i == name || (i.eq_ignore_ascii_case(name) && !name.chars().any(|c| c.is_uppercase()))
-    })
+    Mentions::new(d, text).has(name)
+}
+
+/// The identifiers a text mentions, lexed once for many questions (a view
+/// definition asked about every table that changes).
+pub(crate) struct Mentions {
+    exact: std::collections::HashSet<String>,
+    folded: std::collections::HashSet<String>,
+}
+
+impl Mentions {
+    pub(crate) fn new(d: Dialect, text: &str) -> Self {
+        let exact: std::collections::HashSet<String> = crate::lex::mentioned_identifiers(d, text)
+            .into_iter()
+            .collect();
+        let folded = exact.iter().map(|i| i.to_ascii_lowercase()).collect();
+        Mentions { exact, folded }
+    }
+
+    /// Whether identifier `name` is mentioned: spelled the same, or, for a
+    /// name without capitals, in any ASCII case (an unquoted mention).
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.exact.contains(name)
+            || (!name.chars().any(char::is_uppercase) && self.folded.contains(name))
+    }
 }
 
 /// Removes from `t` every constraint and index that uses column `col`;
