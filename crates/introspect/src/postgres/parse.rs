@@ -45,54 +45,13 @@ pub(crate) fn wanted_namespaces<'a>(
     wanted
 }
 
-/// A column of a table in the snapshot, until the table is finished.
-struct DraftColumn {
-    attnum: i16,
+/// A column of a table that was read, by `(table oid, attnum)`.
+struct ColumnKey {
     name: String,
     collation: u32,
-    column: Column,
-}
-
-/// Table oids to their place in the per-table vectors. Catalog rows come
-/// grouped by table, so the last oid found is remembered and most look-ups
-/// skip the hash.
-struct OidIndex {
-    by_oid: HashMap<u32, usize>,
-    last: std::cell::Cell<Option<(u32, usize)>>,
-}
-
-impl OidIndex {
-    fn find(&self, oid: u32) -> Option<usize> {
-        if let Some((last_oid, i)) = self.last.get() {
-            if last_oid == oid {
-                return Some(i);
-            }
-        }
-        let i = *self.by_oid.get(&oid)?;
-        self.last.set(Some((oid, i)));
-        Some(i)
-    }
-}
-
-/// The column with `attnum` among `columns` (in attnum order).
-fn column_by_attnum(columns: &[DraftColumn], attnum: i16) -> Option<&DraftColumn> {
-    columns
-        .binary_search_by_key(&attnum, |c| c.attnum)
-        .ok()
-        .map(|i| &columns[i])
-}
-
-/// Takes the comment on sub-object `sub` (0: the relation itself, else a
-/// column's attnum) out of a relation's comments.
-fn take_comment(comments: &mut Vec<(i32, String)>, sub: i32) -> Option<String> {
-    let i = comments.iter().position(|(s, _)| *s == sub)?;
-    Some(comments.swap_remove(i).1)
 }
 
 /// Builds the snapshot from the catalog rows.
-///
-/// Linear in the number of rows: each table is built whole, found by its
-/// oid, and filed into its schema once it is complete.
 pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<Snapshot> {
     let Catalog {
         namespaces,
@@ -119,8 +78,7 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         );
     }
 
-    // Comments on relations by oid, as (sub-object, text).
-    let mut relation_comments: HashMap<u32, Vec<(i32, String)>> = HashMap::new();
+    let mut relation_comments: HashMap<(u32, i32), String> = HashMap::new();
     let mut type_comments: HashMap<u32, String> = HashMap::new();
     for c in comments {
         if c.on_type {
@@ -128,10 +86,7 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
                 type_comments.insert(c.object, c.text);
             }
         } else {
-            relation_comments
-                .entry(c.object)
-                .or_default()
-                .push((c.sub, c.text));
+            relation_comments.insert((c.object, c.sub), c.text);
         }
     }
 
@@ -166,15 +121,9 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
             })
     };
 
-    // The tables of the snapshot, as parallel vectors by place: the oid,
-    // (schema, name), the columns in attnum order, and the rest of the
-    // table. Views go straight into their schema.
-    let mut index = OidIndex {
-        by_oid: HashMap::new(),
-        last: std::cell::Cell::new(None),
-    };
-    let mut oids: Vec<u32> = Vec::new();
-    let mut names: Vec<(String, String)> = Vec::new();
+    // Tables and views. `tables` maps the oid of every table that is in the
+    // snapshot to its (schema, name).
+    let mut tables: HashMap<u32, (String, String)> = HashMap::new();
     for rel in relations {
         let Some(schema_name) = schema_names.get(&rel.namespace) else {
             continue;
@@ -182,20 +131,23 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         let Some(schema) = snap.schemas.get_mut(schema_name) else {
             continue;
         };
+        let comment = relation_comments.remove(&(rel.oid, 0));
         match rel.kind {
             b'r' | b'p' => {
                 if !options.wants_table(&rel.name) {
                     continue;
                 }
-                index.by_oid.insert(rel.oid, oids.len());
-                oids.push(rel.oid);
-                names.push((schema_name.clone(), rel.name));
+                schema.tables.insert(
+                    rel.name.clone(),
+                    Table {
+                        comment,
+                        ..Table::default()
+                    },
+                );
+                tables.insert(rel.oid, (schema_name.clone(), rel.name));
             }
             b'v' | b'm' => {
                 let definition = rel.view_definition.unwrap_or_default().trim().to_string();
-                let comment = relation_comments
-                    .get_mut(&rel.oid)
-                    .and_then(|c| take_comment(c, 0));
                 schema.views.insert(
                     rel.name,
                     View {
@@ -208,88 +160,84 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
             _ => {}
         }
     }
-    let describe = |t: usize| format!("{}.{}", names[t].0, names[t].1);
-    let mut keys: Vec<Vec<DraftColumn>> =
-        std::iter::repeat_with(Vec::new).take(oids.len()).collect();
-    let mut built: Vec<Table> = std::iter::repeat_with(Table::default)
-        .take(oids.len())
-        .collect();
 
-    // Columns. Those of tables read but left out of the snapshot (ledger
-    // tables, which foreign keys may reference) only lend their names.
-    let mut other_keys: HashMap<(u32, i16), String> = HashMap::new();
+    // Columns: every column read names a key (also of tables left out of the
+    // snapshot, such as ledger tables, which foreign keys may reference).
+    let mut column_keys: HashMap<(u32, i16), ColumnKey> = HashMap::with_capacity(columns.len());
+    let mut table_columns: HashMap<u32, Vec<ColumnRow>> = HashMap::new();
     for col in columns {
-        let Some(t) = index.find(col.table) else {
-            other_keys.insert((col.table, col.attnum), col.name);
-            continue;
-        };
-        let object = || format!("column {}.{}", describe(t), col.name);
-        let identity = match col.identity {
-            0 => None,
-            b'a' => Some(Identity::Always),
-            b'd' => Some(Identity::ByDefault),
-            other => {
-                return Err(Error::Catalog {
-                    object: object(),
-                    message: format!("unknown attidentity `{}`", char::from(other)),
-                })
-            }
-        };
-        let (default, generated) = match col.generated {
-            0 => (col.default, None),
-            b's' | b'v' => (
-                None,
-                Some(Generated {
-                    expression: col.default.unwrap_or_default(),
-                    stored: col.generated == b's',
-                }),
-            ),
-            other => {
-                return Err(Error::Catalog {
-                    object: object(),
-                    message: format!("unknown attgenerated `{}`", char::from(other)),
-                })
-            }
-        };
-        let type_collation = type_collations.get(&col.type_oid).copied().unwrap_or(0);
-        let collation = if col.collation != 0 && col.collation != type_collation {
-            Some(collation_name(col.collation, &object)?)
-        } else {
-            None
-        };
-        keys[t].push(DraftColumn {
-            attnum: col.attnum,
-            name: col.name,
-            collation: col.collation,
-            column: Column {
-                // Numbered once the table is complete.
-                position: 0,
+        column_keys.insert(
+            (col.table, col.attnum),
+            ColumnKey {
+                name: col.name.clone(),
+                collation: col.collation,
+            },
+        );
+        if tables.contains_key(&col.table) {
+            table_columns.entry(col.table).or_default().push(col);
+        }
+    }
+    for (oid, mut cols) in table_columns {
+        let table = table_mut(&mut snap, &tables, oid)?;
+        cols.sort_by_key(|c| c.attnum);
+        for (i, col) in cols.into_iter().enumerate() {
+            let object = || format!("column {}.{}", describe(&tables, oid), col.name);
+            let identity = match col.identity {
+                0 => None,
+                b'a' => Some(Identity::Always),
+                b'd' => Some(Identity::ByDefault),
+                other => {
+                    return Err(Error::Catalog {
+                        object: object(),
+                        message: format!("unknown attidentity `{}`", char::from(other)),
+                    })
+                }
+            };
+            let (default, generated) = match col.generated {
+                0 => (col.default, None),
+                b's' | b'v' => (
+                    None,
+                    Some(Generated {
+                        expression: col.default.unwrap_or_default(),
+                        stored: col.generated == b's',
+                    }),
+                ),
+                other => {
+                    return Err(Error::Catalog {
+                        object: object(),
+                        message: format!("unknown attgenerated `{}`", char::from(other)),
+                    })
+                }
+            };
+            let type_collation = type_collations.get(&col.type_oid).copied().unwrap_or(0);
+            let collation = if col.collation != 0 && col.collation != type_collation {
+                Some(collation_name(col.collation, &object)?)
+            } else {
+                None
+            };
+            let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let column = Column {
+                position,
                 data_type: col.data_type,
                 nullable: !col.not_null,
                 default,
                 identity,
                 generated,
                 collation,
-                comment: None,
-            },
-        });
-    }
-    for columns in &mut keys {
-        // Already in attnum order when the server sends them so.
-        if !columns.is_sorted_by_key(|c| c.attnum) {
-            columns.sort_by_key(|c| c.attnum);
+                comment: relation_comments.remove(&(oid, i32::from(col.attnum))),
+            };
+            table.columns.insert(col.name, column);
         }
     }
 
     let key_name = |table: u32, attnum: i16, object: &dyn Fn() -> String| -> Result<String> {
-        let name = match index.find(table) {
-            Some(t) => column_by_attnum(&keys[t], attnum).map(|c| &c.name),
-            None => other_keys.get(&(table, attnum)),
-        };
-        name.cloned().ok_or_else(|| Error::Catalog {
-            object: object(),
-            message: format!("no column with attnum {attnum} in relation {table}"),
-        })
+        column_keys
+            .get(&(table, attnum))
+            .map(|k| k.name.clone())
+            .ok_or_else(|| Error::Catalog {
+                object: object(),
+                message: format!("no column with attnum {attnum} in relation {table}"),
+            })
     };
     let key_names = |table: u32, attnums: &[i16], object: &dyn Fn() -> String| {
         attnums
@@ -299,12 +247,18 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     };
 
     for con in constraints {
-        let Some(t) = index.find(con.table) else {
+        if !tables.contains_key(&con.table) {
             continue;
+        }
+        let object = || {
+            format!(
+                "constraint {} on {}",
+                con.name,
+                describe(&tables, con.table)
+            )
         };
-        let object = || format!("constraint {} on {}", con.name, describe(t));
         let columns = key_names(con.table, &con.columns, &object)?;
-        let table = &mut built[t];
+        let table = table_mut(&mut snap, &tables, con.table)?;
         match con.kind {
             b'p' => {
                 table.primary_key = Some(PrimaryKey {
@@ -323,7 +277,7 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
             }
             b'f' => {
                 let ref_columns = match con.ref_column_names {
-                    Some(ref_names) => ref_names,
+                    Some(names) => names,
                     None => key_names(con.ref_table, &con.ref_columns, &object)?,
                 };
                 let (Some(ref_schema), Some(ref_table)) = (con.ref_schema, con.ref_table_name)
@@ -354,10 +308,10 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     }
 
     for idx in indexes {
-        let Some(t) = index.find(idx.table) else {
+        if !tables.contains_key(&idx.table) {
             continue;
-        };
-        let object = || format!("index {} on {}", idx.name, describe(t));
+        }
+        let object = || format!("index {} on {}", idx.name, describe(&tables, idx.table));
         let key_count = usize::try_from(idx.key_count)
             .unwrap_or(0)
             .min(idx.keys.len());
@@ -375,10 +329,13 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
                     })?;
                 (IndexKey::Expression(expression), DEFAULT_COLLATION)
             } else {
-                let column = column_by_attnum(&keys[t], attnum).ok_or_else(|| Error::Catalog {
-                    object: object(),
-                    message: format!("no column with attnum {attnum}"),
-                })?;
+                let column =
+                    column_keys
+                        .get(&(idx.table, attnum))
+                        .ok_or_else(|| Error::Catalog {
+                            object: object(),
+                            message: format!("no column with attnum {attnum}"),
+                        })?;
                 (IndexKey::Column(column.name.clone()), column.collation)
             };
             let option = idx.options.get(k).copied().unwrap_or(0);
@@ -408,38 +365,15 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
             });
         }
         let include = key_names(idx.table, &idx.keys[key_count..], &object)?;
-        let built_index = Index {
+        let index = Index {
             parts,
             unique: idx.unique,
             method: (idx.method != "btree").then_some(idx.method),
             predicate: idx.predicate,
             include,
         };
-        built[t].indexes.insert(idx.name, built_index);
-    }
-
-    // Finish the tables: number the columns, attach comments, and file
-    // each schema's tables at once (a sorted bulk build of its map).
-    let mut by_schema: HashMap<String, Vec<(String, Table)>> = HashMap::new();
-    let finished = oids.into_iter().zip(names).zip(keys).zip(built);
-    for (((oid, (schema, name)), columns), mut table) in finished {
-        let mut comments = relation_comments.remove(&oid).unwrap_or_default();
-        table.comment = take_comment(&mut comments, 0);
-        table.columns = columns
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut c)| {
-                c.column.position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                c.column.comment = take_comment(&mut comments, i32::from(c.attnum));
-                (c.name, c.column)
-            })
-            .collect();
-        by_schema.entry(schema).or_default().push((name, table));
-    }
-    for (schema, tables) in by_schema {
-        if let Some(s) = snap.schemas.get_mut(&schema) {
-            s.tables = tables.into_iter().collect();
-        }
+        let table = table_mut(&mut snap, &tables, idx.table)?;
+        table.indexes.insert(idx.name, index);
     }
 
     /// An enum being gathered from its label rows.
@@ -516,6 +450,27 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     }
 
     Ok(snap)
+}
+
+fn describe(tables: &HashMap<u32, (String, String)>, oid: u32) -> String {
+    match tables.get(&oid) {
+        Some((schema, name)) => format!("{schema}.{name}"),
+        None => format!("relation {oid}"),
+    }
+}
+
+fn table_mut<'a>(
+    snap: &'a mut Snapshot,
+    tables: &HashMap<u32, (String, String)>,
+    oid: u32,
+) -> Result<&'a mut Table> {
+    tables
+        .get(&oid)
+        .and_then(|(schema, name)| snap.schemas.get_mut(schema)?.tables.get_mut(name))
+        .ok_or_else(|| Error::Catalog {
+            object: format!("relation {oid}"),
+            message: "table vanished while assembling the snapshot".into(),
+        })
 }
 
 fn fk_action(code: u8, object: &dyn Fn() -> String) -> Result<FkAction> {
