@@ -1,0 +1,292 @@
+//! The comparison: both schemas read at once, the rules run, and what
+//! follows from the result (plan, recheck after a fix).
+
+use std::sync::Arc;
+
+use driftless_fixer::{FixPlan, PlanOptions};
+use driftless_introspect::{
+    recover_applied_sources, select_ledger, ConnectOptions, DbUrl, Ledger, Snapshot,
+};
+use driftless_rules::{Config, Context, Date, Registry, Report};
+
+use crate::error::{Error, Result};
+use crate::live;
+use crate::progress::{Progress, Silent};
+use crate::source::{Expected, ExpectedSource, SourceContext};
+
+/// A drift check of one database against one expected source, to be run.
+///
+/// ```no_run
+/// # async fn demo() -> driftless_pipeline::Result<()> {
+/// use driftless_introspect::DbUrl;
+/// use driftless_pipeline::{DriftCheck, MigrationReplay};
+///
+/// let target = DbUrl::parse("sqlite:production.db")?;
+/// let checked = DriftCheck::new(target, Box::new(MigrationReplay::new("migrations")))
+///     .run()
+///     .await?;
+/// for finding in &checked.report.findings {
+///     println!("{} {}", finding.rule, finding.message);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct DriftCheck {
+    target: DbUrl,
+    source: Box<dyn ExpectedSource>,
+    schemas: Vec<String>,
+    registry: Registry,
+    config: Config,
+    read_only: ConnectOptions,
+    read_write: ConnectOptions,
+    progress: Arc<dyn Progress>,
+    today: Option<Date>,
+}
+
+impl std::fmt::Debug for DriftCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriftCheck")
+            .field("target", &self.target)
+            .field("source", &self.source.describe())
+            .field("schemas", &self.schemas)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DriftCheck {
+    /// Checks `target` against `source`, with the built-in rules, the
+    /// default configuration and today's date (for waivers).
+    pub fn new(target: DbUrl, source: Box<dyn ExpectedSource>) -> Self {
+        DriftCheck {
+            target,
+            source,
+            schemas: Vec::new(),
+            registry: Registry::builtin(),
+            config: Config::default(),
+            read_only: ConnectOptions::read_only(),
+            read_write: ConnectOptions::default(),
+            progress: Arc::new(Silent),
+            today: today(),
+        }
+    }
+
+    /// Compares only these schemas (default: the target's defaults).
+    pub fn with_schemas<I, S>(mut self, schemas: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.schemas = schemas.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Runs these rules (the built-in ones plus a user's own, say).
+    pub fn with_registry(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// Judges with this configuration; it is validated against the rules.
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Opens databases with these options: `read_only` for the target and
+    /// other databases that are only read, `read_write` for scratch
+    /// databases that replays write.
+    pub fn with_connect(mut self, read_only: ConnectOptions, read_write: ConnectOptions) -> Self {
+        self.read_only = read_only;
+        self.read_write = read_write;
+        self
+    }
+
+    /// Reports stages to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Judges waivers against `today` (`None`: every waiver counts as expired).
+    pub fn with_today(mut self, today: Option<Date>) -> Self {
+        self.today = today;
+        self
+    }
+
+    /// Reads both sides (at the same time, read-only for the target), then
+    /// runs the rules.
+    pub async fn run(self) -> Result<Checked> {
+        self.config.validate(&self.registry)?;
+        let cx = SourceContext {
+            target: &self.target,
+            schemas: &self.schemas,
+            read_only: &self.read_only,
+            read_write: &self.read_write,
+            progress: self.progress.as_ref(),
+        };
+        let with_ledgers = self.source.uses_migrations();
+        // Two databases (or a replay and a database) cost the slower of
+        // the two, not their sum.
+        let (mut expected, (actual, ledgers)) = futures::try_join!(
+            self.source.load(&cx),
+            live::read(
+                &self.target,
+                &self.schemas,
+                &self.read_only,
+                self.progress.as_ref(),
+                with_ledgers
+            ),
+        )?;
+        if expected.snapshot.dialect != actual.dialect {
+            return Err(Error::DialectMismatch {
+                target: self.target.to_string(),
+                actual: actual.dialect,
+                expected: expected.description,
+                expected_dialect: expected.snapshot.dialect,
+            });
+        }
+        if let Some(set) = expected.migrations.as_mut() {
+            if let Some(ledger) = select_ledger(set, &ledgers) {
+                // Earlier versions of modified files, from git, tell
+                // cosmetic changes from real ones.
+                recover_applied_sources(set, ledger);
+            }
+        }
+        let report = judge(
+            &self.registry,
+            &self.config,
+            &expected,
+            &ledgers,
+            &actual,
+            self.today,
+        );
+        Ok(Checked {
+            target: self.target,
+            schemas: self.schemas,
+            registry: self.registry,
+            config: self.config,
+            expected,
+            actual,
+            ledgers,
+            report,
+            read_only: self.read_only,
+            progress: self.progress,
+            today: self.today,
+        })
+    }
+}
+
+/// A finished drift check: both schemas, the ledgers and the findings.
+#[non_exhaustive]
+pub struct Checked {
+    /// The database checked.
+    pub target: DbUrl,
+    /// The schemas compared (empty: the target's defaults).
+    pub schemas: Vec<String>,
+    /// The rules that ran.
+    pub registry: Registry,
+    /// The configuration they ran with.
+    pub config: Config,
+    /// The expected side.
+    pub expected: Expected,
+    /// The target's schema.
+    pub actual: Snapshot,
+    /// The target's migration ledgers (read when the source uses migrations).
+    pub ledgers: Vec<Ledger>,
+    /// The findings.
+    pub report: Report,
+    read_only: ConnectOptions,
+    progress: Arc<dyn Progress>,
+    today: Option<Date>,
+}
+
+impl std::fmt::Debug for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checked")
+            .field("target", &self.target)
+            .field("expected", &self.expected.description)
+            .field("findings", &self.report.findings.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Checked {
+    /// Whether a finding fails the check (drift at or above the failing severity).
+    pub fn drifted(&self) -> bool {
+        self.report.failed()
+    }
+
+    /// The ledger that matches the expected migrations, if any.
+    pub fn ledger(&self) -> Option<&Ledger> {
+        let set = self.expected.migrations.as_ref()?;
+        select_ledger(set, &self.ledgers)
+    }
+
+    /// Runs the rules on `actual` (the target after a fix) against the
+    /// expected side and the ledgers read with it.
+    pub fn recheck(&self, actual: &Snapshot) -> Report {
+        judge(
+            &self.registry,
+            &self.config,
+            &self.expected,
+            &self.ledgers,
+            actual,
+            self.today,
+        )
+    }
+
+    /// Reads the target (and its ledgers) again, read-only, and runs the
+    /// rules on it: the schema changed since it was read.
+    pub async fn reload_actual(&mut self) -> Result<()> {
+        let (actual, ledgers) = live::read(
+            &self.target,
+            &self.schemas,
+            &self.read_only,
+            self.progress.as_ref(),
+            self.expected.migrations.is_some(),
+        )
+        .await?;
+        self.actual = actual;
+        self.ledgers = ledgers;
+        self.report = self.recheck(&self.actual);
+        Ok(())
+    }
+
+    /// The repair plan for the findings.
+    pub fn plan(&self, options: &PlanOptions) -> Result<FixPlan> {
+        Ok(driftless_fixer::plan(
+            &self.expected.snapshot,
+            &self.actual,
+            &self.report.findings,
+            options,
+        )?)
+    }
+}
+
+/// Runs the rules over the expected side (with its migrations and their
+/// provenance, when known) and `actual` (with the target's ledgers).
+fn judge(
+    registry: &Registry,
+    config: &Config,
+    expected: &Expected,
+    ledgers: &[Ledger],
+    actual: &Snapshot,
+    today: Option<Date>,
+) -> Report {
+    let mut cx = Context::new(&expected.snapshot, actual);
+    if let Some(day) = today {
+        cx = cx.with_today(day);
+    }
+    if let Some(set) = &expected.migrations {
+        cx = cx.with_migrations(set, select_ledger(set, ledgers));
+    }
+    if let Some(p) = &expected.provenance {
+        cx = cx.with_provenance(p);
+    }
+    registry.check(config, &cx)
+}
+
+/// Today's date (UTC), against which waivers expire.
+pub fn today() -> Option<Date> {
+    let now = time::OffsetDateTime::now_utc();
+    Date::from_ymd(now.year(), u8::from(now.month()), now.day())
+}

@@ -1,0 +1,55 @@
+//! The pipeline's error type.
+
+use driftless_introspect::Dialect;
+
+/// Why a pipeline run failed. Every variant names what it was about;
+/// database URLs in messages are redacted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading a database, a snapshot file, a migration folder or a ledger failed.
+    #[error(transparent)]
+    Introspect(#[from] driftless_introspect::Error),
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] driftless_rules::ConfigError),
+    /// The fix could not be planned.
+    #[error(transparent)]
+    Plan(#[from] driftless_fixer::PlanError),
+    /// The fix could not be applied.
+    #[error(transparent)]
+    Apply(#[from] driftless_fixer::ApplyError),
+    /// The expected schema came from another kind of database.
+    #[error("cannot compare {target} ({actual}) with {expected} ({expected_dialect}): the expected schema must come from the same kind of database")]
+    DialectMismatch {
+        /// The database checked (redacted).
+        target: String,
+        /// Its dialect.
+        actual: Dialect,
+        /// The expected source's description.
+        expected: String,
+        /// The expected schema's dialect.
+        expected_dialect: Dialect,
+    },
+    /// The expected source is the very database being checked.
+    #[error("{url} is the database being checked: compare it with another database, a snapshot file or a migrations folder")]
+    SameDatabase {
+        /// The URL (redacted).
+        url: String,
+    },
+    /// The current folder, where a migrate command runs, cannot be read.
+    #[error("cannot read the current folder: {0}")]
+    CurrentDir(#[source] std::io::Error),
+    /// A user-defined expected source failed.
+    #[error("{source_name}: {error}")]
+    Source {
+        /// The source's description.
+        source_name: String,
+        /// What went wrong.
+        #[source]
+        error: driftless_introspect::BoxError,
+    },
+}
+
+/// The pipeline's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

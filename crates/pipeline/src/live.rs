@@ -1,0 +1,34 @@
+//! Reading a live database: its schema and, when asked, its ledgers.
+
+use driftless_introspect::{
+    read_ledgers, ConnectOptions, Database, DbUrl, IntrospectOptions, Ledger, Snapshot,
+};
+
+use crate::error::Result;
+use crate::progress::Progress;
+
+/// Reads the schema of the database at `url` (only `schemas`, when given)
+/// and, with `ledgers`, its migration ledgers.
+pub(crate) async fn read(
+    url: &DbUrl,
+    schemas: &[String],
+    connect: &ConnectOptions,
+    progress: &dyn Progress,
+    ledgers: bool,
+) -> Result<(Snapshot, Vec<Ledger>)> {
+    let stage = progress.begin(&format!("connecting to {url}"));
+    let mut db = Database::connect(url, connect).await?;
+    stage.set(&format!("reading the schema of {url}"));
+    let snapshot = db
+        .snapshot(&IntrospectOptions::default().with_schemas(schemas.iter().cloned()))
+        .await?;
+    let ledgers = if ledgers {
+        stage.set(&format!("reading the migration ledgers of {url}"));
+        read_ledgers(&mut db).await?
+    } else {
+        Vec::new()
+    };
+    tracing::debug!(url = %url, round_trips = db.round_trips(), "schema read");
+    db.close().await?;
+    Ok((snapshot, ledgers))
+}

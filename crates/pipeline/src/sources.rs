@@ -1,0 +1,224 @@
+//! The built-in expected-schema sources.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use driftless_introspect::{
+    expect_from_command, redact, replay, DbUrl, IntrospectOptions, MigrationSet, ReplayOptions,
+    Snapshot, Source,
+};
+
+use crate::error::{Error, Result};
+use crate::live;
+use crate::source::{Expected, ExpectedSource, SourceContext};
+
+/// Another live database (staging, a developer's database): its schema,
+/// read-only.
+#[derive(Debug, Clone)]
+pub struct LiveDatabase {
+    url: DbUrl,
+}
+
+impl LiveDatabase {
+    /// The database at `url`.
+    pub fn new(url: DbUrl) -> Self {
+        LiveDatabase { url }
+    }
+}
+
+#[async_trait]
+impl ExpectedSource for LiveDatabase {
+    fn describe(&self) -> String {
+        format!("database {}", self.url)
+    }
+
+    async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
+        if self.url.same_database(cx.target) {
+            return Err(Error::SameDatabase {
+                url: self.url.to_string(),
+            });
+        }
+        let (snapshot, _) =
+            live::read(&self.url, cx.schemas, cx.read_only, cx.progress, false).await?;
+        Ok(Expected::new(snapshot, self.describe()))
+    }
+}
+
+/// A snapshot file written by `driftless snapshot` (or
+/// [`Snapshot::save`](driftless_introspect::Snapshot::save)).
+#[derive(Debug, Clone)]
+pub struct SnapshotFile {
+    path: PathBuf,
+}
+
+impl SnapshotFile {
+    /// The snapshot at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        SnapshotFile { path: path.into() }
+    }
+}
+
+#[async_trait]
+impl ExpectedSource for SnapshotFile {
+    fn describe(&self) -> String {
+        format!("snapshot {}", self.path.display())
+    }
+
+    async fn load(&self, _cx: &SourceContext<'_>) -> Result<Expected> {
+        let snapshot = Snapshot::load(&self.path)?;
+        Ok(Expected::new(snapshot, self.describe()).with_file(self.path.clone()))
+    }
+}
+
+/// A folder of SQL migrations replayed in order into a scratch database
+/// (SQLite: in memory unless a dev URL is given), with which migration
+/// made each object.
+#[derive(Debug, Clone)]
+pub struct MigrationReplay {
+    dir: PathBuf,
+    dev_url: Option<DbUrl>,
+}
+
+impl MigrationReplay {
+    /// Replays the migrations in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        MigrationReplay {
+            dir: dir.into(),
+            dev_url: None,
+        }
+    }
+
+    /// Replays into the scratch database at `url` (emptied first; it must
+    /// be marked as a dev database or empty).
+    pub fn with_dev_url(mut self, url: DbUrl) -> Self {
+        self.dev_url = Some(url);
+        self
+    }
+}
+
+#[async_trait]
+impl ExpectedSource for MigrationReplay {
+    fn describe(&self) -> String {
+        format!("migrations {}", self.dir.display())
+    }
+
+    fn uses_migrations(&self) -> bool {
+        true
+    }
+
+    async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
+        let set = MigrationSet::load(&self.dir)?;
+        let options = replay_options(cx, self.dev_url.as_ref());
+        let _stage = cx.progress.begin(&format!(
+            "replaying {} {} migrations into {}",
+            set.migrations.len(),
+            set.format,
+            scratch_name(self.dev_url.as_ref())
+        ));
+        let replayed = replay(&set, &options).await?;
+        tracing::info!(
+            migrations = replayed.steps.len(),
+            elapsed_ms = replayed.elapsed.as_millis() as u64,
+            "migrations replayed"
+        );
+        Ok(Expected::new(replayed.snapshot, self.describe())
+            .with_migrations(set)
+            .with_provenance(replayed.provenance))
+    }
+}
+
+/// A folder of migrations that are code (Django, Alembic, Rails): the
+/// framework's own migrate command builds the schema in a scratch
+/// database, reached through `DATABASE_URL`.
+#[derive(Debug, Clone)]
+pub struct MigrationCommand {
+    dir: PathBuf,
+    command: String,
+    cwd: Option<PathBuf>,
+    dev_url: Option<DbUrl>,
+}
+
+impl MigrationCommand {
+    /// Runs `command` (through the shell) for the migrations in `dir`.
+    pub fn new(dir: impl Into<PathBuf>, command: impl Into<String>) -> Self {
+        MigrationCommand {
+            dir: dir.into(),
+            command: command.into(),
+            cwd: None,
+            dev_url: None,
+        }
+    }
+
+    /// Runs the command in `cwd` (default: the current folder).
+    pub fn in_folder(mut self, cwd: impl Into<PathBuf>) -> Self {
+        self.cwd = Some(cwd.into());
+        self
+    }
+
+    /// Builds the schema in the scratch database at `url`.
+    pub fn with_dev_url(mut self, url: DbUrl) -> Self {
+        self.dev_url = Some(url);
+        self
+    }
+}
+
+#[async_trait]
+impl ExpectedSource for MigrationCommand {
+    fn describe(&self) -> String {
+        format!("migrations {} (by `{}`)", self.dir.display(), self.command)
+    }
+
+    fn uses_migrations(&self) -> bool {
+        true
+    }
+
+    async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
+        let set = MigrationSet::load(&self.dir)?;
+        let options = replay_options(cx, self.dev_url.as_ref());
+        let _stage = cx.progress.begin(&format!(
+            "running `{}` against {}",
+            self.command,
+            scratch_name(self.dev_url.as_ref())
+        ));
+        let cwd = match &self.cwd {
+            Some(cwd) => cwd.clone(),
+            None => std::env::current_dir().map_err(Error::CurrentDir)?,
+        };
+        let snapshot = expect_from_command(&self.command, &cwd, &options).await?;
+        Ok(Expected::new(snapshot, self.describe()).with_migrations(set))
+    }
+}
+
+fn replay_options(cx: &SourceContext<'_>, dev: Option<&DbUrl>) -> ReplayOptions {
+    let mut options = ReplayOptions::default()
+        .with_target(cx.target.clone())
+        .with_introspect(IntrospectOptions::default().with_schemas(cx.schemas.iter().cloned()));
+    options.connect = cx.read_write.clone();
+    if let Some(dev) = dev {
+        options = options.with_dev_url(dev.clone());
+    }
+    options
+}
+
+fn scratch_name(dev: Option<&DbUrl>) -> String {
+    dev.map_or_else(
+        || "an in-memory SQLite database".to_string(),
+        ToString::to_string,
+    )
+}
+
+/// The source a command-line `SOURCE` names: a database URL, a migrations
+/// folder (replayed), or a snapshot file.
+pub fn source_from_spec(spec: &str) -> Result<Box<dyn ExpectedSource>> {
+    Ok(match Source::parse(spec)? {
+        Source::Database(url) => Box::new(LiveDatabase::new(url)),
+        Source::SnapshotFile(path) => Box::new(SnapshotFile::new(path)),
+        Source::MigrationsDir(dir) => Box::new(MigrationReplay::new(dir)),
+        _ => {
+            return Err(Error::Source {
+                source_name: redact(spec),
+                error: "unsupported expected-schema source".into(),
+            })
+        }
+    })
+}
