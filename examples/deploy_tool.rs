@@ -13,12 +13,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use driftless_fixer::{apply, plan, preflight, ApplyOptions, Orphans, PlanOptions, Safety};
-use driftless_introspect::{
-    read_ledgers, replay, ConnectOptions, Database, DbUrl, IntrospectOptions, MigrationSet,
-    ReplayOptions, Snapshot,
-};
-use driftless_rules::{Config, Context, Registry, Report};
+use driftless_fixer::{ApplyOptions, Orphans, PlanOptions, Safety};
+use driftless_introspect::DbUrl;
+use driftless_pipeline::{DriftCheck, MigrationReplay};
 
 /// What the deploy tool decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,21 +40,6 @@ pub struct Policy {
     pub allow: Safety,
 }
 
-fn check(
-    registry: &Registry,
-    expected: &Snapshot,
-    actual: &Snapshot,
-    set: &MigrationSet,
-    ledgers: &[driftless_introspect::Ledger],
-    provenance: &driftless_introspect::Provenance,
-) -> Report {
-    let ledger = driftless_introspect::select_ledger(set, ledgers);
-    let cx = Context::new(expected, actual)
-        .with_migrations(set, ledger)
-        .with_provenance(provenance);
-    registry.check(&Config::default(), &cx)
-}
-
 /// The pre-deploy hook: check, plan, refuse or repair, verify.
 pub async fn predeploy(
     url: &str,
@@ -66,34 +48,19 @@ pub async fn predeploy(
     out: &mut dyn Write,
 ) -> anyhow::Result<Decision> {
     let url = DbUrl::parse(url)?;
-    let set = MigrationSet::load(migrations)?;
 
-    // 1. The expected schema: the migrations replayed into a scratch
-    //    database (SQLite: in memory), with which migration made each object.
-    let replayed = replay(&set, &ReplayOptions::default().with_target(url.clone())).await?;
-
-    // 2. The live schema and the migration ledger, read-only.
-    let mut db = Database::connect(&url, &ConnectOptions::read_only()).await?;
-    let actual = db.snapshot(&IntrospectOptions::default()).await?;
-    let ledgers = read_ledgers(&mut db).await?;
-    db.close().await?;
-
-    // 3. Check.
-    let registry = Registry::builtin();
-    let report = check(
-        &registry,
-        &replayed.snapshot,
-        &actual,
-        &set,
-        &ledgers,
-        &replayed.provenance,
-    );
-    if !report.failed() {
+    // 1. Check, as `driftless check --migrations` does: the migrations
+    //    replayed into a scratch database (SQLite: in memory), with which
+    //    migration made each object, against the live schema and ledger,
+    //    read-only.
+    let source = MigrationReplay::new(migrations);
+    let mut checked = DriftCheck::new(url.clone(), Box::new(source)).run().await?;
+    if !checked.drifted() {
         writeln!(out, "{url}: no drift, running migrate")?;
         return Ok(Decision::UpToDate);
     }
-    writeln!(out, "{url}: {} finding(s):", report.findings.len())?;
-    for f in &report.findings {
+    writeln!(out, "{url}: {} finding(s):", checked.report.findings.len())?;
+    for f in &checked.report.findings {
         writeln!(
             out,
             "  {:<7} {:<22} {}",
@@ -103,11 +70,11 @@ pub async fn predeploy(
         )?;
     }
 
-    // 4. Plan. Steps riskier than the policy allows are withheld: refuse.
+    // 2. Plan. Steps riskier than the policy allows are withheld: refuse.
     let options = PlanOptions::default()
         .with_orphans(policy.orphans)
         .with_allow(policy.allow);
-    let mut fix = plan(&replayed.snapshot, &actual, &report.findings, &options)?;
+    let fix = checked.plan(&options)?;
     if !fix.withheld.is_empty() {
         let why: Vec<String> = fix
             .withheld
@@ -121,12 +88,6 @@ pub async fn predeploy(
         )?;
         return Ok(Decision::Refused(why.join("; ")));
     }
-
-    // 5. Apply under the fix lock (one transaction on SQLite and PostgreSQL);
-    //    preflight first, so a NOT NULL column over NULLs refuses before
-    //    anything changes.
-    let mut db = Database::connect(&url, &ConnectOptions::default()).await?;
-    preflight(&mut db, &mut fix).await?;
     for s in &fix.steps {
         writeln!(
             out,
@@ -136,20 +97,16 @@ pub async fn predeploy(
             s.object.path()
         )?;
     }
-    let applied = apply(&mut db, &fix, &ApplyOptions::default()).await?;
-    db.close().await?;
 
-    // 6. Verify on the schema read back after applying.
-    let after = check(
-        &registry,
-        &replayed.snapshot,
-        &applied.after,
-        &set,
-        &ledgers,
-        &replayed.provenance,
-    );
-    if after.failed() {
-        let left: Vec<String> = after
+    // 3. Apply under the fix lock (one transaction on SQLite and
+    //    PostgreSQL; a NOT NULL column over NULLs refuses before anything
+    //    changes), then verify on the schema read back.
+    let repair = checked
+        .repair(fix, &options, &ApplyOptions::default())
+        .await?;
+    if !repair.converged() {
+        let left: Vec<String> = repair
+            .after
             .findings
             .iter()
             .map(|f| format!("{} {}", f.rule, f.object.path()))
@@ -161,14 +118,12 @@ pub async fn predeploy(
         )?;
         return Ok(Decision::Refused(left.join("; ")));
     }
+    let steps = repair.applied.map_or(0, |a| a.steps_applied);
     writeln!(
         out,
-        "{url}: repaired in {} step(s), verified; running migrate",
-        applied.steps_applied
+        "{url}: repaired in {steps} step(s), verified; running migrate"
     )?;
-    Ok(Decision::Repaired {
-        steps: applied.steps_applied,
-    })
+    Ok(Decision::Repaired { steps })
 }
 
 /// A copy of the deploy story's production database in a fresh folder.

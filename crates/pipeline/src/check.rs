@@ -128,7 +128,7 @@ impl DriftCheck {
         // the two, not their sum.
         let (mut expected, (actual, ledgers)) = futures::try_join!(
             self.source.load(&cx),
-            live::read(
+            live::read_live(
                 &self.target,
                 &self.schemas,
                 &self.read_only,
@@ -169,6 +169,7 @@ impl DriftCheck {
             ledgers,
             report,
             read_only: self.read_only,
+            read_write: self.read_write,
             progress: self.progress,
             today: self.today,
         })
@@ -195,6 +196,7 @@ pub struct Checked {
     /// The findings.
     pub report: Report,
     read_only: ConnectOptions,
+    read_write: ConnectOptions,
     progress: Arc<dyn Progress>,
     today: Option<Date>,
 }
@@ -210,6 +212,11 @@ impl std::fmt::Debug for Checked {
 }
 
 impl Checked {
+    /// How the target is opened when it is repaired.
+    pub(crate) fn read_write(&self) -> &ConnectOptions {
+        &self.read_write
+    }
+
     /// Whether a finding fails the check (drift at or above the failing severity).
     pub fn drifted(&self) -> bool {
         self.report.failed()
@@ -237,7 +244,7 @@ impl Checked {
     /// Reads the target (and its ledgers) again, read-only, and runs the
     /// rules on it: the schema changed since it was read.
     pub async fn reload_actual(&mut self) -> Result<()> {
-        let (actual, ledgers) = live::read(
+        let (actual, ledgers) = live::read_live(
             &self.target,
             &self.schemas,
             &self.read_only,

@@ -35,6 +35,7 @@
 //!
 //! Modules: `source` (the trait and what it yields), `sources` (the
 //! built-in sources), `check` (the comparison and what follows from it),
+//! `repair` (apply, plan again when stale, judge),
 //! `live` (reading a live database), `progress` (stage reports), `error`.
 #![deny(missing_docs)]
 
@@ -42,12 +43,15 @@ mod check;
 mod error;
 mod live;
 mod progress;
+mod repair;
 mod source;
 mod sources;
 
 pub use check::{today, Checked, DriftCheck};
 pub use error::{Error, Result};
+pub use live::read_live;
 pub use progress::{Progress, Silent, Stage};
+pub use repair::Repair;
 pub use source::{Expected, ExpectedSource, SourceContext};
 pub use sources::{
     source_from_spec, LiveDatabase, MigrationCommand, MigrationReplay, SnapshotFile,

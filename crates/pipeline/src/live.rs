@@ -8,8 +8,9 @@ use crate::error::Result;
 use crate::progress::Progress;
 
 /// Reads the schema of the database at `url` (only `schemas`, when given)
-/// and, with `ledgers`, its migration ledgers.
-pub(crate) async fn read(
+/// and, with `ledgers`, its migration ledgers, reporting stages to
+/// `progress`. Open it read-only unless you mean to write.
+pub async fn read_live(
     url: &DbUrl,
     schemas: &[String],
     connect: &ConnectOptions,

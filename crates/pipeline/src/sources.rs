@@ -39,7 +39,7 @@ impl ExpectedSource for LiveDatabase {
             });
         }
         let (snapshot, _) =
-            live::read(&self.url, cx.schemas, cx.read_only, cx.progress, false).await?;
+            live::read_live(&self.url, cx.schemas, cx.read_only, cx.progress, false).await?;
         Ok(Expected::new(snapshot, self.describe()))
     }
 }

@@ -59,7 +59,7 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
                     tracing::info!(
                         "the schema changed while this fix waited for the lock: planning again"
                     );
-                    prepared.reload_actual(ctx, &args.db.schemas).await?;
+                    prepared.reload_actual().await?;
                     plan = prepared.plan(&args.repair)?;
                     if plan.is_empty() {
                         break None;

@@ -12,17 +12,14 @@ mod snapshot;
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use driftless_fixer::{ApplyOptions, FixPlan, Orphans, PlanOptions, Safety};
-use driftless_introspect::{
-    read_ledgers, recover_applied_sources, select_ledger, ConnectOptions, Database, DbUrl,
-    IntrospectOptions, Ledger, Snapshot,
-};
-use driftless_rules::{Config, Context, Date, Registry, Report, RuleMeta, Severity};
-
-use self::expected::Expected;
+use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions, Snapshot};
+use driftless_pipeline::{read_live, Checked, DriftCheck, Progress, Stage};
+use driftless_rules::{Config, Registry, RuleMeta, Severity};
 
 use crate::args::{Cli, Command, DbArgs, ExpectArgs, OrphansArg, RepairArgs, SafetyArg};
 use crate::term::{self, Spinner};
@@ -62,32 +59,10 @@ impl Ctx {
 
     /// Reads the schema of a live database, read-only, with a spinner.
     pub async fn read_live(&self, url: &DbUrl, schemas: &[String]) -> Result<Snapshot> {
-        Ok(self.read_live_with_ledgers(url, schemas, false).await?.0)
-    }
-
-    /// Reads the schema of a live database and, when asked, its migration
-    /// ledgers: read-only, with a spinner.
-    pub async fn read_live_with_ledgers(
-        &self,
-        url: &DbUrl,
-        schemas: &[String],
-        ledgers: bool,
-    ) -> Result<(Snapshot, Vec<Ledger>)> {
-        let spinner = self.spinner(format!("connecting to {url}"));
-        let mut db = Database::connect(url, &self.read_only()).await?;
-        spinner.set(format!("reading the schema of {url}"));
-        let snapshot = db
-            .snapshot(&IntrospectOptions::default().with_schemas(schemas.iter().cloned()))
-            .await?;
-        let ledgers = if ledgers {
-            spinner.set(format!("reading the migration ledgers of {url}"));
-            read_ledgers(&mut db).await?
-        } else {
-            Vec::new()
-        };
-        tracing::debug!(url = %url, round_trips = db.round_trips(), "schema read");
-        db.close().await?;
-        Ok((snapshot, ledgers))
+        let progress = SpinnerProgress { quiet: self.quiet };
+        Ok(read_live(url, schemas, &self.read_only(), &progress, false)
+            .await?
+            .0)
     }
 
     /// Writes `text` to stdout and flushes (a broken pipe surfaces as an
@@ -117,39 +92,21 @@ pub fn load_config(path: Option<&Path>, registry: &Registry) -> Result<Config> {
     Ok(config)
 }
 
-/// Today's date (UTC), against which waivers expire.
-pub fn today() -> Option<Date> {
-    let now = time::OffsetDateTime::now_utc();
-    Date::from_ymd(now.year(), u8::from(now.month()), now.day())
-}
-
-/// A rule context for `expected` and `actual`, with today's date.
-pub fn rule_context<'a>(expected: &'a Snapshot, actual: &'a Snapshot) -> Context<'a> {
-    let cx = Context::new(expected, actual);
-    match today() {
-        Some(day) => cx.with_today(day),
-        // Without a date every waiver counts as expired: the check fails closed.
-        None => cx,
-    }
-}
-
-/// What `check`, `plan` and `fix` start from: both schemas, compared.
+/// What `check`, `plan` and `fix` start from: both schemas, compared
+/// (the library's [`Checked`], which it derefs to).
 #[derive(Debug)]
 pub struct Prepared {
     /// The database checked (or repaired).
     pub url: DbUrl,
-    /// The rules.
-    pub registry: Registry,
-    /// The configuration (with `--fail-on` applied).
-    pub config: Config,
-    /// The expected schema (and migrations, when it came from a folder).
-    pub expected: Expected,
-    /// The database's schema.
-    pub actual: Snapshot,
-    /// The database's migration ledgers (read when migrations are given).
-    pub ledgers: Vec<Ledger>,
-    /// The findings.
-    pub report: Report,
+    checked: Checked,
+}
+
+impl std::ops::Deref for Prepared {
+    type Target = Checked;
+
+    fn deref(&self) -> &Checked {
+        &self.checked
+    }
 }
 
 impl Prepared {
@@ -166,60 +123,21 @@ impl Prepared {
         if let Some(severity) = fail_on {
             config.set_fail_on(severity);
         }
-        // Both sides are read at the same time: two databases (or a replay
-        // and a database) cost the slower of the two, not their sum.
-        let (mut expected, (actual, ledgers)) = tokio::try_join!(
-            expected::load(ctx, expect, &url, &db.schemas),
-            ctx.read_live_with_ledgers(&url, &db.schemas, expected::uses_migrations(expect)),
-        )?;
-        if expected.snapshot.dialect != actual.dialect {
-            anyhow::bail!(
-                "cannot compare {url} ({}) with {} ({}): the expected schema must come from the same kind of database",
-                actual.dialect,
-                expected.description,
-                expected.snapshot.dialect
-            );
-        }
-        if let Some(set) = expected.migrations.as_mut() {
-            if let Some(ledger) = select_ledger(set, &ledgers) {
-                // Earlier versions of modified files, from git, tell
-                // cosmetic changes from real ones.
-                recover_applied_sources(set, ledger);
-            }
-        }
-        let report = run_rules(&registry, &config, &expected, &ledgers, &actual);
-        Ok(Prepared {
-            url,
-            registry,
-            config,
-            expected,
-            actual,
-            ledgers,
-            report,
-        })
+        let checked = DriftCheck::new(url.clone(), expected::source(ctx, expect)?)
+            .with_schemas(db.schemas.iter().cloned())
+            .with_registry(registry)
+            .with_config(config)
+            .with_connect(ctx.read_only(), ctx.read_write())
+            .with_progress(Arc::new(SpinnerProgress { quiet: ctx.quiet }))
+            .run()
+            .await?;
+        Ok(Prepared { url, checked })
     }
 
     /// Reads the database's schema (and ledgers) again, read-only, and runs
     /// the rules on it: the schema changed since it was loaded.
-    pub async fn reload_actual(&mut self, ctx: &Ctx, schemas: &[String]) -> Result<()> {
-        let (actual, ledgers) = ctx
-            .read_live_with_ledgers(&self.url, schemas, self.expected.migrations.is_some())
-            .await?;
-        self.actual = actual;
-        self.ledgers = ledgers;
-        self.report = self.recheck(&self.actual);
-        Ok(())
-    }
-
-    /// Runs the rules on `actual` (the database after a fix).
-    pub fn recheck(&self, actual: &Snapshot) -> Report {
-        run_rules(
-            &self.registry,
-            &self.config,
-            &self.expected,
-            &self.ledgers,
-            actual,
-        )
+    pub async fn reload_actual(&mut self) -> Result<()> {
+        Ok(self.checked.reload_actual().await?)
     }
 
     /// Metadata of every rule.
@@ -229,12 +147,7 @@ impl Prepared {
 
     /// The fix plan for the findings.
     pub fn plan(&self, repair: &RepairArgs) -> Result<FixPlan> {
-        Ok(driftless_fixer::plan(
-            &self.expected.snapshot,
-            &self.actual,
-            &self.report.findings,
-            &plan_options(repair),
-        )?)
+        Ok(self.checked.plan(&plan_options(repair))?)
     }
 
     /// Exit status of the comparison: drift when a finding fails.
@@ -247,23 +160,22 @@ impl Prepared {
     }
 }
 
-/// Runs the rules over the expected schema (with its migrations and their
-/// provenance, when known) and `actual` (with the database's ledger).
-fn run_rules(
-    registry: &Registry,
-    config: &Config,
-    expected: &Expected,
-    ledgers: &[Ledger],
-    actual: &Snapshot,
-) -> Report {
-    let mut cx = rule_context(&expected.snapshot, actual);
-    if let Some(set) = &expected.migrations {
-        cx = cx.with_migrations(set, select_ledger(set, ledgers));
+/// Stage reports shown as a spinner on stderr (hidden with -q or when
+/// stderr is not a terminal).
+struct SpinnerProgress {
+    quiet: bool,
+}
+
+impl Progress for SpinnerProgress {
+    fn begin(&self, message: &str) -> Box<dyn Stage + '_> {
+        Box::new(Spinner::start(self.quiet, message))
     }
-    if let Some(p) = &expected.provenance {
-        cx = cx.with_provenance(p);
+}
+
+impl Stage for Spinner {
+    fn set(&self, message: &str) {
+        Spinner::set(self, message);
     }
-    registry.check(config, &cx)
 }
 
 /// Planning options from the command line.
