@@ -99,7 +99,10 @@ pub async fn ensure_roles(url: &str, roles: &[String]) -> Result<(), String> {
             continue;
         }
         let create = format!("CREATE ROLE {}", Dialect::Postgres.quote_ident(role));
-        match sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut c).await {
+        match sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&mut c)
+            .await
+        {
             Ok(_) => {}
             // Created meanwhile by another run: duplicate_object, or the
             // catalog's unique_violation when both inserted at once.
