@@ -1,10 +1,13 @@
-//! The conformance corpus in `../shared/conformance/postgres/migra`: loading
+//! The conformance corpus in `tests/conformance/corpus/postgres/migra`: loading
 //! a case into two fresh databases and judging it with the independent
 //! fingerprint.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use driftless_introspect::Dialect;
+use sqlx::{Connection, PgConnection};
 
 /// One case: a current and a desired schema, and the scope its origin
 /// compared (schema selection / exclusion from the case's `meta.json`).
@@ -18,15 +21,17 @@ pub struct Case {
     pub schemas: Vec<String>,
     /// These schemas are not compared.
     pub exclude: Vec<String>,
+    /// Roles the case's SQL grants to, which must exist before it loads.
+    pub roles: Vec<String>,
 }
 
-/// The corpus folder: `$DRIFTLESS_CONFORMANCE_DIR`, or `../shared/conformance/postgres/migra`
-/// beside the checkout.
+/// The corpus folder: `$DRIFTLESS_CONFORMANCE_DIR`, or the copy the
+/// repository carries, `tests/conformance/corpus/postgres/migra`.
 pub fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("DRIFTLESS_CONFORMANCE_DIR") {
+    if let Some(dir) = std::env::var_os("DRIFTLESS_CONFORMANCE_DIR") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/postgres/migra")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/corpus/postgres/migra")
 }
 
 /// Every case in the corpus, sorted by name.
@@ -51,15 +56,62 @@ pub fn cases(dir: &Path) -> std::io::Result<Vec<Case>> {
             .as_str()
             .map(|s| vec![s.to_string()])
             .unwrap_or_default();
+        let roles = meta["requires_roles"]
+            .as_array()
+            .map(|roles| {
+                roles
+                    .iter()
+                    .filter_map(|r| r.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
         out.push(Case {
             name: entry.file_name().to_string_lossy().into_owned(),
             dir: path,
             schemas,
             exclude,
+            roles,
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// Creates the roles a case needs on the server of `url` when they are
+/// missing. Roles belong to the whole server, not to a test's database, so
+/// they stay, as the origin's own harness leaves them; creating them here
+/// spares the test a setup step outside the repository.
+pub async fn ensure_roles(url: &str, roles: &[String]) -> Result<(), String> {
+    if roles.is_empty() {
+        return Ok(());
+    }
+    let mut c = PgConnection::connect(url)
+        .await
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    for role in roles {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+                .bind(role)
+                .fetch_one(&mut c)
+                .await
+                .map_err(|e| format!("cannot look for role {role}: {e}"))?;
+        if exists {
+            continue;
+        }
+        let create = format!("CREATE ROLE {}", Dialect::Postgres.quote_ident(role));
+        match sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&mut c)
+            .await
+        {
+            Ok(_) => {}
+            // Created meanwhile by another run: duplicate_object, or the
+            // catalog's unique_violation when both inserted at once.
+            Err(sqlx::Error::Database(e))
+                if matches!(e.code().as_deref(), Some("42710") | Some("23505")) => {}
+            Err(e) => return Err(format!("cannot create role {role}: {e}")),
+        }
+    }
+    Ok(())
 }
 
 /// Loads an SQL file into a database with psql (the corpus is written for it).

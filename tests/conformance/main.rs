@@ -1,6 +1,7 @@
 //! Conformance runner: converges a live PostgreSQL database onto each schema
 //! pair of the corpus written by other projects
-//! (`../shared/conformance/postgres/migra`), and judges the result with an
+//! (`tests/conformance/corpus/postgres/migra`, the migra project's fixtures;
+//! `$DRIFTLESS_CONFORMANCE_DIR` points elsewhere), and judges the result with an
 //! independent catalog comparison (`fingerprint.rs`), not with driftless's
 //! own introspection.
 //!
@@ -45,6 +46,12 @@ fn scope(mut snap: Snapshot, case: &cases::Case) -> Snapshot {
 
 async fn run(case: &cases::Case) -> Outcome {
     let (a, b) = (TestDb::postgres().await, TestDb::postgres().await);
+    if let Err(e) = cases::ensure_roles(&a.url, &case.roles).await {
+        return Outcome::Failed {
+            stage: "create roles",
+            message: e,
+        };
+    }
     if let Err(e) = cases::load_sql(&a.url, &case.dir.join("current.sql")) {
         return Outcome::Failed {
             stage: "load current.sql",
@@ -142,9 +149,16 @@ fn main() {
     let dir = cases::corpus_dir();
     let all = match cases::cases(&dir) {
         Ok(c) if !c.is_empty() => c,
-        Ok(_) | Err(_) => {
+        Ok(_) => {
             eprintln!(
-                "conformance: no corpus at {} (set DRIFTLESS_CONFORMANCE_DIR)",
+                "conformance: no cases in {} (set DRIFTLESS_CONFORMANCE_DIR)",
+                dir.display()
+            );
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!(
+                "conformance: cannot read the corpus at {}: {e} (set DRIFTLESS_CONFORMANCE_DIR)",
                 dir.display()
             );
             std::process::exit(1);

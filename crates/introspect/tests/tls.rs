@@ -1,9 +1,11 @@
 //! When connections use TLS: on a loopback address only where the URL (or
 //! the server) asks for it; elsewhere as the driver's default says.
 //!
-//! `.ci/run` creates the role `driftless_tls_only`, which `pg_hba.conf`
-//! refuses without TLS (`hostnossl … reject`), and makes sure the server
-//! offers TLS.
+//! The server must offer TLS and have a login role `driftless_tls_only`
+//! that `pg_hba.conf` refuses without TLS (`hostnossl … reject`). Both live
+//! outside any database (a server setting, a file the server reads on
+//! reload), so a test cannot make them on its own: `scripts/test-env` does,
+//! and [`server_setup`] names whatever is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Value};
@@ -36,8 +38,54 @@ fn server_url(user: Option<&str>, query: Option<&str>) -> DbUrl {
     DbUrl::parse(u.as_str()).unwrap()
 }
 
+/// What the test server lacks for these tests (empty: nothing), asked of
+/// the server itself as its administrator.
+async fn server_setup() -> Vec<&'static str> {
+    let url = server_url(None, None);
+    let mut db = Database::connect(&url, &ConnectOptions::read_only())
+        .await
+        .unwrap();
+    let rows = db
+        .query(
+            "SELECT current_setting('ssl') = 'on', \
+                    EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'driftless_tls_only' AND rolcanlogin), \
+                    EXISTS (SELECT 1 FROM pg_hba_file_rules WHERE type = 'hostnossl' \
+                            AND 'driftless_tls_only' = ANY(user_name) AND auth_method = 'reject')",
+            "checking the server's TLS setup",
+        )
+        .await
+        .unwrap();
+    let wants = [
+        "ssl = on",
+        "a login role driftless_tls_only",
+        "a pg_hba.conf line `hostnossl all driftless_tls_only … reject`",
+    ];
+    let row = rows.first().expect("one row");
+    wants
+        .into_iter()
+        .zip(row)
+        .filter(|(_, have)| !matches!(have, Value::Bool(true)))
+        .map(|(want, _)| want)
+        .collect()
+}
+
+/// Fails, naming what is missing and how to get it, unless the server
+/// offers TLS and, when `tls_only_role`, has the role that needs it.
+async fn require_server_setup(tls_only_role: bool) {
+    let mut missing = server_setup().await;
+    if !tls_only_role {
+        missing.retain(|want| !want.contains("driftless_tls_only"));
+    }
+    assert!(
+        missing.is_empty(),
+        "the PostgreSQL test server lacks {}; `scripts/test-env` sets it up (README, Install)",
+        missing.join(", ")
+    );
+}
+
 #[tokio::test]
 async fn loopback_connections_skip_tls_unless_asked() {
+    require_server_setup(false).await;
     let url = server_url(None, None);
     assert!(
         url.is_loopback(),
@@ -61,6 +109,7 @@ async fn loopback_connections_skip_tls_unless_asked() {
 
 #[tokio::test]
 async fn a_server_refusing_plaintext_gets_tls() {
+    require_server_setup(true).await;
     let url = server_url(Some("driftless_tls_only"), None);
     let mut db = Database::connect(&url, &ConnectOptions::read_only())
         .await
