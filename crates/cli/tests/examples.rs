@@ -70,7 +70,7 @@ async fn production_db_is_built_from_production_sql() {
     let fresh = dir.path().join("production.db");
     build(&fresh).await;
     let committed = story().join("production.db");
-    if std::env::var_os("DRIFTLESS_BLESS").is_some() {
+    if driftless_testkit::bless() {
         std::fs::copy(&fresh, &committed).unwrap();
     }
     let (want_schema, want_rows) = contents(&fresh).await;

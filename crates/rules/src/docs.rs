@@ -128,7 +128,7 @@ mod tests {
         if wanted == text {
             return;
         }
-        if std::env::var("DRIFTLESS_BLESS").is_ok_and(|v| v == "1") {
+        if driftless_testkit::bless() {
             std::fs::write(&path, wanted).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             return;
         }

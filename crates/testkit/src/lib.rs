@@ -253,3 +253,19 @@ mod tests {
         assert_eq!(super::replace_db("mysql://root@h", "y"), "mysql://root@h/y");
     }
 }
+
+/// The variable that turns golden-file checks into rewrites.
+pub const BLESS_ENV: &str = "DRIFTLESS_BLESS";
+
+/// Whether golden files (README sections, report snapshots, example
+/// databases) are to be rewritten instead of compared: `DRIFTLESS_BLESS=1`.
+/// Any other value is refused, so that a typo never rewrites silently nor
+/// compares when a rewrite was meant.
+pub fn bless() -> bool {
+    match std::env::var_os(BLESS_ENV) {
+        None => false,
+        Some(v) if v == "1" => true,
+        Some(v) if v.is_empty() || v == "0" => false,
+        Some(v) => panic!("{BLESS_ENV}={v:?}: set it to 1 to rewrite golden files, or unset it"),
+    }
+}

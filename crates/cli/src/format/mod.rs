@@ -329,7 +329,7 @@ pub(crate) mod fixtures {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/snapshots")
             .join(name);
-        if std::env::var_os("DRIFTLESS_BLESS").is_some() {
+        if driftless_testkit::bless() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, actual).unwrap();
             return;
