@@ -30,7 +30,6 @@ use toml::Spanned;
 
 use crate::date::Date;
 use crate::finding::{Finding, ObjectRef, Severity};
-use crate::registry::Registry;
 use crate::rule::RuleMeta;
 
 /// The file name [`Config::discover`] looks for.
@@ -644,10 +643,10 @@ impl Config {
         Ok(None)
     }
 
-    /// Checks every rule id (in `[rules]` and waivers) against `registry`.
-    /// Returns the first unknown one in file order, with a suggestion.
-    pub fn validate(&self, registry: &Registry) -> Result<(), ConfigError> {
-        let mut unknown: Vec<(usize, &str)> = self
+    /// Every rule id the file names (in `[rules]` and waivers) with its
+    /// line, in file order; [`Config::validate`] checks them.
+    pub(crate) fn named_rules(&self) -> Vec<(usize, &str)> {
+        let mut named: Vec<(usize, &str)> = self
             .rules
             .iter()
             .map(|(id, (_, line))| (*line, id.as_str()))
@@ -656,18 +655,9 @@ impl Config {
                     .iter()
                     .map(|(w, line)| (*line, w.rule.as_str())),
             )
-            .filter(|(_, id)| registry.get(id).is_none())
             .collect();
-        unknown.sort();
-        match unknown.first() {
-            None => Ok(()),
-            Some((line, id)) => Err(ConfigError::UnknownRule {
-                path: self.path.clone().unwrap_or_default(),
-                line: *line,
-                id: id.to_string(),
-                suggestion: closest(id, registry.metas().map(|m| m.id)),
-            }),
-        }
+        named.sort();
+        named
     }
 
     /// The file this configuration was read from.
@@ -745,7 +735,7 @@ impl Config {
 }
 
 /// The id closest to `id` by edit distance, if it is close enough to be a typo.
-fn closest<'a>(id: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn closest<'a>(id: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
     known
         .map(|k| (levenshtein(id, k), k))
         .filter(|(d, k)| *d <= 3.max(k.len() / 4))

@@ -1,10 +1,11 @@
 //! The registry of rules and running them: [`Registry::check`] → [`Report`].
 
 use std::fmt;
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{closest, Config, ConfigError};
 use driftless_introspect::{SchemaObject, SchemaObjectKind};
 
 use crate::finding::{
@@ -319,6 +320,26 @@ impl Report {
     /// Whether there is no finding at all.
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty()
+    }
+}
+
+impl Config {
+    /// Checks every rule id (in `[rules]` and waivers) against `registry`.
+    /// Returns the first unknown one in file order, with a suggestion.
+    pub fn validate(&self, registry: &Registry) -> Result<(), ConfigError> {
+        match self
+            .named_rules()
+            .into_iter()
+            .find(|(_, id)| registry.get(id).is_none())
+        {
+            None => Ok(()),
+            Some((line, id)) => Err(ConfigError::UnknownRule {
+                path: self.path().map(Path::to_path_buf).unwrap_or_default(),
+                line,
+                id: id.to_string(),
+                suggestion: closest(id, registry.metas().map(|m| m.id)),
+            }),
+        }
     }
 }
 
