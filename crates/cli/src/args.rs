@@ -565,9 +565,11 @@ mod tests {
 
     #[test]
     fn timeouts_are_checked_when_parsed() {
-        let fix = |flag: &str, value: &str, db: &str| {
-            Cli::try_parse_from(["driftless", "fix", "--db", db, "--expect", "a.json", flag, value])
+        let fix_with = |db: &str, extra: &[&str]| {
+            let args = ["driftless", "fix", "--db", db, "--expect", "a.json"];
+            Cli::try_parse_from(args.iter().chain(extra))
         };
+        let fix = |flag: &str, value: &str, db: &str| fix_with(db, &[flag, value]);
         let repair = |cli: Cli| match cli.command {
             Command::Fix(f) => (f.repair.lock_timeout, f.repair.statement_timeout),
             other => panic!("{other:?}"),
@@ -584,21 +586,16 @@ mod tests {
             for flag in ["--lock-timeout", "--statement-timeout"] {
                 for value in ["25d", "2073601s", "9999999999999h"] {
                     let e = fix(flag, value, db).unwrap_err().to_string();
-                    assert!(e.contains("24d") || e.contains("too long"), "{flag} {value}: {e}");
+                    assert!(
+                        e.contains("24d") || e.contains("too long"),
+                        "{flag} {value}: {e}"
+                    );
                 }
                 // Negative: refused whether clap sees a flag or a value.
                 assert!(fix(flag, "-1s", db).is_err());
-                let e = Cli::try_parse_from([
-                    "driftless",
-                    "fix",
-                    "--db",
-                    db,
-                    "--expect",
-                    "a.json",
-                    &format!("{flag}=-1s"),
-                ])
-                .unwrap_err()
-                .to_string();
+                let e = fix_with(db, &[&format!("{flag}=-1s")])
+                    .unwrap_err()
+                    .to_string();
                 assert!(e.contains("`-1s` is not a duration"), "{e}");
                 let e = fix(flag, "1.5s", db).unwrap_err().to_string();
                 assert!(e.contains("1500ms"), "{e}");
@@ -623,10 +620,16 @@ mod tests {
         };
         let max = format!("to {}d", driftless_fixer::MAX_TIMEOUT.as_secs() / 86_400);
         let lock = help("lock_timeout");
-        assert!(lock.contains("0 (do not wait") && lock.contains(&max), "{lock}");
+        assert!(
+            lock.contains("0 (do not wait") && lock.contains(&max),
+            "{lock}"
+        );
         assert!(lock.contains("whole seconds, rounded up"), "{lock}");
         let statement = help("statement_timeout");
-        assert!(statement.contains("0 (no limit)") && statement.contains(&max), "{statement}");
+        assert!(
+            statement.contains("0 (no limit)") && statement.contains(&max),
+            "{statement}"
+        );
     }
 
     #[test]

@@ -208,7 +208,10 @@ fn kept(committed: &[CommittedStep]) -> String {
     let kept = match committed.len() {
         0 => "no step was completed".to_string(),
         1 => format!("step 1 stays applied (committed: {})", listed(committed)),
-        n => format!("steps 1..{n} stay applied (committed: {})", listed(committed)),
+        n => format!(
+            "steps 1..{n} stay applied (committed: {})",
+            listed(committed)
+        ),
     };
     format!("{kept}; DDL commits implicitly here: run the fix again to continue")
 }

@@ -200,7 +200,11 @@ impl ApplyOptions {
     /// MariaDB `max_statement_time`: seconds with microseconds, rounded
     /// up (`0.500000`; 0: no limit).
     pub(crate) fn mariadb_statement_timeout(&self) -> String {
-        let micros = self.statement_timeout.min(MAX_TIMEOUT).as_nanos().div_ceil(1_000);
+        let micros = self
+            .statement_timeout
+            .min(MAX_TIMEOUT)
+            .as_nanos()
+            .div_ceil(1_000);
         format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
     }
 
@@ -228,7 +232,11 @@ mod tests {
     #[test]
     fn a_zero_lock_timeout_means_do_not_wait_on_every_backend() {
         let o = with(Duration::ZERO, Duration::ZERO);
-        assert_eq!(o.pg_lock_timeout_ms(), 1, "PostgreSQL's 0 would wait forever");
+        assert_eq!(
+            o.pg_lock_timeout_ms(),
+            1,
+            "PostgreSQL's 0 would wait forever"
+        );
         assert_eq!(o.mysql_lock_timeout_s(), 0);
         assert_eq!(o.sqlite_busy_timeout_ms(), 0);
         // A zero statement timeout is no limit, which is 0 on both servers.
