@@ -68,7 +68,10 @@ Examples:
   # Drop orphans instead (destructive, so it must be allowed explicitly)
   driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply --orphans drop --allow-destructive
 
-Exit codes: 0 converged (or nothing to do), 1 not converged, 2 usage, input or database error.";
+Exit codes: 0 converged (or nothing to do), 1 not converged, 2 usage, input or database error.
+A fix that was committed but could not be verified (the connection was lost while the schema
+was read again) also exits 2; its message says `committed`, lists the committed steps and the
+cause: run `driftless check` to see whether the drift is gone.";
 
 const MIGRATIONS_EXAMPLES: &str = "\
 Examples:
@@ -242,11 +245,14 @@ pub struct RepairArgs {
     /// What to do with orphan tables and columns.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = OrphansArg::Quarantine)]
     pub orphans: OrphansArg,
-    /// How long to wait for the fix lock and for each table lock (e.g. 5s, 500ms, 1m; default 10s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// How long to wait for the fix lock and for each table or row lock: 0 (do
+    /// not wait: fail at once when another session holds it) to 24d, e.g. 500ms,
+    /// 5s, 1m; default 10s. MySQL/MariaDB wait in whole seconds, rounded up.
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub lock_timeout: Option<std::time::Duration>,
-    /// How long one statement may run (e.g. 5m; default 5m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// How long one statement may run: 0 (no limit) to 24d, e.g. 30s, 5m;
+    /// default 5m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub statement_timeout: Option<std::time::Duration>,
 }
 
@@ -471,7 +477,23 @@ pub enum ShellArg {
     Fish,
 }
 
-/// Parses `500ms`, `5s`, `2m`, `1h` or a plain number of seconds.
+/// Parses a lock or statement timeout: a duration from 0 to
+/// [`MAX_TIMEOUT`](driftless_fixer::MAX_TIMEOUT) (24 days), which every
+/// database can express.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let t = parse_duration(s)?;
+    let max = driftless_fixer::MAX_TIMEOUT;
+    if t > max {
+        return Err(format!(
+            "`{}` is longer than {}d, the longest timeout every database accepts",
+            s.trim(),
+            max.as_secs() / 86_400
+        ));
+    }
+    Ok(t)
+}
+
+/// Parses `500ms`, `5s`, `2m`, `1h`, `1d` or a plain number of seconds.
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -484,9 +506,15 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         "" | "s" => n.checked_mul(1_000),
         "m" | "min" => n.checked_mul(60_000),
         "h" => n.checked_mul(3_600_000),
+        "d" => n.checked_mul(86_400_000),
+        other if other.starts_with('.') => {
+            return Err(format!(
+                "`{s}`: use a whole number with a smaller unit (e.g. 1500ms, not 1.5s)"
+            ))
+        }
         other => {
             return Err(format!(
-                "unknown duration unit `{other}` (use ms, s, m or h)"
+                "unknown duration unit `{other}` (use ms, s, m, h or d)"
             ))
         }
     };
@@ -531,6 +559,77 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("99999999999999999999h").is_err());
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(2 * 86_400)));
+        assert!(parse_duration("1.5s").unwrap_err().contains("1500ms"));
+    }
+
+    #[test]
+    fn timeouts_are_checked_when_parsed() {
+        let fix_with = |db: &str, extra: &[&str]| {
+            let args = ["driftless", "fix", "--db", db, "--expect", "a.json"];
+            Cli::try_parse_from(args.iter().chain(extra))
+        };
+        let fix = |flag: &str, value: &str, db: &str| fix_with(db, &[flag, value]);
+        let repair = |cli: Cli| match cli.command {
+            Command::Fix(f) => (f.repair.lock_timeout, f.repair.statement_timeout),
+            other => panic!("{other:?}"),
+        };
+        for db in ["postgres://h/db", "mysql://h/db", "sqlite:x.db"] {
+            // 0: do not wait for a lock; no limit on a statement.
+            let cli = fix("--lock-timeout", "0", db).unwrap();
+            assert_eq!(repair(cli), (Some(Duration::ZERO), None));
+            let cli = fix("--statement-timeout", "0s", db).unwrap();
+            assert_eq!(repair(cli), (None, Some(Duration::ZERO)));
+            // The longest is 24 days, on every backend.
+            assert!(fix("--lock-timeout", "24d", db).is_ok());
+            assert!(fix("--statement-timeout", "576h", db).is_ok());
+            for flag in ["--lock-timeout", "--statement-timeout"] {
+                for value in ["25d", "2073601s", "9999999999999h"] {
+                    let e = fix(flag, value, db).unwrap_err().to_string();
+                    assert!(
+                        e.contains("24d") || e.contains("too long"),
+                        "{flag} {value}: {e}"
+                    );
+                }
+                // Negative: refused whether clap sees a flag or a value.
+                assert!(fix(flag, "-1s", db).is_err());
+                let e = fix_with(db, &[&format!("{flag}=-1s")])
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.contains("`-1s` is not a duration"), "{e}");
+                let e = fix(flag, "1.5s", db).unwrap_err().to_string();
+                assert!(e.contains("1500ms"), "{e}");
+            }
+        }
+        // MySQL counts lock waits in whole seconds: a fraction of a second
+        // is accepted and rounded up when applied (see ApplyOptions).
+        let cli = fix("--lock-timeout", "1500ms", "mysql://h/db").unwrap();
+        assert_eq!(repair(cli), (Some(Duration::from_millis(1_500)), None));
+    }
+
+    #[test]
+    fn the_timeout_help_states_the_range_and_the_meaning_of_zero() {
+        let mut cmd = Cli::command();
+        let fix = cmd.find_subcommand_mut("fix").unwrap();
+        let help = |id: &str| {
+            fix.get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        };
+        let max = format!("to {}d", driftless_fixer::MAX_TIMEOUT.as_secs() / 86_400);
+        let lock = help("lock_timeout");
+        assert!(
+            lock.contains("0 (do not wait") && lock.contains(&max),
+            "{lock}"
+        );
+        assert!(lock.contains("whole seconds, rounded up"), "{lock}");
+        let statement = help("statement_timeout");
+        assert!(
+            statement.contains("0 (no limit)") && statement.contains(&max),
+            "{statement}"
+        );
     }
 
     #[test]

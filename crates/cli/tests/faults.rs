@@ -23,9 +23,8 @@ mod support;
 
 use std::time::Duration;
 
-use driftless_fixer::{apply, plan, ApplyError, ApplyOptions, FixPlan, Interrupt, PlanOptions};
-use driftless_introspect::{Database, IntrospectOptions};
-use driftless_rules::{Config, Context, Registry};
+use driftless_fixer::{apply, ApplyError, ApplyOptions, FixPlan, Interrupt};
+use driftless_introspect::Database;
 use driftless_testkit::{Backend, TestDb};
 use support::*;
 
@@ -156,22 +155,6 @@ async fn assert_exact(fault: &str, actual: &TestDb, expected: &TestDb, before: &
         "{fault}: the drift is still reported"
     );
     assert_rerun_converges(actual, expected).await;
-}
-
-/// The plan towards `expected`, made by the library, and a connection to
-/// `actual` to apply it on.
-async fn library_plan(actual: &TestDb, expected: &TestDb) -> (Database, FixPlan) {
-    let mut e = open(&expected.url).await;
-    let exp = e.snapshot(&IntrospectOptions::default()).await.unwrap();
-    e.close().await.unwrap();
-    let mut c = open(&actual.url).await;
-    let act = c.snapshot(&IntrospectOptions::default()).await.unwrap();
-    let findings = Registry::builtin()
-        .check(&Config::default(), &Context::new(&exp, &act))
-        .findings;
-    let p = plan(&exp, &act, &findings, &PlanOptions::default()).unwrap();
-    assert_eq!(p.steps.len(), 4, "{}", p.to_sql());
-    (c, p)
 }
 
 type ApplyTask = tokio::task::JoinHandle<Result<(), ApplyError>>;
@@ -586,7 +569,8 @@ async fn faults_during_apply_on_mariadb() {
             &[
                 "step 2 (add column",
                 "failed",
-                "step 1 stays applied",
+                "step 1 stays applied (committed: 1. add column ",
+                ".accounts.login_count)",
                 "run the fix again to continue",
             ],
         );
@@ -626,6 +610,18 @@ async fn faults_during_apply_on_mariadb() {
             "{err}"
         );
         assert!(err.to_string().contains("step 1 stays applied"), "{err}");
+        let ApplyError::Statement { committed, .. } = &err else {
+            unreachable!()
+        };
+        assert_eq!(committed.len(), 1, "{err}");
+        assert_eq!(
+            (committed[0].step, committed[0].action.as_str()),
+            (1, "add column")
+        );
+        assert!(
+            committed[0].object.ends_with("accounts.login_count"),
+            "{err}"
+        );
         blocker.release().await;
         assert_rerun_converges(&actual, &expected).await;
         tally.record(fault, RESUMED);
@@ -877,4 +873,85 @@ async fn statement_error_names_the_object_once() {
         &["step 4 (create index main.orders.orders_note_key) failed"],
     );
     assert!(!message.contains("index index"), "{message}");
+}
+
+/// The fix's session, once it reads the schema again after its COMMIT
+/// (the first catalog query of a snapshot), as the session list shows it.
+const REREAD: &str = "SELECT n.oid, n.nspname::text";
+
+/// PostgreSQL, regression: when the connection was lost while the schema
+/// was read again after the COMMIT, the only output was the read error
+/// (exit 2), as if nothing had happened, while every step was committed.
+///
+/// The re-read is made to wait: a side session locks `pg_description`
+/// (which the snapshot reads, and no step of this plan touches) while
+/// step 2 waits for `orders`; once the fix has committed and waits in its
+/// re-read, its sessions are terminated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connection_lost_after_commit_says_the_fix_was_committed() {
+    let b = Backend::Postgres;
+    let expected = db_with(b, EXPECTED).await;
+    let committed = "the fix was committed (4 step(s): 1. add column public.accounts.login_count; \
+                     2. add column public.orders.total; 3. create index public.orders.orders_account_idx; \
+                     4. create index public.orders.orders_note_key)";
+    let (cli, library) = (true, false);
+    for through_cli in [cli, library] {
+        let actual = actual_db(b, ORDERS).await;
+        let blocker = block_orders(&actual).await;
+        let (child, task) = if through_cli {
+            let args = fix_args(&actual, &expected, &["--lock-timeout", LOCK_TIMEOUT]);
+            (Some(spawn(&args)), None)
+        } else {
+            let (c, p) = library_plan(&actual, &expected).await;
+            (None, Some(spawn_apply(c, p, slow_options())))
+        };
+        waiting_session(&actual, step2(b)).await;
+        let catalog = hold(
+            &actual.url,
+            &[
+                "BEGIN",
+                "LOCK TABLE pg_catalog.pg_description IN ACCESS EXCLUSIVE MODE",
+            ],
+        )
+        .await;
+        blocker.release().await;
+        waiting_session(&actual, REREAD).await;
+        // The re-read and any helper connection of the snapshot.
+        let terminated = scalar(
+            &actual.url,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND wait_event_type = 'Lock'",
+        )
+        .await;
+        assert!(terminated >= Some(1), "{terminated:?}");
+        catalog.release().await;
+        if let Some(child) = child {
+            let run = finish(child).await;
+            let message = one_error(
+                &run,
+                &[
+                    committed,
+                    "but reading the schema again to verify it failed",
+                    "terminating connection",
+                    "the database was changed: run `driftless check`",
+                ],
+            );
+            assert!(!message.contains("rolled back"), "{message}");
+            println!("committed, not verified: {message}");
+        }
+        if let Some(task) = task {
+            let err = task.await.unwrap().unwrap_err();
+            assert!(err.to_string().starts_with(committed), "{err}");
+            let ApplyError::VerifyFailed { committed, source } = &err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(committed.len(), 4, "{err}");
+            assert!(
+                source.to_string().contains("terminating connection"),
+                "{err}"
+            );
+        }
+        assert_eq!(check_code(&actual, &expected).await, Some(0));
+    }
 }

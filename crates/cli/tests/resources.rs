@@ -13,7 +13,9 @@ mod support;
 
 use std::io::Read;
 use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
+use driftless_fixer::{apply, ApplyError, ApplyOptions};
 use driftless_testkit::Backend;
 use support::*;
 
@@ -108,14 +110,15 @@ async fn block_accounts(db: &driftless_testkit::TestDb) -> Held {
     }
 }
 
-/// `--lock-timeout 1s` while step 1's table (SQLite: the database) is
-/// locked by another session: one clear error, exit 2, nothing changed.
-async fn lock_timeout_expires(backend: Backend) {
+/// `--lock-timeout 1s` (or the `timeouts` given) while step 1's table
+/// (SQLite: the database) is locked by another session: one clear error,
+/// exit 2, nothing changed.
+async fn lock_timeout_expires(backend: Backend, timeouts: &[&str]) {
     let expected = db_with(backend, EXPECTED).await;
     let actual = actual_db(backend, ORDERS).await;
     let before = state(&actual).await;
     let blocker = block_accounts(&actual).await;
-    let run = driftless(&fix_args(&actual, &expected, &["--lock-timeout", "1s"])).await;
+    let run = driftless(&fix_args(&actual, &expected, timeouts)).await;
     match backend {
         Backend::Postgres => one_error(
             &run,
@@ -148,17 +151,17 @@ async fn lock_timeout_expires(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_timeout_expiring_changes_nothing_on_postgres() {
-    lock_timeout_expires(Backend::Postgres).await;
+    lock_timeout_expires(Backend::Postgres, &["--lock-timeout", "1s"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_timeout_expiring_changes_nothing_on_mariadb() {
-    lock_timeout_expires(Backend::Mysql).await;
+    lock_timeout_expires(Backend::Mysql, &["--lock-timeout", "1s"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_timeout_expiring_changes_nothing_on_sqlite() {
-    lock_timeout_expires(Backend::Sqlite).await;
+    lock_timeout_expires(Backend::Sqlite, &["--lock-timeout", "1s"]).await;
 }
 
 /// `--statement-timeout 1s` with a long lock timeout, while step 1 waits:
@@ -242,4 +245,150 @@ async fn fix_lock_wait_is_bounded_by_the_lock_timeout_alone_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fix_lock_wait_is_bounded_by_the_lock_timeout_alone_on_mariadb() {
     fix_lock_wait_is_bounded_by_the_lock_timeout_alone(Backend::Mysql).await;
+}
+
+/// How long a `Locked` message says the fix waited (`… not granted within
+/// 2.1ms (…`).
+fn waited(message: &str) -> Duration {
+    let text = message
+        .split("not granted within ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no wait in: {message}"));
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().unwrap_or_else(|_| panic!("{message}"));
+    let seconds = match unit {
+        "ns" => number / 1e9,
+        "µs" => number / 1e6,
+        "ms" => number / 1e3,
+        "s" => number,
+        other => panic!("unit `{other}` in: {message}"),
+    };
+    Duration::from_secs_f64(seconds)
+}
+
+/// Regression: `--lock-timeout 0` waited forever on PostgreSQL (whose
+/// `lock_timeout = 0` disables the timeout), 1 s on MariaDB and not at all
+/// on SQLite. Now it means *do not wait* everywhere: with another deploy's
+/// fix lock held, the fix fails at once with the same error on each
+/// backend, and changes nothing.
+async fn zero_lock_timeout_does_not_wait_for_the_fix_lock(backend: Backend) {
+    let expected = db_with(backend, EXPECTED).await;
+    let actual = actual_db(backend, ORDERS).await;
+    let before = state(&actual).await;
+    let holder = hold_fix_lock(&actual).await;
+    let run = tokio::time::timeout(
+        Duration::from_secs(30),
+        driftless(&fix_args(&actual, &expected, &["--lock-timeout", "0"])),
+    )
+    .await
+    .expect("--lock-timeout 0 does not wait for the lock");
+    let message = one_error(
+        &run,
+        &[
+            "another driftless fix is running on this database",
+            "the lock was not granted within",
+        ],
+    );
+    let waited = waited(message);
+    assert!(waited < Duration::from_millis(500), "{waited:?}: {message}");
+    holder.release().await;
+    assert_eq!(state(&actual).await, before, "nothing changed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_lock_timeout_does_not_wait_for_the_fix_lock_on_postgres() {
+    zero_lock_timeout_does_not_wait_for_the_fix_lock(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_lock_timeout_does_not_wait_for_the_fix_lock_on_mariadb() {
+    zero_lock_timeout_does_not_wait_for_the_fix_lock(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_lock_timeout_does_not_wait_for_the_fix_lock_on_sqlite() {
+    zero_lock_timeout_does_not_wait_for_the_fix_lock(Backend::Sqlite).await;
+}
+
+/// Regression (see above), for the table of step 1, locked by another
+/// session (PostgreSQL: ACCESS EXCLUSIVE; MariaDB: the metadata lock of an
+/// open transaction that read it): with a lock timeout of 0, step 1 fails
+/// at once on both servers, and nothing stays.
+async fn zero_lock_timeout_does_not_wait_for_a_table_lock(backend: Backend) {
+    let expected = db_with(backend, EXPECTED).await;
+    let actual = actual_db(backend, ORDERS).await;
+    let before = state(&actual).await;
+    let (mut db, plan) = library_plan(&actual, &expected).await;
+    let blocker = match backend {
+        Backend::Postgres => {
+            hold(
+                &actual.url,
+                &["BEGIN", "LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE"],
+            )
+            .await
+        }
+        _ => hold(&actual.url, &["BEGIN", "SELECT count(*) FROM accounts"]).await,
+    };
+    let options = ApplyOptions::default()
+        .with_lock_timeout(Duration::ZERO)
+        .with_check_base(false);
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(30), apply(&mut db, &plan, &options))
+        .await
+        .expect("a lock timeout of 0 does not wait for the table");
+    let took = started.elapsed();
+    let _ = db.close().await;
+    let Err(err) = result else {
+        panic!("step 1 cannot run")
+    };
+    assert!(
+        matches!(
+            err,
+            ApplyError::Statement {
+                step: 1,
+                applied_steps: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("lock timeout") || text.contains("Lock wait timeout exceeded"),
+        "{text}"
+    );
+    // Before, MariaDB waited 1 s and PostgreSQL for ever.
+    assert!(took < Duration::from_millis(800), "{took:?}: {text}");
+    blocker.release().await;
+    assert_eq!(state(&actual).await, before, "nothing changed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_lock_timeout_does_not_wait_for_a_table_lock_on_postgres() {
+    zero_lock_timeout_does_not_wait_for_a_table_lock(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_lock_timeout_does_not_wait_for_a_table_lock_on_mariadb() {
+    zero_lock_timeout_does_not_wait_for_a_table_lock(Backend::Mysql).await;
+}
+
+/// Regression: `--statement-timeout 0` limited every statement to 1 s on
+/// MariaDB and to nothing on PostgreSQL. It means no limit everywhere: a
+/// step that waits for a table lock ends with the lock timeout (2 s), not
+/// a statement timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_statement_timeout_is_no_limit_on_postgres() {
+    let timeouts = ["--lock-timeout", "2s", "--statement-timeout", "0"];
+    lock_timeout_expires(Backend::Postgres, &timeouts).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_statement_timeout_is_no_limit_on_mariadb() {
+    let timeouts = ["--lock-timeout", "2s", "--statement-timeout", "0"];
+    lock_timeout_expires(Backend::Mysql, &timeouts).await;
 }

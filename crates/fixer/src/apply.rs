@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use driftless_introspect::{ConnectOptions, Database, Dialect, Error as DbError, Snapshot};
 
-use crate::options::ApplyOptions;
+use crate::options::{ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
 use crate::quote::literal;
 use crate::render::{MYSQL_LOCK_NAME_SQL, PG_ADVISORY_LOCK_KEY};
@@ -42,6 +42,49 @@ pub struct ApplyReport {
     /// The schema after applying, read again: run the rules on it against
     /// the expected schema to confirm convergence.
     pub after: Snapshot,
+}
+
+/// A step of the plan that took effect and stays, whatever happens next:
+/// on MySQL/MariaDB each step commits as it runs; on every backend, all
+/// of them once the transaction is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CommittedStep {
+    /// 1-based step number.
+    pub step: usize,
+    /// The step's action (`add column`).
+    pub action: String,
+    /// The step's object, as a path (`public.users.login_count`).
+    pub object: String,
+}
+
+impl std::fmt::Display for CommittedStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}. {} {}", self.step, self.action, self.object)
+    }
+}
+
+/// Steps `1..=n` of `plan`, committed.
+fn committed_steps(plan: &FixPlan, n: usize) -> Vec<CommittedStep> {
+    plan.steps
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, s)| CommittedStep {
+            step: i + 1,
+            action: s.action.clone(),
+            object: s.object.path(),
+        })
+        .collect()
+}
+
+/// `1. add column t.a; 2. add column t.b`.
+fn listed(committed: &[CommittedStep]) -> String {
+    committed
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Why a plan was not (fully) applied.
@@ -85,8 +128,19 @@ pub enum ApplyError {
         /// The rows that make the step impossible.
         rows: u64,
     },
+    /// A timeout in the options is longer than [`MAX_TIMEOUT`]; nothing
+    /// was done.
+    #[error("the {option} of {value:?} is longer than {max:?}, the longest every database accepts; nothing was applied")]
+    TimeoutTooLong {
+        /// `lock timeout` or `statement timeout`.
+        option: &'static str,
+        /// The value asked for.
+        value: Duration,
+        /// [`MAX_TIMEOUT`].
+        max: Duration,
+    },
     /// A statement failed.
-    #[error("step {step} ({action} {object}) failed: {message}\n  statement: {sql}\n  {}", if *rolled_back { "every change was rolled back".to_string() } else { kept(*applied_steps) })]
+    #[error("step {step} ({action} {object}) failed: {message}\n  statement: {sql}\n  {}", if *rolled_back { "every change was rolled back".to_string() } else { kept(committed) })]
     Statement {
         /// 1-based step number.
         step: usize,
@@ -102,10 +156,13 @@ pub enum ApplyError {
         applied_steps: usize,
         /// Whether everything was rolled back (PostgreSQL, SQLite).
         rolled_back: bool,
+        /// The steps that stay applied (MySQL/MariaDB, where DDL commits
+        /// implicitly; empty when rolled back).
+        committed: Vec<CommittedStep>,
     },
     /// The apply was asked to stop ([`Interrupt`](crate::Interrupt)) before
     /// it finished; the message says what state the database is in.
-    #[error("{reason}: {}", stopped(*rolled_back, *changed, *applied_steps, *steps))]
+    #[error("{reason}: {}", stopped(*rolled_back, *changed, committed, *steps))]
     Interrupted {
         /// Why (e.g. `received SIGINT`).
         reason: String,
@@ -118,6 +175,9 @@ pub enum ApplyError {
         /// Whether any statement of the plan had taken effect and stays
         /// (MySQL/MariaDB, where DDL commits implicitly).
         changed: bool,
+        /// The steps that stay applied (MySQL/MariaDB; empty when rolled
+        /// back).
+        committed: Vec<CommittedStep>,
     },
     /// SQLite: rows violate foreign keys after the change; rolled back.
     #[error("foreign_key_check found {count} row(s) violating foreign keys after the fix ({details}); every change was rolled back")]
@@ -127,23 +187,37 @@ pub enum ApplyError {
         /// Tables concerned.
         details: String,
     },
+    /// Every step was committed, but reading the schema again to verify
+    /// the fix failed (e.g. the connection was lost): the database *was*
+    /// changed, and whether the drift is gone is not known. Check it again.
+    #[error("the fix was committed ({} step(s): {}), but reading the schema again to verify it failed: {source}", committed.len(), listed(committed))]
+    VerifyFailed {
+        /// The steps that were committed: all of the plan.
+        committed: Vec<CommittedStep>,
+        /// Why the schema could not be read.
+        #[source]
+        source: DbError,
+    },
     /// Connecting, introspecting or controlling the transaction failed.
     #[error(transparent)]
     Database(#[from] DbError),
 }
 
-/// What stays of a plan on MySQL/MariaDB after step `applied + 1` failed.
-fn kept(applied: usize) -> String {
-    let kept = match applied {
+/// What stays of a plan on MySQL/MariaDB after a failure.
+fn kept(committed: &[CommittedStep]) -> String {
+    let kept = match committed.len() {
         0 => "no step was completed".to_string(),
-        1 => "step 1 stays applied".to_string(),
-        n => format!("steps 1..{n} stay applied"),
+        1 => format!("step 1 stays applied (committed: {})", listed(committed)),
+        n => format!(
+            "steps 1..{n} stay applied (committed: {})",
+            listed(committed)
+        ),
     };
-    format!("{kept} (DDL commits implicitly here); run the fix again to continue")
+    format!("{kept}; DDL commits implicitly here: run the fix again to continue")
 }
 
 /// The state of the database after an interrupted apply.
-fn stopped(rolled_back: bool, changed: bool, applied: usize, steps: usize) -> String {
+fn stopped(rolled_back: bool, changed: bool, committed: &[CommittedStep], steps: usize) -> String {
     if rolled_back {
         "the fix was stopped before it was committed; every change was rolled back and the database is as it was before".to_string()
     } else if !changed {
@@ -151,8 +225,9 @@ fn stopped(rolled_back: bool, changed: bool, applied: usize, steps: usize) -> St
             .to_string()
     } else {
         format!(
-            "the fix was stopped after {applied} of {steps} step(s): {}",
-            kept(applied)
+            "the fix was stopped after {} of {steps} step(s): {}",
+            committed.len(),
+            kept(committed)
         )
     }
 }
@@ -265,6 +340,13 @@ pub async fn apply(
     options: &ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
     let started = Instant::now();
+    if let Some((option, value)) = options.timeout_too_long() {
+        return Err(ApplyError::TimeoutTooLong {
+            option,
+            value,
+            max: MAX_TIMEOUT,
+        });
+    }
     if db.dialect() != plan.dialect {
         return Err(ApplyError::DialectMismatch {
             plan: plan.dialect,
@@ -328,7 +410,16 @@ pub async fn apply(
             Err(e) => return Err(e),
         }
     }
-    report.after = db.snapshot(&options.introspect).await?;
+    report.after = match db.snapshot(&options.introspect).await {
+        Ok(after) => after,
+        Err(source) if report.steps_applied > 0 => {
+            return Err(ApplyError::VerifyFailed {
+                committed: committed_steps(plan, report.steps_applied),
+                source,
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -366,6 +457,11 @@ fn interrupted(
         steps: plan.steps.len(),
         rolled_back,
         changed: !rolled_back && report.statements > in_flight,
+        committed: if rolled_back {
+            Vec::new()
+        } else {
+            committed_steps(plan, report.steps_applied)
+        },
     }
 }
 
@@ -424,7 +520,7 @@ async fn sqlite_wait(
     let Some(interrupt) = &options.interrupt else {
         return db.execute(sql, context).await.map(drop);
     };
-    let deadline = Instant::now() + options.lock_timeout;
+    let deadline = Instant::now() + options.lock_timeout.min(MAX_TIMEOUT);
     let slice = SQLITE_WAIT_SLICE.min(options.lock_timeout);
     db.execute(
         &format!("PRAGMA busy_timeout = {}", slice.as_millis()),
@@ -442,7 +538,7 @@ async fn sqlite_wait(
     };
     let restored = db
         .execute(
-            &format!("PRAGMA busy_timeout = {}", options.lock_timeout.as_millis()),
+            &format!("PRAGMA busy_timeout = {}", options.sqlite_busy_timeout_ms()),
             "setting the busy timeout",
         )
         .await;
@@ -529,6 +625,11 @@ async fn run_steps(
                     message: db_message(&e),
                     applied_steps: report.steps_applied,
                     rolled_back: transactional,
+                    committed: if transactional {
+                        Vec::new()
+                    } else {
+                        committed_steps(plan, report.steps_applied)
+                    },
                 });
             }
         }
@@ -573,8 +674,8 @@ async fn apply_postgres(
     options: &ApplyOptions,
     report: &mut ApplyReport,
 ) -> Result<(), ApplyError> {
-    let lock_ms = options.lock_timeout.as_millis();
-    let stmt_ms = options.statement_timeout.as_millis();
+    let lock_ms = options.pg_lock_timeout_ms();
+    let stmt_ms = options.pg_statement_timeout_ms();
     db.execute("BEGIN", "starting the fix transaction").await?;
     // The statement timeout is set once the advisory lock is held: waiting
     // for another fix is bounded by the lock timeout alone.
@@ -643,7 +744,7 @@ async fn apply_sqlite(
     options: &ApplyOptions,
     report: &mut ApplyReport,
 ) -> Result<(), ApplyError> {
-    let lock_ms = options.lock_timeout.as_millis();
+    let lock_ms = options.sqlite_busy_timeout_ms();
     db.execute(
         &format!("PRAGMA busy_timeout = {lock_ms}"),
         "setting the busy timeout",
@@ -725,10 +826,11 @@ async fn apply_mysql(
     options: &ApplyOptions,
     report: &mut ApplyReport,
 ) -> Result<(), ApplyError> {
-    let lock_s = options.lock_timeout.as_secs().max(1);
-    let stmt_s = options.statement_timeout.as_secs().max(1);
+    let lock_s = options.mysql_lock_timeout_s();
+    let stmt_s = options.mariadb_statement_timeout();
+    // Table (metadata) locks and InnoDB row locks (ledger rows) alike.
     db.execute(
-        &format!("SET SESSION lock_wait_timeout = {lock_s}"),
+        &format!("SET SESSION lock_wait_timeout = {lock_s}, innodb_lock_wait_timeout = {lock_s}"),
         "setting the lock timeout",
     )
     .await?;

@@ -133,9 +133,9 @@ mod types;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
 
-pub use apply::{apply, preflight, ApplyError, ApplyReport, PreflightOutcome};
+pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
 pub use interrupt::Interrupt;
-pub use options::{ApplyOptions, Orphans, PlanOptions};
+pub use options::{ApplyOptions, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{
     fingerprint, plan, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
     PLAN_FORMAT_VERSION,

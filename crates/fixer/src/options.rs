@@ -91,16 +91,30 @@ impl PlanOptions {
     }
 }
 
+/// The longest lock or statement timeout [`apply`](crate::apply) accepts:
+/// 24 days, which every backend can express (PostgreSQL counts these
+/// timeouts in milliseconds in a 32-bit integer, about 24.8 days).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 86_400);
+
 /// How to apply a plan.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApplyOptions {
     /// How long to wait for a lock — the advisory lock that serialises
-    /// deploys, and each table lock (PostgreSQL `lock_timeout`, MySQL
-    /// `lock_wait_timeout`, SQLite busy timeout). Default 10 s.
+    /// deploys, and each table and row lock (PostgreSQL `lock_timeout`,
+    /// MySQL `lock_wait_timeout` and `innodb_lock_wait_timeout`, SQLite
+    /// busy timeout). Default 10 s; at most [`MAX_TIMEOUT`].
+    ///
+    /// Zero means *do not wait*: fail at once when another session holds
+    /// the lock. PostgreSQL, whose `lock_timeout = 0` would wait forever,
+    /// gets its shortest wait, 1 ms. MySQL and MariaDB count whole seconds:
+    /// other values are rounded up to the next second (MySQL, unlike
+    /// MariaDB, cannot wait less than 1 s for a table lock; `GET_LOCK`
+    /// still does not wait).
     pub lock_timeout: Duration,
     /// Longest a single statement may run (PostgreSQL `statement_timeout`,
-    /// MariaDB `max_statement_time`). Default 5 minutes.
+    /// MariaDB `max_statement_time`). Default 5 minutes; at most
+    /// [`MAX_TIMEOUT`]; zero means no limit.
     pub statement_timeout: Duration,
     /// Re-read the schema once the lock is held and refuse a plan made from
     /// a schema that has changed since (default true).
@@ -153,5 +167,116 @@ impl ApplyOptions {
     pub fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
         self.interrupt = Some(interrupt);
         self
+    }
+
+    /// The first timeout longer than [`MAX_TIMEOUT`], by name.
+    pub(crate) fn timeout_too_long(&self) -> Option<(&'static str, Duration)> {
+        [
+            ("lock timeout", self.lock_timeout),
+            ("statement timeout", self.statement_timeout),
+        ]
+        .into_iter()
+        .find(|(_, t)| *t > MAX_TIMEOUT)
+    }
+
+    /// PostgreSQL `lock_timeout` in milliseconds: never 0, which would
+    /// wait forever; a zero lock timeout (do not wait) is 1 ms.
+    pub(crate) fn pg_lock_timeout_ms(&self) -> u128 {
+        ceil_millis(self.lock_timeout).max(1)
+    }
+
+    /// PostgreSQL `statement_timeout` in milliseconds (0: no limit).
+    pub(crate) fn pg_statement_timeout_ms(&self) -> u128 {
+        ceil_millis(self.statement_timeout)
+    }
+
+    /// MySQL/MariaDB `lock_wait_timeout`, `innodb_lock_wait_timeout` and
+    /// `GET_LOCK` timeout in whole seconds, rounded up (0: do not wait).
+    pub(crate) fn mysql_lock_timeout_s(&self) -> u64 {
+        let t = self.lock_timeout.min(MAX_TIMEOUT);
+        t.as_secs() + u64::from(t.subsec_nanos() > 0)
+    }
+
+    /// MariaDB `max_statement_time`: seconds with microseconds, rounded
+    /// up (`0.500000`; 0: no limit).
+    pub(crate) fn mariadb_statement_timeout(&self) -> String {
+        let micros = self
+            .statement_timeout
+            .min(MAX_TIMEOUT)
+            .as_nanos()
+            .div_ceil(1_000);
+        format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
+    }
+
+    /// SQLite `busy_timeout` in milliseconds (0: do not wait).
+    pub(crate) fn sqlite_busy_timeout_ms(&self) -> u128 {
+        ceil_millis(self.lock_timeout)
+    }
+}
+
+/// Whole milliseconds, rounded up, at most [`MAX_TIMEOUT`].
+fn ceil_millis(t: Duration) -> u128 {
+    t.min(MAX_TIMEOUT).as_nanos().div_ceil(1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(lock: Duration, statement: Duration) -> ApplyOptions {
+        ApplyOptions::default()
+            .with_lock_timeout(lock)
+            .with_statement_timeout(statement)
+    }
+
+    #[test]
+    fn a_zero_lock_timeout_means_do_not_wait_on_every_backend() {
+        let o = with(Duration::ZERO, Duration::ZERO);
+        assert_eq!(
+            o.pg_lock_timeout_ms(),
+            1,
+            "PostgreSQL's 0 would wait forever"
+        );
+        assert_eq!(o.mysql_lock_timeout_s(), 0);
+        assert_eq!(o.sqlite_busy_timeout_ms(), 0);
+        // A zero statement timeout is no limit, which is 0 on both servers.
+        assert_eq!(o.pg_statement_timeout_ms(), 0);
+        assert_eq!(o.mariadb_statement_timeout(), "0.000000");
+    }
+
+    #[test]
+    fn timeouts_round_up_to_what_each_backend_counts() {
+        let o = with(Duration::from_millis(1_500), Duration::from_millis(500));
+        assert_eq!(o.pg_lock_timeout_ms(), 1_500);
+        assert_eq!(o.mysql_lock_timeout_s(), 2, "MySQL counts whole seconds");
+        assert_eq!(o.sqlite_busy_timeout_ms(), 1_500);
+        assert_eq!(o.pg_statement_timeout_ms(), 500);
+        assert_eq!(o.mariadb_statement_timeout(), "0.500000");
+        // Never rounded down to zero, which would mean something else.
+        let o = with(Duration::from_nanos(1), Duration::from_nanos(1));
+        assert_eq!(o.pg_lock_timeout_ms(), 1);
+        assert_eq!(o.mysql_lock_timeout_s(), 1);
+        assert_eq!(o.sqlite_busy_timeout_ms(), 1);
+        assert_eq!(o.pg_statement_timeout_ms(), 1);
+        assert_eq!(o.mariadb_statement_timeout(), "0.000001");
+    }
+
+    #[test]
+    fn timeouts_above_the_maximum_are_named() {
+        assert_eq!(with(MAX_TIMEOUT, MAX_TIMEOUT).timeout_too_long(), None);
+        let long = MAX_TIMEOUT + Duration::from_millis(1);
+        assert_eq!(
+            with(long, MAX_TIMEOUT).timeout_too_long(),
+            Some(("lock timeout", long))
+        );
+        assert_eq!(
+            with(MAX_TIMEOUT, long).timeout_too_long(),
+            Some(("statement timeout", long))
+        );
+        // Every backend can express the maximum.
+        let o = with(MAX_TIMEOUT, MAX_TIMEOUT);
+        assert!(o.pg_lock_timeout_ms() <= i32::MAX as u128);
+        assert!(o.mysql_lock_timeout_s() <= 31_536_000);
+        assert_eq!(o.mariadb_statement_timeout(), "2073600.000000");
     }
 }

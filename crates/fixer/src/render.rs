@@ -242,9 +242,9 @@ impl FixPlan {
     pub fn to_script(&self, options: &ApplyOptions) -> String {
         let mut out = String::new();
         header(&mut out, self, "idempotent fix script");
-        let lock_ms = options.lock_timeout.as_millis();
-        let stmt_ms = options.statement_timeout.as_millis();
-        let lock_s = options.lock_timeout.as_secs().max(1);
+        let lock_ms = options.pg_lock_timeout_ms();
+        let stmt_ms = options.pg_statement_timeout_ms();
+        let lock_s = options.mysql_lock_timeout_s();
         match self.dialect {
             Dialect::Postgres => {
                 let _ = writeln!(out, "\nBEGIN;");
@@ -261,7 +261,10 @@ impl FixPlan {
                 let _ = writeln!(out, "SELECT pg_advisory_xact_lock({PG_ADVISORY_LOCK_KEY});");
             }
             Dialect::Mysql => {
-                let _ = writeln!(out, "\nSET SESSION lock_wait_timeout = {lock_s};");
+                let _ = writeln!(
+                    out,
+                    "\nSET SESSION lock_wait_timeout = {lock_s}, innodb_lock_wait_timeout = {lock_s};"
+                );
                 let _ = writeln!(
                     out,
                     "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');"
@@ -278,7 +281,11 @@ impl FixPlan {
                     )
                 );
                 let _ = writeln!(out, "PRAGMA foreign_keys = OFF;");
-                let _ = writeln!(out, "PRAGMA busy_timeout = {lock_ms};");
+                let _ = writeln!(
+                    out,
+                    "PRAGMA busy_timeout = {};",
+                    options.sqlite_busy_timeout_ms()
+                );
                 let _ = writeln!(out, "BEGIN IMMEDIATE;");
             }
         }

@@ -7,7 +7,8 @@
 //! SIGINT or SIGTERM during the apply stops it: the statement in flight is
 //! cancelled, the transaction rolled back where the database has one, and
 //! one error line says what state the database is in; a second signal
-//! exits at once.
+//! exits at once. A fix committed but not verified (the schema could not
+//! be read again) exits 2 with a message that says so.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -82,7 +83,16 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
             let report = prepared.report.clone();
             return finish(ctx, &prepared, &plan, report, out);
         };
-        let applied = applied?;
+        let applied = match applied {
+            // Committed, not verified: exit 2 like any database error, but
+            // say that the database was changed and what to do next.
+            Err(e @ ApplyError::VerifyFailed { .. }) => {
+                return Err(anyhow::anyhow!(
+                    "{e}; the database was changed: run `driftless check` to see whether the drift is gone"
+                ))
+            }
+            other => other?,
+        };
         describe_steps(&mut out, &plan);
         let _ = writeln!(
             out,

@@ -255,6 +255,27 @@ pub async fn no_session_running(db: &TestDb, statement: &str) -> Option<()> {
     (n == Some(0)).then_some(())
 }
 
+/// The plan towards `expected`, made by the library (four steps, see
+/// [`EXPECTED`]), and a connection to `actual` to apply it on.
+pub async fn library_plan(
+    actual: &TestDb,
+    expected: &TestDb,
+) -> (Database, driftless_fixer::FixPlan) {
+    use driftless_rules::{Config, Context, Registry};
+    let mut e = open(&expected.url).await;
+    let exp = e.snapshot(&IntrospectOptions::default()).await.unwrap();
+    e.close().await.unwrap();
+    let mut c = open(&actual.url).await;
+    let act = c.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let findings = Registry::builtin()
+        .check(&Config::default(), &Context::new(&exp, &act))
+        .findings;
+    let options = driftless_fixer::PlanOptions::default();
+    let p = driftless_fixer::plan(&exp, &act, &findings, &options).unwrap();
+    assert_eq!(p.steps.len(), 4, "{}", p.to_sql());
+    (c, p)
+}
+
 /// A database's schema and the number of rows of each of its tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct State {
