@@ -14,8 +14,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::{Context as _, Result};
-use driftless_fixer::{apply, ApplyError, FixPlan, Interrupt};
-use driftless_introspect::Database;
+use driftless_fixer::{ApplyError, FixPlan, Interrupt};
 
 use super::{plan::count_rows, Ctx, Prepared};
 use crate::args::{CheckFormat, FixArgs};
@@ -45,55 +44,36 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
             plan.steps.len(),
             prepared.url
         ));
-        let mut db = Database::connect(&prepared.url, &ctx.read_write()).await?;
         let interrupt = Interrupt::new();
         let watcher = watch_signals(interrupt.clone());
         let options =
             super::apply_options(&args.repair, &args.db.schemas).with_interrupt(interrupt.clone());
-        let mut replans = 0;
-        let applied = loop {
-            match apply(&mut db, &plan, &options).await {
-                Err(ApplyError::Stale { .. })
-                    if replans < MAX_REPLANS && !interrupt.is_triggered() =>
-                {
-                    replans += 1;
-                    tracing::info!(
-                        "the schema changed while this fix waited for the lock: planning again"
-                    );
-                    prepared.reload_actual().await?;
-                    plan = prepared.plan(&args.repair)?;
-                    if plan.is_empty() {
-                        break None;
-                    }
-                }
-                other => break Some(other),
-            }
-        };
+        let repaired = prepared
+            .repair(plan, &super::plan_options(&args.repair), &options)
+            .await;
         if let Some(watcher) = watcher {
             watcher.abort();
         }
-        let _ = db.close().await;
         drop(spinner);
-        let Some(applied) = applied else {
-            let _ = writeln!(
-                out,
-                "Nothing left to apply to {}: the schema changed while this fix waited for the lock (another deploy fixed it).",
-                prepared.url
-            );
-            let report = prepared.report.clone();
-            return finish(ctx, &prepared, &plan, report, out);
-        };
-        let applied = match applied {
+        let repair = match repaired {
             // Committed, not verified: exit 2 like any database error, but
             // say that the database was changed and what to do next.
-            Err(e @ ApplyError::VerifyFailed { .. }) => {
+            Err(driftless_pipeline::Error::Apply(e @ ApplyError::VerifyFailed { .. })) => {
                 return Err(anyhow::anyhow!(
                     "{e}; the database was changed: run `driftless check` to see whether the drift is gone"
                 ))
             }
             other => other?,
         };
-        describe_steps(&mut out, &plan);
+        let Some(applied) = &repair.applied else {
+            let _ = writeln!(
+                out,
+                "Nothing left to apply to {}: the schema changed while this fix waited for the lock (another deploy fixed it).",
+                prepared.url
+            );
+            return finish(ctx, &prepared, &repair.plan, repair.after, out);
+        };
+        describe_steps(&mut out, &repair.plan);
         let _ = writeln!(
             out,
             "Applied {} step(s), {} statement(s) to {} in {:.2}s (lock acquired after {:.2}s).",
@@ -103,15 +83,11 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
             applied.elapsed.as_secs_f64(),
             applied.lock_wait.as_secs_f64()
         );
-        let after = prepared.recheck(&applied.after);
-        return finish(ctx, &prepared, &plan, after, out);
+        return finish(ctx, &prepared, &repair.plan, repair.after, out);
     }
     let report = prepared.report.clone();
     finish(ctx, &prepared, &plan, report, out)
 }
-
-/// How often a fix whose plan went stale under the lock plans again.
-const MAX_REPLANS: usize = 3;
 
 /// Turns the first SIGINT or SIGTERM into a request to stop the apply,
 /// which then rolls back and reports; a second one exits at once. `None`

@@ -109,6 +109,12 @@ impl std::ops::Deref for Prepared {
     }
 }
 
+impl std::ops::DerefMut for Prepared {
+    fn deref_mut(&mut self) -> &mut Checked {
+        &mut self.checked
+    }
+}
+
 impl Prepared {
     /// Reads the configuration and both schemas (read-only) and runs the rules.
     pub async fn load(
@@ -132,12 +138,6 @@ impl Prepared {
             .run()
             .await?;
         Ok(Prepared { url, checked })
-    }
-
-    /// Reads the database's schema (and ledgers) again, read-only, and runs
-    /// the rules on it: the schema changed since it was loaded.
-    pub async fn reload_actual(&mut self) -> Result<()> {
-        Ok(self.checked.reload_actual().await?)
     }
 
     /// Metadata of every rule.
