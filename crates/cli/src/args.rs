@@ -198,6 +198,9 @@ pub struct ExpectArgs {
     /// Configuration file (default: driftless.toml in the current folder or above).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The largest migration file read (default 16M); a larger one is refused.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_migration_size: Option<u64>,
 }
 
 /// `driftless snapshot`.
@@ -304,6 +307,9 @@ pub struct MigrationsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
     pub format: StatusFormat,
+    /// The largest migration file read (default 16M); a larger one is refused.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_migration_size: Option<u64>,
 }
 
 /// `driftless rules`.
@@ -494,6 +500,28 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{s}` is too long"))
 }
 
+/// A size in bytes: a number, optionally followed by K, M or G (powers of
+/// 1024; `KiB`, `MB` … are read the same way).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (use e.g. 65536, 512K, 64M, 1G)"))?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let shift = match unit.trim_end_matches('B').trim_end_matches('I') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("unknown size unit `{unit}` (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .filter(|bytes| *bytes > 0)
+        .ok_or_else(|| format!("`{s}` is not a usable size"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,6 +559,20 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64mb"), Ok(64 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
 
     #[test]

@@ -1096,3 +1096,152 @@ async fn plan_formats() {
     let run = driftless(&[&base[..], &["--format", "migration"]].concat());
     assert_one_error(&run, "--out DIR");
 }
+
+// ---------------------------------------------------------------- pipes
+
+/// How a run whose stdout reader went away ended.
+#[derive(Debug)]
+struct PipedRun {
+    code: i32,
+    /// How many bytes of stdout were read before the reader closed it.
+    read: usize,
+    stderr: String,
+}
+
+/// Runs `driftless args` with stdout a pipe whose reader reads the first
+/// `keep` bytes (none: it closes at once, like `| head -c0`) and then
+/// closes it, as `driftless … | head -n3` does. With `close_stderr`, stderr
+/// is a closed pipe too (`2>&1 | head`). The binary must still end with
+/// the status it computed.
+fn driftless_into_closed_pipe(args: &[&str], keep: usize, close_stderr: bool) -> PipedRun {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(workspace())
+        .env_remove("DATABASE_URL")
+        .env_remove("DRIFTLESS_LOG")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run driftless");
+    if close_stderr {
+        drop(child.stderr.take());
+    }
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = vec![0; keep];
+    stdout
+        .read_exact(&mut head)
+        .expect("the first bytes of stdout");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait for driftless");
+    PipedRun {
+        code: out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("killed by a signal: {:?}", out.status)),
+        read: head.len(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A copy of the deploy story's drifted production database.
+fn story_copy() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("production.db");
+    std::fs::copy(story_dir().join("production.db"), &db).unwrap();
+    (dir, format!("sqlite:{}", db.display()))
+}
+
+/// `check … | head` on a drifted database exited 0 under `set -o
+/// pipefail`: the broken pipe was taken for success.
+#[test]
+fn check_into_a_closed_pipe_still_exits_1_on_drift() {
+    let (_dir, url) = story_copy();
+    let story = story_dir().join("migrations");
+    let args = [
+        "check",
+        "--db",
+        &url,
+        "--migrations",
+        story.to_str().unwrap(),
+    ];
+    for close_stderr in [false, true] {
+        let run = driftless_into_closed_pipe(&args, 0, close_stderr);
+        assert_eq!(run.code, 1, "{run:#?}");
+        assert!(!run.stderr.contains("error"), "{run:#?}");
+    }
+    // Logs on a closed stderr do not change the ending either.
+    let mut verbose = args.to_vec();
+    verbose.push("-vv");
+    assert_eq!(driftless_into_closed_pipe(&verbose, 0, true).code, 1);
+}
+
+/// The reader goes away in the middle of a report larger than the pipe's
+/// buffer, after reading its first lines.
+#[test]
+fn check_with_a_long_report_into_a_pipe_closed_after_a_few_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    let tables: String = (0..1500)
+        .map(|i| {
+            format!("CREATE TABLE expected_table_{i:04} (id integer primary key, name text);\n")
+        })
+        .collect();
+    std::fs::write(migrations.join("1_tables.sql"), tables).unwrap();
+    let db = dir.path().join("live.db");
+    std::fs::File::create(&db).unwrap();
+    let url = format!("sqlite:{}", db.display());
+    let args = [
+        "check",
+        "--db",
+        &url,
+        "--migrations",
+        migrations.to_str().unwrap(),
+    ];
+    let whole = driftless(&args);
+    assert_eq!(whole.code, 1, "{whole:#?}");
+    assert!(whole.stdout.len() > 256 * 1024, "{}", whole.stdout.len());
+    let run = driftless_into_closed_pipe(&args, 200, false);
+    assert_eq!((run.code, run.read), (1, 200), "{run:#?}");
+    assert!(!run.stderr.contains("error"), "{run:#?}");
+}
+
+/// `fix --apply … | head -n1` that does not converge exits 1; once the
+/// fix converges, 0 — and `check` on the repaired database, 0.
+#[test]
+fn fix_into_a_closed_pipe_keeps_its_status() {
+    let (_dir, url) = story_copy();
+    let story = story_dir().join("migrations");
+    let fix = |extra: &[&str]| {
+        let mut args = vec![
+            "fix",
+            "--db",
+            &url,
+            "--migrations",
+            story.to_str().unwrap(),
+            "--apply",
+            "--orphans",
+            "drop",
+        ];
+        args.extend_from_slice(extra);
+        driftless_into_closed_pipe(&args, 0, false)
+    };
+    // Dropping the orphan column is withheld without --allow-destructive.
+    let run = fix(&[]);
+    assert_eq!(run.code, 1, "not converged: {run:#?}");
+    let run = fix(&["--allow-destructive"]);
+    assert_eq!(run.code, 0, "converged: {run:#?}");
+    let check = [
+        "check",
+        "--db",
+        &url,
+        "--migrations",
+        story.to_str().unwrap(),
+    ];
+    let run = driftless_into_closed_pipe(&check, 0, true);
+    assert_eq!(run.code, 0, "clean: {run:#?}");
+}

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use driftless_introspect::{
-    expect_from_command, replay, DbUrl, IntrospectOptions, MigrationSet, Provenance, ReplayOptions,
-    Snapshot, Source,
+    expect_from_command, replay, DbUrl, FileRefusal, IntrospectOptions, MigrationLoadOptions,
+    MigrationSet, Provenance, ReplayOptions, Snapshot, Source,
 };
 
 use super::Ctx;
@@ -87,7 +87,8 @@ pub async fn load(
                 })
             }
             Source::MigrationsDir(dir) => {
-                from_migrations(ctx, &dir, None, None, target, schemas).await
+                let set = load_migrations(&dir, args.max_migration_size)?;
+                from_migrations(ctx, &dir, set, None, None, target, schemas).await
             }
             _ => anyhow::bail!(
                 "unsupported --expect source `{}`",
@@ -100,7 +101,9 @@ pub async fn load(
                 .as_deref()
                 .map(|u| ctx.parse_url(u))
                 .transpose()?;
-            from_migrations(ctx, dir, dev, args.expect_cmd.as_deref(), target, schemas).await
+            let set = load_migrations(dir, args.max_migration_size)?;
+            let cmd = args.expect_cmd.as_deref();
+            from_migrations(ctx, dir, set, dev, cmd, target, schemas).await
         }
         (None, None) => {
             anyhow::bail!("give the expected schema with --expect SOURCE or --migrations DIR")
@@ -108,15 +111,36 @@ pub async fn load(
     }
 }
 
+/// Reads a migrations folder, each file at most `max_size` bytes
+/// (`--max-migration-size`; the library's default without it).
+pub fn load_migrations(dir: &Path, max_size: Option<u64>) -> Result<MigrationSet> {
+    let mut options = MigrationLoadOptions::default();
+    if let Some(bytes) = max_size {
+        options = options.with_max_file_size(bytes);
+    }
+    MigrationSet::load_with(dir, &options).map_err(|e| {
+        let too_large = matches!(
+            &e,
+            driftless_introspect::Error::Io { source, .. }
+                if matches!(FileRefusal::of(source), Some(FileRefusal::TooLarge { .. }))
+        );
+        if too_large {
+            anyhow::anyhow!("{e} (raise it with --max-migration-size BYTES)")
+        } else {
+            e.into()
+        }
+    })
+}
+
 async fn from_migrations(
     ctx: &Ctx,
     dir: &Path,
+    set: MigrationSet,
     dev: Option<DbUrl>,
     command: Option<&str>,
     target: &DbUrl,
     schemas: &[String],
 ) -> Result<Expected> {
-    let set = MigrationSet::load(dir)?;
     let mut options = ReplayOptions::default()
         .with_target(target.clone())
         .with_introspect(IntrospectOptions::default().with_schemas(schemas.iter().cloned()));
