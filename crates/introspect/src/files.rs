@@ -94,7 +94,7 @@ pub(crate) fn human_size(bytes: u64) -> String {
     let units = [(1024 * MIB, "GiB"), (MIB, "MiB"), (1024, "KiB")];
     match units
         .iter()
-        .find(|(unit, _)| bytes >= *unit && bytes % unit == 0)
+        .find(|(unit, _)| bytes >= *unit && bytes.is_multiple_of(*unit))
     {
         Some((unit, name)) => format!("{} {name} ({bytes} bytes)", bytes / unit),
         None => format!("{bytes} bytes"),
