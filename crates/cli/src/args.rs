@@ -478,14 +478,19 @@ pub enum ShellArg {
 }
 
 /// Parses `500ms`, `5s`, `2m`, `1h` or a plain number of seconds.
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
+/// `s` as a whole number and the unit written after it (`500ms`: 500 and
+/// `ms`); `what` says what was expected when there is no number.
+fn number_and_unit<'a>(s: &'a str, what: &str) -> Result<(u64, &'a str), String> {
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (use e.g. 500ms, 5s, 2m, 1h)"))?;
-    let ms = match unit.trim() {
+    let n = num.parse().map_err(|_| format!("`{s}` is not {what}"))?;
+    Ok((n, unit.trim()))
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (n, unit) = number_and_unit(s, "a duration (use e.g. 500ms, 5s, 2m, 1h)")?;
+    let ms = match unit {
         "ms" => Some(n),
         "" | "s" => n.checked_mul(1_000),
         "m" | "min" => n.checked_mul(60_000),
@@ -504,12 +509,8 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 /// 1024; `KiB`, `MB` … are read the same way).
 fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (use e.g. 65536, 512K, 64M, 1G)"))?;
-    let unit = unit.trim().to_ascii_uppercase();
+    let (n, unit) = number_and_unit(s, "a size (use e.g. 65536, 512K, 64M, 1G)")?;
+    let unit = unit.to_ascii_uppercase();
     let shift = match unit.trim_end_matches('B').trim_end_matches('I') {
         "" => 0,
         "K" => 10,

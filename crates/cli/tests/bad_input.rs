@@ -4,6 +4,8 @@
 //! line naming the file — never a panic or a backtrace.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -228,41 +230,19 @@ fn unparsable_migration_folders() {
     );
 }
 
-/// Runs `driftless args` in `dir` with at most 1 GB of address space
-/// (`ulimit -v`), failing the test when it has not ended within 30
-/// seconds: a file that is read without end (a link to `/dev/zero`) or an
-/// open that never returns (a FIFO) cannot stall or swamp the machine.
+/// Runs `driftless args` in `dir` with at most 1 GB of address space,
+/// failing the test when it has not ended within two minutes: a file read
+/// without end (a link to `/dev/zero`) or an open that never returns (a
+/// FIFO) can neither stall the test nor swamp the machine.
 #[cfg(unix)]
-fn driftless_bounded(dir: &Path, args: &[&str]) -> Run {
-    use std::process::Stdio;
-    use std::time::Duration;
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 1000000 && exec \"$0\" \"$@\"")
-        .arg(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("DRIFTLESS_LOG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run driftless");
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
-    let Ok(out) = rx.recv_timeout(Duration::from_secs(30)) else {
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-        panic!("driftless {args:?} did not end within 30 seconds");
-    };
-    let out = out.expect("wait for driftless");
+async fn driftless_bounded(dir: &Path, args: &[&str]) -> Run {
+    let mut command = support::command_with_memory_limit(args, 1_000_000);
+    let run = support::finish(command.current_dir(dir).spawn().expect("run driftless")).await;
     Run {
         args: args.iter().map(|a| a.to_string()).collect(),
-        code: out.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: run.code.expect("exit code, not a signal"),
+        stdout: run.stdout,
+        stderr: run.stderr,
     }
 }
 
@@ -284,8 +264,8 @@ fn mkfifo(path: &Path) {
 /// token of it echoed in the replay error. Each is refused now, before
 /// anything is read, naming the entry and why.
 #[cfg(unix)]
-#[test]
-fn special_files_in_a_migration_folder_are_refused() {
+#[tokio::test]
+async fn special_files_in_a_migration_folder_are_refused() {
     use std::os::unix::fs::symlink;
     let (dir, url) = setup();
     let d = dir.path();
@@ -338,7 +318,7 @@ fn special_files_in_a_migration_folder_are_refused() {
             vec!["plan", "--db", url.as_str(), "--expect", f],
             vec!["migrations", "--db", url.as_str(), "--migrations", f],
         ] {
-            let run = driftless_bounded(d, &args);
+            let run = driftless_bounded(d, &args).await;
             assert_input_error(&run, &format!("cannot read migration {f}/{entry}: {why}"));
             assert!(!run.stderr.contains(SECRET_TOKEN), "{run:#?}");
         }
@@ -350,8 +330,8 @@ fn special_files_in_a_migration_folder_are_refused() {
 /// followed (with a warning), a link to a regular file inside the folder
 /// is read.
 #[cfg(unix)]
-#[test]
-fn special_entries_that_are_not_migrations_are_skipped_with_a_warning() {
+#[tokio::test]
+async fn special_entries_that_are_not_migrations_are_skipped_with_a_warning() {
     use std::os::unix::fs::symlink;
     let (dir, url) = setup();
     let d = dir.path();
@@ -367,7 +347,7 @@ fn special_entries_that_are_not_migrations_are_skipped_with_a_warning() {
     mkfifo(&folder.join("queue"));
     symlink("/etc", folder.join("etc")).unwrap();
     let f = folder.to_str().unwrap();
-    let run = driftless_bounded(d, &["check", "--db", &url, "--migrations", f]);
+    let run = driftless_bounded(d, &["check", "--db", &url, "--migrations", f]).await;
     assert_eq!(run.code, 1, "drift: linked_table is missing: {run:#?}");
     assert!(run.stdout.contains("linked_table"), "{run:#?}");
     for (entry, why) in [
@@ -441,8 +421,8 @@ fn oversized_migration_files_are_refused_unless_the_limit_is_raised() {
 /// a folder is refused without being read; so is a `driftless.toml`
 /// found by discovery.
 #[cfg(unix)]
-#[test]
-fn special_snapshot_and_configuration_files_are_refused() {
+#[tokio::test]
+async fn special_snapshot_and_configuration_files_are_refused() {
     use std::os::unix::fs::symlink;
     let (dir, url) = setup();
     let d = dir.path();
@@ -457,18 +437,19 @@ fn special_snapshot_and_configuration_files_are_refused() {
         ("zero.json", "it is a character device, not a regular file"),
         ("fifo.json", "it is a FIFO (named pipe), not a regular file"),
     ] {
-        let run = driftless_bounded(d, &["check", "--db", &url, "--expect", file]);
+        let run = driftless_bounded(d, &["check", "--db", &url, "--expect", file]).await;
         assert_input_error(&run, &format!("cannot read snapshot {file}: {why}"));
         let run = driftless_bounded(
             d,
             &[
                 "check", "--db", &url, "--expect", "s.json", "--config", file,
             ],
-        );
+        )
+        .await;
         assert_input_error(&run, &format!("cannot read {file}: {why}"));
     }
     symlink("fifo.json", d.join("driftless.toml")).unwrap();
-    let run = driftless_bounded(d, &["check", "--db", &url, "--expect", "s.json"]);
+    let run = driftless_bounded(d, &["check", "--db", &url, "--expect", "s.json"]).await;
     assert_input_error(
         &run,
         "driftless.toml: it is a FIFO (named pipe), not a regular file",

@@ -2,6 +2,8 @@
 //! SQLite files, and fresh PostgreSQL and MariaDB databases from the test kit.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -1099,32 +1101,20 @@ async fn plan_formats() {
 
 // ---------------------------------------------------------------- pipes
 
-/// How a run whose stdout reader went away ended.
-#[derive(Debug)]
-struct PipedRun {
-    code: i32,
-    /// How many bytes of stdout were read before the reader closed it.
-    read: usize,
-    stderr: String,
-}
-
 /// Runs `driftless args` with stdout a pipe whose reader reads the first
-/// `keep` bytes (none: it closes at once, like `| head -c0`) and then
-/// closes it, as `driftless … | head -n3` does. With `close_stderr`, stderr
-/// is a closed pipe too (`2>&1 | head`). The binary must still end with
-/// the status it computed.
-fn driftless_into_closed_pipe(args: &[&str], keep: usize, close_stderr: bool) -> PipedRun {
-    use std::io::Read;
-    use std::process::Stdio;
-    let mut child = Command::new(BIN)
-        .args(args)
+/// `keep` bytes (none: it closes at once) and then closes it, as
+/// `driftless … | head -n3` does; with `close_stderr`, stderr is a closed
+/// pipe too (`2>&1 | head`). Returns the run (stdout empty: it went to the
+/// closed pipe). The binary must still end with the status it computed.
+async fn driftless_into_closed_pipe(
+    args: &[&str],
+    keep: usize,
+    close_stderr: bool,
+) -> support::Run {
+    use tokio::io::AsyncReadExt;
+    let mut command = support::command(args);
+    let mut child = command
         .current_dir(workspace())
-        .env_remove("DATABASE_URL")
-        .env_remove("DRIFTLESS_LOG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("run driftless");
     if close_stderr {
@@ -1134,17 +1124,10 @@ fn driftless_into_closed_pipe(args: &[&str], keep: usize, close_stderr: bool) ->
     let mut head = vec![0; keep];
     stdout
         .read_exact(&mut head)
+        .await
         .expect("the first bytes of stdout");
     drop(stdout);
-    let out = child.wait_with_output().expect("wait for driftless");
-    PipedRun {
-        code: out
-            .status
-            .code()
-            .unwrap_or_else(|| panic!("killed by a signal: {:?}", out.status)),
-        read: head.len(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::finish(child).await
 }
 
 /// A copy of the deploy story's drifted production database.
@@ -1157,8 +1140,8 @@ fn story_copy() -> (tempfile::TempDir, String) {
 
 /// `check … | head` on a drifted database exited 0 under `set -o
 /// pipefail`: the broken pipe was taken for success.
-#[test]
-fn check_into_a_closed_pipe_still_exits_1_on_drift() {
+#[tokio::test]
+async fn check_into_a_closed_pipe_still_exits_1_on_drift() {
     let (_dir, url) = story_copy();
     let story = story_dir().join("migrations");
     let args = [
@@ -1169,20 +1152,21 @@ fn check_into_a_closed_pipe_still_exits_1_on_drift() {
         story.to_str().unwrap(),
     ];
     for close_stderr in [false, true] {
-        let run = driftless_into_closed_pipe(&args, 0, close_stderr);
-        assert_eq!(run.code, 1, "{run:#?}");
+        let run = driftless_into_closed_pipe(&args, 0, close_stderr).await;
+        assert_eq!(run.code, Some(1), "{run:#?}");
         assert!(!run.stderr.contains("error"), "{run:#?}");
     }
     // Logs on a closed stderr do not change the ending either.
     let mut verbose = args.to_vec();
     verbose.push("-vv");
-    assert_eq!(driftless_into_closed_pipe(&verbose, 0, true).code, 1);
+    let run = driftless_into_closed_pipe(&verbose, 0, true).await;
+    assert_eq!(run.code, Some(1), "{run:#?}");
 }
 
 /// The reader goes away in the middle of a report larger than the pipe's
 /// buffer, after reading its first lines.
-#[test]
-fn check_with_a_long_report_into_a_pipe_closed_after_a_few_lines() {
+#[tokio::test]
+async fn check_with_a_long_report_into_a_pipe_closed_after_a_few_lines() {
     let dir = tempfile::tempdir().unwrap();
     let migrations = dir.path().join("migrations");
     std::fs::create_dir(&migrations).unwrap();
@@ -1205,43 +1189,35 @@ fn check_with_a_long_report_into_a_pipe_closed_after_a_few_lines() {
     let whole = driftless(&args);
     assert_eq!(whole.code, 1, "{whole:#?}");
     assert!(whole.stdout.len() > 256 * 1024, "{}", whole.stdout.len());
-    let run = driftless_into_closed_pipe(&args, 200, false);
-    assert_eq!((run.code, run.read), (1, 200), "{run:#?}");
+    let run = driftless_into_closed_pipe(&args, 200, false).await;
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(!run.stderr.contains("error"), "{run:#?}");
 }
 
 /// `fix --apply … | head -n1` that does not converge exits 1; once the
 /// fix converges, 0 — and `check` on the repaired database, 0.
-#[test]
-fn fix_into_a_closed_pipe_keeps_its_status() {
+#[tokio::test]
+async fn fix_into_a_closed_pipe_keeps_its_status() {
     let (_dir, url) = story_copy();
     let story = story_dir().join("migrations");
-    let fix = |extra: &[&str]| {
-        let mut args = vec![
-            "fix",
-            "--db",
-            &url,
-            "--migrations",
-            story.to_str().unwrap(),
-            "--apply",
-            "--orphans",
-            "drop",
-        ];
-        args.extend_from_slice(extra);
-        driftless_into_closed_pipe(&args, 0, false)
-    };
-    // Dropping the orphan column is withheld without --allow-destructive.
-    let run = fix(&[]);
-    assert_eq!(run.code, 1, "not converged: {run:#?}");
-    let run = fix(&["--allow-destructive"]);
-    assert_eq!(run.code, 0, "converged: {run:#?}");
-    let check = [
-        "check",
+    let story = story.to_str().unwrap();
+    let fix = [
+        "fix",
         "--db",
         &url,
         "--migrations",
-        story.to_str().unwrap(),
+        story,
+        "--apply",
+        "--orphans",
+        "drop",
     ];
-    let run = driftless_into_closed_pipe(&check, 0, true);
-    assert_eq!(run.code, 0, "clean: {run:#?}");
+    // Dropping the orphan column is withheld without --allow-destructive.
+    let run = driftless_into_closed_pipe(&fix, 0, false).await;
+    assert_eq!(run.code, Some(1), "not converged: {run:#?}");
+    let destructive = [&fix[..], &["--allow-destructive"]].concat();
+    let run = driftless_into_closed_pipe(&destructive, 0, false).await;
+    assert_eq!(run.code, Some(0), "converged: {run:#?}");
+    let check = ["check", "--db", &url, "--migrations", story];
+    let run = driftless_into_closed_pipe(&check, 0, true).await;
+    assert_eq!(run.code, Some(0), "clean: {run:#?}");
 }

@@ -219,10 +219,7 @@ mod tests {
             FileRefusal::of(&err),
             Some(&FileRefusal::NotRegular { kind: "a folder" })
         );
-        assert_eq!(
-            err.to_string(),
-            "it is a folder, not a regular file"
-        );
+        assert_eq!(err.to_string(), "it is a folder, not a regular file");
     }
 
     #[cfg(unix)]
