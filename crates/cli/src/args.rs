@@ -201,6 +201,9 @@ pub struct ExpectArgs {
     /// Configuration file (default: driftless.toml in the current folder or above).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The largest migration file read (default 16M); a larger one is refused.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_migration_size: Option<u64>,
 }
 
 /// `driftless snapshot`.
@@ -310,6 +313,9 @@ pub struct MigrationsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
     pub format: StatusFormat,
+    /// The largest migration file read (default 16M); a larger one is refused.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_migration_size: Option<u64>,
 }
 
 /// `driftless rules`.
@@ -493,15 +499,20 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
     Ok(t)
 }
 
+/// `s` as a whole number and the unit written after it (`500ms`: 500 and
+/// `ms`); `what` says what was expected when there is no number.
+fn number_and_unit<'a>(s: &'a str, what: &str) -> Result<(u64, &'a str), String> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n = num.parse().map_err(|_| format!("`{s}` is not {what}"))?;
+    Ok((n, unit.trim()))
+}
+
 /// Parses `500ms`, `5s`, `2m`, `1h`, `1d` or a plain number of seconds.
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (use e.g. 500ms, 5s, 2m, 1h)"))?;
-    let ms = match unit.trim() {
+    let (n, unit) = number_and_unit(s, "a duration (use e.g. 500ms, 5s, 2m, 1h, 1d)")?;
+    let ms = match unit {
         "ms" => Some(n),
         "" | "s" => n.checked_mul(1_000),
         "m" | "min" => n.checked_mul(60_000),
@@ -520,6 +531,24 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     };
     ms.map(std::time::Duration::from_millis)
         .ok_or_else(|| format!("`{s}` is too long"))
+}
+
+/// A size in bytes: a number, optionally followed by K, M or G (powers of
+/// 1024; `KiB`, `MB` … are read the same way).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (n, unit) = number_and_unit(s, "a size (use e.g. 65536, 512K, 64M, 1G)")?;
+    let unit = unit.to_ascii_uppercase();
+    let shift = match unit.trim_end_matches('B').trim_end_matches('I') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("unknown size unit `{unit}` (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .filter(|bytes| *bytes > 0)
+        .ok_or_else(|| format!("`{s}` is not a usable size"))
 }
 
 #[cfg(test)]
@@ -630,6 +659,20 @@ mod tests {
             statement.contains("0 (no limit)") && statement.contains(&max),
             "{statement}"
         );
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64mb"), Ok(64 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
 
     #[test]

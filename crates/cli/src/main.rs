@@ -102,27 +102,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints `error: …` on one line (redacted) and returns exit code 2; a
-/// broken pipe on stdout (`driftless … | head`) is success.
+/// Prints `error: …` on one line (redacted) and returns exit code 2.
+///
+/// A closed stdout never gets here: commands stop writing and keep their
+/// status (`check … | head` still exits 1 on drift). Any other broken
+/// pipe (a database connection cut) is an error like any other.
 fn report(err: &anyhow::Error) -> ExitCode {
-    if is_broken_pipe(err) {
-        return ExitCode::SUCCESS;
-    }
     let _ = writeln!(std::io::stderr(), "error: {}", one_line(err));
     ExitCode::from(EXIT_ERROR)
 }
 
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
-}
-
 /// The error and its causes as one redacted line. Library errors already
 /// include their cause's text; a cause is appended only when it adds
-/// something.
+/// something. Control characters (a terminal escape sequence quoted from
+/// a file by a database's message) are shown escaped, never sent raw.
 fn one_line(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in err.chain() {
@@ -137,7 +130,15 @@ fn one_line(err: &anyhow::Error) -> String {
         line.push_str(text);
     }
     let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-    driftless_introspect::redact(&line)
+    let mut clean = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() {
+            clean.extend(c.escape_default());
+        } else {
+            clean.push(c);
+        }
+    }
+    driftless_introspect::redact(&clean)
 }
 
 #[cfg(test)]
@@ -158,10 +159,16 @@ mod tests {
     }
 
     #[test]
-    fn broken_pipe_is_recognised_through_context() {
+    fn one_line_escapes_control_characters() {
+        let err = anyhow::anyhow!("near \"\u{1b}[2J\u{7}\": syntax error");
+        assert_eq!(one_line(&err), "near \"\\u{1b}[2J\\u{7}\": syntax error");
+    }
+
+    #[test]
+    fn a_broken_pipe_that_reaches_main_is_an_error() {
+        // A cut database connection, not a closed stdout: exit 2.
         let io = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
-        let err = anyhow::Error::new(io).context("writing the report");
-        assert!(is_broken_pipe(&err));
-        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+        let err = anyhow::Error::new(io).context("reading postgres://h/db");
+        assert_eq!(report(&err), ExitCode::from(EXIT_ERROR));
     }
 }

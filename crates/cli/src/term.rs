@@ -75,18 +75,29 @@ pub fn init_logging(global: &GlobalArgs) {
 /// stderr for log lines, each passed through
 /// [`redact`](driftless_introspect::redact): a driver that echoes a
 /// connection parameter (`key=sslpassword value=…`) cannot print a secret.
-/// The formatter writes one event per call.
+/// The formatter writes one event per call. When stderr's reader has gone
+/// (`driftless … 2>&1 | head`), log lines are dropped quietly: logging
+/// never changes how the command ends.
 struct RedactedStderr;
 
 impl Write for RedactedStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = driftless_introspect::redact(&String::from_utf8_lossy(buf));
-        std::io::stderr().write_all(text.as_bytes())?;
+        ignore_broken_pipe(std::io::stderr().write_all(text.as_bytes()))?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
+        ignore_broken_pipe(std::io::stderr().flush())
+    }
+}
+
+/// `Ok` for a write whose reader has gone (the rest of the output is not
+/// wanted); other errors as they are.
+pub fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

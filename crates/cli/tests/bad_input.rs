@@ -4,6 +4,8 @@
 //! line naming the file — never a panic or a backtrace.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -225,5 +227,231 @@ fn unparsable_migration_folders() {
             &["check", "--db", &url, "--migrations", "no_such_folder"],
         ),
         "no_such_folder",
+    );
+}
+
+/// Runs `driftless args` in `dir` with at most 1 GB of address space,
+/// failing the test when it has not ended within two minutes: a file read
+/// without end (a link to `/dev/zero`) or an open that never returns (a
+/// FIFO) can neither stall the test nor swamp the machine.
+#[cfg(unix)]
+async fn driftless_bounded(dir: &Path, args: &[&str]) -> Run {
+    let mut command = support::command_with_memory_limit(args, 1_000_000);
+    let run = support::finish(command.current_dir(dir).spawn().expect("run driftless")).await;
+    Run {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code: run.code.expect("exit code, not a signal"),
+        stdout: run.stdout,
+        stderr: run.stderr,
+    }
+}
+
+/// A token of a secret file outside the migrations folder.
+#[cfg(unix)]
+const SECRET_TOKEN: &str = "S3CRET-TOKEN-4711";
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// A link to `/dev/zero` grew memory until killed, a FIFO blocked for
+/// ever, and a link to a secret file outside the folder was read and a
+/// token of it echoed in the replay error. Each is refused now, before
+/// anything is read, naming the entry and why.
+#[cfg(unix)]
+#[tokio::test]
+async fn special_files_in_a_migration_folder_are_refused() {
+    use std::os::unix::fs::symlink;
+    let (dir, url) = setup();
+    let d = dir.path();
+    std::fs::write(
+        d.join("shadow"),
+        format!("root:$6${SECRET_TOKEN}$x:19000:0:99999:7:::\n"),
+    )
+    .unwrap();
+    let valid = b"CREATE TABLE kept (id integer primary key);\n";
+    // (folder, the refused entry, what the error says about it)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "zero",
+            "2_zero.sql",
+            "it is a character device, not a regular file",
+        ),
+        (
+            "fifo",
+            "2_wait.sql",
+            "it is a FIFO (named pipe), not a regular file",
+        ),
+        ("secret", "2_secret.sql", "outside the folder being read"),
+        (
+            "folder",
+            "2_folder.sql",
+            "it is a folder, not a regular file",
+        ),
+    ];
+    for (name, entry, why) in cases {
+        let folder = d.join(name);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("1_kept.sql"), valid).unwrap();
+        let path = folder.join(entry);
+        match *name {
+            "zero" => symlink("/dev/zero", &path).unwrap(),
+            "fifo" => mkfifo(&path),
+            "secret" => symlink(d.join("shadow"), &path).unwrap(),
+            _ => std::fs::create_dir(&path).unwrap(),
+        }
+        let f = folder.to_str().unwrap();
+        let why = match *name {
+            "secret" => format!(
+                "it is a symbolic link to {}, {why}",
+                d.canonicalize().unwrap().join("shadow").display()
+            ),
+            _ => why.to_string(),
+        };
+        for args in [
+            vec!["check", "--db", url.as_str(), "--migrations", f],
+            vec!["plan", "--db", url.as_str(), "--expect", f],
+            vec!["migrations", "--db", url.as_str(), "--migrations", f],
+        ] {
+            let run = driftless_bounded(d, &args).await;
+            assert_input_error(&run, &format!("cannot read migration {f}/{entry}: {why}"));
+            assert!(!run.stderr.contains(SECRET_TOKEN), "{run:#?}");
+        }
+    }
+}
+
+/// Entries that are not migration files are never opened: a FIFO or a
+/// link to a device is skipped with a warning, a link to a folder is not
+/// followed (with a warning), a link to a regular file inside the folder
+/// is read.
+#[cfg(unix)]
+#[tokio::test]
+async fn special_entries_that_are_not_migrations_are_skipped_with_a_warning() {
+    use std::os::unix::fs::symlink;
+    let (dir, url) = setup();
+    let d = dir.path();
+    let folder = d.join("migrations");
+    std::fs::create_dir_all(folder.join("sql")).unwrap();
+    std::fs::write(
+        folder.join("sql/create.sql"),
+        "CREATE TABLE linked_table (id integer primary key);\n",
+    )
+    .unwrap();
+    symlink("sql/create.sql", folder.join("1_linked.sql")).unwrap();
+    symlink("/dev/zero", folder.join("notes.txt")).unwrap();
+    mkfifo(&folder.join("queue"));
+    symlink("/etc", folder.join("etc")).unwrap();
+    let f = folder.to_str().unwrap();
+    let run = driftless_bounded(d, &["check", "--db", &url, "--migrations", f]).await;
+    assert_eq!(run.code, 1, "drift: linked_table is missing: {run:#?}");
+    assert!(run.stdout.contains("linked_table"), "{run:#?}");
+    for (entry, why) in [
+        ("notes.txt", "it is a character device, not a regular file"),
+        ("queue", "it is a FIFO (named pipe), not a regular file"),
+        (
+            "etc",
+            "it is a symbolic link to /etc, outside the folder being read",
+        ),
+    ] {
+        let warning = format!("skipping {f}/{entry}: {why}");
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.contains("WARN") && l.contains(&warning)),
+            "`{warning}` in {run:#?}"
+        );
+    }
+}
+
+/// A migration file over the limit (16 MiB by default) is refused with
+/// the limit named; `--max-migration-size` raises it.
+#[test]
+fn oversized_migration_files_are_refused_unless_the_limit_is_raised() {
+    let (dir, url) = setup();
+    let d = dir.path();
+    let folder = d.join("big");
+    std::fs::create_dir(&folder).unwrap();
+    let padding = format!("-- {}\n", "x".repeat(1020)).repeat(17 * 1024);
+    std::fs::write(
+        folder.join("1_big.sql"),
+        format!("{padding}CREATE TABLE big_table (id integer primary key);\n"),
+    )
+    .unwrap();
+    let f = folder.to_str().unwrap();
+    for args in [
+        vec!["check", "--db", url.as_str(), "--migrations", f],
+        vec!["migrations", "--db", url.as_str(), "--migrations", f],
+    ] {
+        assert_input_error(
+            &driftless(d, &args),
+            "1_big.sql: it is larger than the limit of 16 MiB (16777216 bytes) for one file (raise it with --max-migration-size BYTES)",
+        );
+    }
+    let raised = [
+        "check",
+        "--db",
+        &url,
+        "--migrations",
+        f,
+        "--max-migration-size",
+        "32M",
+    ];
+    let run = driftless(d, &raised);
+    assert_eq!(run.code, 1, "read, replayed, big_table missing: {run:#?}");
+    assert!(run.stdout.contains("big_table"), "{run:#?}");
+    // And lowered: a small file over a small limit.
+    let small = [
+        "check",
+        "--db",
+        &url,
+        "--migrations",
+        f,
+        "--max-migration-size",
+        "1K",
+    ];
+    assert_input_error(&driftless(d, &small), "the limit of 1 KiB (1024 bytes)");
+}
+
+/// A snapshot or configuration file that is a FIFO, a link to a device or
+/// a folder is refused without being read; so is a `driftless.toml`
+/// found by discovery.
+#[cfg(unix)]
+#[tokio::test]
+async fn special_snapshot_and_configuration_files_are_refused() {
+    use std::os::unix::fs::symlink;
+    let (dir, url) = setup();
+    let d = dir.path();
+    std::fs::write(
+        d.join("s.json"),
+        "{\"format_version\": 1, \"dialect\": \"sqlite\", \"schemas\": {}}",
+    )
+    .unwrap();
+    symlink("/dev/zero", d.join("zero.json")).unwrap();
+    mkfifo(&d.join("fifo.json"));
+    for (file, why) in [
+        ("zero.json", "it is a character device, not a regular file"),
+        ("fifo.json", "it is a FIFO (named pipe), not a regular file"),
+    ] {
+        let run = driftless_bounded(d, &["check", "--db", &url, "--expect", file]).await;
+        assert_input_error(&run, &format!("cannot read snapshot {file}: {why}"));
+        let run = driftless_bounded(
+            d,
+            &[
+                "check", "--db", &url, "--expect", "s.json", "--config", file,
+            ],
+        )
+        .await;
+        assert_input_error(&run, &format!("cannot read {file}: {why}"));
+    }
+    symlink("fifo.json", d.join("driftless.toml")).unwrap();
+    let run = driftless_bounded(d, &["check", "--db", &url, "--expect", "s.json"]).await;
+    assert_input_error(
+        &run,
+        "driftless.toml: it is a FIFO (named pipe), not a regular file",
     );
 }

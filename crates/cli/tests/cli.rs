@@ -2,6 +2,8 @@
 //! SQLite files, and fresh PostgreSQL and MariaDB databases from the test kit.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -1095,4 +1097,127 @@ async fn plan_formats() {
     // Without a folder to write into: one error.
     let run = driftless(&[&base[..], &["--format", "migration"]].concat());
     assert_one_error(&run, "--out DIR");
+}
+
+// ---------------------------------------------------------------- pipes
+
+/// Runs `driftless args` with stdout a pipe whose reader reads the first
+/// `keep` bytes (none: it closes at once) and then closes it, as
+/// `driftless … | head -n3` does; with `close_stderr`, stderr is a closed
+/// pipe too (`2>&1 | head`). Returns the run (stdout empty: it went to the
+/// closed pipe). The binary must still end with the status it computed.
+async fn driftless_into_closed_pipe(
+    args: &[&str],
+    keep: usize,
+    close_stderr: bool,
+) -> support::Run {
+    use tokio::io::AsyncReadExt;
+    let mut command = support::command(args);
+    let mut child = command
+        .current_dir(workspace())
+        .spawn()
+        .expect("run driftless");
+    if close_stderr {
+        drop(child.stderr.take());
+    }
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = vec![0; keep];
+    stdout
+        .read_exact(&mut head)
+        .await
+        .expect("the first bytes of stdout");
+    drop(stdout);
+    support::finish(child).await
+}
+
+/// A copy of the deploy story's drifted production database.
+fn story_copy() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("production.db");
+    std::fs::copy(story_dir().join("production.db"), &db).unwrap();
+    (dir, format!("sqlite:{}", db.display()))
+}
+
+/// `check … | head` on a drifted database exited 0 under `set -o
+/// pipefail`: the broken pipe was taken for success.
+#[tokio::test]
+async fn check_into_a_closed_pipe_still_exits_1_on_drift() {
+    let (_dir, url) = story_copy();
+    let story = story_dir().join("migrations");
+    let args = [
+        "check",
+        "--db",
+        &url,
+        "--migrations",
+        story.to_str().unwrap(),
+    ];
+    for close_stderr in [false, true] {
+        let run = driftless_into_closed_pipe(&args, 0, close_stderr).await;
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert!(!run.stderr.contains("error"), "{run:#?}");
+    }
+    // Logs on a closed stderr do not change the ending either.
+    let mut verbose = args.to_vec();
+    verbose.push("-vv");
+    let run = driftless_into_closed_pipe(&verbose, 0, true).await;
+    assert_eq!(run.code, Some(1), "{run:#?}");
+}
+
+/// The reader goes away in the middle of a report larger than the pipe's
+/// buffer, after reading its first lines.
+#[tokio::test]
+async fn check_with_a_long_report_into_a_pipe_closed_after_a_few_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    let tables: String = (0..1500)
+        .map(|i| {
+            format!("CREATE TABLE expected_table_{i:04} (id integer primary key, name text);\n")
+        })
+        .collect();
+    std::fs::write(migrations.join("1_tables.sql"), tables).unwrap();
+    let db = dir.path().join("live.db");
+    std::fs::File::create(&db).unwrap();
+    let url = format!("sqlite:{}", db.display());
+    let args = [
+        "check",
+        "--db",
+        &url,
+        "--migrations",
+        migrations.to_str().unwrap(),
+    ];
+    let whole = driftless(&args);
+    assert_eq!(whole.code, 1, "{whole:#?}");
+    assert!(whole.stdout.len() > 256 * 1024, "{}", whole.stdout.len());
+    let run = driftless_into_closed_pipe(&args, 200, false).await;
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(!run.stderr.contains("error"), "{run:#?}");
+}
+
+/// `fix --apply … | head -n1` that does not converge exits 1; once the
+/// fix converges, 0 — and `check` on the repaired database, 0.
+#[tokio::test]
+async fn fix_into_a_closed_pipe_keeps_its_status() {
+    let (_dir, url) = story_copy();
+    let story = story_dir().join("migrations");
+    let story = story.to_str().unwrap();
+    let fix = [
+        "fix",
+        "--db",
+        &url,
+        "--migrations",
+        story,
+        "--apply",
+        "--orphans",
+        "drop",
+    ];
+    // Dropping the orphan column is withheld without --allow-destructive.
+    let run = driftless_into_closed_pipe(&fix, 0, false).await;
+    assert_eq!(run.code, Some(1), "not converged: {run:#?}");
+    let destructive = [&fix[..], &["--allow-destructive"]].concat();
+    let run = driftless_into_closed_pipe(&destructive, 0, false).await;
+    assert_eq!(run.code, Some(0), "converged: {run:#?}");
+    let check = ["check", "--db", &url, "--migrations", story];
+    let run = driftless_into_closed_pipe(&check, 0, true).await;
+    assert_eq!(run.code, Some(0), "clean: {run:#?}");
 }

@@ -22,6 +22,7 @@
 
 mod database;
 mod error;
+mod files;
 mod migrations;
 mod model;
 mod mysql;
@@ -34,13 +35,16 @@ mod url;
 
 pub use database::{ConnectOptions, Database, Row, Value};
 pub use error::{BoxError, Error, Result};
+pub use files::{
+    read_regular_file, FileRefusal, DEFAULT_MAX_MIGRATION_SIZE, DEFAULT_MAX_SNAPSHOT_SIZE,
+};
 pub use migrations::{
     classify_modification, expect_from_command, migration_status, normalize_sql,
     object_fingerprints, read_ledgers, record_statements, recover_applied_sources, replay,
     select_ledger, split_statements, Checksum, Effect, EffectKind, Ledger, LedgerEntry, LedgerKind,
-    LedgerState, LedgerTable, Migration, MigrationFormat, MigrationKind, MigrationSet,
-    MigrationState, MigrationStatus, Modification, Provenance, Replay, ReplayOptions, ReplayStep,
-    SchemaObject, SchemaObjectKind, SourceFile, SqlStatement, DEV_MARKER_TABLE,
+    LedgerState, LedgerTable, Migration, MigrationFormat, MigrationKind, MigrationLoadOptions,
+    MigrationSet, MigrationState, MigrationStatus, Modification, Provenance, Replay, ReplayOptions,
+    ReplayStep, SchemaObject, SchemaObjectKind, SourceFile, SqlStatement, DEV_MARKER_TABLE,
 };
 pub use model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,

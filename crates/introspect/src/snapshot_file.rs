@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::files::{read_regular_file, DEFAULT_MAX_SNAPSHOT_SIZE};
 use crate::model::{Snapshot, FORMAT_VERSION};
 
 impl Snapshot {
@@ -43,12 +44,21 @@ impl Snapshot {
         })
     }
 
-    /// Reads a snapshot file.
+    /// Reads a snapshot file: a regular file (symbolic links followed) of
+    /// at most [`DEFAULT_MAX_SNAPSHOT_SIZE`] bytes; a FIFO, a device or a
+    /// folder is refused without being read (see [`read_regular_file`]).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let io = |source| Error::Io {
             action: "cannot read snapshot",
             path: path.to_path_buf(),
             source,
+        };
+        let bytes = read_regular_file(path, DEFAULT_MAX_SNAPSHOT_SIZE).map_err(io)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is not valid UTF-8",
+            ))
         })?;
         Snapshot::from_json(&text, path)
     }

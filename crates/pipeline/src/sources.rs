@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use driftless_introspect::{
-    expect_from_command, redact, replay, DbUrl, IntrospectOptions, MigrationSet, ReplayOptions,
-    Snapshot, Source,
+    expect_from_command, redact, replay, DbUrl, IntrospectOptions, MigrationLoadOptions,
+    MigrationSet, ReplayOptions, Snapshot, Source,
 };
 
 use crate::error::{Error, Result};
@@ -77,6 +77,7 @@ impl ExpectedSource for SnapshotFile {
 pub struct MigrationReplay {
     dir: PathBuf,
     dev_url: Option<DbUrl>,
+    load: MigrationLoadOptions,
 }
 
 impl MigrationReplay {
@@ -85,7 +86,14 @@ impl MigrationReplay {
         MigrationReplay {
             dir: dir.into(),
             dev_url: None,
+            load: MigrationLoadOptions::default(),
         }
+    }
+
+    /// Reads the folder with these options (file size limit, layout).
+    pub fn with_load_options(mut self, options: MigrationLoadOptions) -> Self {
+        self.load = options;
+        self
     }
 
     /// Replays into the scratch database at `url` (emptied first; it must
@@ -107,7 +115,7 @@ impl ExpectedSource for MigrationReplay {
     }
 
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
-        let set = MigrationSet::load(&self.dir)?;
+        let set = MigrationSet::load_with(&self.dir, &self.load)?;
         let options = replay_options(cx, self.dev_url.as_ref());
         let _stage = cx.progress.begin(&format!(
             "replaying {} {} migrations into {}",
@@ -136,6 +144,7 @@ pub struct MigrationCommand {
     command: String,
     cwd: Option<PathBuf>,
     dev_url: Option<DbUrl>,
+    load: MigrationLoadOptions,
 }
 
 impl MigrationCommand {
@@ -146,7 +155,14 @@ impl MigrationCommand {
             command: command.into(),
             cwd: None,
             dev_url: None,
+            load: MigrationLoadOptions::default(),
         }
+    }
+
+    /// Reads the folder with these options (file size limit, layout).
+    pub fn with_load_options(mut self, options: MigrationLoadOptions) -> Self {
+        self.load = options;
+        self
     }
 
     /// Runs the command in `cwd` (default: the current folder).
@@ -173,7 +189,7 @@ impl ExpectedSource for MigrationCommand {
     }
 
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
-        let set = MigrationSet::load(&self.dir)?;
+        let set = MigrationSet::load_with(&self.dir, &self.load)?;
         let options = replay_options(cx, self.dev_url.as_ref());
         let _stage = cx.progress.begin(&format!(
             "running `{}` against {}",
@@ -208,12 +224,17 @@ fn scratch_name(dev: Option<&DbUrl>) -> String {
 }
 
 /// The source a command-line `SOURCE` names: a database URL, a migrations
-/// folder (replayed), or a snapshot file.
-pub fn source_from_spec(spec: &str) -> Result<Box<dyn ExpectedSource>> {
+/// folder (replayed, read with `load`), or a snapshot file.
+pub fn source_from_spec(
+    spec: &str,
+    load: &MigrationLoadOptions,
+) -> Result<Box<dyn ExpectedSource>> {
     Ok(match Source::parse(spec)? {
         Source::Database(url) => Box::new(LiveDatabase::new(url)),
         Source::SnapshotFile(path) => Box::new(SnapshotFile::new(path)),
-        Source::MigrationsDir(dir) => Box::new(MigrationReplay::new(dir)),
+        Source::MigrationsDir(dir) => {
+            Box::new(MigrationReplay::new(dir).with_load_options(load.clone()))
+        }
         _ => {
             return Err(Error::Source {
                 source_name: redact(spec),

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use driftless_introspect::read_regular_file;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -37,6 +38,9 @@ pub const CONFIG_FILE_NAME: &str = "driftless.toml";
 
 /// The failing severity when the configuration sets none.
 pub const DEFAULT_FAIL_ON: Severity = Severity::Warning;
+
+/// The largest configuration file read, in bytes.
+const MAX_CONFIG_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Why a configuration cannot be used. Every variant names the file and the
 /// 1-based line (0 for settings made in code rather than read from a file).
@@ -621,22 +625,33 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`: a regular file (symbolic links
+    /// followed) of at most 16 MiB; a FIFO, a device or a folder is refused
+    /// without being read.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let read = |source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
+        };
+        let bytes = read_regular_file(path, MAX_CONFIG_SIZE).map_err(read)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is not valid UTF-8",
+            ))
         })?;
         Self::from_toml_str(&text, path)
     }
 
     /// Looks for [`CONFIG_FILE_NAME`] in `dir` and then in each parent
     /// folder; loads the first one found. `Ok(None)` when there is none.
+    /// A `driftless.toml` that exists but cannot be read (a FIFO, a
+    /// folder, a broken link) is an error, not silently passed over.
     pub fn discover(dir: impl AsRef<Path>) -> Result<Option<Self>, ConfigError> {
         for folder in dir.as_ref().ancestors() {
             let candidate = folder.join(CONFIG_FILE_NAME);
-            if candidate.is_file() {
+            if candidate.symlink_metadata().is_ok() {
                 return Self::load(&candidate).map(Some);
             }
         }

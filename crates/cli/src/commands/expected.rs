@@ -1,7 +1,10 @@
 //! The expected-schema source that `--expect SOURCE` or `--migrations DIR`
-//! names.
+//! names, and how migration folders are read.
+
+use std::path::Path;
 
 use anyhow::Result;
+use driftless_introspect::{FileRefusal, MigrationLoadOptions, MigrationSet};
 use driftless_pipeline::{source_from_spec, ExpectedSource, MigrationCommand, MigrationReplay};
 
 use super::Ctx;
@@ -9,8 +12,9 @@ use crate::args::ExpectArgs;
 
 /// The source the arguments name.
 pub fn source(ctx: &Ctx, args: &ExpectArgs) -> Result<Box<dyn ExpectedSource>> {
+    let load = load_options(args.max_migration_size);
     match (&args.expect, &args.migrations) {
-        (Some(spec), _) => Ok(source_from_spec(spec)?),
+        (Some(spec), _) => Ok(source_from_spec(spec, &load)?),
         (None, Some(dir)) => {
             let dev = args
                 .dev_url
@@ -19,14 +23,14 @@ pub fn source(ctx: &Ctx, args: &ExpectArgs) -> Result<Box<dyn ExpectedSource>> {
                 .transpose()?;
             Ok(match args.expect_cmd.as_deref() {
                 Some(cmd) => {
-                    let mut source = MigrationCommand::new(dir, cmd);
+                    let mut source = MigrationCommand::new(dir, cmd).with_load_options(load);
                     if let Some(dev) = dev {
                         source = source.with_dev_url(dev);
                     }
                     Box::new(source)
                 }
                 None => {
-                    let mut source = MigrationReplay::new(dir);
+                    let mut source = MigrationReplay::new(dir).with_load_options(load);
                     if let Some(dev) = dev {
                         source = source.with_dev_url(dev);
                     }
@@ -37,5 +41,34 @@ pub fn source(ctx: &Ctx, args: &ExpectArgs) -> Result<Box<dyn ExpectedSource>> {
         (None, None) => {
             anyhow::bail!("give the expected schema with --expect SOURCE or --migrations DIR")
         }
+    }
+}
+
+/// How migration folders are read: each file at most `max_size` bytes
+/// (`--max-migration-size`; the library's default without it).
+fn load_options(max_size: Option<u64>) -> MigrationLoadOptions {
+    let options = MigrationLoadOptions::default();
+    match max_size {
+        Some(bytes) => options.with_max_file_size(bytes),
+        None => options,
+    }
+}
+
+/// Reads a migrations folder, each file at most `max_size` bytes.
+pub fn load_migrations(dir: &Path, max_size: Option<u64>) -> Result<MigrationSet> {
+    MigrationSet::load_with(dir, &load_options(max_size)).map_err(with_size_hint)
+}
+
+/// Adds the flag that raises the limit to an error about a file over it.
+pub fn with_size_hint(e: driftless_introspect::Error) -> anyhow::Error {
+    let too_large = matches!(
+        &e,
+        driftless_introspect::Error::Io { source, .. }
+            if matches!(FileRefusal::of(source), Some(FileRefusal::TooLarge { .. }))
+    );
+    if too_large {
+        anyhow::anyhow!("{e} (raise it with --max-migration-size BYTES)")
+    } else {
+        e.into()
     }
 }

@@ -24,7 +24,7 @@ const FORMAT_VERSION: u32 = 1;
 /// does not fail).
 pub async fn run(ctx: &Ctx, args: MigrationsArgs) -> Result<Status> {
     let url = ctx.parse_url(&args.db)?;
-    let mut set = MigrationSet::load(&args.migrations)?;
+    let mut set = super::expected::load_migrations(&args.migrations, args.max_migration_size)?;
     let spinner = ctx.spinner(format!("connecting to {url}"));
     let mut db = Database::connect(&url, &ctx.read_only()).await?;
     spinner.set(format!("reading migration ledgers of {url}"));

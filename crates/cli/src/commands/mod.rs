@@ -65,12 +65,14 @@ impl Ctx {
             .0)
     }
 
-    /// Writes `text` to stdout and flushes (a broken pipe surfaces as an
-    /// io error that `main` treats as success).
+    /// Writes `text` to stdout and flushes. When the reader has gone
+    /// (`driftless check | head -n3`), the output stops quietly and this
+    /// returns `Ok`: the command still ends with the status it computed
+    /// (1 on drift), so a pipeline under `set -o pipefail` cannot turn
+    /// drift into success. Other write errors (a full disk) are errors.
     pub fn write_stdout(&self, text: &str) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()
+        term::ignore_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
     }
 }
 
@@ -136,7 +138,11 @@ impl Prepared {
             .with_connect(ctx.read_only(), ctx.read_write())
             .with_progress(Arc::new(SpinnerProgress { quiet: ctx.quiet }))
             .run()
-            .await?;
+            .await
+            .map_err(|e| match e {
+                driftless_pipeline::Error::Introspect(e) => expected::with_size_hint(e),
+                other => other.into(),
+            })?;
         Ok(Prepared { url, checked })
     }
 

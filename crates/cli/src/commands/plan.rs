@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use driftless_fixer::{preflight, FixPlan, MigrationFormat, PreflightKind};
-use driftless_introspect::{Database, MigrationSet};
+use driftless_introspect::Database;
 
 use super::{Ctx, Prepared};
 use crate::args::{PlanArgs, PlanFormat};
@@ -26,7 +26,8 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
                 .clone()
                 .or_else(|| args.expect.migrations.clone())
                 .context("--format migration needs the migrations folder: --out DIR (or --migrations DIR)")?;
-            write_migration(&plan, dir, args.migration_format.map(|l| l.as_str()))?
+            let layout = args.migration_format.map(|l| l.as_str());
+            write_migration(&plan, dir, layout, args.expect.max_migration_size)?
         }
     };
     ctx.write_stdout(&text).context("writing the plan")?;
@@ -63,7 +64,12 @@ pub async fn count_rows(ctx: &Ctx, prepared: &Prepared, plan: &mut FixPlan) -> R
     Ok(())
 }
 
-fn write_migration(plan: &FixPlan, dir: PathBuf, layout: Option<&str>) -> Result<String> {
+fn write_migration(
+    plan: &FixPlan,
+    dir: PathBuf,
+    layout: Option<&str>,
+    max_size: Option<u64>,
+) -> Result<String> {
     if plan.is_empty() {
         return Ok(format!(
             "Nothing to fix: no migration written to {}.\n",
@@ -72,7 +78,7 @@ fn write_migration(plan: &FixPlan, dir: PathBuf, layout: Option<&str>) -> Result
     }
     let layout = match layout {
         Some(l) => l.to_string(),
-        None => MigrationSet::load(&dir)
+        None => super::expected::load_migrations(&dir, max_size)
             .map(|set| set.format.as_str().to_string())
             .with_context(|| {
                 format!(

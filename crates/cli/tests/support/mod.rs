@@ -36,15 +36,32 @@ impl Run {
 /// log filter, no colour).
 pub fn command(args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
-    c.args(args)
-        .env_remove("DATABASE_URL")
+    c.args(args);
+    clean_environment(&mut c);
+    c
+}
+
+/// A `driftless` command as [`command`] makes it, started through `sh`
+/// with at most `kib` KiB of address space (`ulimit -v`): a run that
+/// would read without end fails fast instead of swamping the machine.
+pub fn command_with_memory_limit(args: &[&str], kib: u64) -> Command {
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(args);
+    clean_environment(&mut c);
+    c
+}
+
+fn clean_environment(c: &mut Command) {
+    c.env_remove("DATABASE_URL")
         .env_remove("DRIFTLESS_LOG")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    c
 }
 
 /// Runs `driftless args` to completion.

@@ -90,15 +90,21 @@ pub(crate) fn wanted_file(rel: &Path) -> bool {
     }
 }
 
+/// The file's text: valid UTF-8 without NUL bytes (a binary file is no
+/// migration, and its bytes never reach an error message).
 fn text<'a>(root: &Path, f: &'a SourceFile) -> Result<&'a str> {
-    std::str::from_utf8(&f.bytes).map_err(|e| Error::Migration {
+    let line_at = |offset: usize| 1 + f.bytes[..offset].iter().filter(|b| **b == b'\n').count();
+    let error = |offset: usize, message: &str| Error::Migration {
         path: root.join(&f.path),
-        line: 1 + f.bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count(),
-        message: "the file is not valid UTF-8".into(),
-    })
+        line: line_at(offset),
+        message: message.into(),
+    };
+    let text = std::str::from_utf8(&f.bytes)
+        .map_err(|e| error(e.valid_up_to(), "the file is not valid UTF-8"))?;
+    match text.find('\0') {
+        Some(at) => Err(error(at, "the file is not text (it contains a NUL byte)")),
+        None => Ok(text),
+    }
 }
 
 fn migration_error(root: &Path, path: &Path, line: usize, message: impl Into<String>) -> Error {

@@ -15,6 +15,7 @@
 //!   migrate command instead.
 
 mod checksum;
+mod folder;
 mod formats;
 mod history;
 mod ledger;
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub use checksum::Checksum;
+pub use folder::MigrationLoadOptions;
 pub use history::recover_applied_sources;
 pub use ledger::{read_ledgers, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable};
 pub use lexer::{normalize_sql, split_statements, SqlStatement};
@@ -284,31 +286,28 @@ pub struct MigrationSet {
     pub applied_sources: BTreeMap<String, String>,
 }
 
-/// Folders never searched for migrations.
-const SKIPPED_DIRS: &[&str] = &[
-    "node_modules",
-    "target",
-    "__pycache__",
-    "venv",
-    "site-packages",
-    "vendor",
-    "dist",
-];
-
-const MAX_DEPTH: usize = 8;
-
 impl MigrationSet {
-    /// Reads `dir` and detects its framework.
+    /// Reads `dir` and detects its framework, with the default
+    /// [`MigrationLoadOptions`].
     pub fn load(dir: &Path) -> Result<Self> {
-        let files = read_tree(dir)?;
-        Self::from_files(dir, &files)
+        Self::load_with(dir, &MigrationLoadOptions::default())
     }
 
     /// Reads `dir` as a set of the given framework (for layouts that two
     /// frameworks share, such as refinery and Flyway).
     pub fn load_as(dir: &Path, format: MigrationFormat) -> Result<Self> {
-        let files = read_tree(dir)?;
-        formats::parse(dir, &files, format)
+        Self::load_with(dir, &MigrationLoadOptions::default().with_format(format))
+    }
+
+    /// Reads `dir` as `options` say: only regular files inside the folder,
+    /// each at most [`MigrationLoadOptions::max_file_size`] bytes (see
+    /// [`MigrationLoadOptions`] for what is refused and what is skipped).
+    pub fn load_with(dir: &Path, options: &MigrationLoadOptions) -> Result<Self> {
+        let files = folder::read_tree(dir, options.max_file_size)?;
+        match options.format {
+            Some(format) => formats::parse(dir, &files, format),
+            None => Self::from_files(dir, &files),
+        }
     }
 
     /// Detects the framework of `files` (paths relative to `root`) and
@@ -362,63 +361,4 @@ impl MigrationSet {
     pub fn file_path(&self, migration: &Migration) -> PathBuf {
         self.root.join(&migration.path)
     }
-}
-
-/// Reads the files under `dir` that can be migrations (`.sql`, `.py`,
-/// `.rb`, `.rs`, `.toml`), skipping hidden and dependency folders.
-fn read_tree(dir: &Path) -> Result<Vec<SourceFile>> {
-    let meta = std::fs::metadata(dir).map_err(|source| Error::Io {
-        action: "cannot read migrations folder",
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    if !meta.is_dir() {
-        return Err(Error::Migration {
-            path: dir.to_path_buf(),
-            line: 0,
-            message: "not a folder".into(),
-        });
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), PathBuf::new(), 0usize)];
-    while let Some((abs, rel, depth)) = stack.pop() {
-        let entries = std::fs::read_dir(&abs).map_err(|source| Error::Io {
-            action: "cannot read folder",
-            path: abs.clone(),
-            source,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|source| Error::Io {
-                action: "cannot read folder",
-                path: abs.clone(),
-                source,
-            })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            let rel_path = rel.join(&name);
-            let Ok(ft) = std::fs::metadata(&path).map(|m| m.file_type()) else {
-                continue;
-            };
-            if ft.is_dir() {
-                if depth < MAX_DEPTH && !SKIPPED_DIRS.contains(&name.as_str()) {
-                    stack.push((path, rel_path, depth + 1));
-                }
-            } else if formats::wanted_file(&rel_path) {
-                let bytes = std::fs::read(&path).map_err(|source| Error::Io {
-                    action: "cannot read migration",
-                    path: path.clone(),
-                    source,
-                })?;
-                out.push(SourceFile {
-                    path: rel_path,
-                    bytes,
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
 }
