@@ -118,6 +118,7 @@ mod apply;
 mod guard;
 mod interrupt;
 mod lex;
+mod names;
 mod objects;
 mod options;
 mod plan;
