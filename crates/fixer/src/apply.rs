@@ -809,3 +809,32 @@ async fn apply_mysql(
     }
     result
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebuild_sets_aside_triggers_of_other_tables_that_read_the_table() {
+        let row = |n: &str, on: &str, sql: &str| {
+            vec![
+                Value::Text(n.into()),
+                Value::Text(on.into()),
+                Value::Text(sql.into()),
+            ]
+        };
+        let rows = [
+            row("audit", "Parent", "CREATE TRIGGER audit AFTER INSERT ON Parent BEGIN SELECT 1; END"),
+            row("child_ins", "child", "CREATE TRIGGER child_ins AFTER INSERT ON child BEGIN INSERT INTO log SELECT name FROM PARENT; END"),
+            row("child_log", "child", "CREATE TRIGGER child_log AFTER INSERT ON child BEGIN INSERT INTO log VALUES (NEW.parent_id); END"),
+        ];
+        let (before, after) = rebuild_triggers("parent", &rows);
+        assert_eq!(before, [r#"DROP TRIGGER "child_ins""#]);
+        assert_eq!(after.len(), 2);
+        assert!(
+            after[0].starts_with("CREATE TRIGGER audit")
+                && after[1].starts_with("CREATE TRIGGER child_ins")
+        );
+    }
+}
