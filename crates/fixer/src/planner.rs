@@ -1193,9 +1193,12 @@ pub(crate) fn count_sql(d: Dialect, schema: &str, table: &str, predicate: Option
 /// fail and roll back.
 fn check_names(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> Result<(), PlanError> {
     let d = ctx.d;
+    // A table dropped frees its names only if the drop is not withheld.
+    let drops = Safety::Destructive.allowed(ctx.options.allow);
     let removed: BTreeSet<Key> = r
         .removals
         .iter()
+        .filter(|rm| rm.quarantine_as.is_some() || drops)
         .map(|rm| (rm.schema.clone(), rm.name.clone()))
         .collect();
     let mut created = Vec::new();

@@ -719,14 +719,22 @@ fn quarantine_renames_the_names_a_table_shares_with_its_schema() {
             r#"CREATE UNIQUE INDEX "_driftless_quarantine_users_username_idx" ON "_driftless_quarantine_users_old" ("username")"#,
         ]
     );
-    // Kept, the table holds the names the new one needs: refused.
+    // Kept (or its drop withheld), the table holds the names the new one
+    // needs: refused. Dropped, it frees them.
     for d in [Dialect::Postgres, Dialect::Sqlite] {
         let (e, a) = renamed_by_hand(d);
         let findings = Registry::builtin()
             .check(&Config::default(), &Context::new(&e, &a))
             .findings;
-        let keep = PlanOptions::default().with_orphans(Orphans::Keep);
-        let err = plan(&e, &a, &findings, &keep).unwrap_err();
-        assert!(matches!(err, PlanError::NameTaken { .. }), "{err}");
+        let drop = PlanOptions::default().with_orphans(Orphans::Drop);
+        for o in [
+            PlanOptions::default().with_orphans(Orphans::Keep),
+            drop.clone(),
+        ] {
+            let err = plan(&e, &a, &findings, &o).unwrap_err();
+            assert!(matches!(err, PlanError::NameTaken { .. }), "{err}");
+        }
+        let p = plan(&e, &a, &findings, &drop.with_allow(Safety::Destructive)).unwrap();
+        assert_eq!(p.steps[0].action, "drop table");
     }
 }
