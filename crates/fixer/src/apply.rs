@@ -244,7 +244,8 @@ fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyE
 ///   any failure rolls everything back.
 /// * SQLite: `BEGIN IMMEDIATE` with a busy timeout; foreign keys are off on
 ///   driftless connections, so table rebuilds keep child rows; triggers of
-///   rebuilt tables are recreated; `PRAGMA foreign_key_check` must come back
+///   rebuilt tables, and triggers of other tables that read them, are set
+///   aside and recreated; `PRAGMA foreign_key_check` must come back
 ///   empty; any failure rolls everything back.
 /// * MySQL/MariaDB: `GET_LOCK` (per database) with the lock timeout; steps
 ///   run one by one (DDL commits implicitly); after a failure, plan again

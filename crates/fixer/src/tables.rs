@@ -1037,7 +1037,7 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         spec.fixes = t.reasons.values().flatten().cloned().collect();
         spec.note = Some(
             "SQLite cannot change columns or constraints in place: the table is rebuilt \
-             (new table, copy of the kept columns, drop, rename, indexes recreated; apply also recreates its triggers and runs foreign_key_check)",
+             (new table, copy of the kept columns, drop, rename, indexes recreated; apply also recreates its triggers and those of other tables that read it, and runs foreign_key_check)",
         );
         spec.sql = stmts;
         spec.script = script;
