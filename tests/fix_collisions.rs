@@ -36,7 +36,7 @@ async fn converges(db: &driftless_testkit::TestDb, expected: &driftless_introspe
     assert!(fixed.plan.withheld.is_empty(), "{}", fixed.plan.to_sql());
 }
 
-const USERS_PG: &str = "CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL, CONSTRAINT users_email_key UNIQUE (email), CONSTRAINT users_id_check CHECK (id > 0));
+const USERS_PG: &str = "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL, CONSTRAINT users_email_key UNIQUE (email), CONSTRAINT users_id_check CHECK (id > 0));
      CREATE INDEX users_email_idx ON users (lower(email));
      CREATE TABLE posts (id integer PRIMARY KEY, user_id integer CONSTRAINT posts_user_fk REFERENCES users (id))";
 
@@ -133,12 +133,13 @@ async fn mariadb_table_renamed_by_hand_is_quarantined_with_its_foreign_key_names
 }
 
 #[tokio::test]
-async fn sqlite_rebuild_keeps_triggers_of_other_tables_that_read_it() {
+async fn sqlite_rebuild_keeps_triggers_and_views_of_other_tables_that_read_it() {
     let schema = |parent: &str| {
         format!(
             "CREATE TABLE parent (id INTEGER PRIMARY KEY, {parent});
              CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));
              CREATE TABLE log (what TEXT);
+             CREATE VIEW parent_names AS SELECT name FROM parent;
              CREATE TRIGGER child_ins AFTER INSERT ON child BEGIN
                INSERT INTO log SELECT name FROM parent WHERE id = NEW.parent_id;
              END"
@@ -157,6 +158,10 @@ async fn sqlite_rebuild_keeps_triggers_of_other_tables_that_read_it() {
     db.exec("INSERT INTO child VALUES (1, 1)").await;
     assert_eq!(
         rows(&db, "SELECT what FROM log").await[0][0].as_str(),
+        Some("ada")
+    );
+    assert_eq!(
+        rows(&db, "SELECT name FROM parent_names").await[0][0].as_str(),
         Some("ada")
     );
 }
