@@ -3,11 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use driftless_introspect::{ConnectOptions, Database, Dialect, Error as DbError, Snapshot};
+use driftless_introspect::{ConnectOptions, Database, Dialect, Error as DbError, Snapshot, Value};
 
 use crate::options::{ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
-use crate::quote::literal;
+use crate::planner::mentions;
+use crate::quote::ident;
 use crate::render::{MYSQL_LOCK_NAME_SQL, PG_ADVISORY_LOCK_KEY};
 
 /// The result of one preflight check.
@@ -318,7 +319,8 @@ fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyE
 ///   any failure rolls everything back.
 /// * SQLite: `BEGIN IMMEDIATE` with a busy timeout; foreign keys are off on
 ///   driftless connections, so table rebuilds keep child rows; triggers of
-///   rebuilt tables are recreated; `PRAGMA foreign_key_check` must come back
+///   rebuilt tables, and triggers of other tables that read them, are set
+///   aside and recreated; `PRAGMA foreign_key_check` must come back
 ///   empty; any failure rolls everything back.
 /// * MySQL/MariaDB: `GET_LOCK` (per database) with the lock timeout; steps
 ///   run one by one (DDL commits implicitly); after a failure, plan again
@@ -581,6 +583,31 @@ async fn check_base(
     }))
 }
 
+/// The triggers a SQLite table rebuild must set aside (steps 3 and 8 of
+/// SQLite's documented procedure), from `name, tbl_name, sql` rows of
+/// `sqlite_schema`: those of other tables whose bodies mention the rebuilt
+/// table are dropped first (while the old table is gone, SQLite's rename
+/// rejects a schema with a trigger that reads a missing table); after the
+/// rebuild, they and the table's own triggers (dropped with the old table)
+/// are created again from their original SQL. Returns (before, after).
+fn rebuild_triggers(table: &str, rows: &[Vec<Value>]) -> (Vec<String>, Vec<String>) {
+    let d = Dialect::Sqlite;
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    for row in rows {
+        let text = |i: usize| row.get(i).and_then(|v| v.as_str());
+        let (Some(name), Some(on), Some(sql)) = (text(0), text(1), text(2)) else {
+            continue;
+        };
+        if on.eq_ignore_ascii_case(table) {
+            after.push(sql.to_string());
+        } else if mentions(d, sql, &table.to_ascii_lowercase()) {
+            before.push(format!("DROP TRIGGER {}", ident(d, name)));
+            after.push(sql.to_string());
+        }
+    }
+    (before, after)
+}
+
 async fn run_steps(
     db: &mut Database,
     plan: &FixPlan,
@@ -591,21 +618,15 @@ async fn run_steps(
     for (i, step) in plan.steps.iter().enumerate() {
         // The action names the kind already: `add column public.t.c`.
         let context = format!("step {} ({} {})", i + 1, step.action, step.object.path());
-        let triggers = match (&step.rebuilds, plan.dialect) {
+        let (before, after) = match (&step.rebuilds, plan.dialect) {
             (Some(table), Dialect::Sqlite) => {
-                let q = format!(
-                    "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = {} AND sql IS NOT NULL ORDER BY name",
-                    literal(Dialect::Sqlite, table)
-                );
-                db.query(&q, &format!("{context}: reading triggers"))
-                    .await?
-                    .into_iter()
-                    .filter_map(|r| r.first().and_then(|v| v.as_str().map(String::from)))
-                    .collect()
+                let q = "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY name";
+                let rows = db.query(q, &format!("{context}: reading triggers")).await?;
+                rebuild_triggers(table, &rows)
             }
-            _ => Vec::new(),
+            _ => (Vec::new(), Vec::new()),
         };
-        for sql in step.sql.iter().chain(triggers.iter()) {
+        for sql in before.iter().chain(&step.sql).chain(&after) {
             if stop_requested(options) {
                 if transactional {
                     rollback(db).await;
@@ -890,4 +911,33 @@ async fn apply_mysql(
         tracing::debug!("releasing the lock failed: {e}");
     }
     result
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebuild_sets_aside_triggers_of_other_tables_that_read_the_table() {
+        let row = |n: &str, on: &str, sql: &str| {
+            vec![
+                Value::Text(n.into()),
+                Value::Text(on.into()),
+                Value::Text(sql.into()),
+            ]
+        };
+        let rows = [
+            row("audit", "Parent", "CREATE TRIGGER audit AFTER INSERT ON Parent BEGIN SELECT 1; END"),
+            row("child_ins", "child", "CREATE TRIGGER child_ins AFTER INSERT ON child BEGIN INSERT INTO log SELECT name FROM PARENT; END"),
+            row("child_log", "child", "CREATE TRIGGER child_log AFTER INSERT ON child BEGIN INSERT INTO log VALUES (NEW.parent_id); END"),
+        ];
+        let (before, after) = rebuild_triggers("parent", &rows);
+        assert_eq!(before, [r#"DROP TRIGGER "child_ins""#]);
+        assert_eq!(after.len(), 2);
+        assert!(
+            after[0].starts_with("CREATE TRIGGER audit")
+                && after[1].starts_with("CREATE TRIGGER child_ins")
+        );
+    }
 }

@@ -17,14 +17,18 @@
 //! withheld. Orphan tables and columns are quarantined by default
 //! ([`Orphans`]): renamed to `_driftless_quarantine_<name>`
 //! ([`QUARANTINE_PREFIX`](driftless_introspect::QUARANTINE_PREFIX)), data
-//! kept, no longer constraining anything. A type change that can lose data
+//! kept, no longer constraining anything; a quarantined table's index and
+//! key names that its schema shares (PostgreSQL indexes and keys, SQLite
+//! indexes) are set aside with it. A plan that would create a name an
+//! object it keeps still holds is refused ([`PlanError::NameTaken`]). A type change that can lose data
 //! counts the rows it affects before anything runs ([`preflight`]); a
 //! NOT NULL column without a default for a table with rows is refused then,
 //! with what to do instead.
 //!
 //! Multi-statement changes are planned per backend: SQLite column and
 //! constraint changes through the documented table rebuild (new table, copy,
-//! drop, rename, indexes and triggers recreated, `foreign_key_check`);
+//! drop, rename, indexes and triggers recreated — also the triggers of other
+//! tables that read the rebuilt one — and `foreign_key_check`);
 //! PostgreSQL enum labels added in place (`ALTER TYPE … ADD VALUE
 //! BEFORE/AFTER`) or, when labels are removed or reordered, through a
 //! rename–create–convert–drop rebuild; MySQL column changes with one full
@@ -118,6 +122,7 @@ mod apply;
 mod guard;
 mod interrupt;
 mod lex;
+mod names;
 mod objects;
 mod options;
 mod plan;

@@ -158,6 +158,21 @@ pub enum PlanError {
         /// What is wrong.
         problem: &'static str,
     },
+    /// An object the plan creates would take a name that an object the plan
+    /// keeps holds in the same namespace (a PostgreSQL index and a table,
+    /// a SQLite index of another table …): the plan could never apply.
+    #[error(
+        "cannot create {object}: {holder} already holds the name {name:?}, and the plan keeps it; \
+         rename or drop {holder} first"
+    )]
+    NameTaken {
+        /// The object the plan would create.
+        object: String,
+        /// The contested name.
+        name: String,
+        /// The existing object holding it.
+        holder: String,
+    },
     /// The backend cannot express the change.
     #[error("cannot fix {object}: {reason}")]
     Unsupported {

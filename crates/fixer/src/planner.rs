@@ -8,6 +8,7 @@ use driftless_introspect::{is_quarantined, Dialect, Snapshot, Table, QUARANTINE_
 use driftless_rules::{Finding, FixIntent, ObjectKind, ObjectRef};
 
 use crate::guard::{guarded, Cond};
+use crate::names::{self, Name, Space};
 use crate::options::{Orphans, PlanOptions};
 use crate::plan::{FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed};
 use crate::safety::Safety;
@@ -186,6 +187,14 @@ impl<'a> Ctx<'a> {
             }
             _ => sql.to_string(),
         }
+    }
+
+    /// Every name held in schema `s` on either side, whatever its
+    /// namespace: what a temporary or quarantine name must avoid.
+    pub(crate) fn held_names(&self, s: &str) -> BTreeSet<String> {
+        let act = self.act_schema(s).and_then(|n| self.act.schemas.get(n));
+        let exp = self.exp_schema(s).and_then(|n| self.exp.schemas.get(n));
+        names::all_held(self.d, act.into_iter().chain(exp))
     }
 
     /// An expected table with its SQL text localized (see [`Ctx::localize_sql`]).
@@ -485,6 +494,10 @@ pub(crate) struct Removal<'a> {
     pub(crate) table: &'a Table,
     /// `Some(new name)` to quarantine; `None` to drop.
     pub(crate) quarantine_as: Option<String>,
+    /// Quarantined: the parts whose names the table shares with the rest
+    /// of the schema (see [`names`]), with their new names, so that the
+    /// expected objects can take the old ones.
+    pub(crate) renamed_parts: Vec<(Name, String)>,
     pub(crate) reasons: Vec<Reason>,
 }
 
@@ -558,6 +571,33 @@ pub(crate) fn quarantine_name(d: Dialect, name: &str, taken: &dyn Fn(&str) -> bo
         n += 1;
     }
     candidate
+}
+
+/// Where an orphan table goes when quarantined: its new name, and new
+/// names for the parts whose names the schema shares (PostgreSQL indexes
+/// and keys, SQLite indexes), all free on both sides.
+fn quarantine_names(
+    ctx: &Ctx<'_>,
+    schema: &str,
+    name: &str,
+    table: &Table,
+) -> (String, Vec<(Name, String)>) {
+    let mut taken = ctx.held_names(schema);
+    let mut take = |n: &str| {
+        let q = quarantine_name(ctx.d, n, &|c| taken.contains(c));
+        taken.insert(q.clone());
+        q
+    };
+    let q = take(name);
+    let parts = names::parts(ctx.d, schema, name, table)
+        .into_iter()
+        .filter(|p| p.space == Space::Relation)
+        .map(|p| {
+            let new = take(&p.name);
+            (p, new)
+        })
+        .collect();
+    (q, parts)
 }
 
 /// Whether `text` mentions identifier `name`.
@@ -897,23 +937,18 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
                 continue;
             }
             Orphans::Drop => None,
-            Orphans::Quarantine => {
-                let schema = ctx.act_schema(&key.0).and_then(|s| ctx.act.schemas.get(s));
-                let taken = |n: &str| {
-                    schema.is_some_and(|s| {
-                        s.tables.contains_key(n)
-                            || s.views.contains_key(n)
-                            || s.sequences.contains_key(n)
-                    })
-                };
-                Some(quarantine_name(d, &key.1, &taken))
-            }
+            Orphans::Quarantine => Some(quarantine_names(ctx, &key.0, &key.1, table)),
+        };
+        let (quarantine_as, renamed_parts) = match quarantine_as {
+            Some((q, parts)) => (Some(q), parts),
+            None => (None, Vec::new()),
         };
         removals.push(Removal {
             schema: key.0.clone(),
             name: key.1.clone(),
             table,
             quarantine_as,
+            renamed_parts,
             reasons: reasons.clone(),
         });
     }
@@ -1151,6 +1186,87 @@ pub(crate) fn count_sql(d: Dialect, schema: &str, table: &str, predicate: Option
     }
 }
 
+/// Refuses a plan that would create an object under a name that an object
+/// it keeps holds in the same namespace: a table renamed by hand and kept
+/// (`--orphans keep`) still holds its index names, an orphan index left in
+/// place (rule off, waived) still holds its own. Such a plan could only
+/// fail and roll back.
+fn check_names(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> Result<(), PlanError> {
+    let d = ctx.d;
+    // A table dropped frees its names only if the drop is not withheld.
+    let drops = Safety::Destructive.allowed(ctx.options.allow);
+    let removed: BTreeSet<Key> = r
+        .removals
+        .iter()
+        .filter(|rm| rm.quarantine_as.is_some() || drops)
+        .map(|rm| (rm.schema.clone(), rm.name.clone()))
+        .collect();
+    let mut created = Vec::new();
+    let mut held = Vec::new();
+    for ((s, t), (table, _)) in &r.creates {
+        created.extend(names::table(d, s, t, table));
+    }
+    for (s, t, table) in ctx.act.tables() {
+        let key = (ctx.key_schema(s), t.to_string());
+        if removed.contains(&key) {
+            continue;
+        }
+        let before = names::table(d, &key.0, t, table);
+        match r.targets.get(&key) {
+            Some(target) => {
+                for n in names::table(d, &key.0, t, &target.target) {
+                    if before.contains(&n) {
+                        held.push(n);
+                    } else {
+                        created.push(n);
+                    }
+                }
+            }
+            None => held.extend(before),
+        }
+    }
+    // Views, sequences and enums: held unless dropped; created when the
+    // expected side has them and the actual one does not.
+    let act_of = |n: &Name| {
+        let map = match n.object.kind {
+            ObjectKind::View => &work.views,
+            ObjectKind::Sequence => &work.sequences,
+            ObjectKind::Enum => &work.enums,
+            _ => return None,
+        };
+        let name = n.object.name.clone()?;
+        map.get(&(n.object.schema.clone(), name))
+            .map(|(act, _)| *act)
+    };
+    for (s, schema) in &ctx.act.schemas {
+        for n in names::schema(d, &ctx.key_schema(s), schema) {
+            if n.object.table.is_none() && act_of(&n) != Some(Act::Drop) {
+                held.push(n);
+            }
+        }
+    }
+    let mut expected = BTreeSet::new();
+    for (s, schema) in &ctx.exp.schemas {
+        for n in names::schema(d, &ctx.key_schema(s), schema) {
+            if n.object.table.is_none()
+                && act_of(&n).is_some_and(|a| a != Act::Drop)
+                && !held.contains(&n)
+            {
+                created.push(n.clone());
+            }
+            expected.insert(n);
+        }
+    }
+    match names::first_collision(&created, &held, &expected) {
+        Some((c, h)) => Err(PlanError::NameTaken {
+            object: c.object.to_string(),
+            name: c.name.clone(),
+            holder: h.object.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Findings → steps in execution order.
 pub(crate) fn build(
     expected: &Snapshot,
@@ -1166,6 +1282,7 @@ pub(crate) fn build(
     };
     let mut work = intake(&ctx, findings);
     let resolved = resolve(&ctx, &mut work);
+    check_names(&ctx, &work, &resolved)?;
     let mut out = Out::default();
 
     crate::objects::schemas(&ctx, &work, &mut out)?;

@@ -459,6 +459,28 @@ pub(crate) fn rename_table(dialect: Dialect, schema: &str, from: &str, to: &str)
     build!(dialect, r)
 }
 
+/// PostgreSQL `ALTER TABLE … RENAME CONSTRAINT … TO …` (a primary key or
+/// unique constraint takes its index along).
+pub(crate) fn pg_rename_constraint(schema: &str, table: &str, from: &str, to: &str) -> String {
+    let d = Dialect::Postgres;
+    format!(
+        "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+        qualified(d, schema, table),
+        ident(d, from),
+        ident(d, to)
+    )
+}
+
+/// PostgreSQL `ALTER INDEX … RENAME TO …`.
+pub(crate) fn pg_rename_index(schema: &str, from: &str, to: &str) -> String {
+    let d = Dialect::Postgres;
+    format!(
+        "ALTER INDEX {} RENAME TO {}",
+        qualified(d, schema, from),
+        ident(d, to)
+    )
+}
+
 /// `ALTER TABLE … ADD COLUMN`.
 pub(crate) fn add_column(
     dialect: Dialect,

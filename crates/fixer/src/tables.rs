@@ -9,7 +9,9 @@ use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard::{self, guarded};
 use crate::plan::{PlanError, Preflight, PreflightKind};
-use crate::planner::{count_sql, mentions, Ctx, Key, Out, Part, Phase, Resolved, StepSpec, Target};
+use crate::planner::{
+    count_sql, mentions, Ctx, Key, Out, Part, Phase, Removal, Resolved, StepSpec, Target,
+};
 use crate::quote::{ident, qualified};
 use crate::safety::Safety;
 use crate::sql::{self, CreateTable};
@@ -141,12 +143,14 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                         ),
                         sql::drop_table(d, s, t, false),
                     ];
+                    spec.sql.extend(quarantine_parts(d, rm, q, true)?);
                     spec.script = spec.sql.clone();
                     spec.note = Some("SQLite cannot drop foreign keys in place: the rows are copied into the quarantine table, without its foreign keys");
                     out.view_changed.insert((s.to_string(), t.to_string()));
                 } else {
-                    let stmt = sql::rename_table(d, s, t, q);
-                    spec.guarded_statement(d, &guard::relation(s, t), stmt);
+                    spec.sql = vec![sql::rename_table(d, s, t, q)];
+                    spec.sql.extend(quarantine_parts(d, rm, q, false)?);
+                    spec.script = guarded(d, &guard::relation(s, t), &spec.sql);
                 }
                 out.push(Phase::RemoveTables, spec);
             }
@@ -163,6 +167,46 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
         }
     }
     Ok(())
+}
+
+/// The statements that give the parts of a quarantined table whose names
+/// the schema shares their quarantine names ([`Removal::renamed_parts`]):
+/// PostgreSQL renames keys and indexes; SQLite, which cannot rename an
+/// index, creates it again under the new name (`copied`: the rows were
+/// copied into a new table, and the old indexes went with the old one).
+fn quarantine_parts(
+    d: Dialect,
+    rm: &Removal<'_>,
+    q: &str,
+    copied: bool,
+) -> Result<Vec<String>, PlanError> {
+    let s = rm.schema.as_str();
+    let mut stmts = Vec::new();
+    for (part, new) in &rm.renamed_parts {
+        let old = part.name.as_str();
+        match (d, part.object.kind) {
+            (Dialect::Postgres, ObjectKind::Index) => {
+                stmts.push(sql::pg_rename_index(s, old, new));
+            }
+            (Dialect::Postgres, _) => stmts.push(sql::pg_rename_constraint(s, q, old, new)),
+            (_, ObjectKind::Index) => {
+                let Some(idx) = rm.table.indexes.get(old) else {
+                    continue;
+                };
+                if !copied {
+                    stmts.push(sql::drop_index(d, s, q, old, false));
+                }
+                stmts.push(sql::create_index(d, s, q, new, idx, false)?);
+            }
+            _ => {
+                return Err(PlanError::Unsupported {
+                    object: part.object.to_string(),
+                    reason: format!("{d} cannot rename it aside with its quarantined table"),
+                })
+            }
+        }
+    }
+    Ok(stmts)
 }
 
 /// Missing tables: CREATE TABLE, then (PostgreSQL, MySQL) foreign keys once
@@ -857,6 +901,21 @@ fn sqlite_can_add(col: &Column) -> bool {
     }
 }
 
+/// The temporary name a SQLite rebuild creates its new table under:
+/// `_driftless_new_<table>`, free of every name either side holds (tables,
+/// views and indexes share one namespace).
+fn rebuild_name(ctx: &Ctx<'_>, s: &str, tn: &str) -> String {
+    let taken = ctx.held_names(s);
+    let base = format!("_driftless_new_{tn}");
+    let mut tmp = base.clone();
+    let mut k = 2;
+    while taken.contains(&tmp) {
+        tmp = format!("{base}_{k}");
+        k += 1;
+    }
+    tmp
+}
+
 fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
     let d = Dialect::Sqlite;
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
@@ -908,18 +967,7 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         });
 
     if rebuild {
-        let taken = |n: &str| {
-            ctx.act
-                .schemas
-                .values()
-                .any(|sc| sc.tables.contains_key(n) || sc.views.contains_key(n))
-        };
-        let mut tmp = format!("_driftless_new_{tn}");
-        let mut k = 2;
-        while taken(&tmp) {
-            tmp = format!("_driftless_new_{tn}_{k}");
-            k += 1;
-        }
+        let tmp = rebuild_name(ctx, s, tn);
         let mut safety = Safety::Locking;
         let mut preflight = Vec::new();
         // Copy every kept column from its source (quarantined ones from their old name).
@@ -989,7 +1037,7 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         spec.fixes = t.reasons.values().flatten().cloned().collect();
         spec.note = Some(
             "SQLite cannot change columns or constraints in place: the table is rebuilt \
-             (new table, copy of the kept columns, drop, rename, indexes recreated; apply also recreates its triggers and runs foreign_key_check)",
+             (new table, copy of the kept columns, drop, rename, indexes recreated; apply also recreates its triggers and those of other tables that read it, and runs foreign_key_check)",
         );
         spec.sql = stmts;
         spec.script = script;

@@ -669,3 +669,69 @@ fn sqlite_table_level_foreign_keys_keep_their_names() {
         ]
     );
 }
+
+/// A table renamed by hand: `users` became `users_old`, keeping the names
+/// of its key and index.
+fn renamed_by_hand(d: Dialect) -> (Snapshot, Snapshot) {
+    let mut t = users(d);
+    if let Some(pk) = &mut t.primary_key {
+        pk.name = "users_pkey".into();
+    }
+    t.indexes.insert(
+        "users_username_idx".into(),
+        Index {
+            parts: vec![IndexPart::column("username")],
+            unique: true,
+            method: None,
+            predicate: None,
+            include: Vec::new(),
+        },
+    );
+    (
+        snapshot_with(d, vec![("users", t.clone())]),
+        snapshot_with(d, vec![("users_old", t)]),
+    )
+}
+
+#[test]
+fn quarantine_renames_the_names_a_table_shares_with_its_schema() {
+    let [pg, my, lite] = side_by_side(renamed_by_hand, &PlanOptions::default());
+    assert_eq!(
+        pg[..3],
+        [
+            r#"ALTER TABLE "public"."users_old" RENAME TO "_driftless_quarantine_users_old""#,
+            r#"ALTER TABLE "public"."_driftless_quarantine_users_old" RENAME CONSTRAINT "users_pkey" TO "_driftless_quarantine_users_pkey""#,
+            r#"ALTER INDEX "public"."users_username_idx" RENAME TO "_driftless_quarantine_users_username_idx""#,
+        ]
+    );
+    // MySQL index names are per table.
+    assert_eq!(
+        my[0],
+        "RENAME TABLE `users_old` TO `_driftless_quarantine_users_old`"
+    );
+    assert!(my[1].starts_with("CREATE TABLE `users`"), "{my:?}");
+    // SQLite cannot rename an index: it is created again under the new name.
+    assert_eq!(
+        lite[..3],
+        [
+            r#"ALTER TABLE "users_old" RENAME TO "_driftless_quarantine_users_old""#,
+            r#"DROP INDEX "users_username_idx""#,
+            r#"CREATE UNIQUE INDEX "_driftless_quarantine_users_username_idx" ON "_driftless_quarantine_users_old" ("username")"#,
+        ]
+    );
+    // Kept (or its drop withheld), the table holds the names the new one
+    // needs: refused. Dropped, it frees them.
+    for d in [Dialect::Postgres, Dialect::Sqlite] {
+        let (e, a) = renamed_by_hand(d);
+        let findings = Registry::builtin()
+            .check(&Config::default(), &Context::new(&e, &a))
+            .findings;
+        let drop = PlanOptions::default().with_orphans(Orphans::Drop);
+        for o in [PlanOptions::default().with_orphans(Orphans::Keep), drop] {
+            let err = plan(&e, &a, &findings, &o).unwrap_err();
+            assert!(matches!(err, PlanError::NameTaken { .. }), "{err}");
+        }
+        let p = plan(&e, &a, &findings, &drop.with_allow(Safety::Destructive)).unwrap();
+        assert_eq!(p.steps[0].action, "drop table");
+    }
+}

@@ -1,0 +1,232 @@
+//! The namespaces object names live in, per dialect: which names a new
+//! object cannot take because an object of another kind, or of another
+//! table, already holds them.
+//!
+//! * PostgreSQL: tables, views, sequences and indexes — including the
+//!   indexes behind primary keys and unique constraints, which carry the
+//!   constraint's name — share one namespace per schema; tables, views and
+//!   enums also share the type namespace. Check and foreign-key names are
+//!   per table.
+//! * SQLite: tables, views and indexes share one namespace per database
+//!   (constraint names are not looked up at all; triggers have their own).
+//! * MySQL/MariaDB: tables and views share one namespace per database;
+//!   index names are per table; foreign-key names are per database.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use driftless_introspect::{Dialect, Schema, Table};
+use driftless_rules::{ObjectKind, ObjectRef};
+
+/// A namespace wider than one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Space {
+    /// Relations (and, on PostgreSQL, indexes and index-backed constraints).
+    Relation,
+    /// Types (PostgreSQL).
+    Type,
+    /// Constraint names (MySQL foreign keys).
+    Constraint,
+}
+
+/// One name an object holds in a namespace wider than its table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Name {
+    pub(crate) space: Space,
+    pub(crate) name: String,
+    /// The object holding it.
+    pub(crate) object: ObjectRef,
+}
+
+impl Name {
+    fn new(space: Space, name: &str, object: ObjectRef) -> Self {
+        Name {
+            space,
+            name: name.to_string(),
+            object,
+        }
+    }
+}
+
+/// The names the parts of table `t` (indexes, constraints) hold in
+/// namespaces wider than the table.
+pub(crate) fn parts(d: Dialect, schema: &str, t: &str, table: &Table) -> Vec<Name> {
+    let part = |kind, n: &str| ObjectRef::table_part(kind, schema, t, n);
+    let mut out = Vec::new();
+    match d {
+        Dialect::Postgres => {
+            if let Some(pk) = &table.primary_key {
+                let o = part(ObjectKind::PrimaryKey, &pk.name);
+                out.push(Name::new(Space::Relation, &pk.name, o));
+            }
+            for n in table.uniques.keys() {
+                out.push(Name::new(Space::Relation, n, part(ObjectKind::Unique, n)));
+            }
+            for n in table.indexes.keys() {
+                out.push(Name::new(Space::Relation, n, part(ObjectKind::Index, n)));
+            }
+        }
+        Dialect::Sqlite => {
+            for n in table.indexes.keys() {
+                out.push(Name::new(Space::Relation, n, part(ObjectKind::Index, n)));
+            }
+        }
+        Dialect::Mysql => {
+            for n in table.foreign_keys.keys() {
+                let o = part(ObjectKind::ForeignKey, n);
+                out.push(Name::new(Space::Constraint, n, o));
+            }
+        }
+    }
+    out
+}
+
+/// The names a table holds: its own and those of its parts.
+pub(crate) fn table(d: Dialect, schema: &str, t: &str, table: &Table) -> Vec<Name> {
+    let mut out = relation(d, ObjectRef::table(schema, t));
+    out.extend(parts(d, schema, t, table));
+    out
+}
+
+/// The names a table, view or sequence holds itself.
+pub(crate) fn relation(d: Dialect, object: ObjectRef) -> Vec<Name> {
+    let name = object
+        .name
+        .clone()
+        .or_else(|| object.table.clone())
+        .unwrap_or_default();
+    let mut out = vec![Name::new(Space::Relation, &name, object.clone())];
+    if d == Dialect::Postgres && object.kind != ObjectKind::Sequence {
+        out.push(Name::new(Space::Type, &name, object));
+    }
+    out
+}
+
+/// The name an enum type holds (PostgreSQL).
+pub(crate) fn enum_type(schema: &str, n: &str) -> Name {
+    Name::new(
+        Space::Type,
+        n,
+        ObjectRef::schema_object(ObjectKind::Enum, schema, Some(n)),
+    )
+}
+
+/// Every name the objects of `schema` hold, as schema `s`.
+pub(crate) fn schema(d: Dialect, s: &str, schema: &Schema) -> Vec<Name> {
+    let mut out = Vec::new();
+    for (t, def) in &schema.tables {
+        out.extend(table(d, s, t, def));
+    }
+    for (kind, names) in [
+        (ObjectKind::View, schema.views.keys().collect::<Vec<_>>()),
+        (ObjectKind::Sequence, schema.sequences.keys().collect()),
+    ] {
+        for n in names {
+            out.extend(relation(
+                d,
+                ObjectRef::schema_object(kind, s, Some(n.as_str())),
+            ));
+        }
+    }
+    out.extend(schema.enums.keys().map(|n| enum_type(s, n)));
+    out
+}
+
+/// Every name held in `schemas`, whatever its namespace: what a temporary
+/// or quarantine name must avoid.
+pub(crate) fn all_held<'a>(
+    d: Dialect,
+    schemas: impl IntoIterator<Item = &'a Schema>,
+) -> BTreeSet<String> {
+    schemas
+        .into_iter()
+        .flat_map(|sc| schema(d, "", sc))
+        .map(|n| n.name)
+        .collect()
+}
+
+/// The first name of `created` that an object of `held` other than itself
+/// keeps in the same namespace, with that object. A pair the expected
+/// schema holds both of is no collision: that server keeps them apart
+/// (MariaDB scopes some names per table where MySQL scopes them per
+/// database).
+pub(crate) fn first_collision<'n>(
+    created: &'n [Name],
+    held: &'n [Name],
+    expected: &BTreeSet<Name>,
+) -> Option<(&'n Name, &'n Name)> {
+    let mut by_name: BTreeMap<(&str, Space, &str), Vec<&Name>> = BTreeMap::new();
+    for h in held {
+        by_name
+            .entry((h.object.schema.as_str(), h.space, h.name.as_str()))
+            .or_default()
+            .push(h);
+    }
+    created.iter().find_map(|c| {
+        let key = (c.object.schema.as_str(), c.space, c.name.as_str());
+        by_name
+            .get(&key)?
+            .iter()
+            .find(|h| h.object != c.object && !expected.contains(**h))
+            .map(|h| (c, *h))
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use driftless_introspect::{Index, IndexPart, PrimaryKey};
+
+    fn users() -> Table {
+        let mut t = Table {
+            primary_key: Some(PrimaryKey {
+                name: "users_pkey".into(),
+                columns: vec!["id".into()],
+            }),
+            ..Table::default()
+        };
+        t.indexes.insert(
+            "users_email_idx".into(),
+            Index {
+                parts: vec![IndexPart::column("email")],
+                unique: false,
+                method: None,
+                predicate: None,
+                include: Vec::new(),
+            },
+        );
+        t
+    }
+
+    fn names(d: Dialect) -> Vec<(Space, String)> {
+        table(d, "s", "users", &users())
+            .into_iter()
+            .map(|n| (n.space, n.name))
+            .collect()
+    }
+
+    #[test]
+    fn postgres_indexes_and_keys_share_the_relation_namespace() {
+        assert_eq!(
+            names(Dialect::Postgres),
+            [
+                (Space::Relation, "users".into()),
+                (Space::Type, "users".into()),
+                (Space::Relation, "users_pkey".into()),
+                (Space::Relation, "users_email_idx".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn sqlite_indexes_share_the_table_namespace_and_mysql_indexes_do_not() {
+        assert_eq!(
+            names(Dialect::Sqlite),
+            [
+                (Space::Relation, "users".into()),
+                (Space::Relation, "users_email_idx".into()),
+            ]
+        );
+        assert_eq!(names(Dialect::Mysql), [(Space::Relation, "users".into())]);
+    }
+}
