@@ -2,8 +2,9 @@
 //! by `fix_*.rs` and `convergence_*.rs`; not a test target of its own).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use driftless_fixer::{apply, plan, ApplyError, ApplyOptions, ApplyReport, FixPlan, PlanOptions};
+use driftless_fixer::{ApplyError, ApplyOptions, ApplyReport, FixPlan, PlanOptions};
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Snapshot, Value};
+use driftless_pipeline::{DriftCheck, GivenSchema};
 use driftless_rules::{Config, Context, Finding, Registry};
 use driftless_testkit::{Backend, TestDb};
 
@@ -39,29 +40,50 @@ pub async fn db_with(backend: Backend, sql: &str) -> TestDb {
     db
 }
 
-/// One round of plan + apply.
+/// One round of check + plan + apply, through the library pipeline.
 pub struct Fixed {
     pub plan: FixPlan,
-    pub report: ApplyReport,
+    /// What applying did (`None`: the plan was empty).
+    pub report: Option<ApplyReport>,
+    /// The schema afterwards.
+    pub after: Snapshot,
     /// What the rules still report afterwards.
     pub left: Vec<Finding>,
 }
 
-/// Plans the fix of `db` towards `expected` and applies it.
+/// Checks `db` against `expected`, plans the fix and applies it, as
+/// `driftless fix --apply` does (the pipeline's check and repair).
 pub async fn fix(
     db: &TestDb,
     expected: &Snapshot,
     options: &PlanOptions,
 ) -> Result<Fixed, ApplyError> {
-    let mut c = open(db).await;
-    let actual = c.snapshot(&IntrospectOptions::default()).await.unwrap();
-    let f = findings(expected, &actual);
-    let plan = plan(expected, &actual, &f, options).unwrap();
-    let report = apply(&mut c, &plan, &ApplyOptions::default()).await;
-    c.close().await.unwrap();
-    let report = report?;
-    let left = findings(expected, &report.after);
-    Ok(Fixed { plan, report, left })
+    let url = DbUrl::parse(&db.url).unwrap();
+    let source = GivenSchema::new(expected.clone(), "the expected schema");
+    let mut checked = DriftCheck::new(url, Box::new(source))
+        .with_connect(ConnectOptions::default(), ConnectOptions::default())
+        .run()
+        .await
+        .unwrap();
+    let plan = checked.plan(options).unwrap();
+    let repair = match checked
+        .repair(plan, options, &ApplyOptions::default())
+        .await
+    {
+        Ok(r) => r,
+        Err(driftless_pipeline::Error::Apply(e)) => return Err(e),
+        Err(e) => panic!("{e}"),
+    };
+    let after = match &repair.applied {
+        Some(a) => a.after.clone(),
+        None => checked.actual.clone(),
+    };
+    Ok(Fixed {
+        plan: repair.plan,
+        report: repair.applied,
+        after,
+        left: repair.after.findings,
+    })
 }
 
 /// Runs a query and returns its rows.

@@ -5,7 +5,8 @@
 //! live database ([`LiveDatabase`]), a snapshot file ([`SnapshotFile`]), a
 //! folder of SQL migrations replayed into a scratch database
 //! ([`MigrationReplay`]), a framework's own migrate command
-//! ([`MigrationCommand`]), or a source of your own — and returns a
+//! ([`MigrationCommand`]), a schema you already hold ([`GivenSchema`]), or a
+//! source of your own — and returns a
 //! [`Checked`]: both schemas, the migration ledgers, the findings, and
 //! from there the repair plan.
 //!
@@ -54,5 +55,5 @@ pub use progress::{Progress, Silent, Stage};
 pub use repair::Repair;
 pub use source::{Expected, ExpectedSource, SourceContext};
 pub use sources::{
-    source_from_spec, LiveDatabase, MigrationCommand, MigrationReplay, SnapshotFile,
+    source_from_spec, GivenSchema, LiveDatabase, MigrationCommand, MigrationReplay, SnapshotFile,
 };

@@ -70,6 +70,35 @@ impl ExpectedSource for SnapshotFile {
     }
 }
 
+/// A schema the caller already holds: built in code, fetched from a
+/// schema registry, read earlier.
+#[derive(Debug, Clone)]
+pub struct GivenSchema {
+    snapshot: Snapshot,
+    description: String,
+}
+
+impl GivenSchema {
+    /// `snapshot`, described as `description` in reports.
+    pub fn new(snapshot: Snapshot, description: impl Into<String>) -> Self {
+        GivenSchema {
+            snapshot,
+            description: description.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl ExpectedSource for GivenSchema {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    async fn load(&self, _cx: &SourceContext<'_>) -> Result<Expected> {
+        Ok(Expected::new(self.snapshot.clone(), self.describe()))
+    }
+}
+
 /// A folder of SQL migrations replayed in order into a scratch database
 /// (SQLite: in memory unless a dev URL is given), with which migration
 /// made each object.
