@@ -71,7 +71,7 @@ pub async fn fix(
         .await
     {
         Ok(r) => r,
-        Err(driftless_pipeline::Error::Apply(e)) => return Err(e),
+        Err(driftless_pipeline::Error::Apply(e)) => return Err(*e),
         Err(e) => panic!("{e}"),
     };
     let after = match &repair.applied {

@@ -16,9 +16,10 @@ pub enum Error {
     /// The fix could not be planned.
     #[error(transparent)]
     Plan(#[from] driftless_fixer::PlanError),
-    /// The fix could not be applied.
+    /// The fix could not be applied (boxed: the error carries what was
+    /// committed before it).
     #[error(transparent)]
-    Apply(#[from] driftless_fixer::ApplyError),
+    Apply(Box<driftless_fixer::ApplyError>),
     /// The expected schema came from another kind of database.
     #[error("cannot compare {target} ({actual}) with {expected} ({expected_dialect}): the expected schema must come from the same kind of database")]
     DialectMismatch {
@@ -49,6 +50,12 @@ pub enum Error {
         #[source]
         error: driftless_introspect::BoxError,
     },
+}
+
+impl From<driftless_fixer::ApplyError> for Error {
+    fn from(e: driftless_fixer::ApplyError) -> Self {
+        Error::Apply(Box::new(e))
+    }
 }
 
 /// The pipeline's result type.

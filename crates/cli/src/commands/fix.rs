@@ -58,7 +58,9 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
         let repair = match repaired {
             // Committed, not verified: exit 2 like any database error, but
             // say that the database was changed and what to do next.
-            Err(driftless_pipeline::Error::Apply(e @ ApplyError::VerifyFailed { .. })) => {
+            Err(driftless_pipeline::Error::Apply(e))
+                if matches!(*e, ApplyError::VerifyFailed { .. }) =>
+            {
                 return Err(anyhow::anyhow!(
                     "{e}; the database was changed: run `driftless check` to see whether the drift is gone"
                 ))
