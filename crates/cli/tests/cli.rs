@@ -1069,8 +1069,7 @@ async fn expected_snapshot_file(dir: &Path) -> String {
 /// names.
 fn fix_and_check_schema(url: &str, schema: &str, file: &str) {
     let fix = driftless(&[
-        "fix", "--db", url, "--schema", schema, "--expect", file, "--apply", "--allow",
-        "locking",
+        "fix", "--db", url, "--schema", schema, "--expect", file, "--apply", "--allow", "locking",
     ]);
     assert_eq!(fix.code, 0, "{fix:#?}");
     assert!(fix.stdout.contains("Converged"), "{fix:#?}");
@@ -1092,7 +1091,13 @@ async fn regression_fix_with_schema_changes_that_database_not_the_urls_on_mariad
     let untouched = read(&url_db.url).await;
 
     let plan = driftless(&[
-        "plan", "--db", &url_db.url, "--schema", &target.name, "--expect", &file,
+        "plan",
+        "--db",
+        &url_db.url,
+        "--schema",
+        &target.name,
+        "--expect",
+        &file,
     ]);
     assert_eq!(plan.code, 1, "{plan:#?}");
     let qualified = format!("`{}`.`t`", target.name);
@@ -1100,10 +1105,20 @@ async fn regression_fix_with_schema_changes_that_database_not_the_urls_on_mariad
     assert!(!plan.stdout.contains(&url_db.name), "{plan:#?}");
 
     fix_and_check_schema(&url_db.url, &target.name, &file);
-    assert_eq!(read(&url_db.url).await, untouched, "the URL's database is untouched");
+    assert_eq!(
+        read(&url_db.url).await,
+        untouched,
+        "the URL's database is untouched"
+    );
     let after = read(&target.url).await;
-    assert!(after.table(&target.name, "_driftless_quarantine_gone").is_some());
-    assert!(after.table(&target.name, "t").unwrap().columns.contains_key("y"));
+    assert!(after
+        .table(&target.name, "_driftless_quarantine_gone")
+        .is_some());
+    assert!(after
+        .table(&target.name, "t")
+        .unwrap()
+        .columns
+        .contains_key("y"));
     // The view reads the selected database's tables, not the URL's.
     assert_eq!(
         target
@@ -1131,7 +1146,11 @@ async fn fix_with_schema_and_a_url_without_database_on_mariadb() {
 
     fix_and_check_schema(&server, &target.name, &file);
     let after = read(&target.url).await;
-    assert!(after.table(&target.name, "p").unwrap().columns.contains_key("name"));
+    assert!(after
+        .table(&target.name, "p")
+        .unwrap()
+        .columns
+        .contains_key("name"));
 
     let run = driftless(&["check", "--db", &server, "--expect", &file]);
     assert_one_error(&run, "names no database");

@@ -254,7 +254,8 @@ fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyE
 ///   driftless connections, so table rebuilds keep child rows; triggers of
 ///   rebuilt tables are recreated; `PRAGMA foreign_key_check` must come back
 ///   empty; any failure rolls everything back.
-/// * MySQL/MariaDB: `GET_LOCK` (per database) with the lock timeout; steps
+/// * MySQL/MariaDB: `GET_LOCK` with the lock timeout, one per database the
+///   plan reads or changes (named, not the URL's default database); steps
 ///   run one by one (DDL commits implicitly); after a failure, plan again
 ///   from the new state to continue where it stopped.
 ///
@@ -325,6 +326,7 @@ pub async fn apply(
             Err(
                 e @ (ApplyError::Statement { .. }
                 | ApplyError::Locked { .. }
+                | ApplyError::LockFailed { .. }
                 | ApplyError::Database(_)),
             ) if stop_requested(options) => {
                 let rolled_back = match &e {

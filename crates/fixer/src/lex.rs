@@ -444,9 +444,21 @@ pub(crate) fn qualify_mysql_relations(
             Lexeme::Word(w)
                 if matches!(
                     w.as_str(),
-                    "where" | "group" | "having" | "order" | "limit" | "window" | "union"
-                        | "except" | "intersect" | "on" | "using" | "select" | "into"
-                        | "for" | "lock"
+                    "where"
+                        | "group"
+                        | "having"
+                        | "order"
+                        | "limit"
+                        | "window"
+                        | "union"
+                        | "except"
+                        | "intersect"
+                        | "on"
+                        | "using"
+                        | "select"
+                        | "into"
+                        | "for"
+                        | "lock"
                 ) =>
             {
                 *top = (false, false);
@@ -610,7 +622,10 @@ mod tests {
             "select `d`.`n` AS `n` from (select count(0) AS `n` from `app``x`.`t`) `d`, `app``x`.`v`"
         );
         // Names that are not relations of the database, strings, CTEs.
-        assert_eq!(q("select 'from `t`' AS `s` from `w`"), "select 'from `t`' AS `s` from `w`");
+        assert_eq!(
+            q("select 'from `t`' AS `s` from `w`"),
+            "select 'from `t`' AS `s` from `w`"
+        );
         assert_eq!(
             q("with `t` as (select 1 AS `x` from `u`), `c`(`y`) as (select 2) select `t`.`x` AS `x` from `t` join `c`"),
             "with `t` as (select 1 AS `x` from `app``x`.`u`), `c`(`y`) as (select 2) select `t`.`x` AS `x` from `t` join `c`"

@@ -285,7 +285,10 @@ impl FixPlan {
                 );
                 let _ = writeln!(out, "{}", comment("one fix at a time: fails with 'Subquery returns more than 1 row' when the lock is not granted"));
                 for name in mysql_lock_names(self) {
-                    let _ = writeln!(out, "DO IF(GET_LOCK({name}, {lock_s}) = 1, 0, (SELECT 1 UNION ALL SELECT 2));");
+                    let _ = writeln!(
+                        out,
+                        "DO IF(GET_LOCK({name}, {lock_s}) = 1, 0, (SELECT 1 UNION ALL SELECT 2));"
+                    );
                 }
             }
             Dialect::Sqlite => {
