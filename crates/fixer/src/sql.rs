@@ -202,6 +202,23 @@ pub(crate) struct CreateTable<'a> {
     pub(crate) order: Option<&'a [String]>,
 }
 
+/// Refuses inline foreign keys on MySQL: sea-query cannot name another
+/// database in their `REFERENCES` there (they are added after the table).
+fn inline_foreign_keys_possible(
+    dialect: Dialect,
+    object: &str,
+    table: &Table,
+    opts: CreateTable<'_>,
+) -> Result<(), PlanError> {
+    if opts.foreign_keys && dialect == Dialect::Mysql && !table.foreign_keys.is_empty() {
+        return Err(PlanError::Unsupported {
+            object: object.to_string(),
+            reason: "foreign keys are added after CREATE TABLE on MySQL".into(),
+        });
+    }
+    Ok(())
+}
+
 /// `CREATE TABLE` for `table` named `schema.name`.
 pub(crate) fn create_table(
     dialect: Dialect,
@@ -282,13 +299,7 @@ pub(crate) fn create_table(
         stmt.index(&mut idx);
     }
     let mut sqlite_names = Vec::new();
-    if opts.foreign_keys && dialect == Dialect::Mysql && !table.foreign_keys.is_empty() {
-        // sea-query cannot name another database in REFERENCES on MySQL.
-        return Err(PlanError::Unsupported {
-            object,
-            reason: "foreign keys are added after CREATE TABLE on MySQL".into(),
-        });
-    }
+    inline_foreign_keys_possible(dialect, &object, table, opts)?;
     if opts.foreign_keys {
         for (fk_name, fk) in &table.foreign_keys {
             if dialect == Dialect::Sqlite {

@@ -636,6 +636,30 @@ fn scripts_take_the_lock_and_guard_statements() {
     }
 }
 
+/// MySQL: the expected snapshot's only database (`app`) is paired with the
+/// target's (`prod`): every statement, the foreign key's referenced table,
+/// the script's guards and its lock name the target's database.
+#[test]
+fn mysql_statements_name_the_target_database_of_a_cross_name_pairing() {
+    let d = Dialect::Mysql;
+    let (e, mut a) = with_orders(d);
+    let app = a.schemas.remove("app").unwrap();
+    a.schemas.insert("prod".into(), app);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    assert_eq!(
+        sql_of(&p),
+        [
+            "CREATE TABLE `prod`.`orders` ( `id` int(11) NOT NULL, `user_id` int(11) NOT NULL, `code` varchar(20) NULL, PRIMARY KEY (`id`), UNIQUE KEY `orders_code_key` (`code`), CONSTRAINT `orders_id_positive` CHECK (id > 0) )",
+            "CREATE INDEX `orders_user_code_idx` ON `prod`.`orders` (`user_id` DESC, `code`)",
+            "ALTER TABLE `prod`.`orders` ADD CONSTRAINT `orders_user_fk` FOREIGN KEY (`user_id`) REFERENCES `prod`.`authentication_user` (`id`) ON DELETE CASCADE",
+        ]
+    );
+    let script = p.to_script(&ApplyOptions::default());
+    assert!(script.contains("GET_LOCK('driftless.prod', "), "{script}");
+    assert!(script.contains("table_schema = 'prod'"), "{script}");
+    assert!(!script.contains("`app`") && !script.contains("DATABASE()"), "{script}");
+}
+
 #[test]
 fn sqlite_table_level_foreign_keys_keep_their_names() {
     let d = Dialect::Sqlite;
