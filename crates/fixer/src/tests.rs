@@ -657,7 +657,10 @@ fn mysql_statements_name_the_target_database_of_a_cross_name_pairing() {
     let script = p.to_script(&ApplyOptions::default());
     assert!(script.contains("GET_LOCK('driftless.prod', "), "{script}");
     assert!(script.contains("table_schema = 'prod'"), "{script}");
-    assert!(!script.contains("`app`") && !script.contains("DATABASE()"), "{script}");
+    assert!(
+        !script.contains("`app`") && !script.contains("DATABASE()"),
+        "{script}"
+    );
 }
 
 #[test]
