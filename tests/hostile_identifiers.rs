@@ -776,6 +776,7 @@ async fn case(b: Backend, n: &Names, rendered: bool) -> Result<(), String> {
     if !again.plan.steps.is_empty() {
         return Err(format!("rerun plans again:\n{}", again.plan.to_sql()));
     }
+    let planned_name = db.name.clone();
     drop(db);
 
     replay_and_ledger(b, n, &expected, &expected_url).await?;
@@ -783,8 +784,17 @@ async fn case(b: Backend, n: &Names, rendered: bool) -> Result<(), String> {
     drop(expected_db);
 
     if rendered {
+        // Copies of the drifted database. The rendered SQL names the
+        // database it was planned for (MySQL: the database itself), so on
+        // MySQL the copies take that name.
+        let copy = || async {
+            match b {
+                Backend::Mysql => TestDb::mysql_named(&planned_name).await,
+                _ => TestDb::new(b).await,
+            }
+        };
         let script = plan.to_script(&ApplyOptions::default());
-        let db = TestDb::new(b).await;
+        let db = copy().await;
         db.exec(&actual_sql).await;
         run_rendered(&db, "guarded script", &script, &expected).await?;
         if b != Backend::Sqlite {
@@ -793,7 +803,7 @@ async fn case(b: Backend, n: &Names, rendered: bool) -> Result<(), String> {
         }
         drop(db);
         let sql = render_plain(b, &plan);
-        let db = TestDb::new(b).await;
+        let db = copy().await;
         db.exec(&actual_sql).await;
         run_rendered(&db, "plain SQL", &sql, &expected).await?;
     }

@@ -1044,6 +1044,120 @@ async fn fix_applies_quarantines_and_converges_on_postgres() {
     assert_eq!(check.code, 0, "{check:#?}");
 }
 
+/// The live side of the `--schema` tests: drift against [`SCHEMA_EXPECTED`]
+/// (an orphan column and table, a missing column, index, unique key,
+/// foreign key and view).
+const SCHEMA_LIVE: &str = "CREATE TABLE t (id int PRIMARY KEY, x int);
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE gone (id int PRIMARY KEY);";
+
+const SCHEMA_EXPECTED: &str =
+    "CREATE TABLE p (id int PRIMARY KEY, name varchar(20), UNIQUE KEY p_name (name));
+CREATE TABLE t (id int PRIMARY KEY, y int, p_id int, KEY t_y (y), CONSTRAINT t_p FOREIGN KEY (p_id) REFERENCES p (id));
+CREATE VIEW tp AS SELECT t.id, p.name FROM t JOIN p ON t.p_id = p.id;";
+
+/// A snapshot file of a fresh MariaDB database holding [`SCHEMA_EXPECTED`].
+async fn expected_snapshot_file(dir: &Path) -> String {
+    let expected = TestDb::mysql().await;
+    expected.exec(SCHEMA_EXPECTED).await;
+    let file = dir.join("expected.json").display().to_string();
+    let run = driftless(&["snapshot", "--db", &expected.url, "-o", &file]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    file
+}
+
+/// Fixes database `schema` through `url` and checks it converged: the
+/// expected snapshot's only database is paired with `schema`, whatever the
+/// names.
+fn fix_and_check_schema(url: &str, schema: &str, file: &str) {
+    let fix = driftless(&[
+        "fix", "--db", url, "--schema", schema, "--expect", file, "--apply", "--allow", "locking",
+    ]);
+    assert_eq!(fix.code, 0, "{fix:#?}");
+    assert!(fix.stdout.contains("Converged"), "{fix:#?}");
+    let check = driftless(&["check", "--db", url, "--schema", schema, "--expect", file]);
+    assert_eq!(check.code, 0, "{check:#?}");
+}
+
+/// Regression: with `--schema` naming another database than the URL's, the
+/// plan's unqualified statements ran in the URL's database: its tables were
+/// changed and the selected database kept its drift.
+#[tokio::test]
+async fn regression_fix_with_schema_changes_that_database_not_the_urls_on_mariadb() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = expected_snapshot_file(dir.path()).await;
+    let url_db = TestDb::mysql().await;
+    let target = TestDb::mysql().await;
+    url_db.exec(SCHEMA_LIVE).await;
+    target.exec(SCHEMA_LIVE).await;
+    let untouched = read(&url_db.url).await;
+
+    let plan = driftless(&[
+        "plan",
+        "--db",
+        &url_db.url,
+        "--schema",
+        &target.name,
+        "--expect",
+        &file,
+    ]);
+    assert_eq!(plan.code, 1, "{plan:#?}");
+    let qualified = format!("`{}`.`t`", target.name);
+    assert!(plan.stdout.contains(&qualified), "{plan:#?}");
+    assert!(!plan.stdout.contains(&url_db.name), "{plan:#?}");
+
+    fix_and_check_schema(&url_db.url, &target.name, &file);
+    assert_eq!(
+        read(&url_db.url).await,
+        untouched,
+        "the URL's database is untouched"
+    );
+    let after = read(&target.url).await;
+    assert!(after
+        .table(&target.name, "_driftless_quarantine_gone")
+        .is_some());
+    assert!(after
+        .table(&target.name, "t")
+        .unwrap()
+        .columns
+        .contains_key("y"));
+    // The view reads the selected database's tables, not the URL's.
+    assert_eq!(
+        target
+            .scalar_i64(&format!(
+                "SELECT count(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() \
+                 AND VIEW_DEFINITION LIKE '%`{}`.`t`%' AND VIEW_DEFINITION NOT LIKE '%{}%'",
+                target.name, url_db.name
+            ))
+            .await,
+        1
+    );
+}
+
+/// A URL without a database selects it with `--schema`; the fix lock is
+/// taken for that database (it was taken for the URL's database, none, and
+/// reported as another fix running). Without `--schema`: one clear error.
+#[tokio::test]
+async fn fix_with_schema_and_a_url_without_database_on_mariadb() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = expected_snapshot_file(dir.path()).await;
+    let target = TestDb::mysql().await;
+    target.exec(SCHEMA_LIVE).await;
+    let server = target.url.replacen(&format!("/{}", target.name), "", 1);
+    assert_ne!(server, target.url);
+
+    fix_and_check_schema(&server, &target.name, &file);
+    let after = read(&target.url).await;
+    assert!(after
+        .table(&target.name, "p")
+        .unwrap()
+        .columns
+        .contains_key("name"));
+
+    let run = driftless(&["check", "--db", &server, "--expect", &file]);
+    assert_one_error(&run, "names no database");
+}
+
 #[tokio::test]
 async fn database_url_comes_from_the_environment() {
     let db = sqlite_with(USERS).await;

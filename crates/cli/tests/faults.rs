@@ -74,11 +74,12 @@ const EXACT: &str =
 const RESUMED: &str = "steps before the fault kept; the rerun continued and converged";
 const UNTOUCHED: &str = "nothing changed; the rerun converged";
 
-/// The statement of step 2 (adding orders.total), as the session list shows it.
+/// The statement of step 2 (adding orders.total), as the session list shows
+/// it (a `LIKE` pattern: on MySQL the test database's name comes first).
 fn step2(backend: Backend) -> &'static str {
     match backend {
         Backend::Postgres => "ALTER TABLE \"public\".\"orders\" ADD COLUMN \"total\"",
-        Backend::Mysql => "ALTER TABLE `orders` ADD COLUMN `total`",
+        Backend::Mysql => "ALTER TABLE `%`.`orders` ADD COLUMN `total`",
         Backend::Sqlite => unreachable!("SQLite has no session list"),
     }
 }

@@ -9,7 +9,7 @@ use crate::options::{ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
 use crate::planner::mentions;
 use crate::quote::ident;
-use crate::render::{MYSQL_LOCK_NAME_SQL, PG_ADVISORY_LOCK_KEY};
+use crate::render::{mysql_lock_names, PG_ADVISORY_LOCK_KEY};
 
 /// The result of one preflight check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +106,15 @@ pub enum ApplyError {
         /// How long we waited.
         waited: Duration,
         /// The database's message.
+        message: String,
+    },
+    /// The database would not take the lock at all (not a wait for another
+    /// fix: an error on the server's side).
+    #[error("could not take the driftless lock {name}: {message}")]
+    LockFailed {
+        /// The lock's name, as an SQL literal.
+        name: String,
+        /// What the database answered.
         message: String,
     },
     /// The schema changed since the plan was made (another deploy fixed it,
@@ -322,7 +331,8 @@ fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyE
 ///   rebuilt tables, and triggers of other tables that read them, are set
 ///   aside and recreated; `PRAGMA foreign_key_check` must come back
 ///   empty; any failure rolls everything back.
-/// * MySQL/MariaDB: `GET_LOCK` (per database) with the lock timeout; steps
+/// * MySQL/MariaDB: `GET_LOCK` with the lock timeout, one per database the
+///   plan reads or changes (named, not the URL's default database); steps
 ///   run one by one (DDL commits implicitly); after a failure, plan again
 ///   from the new state to continue where it stopped.
 ///
@@ -400,6 +410,7 @@ pub async fn apply(
             Err(
                 e @ (ApplyError::Statement { .. }
                 | ApplyError::Locked { .. }
+                | ApplyError::LockFailed { .. }
                 | ApplyError::Database(_)),
             ) if stop_requested(options) => {
                 let rolled_back = match &e {
@@ -872,18 +883,14 @@ async fn apply_mysql(
         .and_then(|v| v.as_str())
         .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
     let t0 = Instant::now();
-    let got = db
-        .query(
-            &format!("SELECT GET_LOCK({MYSQL_LOCK_NAME_SQL}, {lock_s})"),
-            "taking the driftless lock",
-        )
-        .await?;
-    let granted = got.first().and_then(|r| r.first()).and_then(|v| v.as_i64());
-    if granted != Some(1) {
-        return Err(ApplyError::Locked {
-            waited: t0.elapsed(),
-            message: "GET_LOCK timed out".into(),
-        });
+    let locks = mysql_lock_names(plan);
+    let mut held = Vec::new();
+    for name in &locks {
+        if let Err(e) = mysql_lock(db, name, lock_s, t0).await {
+            release_mysql_locks(db, &held).await;
+            return Err(e);
+        }
+        held.push(name.clone());
     }
     report.lock_wait = t0.elapsed();
     let result = async {
@@ -900,17 +907,55 @@ async fn apply_mysql(
         run_steps(db, plan, options, report, false).await
     }
     .await;
-    if let Err(e) = db
-        .query(
-            &format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME_SQL})"),
-            "releasing the driftless lock",
-        )
-        .await
-    {
-        // Closing the connection releases it too.
-        tracing::debug!("releasing the lock failed: {e}");
-    }
+    release_mysql_locks(db, &held).await;
     result
+}
+
+/// Takes the `GET_LOCK` named by the SQL literal `name`: granted, timed out
+/// (another fix holds it: [`ApplyError::Locked`]), or refused by the server
+/// ([`ApplyError::LockFailed`]).
+async fn mysql_lock(
+    db: &mut Database,
+    name: &str,
+    lock_s: u64,
+    t0: Instant,
+) -> Result<(), ApplyError> {
+    let got = db
+        .query(
+            &format!("SELECT GET_LOCK({name}, {lock_s})"),
+            &format!("taking the driftless lock {name}"),
+        )
+        .await?;
+    match got.first().and_then(|r| r.first()).and_then(|v| v.as_i64()) {
+        Some(1) => Ok(()),
+        Some(0) => Err(ApplyError::Locked {
+            waited: t0.elapsed(),
+            message: format!("GET_LOCK({name}) timed out"),
+        }),
+        other => Err(ApplyError::LockFailed {
+            name: name.to_string(),
+            message: match other {
+                Some(v) => format!("GET_LOCK returned {v}"),
+                None => "GET_LOCK returned NULL (the server reported an error)".into(),
+            },
+        }),
+    }
+}
+
+/// Releases the `GET_LOCK`s named by the SQL literals `names`.
+async fn release_mysql_locks(db: &mut Database, names: &[String]) {
+    for name in names.iter().rev() {
+        if let Err(e) = db
+            .query(
+                &format!("SELECT RELEASE_LOCK({name})"),
+                "releasing the driftless lock",
+            )
+            .await
+        {
+            // Closing the connection releases it too.
+            tracing::debug!("releasing the lock {name} failed: {e}");
+        }
+    }
 }
 
 #[cfg(test)]

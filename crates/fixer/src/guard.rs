@@ -94,22 +94,26 @@ pub(crate) fn render_cond(dialect: Dialect, cond: &Cond) -> Option<String> {
             lit(table),
             lit(column)
         ),
-        (Dialect::Mysql, Cond::Relation { name, .. }) => format!(
-            "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {})",
+        (Dialect::Mysql, Cond::Relation { schema, name }) => format!(
+            "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {})",
+            lit(schema),
             lit(name)
         ),
-        (Dialect::Mysql, Cond::Column { table, column, .. }) => format!(
-            "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = {} AND column_name = {})",
+        (Dialect::Mysql, Cond::Column { schema, table, column }) => format!(
+            "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = {} AND table_name = {} AND column_name = {})",
+            lit(schema),
             lit(table),
             lit(column)
         ),
-        (Dialect::Mysql, Cond::Index { table, name, .. }) => format!(
-            "EXISTS (SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = {} AND index_name = {})",
+        (Dialect::Mysql, Cond::Index { schema, table, name }) => format!(
+            "EXISTS (SELECT 1 FROM information_schema.statistics WHERE table_schema = {} AND table_name = {} AND index_name = {})",
+            lit(schema),
             lit(table),
             lit(name)
         ),
-        (Dialect::Mysql, Cond::Constraint { table, name, .. }) => format!(
-            "EXISTS (SELECT 1 FROM information_schema.table_constraints WHERE constraint_schema = DATABASE() AND table_name = {} AND constraint_name = {})",
+        (Dialect::Mysql, Cond::Constraint { schema, table, name }) => format!(
+            "EXISTS (SELECT 1 FROM information_schema.table_constraints WHERE constraint_schema = {} AND table_name = {} AND constraint_name = {})",
+            lit(schema),
             lit(table),
             lit(name)
         ),
@@ -229,9 +233,11 @@ mod tests {
         let out = guarded(
             Dialect::Mysql,
             &column("app", "t", "c"),
-            &["ALTER TABLE `t` RENAME COLUMN `c` TO `d`".into()],
+            &["ALTER TABLE `app`.`t` RENAME COLUMN `c` TO `d`".into()],
         );
-        assert_eq!(out[0], "SET @driftless_run = (EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 't' AND column_name = 'c'))");
-        assert_eq!(out[1], "SET @driftless_sql = IF(@driftless_run, 'ALTER TABLE `t` RENAME COLUMN `c` TO `d`', 'DO 0')");
+        // The database is named: the guard does not depend on the
+        // connection's default database.
+        assert_eq!(out[0], "SET @driftless_run = (EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'app' AND table_name = 't' AND column_name = 'c'))");
+        assert_eq!(out[1], "SET @driftless_sql = IF(@driftless_run, 'ALTER TABLE `app`.`t` RENAME COLUMN `c` TO `d`', 'DO 0')");
     }
 }

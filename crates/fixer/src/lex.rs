@@ -4,6 +4,7 @@
 //! view definition mentions.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use driftless_introspect::Dialect;
 
@@ -327,6 +328,175 @@ pub(crate) fn mentioned_identifiers(dialect: Dialect, text: &str) -> Vec<String>
     }
 }
 
+/// A lexeme of MySQL text, for [`qualify_mysql_relations`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lexeme {
+    /// A bare word (keyword, name or number), lower-cased.
+    Word(String),
+    /// A backquoted identifier and the byte offset of its opening quote.
+    Quoted { name: String, start: usize },
+    /// A string literal.
+    Literal,
+    /// Any other character.
+    Punct(char),
+}
+
+/// MySQL text as lexemes; `None` when a quote is not closed.
+fn mysql_lexemes(text: &str) -> Option<Vec<Lexeme>> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let plain: Vec<char> = chars.iter().map(|&(_, c)| c).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (at, c) = chars[i];
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '\'' | '"' => {
+                i = skip_string(&plain, i, c, true).ok()?;
+                out.push(Lexeme::Literal);
+            }
+            '`' => {
+                let (name, next) = quoted_ident(&plain, i, '`').ok()?;
+                out.push(Lexeme::Quoted { name, start: at });
+                i = next;
+            }
+            c if c.is_alphanumeric() || c == '_' || c == '$' => {
+                let start = i;
+                while i < chars.len()
+                    && (plain[i].is_alphanumeric() || plain[i] == '_' || plain[i] == '$')
+                {
+                    i += 1;
+                }
+                let word: String = plain[start..i].iter().collect();
+                out.push(Lexeme::Word(word.to_ascii_lowercase()));
+            }
+            c => {
+                out.push(Lexeme::Punct(c));
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The names of the common table expressions `lexemes` define: a name
+/// followed by `AS (`, or by a column list and `AS (`.
+fn cte_names(lexemes: &[Lexeme]) -> BTreeSet<&str> {
+    let mut names = BTreeSet::new();
+    for (i, lx) in lexemes.iter().enumerate() {
+        let Lexeme::Quoted { name, .. } = lx else {
+            continue;
+        };
+        let mut j = i + 1;
+        if lexemes.get(j) == Some(&Lexeme::Punct('(')) {
+            let mut depth = 0usize;
+            while let Some(l) = lexemes.get(j) {
+                match l {
+                    Lexeme::Punct('(') => depth += 1,
+                    Lexeme::Punct(')') => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                j += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        if lexemes.get(j) == Some(&Lexeme::Word("as".into()))
+            && lexemes.get(j + 1) == Some(&Lexeme::Punct('('))
+        {
+            names.insert(name.as_str());
+        }
+    }
+    names
+}
+
+/// MySQL/MariaDB: `body`, a view definition, with its references to the
+/// tables and views of its own database qualified with `schema`.
+///
+/// Introspection removes the database's own qualifier from the server's
+/// canonical view text (so databases of different names compare equal);
+/// left bare, a reference would resolve against the session's default
+/// database when the view is created, not against the view's own. A bare
+/// backquoted name is a table reference where a table factor starts
+/// (after `FROM`, a `JOIN`, or a `,` or `(` inside a FROM clause); it is
+/// qualified when `is_relation` knows it and no common table expression of
+/// the body takes the name. Text that does not lex comes back as is (the
+/// fragment check refuses it).
+pub(crate) fn qualify_mysql_relations(
+    body: &str,
+    schema: &str,
+    is_relation: &dyn Fn(&str) -> bool,
+) -> String {
+    let Some(lexemes) = mysql_lexemes(body) else {
+        return body.to_string();
+    };
+    let ctes = cte_names(&lexemes);
+    // Per parenthesis level: inside a FROM clause; a table factor is next.
+    let mut frames: Vec<(bool, bool)> = vec![(false, false)];
+    let mut at = Vec::new();
+    for (i, lx) in lexemes.iter().enumerate() {
+        let Some(top) = frames.last_mut() else {
+            break;
+        };
+        match lx {
+            Lexeme::Word(w) if w == "from" || w.ends_with("join") => *top = (true, true),
+            Lexeme::Word(w)
+                if matches!(
+                    w.as_str(),
+                    "where"
+                        | "group"
+                        | "having"
+                        | "order"
+                        | "limit"
+                        | "window"
+                        | "union"
+                        | "except"
+                        | "intersect"
+                        | "on"
+                        | "using"
+                        | "select"
+                        | "into"
+                        | "for"
+                        | "lock"
+                ) =>
+            {
+                *top = (false, false);
+            }
+            Lexeme::Punct(',') => top.1 = top.0,
+            Lexeme::Punct('(') => {
+                let factor = top.1;
+                top.1 = false;
+                frames.push((factor, factor));
+            }
+            Lexeme::Punct(')') => {
+                if frames.len() > 1 {
+                    frames.pop();
+                }
+            }
+            Lexeme::Quoted { name, start } => {
+                let dotted = (i > 0 && lexemes[i - 1] == Lexeme::Punct('.'))
+                    || lexemes.get(i + 1) == Some(&Lexeme::Punct('.'));
+                if top.1 && !dotted && is_relation(name) && !ctes.contains(name.as_str()) {
+                    at.push(*start);
+                }
+                top.1 = false;
+            }
+            _ => top.1 = false,
+        }
+    }
+    let prefix = format!("{}.", Dialect::Mysql.quote_ident(schema));
+    let mut out = String::with_capacity(body.len() + at.len() * prefix.len());
+    let mut copied = 0;
+    for start in at {
+        out.push_str(&body[copied..start]);
+        out.push_str(&prefix);
+        copied = start;
+    }
+    out.push_str(&body[copied..]);
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -432,5 +602,35 @@ mod tests {
         );
         assert!(ids.contains(&"users".to_string()));
         assert!(ids.contains(&"Weird\"Name".to_string()));
+    }
+
+    #[test]
+    fn qualifies_mysql_table_references_of_the_own_database() {
+        let known = |n: &str| ["t", "u", "v"].contains(&n);
+        let q = |body: &str| qualify_mysql_relations(body, "app`x", &known);
+        assert_eq!(
+            q("select `t`.`id` AS `id`,`t`.`x` AS `t` from `t`"),
+            "select `t`.`id` AS `id`,`t`.`x` AS `t` from `app``x`.`t`"
+        );
+        // Joins, aliases, other databases, derived tables, subqueries.
+        assert_eq!(
+            q("select `a`.`id` AS `id` from ((`t` `a` join `u` on(`a`.`id` = `u`.`id`)) left join `other`.`v` on(1)) where `a`.`id` in (select `u`.`id` from `u`)"),
+            "select `a`.`id` AS `id` from ((`app``x`.`t` `a` join `app``x`.`u` on(`a`.`id` = `u`.`id`)) left join `other`.`v` on(1)) where `a`.`id` in (select `u`.`id` from `app``x`.`u`)"
+        );
+        assert_eq!(
+            q("select `d`.`n` AS `n` from (select count(0) AS `n` from `t`) `d`, `v`"),
+            "select `d`.`n` AS `n` from (select count(0) AS `n` from `app``x`.`t`) `d`, `app``x`.`v`"
+        );
+        // Names that are not relations of the database, strings, CTEs.
+        assert_eq!(
+            q("select 'from `t`' AS `s` from `w`"),
+            "select 'from `t`' AS `s` from `w`"
+        );
+        assert_eq!(
+            q("with `t` as (select 1 AS `x` from `u`), `c`(`y`) as (select 2) select `t`.`x` AS `x` from `t` join `c`"),
+            "with `t` as (select 1 AS `x` from `app``x`.`u`), `c`(`y`) as (select 2) select `t`.`x` AS `x` from `t` join `c`"
+        );
+        // Unlexable text is left to the fragment check.
+        assert_eq!(q("select 'x from `t`"), "select 'x from `t`");
     }
 }

@@ -84,8 +84,8 @@
 //! assert_eq!(
 //!     sql(snapshots(Dialect::Mysql, "app", "int(11)", "text")),
 //!     [
-//!         "ALTER TABLE `users` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
-//!         "ALTER TABLE `users` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
+//!         "ALTER TABLE `app`.`users` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
+//!         "ALTER TABLE `app`.`users` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
 //!     ]
 //! );
 //! assert_eq!(

@@ -684,6 +684,7 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
         create.get(k).map(|(v, _)| v.definition.clone())
     }) {
         let (v, derived) = &create[&k];
+        let v = &ctx.qualify_view(&k.0, v);
         let stmt = sql::create_view(d, &k.0, &k.1, v, false)?;
         let mut spec = StepSpec::new(
             obj(ObjectKind::View, &k.0, &k.1),

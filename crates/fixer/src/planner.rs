@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{is_quarantined, Dialect, Snapshot, Table, QUARANTINE_PREFIX};
+use driftless_introspect::{is_quarantined, Dialect, Snapshot, Table, View, QUARANTINE_PREFIX};
 use driftless_rules::{Finding, FixIntent, ObjectKind, ObjectRef};
 
 use crate::guard::{guarded, Cond};
@@ -197,9 +197,46 @@ impl<'a> Ctx<'a> {
         names::all_held(self.d, act.into_iter().chain(exp))
     }
 
-    /// An expected table with its SQL text localized (see [`Ctx::localize_sql`]).
+    /// A view to create in schema `s` (named as the actual snapshot names
+    /// it): on MySQL, its body's references to relations of that database
+    /// qualified (see [`crate::lex::qualify_mysql_relations`]).
+    pub(crate) fn qualify_view(&self, s: &str, view: &View) -> View {
+        let mut view = view.clone();
+        if self.d == Dialect::Mysql {
+            let has = |snap: &Snapshot, schema: Option<&str>, name: &str| {
+                schema
+                    .and_then(|k| snap.schemas.get(k))
+                    .is_some_and(|sc| sc.tables.contains_key(name) || sc.views.contains_key(name))
+            };
+            let (e, a) = (self.exp_schema(s), self.act_schema(s));
+            let is_relation = |n: &str| has(self.act, a, n) || has(self.exp, e, n);
+            view.definition =
+                crate::lex::qualify_mysql_relations(&view.definition, s, &is_relation);
+        }
+        view
+    }
+
+    /// The actual-side name of a schema the expected snapshot names: a
+    /// MySQL database paired with the target's database of another name
+    /// takes the target's name; a schema neither side pairs (another
+    /// database a foreign key reaches into) keeps its own.
+    pub(crate) fn target_schema(&self, s: &str) -> String {
+        if self.exp.schemas.contains_key(s) && !self.act.schemas.contains_key(s) {
+            if let Some(a) = self.act_schema(s) {
+                return a.to_string();
+            }
+        }
+        s.to_string()
+    }
+
+    /// An expected table with its SQL text localized (see
+    /// [`Ctx::localize_sql`]) and its foreign keys pointing into the
+    /// target's schemas (see [`Ctx::target_schema`]).
     pub(crate) fn localize_table(&self, s: &str, t: &Table) -> Table {
         let mut t = t.clone();
+        for fk in t.foreign_keys.values_mut() {
+            fk.ref_schema = self.target_schema(&fk.ref_schema);
+        }
         if self.d == Dialect::Mysql {
             for c in t.checks.values_mut() {
                 c.expression = self.localize_sql(s, &c.expression);
@@ -975,7 +1012,7 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
             continue;
         }
         for (fk_name, fk) in &table.foreign_keys {
-            let ref_key = (ctx.key_schema(&fk.ref_schema), fk.ref_table.clone());
+            let ref_key = (ctx.target_schema(&fk.ref_schema), fk.ref_table.clone());
             let why = if removed_tables.contains(&ref_key) {
                 Some(format!(
                     "it references table {}, which is {}",
@@ -1031,7 +1068,7 @@ fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
                     continue;
                 }
                 for (fk_name, fk) in &table.foreign_keys {
-                    let ref_key = (ctx.key_schema(&fk.ref_schema), fk.ref_table.clone());
+                    let ref_key = (ctx.target_schema(&fk.ref_schema), fk.ref_table.clone());
                     let touches = fk
                         .columns
                         .iter()

@@ -21,12 +21,16 @@ pub(crate) fn ident(dialect: Dialect, name: &str) -> String {
     dialect.quote_ident(name)
 }
 
-/// A table (or other schema object) name, schema-qualified on PostgreSQL.
-/// MySQL and SQLite objects live in the connection's database / `main`.
+/// A table (or other schema object) name, schema-qualified on PostgreSQL
+/// and MySQL/MariaDB (where the schema is a database: a statement must not
+/// depend on the connection's default database). SQLite objects live in
+/// `main`, the only database a driftless connection has.
 pub(crate) fn qualified(dialect: Dialect, schema: &str, name: &str) -> String {
     match dialect {
-        Dialect::Postgres => format!("{}.{}", ident(dialect, schema), ident(dialect, name)),
-        Dialect::Mysql | Dialect::Sqlite => ident(dialect, name),
+        Dialect::Postgres | Dialect::Mysql => {
+            format!("{}.{}", ident(dialect, schema), ident(dialect, name))
+        }
+        Dialect::Sqlite => ident(dialect, name),
     }
 }
 
@@ -61,14 +65,14 @@ pub(crate) fn sq_iden(name: &str) -> DynIden {
     Alias::new(name.replace('\0', "")).into_iden()
 }
 
-/// A table reference for sea-query: schema-qualified on PostgreSQL only.
+/// A table reference for sea-query, qualified like [`qualified`].
 pub(crate) fn sq_table(dialect: Dialect, schema: &str, table: &str) -> TableRef {
     match dialect {
-        Dialect::Postgres => TableRef::Table(
+        Dialect::Postgres | Dialect::Mysql => TableRef::Table(
             TableName(Some(SchemaName(None, sq_iden(schema))), sq_iden(table)),
             None,
         ),
-        Dialect::Mysql | Dialect::Sqlite => TableRef::Table(TableName(None, sq_iden(table)), None),
+        Dialect::Sqlite => TableRef::Table(TableName(None, sq_iden(table)), None),
     }
 }
 
@@ -89,7 +93,9 @@ mod tests {
             qualified(Dialect::Postgres, "s\"", "t"),
             r#""s""".."t""#.replace("..", ".")
         );
-        assert_eq!(qualified(Dialect::Mysql, "app", "t"), "`t`");
+        assert_eq!(qualified(Dialect::Mysql, "app", "t"), "`app`.`t`");
+        assert_eq!(qualified(Dialect::Mysql, "a`p", "t"), "`a``p`.`t`");
+        assert_eq!(qualified(Dialect::Sqlite, "main", "t"), "\"t\"");
     }
 
     #[test]

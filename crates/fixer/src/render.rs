@@ -13,10 +13,27 @@ use crate::plan::{FixPlan, FixStep};
 /// takes on PostgreSQL: the bytes of `"driftles"` as a big-endian integer.
 pub const PG_ADVISORY_LOCK_KEY: i64 = 0x6472_6966_746c_6573;
 
-/// The MySQL/MariaDB `GET_LOCK` name: `driftless.` followed by the database
-/// name (per database, so fixes of different databases on one server do not
-/// wait for each other).
-pub(crate) const MYSQL_LOCK_NAME_SQL: &str = "LEFT(CONCAT('driftless.', DATABASE()), 64)";
+/// The MySQL/MariaDB `GET_LOCK` names a plan takes, as SQL literals, in
+/// order: `driftless.` followed by each database the plan reads or changes
+/// (cut to 64 characters, the server's limit). Per database, named rather
+/// than taken from the connection's default database: fixes of different
+/// databases on one server do not wait for each other, and two fixes of one
+/// database exclude each other whatever database their URLs name.
+pub(crate) fn mysql_lock_names(plan: &FixPlan) -> Vec<String> {
+    let schemas = plan
+        .base_schemas
+        .iter()
+        .map(String::as_str)
+        .chain(plan.steps.iter().map(|s| s.object.schema.as_str()));
+    let names: std::collections::BTreeSet<String> = schemas
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("driftless.{s}").chars().take(64).collect())
+        .collect();
+    names
+        .iter()
+        .map(|n| Dialect::Mysql.quote_literal(n))
+        .collect()
+}
 
 /// Why a plan could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
@@ -270,7 +287,12 @@ impl FixPlan {
                     "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');"
                 );
                 let _ = writeln!(out, "{}", comment("one fix at a time: fails with 'Subquery returns more than 1 row' when the lock is not granted"));
-                let _ = writeln!(out, "DO IF(GET_LOCK({MYSQL_LOCK_NAME_SQL}, {lock_s}) = 1, 0, (SELECT 1 UNION ALL SELECT 2));");
+                for name in mysql_lock_names(self) {
+                    let _ = writeln!(
+                        out,
+                        "DO IF(GET_LOCK({name}, {lock_s}) = 1, 0, (SELECT 1 UNION ALL SELECT 2));"
+                    );
+                }
             }
             Dialect::Sqlite => {
                 let _ = writeln!(
@@ -302,7 +324,9 @@ impl FixPlan {
                 let _ = writeln!(out, "COMMIT;");
             }
             Dialect::Mysql => {
-                let _ = writeln!(out, "DO RELEASE_LOCK({MYSQL_LOCK_NAME_SQL});");
+                for name in mysql_lock_names(self) {
+                    let _ = writeln!(out, "DO RELEASE_LOCK({name});");
+                }
             }
             Dialect::Sqlite => {
                 let _ = writeln!(

@@ -202,6 +202,23 @@ pub(crate) struct CreateTable<'a> {
     pub(crate) order: Option<&'a [String]>,
 }
 
+/// Refuses inline foreign keys on MySQL: sea-query cannot name another
+/// database in their `REFERENCES` there (they are added after the table).
+fn inline_foreign_keys_possible(
+    dialect: Dialect,
+    object: &str,
+    table: &Table,
+    opts: CreateTable<'_>,
+) -> Result<(), PlanError> {
+    if opts.foreign_keys && dialect == Dialect::Mysql && !table.foreign_keys.is_empty() {
+        return Err(PlanError::Unsupported {
+            object: object.to_string(),
+            reason: "foreign keys are added after CREATE TABLE on MySQL".into(),
+        });
+    }
+    Ok(())
+}
+
 /// `CREATE TABLE` for `table` named `schema.name`.
 pub(crate) fn create_table(
     dialect: Dialect,
@@ -282,6 +299,7 @@ pub(crate) fn create_table(
         stmt.index(&mut idx);
     }
     let mut sqlite_names = Vec::new();
+    inline_foreign_keys_possible(dialect, &object, table, opts)?;
     if opts.foreign_keys {
         for (fk_name, fk) in &table.foreign_keys {
             if dialect == Dialect::Sqlite {
@@ -321,7 +339,7 @@ pub(crate) fn create_table(
     // Name (and make deferrable) SQLite's table-level foreign keys: the
     // clause sea-query wrote is known exactly, so it is found and prefixed.
     for (fk_name, fk) in sqlite_names {
-        let clause = sqlite_fk_clause(dialect, fk);
+        let clause = fk_clause(dialect, fk);
         let mut named = format!("CONSTRAINT {} {clause}", ident(dialect, fk_name));
         if fk.deferrable {
             named.push_str(if fk.initially_deferred {
@@ -335,8 +353,10 @@ pub(crate) fn create_table(
     Ok(sql)
 }
 
-/// The table-level foreign key clause exactly as sea-query writes it for SQLite.
-fn sqlite_fk_clause(dialect: Dialect, fk: &ForeignKey) -> String {
+/// The table-level foreign key clause exactly as sea-query writes it:
+/// the referenced table as `qualified` names it on MySQL (sea-query cannot
+/// qualify it there), bare on SQLite.
+fn fk_clause(dialect: Dialect, fk: &ForeignKey) -> String {
     let cols = |cs: &[String]| {
         cs.iter()
             .map(|c| ident(dialect, c))
@@ -346,7 +366,7 @@ fn sqlite_fk_clause(dialect: Dialect, fk: &ForeignKey) -> String {
     let mut s = format!(
         "FOREIGN KEY ({}) REFERENCES {} ({})",
         cols(&fk.columns),
-        ident(dialect, &fk.ref_table),
+        qualified(dialect, &fk.ref_schema, &fk.ref_table),
         cols(&fk.ref_columns)
     );
     if fk.on_delete != FkAction::NoAction {
@@ -419,6 +439,15 @@ pub(crate) fn add_foreign_key(
     name: &str,
     fk: &ForeignKey,
 ) -> String {
+    if dialect == Dialect::Mysql {
+        // Hand-written: sea-query writes only bare table names here.
+        return format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            qualified(dialect, schema, table),
+            ident(dialect, name),
+            fk_clause(dialect, fk)
+        );
+    }
     let mut sql = build!(dialect, foreign_key_stmt(dialect, schema, table, name, fk));
     if dialect == Dialect::Postgres && fk.deferrable {
         sql.push_str(if fk.initially_deferred {
@@ -432,6 +461,14 @@ pub(crate) fn add_foreign_key(
 
 /// `ALTER TABLE … DROP CONSTRAINT` / `DROP FOREIGN KEY`.
 pub(crate) fn drop_foreign_key(dialect: Dialect, schema: &str, table: &str, name: &str) -> String {
+    if dialect == Dialect::Mysql {
+        // Hand-written: sea-query writes only bare table names here.
+        return format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}",
+            qualified(dialect, schema, table),
+            ident(dialect, name)
+        );
+    }
     let mut f = SqForeignKey::drop();
     f.name(sq_raw_name(dialect, name))
         .table(sq_table(dialect, schema, table));
@@ -451,10 +488,16 @@ pub(crate) fn drop_table(dialect: Dialect, schema: &str, table: &str, if_exists:
 /// `ALTER TABLE … RENAME TO …` / `RENAME TABLE`.
 pub(crate) fn rename_table(dialect: Dialect, schema: &str, from: &str, to: &str) -> String {
     let mut r = SqTable::rename();
-    // The new name is never qualified: PostgreSQL keeps the schema.
+    // PostgreSQL keeps the schema and takes no qualified new name; MySQL
+    // moves a table renamed to an unqualified name into the connection's
+    // default database, so the new name is qualified there.
+    let to_dialect = match dialect {
+        Dialect::Mysql => Dialect::Mysql,
+        Dialect::Postgres | Dialect::Sqlite => Dialect::Sqlite,
+    };
     r.table(
         sq_table(dialect, schema, from),
-        sq_table(Dialect::Sqlite, schema, to),
+        sq_table(to_dialect, schema, to),
     );
     build!(dialect, r)
 }
@@ -659,11 +702,11 @@ pub(crate) fn pg_comment(kind: &str, target: &str, comment: Option<&str>) -> Str
 }
 
 /// MySQL table comment.
-pub(crate) fn mysql_table_comment(table: &str, comment: Option<&str>) -> String {
+pub(crate) fn mysql_table_comment(schema: &str, table: &str, comment: Option<&str>) -> String {
     let d = Dialect::Mysql;
     format!(
         "ALTER TABLE {} COMMENT = {}",
-        ident(d, table),
+        qualified(d, schema, table),
         literal(d, comment.unwrap_or(""))
     )
 }
@@ -726,12 +769,8 @@ pub(crate) fn create_index(
             });
         }
     }
-    let fulltext = method.is_some_and(|m| m.eq_ignore_ascii_case("fulltext"));
-    let spatial = method.is_some_and(|m| m.eq_ignore_ascii_case("spatial"));
-    if !sea_query_can_render_index(dialect, index)
-        || spatial
-        || (if_not_exists && dialect == Dialect::Mysql)
-    {
+    // MySQL: hand-written, as sea-query writes only bare table names there.
+    if !sea_query_can_render_index(dialect, index) || dialect == Dialect::Mysql {
         return hand_written_index(
             dialect,
             schema,
@@ -752,9 +791,7 @@ pub(crate) fn create_index(
     if if_not_exists {
         stmt.if_not_exists();
     }
-    if fulltext && dialect == Dialect::Mysql {
-        stmt.full_text();
-    } else if let Some(m) = method {
+    if let Some(m) = method {
         if dialect == Dialect::Postgres {
             stmt.index_type(sea_query::IndexType::Custom(
                 Alias::new(m.to_ascii_lowercase()).into_iden(),
@@ -882,10 +919,7 @@ fn hand_written_index(
     } else {
         ""
     };
-    let on = match dialect {
-        Dialect::Postgres => qualified(dialect, schema, table),
-        _ => ident(dialect, table),
-    };
+    let on = qualified(dialect, schema, table);
     let using = match (method, dialect) {
         (Some(m), Dialect::Postgres) => format!(" USING {}", m.to_ascii_lowercase()),
         _ => String::new(),
@@ -920,6 +954,14 @@ pub(crate) fn drop_index(
     name: &str,
     if_exists: bool,
 ) -> String {
+    if dialect == Dialect::Mysql {
+        // Hand-written: sea-query writes only bare table names here.
+        return format!(
+            "DROP INDEX {} ON {}",
+            ident(dialect, name),
+            qualified(dialect, schema, table)
+        );
+    }
     let mut d = SqIndex::drop();
     d.name(sq_raw_name(dialect, name))
         .table(sq_table(dialect, schema, table));
@@ -938,16 +980,17 @@ pub(crate) fn add_unique(
     u: &UniqueConstraint,
 ) -> String {
     match dialect {
-        Dialect::Mysql => {
-            let mut stmt = SqIndex::create();
-            stmt.name(sq_raw_name(dialect, name))
-                .table(sq_table(dialect, schema, table))
-                .unique();
-            for c in &u.columns {
-                stmt.col(sq_iden(c));
-            }
-            build!(dialect, stmt)
-        }
+        // Hand-written: sea-query writes only bare table names here.
+        Dialect::Mysql => format!(
+            "CREATE UNIQUE INDEX {} ON {} ({})",
+            ident(dialect, name),
+            qualified(dialect, schema, table),
+            u.columns
+                .iter()
+                .map(|c| ident(dialect, c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         _ => format!(
             "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE {}({})",
             qualified(dialect, schema, table),
@@ -998,7 +1041,7 @@ pub(crate) fn add_primary_key(
     match dialect {
         Dialect::Mysql => format!(
             "ALTER TABLE {} ADD PRIMARY KEY ({cols})",
-            ident(dialect, table)
+            qualified(dialect, schema, table)
         ),
         _ => format!(
             "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({cols})",
@@ -1016,7 +1059,10 @@ pub(crate) fn drop_primary_key(
     pk: &PrimaryKey,
 ) -> String {
     match dialect {
-        Dialect::Mysql => format!("ALTER TABLE {} DROP PRIMARY KEY", ident(dialect, table)),
+        Dialect::Mysql => format!(
+            "ALTER TABLE {} DROP PRIMARY KEY",
+            qualified(dialect, schema, table)
+        ),
         _ => drop_constraint(dialect, schema, table, &pk.name),
     }
 }

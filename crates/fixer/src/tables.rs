@@ -73,7 +73,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
             pending.iter().any(|&j| {
                 j != i
                     && r.removals[j].table.foreign_keys.values().any(|fk| {
-                        fk.ref_table == rm.name && ctx.key_schema(&fk.ref_schema) == rm.schema
+                        fk.ref_table == rm.name && ctx.target_schema(&fk.ref_schema) == rm.schema
                     })
             })
         };
@@ -650,7 +650,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
             Dialect::Postgres => {
                 sql::pg_comment("TABLE", &qualified(d, s, tn), g.comment.as_deref())
             }
-            _ => sql::mysql_table_comment(tn, g.comment.as_deref()),
+            _ => sql::mysql_table_comment(s, tn, g.comment.as_deref()),
         };
         let mut spec = StepSpec::new(ObjectRef::table(s, tn), "comment", Safety::Safe);
         spec.fixes = t.reasons_of(&Part::Comment);

@@ -114,8 +114,8 @@ fn deployment_story_quarantines_and_adds() {
     assert_eq!(
         my,
         [
-            "ALTER TABLE `authentication_user` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
-            "ALTER TABLE `authentication_user` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
+            "ALTER TABLE `app`.`authentication_user` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
+            "ALTER TABLE `app`.`authentication_user` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
         ]
     );
     assert_eq!(
@@ -157,7 +157,7 @@ fn dropping_orphans_needs_destructive() {
     );
     assert_eq!(
         my[0],
-        "ALTER TABLE `authentication_user` DROP COLUMN `avatar`"
+        "ALTER TABLE `app`.`authentication_user` DROP COLUMN `avatar`"
     );
     assert_eq!(
         lite[0],
@@ -194,7 +194,7 @@ fn narrowing_a_type_is_data_loss_with_a_count() {
     );
     assert_eq!(
         my,
-        ["ALTER TABLE `authentication_user` MODIFY COLUMN `username` varchar(20) NOT NULL"]
+        ["ALTER TABLE `app`.`authentication_user` MODIFY COLUMN `username` varchar(20) NOT NULL"]
     );
     assert_eq!(
         lite,
@@ -329,9 +329,9 @@ fn creating_a_table_with_keys() {
     assert_eq!(
         my,
         [
-            "CREATE TABLE `orders` ( `id` int(11) NOT NULL, `user_id` int(11) NOT NULL, `code` varchar(20) NULL, PRIMARY KEY (`id`), UNIQUE KEY `orders_code_key` (`code`), CONSTRAINT `orders_id_positive` CHECK (id > 0) )",
-            "CREATE INDEX `orders_user_code_idx` ON `orders` (`user_id` DESC, `code`)",
-            "ALTER TABLE `orders` ADD CONSTRAINT `orders_user_fk` FOREIGN KEY (`user_id`) REFERENCES `authentication_user` (`id`) ON DELETE CASCADE",
+            "CREATE TABLE `app`.`orders` ( `id` int(11) NOT NULL, `user_id` int(11) NOT NULL, `code` varchar(20) NULL, PRIMARY KEY (`id`), UNIQUE KEY `orders_code_key` (`code`), CONSTRAINT `orders_id_positive` CHECK (id > 0) )",
+            "CREATE INDEX `orders_user_code_idx` ON `app`.`orders` (`user_id` DESC, `code`)",
+            "ALTER TABLE `app`.`orders` ADD CONSTRAINT `orders_user_fk` FOREIGN KEY (`user_id`) REFERENCES `app`.`authentication_user` (`id`) ON DELETE CASCADE",
         ]
     );
     assert_eq!(
@@ -376,8 +376,8 @@ fn no_name_can_inject_sql() {
     assert_eq!(
         my,
         [
-            "CREATE TABLE `t\"; DROP TABLE y; --` ( `a\"b``c; DROP TABLE x; --` int(11) NULL )",
-            "CREATE UNIQUE INDEX `i\"dx``;` ON `t\"; DROP TABLE y; --` (`a\"b``c; DROP TABLE x; --`)",
+            "CREATE TABLE `app`.`t\"; DROP TABLE y; --` ( `a\"b``c; DROP TABLE x; --` int(11) NULL )",
+            "CREATE UNIQUE INDEX `i\"dx``;` ON `app`.`t\"; DROP TABLE y; --` (`a\"b``c; DROP TABLE x; --`)",
         ]
     );
     assert_eq!(
@@ -634,6 +634,33 @@ fn scripts_take_the_lock_and_guard_statements() {
             }
         }
     }
+}
+
+/// MySQL: the expected snapshot's only database (`app`) is paired with the
+/// target's (`prod`): every statement, the foreign key's referenced table,
+/// the script's guards and its lock name the target's database.
+#[test]
+fn mysql_statements_name_the_target_database_of_a_cross_name_pairing() {
+    let d = Dialect::Mysql;
+    let (e, mut a) = with_orders(d);
+    let app = a.schemas.remove("app").unwrap();
+    a.schemas.insert("prod".into(), app);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    assert_eq!(
+        sql_of(&p),
+        [
+            "CREATE TABLE `prod`.`orders` ( `id` int(11) NOT NULL, `user_id` int(11) NOT NULL, `code` varchar(20) NULL, PRIMARY KEY (`id`), UNIQUE KEY `orders_code_key` (`code`), CONSTRAINT `orders_id_positive` CHECK (id > 0) )",
+            "CREATE INDEX `orders_user_code_idx` ON `prod`.`orders` (`user_id` DESC, `code`)",
+            "ALTER TABLE `prod`.`orders` ADD CONSTRAINT `orders_user_fk` FOREIGN KEY (`user_id`) REFERENCES `prod`.`authentication_user` (`id`) ON DELETE CASCADE",
+        ]
+    );
+    let script = p.to_script(&ApplyOptions::default());
+    assert!(script.contains("GET_LOCK('driftless.prod', "), "{script}");
+    assert!(script.contains("table_schema = 'prod'"), "{script}");
+    assert!(
+        !script.contains("`app`") && !script.contains("DATABASE()"),
+        "{script}"
+    );
 }
 
 #[test]

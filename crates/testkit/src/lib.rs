@@ -110,8 +110,14 @@ impl TestDb {
 
     /// A fresh MySQL/MariaDB database.
     pub async fn mysql() -> TestDb {
+        Self::mysql_named(&unique_name("dl")).await
+    }
+
+    /// A fresh MySQL/MariaDB database named `name` (e.g. the name of one
+    /// dropped before, for SQL that names its database to run again).
+    pub async fn mysql_named(name: &str) -> TestDb {
         let server_url = mysql_server_url();
-        let name = unique_name("dl");
+        let name = name.to_string();
         let mut c = sqlx::MySqlConnection::connect(&server_url)
             .await
             .unwrap_or_else(|e| panic!("MySQL test server at {server_url} ({MYSQL_ENV}): {e}"));
