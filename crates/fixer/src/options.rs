@@ -100,7 +100,8 @@ pub struct ApplyOptions {
     /// `lock_wait_timeout`, SQLite busy timeout). Default 10 s.
     pub lock_timeout: Duration,
     /// Longest a single statement may run (PostgreSQL `statement_timeout`,
-    /// MariaDB `max_statement_time`). Default 5 minutes.
+    /// MariaDB `max_statement_time`; on SQLite the connection interrupts a
+    /// longer statement itself). Default 5 minutes.
     pub statement_timeout: Duration,
     /// Re-read the schema once the lock is held and refuse a plan made from
     /// a schema that has changed since (default true).

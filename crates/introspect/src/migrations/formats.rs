@@ -90,15 +90,27 @@ pub(crate) fn wanted_file(rel: &Path) -> bool {
     }
 }
 
+/// The file as text: valid UTF-8 without NUL characters, which no
+/// database accepts in SQL (and no migration language in source); a
+/// file holding one is binary or damaged (e.g. zero-filled by a crash).
 fn text<'a>(root: &Path, f: &'a SourceFile) -> Result<&'a str> {
-    std::str::from_utf8(&f.bytes).map_err(|e| Error::Migration {
+    let line_at = |offset: usize| 1 + f.bytes[..offset].iter().filter(|b| **b == b'\n').count();
+    let text = std::str::from_utf8(&f.bytes).map_err(|e| Error::Migration {
         path: root.join(&f.path),
-        line: 1 + f.bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count(),
+        line: line_at(e.valid_up_to()),
         message: "the file is not valid UTF-8".into(),
-    })
+    })?;
+    match text.find('\0') {
+        None => Ok(text),
+        Some(at) => Err(Error::Migration {
+            path: root.join(&f.path),
+            line: line_at(at),
+            message: format!(
+                "the file holds a NUL character (column {}), which SQL cannot contain: is it binary or damaged?",
+                1 + text[..at].rsplit('\n').next().map_or(0, |l| l.chars().count())
+            ),
+        }),
+    }
 }
 
 fn migration_error(root: &Path, path: &Path, line: usize, message: impl Into<String>) -> Error {
