@@ -9,7 +9,11 @@
 //! * a statement fails on purpose half way (a unique index over duplicate
 //!   data);
 //! * the process receives SIGTERM or SIGINT while it waits for a lock (and
-//!   SIGKILL, which cannot be handled at all).
+//!   SIGKILL, which cannot be handled at all);
+//! * SQLite, which has neither a statement timeout nor a server to cancel a
+//!   statement: a long statement runs past `--statement-timeout`, receives
+//!   SIGTERM, or is killed (SIGKILL) with its journal hot, which the next
+//!   read-only command must roll back.
 //!
 //! Afterwards PostgreSQL and SQLite are exactly as before (schema snapshot
 //! and the row count of every table), MariaDB is in a state from which a
