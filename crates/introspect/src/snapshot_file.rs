@@ -18,6 +18,10 @@ impl Snapshot {
     }
 
     /// Parses a snapshot document. `path` is used in error messages only.
+    ///
+    /// A document holding a NUL character (`\u0000`) anywhere is refused,
+    /// naming the object: no database accepts one in SQL, and the fixer
+    /// would put it into statements.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
         #[derive(serde::Deserialize)]
         struct Probe {
