@@ -7,7 +7,8 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 
@@ -21,22 +22,52 @@ struct Run {
     stderr: String,
 }
 
-fn driftless(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("DRIFTLESS_LOG")
         .env("RUST_BACKTRACE", "1")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run driftless");
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn run_of(args: &[&str], out: std::process::Output) -> Run {
     Run {
         args: args.iter().map(|a| a.to_string()).collect(),
         code: out.status.code().expect("exit code, not a signal"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+fn driftless(dir: &Path, args: &[&str]) -> Run {
+    run_of(args, command(dir, args).output().expect("run driftless"))
+}
+
+/// [`driftless`], killed (and the test failed) if it runs longer than
+/// `limit`: for inputs that once made it spin forever.
+fn driftless_within(dir: &Path, args: &[&str], limit: Duration) -> Run {
+    let mut child = command(dir, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start driftless");
+    let started = Instant::now();
+    while child.try_wait().expect("poll driftless").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`driftless {}` did not finish within {limit:?}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    run_of(args, child.wait_with_output().expect("collect the output"))
 }
 
 /// Exit 2, one `error:` line on stderr containing `needle`, no panic.
@@ -228,6 +259,126 @@ fn unparsable_migration_folders() {
         ),
         "no_such_folder",
     );
+}
+
+/// How long a run on bad input may take: it once never ended.
+const PROMPTLY: Duration = Duration::from_secs(20);
+
+/// Regression: a NUL byte in a migration file made SQLite's driver spin
+/// forever (100 % CPU) replaying it; `fix --apply` spun inside its write
+/// transaction, locking every other writer out. It is bad input, named by
+/// file and line, before anything runs.
+#[test]
+fn regression_nul_in_a_migration_file_is_bad_input_naming_the_file_and_line() {
+    let (dir, url) = setup();
+    let d = dir.path();
+    let live = d.join("live.db");
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a [u8])], &'a str);
+    let cases: &[Case] = &[
+        (
+            "after_the_last_statement",
+            &[(
+                "0001_init.sql",
+                b"CREATE TABLE u (id INTEGER PRIMARY KEY);\0\n",
+            )],
+            "0001_init.sql:1: the file holds a NUL character (column 41)",
+        ),
+        (
+            "inside_a_statement",
+            &[(
+                "0001_init.sql",
+                b"CREATE TABLE u (id INTEGER PRIMARY KEY);\n\nCREATE TABLE v (\0id int);\n",
+            )],
+            "0001_init.sql:3: the file holds a NUL character (column 17)",
+        ),
+        (
+            "in_a_later_file",
+            &[
+                ("0001_a.sql", b"CREATE TABLE a (id int);\n"),
+                ("0002_b.sql", b"CREATE TABLE b (id int);\n\0"),
+            ],
+            "0002_b.sql:2: the file holds a NUL character",
+        ),
+    ];
+    for (name, files, needle) in cases {
+        let folder = d.join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (path, bytes) in *files {
+            std::fs::write(folder.join(path), bytes).unwrap();
+        }
+        let f = folder.to_str().unwrap();
+        let before = std::fs::read(&live).unwrap();
+        for args in [
+            vec!["check", "--db", url.as_str(), "--migrations", f],
+            vec!["plan", "--db", url.as_str(), "--expect", f],
+            vec!["fix", "--db", url.as_str(), "--expect", f, "--apply"],
+            vec!["migrations", "--db", url.as_str(), "--migrations", f],
+        ] {
+            assert_input_error(&driftless_within(d, &args, PROMPTLY), needle);
+        }
+        assert_eq!(
+            std::fs::read(&live).unwrap(),
+            before,
+            "{name}: nothing changed"
+        );
+    }
+}
+
+/// Regression: a snapshot whose column default holds `\u0000` put a NUL
+/// into the fix's SQL, and `fix --apply` spun forever inside its write
+/// transaction. The snapshot is bad input naming the object.
+#[test]
+fn regression_nul_in_a_snapshot_is_bad_input_naming_the_object() {
+    let (dir, url) = setup();
+    let d = dir.path();
+    let live = d.join("live.db");
+    // The live table, made by the binary from a snapshot without NUL.
+    let table = |extra: &str| {
+        format!(
+            r#"{{"format_version": 1, "dialect": "sqlite", "schemas": {{"main": {{"tables": {{"u": {{"columns": {{"id": {{"position": 1, "data_type": "INTEGER", "nullable": false}}{extra}}}, "primary_key": {{"name": "pk_u", "columns": ["id"]}}}}}}}}}}}}"#
+        )
+    };
+    std::fs::write(d.join("base.json"), table("")).unwrap();
+    let made = driftless_within(
+        d,
+        &["fix", "--db", &url, "--expect", "base.json", "--apply"],
+        PROMPTLY,
+    );
+    assert_eq!(made.code, 0, "{made:#?}");
+    let cases = [
+        (
+            "default.json",
+            table(
+                r#", "extra": {"position": 2, "data_type": "TEXT", "nullable": true, "default": "'x'\u0000"}"#,
+            ),
+            "default.json:1:",
+            "the default of column main.u.extra holds a NUL character",
+        ),
+        (
+            "name.json",
+            table(r#", "ex\u0000tra": {"position": 2, "data_type": "TEXT", "nullable": true}"#),
+            "name.json:1:",
+            "the name of column main.u.ex\\0tra holds a NUL character",
+        ),
+    ];
+    for (name, text, at, what) in &cases {
+        std::fs::write(d.join(name), text).unwrap();
+        let before = std::fs::read(&live).unwrap();
+        for args in [
+            vec!["check", "--db", url.as_str(), "--expect", name],
+            vec!["plan", "--db", url.as_str(), "--expect", name],
+            vec!["fix", "--db", url.as_str(), "--expect", name, "--apply"],
+        ] {
+            let run = driftless_within(d, &args, PROMPTLY);
+            assert_input_error(&run, at);
+            assert_input_error(&run, what);
+        }
+        assert_eq!(
+            std::fs::read(&live).unwrap(),
+            before,
+            "{name}: nothing changed"
+        );
+    }
 }
 
 /// Runs `driftless args` in `dir` with at most 1 GB of address space,

@@ -9,7 +9,11 @@
 //! * a statement fails on purpose half way (a unique index over duplicate
 //!   data);
 //! * the process receives SIGTERM or SIGINT while it waits for a lock (and
-//!   SIGKILL, which cannot be handled at all).
+//!   SIGKILL, which cannot be handled at all);
+//! * SQLite, which has neither a statement timeout nor a server to cancel a
+//!   statement: a long statement runs past `--statement-timeout`, receives
+//!   SIGTERM, or is killed (SIGKILL) with its journal hot, which the next
+//!   read-only command must roll back.
 //!
 //! Afterwards PostgreSQL and SQLite are exactly as before (schema snapshot
 //! and the row count of every table), MariaDB is in a state from which a
@@ -542,6 +546,287 @@ async fn faults_during_apply_on_sqlite() {
 
     tally.summary();
     assert_eq!(tally.faults.len(), 5);
+}
+
+// ------------------------------------------- SQLite: long statements
+
+/// SQLite: 20,000 rows of about 1 kB. Adding [`SLOW_EXPECTED`]'s CHECK
+/// constraint rebuilds the table, and its INSERT … SELECT evaluates the
+/// check, about 1.5 ms a row: one statement of about half a minute, whose
+/// writes outgrow SQLite's 2 MB page cache (and so make the rollback
+/// journal hot) after a few seconds.
+const SLOW_LIVE: &str =
+    "CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, pad TEXT NOT NULL);
+WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r LIMIT 20000)
+INSERT INTO items SELECT x, x, hex(zeroblob(500)) FROM r";
+
+/// [`SLOW_LIVE`] with a CHECK constraint that is slow to evaluate.
+const SLOW_EXPECTED: &str =
+    "CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, pad TEXT NOT NULL,
+CHECK (length(hex(zeroblob(1000000 + n % 2))) > 0))";
+
+/// The first bytes of a rollback journal SQLite has synced (and would roll
+/// back after a crash); until then they are zero.
+const HOT_JOURNAL_MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+
+/// The SQLite database, its state and its bytes, for a slow fix.
+async fn slow_sqlite() -> (TestDb, TestDb, State, Vec<u8>) {
+    let expected = db_with(Backend::Sqlite, SLOW_EXPECTED).await;
+    let actual = db_with(Backend::Sqlite, SLOW_LIVE).await;
+    let before = state(&actual).await;
+    let bytes = std::fs::read(&actual.name).unwrap();
+    (expected, actual, before, bytes)
+}
+
+/// Regression: SQLite statements ignored `--statement-timeout` (SQLite
+/// has no such setting, and nothing enforced it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_sqlite_statement_longer_than_the_statement_timeout_is_interrupted() {
+    let (expected, actual, before, bytes) = slow_sqlite().await;
+    let started = std::time::Instant::now();
+    let run = tokio::time::timeout(
+        Duration::from_secs(60),
+        driftless(&fix_args(
+            &actual,
+            &expected,
+            &["--statement-timeout", "300ms"],
+        )),
+    )
+    .await
+    .expect("the fix stops at its statement timeout, not at the end of the statement");
+    one_error(
+        &run,
+        &[
+            "step 1 (rebuild table main.items) failed",
+            "interrupted: it ran longer than the statement timeout (300ms)",
+            "statement: INSERT INTO",
+            "every change was rolled back",
+        ],
+    );
+    assert!(started.elapsed() < Duration::from_secs(20), "{run:#?}");
+    assert_eq!(
+        std::fs::read(&actual.name).unwrap(),
+        bytes,
+        "the same bytes"
+    );
+    assert_eq!(state(&actual).await, before);
+}
+
+/// Regression: SIGTERM did not stop a fix whose SQLite statement was
+/// running: the apply waited for the statement to end (SQLite has no
+/// server to cancel it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_sigterm_stops_a_long_sqlite_statement_promptly() {
+    let (expected, actual, before, bytes) = slow_sqlite().await;
+    let child = spawn(&fix_args(
+        &actual,
+        &expected,
+        &["--lock-timeout", LOCK_TIMEOUT],
+    ));
+    // The rebuild has created its table: the long INSERT … SELECT runs.
+    sqlite_in_transaction(&actual).await;
+    let sent = std::time::Instant::now();
+    signal(&child, "TERM");
+    let run = tokio::time::timeout(Duration::from_secs(20), finish(child))
+        .await
+        .expect("stopped soon after SIGTERM, not at the end of the statement");
+    let stopped_after = sent.elapsed();
+    one_error(
+        &run,
+        &[
+            "received SIGTERM",
+            "every change was rolled back",
+            "as it was before",
+        ],
+    );
+    assert!(stopped_after < Duration::from_secs(5), "{stopped_after:?}");
+    assert_eq!(
+        std::fs::read(&actual.name).unwrap(),
+        bytes,
+        "the same bytes"
+    );
+    assert!(
+        !std::path::Path::new(&format!("{}-journal", actual.name)).exists(),
+        "no journal left behind"
+    );
+    assert_eq!(state(&actual).await, before);
+}
+
+/// The library's apply, interrupted while a SQLite statement runs, and
+/// with a statement timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn library_apply_stops_a_long_sqlite_statement() {
+    let (expected, actual, before, _) = slow_sqlite().await;
+    let plan_for = || library_plan_of(&actual, &expected);
+    let (c, p) = plan_for().await;
+    let interrupt = Interrupt::new();
+    let task = spawn_apply(c, p, slow_options().with_interrupt(interrupt.clone()));
+    sqlite_in_transaction(&actual).await;
+    interrupt.trigger("stopped by the test");
+    let err = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the interrupted statement stops at once")
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApplyError::Interrupted {
+                rolled_back: true,
+                applied_steps: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(state(&actual).await, before);
+
+    let (c, p) = plan_for().await;
+    let options = slow_options().with_statement_timeout(Duration::from_millis(300));
+    let err = tokio::time::timeout(Duration::from_secs(30), spawn_apply(c, p, options))
+        .await
+        .expect("stopped at the statement timeout")
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(&err, ApplyError::Statement { rolled_back: true, message, .. } if message.contains("statement timeout")),
+        "{err}"
+    );
+    assert_eq!(state(&actual).await, before);
+}
+
+/// Regression: after a SQLite fix was killed (SIGKILL) with its journal
+/// hot, every command failed with "attempt to write a readonly database":
+/// `check`, `plan` and `snapshot` open the database read-only, and a
+/// read-only connection may not roll a hot journal back. Now the first
+/// command rolls it back (saying so), and one that cannot (the file and
+/// its folder are not writable) says what happened and how to recover.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_commands_after_a_sigkilled_sqlite_fix_roll_back_its_hot_journal() {
+    let (expected, actual, before, bytes) = slow_sqlite().await;
+    let journal = format!("{}-journal", actual.name);
+    let child = spawn(&fix_args(
+        &actual,
+        &expected,
+        &["--lock-timeout", LOCK_TIMEOUT],
+    ));
+    wait_for("a hot journal", Duration::from_secs(120), || {
+        let hot =
+            std::fs::read(&journal).is_ok_and(|b| b.len() > 512 && b[..8] == HOT_JOURNAL_MAGIC);
+        async move { hot.then_some(()) }
+    })
+    .await;
+    signal(&child, "KILL");
+    let run = finish(child).await;
+    assert_eq!(run.code, None, "killed by the signal: {run:#?}");
+
+    // A copy of the pair in a folder this user may not write: the
+    // journal cannot be rolled back.
+    let locked = locked_copy(&actual.name, &expected.name);
+    let copy = locked.path().join("test.db");
+    let copy_bytes = std::fs::read(&copy).unwrap();
+    let url = format!("sqlite://{}", copy.display());
+    let run = run_locked(
+        locked.path(),
+        &["check", "--db", &url, "--expect", "sqlite://expected.db"],
+    )
+    .await;
+    let message = one_error(
+        &run,
+        &[
+            "a writer stopped in the middle of a transaction and left the hot journal",
+            "test.db-journal",
+            "Open it once as a user who may write both the file and its folder",
+            "never delete the journal",
+        ],
+    );
+    assert!(
+        !message.contains("reading the SQLite catalog failed"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), copy_bytes, "nothing changed");
+    assert!(locked.path().join("test.db-journal").exists());
+    unlock(locked);
+
+    // The database itself: `check` rolls the journal back and reads it.
+    let run = driftless(&["check", "--db", &actual.url, "--expect", &expected.url]).await;
+    assert_eq!(run.code, Some(1), "the drift is reported: {run:#?}");
+    assert!(run.stdout.contains("missing-check"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("rolled back the transaction a writer left unfinished"),
+        "{run:#?}"
+    );
+    assert!(
+        !std::path::Path::new(&journal).exists(),
+        "the journal is gone"
+    );
+    assert_eq!(
+        std::fs::read(&actual.name).unwrap(),
+        bytes,
+        "as before the fix"
+    );
+    assert_eq!(state(&actual).await, before);
+    for args in [
+        vec![
+            "plan",
+            "--db",
+            actual.url.as_str(),
+            "--expect",
+            expected.url.as_str(),
+        ],
+        vec!["snapshot", "--db", actual.url.as_str()],
+    ] {
+        let run = driftless(&args).await;
+        assert!(matches!(run.code, Some(0 | 1)), "{run:#?}");
+        assert!(
+            !run.stderr.contains("rolled back"),
+            "once is enough: {run:#?}"
+        );
+    }
+}
+
+/// A folder holding copies of `database` (with its journal) and
+/// `expected` (as `expected.db`), neither of which, nor the folder, the
+/// user [`run_locked`] runs as may write.
+fn locked_copy(database: &str, expected: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(database, dir.path().join("test.db")).unwrap();
+    std::fs::copy(
+        format!("{database}-journal"),
+        dir.path().join("test.db-journal"),
+    )
+    .unwrap();
+    std::fs::copy(expected, dir.path().join("expected.db")).unwrap();
+    for name in ["test.db", "test.db-journal", "expected.db"] {
+        std::fs::set_permissions(
+            dir.path().join(name),
+            std::fs::Permissions::from_mode(0o444),
+        )
+        .unwrap();
+    }
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    dir
+}
+
+/// Makes a [`locked_copy`] removable again.
+fn unlock(dir: tempfile::TempDir) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Runs `driftless args` in `dir` as a user the permissions of a
+/// [`locked_copy`] bind: this one, or `nobody` when this one is root
+/// (which no file permission stops).
+async fn run_locked(dir: &std::path::Path, args: &[&str]) -> Run {
+    use std::os::unix::fs::MetadataExt;
+    let mut cmd = command(args);
+    cmd.current_dir(dir);
+    if std::fs::metadata(dir).unwrap().uid() == 0 {
+        cmd.uid(65534).gid(65534);
+    }
+    finish(cmd.spawn().expect("start driftless")).await
 }
 
 // --------------------------------------------------------------- MariaDB

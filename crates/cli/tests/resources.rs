@@ -392,3 +392,29 @@ async fn zero_statement_timeout_is_no_limit_on_mariadb() {
     let timeouts = ["--lock-timeout", "2s", "--statement-timeout", "0"];
     lock_timeout_expires(Backend::Mysql, &timeouts).await;
 }
+
+/// `--statement-timeout 0` is no limit on SQLite too, where the connection
+/// enforces the timeout itself: a rebuild copying thousands of rows runs
+/// to the end instead of being stopped at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_statement_timeout_is_no_limit_on_sqlite() {
+    let expected = db_with(
+        Backend::Sqlite,
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .await;
+    let actual = db_with(
+        Backend::Sqlite,
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+         INSERT INTO items SELECT i, 'item ' || i FROM n",
+    )
+    .await;
+    let run = driftless(&fix_args(&actual, &expected, &["--statement-timeout", "0"])).await;
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stdout.contains("Converged"), "{run:#?}");
+    assert_eq!(
+        scalar(&actual.url, "SELECT count(*) FROM items").await,
+        Some(20000)
+    );
+}

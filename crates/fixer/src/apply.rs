@@ -245,6 +245,12 @@ fn stopped(rolled_back: bool, changed: bool, committed: &[CommittedStep], steps:
 fn db_message(e: &DbError) -> String {
     match e {
         DbError::Query { message, .. } => message.clone(),
+        DbError::StatementTimeout { timeout, .. } => {
+            format!("interrupted: it ran longer than the statement timeout ({timeout:?})")
+        }
+        DbError::NulCharacter { line, column, .. } => format!(
+            "the SQL holds a NUL character at line {line}, column {column}, which SQL text cannot contain; it was not sent"
+        ),
         other => other.to_string(),
     }
 }
@@ -326,7 +332,9 @@ fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyE
 ///   `statement_timeout`; `pg_advisory_xact_lock` first (a concurrent fix
 ///   waits up to the lock timeout, then fails with [`ApplyError::Locked`]);
 ///   any failure rolls everything back.
-/// * SQLite: `BEGIN IMMEDIATE` with a busy timeout; foreign keys are off on
+/// * SQLite: `BEGIN IMMEDIATE` with a busy timeout; once it is granted,
+///   the connection interrupts any statement that runs longer than the
+///   statement timeout (SQLite has no setting for it); foreign keys are off on
 ///   driftless connections, so table rebuilds keep child rows; triggers of
 ///   rebuilt tables, and triggers of other tables that read them, are set
 ///   aside and recreated; `PRAGMA foreign_key_check` must come back
@@ -379,6 +387,7 @@ pub async fn apply(
             Some(_) => backend_id(db).await?,
             None => None,
         };
+        let sqlite = db.sqlite_interrupt();
         let work = async {
             match plan.dialect {
                 Dialect::Postgres => apply_postgres(db, plan, options, &mut report).await,
@@ -398,11 +407,24 @@ pub async fn apply(
                         if let Some(id) = backend {
                             cancel_statement(&url, id).await;
                         }
-                        work.await
+                        match &sqlite {
+                            // Stop whatever statement is running until the
+                            // apply returns: one that starts just after a
+                            // single request would run on.
+                            Some(stop) => loop {
+                                stop.interrupt();
+                                tokio::select! {
+                                    r = &mut work => break r,
+                                    () = tokio::time::sleep(SQLITE_WAIT_SLICE) => {}
+                                }
+                            },
+                            None => work.await,
+                        }
                     }
                 }
             }
         };
+        db.set_statement_timeout(None);
         match result {
             Ok(()) => {}
             // A statement cancelled by the interrupt fails like any other;
@@ -479,7 +501,8 @@ fn interrupted(
 }
 
 /// The id of the server session behind `db`, to cancel its statements from
-/// another connection (SQLite has none: it is stopped between waits).
+/// another connection (SQLite has none: its connection interrupts its own
+/// statement, see [`Database::sqlite_interrupt`]).
 async fn backend_id(db: &mut Database) -> Result<Option<i64>, ApplyError> {
     let sql = match db.dialect() {
         Dialect::Postgres => "SELECT pg_backend_pid()::bigint",
@@ -808,6 +831,11 @@ async fn apply_sqlite(
         return Err(e.into());
     }
     report.lock_wait = t0.elapsed();
+    // SQLite has no statement timeout of its own: the connection enforces
+    // it from here (the wait for the lock above is bounded by the lock
+    // timeout alone) until `apply` clears it; zero means no limit, as on
+    // the other backends.
+    db.set_statement_timeout(Some(options.statement_timeout).filter(|t| !t.is_zero()));
     // An in-memory database has no second connection to read it from.
     let memory = db.url().is_sqlite_memory();
     if let Err(e) = before_steps(db, plan, options, report, !memory, true).await {

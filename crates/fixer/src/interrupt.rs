@@ -10,8 +10,8 @@ use tokio::sync::Notify;
 ///
 /// Once triggered, the apply sends no further statement: the statement in
 /// flight is cancelled from a second connection (PostgreSQL
-/// `pg_cancel_backend`, MySQL `KILL QUERY`; SQLite stops waiting for its
-/// lock), the transaction is rolled back where the database has one, and
+/// `pg_cancel_backend`, MySQL `KILL QUERY`; SQLite interrupts it on its own
+/// connection, or stops waiting for its lock), the transaction is rolled back where the database has one, and
 /// the apply returns [`ApplyError::Interrupted`](crate::ApplyError::Interrupted)
 /// saying what state the database is in. An apply that had already
 /// committed when the request came returns its report as usual.

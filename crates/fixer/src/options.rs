@@ -113,7 +113,8 @@ pub struct ApplyOptions {
     /// still does not wait).
     pub lock_timeout: Duration,
     /// Longest a single statement may run (PostgreSQL `statement_timeout`,
-    /// MariaDB `max_statement_time`). Default 5 minutes; at most
+    /// MariaDB `max_statement_time`; on SQLite the connection interrupts a
+    /// longer statement itself). Default 5 minutes; at most
     /// [`MAX_TIMEOUT`]; zero means no limit.
     pub statement_timeout: Duration,
     /// Re-read the schema once the lock is held and refuse a plan made from

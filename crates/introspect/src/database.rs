@@ -11,6 +11,10 @@ use sqlx::{Column as _, ConnectOptions as _, Connection as _, TypeInfo as _};
 
 use crate::error::{Error, Result};
 use crate::model::{Dialect, Snapshot};
+use crate::sqlite_connection::{
+    has_code, journal_of, recover_hot_journal, Recovery, SqliteInterrupt, Stopped, Watchdog,
+    INTERRUPTED, READONLY_ROLLBACK,
+};
 use crate::url::{redact, DbUrl};
 use crate::IntrospectOptions;
 
@@ -125,7 +129,7 @@ pub type Row = Vec<Value>;
 pub(crate) enum Conn {
     Postgres(PgConnection),
     Mysql(MySqlConnection),
-    Sqlite(SqliteConnection),
+    Sqlite(SqliteConnection, Watchdog),
 }
 
 /// An open connection to a live database.
@@ -204,8 +208,14 @@ impl Database {
     /// Executes SQL (one or more statements separated by `;`) and returns
     /// the number of rows affected. `context` names what is being done for
     /// the error message.
+    ///
+    /// SQL holding a NUL character is refused before anything is sent
+    /// ([`Error::NulCharacter`]): no database accepts one in SQL text, and
+    /// SQLite's driver would never return.
     pub async fn execute(&mut self, sql: &str, context: &str) -> Result<u64> {
+        self.refuse_nul(sql, context)?;
         self.round_trips += 1;
+        let mut stopped = None;
         let res = match &mut self.conn {
             Conn::Postgres(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(c)
@@ -215,50 +225,76 @@ impl Database {
                 .execute(c)
                 .await
                 .map(|r| r.rows_affected()),
-            Conn::Sqlite(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()),
+            Conn::Sqlite(c, watchdog) => {
+                watchdog.arm();
+                let res = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected());
+                stopped = watchdog.disarm();
+                res
+            }
         };
-        res.map_err(|e| self.query_error(context, e))
+        res.map_err(|e| self.statement_error(context, stopped, e))
     }
 
     /// Runs one query and returns every row as [`Value`]s. Integer
     /// (signed and unsigned), float, boolean, text and binary columns decode
     /// directly; other types (timestamps, numerics, arrays …) come back as
-    /// [`Value::Null`]: cast them to text in the query.
+    /// [`Value::Null`]: cast them to text in the query. SQL holding a NUL
+    /// character is refused, as by [`Database::execute`].
     pub async fn query(&mut self, sql: &str, context: &str) -> Result<Vec<Row>> {
+        self.refuse_nul(sql, context)?;
         self.round_trips += 1;
-        let url = self.url.to_string();
-        let conv = |e: sqlx::Error| query_error(&url, context, e);
-        match &mut self.conn {
-            Conn::Postgres(c) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(c)
-                    .await
-                    .map_err(conv)?;
-                Ok(rows
-                    .iter()
-                    .map(|r| decode_row(r, decode_pg_special))
-                    .collect())
+        let mut stopped = None;
+        let rows = match &mut self.conn {
+            Conn::Postgres(c) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(c)
+                .await
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| decode_row(r, decode_pg_special))
+                        .collect()
+                }),
+            Conn::Mysql(c) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(c)
+                .await
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| decode_row(r, decode_mysql_special))
+                        .collect()
+                }),
+            Conn::Sqlite(c, watchdog) => {
+                watchdog.arm();
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await;
+                stopped = watchdog.disarm();
+                rows.map(|rows| rows.iter().map(|r| decode_row(r, |_, _, _| None)).collect())
             }
-            Conn::Mysql(c) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(c)
-                    .await
-                    .map_err(conv)?;
-                Ok(rows
-                    .iter()
-                    .map(|r| decode_row(r, decode_mysql_special))
-                    .collect())
-            }
-            Conn::Sqlite(c) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(c)
-                    .await
-                    .map_err(conv)?;
-                Ok(rows.iter().map(|r| decode_row(r, |_, _, _| None)).collect())
-            }
+        };
+        rows.map_err(|e| self.statement_error(context, stopped, e))
+    }
+
+    /// Bounds how long each statement sent from now on may run (`None`:
+    /// no bound). SQLite has no statement timeout of its own: driftless
+    /// interrupts a statement that runs longer, and it fails with
+    /// [`Error::StatementTimeout`] (SQLite rolls back a transaction the
+    /// statement was writing in). PostgreSQL and MySQL enforce their own
+    /// setting (`statement_timeout`, `max_statement_time`), which the
+    /// caller sets in its session: for them this changes nothing.
+    pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) {
+        if let Conn::Sqlite(_, watchdog) = &mut self.conn {
+            watchdog.set_timeout(timeout);
+        }
+    }
+
+    /// SQLite: a handle that stops the statement this connection is
+    /// running, from another task or thread (see [`SqliteInterrupt`]).
+    /// `None` for PostgreSQL and MySQL, whose statements are cancelled
+    /// from a second connection (`pg_cancel_backend`, `KILL QUERY`).
+    pub fn sqlite_interrupt(&self) -> Option<SqliteInterrupt> {
+        match &self.conn {
+            Conn::Sqlite(_, watchdog) => Some(watchdog.interrupt_handle()),
+            _ => None,
         }
     }
 
@@ -267,13 +303,45 @@ impl Database {
         let _ = match self.conn {
             Conn::Postgres(c) => c.close().await,
             Conn::Mysql(c) => c.close().await,
-            Conn::Sqlite(c) => c.close().await,
+            Conn::Sqlite(c, _) => c.close().await,
         };
         Ok(())
     }
 
     pub(crate) fn query_error(&self, context: &str, e: sqlx::Error) -> Error {
         query_error(&self.url.to_string(), context, e)
+    }
+
+    /// The error of a statement that failed; `stopped`: whether (and why)
+    /// driftless stopped it (SQLite).
+    fn statement_error(&self, context: &str, stopped: Option<Stopped>, e: sqlx::Error) -> Error {
+        if self.dialect() == Dialect::Sqlite {
+            if let (Some(Stopped::Deadline(timeout)), true) = (stopped, has_code(&e, INTERRUPTED)) {
+                return Error::StatementTimeout {
+                    url: self.url.to_string(),
+                    context: context.to_string(),
+                    timeout,
+                };
+            }
+            if has_code(&e, READONLY_ROLLBACK) {
+                return hot_journal_error(&self.url, &redact(&e.to_string()));
+            }
+        }
+        self.query_error(context, e)
+    }
+
+    /// Refuses SQL holding a NUL character, before it is sent.
+    fn refuse_nul(&self, sql: &str, context: &str) -> Result<()> {
+        let Some(at) = sql.find('\0') else {
+            return Ok(());
+        };
+        let before = &sql[..at];
+        Err(Error::NulCharacter {
+            url: self.url.to_string(),
+            context: context.to_string(),
+            line: 1 + before.matches('\n').count(),
+            column: 1 + before.rsplit('\n').next().map_or(0, |l| l.chars().count()),
+        })
     }
 }
 
@@ -323,19 +391,56 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
         }
         Dialect::Sqlite => {
             let opts = SqliteConnectOptions::from_str(url.expose_secret()).map_err(bad)?;
-            let opts = if url.is_sqlite_memory() {
-                opts
-            } else {
-                opts.read_only(options.read_only)
-                    .create_if_missing(options.create_if_missing && !options.read_only)
-            };
-            let opts = opts
-                .foreign_keys(false)
-                .log_statements(tracing::log::LevelFilter::Trace);
-            opts.connect().await.map(Conn::Sqlite)
+            return open_sqlite(url, options, opts).await;
         }
     };
     res.map_err(|e| connect_error(url, e))
+}
+
+/// Opens a SQLite database: read-only ones roll back a hot journal first
+/// (see [`recover_hot_journal`]); every connection gets the [`Watchdog`]
+/// that enforces the statement timeout and interrupts.
+async fn open_sqlite(
+    url: &DbUrl,
+    options: &ConnectOptions,
+    opts: SqliteConnectOptions,
+) -> Result<Conn> {
+    let file = !url.is_sqlite_memory();
+    let opts = if file {
+        opts.read_only(options.read_only)
+            .create_if_missing(options.create_if_missing && !options.read_only)
+    } else {
+        opts
+    };
+    let opts = opts
+        .foreign_keys(false)
+        .log_statements(tracing::log::LevelFilter::Trace);
+    let conn = opts.connect().await.map_err(|e| connect_error(url, e))?;
+    let mut conn = if file && options.read_only {
+        match recover_hot_journal(conn, &opts).await {
+            Recovery::NotNeeded(c) | Recovery::RolledBack(c) => c,
+            Recovery::Failed(message) => return Err(hot_journal_error(url, &redact(&message))),
+        }
+    } else {
+        conn
+    };
+    let watchdog = Watchdog::install(&mut conn)
+        .await
+        .map_err(|e| connect_error(url, e))?;
+    Ok(Conn::Sqlite(conn, watchdog))
+}
+
+/// [`Error::HotJournal`] for the SQLite database at `url`.
+fn hot_journal_error(url: &DbUrl, message: &str) -> Error {
+    let database = SqliteConnectOptions::from_str(url.expose_secret())
+        .map(|o| o.get_filename().to_path_buf())
+        .unwrap_or_default();
+    Error::HotJournal {
+        url: url.to_string(),
+        journal: journal_of(&database),
+        database,
+        message: message.to_string(),
+    }
 }
 
 /// Whether to try a connection without TLS first, as libpq's

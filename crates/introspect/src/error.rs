@@ -76,6 +76,45 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A statement ran longer than the statement timeout and was stopped
+    /// (SQLite, where driftless enforces the timeout itself: see
+    /// [`Database::set_statement_timeout`](crate::Database::set_statement_timeout)).
+    #[error("{context} on {url} was interrupted: it ran longer than the statement timeout ({timeout:?})")]
+    StatementTimeout {
+        /// The redacted URL.
+        url: String,
+        /// What was being done.
+        context: String,
+        /// The timeout that elapsed.
+        timeout: std::time::Duration,
+    },
+    /// SQL to be sent holds a NUL character, which no database accepts in
+    /// SQL text; nothing was sent.
+    #[error("{context} on {url}: the SQL holds a NUL character at line {line}, column {column}, which SQL text cannot contain; nothing was sent")]
+    NulCharacter {
+        /// The redacted URL.
+        url: String,
+        /// What was being done.
+        context: String,
+        /// 1-based line of the NUL in the SQL.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+    },
+    /// A SQLite database opened read-only has a hot journal (a writer
+    /// stopped in the middle of a transaction, e.g. it was killed), and it
+    /// could not be rolled back.
+    #[error("{url}: a writer stopped in the middle of a transaction and left the hot journal {} behind; the database must be rolled back before it can be read, and rolling it back failed ({message}). Open it once as a user who may write both the file and its folder (for example `sqlite3 {} 'PRAGMA schema_version'`), which rolls it back, then retry; never delete the journal, that would corrupt the database", journal.display(), database.display())]
+    HotJournal {
+        /// The redacted URL.
+        url: String,
+        /// The database file.
+        database: PathBuf,
+        /// Its journal (`<database>-journal`).
+        journal: PathBuf,
+        /// Why it could not be rolled back.
+        message: String,
+    },
     /// The catalog returned something the model cannot represent.
     #[error("unexpected catalog data for {object}: {message}")]
     Catalog {

@@ -31,6 +31,7 @@ mod postgres;
 mod snapshot_file;
 mod source;
 mod sqlite;
+mod sqlite_connection;
 mod url;
 
 pub use database::{ConnectOptions, Database, Row, Value};
@@ -55,6 +56,7 @@ pub use names::{
     is_ledger_table, is_quarantined, is_system_schema, LEDGER_TABLES, QUARANTINE_PREFIX,
 };
 pub use source::Source;
+pub use sqlite_connection::SqliteInterrupt;
 pub use url::{redact, DbUrl};
 
 /// What to read from a live database.

@@ -491,3 +491,109 @@ async fn names_with_quotes_backslashes_and_newlines_are_read_exactly() {
         IndexKey::Expression("\"tab\tname\" + 1".into())
     );
 }
+
+/// A statement that never ends on its own: counts an endless series.
+const RUNAWAY: &str =
+    "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r";
+
+/// Regression: SQL holding a NUL character (from a migration file or a
+/// snapshot) made SQLite's driver loop forever preparing the text after it.
+#[tokio::test]
+async fn regression_sql_holding_a_nul_is_refused_before_it_is_sent() {
+    let db = TestDb::sqlite();
+    let mut c = Database::connect(&DbUrl::parse(&db.url).unwrap(), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let sent = c.round_trips();
+    for sql in [
+        "CREATE TABLE u (id INTEGER PRIMARY KEY);\0\n",
+        "SELECT 1;\n\0",
+    ] {
+        let err = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            c.execute(sql, "replaying"),
+        )
+        .await
+        .expect("refused at once, not spinning in the driver")
+        .unwrap_err();
+        assert!(matches!(err, Error::NulCharacter { .. }), "{err}");
+        let err = tokio::time::timeout(std::time::Duration::from_secs(10), c.query(sql, "reading"))
+            .await
+            .expect("refused at once")
+            .unwrap_err();
+        assert!(err.to_string().contains("NUL character"), "{err}");
+    }
+    let err = c.execute("SELECT 1;\n\0", "replaying").await.unwrap_err();
+    assert!(err.to_string().contains("line 2, column 1"), "{err}");
+    assert_eq!(c.round_trips(), sent, "nothing was sent");
+    // Nothing was run: the table does not exist, and the connection works.
+    let rows = c
+        .query("SELECT count(*) FROM sqlite_schema", "counting")
+        .await
+        .unwrap();
+    assert_eq!(rows[0][0].as_i64(), Some(0));
+}
+
+/// SQLite has no statement timeout of its own: the connection interrupts
+/// a statement that runs past it, and the next statement runs normally.
+#[tokio::test]
+async fn sqlite_statements_honour_the_statement_timeout() {
+    let db = TestDb::sqlite();
+    let mut c = open(&db.url).await;
+    c.set_statement_timeout(Some(std::time::Duration::from_millis(200)));
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        c.query(RUNAWAY, "counting forever"),
+    )
+    .await
+    .expect("interrupted at the statement timeout")
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::StatementTimeout { timeout, .. } if timeout.as_millis() == 200),
+        "{err}"
+    );
+    assert!(err.to_string().contains("counting forever"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let rows = c.query("SELECT 42", "after the timeout").await.unwrap();
+    assert_eq!(rows[0][0].as_i64(), Some(42));
+    // Without a timeout a long statement runs to its end.
+    c.set_statement_timeout(None);
+    let rows = c
+        .query(
+            "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r LIMIT 300000) SELECT count(*) FROM r",
+            "counting",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0][0].as_i64(), Some(300_000));
+}
+
+/// A [`SqliteInterrupt`](driftless_introspect::SqliteInterrupt) stops the
+/// statement running on its connection from another task; the next one
+/// runs normally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_interrupt_stops_the_running_statement() {
+    let db = TestDb::sqlite();
+    let mut c = open(&db.url).await;
+    let stop = c
+        .sqlite_interrupt()
+        .expect("SQLite connections can be interrupted");
+    assert!(!stop.interrupt(), "nothing is running yet");
+    let task = tokio::spawn(async move {
+        let r = c.query(RUNAWAY, "counting forever").await.map(drop);
+        (c, r)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(stop.interrupt(), "the statement is running");
+    let (mut c, r) = tokio::time::timeout(std::time::Duration::from_secs(10), task)
+        .await
+        .expect("stopped at once")
+        .unwrap();
+    let err = r.unwrap_err();
+    assert!(err.to_string().contains("interrupted"), "{err}");
+    assert_eq!(
+        c.query("SELECT 1", "after").await.unwrap()[0][0].as_i64(),
+        Some(1)
+    );
+}

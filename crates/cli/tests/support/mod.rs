@@ -278,6 +278,17 @@ pub async fn library_plan(
     actual: &TestDb,
     expected: &TestDb,
 ) -> (Database, driftless_fixer::FixPlan) {
+    let (c, p) = library_plan_of(actual, expected).await;
+    assert_eq!(p.steps.len(), 4, "{}", p.to_sql());
+    (c, p)
+}
+
+/// The library's plan from `actual` towards `expected` (the rules and the
+/// planner as `fix` runs them), with a connection to `actual` to apply it.
+pub async fn library_plan_of(
+    actual: &TestDb,
+    expected: &TestDb,
+) -> (Database, driftless_fixer::FixPlan) {
     use driftless_rules::{Config, Context, Registry};
     let mut e = open(&expected.url).await;
     let exp = e.snapshot(&IntrospectOptions::default()).await.unwrap();
@@ -289,7 +300,6 @@ pub async fn library_plan(
         .findings;
     let options = driftless_fixer::PlanOptions::default();
     let p = driftless_fixer::plan(&exp, &act, &findings, &options).unwrap();
-    assert_eq!(p.steps.len(), 4, "{}", p.to_sql());
     (c, p)
 }
 

@@ -90,20 +90,26 @@ pub(crate) fn wanted_file(rel: &Path) -> bool {
     }
 }
 
-/// The file's text: valid UTF-8 without NUL bytes (a binary file is no
-/// migration, and its bytes never reach an error message).
+/// The file as text: valid UTF-8 without NUL characters, which no
+/// database accepts in SQL (and no migration language in source); a
+/// file holding one is binary or damaged (e.g. zero-filled by a crash).
 fn text<'a>(root: &Path, f: &'a SourceFile) -> Result<&'a str> {
     let line_at = |offset: usize| 1 + f.bytes[..offset].iter().filter(|b| **b == b'\n').count();
-    let error = |offset: usize, message: &str| Error::Migration {
+    let text = std::str::from_utf8(&f.bytes).map_err(|e| Error::Migration {
         path: root.join(&f.path),
-        line: line_at(offset),
-        message: message.into(),
-    };
-    let text = std::str::from_utf8(&f.bytes)
-        .map_err(|e| error(e.valid_up_to(), "the file is not valid UTF-8"))?;
+        line: line_at(e.valid_up_to()),
+        message: "the file is not valid UTF-8".into(),
+    })?;
     match text.find('\0') {
-        Some(at) => Err(error(at, "the file is not text (it contains a NUL byte)")),
         None => Ok(text),
+        Some(at) => Err(Error::Migration {
+            path: root.join(&f.path),
+            line: line_at(at),
+            message: format!(
+                "the file holds a NUL character (column {}), which SQL cannot contain: is it binary or damaged?",
+                1 + text[..at].rsplit('\n').next().map_or(0, |l| l.chars().count())
+            ),
+        }),
     }
 }
 

@@ -463,4 +463,40 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        /// Regression: a NUL after the last statement of a migration made
+        /// a statement of its own, which SQLite's driver never finished
+        /// preparing. The splitter itself always advances: whatever the
+        /// input (NUL and other control characters, unterminated quotes,
+        /// odd delimiters), it ends, and its statements are pieces of the
+        /// input in order, none empty.
+        #[test]
+        fn any_input_splits_into_ordered_pieces_of_itself(
+            text in "([a-zA-Z ;'\"`$\\/*#\n\r\t\u{0}\u{1}\u{7f}é()\\[\\]-]|DELIMITER |BEGIN |END|CREATE TRIGGER ){0,60}"
+        ) {
+            for d in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+                let mut end = 0;
+                for stmt in split_statements(&text, d) {
+                    proptest::prop_assert!(stmt.offset >= end, "{stmt:?} overlaps the previous one");
+                    proptest::prop_assert!(!stmt.sql.is_empty());
+                    proptest::prop_assert_eq!(text.get(stmt.offset..stmt.offset + stmt.sql.len()), Some(stmt.sql.as_str()));
+                    end = stmt.offset + stmt.sql.len();
+                }
+                let _ = normalize_sql(&text, d);
+            }
+        }
+    }
+
+    #[test]
+    fn a_nul_stays_inside_the_statement_it_follows() {
+        let got = texts("CREATE TABLE u (id int);\0\n", Dialect::Sqlite);
+        assert_eq!(
+            got,
+            vec![
+                ("CREATE TABLE u (id int)".to_string(), 1),
+                ("\0".to_string(), 1)
+            ]
+        );
+    }
 }
