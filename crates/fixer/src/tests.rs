@@ -734,9 +734,9 @@ fn quarantine_renames_the_names_a_table_shares_with_its_schema() {
     // MySQL index names are per table.
     assert_eq!(
         my[0],
-        "RENAME TABLE `users_old` TO `_driftless_quarantine_users_old`"
+        "RENAME TABLE `app`.`users_old` TO `app`.`_driftless_quarantine_users_old`"
     );
-    assert!(my[1].starts_with("CREATE TABLE `users`"), "{my:?}");
+    assert!(my[1].starts_with("CREATE TABLE `app`.`users`"), "{my:?}");
     // SQLite cannot rename an index: it is created again under the new name.
     assert_eq!(
         lite[..3],
