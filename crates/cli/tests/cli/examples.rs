@@ -2,7 +2,7 @@
 //! `production.db` is what `production.sql` builds, and the README's first
 //! command reports exactly the story's drift.
 //!
-//! `DRIFTLESS_BLESS=1 cargo test -p driftless --test examples` rebuilds
+//! `DRIFTLESS_BLESS=1 cargo test -p driftless --test cli examples::` rebuilds
 //! `production.db` from `production.sql`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -77,7 +77,7 @@ async fn production_db_is_built_from_production_sql() {
     let (have_schema, have_rows) = contents(&committed).await;
     assert_eq!(
         have_schema, want_schema,
-        "examples/deploy-story/production.db is stale: rebuild it with DRIFTLESS_BLESS=1 cargo test -p driftless --test examples"
+        "examples/deploy-story/production.db is stale: rebuild it with DRIFTLESS_BLESS=1 cargo test -p driftless --test cli examples::"
     );
     assert_eq!(
         have_rows, want_rows,

@@ -2,7 +2,7 @@
 //! SQLite files, and fresh PostgreSQL and MariaDB databases from the test kit.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

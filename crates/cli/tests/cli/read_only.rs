@@ -17,7 +17,7 @@
 //!   writes on every backend, whatever the role may do.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};

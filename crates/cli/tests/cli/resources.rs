@@ -9,7 +9,7 @@
 //! against that snapshot at about 176 MB.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::net::TcpListener;

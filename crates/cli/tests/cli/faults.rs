@@ -23,7 +23,7 @@
 //! counts its faults and prints a summary line (`--nocapture` shows it).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@
 //! (The library-level two-deploy race is in `tests/fix_locks.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use driftless_testkit::Backend;
 use support::*;

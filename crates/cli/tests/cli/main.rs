@@ -1,0 +1,25 @@
+//! The `driftless` binary's integration tests, one test binary made of
+//! modules (`cargo test -p driftless --test cli`; one module:
+//! `cargo test -p driftless --test cli faults::`).
+//!
+//! - `commands`: every command end to end: output formats, exit codes,
+//!   `--schema`, pipes;
+//! - `bad_input`: malformed files, URLs and folders exit 2 with one line;
+//! - `examples`: the README's example and the deploy-story database;
+//! - `faults`: signals, killed connections and crashes during `fix --apply`;
+//! - `concurrency`: parallel deploys fixing one database;
+//! - `read_only`: `check`, `plan`, `snapshot`, `migrations` never write;
+//! - `resources`: connect, lock and statement timeouts;
+//! - `secrets`: no password printed, whatever the command and log level;
+//! - `support`: running the binary, side connections, database state.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod bad_input;
+mod commands;
+mod concurrency;
+mod examples;
+mod faults;
+mod read_only;
+mod resources;
+mod secrets;
+mod support;
