@@ -1,5 +1,5 @@
-//! The convergence property, shared by `convergence_{sqlite,postgres,mariadb}.rs`
-//! (included with `#[path]`; not a test target of its own).
+//! The convergence property, one body for every backend (the tests at the
+//! end run it on SQLite, PostgreSQL and MariaDB).
 //!
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
@@ -8,7 +8,7 @@
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
 //! of a column that both sides keep must still be there.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,9 +18,8 @@ use driftless_testkit::Backend;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
-#[path = "fix_support.rs"]
-mod support;
-pub use support::*;
+use crate::support;
+use support::*;
 
 /// What values a column holds, whatever its type on either side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,9 +382,6 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
 
 pub const ROWS: i64 = 3;
 
-static CASES: AtomicUsize = AtomicUsize::new(0);
-static STEPS: AtomicUsize = AtomicUsize::new(0);
-
 /// The value of column `c` (kind `k`, position `j`) in row `i`, as text, or
 /// `None` for NULL. Valid under both schemas.
 pub fn value(
@@ -513,13 +509,14 @@ fn normalize(kind: Kind, v: Option<&str>) -> Option<String> {
 }
 
 /// Plans and applies the fix of `actual` towards `expected` on `backend`,
-/// then checks convergence and that kept data is intact.
+/// then checks convergence and that kept data is intact; the number of
+/// steps applied.
 pub async fn converges(
     backend: Backend,
     e: &SchemaSpec,
     a: &SchemaSpec,
     drop_orphans: bool,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let expected_db = db_with(backend, &ddl(backend, e)).await;
     let expected = snapshot(&expected_db).await;
     drop(expected_db);
@@ -539,13 +536,6 @@ pub async fn converges(
         .with_orphans(orphans)
         .with_allow(Safety::DataLoss);
     let fixed = match fix(&db, &expected, &options).await {
-        Ok(f) => {
-            STEPS.fetch_add(f.plan.steps.len(), Ordering::Relaxed);
-            Ok(f)
-        }
-        Err(e) => Err(e),
-    };
-    let fixed = match fixed {
         Ok(f) => f,
         Err(err) => {
             let now = snapshot(&db).await;
@@ -609,7 +599,7 @@ pub async fn converges(
             }
         }
     }
-    Ok(())
+    Ok(fixed.plan.steps.len())
 }
 
 /// Runs the property for `backend` with `cases` cases
@@ -631,15 +621,20 @@ pub fn run(backend: Backend, cases: u32) {
     };
     let mut runner = proptest::test_runner::TestRunner::new(config);
     let started = std::time::Instant::now();
+    // Counted per run: the three backends' runs share this binary.
+    let (ran, applied) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let result = runner.run(&pair_strategy(backend), |(e, a, drop)| {
-        CASES.fetch_add(1, Ordering::Relaxed);
-        rt.block_on(converges(backend, &e, &a, drop))
-            .map_err(TestCaseError::fail)
+        ran.fetch_add(1, Ordering::Relaxed);
+        let steps = rt
+            .block_on(converges(backend, &e, &a, drop))
+            .map_err(TestCaseError::fail)?;
+        applied.fetch_add(steps, Ordering::Relaxed);
+        Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
-    let (n, steps) = (CASES.load(Ordering::Relaxed), STEPS.load(Ordering::Relaxed));
+    let (n, steps) = (ran.load(Ordering::Relaxed), applied.load(Ordering::Relaxed));
     eprintln!(
         "{backend:?}: {n} schema pairs converged, {steps} steps applied, in {:.1?}",
         started.elapsed()
@@ -673,4 +668,56 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
         }
     }
     c
+}
+
+/// The kinds of object the generator must produce on every backend.
+const COVERED: &[&str] = &[
+    "tables",
+    "columns",
+    "unique indexes",
+    "multi-column indexes",
+    "checks",
+    "foreign keys",
+    "defaults",
+    "not null",
+];
+
+fn assert_covers_the_model(backend: Backend) {
+    let c = coverage(backend, 50);
+    for kind in COVERED {
+        assert!(
+            c.get(kind).copied().unwrap_or(0) > 0,
+            "no {kind} generated on {backend:?}: {c:?}"
+        );
+    }
+}
+
+#[test]
+fn random_schema_pairs_converge_on_sqlite() {
+    run(Backend::Sqlite, 300);
+}
+
+#[test]
+fn random_schema_pairs_converge_on_postgres() {
+    run(Backend::Postgres, 20);
+}
+
+#[test]
+fn random_schema_pairs_converge_on_mariadb() {
+    run(Backend::Mysql, 100);
+}
+
+#[test]
+fn the_generator_covers_the_model_on_sqlite() {
+    assert_covers_the_model(Backend::Sqlite);
+}
+
+#[test]
+fn the_generator_covers_the_model_on_postgres() {
+    assert_covers_the_model(Backend::Postgres);
+}
+
+#[test]
+fn the_generator_covers_the_model_on_mariadb() {
+    assert_covers_the_model(Backend::Mysql);
 }

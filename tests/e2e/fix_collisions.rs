@@ -4,8 +4,7 @@
 //! rebuild's temporary name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use driftless_fixer::{Orphans, PlanError, PlanOptions};
 use driftless_testkit::Backend;

@@ -4,8 +4,7 @@
 //! the database's message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use driftless_fixer::{apply, plan, ApplyError, ApplyOptions, PlanOptions};
 use driftless_introspect::IntrospectOptions;

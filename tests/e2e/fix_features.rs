@@ -4,8 +4,7 @@
 //! an empty database and from a drifted one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use driftless_fixer::{Orphans, PlanOptions, Safety};
 use driftless_testkit::Backend;

@@ -3,8 +3,7 @@
 //! has fixed the schema finds its plan stale, and a new plan is empty.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

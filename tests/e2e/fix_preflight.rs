@@ -3,8 +3,7 @@
 //! change that can lose data says how many rows it affects.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use driftless_fixer::{
     apply, plan, preflight, ApplyError, ApplyOptions, PlanOptions, PreflightKind, Safety,

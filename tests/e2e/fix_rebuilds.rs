@@ -3,8 +3,7 @@
 //! gain labels in place or are rebuilt; MySQL enum columns are modified.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use driftless_fixer::{PlanOptions, Safety};
 use driftless_testkit::Backend;

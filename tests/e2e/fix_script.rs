@@ -4,8 +4,7 @@
 //! stops at that statement and, being one transaction, changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use driftless_fixer::{plan, ApplyOptions, Orphans, PlanOptions, Safety};
 use driftless_testkit::Backend;

@@ -4,8 +4,7 @@
 //! `login_count`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use driftless_fixer::{Orphans, PlanOptions, Safety};
 use driftless_introspect::Value;

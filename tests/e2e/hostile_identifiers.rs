@@ -15,8 +15,7 @@
 //! whose encoded names must fit the file system's 255 bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "fix_support.rs"]
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -1,0 +1,26 @@
+//! End-to-end tests of the whole pipeline against real databases, one test
+//! binary made of modules (`cargo test -p driftless-e2e --test e2e`; one
+//! module: `… --test e2e fix_story::`). The conformance corpus runs as its
+//! own binary (`--test conformance`, its own harness).
+//!
+//! - `convergence`: random schema pairs with data converge, on every backend;
+//! - `fix_*`: the fixer on real databases: the deploy story, failures and
+//!   rollbacks, locks, preflight refusals, table rebuilds, the guarded
+//!   script, name collisions, object kinds;
+//! - `hostile_identifiers`: names that break quoting, end to end;
+//! - `fuzz_corpus`: the fuzz targets on their committed corpus;
+//! - `support`: fresh databases, check + plan + repair through the pipeline.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod convergence;
+mod fix_collisions;
+mod fix_failures;
+mod fix_features;
+mod fix_locks;
+mod fix_preflight;
+mod fix_rebuilds;
+mod fix_script;
+mod fix_story;
+mod fuzz_corpus;
+mod hostile_identifiers;
+mod support;
