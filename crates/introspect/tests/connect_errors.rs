@@ -1,11 +1,12 @@
 //! Opening a database: every way it can go wrong gives its typed error, and
 //! no error message ever contains a password from the URL. Also: how
-//! [`Database::query`] decodes values on each backend.
+//! [`Database::query`] decodes values on each backend, and how errors the
+//! database reports keep its code and are told apart by it ([`Error::kind`]).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::time::{Duration, Instant};
 
-use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, Value};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, ErrorKind, Value};
 use driftless_testkit::{mysql_server_url, postgres_server_url, TestDb};
 
 const SECRET: &str = "Sup3r-s3cret-pw";
@@ -408,4 +409,347 @@ async fn mysql_unsigned_integers_decode_as_numbers() {
             Value::Null
         ]
     );
+}
+
+// Error codes: every error the database reports keeps its code (SQLSTATE,
+// MySQL error number, SQLite result code), and lock timeouts, busy
+// databases and missing objects are recognised by it, not by the message
+// (which PostgreSQL and MySQL translate).
+
+async fn open(url: &str, options: &ConnectOptions) -> Database {
+    Database::connect(&DbUrl::parse(url).unwrap(), options)
+        .await
+        .unwrap()
+}
+
+async fn run(db: &mut Database, sql: &str) {
+    db.execute(sql, "setting up").await.unwrap();
+}
+
+/// Runs `sql`, which must fail, and checks what the error says of itself:
+/// its kind, its code (`expected` is the SQLSTATE on PostgreSQL, the error
+/// number on MySQL and SQLite), and that the message is still the usual one.
+async fn fails_with(db: &mut Database, sql: &str, kind: ErrorKind, expected: &str) -> Error {
+    let err = db.execute(sql, "provoking an error").await.unwrap_err();
+    check(&err, kind, expected);
+    assert!(
+        err.to_string().starts_with("provoking an error failed on"),
+        "{err}"
+    );
+    err
+}
+
+fn check(err: &Error, kind: ErrorKind, expected: &str) {
+    assert_eq!(err.kind(), kind, "{err:?}");
+    let code = err.code().unwrap_or_else(|| panic!("no code: {err:?}"));
+    assert_eq!(code.kind(), kind, "{code}");
+    let found = code
+        .sqlstate()
+        .filter(|_| code.number().is_none())
+        .map(str::to_string)
+        .or_else(|| code.number().map(|n| n.to_string()));
+    assert_eq!(found.as_deref(), Some(expected), "{err:?}");
+}
+
+/// Locks with `a_first` on `a` and `b_first` on `b`, then runs `a_then`
+/// and `b_then` concurrently, each waiting for the other's lock: exactly
+/// one of them fails, chosen as the deadlock victim.
+async fn deadlock(
+    a: &mut Database,
+    b: &mut Database,
+    [a_first, b_first]: [&str; 2],
+    [a_then, b_then]: [&str; 2],
+) -> Error {
+    run(a, a_first).await;
+    run(b, b_first).await;
+    let (ra, rb) = tokio::join!(
+        a.execute(a_then, "provoking a deadlock"),
+        b.execute(b_then, "provoking a deadlock")
+    );
+    match (ra, rb) {
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => e,
+        other => panic!("expected exactly one deadlock victim: {other:?}"),
+    }
+}
+
+async fn missing_database_error(url: &str) -> Error {
+    let err = Database::connect(&DbUrl::parse(url).unwrap(), &fast())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::MissingDatabase { .. }), "{err:?}");
+    err
+}
+
+#[tokio::test]
+async fn postgres_errors_keep_their_sqlstate() {
+    let db = TestDb::postgres().await;
+    let mut a = open(&db.url, &fast()).await;
+    let mut b = open(&db.url, &fast()).await;
+    run(&mut a, "CREATE TABLE t (id int); CREATE TABLE u (id int)").await;
+
+    let err = fails_with(
+        &mut a,
+        "SELECT * FROM no_such_table",
+        ErrorKind::UndefinedObject,
+        "42P01",
+    )
+    .await;
+    assert!(
+        err.to_string().contains("\"no_such_table\" does not exist"),
+        "{err}"
+    );
+    fails_with(
+        &mut a,
+        "SELECT no_such_column FROM t",
+        ErrorKind::UndefinedObject,
+        "42703",
+    )
+    .await;
+    fails_with(&mut a, "SELECT 1 +", ErrorKind::Other, "42601").await;
+
+    // A lock held by another transaction, waited for past the lock timeout.
+    run(&mut a, "BEGIN").await;
+    run(&mut a, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE").await;
+    run(&mut b, "SET lock_timeout = '100ms'").await;
+    let err = fails_with(&mut b, "SELECT * FROM t", ErrorKind::LockTimeout, "55P03").await;
+    assert!(err.to_string().contains("lock timeout"), "{err}");
+    run(&mut a, "ROLLBACK").await;
+    run(&mut b, "SET lock_timeout = 0").await;
+
+    run(&mut b, "SET statement_timeout = '50ms'").await;
+    fails_with(
+        &mut b,
+        "SELECT pg_sleep(5)",
+        ErrorKind::StatementTimeout,
+        "57014",
+    )
+    .await;
+    run(&mut b, "SET statement_timeout = 0").await;
+
+    for c in [&mut a, &mut b] {
+        run(c, "SET deadlock_timeout = '50ms'").await;
+        run(c, "BEGIN").await;
+    }
+    let err = deadlock(
+        &mut a,
+        &mut b,
+        [
+            "LOCK TABLE t IN ACCESS EXCLUSIVE MODE",
+            "LOCK TABLE u IN ACCESS EXCLUSIVE MODE",
+        ],
+        [
+            "LOCK TABLE u IN ACCESS EXCLUSIVE MODE",
+            "LOCK TABLE t IN ACCESS EXCLUSIVE MODE",
+        ],
+    )
+    .await;
+    check(&err, ErrorKind::Deadlock, "40P01");
+    for c in [&mut a, &mut b] {
+        run(c, "ROLLBACK").await;
+    }
+
+    let mut ro = open(&db.url, &ConnectOptions::read_only()).await;
+    fails_with(
+        &mut ro,
+        "CREATE TABLE v (id int)",
+        ErrorKind::ReadOnly,
+        "25006",
+    )
+    .await;
+
+    let server = postgres_server_url();
+    let url = format!(
+        "{}/driftless_no_such_db",
+        server.rsplit_once('/').unwrap().0
+    );
+    let err = missing_database_error(&url).await;
+    assert_eq!(err.kind(), ErrorKind::MissingDatabase);
+}
+
+#[tokio::test]
+async fn mariadb_errors_keep_their_number() {
+    let db = TestDb::mysql().await;
+    let mut a = open(&db.url, &fast()).await;
+    let mut b = open(&db.url, &fast()).await;
+    run(&mut a, "CREATE TABLE t (id int PRIMARY KEY) ENGINE=InnoDB").await;
+    run(&mut a, "INSERT INTO t VALUES (1), (2)").await;
+
+    let err = fails_with(
+        &mut a,
+        "SELECT * FROM no_such_table",
+        ErrorKind::UndefinedObject,
+        "1146",
+    )
+    .await;
+    assert_eq!(err.code().unwrap().sqlstate(), Some("42S02"));
+    assert!(
+        err.to_string().contains("no_such_table' doesn't exist"),
+        "{err}"
+    );
+    fails_with(
+        &mut a,
+        "SELECT no_such_column FROM t",
+        ErrorKind::UndefinedObject,
+        "1054",
+    )
+    .await;
+    fails_with(
+        &mut a,
+        "DROP TABLE no_such_table",
+        ErrorKind::UndefinedObject,
+        "1051",
+    )
+    .await;
+    fails_with(&mut a, "SELECT 1 +", ErrorKind::Other, "1064").await;
+
+    // A row lock held by another transaction, waited for past the lock timeout.
+    run(&mut a, "START TRANSACTION").await;
+    run(&mut a, "SELECT id FROM t WHERE id = 1 FOR UPDATE").await;
+    run(&mut b, "SET SESSION innodb_lock_wait_timeout = 1").await;
+    let err = fails_with(
+        &mut b,
+        "SELECT id FROM t WHERE id = 1 FOR UPDATE",
+        ErrorKind::LockTimeout,
+        "1205",
+    )
+    .await;
+    assert!(
+        err.to_string().contains("Lock wait timeout exceeded"),
+        "{err}"
+    );
+    run(&mut a, "ROLLBACK").await;
+
+    // MariaDB's max_statement_time.
+    fails_with(
+        &mut b,
+        "SET STATEMENT max_statement_time = 0.05 FOR SELECT SLEEP(5)",
+        ErrorKind::StatementTimeout,
+        "1969",
+    )
+    .await;
+
+    for c in [&mut a, &mut b] {
+        run(c, "START TRANSACTION").await;
+    }
+    let err = deadlock(
+        &mut a,
+        &mut b,
+        [
+            "SELECT id FROM t WHERE id = 1 FOR UPDATE",
+            "SELECT id FROM t WHERE id = 2 FOR UPDATE",
+        ],
+        [
+            "SELECT id FROM t WHERE id = 2 FOR UPDATE",
+            "SELECT id FROM t WHERE id = 1 FOR UPDATE",
+        ],
+    )
+    .await;
+    check(&err, ErrorKind::Deadlock, "1213");
+    for c in [&mut a, &mut b] {
+        run(c, "ROLLBACK").await;
+    }
+
+    let mut ro = open(&db.url, &ConnectOptions::read_only()).await;
+    fails_with(
+        &mut ro,
+        "INSERT INTO t VALUES (3)",
+        ErrorKind::ReadOnly,
+        "1792",
+    )
+    .await;
+
+    let server = mysql_server_url();
+    let url = format!(
+        "{}/driftless_no_such_db",
+        server.rsplit_once('/').unwrap().0
+    );
+    let err = missing_database_error(&url).await;
+    assert_eq!(err.kind(), ErrorKind::MissingDatabase);
+}
+
+/// A statement MySQL refuses for want of a privilege (error 1142, SQLSTATE
+/// 42000) was a plain query error: only PostgreSQL's SQLSTATE 42501 was
+/// recognised.
+#[tokio::test]
+async fn mariadb_statement_without_privilege_is_permission_denied() {
+    let db = TestDb::mysql().await;
+    let user = MysqlUser::create(SECRET).await;
+    let my = mysql_server_url();
+    let url = with_password(&my, &user.name, SECRET, &host_port(&my), "");
+    let mut c = open(&url, &fast()).await;
+    let sql = format!("CREATE TABLE `{}`.t (id int)", db.name);
+    let err = c.execute(&sql, "creating a table").await.unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    check(&err, ErrorKind::PermissionDenied, "1142");
+    assert!(err.to_string().starts_with("permission denied on"), "{err}");
+    assert!(!err.to_string().contains(SECRET), "{err}");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_errors_keep_their_result_code() {
+    let db = TestDb::sqlite();
+    let mut a = open(&db.url, &fast()).await;
+    let mut b = open(&db.url, &fast()).await;
+    run(&mut a, "CREATE TABLE t (id INTEGER)").await;
+
+    // SQLite has no code of its own for a missing object (SQLITE_ERROR).
+    let err = fails_with(
+        &mut a,
+        "SELECT * FROM no_such_table",
+        ErrorKind::UndefinedObject,
+        "1",
+    )
+    .await;
+    assert!(
+        err.to_string().contains("no such table: no_such_table"),
+        "{err}"
+    );
+    fails_with(
+        &mut a,
+        "SELECT no_such_column FROM t",
+        ErrorKind::UndefinedObject,
+        "1",
+    )
+    .await;
+    fails_with(&mut a, "SELECT 1 +", ErrorKind::Other, "1").await;
+
+    // Another connection holds the write lock: busy at once without a busy
+    // timeout, and busy once a short one has elapsed (SQLite's lock timeout).
+    run(&mut a, "BEGIN IMMEDIATE").await;
+    run(&mut b, "PRAGMA busy_timeout = 0").await;
+    let err = fails_with(&mut b, "BEGIN IMMEDIATE", ErrorKind::Busy, "5").await;
+    assert!(err.to_string().contains("database is locked"), "{err}");
+    run(&mut b, "PRAGMA busy_timeout = 100").await;
+    fails_with(&mut b, "INSERT INTO t VALUES (1)", ErrorKind::Busy, "5").await;
+    run(&mut a, "ROLLBACK").await;
+
+    let mut ro = open(&db.url, &ConnectOptions::read_only()).await;
+    fails_with(
+        &mut ro,
+        "CREATE TABLE u (id INTEGER)",
+        ErrorKind::ReadOnly,
+        "8",
+    )
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("absent.db").display());
+    let err = missing_database_error(&url).await;
+    assert_eq!(err.kind(), ErrorKind::MissingDatabase);
+}
+
+#[tokio::test]
+async fn errors_outside_the_database_have_no_code() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    for scheme in ["postgres", "mysql"] {
+        let url = format!("{scheme}://me@127.0.0.1:{port}/db");
+        let err = connect_err(&url, &fast(), SECRET).await;
+        assert!(matches!(err, Error::Connect { .. }), "{scheme}: {err:?}");
+        assert!(err.code().is_none(), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::Other);
+    }
 }
