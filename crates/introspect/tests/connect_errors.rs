@@ -480,191 +480,174 @@ async fn missing_database_error(url: &str) -> Error {
     err
 }
 
-#[tokio::test]
-async fn postgres_errors_keep_their_sqlstate() {
-    let db = TestDb::postgres().await;
+/// How to provoke each kind of error on one server, and the code each
+/// must carry.
+struct Provocations {
+    /// Run once on the first connection: creates table `t` with rows 1
+    /// and 2 (which [`ROW_LOCKS`] lock).
+    setup: &'static [&'static str],
+    /// Statements that fail on their own: SQL, kind, code, and a piece of
+    /// the database's usual message.
+    failing: &'static [(&'static str, ErrorKind, &'static str, &'static str)],
+    /// Starts a transaction.
+    begin: &'static str,
+    /// Sets and resets a short lock timeout, and the lock timeout's code.
+    lock_timeout: [&'static str; 3],
+    /// Sets a short statement timeout, a statement that outlasts it, resets
+    /// it, and the statement timeout's code.
+    statement_timeout: [&'static str; 4],
+    /// Run on both connections before the deadlock, and the deadlock's code.
+    deadlock: [&'static str; 2],
+    /// A write refused on a read-only connection, and its code.
+    read_only: [&'static str; 2],
+    /// The server's URL (for a missing database).
+    server_url: String,
+}
+
+/// Locks rows 1 and 2 of `t` until the transaction ends.
+const ROW_LOCKS: [&str; 2] = [
+    "SELECT id FROM t WHERE id = 1 FOR UPDATE",
+    "SELECT id FROM t WHERE id = 2 FOR UPDATE",
+];
+
+async fn errors_keep_their_code(db: &TestDb, p: &Provocations) {
     let mut a = open(&db.url, &fast()).await;
     let mut b = open(&db.url, &fast()).await;
-    run(&mut a, "CREATE TABLE t (id int); CREATE TABLE u (id int)").await;
-
-    let err = fails_with(
-        &mut a,
-        "SELECT * FROM no_such_table",
-        ErrorKind::UndefinedObject,
-        "42P01",
-    )
-    .await;
-    assert!(
-        err.to_string().contains("\"no_such_table\" does not exist"),
-        "{err}"
-    );
-    fails_with(
-        &mut a,
-        "SELECT no_such_column FROM t",
-        ErrorKind::UndefinedObject,
-        "42703",
-    )
-    .await;
-    fails_with(&mut a, "SELECT 1 +", ErrorKind::Other, "42601").await;
+    for sql in p.setup {
+        run(&mut a, sql).await;
+    }
+    for &(sql, kind, code, text) in p.failing {
+        let err = fails_with(&mut a, sql, kind, code).await;
+        assert!(err.to_string().contains(text), "{err}");
+    }
 
     // A lock held by another transaction, waited for past the lock timeout.
-    run(&mut a, "BEGIN").await;
-    run(&mut a, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE").await;
-    run(&mut b, "SET lock_timeout = '100ms'").await;
-    let err = fails_with(&mut b, "SELECT * FROM t", ErrorKind::LockTimeout, "55P03").await;
-    assert!(err.to_string().contains("lock timeout"), "{err}");
+    let [set, reset, code] = p.lock_timeout;
+    run(&mut a, p.begin).await;
+    run(&mut a, ROW_LOCKS[0]).await;
+    run(&mut b, set).await;
+    fails_with(&mut b, ROW_LOCKS[0], ErrorKind::LockTimeout, code).await;
     run(&mut a, "ROLLBACK").await;
-    run(&mut b, "SET lock_timeout = 0").await;
+    run(&mut b, reset).await;
 
-    run(&mut b, "SET statement_timeout = '50ms'").await;
-    fails_with(
-        &mut b,
-        "SELECT pg_sleep(5)",
-        ErrorKind::StatementTimeout,
-        "57014",
-    )
-    .await;
-    run(&mut b, "SET statement_timeout = 0").await;
+    let [set, sql, reset, code] = p.statement_timeout;
+    run(&mut b, set).await;
+    fails_with(&mut b, sql, ErrorKind::StatementTimeout, code).await;
+    run(&mut b, reset).await;
 
+    let [setup, code] = p.deadlock;
     for c in [&mut a, &mut b] {
-        run(c, "SET deadlock_timeout = '50ms'").await;
-        run(c, "BEGIN").await;
+        run(c, setup).await;
+        run(c, p.begin).await;
     }
-    let err = deadlock(
-        &mut a,
-        &mut b,
-        [
-            "LOCK TABLE t IN ACCESS EXCLUSIVE MODE",
-            "LOCK TABLE u IN ACCESS EXCLUSIVE MODE",
-        ],
-        [
-            "LOCK TABLE u IN ACCESS EXCLUSIVE MODE",
-            "LOCK TABLE t IN ACCESS EXCLUSIVE MODE",
-        ],
-    )
-    .await;
-    check(&err, ErrorKind::Deadlock, "40P01");
+    let err = deadlock(&mut a, &mut b, ROW_LOCKS, [ROW_LOCKS[1], ROW_LOCKS[0]]).await;
+    check(&err, ErrorKind::Deadlock, code);
     for c in [&mut a, &mut b] {
         run(c, "ROLLBACK").await;
     }
 
+    let [sql, code] = p.read_only;
     let mut ro = open(&db.url, &ConnectOptions::read_only()).await;
-    fails_with(
-        &mut ro,
-        "CREATE TABLE v (id int)",
-        ErrorKind::ReadOnly,
-        "25006",
-    )
-    .await;
+    fails_with(&mut ro, sql, ErrorKind::ReadOnly, code).await;
 
-    let server = postgres_server_url();
-    let url = format!(
-        "{}/driftless_no_such_db",
-        server.rsplit_once('/').unwrap().0
-    );
-    let err = missing_database_error(&url).await;
+    let server = p.server_url.rsplit_once('/').unwrap().0;
+    let err = missing_database_error(&format!("{server}/driftless_no_such_db")).await;
     assert_eq!(err.kind(), ErrorKind::MissingDatabase);
+}
+
+#[tokio::test]
+async fn postgres_errors_keep_their_sqlstate() {
+    let db = TestDb::postgres().await;
+    let provocations = Provocations {
+        setup: &["CREATE TABLE t (id int)", "INSERT INTO t VALUES (1), (2)"],
+        failing: &[
+            (
+                "SELECT * FROM no_such_table",
+                ErrorKind::UndefinedObject,
+                "42P01",
+                "\"no_such_table\" does not exist",
+            ),
+            (
+                "SELECT no_such_column FROM t",
+                ErrorKind::UndefinedObject,
+                "42703",
+                "no_such_column",
+            ),
+            ("SELECT 1 +", ErrorKind::Other, "42601", "syntax error"),
+        ],
+        begin: "BEGIN",
+        lock_timeout: [
+            "SET lock_timeout = '100ms'",
+            "SET lock_timeout = 0",
+            "55P03",
+        ],
+        statement_timeout: [
+            "SET statement_timeout = '50ms'",
+            "SELECT pg_sleep(5)",
+            "SET statement_timeout = 0",
+            "57014",
+        ],
+        deadlock: ["SET deadlock_timeout = '50ms'", "40P01"],
+        read_only: ["CREATE TABLE v (id int)", "25006"],
+        server_url: postgres_server_url(),
+    };
+    errors_keep_their_code(&db, &provocations).await;
 }
 
 #[tokio::test]
 async fn mariadb_errors_keep_their_number() {
     let db = TestDb::mysql().await;
-    let mut a = open(&db.url, &fast()).await;
-    let mut b = open(&db.url, &fast()).await;
-    run(&mut a, "CREATE TABLE t (id int PRIMARY KEY) ENGINE=InnoDB").await;
-    run(&mut a, "INSERT INTO t VALUES (1), (2)").await;
-
-    let err = fails_with(
-        &mut a,
-        "SELECT * FROM no_such_table",
-        ErrorKind::UndefinedObject,
-        "1146",
-    )
-    .await;
+    let provocations = Provocations {
+        setup: &[
+            "CREATE TABLE t (id int PRIMARY KEY) ENGINE=InnoDB",
+            "INSERT INTO t VALUES (1), (2)",
+        ],
+        failing: &[
+            (
+                "SELECT * FROM no_such_table",
+                ErrorKind::UndefinedObject,
+                "1146",
+                "no_such_table' doesn't exist",
+            ),
+            (
+                "SELECT no_such_column FROM t",
+                ErrorKind::UndefinedObject,
+                "1054",
+                "no_such_column",
+            ),
+            (
+                "DROP TABLE no_such_table",
+                ErrorKind::UndefinedObject,
+                "1051",
+                "no_such_table",
+            ),
+            ("SELECT 1 +", ErrorKind::Other, "1064", "SQL syntax"),
+        ],
+        begin: "START TRANSACTION",
+        lock_timeout: [
+            "SET SESSION innodb_lock_wait_timeout = 1",
+            "SET SESSION innodb_lock_wait_timeout = DEFAULT",
+            "1205",
+        ],
+        // MariaDB's max_statement_time.
+        statement_timeout: [
+            "SET SESSION max_statement_time = 0.05",
+            "SELECT SLEEP(5)",
+            "SET SESSION max_statement_time = 0",
+            "1969",
+        ],
+        // InnoDB finds deadlocks at once.
+        deadlock: ["DO 0", "1213"],
+        read_only: ["INSERT INTO t VALUES (3)", "1792"],
+        server_url: mysql_server_url(),
+    };
+    errors_keep_their_code(&db, &provocations).await;
+    let mut c = open(&db.url, &fast()).await;
+    let err = c
+        .execute("SELECT * FROM no_such_table", "reading")
+        .await
+        .unwrap_err();
     assert_eq!(err.code().unwrap().sqlstate(), Some("42S02"));
-    assert!(
-        err.to_string().contains("no_such_table' doesn't exist"),
-        "{err}"
-    );
-    fails_with(
-        &mut a,
-        "SELECT no_such_column FROM t",
-        ErrorKind::UndefinedObject,
-        "1054",
-    )
-    .await;
-    fails_with(
-        &mut a,
-        "DROP TABLE no_such_table",
-        ErrorKind::UndefinedObject,
-        "1051",
-    )
-    .await;
-    fails_with(&mut a, "SELECT 1 +", ErrorKind::Other, "1064").await;
-
-    // A row lock held by another transaction, waited for past the lock timeout.
-    run(&mut a, "START TRANSACTION").await;
-    run(&mut a, "SELECT id FROM t WHERE id = 1 FOR UPDATE").await;
-    run(&mut b, "SET SESSION innodb_lock_wait_timeout = 1").await;
-    let err = fails_with(
-        &mut b,
-        "SELECT id FROM t WHERE id = 1 FOR UPDATE",
-        ErrorKind::LockTimeout,
-        "1205",
-    )
-    .await;
-    assert!(
-        err.to_string().contains("Lock wait timeout exceeded"),
-        "{err}"
-    );
-    run(&mut a, "ROLLBACK").await;
-
-    // MariaDB's max_statement_time.
-    fails_with(
-        &mut b,
-        "SET STATEMENT max_statement_time = 0.05 FOR SELECT SLEEP(5)",
-        ErrorKind::StatementTimeout,
-        "1969",
-    )
-    .await;
-
-    for c in [&mut a, &mut b] {
-        run(c, "START TRANSACTION").await;
-    }
-    let err = deadlock(
-        &mut a,
-        &mut b,
-        [
-            "SELECT id FROM t WHERE id = 1 FOR UPDATE",
-            "SELECT id FROM t WHERE id = 2 FOR UPDATE",
-        ],
-        [
-            "SELECT id FROM t WHERE id = 2 FOR UPDATE",
-            "SELECT id FROM t WHERE id = 1 FOR UPDATE",
-        ],
-    )
-    .await;
-    check(&err, ErrorKind::Deadlock, "1213");
-    for c in [&mut a, &mut b] {
-        run(c, "ROLLBACK").await;
-    }
-
-    let mut ro = open(&db.url, &ConnectOptions::read_only()).await;
-    fails_with(
-        &mut ro,
-        "INSERT INTO t VALUES (3)",
-        ErrorKind::ReadOnly,
-        "1792",
-    )
-    .await;
-
-    let server = mysql_server_url();
-    let url = format!(
-        "{}/driftless_no_such_db",
-        server.rsplit_once('/').unwrap().0
-    );
-    let err = missing_database_error(&url).await;
-    assert_eq!(err.kind(), ErrorKind::MissingDatabase);
 }
 
 /// A statement MySQL refuses for want of a privilege (error 1142, SQLSTATE
