@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use driftless_introspect::{ConnectOptions, Database, Dialect, Error as DbError, Snapshot, Value};
+use driftless_introspect::{
+    ConnectOptions, Database, Dialect, Error as DbError, ErrorKind, Snapshot, Value,
+};
 
 use crate::options::{ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
@@ -566,7 +568,7 @@ async fn sqlite_wait(
     let result = loop {
         match db.execute(sql, context).await {
             Err(e)
-                if is_busy(&db_message(&e))
+                if e.kind() == ErrorKind::Busy
                     && !interrupt.is_triggered()
                     && Instant::now() < deadline => {}
             other => break other,
@@ -580,10 +582,6 @@ async fn sqlite_wait(
         .await;
     result?;
     restored.map(drop)
-}
-
-fn is_busy(message: &str) -> bool {
-    message.contains("locked") || message.contains("busy")
 }
 
 /// Reads the schema on a second connection (the first holds the lock and
@@ -762,11 +760,10 @@ async fn apply_postgres(
         .await
     {
         rollback(db).await;
-        let message = db_message(&e);
-        if message.contains("lock timeout") {
+        if e.kind() == ErrorKind::LockTimeout {
             return Err(ApplyError::Locked {
                 waited: t0.elapsed(),
-                message,
+                message: db_message(&e),
             });
         }
         return Err(e.into());
@@ -821,11 +818,10 @@ async fn apply_sqlite(
     )
     .await
     {
-        let message = db_message(&e);
-        if is_busy(&message) {
+        if e.kind() == ErrorKind::Busy {
             return Err(ApplyError::Locked {
                 waited: t0.elapsed(),
-                message,
+                message: db_message(&e),
             });
         }
         return Err(e.into());

@@ -10,6 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Column as _, ConnectOptions as _, Connection as _, TypeInfo as _};
 
 use crate::error::{Error, Result};
+use crate::error_code::{DbErrorCode, ErrorKind};
 use crate::model::{Dialect, Snapshot};
 use crate::sqlite_connection::{
     has_code, journal_of, recover_hot_journal, Recovery, SqliteInterrupt, Stopped, Watchdog,
@@ -495,67 +496,52 @@ where
 
 fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {
     let redacted = url.to_string();
+    let code = DbErrorCode::from_driver(&e).map(Box::new);
     if let sqlx::Error::Database(db) = &e {
-        let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-        let message = redact(db.message());
-        match (url.dialect(), code.as_str()) {
-            (Dialect::Postgres, "3D000") | (Dialect::Mysql, "1049") | (Dialect::Mysql, "42000")
-                if message.contains("does not exist")
-                    || message.to_ascii_lowercase().contains("unknown database") =>
-            {
+        match code.as_deref().map(DbErrorCode::kind) {
+            Some(ErrorKind::MissingDatabase) => {
                 return Error::MissingDatabase {
                     database: url.database().unwrap_or_default().to_string(),
                     url: redacted,
                 }
             }
-            (Dialect::Postgres, "28P01" | "28000" | "42501")
-            | (Dialect::Mysql, "1045" | "1044" | "28000") => {
+            Some(ErrorKind::PermissionDenied) => {
                 return Error::PermissionDenied {
                     url: redacted,
-                    message,
-                }
-            }
-            (Dialect::Sqlite, "14") => {
-                return Error::MissingDatabase {
-                    database: url.database().unwrap_or_default().to_string(),
-                    url: redacted,
+                    message: redact(db.message()),
+                    code,
                 }
             }
             _ => {}
-        }
-        if message.to_ascii_lowercase().contains("access denied") {
-            return Error::PermissionDenied {
-                url: redacted,
-                message,
-            };
         }
     }
     let message = redact(&e.to_string());
     Error::Connect {
         url: redacted,
-        message,
-        source: Box::new(RedactedError(redact(&e.to_string()))),
+        message: message.clone(),
+        code,
+        source: Box::new(RedactedError(message)),
     }
 }
 
 pub(crate) fn query_error(url: &str, context: &str, e: sqlx::Error) -> Error {
-    if let sqlx::Error::Database(db) = &e {
-        let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-        if matches!(code.as_str(), "42501" | "1142" | "1143" | "1227" | "1044") {
-            return Error::PermissionDenied {
-                url: url.to_string(),
-                message: format!("{context}: {}", redact(db.message())),
-            };
-        }
-    }
+    let code = DbErrorCode::from_driver(&e).map(Box::new);
     let message = match &e {
         sqlx::Error::Database(db) => redact(db.message()),
         other => redact(&other.to_string()),
     };
+    if code.as_deref().map(DbErrorCode::kind) == Some(ErrorKind::PermissionDenied) {
+        return Error::PermissionDenied {
+            url: url.to_string(),
+            message: format!("{context}: {message}"),
+            code,
+        };
+    }
     Error::Query {
         url: url.to_string(),
         context: context.to_string(),
         message: message.clone(),
+        code,
         source: Box::new(RedactedError(message)),
     }
 }

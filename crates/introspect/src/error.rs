@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::error_code::{DbErrorCode, ErrorKind};
+
 /// A boxed underlying error, so that no dependency's error type is part of our API.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -38,11 +40,15 @@ pub enum Error {
     },
     /// The server could not be reached or refused the connection.
     #[error("cannot connect to {url}: {message}")]
+    #[non_exhaustive]
     Connect {
         /// The redacted URL.
         url: String,
         /// The database driver's message.
         message: String,
+        /// The database's error code, when the server refused the
+        /// connection (none when it could not be reached).
+        code: Option<Box<DbErrorCode>>,
         /// The underlying error.
         #[source]
         source: BoxError,
@@ -57,14 +63,18 @@ pub enum Error {
     },
     /// Authentication failed or the role lacks a privilege.
     #[error("permission denied on {url}: {message}")]
+    #[non_exhaustive]
     PermissionDenied {
         /// The redacted URL.
         url: String,
         /// The database's message.
         message: String,
+        /// The database's error code.
+        code: Option<Box<DbErrorCode>>,
     },
     /// A statement or catalog query failed.
     #[error("{context} failed on {url}: {message}")]
+    #[non_exhaustive]
     Query {
         /// The redacted URL.
         url: String,
@@ -72,6 +82,9 @@ pub enum Error {
         context: String,
         /// The database's message.
         message: String,
+        /// The database's error code (none when the statement failed in
+        /// the driver or on the network rather than in the database).
+        code: Option<Box<DbErrorCode>>,
         /// The underlying error.
         #[source]
         source: BoxError,
@@ -169,6 +182,35 @@ pub enum Error {
     /// The request cannot be carried out as given.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl Error {
+    /// The code the database reported with this error, if it came from the
+    /// database.
+    pub fn code(&self) -> Option<&DbErrorCode> {
+        match self {
+            Error::Connect { code, .. }
+            | Error::PermissionDenied { code, .. }
+            | Error::Query { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What kind of failure this is: from the database's code for errors
+    /// the database reported ([`DbErrorCode::kind`]), from the variant for
+    /// those driftless recognised itself ([`Error::MissingDatabase`],
+    /// [`Error::PermissionDenied`], [`Error::StatementTimeout`], and
+    /// [`Error::HotJournal`], a read-only open that could not roll a
+    /// journal back); [`ErrorKind::Other`] for the rest.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::MissingDatabase { .. } => ErrorKind::MissingDatabase,
+            Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            Error::StatementTimeout { .. } => ErrorKind::StatementTimeout,
+            Error::HotJournal { .. } => ErrorKind::ReadOnly,
+            other => other.code().map_or(ErrorKind::Other, DbErrorCode::kind),
+        }
+    }
 }
 
 /// Result alias for this crate.

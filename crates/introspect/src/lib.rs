@@ -22,6 +22,7 @@
 
 mod database;
 mod error;
+mod error_code;
 mod files;
 mod migrations;
 mod model;
@@ -36,6 +37,7 @@ mod url;
 
 pub use database::{ConnectOptions, Database, Row, Value};
 pub use error::{BoxError, Error, Result};
+pub use error_code::{DbErrorCode, ErrorKind};
 pub use files::{
     read_regular_file, FileRefusal, DEFAULT_MAX_MIGRATION_SIZE, DEFAULT_MAX_SNAPSHOT_SIZE,
 };
