@@ -30,6 +30,7 @@ mod names;
 mod postgres;
 mod snapshot_file;
 mod source;
+pub mod sql;
 mod sqlite;
 mod sqlite_connection;
 mod url;
