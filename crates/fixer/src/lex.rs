@@ -1,11 +1,13 @@
-//! A small SQL fragment scanner: checks that an expression, type or view
-//! body taken from a snapshot is one fragment (no statement separator, no
-//! comment, balanced parentheses and quotes), and finds the identifiers a
-//! view definition mentions.
+//! SQL fragment checks on the tokens of [`driftless_introspect::sql`]:
+//! that an expression, type or view body taken from a snapshot is one
+//! fragment (no statement separator, no comment, balanced parentheses and
+//! quotes), the identifiers a view definition mentions, and MySQL view
+//! bodies qualified with their own database.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use driftless_introspect::sql::{self, Token as SqlToken, TokenKind};
 use driftless_introspect::Dialect;
 
 /// A lexical token of a fragment that matters to the checks.
@@ -46,113 +48,34 @@ impl FragmentProblem {
 /// conforming, and PostgreSQL text should first go through
 /// [`portable_literals`] so that it means the same under either setting.
 pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentProblem> {
-    let mysql_backslash = dialect == Dialect::Mysql;
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens = Vec::new();
-    let mut depth: i64 = 0;
-    let mut i = 0;
-    let n = chars.len();
-    if chars.iter().all(|c| c.is_whitespace()) {
+    if text.chars().all(char::is_whitespace) {
         return Err(FragmentProblem::Empty);
     }
-    while i < n {
-        let c = chars[i];
-        match c {
-            ';' => return Err(FragmentProblem::Separator),
-            '-' if i + 1 < n && chars[i + 1] == '-' => return Err(FragmentProblem::Comment),
-            '/' if i + 1 < n && chars[i + 1] == '*' => return Err(FragmentProblem::Comment),
-            '#' if dialect == Dialect::Mysql => return Err(FragmentProblem::Comment),
-            '(' => {
-                depth += 1;
-                i += 1;
+    let lexed: Vec<SqlToken<'_>> = sql::tokens(text, dialect).collect();
+    let mut tokens = Vec::new();
+    let mut depth: i64 = 0;
+    for (i, t) in lexed.iter().enumerate() {
+        match t.kind {
+            TokenKind::Comment => return Err(FragmentProblem::Comment),
+            TokenKind::String | TokenKind::QuotedIdent if !t.terminated => {
+                return Err(FragmentProblem::UnterminatedQuote)
             }
-            ')' => {
+            TokenKind::String | TokenKind::Number => tokens.push(Token::Other),
+            TokenKind::QuotedIdent => tokens.push(Token::Ident(sql::unquote(t.text).into_owned())),
+            // A word glued to a string is its prefix (E'…', B'…', X'…',
+            // N'…', _utf8mb4'…'), not a name.
+            TokenKind::Word if !is_literal_prefix(t, lexed.get(i + 1)) => {
+                tokens.push(Token::Ident(t.text.to_string()));
+            }
+            TokenKind::Punct if t.text == ";" => return Err(FragmentProblem::Separator),
+            TokenKind::Punct if t.text == "(" => depth += 1,
+            TokenKind::Punct if t.text == ")" => {
                 depth -= 1;
                 if depth < 0 {
                     return Err(FragmentProblem::UnbalancedParentheses);
                 }
-                i += 1;
             }
-            '\'' => {
-                i = skip_string(&chars, i, '\'', mysql_backslash)?;
-                tokens.push(Token::Other);
-            }
-            '"' if dialect != Dialect::Mysql => {
-                let (name, next) = quoted_ident(&chars, i, '"')?;
-                tokens.push(Token::Ident(name));
-                i = next;
-            }
-            '"' => {
-                // MySQL: a double-quoted string (without ANSI_QUOTES).
-                i = skip_string(&chars, i, '"', mysql_backslash)?;
-                tokens.push(Token::Other);
-            }
-            '`' if dialect != Dialect::Postgres => {
-                let (name, next) = quoted_ident(&chars, i, '`')?;
-                tokens.push(Token::Ident(name));
-                i = next;
-            }
-            '[' if dialect == Dialect::Sqlite => {
-                // SQLite accepts [name] identifiers.
-                let mut j = i + 1;
-                while j < n && chars[j] != ']' {
-                    j += 1;
-                }
-                if j >= n {
-                    return Err(FragmentProblem::UnterminatedQuote);
-                }
-                tokens.push(Token::Ident(chars[i + 1..j].iter().collect()));
-                i = j + 1;
-            }
-            '$' if dialect == Dialect::Postgres => {
-                // A dollar-quoted string `$tag$ … $tag$`, or a parameter `$1`.
-                let mut j = i + 1;
-                while j < n && (chars[j].is_alphanumeric() || chars[j] == '_') {
-                    j += 1;
-                }
-                let is_param = j > i + 1 && chars[i + 1].is_ascii_digit();
-                if !is_param && j < n && chars[j] == '$' {
-                    let tag: String = chars[i..=j].iter().collect();
-                    let rest: String = chars[j + 1..].iter().collect();
-                    match rest.find(&tag) {
-                        Some(pos) => {
-                            let consumed = rest[..pos].chars().count() + tag.chars().count();
-                            i = j + 1 + consumed;
-                            tokens.push(Token::Other);
-                        }
-                        None => return Err(FragmentProblem::UnterminatedQuote),
-                    }
-                } else {
-                    i = j.max(i + 1);
-                    tokens.push(Token::Other);
-                }
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let start = i;
-                while i < n && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
-                    i += 1;
-                }
-                let word: String = chars[start..i].iter().collect();
-                // Prefixed string literals: E'…', B'…', X'…', N'…', _utf8mb4'…'.
-                // A backslash escapes in MySQL strings and PostgreSQL E'…'
-                // strings only: PostgreSQL's other strings are standard
-                // conforming (`'a\'` is the two characters `a\`), as the
-                // catalog prints them and as apply pins the session.
-                if i < n && chars[i] == '\'' {
-                    let backslash = match dialect {
-                        Dialect::Mysql => mysql_backslash,
-                        Dialect::Postgres => word.eq_ignore_ascii_case("e"),
-                        Dialect::Sqlite => false,
-                    };
-                    i = skip_string(&chars, i, '\'', backslash)?;
-                    tokens.push(Token::Other);
-                } else {
-                    tokens.push(Token::Ident(word));
-                }
-            }
-            _ => {
-                i += 1;
-            }
+            _ => {}
         }
     }
     if depth != 0 {
@@ -161,52 +84,12 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Result<Vec<Token>, FragmentP
     Ok(tokens)
 }
 
-/// Skips the string literal opening at `start`; `backslash`: whether a
-/// backslash escapes the next character (MySQL, PostgreSQL `E'…'`).
-fn skip_string(
-    chars: &[char],
-    start: usize,
-    q: char,
-    backslash: bool,
-) -> Result<usize, FragmentProblem> {
-    let n = chars.len();
-    let mut i = start + 1;
-    while i < n {
-        let c = chars[i];
-        if backslash && c == '\\' {
-            i += 2;
-            continue;
-        }
-        if c == q {
-            if i + 1 < n && chars[i + 1] == q {
-                i += 2;
-                continue;
-            }
-            return Ok(i + 1);
-        }
-        i += 1;
-    }
-    Err(FragmentProblem::UnterminatedQuote)
-}
-
-fn quoted_ident(chars: &[char], start: usize, q: char) -> Result<(String, usize), FragmentProblem> {
-    let n = chars.len();
-    let mut i = start + 1;
-    let mut name = String::new();
-    while i < n {
-        let c = chars[i];
-        if c == q {
-            if i + 1 < n && chars[i + 1] == q {
-                name.push(q);
-                i += 2;
-                continue;
-            }
-            return Ok((name, i + 1));
-        }
-        name.push(c);
-        i += 1;
-    }
-    Err(FragmentProblem::UnterminatedQuote)
+/// Whether word `t` prefixes the `'…'` string right after it.
+fn is_literal_prefix(t: &SqlToken<'_>, next: Option<&SqlToken<'_>>) -> bool {
+    t.kind == TokenKind::Word
+        && next.is_some_and(|n| {
+            n.kind == TokenKind::String && n.start == t.end() && n.text.starts_with('\'')
+        })
 }
 
 /// PostgreSQL: `text` with every standard string literal that holds a
@@ -218,84 +101,23 @@ pub(crate) fn portable_literals(dialect: Dialect, text: &str) -> Cow<'_, str> {
     if dialect != Dialect::Postgres || !text.contains('\\') {
         return Cow::Borrowed(text);
     }
-    let chars: Vec<char> = text.chars().collect();
-    let n = chars.len();
     let mut out = String::with_capacity(text.len() + 8);
-    let mut i = 0;
-    // The end (exclusive) of the quoted run opening at `start`, with `q`
-    // doubled inside and, when `backslash`, backslash escapes.
-    let end_of = |start: usize, q: char, backslash: bool| -> usize {
-        let mut j = start + 1;
-        while j < n {
-            if backslash && chars[j] == '\\' {
-                j += 2;
-                continue;
+    let mut prev: Option<SqlToken<'_>> = None;
+    for t in sql::tokens(text, dialect) {
+        // A standard string: not prefixed (E'…', B'…', U&'…' stay as is).
+        let standard = t.kind == TokenKind::String
+            && t.text.starts_with('\'')
+            && !prev.is_some_and(|p| is_literal_prefix(&p, Some(&t)))
+            && !(out.ends_with("U&") || out.ends_with("u&"));
+        match t.text.get(1..t.text.len() - 1) {
+            Some(body) if standard && t.terminated && body.contains('\\') => {
+                out.push_str("E'");
+                out.push_str(&body.replace('\\', "\\\\"));
+                out.push('\'');
             }
-            if chars[j] == q {
-                if j + 1 < n && chars[j + 1] == q {
-                    j += 2;
-                    continue;
-                }
-                return j + 1;
-            }
-            j += 1;
+            _ => out.push_str(t.text),
         }
-        n
-    };
-    while i < n {
-        let c = chars[i];
-        let next = match c {
-            '\'' => {
-                let end = end_of(i, '\'', false);
-                let body: String = chars[i + 1..end.saturating_sub(1).max(i + 1)]
-                    .iter()
-                    .collect();
-                let closed = end <= n && end > i + 1 && chars[end - 1] == '\'';
-                let unicode = out.ends_with("U&") || out.ends_with("u&");
-                if closed && body.contains('\\') && !unicode {
-                    out.push_str("E'");
-                    out.push_str(&body.replace('\\', "\\\\"));
-                    out.push('\'');
-                    i = end;
-                    continue;
-                }
-                end
-            }
-            '"' => end_of(i, '"', false),
-            '$' => {
-                let mut j = i + 1;
-                while j < n && (chars[j].is_alphanumeric() || chars[j] == '_') {
-                    j += 1;
-                }
-                if j < n && chars[j] == '$' && !(j > i + 1 && chars[i + 1].is_ascii_digit()) {
-                    let tag: String = chars[i..=j].iter().collect();
-                    let rest: String = chars[j + 1..].iter().collect();
-                    match rest.find(&tag) {
-                        Some(pos) => j + 1 + rest[..pos].chars().count() + tag.chars().count(),
-                        None => n,
-                    }
-                } else {
-                    j.max(i + 1)
-                }
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let mut j = i;
-                while j < n && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$') {
-                    j += 1;
-                }
-                // A prefixed literal (E'…', B'…', X'…', N'…') as is.
-                if j < n && chars[j] == '\'' {
-                    let escape = j == i + 1 && chars[i].eq_ignore_ascii_case(&'e');
-                    end_of(j, '\'', escape)
-                } else {
-                    j
-                }
-            }
-            _ => i + 1,
-        };
-        let next = next.clamp(i + 1, n);
-        out.extend(&chars[i..next]);
-        i = next;
+        prev = Some(t);
     }
     Cow::Owned(out)
 }
@@ -343,38 +165,20 @@ enum Lexeme {
 
 /// MySQL text as lexemes; `None` when a quote is not closed.
 fn mysql_lexemes(text: &str) -> Option<Vec<Lexeme>> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let plain: Vec<char> = chars.iter().map(|&(_, c)| c).collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let (at, c) = chars[i];
-        match c {
-            c if c.is_whitespace() => i += 1,
-            '\'' | '"' => {
-                i = skip_string(&plain, i, c, true).ok()?;
-                out.push(Lexeme::Literal);
-            }
-            '`' => {
-                let (name, next) = quoted_ident(&plain, i, '`').ok()?;
-                out.push(Lexeme::Quoted { name, start: at });
-                i = next;
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '$' => {
-                let start = i;
-                while i < chars.len()
-                    && (plain[i].is_alphanumeric() || plain[i] == '_' || plain[i] == '$')
-                {
-                    i += 1;
-                }
-                let word: String = plain[start..i].iter().collect();
-                out.push(Lexeme::Word(word.to_ascii_lowercase()));
-            }
-            c => {
-                out.push(Lexeme::Punct(c));
-                i += 1;
-            }
-        }
+    for t in sql::tokens(text, Dialect::Mysql) {
+        let lexeme = match t.kind {
+            _ if t.is_trivia() => continue,
+            TokenKind::String | TokenKind::QuotedIdent if !t.terminated => return None,
+            TokenKind::String => Lexeme::Literal,
+            TokenKind::QuotedIdent => Lexeme::Quoted {
+                name: sql::unquote(t.text).into_owned(),
+                start: t.start,
+            },
+            TokenKind::Word | TokenKind::Number => Lexeme::Word(t.text.to_ascii_lowercase()),
+            _ => Lexeme::Punct(t.text.chars().next()?),
+        };
+        out.push(lexeme);
     }
     Some(out)
 }

@@ -2,6 +2,10 @@
 //! catalog introspection (PostgreSQL, MySQL/MariaDB, SQLite), snapshot
 //! files, and (with the migrations module) migration folders and ledgers.
 //!
+//! The [`sql`] module is the one SQL lexer of the workspace: migration
+//! splitting, the SQLite DDL reader, and (in driftless-rules and
+//! driftless-fixer) SQL comparison and fragment checks all read its tokens.
+//!
 //! Introspection costs a fixed number of bulk catalog queries, whatever the
 //! number of tables, inside one read-only transaction, and never writes.
 //!
@@ -31,6 +35,7 @@ mod names;
 mod postgres;
 mod snapshot_file;
 mod source;
+pub mod sql;
 mod sqlite;
 mod sqlite_connection;
 mod url;

@@ -5,6 +5,7 @@
 //! SQLite keeps the text as written (and MySQL prefixes views with the
 //! database name), so SQL text is compared after [`normalize_sql`].
 
+use driftless_introspect::sql::{self, TokenKind};
 use driftless_introspect::{
     Check, Column, Dialect, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
     PrimaryKey, Sequence, UniqueConstraint, View,
@@ -71,81 +72,58 @@ fn is_word(c: char) -> bool {
 
 /// Canonical form of a SQL fragment for comparison: ASCII case folded and
 /// whitespace dropped outside quotes (one space kept between two words),
-/// quoted text kept verbatim, trailing `;` and fully enclosing parentheses
-/// removed.
+/// quoted text kept verbatim (a string's `E` prefix folded), trailing `;`
+/// and fully enclosing parentheses removed.
 pub(crate) fn normalize_sql(dialect: Dialect, s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut quote: Option<char> = None;
     let mut pending_space = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if let Some(q) = quote {
-            out.push(c);
-            if dialect == Dialect::Mysql && q == '\'' && c == '\\' {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            } else if c == q {
-                if chars.peek() == Some(&q) {
-                    if let Some(n) = chars.next() {
-                        out.push(n);
-                    }
-                } else {
-                    quote = None;
-                }
-            }
-            continue;
-        }
-        if c.is_whitespace() {
+    for t in sql::tokens(s, dialect) {
+        if t.kind == TokenKind::Whitespace {
             pending_space = true;
             continue;
         }
-        if pending_space {
-            if out.chars().next_back().is_some_and(is_word)
-                && (is_word(c) || matches!(c, '\'' | '"' | '`'))
-            {
-                out.push(' ');
+        let quoted = matches!(t.kind, TokenKind::String | TokenKind::QuotedIdent);
+        for (i, c) in t.text.char_indices() {
+            if !quoted && c.is_whitespace() {
+                pending_space = true;
+                continue;
             }
-            pending_space = false;
+            if pending_space {
+                if out.chars().next_back().is_some_and(is_word)
+                    && (is_word(c) || matches!(c, '\'' | '"' | '`'))
+                {
+                    out.push(' ');
+                }
+                pending_space = false;
+            }
+            if quoted && i > 0 {
+                out.push_str(&t.text[i..]);
+                break;
+            }
+            out.push(c.to_ascii_lowercase());
         }
-        if matches!(c, '\'' | '"' | '`') {
-            quote = Some(c);
-        } else if c == '[' && dialect == Dialect::Sqlite {
-            quote = Some(']');
-        }
-        out.push(c.to_ascii_lowercase());
     }
     let mut t = out.trim_end_matches(';').trim().to_string();
-    while enclosed_in_parens(&t) {
+    while enclosed_in_parens(dialect, &t) {
         t = t[1..t.len() - 1].trim().to_string();
     }
     t
 }
 
 /// Whether `s` is `( … )` with the first parenthesis closed by the last one.
-fn enclosed_in_parens(s: &str) -> bool {
+fn enclosed_in_parens(dialect: Dialect, s: &str) -> bool {
     if !(s.starts_with('(') && s.ends_with(')')) || s.len() < 2 {
         return false;
     }
     let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for (i, c) in s.char_indices() {
-        if let Some(q) = quote {
-            if c == q {
-                quote = None;
+    for t in sql::tokens(s, dialect) {
+        if t.is_punct('(') {
+            depth += 1;
+        } else if t.is_punct(')') {
+            depth -= 1;
+            if depth == 0 && t.end() != s.len() {
+                return false;
             }
-            continue;
-        }
-        match c {
-            '\'' | '"' | '`' => quote = Some(c),
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 && i != s.len() - 1 {
-                    return false;
-                }
-            }
-            _ => {}
         }
     }
     depth == 0

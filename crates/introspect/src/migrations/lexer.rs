@@ -1,9 +1,11 @@
-//! A small SQL lexer: enough to split a migration file into statements
-//! (aware of quotes, comments, dollar quotes, trigger and routine bodies,
-//! and the MySQL client's `DELIMITER`) and to compare two files while
-//! ignoring whitespace, comments and line endings.
+//! Migration files as statements and as comparable text, on the tokens of
+//! [`crate::sql`]: splitting a file into statements (aware of quotes,
+//! comments, dollar quotes, trigger and routine bodies, and the MySQL
+//! client's `DELIMITER`) and comparing two files while ignoring
+//! whitespace, comments and line endings.
 
 use crate::model::Dialect;
+use crate::sql::{tokens, Token, TokenKind};
 
 /// One statement of a SQL file, as [`split_statements`] found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,182 +18,10 @@ pub struct SqlStatement {
     pub offset: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokenKind {
-    Space,
-    Comment,
-    Word,
-    /// A string literal.
-    Literal,
-    /// A quoted identifier.
-    Ident,
-    Punct,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Token {
-    pub kind: TokenKind,
-    pub start: usize,
-    pub end: usize,
-}
-
-pub(crate) struct Lexer<'a> {
-    src: &'a str,
-    pub pos: usize,
-    dialect: Dialect,
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$'
-}
-
-impl<'a> Lexer<'a> {
-    pub fn new(src: &'a str, dialect: Dialect) -> Self {
-        Lexer {
-            src,
-            pos: 0,
-            dialect,
-        }
-    }
-
-    fn peek(&self, at: usize) -> Option<char> {
-        self.src.get(at..).and_then(|s| s.chars().next())
-    }
-
-    /// Ends a quoted run started at `self.pos` (the opening quote) that
-    /// closes with `close`, doubling `close` escapes it, and (when
-    /// `backslash`) a backslash escapes the next character.
-    fn quoted(&self, open_len: usize, close: char, backslash: bool) -> usize {
-        let mut i = self.pos + open_len;
-        let bytes = self.src.as_bytes();
-        while i < self.src.len() {
-            let Some(c) = self.peek(i) else { break };
-            if backslash && c == '\\' {
-                i += 1;
-                if let Some(n) = self.peek(i) {
-                    i += n.len_utf8();
-                }
-                continue;
-            }
-            i += c.len_utf8();
-            if c == close {
-                if close != ']' && bytes.get(i).copied() == Some(close as u8) {
-                    i += 1;
-                    continue;
-                }
-                return i;
-            }
-        }
-        self.src.len()
-    }
-
-    fn dollar_tag(&self) -> Option<&'a str> {
-        let rest = &self.src[self.pos..];
-        let inner = rest.get(1..)?;
-        let end = inner.find('$')?;
-        let tag = &inner[..end];
-        let valid = tag.chars().enumerate().all(|(i, c)| {
-            if i == 0 {
-                c.is_alphabetic() || c == '_'
-            } else {
-                c.is_alphanumeric() || c == '_'
-            }
-        });
-        valid.then(|| &rest[..end + 2])
-    }
-}
-
-impl Iterator for Lexer<'_> {
-    type Item = Token;
-
-    fn next(&mut self) -> Option<Token> {
-        let start = self.pos;
-        let c = self.peek(start)?;
-        let next = self.peek(start + c.len_utf8());
-        let mysql = self.dialect == Dialect::Mysql;
-        let end = if c.is_whitespace() {
-            let mut i = start;
-            while let Some(ch) = self.peek(i).filter(|ch| ch.is_whitespace()) {
-                i += ch.len_utf8();
-            }
-            return Some(self.emit(TokenKind::Space, start, i));
-        } else if (c == '-' && next == Some('-')) || (c == '#' && mysql) {
-            let end = self.src[start..]
-                .find('\n')
-                .map_or(self.src.len(), |e| start + e);
-            return Some(self.emit(TokenKind::Comment, start, end));
-        } else if c == '/' && next == Some('*') {
-            let nested = self.dialect == Dialect::Postgres;
-            let mut depth = 0usize;
-            let mut i = start;
-            let bytes = self.src.as_bytes();
-            let mut end = self.src.len();
-            while i < bytes.len() {
-                if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') && (nested || depth == 0) {
-                    depth += 1;
-                    i += 2;
-                } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                    depth = depth.saturating_sub(1);
-                    i += 2;
-                    if depth == 0 {
-                        end = i;
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            return Some(self.emit(TokenKind::Comment, start, end));
-        } else if c == '\'' {
-            let end = self.quoted(1, '\'', mysql);
-            return Some(self.emit(TokenKind::Literal, start, end));
-        } else if c == '"' {
-            let end = self.quoted(1, '"', mysql);
-            let kind = if mysql {
-                TokenKind::Literal
-            } else {
-                TokenKind::Ident
-            };
-            return Some(self.emit(kind, start, end));
-        } else if c == '`' && self.dialect != Dialect::Postgres {
-            let end = self.quoted(1, '`', false);
-            return Some(self.emit(TokenKind::Ident, start, end));
-        } else if c == '[' && self.dialect == Dialect::Sqlite {
-            let end = self.quoted(1, ']', false);
-            return Some(self.emit(TokenKind::Ident, start, end));
-        } else if c == '$' && self.dialect == Dialect::Postgres {
-            if let Some(tag) = self.dollar_tag() {
-                let body = start + tag.len();
-                let end = self.src[body..]
-                    .find(tag)
-                    .map_or(self.src.len(), |e| body + e + tag.len());
-                return Some(self.emit(TokenKind::Literal, start, end));
-            }
-            start + 1
-        } else if (c == 'E' || c == 'e') && next == Some('\'') && self.dialect == Dialect::Postgres
-        {
-            self.pos = start;
-            let end = self.quoted(2, '\'', true);
-            return Some(self.emit(TokenKind::Literal, start, end));
-        } else if is_word_char(c) {
-            let mut i = start;
-            while let Some(ch) = self.peek(i).filter(|ch| is_word_char(*ch)) {
-                i += ch.len_utf8();
-            }
-            return Some(self.emit(TokenKind::Word, start, i));
-        } else {
-            start + c.len_utf8()
-        };
-        Some(self.emit(TokenKind::Punct, start, end))
-    }
-}
-
-impl Lexer<'_> {
-    fn emit(&mut self, kind: TokenKind, start: usize, end: usize) -> Token {
-        let end = end.max(start + 1).min(self.src.len());
-        self.pos = end;
-        Token { kind, start, end }
-    }
+/// Whether the splitter takes `tok` as a word: a bare word or a number
+/// (a custom delimiter may be glued to either, as in `END$$`).
+fn is_word(tok: &Token<'_>) -> bool {
+    matches!(tok.kind, TokenKind::Word | TokenKind::Number)
 }
 
 fn starts_block(words: &[String]) -> bool {
@@ -228,7 +58,7 @@ fn starts_block(words: &[String]) -> bool {
 /// ```
 pub fn split_statements(sql: &str, dialect: Dialect) -> Vec<SqlStatement> {
     let mut out = Vec::new();
-    let mut lexer = Lexer::new(sql, dialect);
+    let mut lexer = tokens(sql, dialect);
     let mut delimiter = ";".to_string();
     let mut stmt_start: Option<usize> = None;
     let mut stmt_end = 0usize;
@@ -254,22 +84,20 @@ pub fn split_statements(sql: &str, dialect: Dialect) -> Vec<SqlStatement> {
         }
     };
     while let Some(tok) = lexer.next() {
-        let text = &sql[tok.start..tok.end];
-        if matches!(tok.kind, TokenKind::Space | TokenKind::Comment) {
+        let text = tok.text;
+        if tok.is_trivia() {
             continue;
         }
-        if stmt_start.is_none()
-            && dialect == Dialect::Mysql
-            && tok.kind == TokenKind::Word
-            && text.eq_ignore_ascii_case("DELIMITER")
-        {
-            let eol = sql[tok.end..].find('\n').map_or(sql.len(), |e| tok.end + e);
-            let new = sql[tok.end..eol].split_whitespace().next().unwrap_or(";");
+        if stmt_start.is_none() && dialect == Dialect::Mysql && tok.is_word("DELIMITER") {
+            let eol = sql[tok.end()..]
+                .find('\n')
+                .map_or(sql.len(), |e| tok.end() + e);
+            let new = sql[tok.end()..eol].split_whitespace().next().unwrap_or(";");
             delimiter = new.to_string();
-            lexer.pos = eol;
+            lexer.seek(eol);
             continue;
         }
-        let delim_at = if !matches!(tok.kind, TokenKind::Punct | TokenKind::Word) {
+        let delim_at = if !matches!(tok.kind, TokenKind::Punct) && !is_word(&tok) {
             None
         } else if delimiter == ";" {
             (text == ";").then_some(tok.start)
@@ -291,7 +119,7 @@ pub fn split_statements(sql: &str, dialect: Dialect) -> Vec<SqlStatement> {
                 let l = line_of(start);
                 finish(&mut out, start, stmt_end, l);
             }
-            lexer.pos = at + delimiter.len();
+            lexer.seek(at + delimiter.len());
             words.clear();
             block = false;
             depth = 0;
@@ -301,8 +129,8 @@ pub fn split_statements(sql: &str, dialect: Dialect) -> Vec<SqlStatement> {
         if stmt_start.is_none() {
             stmt_start = Some(tok.start);
         }
-        stmt_end = tok.end;
-        if tok.kind == TokenKind::Word {
+        stmt_end = tok.end();
+        if is_word(&tok) {
             if words.len() < 8 {
                 words.push(text.to_string());
                 if words.len() <= 8 && !block {
@@ -350,16 +178,11 @@ pub fn split_statements(sql: &str, dialect: Dialect) -> Vec<SqlStatement> {
 pub fn normalize_sql(sql: &str, dialect: Dialect) -> String {
     let sql = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let mut out = String::with_capacity(sql.len());
-    for tok in Lexer::new(sql, dialect) {
-        match tok.kind {
-            TokenKind::Space | TokenKind::Comment => {}
-            _ => {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&sql[tok.start..tok.end]);
-            }
+    for tok in tokens(sql, dialect).filter(|t| !t.is_trivia()) {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(tok.text);
     }
     out
 }

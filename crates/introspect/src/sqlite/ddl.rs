@@ -1,10 +1,10 @@
-//! A tokenizer and a small structural parser for the SQL text SQLite keeps
-//! in `sqlite_schema.sql`.
+//! A small structural parser for the SQL text SQLite keeps in
+//! `sqlite_schema.sql`, on the tokens of [`crate::sql`].
 //!
 //! The pragmas do not tell constraint names, CHECK expressions, generated
 //! column expressions, `AUTOINCREMENT`, deferrable foreign keys, index
 //! expressions or partial-index predicates; the CREATE statements do. The
-//! tokenizer understands every quoting form SQLite accepts (`'…'`, `"…"`,
+//! lexer understands every quoting form SQLite accepts (`'…'`, `"…"`,
 //! `` `…` ``, `[…]`, `x'…'`), both comment forms and nested parentheses, so a
 //! `)` or `,` inside a string, identifier or comment never ends a clause.
 //!
@@ -20,6 +20,10 @@
 //! Everything here is pure and never panics, whatever the input.
 
 use std::borrow::Cow;
+
+use crate::model::Dialect;
+use crate::sql::unquote;
+use crate::sql::{self, TokenKind as SqlKind};
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,44 +73,6 @@ impl<'a> Token<'a> {
     }
 }
 
-/// Removes the quotes around an identifier or string and undoes doubled
-/// quote characters (borrowed unless there were doubled quotes).
-pub(crate) fn unquote(text: &str) -> Cow<'_, str> {
-    let (open, close) = match text.as_bytes().first() {
-        Some(b'"') => (b'"', b'"'),
-        Some(b'\'') => (b'\'', b'\''),
-        Some(b'`') => (b'`', b'`'),
-        Some(b'[') => (b'[', b']'),
-        _ => return Cow::Borrowed(text),
-    };
-    // The quotes are ASCII, so these slices fall on character boundaries.
-    let inner = &text[1..];
-    let inner = inner.strip_suffix(char::from(close)).unwrap_or(inner);
-    if open == b'[' || !inner.as_bytes().contains(&close) {
-        return Cow::Borrowed(inner);
-    }
-    let close = char::from(close);
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == close && chars.peek() == Some(&close) {
-            chars.next();
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Whether byte `b` starts an identifier: ASCII letters, `_`, and every
-/// non-ASCII character (all of whose bytes are >= 0x80).
-fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || !b.is_ascii()
-}
-
-fn is_ident_continue(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || !b.is_ascii()
-}
-
 /// Splits SQL text into tokens. Never fails: an unterminated quote or
 /// comment runs to the end of the input.
 pub(crate) fn tokenize(sql: &str) -> Vec<Token<'_>> {
@@ -116,112 +82,43 @@ pub(crate) fn tokenize(sql: &str) -> Vec<Token<'_>> {
 }
 
 /// [`tokenize`] into `tokens` (cleared first), so that one buffer serves
-/// many statements.
+/// many statements: the tokens of [`crate::sql`] read as SQLite reads
+/// them, without whitespace and comments (remembered as `space_before`),
+/// and with `x'…'` as one blob literal.
 pub(crate) fn tokenize_into<'a>(sql: &'a str, tokens: &mut Vec<Token<'a>>) {
     tokens.clear();
-    let bytes = sql.as_bytes();
-    let mut i = 0;
     let mut space_before = false;
-    // `i` always sits on a character boundary: it only ever stops before
-    // an ASCII byte or at the end.
-    while let Some(&b) = bytes.get(i) {
-        // Whitespace and comments.
-        if b.is_ascii_whitespace() {
-            i += 1;
-            space_before = true;
-            continue;
-        }
-        let next = bytes.get(i + 1).copied();
-        if b == b'-' && next == Some(b'-') {
-            i = sql[i..].find('\n').map_or(sql.len(), |n| i + n + 1);
-            space_before = true;
-            continue;
-        }
-        if b == b'/' && next == Some(b'*') {
-            i = sql[i + 2..].find("*/").map_or(sql.len(), |n| i + 2 + n + 2);
-            space_before = true;
-            continue;
-        }
-        let start = i;
-        let kind = match b {
-            b'\'' => {
-                i = end_of_quoted(sql, i, '\'');
-                TokenKind::String
+    for t in sql::tokens(sql, Dialect::Sqlite) {
+        let kind = match t.kind {
+            SqlKind::Whitespace | SqlKind::Comment => {
+                space_before = true;
+                continue;
             }
-            b'"' | b'`' => {
-                i = end_of_quoted(sql, i, char::from(b));
-                TokenKind::QuotedIdent
-            }
-            b'[' => {
-                i = sql[i..].find(']').map_or(sql.len(), |n| i + n + 1);
-                TokenKind::QuotedIdent
-            }
-            b'x' | b'X' if next == Some(b'\'') => {
-                i = end_of_quoted(sql, i + 1, '\'');
-                TokenKind::Blob
-            }
-            _ if b.is_ascii_digit() || (b == b'.' && next.is_some_and(|n| n.is_ascii_digit())) => {
-                i = end_of_number(sql, i);
-                TokenKind::Number
-            }
-            _ if is_ident_start(b) => {
-                i += 1;
-                while bytes.get(i).is_some_and(|&n| is_ident_continue(n)) {
-                    i += 1;
+            SqlKind::String => match tokens.last_mut() {
+                // `x'…'`: the blob's prefix is the word just before it.
+                Some(prev)
+                    if prev.kind == TokenKind::Word
+                        && prev.text.eq_ignore_ascii_case("x")
+                        && !space_before =>
+                {
+                    prev.kind = TokenKind::Blob;
+                    prev.text = &sql[t.start - prev.text.len()..t.end()];
+                    continue;
                 }
-                TokenKind::Word
-            }
-            // Every other byte here is ASCII (non-ASCII starts a word).
-            _ => {
-                i += 1;
-                TokenKind::Punct
-            }
+                _ => TokenKind::String,
+            },
+            SqlKind::Word => TokenKind::Word,
+            SqlKind::QuotedIdent => TokenKind::QuotedIdent,
+            SqlKind::Number => TokenKind::Number,
+            _ => TokenKind::Punct,
         };
         tokens.push(Token {
             kind,
-            text: &sql[start..i],
+            text: t.text,
             space_before,
         });
         space_before = false;
     }
-}
-
-/// The byte index just past the quoted token starting at `start` (which
-/// holds `quote`); a doubled quote is an escaped quote.
-fn end_of_quoted(sql: &str, start: usize, quote: char) -> usize {
-    let mut i = start + quote.len_utf8();
-    while i < sql.len() {
-        match sql[i..].find(quote) {
-            None => return sql.len(),
-            Some(n) => {
-                i += n + quote.len_utf8();
-                if sql[i..].starts_with(quote) {
-                    i += quote.len_utf8();
-                } else {
-                    return i;
-                }
-            }
-        }
-    }
-    sql.len()
-}
-
-fn end_of_number(sql: &str, start: usize) -> usize {
-    let bytes = sql.as_bytes();
-    let hex = sql[start..].len() > 1
-        && (sql[start..].starts_with("0x") || sql[start..].starts_with("0X"));
-    let mut i = start;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let word = b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
-        let exponent_sign =
-            (b == b'+' || b == b'-') && !hex && i > start && matches!(bytes[i - 1], b'e' | b'E');
-        if !(word || exponent_sign) {
-            break;
-        }
-        i += 1;
-    }
-    i
 }
 
 /// Renders tokens back to text, normalised: one space wherever the source
