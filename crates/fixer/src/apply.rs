@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use driftless_introspect::{ConnectOptions, Database, Dialect, Error as DbError, Snapshot, Value};
 
+use crate::names::mentions;
 use crate::options::{ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
-use crate::planner::mentions;
 use crate::quote::ident;
 use crate::render::{mysql_lock_names, PG_ADVISORY_LOCK_KEY};
 

@@ -122,6 +122,7 @@ mod apply;
 mod guard;
 mod interrupt;
 mod lex;
+mod model;
 mod names;
 mod objects;
 mod options;
@@ -142,8 +143,9 @@ pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, Prefli
 pub use interrupt::Interrupt;
 pub use options::{ApplyOptions, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{
-    fingerprint, plan, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
+    fingerprint, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
     PLAN_FORMAT_VERSION,
 };
+pub use planner::plan;
 pub use render::{MigrationFormat, RenderError, PG_ADVISORY_LOCK_KEY};
 pub use safety::Safety;

@@ -8,10 +8,9 @@ use driftless_introspect::{Column, Dialect, Table};
 use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard::{self, guarded};
+use crate::model::{count_sql, Ctx, Key, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
+use crate::names::mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind};
-use crate::planner::{
-    count_sql, mentions, Ctx, Key, Out, Part, Phase, Removal, Resolved, StepSpec, Target,
-};
 use crate::quote::{ident, qualified};
 use crate::safety::Safety;
 use crate::sql::{self, CreateTable};
