@@ -7,9 +7,9 @@ use driftless_introspect::{
     ConnectOptions, Database, Dialect, Error as DbError, ErrorKind, Snapshot, Value,
 };
 
+use crate::names::mentions;
 use crate::options::{ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
-use crate::planner::mentions;
 use crate::quote::ident;
 use crate::render::{mysql_lock_names, PG_ADVISORY_LOCK_KEY};
 

@@ -1,10 +1,10 @@
-//! Asking a running [`apply`](crate::apply) to stop (Ctrl-C, SIGTERM).
+//! Asking a running [`apply`](super::apply()) to stop (Ctrl-C, SIGTERM).
 
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::Notify;
 
-/// A handle that asks a running [`apply`](crate::apply) to stop, shared
+/// A handle that asks a running [`apply`](super::apply()) to stop, shared
 /// between the code that notices the request (a signal handler) and the
 /// apply: pass a clone with [`ApplyOptions::with_interrupt`](crate::ApplyOptions::with_interrupt).
 ///

@@ -40,6 +40,23 @@
 //! behind `GET_LOCK` (a rerun plans again from where a failure stopped); it
 //! then reads the schema again for the caller's rules to confirm convergence.
 //!
+//! Modules, bottom to top (a module imports only those above it in this list):
+//!
+//! - `quote`, `lex`, `safety`, `interrupt`, `options`: identifiers and
+//!   literals, SQL lexing, safety classes, stop requests, plan/apply options;
+//! - `names`: namespaces, quarantine names, identifiers a text mentions;
+//! - `types`: type changes — which can lose data, and the rows they affect;
+//! - `plan`: the plan's data ([`FixPlan`], [`FixStep`], [`PlanError`] …);
+//! - `guard`: the conditions that make the script re-runnable;
+//! - `sql`: statement writers per dialect;
+//! - `model`: what planning works on — work per object, the snapshots with
+//!   name resolution, resolved targets, the step collector and its phases;
+//! - `tables`, `objects`: step builders for tables and for schema-level
+//!   objects (schemas, sequences, enums, views);
+//! - `planner`: findings → work → targets → ordered steps ([`plan`]);
+//! - `render`: the text formats (SQL, script, migration files);
+//! - `apply`: running a plan against a database ([`apply`], [`preflight`]).
+//!
 //! The same drift, planned for the three backends:
 //!
 //! ```
@@ -122,6 +139,7 @@ mod apply;
 mod guard;
 mod interrupt;
 mod lex;
+mod model;
 mod names;
 mod objects;
 mod options;
@@ -142,8 +160,9 @@ pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, Prefli
 pub use interrupt::Interrupt;
 pub use options::{ApplyOptions, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{
-    fingerprint, plan, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
+    fingerprint, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
     PLAN_FORMAT_VERSION,
 };
+pub use planner::plan;
 pub use render::{MigrationFormat, RenderError, PG_ADVISORY_LOCK_KEY};
 pub use safety::Safety;

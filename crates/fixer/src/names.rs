@@ -11,11 +11,16 @@
 //!   (constraint names are not looked up at all; triggers have their own).
 //! * MySQL/MariaDB: tables and views share one namespace per database;
 //!   index names are per table; foreign-key names are per database.
+//!
+//! Also the names driftless makes ([`quarantine_name`]) and the identifiers
+//! a SQL text mentions ([`Mentions`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{Dialect, Schema, Table};
+use driftless_introspect::{Dialect, Schema, Table, QUARANTINE_PREFIX};
 use driftless_rules::{ObjectKind, ObjectRef};
+
+use crate::lex::mentioned_identifiers;
 
 /// A namespace wider than one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -171,6 +176,99 @@ pub(crate) fn first_collision<'n>(
     })
 }
 
+/// The largest identifier length of a dialect (bytes for PostgreSQL,
+/// characters for MySQL).
+fn max_ident(d: Dialect) -> usize {
+    match d {
+        Dialect::Postgres => 63,
+        Dialect::Mysql => 64,
+        Dialect::Sqlite => usize::MAX,
+    }
+}
+
+fn fnv32(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+fn truncate_to(d: Dialect, s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let len = if d == Dialect::Postgres {
+            out.len() + c.len_utf8()
+        } else {
+            out.chars().count() + 1
+        };
+        if len > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn ident_len(d: Dialect, s: &str) -> usize {
+    if d == Dialect::Postgres {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// The quarantine name for `name`: `_driftless_quarantine_<name>`, made
+/// short enough for the dialect and distinct from every name in `taken`.
+pub(crate) fn quarantine_name(d: Dialect, name: &str, taken: &dyn Fn(&str) -> bool) -> String {
+    let max = max_ident(d);
+    let mut base = format!("{QUARANTINE_PREFIX}{name}");
+    if ident_len(d, &base) > max {
+        let hash = format!("_{:08x}", fnv32(name));
+        base = format!("{}{hash}", truncate_to(d, &base, max - hash.len()));
+    }
+    let mut candidate = base.clone();
+    let mut n = 2u32;
+    while taken(&candidate) {
+        let suffix = format!("_{n}");
+        candidate = format!(
+            "{}{suffix}",
+            truncate_to(d, &base, max.saturating_sub(suffix.len()))
+        );
+        n += 1;
+    }
+    candidate
+}
+
+/// Whether `text` mentions identifier `name`.
+pub(crate) fn mentions(d: Dialect, text: &str, name: &str) -> bool {
+    Mentions::new(d, text).has(name)
+}
+
+/// The identifiers a text mentions, lexed once for many questions (a view
+/// definition asked about every table that changes).
+pub(crate) struct Mentions {
+    exact: std::collections::HashSet<String>,
+    folded: std::collections::HashSet<String>,
+}
+
+impl Mentions {
+    pub(crate) fn new(d: Dialect, text: &str) -> Self {
+        let exact: std::collections::HashSet<String> =
+            mentioned_identifiers(d, text).into_iter().collect();
+        let folded = exact.iter().map(|i| i.to_ascii_lowercase()).collect();
+        Mentions { exact, folded }
+    }
+
+    /// Whether identifier `name` is mentioned: spelled the same, or, for a
+    /// name without capitals, in any ASCII case (an unquoted mention).
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.exact.contains(name)
+            || (!name.chars().any(char::is_uppercase) && self.folded.contains(name))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -228,5 +326,22 @@ mod tests {
             ]
         );
         assert_eq!(names(Dialect::Mysql), [(Space::Relation, "users".into())]);
+    }
+
+    #[test]
+    fn quarantine_names_fit_and_are_unique() {
+        let none = |_: &str| false;
+        assert_eq!(
+            quarantine_name(Dialect::Postgres, "avatar", &none),
+            "_driftless_quarantine_avatar"
+        );
+        let long = "x".repeat(60);
+        let q = quarantine_name(Dialect::Postgres, &long, &none);
+        assert!(q.len() <= 63 && q.starts_with(QUARANTINE_PREFIX), "{q}");
+        let taken = |n: &str| n == "_driftless_quarantine_avatar";
+        assert_eq!(
+            quarantine_name(Dialect::Mysql, "avatar", &taken),
+            "_driftless_quarantine_avatar_2"
+        );
     }
 }

@@ -6,10 +6,11 @@ use driftless_introspect::{Column, Dialect, Enum, Sequence, View};
 use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard::{self, guarded, Cond};
-use crate::plan::{PlanError, Preflight, PreflightKind};
-use crate::planner::{
-    count_sql, unfixed_reason, Act, Ctx, Key, Mentions, Out, Phase, Resolved, StepSpec, Work,
+use crate::model::{
+    count_sql, unfixed_reason, Act, Ctx, Key, Out, Phase, Resolved, StepSpec, Work,
 };
+use crate::names::Mentions;
+use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::quote::{ident, literal, qualified};
 use crate::safety::Safety;
 use crate::sql;
@@ -416,7 +417,7 @@ fn rebuild_enum(
             .values()
             .any(|sc| sc.enums.contains_key(x) || sc.tables.contains_key(x))
     };
-    let old = crate::planner::quarantine_name(d, n, &taken).replacen(
+    let old = crate::names::quarantine_name(d, n, &taken).replacen(
         "_driftless_quarantine_",
         "_driftless_old_",
         1,

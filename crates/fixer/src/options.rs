@@ -91,7 +91,7 @@ impl PlanOptions {
     }
 }
 
-/// The longest lock or statement timeout [`apply`](crate::apply) accepts:
+/// The longest lock or statement timeout [`apply`](super::apply()) accepts:
 /// 24 days, which every backend can express (PostgreSQL counts these
 /// timeouts in milliseconds in a 32-bit integer, about 24.8 days).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 86_400);

@@ -4,7 +4,6 @@ use driftless_introspect::{Dialect, Snapshot};
 use driftless_rules::{Finding, ObjectRef};
 use serde::{Deserialize, Serialize};
 
-use crate::options::PlanOptions;
 use crate::safety::Safety;
 
 /// Version of the plan JSON document.
@@ -13,8 +12,9 @@ pub const PLAN_FORMAT_VERSION: u32 = 1;
 /// An ordered list of steps that turns the actual schema into the expected
 /// one, for one dialect.
 ///
-/// `steps` are the steps allowed by [`PlanOptions::allow`]; `withheld` are
-/// steps computed but above that threshold (shown, never applied);
+/// `steps` are the steps allowed by
+/// [`PlanOptions::allow`](crate::PlanOptions::allow); `withheld` are steps
+/// computed but above that threshold (shown, never applied);
 /// `unfixed` are findings no automatic step can repair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -200,47 +200,6 @@ impl FixPlan {
             .iter()
             .flat_map(|s| s.sql.iter().map(String::as_str))
     }
-}
-
-/// Turns `findings` about `actual` (compared with `expected`) into an
-/// ordered, safety-classified [`FixPlan`].
-///
-/// Pure: reads nothing but its arguments. Definitions come from the
-/// snapshots; the findings say what to fix. Steps above
-/// [`PlanOptions::allow`] land in [`FixPlan::withheld`]; findings without an
-/// automatic fix in [`FixPlan::unfixed`].
-pub fn plan(
-    expected: &Snapshot,
-    actual: &Snapshot,
-    findings: &[Finding],
-    options: &PlanOptions,
-) -> Result<FixPlan, PlanError> {
-    if expected.dialect != actual.dialect {
-        return Err(PlanError::DialectMismatch {
-            expected: expected.dialect,
-            actual: actual.dialect,
-        });
-    }
-    let built = crate::planner::build(expected, actual, findings, options)?;
-    let mut steps = Vec::new();
-    let mut withheld = Vec::new();
-    for mut s in built.steps {
-        if s.safety.allowed(options.allow) {
-            steps.push(s);
-        } else {
-            s.reason = format!("{} [withheld: {}]", s.reason, s.safety.how_to_allow());
-            withheld.push(s);
-        }
-    }
-    Ok(FixPlan {
-        format_version: PLAN_FORMAT_VERSION,
-        dialect: actual.dialect,
-        steps,
-        withheld,
-        unfixed: built.unfixed,
-        base: fingerprint(actual),
-        base_schemas: actual.schemas.keys().cloned().collect(),
-    })
 }
 
 /// A stable fingerprint of a snapshot (FNV-1a over its compact JSON), hex.

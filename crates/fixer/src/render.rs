@@ -234,7 +234,7 @@ impl FixPlan {
 
     /// A script that can be run twice: every statement is guarded by the
     /// catalog state it changes, and the whole runs under the same lock and
-    /// timeouts as [`apply`](crate::apply).
+    /// timeouts as [`apply`](super::apply()).
     ///
     /// * PostgreSQL: one transaction; `SET LOCAL lock_timeout`,
     ///   `statement_timeout` and `standard_conforming_strings = on` (string

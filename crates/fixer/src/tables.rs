@@ -2,16 +2,15 @@
 //! keys, indexes, constraints), per dialect. SQLite changes that `ALTER
 //! TABLE` cannot make become one table rebuild.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_introspect::{Column, Dialect, Table};
 use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard::{self, guarded};
+use crate::model::{count_sql, Ctx, Key, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
+use crate::names::mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind};
-use crate::planner::{
-    count_sql, mentions, Ctx, Key, Out, Part, Phase, Removal, Resolved, StepSpec, Target,
-};
 use crate::quote::{ident, qualified};
 use crate::safety::Safety;
 use crate::sql::{self, CreateTable};
@@ -377,155 +376,237 @@ fn pg_regenerated(d: Dialect, a: &Table, g: &Table) -> BTreeSet<String> {
         .collect()
 }
 
+/// The table [`alter_server`] works on, for the per-kind step builders.
+struct Alter<'t> {
+    d: Dialect,
+    s: &'t str,
+    tn: &'t str,
+    t: &'t Target<'t>,
+    /// PostgreSQL generated columns dropped and added back around the change.
+    regen: BTreeSet<String>,
+}
+
+impl Alter<'_> {
+    fn regen_uses(&self, cols: &[String]) -> bool {
+        cols.iter().any(|c| self.regen.contains(c))
+    }
+
+    fn regen_mentions(&self, text: &str) -> bool {
+        self.regen.iter().any(|c| mentions(self.d, text, c))
+    }
+
+    /// Unique constraints are indexes to MySQL.
+    fn unique_cond(&self, n: &str) -> guard::Cond {
+        match self.d {
+            Dialect::Mysql => guard::index(self.s, self.tn, n),
+            _ => guard::constraint(self.s, self.tn, n),
+        }
+    }
+}
+
+/// The names of the parts in `from` that `to` lacks or defines otherwise,
+/// or that are `rebuilt` all the same.
+fn differing<T: PartialEq>(
+    from: &BTreeMap<String, T>,
+    to: &BTreeMap<String, T>,
+    rebuilt: impl Fn(&String, &T) -> bool,
+) -> Vec<String> {
+    from.iter()
+        .filter(|(n, v)| to.get(*n) != Some(*v) || rebuilt(n, v))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// How one kind of named table part is dropped and added on PostgreSQL and
+/// MySQL: one descriptor per kind, walked by [`NamedKind::drops`] and
+/// [`NamedKind::adds`].
+struct NamedKind {
+    kind: ObjectKind,
+    part: fn(String) -> Part,
+    drop: (&'static str, Phase),
+    add: (&'static str, Phase),
+    /// The parts of `from` that go from `to` (or are rebuilt).
+    changed: fn(&Alter<'_>, &Table, &Table) -> Vec<String>,
+    drop_statements: fn(&Alter<'_>, &str, &mut StepSpec<'_>),
+    add_statements: fn(&Alter<'_>, &str, &mut StepSpec<'_>) -> Result<(), PlanError>,
+}
+
+const UNIQUES: NamedKind = NamedKind {
+    kind: ObjectKind::Unique,
+    part: Part::Unique,
+    drop: ("drop unique constraint", Phase::DropConstraints),
+    add: ("add unique constraint", Phase::CreateConstraints),
+    changed: |x, from, to| differing(&from.uniques, &to.uniques, |_, u| x.regen_uses(&u.columns)),
+    drop_statements: |x, n, spec| {
+        let stmt = sql::drop_unique(x.d, x.s, x.tn, n);
+        spec.guarded_statement(x.d, &x.unique_cond(n), stmt);
+    },
+    add_statements: |x, n, spec| {
+        if let Some(u) = x.t.target.uniques.get(n) {
+            let stmt = sql::add_unique(x.d, x.s, x.tn, n, u);
+            spec.guarded_statement(x.d, &x.unique_cond(n).not(), stmt);
+        }
+        Ok(())
+    },
+};
+
+const CHECKS: NamedKind = NamedKind {
+    kind: ObjectKind::Check,
+    part: Part::Check,
+    drop: ("drop check constraint", Phase::DropConstraints),
+    add: ("add check constraint", Phase::CreateConstraints),
+    changed: |x, from, to| {
+        differing(&from.checks, &to.checks, |_, c| {
+            x.regen_mentions(&c.expression)
+        })
+    },
+    drop_statements: |x, n, spec| {
+        let stmt = sql::drop_constraint(x.d, x.s, x.tn, n);
+        spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n), stmt);
+    },
+    add_statements: |x, n, spec| {
+        if let Some(c) = x.t.target.checks.get(n) {
+            let stmt = sql::add_check(x.d, x.s, x.tn, n, c)?;
+            spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
+        }
+        Ok(())
+    },
+};
+
+const INDEXES: NamedKind = NamedKind {
+    kind: ObjectKind::Index,
+    part: Part::Index,
+    drop: ("drop index", Phase::DropConstraints),
+    add: ("create index", Phase::CreateConstraints),
+    changed: |x, from, to| {
+        differing(&from.indexes, &to.indexes, |_, i| {
+            index_uses(x.d, i, &x.regen)
+        })
+    },
+    drop_statements: |x, n, spec| index_drop_statements(x.d, x.s, x.tn, n, spec),
+    add_statements: |x, n, spec| match x.t.target.indexes.get(n) {
+        Some(i) => index_create_statements(x.d, x.s, x.tn, n, i, spec),
+        None => Ok(()),
+    },
+};
+
+const FOREIGN_KEYS: NamedKind = NamedKind {
+    kind: ObjectKind::ForeignKey,
+    part: Part::Fk,
+    drop: ("drop foreign key", Phase::DropForeignKeys),
+    add: ("add foreign key", Phase::CreateForeignKeys),
+    changed: |x, from, to| {
+        differing(&from.foreign_keys, &to.foreign_keys, |n, _| {
+            x.t.fk_rebuild.contains(n)
+        })
+    },
+    drop_statements: |x, n, spec| {
+        let stmt = sql::drop_foreign_key(x.d, x.s, x.tn, n);
+        spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n), stmt);
+    },
+    add_statements: |x, n, spec| {
+        if let Some(fk) = x.t.target.foreign_keys.get(n) {
+            let stmt = sql::add_foreign_key(x.d, x.s, x.tn, n, fk);
+            spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
+        }
+        Ok(())
+    },
+};
+
+impl NamedKind {
+    /// Steps dropping the parts of this kind that go or change.
+    fn drops(&self, x: &Alter<'_>, out: &mut Out) {
+        for n in (self.changed)(x, x.t.actual, &x.t.target) {
+            let p = (self.part)(n.clone());
+            let (action, phase) = self.drop;
+            let object = part_ref(self.kind, x.s, x.tn, &n);
+            let mut spec = x.t.part_step(&p, object, action, Safety::Safe);
+            (self.drop_statements)(x, &n, &mut spec);
+            out.push(phase, spec);
+        }
+    }
+
+    /// Steps adding the parts of this kind that are new or changed.
+    fn adds(&self, x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
+        for n in (self.changed)(x, &x.t.target, x.t.actual) {
+            let p = (self.part)(n.clone());
+            let (action, phase) = self.add;
+            let object = part_ref(self.kind, x.s, x.tn, &n);
+            let mut spec = x.t.part_step(&p, object, action, Safety::Locking);
+            (self.add_statements)(x, &n, &mut spec)?;
+            out.push(phase, spec);
+        }
+        Ok(())
+    }
+}
+
+/// PostgreSQL and MySQL: a table changed in place, part by part.
 fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
-    let d = ctx.d;
-    let (s, tn) = (t.schema.as_str(), t.name.as_str());
-    let (a, g) = (t.actual, &t.target);
-    let regen = pg_regenerated(d, a, g);
-    let regen_uses = |cols: &[String]| cols.iter().any(|c| regen.contains(c));
-    let regen_mentions = |text: &str| regen.iter().any(|c| mentions(d, text, c));
-
-    // Foreign keys that go (or are rebuilt) first.
-    for (n, fk) in &a.foreign_keys {
-        if g.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
-            let p = Part::Fk(n.clone());
-            let stmt = sql::drop_foreign_key(d, s, tn, n);
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::ForeignKey, s, tn, n),
-                "drop foreign key",
-                Safety::Safe,
-            );
-            spec.guarded_statement(d, &guard::constraint(s, tn, n), stmt);
-            out.push(Phase::DropForeignKeys, spec);
-        }
-    }
-    // Primary key.
-    if a.primary_key != g.primary_key {
-        let p = Part::Pk;
-        if let Some(pk) = &a.primary_key {
-            let stmt = sql::drop_primary_key(d, s, tn, pk);
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
-                "drop primary key",
-                Safety::Safe,
-            );
-            spec.guarded_statement(
-                d,
-                &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)),
-                stmt,
-            );
-            out.push(Phase::DropConstraints, spec);
-        }
-        if let Some(pk) = &g.primary_key {
-            let stmt = sql::add_primary_key(d, s, tn, pk);
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
-                "add primary key",
-                Safety::Locking,
-            );
-            spec.guarded_statement(
-                d,
-                &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)).not(),
-                stmt,
-            );
-            out.push(Phase::CreateConstraints, spec);
-        }
-    }
-    // Unique constraints.
-    let unique_cond = |n: &str| match d {
-        Dialect::Mysql => guard::index(s, tn, n),
-        _ => guard::constraint(s, tn, n),
+    let x = Alter {
+        d: ctx.d,
+        s: t.schema.as_str(),
+        tn: t.name.as_str(),
+        t,
+        regen: pg_regenerated(ctx.d, t.actual, &t.target),
     };
-    for (n, u) in &a.uniques {
-        if g.uniques.get(n) != Some(u) || regen_uses(&u.columns) {
-            let p = Part::Unique(n.clone());
-            let stmt = sql::drop_unique(d, s, tn, n);
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::Unique, s, tn, n),
-                "drop unique constraint",
-                Safety::Safe,
-            );
-            spec.guarded_statement(d, &unique_cond(n), stmt);
-            out.push(Phase::DropConstraints, spec);
-        }
+    // Foreign keys that go (or are rebuilt) first.
+    FOREIGN_KEYS.drops(&x, out);
+    alter_primary_key(&x, out);
+    for kind in [&UNIQUES, &CHECKS, &INDEXES] {
+        kind.drops(&x, out);
+        kind.adds(&x, out)?;
     }
-    for (n, u) in &g.uniques {
-        if a.uniques.get(n) != Some(u) || regen_uses(&u.columns) {
-            let p = Part::Unique(n.clone());
-            let stmt = sql::add_unique(d, s, tn, n, u);
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::Unique, s, tn, n),
-                "add unique constraint",
-                Safety::Locking,
-            );
-            spec.guarded_statement(d, &unique_cond(n).not(), stmt);
-            out.push(Phase::CreateConstraints, spec);
-        }
-    }
-    // Checks.
-    for (n, c) in &a.checks {
-        if g.checks.get(n) != Some(c) || regen_mentions(&c.expression) {
-            let p = Part::Check(n.clone());
-            let stmt = sql::drop_constraint(d, s, tn, n);
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::Check, s, tn, n),
-                "drop check constraint",
-                Safety::Safe,
-            );
-            spec.guarded_statement(d, &guard::constraint(s, tn, n), stmt);
-            out.push(Phase::DropConstraints, spec);
-        }
-    }
-    for (n, c) in &g.checks {
-        if a.checks.get(n) != Some(c) || regen_mentions(&c.expression) {
-            let p = Part::Check(n.clone());
-            let stmt = sql::add_check(d, s, tn, n, c)?;
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::Check, s, tn, n),
-                "add check constraint",
-                Safety::Locking,
-            );
-            spec.guarded_statement(d, &guard::constraint(s, tn, n).not(), stmt);
-            out.push(Phase::CreateConstraints, spec);
-        }
-    }
-    // Indexes.
-    for (n, i) in &a.indexes {
-        if g.indexes.get(n) != Some(i) || index_uses(d, i, &regen) {
-            let p = Part::Index(n.clone());
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::Index, s, tn, n),
-                "drop index",
-                Safety::Safe,
-            );
-            index_drop_statements(d, s, tn, n, &mut spec);
-            out.push(Phase::DropConstraints, spec);
-        }
-    }
-    for (n, i) in &g.indexes {
-        if a.indexes.get(n) != Some(i) || index_uses(d, i, &regen) {
-            let p = Part::Index(n.clone());
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::Index, s, tn, n),
-                "create index",
-                Safety::Locking,
-            );
-            index_create_statements(d, s, tn, n, i, &mut spec)?;
-            out.push(Phase::CreateConstraints, spec);
-        }
-    }
+    alter_columns(ctx, &x, out)?;
+    // Foreign keys come back last.
+    FOREIGN_KEYS.adds(&x, out)
+}
 
-    // Columns: regenerated ones out first, then quarantine, drop, add, alter.
-    for c in &regen {
+/// The primary key, dropped and added when it changes.
+fn alter_primary_key(x: &Alter<'_>, out: &mut Out) {
+    let (d, s, tn) = (x.d, x.s, x.tn);
+    let (a, g) = (x.t.actual, &x.t.target);
+    if a.primary_key == g.primary_key {
+        return;
+    }
+    let p = Part::Pk;
+    if let Some(pk) = &a.primary_key {
+        let stmt = sql::drop_primary_key(d, s, tn, pk);
+        let mut spec = x.t.part_step(
+            &p,
+            part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
+            "drop primary key",
+            Safety::Safe,
+        );
+        spec.guarded_statement(
+            d,
+            &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)),
+            stmt,
+        );
+        out.push(Phase::DropConstraints, spec);
+    }
+    if let Some(pk) = &g.primary_key {
+        let stmt = sql::add_primary_key(d, s, tn, pk);
+        let mut spec = x.t.part_step(
+            &p,
+            part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
+            "add primary key",
+            Safety::Locking,
+        );
+        spec.guarded_statement(
+            d,
+            &guard::constraint(s, tn, &pk_constraint_name(d, &pk.name)).not(),
+            stmt,
+        );
+        out.push(Phase::CreateConstraints, spec);
+    }
+}
+
+/// Columns: regenerated ones out first, then quarantine, drop, add, alter;
+/// then the table comment.
+fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let (d, s, tn, t, regen) = (x.d, x.s, x.tn, x.t, &x.regen);
+    let (a, g) = (t.actual, &t.target);
+    for c in regen {
         let mut spec = StepSpec::new(col_ref(s, tn, c), "drop generated column", Safety::Locking);
         spec.fixes = t.reasons_of(&Part::Column(c.clone()));
         spec.note = Some("PostgreSQL cannot change a generation expression, or the type of a column a generated column reads: it is added back after the change, its values computed again");
@@ -534,41 +615,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         out.push(Phase::Columns, spec);
         out.view_changed.insert((s.to_string(), tn.to_string()));
     }
-    for (old, new) in &t.renames {
-        let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else {
-            continue;
-        };
-        let p = Part::Column(old.clone());
-        let mut stmts = vec![sql::rename_column(d, s, tn, old, new)];
-        let script = match d {
-            Dialect::Postgres => {
-                if ac.identity.is_some() {
-                    stmts.extend(sql::pg_alter_identity(s, tn, new, ac.identity, None));
-                }
-                if !ac.nullable && qc.nullable {
-                    stmts.push(sql::pg_alter_nullable(s, tn, new, true));
-                }
-                guarded(d, &guard::column(s, tn, old), &stmts)
-            }
-            _ => {
-                let mut sc = guarded(d, &guard::column(s, tn, old), &stmts);
-                if ac.nullable != qc.nullable || ac.identity != qc.identity {
-                    let m = sql::mysql_modify_column(s, tn, new, qc)?;
-                    stmts.push(m.clone());
-                    sc.push(m);
-                }
-                sc
-            }
-        };
-        let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
-        spec.fixes = t.reasons_of(&p);
-        let note =
-            format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
-        spec.note = Some(&note);
-        spec.sql = stmts;
-        spec.script = script;
-        out.push(Phase::Columns, spec);
-    }
+    quarantine_columns(x, out)?;
     for c in a.columns.keys() {
         if g.columns.contains_key(c) || t.renames.contains_key(c) {
             continue;
@@ -627,7 +674,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
             _ => alter_column_mysql(ctx, t, c, ac, tc, out)?,
         }
     }
-    for c in &regen {
+    for c in regen {
         let Some(tc) = g.columns.get(c) else { continue };
         let mut spec = StepSpec::new(col_ref(s, tn, c), "add generated column", Safety::Locking);
         spec.fixes = t.reasons_of(&Part::Column(c.clone()));
@@ -657,20 +704,48 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         spec.statement(stmt);
         out.push(Phase::Comments, spec);
     }
-    // Foreign keys come back last.
-    for (n, fk) in &g.foreign_keys {
-        if a.foreign_keys.get(n) != Some(fk) || t.fk_rebuild.contains(n) {
-            let p = Part::Fk(n.clone());
-            let stmt = sql::add_foreign_key(d, s, tn, n, fk);
-            let mut spec = t.part_step(
-                &p,
-                part_ref(ObjectKind::ForeignKey, s, tn, n),
-                "add foreign key",
-                Safety::Locking,
-            );
-            spec.guarded_statement(d, &guard::constraint(s, tn, n).not(), stmt);
-            out.push(Phase::CreateForeignKeys, spec);
-        }
+    Ok(())
+}
+
+/// Orphan columns renamed aside (`--orphans quarantine`), made nullable
+/// and without identity so that they no longer constrain anything.
+fn quarantine_columns(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let (d, s, tn, t) = (x.d, x.s, x.tn, x.t);
+    let (a, g) = (t.actual, &t.target);
+    for (old, new) in &t.renames {
+        let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else {
+            continue;
+        };
+        let p = Part::Column(old.clone());
+        let mut stmts = vec![sql::rename_column(d, s, tn, old, new)];
+        let script = match d {
+            Dialect::Postgres => {
+                if ac.identity.is_some() {
+                    stmts.extend(sql::pg_alter_identity(s, tn, new, ac.identity, None));
+                }
+                if !ac.nullable && qc.nullable {
+                    stmts.push(sql::pg_alter_nullable(s, tn, new, true));
+                }
+                guarded(d, &guard::column(s, tn, old), &stmts)
+            }
+            _ => {
+                let mut sc = guarded(d, &guard::column(s, tn, old), &stmts);
+                if ac.nullable != qc.nullable || ac.identity != qc.identity {
+                    let m = sql::mysql_modify_column(s, tn, new, qc)?;
+                    stmts.push(m.clone());
+                    sc.push(m);
+                }
+                sc
+            }
+        };
+        let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
+        spec.fixes = t.reasons_of(&p);
+        let note =
+            format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
+        spec.note = Some(&note);
+        spec.sql = stmts;
+        spec.script = script;
+        out.push(Phase::Columns, spec);
     }
     Ok(())
 }

@@ -1,0 +1,459 @@
+//! What planning works on, shared by the planner and the step builders:
+//! the work the findings ask for per object ([`Work`]), the two snapshots
+//! with name resolution between them ([`Ctx`]), the resolved targets
+//! ([`Resolved`]) and the step collector ([`Out`]) with its phases.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use driftless_introspect::{Dialect, Snapshot, Table, View};
+use driftless_rules::ObjectRef;
+
+use crate::guard::{guarded, Cond};
+use crate::lex::qualify_mysql_relations;
+use crate::names::{self, Name};
+use crate::options::PlanOptions;
+use crate::plan::{FixStep, Preflight, PreflightKind, Reason, Unfixed};
+use crate::quote::{ident, qualified};
+use crate::safety::Safety;
+
+/// Execution phases, in order. Steps run phase by phase; within a phase in
+/// the order they were emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    DropViews,
+    DropForeignKeys,
+    DropConstraints,
+    Schemas,
+    Types,
+    Sequences,
+    RemoveTables,
+    CreateTables,
+    Columns,
+    CreateConstraints,
+    CreateForeignKeys,
+    SequenceOwnership,
+    DropTypes,
+    DropSequences,
+    DropSchemas,
+    Views,
+    Comments,
+}
+
+/// `(schema, name)` — schema as the actual snapshot names it where it can.
+pub(crate) type Key = (String, String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Act {
+    Create,
+    Drop,
+    Replace,
+}
+
+/// Which parts of a column to bring to the expected definition.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Aspects {
+    pub(crate) ty: bool,
+    pub(crate) nullable: bool,
+    pub(crate) default: bool,
+    pub(crate) other: bool,
+    pub(crate) comment: bool,
+}
+
+impl Aspects {
+    pub(crate) fn all() -> Self {
+        Aspects {
+            ty: true,
+            nullable: true,
+            default: true,
+            other: true,
+            comment: true,
+        }
+    }
+    pub(crate) fn union(self, o: Aspects) -> Self {
+        Aspects {
+            ty: self.ty || o.ty,
+            nullable: self.nullable || o.nullable,
+            default: self.default || o.default,
+            other: self.other || o.other,
+            comment: self.comment || o.comment,
+        }
+    }
+}
+
+pub(crate) type Acts = BTreeMap<String, (Act, Vec<Reason>)>;
+
+/// What the findings ask of one existing table.
+#[derive(Debug, Default)]
+pub(crate) struct TableWork {
+    pub(crate) add: BTreeMap<String, Vec<Reason>>,
+    pub(crate) remove: BTreeMap<String, Vec<Reason>>,
+    pub(crate) alter: BTreeMap<String, (Aspects, Vec<Reason>)>,
+    pub(crate) pk: Option<(Act, Vec<Reason>)>,
+    pub(crate) uniques: Acts,
+    pub(crate) indexes: Acts,
+    pub(crate) fks: Acts,
+    pub(crate) checks: Acts,
+    pub(crate) comment: Vec<Reason>,
+}
+
+/// What the findings ask, per object.
+#[derive(Debug, Default)]
+pub(crate) struct Work {
+    pub(crate) schemas: Acts,
+    pub(crate) tables_create: BTreeMap<Key, Vec<Reason>>,
+    pub(crate) tables_remove: BTreeMap<Key, Vec<Reason>>,
+    pub(crate) tables: BTreeMap<Key, TableWork>,
+    pub(crate) enums: BTreeMap<Key, (Act, Vec<Reason>)>,
+    pub(crate) views: BTreeMap<Key, (Act, Vec<Reason>)>,
+    pub(crate) view_comments: BTreeMap<Key, Vec<Reason>>,
+    pub(crate) sequences: BTreeMap<Key, (Act, Vec<Reason>)>,
+    pub(crate) unfixed: Vec<Unfixed>,
+}
+
+/// The inputs, with name resolution between the two snapshots.
+pub(crate) struct Ctx<'a> {
+    pub(crate) d: Dialect,
+    pub(crate) exp: &'a Snapshot,
+    pub(crate) act: &'a Snapshot,
+    pub(crate) options: &'a PlanOptions,
+}
+
+impl<'a> Ctx<'a> {
+    fn resolve<'s>(&self, snap: &'s Snapshot, s: &str) -> Option<&'s str> {
+        if let Some((k, _)) = snap.schemas.get_key_value(s) {
+            return Some(k.as_str());
+        }
+        // MySQL and SQLite: one schema per connection, whatever its name
+        // on each side.
+        if self.d != Dialect::Postgres && snap.schemas.len() == 1 {
+            return snap.schemas.keys().next().map(String::as_str);
+        }
+        None
+    }
+
+    /// The schema's name in the actual snapshot.
+    pub(crate) fn act_schema(&self, s: &str) -> Option<&'a str> {
+        self.resolve(self.act, s)
+    }
+
+    /// The schema's name in the expected snapshot.
+    pub(crate) fn exp_schema(&self, s: &str) -> Option<&'a str> {
+        self.resolve(self.exp, s)
+    }
+
+    /// The canonical key schema for `s`.
+    pub(crate) fn key_schema(&self, s: &str) -> String {
+        self.act_schema(s)
+            .or_else(|| self.exp_schema(s))
+            .unwrap_or(s)
+            .to_string()
+    }
+
+    pub(crate) fn act_table(&self, s: &str, t: &str) -> Option<&'a Table> {
+        self.act.schemas.get(self.act_schema(s)?)?.tables.get(t)
+    }
+
+    pub(crate) fn exp_table(&self, s: &str, t: &str) -> Option<&'a Table> {
+        self.exp.schemas.get(self.exp_schema(s)?)?.tables.get(t)
+    }
+
+    /// SQL text from the expected side with references to its schema
+    /// rewritten to the actual one (MySQL qualifies view bodies and checks
+    /// with the database name, which differs between the two databases).
+    pub(crate) fn localize_sql(&self, s: &str, sql: &str) -> String {
+        if self.d != Dialect::Mysql {
+            return sql.to_string();
+        }
+        match (self.exp_schema(s), self.act_schema(s)) {
+            (Some(e), Some(a)) if e != a => {
+                let q = |n: &str| format!("{}.", ident(Dialect::Mysql, n));
+                sql.replace(&q(e), &q(a))
+            }
+            _ => sql.to_string(),
+        }
+    }
+
+    /// Every name held in schema `s` on either side, whatever its
+    /// namespace: what a temporary or quarantine name must avoid.
+    pub(crate) fn held_names(&self, s: &str) -> BTreeSet<String> {
+        let act = self.act_schema(s).and_then(|n| self.act.schemas.get(n));
+        let exp = self.exp_schema(s).and_then(|n| self.exp.schemas.get(n));
+        names::all_held(self.d, act.into_iter().chain(exp))
+    }
+
+    /// A view to create in schema `s` (named as the actual snapshot names
+    /// it): on MySQL, its body's references to relations of that database
+    /// qualified (see [`qualify_mysql_relations`]).
+    pub(crate) fn qualify_view(&self, s: &str, view: &View) -> View {
+        let mut view = view.clone();
+        if self.d == Dialect::Mysql {
+            let has = |snap: &Snapshot, schema: Option<&str>, name: &str| {
+                schema
+                    .and_then(|k| snap.schemas.get(k))
+                    .is_some_and(|sc| sc.tables.contains_key(name) || sc.views.contains_key(name))
+            };
+            let (e, a) = (self.exp_schema(s), self.act_schema(s));
+            let is_relation = |n: &str| has(self.act, a, n) || has(self.exp, e, n);
+            view.definition = qualify_mysql_relations(&view.definition, s, &is_relation);
+        }
+        view
+    }
+
+    /// The actual-side name of a schema the expected snapshot names: a
+    /// MySQL database paired with the target's database of another name
+    /// takes the target's name; a schema neither side pairs (another
+    /// database a foreign key reaches into) keeps its own.
+    pub(crate) fn target_schema(&self, s: &str) -> String {
+        if self.exp.schemas.contains_key(s) && !self.act.schemas.contains_key(s) {
+            if let Some(a) = self.act_schema(s) {
+                return a.to_string();
+            }
+        }
+        s.to_string()
+    }
+
+    /// An expected table with its SQL text localized (see
+    /// [`Ctx::localize_sql`]) and its foreign keys pointing into the
+    /// target's schemas (see [`Ctx::target_schema`]).
+    pub(crate) fn localize_table(&self, s: &str, t: &Table) -> Table {
+        let mut t = t.clone();
+        for fk in t.foreign_keys.values_mut() {
+            fk.ref_schema = self.target_schema(&fk.ref_schema);
+        }
+        if self.d == Dialect::Mysql {
+            for c in t.checks.values_mut() {
+                c.expression = self.localize_sql(s, &c.expression);
+            }
+            for col in t.columns.values_mut() {
+                if let Some(g) = &mut col.generated {
+                    g.expression = self.localize_sql(s, &g.expression);
+                }
+            }
+        }
+        t
+    }
+}
+
+pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
+    Unfixed {
+        finding: r.clone(),
+        why: why.into(),
+    }
+}
+
+/// A part of a table, for reasons.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Part {
+    Column(String),
+    Pk,
+    Unique(String),
+    Index(String),
+    Fk(String),
+    Check(String),
+    Comment,
+}
+
+/// An existing table and what it should become.
+#[derive(Debug)]
+pub(crate) struct Target<'a> {
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    pub(crate) actual: &'a Table,
+    pub(crate) target: Table,
+    /// Quarantined columns: old name → new name.
+    pub(crate) renames: BTreeMap<String, String>,
+    /// Findings behind each change.
+    pub(crate) reasons: BTreeMap<Part, Vec<Reason>>,
+    /// Why a derived change (no finding of its own) is made.
+    pub(crate) notes: BTreeMap<Part, String>,
+    /// Foreign keys to drop and re-add around a column type change.
+    pub(crate) fk_rebuild: BTreeSet<String>,
+}
+
+impl<'a> Target<'a> {
+    pub(crate) fn new(schema: &str, name: &str, actual: &'a Table) -> Self {
+        Target {
+            schema: schema.to_string(),
+            name: name.to_string(),
+            actual,
+            target: actual.clone(),
+            renames: BTreeMap::new(),
+            reasons: BTreeMap::new(),
+            notes: BTreeMap::new(),
+            fk_rebuild: BTreeSet::new(),
+        }
+    }
+
+    pub(crate) fn reasons_of(&self, p: &Part) -> Vec<Reason> {
+        self.reasons.get(p).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn note_of(&self, p: &Part) -> Option<&str> {
+        self.notes.get(p).map(String::as_str)
+    }
+
+    /// A step for part `p` of the table, carrying the findings and the note
+    /// recorded for that part.
+    pub(crate) fn part_step(
+        &self,
+        p: &Part,
+        object: ObjectRef,
+        action: &'static str,
+        safety: Safety,
+    ) -> StepSpec<'_> {
+        let mut spec = StepSpec::new(object, action, safety);
+        spec.fixes = self.reasons_of(p);
+        spec.note = self.note_of(p);
+        spec
+    }
+
+    pub(crate) fn note(&mut self, p: Part, why: String) {
+        self.notes.entry(p).or_insert(why);
+    }
+}
+
+/// An orphan table to quarantine or drop.
+#[derive(Debug)]
+pub(crate) struct Removal<'a> {
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    pub(crate) table: &'a Table,
+    /// `Some(new name)` to quarantine; `None` to drop.
+    pub(crate) quarantine_as: Option<String>,
+    /// Quarantined: the parts whose names the table shares with the rest
+    /// of the schema (see [`names`]), with their new names, so that the
+    /// expected objects can take the old ones.
+    pub(crate) renamed_parts: Vec<(Name, String)>,
+    pub(crate) reasons: Vec<Reason>,
+}
+
+/// Everything resolved.
+pub(crate) struct Resolved<'a> {
+    pub(crate) targets: BTreeMap<Key, Target<'a>>,
+    pub(crate) removals: Vec<Removal<'a>>,
+    pub(crate) creates: BTreeMap<Key, (Table, Vec<Reason>)>,
+}
+
+/// Collects steps by phase.
+#[derive(Default)]
+pub(crate) struct Out {
+    pub(crate) steps: Vec<(Phase, FixStep)>,
+    /// Tables whose change requires the views that read them to be dropped
+    /// first and created again afterwards.
+    pub(crate) view_changed: BTreeSet<Key>,
+    /// Tables dropped outright.
+    pub(crate) dropped_tables: BTreeSet<Key>,
+    /// Findings the emitters could not fix.
+    pub(crate) unfixed: Vec<Unfixed>,
+}
+
+/// What a step is about to do, for [`Out::push`].
+pub(crate) struct StepSpec<'r> {
+    pub(crate) object: ObjectRef,
+    pub(crate) action: &'static str,
+    pub(crate) safety: Safety,
+    pub(crate) fixes: Vec<Reason>,
+    pub(crate) note: Option<&'r str>,
+    pub(crate) sql: Vec<String>,
+    pub(crate) script: Vec<String>,
+    pub(crate) preflight: Vec<Preflight>,
+    pub(crate) rebuilds: Option<String>,
+}
+
+impl<'r> StepSpec<'r> {
+    pub(crate) fn new(object: ObjectRef, action: &'static str, safety: Safety) -> Self {
+        StepSpec {
+            object,
+            action,
+            safety,
+            fixes: Vec::new(),
+            note: None,
+            sql: Vec::new(),
+            script: Vec::new(),
+            preflight: Vec::new(),
+            rebuilds: None,
+        }
+    }
+
+    /// The step runs one statement, in the plan and in the script alike.
+    pub(crate) fn statement(&mut self, stmt: String) {
+        self.script = vec![stmt.clone()];
+        self.sql = vec![stmt];
+    }
+
+    /// The step runs one statement, which the script runs only when `cond`
+    /// holds.
+    pub(crate) fn guarded_statement(&mut self, d: Dialect, cond: &Cond, stmt: String) {
+        self.script = guarded(d, cond, std::slice::from_ref(&stmt));
+        self.sql = vec![stmt];
+    }
+}
+
+impl Out {
+    /// Pushes a safe step that runs one statement to fix `reasons`.
+    pub(crate) fn push_safe(
+        &mut self,
+        phase: Phase,
+        object: ObjectRef,
+        action: &'static str,
+        reasons: &[Reason],
+        stmt: String,
+    ) {
+        let mut spec = StepSpec::new(object, action, Safety::Safe);
+        spec.fixes = reasons.to_vec();
+        spec.statement(stmt);
+        self.push(phase, spec);
+    }
+
+    pub(crate) fn push(&mut self, phase: Phase, spec: StepSpec<'_>) {
+        if spec.sql.is_empty() {
+            return;
+        }
+        let mut reason: Vec<String> = spec.fixes.iter().map(|r| r.to_string()).collect();
+        reason.dedup();
+        if let Some(n) = spec.note {
+            reason.push(format!("{} {}: {n}", spec.action, spec.object.path()));
+        }
+        if reason.is_empty() {
+            reason.push(format!("{} {}", spec.action, spec.object));
+        }
+        for p in &spec.preflight {
+            if p.kind == PreflightKind::CountAffected {
+                reason.push(p.message.clone());
+            }
+        }
+        let mut fixes = spec.fixes;
+        fixes.dedup();
+        self.steps.push((
+            phase,
+            FixStep {
+                object: spec.object,
+                action: spec.action.to_string(),
+                safety: spec.safety,
+                reason: reason.join("; "),
+                fixes,
+                sql: spec.sql,
+                script: spec.script,
+                preflight: spec.preflight,
+                affected_rows: None,
+                rebuilds: spec.rebuilds,
+            },
+        ));
+    }
+
+    /// Every statement emitted so far (for the enum-label check).
+    pub(crate) fn all_sql(&self) -> impl Iterator<Item = &str> {
+        self.steps
+            .iter()
+            .flat_map(|(_, s)| s.sql.iter().map(String::as_str))
+    }
+}
+
+/// `SELECT COUNT(*) FROM table [WHERE predicate]`.
+pub(crate) fn count_sql(d: Dialect, schema: &str, table: &str, predicate: Option<&str>) -> String {
+    let t = qualified(d, schema, table);
+    match predicate {
+        Some(p) => format!("SELECT COUNT(*) FROM {t} WHERE {p}"),
+        None => format!("SELECT COUNT(*) FROM {t}"),
+    }
+}
