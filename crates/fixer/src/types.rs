@@ -284,17 +284,18 @@ fn not_null(col: &str) -> String {
     format!("{col} IS NOT NULL")
 }
 
+/// A conversion that loses the rows matching `predicate`.
+fn lossy(describe: String, predicate: String) -> Option<Loss> {
+    Some(Loss {
+        describe,
+        predicate,
+    })
+}
+
 /// Whether changing `col` (quoted) from `from` to `to` can lose data, and if
 /// so which rows it affects.
 pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass) -> Option<Loss> {
     use TypeClass as T;
-    let text_of = |c: &str| as_text(dialect, c);
-    let lossy = |describe: String, predicate: String| {
-        Some(Loss {
-            describe,
-            predicate,
-        })
-    };
     let any_value = |what: &str| {
         lossy(
             format!("{what}; every non-NULL value is converted"),
@@ -304,40 +305,12 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
     match (from, to) {
         (a, b) if a == b => None,
         (T::Int { min: a0, max: a1 }, T::Int { min: b0, max: b1 }) => {
-            if b0 <= a0 && a1 <= b1 {
-                None
-            } else {
-                lossy(
-                    format!("narrows the integer range to {b0}..{b1}"),
-                    format!("({col} < {b0} OR {col} > {b1})"),
-                )
-            }
+            int_narrowing(col, (*a0, *a1), (*b0, *b1))
         }
-        (T::Int { min, max }, T::Decimal { precision, scale }) => match precision {
-            None => None,
-            Some(p) => {
-                let int_digits = p.saturating_sub(*scale) as u64;
-                if int_digits >= digits(*min).max(digits(*max)) {
-                    None
-                } else {
-                    lossy(
-                        format!("allows only {int_digits} integer digits"),
-                        format!("ABS({col}) >= 1{}", "0".repeat(int_digits as usize)),
-                    )
-                }
-            }
-        },
-        (T::Int { min, max }, T::Float { double }) => {
-            let exact: i128 = if *double { 1 << 53 } else { 1 << 24 };
-            if -exact <= *min && *max <= exact {
-                None
-            } else {
-                lossy(
-                    format!("stores integers beyond {exact} inexactly"),
-                    format!("ABS({col}) > {exact}"),
-                )
-            }
+        (T::Int { min, max }, T::Decimal { precision, scale }) => {
+            int_to_decimal(col, (*min, *max), *precision, *scale)
         }
+        (T::Int { min, max }, T::Float { double }) => int_to_float(col, (*min, *max), *double),
         (
             T::Int { .. }
             | T::Decimal { .. }
@@ -352,14 +325,7 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
             T::Text { max: None },
         ) => None,
         (T::Int { min, max }, T::Text { max: Some(n) }) => {
-            if digits(*min).max(digits(*max)) < *n {
-                None
-            } else {
-                lossy(
-                    format!("truncates to {n} characters"),
-                    format!("{} > {n}", char_len(dialect, &text_of(col))),
-                )
-            }
+            int_to_short_text(dialect, col, (*min, *max), *n)
         }
         (T::Uuid, T::Text { max: Some(n) }) if *n >= 36 => None,
         (T::Date, T::Text { max: Some(n) }) if *n >= 10 => None,
@@ -383,103 +349,16 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
                 precision: p1,
                 scale: s1,
             },
-        ) => {
-            let int0 = p0.map(|p| p.saturating_sub(*s0));
-            let int1 = p1.map(|p| p.saturating_sub(*s1));
-            let int_ok = match (int0, int1) {
-                (_, None) => true,
-                (None, Some(_)) => false,
-                (Some(a), Some(b)) => b >= a,
-            };
-            if int_ok && s1 >= s0 {
-                None
-            } else {
-                let mut preds = Vec::new();
-                if *s1 < *s0 {
-                    preds.push(format!("{col} <> ROUND({col}, {s1})"));
-                }
-                if let (false, Some(b)) = (int_ok, int1) {
-                    preds.push(format!("ABS({col}) >= 1{}", "0".repeat(b as usize)));
-                }
-                lossy(
-                    format!(
-                        "changes precision/scale to ({}, {s1})",
-                        p1.map(|p| p.to_string()).unwrap_or_else(|| "any".into())
-                    ),
-                    format!("({})", preds.join(" OR ")),
-                )
-            }
-        }
+        ) => decimal_rescale(col, (*p0, *s0), (*p1, *s1)),
         (T::Decimal { .. } | T::Float { .. }, T::Int { min, max }) => {
-            let trunc = match dialect {
-                Dialect::Postgres => format!("TRUNC({col})"),
-                Dialect::Mysql => format!("TRUNCATE({col}, 0)"),
-                Dialect::Sqlite => format!("CAST({col} AS INTEGER)"),
-            };
-            lossy(
-                "drops fractional digits and values outside the integer range".into(),
-                format!("({col} <> {trunc} OR {col} < {min} OR {col} > {max})"),
-            )
+            fraction_to_int(dialect, col, (*min, *max))
         }
         (T::Decimal { .. }, T::Float { double: true }) => None,
         (T::Float { double: false }, T::Float { double: true }) => None,
-        (T::Text { max: a }, T::Text { max: b }) => match (a, b) {
-            (_, None) => None,
-            (Some(a), Some(b)) if b >= a => None,
-            (_, Some(b)) => lossy(
-                format!("truncates text to {b} characters"),
-                format!("{} > {b}", char_len(dialect, col)),
-            ),
-        },
-        (T::Binary { max: a }, T::Binary { max: b }) => match (a, b) {
-            (_, None) => None,
-            (Some(a), Some(b)) if b >= a => None,
-            (_, Some(b)) => {
-                let len = match dialect {
-                    Dialect::Postgres => format!("OCTET_LENGTH({col})"),
-                    Dialect::Mysql | Dialect::Sqlite => format!("LENGTH({col})"),
-                };
-                lossy(
-                    format!("truncates binary data to {b} bytes"),
-                    format!("{len} > {b}"),
-                )
-            }
-        },
-        (T::Text { .. }, T::Int { min, max }) => {
-            let pred = match dialect {
-                Dialect::Postgres => format!("NOT (CAST({col} AS text) ~ '^\\s*[-+]?[0-9]+\\s*$')"),
-                Dialect::Mysql => {
-                    format!("NOT ({col} REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$')")
-                }
-                Dialect::Sqlite => format!("CAST(CAST({col} AS INTEGER) AS TEXT) <> {col}"),
-            };
-            lossy(
-                format!("converts text to integers (range {min}..{max}); rows that do not hold an integer cannot be converted"),
-                pred,
-            )
-        }
-        (T::Text { .. } | T::Enum(_), T::Enum(labels)) => {
-            let list = labels
-                .iter()
-                .map(|l| literal(dialect, l))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let lhs = match dialect {
-                Dialect::Postgres => text_of(col),
-                _ => col.to_string(),
-            };
-            let pred = if labels.is_empty() {
-                not_null(col)
-            } else {
-                format!("{lhs} NOT IN ({list})")
-            };
-            if let T::Enum(old) = from {
-                if old.iter().all(|l| labels.contains(l)) {
-                    return None;
-                }
-            }
-            lossy("keeps only the labels of the new enum; rows holding another value cannot be converted".into(), pred)
-        }
+        (T::Text { max: a }, T::Text { max: b }) => text_shortening(dialect, col, *a, *b),
+        (T::Binary { max: a }, T::Binary { max: b }) => binary_shortening(dialect, col, *a, *b),
+        (T::Text { .. }, T::Int { min, max }) => text_to_int(dialect, col, (*min, *max)),
+        (T::Text { .. } | T::Enum(_), T::Enum(labels)) => to_enum(dialect, col, from, labels),
         (T::Timestamp, T::Date) => any_value("drops the time of day"),
         (T::Date, T::Timestamp) => None,
         (T::Json, T::Json) => None,
@@ -489,6 +368,170 @@ pub(crate) fn loss(dialect: Dialect, col: &str, from: &TypeClass, to: &TypeClass
         }
         _ => any_value("converts values to another type"),
     }
+}
+
+fn int_narrowing(col: &str, (a0, a1): (i128, i128), (b0, b1): (i128, i128)) -> Option<Loss> {
+    if b0 <= a0 && a1 <= b1 {
+        return None;
+    }
+    lossy(
+        format!("narrows the integer range to {b0}..{b1}"),
+        format!("({col} < {b0} OR {col} > {b1})"),
+    )
+}
+
+fn int_to_decimal(
+    col: &str,
+    (min, max): (i128, i128),
+    precision: Option<u32>,
+    scale: u32,
+) -> Option<Loss> {
+    let int_digits = precision?.saturating_sub(scale) as u64;
+    if int_digits >= digits(min).max(digits(max)) {
+        return None;
+    }
+    lossy(
+        format!("allows only {int_digits} integer digits"),
+        format!("ABS({col}) >= 1{}", "0".repeat(int_digits as usize)),
+    )
+}
+
+fn int_to_float(col: &str, (min, max): (i128, i128), double: bool) -> Option<Loss> {
+    let exact: i128 = if double { 1 << 53 } else { 1 << 24 };
+    if -exact <= min && max <= exact {
+        return None;
+    }
+    lossy(
+        format!("stores integers beyond {exact} inexactly"),
+        format!("ABS({col}) > {exact}"),
+    )
+}
+
+fn int_to_short_text(
+    dialect: Dialect,
+    col: &str,
+    (min, max): (i128, i128),
+    n: u64,
+) -> Option<Loss> {
+    if digits(min).max(digits(max)) < n {
+        return None;
+    }
+    lossy(
+        format!("truncates to {n} characters"),
+        format!("{} > {n}", char_len(dialect, &as_text(dialect, col))),
+    )
+}
+
+fn decimal_rescale(
+    col: &str,
+    (p0, s0): (Option<u32>, u32),
+    (p1, s1): (Option<u32>, u32),
+) -> Option<Loss> {
+    let int0 = p0.map(|p| p.saturating_sub(s0));
+    let int1 = p1.map(|p| p.saturating_sub(s1));
+    let int_ok = match (int0, int1) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(a), Some(b)) => b >= a,
+    };
+    if int_ok && s1 >= s0 {
+        return None;
+    }
+    let mut preds = Vec::new();
+    if s1 < s0 {
+        preds.push(format!("{col} <> ROUND({col}, {s1})"));
+    }
+    if let (false, Some(b)) = (int_ok, int1) {
+        preds.push(format!("ABS({col}) >= 1{}", "0".repeat(b as usize)));
+    }
+    lossy(
+        format!(
+            "changes precision/scale to ({}, {s1})",
+            p1.map(|p| p.to_string()).unwrap_or_else(|| "any".into())
+        ),
+        format!("({})", preds.join(" OR ")),
+    )
+}
+
+fn fraction_to_int(dialect: Dialect, col: &str, (min, max): (i128, i128)) -> Option<Loss> {
+    let trunc = match dialect {
+        Dialect::Postgres => format!("TRUNC({col})"),
+        Dialect::Mysql => format!("TRUNCATE({col}, 0)"),
+        Dialect::Sqlite => format!("CAST({col} AS INTEGER)"),
+    };
+    lossy(
+        "drops fractional digits and values outside the integer range".into(),
+        format!("({col} <> {trunc} OR {col} < {min} OR {col} > {max})"),
+    )
+}
+
+fn text_shortening(dialect: Dialect, col: &str, a: Option<u64>, b: Option<u64>) -> Option<Loss> {
+    match (a, b) {
+        (_, None) => None,
+        (Some(a), Some(b)) if b >= a => None,
+        (_, Some(b)) => lossy(
+            format!("truncates text to {b} characters"),
+            format!("{} > {b}", char_len(dialect, col)),
+        ),
+    }
+}
+
+fn binary_shortening(dialect: Dialect, col: &str, a: Option<u64>, b: Option<u64>) -> Option<Loss> {
+    match (a, b) {
+        (_, None) => None,
+        (Some(a), Some(b)) if b >= a => None,
+        (_, Some(b)) => {
+            let len = match dialect {
+                Dialect::Postgres => format!("OCTET_LENGTH({col})"),
+                Dialect::Mysql | Dialect::Sqlite => format!("LENGTH({col})"),
+            };
+            lossy(
+                format!("truncates binary data to {b} bytes"),
+                format!("{len} > {b}"),
+            )
+        }
+    }
+}
+
+fn text_to_int(dialect: Dialect, col: &str, (min, max): (i128, i128)) -> Option<Loss> {
+    let pred = match dialect {
+        Dialect::Postgres => format!("NOT (CAST({col} AS text) ~ '^\\s*[-+]?[0-9]+\\s*$')"),
+        Dialect::Mysql => {
+            format!("NOT ({col} REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$')")
+        }
+        Dialect::Sqlite => format!("CAST(CAST({col} AS INTEGER) AS TEXT) <> {col}"),
+    };
+    lossy(
+        format!("converts text to integers (range {min}..{max}); rows that do not hold an integer cannot be converted"),
+        pred,
+    )
+}
+
+fn to_enum(dialect: Dialect, col: &str, from: &TypeClass, labels: &[String]) -> Option<Loss> {
+    if let TypeClass::Enum(old) = from {
+        if old.iter().all(|l| labels.contains(l)) {
+            return None;
+        }
+    }
+    let list = labels
+        .iter()
+        .map(|l| literal(dialect, l))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let lhs = match dialect {
+        Dialect::Postgres => as_text(dialect, col),
+        _ => col.to_string(),
+    };
+    let pred = if labels.is_empty() {
+        not_null(col)
+    } else {
+        format!("{lhs} NOT IN ({list})")
+    };
+    lossy(
+        "keeps only the labels of the new enum; rows holding another value cannot be converted"
+            .into(),
+        pred,
+    )
 }
 
 /// SQLite type affinity of a declared type (sqlite.org/datatype3.html §3.1).
