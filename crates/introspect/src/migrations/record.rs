@@ -38,169 +38,214 @@ pub fn record_statements(
     migration: &Migration,
     execution_ms: i64,
 ) -> Result<Vec<String>> {
-    let t = format!(
-        "{}.{}",
-        quote_ident(dialect, &table.schema),
-        quote_ident(dialect, &table.table)
-    );
-    let l = |s: &str| lit(dialect, s);
-    let numeric = || -> Result<i64> {
-        migration.id.parse::<i64>().map_err(|_| {
+    let r = Record {
+        t: format!(
+            "{}.{}",
+            quote_ident(dialect, &table.schema),
+            quote_ident(dialect, &table.table)
+        ),
+        table,
+        dialect,
+        migration,
+        ms: execution_ms.max(0),
+    };
+    Ok(match table.kind {
+        LedgerKind::Django => r.django(),
+        LedgerKind::Sqlx => r.sqlx()?,
+        LedgerKind::Refinery => r.refinery()?,
+        LedgerKind::Diesel | LedgerKind::Dbmate | LedgerKind::Rails => vec![format!(
+            "INSERT INTO {} (version) VALUES ({})",
+            r.t,
+            r.l(&migration.id)
+        )],
+        LedgerKind::SeaOrm => r.sea_orm(),
+        LedgerKind::Flyway => r.flyway(),
+        LedgerKind::GolangMigrate => r.golang_migrate()?,
+        LedgerKind::Alembic => r.alembic(),
+        LedgerKind::Prisma => r.prisma(),
+    })
+}
+
+/// One migration to record in one ledger table (`t`, quoted).
+struct Record<'a> {
+    t: String,
+    table: &'a LedgerTable,
+    dialect: Dialect,
+    migration: &'a Migration,
+    ms: i64,
+}
+
+impl Record<'_> {
+    fn l(&self, s: &str) -> String {
+        lit(self.dialect, s)
+    }
+
+    /// The migration's id as the number a numeric ledger needs.
+    fn numeric(&self) -> Result<i64> {
+        self.migration.id.parse::<i64>().map_err(|_| {
             Error::Invalid(format!(
                 "migration id `{}` is not a number, which the {} ledger {} needs",
-                migration.id, table.kind, table.table
+                self.migration.id, self.table.kind, self.table.table
             ))
         })
-    };
-    let ms = execution_ms.max(0);
-    let sql = match table.kind {
-        LedgerKind::Django => {
-            let app = migration.app.as_deref().unwrap_or_default();
-            let now = match dialect {
-                Dialect::Sqlite => "strftime('%Y-%m-%d %H:%M:%f', 'now')",
-                _ => "CURRENT_TIMESTAMP",
-            };
-            vec![format!(
-                "INSERT INTO {t} (app, name, applied) VALUES ({}, {}, {now})",
-                l(app),
-                l(&migration.name)
-            )]
+    }
+
+    fn checksum(&self, kind: LedgerKind) -> String {
+        self.migration
+            .checksum_for(kind)
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    }
+
+    fn truth(&self) -> &'static str {
+        if self.dialect == Dialect::Postgres {
+            "TRUE"
+        } else {
+            "1"
         }
-        LedgerKind::Sqlx => {
-            let checksum = migration
-                .checksum_for(LedgerKind::Sqlx)
-                .map(|c| c.to_string())
-                .unwrap_or_default();
-            let bytes = match dialect {
-                Dialect::Postgres => format!("decode('{checksum}', 'hex')"),
-                _ => format!("X'{checksum}'"),
-            };
-            let truth = if dialect == Dialect::Postgres {
-                "TRUE"
-            } else {
-                "1"
-            };
-            vec![format!(
-                "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ({}, {}, {truth}, {bytes}, {})",
-                numeric()?,
-                l(&migration.name),
-                ms.saturating_mul(1_000_000)
-            )]
-        }
-        LedgerKind::Refinery => {
-            let checksum = migration
-                .checksum_for(LedgerKind::Refinery)
-                .map(|c| c.to_string())
-                .unwrap_or_default();
-            let now = match dialect {
-                Dialect::Postgres => {
-                    "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
-                }
-                Dialect::Mysql => "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%f+00:00')",
-                Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')",
-            };
-            vec![format!(
-                "INSERT INTO {t} (version, name, applied_on, checksum) VALUES ({}, {}, {now}, {})",
-                numeric()?,
-                l(&super::formats::refinery_name(&migration.path)
-                    .unwrap_or_else(|| migration.name.clone())),
-                l(&checksum)
-            )]
-        }
-        LedgerKind::Diesel | LedgerKind::Dbmate | LedgerKind::Rails => {
-            vec![format!(
-                "INSERT INTO {t} (version) VALUES ({})",
-                l(&migration.id)
-            )]
-        }
-        LedgerKind::SeaOrm => {
-            let now = match dialect {
-                Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM now()) AS bigint)",
-                Dialect::Mysql => "UNIX_TIMESTAMP()",
-                Dialect::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
-            };
-            vec![format!(
-                "INSERT INTO {t} (version, applied_at) VALUES ({}, {now})",
-                l(&migration.id)
-            )]
-        }
-        LedgerKind::Flyway => {
-            let checksum = match migration.checksum_for(LedgerKind::Flyway) {
-                Some(super::Checksum::Crc32(c)) => c.to_string(),
-                _ => "NULL".into(),
-            };
-            let version = match migration.kind {
-                super::MigrationKind::Versioned => {
-                    l(migration.version.as_deref().unwrap_or(&migration.id))
-                }
-                super::MigrationKind::Repeatable => "NULL".into(),
-            };
-            let script = migration
-                .path
-                .file_name()
-                .and_then(|f| f.to_str())
-                .unwrap_or_default();
-            let (user, truth) = match dialect {
-                Dialect::Postgres => ("current_user", "TRUE"),
-                Dialect::Mysql => ("SUBSTRING_INDEX(CURRENT_USER(), '@', 1)", "1"),
-                Dialect::Sqlite => ("'driftless'", "1"),
-            };
-            vec![format!(
-                "INSERT INTO {t} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) \
-                 SELECT COALESCE(MAX(installed_rank), 0) + 1, {version}, {}, 'SQL', {}, {checksum}, {user}, {ms}, {truth} FROM {t}",
-                l(&migration.name),
-                l(script)
-            )]
-        }
-        LedgerKind::GolangMigrate => {
-            let v = numeric()?;
-            let f = if dialect == Dialect::Postgres {
-                "FALSE"
-            } else {
-                "0"
-            };
-            vec![
-                format!("DELETE FROM {t}"),
-                format!("INSERT INTO {t} (version, dirty) VALUES ({v}, {f})"),
-            ]
-        }
-        LedgerKind::Alembic => {
-            let mut out = Vec::new();
-            if !migration.parents.is_empty() {
-                let parents: Vec<String> = migration.parents.iter().map(|p| l(p)).collect();
-                out.push(format!(
-                    "DELETE FROM {t} WHERE version_num IN ({})",
-                    parents.join(", ")
-                ));
+    }
+
+    fn django(&self) -> Vec<String> {
+        let app = self.migration.app.as_deref().unwrap_or_default();
+        let now = match self.dialect {
+            Dialect::Sqlite => "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+            _ => "CURRENT_TIMESTAMP",
+        };
+        vec![format!(
+            "INSERT INTO {} (app, name, applied) VALUES ({}, {}, {now})",
+            self.t,
+            self.l(app),
+            self.l(&self.migration.name)
+        )]
+    }
+
+    fn sqlx(&self) -> Result<Vec<String>> {
+        let checksum = self.checksum(LedgerKind::Sqlx);
+        let bytes = match self.dialect {
+            Dialect::Postgres => format!("decode('{checksum}', 'hex')"),
+            _ => format!("X'{checksum}'"),
+        };
+        Ok(vec![format!(
+            "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ({}, {}, {}, {bytes}, {})",
+            self.t,
+            self.numeric()?,
+            self.l(&self.migration.name),
+            self.truth(),
+            self.ms.saturating_mul(1_000_000)
+        )])
+    }
+
+    fn refinery(&self) -> Result<Vec<String>> {
+        let now = match self.dialect {
+            Dialect::Postgres => {
+                "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
             }
+            Dialect::Mysql => "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%f+00:00')",
+            Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')",
+        };
+        let name = super::formats::refinery_name(&self.migration.path)
+            .unwrap_or_else(|| self.migration.name.clone());
+        Ok(vec![format!(
+            "INSERT INTO {} (version, name, applied_on, checksum) VALUES ({}, {}, {now}, {})",
+            self.t,
+            self.numeric()?,
+            self.l(&name),
+            self.l(&self.checksum(LedgerKind::Refinery))
+        )])
+    }
+
+    fn sea_orm(&self) -> Vec<String> {
+        let now = match self.dialect {
+            Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM now()) AS bigint)",
+            Dialect::Mysql => "UNIX_TIMESTAMP()",
+            Dialect::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
+        };
+        vec![format!(
+            "INSERT INTO {} (version, applied_at) VALUES ({}, {now})",
+            self.t,
+            self.l(&self.migration.id)
+        )]
+    }
+
+    fn flyway(&self) -> Vec<String> {
+        let m = self.migration;
+        let checksum = match m.checksum_for(LedgerKind::Flyway) {
+            Some(super::Checksum::Crc32(c)) => c.to_string(),
+            _ => "NULL".into(),
+        };
+        let version = match m.kind {
+            super::MigrationKind::Versioned => self.l(m.version.as_deref().unwrap_or(&m.id)),
+            super::MigrationKind::Repeatable => "NULL".into(),
+        };
+        let script = m
+            .path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or_default();
+        let user = match self.dialect {
+            Dialect::Postgres => "current_user",
+            Dialect::Mysql => "SUBSTRING_INDEX(CURRENT_USER(), '@', 1)",
+            Dialect::Sqlite => "'driftless'",
+        };
+        let t = &self.t;
+        vec![format!(
+            "INSERT INTO {t} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) \
+             SELECT COALESCE(MAX(installed_rank), 0) + 1, {version}, {}, 'SQL', {}, {checksum}, {user}, {}, {} FROM {t}",
+            self.l(&m.name),
+            self.l(script),
+            self.ms,
+            self.truth()
+        )]
+    }
+
+    fn golang_migrate(&self) -> Result<Vec<String>> {
+        let v = self.numeric()?;
+        let f = if self.dialect == Dialect::Postgres {
+            "FALSE"
+        } else {
+            "0"
+        };
+        Ok(vec![
+            format!("DELETE FROM {}", self.t),
+            format!("INSERT INTO {} (version, dirty) VALUES ({v}, {f})", self.t),
+        ])
+    }
+
+    fn alembic(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.migration.parents.is_empty() {
+            let parents: Vec<String> = self.migration.parents.iter().map(|p| self.l(p)).collect();
             out.push(format!(
-                "INSERT INTO {t} (version_num) VALUES ({})",
-                l(&migration.id)
+                "DELETE FROM {} WHERE version_num IN ({})",
+                self.t,
+                parents.join(", ")
             ));
-            out
         }
-        LedgerKind::Prisma => {
-            let checksum = migration
-                .checksum_for(LedgerKind::Prisma)
-                .map(|c| c.to_string())
-                .unwrap_or_default();
-            let (uuid, now) = match dialect {
-                Dialect::Postgres => ("CAST(gen_random_uuid() AS text)", "now()"),
-                Dialect::Mysql => ("UUID()", "CURRENT_TIMESTAMP(3)"),
-                Dialect::Sqlite => (
-                    "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
-                    "CAST(strftime('%s', 'now') AS INTEGER) * 1000",
-                ),
-            };
-            vec![format!(
-                "INSERT INTO {t} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) \
-                 VALUES ({uuid}, {}, {now}, {}, NULL, NULL, {now}, 0)",
-                l(&checksum),
-                l(&migration.id)
-            )]
-        }
-    };
-    Ok(sql)
+        out.push(format!(
+            "INSERT INTO {} (version_num) VALUES ({})",
+            self.t,
+            self.l(&self.migration.id)
+        ));
+        out
+    }
+
+    fn prisma(&self) -> Vec<String> {
+        let (uuid, now) = match self.dialect {
+            Dialect::Postgres => ("CAST(gen_random_uuid() AS text)", "now()"),
+            Dialect::Mysql => ("UUID()", "CURRENT_TIMESTAMP(3)"),
+            Dialect::Sqlite => (
+                "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
+                "CAST(strftime('%s', 'now') AS INTEGER) * 1000",
+            ),
+        };
+        vec![format!(
+            "INSERT INTO {} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) \
+             VALUES ({uuid}, {}, {now}, {}, NULL, NULL, {now}, 0)",
+            self.t,
+            self.l(&self.checksum(LedgerKind::Prisma)),
+            self.l(&self.migration.id)
+        )]
+    }
 }
 
 #[cfg(test)]
