@@ -10,7 +10,7 @@ use crate::model::{
     count_sql, unfixed_reason, Act, Ctx, Key, Out, Phase, Resolved, StepSpec, Work,
 };
 use crate::names::Mentions;
-use crate::plan::{PlanError, Preflight, PreflightKind};
+use crate::plan::{PlanError, Preflight, PreflightKind, Reason};
 use crate::quote::{ident, literal, qualified};
 use crate::safety::Safety;
 use crate::sql;
@@ -551,201 +551,271 @@ fn topo_order(d: Dialect, names: &[Key], def_of: &dyn Fn(&Key) -> Option<String>
 /// Views: drop the ones that go, are replaced, or read a table that changes
 /// shape; create them again (in dependency order) at the end.
 pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), PlanError> {
-    let d = ctx.d;
     let mut act_views: BTreeMap<Key, &View> = BTreeMap::new();
     for (s, sc) in &ctx.act.schemas {
         for (v, view) in &sc.views {
             act_views.insert((ctx.key_schema(s), v.clone()), view);
         }
     }
-    let exp_view =
-        |k: &Key| -> Option<&View> { ctx.exp.schemas.get(ctx.exp_schema(&k.0)?)?.views.get(&k.1) };
-    // Views whose definition must be dropped first.
-    let mut affected: BTreeSet<Key> = BTreeSet::new();
-    for (k, (act, reasons)) in &work.views {
-        match (act, act_views.contains_key(k), exp_view(k).is_some()) {
-            (Act::Drop, true, _) | (Act::Replace, true, true) => {
-                affected.insert(k.clone());
-            }
-            (Act::Create, false, true) | (Act::Replace, false, true) => {}
-            (Act::Create, true, true) => {
-                affected.insert(k.clone());
-            }
-            _ => out.unfixed.extend(
-                reasons
-                    .iter()
-                    .map(|r| unfixed_reason(r, "the view is missing on the side the fix needs")),
-            ),
-        }
+    let views = Views {
+        ctx,
+        work,
+        act_views,
+    };
+    let affected = views.affected(out);
+    let dependent = views.dependent(&affected, out);
+    let (create, lost) = views.to_create(&dependent, out);
+    views.drop(&affected, &dependent, &create, &lost, out);
+    views.create(&create, out)?;
+    views.comments(&create, out);
+    Ok(())
+}
+
+/// The view work of one plan: what the fix asks for, and the views the
+/// database has.
+struct Views<'a> {
+    ctx: &'a Ctx<'a>,
+    work: &'a Work,
+    act_views: BTreeMap<Key, &'a View>,
+}
+
+/// Views to create at the end: the definition, and whether it is created
+/// again only because what it reads changed.
+type Creates = BTreeMap<Key, (View, bool)>;
+
+impl Views<'_> {
+    fn exp_view(&self, k: &Key) -> Option<&View> {
+        let ctx = self.ctx;
+        ctx.exp.schemas.get(ctx.exp_schema(&k.0)?)?.views.get(&k.1)
     }
-    // Views that read a changed table, or an affected view (transitively).
-    // Each definition is lexed once, whatever the number of questions.
-    let act_mentions: BTreeMap<&Key, Mentions> = act_views
-        .iter()
-        .map(|(k, v)| (k, Mentions::new(d, &v.definition)))
-        .collect();
-    let mut dependent: BTreeSet<Key> = BTreeSet::new();
-    loop {
-        let mut grew = false;
-        for (k, m) in &act_mentions {
-            if dependent.contains(*k) {
-                continue;
-            }
-            let reads_changed = out.view_changed.iter().any(|(_, t)| m.has(t));
-            let reads_view = affected
-                .iter()
-                .chain(dependent.iter())
-                .any(|o| o != *k && m.has(&o.1));
-            if reads_changed || reads_view {
-                dependent.insert((*k).clone());
-                grew = true;
-            }
-        }
-        if !grew {
-            break;
-        }
-    }
-    let reasons_of = |k: &Key| {
-        work.views
+
+    fn reasons_of(&self, k: &Key) -> Vec<Reason> {
+        self.work
+            .views
             .get(k)
             .map(|(_, r)| r.clone())
             .unwrap_or_default()
-    };
-    let explicit_drop = |k: &Key| matches!(work.views.get(k), Some((Act::Drop, _)));
-    // What to create at the end, with which definition.
-    let mut create: BTreeMap<Key, (View, bool)> = BTreeMap::new(); // (definition, derived)
-    for (k, (act, _)) in &work.views {
-        if matches!(act, Act::Create | Act::Replace) {
-            if let Some(e) = exp_view(k) {
-                let mut v = e.clone();
-                v.definition = ctx.localize_sql(&k.0, &v.definition);
-                create.insert(k.clone(), (v, false));
+    }
+
+    fn explicit_drop(&self, k: &Key) -> bool {
+        matches!(self.work.views.get(k), Some((Act::Drop, _)))
+    }
+
+    /// Views whose definition must be dropped first.
+    fn affected(&self, out: &mut Out) -> BTreeSet<Key> {
+        let mut affected: BTreeSet<Key> = BTreeSet::new();
+        for (k, (act, reasons)) in &self.work.views {
+            match (
+                act,
+                self.act_views.contains_key(k),
+                self.exp_view(k).is_some(),
+            ) {
+                (Act::Drop, true, _) | (Act::Replace, true, true) | (Act::Create, true, true) => {
+                    affected.insert(k.clone());
+                }
+                (Act::Create, false, true) | (Act::Replace, false, true) => {}
+                _ => {
+                    out.unfixed.extend(reasons.iter().map(|r| {
+                        unfixed_reason(r, "the view is missing on the side the fix needs")
+                    }))
+                }
+            }
+        }
+        affected
+    }
+
+    /// Views that read a changed table, or an affected view (transitively).
+    /// Each definition is lexed once, whatever the number of questions.
+    fn dependent(&self, affected: &BTreeSet<Key>, out: &Out) -> BTreeSet<Key> {
+        let act_mentions: BTreeMap<&Key, Mentions> = self
+            .act_views
+            .iter()
+            .map(|(k, v)| (k, Mentions::new(self.ctx.d, &v.definition)))
+            .collect();
+        let mut dependent: BTreeSet<Key> = BTreeSet::new();
+        loop {
+            let mut grew = false;
+            for (k, m) in &act_mentions {
+                if dependent.contains(*k) {
+                    continue;
+                }
+                let reads_changed = out.view_changed.iter().any(|(_, t)| m.has(t));
+                let reads_view = affected
+                    .iter()
+                    .chain(dependent.iter())
+                    .any(|o| o != *k && m.has(&o.1));
+                if reads_changed || reads_view {
+                    dependent.insert((*k).clone());
+                    grew = true;
+                }
+            }
+            if !grew {
+                return dependent;
             }
         }
     }
-    let mut lost: BTreeSet<Key> = BTreeSet::new();
-    for k in &dependent {
-        if explicit_drop(k) || create.contains_key(k) {
-            continue;
+
+    /// What to create at the end, with which definition; and the dependent
+    /// views that are lost (they read a dropped table and are not expected).
+    fn to_create(&self, dependent: &BTreeSet<Key>, out: &Out) -> (Creates, BTreeSet<Key>) {
+        let mut create: Creates = BTreeMap::new();
+        for (k, (act, _)) in &self.work.views {
+            if matches!(act, Act::Create | Act::Replace) {
+                if let Some(e) = self.exp_view(k) {
+                    let mut v = e.clone();
+                    v.definition = self.ctx.localize_sql(&k.0, &v.definition);
+                    create.insert(k.clone(), (v, false));
+                }
+            }
         }
-        let a = act_views[k];
-        let def = match exp_view(k) {
-            Some(e) if e == a => e.clone(),
-            _ => a.clone(),
-        };
-        let def_mentions = Mentions::new(d, &def.definition);
-        let reads_dropped = out.dropped_tables.iter().any(|(_, t)| def_mentions.has(t));
-        if reads_dropped && exp_view(k).is_none() {
-            lost.insert(k.clone());
-        } else {
-            create.insert(k.clone(), (def, true));
+        let mut lost: BTreeSet<Key> = BTreeSet::new();
+        for k in dependent {
+            if self.explicit_drop(k) || create.contains_key(k) {
+                continue;
+            }
+            let a = self.act_views[k];
+            let def = match self.exp_view(k) {
+                Some(e) if e == a => e.clone(),
+                _ => a.clone(),
+            };
+            let def_mentions = Mentions::new(self.ctx.d, &def.definition);
+            let reads_dropped = out.dropped_tables.iter().any(|(_, t)| def_mentions.has(t));
+            if reads_dropped && self.exp_view(k).is_none() {
+                lost.insert(k.clone());
+            } else {
+                create.insert(k.clone(), (def, true));
+            }
         }
+        (create, lost)
     }
-    let drops: Vec<Key> = affected
-        .iter()
-        .chain(dependent.iter())
-        .filter(|k| act_views.contains_key(*k))
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let drop_order = {
-        let mut o = topo_order(d, &drops, &|k| {
-            act_views.get(k).map(|v| v.definition.clone())
+
+    /// Drops the affected and dependent views the database has, readers
+    /// first.
+    fn drop(
+        &self,
+        affected: &BTreeSet<Key>,
+        dependent: &BTreeSet<Key>,
+        create: &Creates,
+        lost: &BTreeSet<Key>,
+        out: &mut Out,
+    ) {
+        let d = self.ctx.d;
+        let drops: Vec<Key> = affected
+            .iter()
+            .chain(dependent.iter())
+            .filter(|k| self.act_views.contains_key(*k))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut drop_order = topo_order(d, &drops, &|k| {
+            self.act_views.get(k).map(|v| v.definition.clone())
         });
-        o.reverse();
-        o
-    };
-    for k in drop_order {
-        let v = act_views[&k];
-        let (safety, note) = if explicit_drop(&k) {
-            (Safety::Destructive, None)
-        } else if lost.contains(&k) {
-            (
-                Safety::Destructive,
-                Some("it reads a table that is dropped, and the expected schema does not have it"),
-            )
-        } else if create.get(&k).is_some_and(|(_, derived)| *derived) {
-            (
-                Safety::Safe,
-                Some("it reads a table or view that changes shape; it is created again afterwards"),
-            )
-        } else {
-            (Safety::Safe, None)
-        };
-        let mut spec = StepSpec::new(obj(ObjectKind::View, &k.0, &k.1), "drop view", safety);
-        spec.fixes = reasons_of(&k);
-        spec.note = note;
-        spec.sql = vec![sql::drop_view(d, &k.0, &k.1, v.materialized, false)];
-        spec.script = vec![sql::drop_view(d, &k.0, &k.1, v.materialized, true)];
-        out.push(Phase::DropViews, spec);
-    }
-    let names: Vec<Key> = create.keys().cloned().collect();
-    for k in topo_order(d, &names, &|k| {
-        create.get(k).map(|(v, _)| v.definition.clone())
-    }) {
-        let (v, derived) = &create[&k];
-        let v = &ctx.qualify_view(&k.0, v);
-        let stmt = sql::create_view(d, &k.0, &k.1, v, false)?;
-        let mut spec = StepSpec::new(
-            obj(ObjectKind::View, &k.0, &k.1),
-            "create view",
-            Safety::Safe,
-        );
-        spec.fixes = reasons_of(&k);
-        if *derived {
-            spec.note = Some("created again after the tables it reads changed");
-        }
-        spec.script = match d {
-            Dialect::Sqlite => vec![sql::create_view(d, &k.0, &k.1, v, true)?],
-            _ => guarded(
-                d,
-                &guard::relation(&k.0, &k.1).not(),
-                std::slice::from_ref(&stmt),
-            ),
-        };
-        spec.sql = vec![stmt];
-        if d == Dialect::Postgres {
-            if let Some(c) = &v.comment {
-                let kind = if v.materialized {
-                    "MATERIALIZED VIEW"
-                } else {
-                    "VIEW"
-                };
-                let cm = sql::pg_comment(kind, &qualified(d, &k.0, &k.1), Some(c));
-                spec.sql.push(cm.clone());
-                spec.script.push(cm);
-            }
-        }
-        out.push(Phase::Views, spec);
-    }
-    for (k, reasons) in &work.view_comments {
-        if create.contains_key(k) {
-            continue; // created with its comment
-        }
-        match (d, exp_view(k), act_views.get(k)) {
-            (Dialect::Postgres, Some(e), Some(_)) => {
-                let kind = if e.materialized {
-                    "MATERIALIZED VIEW"
-                } else {
-                    "VIEW"
-                };
-                let stmt = sql::pg_comment(kind, &qualified(d, &k.0, &k.1), e.comment.as_deref());
-                out.push_safe(
-                    Phase::Comments,
-                    obj(ObjectKind::View, &k.0, &k.1),
-                    "comment",
-                    reasons,
-                    stmt,
-                );
-            }
-            _ => out.unfixed.extend(reasons.iter().map(|r| {
-                unfixed_reason(
-                    r,
-                    format!("driftless sets view comments on PostgreSQL only, not on {d}"),
+        drop_order.reverse();
+        for k in drop_order {
+            let v = self.act_views[&k];
+            let (safety, note) = if self.explicit_drop(&k) {
+                (Safety::Destructive, None)
+            } else if lost.contains(&k) {
+                (
+                    Safety::Destructive,
+                    Some("it reads a table that is dropped, and the expected schema does not have it"),
                 )
-            })),
+            } else if create.get(&k).is_some_and(|(_, derived)| *derived) {
+                (
+                    Safety::Safe,
+                    Some("it reads a table or view that changes shape; it is created again afterwards"),
+                )
+            } else {
+                (Safety::Safe, None)
+            };
+            let mut spec = StepSpec::new(obj(ObjectKind::View, &k.0, &k.1), "drop view", safety);
+            spec.fixes = self.reasons_of(&k);
+            spec.note = note;
+            spec.sql = vec![sql::drop_view(d, &k.0, &k.1, v.materialized, false)];
+            spec.script = vec![sql::drop_view(d, &k.0, &k.1, v.materialized, true)];
+            out.push(Phase::DropViews, spec);
         }
     }
-    Ok(())
+
+    /// Creates the views of `create`, what they read first.
+    fn create(&self, create: &Creates, out: &mut Out) -> Result<(), PlanError> {
+        let d = self.ctx.d;
+        let names: Vec<Key> = create.keys().cloned().collect();
+        for k in topo_order(d, &names, &|k| {
+            create.get(k).map(|(v, _)| v.definition.clone())
+        }) {
+            let (v, derived) = &create[&k];
+            let v = &self.ctx.qualify_view(&k.0, v);
+            let stmt = sql::create_view(d, &k.0, &k.1, v, false)?;
+            let mut spec = StepSpec::new(
+                obj(ObjectKind::View, &k.0, &k.1),
+                "create view",
+                Safety::Safe,
+            );
+            spec.fixes = self.reasons_of(&k);
+            if *derived {
+                spec.note = Some("created again after the tables it reads changed");
+            }
+            spec.script = match d {
+                Dialect::Sqlite => vec![sql::create_view(d, &k.0, &k.1, v, true)?],
+                _ => guarded(
+                    d,
+                    &guard::relation(&k.0, &k.1).not(),
+                    std::slice::from_ref(&stmt),
+                ),
+            };
+            spec.sql = vec![stmt];
+            if d == Dialect::Postgres {
+                if let Some(c) = &v.comment {
+                    let cm = sql::pg_comment(view_kind(v), &qualified(d, &k.0, &k.1), Some(c));
+                    spec.sql.push(cm.clone());
+                    spec.script.push(cm);
+                }
+            }
+            out.push(Phase::Views, spec);
+        }
+        Ok(())
+    }
+
+    /// Comments of views that stay (created ones carry theirs).
+    fn comments(&self, create: &Creates, out: &mut Out) {
+        let d = self.ctx.d;
+        for (k, reasons) in &self.work.view_comments {
+            if create.contains_key(k) {
+                continue; // created with its comment
+            }
+            match (d, self.exp_view(k), self.act_views.get(k)) {
+                (Dialect::Postgres, Some(e), Some(_)) => {
+                    let stmt = sql::pg_comment(
+                        view_kind(e),
+                        &qualified(d, &k.0, &k.1),
+                        e.comment.as_deref(),
+                    );
+                    out.push_safe(
+                        Phase::Comments,
+                        obj(ObjectKind::View, &k.0, &k.1),
+                        "comment",
+                        reasons,
+                        stmt,
+                    );
+                }
+                _ => out.unfixed.extend(reasons.iter().map(|r| {
+                    unfixed_reason(
+                        r,
+                        format!("driftless sets view comments on PostgreSQL only, not on {d}"),
+                    )
+                })),
+            }
+        }
+    }
+}
+
+/// `VIEW` or `MATERIALIZED VIEW`, as `COMMENT ON` names it.
+fn view_kind(v: &View) -> &'static str {
+    if v.materialized {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    }
 }
