@@ -757,6 +757,45 @@ fn same_column(a: &Column, b: &Column) -> bool {
     *a == b
 }
 
+/// The statements (plain and guarded) of one column alteration, with its
+/// safety and preflight checks as they accumulate.
+struct ColumnAlter {
+    sql: Vec<String>,
+    script: Vec<String>,
+    safety: Safety,
+    preflight: Vec<Preflight>,
+}
+
+impl ColumnAlter {
+    fn new() -> Self {
+        ColumnAlter {
+            sql: Vec::new(),
+            script: Vec::new(),
+            safety: Safety::Safe,
+            preflight: Vec::new(),
+        }
+    }
+
+    /// A statement that is its own guarded form.
+    fn both(&mut self, stmt: String) {
+        self.script.push(stmt.clone());
+        self.sql.push(stmt);
+    }
+
+    fn at_least(&mut self, safety: Safety) {
+        self.safety = self.safety.max(safety);
+    }
+}
+
+/// One PostgreSQL column of table `t` as `ac` is and `tc` should be.
+struct PgColumn<'a> {
+    s: &'a str,
+    tn: &'a str,
+    c: &'a str,
+    ac: &'a Column,
+    tc: &'a Column,
+}
+
 fn alter_column_pg(
     ctx: &Ctx<'_>,
     t: &Target<'_>,
@@ -766,155 +805,148 @@ fn alter_column_pg(
     out: &mut Out,
 ) -> Result<(), PlanError> {
     let d = Dialect::Postgres;
-    let (s, tn) = (t.schema.as_str(), t.name.as_str());
-    let p = Part::Column(c.to_string());
-    let mut sql_v: Vec<String> = Vec::new();
-    let mut script: Vec<String> = Vec::new();
-    let mut safety = Safety::Safe;
-    let mut preflight = Vec::new();
-    let both = |v: &mut Vec<String>, sc: &mut Vec<String>, stmt: String| {
-        sc.push(stmt.clone());
-        v.push(stmt);
+    let col = PgColumn {
+        s: t.schema.as_str(),
+        tn: t.name.as_str(),
+        c,
+        ac,
+        tc,
     };
-
+    let (s, tn) = (col.s, col.tn);
+    let mut alter = ColumnAlter::new();
     // A changed generation expression means a new column (its values are computed).
     let recreate =
         ac.generated != tc.generated && !(ac.generated.is_some() && tc.generated.is_none());
     if recreate {
-        safety = Safety::Locking;
-        sql_v.push(sql::drop_column(d, s, tn, c, false));
-        script.push(sql::drop_column(d, s, tn, c, true));
-        sql_v.push(sql::add_column(d, s, tn, c, tc, false)?);
-        script.push(sql::add_column(d, s, tn, c, tc, true)?);
+        alter.safety = Safety::Locking;
+        alter.sql.push(sql::drop_column(d, s, tn, c, false));
+        alter.script.push(sql::drop_column(d, s, tn, c, true));
+        alter.sql.push(sql::add_column(d, s, tn, c, tc, false)?);
+        alter.script.push(sql::add_column(d, s, tn, c, tc, true)?);
         out.view_changed.insert((s.to_string(), tn.to_string()));
     } else {
         if ac.generated.is_some() && tc.generated.is_none() {
-            safety = safety.max(Safety::Locking);
+            alter.at_least(Safety::Locking);
             let head = format!(
                 "ALTER TABLE {} ALTER COLUMN {}",
                 qualified(d, s, tn),
                 ident(d, c)
             );
-            sql_v.push(format!("{head} DROP EXPRESSION"));
-            script.push(format!("{head} DROP EXPRESSION IF EXISTS"));
+            alter.sql.push(format!("{head} DROP EXPRESSION"));
+            alter
+                .script
+                .push(format!("{head} DROP EXPRESSION IF EXISTS"));
         }
-        let type_changed = ac.data_type != tc.data_type || ac.collation != tc.collation;
-        let exp_schema = ctx.exp_schema(s).unwrap_or(s);
-        if type_changed {
-            let from = types::classify(d, ctx.act, s, &ac.data_type);
-            let to = types::classify(d, ctx.exp, exp_schema, &tc.data_type);
-            let via_text = matches!(from, types::TypeClass::Enum(_))
-                || matches!(to, types::TypeClass::Enum(_));
-            match types::loss(d, &ident(d, c), &from, &to) {
-                Some(l) if ac.data_type != tc.data_type => {
-                    safety = Safety::DataLoss;
-                    preflight.push(count_loss(d, s, tn, c, &l));
-                }
-                _ => safety = safety.max(Safety::Locking),
-            }
-            if ac.default.is_some() && ac.identity.is_none() {
-                both(
-                    &mut sql_v,
-                    &mut script,
-                    sql::pg_alter_default(s, tn, c, None)?,
-                );
-            }
-            both(
-                &mut sql_v,
-                &mut script,
-                sql::pg_alter_type(s, tn, c, tc, via_text)?,
-            );
-            if tc.default.is_some() && tc.identity.is_none() && tc.generated.is_none() {
-                both(
-                    &mut sql_v,
-                    &mut script,
-                    sql::pg_alter_default(s, tn, c, tc.default.as_deref())?,
-                );
-            }
-            out.view_changed.insert((s.to_string(), tn.to_string()));
-        } else if ac.default != tc.default && tc.identity.is_none() && tc.generated.is_none() {
-            both(
-                &mut sql_v,
-                &mut script,
-                sql::pg_alter_default(s, tn, c, tc.default.as_deref())?,
-            );
-        }
+        let type_changed = pg_type_and_default(ctx, &col, &mut alter, out)?;
         if ac.identity.is_none() && tc.identity.is_some() && ac.default.is_some() && !type_changed {
-            both(
-                &mut sql_v,
-                &mut script,
-                sql::pg_alter_default(s, tn, c, None)?,
-            );
+            alter.both(sql::pg_alter_default(s, tn, c, None)?);
         }
-        if ac.nullable != tc.nullable {
-            if tc.nullable {
-                if ac.identity.is_some() && tc.identity.is_none() {
-                    // Dropping the identity first: identity columns are NOT NULL.
-                } else {
-                    both(
-                        &mut sql_v,
-                        &mut script,
-                        sql::pg_alter_nullable(s, tn, c, true),
-                    );
-                }
-            } else {
-                safety = safety.max(Safety::Locking);
-                preflight.push(refuse_nulls(d, s, tn, c));
-                both(
-                    &mut sql_v,
-                    &mut script,
-                    sql::pg_alter_nullable(s, tn, c, false),
-                );
-            }
-        }
-        if ac.identity != tc.identity {
-            safety = safety.max(Safety::Locking);
-            for stmt in sql::pg_alter_identity(s, tn, c, ac.identity, tc.identity) {
-                let sc = if ac.identity.is_none() {
-                    guarded(
-                        d,
-                        &crate::guard::Cond::Identity {
-                            schema: s.into(),
-                            table: tn.into(),
-                            column: c.into(),
-                        }
-                        .not(),
-                        std::slice::from_ref(&stmt),
-                    )
-                } else {
-                    vec![stmt.clone()]
-                };
-                script.extend(sc);
-                sql_v.push(stmt);
-            }
-            if tc.nullable && !ac.nullable && ac.identity.is_some() && tc.identity.is_none() {
-                both(
-                    &mut sql_v,
-                    &mut script,
-                    sql::pg_alter_nullable(s, tn, c, true),
-                );
-            }
-        }
+        pg_nullability(&col, &mut alter);
+        pg_identity(&col, &mut alter);
     }
     if ac.comment != tc.comment {
-        both(
-            &mut sql_v,
-            &mut script,
-            sql::pg_comment(
-                "COLUMN",
-                &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
-                tc.comment.as_deref(),
-            ),
-        );
+        alter.both(sql::pg_comment(
+            "COLUMN",
+            &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
+            tc.comment.as_deref(),
+        ));
     }
-    let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
+    let p = Part::Column(c.to_string());
+    let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", alter.safety);
     spec.fixes = t.reasons_of(&p);
     spec.note = t.note_of(&p);
-    spec.sql = sql_v;
-    spec.script = script;
-    spec.preflight = preflight;
+    spec.sql = alter.sql;
+    spec.script = alter.script;
+    spec.preflight = alter.preflight;
     out.push(Phase::Columns, spec);
     Ok(())
+}
+
+/// The type (and the default around it) or only the default; whether the
+/// type changed.
+fn pg_type_and_default(
+    ctx: &Ctx<'_>,
+    col: &PgColumn<'_>,
+    alter: &mut ColumnAlter,
+    out: &mut Out,
+) -> Result<bool, PlanError> {
+    let d = Dialect::Postgres;
+    let PgColumn { s, tn, c, ac, tc } = *col;
+    let type_changed = ac.data_type != tc.data_type || ac.collation != tc.collation;
+    if !type_changed {
+        if ac.default != tc.default && tc.identity.is_none() && tc.generated.is_none() {
+            alter.both(sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+        }
+        return Ok(false);
+    }
+    let exp_schema = ctx.exp_schema(s).unwrap_or(s);
+    let from = types::classify(d, ctx.act, s, &ac.data_type);
+    let to = types::classify(d, ctx.exp, exp_schema, &tc.data_type);
+    let via_text =
+        matches!(from, types::TypeClass::Enum(_)) || matches!(to, types::TypeClass::Enum(_));
+    match types::loss(d, &ident(d, c), &from, &to) {
+        Some(l) if ac.data_type != tc.data_type => {
+            alter.safety = Safety::DataLoss;
+            alter.preflight.push(count_loss(d, s, tn, c, &l));
+        }
+        _ => alter.at_least(Safety::Locking),
+    }
+    if ac.default.is_some() && ac.identity.is_none() {
+        alter.both(sql::pg_alter_default(s, tn, c, None)?);
+    }
+    alter.both(sql::pg_alter_type(s, tn, c, tc, via_text)?);
+    if tc.default.is_some() && tc.identity.is_none() && tc.generated.is_none() {
+        alter.both(sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+    }
+    out.view_changed.insert((s.to_string(), tn.to_string()));
+    Ok(true)
+}
+
+fn pg_nullability(col: &PgColumn<'_>, alter: &mut ColumnAlter) {
+    let PgColumn { s, tn, c, ac, tc } = *col;
+    if ac.nullable == tc.nullable {
+        return;
+    }
+    if !tc.nullable {
+        alter.at_least(Safety::Locking);
+        alter
+            .preflight
+            .push(refuse_nulls(Dialect::Postgres, s, tn, c));
+        alter.both(sql::pg_alter_nullable(s, tn, c, false));
+    } else if !(ac.identity.is_some() && tc.identity.is_none()) {
+        // (When the identity goes, it is dropped first: identity columns
+        // are NOT NULL; see pg_identity.)
+        alter.both(sql::pg_alter_nullable(s, tn, c, true));
+    }
+}
+
+fn pg_identity(col: &PgColumn<'_>, alter: &mut ColumnAlter) {
+    let PgColumn { s, tn, c, ac, tc } = *col;
+    if ac.identity == tc.identity {
+        return;
+    }
+    alter.at_least(Safety::Locking);
+    for stmt in sql::pg_alter_identity(s, tn, c, ac.identity, tc.identity) {
+        let sc = if ac.identity.is_none() {
+            guarded(
+                Dialect::Postgres,
+                &crate::guard::Cond::Identity {
+                    schema: s.into(),
+                    table: tn.into(),
+                    column: c.into(),
+                }
+                .not(),
+                std::slice::from_ref(&stmt),
+            )
+        } else {
+            vec![stmt.clone()]
+        };
+        alter.script.extend(sc);
+        alter.sql.push(stmt);
+    }
+    if tc.nullable && !ac.nullable && ac.identity.is_some() && tc.identity.is_none() {
+        alter.both(sql::pg_alter_nullable(s, tn, c, true));
+    }
 }
 
 fn alter_column_mysql(
