@@ -1024,8 +1024,6 @@ fn rebuild_name(ctx: &Ctx<'_>, s: &str, tn: &str) -> String {
 }
 
 fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
-    let d = Dialect::Sqlite;
-    let (s, tn) = (t.schema.as_str(), t.name.as_str());
     let (a, g) = (t.actual, &t.target);
     let quarantined: BTreeSet<&String> = t.renames.values().collect();
     let comparable = |c: &Column| Column {
@@ -1033,16 +1031,11 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         position: 0,
         ..c.clone()
     };
-    let altered: Vec<&String> = a
-        .columns
-        .iter()
-        .filter(|(c, ac)| {
-            g.columns
-                .get(*c)
-                .is_some_and(|tc| comparable(ac) != comparable(tc))
-        })
-        .map(|(c, _)| c)
-        .collect();
+    let altered = a.columns.iter().any(|(c, ac)| {
+        g.columns
+            .get(c)
+            .is_some_and(|tc| comparable(ac) != comparable(tc))
+    });
     let renamed_changed =
         t.renames.iter().any(
             |(old, new)| match (a.columns.get(old), g.columns.get(new)) {
@@ -1060,7 +1053,7 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         .keys()
         .filter(|c| !g.columns.contains_key(*c) && !t.renames.contains_key(*c))
         .collect();
-    let rebuild = !altered.is_empty()
+    let rebuild = altered
         || renamed_changed
         || a.primary_key != g.primary_key
         || a.uniques != g.uniques
@@ -1072,89 +1065,116 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
                 .get(*c)
                 .is_some_and(|col| col.generated.is_some() || col.identity.is_some())
         });
-
     if rebuild {
-        let tmp = rebuild_name(ctx, s, tn);
-        let mut safety = Safety::Locking;
-        let mut preflight = Vec::new();
-        // Copy every kept column from its source (quarantined ones from their old name).
-        let mut targets = Vec::new();
-        let mut sources = Vec::new();
-        for c in g.column_order() {
-            let Some(tc) = g.columns.get(c) else { continue };
-            if tc.generated.is_some() {
-                continue;
+        rebuild_sqlite(ctx, t, !drops.is_empty(), out)
+    } else {
+        alter_sqlite_in_place(t, adds, drops, out)
+    }
+}
+
+/// SQLite's table rebuild: a new table, the kept columns copied, the old
+/// one dropped, the new one renamed, its indexes created again.
+fn rebuild_sqlite(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    drops_columns: bool,
+    out: &mut Out,
+) -> Result<(), PlanError> {
+    let d = Dialect::Sqlite;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    let (a, g) = (t.actual, &t.target);
+    let tmp = rebuild_name(ctx, s, tn);
+    let mut safety = Safety::Locking;
+    let mut preflight = Vec::new();
+    // Copy every kept column from its source (quarantined ones from their old name).
+    let mut targets = Vec::new();
+    let mut sources = Vec::new();
+    for c in g.column_order() {
+        let Some(tc) = g.columns.get(c) else { continue };
+        if tc.generated.is_some() {
+            continue;
+        }
+        let src = t
+            .renames
+            .iter()
+            .find(|(_, new)| new.as_str() == c)
+            .map(|(old, _)| old.as_str())
+            .or_else(|| a.columns.contains_key(c).then_some(c));
+        let Some(src) = src else {
+            if needs_value(tc) {
+                preflight.push(refuse_not_null_add(d, s, tn, c));
             }
-            let src = t
-                .renames
-                .iter()
-                .find(|(_, new)| new.as_str() == c)
-                .map(|(old, _)| old.as_str())
-                .or_else(|| a.columns.contains_key(c).then_some(c));
-            let Some(src) = src else {
-                if needs_value(tc) {
-                    preflight.push(refuse_not_null_add(d, s, tn, c));
-                }
-                continue;
-            };
-            if let Some(ac) = a.columns.get(src) {
-                if let Some(l) = types::sqlite_loss(&ident(d, src), &ac.data_type, &tc.data_type) {
-                    safety = Safety::DataLoss;
-                    preflight.push(count_loss(d, s, tn, src, &l));
-                }
-                if ac.nullable && !tc.nullable {
-                    preflight.push(refuse_nulls(d, s, tn, src));
-                }
+            continue;
+        };
+        if let Some(ac) = a.columns.get(src) {
+            if let Some(l) = types::sqlite_loss(&ident(d, src), &ac.data_type, &tc.data_type) {
+                safety = Safety::DataLoss;
+                preflight.push(count_loss(d, s, tn, src, &l));
             }
-            targets.push(ident(d, c));
-            sources.push(ident(d, src));
+            if ac.nullable && !tc.nullable {
+                preflight.push(refuse_nulls(d, s, tn, src));
+            }
         }
-        if !drops.is_empty() && safety < Safety::Destructive {
-            safety = Safety::Destructive;
-        }
-        let order: Vec<String> = g.column_order().into_iter().map(String::from).collect();
-        let mut stmts = vec![
-            sql::create_table(
-                d,
-                s,
-                &tmp,
-                g,
-                CreateTable {
-                    foreign_keys: true,
-                    if_not_exists: false,
-                    order: Some(&order),
-                },
-            )?,
-            format!(
-                "INSERT INTO {} ({}) SELECT {} FROM {}",
-                ident(d, &tmp),
-                targets.join(", "),
-                sources.join(", "),
-                ident(d, tn)
-            ),
-            sql::drop_table(d, s, tn, false),
-            sql::rename_table(d, s, &tmp, tn),
-        ];
-        for (n, idx) in &g.indexes {
-            stmts.push(sql::create_index(d, s, tn, n, idx, false)?);
-        }
-        let mut script = vec![sql::drop_table(d, s, &tmp, true)];
-        script.extend(stmts.iter().cloned());
-        let mut spec = StepSpec::new(ObjectRef::table(s, tn), "rebuild table", safety);
-        spec.fixes = t.reasons.values().flatten().cloned().collect();
-        spec.note = Some(
+        targets.push(ident(d, c));
+        sources.push(ident(d, src));
+    }
+    if drops_columns && safety < Safety::Destructive {
+        safety = Safety::Destructive;
+    }
+    let order: Vec<String> = g.column_order().into_iter().map(String::from).collect();
+    let mut stmts = vec![
+        sql::create_table(
+            d,
+            s,
+            &tmp,
+            g,
+            CreateTable {
+                foreign_keys: true,
+                if_not_exists: false,
+                order: Some(&order),
+            },
+        )?,
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            ident(d, &tmp),
+            targets.join(", "),
+            sources.join(", "),
+            ident(d, tn)
+        ),
+        sql::drop_table(d, s, tn, false),
+        sql::rename_table(d, s, &tmp, tn),
+    ];
+    for (n, idx) in &g.indexes {
+        stmts.push(sql::create_index(d, s, tn, n, idx, false)?);
+    }
+    let mut script = vec![sql::drop_table(d, s, &tmp, true)];
+    script.extend(stmts.iter().cloned());
+    let mut spec = StepSpec::new(ObjectRef::table(s, tn), "rebuild table", safety);
+    spec.fixes = t.reasons.values().flatten().cloned().collect();
+    spec.note = Some(
             "SQLite cannot change columns or constraints in place: the table is rebuilt \
              (new table, copy of the kept columns, drop, rename, indexes recreated; apply also recreates its triggers and those of other tables that read it, and runs foreign_key_check)",
         );
-        spec.sql = stmts;
-        spec.script = script;
-        spec.preflight = preflight;
-        spec.rebuilds = Some(tn.to_string());
-        out.push(Phase::Columns, spec);
-        out.view_changed.insert((s.to_string(), tn.to_string()));
-        return Ok(());
-    }
+    spec.sql = stmts;
+    spec.script = script;
+    spec.preflight = preflight;
+    spec.rebuilds = Some(tn.to_string());
+    out.push(Phase::Columns, spec);
+    out.view_changed.insert((s.to_string(), tn.to_string()));
+    Ok(())
+}
 
+/// What SQLite can change in place: indexes, column renames (quarantine),
+/// drops and adds.
+fn alter_sqlite_in_place(
+    t: &Target<'_>,
+    adds: Vec<(&String, &Column)>,
+    drops: Vec<&String>,
+    out: &mut Out,
+) -> Result<(), PlanError> {
+    let d = Dialect::Sqlite;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    let (a, g) = (t.actual, &t.target);
     for (n, i) in &a.indexes {
         if g.indexes.get(n) != Some(i) {
             let p = Part::Index(n.clone());
