@@ -397,17 +397,19 @@ fn bad_row(table: &LedgerTable, message: &str) -> Error {
     }
 }
 
+/// Text column `i` of ledger row `r`, which must be there.
+fn required(table: &LedgerTable, r: &Row, i: usize, what: &str) -> Result<String> {
+    text(r.get(i)).ok_or_else(|| bad_row(table, &format!("{what} is NULL or missing")))
+}
+
 /// Turns the rows of [`ledger_query`] into entries. Pure.
 pub(crate) fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) -> Result<Ledger> {
-    let need = |r: &Row, i: usize, what: &str| {
-        text(r.get(i)).ok_or_else(|| bad_row(table, &format!("{what} is NULL or missing")))
-    };
     let mut entries = Vec::new();
     match table.kind {
         LedgerKind::Django => {
             for r in rows {
-                let app = need(r, 1, "app")?;
-                let name = need(r, 2, "name")?;
+                let app = required(table, r, 1, "app")?;
+                let name = required(table, r, 2, "name")?;
                 let mut e = entry(format!("{app}.{name}"), LedgerState::Applied);
                 e.app = Some(app);
                 e.name = Some(name);
@@ -417,7 +419,7 @@ pub(crate) fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) 
         }
         LedgerKind::Sqlx => {
             for r in rows {
-                let version = need(r, 0, "version")?;
+                let version = required(table, r, 0, "version")?;
                 let success = r.get(3).and_then(Value::as_bool).unwrap_or(true);
                 let mut e = entry(
                     version,
@@ -436,7 +438,7 @@ pub(crate) fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) 
         }
         LedgerKind::Refinery => {
             for r in rows {
-                let mut e = entry(need(r, 0, "version")?, LedgerState::Applied);
+                let mut e = entry(required(table, r, 0, "version")?, LedgerState::Applied);
                 e.name = text(r.get(1));
                 e.applied_at = text(r.get(2));
                 e.checksum = text(r.get(3))
@@ -447,56 +449,16 @@ pub(crate) fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) 
         }
         LedgerKind::Diesel | LedgerKind::SeaOrm => {
             for r in rows {
-                let mut e = entry(need(r, 0, "version")?, LedgerState::Applied);
+                let mut e = entry(required(table, r, 0, "version")?, LedgerState::Applied);
                 e.applied_at = text(r.get(1));
                 entries.push(e);
             }
         }
-        LedgerKind::Flyway => {
-            for r in rows {
-                let kind = text(r.get(3)).unwrap_or_default().to_ascii_uppercase();
-                let version = text(r.get(1));
-                let description = text(r.get(2)).unwrap_or_default();
-                let id = match &version {
-                    Some(v) => v.clone(),
-                    None => format!("R__{}", description.replace(' ', "_")),
-                };
-                if kind == "SCHEMA" {
-                    continue;
-                }
-                if kind == "DELETE" {
-                    entries.retain(|e: &LedgerEntry| e.id != id);
-                    continue;
-                }
-                let success = r.get(8).and_then(Value::as_bool).unwrap_or(true);
-                let state = if kind.contains("BASELINE") {
-                    LedgerState::Baseline
-                } else if success {
-                    LedgerState::Applied
-                } else {
-                    LedgerState::Failed
-                };
-                let mut e = entry(id.clone(), state);
-                e.name = Some(description);
-                e.checksum = r
-                    .get(5)
-                    .and_then(Value::as_i64)
-                    .and_then(|c| i32::try_from(c).ok())
-                    .map(Checksum::Crc32);
-                e.applied_at = text(r.get(6));
-                e.execution_ms = r.get(7).and_then(Value::as_i64);
-                e.detail = text(r.get(4));
-                if version.is_none() {
-                    // A repeatable migration: the latest run is what counts.
-                    entries.retain(|x: &LedgerEntry| x.id != id);
-                }
-                entries.push(e);
-            }
-        }
+        LedgerKind::Flyway => entries = flyway_entries(rows),
         LedgerKind::GolangMigrate => {
             for r in rows {
                 let dirty = r.get(1).and_then(Value::as_bool).unwrap_or(false);
-                let version = need(r, 0, "version")?;
+                let version = required(table, r, 0, "version")?;
                 entries.push(entry(
                     version,
                     if dirty {
@@ -509,46 +471,98 @@ pub(crate) fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) 
         }
         LedgerKind::Dbmate | LedgerKind::Rails | LedgerKind::Alembic => {
             for r in rows {
-                entries.push(entry(need(r, 0, "version")?, LedgerState::Applied));
+                entries.push(entry(
+                    required(table, r, 0, "version")?,
+                    LedgerState::Applied,
+                ));
             }
         }
-        LedgerKind::Prisma => {
-            // Several rows per migration are possible (failed, rolled back,
-            // then applied): one entry per migration, the successful row
-            // winning, then a failed one, then a rolled-back one.
-            let mut by_name: Vec<LedgerEntry> = Vec::new();
-            for r in rows {
-                let name = need(r, 0, "migration_name")?;
-                let finished = text(r.get(3));
-                let rolled_back = text(r.get(4));
-                let state = match (&finished, &rolled_back) {
-                    (_, Some(_)) => LedgerState::RolledBack,
-                    (Some(_), None) => LedgerState::Applied,
-                    (None, None) => LedgerState::Failed,
-                };
-                let mut e = entry(name.clone(), state);
-                e.checksum = text(r.get(1)).map(|c| Checksum::Sha256(c.to_ascii_lowercase()));
-                e.applied_at = finished.or_else(|| text(r.get(2)));
-                e.detail = text(r.get(5));
-                let rank = |s: LedgerState| match s {
-                    LedgerState::Applied => 0,
-                    LedgerState::Failed => 1,
-                    _ => 2,
-                };
-                match by_name.iter_mut().find(|x| x.id == name) {
-                    Some(prev) if rank(e.state) <= rank(prev.state) => *prev = e,
-                    Some(_) => {}
-                    None => by_name.push(e),
-                }
-            }
-            entries = by_name;
-        }
+        LedgerKind::Prisma => entries = prisma_entries(table, rows)?,
     }
     Ok(Ledger {
         table: table.clone(),
         dialect,
         entries,
     })
+}
+
+/// The entries of a Flyway history: `DELETE` rows remove earlier ones, a
+/// repeatable migration keeps only its latest run, `SCHEMA` rows are skipped.
+fn flyway_entries(rows: &[Row]) -> Vec<LedgerEntry> {
+    let mut entries: Vec<LedgerEntry> = Vec::new();
+    for r in rows {
+        let kind = text(r.get(3)).unwrap_or_default().to_ascii_uppercase();
+        let version = text(r.get(1));
+        let description = text(r.get(2)).unwrap_or_default();
+        let id = match &version {
+            Some(v) => v.clone(),
+            None => format!("R__{}", description.replace(' ', "_")),
+        };
+        if kind == "SCHEMA" {
+            continue;
+        }
+        if kind == "DELETE" {
+            entries.retain(|e: &LedgerEntry| e.id != id);
+            continue;
+        }
+        let success = r.get(8).and_then(Value::as_bool).unwrap_or(true);
+        let state = if kind.contains("BASELINE") {
+            LedgerState::Baseline
+        } else if success {
+            LedgerState::Applied
+        } else {
+            LedgerState::Failed
+        };
+        let mut e = entry(id.clone(), state);
+        e.name = Some(description);
+        e.checksum = r
+            .get(5)
+            .and_then(Value::as_i64)
+            .and_then(|c| i32::try_from(c).ok())
+            .map(Checksum::Crc32);
+        e.applied_at = text(r.get(6));
+        e.execution_ms = r.get(7).and_then(Value::as_i64);
+        e.detail = text(r.get(4));
+        if version.is_none() {
+            // A repeatable migration: the latest run is what counts.
+            entries.retain(|x: &LedgerEntry| x.id != id);
+        }
+        entries.push(e);
+    }
+    entries
+}
+
+/// The entries of a Prisma history.
+fn prisma_entries(table: &LedgerTable, rows: &[Row]) -> Result<Vec<LedgerEntry>> {
+    // Several rows per migration are possible (failed, rolled back,
+    // then applied): one entry per migration, the successful row
+    // winning, then a failed one, then a rolled-back one.
+    let mut by_name: Vec<LedgerEntry> = Vec::new();
+    for r in rows {
+        let name = required(table, r, 0, "migration_name")?;
+        let finished = text(r.get(3));
+        let rolled_back = text(r.get(4));
+        let state = match (&finished, &rolled_back) {
+            (_, Some(_)) => LedgerState::RolledBack,
+            (Some(_), None) => LedgerState::Applied,
+            (None, None) => LedgerState::Failed,
+        };
+        let mut e = entry(name.clone(), state);
+        e.checksum = text(r.get(1)).map(|c| Checksum::Sha256(c.to_ascii_lowercase()));
+        e.applied_at = finished.or_else(|| text(r.get(2)));
+        e.detail = text(r.get(5));
+        let rank = |s: LedgerState| match s {
+            LedgerState::Applied => 0,
+            LedgerState::Failed => 1,
+            _ => 2,
+        };
+        match by_name.iter_mut().find(|x| x.id == name) {
+            Some(prev) if rank(e.state) <= rank(prev.state) => *prev = e,
+            Some(_) => {}
+            None => by_name.push(e),
+        }
+    }
+    Ok(by_name)
 }
 
 /// Finds every migration ledger in the database and reads it, with plain

@@ -257,7 +257,6 @@ pub fn migration_status(set: &MigrationSet, ledger: Option<&Ledger>) -> Vec<Migr
             .collect();
     };
     let kind = ledger.kind();
-    let wide = ledger.table.wide_versions;
     let entries: BTreeMap<String, &super::LedgerEntry> = ledger
         .entries
         .iter()
@@ -266,8 +265,62 @@ pub fn migration_status(set: &MigrationSet, ledger: Option<&Ledger>) -> Vec<Migr
     let mut matched: BTreeSet<String> = BTreeSet::new();
     let mut out = Vec::new();
 
-    // Heads-only ledgers: what is applied follows from the head(s).
+    let implied = ImpliedApplied {
+        by_head: applied_by_head(set, ledger),
+        baseline: ledger
+            .entries
+            .iter()
+            .filter(|e| e.state == LedgerState::Baseline)
+            .map(|e| e.id.clone())
+            .max_by(|a, b| compare_flyway_versions(a, b)),
+        // Django squashing: a squashed migration counts as applied when all
+        // it replaces are, and the replaced ones when the squashed one is.
+        replaced_by: set
+            .migrations
+            .iter()
+            .flat_map(|m| m.replaces.iter().map(move |r| (r.as_str(), m.id.as_str())))
+            .collect(),
+    };
+    let recorded = |id: &str| {
+        entries
+            .get(&key(kind, id))
+            .is_some_and(|e| e.state == LedgerState::Applied)
+    };
+
+    for m in &set.migrations {
+        let k = key(kind, &m.id);
+        if let Some(e) = entries.get(&k) {
+            matched.insert(k);
+            out.push(recorded_status(set, ledger, m, e));
+        } else {
+            out.push(implied.status(m, &recorded));
+        }
+    }
+
+    let apps: BTreeSet<&str> = set.apps().into_iter().collect();
+    for e in &ledger.entries {
+        let k = key(kind, &e.id);
+        if matched.contains(&k) || e.state == LedgerState::Baseline {
+            continue;
+        }
+        if kind == LedgerKind::Django {
+            if e.app.as_deref().is_some_and(|a| !apps.contains(a)) {
+                continue;
+            }
+            if implied.replaced_by.contains_key(e.id.as_str()) {
+                continue;
+            }
+        }
+        out.push(unknown_status(kind, e));
+    }
+    out
+}
+
+/// Heads-only ledgers (golang-migrate, Alembic): what is applied follows
+/// from the head(s). Migration id → the recorded head it is an ancestor of.
+fn applied_by_head(set: &MigrationSet, ledger: &Ledger) -> BTreeMap<String, String> {
     let mut applied_by_head: BTreeMap<String, String> = BTreeMap::new();
+    let kind = ledger.kind();
     if kind == LedgerKind::GolangMigrate {
         if let Some(head) = ledger.entries.first() {
             let head_v: u128 = head.id.parse().unwrap_or(0);
@@ -300,75 +353,78 @@ pub fn migration_status(set: &MigrationSet, ledger: Option<&Ledger>) -> Vec<Migr
             }
         }
     }
-    let baseline = ledger
-        .entries
-        .iter()
-        .filter(|e| e.state == LedgerState::Baseline)
-        .map(|e| e.id.clone())
-        .max_by(|a, b| compare_flyway_versions(a, b));
-    // Django squashing: a squashed migration counts as applied when all it
-    // replaces are, and the replaced ones when the squashed one is.
-    let replaced_by: BTreeMap<&str, &str> = set
-        .migrations
-        .iter()
-        .flat_map(|m| m.replaces.iter().map(move |r| (r.as_str(), m.id.as_str())))
-        .collect();
-    let recorded = |id: &str| {
-        entries
-            .get(&key(kind, id))
-            .is_some_and(|e| e.state == LedgerState::Applied)
-    };
+    applied_by_head
+}
 
-    for m in &set.migrations {
-        let k = key(kind, &m.id);
-        if let Some(e) = entries.get(&k) {
-            matched.insert(k);
-            let mut s = status_of(m, MigrationState::Applied);
-            s.applied_at.clone_from(&e.applied_at);
-            s.recorded_checksum.clone_from(&e.checksum);
-            s.detail.clone_from(&e.detail);
-            s.state = match e.state {
-                LedgerState::Failed => MigrationState::Failed,
-                LedgerState::Dirty => {
-                    s.detail = Some("dirty: the migration stopped half-way".into());
-                    MigrationState::Failed
-                }
-                LedgerState::RolledBack => {
-                    s.detail = Some("rolled back".into());
-                    MigrationState::Unapplied
-                }
-                LedgerState::Applied | LedgerState::Baseline => {
-                    let file = m.checksum_for(kind);
-                    s.file_checksum.clone_from(&file);
-                    match &e.checksum {
-                        Some(rec) if checksums_match(m, kind, wide, rec) == Some(false) => {
-                            if m.kind == MigrationKind::Repeatable {
-                                s.detail =
-                                    Some("changed since its last run: Flyway re-applies it".into());
-                                MigrationState::Unapplied
-                            } else {
-                                let applied = set.applied_sources.get(&m.id).map(String::as_str);
-                                MigrationState::Modified(classify_modification(
-                                    m,
-                                    kind,
-                                    rec,
-                                    applied,
-                                    ledger.dialect,
-                                ))
-                            }
-                        }
-                        _ => MigrationState::Applied,
+/// The status of migration `m`, which ledger entry `e` records.
+fn recorded_status(
+    set: &MigrationSet,
+    ledger: &Ledger,
+    m: &Migration,
+    e: &super::LedgerEntry,
+) -> MigrationStatus {
+    let kind = ledger.kind();
+    let mut s = status_of(m, MigrationState::Applied);
+    s.applied_at.clone_from(&e.applied_at);
+    s.recorded_checksum.clone_from(&e.checksum);
+    s.detail.clone_from(&e.detail);
+    s.state = match e.state {
+        LedgerState::Failed => MigrationState::Failed,
+        LedgerState::Dirty => {
+            s.detail = Some("dirty: the migration stopped half-way".into());
+            MigrationState::Failed
+        }
+        LedgerState::RolledBack => {
+            s.detail = Some("rolled back".into());
+            MigrationState::Unapplied
+        }
+        LedgerState::Applied | LedgerState::Baseline => {
+            let file = m.checksum_for(kind);
+            s.file_checksum.clone_from(&file);
+            match &e.checksum {
+                Some(rec)
+                    if checksums_match(m, kind, ledger.table.wide_versions, rec) == Some(false) =>
+                {
+                    if m.kind == MigrationKind::Repeatable {
+                        s.detail = Some("changed since its last run: Flyway re-applies it".into());
+                        MigrationState::Unapplied
+                    } else {
+                        let applied = set.applied_sources.get(&m.id).map(String::as_str);
+                        MigrationState::Modified(classify_modification(
+                            m,
+                            kind,
+                            rec,
+                            applied,
+                            ledger.dialect,
+                        ))
                     }
                 }
-            };
-            out.push(s);
-            continue;
+                _ => MigrationState::Applied,
+            }
         }
+    };
+    s
+}
+
+/// What makes a migration the ledger does not record applied all the same.
+struct ImpliedApplied<'s> {
+    /// Ancestors of a recorded head (see [`applied_by_head`]).
+    by_head: BTreeMap<String, String>,
+    /// The highest Flyway baseline version.
+    baseline: Option<String>,
+    /// Django: a replaced migration's id → the squashed one replacing it.
+    replaced_by: BTreeMap<&'s str, &'s str>,
+}
+
+impl ImpliedApplied<'_> {
+    /// The status of migration `m`, which the ledger does not record;
+    /// `recorded` tells whether the ledger records an id as applied.
+    fn status(&self, m: &Migration, recorded: &dyn Fn(&str) -> bool) -> MigrationStatus {
         let mut s = status_of(m, MigrationState::Unapplied);
-        if let Some(head) = applied_by_head.get(&m.id) {
+        if let Some(head) = self.by_head.get(&m.id) {
             s.state = MigrationState::Applied;
             s.detail = Some(format!("ancestor of recorded version {head}"));
-        } else if let (Some(b), Some(v)) = (&baseline, &m.version) {
+        } else if let (Some(b), Some(v)) = (&self.baseline, &m.version) {
             if m.kind == MigrationKind::Versioned && compare_flyway_versions(v, b).is_le() {
                 s.state = MigrationState::Applied;
                 s.detail = Some(format!("below baseline {b}"));
@@ -382,56 +438,46 @@ pub fn migration_status(set: &MigrationSet, ledger: Option<&Ledger>) -> Vec<Migr
             s.detail = Some("every migration it replaces is applied".into());
         }
         if s.state == MigrationState::Unapplied {
-            if let Some(sq) = replaced_by.get(m.id.as_str()).filter(|sq| recorded(sq)) {
+            if let Some(sq) = self
+                .replaced_by
+                .get(m.id.as_str())
+                .filter(|sq| recorded(sq))
+            {
                 s.state = MigrationState::Applied;
                 s.detail = Some(format!("replaced by {sq}, which is applied"));
             }
         }
-        out.push(s);
+        s
     }
+}
 
-    let apps: BTreeSet<&str> = set.apps().into_iter().collect();
-    for e in &ledger.entries {
-        let k = key(kind, &e.id);
-        if matched.contains(&k) || e.state == LedgerState::Baseline {
-            continue;
-        }
-        if kind == LedgerKind::Django {
-            if e.app.as_deref().is_some_and(|a| !apps.contains(a)) {
-                continue;
-            }
-            if replaced_by.contains_key(e.id.as_str()) {
-                continue;
-            }
-        }
-        let label = e
-            .name
-            .clone()
-            .filter(|_| kind != LedgerKind::Django)
-            .map_or(e.id.clone(), |n| format!("{} ({n})", e.id));
-        out.push(MigrationStatus {
-            id: e.id.clone(),
-            label,
-            app: e.app.clone(),
-            path: None,
-            state: if matches!(e.state, LedgerState::Failed | LedgerState::Dirty) {
-                MigrationState::Failed
-            } else {
-                MigrationState::Unknown
-            },
-            applied_at: e.applied_at.clone(),
-            file_checksum: None,
-            recorded_checksum: e.checksum.clone(),
-            detail: Some(
-                if matches!(e.state, LedgerState::Failed | LedgerState::Dirty) {
-                    "recorded as failed; no such migration in the folder".into()
-                } else {
-                    "recorded in the ledger; no such migration in the folder".into()
-                },
-            ),
-        });
+/// The status of ledger entry `e`, which no migration file matches.
+fn unknown_status(kind: LedgerKind, e: &super::LedgerEntry) -> MigrationStatus {
+    let failed = matches!(e.state, LedgerState::Failed | LedgerState::Dirty);
+    let label = e
+        .name
+        .clone()
+        .filter(|_| kind != LedgerKind::Django)
+        .map_or(e.id.clone(), |n| format!("{} ({n})", e.id));
+    MigrationStatus {
+        id: e.id.clone(),
+        label,
+        app: e.app.clone(),
+        path: None,
+        state: if failed {
+            MigrationState::Failed
+        } else {
+            MigrationState::Unknown
+        },
+        applied_at: e.applied_at.clone(),
+        file_checksum: None,
+        recorded_checksum: e.checksum.clone(),
+        detail: Some(if failed {
+            "recorded as failed; no such migration in the folder".into()
+        } else {
+            "recorded in the ledger; no such migration in the folder".into()
+        }),
     }
-    out
 }
 
 #[cfg(test)]

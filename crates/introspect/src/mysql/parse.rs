@@ -145,6 +145,24 @@ pub(crate) fn sequence_tables(
     Ok(out)
 }
 
+/// `(schema, name)` of a table, view or sequence.
+type ObjectKey = (String, String);
+/// `(schema, table, name)` of a constraint, index or column.
+type MemberKey = (String, String, String);
+
+/// What the `TABLES` rows said: the kind of each object read, and the
+/// default collation of each table.
+struct Relations {
+    kinds: BTreeMap<ObjectKey, Kind>,
+    collations: BTreeMap<ObjectKey, Option<String>>,
+}
+
+impl Relations {
+    fn is_table(&self, schema: &str, name: &str) -> bool {
+        self.kinds.get(&(schema.to_string(), name.to_string())) == Some(&Kind::Table)
+    }
+}
+
 /// Builds the snapshot from the rows of one read.
 pub(crate) fn snapshot(
     flavor: Flavor,
@@ -162,10 +180,34 @@ pub(crate) fn snapshot(
             },
         );
     }
+    let relations = add_relations(&mut snap, rows, options)?;
+    let json_checks = mariadb_json_checks(flavor, rows)?;
+    add_columns(&mut snap, flavor, rows, &relations, &json_checks)?;
+    add_indexes(&mut snap, rows, &relations)?;
+    add_foreign_keys(&mut snap, rows, &relations)?;
+    add_checks(&mut snap, rows, &json_checks)?;
+    add_views(&mut snap, rows, &relations)?;
+    add_sequences(&mut snap, rows)?;
+    Ok(snap)
+}
 
-    // Tables, views and sequences by (schema, name); table default collations.
-    let mut kinds: BTreeMap<(String, String), Kind> = BTreeMap::new();
-    let mut collations: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
+/// The table `schema.table` of `snap`, if it is there.
+fn table_mut<'s>(snap: &'s mut Snapshot, schema: &str, table: &str) -> Option<&'s mut Table> {
+    snap.schemas
+        .get_mut(schema)
+        .and_then(|s| s.tables.get_mut(table))
+}
+
+/// Tables, views and sequences by (schema, name); table default collations.
+fn add_relations(
+    snap: &mut Snapshot,
+    rows: &CatalogRows,
+    options: &IntrospectOptions,
+) -> Result<Relations> {
+    let mut relations = Relations {
+        kinds: BTreeMap::new(),
+        collations: BTreeMap::new(),
+    };
     for row in &rows.tables {
         let [schema, name, table_type] = keys(row, "TABLES")?;
         let Some(kind) = table_kind(&table_type) else {
@@ -185,16 +227,19 @@ pub(crate) fn snapshot(
                     ..Table::default()
                 },
             );
-            collations.insert((schema.clone(), name.clone()), text(row, 3));
+            relations
+                .collations
+                .insert((schema.clone(), name.clone()), text(row, 3));
         }
-        kinds.insert((schema, name), kind);
+        relations.kinds.insert((schema, name), kind);
     }
-    let is_table = |schema: &str, name: &str| {
-        kinds.get(&(schema.to_string(), name.to_string())) == Some(&Kind::Table)
-    };
+    Ok(relations)
+}
 
-    // JSON columns of MariaDB: longtext + implicit json_valid() check.
-    let mut json_checks: BTreeSet<(String, String, String)> = BTreeSet::new();
+/// JSON columns of MariaDB: longtext + implicit json_valid() check. The
+/// keys of those checks (named after their column).
+fn mariadb_json_checks(flavor: Flavor, rows: &CatalogRows) -> Result<BTreeSet<MemberKey>> {
+    let mut json_checks = BTreeSet::new();
     if flavor.mariadb {
         for row in &rows.checks {
             let [schema, table, name, clause] = keys(row, "CHECK_CONSTRAINTS")?;
@@ -205,10 +250,19 @@ pub(crate) fn snapshot(
             }
         }
     }
+    Ok(json_checks)
+}
 
+fn add_columns(
+    snap: &mut Snapshot,
+    flavor: Flavor,
+    rows: &CatalogRows,
+    relations: &Relations,
+    json_checks: &BTreeSet<MemberKey>,
+) -> Result<()> {
     for row in &rows.columns {
         let [schema, table, name] = keys(row, "COLUMNS")?;
-        if !is_table(&schema, &table) {
+        if !relations.is_table(&schema, &table) {
             continue;
         }
         let position = int(row, 3)
@@ -228,7 +282,8 @@ pub(crate) fn snapshot(
         let mut col = Column::new(position, column_type);
         col.nullable = text(row, 6).is_some_and(|n| n.eq_ignore_ascii_case("YES"));
         col.comment = non_empty(text(row, 11));
-        let table_collation = collations
+        let table_collation = relations
+            .collations
             .get(&(schema.clone(), table.clone()))
             .cloned()
             .flatten();
@@ -256,21 +311,20 @@ pub(crate) fn snapshot(
             col.data_type = "json".into();
             col.collation = None;
         }
-        if let Some(t) = snap
-            .schemas
-            .get_mut(&schema)
-            .and_then(|s| s.tables.get_mut(&table))
-        {
+        if let Some(t) = table_mut(snap, &schema, &table) {
             t.columns.insert(name, col);
         }
     }
+    Ok(())
+}
 
-    // Indexes: PRIMARY, unique constraints, other indexes.
+/// Indexes: PRIMARY, unique constraints, other indexes.
+fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -> Result<()> {
     type IndexRows = (bool, Option<String>, Vec<(i64, IndexPart)>);
-    let mut indexes: BTreeMap<(String, String, String), IndexRows> = BTreeMap::new();
+    let mut indexes: BTreeMap<MemberKey, IndexRows> = BTreeMap::new();
     for row in &rows.indexes {
         let [schema, table, name] = keys(row, "STATISTICS")?;
-        if !is_table(&schema, &table) {
+        if !relations.is_table(&schema, &table) {
             continue;
         }
         let seq = int(row, 4).unwrap_or(0);
@@ -303,11 +357,7 @@ pub(crate) fn snapshot(
     for ((schema, table, name), (unique, method, mut parts)) in indexes {
         parts.sort_by_key(|(seq, _)| *seq);
         let parts: Vec<IndexPart> = parts.into_iter().map(|(_, p)| p).collect();
-        let Some(t) = snap
-            .schemas
-            .get_mut(&schema)
-            .and_then(|s| s.tables.get_mut(&table))
-        else {
+        let Some(t) = table_mut(snap, &schema, &table) else {
             continue;
         };
         let plain_columns: Option<Vec<String>> = parts
@@ -351,18 +401,21 @@ pub(crate) fn snapshot(
             }
         }
     }
+    Ok(())
+}
 
-    // Foreign keys: key columns, and their rules read apart.
-    let mut rules: BTreeMap<(String, String, String), (String, String)> = BTreeMap::new();
+/// Foreign keys: key columns, and their rules read apart.
+fn add_foreign_keys(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -> Result<()> {
+    let mut rules: BTreeMap<MemberKey, (String, String)> = BTreeMap::new();
     for row in &rows.fk_rules {
         let [schema, table, name, on_update, on_delete] = keys(row, "REFERENTIAL_CONSTRAINTS")?;
         rules.insert((schema, table, name), (on_update, on_delete));
     }
     type FkRows = (String, String, Vec<(i64, String, String)>);
-    let mut fks: BTreeMap<(String, String, String), FkRows> = BTreeMap::new();
+    let mut fks: BTreeMap<MemberKey, FkRows> = BTreeMap::new();
     for row in &rows.foreign_keys {
         let [schema, table, name] = keys(row, "KEY_COLUMN_USAGE")?;
-        if !is_table(&schema, &table) {
+        if !relations.is_table(&schema, &table) {
             continue;
         }
         let [_, _, _, _, column, ref_schema, ref_table, ref_column] =
@@ -379,11 +432,7 @@ pub(crate) fn snapshot(
             .cloned()
             .unwrap_or_default();
         cols.sort_by_key(|(p, _, _)| *p);
-        let Some(t) = snap
-            .schemas
-            .get_mut(&schema)
-            .and_then(|s| s.tables.get_mut(&table))
-        else {
+        let Some(t) = table_mut(snap, &schema, &table) else {
             continue;
         };
         t.foreign_keys.insert(
@@ -400,8 +449,15 @@ pub(crate) fn snapshot(
             },
         );
     }
+    Ok(())
+}
 
-    // CHECK constraints.
+/// CHECK constraints, except the implicit ones of JSON columns.
+fn add_checks(
+    snap: &mut Snapshot,
+    rows: &CatalogRows,
+    json_checks: &BTreeSet<MemberKey>,
+) -> Result<()> {
     for row in &rows.checks {
         let [schema, table, name, clause] = keys(row, "CHECK_CONSTRAINTS")?;
         if json_checks.contains(&(schema.clone(), table.clone(), name.clone())) {
@@ -413,11 +469,7 @@ pub(crate) fn snapshot(
                 continue;
             }
         }
-        let Some(t) = snap
-            .schemas
-            .get_mut(&schema)
-            .and_then(|s| s.tables.get_mut(&table))
-        else {
+        let Some(t) = table_mut(snap, &schema, &table) else {
             continue;
         };
         t.checks.insert(
@@ -427,11 +479,13 @@ pub(crate) fn snapshot(
             },
         );
     }
+    Ok(())
+}
 
-    // Views.
+fn add_views(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -> Result<()> {
     for row in &rows.views {
         let [schema, name] = keys(row, "VIEWS")?;
-        if kinds.get(&(schema.clone(), name.clone())) != Some(&Kind::View) {
+        if relations.kinds.get(&(schema.clone(), name.clone())) != Some(&Kind::View) {
             continue;
         }
         let definition = text(row, 2).unwrap_or_default();
@@ -446,8 +500,11 @@ pub(crate) fn snapshot(
             );
         }
     }
+    Ok(())
+}
 
-    // Sequences (MariaDB).
+/// Sequences (MariaDB).
+fn add_sequences(snap: &mut Snapshot, rows: &CatalogRows) -> Result<()> {
     for row in &rows.sequences {
         let [schema, name] = keys(row, "sequence")?;
         let value = |i: usize| {
@@ -473,7 +530,7 @@ pub(crate) fn snapshot(
             s.sequences.insert(name, sequence);
         }
     }
-    Ok(snap)
+    Ok(())
 }
 
 /// The FK row with its position column as text, so [`keys`] can read all

@@ -497,25 +497,63 @@ fn build_table<'r>(
         cols.sort_by_key(|c| c.cid);
         cols.into_iter().map(|c| &*c.name).collect()
     };
-    let canonical = |name: &str| -> String {
-        column_names
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(name))
-            .copied()
-            .unwrap_or(name)
-            .to_string()
-    };
 
-    // Primary key.
-    let pk_cols = pk_columns(raw_columns);
-    let table_pk = ddl.constraints.iter().find_map(|c| match c {
+    let table_pk = declared_table_pk(&ddl);
+    let (primary_key, rowid_alias) = primary_key(ctx, &ddl, raw_columns, table_pk);
+    table.primary_key = primary_key;
+    for raw in raw_columns {
+        if raw.hidden() == 1 {
+            continue;
+        }
+        let col = column(ctx, &ddl, raw, rowid_alias, table_pk)?;
+        table.columns.insert(raw.name.to_string(), col);
+    }
+
+    let mut indexes: Vec<&RawIndex<'_>> = raw_indexes(obj);
+    indexes.sort_by_key(|i| std::cmp::Reverse(i.seq));
+    add_uniques(ctx, &ddl, &indexes, &mut table);
+    // Plain indexes (origin 'c').
+    for index in indexes.iter().filter(|i| i.origin() == "c") {
+        let built = plain_index(ctx, &ddl, index)?;
+        table.indexes.insert(index.name.to_string(), built);
+    }
+    add_foreign_keys(ctx, &ddl, obj, &column_names, &mut table);
+    add_checks(ctx, ddl, &column_names, &mut table);
+    Ok(table)
+}
+
+/// The table's `PRIMARY KEY (…)` constraint: name, columns, AUTOINCREMENT.
+type DeclaredPk<'d, 'a> = (Option<&'d str>, &'d [Cow<'a, str>], bool);
+
+fn declared_table_pk<'d, 'a>(ddl: &'d CreateTable<'a>) -> Option<DeclaredPk<'d, 'a>> {
+    ddl.constraints.iter().find_map(|c| match c {
         TableConstraint::PrimaryKey {
             name,
             columns,
             autoincrement,
-        } => Some((name, columns, *autoincrement)),
+        } => Some((name.as_deref(), columns.as_slice(), *autoincrement)),
         _ => None,
-    });
+    })
+}
+
+/// The spelling of column `name` in the table (names match ignoring case).
+fn canonical_column(column_names: &[&str], name: &str) -> String {
+    column_names
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(name))
+        .copied()
+        .unwrap_or(name)
+        .to_string()
+}
+
+/// The primary key, and whether it is a rowid alias.
+fn primary_key(
+    ctx: &TableContext<'_, '_, '_>,
+    ddl: &CreateTable<'_>,
+    raw_columns: &[RawColumn<'_>],
+    table_pk: Option<DeclaredPk<'_, '_>>,
+) -> (Option<PrimaryKey>, bool) {
+    let pk_cols = pk_columns(raw_columns);
     let column_pk = ddl.columns.iter().find_map(|c| c.primary_key.as_ref());
     let rowid_alias = pk_cols.len() == 1
         && !ddl.without_rowid
@@ -523,59 +561,68 @@ fn build_table<'r>(
             .iter()
             .any(|c| c.pk() == 1 && c.decl_type().eq_ignore_ascii_case("INTEGER"))
         && !column_pk.is_some_and(|(_, desc)| *desc);
-    if !pk_cols.is_empty() {
-        let declared = table_pk
-            .and_then(|(n, _, _)| n.as_deref())
-            .or_else(|| column_pk.and_then(|(n, _)| n.as_deref()));
-        table.primary_key = Some(PrimaryKey {
-            name: declared.map_or_else(|| format!("pk_{}", ctx.name), str::to_string),
-            columns: pk_cols,
+    if pk_cols.is_empty() {
+        return (None, rowid_alias);
+    }
+    let declared = table_pk
+        .and_then(|(n, _, _)| n)
+        .or_else(|| column_pk.and_then(|(n, _)| n.as_deref()));
+    let pk = PrimaryKey {
+        name: declared.map_or_else(|| format!("pk_{}", ctx.name), str::to_string),
+        columns: pk_cols,
+    };
+    (Some(pk), rowid_alias)
+}
+
+/// The column of pragma row `raw` (not a hidden one).
+fn column(
+    ctx: &TableContext<'_, '_, '_>,
+    ddl: &CreateTable<'_>,
+    raw: &RawColumn<'_>,
+    rowid_alias: bool,
+    table_pk: Option<DeclaredPk<'_, '_>>,
+) -> Result<Column> {
+    let hidden = raw.hidden();
+    let position = u32::try_from(raw.cid + 1)
+        .map_err(|_| ctx.error(format!("column id {} out of range", raw.cid)))?;
+    let def = column_def(ddl, raw.cid, &raw.name);
+    let mut col = Column::new(position, raw.decl_type());
+    col.nullable = !(raw.notnull.unwrap_or(0) != 0 || (rowid_alias && raw.pk() == 1));
+    col.default = raw.default.as_deref().map(str::to_string);
+    col.collation = def
+        .and_then(|d| d.collation.as_deref())
+        .filter(|c| !is_binary(c))
+        .map(canonical_collation);
+    if matches!(hidden, 2 | 3) {
+        let (expression, _) = def.and_then(|d| d.generated.as_ref()).ok_or_else(|| {
+            ctx.error(format!(
+                "cannot find the expression of generated column {}",
+                &*raw.name
+            ))
+        })?;
+        col.generated = Some(Generated {
+            expression: expression.clone(),
+            stored: hidden == 3,
         });
     }
-
-    // Columns.
-    for raw in raw_columns {
-        let hidden = raw.hidden();
-        if hidden == 1 {
-            continue;
-        }
-        let position = u32::try_from(raw.cid + 1)
-            .map_err(|_| ctx.error(format!("column id {} out of range", raw.cid)))?;
-        let def = column_def(&ddl, raw.cid, &raw.name);
-        let mut col = Column::new(position, raw.decl_type());
-        col.nullable = !(raw.notnull.unwrap_or(0) != 0 || (rowid_alias && raw.pk() == 1));
-        col.default = raw.default.as_deref().map(str::to_string);
-        col.collation = def
-            .and_then(|d| d.collation.as_deref())
-            .filter(|c| !is_binary(c))
-            .map(canonical_collation);
-        if matches!(hidden, 2 | 3) {
-            let (expression, _) = def.and_then(|d| d.generated.as_ref()).ok_or_else(|| {
-                ctx.error(format!(
-                    "cannot find the expression of generated column {}",
-                    &*raw.name
-                ))
-            })?;
-            col.generated = Some(Generated {
-                expression: expression.clone(),
-                stored: hidden == 3,
-            });
-        }
-        let autoincrement = def.is_some_and(|d| d.autoincrement)
-            || table_pk.is_some_and(|(_, cols, auto)| {
-                auto && cols.len() == 1 && cols[0].eq_ignore_ascii_case(&raw.name)
-            });
-        if autoincrement {
-            col.identity = Some(Identity::AutoIncrement);
-        }
-        table.columns.insert(raw.name.to_string(), col);
+    let autoincrement = def.is_some_and(|d| d.autoincrement)
+        || table_pk.is_some_and(|(_, cols, auto)| {
+            auto && cols.len() == 1 && cols[0].eq_ignore_ascii_case(&raw.name)
+        });
+    if autoincrement {
+        col.identity = Some(Identity::AutoIncrement);
     }
+    Ok(col)
+}
 
-    let mut indexes: Vec<&RawIndex<'_>> = raw_indexes(obj);
-    indexes.sort_by_key(|i| std::cmp::Reverse(i.seq));
-
-    // UNIQUE constraints: indexes of origin 'u', named after the declaration
-    // with the same columns.
+/// UNIQUE constraints: indexes of origin 'u', named after the declaration
+/// with the same columns.
+fn add_uniques(
+    ctx: &TableContext<'_, '_, '_>,
+    ddl: &CreateTable<'_>,
+    indexes: &[&RawIndex<'_>],
+    table: &mut Table,
+) {
     let declared_uniques: Vec<(Option<&str>, &[Cow<'_, str>])> = ddl
         .columns
         .iter()
@@ -623,97 +670,105 @@ fn build_table<'r>(
             },
         );
     }
+}
 
-    // Plain indexes (origin 'c').
-    for index in indexes.iter().filter(|i| i.origin() == "c") {
-        let raw_parts = index.parts();
-        let partial = index.partial.unwrap_or(0) != 0;
-        // The statement is read only for what the pragmas do not tell:
-        // key expressions and the WHERE clause.
-        let parsed = if partial || raw_parts.iter().any(|p| p.cid == -2) {
-            ctx.catalog
-                .index_sql
-                .get(&*index.name)
-                .and_then(|sql| ddl::parse_create_index(sql))
-        } else {
-            None
+/// A plain index (origin 'c'). Its statement is read only for what the
+/// pragmas do not tell: key expressions and the WHERE clause.
+fn plain_index(
+    ctx: &TableContext<'_, '_, '_>,
+    ddl: &CreateTable<'_>,
+    index: &RawIndex<'_>,
+) -> Result<Index> {
+    let raw_parts = index.parts();
+    let partial = index.partial.unwrap_or(0) != 0;
+    let parsed = if partial || raw_parts.iter().any(|p| p.cid == -2) {
+        ctx.catalog
+            .index_sql
+            .get(&*index.name)
+            .and_then(|sql| ddl::parse_create_index(sql))
+    } else {
+        None
+    };
+    let mut parts = Vec::with_capacity(raw_parts.len());
+    for (n, raw) in raw_parts.into_iter().enumerate() {
+        let column_collation = |name: &str| -> String {
+            ddl.column(name)
+                .and_then(|d| d.collation.as_deref())
+                .unwrap_or("BINARY")
+                .to_string()
         };
-        let mut parts = Vec::with_capacity(raw_parts.len());
-        for (n, raw) in raw_parts.into_iter().enumerate() {
-            let column_collation = |name: &str| -> String {
-                ddl.column(name)
-                    .and_then(|d| d.collation.as_deref())
-                    .unwrap_or("BINARY")
-                    .to_string()
-            };
-            let (key, default_collation) = match (raw.cid, raw.name.as_deref()) {
-                (-2, _) => {
-                    let item = parsed
-                        .as_ref()
-                        .and_then(|p| p.items.get(n))
-                        .ok_or_else(|| {
-                            ctx.error(format!(
-                                "cannot read the key expressions of index {}",
-                                &*index.name
-                            ))
-                        })?;
-                    (
-                        IndexKey::Expression(item.expression.clone()),
-                        "BINARY".to_string(),
-                    )
-                }
-                (-1, _) => (IndexKey::Column("rowid".into()), "BINARY".to_string()),
-                (_, Some(name)) => (IndexKey::Column(name.to_string()), column_collation(name)),
-                (cid, None) => {
-                    return Err(ctx.error(format!(
-                        "index {} has a key with no name (cid {cid})",
-                        &*index.name
-                    )))
-                }
-            };
-            let collation = raw
-                .collation
-                .as_deref()
-                .filter(|c| !c.eq_ignore_ascii_case(&default_collation))
-                .map(canonical_collation);
-            parts.push(IndexPart {
-                key,
-                descending: raw.descending.unwrap_or(0) != 0,
-                nulls_first: None,
-                opclass: None,
-                collation,
-                length: None,
-            });
-        }
-        let predicate = if partial {
-            Some(
-                parsed
+        let (key, default_collation) = match (raw.cid, raw.name.as_deref()) {
+            (-2, _) => {
+                let item = parsed
                     .as_ref()
-                    .and_then(|p| p.predicate.clone())
+                    .and_then(|p| p.items.get(n))
                     .ok_or_else(|| {
                         ctx.error(format!(
-                            "cannot read the WHERE clause of partial index {}",
+                            "cannot read the key expressions of index {}",
                             &*index.name
                         ))
-                    })?,
-            )
-        } else {
-            None
+                    })?;
+                (
+                    IndexKey::Expression(item.expression.clone()),
+                    "BINARY".to_string(),
+                )
+            }
+            (-1, _) => (IndexKey::Column("rowid".into()), "BINARY".to_string()),
+            (_, Some(name)) => (IndexKey::Column(name.to_string()), column_collation(name)),
+            (cid, None) => {
+                return Err(ctx.error(format!(
+                    "index {} has a key with no name (cid {cid})",
+                    &*index.name
+                )))
+            }
         };
-        table.indexes.insert(
-            index.name.to_string(),
-            Index {
-                parts,
-                unique: index.unique.unwrap_or(0) != 0,
-                method: None,
-                predicate,
-                include: Vec::new(),
-            },
-        );
+        let collation = raw
+            .collation
+            .as_deref()
+            .filter(|c| !c.eq_ignore_ascii_case(&default_collation))
+            .map(canonical_collation);
+        parts.push(IndexPart {
+            key,
+            descending: raw.descending.unwrap_or(0) != 0,
+            nulls_first: None,
+            opclass: None,
+            collation,
+            length: None,
+        });
     }
+    let predicate = if partial {
+        Some(
+            parsed
+                .as_ref()
+                .and_then(|p| p.predicate.clone())
+                .ok_or_else(|| {
+                    ctx.error(format!(
+                        "cannot read the WHERE clause of partial index {}",
+                        &*index.name
+                    ))
+                })?,
+        )
+    } else {
+        None
+    };
+    Ok(Index {
+        parts,
+        unique: index.unique.unwrap_or(0) != 0,
+        method: None,
+        predicate,
+        include: Vec::new(),
+    })
+}
 
-    // Foreign keys: pragma rows give columns and actions; the declaration
-    // with the same columns and referenced table gives name and DEFERRABLE.
+/// Foreign keys: pragma rows give columns and actions; the declaration
+/// with the same columns and referenced table gives name and DEFERRABLE.
+fn add_foreign_keys(
+    ctx: &TableContext<'_, '_, '_>,
+    ddl: &CreateTable<'_>,
+    obj: &RawObject<'_>,
+    column_names: &[&str],
+    table: &mut Table,
+) {
     let mut raw_fks: Vec<(Vec<&str>, RawForeignKey<'_, '_>)> = raw_foreign_keys(obj)
         .into_iter()
         .rev()
@@ -725,12 +780,9 @@ fn build_table<'r>(
             _ => None,
         }),
     );
-    let mut fks: Vec<(
-        Naming,
-        Option<&References>,
-        Vec<&str>,
-        RawForeignKey<'_, '_>,
-    )> = Vec::with_capacity(raw_fks.len());
+    let mut namings = Vec::with_capacity(raw_fks.len());
+    let mut rest: Vec<(Option<&References>, Vec<&str>, RawForeignKey<'_, '_>)> =
+        Vec::with_capacity(raw_fks.len());
     for declared in declared_fks {
         if let Some(pos) = raw_fks.iter().position(|(cols, raw)| {
             same_columns(cols, &declared.columns)
@@ -739,18 +791,14 @@ fn build_table<'r>(
             let (cols, raw) = raw_fks.remove(pos);
             let base = synthesised_name("fk", ctx.name, &cols);
             let declared_name = declared.name.as_deref().map(str::to_string);
-            fks.push(((declared_name, base), Some(declared), cols, raw));
+            namings.push((declared_name, base));
+            rest.push((Some(declared), cols, raw));
         }
     }
     for (cols, raw) in raw_fks {
         let base = synthesised_name("fk", ctx.name, &cols);
-        fks.push(((None, base), None, cols, raw));
-    }
-    let mut namings = Vec::with_capacity(fks.len());
-    let mut rest = Vec::with_capacity(fks.len());
-    for (naming, declared, columns, raw) in fks {
-        namings.push(naming);
-        rest.push((declared, columns, raw));
+        namings.push((None, base));
+        rest.push((None, cols, raw));
     }
     for (name, (declared, columns, raw)) in assign_names(namings).into_iter().zip(rest) {
         let referenced = ctx.catalog.referenced(raw.table());
@@ -773,7 +821,10 @@ fn build_table<'r>(
         table.foreign_keys.insert(
             name,
             ForeignKey {
-                columns: columns.iter().map(|c| canonical(c)).collect(),
+                columns: columns
+                    .iter()
+                    .map(|c| canonical_column(column_names, c))
+                    .collect(),
                 ref_schema: ctx.catalog.schema.to_string(),
                 ref_table,
                 ref_columns,
@@ -784,8 +835,15 @@ fn build_table<'r>(
             },
         );
     }
+}
 
-    // CHECK constraints, from the declaration only (moved out of it).
+/// CHECK constraints, from the declaration only (moved out of it).
+fn add_checks(
+    ctx: &TableContext<'_, '_, '_>,
+    ddl: CreateTable<'_>,
+    column_names: &[&str],
+    table: &mut Table,
+) {
     let CreateTable {
         columns: column_defs,
         constraints,
@@ -797,7 +855,7 @@ fn build_table<'r>(
         if c.checks.is_empty() {
             continue;
         }
-        let col = canonical(&c.name);
+        let col = canonical_column(column_names, &c.name);
         for k in c.checks {
             let base = synthesised_name("ck", ctx.name, &[&col]);
             namings.push((k.name.map(Cow::into_owned), base));
@@ -806,7 +864,7 @@ fn build_table<'r>(
     }
     for c in constraints {
         if let TableConstraint::Check(k) = c {
-            let base = match ddl::first_column_referenced(&k.expression, &column_names) {
+            let base = match ddl::first_column_referenced(&k.expression, column_names) {
                 Some(col) => synthesised_name("ck", ctx.name, &[col]),
                 None => format!("ck_{}", ctx.name),
             };
@@ -817,7 +875,6 @@ fn build_table<'r>(
     for (name, expression) in assign_names(namings).into_iter().zip(expressions) {
         table.checks.insert(name, Check { expression });
     }
-    Ok(table)
 }
 
 /// The indexes pragma_index_list reported for `obj`.
