@@ -20,6 +20,18 @@ fn col(position: u32, data_type: &str, nullable: bool, default: Option<&str>) ->
 /// `posts` (primary keys, a unique constraint, indexes, a foreign key, a
 /// check, comments), enum `mood`, view `active_users`, sequence `invoice_no`.
 pub(crate) fn fixture() -> Snapshot {
+    let mut public = Schema::default();
+    public.tables.insert("users".into(), users());
+    public.tables.insert("posts".into(), posts());
+    add_types_and_views(&mut public);
+    public.comment = Some("standard public schema".into());
+    let mut snap = Snapshot::new(Dialect::Postgres);
+    snap.schemas.insert("public".into(), public);
+    snap
+}
+
+/// `users`: identity key, unique email, an index, a check, comments.
+fn users() -> Table {
     let mut users = Table::default();
     users.columns.insert(
         "id".into(),
@@ -72,7 +84,11 @@ pub(crate) fn fixture() -> Snapshot {
         },
     );
     users.comment = Some("People who sign in".into());
+    users
+}
 
+/// `posts`: a foreign key to `users` and its index, an enum column.
+fn posts() -> Table {
     let mut posts = Table::default();
     posts
         .columns
@@ -114,9 +130,11 @@ pub(crate) fn fixture() -> Snapshot {
         },
     );
 
-    let mut public = Schema::default();
-    public.tables.insert("users".into(), users);
-    public.tables.insert("posts".into(), posts);
+    posts
+}
+
+/// Enum `mood`, view `active_users`, sequence `invoice_no`.
+fn add_types_and_views(public: &mut Schema) {
     public.enums.insert(
         "mood".into(),
         Enum {
@@ -146,10 +164,6 @@ pub(crate) fn fixture() -> Snapshot {
             owned_by: None,
         },
     );
-    public.comment = Some("standard public schema".into());
-    let mut snap = Snapshot::new(Dialect::Postgres);
-    snap.schemas.insert("public".into(), public);
-    snap
 }
 
 /// Schema `public` of `snap`.
