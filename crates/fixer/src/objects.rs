@@ -112,12 +112,61 @@ pub(crate) fn sequences(
         }
         return Ok(());
     }
-    let mut wanted: BTreeMap<Key, (Act, Vec<crate::plan::Reason>, Option<String>)> = work
+    let wanted = wanted_sequences(ctx, work, r);
+    let dropped_columns: BTreeSet<(Key, String)> = r
+        .targets
+        .iter()
+        .flat_map(|(k, t)| {
+            t.actual
+                .columns
+                .keys()
+                .filter(|c| !t.target.columns.contains_key(*c) && !t.renames.contains_key(*c))
+                .map(move |c| (k.clone(), c.clone()))
+        })
+        .collect();
+    for ((s, n), (act, reasons, note)) in &wanted {
+        let (exp, actual) = (exp_sequence(ctx, s, n), act_sequence(ctx, s, n));
+        let seq = SequenceWork {
+            s,
+            n,
+            reasons,
+            note: note.as_deref(),
+        };
+        match (act, exp, actual) {
+            (Act::Drop, _, Some(a)) => {
+                let owner_dropped = a.owned_by.as_ref().is_some_and(|o| {
+                    let k = (s.clone(), o.table.clone());
+                    out.dropped_tables.contains(&k)
+                        || dropped_columns.contains(&(k, o.column.clone()))
+                });
+                // Otherwise dropped with its owner.
+                if !owner_dropped {
+                    seq.drop(out);
+                }
+            }
+            (Act::Create | Act::Replace, Some(e), None) => seq.create(e, out)?,
+            (Act::Create | Act::Replace, Some(e), Some(a)) => seq.alter(e, a, out)?,
+            _ => {
+                out.unfixed.extend(reasons.iter().map(|r| {
+                    unfixed_reason(r, "the sequence is missing on the side the fix needs")
+                }))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the plan asks of each sequence (with the reasons and a note),
+/// including the sequences that defaults set by this plan call `nextval`
+/// on and the database lacks.
+type WantedSequences = BTreeMap<Key, (Act, Vec<crate::plan::Reason>, Option<String>)>;
+
+fn wanted_sequences(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> WantedSequences {
+    let mut wanted: WantedSequences = work
         .sequences
         .iter()
         .map(|(k, (a, rs))| (k.clone(), (*a, rs.clone(), None)))
         .collect();
-    // Defaults set by this plan that call nextval on a sequence the database lacks.
     let mut defaults: Vec<(String, String, String, &Column)> = Vec::new();
     for ((s, t), (table, _)) in &r.creates {
         for (c, col) in &table.columns {
@@ -150,93 +199,81 @@ pub(crate) fn sequences(
             );
         }
     }
-    let dropped_columns: BTreeSet<(Key, String)> = r
-        .targets
-        .iter()
-        .flat_map(|(k, t)| {
-            t.actual
-                .columns
-                .keys()
-                .filter(|c| !t.target.columns.contains_key(*c) && !t.renames.contains_key(*c))
-                .map(move |c| (k.clone(), c.clone()))
-        })
-        .collect();
-    for ((s, n), (act, reasons, note)) in &wanted {
-        let (exp, actual) = (exp_sequence(ctx, s, n), act_sequence(ctx, s, n));
-        let object = obj(ObjectKind::Sequence, s, n);
-        let own = |seq: &Sequence| {
-            sql::pg_sequence_owned_by(
-                s,
-                n,
-                seq.owned_by
-                    .as_ref()
-                    .map(|o| (o.table.as_str(), o.column.as_str())),
-            )
-        };
-        match (act, exp, actual) {
-            (Act::Drop, _, Some(a)) => {
-                if let Some(o) = &a.owned_by {
-                    let k = (s.clone(), o.table.clone());
-                    if out.dropped_tables.contains(&k)
-                        || dropped_columns.contains(&(k, o.column.clone()))
-                    {
-                        continue; // dropped with its owner
-                    }
-                }
-                let mut spec = StepSpec::new(object, "drop sequence", Safety::Destructive);
-                spec.fixes = reasons.clone();
-                spec.sql = vec![sql::pg_drop_sequence(s, n, false)];
-                spec.script = vec![sql::pg_drop_sequence(s, n, true)];
-                out.push(Phase::DropSequences, spec);
-            }
-            (Act::Create | Act::Replace, Some(e), None) => {
-                let mut spec = StepSpec::new(object.clone(), "create sequence", Safety::Safe);
-                spec.fixes = reasons.clone();
-                spec.note = note.as_deref();
-                spec.sql = vec![sql::pg_create_sequence(s, n, e, false)?];
-                spec.script = vec![sql::pg_create_sequence(s, n, e, true)?];
-                out.push(Phase::Sequences, spec);
-                if e.owned_by.is_some() {
-                    let stmt = own(e);
-                    let mut spec = StepSpec::new(object, "set sequence owner", Safety::Safe);
-                    spec.fixes = reasons.clone();
-                    spec.note = note.as_deref();
-                    spec.statement(stmt);
-                    out.push(Phase::SequenceOwnership, spec);
-                }
-            }
-            (Act::Create | Act::Replace, Some(e), Some(a)) => {
-                let mut opts_a = a.clone();
-                opts_a.owned_by = e.owned_by.clone();
-                if opts_a != *e {
-                    let stmt = sql::pg_alter_sequence(s, n, e)?;
-                    out.push_safe(
-                        Phase::Sequences,
-                        object.clone(),
-                        "alter sequence",
-                        reasons,
-                        stmt,
-                    );
-                }
-                if a.owned_by != e.owned_by {
-                    let stmt = own(e);
-                    out.push_safe(
-                        Phase::SequenceOwnership,
-                        object,
-                        "set sequence owner",
-                        reasons,
-                        stmt,
-                    );
-                }
-            }
-            _ => {
-                out.unfixed.extend(reasons.iter().map(|r| {
-                    unfixed_reason(r, "the sequence is missing on the side the fix needs")
-                }))
-            }
-        }
+    wanted
+}
+
+/// One PostgreSQL sequence to change.
+struct SequenceWork<'a> {
+    s: &'a str,
+    n: &'a str,
+    reasons: &'a [crate::plan::Reason],
+    note: Option<&'a str>,
+}
+
+impl SequenceWork<'_> {
+    fn object(&self) -> ObjectRef {
+        obj(ObjectKind::Sequence, self.s, self.n)
     }
-    Ok(())
+
+    fn own(&self, seq: &Sequence) -> String {
+        sql::pg_sequence_owned_by(
+            self.s,
+            self.n,
+            seq.owned_by
+                .as_ref()
+                .map(|o| (o.table.as_str(), o.column.as_str())),
+        )
+    }
+
+    fn drop(&self, out: &mut Out) {
+        let mut spec = StepSpec::new(self.object(), "drop sequence", Safety::Destructive);
+        spec.fixes = self.reasons.to_vec();
+        spec.sql = vec![sql::pg_drop_sequence(self.s, self.n, false)];
+        spec.script = vec![sql::pg_drop_sequence(self.s, self.n, true)];
+        out.push(Phase::DropSequences, spec);
+    }
+
+    fn create(&self, e: &Sequence, out: &mut Out) -> Result<(), PlanError> {
+        let mut spec = StepSpec::new(self.object(), "create sequence", Safety::Safe);
+        spec.fixes = self.reasons.to_vec();
+        spec.note = self.note;
+        spec.sql = vec![sql::pg_create_sequence(self.s, self.n, e, false)?];
+        spec.script = vec![sql::pg_create_sequence(self.s, self.n, e, true)?];
+        out.push(Phase::Sequences, spec);
+        if e.owned_by.is_some() {
+            let mut spec = StepSpec::new(self.object(), "set sequence owner", Safety::Safe);
+            spec.fixes = self.reasons.to_vec();
+            spec.note = self.note;
+            spec.statement(self.own(e));
+            out.push(Phase::SequenceOwnership, spec);
+        }
+        Ok(())
+    }
+
+    fn alter(&self, e: &Sequence, a: &Sequence, out: &mut Out) -> Result<(), PlanError> {
+        let mut opts_a = a.clone();
+        opts_a.owned_by = e.owned_by.clone();
+        if opts_a != *e {
+            let stmt = sql::pg_alter_sequence(self.s, self.n, e)?;
+            out.push_safe(
+                Phase::Sequences,
+                self.object(),
+                "alter sequence",
+                self.reasons,
+                stmt,
+            );
+        }
+        if a.owned_by != e.owned_by {
+            out.push_safe(
+                Phase::SequenceOwnership,
+                self.object(),
+                "set sequence owner",
+                self.reasons,
+                self.own(e),
+            );
+        }
+        Ok(())
+    }
 }
 
 fn exp_enum<'a>(ctx: &Ctx<'a>, s: &str, n: &str) -> Option<&'a Enum> {
