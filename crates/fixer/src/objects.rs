@@ -465,7 +465,67 @@ fn rebuild_enum(
         sql::pg_create_enum(s, n, &e.labels),
     ];
     let mut preflight = Vec::new();
+    let rebuild = EnumRebuild {
+        ctx,
+        r,
+        s,
+        n,
+        removed: &removed,
+    };
     for typed_column in typed {
+        rebuild.convert(typed_column, &mut stmts, &mut preflight, out)?;
+    }
+    let safety = if removed.is_empty() {
+        Safety::Locking
+    } else {
+        Safety::DataLoss
+    };
+    let mut spec = StepSpec::new(object.clone(), "rebuild enum type", safety);
+    spec.fixes = reasons.to_vec();
+    spec.note = Some("labels are removed or reordered (or new labels are used in the same transaction): the type is renamed aside, created anew, and its columns converted through text");
+    spec.script = guarded(
+        d,
+        &Cond::EnumLabelsDiffer {
+            schema: s.into(),
+            name: n.into(),
+            labels: e.labels.clone(),
+        },
+        &stmts,
+    );
+    spec.sql = stmts;
+    spec.preflight = preflight;
+    out.push(Phase::Types, spec);
+    // Part of the rebuild: withheld with it when its class is not allowed.
+    let mut spec = StepSpec::new(object.clone(), "drop old enum type", safety);
+    spec.fixes = reasons.to_vec();
+    spec.sql = vec![sql::pg_drop_type(s, &old, false)];
+    spec.script = vec![sql::pg_drop_type(s, &old, true)];
+    out.push(Phase::DropTypes, spec);
+    Ok(())
+}
+
+/// An enum type being rebuilt: its columns are converted to the new type.
+struct EnumRebuild<'a> {
+    ctx: &'a Ctx<'a>,
+    r: &'a Resolved<'a>,
+    s: &'a str,
+    n: &'a str,
+    removed: &'a [&'a String],
+}
+
+impl EnumRebuild<'_> {
+    /// Converts one column typed by the enum (unless its table goes, or
+    /// the column leaves the type by its own step), counting the rows that
+    /// hold removed labels.
+    fn convert(
+        &self,
+        typed_column: &EnumColumn<'_>,
+        stmts: &mut Vec<String>,
+        preflight: &mut Vec<Preflight>,
+        out: &mut Out,
+    ) -> Result<(), PlanError> {
+        let (ctx, r, s, n, removed) = (self.ctx, self.r, self.s, self.n, self.removed);
+        let d = Dialect::Postgres;
         let (ts, tn, c, col) = (
             typed_column.schema,
             typed_column.table,
@@ -477,7 +537,7 @@ fn rebuild_enum(
             .iter()
             .any(|rm| rm.quarantine_as.is_none() && rm.schema == key.0 && rm.name == key.1)
         {
-            continue;
+            return Ok(());
         }
         let array = col.data_type.trim_end().ends_with("[]");
         // Columns that leave the type, or go, are handled by their own steps.
@@ -489,13 +549,13 @@ fn rebuild_enum(
                 .or_else(|| t.renames.get(c).and_then(|q| t.target.columns.get(q)))
             {
                 Some(tc) => Some(tc),
-                None => continue,
+                None => return Ok(()),
             },
             None => None,
         };
         if let Some(tc) = target_col {
             if tc.data_type != col.data_type {
-                continue;
+                return Ok(());
             }
         }
         let mut new_col = col.clone();
@@ -533,34 +593,8 @@ fn rebuild_enum(
                 message: format!("rows of {ts}.{tn}.{c} hold labels removed from {s}.{n} and cannot be converted"),
             });
         }
+        Ok(())
     }
-    let safety = if removed.is_empty() {
-        Safety::Locking
-    } else {
-        Safety::DataLoss
-    };
-    let mut spec = StepSpec::new(object.clone(), "rebuild enum type", safety);
-    spec.fixes = reasons.to_vec();
-    spec.note = Some("labels are removed or reordered (or new labels are used in the same transaction): the type is renamed aside, created anew, and its columns converted through text");
-    spec.script = guarded(
-        d,
-        &Cond::EnumLabelsDiffer {
-            schema: s.into(),
-            name: n.into(),
-            labels: e.labels.clone(),
-        },
-        &stmts,
-    );
-    spec.sql = stmts;
-    spec.preflight = preflight;
-    out.push(Phase::Types, spec);
-    // Part of the rebuild: withheld with it when its class is not allowed.
-    let mut spec = StepSpec::new(object.clone(), "drop old enum type", safety);
-    spec.fixes = reasons.to_vec();
-    spec.sql = vec![sql::pg_drop_type(s, &old, false)];
-    spec.script = vec![sql::pg_drop_type(s, &old, true)];
-    out.push(Phase::DropTypes, spec);
-    Ok(())
 }
 
 /// Orders `names` so that a view comes after the views its definition mentions.
