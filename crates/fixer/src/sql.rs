@@ -238,21 +238,7 @@ pub(crate) fn create_table(
     } else {
         None
     };
-    let mut order: Vec<&str> = opts
-        .order
-        .map(|o| {
-            o.iter()
-                .map(String::as_str)
-                .filter(|c| table.columns.contains_key(*c))
-                .collect()
-        })
-        .unwrap_or_default();
-    for c in table.column_order() {
-        if !order.contains(&c) {
-            order.push(c);
-        }
-    }
-    for c in &order {
+    for c in &create_order(table, opts) {
         let Some(col) = table.columns.get(*c) else {
             continue;
         };
@@ -275,29 +261,10 @@ pub(crate) fn create_table(
         }
         stmt.col(def);
     }
-    if let Some(pk) = &table.primary_key {
-        if autoinc.is_none() {
-            let mut idx = SqIndex::create();
-            if dialect == Dialect::Postgres {
-                idx.name(sq_raw_name(dialect, &pk.name));
-            }
-            for c in &pk.columns {
-                idx.col(sq_iden(c));
-            }
-            stmt.primary_key(&mut idx);
-        }
+    if autoinc.is_none() {
+        create_primary_key(&mut stmt, dialect, table);
     }
-    for (uname, u) in &table.uniques {
-        let mut idx = SqIndex::create();
-        idx.name(sq_raw_name(dialect, uname)).unique();
-        if u.nulls_not_distinct && dialect == Dialect::Postgres {
-            idx.nulls_not_distinct();
-        }
-        for c in &u.columns {
-            idx.col(sq_iden(c));
-        }
-        stmt.index(&mut idx);
-    }
+    create_uniques(&mut stmt, dialect, table);
     let mut sqlite_names = Vec::new();
     inline_foreign_keys_possible(dialect, &object, table, opts)?;
     if opts.foreign_keys {
@@ -336,9 +303,62 @@ pub(crate) fn create_table(
         // A table without columns (PostgreSQL): sea-query writes no list.
         sql.push_str(" ()");
     }
-    // Name (and make deferrable) SQLite's table-level foreign keys: the
-    // clause sea-query wrote is known exactly, so it is found and prefixed.
-    for (fk_name, fk) in sqlite_names {
+    Ok(name_sqlite_foreign_keys(dialect, sql, &sqlite_names))
+}
+
+/// The order of a new table's columns: `opts.order` first (those the table
+/// has), then the rest in the table's own order.
+fn create_order<'t>(table: &'t Table, opts: CreateTable<'_>) -> Vec<&'t str> {
+    let mut order: Vec<&str> = Vec::new();
+    for c in opts.order.into_iter().flatten() {
+        if let Some((name, _)) = table.columns.get_key_value(c.as_str()) {
+            order.push(name.as_str());
+        }
+    }
+    for c in table.column_order() {
+        if !order.contains(&c) {
+            order.push(c);
+        }
+    }
+    order
+}
+
+fn create_primary_key(stmt: &mut sea_query::TableCreateStatement, dialect: Dialect, table: &Table) {
+    let Some(pk) = &table.primary_key else {
+        return;
+    };
+    let mut idx = SqIndex::create();
+    if dialect == Dialect::Postgres {
+        idx.name(sq_raw_name(dialect, &pk.name));
+    }
+    for c in &pk.columns {
+        idx.col(sq_iden(c));
+    }
+    stmt.primary_key(&mut idx);
+}
+
+fn create_uniques(stmt: &mut sea_query::TableCreateStatement, dialect: Dialect, table: &Table) {
+    for (uname, u) in &table.uniques {
+        let mut idx = SqIndex::create();
+        idx.name(sq_raw_name(dialect, uname)).unique();
+        if u.nulls_not_distinct && dialect == Dialect::Postgres {
+            idx.nulls_not_distinct();
+        }
+        for c in &u.columns {
+            idx.col(sq_iden(c));
+        }
+        stmt.index(&mut idx);
+    }
+}
+
+/// Names (and makes deferrable) SQLite's table-level foreign keys: the
+/// clause sea-query wrote is known exactly, so it is found and prefixed.
+fn name_sqlite_foreign_keys(
+    dialect: Dialect,
+    mut sql: String,
+    fks: &[(&String, &ForeignKey)],
+) -> String {
+    for (fk_name, fk) in fks {
         let clause = fk_clause(dialect, fk);
         let mut named = format!("CONSTRAINT {} {clause}", ident(dialect, fk_name));
         if fk.deferrable {
@@ -350,7 +370,7 @@ pub(crate) fn create_table(
         }
         sql = sql.replacen(&format!(", {clause}"), &format!(", {named}"), 1);
     }
-    Ok(sql)
+    sql
 }
 
 /// The table-level foreign key clause exactly as sea-query writes it:
