@@ -53,146 +53,158 @@ struct Spanned {
 }
 
 fn tokenize(src: &str) -> Vec<Spanned> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line = 1;
-    let mut depth = 0usize;
-    let mut line_start = 0usize;
-    let indent_at = |line_start: usize| {
-        src[line_start..]
-            .chars()
-            .take_while(|c| *c == ' ' || *c == '\t')
-            .count()
+    let mut lx = PyLexer {
+        src,
+        i: 0,
+        line: 1,
+        depth: 0,
+        line_start: 0,
+        out: Vec::new(),
     };
-    while i < b.len() {
-        let c = b[i];
+    let b = src.as_bytes();
+    while lx.i < b.len() {
+        let c = b[lx.i];
         match c {
-            b'\n' => {
-                if depth == 0
-                    && !matches!(
-                        out.last(),
-                        None | Some(Spanned {
-                            tok: Tok::Newline,
-                            ..
-                        })
-                    )
-                {
-                    out.push(Spanned {
-                        tok: Tok::Newline,
-                        line,
-                        start: i,
-                        end: i + 1,
-                        indent: 0,
-                    });
-                }
-                line += 1;
-                i += 1;
-                line_start = i;
-            }
+            b'\n' => lx.newline(),
             b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
+                while lx.i < b.len() && b[lx.i] != b'\n' {
+                    lx.i += 1;
                 }
             }
-            b'\\' if b.get(i + 1) == Some(&b'\n') => {
-                i += 2;
-                line += 1;
+            b'\\' if b.get(lx.i + 1) == Some(&b'\n') => {
+                lx.i += 2;
+                lx.line += 1;
             }
-            c if c.is_ascii_whitespace() => i += 1,
-            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                let word = &src[start..i];
-                let is_prefix = word.len() <= 2 && word.chars().all(|c| "rRbBuUfF".contains(c));
-                if is_prefix && matches!(b.get(i), Some(b'\'') | Some(b'"')) {
-                    let raw = word.contains(['r', 'R']);
-                    let (s, end, lines) = string_at(src, i, raw);
-                    out.push(Spanned {
-                        tok: Tok::Str(s),
-                        line,
-                        start,
-                        end,
-                        indent: indent_at(line_start),
-                    });
-                    line += lines;
-                    i = end;
-                } else {
-                    out.push(Spanned {
-                        tok: Tok::Name(word.to_string()),
-                        line,
-                        start,
-                        end: i,
-                        indent: indent_at(line_start),
-                    });
-                }
-            }
-            b'\'' | b'"' => {
-                let (s, end, lines) = string_at(src, i, false);
-                out.push(Spanned {
-                    tok: Tok::Str(s),
-                    line,
-                    start: i,
-                    end,
-                    indent: indent_at(line_start),
-                });
-                line += lines;
-                i = end;
-            }
-            c if c.is_ascii_digit() => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_')
-                {
-                    i += 1;
-                }
-                out.push(Spanned {
-                    tok: Tok::Num(src[start..i].to_string()),
-                    line,
-                    start,
-                    end: i,
-                    indent: indent_at(line_start),
-                });
-            }
-            _ => {
-                let start = i;
-                match c {
-                    b'(' | b'[' | b'{' => depth += 1,
-                    b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-                let two = src.get(i..i + 2).unwrap_or("");
-                let len = if ["==", "!=", "<=", ">=", "->", ":=", "**", "//"].contains(&two) {
-                    2
-                } else {
-                    1
-                };
-                // Stay on a character boundary for non-ASCII punctuation.
-                let mut end = i + len;
-                while end < b.len() && !src.is_char_boundary(end) {
-                    end += 1;
-                }
-                out.push(Spanned {
-                    tok: Tok::Op(src[start..end].to_string()),
-                    line,
-                    start,
-                    end,
-                    indent: indent_at(line_start),
-                });
-                i = end;
-            }
+            c if c.is_ascii_whitespace() => lx.i += 1,
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => lx.word(),
+            b'\'' | b'"' => lx.string(lx.i, false),
+            c if c.is_ascii_digit() => lx.number(),
+            _ => lx.op(c),
         }
     }
-    out.push(Spanned {
+    let end = b.len();
+    lx.out.push(Spanned {
         tok: Tok::Newline,
-        line,
-        start: b.len(),
-        end: b.len(),
+        line: lx.line,
+        start: end,
+        end,
         indent: 0,
     });
-    out
+    lx.out
+}
+
+/// The state of [`tokenize`]: where it is, and the tokens so far.
+struct PyLexer<'a> {
+    src: &'a str,
+    i: usize,
+    line: usize,
+    /// Bracket depth: newlines inside brackets end no statement.
+    depth: usize,
+    line_start: usize,
+    out: Vec<Spanned>,
+}
+
+impl PyLexer<'_> {
+    fn push(&mut self, tok: Tok, start: usize, end: usize) {
+        let indent = self.src[self.line_start..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .count();
+        self.out.push(Spanned {
+            tok,
+            line: self.line,
+            start,
+            end,
+            indent,
+        });
+    }
+
+    fn newline(&mut self) {
+        let after_newline = matches!(
+            self.out.last(),
+            None | Some(Spanned {
+                tok: Tok::Newline,
+                ..
+            })
+        );
+        if self.depth == 0 && !after_newline {
+            self.out.push(Spanned {
+                tok: Tok::Newline,
+                line: self.line,
+                start: self.i,
+                end: self.i + 1,
+                indent: 0,
+            });
+        }
+        self.line += 1;
+        self.i += 1;
+        self.line_start = self.i;
+    }
+
+    /// A name, or a string with a prefix (`r'…'`, `b"…"`).
+    fn word(&mut self) {
+        let b = self.src.as_bytes();
+        let start = self.i;
+        while self.i < b.len()
+            && (b[self.i].is_ascii_alphanumeric() || b[self.i] == b'_' || b[self.i] >= 0x80)
+        {
+            self.i += 1;
+        }
+        let word = &self.src[start..self.i];
+        let is_prefix = word.len() <= 2 && word.chars().all(|c| "rRbBuUfF".contains(c));
+        if is_prefix && matches!(b.get(self.i), Some(b'\'') | Some(b'"')) {
+            let raw = word.contains(['r', 'R']);
+            let at = self.i;
+            self.string_from(start, at, raw);
+        } else {
+            self.push(Tok::Name(word.to_string()), start, self.i);
+        }
+    }
+
+    fn string(&mut self, at: usize, raw: bool) {
+        self.string_from(at, at, raw);
+    }
+
+    /// The string whose quote is at `at` (its token starts at `start`).
+    fn string_from(&mut self, start: usize, at: usize, raw: bool) {
+        let (s, end, lines) = string_at(self.src, at, raw);
+        self.push(Tok::Str(s), start, end);
+        self.line += lines;
+        self.i = end;
+    }
+
+    fn number(&mut self) {
+        let b = self.src.as_bytes();
+        let start = self.i;
+        while self.i < b.len()
+            && (b[self.i].is_ascii_alphanumeric() || b[self.i] == b'.' || b[self.i] == b'_')
+        {
+            self.i += 1;
+        }
+        self.push(Tok::Num(self.src[start..self.i].to_string()), start, self.i);
+    }
+
+    fn op(&mut self, c: u8) {
+        let (src, i) = (self.src, self.i);
+        match c {
+            b'(' | b'[' | b'{' => self.depth += 1,
+            b')' | b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        let two = src.get(i..i + 2).unwrap_or("");
+        let len = if ["==", "!=", "<=", ">=", "->", ":=", "**", "//"].contains(&two) {
+            2
+        } else {
+            1
+        };
+        // Stay on a character boundary for non-ASCII punctuation.
+        let mut end = i + len;
+        while end < src.len() && !src.is_char_boundary(end) {
+            end += 1;
+        }
+        self.push(Tok::Op(src[i..end].to_string()), i, end);
+        self.i = end;
+    }
 }
 
 /// Reads the string literal whose quote is at `at`; returns its value, the
