@@ -9,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Column as _, ConnectOptions as _, Connection as _, TypeInfo as _};
 
+use crate::driver::{query_error, RedactedError};
 use crate::error::{Error, Result};
 use crate::error_code::{DbErrorCode, ErrorKind};
 use crate::model::{Dialect, Snapshot};
@@ -523,41 +524,6 @@ fn connect_error(url: &DbUrl, e: sqlx::Error) -> Error {
         source: Box::new(RedactedError(message)),
     }
 }
-
-pub(crate) fn query_error(url: &str, context: &str, e: sqlx::Error) -> Error {
-    let code = DbErrorCode::from_driver(&e).map(Box::new);
-    let message = match &e {
-        sqlx::Error::Database(db) => redact(db.message()),
-        other => redact(&other.to_string()),
-    };
-    if code.as_deref().map(DbErrorCode::kind) == Some(ErrorKind::PermissionDenied) {
-        return Error::PermissionDenied {
-            url: url.to_string(),
-            message: format!("{context}: {message}"),
-            code,
-        };
-    }
-    Error::Query {
-        url: url.to_string(),
-        context: context.to_string(),
-        message: message.clone(),
-        code,
-        source: Box::new(RedactedError(message)),
-    }
-}
-
-/// An error message kept as text after redaction, so that a driver error
-/// carrying a URL never reaches the caller unredacted.
-#[derive(Debug)]
-struct RedactedError(String);
-
-impl std::fmt::Display for RedactedError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RedactedError {}
 
 /// PostgreSQL types the generic decoding would misread: `float4`, `oid`.
 fn decode_pg_special(row: &sqlx::postgres::PgRow, i: usize, type_name: &str) -> Option<Value> {

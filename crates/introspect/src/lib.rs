@@ -22,9 +22,24 @@
 //! let back = Snapshot::from_json(&json, Path::new("schema.json")).unwrap();
 //! assert_eq!(back, snap);
 //! ```
+//!
+//! Modules, bottom up:
+//! - `model`: the serde schema model (`Snapshot` and its parts); `names`:
+//!   ledger, system and quarantine names; `sql`: the SQL lexer;
+//! - `error`, `error_code` (database codes and their kinds), `url`
+//!   (parsing, redaction), `files` (reading only regular files, bounded);
+//! - `driver` (driver errors into ours), `sqlite_connection` (statement
+//!   timeout and interrupt for SQLite), `database` (connections, queries,
+//!   read-only opens);
+//! - `postgres`, `mysql`, `sqlite`: the catalog readers, each split into
+//!   queries as values and pure row parsing;
+//! - `snapshot_file`, `source`: snapshot files and expected-source specs;
+//! - `migrations`: folders of nine frameworks, ledgers of ten tools,
+//!   status, replay with provenance, ledger rows as the tools write them.
 #![deny(missing_docs)]
 
 mod database;
+mod driver;
 mod error;
 mod error_code;
 mod files;

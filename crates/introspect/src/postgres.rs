@@ -59,7 +59,7 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row as _;
 
 use self::parse::Catalog;
-use crate::database::query_error;
+use crate::driver::query_error;
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
 use crate::{Database, IntrospectOptions};

@@ -84,6 +84,13 @@
 //! assert!(report.fails(Severity::Error));
 //! assert_eq!((report.summary.error, report.summary.warning), (1, 1));
 //! ```
+//!
+//! Modules: `rule` (the trait and its context), `finding` (findings and
+//! object references), `rules` (the built-in rules, one per file, and the
+//! list that registers them), `registry` (running rules, provenance,
+//! config validation), `config` (`driftless.toml`), `diff` (pairing the two
+//! schemas), `compare` (SQL and type normalisation), `date`, `docs`
+//! (the generated rule reference).
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
