@@ -62,6 +62,10 @@ pub struct IntrospectOptions {
     pub schemas: Vec<String>,
     /// Also read migration-ledger tables (`django_migrations` …) as tables.
     pub include_ledger_tables: bool,
+    /// A scoped read (replay provenance): only the tables, views and
+    /// sequences with these names (and what each reader documents it adds),
+    /// no enums; still a fixed number of queries. `None`: everything.
+    pub(crate) only: Option<std::collections::BTreeSet<String>>,
 }
 
 impl IntrospectOptions {
@@ -81,6 +85,15 @@ impl IntrospectOptions {
             !is_system_schema(schema)
         } else {
             self.schemas.iter().any(|s| s == schema)
+        }
+    }
+
+    /// The same options, reading only the relations named `names` (see
+    /// the `only` field).
+    pub(crate) fn scoped(&self, names: std::collections::BTreeSet<String>) -> Self {
+        IntrospectOptions {
+            only: Some(names),
+            ..self.clone()
         }
     }
 

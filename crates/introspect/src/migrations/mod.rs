@@ -23,6 +23,7 @@ mod provenance;
 mod python;
 mod record;
 mod replay;
+mod scope;
 mod status;
 
 use std::collections::BTreeMap;

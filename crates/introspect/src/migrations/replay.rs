@@ -11,8 +11,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+
 use super::lexer::split_statements;
-use super::provenance::{object_fingerprints, Provenance};
+use super::provenance::{object_fingerprints, Provenance, SchemaObject};
+use super::scope::{self, migration_touch, Touch};
 use super::MigrationSet;
 use crate::database::{ConnectOptions, Database, Value};
 use crate::error::{Error, Result};
@@ -315,6 +318,14 @@ async fn connect_dev(dev: &DbUrl, options: &ReplayOptions) -> Result<Database> {
 /// Statements run one at a time (see [`split_statements`]), so that a
 /// failure names the migration's file and the line of the failing
 /// statement, with the database's message, as an [`Error::Migration`].
+///
+/// Provenance costs one read per migration, of what the migration touched
+/// (see the `scope` module): a scoped read of the relations its statements
+/// name, a full snapshot for statements that cannot be scoped, none for a
+/// migration that changed no schema. The final schema is read in full and
+/// must equal the one the steps built; if it does not (a statement reached
+/// further than its scope), the replay runs again with a full snapshot
+/// after every migration, and says so.
 pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Replay> {
     if !set.is_replayable() {
         return Err(Error::Invalid(format!(
@@ -324,22 +335,49 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
     }
     let started = Instant::now();
     let dev = resolve_dev(options)?;
-    let mut db = connect_dev(&dev, options).await?;
+    let mut replayed = replay_into(set, options, &dev, false).await?;
+    if let Some(diverged) = &replayed.diverged {
+        tracing::warn!(
+            "scoped provenance missed a change ({diverged}); replaying again with a full snapshot after every migration"
+        );
+        replayed = replay_into(set, options, &dev, true).await?;
+    }
+    Ok(Replay {
+        snapshot: replayed.snapshot,
+        provenance: replayed.tracker.map(|t| t.provenance).unwrap_or_default(),
+        steps: replayed.steps,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// One pass of [`replay`].
+struct Pass {
+    snapshot: Snapshot,
+    tracker: Option<Tracker>,
+    steps: Vec<ReplayStep>,
+    /// An object whose final definition differs from what the steps built.
+    diverged: Option<String>,
+}
+
+async fn replay_into(
+    set: &MigrationSet,
+    options: &ReplayOptions,
+    dev: &DbUrl,
+    full: bool,
+) -> Result<Pass> {
+    let mut db = connect_dev(dev, options).await?;
     prepare_dev(&mut db).await?;
     let dialect = dev.dialect();
-    let mut provenance = Provenance::new();
-    let mut before = if options.provenance {
-        let mut s = db.snapshot(&options.introspect).await?;
-        tidy(&mut s, &dev, options.target.as_ref());
-        Some(object_fingerprints(&s))
+    let read = Reader { dev, options };
+    let mut tracker = if options.provenance {
+        Some(Tracker::new(read.full(&mut db).await?, full))
     } else {
         None
     };
-    let mut last: Option<Snapshot> = None;
     let mut steps = Vec::with_capacity(set.migrations.len());
     for m in &set.migrations {
         let Some(sql) = &m.sql else { continue };
-        let version_before = if before.is_some() {
+        let version_before = if tracker.is_some() {
             sqlite_schema_version(&mut db).await?
         } else {
             None
@@ -368,38 +406,147 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
             statements: statements.len(),
             elapsed: t0.elapsed(),
         });
-        if let Some(prev) = &before {
+        if let Some(tracker) = &mut tracker {
             // SQLite counts schema changes: a migration that changed no
-            // schema (data only) needs no snapshot.
-            if let (Some(v0), Some(v1)) = (version_before, sqlite_schema_version(&mut db).await?) {
-                if v0 == v1 {
-                    provenance.record(&m.id, prev, prev);
-                    continue;
-                }
+            // schema (data only) needs no read.
+            let version_after = sqlite_schema_version(&mut db).await?;
+            let unchanged = version_before.is_some() && version_before == version_after;
+            // Inheritance spreads a change of a parent table to its
+            // children, which nothing names: from its first mention on,
+            // read everything.
+            if sql.to_ascii_uppercase().contains("INHERITS") {
+                tracker.full = true;
             }
-            let mut s = db.snapshot(&options.introspect).await?;
-            tidy(&mut s, &dev, options.target.as_ref());
-            let now = object_fingerprints(&s);
-            provenance.record(&m.id, prev, &now);
-            before = Some(now);
-            last = Some(s);
+            let touch = if unchanged {
+                Touch::Nothing
+            } else if tracker.full {
+                Touch::Unknown
+            } else {
+                let touch = migration_touch(statements.iter().map(|s| s.sql.as_str()), dialect);
+                // A schema change SQLite counted but no statement names.
+                match (touch, version_before.is_some()) {
+                    (Touch::Nothing, true) => Touch::Unknown,
+                    (touch, _) => touch,
+                }
+            };
+            tracker.step(&m.id, touch, &read, &mut db).await?;
         }
     }
-    let snapshot = match last {
-        Some(s) => s,
-        None => {
-            let mut s = db.snapshot(&options.introspect).await?;
-            tidy(&mut s, &dev, options.target.as_ref());
-            s
-        }
-    };
+    let snapshot = read.full(&mut db).await?;
     let _ = db.close().await;
-    Ok(Replay {
+    let diverged = tracker.as_ref().and_then(|t| t.diverged(&snapshot));
+    Ok(Pass {
         snapshot,
-        provenance,
+        tracker,
         steps,
-        elapsed: started.elapsed(),
+        diverged,
     })
+}
+
+/// Reads the dev database during replay.
+struct Reader<'a> {
+    dev: &'a DbUrl,
+    options: &'a ReplayOptions,
+}
+
+impl Reader<'_> {
+    async fn read(&self, db: &mut Database, introspect: &IntrospectOptions) -> Result<Snapshot> {
+        let mut s = db.snapshot(introspect).await?;
+        tidy(&mut s, self.dev, self.options.target.as_ref());
+        Ok(s)
+    }
+
+    async fn full(&self, db: &mut Database) -> Result<Snapshot> {
+        self.read(db, &self.options.introspect).await
+    }
+}
+
+/// Provenance as the replay goes: the schema as the steps built it, and
+/// what each migration did to it.
+struct Tracker {
+    model: Snapshot,
+    provenance: Provenance,
+    /// Read everything after every migration (no scoped reads).
+    full: bool,
+}
+
+impl Tracker {
+    fn new(initial: Snapshot, full: bool) -> Self {
+        let mut provenance = Provenance::new();
+        provenance.start(object_fingerprints(&initial));
+        Tracker {
+            model: initial,
+            provenance,
+            full,
+        }
+    }
+
+    /// Records migration `id`, which touched `touch`.
+    async fn step(
+        &mut self,
+        id: &str,
+        touch: Touch,
+        read: &Reader<'_>,
+        db: &mut Database,
+    ) -> Result<()> {
+        let (names, indexes, reaches) = match touch {
+            Touch::Nothing => {
+                let none = BTreeMap::new();
+                self.provenance.record_part(id, &none, &none);
+                return Ok(());
+            }
+            Touch::Names {
+                names,
+                indexes,
+                reaches,
+            } => (names, indexes, reaches),
+            Touch::Unknown => return self.full_step(id, read, db).await,
+        };
+        let mut names = scope::relations(&names, &indexes, reaches, &self.model);
+        let scoped = read
+            .read(db, &read.options.introspect.scoped(names.clone()))
+            .await?;
+        if !scoped.schemas.keys().eq(self.model.schemas.keys()) {
+            // A schema appeared or vanished: nothing a scoped read covers.
+            return self.full_step(id, read, db).await;
+        }
+        names.extend(scope::held(&scoped).cloned());
+        let part = |s: &Snapshot| -> BTreeMap<SchemaObject, String> {
+            object_fingerprints(&scope::restrict(s, &names))
+                .into_iter()
+                .filter(|(o, _)| scope::covers(&names, o))
+                .collect()
+        };
+        let (before, after) = (part(&self.model), part(&scoped));
+        self.provenance.record_part(id, &before, &after);
+        scope::merge(&mut self.model, scoped, &names);
+        Ok(())
+    }
+
+    async fn full_step(&mut self, id: &str, read: &Reader<'_>, db: &mut Database) -> Result<()> {
+        let now = read.full(db).await?;
+        let before = object_fingerprints(&self.model);
+        self.provenance
+            .record(id, &before, &object_fingerprints(&now));
+        self.model = now;
+        Ok(())
+    }
+
+    /// The first object whose definition in `actual` (the final schema,
+    /// read in full) differs from what the steps built, if any.
+    fn diverged(&self, actual: &Snapshot) -> Option<String> {
+        let actual = object_fingerprints(actual);
+        let built = self.provenance.last();
+        if &actual == built {
+            return None;
+        }
+        let missed = actual
+            .iter()
+            .find(|(o, d)| built.get(*o) != Some(*d))
+            .map(|(o, _)| o)
+            .or_else(|| built.keys().find(|o| !actual.contains_key(*o)));
+        Some(missed.map_or_else(|| "the schema".to_string(), ToString::to_string))
+    }
 }
 
 /// SQLite's schema cookie, which changes with every schema change; `None`

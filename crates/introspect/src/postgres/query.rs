@@ -14,7 +14,9 @@
 //! per default.
 //!
 //! The queries that take `$1` expect the `oid[]` of the namespaces being
-//! read, as selected from [`NAMESPACES`].
+//! read, as selected from [`NAMESPACES`]; those over relations also take
+//! `$2`, the `text[]` of the relation names of a scoped read (sequences:
+//! also those owned by a named table), or NULL for all.
 
 /// Whether the connection is outside any transaction: sent as a simple
 /// query, its own implicit transaction starts with this message, so
@@ -99,13 +101,24 @@ macro_rules! not_extension_owned {
     };
 }
 
+/// Condition keeping the relations named in `$2` (a scoped read, see
+/// [`crate::IntrospectOptions`]), or all of them when `$2` is NULL; `$rel`
+/// is the `pg_class` alias.
+macro_rules! named {
+    ($rel:literal) => {
+        concat!("($2::text[] IS NULL OR ", $rel, ".relname = ANY ($2))")
+    };
+}
+
 /// Condition selecting the tables that are read, on `pg_class` alias `c`:
 /// ordinary and partitioned tables, not partitions, in the wanted
-/// namespaces, not owned by an extension.
+/// namespaces, not owned by an extension, named in `$2` if it is given.
 macro_rules! wanted_table {
     () => {
         concat!(
             "c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relnamespace = ANY ($1) AND ",
+            named!("c"),
+            " AND ",
             not_extension_owned!("c.oid", "pg_class")
         )
     };
@@ -121,6 +134,8 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND c.relnamespace = ANY ($1)
   AND ",
+    named!("c"),
+    " AND ",
     not_extension_owned!("c.oid", "pg_class")
 );
 
@@ -165,6 +180,8 @@ SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.confrelid, 
        rn.nspname::text, rc.relname::text,
        CASE WHEN con.contype = 'f' AND NOT (rc.relkind IN ('r', 'p') AND NOT rc.relispartition
                                              AND rc.relnamespace = ANY ($1) AND ",
+            named!("rc"),
+            " AND ",
             not_extension_owned!("rc.oid", "pg_class"),
             ")
             THEN ARRAY(SELECT ra.attname::text
@@ -240,7 +257,8 @@ WHERE t.typnamespace = ANY ($1) AND ",
     not_extension_owned!("t.oid", "pg_type")
 );
 
-/// Sequences of the wanted namespaces, except those implementing identity
+/// Sequences of the wanted namespaces (named in `$2`, or owned by a table
+/// named there, if it is given), except those implementing identity
 /// columns (pg_depend deptype `i`), with the column a `serial` or
 /// `OWNED BY` sequence belongs to (deptype `a`).
 /// Columns: `name text`, `namespace oid`, `type text`, `start int8`,
@@ -258,7 +276,7 @@ LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
 LEFT JOIN pg_class oc ON oc.oid = d.refobjid
 LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
 WHERE c.relkind = 'S' AND c.relnamespace = ANY ($1) AND d.deptype IS DISTINCT FROM 'i'
-  AND ",
+  AND ($2::text[] IS NULL OR c.relname = ANY ($2) OR oc.relname = ANY ($2)) AND ",
     not_extension_owned!("c.oid", "pg_class")
 );
 
@@ -321,6 +339,7 @@ mod tests {
         ] {
             assert!(q.contains("= ANY ($1)"), "{q}");
             assert!(q.contains("x.deptype = 'e'"), "{q}");
+            assert_eq!(q.contains("$2::text[] IS NULL"), q != ENUMS, "{q}");
         }
         assert!(CONSTRAINTS_15.contains("indnullsnotdistinct"));
         assert!(!CONSTRAINTS_12.contains("indnullsnotdistinct"));

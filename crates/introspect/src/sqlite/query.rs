@@ -38,6 +38,8 @@
 //! The JSON grows by about 2 KB per table (11 MB for 5,000 tables of
 //! about 20 columns), far below SQLite's string limit (1 GB by default).
 
+use std::collections::BTreeSet;
+
 use crate::model::Dialect;
 
 /// Number of columns of every catalog row.
@@ -47,14 +49,38 @@ pub(crate) const WIDTH: usize = 3;
 /// are asked for).
 pub(crate) const DATABASE_LIST: &str = "SELECT name FROM pragma_database_list ORDER BY seq";
 
-/// The single catalog query over `schemas`.
-pub(crate) fn catalog(schemas: &[String]) -> String {
-    let selects: Vec<String> = schemas.iter().map(|s| schema_select(s)).collect();
+/// The single catalog query over `schemas`; with `only` (a scoped read),
+/// over the tables and views with those names (ASCII case ignored, as
+/// SQLite does) and the tables their foreign keys reference, whose primary
+/// keys a reference without a column list means, each with its indexes.
+pub(crate) fn catalog(schemas: &[String], only: Option<&BTreeSet<String>>) -> String {
+    let selects: Vec<String> = schemas.iter().map(|s| schema_select(s, only)).collect();
     selects.join("\nUNION ALL\n")
 }
 
-fn schema_select(schema: &str) -> String {
+/// The condition on `m` (`sqlite_schema`) of a scoped read.
+fn scope_condition(schema: &str, only: &BTreeSet<String>) -> String {
     let s = Dialect::Sqlite.quote_literal(schema);
+    let names: Vec<String> = only
+        .iter()
+        .map(|n| format!("({})", Dialect::Sqlite.quote_literal(&n.to_ascii_lowercase())))
+        .collect();
+    let names = if names.is_empty() {
+        "SELECT NULL WHERE 0".to_string()
+    } else {
+        format!("SELECT column1 FROM (VALUES {})", names.join(", "))
+    };
+    format!(
+        " AND lower(m.tbl_name) IN ({names} UNION SELECT lower(f.\"table\") \
+         FROM {}.sqlite_schema AS mm, pragma_foreign_key_list(mm.name, {s}) AS f \
+         WHERE mm.type = 'table' AND mm.rootpage > 0 AND lower(mm.name) IN ({names}))",
+        Dialect::Sqlite.quote_ident(schema)
+    )
+}
+
+fn schema_select(schema: &str, only: Option<&BTreeSet<String>>) -> String {
+    let s = Dialect::Sqlite.quote_literal(schema);
+    let scope = only.map_or_else(String::new, |o| scope_condition(schema, o));
     let master = format!("{}.sqlite_schema AS m", Dialect::Sqlite.quote_ident(schema));
     let stored_table = "m.type = 'table' AND m.rootpage > 0";
     let columns = format!(
@@ -80,7 +106,7 @@ fn schema_select(schema: &str) -> String {
          CASE WHEN {stored_table} THEN json(({columns})) END, \
          CASE WHEN {stored_table} THEN json(({indexes})) END, \
          CASE WHEN {stored_table} THEN json(({foreign_keys})) END)) \
-         FROM {master} WHERE m.type IN ('table', 'view', 'index') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'), \
+         FROM {master} WHERE m.type IN ('table', 'view', 'index') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'{scope}), \
          (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \
          WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow'))"
     )
@@ -93,7 +119,7 @@ mod tests {
 
     #[test]
     fn one_statement_one_row_per_schema() {
-        let sql = catalog(&["main".to_string(), "o'dd\"s".to_string()]);
+        let sql = catalog(&["main".to_string(), "o'dd\"s".to_string()], None);
         assert_eq!(sql.matches("UNION ALL").count(), 1);
         assert_eq!(sql.matches("pragma_table_xinfo(").count(), 2);
         assert!(sql.contains("\"o'dd\"\"s\".sqlite_schema"));
