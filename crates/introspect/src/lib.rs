@@ -39,8 +39,9 @@ pub use migrations::{
     object_fingerprints, read_ledgers, record_statements, recover_applied_sources, replay,
     select_ledger, split_statements, Checksum, Effect, EffectKind, Ledger, LedgerEntry, LedgerKind,
     LedgerState, LedgerTable, Migration, MigrationFormat, MigrationKind, MigrationSet,
-    MigrationState, MigrationStatus, Modification, Provenance, Replay, ReplayOptions, ReplayStep,
-    SchemaObject, SchemaObjectKind, SourceFile, SqlStatement, DEV_MARKER_TABLE,
+    MigrationState, MigrationStatus, Modification, Provenance, ProvenanceReads, Replay,
+    ReplayOptions, ReplayStep, SchemaObject, SchemaObjectKind, SourceFile, SqlStatement,
+    DEV_MARKER_TABLE,
 };
 pub use model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,

@@ -164,17 +164,25 @@ impl Task {
         }
     }
 
-    fn sql(self, version: i32) -> &'static str {
-        match self {
-            Task::Relations => query::RELATIONS,
-            Task::Columns => query::COLUMNS,
-            Task::Constraints if version >= 150_000 => query::CONSTRAINTS_15,
-            Task::Constraints => query::CONSTRAINTS_12,
-            Task::Indexes => query::INDEXES,
-            Task::Enums => query::ENUMS,
-            Task::Sequences => query::SEQUENCES,
-            Task::Comments => query::COMMENTS,
-            Task::Lookups => query::LOOKUPS,
+    fn sql(self, version: i32, scoped: bool) -> &'static str {
+        let new = version >= 150_000;
+        match (self, scoped) {
+            (Task::Relations, false) => query::RELATIONS,
+            (Task::Relations, true) => query::RELATIONS_SCOPED,
+            (Task::Columns, false) => query::COLUMNS,
+            (Task::Columns, true) => query::COLUMNS_SCOPED,
+            (Task::Constraints, false) if new => query::CONSTRAINTS_15,
+            (Task::Constraints, true) if new => query::CONSTRAINTS_15_SCOPED,
+            (Task::Constraints, false) => query::CONSTRAINTS_12,
+            (Task::Constraints, true) => query::CONSTRAINTS_12_SCOPED,
+            (Task::Indexes, false) => query::INDEXES,
+            (Task::Indexes, true) => query::INDEXES_SCOPED,
+            (Task::Enums, _) => query::ENUMS,
+            (Task::Sequences, false) => query::SEQUENCES,
+            (Task::Sequences, true) => query::SEQUENCES_SCOPED,
+            (Task::Comments, _) => query::COMMENTS,
+            (Task::Lookups, false) => query::LOOKUPS,
+            (Task::Lookups, true) => query::LOOKUPS_SCOPED,
         }
     }
 
@@ -185,11 +193,12 @@ impl Task {
         version: i32,
         filter: &Filter,
     ) -> Result<Rows, sqlx::Error> {
-        let q = sqlx::query(self.sql(version));
-        let q = match self {
-            Task::Comments | Task::Lookups => q,
-            Task::Enums => q.bind(&filter.namespaces),
-            _ => q.bind(&filter.namespaces).bind(&filter.names),
+        let q = sqlx::query(self.sql(version, filter.names.is_some()));
+        let q = match (self, &filter.names) {
+            (Task::Lookups, Some(names)) => q.bind(names),
+            (Task::Comments | Task::Lookups, _) => q,
+            (Task::Enums, _) | (_, None) => q.bind(&filter.namespaces),
+            (_, Some(names)) => q.bind(&filter.namespaces).bind(names),
         };
         let started = std::time::Instant::now();
         let rows = q.fetch_all(conn).await?;
@@ -318,16 +327,14 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
     let (version, snapshot_id) = match exported {
         Ok((_, version, id)) if query::is_snapshot_id(&id) => (version, Some(id)),
         Ok((_, version, _)) => (version, None),
-        Err(None) => {
-            (read_version(db).await?, None)
-        }
+        Err(None) => (read_version(db, query::VERSION_SCOPED).await?, None),
         Err(Some(e)) => {
             tracing::debug!("cannot export a snapshot ({e}); reading on one connection");
             db.execute(query::END, "ending the snapshot transaction")
                 .await?;
             db.execute(query::BEGIN, "starting a read-only snapshot transaction")
                 .await?;
-            (read_version(db).await?, None)
+            (read_version(db, query::VERSION).await?, None)
         }
     };
 
@@ -480,12 +487,13 @@ async fn run_tasks(
     Ok(out)
 }
 
-/// Pins the settings of [`query::VERSION`] and reads the server version,
-/// without exporting the snapshot.
-async fn read_version(db: &mut Database) -> Result<i32> {
+/// Pins the settings of `sql` ([`query::VERSION`] or
+/// [`query::VERSION_SCOPED`]) and reads the server version, without
+/// exporting the snapshot.
+async fn read_version(db: &mut Database, sql: &'static str) -> Result<i32> {
     let url = db.url.to_string();
     db.round_trips += 1;
-    let (_, version) = sqlx::query_as::<_, (String, i32)>(query::VERSION)
+    let (_, version) = sqlx::query_as::<_, (String, i32)>(sql)
         .fetch_one(pg(db)?)
         .await
         .map_err(|e| query_error(&url, "reading the server version", e))?;

@@ -43,6 +43,11 @@ pub struct ReplayOptions {
     pub connect: ConnectOptions,
     /// Snapshot after every migration to build [`Provenance`] (default true).
     pub provenance: bool,
+    /// For provenance, read after each migration only what its statements
+    /// touched (default true); `false` reads the whole schema after every
+    /// migration, which gives the same provenance in time quadratic in the
+    /// number of migrations.
+    pub scoped_provenance: bool,
 }
 
 impl Default for ReplayOptions {
@@ -53,6 +58,7 @@ impl Default for ReplayOptions {
             introspect: IntrospectOptions::default(),
             connect: ConnectOptions::default(),
             provenance: true,
+            scoped_provenance: true,
         }
     }
 }
@@ -81,6 +87,12 @@ impl ReplayOptions {
         self.provenance = on;
         self
     }
+
+    /// Whether provenance reads only what each migration touched.
+    pub fn with_scoped_provenance(mut self, on: bool) -> Self {
+        self.scoped_provenance = on;
+        self
+    }
 }
 
 /// One replayed migration.
@@ -106,6 +118,21 @@ pub struct Replay {
     pub steps: Vec<ReplayStep>,
     /// Wall time of the whole replay, snapshots included.
     pub elapsed: Duration,
+    /// How provenance read the schema.
+    pub reads: ProvenanceReads,
+}
+
+/// How provenance read the dev database during a [`replay`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProvenanceReads {
+    /// Reads of only what a migration touched.
+    pub scoped: usize,
+    /// Reads of the whole schema after a migration that could not be scoped.
+    pub full: usize,
+    /// Whether the scoped reads missed a change, so that the replay ran
+    /// again with a full read after every migration (a bug to report).
+    pub replayed_in_full: bool,
 }
 
 /// The dev database to use, after the safety checks.
@@ -335,18 +362,26 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
     }
     let started = Instant::now();
     let dev = resolve_dev(options)?;
-    let mut replayed = replay_into(set, options, &dev, false).await?;
+    let mut replayed = replay_into(set, options, &dev, !options.scoped_provenance).await?;
+    let mut replayed_in_full = false;
     if let Some(diverged) = &replayed.diverged {
         tracing::warn!(
             "scoped provenance missed a change ({diverged}); replaying again with a full snapshot after every migration"
         );
         replayed = replay_into(set, options, &dev, true).await?;
+        replayed_in_full = true;
     }
+    let (provenance, mut reads) = replayed
+        .tracker
+        .map(|t| (t.provenance, t.reads))
+        .unwrap_or_default();
+    reads.replayed_in_full = replayed_in_full;
     Ok(Replay {
         snapshot: replayed.snapshot,
-        provenance: replayed.tracker.map(|t| t.provenance).unwrap_or_default(),
+        provenance,
         steps: replayed.steps,
         elapsed: started.elapsed(),
+        reads,
     })
 }
 
@@ -466,6 +501,7 @@ impl Reader<'_> {
 struct Tracker {
     model: Snapshot,
     provenance: Provenance,
+    reads: ProvenanceReads,
     /// Read everything after every migration (no scoped reads).
     full: bool,
 }
@@ -477,6 +513,7 @@ impl Tracker {
         Tracker {
             model: initial,
             provenance,
+            reads: ProvenanceReads::default(),
             full,
         }
     }
@@ -506,6 +543,7 @@ impl Tracker {
         let scoped = read
             .read(db, &read.options.introspect.scoped(names.clone()))
             .await?;
+        self.reads.scoped += 1;
         if !scoped.schemas.keys().eq(self.model.schemas.keys()) {
             // A schema appeared or vanished: nothing a scoped read covers.
             return self.full_step(id, read, db).await;
@@ -525,6 +563,7 @@ impl Tracker {
 
     async fn full_step(&mut self, id: &str, read: &Reader<'_>, db: &mut Database) -> Result<()> {
         let now = read.full(db).await?;
+        self.reads.full += 1;
         let before = object_fingerprints(&self.model);
         self.provenance
             .record(id, &before, &object_fingerprints(&now));

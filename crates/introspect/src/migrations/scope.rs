@@ -218,7 +218,10 @@ const REACHING: &[&str] = &[
 /// What one statement touches.
 pub(crate) fn statement_touch(sql: &str, dialect: Dialect) -> Touch {
     let toks = tokens(sql, dialect);
-    if toks.iter().any(|t| t.keyword().as_deref() == Some("INHERITS")) {
+    if toks
+        .iter()
+        .any(|t| t.keyword().as_deref() == Some("INHERITS"))
+    {
         return Touch::Unknown;
     }
     let mut c = Cursor {
@@ -395,9 +398,9 @@ pub(crate) fn migration_touch<'s>(
     statements: impl IntoIterator<Item = &'s str>,
     dialect: Dialect,
 ) -> Touch {
-    statements
-        .into_iter()
-        .fold(Touch::Nothing, |acc, s| acc.and(statement_touch(s, dialect)))
+    statements.into_iter().fold(Touch::Nothing, |acc, s| {
+        acc.and(statement_touch(s, dialect))
+    })
 }
 
 /// Whether two names are the same up to ASCII case.
@@ -426,7 +429,7 @@ pub(crate) fn relations(
             out.insert(n.clone());
         }
     }
-    for (_, t, table) in model.tables() {
+    for (_, t, table) in model.tables().filter(|_| !indexes.is_empty()) {
         let has_index = table.indexes.keys().chain(table.uniques.keys());
         if has_index
             .chain(table.primary_key.iter().map(|p| &p.name))
@@ -560,23 +563,38 @@ mod tests {
     fn recognises_table_and_index_ddl() {
         let pg = Dialect::Postgres;
         assert_eq!(
-            touch("CREATE TABLE IF NOT EXISTS app.\"Users\" (id int REFERENCES t)", pg),
+            touch(
+                "CREATE TABLE IF NOT EXISTS app.\"Users\" (id int REFERENCES t)",
+                pg
+            ),
             names(set(&["Users"]), true)
         );
         assert_eq!(
-            touch("create unique index concurrently if not exists i on only Public.T (a)", pg),
+            touch(
+                "create unique index concurrently if not exists i on only Public.T (a)",
+                pg
+            ),
             names(set(&["t"]), false)
         );
-        assert_eq!(touch("CREATE INDEX ON t (a)", pg), names(set(&["t"]), false));
+        assert_eq!(
+            touch("CREATE INDEX ON t (a)", pg),
+            names(set(&["t"]), false)
+        );
         assert_eq!(
             touch("ALTER TABLE t ADD COLUMN c int REFERENCES p (id)", pg),
             names(set(&["t"]), false)
         );
-        let Touch::Names { names: n, reaches, .. } = touch("ALTER TABLE t RENAME TO u", pg) else {
+        let Touch::Names {
+            names: n, reaches, ..
+        } = touch("ALTER TABLE t RENAME TO u", pg)
+        else {
             panic!()
         };
         assert!(reaches && n.contains("t") && n.contains("u"));
-        let Touch::Names { indexes, reaches, .. } = touch("DROP INDEX IF EXISTS a.i1, i2 CASCADE", pg) else {
+        let Touch::Names {
+            indexes, reaches, ..
+        } = touch("DROP INDEX IF EXISTS a.i1, i2 CASCADE", pg)
+        else {
             panic!()
         };
         assert!(reaches && indexes.contains("i1") && indexes.contains("i2"));

@@ -29,7 +29,8 @@
 //! model does not use. The third column lists the names of virtual tables
 //! and their shadow tables, read once from `pragma_table_list`, unjoined
 //! (called per table it scans the whole schema each time, which made a
-//! 5,000-table read take seconds).
+//! 5,000-table read take seconds), and only when the schema has a virtual
+//! table (the list costs a scan of every table, a lot for a scoped read).
 //!
 //! Nested aggregates are wrapped in `json(…)`: a scalar subquery does not
 //! carry the JSON subtype, and without it the outer `json_array` would
@@ -58,24 +59,30 @@ pub(crate) fn catalog(schemas: &[String], only: Option<&BTreeSet<String>>) -> St
     selects.join("\nUNION ALL\n")
 }
 
-/// The condition on `m` (`sqlite_schema`) of a scoped read.
+/// The condition on `m` (`sqlite_schema`) of a scoped read. The tables
+/// referenced are read by one `pragma_foreign_key_list` per named table
+/// (given its name, the pragma does not scan the schema).
 fn scope_condition(schema: &str, only: &BTreeSet<String>) -> String {
     let s = Dialect::Sqlite.quote_literal(schema);
-    let names: Vec<String> = only
+    let mut names: Vec<String> = only
         .iter()
-        .map(|n| format!("({})", Dialect::Sqlite.quote_literal(&n.to_ascii_lowercase())))
+        .map(|n| {
+            format!(
+                "SELECT {}",
+                Dialect::Sqlite.quote_literal(&n.to_ascii_lowercase())
+            )
+        })
         .collect();
-    let names = if names.is_empty() {
-        "SELECT NULL WHERE 0".to_string()
-    } else {
-        format!("SELECT column1 FROM (VALUES {})", names.join(", "))
-    };
-    format!(
-        " AND lower(m.tbl_name) IN ({names} UNION SELECT lower(f.\"table\") \
-         FROM {}.sqlite_schema AS mm, pragma_foreign_key_list(mm.name, {s}) AS f \
-         WHERE mm.type = 'table' AND mm.rootpage > 0 AND lower(mm.name) IN ({names}))",
-        Dialect::Sqlite.quote_ident(schema)
-    )
+    names.extend(only.iter().map(|n| {
+        format!(
+            "SELECT lower(f.\"table\") FROM pragma_foreign_key_list({}, {s}) AS f",
+            Dialect::Sqlite.quote_literal(n)
+        )
+    }));
+    if names.is_empty() {
+        return " AND 0".to_string();
+    }
+    format!(" AND lower(m.tbl_name) IN ({})", names.join(" UNION "))
 }
 
 fn schema_select(schema: &str, only: Option<&BTreeSet<String>>) -> String {
@@ -107,8 +114,9 @@ fn schema_select(schema: &str, only: Option<&BTreeSet<String>>) -> String {
          CASE WHEN {stored_table} THEN json(({indexes})) END, \
          CASE WHEN {stored_table} THEN json(({foreign_keys})) END)) \
          FROM {master} WHERE m.type IN ('table', 'view', 'index') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'{scope}), \
-         (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \
-         WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow'))"
+         CASE WHEN EXISTS (SELECT 1 FROM {master} WHERE m.type = 'table' AND m.rootpage = 0) \
+         THEN (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \
+         WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow')) ELSE '[]' END"
     )
 }
 
