@@ -316,6 +316,21 @@ WHERE t.typnamespace = ANY ($1) AND ",
 /// Columns: `name text`, `namespace oid`, `type text`, `start int8`,
 /// `increment int8`, `min int8`, `max int8`, `cache int8`, `cycle bool`,
 /// `owner_table text?`, `owner_column text?`.
+/// Condition keeping the sequences of a scoped read: named in `$2`, or
+/// depending on a relation named there (owned by a table), both found by
+/// index; or all of them (`full`).
+macro_rules! named_sequence {
+    (full) => {
+        "TRUE"
+    };
+    (scoped) => {
+        "c.oid IN (SELECT n.oid FROM pg_class n WHERE n.relname = ANY ($2) \
+         UNION ALL SELECT o.objid FROM pg_class t \
+         JOIN pg_depend o ON o.refclassid = 'pg_class'::regclass AND o.refobjid = t.oid \
+         WHERE t.relname = ANY ($2) AND o.classid = 'pg_class'::regclass)"
+    };
+}
+
 macro_rules! sequences_query {
     ($m:ident) => {
         concat!(
@@ -330,11 +345,9 @@ LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
 LEFT JOIN pg_class oc ON oc.oid = d.refobjid
 LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
 WHERE c.relkind = 'S' AND c.relnamespace = ANY ($1) AND d.deptype IS DISTINCT FROM 'i'
-  AND (",
-            named!($m, "c"),
-            " OR ",
-            named!($m, "oc"),
-            ") AND ",
+  AND ",
+            named_sequence!($m),
+            " AND ",
             not_extension_owned!("c.oid", "pg_class")
         )
     };
@@ -439,7 +452,7 @@ mod tests {
             INDEXES_SCOPED,
             SEQUENCES_SCOPED,
         ] {
-            assert!(q.contains("c.relname = ANY ($2)"), "{q}");
+            assert!(q.contains("relname = ANY ($2)"), "{q}");
             assert!(q.contains("= ANY ($1)"), "{q}");
         }
         assert!(CONSTRAINTS_15.contains("indnullsnotdistinct"));
