@@ -410,12 +410,15 @@ async fn replay_into(
         None
     };
     let mut steps = Vec::with_capacity(set.migrations.len());
+    let mut version = None;
     for m in &set.migrations {
         let Some(sql) = &m.sql else { continue };
-        let version_before = if tracker.is_some() {
-            sqlite_schema_version(&mut db).await?
-        } else {
-            None
+        // Reading the schema changes no schema: the version after the
+        // previous migration is the version before this one.
+        let version_before = match (&tracker, version) {
+            (None, _) => None,
+            (Some(_), Some(v)) => Some(v),
+            (Some(_), None) => sqlite_schema_version(&mut db).await?,
         };
         let t0 = Instant::now();
         let statements = split_statements(sql, dialect);
@@ -445,6 +448,7 @@ async fn replay_into(
             // SQLite counts schema changes: a migration that changed no
             // schema (data only) needs no read.
             let version_after = sqlite_schema_version(&mut db).await?;
+            version = version_after;
             let unchanged = version_before.is_some() && version_before == version_after;
             // Inheritance spreads a change of a parent table to its
             // children, which nothing names: from its first mention on,
