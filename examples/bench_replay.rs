@@ -9,8 +9,9 @@
 //!
 //! `DIR` is a migration folder; `DEV_URL` the scratch database (default
 //! SQLite in memory), which is emptied. Prints one JSON object:
-//! `{"plain_s", "provenance_s", "migrations", "tables"}` (best of three runs
-//! each).
+//! `{"plain_s", "provenance_s", "migrations", "tables", "scoped_reads",
+//! "full_reads", "replayed_in_full"}` (best of three runs each; the reads
+//! are those provenance made).
 
 use std::path::Path;
 use std::time::Instant;
@@ -33,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut best = [f64::MAX; 2];
     let mut tables = 0;
+    let mut reads = None;
     for _ in 0..3 {
         for (i, provenance) in [false, true].into_iter().enumerate() {
             let o = options.clone().with_provenance(provenance);
@@ -40,13 +42,21 @@ async fn main() -> anyhow::Result<()> {
             let r = replay(&set, &o).await?;
             best[i] = best[i].min(start.elapsed().as_secs_f64());
             tables = r.snapshot.counts().tables;
+            if provenance {
+                reads = Some(r.reads);
+            }
         }
     }
+    let reads = reads.unwrap_or_default();
     println!(
-        "{{\"plain_s\": {:.3}, \"provenance_s\": {:.3}, \"migrations\": {}, \"tables\": {tables}}}",
+        "{{\"plain_s\": {:.3}, \"provenance_s\": {:.3}, \"migrations\": {}, \"tables\": {tables}, \
+         \"scoped_reads\": {}, \"full_reads\": {}, \"replayed_in_full\": {}}}",
         best[0],
         best[1],
-        set.migrations.len()
+        set.migrations.len(),
+        reads.scoped,
+        reads.full,
+        reads.replayed_in_full
     );
     Ok(())
 }
