@@ -22,13 +22,14 @@ and peak RSS of driftless (/usr/bin/time). Ratios are baseline / driftless
 
 The migrations section (also alone with --only migrations) generates
 --migration-counts sqlx migrations (bench/gen_migrations.py: tables,
-columns, indexes, foreign keys, some data) for SQLite and PostgreSQL and
-measures, minimum of --runs runs: the baseline, a plain replay of them by
+columns, indexes, foreign keys, some data) for SQLite, PostgreSQL and MariaDB and
+measures, minimum of --runs runs (the replays: of three): the baseline, a plain replay of them by
 driftless with provenance off (same statements, driver and process:
 examples/bench_replay.rs), the same replay with provenance, `driftless
 check --migrations` of a database built from them (with its sqlx ledger, so
 no drift), and for reference the sqlite3 / psql client applying the files in
-one session. Its ratios are driftless / baseline (lower is better; the
+one session (sqlite3, psql, mariadb). MariaDB is measured too when the
+mysql backend is selected. Its ratios are driftless / baseline (lower is better; the
 target is at most 2x at 2,000 migrations). It also checks that the snapshot holds
 every object the catalog counts. Needs: cargo, psql, pg_dump, mariadb,
 mysqldump, sqlite3, python3 (a venv with migra and psycopg2-binary is made
@@ -191,6 +192,22 @@ def bench_migrations(dialect, n, runs):
             os.remove(target)
         subprocess.run(["sqlite3", target], input=script + sqlx_ledger(folder, dialect), text=True, check=True, capture_output=True)
         target_url, dev = "sqlite:" + target, []
+    elif dialect == "mysql":
+        host = ["mariadb", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"]
+        script = "".join(open(f).read() for f in files)
+        best = None
+        for _ in range(runs):
+            sh(host + ["-e", "DROP DATABASE IF EXISTS dlbench_mig_client; CREATE DATABASE dlbench_mig_client"])
+            t0 = time.perf_counter()
+            subprocess.run(host + ["dlbench_mig_client"], input=script, text=True, check=True, capture_output=True)
+            best = min(best or 1e9, time.perf_counter() - t0)
+        r["client"] = best
+        sh(host + ["-e", "DROP DATABASE IF EXISTS dlbench_mig_target; CREATE DATABASE dlbench_mig_target; "
+                   "DROP DATABASE IF EXISTS dlbench_mig_dev; CREATE DATABASE dlbench_mig_dev"])
+        subprocess.run(host + ["dlbench_mig_target"], input=script + sqlx_ledger(folder, dialect), text=True, check=True,
+                       capture_output=True)
+        target_url = base(MY) + "/dlbench_mig_target"
+        dev = ["--dev-url", base(MY) + "/dlbench_mig_dev"]
     else:
         best = None
         for _ in range(runs):
@@ -215,13 +232,14 @@ def bench_migrations(dialect, n, runs):
 def report_migrations(results):
     print("\n== migration replay (ratio = driftless / plain replay; target <= 2x at 2,000) ==")
     print("  baseline: plain replay = driftless replay with provenance off (same statements, driver, process)")
-    for dialect in ("sqlite", "postgres"):
+    titles = {"sqlite": "SQLite (in memory)", "postgres": "PostgreSQL (dev database)", "mysql": "MariaDB (dev database)"}
+    for dialect in ("sqlite", "postgres", "mysql"):
         rows = results.get(dialect)
         if not rows:
             continue
-        print("%s:" % ("SQLite (in memory)" if dialect == "sqlite" else "PostgreSQL (dev database)"))
+        print("%s:" % titles[dialect])
         print("  %10s %7s %12s %12s %8s %12s %8s %14s" % ("migrations", "tables", "plain replay", "+provenance", "ratio",
-                                                          "check", "ratio", "sqlite3/psql"))
+                                                          "check", "ratio", "client"))
         for n in sorted(rows):
             r = rows[n]
             print("  %10d %7d %12s %12s %7.2fx %12s %7.2fx %14s" % (
@@ -232,7 +250,7 @@ def report_migrations(results):
 def run_migrations_section(args):
     counts = [int(c) for c in args.migration_counts.split(",")]
     results = {}
-    for dialect in ("sqlite", "postgres"):
+    for dialect in ("sqlite", "postgres", "mysql"):
         if dialect not in args.backends.split(","):
             continue
         for n in counts:
