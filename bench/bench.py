@@ -18,21 +18,23 @@ SQLite (bench/gen_portable.py), then measures, minimum of --runs runs:
   in memory:  diff + rules and fix planning on the two PostgreSQL snapshots
 
 and peak RSS of driftless (/usr/bin/time). Ratios are baseline / driftless
-(higher is better for driftless).
+(higher is better for driftless). It also checks that the snapshot holds
+every object the catalog counts.
 
 The migrations section (also alone with --only migrations) generates
 --migration-counts sqlx migrations (bench/gen_migrations.py: tables,
-columns, indexes, foreign keys, some data) for SQLite, PostgreSQL and MariaDB and
-measures, minimum of --runs runs (the replays: of three): the baseline, a plain replay of them by
-driftless with provenance off (same statements, driver and process:
-examples/bench_replay.rs), the same replay with provenance, `driftless
-check --migrations` of a database built from them (with its sqlx ledger, so
-no drift), and for reference the sqlite3 / psql client applying the files in
-one session (sqlite3, psql, mariadb). MariaDB is measured too when the
-mysql backend is selected. Its ratios are driftless / baseline (lower is better; the
-target is at most 2x at 2,000 migrations). It also checks that the snapshot holds
-every object the catalog counts. Needs: cargo, psql, pg_dump, mariadb,
-mysqldump, sqlite3, python3 (a venv with migra and psycopg2-binary is made
+columns, indexes, foreign keys, some data) for each selected backend and
+measures, minimum of --runs runs (the replays: best of three): the
+baseline, a plain replay of them by driftless with provenance off (same
+statements, driver and process: examples/bench_replay.rs); the same replay
+with provenance; `driftless check --migrations` of a database built from
+them (with its sqlx ledger, so no drift); and for reference the client
+(sqlite3, psql, mariadb) applying the files in one session. Its ratios are
+driftless / baseline (lower is better; the target is at most 2x at 2,000
+migrations).
+
+Needs: cargo, psql, pg_dump, mariadb, mysqldump, sqlite3, python3 (a venv
+with migra and psycopg2-binary is made
 under target/bench-venv when PyPI is reachable).
 """
 import argparse
