@@ -4,6 +4,7 @@ with the tools a user would otherwise reach for, in one run.
 
     python3 bench/bench.py                      # 1,000 and 5,000 tables, all backends
     python3 bench/bench.py --sizes 1000 --runs 1 --backends postgres
+    python3 bench/bench.py --only migrations    # migration replay section alone
 
 For each size N it builds (once, cached by a marker) a catalog and a drifted
 copy (--mutate 5) on PostgreSQL (shared/bench/gen_catalog.py), MariaDB and
@@ -18,8 +19,22 @@ SQLite (bench/gen_portable.py), then measures, minimum of --runs runs:
 
 and peak RSS of driftless (/usr/bin/time). Ratios are baseline / driftless
 (higher is better for driftless). It also checks that the snapshot holds
-every object the catalog counts. Needs: cargo, psql, pg_dump, mariadb,
-mysqldump, sqlite3, python3 (a venv with migra and psycopg2-binary is made
+every object the catalog counts.
+
+The migrations section (also alone with --only migrations) generates
+--migration-counts sqlx migrations (bench/gen_migrations.py: tables,
+columns, indexes, foreign keys, some data) for each selected backend and
+measures, minimum of --runs runs (the replays: best of three): the
+baseline, a plain replay of them by driftless with provenance off (same
+statements, driver and process: examples/bench_replay.rs); the same replay
+with provenance; `driftless check --migrations` of a database built from
+them (with its sqlx ledger, so no drift); and for reference the client
+(sqlite3, psql, mariadb) applying the files in one session. Its ratios are
+driftless / baseline (lower is better; the target is at most 2x at 2,000
+migrations).
+
+Needs: cargo, psql, pg_dump, mariadb, mysqldump, sqlite3, python3 (a venv
+with migra and psycopg2-binary is made
 under target/bench-venv when PyPI is reachable).
 """
 import argparse
@@ -32,13 +47,14 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_catalog.py")
-TARGET = os.path.join(ROOT, "target")
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 WORK = os.path.join(TARGET, "bench")
 VENV = os.path.join(TARGET, "bench-venv")
 PG = os.environ.get("DRIFTLESS_BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test")
 MY = os.environ.get("DRIFTLESS_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 BIN = os.path.join(TARGET, "release", "driftless")
 DIFF_BIN = os.path.join(TARGET, "release", "examples", "bench_diff")
+REPLAY_BIN = os.path.join(TARGET, "release", "examples", "bench_replay")
 
 
 def sh(cmd, **kw):
@@ -125,6 +141,125 @@ def lite_build(n, drift):
         subprocess.run(["sqlite3", path + ".tmp"], input=sql, text=True, check=True, capture_output=True)
         os.rename(path + ".tmp", path)
     return "sqlite:" + path
+
+
+# ---------------------------------------------------------------- migrations
+
+def sqlx_ledger(folder, dialect):
+    """The _sqlx_migrations table sqlx would have written for `folder`."""
+    import hashlib
+    blob = "BYTEA" if dialect == "postgres" else "BLOB"
+    out = ["CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, "
+           "installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, "
+           "checksum %s NOT NULL, execution_time BIGINT NOT NULL);" % blob]
+    for f in sorted(os.listdir(folder)):
+        version, name = f[:-len(".sql")].split("_", 1)
+        with open(os.path.join(folder, f), "rb") as fh:
+            digest = hashlib.sha384(fh.read()).hexdigest()
+        lit = "'\\x%s'::bytea" % digest if dialect == "postgres" else "X'%s'" % digest
+        out.append("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) "
+                   "VALUES (%s, '%s', TRUE, %s, 1);" % (version, name.replace("_", " "), lit))
+    return "\n".join(out) + "\n"
+
+
+def migrations_folder(dialect, n):
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import gen_migrations
+    folder = os.path.join(WORK, "migrations_%s_%d" % (dialect, n))
+    if not os.path.isdir(folder) or len(os.listdir(folder)) != n:
+        gen_migrations.write(dialect, n, folder)
+    return folder, sorted(os.path.join(folder, f) for f in os.listdir(folder))
+
+
+def recreate_pg(name):
+    sh(["psql", PG, "-qc", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name])
+    sh(["psql", PG, "-qc", 'CREATE DATABASE "%s"' % name])
+    return pg_db(name)
+
+
+def bench_migrations(dialect, n, runs):
+    """Figures of the migrations section for one dialect and count."""
+    folder, files = migrations_folder(dialect, n)
+    r = {}
+    if dialect == "sqlite":
+        script = "".join(open(f).read() for f in files)
+        best = None
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(["sqlite3", ":memory:"], input=script, text=True, check=True, capture_output=True)
+            best = min(best or 1e9, time.perf_counter() - t0)
+        r["client"] = best
+        target = os.path.join(WORK, "migrations_target_%d.db" % n)
+        if os.path.exists(target):
+            os.remove(target)
+        subprocess.run(["sqlite3", target], input=script + sqlx_ledger(folder, dialect), text=True, check=True, capture_output=True)
+        target_url, dev = "sqlite:" + target, []
+    elif dialect == "mysql":
+        host = ["mariadb", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"]
+        script = "".join(open(f).read() for f in files)
+        best = None
+        for _ in range(runs):
+            sh(host + ["-e", "DROP DATABASE IF EXISTS dlbench_mig_client; CREATE DATABASE dlbench_mig_client"])
+            t0 = time.perf_counter()
+            subprocess.run(host + ["dlbench_mig_client"], input=script, text=True, check=True, capture_output=True)
+            best = min(best or 1e9, time.perf_counter() - t0)
+        r["client"] = best
+        sh(host + ["-e", "DROP DATABASE IF EXISTS dlbench_mig_target; CREATE DATABASE dlbench_mig_target; "
+                   "DROP DATABASE IF EXISTS dlbench_mig_dev; CREATE DATABASE dlbench_mig_dev"])
+        subprocess.run(host + ["dlbench_mig_target"], input=script + sqlx_ledger(folder, dialect), text=True, check=True,
+                       capture_output=True)
+        target_url = base(MY) + "/dlbench_mig_target"
+        dev = ["--dev-url", base(MY) + "/dlbench_mig_dev"]
+    else:
+        best = None
+        for _ in range(runs):
+            url = recreate_pg("dlbench_mig_psql")
+            args = ["psql", url, "-q", "-v", "ON_ERROR_STOP=1"] + [a for f in files for a in ("-f", f)]
+            t0 = time.perf_counter()
+            sh(args)
+            best = min(best or 1e9, time.perf_counter() - t0)
+        r["client"] = best
+        target_url = recreate_pg("dlbench_mig_target")
+        sh(["psql", target_url, "-q", "-v", "ON_ERROR_STOP=1"] + [a for f in files for a in ("-f", f)])
+        subprocess.run(["psql", target_url, "-q", "-v", "ON_ERROR_STOP=1"], input=sqlx_ledger(folder, dialect),
+                       text=True, check=True, capture_output=True)
+        dev_url = recreate_pg("dlbench_mig_dev")
+        dev = ["--dev-url", dev_url]
+    out = json.loads(sh([REPLAY_BIN, folder] + dev[1:]).stdout)
+    r["plain"], r["provenance"], r["tables"] = out["plain_s"], out["provenance_s"], out["tables"]
+    r["check"], r["check_rss"] = timed([BIN, "check", "--db", target_url, "--migrations", folder] + dev, runs)
+    return r
+
+
+def report_migrations(results):
+    print("\n== migration replay (ratio = driftless / plain replay; target <= 2x at 2,000) ==")
+    print("  baseline: plain replay = driftless replay with provenance off (same statements, driver, process)")
+    titles = {"sqlite": "SQLite (in memory)", "postgres": "PostgreSQL (dev database)", "mysql": "MariaDB (dev database)"}
+    for dialect in ("sqlite", "postgres", "mysql"):
+        rows = results.get(dialect)
+        if not rows:
+            continue
+        print("%s:" % titles[dialect])
+        print("  %10s %7s %12s %12s %8s %12s %8s %14s" % ("migrations", "tables", "plain replay", "+provenance", "ratio",
+                                                          "check", "ratio", "client"))
+        for n in sorted(rows):
+            r = rows[n]
+            print("  %10d %7d %12s %12s %7.2fx %12s %7.2fx %14s" % (
+                n, r["tables"], fmt(r["plain"]), fmt(r["provenance"]), r["provenance"] / r["plain"],
+                fmt(r["check"]), r["check"] / r["plain"], fmt(r["client"])))
+
+
+def run_migrations_section(args):
+    counts = [int(c) for c in args.migration_counts.split(",")]
+    results = {}
+    for dialect in ("sqlite", "postgres", "mysql"):
+        if dialect not in args.backends.split(","):
+            continue
+        for n in counts:
+            print("  migrations: %s %d ..." % (dialect, n), flush=True)
+            results.setdefault(dialect, {})[n] = bench_migrations(dialect, n, args.runs)
+    report_migrations(results)
+    return results
 
 
 # ---------------------------------------------------------------- baselines
@@ -219,6 +354,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--backends", default="postgres,mysql,sqlite")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already in target/release")
+    ap.add_argument("--only", choices=["migrations"], help="run only this section")
+    ap.add_argument("--migration-counts", default="250,1000,2000")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     backends = args.backends.split(",")
@@ -226,8 +363,12 @@ def main():
     if not args.no_build:
         print("building release binaries ...", flush=True)
         subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless"], cwd=ROOT, check=True)
-        subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless-examples", "--example", "bench_diff"],
-                       cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless-examples", "--example", "bench_diff",
+                        "--example", "bench_replay"], cwd=ROOT, check=True)
+    os.makedirs(WORK, exist_ok=True)
+    if args.only == "migrations":
+        run_migrations_section(args)
+        return
     py = ensure_venv() if "postgres" in backends else None
     os.makedirs(WORK, exist_ok=True)
     results = {}
@@ -308,6 +449,7 @@ def main():
         a, b = results[lo].get("inmem"), results[hi].get("inmem")
         if a and b:
             print("  %-20s x%.1f" % ("diff + rules", b["rules_ms"] / max(a["rules_ms"], 0.001)))
+    results["migrations"] = run_migrations_section(args)
     with open(os.path.join(WORK, "results.json"), "w") as f:
         json.dump(results, f, indent=2, default=str)
 

@@ -258,7 +258,13 @@ impl Database {
                         .map(|r| decode_row(r, decode_pg_special))
                         .collect()
                 }),
-            Conn::Mysql(c) => sqlx::query(sqlx::AssertSqlSafe(sql))
+            // The text protocol: a prepared statement would be closed when
+            // the statement cache evicts it, and sqlx sends that close as a
+            // packet of its own that the server does not answer, so the
+            // next query waited for the delayed ACK (about 30 ms a query in
+            // replay provenance, whose scoped catalog queries differ from
+            // one migration to the next).
+            Conn::Mysql(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .fetch_all(c)
                 .await
                 .map(|rows| {

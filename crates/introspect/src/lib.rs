@@ -66,8 +66,9 @@ pub use migrations::{
     object_fingerprints, read_ledgers, record_statements, recover_applied_sources, replay,
     select_ledger, split_statements, Checksum, Effect, EffectKind, Ledger, LedgerEntry, LedgerKind,
     LedgerState, LedgerTable, Migration, MigrationFormat, MigrationKind, MigrationLoadOptions,
-    MigrationSet, MigrationState, MigrationStatus, Modification, Provenance, Replay, ReplayOptions,
-    ReplayStep, SchemaObject, SchemaObjectKind, SourceFile, SqlStatement, DEV_MARKER_TABLE,
+    MigrationSet, MigrationState, MigrationStatus, Modification, Provenance, ProvenanceReads,
+    Replay, ReplayOptions, ReplayStep, SchemaObject, SchemaObjectKind, SourceFile, SqlStatement,
+    DEV_MARKER_TABLE,
 };
 pub use model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
@@ -90,6 +91,10 @@ pub struct IntrospectOptions {
     pub schemas: Vec<String>,
     /// Also read migration-ledger tables (`django_migrations` …) as tables.
     pub include_ledger_tables: bool,
+    /// A scoped read (replay provenance): only the tables, views and
+    /// sequences with these names (and what each reader documents it adds),
+    /// no enums; still a fixed number of queries. `None`: everything.
+    pub(crate) only: Option<std::collections::BTreeSet<String>>,
 }
 
 impl IntrospectOptions {
@@ -109,6 +114,15 @@ impl IntrospectOptions {
             !is_system_schema(schema)
         } else {
             self.schemas.iter().any(|s| s == schema)
+        }
+    }
+
+    /// The same options, reading only the relations named `names` (see
+    /// the `only` field).
+    pub(crate) fn scoped(&self, names: std::collections::BTreeSet<String>) -> Self {
+        IntrospectOptions {
+            only: Some(names),
+            ..self.clone()
         }
     }
 

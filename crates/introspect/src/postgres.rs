@@ -65,7 +65,8 @@ use crate::model::Snapshot;
 use crate::{Database, IntrospectOptions};
 
 /// The bulk catalog queries that follow the namespace query, independent of
-/// each other. All take the wanted namespace oids as `$1`.
+/// each other. All but two take the wanted namespace oids as `$1`, and
+/// those over relations the names of a scoped read as `$2` ([`Filter`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Task {
     Relations,
@@ -111,8 +112,13 @@ const HELPERS: usize = 2;
 struct Queue(std::sync::Mutex<std::collections::VecDeque<&'static [Task]>>);
 
 impl Queue {
-    fn new() -> Self {
-        Queue(std::sync::Mutex::new(JOBS.into_iter().collect()))
+    /// All jobs; for a scoped read, all but the enums (a scoped snapshot
+    /// has none).
+    fn new(scoped: bool) -> Self {
+        let jobs = JOBS
+            .into_iter()
+            .filter(|job| !(scoped && job.contains(&Task::Enums)));
+        Queue(std::sync::Mutex::new(jobs.collect()))
     }
 
     fn next(&self) -> Option<&'static [Task]> {
@@ -123,6 +129,13 @@ impl Queue {
             Err(poisoned) => poisoned.into_inner().pop_front(),
         }
     }
+}
+
+/// What the bulk queries read: the wanted namespaces (`$1`) and, for a
+/// scoped read, the relation names (`$2`).
+struct Filter {
+    namespaces: Vec<Oid>,
+    names: Option<Vec<String>>,
 }
 
 /// The rows of one task.
@@ -151,17 +164,25 @@ impl Task {
         }
     }
 
-    fn sql(self, version: i32) -> &'static str {
-        match self {
-            Task::Relations => query::RELATIONS,
-            Task::Columns => query::COLUMNS,
-            Task::Constraints if version >= 150_000 => query::CONSTRAINTS_15,
-            Task::Constraints => query::CONSTRAINTS_12,
-            Task::Indexes => query::INDEXES,
-            Task::Enums => query::ENUMS,
-            Task::Sequences => query::SEQUENCES,
-            Task::Comments => query::COMMENTS,
-            Task::Lookups => query::LOOKUPS,
+    fn sql(self, version: i32, scoped: bool) -> &'static str {
+        let new = version >= 150_000;
+        match (self, scoped) {
+            (Task::Relations, false) => query::RELATIONS,
+            (Task::Relations, true) => query::RELATIONS_SCOPED,
+            (Task::Columns, false) => query::COLUMNS,
+            (Task::Columns, true) => query::COLUMNS_SCOPED,
+            (Task::Constraints, false) if new => query::CONSTRAINTS_15,
+            (Task::Constraints, true) if new => query::CONSTRAINTS_15_SCOPED,
+            (Task::Constraints, false) => query::CONSTRAINTS_12,
+            (Task::Constraints, true) => query::CONSTRAINTS_12_SCOPED,
+            (Task::Indexes, false) => query::INDEXES,
+            (Task::Indexes, true) => query::INDEXES_SCOPED,
+            (Task::Enums, _) => query::ENUMS,
+            (Task::Sequences, false) => query::SEQUENCES,
+            (Task::Sequences, true) => query::SEQUENCES_SCOPED,
+            (Task::Comments, _) => query::COMMENTS,
+            (Task::Lookups, false) => query::LOOKUPS,
+            (Task::Lookups, true) => query::LOOKUPS_SCOPED,
         }
     }
 
@@ -170,12 +191,14 @@ impl Task {
         self,
         conn: &mut PgConnection,
         version: i32,
-        namespaces: &[Oid],
+        filter: &Filter,
     ) -> Result<Rows, sqlx::Error> {
-        let q = sqlx::query(self.sql(version));
-        let q = match self {
-            Task::Comments | Task::Lookups => q,
-            _ => q.bind(namespaces),
+        let q = sqlx::query(self.sql(version, filter.names.is_some()));
+        let q = match (self, &filter.names) {
+            (Task::Lookups, Some(names)) => q.bind(names),
+            (Task::Comments | Task::Lookups, _) => q,
+            (Task::Enums, _) | (_, None) => q.bind(&filter.namespaces),
+            (_, Some(names)) => q.bind(&filter.namespaces).bind(names),
         };
         let started = std::time::Instant::now();
         let rows = q.fetch_all(conn).await?;
@@ -223,7 +246,9 @@ impl Catalog {
     }
 }
 
-/// Reads a PostgreSQL catalog; see the module documentation.
+/// Reads a PostgreSQL catalog; see the module documentation. A scoped read
+/// ([`IntrospectOptions`] `only`) runs on the caller's connection alone:
+/// it is small, and helpers would cost two connections per read.
 pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
     if db.pg().is_none() {
         return Err(Error::Invalid(format!(
@@ -288,39 +313,39 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
     let url = db.url.to_string();
     // Export the snapshot for helper connections; if that is impossible,
     // start over in a fresh transaction and read everything here.
-    let exported = {
+    let scoped = options.only.is_some();
+    let exported = if scoped {
+        Err(None)
+    } else {
         db.round_trips += 1;
         let conn = pg(db)?;
         sqlx::query_as::<_, (String, i32, String)>(query::EXPORT_SNAPSHOT)
             .fetch_one(conn)
             .await
+            .map_err(Some)
     };
     let (version, snapshot_id) = match exported {
         Ok((_, version, id)) if query::is_snapshot_id(&id) => (version, Some(id)),
         Ok((_, version, _)) => (version, None),
-        Err(e) => {
+        Err(None) => (read_version(db, query::VERSION_SCOPED).await?, None),
+        Err(Some(e)) => {
             tracing::debug!("cannot export a snapshot ({e}); reading on one connection");
             db.execute(query::END, "ending the snapshot transaction")
                 .await?;
             db.execute(query::BEGIN, "starting a read-only snapshot transaction")
                 .await?;
-            db.round_trips += 1;
-            let (_, version) = sqlx::query_as::<_, (String, i32)>(query::VERSION)
-                .fetch_one(pg(db)?)
-                .await
-                .map_err(|e| query_error(&url, "reading the server version", e))?;
-            (version, None)
+            (read_version(db, query::VERSION).await?, None)
         }
     };
 
     // Helpers connect and join the snapshot while the namespaces are read,
     // then take tasks from the queue like the first connection does.
-    let queue = Arc::new(Queue::new());
+    let queue = Arc::new(Queue::new(scoped));
     let mut helpers = Vec::new();
     let mut senders = Vec::new();
     if let Some(id) = &snapshot_id {
         for _ in 0..HELPERS {
-            let (tx, rx) = tokio::sync::oneshot::channel::<Arc<Vec<Oid>>>();
+            let (tx, rx) = tokio::sync::oneshot::channel::<Arc<Filter>>();
             senders.push(tx);
             let (url, connect_options, id, queue) = (
                 db.url.clone(),
@@ -342,12 +367,13 @@ async fn read_catalog(db: &mut Database, options: &IntrospectOptions) -> Result<
             .await
             .and_then(|rows| decode(&rows, rows::NamespaceRow::decode))
             .map_err(|e| query_error(&url, "reading schemas", e))?;
-        let wanted: Arc<Vec<Oid>> = Arc::new(
-            parse::wanted_namespaces(&namespaces, options)
+        let wanted = Arc::new(Filter {
+            namespaces: parse::wanted_namespaces(&namespaces, options)
                 .iter()
                 .map(|n| Oid(n.oid))
                 .collect(),
-        );
+            names: options.only.as_ref().map(|o| o.iter().cloned().collect()),
+        });
         catalog.namespaces = namespaces;
         for tx in senders.drain(..) {
             // A helper that has gone away reports so itself.
@@ -402,7 +428,7 @@ async fn run_helper(
     snapshot_id: String,
     queue: Arc<Queue>,
     version: i32,
-    namespaces: tokio::sync::oneshot::Receiver<Arc<Vec<Oid>>>,
+    namespaces: tokio::sync::oneshot::Receiver<Arc<Filter>>,
 ) -> Helper {
     let mut db = match Database::connect(&url, &options).await {
         Ok(db) => db,
@@ -444,7 +470,7 @@ async fn run_tasks(
     db: &mut Database,
     queue: &Queue,
     version: i32,
-    namespaces: &[Oid],
+    filter: &Filter,
 ) -> Result<Vec<Rows>> {
     let url = db.url.to_string();
     let mut out = Vec::new();
@@ -452,13 +478,26 @@ async fn run_tasks(
         for task in job {
             db.round_trips += 1;
             let rows = task
-                .run(pg(db)?, version, namespaces)
+                .run(pg(db)?, version, filter)
                 .await
                 .map_err(|e| query_error(&url, task.context(), e))?;
             out.push(rows);
         }
     }
     Ok(out)
+}
+
+/// Pins the settings of `sql` ([`query::VERSION`] or
+/// [`query::VERSION_SCOPED`]) and reads the server version, without
+/// exporting the snapshot.
+async fn read_version(db: &mut Database, sql: &'static str) -> Result<i32> {
+    let url = db.url.to_string();
+    db.round_trips += 1;
+    let (_, version) = sqlx::query_as::<_, (String, i32)>(sql)
+        .fetch_one(pg(db)?)
+        .await
+        .map_err(|e| query_error(&url, "reading the server version", e))?;
+    Ok(version)
 }
 
 fn pg(db: &mut Database) -> Result<&mut PgConnection> {

@@ -24,6 +24,7 @@ mod provenance;
 mod python;
 mod record;
 mod replay;
+mod scope;
 mod status;
 
 use std::collections::BTreeMap;
@@ -44,7 +45,8 @@ pub use provenance::{
 };
 pub use record::record_statements;
 pub use replay::{
-    expect_from_command, replay, Replay, ReplayOptions, ReplayStep, DEV_MARKER_TABLE,
+    expect_from_command, replay, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
+    DEV_MARKER_TABLE,
 };
 pub use status::{
     classify_modification, migration_status, select_ledger, MigrationState, MigrationStatus,

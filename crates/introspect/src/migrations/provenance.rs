@@ -225,6 +225,32 @@ impl Provenance {
         before: &BTreeMap<SchemaObject, String>,
         after: &BTreeMap<SchemaObject, String>,
     ) {
+        self.record_part(id, before, after);
+        self.last.clone_from(after);
+    }
+
+    /// Starts from a schema that already holds `fingerprints` (before the
+    /// first migration), for [`Provenance::record_part`].
+    pub(crate) fn start(&mut self, fingerprints: BTreeMap<SchemaObject, String>) {
+        self.last = fingerprints;
+    }
+
+    /// The fingerprints of the schema after the last recorded migration.
+    pub(crate) fn last(&self) -> &BTreeMap<SchemaObject, String> {
+        &self.last
+    }
+
+    /// Records migration `id` from the part of the schema it could have
+    /// changed: `before` and `after` hold the same selection of objects
+    /// (the rest of the schema is unchanged), so the effects are those
+    /// [`Provenance::record`] finds on the whole schema, at the cost of the
+    /// part.
+    pub(crate) fn record_part(
+        &mut self,
+        id: &str,
+        before: &BTreeMap<SchemaObject, String>,
+        after: &BTreeMap<SchemaObject, String>,
+    ) {
         let mut effects = Vec::new();
         for (o, def) in after {
             match before.get(o) {
@@ -256,10 +282,15 @@ impl Provenance {
             });
             self.created.remove(o);
             self.changed.remove(o);
+            self.last.remove(o);
+        }
+        for (o, def) in after {
+            if self.last.get(o) != Some(def) {
+                self.last.insert(o.clone(), def.clone());
+            }
         }
         self.migrations.push(id.to_string());
         self.effects.insert(id.to_string(), effects);
-        self.last.clone_from(after);
     }
 
     /// Migration ids in replay order.

@@ -11,8 +11,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+
 use super::lexer::split_statements;
-use super::provenance::{object_fingerprints, Provenance};
+use super::provenance::{object_fingerprints, Provenance, SchemaObject};
+use super::scope::{self, migration_touch, Touch};
 use super::MigrationSet;
 use crate::database::{ConnectOptions, Database, Value};
 use crate::error::{Error, Result};
@@ -40,6 +43,11 @@ pub struct ReplayOptions {
     pub connect: ConnectOptions,
     /// Snapshot after every migration to build [`Provenance`] (default true).
     pub provenance: bool,
+    /// For provenance, read after each migration only what its statements
+    /// touched (default true); `false` reads the whole schema after every
+    /// migration, which gives the same provenance in time quadratic in the
+    /// number of migrations.
+    pub scoped_provenance: bool,
 }
 
 impl Default for ReplayOptions {
@@ -50,6 +58,7 @@ impl Default for ReplayOptions {
             introspect: IntrospectOptions::default(),
             connect: ConnectOptions::default(),
             provenance: true,
+            scoped_provenance: true,
         }
     }
 }
@@ -78,6 +87,12 @@ impl ReplayOptions {
         self.provenance = on;
         self
     }
+
+    /// Whether provenance reads only what each migration touched.
+    pub fn with_scoped_provenance(mut self, on: bool) -> Self {
+        self.scoped_provenance = on;
+        self
+    }
 }
 
 /// One replayed migration.
@@ -103,6 +118,21 @@ pub struct Replay {
     pub steps: Vec<ReplayStep>,
     /// Wall time of the whole replay, snapshots included.
     pub elapsed: Duration,
+    /// How provenance read the schema.
+    pub reads: ProvenanceReads,
+}
+
+/// How provenance read the dev database during a [`replay`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProvenanceReads {
+    /// Reads of only what a migration touched.
+    pub scoped: usize,
+    /// Reads of the whole schema after a migration that could not be scoped.
+    pub full: usize,
+    /// Whether the scoped reads missed a change, so that the replay ran
+    /// again with a full read after every migration (a bug to report).
+    pub replayed_in_full: bool,
 }
 
 /// The dev database to use, after the safety checks.
@@ -315,6 +345,14 @@ async fn connect_dev(dev: &DbUrl, options: &ReplayOptions) -> Result<Database> {
 /// Statements run one at a time (see [`split_statements`]), so that a
 /// failure names the migration's file and the line of the failing
 /// statement, with the database's message, as an [`Error::Migration`].
+///
+/// Provenance costs one read per migration, of what the migration touched
+/// (see the `scope` module): a scoped read of the relations its statements
+/// name, a full snapshot for statements that cannot be scoped, none for a
+/// migration that changed no schema. The final schema is read in full and
+/// must equal the one the steps built; if it does not (a statement reached
+/// further than its scope), the replay runs again with a full snapshot
+/// after every migration, and says so.
 pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Replay> {
     if !set.is_replayable() {
         return Err(Error::Invalid(format!(
@@ -324,25 +362,63 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
     }
     let started = Instant::now();
     let dev = resolve_dev(options)?;
-    let mut db = connect_dev(&dev, options).await?;
+    let mut replayed = replay_into(set, options, &dev, !options.scoped_provenance).await?;
+    let mut replayed_in_full = false;
+    if let Some(diverged) = &replayed.diverged {
+        tracing::warn!(
+            "scoped provenance missed a change ({diverged}); replaying again with a full snapshot after every migration"
+        );
+        replayed = replay_into(set, options, &dev, true).await?;
+        replayed_in_full = true;
+    }
+    let (provenance, mut reads) = replayed
+        .tracker
+        .map(|t| (t.provenance, t.reads))
+        .unwrap_or_default();
+    reads.replayed_in_full = replayed_in_full;
+    Ok(Replay {
+        snapshot: replayed.snapshot,
+        provenance,
+        steps: replayed.steps,
+        elapsed: started.elapsed(),
+        reads,
+    })
+}
+
+/// One pass of [`replay`].
+struct Pass {
+    snapshot: Snapshot,
+    tracker: Option<Tracker>,
+    steps: Vec<ReplayStep>,
+    /// An object whose final definition differs from what the steps built.
+    diverged: Option<String>,
+}
+
+async fn replay_into(
+    set: &MigrationSet,
+    options: &ReplayOptions,
+    dev: &DbUrl,
+    full: bool,
+) -> Result<Pass> {
+    let mut db = connect_dev(dev, options).await?;
     prepare_dev(&mut db).await?;
     let dialect = dev.dialect();
-    let mut provenance = Provenance::new();
-    let mut before = if options.provenance {
-        let mut s = db.snapshot(&options.introspect).await?;
-        tidy(&mut s, &dev, options.target.as_ref());
-        Some(object_fingerprints(&s))
+    let read = Reader { dev, options };
+    let mut tracker = if options.provenance {
+        Some(Tracker::new(read.full(&mut db).await?, full))
     } else {
         None
     };
-    let mut last: Option<Snapshot> = None;
     let mut steps = Vec::with_capacity(set.migrations.len());
+    let mut version = None;
     for m in &set.migrations {
         let Some(sql) = &m.sql else { continue };
-        let version_before = if before.is_some() {
-            sqlite_schema_version(&mut db).await?
-        } else {
-            None
+        // Reading the schema changes no schema: the version after the
+        // previous migration is the version before this one.
+        let version_before = match (&tracker, version) {
+            (None, _) => None,
+            (Some(_), Some(v)) => Some(v),
+            (Some(_), None) => sqlite_schema_version(&mut db).await?,
         };
         let t0 = Instant::now();
         let statements = split_statements(sql, dialect);
@@ -368,38 +444,152 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
             statements: statements.len(),
             elapsed: t0.elapsed(),
         });
-        if let Some(prev) = &before {
+        if let Some(tracker) = &mut tracker {
             // SQLite counts schema changes: a migration that changed no
-            // schema (data only) needs no snapshot.
-            if let (Some(v0), Some(v1)) = (version_before, sqlite_schema_version(&mut db).await?) {
-                if v0 == v1 {
-                    provenance.record(&m.id, prev, prev);
-                    continue;
-                }
+            // schema (data only) needs no read.
+            let version_after = sqlite_schema_version(&mut db).await?;
+            version = version_after;
+            let unchanged = version_before.is_some() && version_before == version_after;
+            // Inheritance spreads a change of a parent table to its
+            // children, which nothing names: from its first mention on,
+            // read everything.
+            if sql.to_ascii_uppercase().contains("INHERITS") {
+                tracker.full = true;
             }
-            let mut s = db.snapshot(&options.introspect).await?;
-            tidy(&mut s, &dev, options.target.as_ref());
-            let now = object_fingerprints(&s);
-            provenance.record(&m.id, prev, &now);
-            before = Some(now);
-            last = Some(s);
+            let touch = if unchanged {
+                Touch::Nothing
+            } else if tracker.full {
+                Touch::Unknown
+            } else {
+                let touch = migration_touch(statements.iter().map(|s| s.sql.as_str()), dialect);
+                // A schema change SQLite counted but no statement names.
+                match (touch, version_before.is_some()) {
+                    (Touch::Nothing, true) => Touch::Unknown,
+                    (touch, _) => touch,
+                }
+            };
+            tracker.step(&m.id, touch, &read, &mut db).await?;
         }
     }
-    let snapshot = match last {
-        Some(s) => s,
-        None => {
-            let mut s = db.snapshot(&options.introspect).await?;
-            tidy(&mut s, &dev, options.target.as_ref());
-            s
-        }
-    };
+    let snapshot = read.full(&mut db).await?;
     let _ = db.close().await;
-    Ok(Replay {
+    let diverged = tracker.as_ref().and_then(|t| t.diverged(&snapshot));
+    Ok(Pass {
         snapshot,
-        provenance,
+        tracker,
         steps,
-        elapsed: started.elapsed(),
+        diverged,
     })
+}
+
+/// Reads the dev database during replay.
+struct Reader<'a> {
+    dev: &'a DbUrl,
+    options: &'a ReplayOptions,
+}
+
+impl Reader<'_> {
+    async fn read(&self, db: &mut Database, introspect: &IntrospectOptions) -> Result<Snapshot> {
+        let mut s = db.snapshot(introspect).await?;
+        tidy(&mut s, self.dev, self.options.target.as_ref());
+        Ok(s)
+    }
+
+    async fn full(&self, db: &mut Database) -> Result<Snapshot> {
+        self.read(db, &self.options.introspect).await
+    }
+}
+
+/// Provenance as the replay goes: the schema as the steps built it, and
+/// what each migration did to it.
+struct Tracker {
+    model: Snapshot,
+    provenance: Provenance,
+    reads: ProvenanceReads,
+    /// Read everything after every migration (no scoped reads).
+    full: bool,
+}
+
+impl Tracker {
+    fn new(initial: Snapshot, full: bool) -> Self {
+        let mut provenance = Provenance::new();
+        provenance.start(object_fingerprints(&initial));
+        Tracker {
+            model: initial,
+            provenance,
+            reads: ProvenanceReads::default(),
+            full,
+        }
+    }
+
+    /// Records migration `id`, which touched `touch`.
+    async fn step(
+        &mut self,
+        id: &str,
+        touch: Touch,
+        read: &Reader<'_>,
+        db: &mut Database,
+    ) -> Result<()> {
+        let (names, indexes, reaches) = match touch {
+            Touch::Nothing => {
+                let none = BTreeMap::new();
+                self.provenance.record_part(id, &none, &none);
+                return Ok(());
+            }
+            Touch::Names {
+                names,
+                indexes,
+                reaches,
+            } => (names, indexes, reaches),
+            Touch::Unknown => return self.full_step(id, read, db).await,
+        };
+        let mut names = scope::relations(&names, &indexes, reaches, &self.model);
+        let scoped = read
+            .read(db, &read.options.introspect.scoped(names.clone()))
+            .await?;
+        self.reads.scoped += 1;
+        if !scoped.schemas.keys().eq(self.model.schemas.keys()) {
+            // A schema appeared or vanished: nothing a scoped read covers.
+            return self.full_step(id, read, db).await;
+        }
+        names.extend(scope::held(&scoped).cloned());
+        let part = |s: &Snapshot| -> BTreeMap<SchemaObject, String> {
+            object_fingerprints(&scope::restrict(s, &names))
+                .into_iter()
+                .filter(|(o, _)| scope::covers(&names, o))
+                .collect()
+        };
+        let (before, after) = (part(&self.model), part(&scoped));
+        self.provenance.record_part(id, &before, &after);
+        scope::merge(&mut self.model, scoped, &names);
+        Ok(())
+    }
+
+    async fn full_step(&mut self, id: &str, read: &Reader<'_>, db: &mut Database) -> Result<()> {
+        let now = read.full(db).await?;
+        self.reads.full += 1;
+        let before = object_fingerprints(&self.model);
+        self.provenance
+            .record(id, &before, &object_fingerprints(&now));
+        self.model = now;
+        Ok(())
+    }
+
+    /// The first object whose definition in `actual` (the final schema,
+    /// read in full) differs from what the steps built, if any.
+    fn diverged(&self, actual: &Snapshot) -> Option<String> {
+        let actual = object_fingerprints(actual);
+        let built = self.provenance.last();
+        if &actual == built {
+            return None;
+        }
+        let missed = actual
+            .iter()
+            .find(|(o, d)| built.get(*o) != Some(*d))
+            .map(|(o, _)| o)
+            .or_else(|| built.keys().find(|o| !actual.contains_key(*o)));
+        Some(missed.map_or_else(|| "the schema".to_string(), ToString::to_string))
+    }
 }
 
 /// SQLite's schema cookie, which changes with every schema change; `None`

@@ -14,7 +14,9 @@
 //!
 //! The schema read by default is the URL's database (`DATABASE()`);
 //! [`IntrospectOptions::schemas`] selects others. A named schema that does
-//! not exist is simply absent from the snapshot.
+//! not exist is simply absent from the snapshot. A scoped read (replay
+//! provenance) adds a `TABLE_NAME IN (…)` condition to every query over
+//! tables.
 
 mod parse;
 mod query;
@@ -59,6 +61,10 @@ async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot
         options.schemas.clone()
     };
     let q = query::Queries::new(flavor, &schemas);
+    let q = match &options.only {
+        Some(only) => q.scoped(only),
+        None => q,
+    };
     let mut rows = parse::CatalogRows {
         schemata: db
             .query(&q.schemata, "reading information_schema.SCHEMATA")

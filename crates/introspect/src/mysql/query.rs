@@ -202,6 +202,44 @@ impl Queries {
         }
     }
 
+    /// The queries of a scoped read: only the tables and views named in
+    /// `only` (as given and in lower case, which is how a server with
+    /// `lower_case_table_names` stores them).
+    pub(crate) fn scoped(mut self, only: &std::collections::BTreeSet<String>) -> Queries {
+        let mut names: Vec<String> = only
+            .iter()
+            .flat_map(|n| [n.clone(), n.to_ascii_lowercase()])
+            .collect();
+        names.sort();
+        names.dedup();
+        let condition = |column: &str| {
+            if names.is_empty() {
+                " AND FALSE".to_string()
+            } else {
+                format!(" AND {}", filter(column, &names))
+            }
+        };
+        for q in [
+            &mut self.tables,
+            &mut self.columns,
+            &mut self.indexes,
+            &mut self.foreign_keys,
+            &mut self.fk_rules,
+            &mut self.views,
+        ] {
+            q.push_str(&condition("TABLE_NAME"));
+        }
+        if let Some(checks) = &mut self.checks {
+            let column = if checks.contains(" AS t ") {
+                "t.TABLE_NAME"
+            } else {
+                "TABLE_NAME"
+            };
+            checks.push_str(&condition(column));
+        }
+        self
+    }
+
     /// Every query, in the order they are sent.
     #[cfg(test)]
     pub(crate) fn all(&self) -> Vec<&str> {

@@ -14,7 +14,9 @@
 //! per default.
 //!
 //! The queries that take `$1` expect the `oid[]` of the namespaces being
-//! read, as selected from [`NAMESPACES`].
+//! read, as selected from [`NAMESPACES`]; those over relations also take
+//! `$2`, the `text[]` of the relation names of a scoped read (sequences:
+//! also those owned by a named table), or NULL for all.
 
 /// Whether the connection is outside any transaction: sent as a simple
 /// query, its own implicit transaction starts with this message, so
@@ -74,6 +76,16 @@ SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
                  set_config('standard_conforming_strings', 'on', true)),
        current_setting('server_version_num')::int4";
 
+/// [`VERSION`] for a scoped read, which also asks for generic plans: the
+/// same small queries run once per replayed migration, and planning them
+/// afresh each time (the custom plans PostgreSQL otherwise keeps for some)
+/// cost more than running them.
+pub(crate) const VERSION_SCOPED: &str = "\
+SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
+                 set_config('standard_conforming_strings', 'on', true),
+                 set_config('plan_cache_mode', 'force_generic_plan', true)),
+       current_setting('server_version_num')::int4";
+
 /// Every namespace, its comment, and whether an extension owns it. The
 /// client picks the wanted ones (system schemas are recognised by name).
 /// Columns: `oid`, `name text`, `comment text?`, `extension_owned bool`.
@@ -99,30 +111,58 @@ macro_rules! not_extension_owned {
     };
 }
 
+/// Condition keeping the relations of a scoped read, named in `$2` (see
+/// [`crate::IntrospectOptions`]), or all of them (`full`); `$rel` is the
+/// `pg_class` alias. The two spellings are two statements, so that each
+/// gets a plan of its own (the scoped one an index scan on the name).
+macro_rules! named {
+    (full, $rel:literal) => {
+        "TRUE"
+    };
+    (scoped, $rel:literal) => {
+        concat!($rel, ".relname = ANY ($2)")
+    };
+}
+
 /// Condition selecting the tables that are read, on `pg_class` alias `c`:
 /// ordinary and partitioned tables, not partitions, in the wanted
-/// namespaces, not owned by an extension.
+/// namespaces, not owned by an extension, named in `$2` if it is given.
 macro_rules! wanted_table {
-    () => {
+    ($m:ident) => {
         concat!(
             "c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relnamespace = ANY ($1) AND ",
+            named!($m, "c"),
+            " AND ",
             not_extension_owned!("c.oid", "pg_class")
         )
     };
 }
 
-/// Tables, views and materialized views.
+/// Tables, views and materialized views (a macro over the spelling of
+/// [`named`]).
 /// Columns: `oid`, `namespace oid`, `name text`, `kind "char"`,
 /// `view_definition text?`.
-pub(crate) const RELATIONS: &str = concat!(
-    "\
+macro_rules! relations_query {
+    ($m:ident) => {
+        concat!(
+            "\
 SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND c.relnamespace = ANY ($1)
   AND ",
-    not_extension_owned!("c.oid", "pg_class")
-);
+            named!($m, "c"),
+            " AND ",
+            not_extension_owned!("c.oid", "pg_class")
+        )
+    };
+}
+
+/// [`relations_query`] of a full read.
+pub(crate) const RELATIONS: &str = relations_query!(full);
+
+/// [`relations_query`] of a scoped read.
+pub(crate) const RELATIONS_SCOPED: &str = relations_query!(scoped);
 
 /// Columns of the wanted tables.
 /// Columns: `table oid`, `attnum int2`, `name text`, `type text`,
@@ -132,8 +172,10 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND c.relnamesp
 /// A default never references a column, so it is deparsed with relation 0
 /// (no relation is opened); a generation expression does, so it is
 /// deparsed against its table.
-pub(crate) const COLUMNS: &str = concat!(
-    "\
+macro_rules! columns_query {
+    ($m:ident) => {
+        concat!(
+            "\
 SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypid,
        a.attnotnull,
        CASE WHEN a.atthasdef THEN
@@ -145,8 +187,16 @@ SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmo
 FROM pg_class c
 JOIN pg_attribute a ON a.attrelid = c.oid
 WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
-    wanted_table!()
-);
+            wanted_table!($m)
+        )
+    };
+}
+
+/// [`columns_query`] of a full read.
+pub(crate) const COLUMNS: &str = columns_query!(full);
+
+/// [`columns_query`] of a scoped read.
+pub(crate) const COLUMNS_SCOPED: &str = columns_query!(scoped);
 
 /// Primary key, unique, foreign key and check constraints of the wanted
 /// tables; `$nnd` is the expression for `NULLS NOT DISTINCT`.
@@ -158,13 +208,15 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
 /// schema, a partition, an extension's table); otherwise the client maps
 /// attribute numbers to names from the columns query.
 macro_rules! constraints_query {
-    ($nnd:literal) => {
+    ($m:ident, $nnd:literal) => {
         concat!(
             "\
 SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.confrelid, con.confkey,
        rn.nspname::text, rc.relname::text,
        CASE WHEN con.contype = 'f' AND NOT (rc.relkind IN ('r', 'p') AND NOT rc.relispartition
                                              AND rc.relnamespace = ANY ($1) AND ",
+            named!($m, "rc"),
+            " AND ",
             not_extension_owned!("rc.oid", "pg_class"),
             ")
             THEN ARRAY(SELECT ra.attname::text
@@ -183,7 +235,7 @@ LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_index ui ON ui.indexrelid = con.conindid AND con.contype = 'u'
 WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 AND ",
-            wanted_table!()
+            wanted_table!($m)
         )
     };
 }
@@ -195,10 +247,17 @@ WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 AND ",
 /// `on_delete "char"`, `deferrable bool`, `deferred bool`, `check text?`,
 /// `nulls_not_distinct bool`.
 pub(crate) const CONSTRAINTS_15: &str =
-    constraints_query!("COALESCE(ui.indnullsnotdistinct, false)");
+    constraints_query!(full, "COALESCE(ui.indnullsnotdistinct, false)");
+
+/// [`CONSTRAINTS_15`] of a scoped read.
+pub(crate) const CONSTRAINTS_15_SCOPED: &str =
+    constraints_query!(scoped, "COALESCE(ui.indnullsnotdistinct, false)");
 
 /// [`CONSTRAINTS_15`] for PostgreSQL 12 to 14 (no `NULLS NOT DISTINCT`).
-pub(crate) const CONSTRAINTS_12: &str = constraints_query!("false");
+pub(crate) const CONSTRAINTS_12: &str = constraints_query!(full, "false");
+
+/// [`CONSTRAINTS_12`] of a scoped read.
+pub(crate) const CONSTRAINTS_12_SCOPED: &str = constraints_query!(scoped, "false");
 
 /// Indexes of the wanted tables that do not implement a primary key,
 /// unique or exclusion constraint. The `int2vector` / `oidvector` columns
@@ -208,7 +267,9 @@ pub(crate) const CONSTRAINTS_12: &str = constraints_query!("false");
 /// `keys int2[]`, `options int2[]`, `opclasses oid[]`, `collations oid[]`,
 /// `method text`, `predicate text?`, `expressions text[]?` (one entry per
 /// key column, NULL where the key is a plain column).
-pub(crate) const INDEXES: &str = concat!(
+macro_rules! indexes_query {
+    ($m:ident) => {
+        concat!(
     "\
 SELECT i.indrelid, ic.relname::text, i.indisunique, i.indnkeyatts, (i.indkey::int2[])[:],
        (i.indoption::int2[])[:], (i.indclass::oid[])[:], (i.indcollation::oid[])[:], am.amname::text,
@@ -225,8 +286,16 @@ WHERE NOT EXISTS (SELECT FROM pg_constraint k
                   WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid
                     AND k.contype IN ('p', 'u', 'x'))
   AND ",
-    wanted_table!()
-);
+    wanted_table!($m)
+        )
+    };
+}
+
+/// [`indexes_query`] of a full read.
+pub(crate) const INDEXES: &str = indexes_query!(full);
+
+/// [`indexes_query`] of a scoped read.
+pub(crate) const INDEXES_SCOPED: &str = indexes_query!(scoped);
 
 /// Enum labels of the wanted namespaces (the client orders them).
 /// Columns: `type oid`, `namespace oid`, `name text`, `sort_order float4`,
@@ -240,14 +309,32 @@ WHERE t.typnamespace = ANY ($1) AND ",
     not_extension_owned!("t.oid", "pg_type")
 );
 
-/// Sequences of the wanted namespaces, except those implementing identity
+/// Sequences of the wanted namespaces (named in `$2`, or owned by a table
+/// named there, if it is given), except those implementing identity
 /// columns (pg_depend deptype `i`), with the column a `serial` or
 /// `OWNED BY` sequence belongs to (deptype `a`).
 /// Columns: `name text`, `namespace oid`, `type text`, `start int8`,
 /// `increment int8`, `min int8`, `max int8`, `cache int8`, `cycle bool`,
 /// `owner_table text?`, `owner_column text?`.
-pub(crate) const SEQUENCES: &str = concat!(
-    "\
+/// Condition keeping the sequences of a scoped read: named in `$2`, or
+/// depending on a relation named there (owned by a table), both found by
+/// index; or all of them (`full`).
+macro_rules! named_sequence {
+    (full) => {
+        "TRUE"
+    };
+    (scoped) => {
+        "c.oid IN (SELECT n.oid FROM pg_class n WHERE n.relname = ANY ($2) \
+         UNION ALL SELECT o.objid FROM pg_class t \
+         JOIN pg_depend o ON o.refclassid = 'pg_class'::regclass AND o.refobjid = t.oid \
+         WHERE t.relname = ANY ($2) AND o.classid = 'pg_class'::regclass)"
+    };
+}
+
+macro_rules! sequences_query {
+    ($m:ident) => {
+        concat!(
+            "\
 SELECT c.relname::text, c.relnamespace, format_type(s.seqtypid, NULL), s.seqstart,
        s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
        oc.relname::text, oa.attname::text
@@ -259,8 +346,18 @@ LEFT JOIN pg_class oc ON oc.oid = d.refobjid
 LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
 WHERE c.relkind = 'S' AND c.relnamespace = ANY ($1) AND d.deptype IS DISTINCT FROM 'i'
   AND ",
-    not_extension_owned!("c.oid", "pg_class")
-);
+            named_sequence!($m),
+            " AND ",
+            not_extension_owned!("c.oid", "pg_class")
+        )
+    };
+}
+
+/// [`sequences_query`] of a full read.
+pub(crate) const SEQUENCES: &str = sequences_query!(full);
+
+/// [`sequences_query`] of a scoped read.
+pub(crate) const SEQUENCES_SCOPED: &str = sequences_query!(scoped);
 
 /// Comments on user relations, columns and types (oids below 16384 belong
 /// to the system). Columns: `on_type bool`, `object oid`, `sub int4`,
@@ -289,6 +386,30 @@ UNION ALL
 SELECT 't', t.oid, t.typcollation::int8, NULL
 FROM pg_type t
 WHERE t.typcollation <> 0";
+
+/// [`LOOKUPS`] for a scoped read: only the collations, operator classes
+/// and types that the columns and indexes of the relations named in `$1`
+/// (`text[]`) use, instead of every collation of the server (hundreds with
+/// ICU) once per replayed migration.
+pub(crate) const LOOKUPS_SCOPED: &str = "\
+WITH rel AS (SELECT c.oid FROM pg_class c WHERE c.relname = ANY ($1)),
+     att AS (SELECT a.atttypid, a.attcollation FROM pg_attribute a WHERE a.attrelid IN (SELECT oid FROM rel)),
+     idx AS (SELECT i.indclass, i.indcollation FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM rel))
+SELECT 'c', l.oid, 0::int8,
+       CASE WHEN n.nspname = 'pg_catalog' THEN l.collname::text
+            ELSE n.nspname || '.' || l.collname END
+FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace
+WHERE l.oid IN (SELECT attcollation FROM att UNION SELECT unnest(indcollation::oid[]) FROM idx)
+UNION ALL
+SELECT 'o', o.oid, 0::int8,
+       CASE WHEN n.nspname = 'pg_catalog' THEN o.opcname::text
+            ELSE n.nspname || '.' || o.opcname END
+FROM pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace
+WHERE NOT o.opcdefault AND o.oid IN (SELECT unnest(indclass::oid[]) FROM idx)
+UNION ALL
+SELECT 't', t.oid, t.typcollation::int8, NULL
+FROM pg_type t
+WHERE t.typcollation <> 0 AND t.oid IN (SELECT atttypid FROM att)";
 
 #[cfg(test)]
 mod tests {
@@ -321,6 +442,18 @@ mod tests {
         ] {
             assert!(q.contains("= ANY ($1)"), "{q}");
             assert!(q.contains("x.deptype = 'e'"), "{q}");
+            assert!(!q.contains("$2"), "{q}");
+        }
+        for q in [
+            RELATIONS_SCOPED,
+            COLUMNS_SCOPED,
+            CONSTRAINTS_15_SCOPED,
+            CONSTRAINTS_12_SCOPED,
+            INDEXES_SCOPED,
+            SEQUENCES_SCOPED,
+        ] {
+            assert!(q.contains("relname = ANY ($2)"), "{q}");
+            assert!(q.contains("= ANY ($1)"), "{q}");
         }
         assert!(CONSTRAINTS_15.contains("indnullsnotdistinct"));
         assert!(!CONSTRAINTS_12.contains("indnullsnotdistinct"));

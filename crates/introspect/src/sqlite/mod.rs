@@ -42,7 +42,10 @@ pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> 
         }
     }
     let rows = db
-        .query(&query::catalog(&schemas), "reading the SQLite catalog")
+        .query(
+            &query::catalog(&schemas, options.only.as_ref()),
+            "reading the SQLite catalog",
+        )
         .await?;
     parse::snapshot(&rows, &schemas, options)
 }

@@ -29,7 +29,8 @@
 //! model does not use. The third column lists the names of virtual tables
 //! and their shadow tables, read once from `pragma_table_list`, unjoined
 //! (called per table it scans the whole schema each time, which made a
-//! 5,000-table read take seconds).
+//! 5,000-table read take seconds), and only when the schema has a virtual
+//! table (the list costs a scan of every table, a lot for a scoped read).
 //!
 //! Nested aggregates are wrapped in `json(…)`: a scalar subquery does not
 //! carry the JSON subtype, and without it the outer `json_array` would
@@ -37,6 +38,8 @@
 //!
 //! The JSON grows by about 2 KB per table (11 MB for 5,000 tables of
 //! about 20 columns), far below SQLite's string limit (1 GB by default).
+
+use std::collections::BTreeSet;
 
 use crate::model::Dialect;
 
@@ -47,14 +50,44 @@ pub(crate) const WIDTH: usize = 3;
 /// are asked for).
 pub(crate) const DATABASE_LIST: &str = "SELECT name FROM pragma_database_list ORDER BY seq";
 
-/// The single catalog query over `schemas`.
-pub(crate) fn catalog(schemas: &[String]) -> String {
-    let selects: Vec<String> = schemas.iter().map(|s| schema_select(s)).collect();
+/// The single catalog query over `schemas`; with `only` (a scoped read),
+/// over the tables and views with those names (ASCII case ignored, as
+/// SQLite does) and the tables their foreign keys reference, whose primary
+/// keys a reference without a column list means, each with its indexes.
+pub(crate) fn catalog(schemas: &[String], only: Option<&BTreeSet<String>>) -> String {
+    let selects: Vec<String> = schemas.iter().map(|s| schema_select(s, only)).collect();
     selects.join("\nUNION ALL\n")
 }
 
-fn schema_select(schema: &str) -> String {
+/// The condition on `m` (`sqlite_schema`) of a scoped read. The tables
+/// referenced are read by one `pragma_foreign_key_list` per named table
+/// (given its name, the pragma does not scan the schema).
+fn scope_condition(schema: &str, only: &BTreeSet<String>) -> String {
     let s = Dialect::Sqlite.quote_literal(schema);
+    let mut names: Vec<String> = only
+        .iter()
+        .map(|n| {
+            format!(
+                "SELECT {}",
+                Dialect::Sqlite.quote_literal(&n.to_ascii_lowercase())
+            )
+        })
+        .collect();
+    names.extend(only.iter().map(|n| {
+        format!(
+            "SELECT lower(f.\"table\") FROM pragma_foreign_key_list({}, {s}) AS f",
+            Dialect::Sqlite.quote_literal(n)
+        )
+    }));
+    if names.is_empty() {
+        return " AND 0".to_string();
+    }
+    format!(" AND lower(m.tbl_name) IN ({})", names.join(" UNION "))
+}
+
+fn schema_select(schema: &str, only: Option<&BTreeSet<String>>) -> String {
+    let s = Dialect::Sqlite.quote_literal(schema);
+    let scope = only.map_or_else(String::new, |o| scope_condition(schema, o));
     let master = format!("{}.sqlite_schema AS m", Dialect::Sqlite.quote_ident(schema));
     let stored_table = "m.type = 'table' AND m.rootpage > 0";
     let columns = format!(
@@ -80,9 +113,10 @@ fn schema_select(schema: &str) -> String {
          CASE WHEN {stored_table} THEN json(({columns})) END, \
          CASE WHEN {stored_table} THEN json(({indexes})) END, \
          CASE WHEN {stored_table} THEN json(({foreign_keys})) END)) \
-         FROM {master} WHERE m.type IN ('table', 'view', 'index') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'), \
-         (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \
-         WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow'))"
+         FROM {master} WHERE m.type IN ('table', 'view', 'index') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'{scope}), \
+         CASE WHEN EXISTS (SELECT 1 FROM {master} WHERE m.type = 'table' AND m.rootpage = 0) \
+         THEN (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \
+         WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow')) ELSE '[]' END"
     )
 }
 
@@ -93,7 +127,7 @@ mod tests {
 
     #[test]
     fn one_statement_one_row_per_schema() {
-        let sql = catalog(&["main".to_string(), "o'dd\"s".to_string()]);
+        let sql = catalog(&["main".to_string(), "o'dd\"s".to_string()], None);
         assert_eq!(sql.matches("UNION ALL").count(), 1);
         assert_eq!(sql.matches("pragma_table_xinfo(").count(), 2);
         assert!(sql.contains("\"o'dd\"\"s\".sqlite_schema"));
