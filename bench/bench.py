@@ -7,7 +7,7 @@ with the tools a user would otherwise reach for, in one run.
     python3 bench/bench.py --only migrations    # migration replay section alone
 
 For each size N it builds (once, cached by a marker) a catalog and a drifted
-copy (--mutate 5) on PostgreSQL (shared/bench/gen_catalog.py), MariaDB and
+copy (--mutate 5) on PostgreSQL (bench/gen_catalog.py), MariaDB and
 SQLite (bench/gen_portable.py), then measures, minimum of --runs runs:
 
   PostgreSQL: driftless snapshot, pg_dump --schema-only, the seven-query
@@ -46,7 +46,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_catalog.py")
+GEN_CATALOG = os.path.join(ROOT, "bench", "gen_catalog.py")
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 WORK = os.path.join(TARGET, "bench")
 VENV = os.path.join(TARGET, "bench-venv")
@@ -108,7 +108,7 @@ def pg_build(n, drift):
     print("  building PostgreSQL catalog %s ..." % name, flush=True)
     sh(["psql", PG, "-qc", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name])
     sh(["psql", PG, "-qc", 'CREATE DATABASE "%s"' % name])
-    args = [sys.executable, SHARED, "--tables", str(n), "--seed", "42"] + (["--mutate", "5"] if drift else [])
+    args = [sys.executable, GEN_CATALOG, "--tables", str(n), "--seed", "42"] + (["--mutate", "5"] if drift else [])
     sql = sh(args).stdout
     subprocess.run(["psql", pg_db(name), "-q", "-v", "ON_ERROR_STOP=1"], input=sql, text=True, check=True, capture_output=True)
     sh(["psql", PG, "-qc", "COMMENT ON DATABASE \"%s\" IS '%s'" % (name, marker)])

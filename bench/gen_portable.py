@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate a synthetic catalog for MariaDB/MySQL or SQLite, shaped like
-shared/bench/gen_catalog.py's PostgreSQL catalogs (15-25 columns a table,
+bench/gen_catalog.py's PostgreSQL catalogs (15-25 columns a table,
 a primary key, 0-3 foreign keys to earlier tables, 0-2 checks, 1-3 secondary
 indexes incl. unique, multi-column and (SQLite) partial ones, some views).
 

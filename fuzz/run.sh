@@ -17,7 +17,7 @@
 # Crashing inputs land in fuzz/artifacts/<target>/; reproduce one with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run -s none <target> fuzz/artifacts/<target>/crash-…
 # and commit it to fuzz/corpus/<target>/ with the fix, so that the normal
-# test suite (tests/fuzz_corpus.rs) replays it from then on.
+# test suite (tests/e2e/fuzz_corpus.rs) replays it from then on.
 set -uo pipefail
 cd "$(dirname "$0")"
 

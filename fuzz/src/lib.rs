@@ -4,7 +4,7 @@
 //! contract check) is a bug.
 //!
 //! The same functions replay the committed corpus in the normal test suite
-//! (`tests/fuzz_corpus.rs` of `driftless-e2e` includes this file), so every
+//! (`tests/e2e/fuzz_corpus.rs` of `driftless-e2e` includes this file), so every
 //! seed and every regression input runs in CI without a fuzzer.
 //!
 //! Input encodings, chosen so that seeds are readable text:
