@@ -248,18 +248,6 @@ impl Drop for TestDb {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn replaces_database_name() {
-        assert_eq!(
-            super::replace_db("postgres://root@127.0.0.1:5432/test?sslmode=disable", "x"),
-            "postgres://root@127.0.0.1:5432/x?sslmode=disable"
-        );
-        assert_eq!(super::replace_db("mysql://root@h", "y"), "mysql://root@h/y");
-    }
-}
-
 /// The variable that turns golden-file checks into rewrites.
 pub const BLESS_ENV: &str = "DRIFTLESS_BLESS";
 
@@ -273,5 +261,17 @@ pub fn bless() -> bool {
         Some(v) if v == "1" => true,
         Some(v) if v.is_empty() || v == "0" => false,
         Some(v) => panic!("{BLESS_ENV}={v:?}: set it to 1 to rewrite golden files, or unset it"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_database_name() {
+        assert_eq!(
+            super::replace_db("postgres://root@127.0.0.1:5432/test?sslmode=disable", "x"),
+            "postgres://root@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(super::replace_db("mysql://root@h", "y"), "mysql://root@h/y");
     }
 }
