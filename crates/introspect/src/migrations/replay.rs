@@ -23,6 +23,12 @@ use crate::model::{Dialect, Snapshot};
 use crate::url::{redact, DbUrl};
 use crate::IntrospectOptions;
 
+/// The most relations a migration may touch for a scoped read after it; a
+/// migration touching more is followed by a full read, which costs about
+/// the same by then (and SQLite caps a compound SELECT at 500 terms, two a
+/// relation in its scoped catalog query).
+const MAX_SCOPED_RELATIONS: usize = 200;
+
 /// The table driftless leaves in a dev database to mark it as a scratch
 /// database it may empty. Never part of a snapshot it returns.
 pub const DEV_MARKER_TABLE: &str = "_driftless_dev_database";
@@ -544,6 +550,9 @@ impl Tracker {
             Touch::Unknown => return self.full_step(id, read, db).await,
         };
         let mut names = scope::relations(&names, &indexes, reaches, &self.model);
+        if names.len() > MAX_SCOPED_RELATIONS {
+            return self.full_step(id, read, db).await;
+        }
         let scoped = read
             .read(db, &read.options.introspect.scoped(names.clone()))
             .await?;

@@ -199,3 +199,16 @@ async fn plain_migrations_need_no_full_read() {
     // Data-only migrations need no read at all.
     assert_eq!(r.reads.scoped, 90, "{:?}", r.reads);
 }
+
+/// Regression: a migration creating 1,500 tables made the scoped SQLite
+/// read one compound SELECT of 3,000 terms ("too many terms in compound
+/// SELECT"). A migration touching that much is followed by a full read.
+#[tokio::test]
+async fn a_migration_touching_many_tables_is_read_in_full() {
+    let many: String = (0..1500)
+        .map(|i| format!("CREATE TABLE wide_{i:04} (id INTEGER PRIMARY KEY, name TEXT);\n"))
+        .collect();
+    let r = same_both_ways(None, &["CREATE TABLE t0 (id INTEGER PRIMARY KEY);", &many]).await;
+    assert_eq!(r.reads.full, 1, "{:?}", r.reads);
+    assert_eq!(r.snapshot.tables().count(), 1501);
+}
