@@ -77,9 +77,9 @@ impl Ctx {
 }
 
 /// The configuration: `--config FILE`, else `driftless.toml` found from
-/// the current folder upwards, else the defaults; checked against the
-/// rules of `registry`.
-pub fn load_config(path: Option<&Path>, registry: &Registry) -> Result<Config> {
+/// the current folder upwards, else the defaults. The pipeline checks it
+/// against the rules before it reads any database.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
     let config = match path {
         Some(p) => Config::load(p)?,
         None => {
@@ -87,7 +87,6 @@ pub fn load_config(path: Option<&Path>, registry: &Registry) -> Result<Config> {
             Config::discover(&cwd)?.unwrap_or_default()
         }
     };
-    config.validate(registry)?;
     if let Some(p) = config.path() {
         tracing::info!(config = %p.display(), "configuration loaded");
     }
@@ -127,7 +126,7 @@ impl Prepared {
     ) -> Result<Self> {
         let url = ctx.parse_url(&db.db)?;
         let registry = Registry::builtin();
-        let mut config = load_config(expect.config.as_deref(), &registry)?;
+        let mut config = load_config(expect.config.as_deref())?;
         if let Some(severity) = fail_on {
             config.set_fail_on(severity);
         }
