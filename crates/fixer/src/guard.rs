@@ -6,7 +6,7 @@
 //! `IF(condition, statement, 'DO 0')`; SQLite has no conditional execution,
 //! so only its native `IF [NOT] EXISTS` forms are guarded.
 
-use driftless_introspect::Dialect;
+use driftless_model::Dialect;
 
 use crate::quote::{literal, qualified};
 

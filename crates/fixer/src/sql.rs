@@ -3,7 +3,7 @@
 //! the rest (enums' label changes through sea-query's Postgres extension
 //! aside) is hand-written with [`crate::quote`].
 
-use driftless_introspect::{
+use driftless_model::{
     Check as CheckDef, Column, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
     PrimaryKey, Sequence, Table, UniqueConstraint, View,
 };

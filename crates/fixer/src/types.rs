@@ -1,7 +1,7 @@
 //! Column types as classes, and whether changing from one to another can
 //! lose data — with the SQL predicate that counts the rows it would affect.
 
-use driftless_introspect::{Dialect, Snapshot};
+use driftless_model::{Dialect, Snapshot};
 
 use crate::quote::literal;
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::model::Dialect;
+use driftless_model::Dialect;
 
 /// Query parameters whose values are secrets and never printed.
 const SECRET_PARAMS: &[&str] = &[
