@@ -144,7 +144,7 @@ pub fn decode_files(data: &[u8]) -> Vec<SourceFile> {
     files
 }
 
-/// `MigrationSet::from_files` (detection and every format's parser) over
+/// `parse_migrations` (detection and every format's parser) over
 /// file names and contents: never panics; a set it returns has unique ids
 /// and statuses for every migration.
 pub fn migration_files(data: &[u8]) {
@@ -272,7 +272,7 @@ pub fn decode_ledger(data: &[u8]) -> (LedgerTable, Dialect, Vec<Vec<Value>>) {
     (table, dialect, rows)
 }
 
-/// `Ledger::from_rows` for the decoded ledger kind and `LedgerTable::detect`
+/// `parse_ledger` for the decoded ledger kind and `detect_ledger_tables`
 /// over the same rows: never panic; every entry has an id.
 pub fn ledger_rows(data: &[u8]) {
     let (table, dialect, rows) = decode_ledger(data);

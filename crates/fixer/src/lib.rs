@@ -61,7 +61,7 @@
 //!
 //! ```
 //! use driftless_fixer::{plan, PlanOptions, Safety};
-//! use driftless_introspect::{Column, Dialect, Snapshot, Table};
+//! use driftless_model::{Column, Dialect, Snapshot, Table};
 //! use driftless_rules::{Config, Context, Registry};
 //!
 //! // Expected: users(id, login_count NOT NULL DEFAULT 0).

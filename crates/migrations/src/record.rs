@@ -23,7 +23,8 @@ fn lit(dialect: Dialect, s: &str) -> String {
 /// the ledger cannot hold (a non-numeric version for a numeric ledger).
 ///
 /// ```
-/// use driftless_introspect::{record_statements, Dialect, LedgerKind, LedgerTable, MigrationSet, SourceFile};
+/// use driftless_migrations::{parse_migrations, record_statements, SourceFile};
+/// use driftless_model::{Dialect, LedgerKind, LedgerTable};
 /// use std::path::Path;
 ///
 /// let set = parse_migrations(Path::new("m"), &[SourceFile::new("20240501_users.sql", "CREATE TABLE users (id int);")]).unwrap();

@@ -108,7 +108,7 @@ impl std::fmt::Debug for SourceContext<'_> {
 ///
 /// ```
 /// use async_trait::async_trait;
-/// use driftless_introspect::{Dialect, Snapshot};
+/// use driftless_model::{Dialect, Snapshot};
 /// use driftless_pipeline::{Expected, ExpectedSource, Result, SourceContext};
 ///
 /// /// The schema an application declares in code.
