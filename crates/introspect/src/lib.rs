@@ -6,14 +6,17 @@
 //! Introspection costs a fixed number of bulk catalog queries, whatever the
 //! number of tables, inside one read-only transaction, and never writes.
 //!
-//! ```no_run
+//! ```
 //! use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
 //!
-//! # async fn read() -> driftless_introspect::Result<()> {
-//! let url = DbUrl::parse("sqlite:app.db")?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> driftless_introspect::Result<()> {
+//! let url = DbUrl::parse("sqlite::memory:")?;
 //! let mut db = Database::connect(&url, &ConnectOptions::default()).await?;
+//! db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL)", "creating users")
+//!     .await?;
 //! let snapshot = db.snapshot(&IntrospectOptions::default()).await?;
-//! println!("{} tables", snapshot.counts().tables);
+//! assert_eq!(snapshot.counts().tables, 1);
 //! # Ok(())
 //! # }
 //! ```

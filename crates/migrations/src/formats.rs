@@ -249,7 +249,7 @@ fn candidates(files: &[SourceFile], format: MigrationFormat) -> Vec<&SourceFile>
 }
 
 /// The framework whose layout `files` follow, if any.
-pub(crate) fn detect(files: &[SourceFile]) -> Option<MigrationFormat> {
+fn detect(files: &[SourceFile]) -> Option<MigrationFormat> {
     use MigrationFormat as F;
     for format in [
         F::Alembic,
