@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_model::{Dialect, Snapshot, Table, View};
-use driftless_rules::ObjectRef;
+use driftless_model::{
+    Dialect, ObjectKind, ObjectRef, QualifiedName, SchemaPairing, Snapshot, Table, View,
+};
 
 use crate::guard::{guarded, Cond};
 use crate::lex::qualify_mysql_relations;
@@ -38,9 +39,6 @@ pub(crate) enum Phase {
     Views,
     Comments,
 }
-
-/// `(schema, name)` — schema as the actual snapshot names it where it can.
-pub(crate) type Key = (String, String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Act {
@@ -100,13 +98,15 @@ pub(crate) struct TableWork {
 #[derive(Debug, Default)]
 pub(crate) struct Work {
     pub(crate) schemas: Acts,
-    pub(crate) tables_create: BTreeMap<Key, Vec<Reason>>,
-    pub(crate) tables_remove: BTreeMap<Key, Vec<Reason>>,
-    pub(crate) tables: BTreeMap<Key, TableWork>,
-    pub(crate) enums: BTreeMap<Key, (Act, Vec<Reason>)>,
-    pub(crate) views: BTreeMap<Key, (Act, Vec<Reason>)>,
-    pub(crate) view_comments: BTreeMap<Key, Vec<Reason>>,
-    pub(crate) sequences: BTreeMap<Key, (Act, Vec<Reason>)>,
+    /// Tables and schema-level objects by name, the schema as the actual
+    /// snapshot names it where it can ([`Ctx::key_schema`]).
+    pub(crate) tables_create: BTreeMap<QualifiedName, Vec<Reason>>,
+    pub(crate) tables_remove: BTreeMap<QualifiedName, Vec<Reason>>,
+    pub(crate) tables: BTreeMap<QualifiedName, TableWork>,
+    pub(crate) enums: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
+    pub(crate) views: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
+    pub(crate) view_comments: BTreeMap<QualifiedName, Vec<Reason>>,
+    pub(crate) sequences: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
     pub(crate) unfixed: Vec<Unfixed>,
 }
 
@@ -116,29 +116,29 @@ pub(crate) struct Ctx<'a> {
     pub(crate) exp: &'a Snapshot,
     pub(crate) act: &'a Snapshot,
     pub(crate) options: &'a PlanOptions,
+    /// Which expected schema is which actual one (as the rules pair them).
+    pub(crate) schemas: SchemaPairing<'a>,
 }
 
 impl<'a> Ctx<'a> {
-    fn resolve<'s>(&self, snap: &'s Snapshot, s: &str) -> Option<&'s str> {
-        if let Some((k, _)) = snap.schemas.get_key_value(s) {
-            return Some(k.as_str());
+    pub(crate) fn new(exp: &'a Snapshot, act: &'a Snapshot, options: &'a PlanOptions) -> Self {
+        Ctx {
+            d: act.dialect,
+            exp,
+            act,
+            options,
+            schemas: SchemaPairing::new(exp, act),
         }
-        // MySQL and SQLite: one schema per connection, whatever its name
-        // on each side.
-        if self.d != Dialect::Postgres && snap.schemas.len() == 1 {
-            return snap.schemas.keys().next().map(String::as_str);
-        }
-        None
     }
 
     /// The schema's name in the actual snapshot.
     pub(crate) fn act_schema(&self, s: &str) -> Option<&'a str> {
-        self.resolve(self.act, s)
+        self.schemas.to_actual(s)
     }
 
     /// The schema's name in the expected snapshot.
     pub(crate) fn exp_schema(&self, s: &str) -> Option<&'a str> {
-        self.resolve(self.exp, s)
+        self.schemas.to_expected(s)
     }
 
     /// The canonical key schema for `s`.
@@ -241,16 +241,23 @@ pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
     }
 }
 
-/// A part of a table, for reasons.
+/// A part of a table, for reasons: a column, key, index or constraint by
+/// its kind and name (the primary key, one per table, by its kind alone),
+/// or the table's comment.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Part {
-    Column(String),
-    Pk,
-    Unique(String),
-    Index(String),
-    Fk(String),
-    Check(String),
+    Of(ObjectKind, String),
     Comment,
+}
+
+impl Part {
+    pub(crate) fn column(name: &str) -> Self {
+        Part::Of(ObjectKind::Column, name.to_string())
+    }
+
+    pub(crate) fn primary_key() -> Self {
+        Part::Of(ObjectKind::PrimaryKey, String::new())
+    }
 }
 
 /// An existing table and what it should become.
@@ -329,9 +336,9 @@ pub(crate) struct Removal<'a> {
 
 /// Everything resolved.
 pub(crate) struct Resolved<'a> {
-    pub(crate) targets: BTreeMap<Key, Target<'a>>,
+    pub(crate) targets: BTreeMap<QualifiedName, Target<'a>>,
     pub(crate) removals: Vec<Removal<'a>>,
-    pub(crate) creates: BTreeMap<Key, (Table, Vec<Reason>)>,
+    pub(crate) creates: BTreeMap<QualifiedName, (Table, Vec<Reason>)>,
 }
 
 /// Collects steps by phase.
@@ -340,9 +347,9 @@ pub(crate) struct Out {
     pub(crate) steps: Vec<(Phase, FixStep)>,
     /// Tables whose change requires the views that read them to be dropped
     /// first and created again afterwards.
-    pub(crate) view_changed: BTreeSet<Key>,
+    pub(crate) view_changed: BTreeSet<QualifiedName>,
     /// Tables dropped outright.
-    pub(crate) dropped_tables: BTreeSet<Key>,
+    pub(crate) dropped_tables: BTreeSet<QualifiedName>,
     /// Findings the emitters could not fix.
     pub(crate) unfixed: Vec<Unfixed>,
 }

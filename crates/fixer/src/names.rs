@@ -17,8 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_model::{Dialect, Schema, Table, QUARANTINE_PREFIX};
-use driftless_rules::{ObjectKind, ObjectRef};
+use driftless_model::{Dialect, ObjectKind, ObjectRef, Schema, Table, QUARANTINE_PREFIX};
 
 use crate::lex::mentioned_identifiers;
 

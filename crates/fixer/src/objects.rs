@@ -2,13 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_model::{Column, Dialect, Enum, Sequence, View};
-use driftless_rules::{ObjectKind, ObjectRef};
+use driftless_model::{
+    Column, Dialect, Enum, ObjectKind, ObjectRef, QualifiedName, Sequence, View,
+};
 
 use crate::guard::{self, guarded, Cond};
-use crate::model::{
-    count_sql, unfixed_reason, Act, Ctx, Key, Out, Phase, Resolved, StepSpec, Work,
-};
+use crate::model::{count_sql, unfixed_reason, Act, Ctx, Out, Phase, Resolved, StepSpec, Work};
 use crate::names::Mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind, Reason};
 use crate::quote::{ident, literal, qualified};
@@ -70,7 +69,7 @@ fn act_sequence<'a>(ctx: &Ctx<'a>, s: &str, n: &str) -> Option<&'a Sequence> {
 }
 
 /// The sequence a `nextval('…'::regclass)` default names.
-fn nextval_target(default: &str, schema: &str) -> Option<Key> {
+fn nextval_target(default: &str, schema: &str) -> Option<QualifiedName> {
     let lower = default.to_ascii_lowercase();
     let start = lower.find("nextval(")? + "nextval(".len();
     let rest = default.get(start..)?.trim_start();
@@ -89,7 +88,10 @@ fn nextval_target(default: &str, schema: &str) -> Option<Key> {
         name.push(c);
     }
     let (s, n) = types::split_pg_type_name(&name)?;
-    Some((s.unwrap_or_else(|| schema.to_string()), n))
+    Some(QualifiedName::new(
+        s.unwrap_or_else(|| schema.to_string()),
+        n,
+    ))
 }
 
 /// Sequences (PostgreSQL): create, alter, own, drop — and create the
@@ -113,7 +115,7 @@ pub(crate) fn sequences(
         return Ok(());
     }
     let wanted = wanted_sequences(ctx, work, r);
-    let dropped_columns: BTreeSet<(Key, String)> = r
+    let dropped_columns: BTreeSet<(QualifiedName, String)> = r
         .targets
         .iter()
         .flat_map(|(k, t)| {
@@ -124,7 +126,7 @@ pub(crate) fn sequences(
                 .map(move |c| (k.clone(), c.clone()))
         })
         .collect();
-    for ((s, n), (act, reasons, note)) in &wanted {
+    for (QualifiedName { schema: s, name: n }, (act, reasons, note)) in &wanted {
         let (exp, actual) = (exp_sequence(ctx, s, n), act_sequence(ctx, s, n));
         let seq = SequenceWork {
             s,
@@ -135,7 +137,7 @@ pub(crate) fn sequences(
         match (act, exp, actual) {
             (Act::Drop, _, Some(a)) => {
                 let owner_dropped = a.owned_by.as_ref().is_some_and(|o| {
-                    let k = (s.clone(), o.table.clone());
+                    let k = QualifiedName::new(s.clone(), o.table.clone());
                     out.dropped_tables.contains(&k)
                         || dropped_columns.contains(&(k, o.column.clone()))
                 });
@@ -159,7 +161,7 @@ pub(crate) fn sequences(
 /// What the plan asks of each sequence (with the reasons and a note),
 /// including the sequences that defaults set by this plan call `nextval`
 /// on and the database lacks.
-type WantedSequences = BTreeMap<Key, (Act, Vec<crate::plan::Reason>, Option<String>)>;
+type WantedSequences = BTreeMap<QualifiedName, (Act, Vec<crate::plan::Reason>, Option<String>)>;
 
 fn wanted_sequences(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> WantedSequences {
     let mut wanted: WantedSequences = work
@@ -168,12 +170,12 @@ fn wanted_sequences(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> WantedSeque
         .map(|(k, (a, rs))| (k.clone(), (*a, rs.clone(), None)))
         .collect();
     let mut defaults: Vec<(String, String, String, &Column)> = Vec::new();
-    for ((s, t), (table, _)) in &r.creates {
+    for (QualifiedName { schema: s, name: t }, (table, _)) in &r.creates {
         for (c, col) in &table.columns {
             defaults.push((s.clone(), t.clone(), c.clone(), col));
         }
     }
-    for ((s, t), target) in &r.targets {
+    for (QualifiedName { schema: s, name: t }, target) in &r.targets {
         for (c, col) in &target.target.columns {
             if target.actual.columns.get(c).map(|a| &a.default) != Some(&col.default) {
                 defaults.push((s.clone(), t.clone(), c.clone(), col));
@@ -185,8 +187,8 @@ fn wanted_sequences(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> WantedSeque
         let Some(key) = nextval_target(dflt, &s) else {
             continue;
         };
-        if exp_sequence(ctx, &key.0, &key.1).is_some()
-            && act_sequence(ctx, &key.0, &key.1).is_none()
+        if exp_sequence(ctx, &key.schema, &key.name).is_some()
+            && act_sequence(ctx, &key.schema, &key.name).is_none()
             && !wanted.contains_key(&key)
         {
             wanted.insert(
@@ -322,7 +324,7 @@ pub(crate) fn enums(
             }
         }
     }
-    for ((s, n), (act, reasons)) in &work.enums {
+    for (QualifiedName { schema: s, name: n }, (act, reasons)) in &work.enums {
         let (exp, actual) = (exp_enum(ctx, s, n), act_enum(ctx, s, n));
         let object = obj(ObjectKind::Enum, s, n);
         let type_name = qualified(d, s, n);
@@ -532,10 +534,10 @@ impl EnumRebuild<'_> {
             typed_column.name,
             typed_column.column,
         );
-        let key: Key = (ctx.key_schema(ts), tn.to_string());
+        let key = QualifiedName::new(ctx.key_schema(ts), tn);
         if r.removals
             .iter()
-            .any(|rm| rm.quarantine_as.is_none() && rm.schema == key.0 && rm.name == key.1)
+            .any(|rm| rm.quarantine_as.is_none() && rm.schema == key.schema && rm.name == key.name)
         {
             return Ok(());
         }
@@ -598,17 +600,24 @@ impl EnumRebuild<'_> {
 }
 
 /// Orders `names` so that a view comes after the views its definition mentions.
-fn topo_order(d: Dialect, names: &[Key], def_of: &dyn Fn(&Key) -> Option<String>) -> Vec<Key> {
-    let deps: BTreeMap<&Key, BTreeSet<&Key>> = names
+fn topo_order(
+    d: Dialect,
+    names: &[QualifiedName],
+    def_of: &dyn Fn(&QualifiedName) -> Option<String>,
+) -> Vec<QualifiedName> {
+    let deps: BTreeMap<&QualifiedName, BTreeSet<&QualifiedName>> = names
         .iter()
         .map(|k| {
             let def = Mentions::new(d, &def_of(k).unwrap_or_default());
-            let ds = names.iter().filter(|o| *o != k && def.has(&o.1)).collect();
+            let ds = names
+                .iter()
+                .filter(|o| *o != k && def.has(&o.name))
+                .collect();
             (k, ds)
         })
         .collect();
-    let mut done: Vec<Key> = Vec::new();
-    let mut left: Vec<&Key> = names.iter().collect();
+    let mut done: Vec<QualifiedName> = Vec::new();
+    let mut left: Vec<&QualifiedName> = names.iter().collect();
     while !left.is_empty() {
         let pos = left
             .iter()
@@ -622,10 +631,10 @@ fn topo_order(d: Dialect, names: &[Key], def_of: &dyn Fn(&Key) -> Option<String>
 /// Views: drop the ones that go, are replaced, or read a table that changes
 /// shape; create them again (in dependency order) at the end.
 pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), PlanError> {
-    let mut act_views: BTreeMap<Key, &View> = BTreeMap::new();
+    let mut act_views: BTreeMap<QualifiedName, &View> = BTreeMap::new();
     for (s, sc) in &ctx.act.schemas {
         for (v, view) in &sc.views {
-            act_views.insert((ctx.key_schema(s), v.clone()), view);
+            act_views.insert(QualifiedName::new(ctx.key_schema(s), v.clone()), view);
         }
     }
     let views = Views {
@@ -647,20 +656,24 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
 struct Views<'a> {
     ctx: &'a Ctx<'a>,
     work: &'a Work,
-    act_views: BTreeMap<Key, &'a View>,
+    act_views: BTreeMap<QualifiedName, &'a View>,
 }
 
 /// Views to create at the end: the definition, and whether it is created
 /// again only because what it reads changed.
-type Creates = BTreeMap<Key, (View, bool)>;
+type Creates = BTreeMap<QualifiedName, (View, bool)>;
 
 impl Views<'_> {
-    fn exp_view(&self, k: &Key) -> Option<&View> {
+    fn exp_view(&self, k: &QualifiedName) -> Option<&View> {
         let ctx = self.ctx;
-        ctx.exp.schemas.get(ctx.exp_schema(&k.0)?)?.views.get(&k.1)
+        ctx.exp
+            .schemas
+            .get(ctx.exp_schema(&k.schema)?)?
+            .views
+            .get(&k.name)
     }
 
-    fn reasons_of(&self, k: &Key) -> Vec<Reason> {
+    fn reasons_of(&self, k: &QualifiedName) -> Vec<Reason> {
         self.work
             .views
             .get(k)
@@ -668,13 +681,13 @@ impl Views<'_> {
             .unwrap_or_default()
     }
 
-    fn explicit_drop(&self, k: &Key) -> bool {
+    fn explicit_drop(&self, k: &QualifiedName) -> bool {
         matches!(self.work.views.get(k), Some((Act::Drop, _)))
     }
 
     /// Views whose definition must be dropped first.
-    fn affected(&self, out: &mut Out) -> BTreeSet<Key> {
-        let mut affected: BTreeSet<Key> = BTreeSet::new();
+    fn affected(&self, out: &mut Out) -> BTreeSet<QualifiedName> {
+        let mut affected: BTreeSet<QualifiedName> = BTreeSet::new();
         for (k, (act, reasons)) in &self.work.views {
             match (
                 act,
@@ -697,24 +710,24 @@ impl Views<'_> {
 
     /// Views that read a changed table, or an affected view (transitively).
     /// Each definition is lexed once, whatever the number of questions.
-    fn dependent(&self, affected: &BTreeSet<Key>, out: &Out) -> BTreeSet<Key> {
-        let act_mentions: BTreeMap<&Key, Mentions> = self
+    fn dependent(&self, affected: &BTreeSet<QualifiedName>, out: &Out) -> BTreeSet<QualifiedName> {
+        let act_mentions: BTreeMap<&QualifiedName, Mentions> = self
             .act_views
             .iter()
             .map(|(k, v)| (k, Mentions::new(self.ctx.d, &v.definition)))
             .collect();
-        let mut dependent: BTreeSet<Key> = BTreeSet::new();
+        let mut dependent: BTreeSet<QualifiedName> = BTreeSet::new();
         loop {
             let mut grew = false;
             for (k, m) in &act_mentions {
                 if dependent.contains(*k) {
                     continue;
                 }
-                let reads_changed = out.view_changed.iter().any(|(_, t)| m.has(t));
+                let reads_changed = out.view_changed.iter().any(|t| m.has(&t.name));
                 let reads_view = affected
                     .iter()
                     .chain(dependent.iter())
-                    .any(|o| o != *k && m.has(&o.1));
+                    .any(|o| o != *k && m.has(&o.name));
                 if reads_changed || reads_view {
                     dependent.insert((*k).clone());
                     grew = true;
@@ -728,18 +741,22 @@ impl Views<'_> {
 
     /// What to create at the end, with which definition; and the dependent
     /// views that are lost (they read a dropped table and are not expected).
-    fn to_create(&self, dependent: &BTreeSet<Key>, out: &Out) -> (Creates, BTreeSet<Key>) {
+    fn to_create(
+        &self,
+        dependent: &BTreeSet<QualifiedName>,
+        out: &Out,
+    ) -> (Creates, BTreeSet<QualifiedName>) {
         let mut create: Creates = BTreeMap::new();
         for (k, (act, _)) in &self.work.views {
             if matches!(act, Act::Create | Act::Replace) {
                 if let Some(e) = self.exp_view(k) {
                     let mut v = e.clone();
-                    v.definition = self.ctx.localize_sql(&k.0, &v.definition);
+                    v.definition = self.ctx.localize_sql(&k.schema, &v.definition);
                     create.insert(k.clone(), (v, false));
                 }
             }
         }
-        let mut lost: BTreeSet<Key> = BTreeSet::new();
+        let mut lost: BTreeSet<QualifiedName> = BTreeSet::new();
         for k in dependent {
             if self.explicit_drop(k) || create.contains_key(k) {
                 continue;
@@ -750,7 +767,7 @@ impl Views<'_> {
                 _ => a.clone(),
             };
             let def_mentions = Mentions::new(self.ctx.d, &def.definition);
-            let reads_dropped = out.dropped_tables.iter().any(|(_, t)| def_mentions.has(t));
+            let reads_dropped = out.dropped_tables.iter().any(|t| def_mentions.has(&t.name));
             if reads_dropped && self.exp_view(k).is_none() {
                 lost.insert(k.clone());
             } else {
@@ -764,14 +781,14 @@ impl Views<'_> {
     /// first.
     fn drop(
         &self,
-        affected: &BTreeSet<Key>,
-        dependent: &BTreeSet<Key>,
+        affected: &BTreeSet<QualifiedName>,
+        dependent: &BTreeSet<QualifiedName>,
         create: &Creates,
-        lost: &BTreeSet<Key>,
+        lost: &BTreeSet<QualifiedName>,
         out: &mut Out,
     ) {
         let d = self.ctx.d;
-        let drops: Vec<Key> = affected
+        let drops: Vec<QualifiedName> = affected
             .iter()
             .chain(dependent.iter())
             .filter(|k| self.act_views.contains_key(*k))
@@ -800,11 +817,15 @@ impl Views<'_> {
             } else {
                 (Safety::Safe, None)
             };
-            let mut spec = StepSpec::new(obj(ObjectKind::View, &k.0, &k.1), "drop view", safety);
+            let mut spec = StepSpec::new(
+                obj(ObjectKind::View, &k.schema, &k.name),
+                "drop view",
+                safety,
+            );
             spec.fixes = self.reasons_of(&k);
             spec.note = note;
-            spec.sql = vec![sql::drop_view(d, &k.0, &k.1, v.materialized, false)];
-            spec.script = vec![sql::drop_view(d, &k.0, &k.1, v.materialized, true)];
+            spec.sql = vec![sql::drop_view(d, &k.schema, &k.name, v.materialized, false)];
+            spec.script = vec![sql::drop_view(d, &k.schema, &k.name, v.materialized, true)];
             out.push(Phase::DropViews, spec);
         }
     }
@@ -812,15 +833,15 @@ impl Views<'_> {
     /// Creates the views of `create`, what they read first.
     fn create(&self, create: &Creates, out: &mut Out) -> Result<(), PlanError> {
         let d = self.ctx.d;
-        let names: Vec<Key> = create.keys().cloned().collect();
+        let names: Vec<QualifiedName> = create.keys().cloned().collect();
         for k in topo_order(d, &names, &|k| {
             create.get(k).map(|(v, _)| v.definition.clone())
         }) {
             let (v, derived) = &create[&k];
-            let v = &self.ctx.qualify_view(&k.0, v);
-            let stmt = sql::create_view(d, &k.0, &k.1, v, false)?;
+            let v = &self.ctx.qualify_view(&k.schema, v);
+            let stmt = sql::create_view(d, &k.schema, &k.name, v, false)?;
             let mut spec = StepSpec::new(
-                obj(ObjectKind::View, &k.0, &k.1),
+                obj(ObjectKind::View, &k.schema, &k.name),
                 "create view",
                 Safety::Safe,
             );
@@ -829,17 +850,18 @@ impl Views<'_> {
                 spec.note = Some("created again after the tables it reads changed");
             }
             spec.script = match d {
-                Dialect::Sqlite => vec![sql::create_view(d, &k.0, &k.1, v, true)?],
+                Dialect::Sqlite => vec![sql::create_view(d, &k.schema, &k.name, v, true)?],
                 _ => guarded(
                     d,
-                    &guard::relation(&k.0, &k.1).not(),
+                    &guard::relation(&k.schema, &k.name).not(),
                     std::slice::from_ref(&stmt),
                 ),
             };
             spec.sql = vec![stmt];
             if d == Dialect::Postgres {
                 if let Some(c) = &v.comment {
-                    let cm = sql::pg_comment(view_kind(v), &qualified(d, &k.0, &k.1), Some(c));
+                    let cm =
+                        sql::pg_comment(view_kind(v), &qualified(d, &k.schema, &k.name), Some(c));
                     spec.sql.push(cm.clone());
                     spec.script.push(cm);
                 }
@@ -860,12 +882,12 @@ impl Views<'_> {
                 (Dialect::Postgres, Some(e), Some(_)) => {
                     let stmt = sql::pg_comment(
                         view_kind(e),
-                        &qualified(d, &k.0, &k.1),
+                        &qualified(d, &k.schema, &k.name),
                         e.comment.as_deref(),
                     );
                     out.push_safe(
                         Phase::Comments,
-                        obj(ObjectKind::View, &k.0, &k.1),
+                        obj(ObjectKind::View, &k.schema, &k.name),
                         "comment",
                         reasons,
                         stmt,

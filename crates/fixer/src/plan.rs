@@ -1,7 +1,7 @@
 //! The fix plan: ordered, safety-classified steps with their SQL.
 
-use driftless_model::{Dialect, Snapshot};
-use driftless_rules::{Finding, ObjectRef};
+use driftless_model::{Dialect, ObjectRef, Snapshot};
+use driftless_rules::Finding;
 use serde::{Deserialize, Serialize};
 
 use crate::safety::Safety;

@@ -4,12 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_model::{is_quarantined, Dialect, Snapshot, Table};
-use driftless_rules::{Finding, FixIntent, ObjectKind};
+use driftless_model::{is_quarantined, Dialect, ObjectKind, QualifiedName, Snapshot, Table};
+use driftless_rules::{Aspect, Finding, FixIntent};
 
 use crate::model::{
-    unfixed_reason, Act, Acts, Aspects, Ctx, Key, Out, Part, Removal, Resolved, TableWork, Target,
-    Work,
+    unfixed_reason, Act, Acts, Aspects, Ctx, Out, Part, Removal, Resolved, TableWork, Target, Work,
 };
 use crate::names::{self, mentions, quarantine_name, Name, Space};
 use crate::objects;
@@ -84,23 +83,34 @@ fn act_of(f: &Finding) -> Result<Act, String> {
         ));
     }
     match f.fix {
-        FixIntent::CreateSchema
-        | FixIntent::CreateTable
-        | FixIntent::AddColumn
-        | FixIntent::Create => Ok(Act::Create),
-        FixIntent::RemoveTable | FixIntent::RemoveColumn | FixIntent::Drop => Ok(Act::Drop),
-        FixIntent::Replace
-        | FixIntent::AlterEnum
-        | FixIntent::AlterSequence
-        | FixIntent::SetComment
-        | FixIntent::AlterColumnOther
-        | FixIntent::AlterColumnType
-        | FixIntent::AlterColumnDefault
-        | FixIntent::AlterColumnNullability => Ok(Act::Replace),
+        FixIntent::Create => Ok(Act::Create),
+        FixIntent::Remove | FixIntent::Drop => Ok(Act::Drop),
+        FixIntent::Replace | FixIntent::Alter { .. } | FixIntent::SetComment => Ok(Act::Replace),
         _ => Err(String::from(
             "driftless has no automatic fix for this kind of finding",
         )),
     }
+}
+
+/// What of a column finding `fix` asks to bring to the expected definition.
+fn column_aspects(fix: &FixIntent) -> Aspects {
+    let mut a = Aspects::default();
+    match fix {
+        FixIntent::Alter { aspects } => {
+            for aspect in aspects {
+                match aspect {
+                    Aspect::Type => a.ty = true,
+                    Aspect::Nullability => a.nullable = true,
+                    Aspect::Default => a.default = true,
+                    Aspect::Identity => a.other = true,
+                    _ => a = a.union(Aspects::all()),
+                }
+            }
+        }
+        FixIntent::SetComment => a.comment = true,
+        _ => a = Aspects::all(),
+    }
+    a
 }
 
 /// Records what finding `f` asks (`act`) in the work for its object.
@@ -110,7 +120,7 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
     let schema = ctx.key_schema(&o.schema);
     let table = o.table.clone().unwrap_or_default();
     let name = o.name.clone().unwrap_or_default();
-    let tkey = (schema.clone(), table.clone());
+    let tkey = QualifiedName::new(schema.clone(), table);
     match o.kind {
         ObjectKind::Migration => w.unfixed.push(unfixed(
             f,
@@ -135,26 +145,15 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
         },
         ObjectKind::Column => {
             let tw = w.tables.entry(tkey).or_default();
-            match f.fix {
-                FixIntent::AddColumn | FixIntent::Create => tw.add.entry(name).or_default().push(r),
-                FixIntent::RemoveColumn | FixIntent::Drop => {
-                    tw.remove.entry(name).or_default().push(r)
-                }
-                _ => {
-                    let mut a = Aspects::default();
-                    match f.fix {
-                        FixIntent::AlterColumnType => a.ty = true,
-                        FixIntent::AlterColumnNullability => a.nullable = true,
-                        FixIntent::AlterColumnDefault => a.default = true,
-                        FixIntent::AlterColumnOther => a.other = true,
-                        FixIntent::SetComment => a.comment = true,
-                        _ => a = Aspects::all(),
-                    }
+            match act {
+                Act::Create => tw.add.entry(name).or_default().push(r),
+                Act::Drop => tw.remove.entry(name).or_default().push(r),
+                Act::Replace => {
                     let e = tw
                         .alter
                         .entry(name)
                         .or_insert((Aspects::default(), Vec::new()));
-                    e.0 = e.0.union(a);
+                    e.0 = e.0.union(column_aspects(&f.fix));
                     e.1.push(r);
                 }
             }
@@ -181,16 +180,20 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
             push_act(&mut w.tables.entry(tkey).or_default().fks, &name, act, r)
         }
         ObjectKind::Check => push_act(&mut w.tables.entry(tkey).or_default().checks, &name, act, r),
-        ObjectKind::View if f.fix == FixIntent::SetComment => {
-            w.view_comments.entry((schema, name)).or_default().push(r)
-        }
+        ObjectKind::View if f.fix == FixIntent::SetComment => w
+            .view_comments
+            .entry(QualifiedName::new(schema, name))
+            .or_default()
+            .push(r),
         ObjectKind::Enum | ObjectKind::View | ObjectKind::Sequence => {
             let map = match o.kind {
                 ObjectKind::Enum => &mut w.enums,
                 ObjectKind::View => &mut w.views,
                 _ => &mut w.sequences,
             };
-            let e = map.entry((schema, name)).or_insert((act, Vec::new()));
+            let e = map
+                .entry(QualifiedName::new(schema, name))
+                .or_insert((act, Vec::new()));
             e.0 = merge_act(e.0, act);
             e.1.push(r);
         }
@@ -215,7 +218,7 @@ fn add_created_schema_contents(ctx: &Ctx<'_>, w: &mut Work) {
         };
         for t in schema.tables.keys() {
             w.tables_create
-                .entry((n.clone(), t.clone()))
+                .entry(QualifiedName::new(n.clone(), t.clone()))
                 .or_default()
                 .extend(rs.iter().cloned());
         }
@@ -226,7 +229,7 @@ fn add_created_schema_contents(ctx: &Ctx<'_>, w: &mut Work) {
         ] {
             for o in names {
                 let e = map
-                    .entry((n.clone(), o.clone()))
+                    .entry(QualifiedName::new(n.clone(), o.clone()))
                     .or_insert((Act::Create, Vec::new()));
                 e.1.extend(rs.iter().cloned());
             }
@@ -270,12 +273,12 @@ fn remove_dependents(d: Dialect, t: &mut Table, col: &str) -> Vec<Part> {
         .is_some_and(|pk| pk.columns.iter().any(|c| c == col))
     {
         t.primary_key = None;
-        removed.push(Part::Pk);
+        removed.push(Part::primary_key());
     }
     t.uniques.retain(|n, u| {
         let keep = !u.columns.iter().any(|c| c == col);
         if !keep {
-            removed.push(Part::Unique(n.clone()));
+            removed.push(Part::Of(ObjectKind::Unique, n.clone()));
         }
         keep
     });
@@ -286,21 +289,21 @@ fn remove_dependents(d: Dialect, t: &mut Table, col: &str) -> Vec<Part> {
         }) || i.include.iter().any(|c| c == col)
             || i.predicate.as_deref().is_some_and(|p| mentions(d, p, col));
         if uses {
-            removed.push(Part::Index(n.clone()));
+            removed.push(Part::Of(ObjectKind::Index, n.clone()));
         }
         !uses
     });
     t.foreign_keys.retain(|n, fk| {
         let keep = !fk.columns.iter().any(|c| c == col);
         if !keep {
-            removed.push(Part::Fk(n.clone()));
+            removed.push(Part::Of(ObjectKind::ForeignKey, n.clone()));
         }
         keep
     });
     t.checks.retain(|n, c| {
         let keep = !mentions(d, &c.expression, col);
         if !keep {
-            removed.push(Part::Check(n.clone()));
+            removed.push(Part::Of(ObjectKind::Check, n.clone()));
         }
         keep
     });
@@ -311,14 +314,14 @@ fn remove_dependents(d: Dialect, t: &mut Table, col: &str) -> Vec<Part> {
 fn resolve<'a>(ctx: &Ctx<'a>, work: &mut Work) -> Resolved<'a> {
     let mut unf = Vec::new();
     let creates = resolve_creates(ctx, work, &mut unf);
-    let mut targets: BTreeMap<Key, Target<'a>> = BTreeMap::new();
+    let mut targets: BTreeMap<QualifiedName, Target<'a>> = BTreeMap::new();
     for (key, tw) in std::mem::take(&mut work.tables) {
         resolve_table(ctx, &key, &tw, work, &creates, &mut targets, &mut unf);
     }
     let removals = resolve_removals(ctx, work, &mut unf);
-    let removed_tables: BTreeSet<Key> = removals
+    let removed_tables: BTreeSet<QualifiedName> = removals
         .iter()
-        .map(|r| (r.schema.clone(), r.name.clone()))
+        .map(|r| QualifiedName::new(r.schema.clone(), r.name.clone()))
         .collect();
     drop_dangling_foreign_keys(ctx, &removed_tables, &mut targets);
     if ctx.d != Dialect::Sqlite {
@@ -342,14 +345,17 @@ fn resolve_creates(
     ctx: &Ctx<'_>,
     work: &Work,
     unf: &mut Vec<Unfixed>,
-) -> BTreeMap<Key, (Table, Vec<Reason>)> {
+) -> BTreeMap<QualifiedName, (Table, Vec<Reason>)> {
     let mut creates = BTreeMap::new();
     for (key, reasons) in &work.tables_create {
-        match (ctx.exp_table(&key.0, &key.1), ctx.act_table(&key.0, &key.1)) {
+        match (
+            ctx.exp_table(&key.schema, &key.name),
+            ctx.act_table(&key.schema, &key.name),
+        ) {
             (Some(t), None) => {
                 creates.insert(
                     key.clone(),
-                    (ctx.localize_table(&key.0, t), reasons.clone()),
+                    (ctx.localize_table(&key.schema, t), reasons.clone()),
                 );
             }
             (None, _) => unfix_all(unf, reasons, "the expected schema has no such table"),
@@ -382,14 +388,14 @@ fn table_reasons(tw: &TableWork) -> Vec<Reason> {
 /// What the findings ask of one existing table → its target.
 fn resolve_table<'a>(
     ctx: &Ctx<'a>,
-    key: &Key,
+    key: &QualifiedName,
     tw: &TableWork,
     work: &Work,
-    creates: &BTreeMap<Key, (Table, Vec<Reason>)>,
-    targets: &mut BTreeMap<Key, Target<'a>>,
+    creates: &BTreeMap<QualifiedName, (Table, Vec<Reason>)>,
+    targets: &mut BTreeMap<QualifiedName, Target<'a>>,
     unf: &mut Vec<Unfixed>,
 ) {
-    let (s, tname) = (&key.0, &key.1);
+    let (s, tname) = (&key.schema, &key.name);
     let Some(actual) = ctx.act_table(s, tname) else {
         if !creates.contains_key(key) {
             let why = "the table does not exist in the database";
@@ -434,7 +440,7 @@ fn resolve_columns(t: &mut Target<'_>, tw: &TableWork, expected: &Table, unf: &m
             Some(col) => {
                 t.target.columns.insert(c.clone(), col.clone());
                 t.reasons
-                    .entry(Part::Column(c.clone()))
+                    .entry(Part::column(c))
                     .or_default()
                     .extend(rs.iter().cloned());
             }
@@ -465,7 +471,7 @@ fn resolve_columns(t: &mut Target<'_>, tw: &TableWork, expected: &Table, unf: &m
             tc.comment = exp_col.comment.clone();
         }
         t.reasons
-            .entry(Part::Column(c.clone()))
+            .entry(Part::column(c))
             .or_default()
             .extend(rs.iter().cloned());
     }
@@ -493,7 +499,7 @@ fn resolve_constraints(
             },
         }
         t.reasons
-            .entry(Part::Pk)
+            .entry(Part::primary_key())
             .or_default()
             .extend(rs.iter().cloned());
     }
@@ -503,8 +509,7 @@ fn resolve_constraints(
         &tw.uniques,
         &mut target.uniques,
         &exp.uniques,
-        Part::Unique,
-        "unique constraint",
+        ObjectKind::Unique,
         reasons,
         unf,
     );
@@ -512,8 +517,7 @@ fn resolve_constraints(
         &tw.indexes,
         &mut target.indexes,
         &exp.indexes,
-        Part::Index,
-        "index",
+        ObjectKind::Index,
         reasons,
         unf,
     );
@@ -521,8 +525,7 @@ fn resolve_constraints(
         &tw.fks,
         &mut target.foreign_keys,
         &exp.foreign_keys,
-        Part::Fk,
-        "foreign key",
+        ObjectKind::ForeignKey,
         reasons,
         unf,
     );
@@ -530,8 +533,7 @@ fn resolve_constraints(
         &tw.checks,
         &mut target.checks,
         &exp.checks,
-        Part::Check,
-        "check constraint",
+        ObjectKind::Check,
         reasons,
         unf,
     );
@@ -544,8 +546,7 @@ fn resolve_named<T: Clone>(
     acts: &Acts,
     target: &mut BTreeMap<String, T>,
     expected: &BTreeMap<String, T>,
-    part: fn(String) -> Part,
-    what: &str,
+    kind: ObjectKind,
     reasons: &mut BTreeMap<Part, Vec<Reason>>,
     unf: &mut Vec<Unfixed>,
 ) {
@@ -559,13 +560,14 @@ fn resolve_named<T: Clone>(
                     target.insert(n.clone(), def.clone());
                 }
                 None => {
-                    unfix_all(unf, rs, &format!("the expected table has no such {what}"));
+                    let why = format!("the expected table has no such {}", kind.noun());
+                    unfix_all(unf, rs, &why);
                     continue;
                 }
             },
         }
         reasons
-            .entry(part(n.clone()))
+            .entry(Part::Of(kind, n.clone()))
             .or_default()
             .extend(rs.iter().cloned());
     }
@@ -614,7 +616,7 @@ fn remove_orphan_columns(
             t.renames.insert(c.clone(), q);
         }
         t.reasons
-            .entry(Part::Column(c.clone()))
+            .entry(Part::column(c))
             .or_default()
             .extend(rs.iter().cloned());
         for part in remove_dependents(d, &mut t.target, c) {
@@ -627,11 +629,11 @@ fn remove_orphan_columns(
 fn resolve_removals<'a>(ctx: &Ctx<'a>, work: &Work, unf: &mut Vec<Unfixed>) -> Vec<Removal<'a>> {
     let mut removals = Vec::new();
     for (key, reasons) in &work.tables_remove {
-        let Some(table) = ctx.act_table(&key.0, &key.1) else {
+        let Some(table) = ctx.act_table(&key.schema, &key.name) else {
             unfix_all(unf, reasons, "the database has no such table");
             continue;
         };
-        if ctx.exp_table(&key.0, &key.1).is_some() {
+        if ctx.exp_table(&key.schema, &key.name).is_some() {
             unfix_all(unf, reasons, "the expected schema has this table");
             continue;
         }
@@ -641,15 +643,15 @@ fn resolve_removals<'a>(ctx: &Ctx<'a>, work: &Work, unf: &mut Vec<Unfixed>) -> V
                 continue;
             }
             Orphans::Drop => None,
-            Orphans::Quarantine => Some(quarantine_names(ctx, &key.0, &key.1, table)),
+            Orphans::Quarantine => Some(quarantine_names(ctx, &key.schema, &key.name, table)),
         };
         let (quarantine_as, renamed_parts) = match quarantine_as {
             Some((q, parts)) => (Some(q), parts),
             None => (None, Vec::new()),
         };
         removals.push(Removal {
-            schema: key.0.clone(),
-            name: key.1.clone(),
+            schema: key.schema.clone(),
+            name: key.name.clone(),
             table,
             quarantine_as,
             renamed_parts,
@@ -663,10 +665,10 @@ fn resolve_removals<'a>(ctx: &Ctx<'a>, work: &Work, unf: &mut Vec<Unfixed>) -> V
 /// removed/quarantined columns go too.
 fn drop_dangling_foreign_keys<'a>(
     ctx: &Ctx<'a>,
-    removed_tables: &BTreeSet<Key>,
-    targets: &mut BTreeMap<Key, Target<'a>>,
+    removed_tables: &BTreeSet<QualifiedName>,
+    targets: &mut BTreeMap<QualifiedName, Target<'a>>,
 ) {
-    let gone_columns: BTreeSet<(Key, String)> = targets
+    let gone_columns: BTreeSet<(QualifiedName, String)> = targets
         .iter()
         .flat_map(|(k, t)| {
             t.actual
@@ -677,12 +679,12 @@ fn drop_dangling_foreign_keys<'a>(
         })
         .collect();
     for (s, tname, table) in ctx.act.tables() {
-        let key = (ctx.key_schema(s), tname.to_string());
+        let key = QualifiedName::new(ctx.key_schema(s), tname);
         if removed_tables.contains(&key) {
             continue;
         }
         for (fk_name, fk) in &table.foreign_keys {
-            let ref_key = (ctx.target_schema(&fk.ref_schema), fk.ref_table.clone());
+            let ref_key = QualifiedName::new(ctx.target_schema(&fk.ref_schema), &fk.ref_table);
             let why = if removed_tables.contains(&ref_key) {
                 Some(format!(
                     "it references table {}, which is {}",
@@ -707,11 +709,11 @@ fn drop_dangling_foreign_keys<'a>(
             if let Some(why) = why {
                 let t = targets
                     .entry(key.clone())
-                    .or_insert_with(|| Target::new(&key.0, tname, table));
+                    .or_insert_with(|| Target::new(&key.schema, tname, table));
                 // Only the key as it is: a replacement from the expected side stays.
                 if t.target.foreign_keys.get(fk_name) == Some(fk) {
                     t.target.foreign_keys.remove(fk_name);
-                    t.note(Part::Fk(fk_name.clone()), why);
+                    t.note(Part::Of(ObjectKind::ForeignKey, fk_name.clone()), why);
                 }
             }
         }
@@ -723,10 +725,10 @@ fn drop_dangling_foreign_keys<'a>(
 /// PostgreSQL the intermediate types may not match). SQLite rebuilds.
 fn rebuild_retyped_foreign_keys<'a>(
     ctx: &Ctx<'a>,
-    removed_tables: &BTreeSet<Key>,
-    targets: &mut BTreeMap<Key, Target<'a>>,
+    removed_tables: &BTreeSet<QualifiedName>,
+    targets: &mut BTreeMap<QualifiedName, Target<'a>>,
 ) {
-    let retyped: BTreeSet<(Key, String)> = targets
+    let retyped: BTreeSet<(QualifiedName, String)> = targets
         .iter()
         .flat_map(|(k, t)| {
             t.actual.columns.iter().filter_map(move |(c, ac)| {
@@ -740,12 +742,12 @@ fn rebuild_retyped_foreign_keys<'a>(
         return;
     }
     for (s, tname, table) in ctx.act.tables() {
-        let key = (ctx.key_schema(s), tname.to_string());
+        let key = QualifiedName::new(ctx.key_schema(s), tname);
         if removed_tables.contains(&key) {
             continue;
         }
         for (fk_name, fk) in &table.foreign_keys {
-            let ref_key = (ctx.target_schema(&fk.ref_schema), fk.ref_table.clone());
+            let ref_key = QualifiedName::new(ctx.target_schema(&fk.ref_schema), &fk.ref_table);
             let touches = fk
                 .columns
                 .iter()
@@ -757,10 +759,10 @@ fn rebuild_retyped_foreign_keys<'a>(
             if touches {
                 let t = targets
                     .entry(key.clone())
-                    .or_insert_with(|| Target::new(&key.0, tname, table));
+                    .or_insert_with(|| Target::new(&key.schema, tname, table));
                 if t.target.foreign_keys.get(fk_name) == Some(fk) {
                     t.fk_rebuild.insert(fk_name.clone());
-                    t.note(Part::Fk(fk_name.clone()), "a column it uses changes type; it is dropped and added back around the change".into());
+                    t.note(Part::Of(ObjectKind::ForeignKey, fk_name.clone()), "a column it uses changes type; it is dropped and added back around the change".into());
                 }
             }
         }
@@ -776,26 +778,26 @@ fn check_names(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> Result<(), PlanE
     let d = ctx.d;
     // A table dropped frees its names only if the drop is not withheld.
     let drops = Safety::Destructive.allowed(ctx.options.allow);
-    let removed: BTreeSet<Key> = r
+    let removed: BTreeSet<QualifiedName> = r
         .removals
         .iter()
         .filter(|rm| rm.quarantine_as.is_some() || drops)
-        .map(|rm| (rm.schema.clone(), rm.name.clone()))
+        .map(|rm| QualifiedName::new(rm.schema.clone(), rm.name.clone()))
         .collect();
     let mut created = Vec::new();
     let mut held = Vec::new();
-    for ((s, t), (table, _)) in &r.creates {
-        created.extend(names::table(d, s, t, table));
+    for (k, (table, _)) in &r.creates {
+        created.extend(names::table(d, &k.schema, &k.name, table));
     }
     for (s, t, table) in ctx.act.tables() {
-        let key = (ctx.key_schema(s), t.to_string());
+        let key = QualifiedName::new(ctx.key_schema(s), t);
         if removed.contains(&key) {
             continue;
         }
-        let before = names::table(d, &key.0, t, table);
+        let before = names::table(d, &key.schema, t, table);
         match r.targets.get(&key) {
             Some(target) => {
-                for n in names::table(d, &key.0, t, &target.target) {
+                for n in names::table(d, &key.schema, t, &target.target) {
                     if before.contains(&n) {
                         held.push(n);
                     } else {
@@ -816,7 +818,7 @@ fn check_names(ctx: &Ctx<'_>, work: &Work, r: &Resolved<'_>) -> Result<(), PlanE
             _ => return None,
         };
         let name = n.object.name.clone()?;
-        map.get(&(n.object.schema.clone(), name))
+        map.get(&QualifiedName::new(n.object.schema.clone(), name))
             .map(|(act, _)| *act)
     };
     for (s, schema) in &ctx.act.schemas {
@@ -896,12 +898,7 @@ pub(crate) fn build(
     findings: &[Finding],
     options: &PlanOptions,
 ) -> Result<Built, PlanError> {
-    let ctx = Ctx {
-        d: actual.dialect,
-        exp: expected,
-        act: actual,
-        options,
-    };
+    let ctx = Ctx::new(expected, actual, options);
     let mut work = intake(&ctx, findings);
     let resolved = resolve(&ctx, &mut work);
     check_names(&ctx, &work, &resolved)?;

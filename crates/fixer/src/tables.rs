@@ -4,11 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_model::{Column, Dialect, Table};
-use driftless_rules::{ObjectKind, ObjectRef};
+use driftless_model::{Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table};
 
 use crate::guard::{self, guarded};
-use crate::model::{count_sql, Ctx, Key, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
+use crate::model::{count_sql, Ctx, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
 use crate::names::mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::quote::{ident, qualified};
@@ -145,7 +144,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                     spec.sql.extend(quarantine_parts(d, rm, q, true)?);
                     spec.script = spec.sql.clone();
                     spec.note = Some("SQLite cannot drop foreign keys in place: the rows are copied into the quarantine table, without its foreign keys");
-                    out.view_changed.insert((s.to_string(), t.to_string()));
+                    out.view_changed.insert(QualifiedName::new(s, t));
                 } else {
                     spec.sql = vec![sql::rename_table(d, s, t, q)];
                     spec.sql.extend(quarantine_parts(d, rm, q, false)?);
@@ -159,7 +158,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 spec.sql = vec![sql::drop_table(d, s, t, false)];
                 spec.script = vec![sql::drop_table(d, s, t, true)];
                 out.push(Phase::RemoveTables, spec);
-                let key: Key = (s.to_string(), t.to_string());
+                let key = QualifiedName::new(s, t);
                 out.view_changed.insert(key.clone());
                 out.dropped_tables.insert(key);
             }
@@ -212,7 +211,7 @@ fn quarantine_parts(
 /// every table exists, indexes and comments.
 pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
     let d = ctx.d;
-    for ((s, t), (table, reasons)) in &r.creates {
+    for (QualifiedName { schema: s, name: t }, (table, reasons)) in &r.creates {
         let inline_fks = d == Dialect::Sqlite;
         let mut spec = StepSpec::new(ObjectRef::table(s, t), "create table", Safety::Safe);
         spec.fixes = reasons.clone();
@@ -422,7 +421,6 @@ fn differing<T: PartialEq>(
 /// [`NamedKind::adds`].
 struct NamedKind {
     kind: ObjectKind,
-    part: fn(String) -> Part,
     drop: (&'static str, Phase),
     add: (&'static str, Phase),
     /// The parts of `from` that go from `to` (or are rebuilt).
@@ -433,7 +431,6 @@ struct NamedKind {
 
 const UNIQUES: NamedKind = NamedKind {
     kind: ObjectKind::Unique,
-    part: Part::Unique,
     drop: ("drop unique constraint", Phase::DropConstraints),
     add: ("add unique constraint", Phase::CreateConstraints),
     changed: |x, from, to| differing(&from.uniques, &to.uniques, |_, u| x.regen_uses(&u.columns)),
@@ -452,7 +449,6 @@ const UNIQUES: NamedKind = NamedKind {
 
 const CHECKS: NamedKind = NamedKind {
     kind: ObjectKind::Check,
-    part: Part::Check,
     drop: ("drop check constraint", Phase::DropConstraints),
     add: ("add check constraint", Phase::CreateConstraints),
     changed: |x, from, to| {
@@ -475,7 +471,6 @@ const CHECKS: NamedKind = NamedKind {
 
 const INDEXES: NamedKind = NamedKind {
     kind: ObjectKind::Index,
-    part: Part::Index,
     drop: ("drop index", Phase::DropConstraints),
     add: ("create index", Phase::CreateConstraints),
     changed: |x, from, to| {
@@ -492,7 +487,6 @@ const INDEXES: NamedKind = NamedKind {
 
 const FOREIGN_KEYS: NamedKind = NamedKind {
     kind: ObjectKind::ForeignKey,
-    part: Part::Fk,
     drop: ("drop foreign key", Phase::DropForeignKeys),
     add: ("add foreign key", Phase::CreateForeignKeys),
     changed: |x, from, to| {
@@ -517,7 +511,7 @@ impl NamedKind {
     /// Steps dropping the parts of this kind that go or change.
     fn drops(&self, x: &Alter<'_>, out: &mut Out) {
         for n in (self.changed)(x, x.t.actual, &x.t.target) {
-            let p = (self.part)(n.clone());
+            let p = Part::Of(self.kind, n.clone());
             let (action, phase) = self.drop;
             let object = part_ref(self.kind, x.s, x.tn, &n);
             let mut spec = x.t.part_step(&p, object, action, Safety::Safe);
@@ -529,7 +523,7 @@ impl NamedKind {
     /// Steps adding the parts of this kind that are new or changed.
     fn adds(&self, x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         for n in (self.changed)(x, &x.t.target, x.t.actual) {
-            let p = (self.part)(n.clone());
+            let p = Part::Of(self.kind, n.clone());
             let (action, phase) = self.add;
             let object = part_ref(self.kind, x.s, x.tn, &n);
             let mut spec = x.t.part_step(&p, object, action, Safety::Locking);
@@ -568,7 +562,7 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) {
     if a.primary_key == g.primary_key {
         return;
     }
-    let p = Part::Pk;
+    let p = Part::primary_key();
     if let Some(pk) = &a.primary_key {
         let stmt = sql::drop_primary_key(d, s, tn, pk);
         let mut spec = x.t.part_step(
@@ -608,19 +602,19 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
     let (a, g) = (t.actual, &t.target);
     for c in regen {
         let mut spec = StepSpec::new(col_ref(s, tn, c), "drop generated column", Safety::Locking);
-        spec.fixes = t.reasons_of(&Part::Column(c.clone()));
+        spec.fixes = t.reasons_of(&Part::column(c));
         spec.note = Some("PostgreSQL cannot change a generation expression, or the type of a column a generated column reads: it is added back after the change, its values computed again");
         spec.sql = vec![sql::drop_column(d, s, tn, c, false)];
         spec.script = vec![sql::drop_column(d, s, tn, c, true)];
         out.push(Phase::Columns, spec);
-        out.view_changed.insert((s.to_string(), tn.to_string()));
+        out.view_changed.insert(QualifiedName::new(s, tn));
     }
     quarantine_columns(x, out)?;
     for c in a.columns.keys() {
         if g.columns.contains_key(c) || t.renames.contains_key(c) {
             continue;
         }
-        let p = Part::Column(c.clone());
+        let p = Part::column(c);
         let stmt = sql::drop_column(d, s, tn, c, false);
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
         spec.script = match d {
@@ -629,14 +623,14 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
         };
         spec.sql = vec![stmt];
         out.push(Phase::Columns, spec);
-        out.view_changed.insert((s.to_string(), tn.to_string()));
+        out.view_changed.insert(QualifiedName::new(s, tn));
     }
     let quarantined: BTreeSet<&String> = t.renames.values().collect();
     for (c, col) in &g.columns {
         if a.columns.contains_key(c) || quarantined.contains(c) {
             continue;
         }
-        let p = Part::Column(c.clone());
+        let p = Part::column(c);
         let stmt = sql::add_column(d, s, tn, c, col, false)?;
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "add column", Safety::Safe);
         spec.script = match d {
@@ -677,7 +671,7 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
     for c in regen {
         let Some(tc) = g.columns.get(c) else { continue };
         let mut spec = StepSpec::new(col_ref(s, tn, c), "add generated column", Safety::Locking);
-        spec.fixes = t.reasons_of(&Part::Column(c.clone()));
+        spec.fixes = t.reasons_of(&Part::column(c));
         spec.note = Some("added back after the columns it reads changed");
         spec.sql = vec![sql::add_column(d, s, tn, c, tc, false)?];
         spec.script = vec![sql::add_column(d, s, tn, c, tc, true)?];
@@ -716,7 +710,7 @@ fn quarantine_columns(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else {
             continue;
         };
-        let p = Part::Column(old.clone());
+        let p = Part::column(old);
         let mut stmts = vec![sql::rename_column(d, s, tn, old, new)];
         let script = match d {
             Dialect::Postgres => {
@@ -823,7 +817,7 @@ fn alter_column_pg(
         alter.script.push(sql::drop_column(d, s, tn, c, true));
         alter.sql.push(sql::add_column(d, s, tn, c, tc, false)?);
         alter.script.push(sql::add_column(d, s, tn, c, tc, true)?);
-        out.view_changed.insert((s.to_string(), tn.to_string()));
+        out.view_changed.insert(QualifiedName::new(s, tn));
     } else {
         if ac.generated.is_some() && tc.generated.is_none() {
             alter.at_least(Safety::Locking);
@@ -851,7 +845,7 @@ fn alter_column_pg(
             tc.comment.as_deref(),
         ));
     }
-    let p = Part::Column(c.to_string());
+    let p = Part::column(c);
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", alter.safety);
     spec.fixes = t.reasons_of(&p);
     spec.note = t.note_of(&p);
@@ -898,7 +892,7 @@ fn pg_type_and_default(
     if tc.default.is_some() && tc.identity.is_none() && tc.generated.is_none() {
         alter.both(sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
     }
-    out.view_changed.insert((s.to_string(), tn.to_string()));
+    out.view_changed.insert(QualifiedName::new(s, tn));
     Ok(true)
 }
 
@@ -959,7 +953,7 @@ fn alter_column_mysql(
 ) -> Result<(), PlanError> {
     let d = Dialect::Mysql;
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
-    let p = Part::Column(c.to_string());
+    let p = Part::column(c);
     let mut safety = Safety::Safe;
     let mut preflight = Vec::new();
     if ac.data_type != tc.data_type || ac.collation != tc.collation {
@@ -1160,7 +1154,7 @@ fn rebuild_sqlite(
     spec.preflight = preflight;
     spec.rebuilds = Some(tn.to_string());
     out.push(Phase::Columns, spec);
-    out.view_changed.insert((s.to_string(), tn.to_string()));
+    out.view_changed.insert(QualifiedName::new(s, tn));
     Ok(())
 }
 
@@ -1177,7 +1171,7 @@ fn alter_sqlite_in_place(
     let (a, g) = (t.actual, &t.target);
     for (n, i) in &a.indexes {
         if g.indexes.get(n) != Some(i) {
-            let p = Part::Index(n.clone());
+            let p = Part::Of(ObjectKind::Index, n.clone());
             let mut spec = t.part_step(
                 &p,
                 part_ref(ObjectKind::Index, s, tn, n),
@@ -1189,7 +1183,7 @@ fn alter_sqlite_in_place(
         }
     }
     for (old, new) in &t.renames {
-        let p = Part::Column(old.clone());
+        let p = Part::column(old);
         let stmt = sql::rename_column(d, s, tn, old, new);
         let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
         spec.fixes = t.reasons_of(&p);
@@ -1200,15 +1194,15 @@ fn alter_sqlite_in_place(
         out.push(Phase::Columns, spec);
     }
     for c in drops {
-        let p = Part::Column(c.clone());
+        let p = Part::column(c);
         let stmt = sql::drop_column(d, s, tn, c, false);
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
         spec.statement(stmt);
         out.push(Phase::Columns, spec);
-        out.view_changed.insert((s.to_string(), tn.to_string()));
+        out.view_changed.insert(QualifiedName::new(s, tn));
     }
     for (c, col) in adds {
-        let p = Part::Column(c.clone());
+        let p = Part::column(c);
         let stmt = sql::add_column(d, s, tn, c, col, false)?;
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "add column", Safety::Safe);
         spec.statement(stmt);
@@ -1216,7 +1210,7 @@ fn alter_sqlite_in_place(
     }
     for (n, i) in &g.indexes {
         if a.indexes.get(n) != Some(i) {
-            let p = Part::Index(n.clone());
+            let p = Part::Of(ObjectKind::Index, n.clone());
             let mut spec = t.part_step(
                 &p,
                 part_ref(ObjectKind::Index, s, tn, n),

@@ -17,8 +17,7 @@ use driftless_introspect::{
     redact, ConnectOptions, Database, DbUrl, Error, IntrospectOptions, Result, Value,
 };
 use driftless_model::{
-    object_fingerprints, split_statements, Dialect, MigrationSet, Provenance, SchemaObject,
-    Snapshot,
+    object_fingerprints, split_statements, Dialect, MigrationSet, ObjectRef, Provenance, Snapshot,
 };
 
 use crate::scope::{self, migration_touch, Touch};
@@ -564,7 +563,7 @@ impl Tracker {
             return self.full_step(id, read, db).await;
         }
         names.extend(scope::held(&scoped).cloned());
-        let part = |s: &Snapshot| -> BTreeMap<SchemaObject, String> {
+        let part = |s: &Snapshot| -> BTreeMap<ObjectRef, String> {
             object_fingerprints(&scope::restrict(s, &names))
                 .into_iter()
                 .filter(|(o, _)| scope::covers(&names, o))

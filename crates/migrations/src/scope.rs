@@ -23,7 +23,7 @@
 use std::collections::BTreeSet;
 
 use driftless_model::sql::{self, TokenKind};
-use driftless_model::{Dialect, SchemaObject, SchemaObjectKind, Snapshot};
+use driftless_model::{Dialect, ObjectKind, ObjectRef, Snapshot};
 
 /// What a statement (or a migration) does to the schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -472,8 +472,8 @@ fn add_mentioning_views(model: &Snapshot, out: &mut BTreeSet<String>) {
 /// Whether `object` is covered by a scoped read of `names`: tables and
 /// their parts, views and sequences with one of those names; schemas and
 /// enums never.
-pub(crate) fn covers(names: &BTreeSet<String>, object: &SchemaObject) -> bool {
-    use SchemaObjectKind as K;
+pub(crate) fn covers(names: &BTreeSet<String>, object: &ObjectRef) -> bool {
+    use ObjectKind as K;
     match object.kind {
         K::Schema | K::Enum => false,
         K::View | K::Sequence => object.name.as_ref().is_some_and(|n| names.contains(n)),

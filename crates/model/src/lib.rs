@@ -31,6 +31,10 @@
 //! Modules, bottom up:
 //! - `schema`: the serde schema model (`Snapshot` and its parts, `Dialect`);
 //!   `names`: ledger, system and quarantine names; `sql`: the SQL lexer;
+//!   `object`: which object is this ([`ObjectRef`], [`ObjectKind`]), as
+//!   findings, provenance and fix plans name objects;
+//! - `pairing`: which expected schema is which actual one
+//!   ([`SchemaPairing`]), for the rules and the fixer alike;
 //! - `error`: errors reading snapshot files and migration folders;
 //!   `files`: reading only regular files, bounded;
 //! - `snapshot_file`: snapshot JSON, files read and written;
@@ -45,6 +49,8 @@ mod error;
 mod files;
 mod migration;
 mod names;
+mod object;
+mod pairing;
 mod schema;
 mod snapshot_file;
 pub mod sql;
@@ -59,11 +65,13 @@ pub use migration::{
     object_fingerprints, refinery_file_name, select_ledger, split_statements, Checksum, Effect,
     EffectKind, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable, Migration,
     MigrationFormat, MigrationKind, MigrationSet, MigrationState, MigrationStatus, Modification,
-    Provenance, SchemaObject, SchemaObjectKind, SqlStatement,
+    Provenance, SqlStatement,
 };
 pub use names::{
     is_ledger_table, is_quarantined, is_system_schema, LEDGER_TABLES, QUARANTINE_PREFIX,
 };
+pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
+pub use pairing::{SchemaPair, SchemaPairing};
 pub use schema::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table,

@@ -25,12 +25,12 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use driftless_model::read_regular_file;
+use driftless_model::{read_regular_file, ObjectRef};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::date::Date;
-use crate::finding::{Finding, ObjectRef, Severity};
+use crate::finding::{Finding, Severity};
 use crate::rule::RuleMeta;
 
 /// The file name [`Config::discover`] looks for.

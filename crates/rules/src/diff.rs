@@ -14,13 +14,12 @@
 use std::collections::BTreeMap;
 
 use driftless_model::{
-    is_ledger_table, is_quarantined, is_system_schema, Check, Column, Dialect, Enum, ForeignKey,
-    Index, IndexKey, PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
-    QUARANTINE_PREFIX,
+    is_ledger_table, is_quarantined, Check, Column, Dialect, Enum, ForeignKey, Index, IndexKey,
+    ObjectKind, ObjectRef, PrimaryKey, Schema, SchemaPairing, Sequence, Snapshot, Table,
+    UniqueConstraint, View, QUARANTINE_PREFIX,
 };
 
 use crate::compare::{Comparer, SchemaMap};
-use crate::finding::{ObjectKind, ObjectRef};
 
 /// One side's object: its name and definition.
 #[derive(Debug)]
@@ -165,48 +164,31 @@ pub struct SchemaDiff<'a> {
 }
 
 impl<'a> SchemaDiff<'a> {
-    /// Pairs `expected` with `actual`.
-    ///
-    /// On MySQL, where a schema is a database and two databases being
-    /// compared usually have different names, two snapshots of one schema
-    /// each pair with each other whatever their names.
+    /// Pairs `expected` with `actual`; schemas pair as
+    /// [`SchemaPairing`](driftless_model::SchemaPairing) says (on MySQL
+    /// and SQLite, the one schema of each side whatever its name).
     pub fn new(expected: &'a Snapshot, actual: &'a Snapshot) -> Self {
         let dialect = actual.dialect;
-        let exp_schemas: BTreeMap<&'a str, &'a Schema> = expected
-            .schemas
-            .iter()
-            .filter(|(n, _)| !is_system_schema(n))
-            .map(|(n, s)| (n.as_str(), s))
-            .collect();
-        let act_schemas: BTreeMap<&'a str, &'a Schema> = actual
-            .schemas
-            .iter()
-            .filter(|(n, _)| !is_system_schema(n))
-            .map(|(n, s)| (n.as_str(), s))
-            .collect();
-
-        let single = |m: &BTreeMap<&'a str, &'a Schema>| match (m.len(), m.iter().next()) {
-            (1, Some((n, s))) => Some(Named { name: n, def: *s }),
-            _ => None,
+        let pairing = SchemaPairing::new(expected, actual);
+        let named = |snap: &'a Snapshot, name: Option<&'a str>| {
+            let (name, def) = snap.schemas.get_key_value(name?)?;
+            Some(Named { name, def })
         };
-        let schema_pairs: Vec<Pairing<'a, Schema>> =
-            match (single(&exp_schemas), single(&act_schemas)) {
-                (Some(e), Some(a))
-                    if dialect == Dialect::Mysql && expected.dialect == Dialect::Mysql =>
-                {
-                    vec![Pairing::Both {
-                        expected: e,
-                        actual: a,
-                    }]
-                }
-                _ => collect_merge(exp_schemas.into_iter(), act_schemas.into_iter()),
-            };
-
+        let schema_pairs: Vec<Pairing<'a, Schema>> = pairing
+            .pairs()
+            .iter()
+            .filter_map(
+                |p| match (named(expected, p.expected), named(actual, p.actual)) {
+                    (Some(expected), Some(actual)) => Some(Pairing::Both { expected, actual }),
+                    (Some(e), None) => Some(Pairing::Missing(e)),
+                    (None, Some(a)) => Some(Pairing::Orphan(a)),
+                    (None, None) => None,
+                },
+            )
+            .collect();
         let mut schemas_map = SchemaMap::default();
-        for p in &schema_pairs {
-            if let Pairing::Both { expected, actual } = p {
-                schemas_map.add(expected.name, actual.name);
-            }
+        for (e, a) in pairing.renamed() {
+            schemas_map.add(e, a);
         }
         let (ec, ac) = (expected.counts(), actual.counts());
         let mut diff = SchemaDiff {

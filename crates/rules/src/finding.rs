@@ -1,7 +1,9 @@
 //! Findings: what a rule reports.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
+use driftless_model::ObjectRef;
 use serde::{Deserialize, Serialize};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
@@ -43,191 +45,71 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The kind of object a finding is about.
+/// What part of an object's definition [`FixIntent::Alter`] brings to the
+/// expected one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum ObjectKind {
-    /// A schema (namespace).
-    Schema,
-    /// A table.
-    Table,
-    /// A column.
-    Column,
-    /// A primary key.
-    PrimaryKey,
-    /// A UNIQUE constraint.
-    Unique,
-    /// An index.
-    Index,
-    /// A foreign key.
-    ForeignKey,
-    /// A CHECK constraint.
-    Check,
-    /// An enumerated type.
-    Enum,
-    /// A view.
-    View,
-    /// A sequence.
-    Sequence,
-    /// A migration (file or ledger row).
-    Migration,
+pub enum Aspect {
+    /// A column's type.
+    Type,
+    /// A column's NOT NULL.
+    Nullability,
+    /// A column's default.
+    Default,
+    /// A column's identity (auto-increment), generation expression or
+    /// collation (usually changed by recreating the column or the table).
+    Identity,
+    /// An enum's labels: the missing ones added (the enum rebuilt when
+    /// labels were removed or reordered).
+    Labels,
+    /// A sequence's parameters, altered in place (its current value kept).
+    Parameters,
 }
 
-impl ObjectKind {
-    /// The snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjectKind::Schema => "schema",
-            ObjectKind::Table => "table",
-            ObjectKind::Column => "column",
-            ObjectKind::PrimaryKey => "primary_key",
-            ObjectKind::Unique => "unique",
-            ObjectKind::Index => "index",
-            ObjectKind::ForeignKey => "foreign_key",
-            ObjectKind::Check => "check",
-            ObjectKind::Enum => "enum",
-            ObjectKind::View => "view",
-            ObjectKind::Sequence => "sequence",
-            ObjectKind::Migration => "migration",
-        }
-    }
-}
-
-impl fmt::Display for ObjectKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which object a finding is about: kind + schema + table + name.
-///
-/// For a table, `table` is set and `name` is `None`; for a column, index or
-/// constraint both are set; for enums, views and sequences `table` is `None`
-/// and `name` is the object's name; for a migration, `schema` is empty and
-/// `name` is the migration's id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ObjectRef {
-    /// The kind of object.
-    pub kind: ObjectKind,
-    /// The schema.
-    pub schema: String,
-    /// The table, for tables and their parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub table: Option<String>,
-    /// The object's own name, for objects other than tables.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-impl ObjectRef {
-    /// A table.
-    pub fn table(schema: &str, table: &str) -> Self {
-        ObjectRef {
-            kind: ObjectKind::Table,
-            schema: schema.into(),
-            table: Some(table.into()),
-            name: None,
-        }
-    }
-
-    /// A part of a table (column, index, constraint).
-    pub fn table_part(kind: ObjectKind, schema: &str, table: &str, name: &str) -> Self {
-        ObjectRef {
-            kind,
-            schema: schema.into(),
-            table: Some(table.into()),
-            name: Some(name.into()),
-        }
-    }
-
-    /// A schema-level object (enum, view, sequence) or a schema itself.
-    pub fn schema_object(kind: ObjectKind, schema: &str, name: Option<&str>) -> Self {
-        ObjectRef {
-            kind,
-            schema: schema.into(),
-            table: None,
-            name: name.map(Into::into),
-        }
-    }
-
-    /// A migration, by id.
-    pub fn migration(id: &str) -> Self {
-        ObjectRef {
-            kind: ObjectKind::Migration,
-            schema: String::new(),
-            table: None,
-            name: Some(id.into()),
-        }
-    }
-
-    /// The dotted path used for ignore globs and messages:
-    /// `schema.table.name`, `schema.table`, `schema.name`, or the migration id.
-    pub fn path(&self) -> String {
-        let mut parts: Vec<&str> = Vec::with_capacity(3);
-        if !self.schema.is_empty() {
-            parts.push(&self.schema);
-        }
-        if let Some(t) = self.table.as_deref().filter(|t| !t.is_empty()) {
-            parts.push(t);
-        }
-        if let Some(n) = self.name.as_deref().filter(|n| !n.is_empty()) {
-            parts.push(n);
-        }
-        parts.join(".")
-    }
-}
-
-impl fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind, self.path())
-    }
-}
-
-/// A backend-neutral description of what would repair a finding.
+/// A backend-neutral description of what would repair a finding: an action
+/// on the finding's object, whatever its kind (the object says the kind).
 ///
 /// The fixer looks the full definitions up in the expected and actual
-/// snapshots; the intent only says what to do to which object.
+/// snapshots; the intent only says what to do to the object.
+///
+/// Serialised with the action in `action`: `{"action": "create"}`,
+/// `{"action": "alter", "aspects": ["nullability"]}`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FixIntent {
-    /// Create a schema that exists only on the expected side.
-    CreateSchema,
-    /// Create the table as the expected side defines it.
-    CreateTable,
-    /// Remove (quarantine / drop / keep, by the user's choice) an orphan table.
-    RemoveTable,
-    /// Add the column as the expected side defines it.
-    AddColumn,
-    /// Remove (quarantine / drop / keep) an orphan column.
-    RemoveColumn,
-    /// Change the column's type to the expected one.
-    AlterColumnType,
-    /// Set or drop NOT NULL as expected.
-    AlterColumnNullability,
-    /// Set or drop the default as expected.
-    AlterColumnDefault,
-    /// Change identity / generated-expression / collation as expected
-    /// (usually by recreating the column or table).
-    AlterColumnOther,
-    /// Create an object (index, constraint, enum, view, sequence) as expected.
+    /// Create the object as the expected side defines it (a schema or a
+    /// table with everything in it).
     Create,
+    /// Set aside an orphan that holds data (a table, a column): quarantine,
+    /// drop or keep it, by the user's choice.
+    Remove,
     /// Drop an object that the expected side does not have.
     Drop,
     /// Drop and recreate an object whose definition differs.
     Replace,
-    /// Add the missing labels to an enum (or rebuild it when labels were
-    /// removed or reordered).
-    AlterEnum,
-    /// Alter a sequence's parameters in place (its current value is kept).
-    AlterSequence,
+    /// Bring these aspects of the object's definition to the expected ones,
+    /// in place where the database allows it.
+    Alter {
+        /// What differs.
+        aspects: BTreeSet<Aspect>,
+    },
     /// Set (or remove) the object's comment as expected.
     SetComment,
     /// Record a migration as applied without running it (`--fake`).
     RecordMigration,
     /// No automatic fix: a human must decide.
     Manual,
+}
+
+impl FixIntent {
+    /// Alter one aspect of the object.
+    pub fn alter(aspect: Aspect) -> Self {
+        FixIntent::Alter {
+            aspects: BTreeSet::from([aspect]),
+        }
+    }
 }
 
 /// One detected difference.
@@ -329,20 +211,23 @@ pub fn sort_findings(findings: &mut [Finding]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{ObjectKind, ObjectRef};
+    use super::{Aspect, FixIntent};
 
     #[test]
-    fn paths_skip_empty_parts() {
+    fn intents_serialise_with_their_action() {
+        let json = |f: &FixIntent| serde_json::to_string(f).unwrap();
+        assert_eq!(json(&FixIntent::Create), r#"{"action":"create"}"#);
+        assert_eq!(json(&FixIntent::SetComment), r#"{"action":"set_comment"}"#);
+        let alter = FixIntent::alter(Aspect::Nullability);
         assert_eq!(
-            ObjectRef::table_part(ObjectKind::PrimaryKey, "main", "t", "").path(),
-            "main.t"
+            json(&alter),
+            r#"{"action":"alter","aspects":["nullability"]}"#
         );
-        assert_eq!(ObjectRef::table("public", "users").path(), "public.users");
-        assert_eq!(ObjectRef::migration("0001_initial").path(), "0001_initial");
         assert_eq!(
-            ObjectRef::schema_object(ObjectKind::Schema, "billing", None).to_string(),
-            "schema billing"
+            serde_json::from_str::<FixIntent>(&json(&alter)).unwrap(),
+            alter
         );
     }
 }

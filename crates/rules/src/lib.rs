@@ -86,7 +86,8 @@
 //! ```
 //!
 //! Modules: `rule` (the trait and its context), `finding` (findings and
-//! object references), `rules` (the built-in rules, one per file, and the
+//! fix intents; the object references are driftless-model's, re-exported
+//! here), `rules` (the built-in rules, one per file, and the
 //! list that registers them), `registry` (running rules, provenance,
 //! config validation), `config` (`driftless.toml`), `diff` (pairing the two
 //! schemas), `compare` (SQL and type normalisation), `date`, `docs`
@@ -111,8 +112,7 @@ pub use config::{
 pub use date::Date;
 pub use diff::{Entry, Named, Pairing, SchemaDiff};
 pub use docs::{reference_markdown, README_END, README_START};
-pub use finding::{
-    sort_findings, AppliedWaiver, Finding, FixIntent, ObjectKind, ObjectRef, Severity,
-};
+pub use driftless_model::{ObjectKind, ObjectRef};
+pub use finding::{sort_findings, AppliedWaiver, Aspect, Finding, FixIntent, Severity};
 pub use registry::{Registry, RegistryError, Report, Summary};
 pub use rule::{Context, Rule, RuleMeta};

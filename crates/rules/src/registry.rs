@@ -3,14 +3,12 @@
 use std::fmt;
 use std::path::Path;
 
+use driftless_model::ObjectKind;
 use serde::Serialize;
 
 use crate::config::{closest, Config, ConfigError};
-use driftless_model::{SchemaObject, SchemaObjectKind};
 
-use crate::finding::{
-    sort_findings, AppliedWaiver, Finding, FixIntent, ObjectKind, ObjectRef, Severity,
-};
+use crate::finding::{sort_findings, AppliedWaiver, Finding, FixIntent, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::BUILTIN;
 
@@ -209,25 +207,18 @@ fn trace_to_migration(
     provenance: &driftless_model::Provenance,
     set: Option<&driftless_model::MigrationSet>,
 ) {
-    let Some(object) = schema_object(&f.object) else {
+    let object = &f.object;
+    if object.kind == ObjectKind::Migration {
         return;
-    };
-    let creates = matches!(
-        f.fix,
-        FixIntent::CreateSchema | FixIntent::CreateTable | FixIntent::AddColumn | FixIntent::Create
-    );
-    if !creates
-        && matches!(
-            f.fix,
-            FixIntent::RemoveTable | FixIntent::RemoveColumn | FixIntent::Drop
-        )
-    {
+    }
+    let creates = f.fix == FixIntent::Create;
+    if matches!(f.fix, FixIntent::Remove | FixIntent::Drop) {
         return;
     }
     let (origin, verb) = if creates {
-        (provenance.created_by(&object), "added by")
+        (provenance.created_by(object), "added by")
     } else {
-        (provenance.origin(&object), "last changed by")
+        (provenance.origin(object), "last changed by")
     };
     if let Some(id) = origin {
         // The message names it as its file does (`0005_user_login_count`);
@@ -238,29 +229,6 @@ fn trace_to_migration(
         f.message = format!("{} ({verb} migration {label})", f.message);
         f.migration = Some(id.to_string());
     }
-}
-
-/// The provenance key of a finding's object.
-fn schema_object(o: &ObjectRef) -> Option<SchemaObject> {
-    let kind = match o.kind {
-        ObjectKind::Schema => SchemaObjectKind::Schema,
-        ObjectKind::Table => SchemaObjectKind::Table,
-        ObjectKind::Column => SchemaObjectKind::Column,
-        ObjectKind::PrimaryKey => SchemaObjectKind::PrimaryKey,
-        ObjectKind::Unique => SchemaObjectKind::Unique,
-        ObjectKind::Index => SchemaObjectKind::Index,
-        ObjectKind::ForeignKey => SchemaObjectKind::ForeignKey,
-        ObjectKind::Check => SchemaObjectKind::Check,
-        ObjectKind::Enum => SchemaObjectKind::Enum,
-        ObjectKind::View => SchemaObjectKind::View,
-        ObjectKind::Sequence => SchemaObjectKind::Sequence,
-        _ => return None,
-    };
-    Some(match (&o.table, &o.name) {
-        (Some(t), Some(n)) => SchemaObject::table_part(kind, &o.schema, t, n),
-        (Some(t), None) => SchemaObject::table(&o.schema, t),
-        (None, name) => SchemaObject::in_schema(kind, &o.schema, name.as_deref()),
-    })
 }
 
 /// How many findings a check produced.
@@ -346,6 +314,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use driftless_model::ObjectRef;
 
     /// A finding about an object a replayed migration created names that
     /// migration ("column login_count is added by 0005_user_login_count").

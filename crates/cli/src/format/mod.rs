@@ -136,8 +136,8 @@ pub(crate) mod fixtures {
 
     use driftless_model::{Dialect, Snapshot};
     use driftless_rules::{
-        Config, Context, Date, Finding, FixIntent, ObjectKind, ObjectPattern, ObjectRef, Registry,
-        Report, Rule, RuleMeta, Severity, Waiver,
+        Aspect, Config, Context, Date, Finding, FixIntent, ObjectKind, ObjectPattern, ObjectRef,
+        Registry, Report, Rule, RuleMeta, Severity, Waiver,
     };
     use serde_json::json;
 
@@ -201,7 +201,7 @@ pub(crate) mod fixtures {
                 &RULES[0],
                 column("authentication_user", "login_count"),
                 "column main.authentication_user.login_count is missing",
-                FixIntent::AddColumn,
+                FixIntent::Create,
             )
             .values(Some(json!({"type": "integer", "nullable": false, "default": "0"})), None)
             .hint("add it: ALTER TABLE authentication_user ADD COLUMN login_count integer NOT NULL DEFAULT 0"),
@@ -209,7 +209,7 @@ pub(crate) mod fixtures {
                 &RULES[1],
                 column("authentication_user", "avatar"),
                 "column main.authentication_user.avatar is not in the expected schema",
-                FixIntent::RemoveColumn,
+                FixIntent::Remove,
             )
             .values(None, Some(json!({"type": "varchar(255)", "nullable": true})))
             .hint("quarantine it (the data is kept): driftless fix --apply"),
@@ -225,14 +225,14 @@ pub(crate) mod fixtures {
                 &RULES[3],
                 column("blog_post", "title"),
                 "column main.blog_post.title is nullable, expected NOT NULL\r\n(100% of rows: 3, 1 NULL; <b>&\"quoted\"</b>)",
-                FixIntent::AlterColumnNullability,
+                FixIntent::alter(Aspect::Nullability),
             )
             .values(Some(json!({"nullable": false})), Some(json!({"nullable": true}))),
             Finding::new(
                 &RULES[4],
                 ObjectRef::table("main", "tmp_import"),
                 "table main.tmp_import is not in the expected schema",
-                FixIntent::RemoveTable,
+                FixIntent::Remove,
             ),
         ];
         v[0].migration = Some("0005_user_login_count".into());

@@ -11,7 +11,7 @@ use driftless_migrations::{
 };
 use driftless_model::{
     migration_status, select_ledger, Checksum, LedgerKind, MigrationFormat, MigrationState,
-    SchemaObject, SchemaObjectKind,
+    ObjectKind, ObjectRef,
 };
 use driftless_testkit::TestDb;
 
@@ -72,7 +72,7 @@ async fn sqlx_migrator_ledger_and_replay_into_a_dev_database() {
         "replay in {} reads as the target database {}",
         dev.name, db.name
     );
-    let c = SchemaObject::table_part(SchemaObjectKind::Column, &db.name, "users", "login_count");
+    let c = ObjectRef::table_part(ObjectKind::Column, &db.name, "users", "login_count");
     assert_eq!(r.provenance.created_by(&c), Some("2"));
     live.close().await.unwrap();
 

@@ -13,7 +13,7 @@ use driftless_migrations::{
 };
 use driftless_model::{
     migration_status, object_fingerprints, select_ledger, Checksum, LedgerKind, LedgerState,
-    MigrationFormat, MigrationSet, MigrationState, MigrationStatus, SchemaObject, SchemaObjectKind,
+    MigrationFormat, MigrationSet, MigrationState, MigrationStatus, ObjectKind, ObjectRef,
 };
 use driftless_testkit::TestDb;
 
@@ -45,8 +45,8 @@ fn states(v: &[MigrationStatus]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn col(table: &str, name: &str) -> SchemaObject {
-    SchemaObject::table_part(SchemaObjectKind::Column, "public", table, name)
+fn col(table: &str, name: &str) -> ObjectRef {
+    ObjectRef::table_part(ObjectKind::Column, "public", table, name)
 }
 
 #[tokio::test]
@@ -116,9 +116,9 @@ async fn sqlx_migrator_ledger_then_tampering_and_replay_provenance() {
         p.created_by(&col("users", "login_count")),
         Some("20240502000000")
     );
-    let idx = SchemaObject::table_part(SchemaObjectKind::Index, "public", "users", "users_avatar");
+    let idx = ObjectRef::table_part(ObjectKind::Index, "public", "users", "users_avatar");
     assert_eq!(p.origin(&idx), Some("20240504000000"));
-    let mood = SchemaObject::in_schema(SchemaObjectKind::Enum, "public", Some("mood"));
+    let mood = ObjectRef::schema_object(ObjectKind::Enum, "public", Some("mood"));
     assert_eq!(p.created_by(&mood), Some("20240503000000"));
 
     // Tamper.

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use driftless_introspect::DbUrl;
 use driftless_migrations::{load_migrations, replay, ReplayOptions};
-use driftless_model::{EffectKind, MigrationSet, SchemaObject, SchemaObjectKind};
+use driftless_model::{EffectKind, MigrationSet, ObjectKind, ObjectRef};
 use driftless_testkit::TestDb;
 
 fn folder(dir: &Path, migrations: &[&str]) -> MigrationSet {
@@ -49,7 +49,7 @@ async fn same_both_ways(dev: Option<&str>, migrations: &[&str]) -> driftless_mig
 }
 
 /// What the `n`th migration (from 1) did to `object`.
-fn effect(r: &driftless_migrations::Replay, n: usize, object: &SchemaObject) -> Option<EffectKind> {
+fn effect(r: &driftless_migrations::Replay, n: usize, object: &ObjectRef) -> Option<EffectKind> {
     let id = &r.provenance.migrations()[n - 1];
     r.provenance
         .effects(id)
@@ -58,8 +58,8 @@ fn effect(r: &driftless_migrations::Replay, n: usize, object: &SchemaObject) -> 
         .map(|e| e.kind)
 }
 
-fn fk(schema: &str, table: &str, name: &str) -> SchemaObject {
-    SchemaObject::table_part(SchemaObjectKind::ForeignKey, schema, table, name)
+fn fk(schema: &str, table: &str, name: &str) -> ObjectRef {
+    ObjectRef::table_part(ObjectKind::ForeignKey, schema, table, name)
 }
 
 #[tokio::test]

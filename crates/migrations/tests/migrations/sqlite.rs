@@ -13,7 +13,7 @@ use driftless_migrations::{
 };
 use driftless_model::{
     migration_status, object_fingerprints, select_ledger, Error as ModelError, LedgerKind,
-    MigrationFormat, MigrationSet, MigrationState, Modification, SchemaObject, SchemaObjectKind,
+    MigrationFormat, MigrationSet, MigrationState, Modification, ObjectKind, ObjectRef,
 };
 use driftless_testkit::TestDb;
 
@@ -59,8 +59,8 @@ async fn open(url: &str) -> Database {
         .unwrap()
 }
 
-fn col(table: &str, name: &str) -> SchemaObject {
-    SchemaObject::table_part(SchemaObjectKind::Column, "main", table, name)
+fn col(table: &str, name: &str) -> ObjectRef {
+    ObjectRef::table_part(ObjectKind::Column, "main", table, name)
 }
 
 #[tokio::test]
@@ -259,9 +259,9 @@ async fn replays_500_generated_migrations_in_memory() {
     assert_eq!(counts.tables, 100);
     assert_eq!(counts.columns, 100 * 2 + 400);
     assert_eq!(counts.indexes, 400);
-    let c = SchemaObject::table_part(SchemaObjectKind::Column, "main", "t496", "c499");
+    let c = ObjectRef::table_part(ObjectKind::Column, "main", "t496", "c499");
     assert_eq!(r.provenance.created_by(&c), Some("499"));
-    let ix = SchemaObject::table_part(SchemaObjectKind::Index, "main", "t1", "t1_c3");
+    let ix = ObjectRef::table_part(ObjectKind::Index, "main", "t1", "t1_c3");
     assert_eq!(r.provenance.origin(&ix), Some("3"));
 }
 

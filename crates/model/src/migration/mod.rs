@@ -23,9 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use checksum::Checksum;
 pub use ledger::{Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable};
 pub use lexer::{normalize_sql, split_statements, SqlStatement};
-pub use provenance::{
-    object_fingerprints, Effect, EffectKind, Provenance, SchemaObject, SchemaObjectKind,
-};
+pub use provenance::{object_fingerprints, Effect, EffectKind, Provenance};
 pub use status::{
     classify_modification, migration_status, select_ledger, MigrationState, MigrationStatus,
     Modification,

@@ -2,117 +2,11 @@
 //! from the snapshots taken after each migration during replay.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::object::{ObjectKind, ObjectRef};
 use crate::schema::Snapshot;
-
-/// The kind of a schema object that provenance tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum SchemaObjectKind {
-    /// A schema.
-    Schema,
-    /// A table.
-    Table,
-    /// A column.
-    Column,
-    /// A primary key.
-    PrimaryKey,
-    /// A UNIQUE constraint.
-    Unique,
-    /// An index.
-    Index,
-    /// A foreign key.
-    ForeignKey,
-    /// A CHECK constraint.
-    Check,
-    /// A view.
-    View,
-    /// An enumerated type.
-    Enum,
-    /// A sequence.
-    Sequence,
-}
-
-impl SchemaObjectKind {
-    /// The lower-case name used in messages (`column`, `foreign key`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SchemaObjectKind::Schema => "schema",
-            SchemaObjectKind::Table => "table",
-            SchemaObjectKind::Column => "column",
-            SchemaObjectKind::PrimaryKey => "primary key",
-            SchemaObjectKind::Unique => "unique constraint",
-            SchemaObjectKind::Index => "index",
-            SchemaObjectKind::ForeignKey => "foreign key",
-            SchemaObjectKind::Check => "check constraint",
-            SchemaObjectKind::View => "view",
-            SchemaObjectKind::Enum => "enum",
-            SchemaObjectKind::Sequence => "sequence",
-        }
-    }
-}
-
-/// One object of a schema: `column public.users.login_count`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct SchemaObject {
-    /// The kind of object.
-    pub kind: SchemaObjectKind,
-    /// Its schema.
-    pub schema: String,
-    /// Its table, for tables and their parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub table: Option<String>,
-    /// Its own name, for objects other than tables and schemas.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-impl SchemaObject {
-    fn new(kind: SchemaObjectKind, schema: &str, table: Option<&str>, name: Option<&str>) -> Self {
-        SchemaObject {
-            kind,
-            schema: schema.to_string(),
-            table: table.map(str::to_string),
-            name: name.map(str::to_string),
-        }
-    }
-
-    /// A table.
-    pub fn table(schema: &str, table: &str) -> Self {
-        Self::new(SchemaObjectKind::Table, schema, Some(table), None)
-    }
-
-    /// A part of a table (column, index, constraint).
-    pub fn table_part(kind: SchemaObjectKind, schema: &str, table: &str, name: &str) -> Self {
-        Self::new(kind, schema, Some(table), Some(name))
-    }
-
-    /// A schema-level object (view, enum, sequence), or a schema itself
-    /// (`name` = `None`).
-    pub fn in_schema(kind: SchemaObjectKind, schema: &str, name: Option<&str>) -> Self {
-        Self::new(kind, schema, None, name)
-    }
-
-    /// The dotted path: `schema.table.name`, `schema.table`, `schema.name`.
-    pub fn path(&self) -> String {
-        let mut p = self.schema.clone();
-        for part in [&self.table, &self.name].into_iter().flatten() {
-            p.push('.');
-            p.push_str(part);
-        }
-        p
-    }
-}
-
-impl fmt::Display for SchemaObject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind.as_str(), self.path())
-    }
-}
 
 fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
@@ -121,48 +15,48 @@ fn json<T: Serialize>(v: &T) -> String {
 /// Every object of `snapshot` with a fingerprint of its definition (JSON;
 /// column positions left out, since column order is not drift). Two
 /// objects with equal fingerprints are defined the same way.
-pub fn object_fingerprints(snapshot: &Snapshot) -> BTreeMap<SchemaObject, String> {
-    use SchemaObjectKind as K;
+pub fn object_fingerprints(snapshot: &Snapshot) -> BTreeMap<ObjectRef, String> {
+    use ObjectKind as K;
     let mut out = BTreeMap::new();
     for (s, schema) in &snapshot.schemas {
         out.insert(
-            SchemaObject::in_schema(K::Schema, s, None),
+            ObjectRef::schema_object(K::Schema, s, None),
             json(&schema.comment),
         );
         for (t, table) in &schema.tables {
-            out.insert(SchemaObject::table(s, t), json(&table.comment));
+            out.insert(ObjectRef::table(s, t), json(&table.comment));
             for (c, col) in &table.columns {
                 let mut col = col.clone();
                 col.position = 0;
-                out.insert(SchemaObject::table_part(K::Column, s, t, c), json(&col));
+                out.insert(ObjectRef::table_part(K::Column, s, t, c), json(&col));
             }
             if let Some(pk) = &table.primary_key {
                 out.insert(
-                    SchemaObject::table_part(K::PrimaryKey, s, t, &pk.name),
+                    ObjectRef::table_part(K::PrimaryKey, s, t, &pk.name),
                     json(&pk.columns),
                 );
             }
             for (n, u) in &table.uniques {
-                out.insert(SchemaObject::table_part(K::Unique, s, t, n), json(u));
+                out.insert(ObjectRef::table_part(K::Unique, s, t, n), json(u));
             }
             for (n, i) in &table.indexes {
-                out.insert(SchemaObject::table_part(K::Index, s, t, n), json(i));
+                out.insert(ObjectRef::table_part(K::Index, s, t, n), json(i));
             }
             for (n, fk) in &table.foreign_keys {
-                out.insert(SchemaObject::table_part(K::ForeignKey, s, t, n), json(fk));
+                out.insert(ObjectRef::table_part(K::ForeignKey, s, t, n), json(fk));
             }
             for (n, c) in &table.checks {
-                out.insert(SchemaObject::table_part(K::Check, s, t, n), json(c));
+                out.insert(ObjectRef::table_part(K::Check, s, t, n), json(c));
             }
         }
         for (n, v) in &schema.views {
-            out.insert(SchemaObject::in_schema(K::View, s, Some(n)), json(v));
+            out.insert(ObjectRef::schema_object(K::View, s, Some(n)), json(v));
         }
         for (n, e) in &schema.enums {
-            out.insert(SchemaObject::in_schema(K::Enum, s, Some(n)), json(e));
+            out.insert(ObjectRef::schema_object(K::Enum, s, Some(n)), json(e));
         }
         for (n, q) in &schema.sequences {
-            out.insert(SchemaObject::in_schema(K::Sequence, s, Some(n)), json(q));
+            out.insert(ObjectRef::schema_object(K::Sequence, s, Some(n)), json(q));
         }
     }
     out
@@ -184,7 +78,7 @@ pub enum EffectKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effect {
     /// The object.
-    pub object: SchemaObject,
+    pub object: ObjectRef,
     /// Created, changed or dropped.
     pub kind: EffectKind,
     /// The object's fingerprint right after the migration (none when dropped).
@@ -202,13 +96,13 @@ pub struct Provenance {
     effects: BTreeMap<String, Vec<Effect>>,
     /// For every object of the final schema: the migration that (last) created it.
     #[serde(skip)]
-    created: BTreeMap<SchemaObject, String>,
+    created: BTreeMap<ObjectRef, String>,
     /// For every object of the final schema: the migration that last created or changed it.
     #[serde(skip)]
-    changed: BTreeMap<SchemaObject, String>,
+    changed: BTreeMap<ObjectRef, String>,
     /// Fingerprints of the final schema.
     #[serde(skip)]
-    last: BTreeMap<SchemaObject, String>,
+    last: BTreeMap<ObjectRef, String>,
 }
 
 impl Provenance {
@@ -222,8 +116,8 @@ impl Provenance {
     pub fn record(
         &mut self,
         id: &str,
-        before: &BTreeMap<SchemaObject, String>,
-        after: &BTreeMap<SchemaObject, String>,
+        before: &BTreeMap<ObjectRef, String>,
+        after: &BTreeMap<ObjectRef, String>,
     ) {
         self.record_part(id, before, after);
         self.last.clone_from(after);
@@ -231,12 +125,12 @@ impl Provenance {
 
     /// Starts from a schema that already holds `fingerprints` (before the
     /// first migration), for [`Provenance::record_part`].
-    pub fn start(&mut self, fingerprints: BTreeMap<SchemaObject, String>) {
+    pub fn start(&mut self, fingerprints: BTreeMap<ObjectRef, String>) {
         self.last = fingerprints;
     }
 
     /// The fingerprints of the schema after the last recorded migration.
-    pub fn last(&self) -> &BTreeMap<SchemaObject, String> {
+    pub fn last(&self) -> &BTreeMap<ObjectRef, String> {
         &self.last
     }
 
@@ -248,8 +142,8 @@ impl Provenance {
     pub fn record_part(
         &mut self,
         id: &str,
-        before: &BTreeMap<SchemaObject, String>,
-        after: &BTreeMap<SchemaObject, String>,
+        before: &BTreeMap<ObjectRef, String>,
+        after: &BTreeMap<ObjectRef, String>,
     ) {
         let mut effects = Vec::new();
         for (o, def) in after {
@@ -306,13 +200,13 @@ impl Provenance {
 
     /// The migration that created `object` (the last one, if it was dropped
     /// and created again).
-    pub fn created_by(&self, object: &SchemaObject) -> Option<&str> {
+    pub fn created_by(&self, object: &ObjectRef) -> Option<&str> {
         self.created.get(object).map(String::as_str)
     }
 
     /// The migration that created or last changed `object`: the one to
     /// name in a finding about it.
-    pub fn origin(&self, object: &SchemaObject) -> Option<&str> {
+    pub fn origin(&self, object: &ObjectRef) -> Option<&str> {
         self.changed.get(object).map(String::as_str)
     }
 
@@ -323,8 +217,8 @@ impl Provenance {
     pub fn missing_effects(
         &self,
         id: &str,
-        actual: &BTreeMap<SchemaObject, String>,
-    ) -> Vec<&SchemaObject> {
+        actual: &BTreeMap<ObjectRef, String>,
+    ) -> Vec<&ObjectRef> {
         self.effects(id)
             .iter()
             .filter(|e| e.kind == EffectKind::Created && self.created_by(&e.object) == Some(id))
@@ -333,13 +227,13 @@ impl Provenance {
             .filter(|o| {
                 // A missing table (schema) stands for its parts, whichever
                 // migration created it.
-                let table_missing = o.kind != SchemaObjectKind::Table
+                let table_missing = o.kind != ObjectKind::Table
                     && o.table
                         .as_ref()
-                        .is_some_and(|t| !actual.contains_key(&SchemaObject::table(&o.schema, t)));
-                let schema_missing = o.kind != SchemaObjectKind::Schema
-                    && !actual.contains_key(&SchemaObject::in_schema(
-                        SchemaObjectKind::Schema,
+                        .is_some_and(|t| !actual.contains_key(&ObjectRef::table(&o.schema, t)));
+                let schema_missing = o.kind != ObjectKind::Schema
+                    && !actual.contains_key(&ObjectRef::schema_object(
+                        ObjectKind::Schema,
                         &o.schema,
                         None,
                     ));
@@ -353,7 +247,7 @@ impl Provenance {
     /// final replayed schema, defines it), what it changes is defined that
     /// way, what it drops is gone. `false` for a migration without schema
     /// effects, which cannot be judged from the schema.
-    pub fn effects_present(&self, id: &str, actual: &BTreeMap<SchemaObject, String>) -> bool {
+    pub fn effects_present(&self, id: &str, actual: &BTreeMap<ObjectRef, String>) -> bool {
         let effects = self.effects(id);
         !effects.is_empty()
             && effects.iter().all(|e| match e.kind {
@@ -398,7 +292,7 @@ mod tests {
         p.record("0001", &empty, &s1);
         p.record("0002", &s1, &s2);
         p.record("0003", &s2, &s3);
-        let col = |n: &str| SchemaObject::table_part(SchemaObjectKind::Column, "main", "users", n);
+        let col = |n: &str| ObjectRef::table_part(ObjectKind::Column, "main", "users", n);
         assert_eq!(p.created_by(&col("login_count")), Some("0002"));
         assert_eq!(p.origin(&col("id")), Some("0003"));
         assert_eq!(p.created_by(&col("id")), Some("0001"));
@@ -416,8 +310,13 @@ mod tests {
         bare.schemas.entry("main".into()).or_default();
         let nothing = object_fingerprints(&bare);
         let missing = p.missing_effects("0001", &nothing);
-        assert!(missing.iter().any(|o| o.kind == SchemaObjectKind::Table));
-        assert!(missing.iter().all(|o| o.kind != SchemaObjectKind::Column));
-        assert_eq!(col("x").to_string(), "column main.users.x");
+        assert!(missing.iter().any(|o| o.kind == ObjectKind::Table));
+        assert!(missing.iter().all(|o| o.kind != ObjectKind::Column));
+        assert_eq!(col("x").described().to_string(), "column main.users.x");
+        let pk = ObjectRef::table_part(ObjectKind::PrimaryKey, "main", "users", "pk_users");
+        assert_eq!(
+            pk.described().to_string(),
+            "primary key main.users.pk_users"
+        );
     }
 }

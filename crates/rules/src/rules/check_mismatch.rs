@@ -1,4 +1,6 @@
-use crate::finding::{Finding, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_mismatch;
 
@@ -25,7 +27,6 @@ impl Rule for CheckMismatch {
             &Self::META,
             diff.checks(),
             ObjectKind::Check,
-            "check constraint",
             |e, a| diff.comparer().check_diffs(e, a),
             out,
         );

@@ -1,4 +1,6 @@
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::{Aspect, Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -39,7 +41,7 @@ impl Rule for ColumnIdentityMismatch {
                         a.name,
                         diffs.join("; ")
                     ),
-                    FixIntent::AlterColumnOther,
+                    FixIntent::alter(Aspect::Identity),
                 )
                 .values(json(e.def), json(a.def))
                 .hint(format!(
@@ -85,7 +87,7 @@ mod tests {
             findings[2].message,
             "column public.users.name differs (expected vs actual): collation (default) vs C"
         );
-        assert_eq!(f.fix, crate::FixIntent::AlterColumnOther);
+        assert_eq!(f.fix, crate::FixIntent::alter(crate::Aspect::Identity));
     }
 
     #[test]

@@ -1,4 +1,6 @@
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::{Aspect, Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -36,7 +38,7 @@ impl Rule for ColumnTypeMismatch {
                         "column {}.{table}.{} has type {} but {} is expected",
                         entry.schema, a.name, a.def.data_type, e.def.data_type
                     ),
-                    FixIntent::AlterColumnType,
+                    FixIntent::alter(Aspect::Type),
                 )
                 .values(json(e.def), json(a.def))
                 .hint(format!(
@@ -63,7 +65,7 @@ mod tests {
             f.message,
             "column public.users.name has type character varying(50) but character varying(100) is expected"
         );
-        assert_eq!(f.fix, crate::FixIntent::AlterColumnType);
+        assert_eq!(f.fix, crate::FixIntent::alter(crate::Aspect::Type));
         assert_eq!(
             f.actual.as_ref().unwrap()["data_type"],
             "character varying(50)"

@@ -1,7 +1,8 @@
+use driftless_model::ObjectKind;
 use serde_json::Value;
 
 use crate::diff::Entry;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::located;
 
@@ -21,7 +22,6 @@ fn push<T>(
     out: &mut Vec<Finding>,
     entry: &Entry<'_, T>,
     kind: ObjectKind,
-    what: &str,
     expected: Option<&String>,
     actual: Option<&String>,
 ) {
@@ -31,7 +31,7 @@ fn push<T>(
     let quoted = |c: Option<&String>| {
         c.map_or_else(|| "no comment".to_string(), |c| format!("comment '{c}'"))
     };
-    let at = located(entry, kind, what);
+    let at = located(entry, kind);
     out.push(
         Finding::new(
             &CommentMismatch::META,
@@ -67,7 +67,6 @@ impl Rule for CommentMismatch {
                     out,
                     entry,
                     ObjectKind::Schema,
-                    "schema",
                     e.def.comment.as_ref(),
                     a.def.comment.as_ref(),
                 );
@@ -79,7 +78,6 @@ impl Rule for CommentMismatch {
                     out,
                     entry,
                     ObjectKind::Table,
-                    "table",
                     e.def.comment.as_ref(),
                     a.def.comment.as_ref(),
                 );
@@ -91,7 +89,6 @@ impl Rule for CommentMismatch {
                     out,
                     entry,
                     ObjectKind::Column,
-                    "column",
                     e.def.comment.as_ref(),
                     a.def.comment.as_ref(),
                 );
@@ -103,7 +100,6 @@ impl Rule for CommentMismatch {
                     out,
                     entry,
                     ObjectKind::View,
-                    "view",
                     e.def.comment.as_ref(),
                     a.def.comment.as_ref(),
                 );
@@ -115,7 +111,6 @@ impl Rule for CommentMismatch {
                     out,
                     entry,
                     ObjectKind::Enum,
-                    "enum",
                     e.def.comment.as_ref(),
                     a.def.comment.as_ref(),
                 );

@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_default;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Aspect, Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -40,7 +42,7 @@ impl Rule for DefaultMismatch {
                         a.name,
                         describe_default(a.def.default.as_deref())
                     ),
-                    FixIntent::AlterColumnDefault,
+                    FixIntent::alter(Aspect::Default),
                 )
                 .values(json(e.def), json(a.def))
                 .hint(match &e.def.default {
@@ -76,7 +78,7 @@ mod tests {
             findings[1].message,
             "column public.users.created_at has no default but DEFAULT now() is expected"
         );
-        assert_eq!(f.fix, crate::FixIntent::AlterColumnDefault);
+        assert_eq!(f.fix, crate::FixIntent::alter(crate::Aspect::Default));
     }
 
     #[test]

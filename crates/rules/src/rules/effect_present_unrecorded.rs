@@ -1,6 +1,8 @@
-use driftless_model::{migration_status, object_fingerprints, EffectKind, MigrationState};
+use driftless_model::{
+    migration_status, object_fingerprints, EffectKind, MigrationState, ObjectRef,
+};
 
-use crate::finding::{Finding, FixIntent, ObjectRef};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 
 declare_rule! {
@@ -40,7 +42,7 @@ impl Rule for EffectPresentUnrecorded {
                 .iter()
                 .filter(|e| e.kind != EffectKind::Dropped)
                 .take(3)
-                .map(|e| e.object.to_string())
+                .map(|e| e.object.described().to_string())
                 .collect();
             let more = effects.len().saturating_sub(shown.len());
             let what = match (shown.is_empty(), more) {

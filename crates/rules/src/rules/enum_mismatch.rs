@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::quote_labels;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Aspect, Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -62,7 +64,7 @@ impl Rule for EnumMismatch {
                         quote_labels(want),
                         quote_labels(have)
                     ),
-                    FixIntent::AlterEnum,
+                    FixIntent::alter(Aspect::Labels),
                 )
                 .values(json(e.def), json(a.def))
                 .hint(if only_additions {
@@ -104,7 +106,7 @@ mod tests {
             "enum public.mood differs: missing labels 'ok' (expected 'happy', 'ok', 'sad'; actual 'happy', 'sad')"
         );
         assert_eq!(f.hint.as_deref(), Some("add 'ok' to enum public.mood"));
-        assert_eq!(f.fix, crate::FixIntent::AlterEnum);
+        assert_eq!(f.fix, crate::FixIntent::alter(crate::Aspect::Labels));
     }
 
     #[test]

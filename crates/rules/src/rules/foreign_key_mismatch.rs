@@ -1,4 +1,6 @@
-use crate::finding::{Finding, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_mismatch;
 
@@ -25,7 +27,6 @@ impl Rule for ForeignKeyMismatch {
             &Self::META,
             diff.foreign_keys(),
             ObjectKind::ForeignKey,
-            "foreign key",
             |e, a| diff.comparer().foreign_key_diffs(e, a),
             out,
         );

@@ -1,4 +1,6 @@
-use crate::finding::{Finding, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_mismatch;
 
@@ -25,7 +27,6 @@ impl Rule for IndexMismatch {
             &Self::META,
             diff.indexes(),
             ObjectKind::Index,
-            "index",
             |e, a| diff.comparer().index_diffs(e, a),
             out,
         );

@@ -1,6 +1,6 @@
-use driftless_model::{migration_status, object_fingerprints, MigrationState};
+use driftless_model::{migration_status, object_fingerprints, MigrationState, ObjectRef};
 
-use crate::finding::{Finding, FixIntent, ObjectRef};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 
 declare_rule! {
@@ -37,7 +37,7 @@ impl Rule for LedgerEffectMissing {
             if missing.is_empty() {
                 continue;
             }
-            let names: Vec<String> = missing.iter().map(|o| o.to_string()).collect();
+            let names: Vec<String> = missing.iter().map(|o| o.described().to_string()).collect();
             let (verb, list) = match names.as_slice() {
                 [one] => ("is", one.clone()),
                 _ => ("are", names.join(", ")),

@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_column;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -32,7 +34,7 @@ impl Rule for MissingColumn {
                             "column {}.{table}.{} is missing (expected {def})",
                             entry.schema, e.name
                         ),
-                        FixIntent::AddColumn,
+                        FixIntent::Create,
                     )
                     .values(json(e.def), None)
                     .hint(format!(
@@ -72,7 +74,7 @@ mod tests {
             f.hint.as_deref(),
             Some("add column login_count integer NOT NULL DEFAULT 0 to public.users")
         );
-        assert_eq!(f.fix, crate::FixIntent::AddColumn);
+        assert_eq!(f.fix, crate::FixIntent::Create);
         assert_eq!(f.expected.as_ref().unwrap()["data_type"], "integer");
     }
 

@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::quote_labels;
-use crate::finding::{Finding, ObjectKind};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_missing;
 
@@ -25,7 +27,6 @@ impl Rule for MissingEnum {
             &Self::META,
             cx.diff().enums(),
             ObjectKind::Enum,
-            "enum",
             |e| format!("labels {}", quote_labels(&e.labels)),
             out,
         );

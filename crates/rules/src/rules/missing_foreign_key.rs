@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_foreign_key;
-use crate::finding::{Finding, ObjectKind};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_missing;
 
@@ -25,7 +27,6 @@ impl Rule for MissingForeignKey {
             &Self::META,
             cx.diff().foreign_keys(),
             ObjectKind::ForeignKey,
-            "foreign key",
             describe_foreign_key,
             out,
         );

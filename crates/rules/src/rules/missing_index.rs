@@ -1,9 +1,9 @@
-use driftless_model::{Dialect, Index, IndexKey};
+use driftless_model::{Dialect, Index, IndexKey, ObjectKind};
 
 use crate::diff::Entry;
 
 use crate::compare::describe_index;
-use crate::finding::{Finding, ObjectKind};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_missing;
 
@@ -31,7 +31,6 @@ impl Rule for MissingIndex {
                 &Self::META,
                 diff.indexes(),
                 ObjectKind::Index,
-                "index",
                 describe_index,
                 out,
             );
@@ -68,7 +67,6 @@ impl Rule for MissingIndex {
             &Self::META,
             &entries,
             ObjectKind::Index,
-            "index",
             describe_index,
             out,
         );

@@ -1,4 +1,6 @@
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -33,7 +35,7 @@ impl Rule for MissingSchema {
                             counts,
                             if counts == 1 { "" } else { "s" }
                         ),
-                        FixIntent::CreateSchema,
+                        FixIntent::Create,
                     )
                     .values(json(e.def), None)
                     .hint(format!(
@@ -63,7 +65,7 @@ mod tests {
             f.message,
             "schema billing is missing (expected with 2 tables)"
         );
-        assert_eq!(f.fix, crate::FixIntent::CreateSchema);
+        assert_eq!(f.fix, crate::FixIntent::Create);
         assert!(f
             .expected
             .as_ref()

@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_sequence;
-use crate::finding::{Finding, ObjectKind};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_missing;
 
@@ -25,7 +27,6 @@ impl Rule for MissingSequence {
             &Self::META,
             cx.diff().sequences(),
             ObjectKind::Sequence,
-            "sequence",
             describe_sequence,
             out,
         );

@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_column;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -44,7 +46,7 @@ impl Rule for MissingTable {
                             e.name,
                             columns.join(", ")
                         ),
-                        FixIntent::CreateTable,
+                        FixIntent::Create,
                     )
                     .values(json(e.def), None)
                     .hint(format!(
@@ -72,7 +74,7 @@ mod tests {
         assert!(f.message.starts_with(
             "table public.posts is missing (expected columns: id bigint NOT NULL, user_id"
         ));
-        assert_eq!(f.fix, crate::FixIntent::CreateTable);
+        assert_eq!(f.fix, crate::FixIntent::Create);
         // Nothing else about its columns or indexes (the foreign key lives on posts too).
         let all = crate::Registry::builtin().check(
             &crate::Config::default(),

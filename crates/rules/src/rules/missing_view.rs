@@ -1,4 +1,6 @@
-use crate::finding::{Finding, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_missing;
 
@@ -24,7 +26,6 @@ impl Rule for MissingView {
             &Self::META,
             cx.diff().views(),
             ObjectKind::View,
-            "view",
             |v| {
                 format!(
                     "{}view AS {}",

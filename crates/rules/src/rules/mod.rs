@@ -6,11 +6,13 @@
 //! Schema rules read the pairing computed once per check
 //! ([`Context::diff`](crate::Context::diff)).
 
-use driftless_model::{migration_status, Ledger, MigrationSet, MigrationState, MigrationStatus};
+use driftless_model::{
+    migration_status, Ledger, MigrationSet, MigrationState, MigrationStatus, ObjectKind, ObjectRef,
+};
 use serde::Serialize;
 
 use crate::diff::Entry;
-use crate::finding::{Finding, FixIntent, ObjectKind, ObjectRef};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 
 /// Declares a built-in rule: a unit struct with a ruff-style doc comment
@@ -194,7 +196,8 @@ pub(crate) fn report_migrations(
 
 /// How a message names an entry: `index users_email_idx on public.users`,
 /// `view public.active_users`, `column public.users.email`.
-pub(crate) fn located<T>(entry: &Entry<'_, T>, kind: ObjectKind, what: &str) -> String {
+pub(crate) fn located<T>(entry: &Entry<'_, T>, kind: ObjectKind) -> String {
+    let what = kind.noun();
     match (kind, entry.table) {
         (ObjectKind::Column, Some(t)) => format!("{what} {}.{t}.{}", entry.schema, entry.name()),
         (_, Some(t)) => format!("{what} {} on {}.{t}", entry.name(), entry.schema),
@@ -209,11 +212,10 @@ pub(crate) fn report_missing<T: Serialize>(
     meta: &RuleMeta,
     entries: &[Entry<'_, T>],
     kind: ObjectKind,
-    what: &str,
     describe: impl Fn(&T) -> String,
     out: &mut Vec<Finding>,
 ) {
-    report_one_sided(meta, entries, kind, what, describe, OneSide::Expected, out);
+    report_one_sided(meta, entries, kind, describe, OneSide::Expected, out);
 }
 
 /// Shared body of the `orphan-…` rules: one finding per object only the
@@ -222,11 +224,10 @@ pub(crate) fn report_orphan<T: Serialize>(
     meta: &RuleMeta,
     entries: &[Entry<'_, T>],
     kind: ObjectKind,
-    what: &str,
     describe: impl Fn(&T) -> String,
     out: &mut Vec<Finding>,
 ) {
-    report_one_sided(meta, entries, kind, what, describe, OneSide::Actual, out);
+    report_one_sided(meta, entries, kind, describe, OneSide::Actual, out);
 }
 
 /// Which side alone has an object.
@@ -244,7 +245,6 @@ fn report_one_sided<T: Serialize>(
     meta: &RuleMeta,
     entries: &[Entry<'_, T>],
     kind: ObjectKind,
-    what: &str,
     describe: impl Fn(&T) -> String,
     side: OneSide,
     out: &mut Vec<Finding>,
@@ -257,7 +257,7 @@ fn report_one_sided<T: Serialize>(
         let Some(only) = only else {
             continue;
         };
-        let at = located(entry, kind, what);
+        let at = located(entry, kind);
         let (message, fix, hint) = match side {
             OneSide::Expected => (
                 format!("{at} is missing (expected {})", describe(only.def)),
@@ -288,7 +288,6 @@ pub(crate) fn report_mismatch<T: Serialize>(
     meta: &RuleMeta,
     entries: &[Entry<'_, T>],
     kind: ObjectKind,
-    what: &str,
     differences: impl Fn(&T, &T) -> Vec<String>,
     out: &mut Vec<Finding>,
 ) {
@@ -298,7 +297,7 @@ pub(crate) fn report_mismatch<T: Serialize>(
             if diffs.is_empty() {
                 continue;
             }
-            let at = located(entry, kind, what);
+            let at = located(entry, kind);
             out.push(
                 Finding::new(
                     meta,

@@ -1,6 +1,6 @@
-use driftless_model::{migration_status, MigrationState, Modification};
+use driftless_model::{migration_status, MigrationState, Modification, ObjectRef};
 
-use crate::finding::{Finding, FixIntent, ObjectRef, Severity};
+use crate::finding::{Finding, FixIntent, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
 
 declare_rule! {

@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_nullability;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Aspect, Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -40,7 +42,7 @@ impl Rule for NullabilityMismatch {
                         "column {}.{table}.{} is {have} but {want} is expected",
                         entry.schema, a.name
                     ),
-                    FixIntent::AlterColumnNullability,
+                    FixIntent::alter(Aspect::Nullability),
                 )
                 .values(json(e.def), json(a.def))
                 .hint(if e.def.nullable {
@@ -77,7 +79,10 @@ mod tests {
             "column public.users.name is NOT NULL but NULL is expected"
         );
         only(&findings[..1], "nullability-mismatch", "public.users.email");
-        assert_eq!(findings[0].fix, crate::FixIntent::AlterColumnNullability);
+        assert_eq!(
+            findings[0].fix,
+            crate::FixIntent::alter(crate::Aspect::Nullability)
+        );
     }
 
     #[test]

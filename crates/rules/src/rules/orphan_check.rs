@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_check;
-use crate::finding::{Finding, ObjectKind};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_orphan;
 
@@ -25,7 +27,6 @@ impl Rule for OrphanCheck {
             &Self::META,
             cx.diff().checks(),
             ObjectKind::Check,
-            "check constraint",
             describe_check,
             out,
         );

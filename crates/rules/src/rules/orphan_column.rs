@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_column;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -43,7 +45,7 @@ impl Rule for OrphanColumn {
                                 ""
                             }
                         ),
-                        FixIntent::RemoveColumn,
+                        FixIntent::Remove,
                     )
                     .values(None, json(c))
                     .hint(format!(
@@ -84,7 +86,7 @@ mod tests {
             f.message,
             "column public.users.avatar exists but is not expected (character varying(100) NULL)"
         );
-        assert_eq!(f.fix, crate::FixIntent::RemoveColumn);
+        assert_eq!(f.fix, crate::FixIntent::Remove);
     }
 
     #[test]

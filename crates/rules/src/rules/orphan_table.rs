@@ -1,4 +1,6 @@
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -33,7 +35,7 @@ impl Rule for OrphanTable {
                             a.name,
                             if n == 1 { "" } else { "s" }
                         ),
-                        FixIntent::RemoveTable,
+                        FixIntent::Remove,
                     )
                     .values(None, json(a.def))
                     .hint(format!(
@@ -64,7 +66,7 @@ mod tests {
             f.message,
             "table public.tmp_import exists but is not expected (1 column)"
         );
-        assert_eq!(f.fix, crate::FixIntent::RemoveTable);
+        assert_eq!(f.fix, crate::FixIntent::Remove);
         assert!(f.expected.is_none() && f.actual.is_some());
     }
 

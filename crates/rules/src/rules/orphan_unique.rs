@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_unique;
-use crate::finding::{Finding, ObjectKind};
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_orphan;
 
@@ -25,7 +27,6 @@ impl Rule for OrphanUnique {
             &Self::META,
             cx.diff().uniques(),
             ObjectKind::Unique,
-            "unique constraint",
             describe_unique,
             out,
         );

@@ -1,5 +1,7 @@
+use driftless_model::ObjectKind;
+
 use crate::compare::describe_primary_key;
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 

@@ -1,4 +1,6 @@
-use crate::finding::{Finding, FixIntent, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::{Aspect, Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::{json, located};
 
@@ -29,13 +31,13 @@ impl Rule for SequenceMismatch {
             if diffs.is_empty() {
                 continue;
             }
-            let at = located(entry, ObjectKind::Sequence, "sequence");
+            let at = located(entry, ObjectKind::Sequence);
             out.push(
                 Finding::new(
                     &Self::META,
                     entry.object(ObjectKind::Sequence),
                     format!("{at} differs (expected vs actual): {}", diffs.join("; ")),
-                    FixIntent::AlterSequence,
+                    FixIntent::alter(Aspect::Parameters),
                 )
                 .values(json(e.def), json(a.def))
                 .hint(format!("alter {at} to the expected parameters")),
@@ -62,7 +64,7 @@ mod tests {
             f.message,
             "sequence public.invoice_no differs (expected vs actual): type bigint vs integer; START 1000 vs 1; INCREMENT 1 vs 10"
         );
-        assert_eq!(f.fix, crate::FixIntent::AlterSequence);
+        assert_eq!(f.fix, crate::FixIntent::alter(crate::Aspect::Parameters));
     }
 
     #[test]

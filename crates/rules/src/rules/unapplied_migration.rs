@@ -1,6 +1,6 @@
-use driftless_model::{migration_status, object_fingerprints, MigrationState};
+use driftless_model::{migration_status, object_fingerprints, MigrationState, ObjectRef};
 
-use crate::finding::{Finding, FixIntent, ObjectRef};
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 
 declare_rule! {

@@ -1,4 +1,6 @@
-use crate::finding::{Finding, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_mismatch;
 
@@ -25,7 +27,6 @@ impl Rule for UniqueMismatch {
             &Self::META,
             diff.uniques(),
             ObjectKind::Unique,
-            "unique constraint",
             |e, a| diff.comparer().unique_diffs(e, a),
             out,
         );

@@ -1,4 +1,6 @@
-use crate::finding::{Finding, ObjectKind};
+use driftless_model::ObjectKind;
+
+use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_mismatch;
 
@@ -25,7 +27,6 @@ impl Rule for ViewDefinitionMismatch {
             &Self::META,
             diff.views(),
             ObjectKind::View,
-            "view",
             |e, a| diff.comparer().view_diffs(e, a),
             out,
         );

@@ -82,7 +82,10 @@ fn default_configuration() {
     assert_eq!(run(&Config::default(), Some(today())), r);
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["summary"]["error"], 1);
-    assert_eq!(json["findings"][1]["fix"]["action"], "add_column");
+    assert_eq!(
+        json["findings"][1]["fix"],
+        serde_json::json!({"action": "create"})
+    );
     assert_eq!(json["findings"][1]["expected"]["data_type"], "text");
 }
 
