@@ -9,6 +9,8 @@
 //!   script, name collisions, object kinds;
 //! - `hostile_identifiers`: names that break quoting, end to end;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
+//! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
+//!   SQLite `main` with a single schema of another name alike;
 //! - `support`: fresh databases, check + plan + repair through the pipeline.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,4 +25,5 @@ mod fix_script;
 mod fix_story;
 mod fuzz_corpus;
 mod hostile_identifiers;
+mod schema_pairing;
 mod support;
