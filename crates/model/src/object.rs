@@ -96,12 +96,6 @@ impl QualifiedName {
     }
 }
 
-impl fmt::Display for QualifiedName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.schema, self.name)
-    }
-}
-
 /// Which object: kind + schema + table + name.
 ///
 /// For a table, `table` is set and `name` is `None`; for a column, index or

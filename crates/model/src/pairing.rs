@@ -96,25 +96,27 @@ impl<'a> SchemaPairing<'a> {
     /// name: `s` itself when the actual snapshot has a schema so named,
     /// otherwise the actual schema paired with expected schema `s`.
     pub fn to_actual(&self, s: &str) -> Option<&'a str> {
-        if let Some((k, _)) = self.actual.schemas.get_key_value(s) {
-            return Some(k.as_str());
-        }
-        self.pairs
-            .iter()
-            .find(|p| p.expected == Some(s))
-            .and_then(|p| p.actual)
+        own_name(self.actual, s).or_else(|| self.paired(s, |p| (p.expected, p.actual)))
     }
 
     /// The expected snapshot's name for schema `s`, which either side may
     /// name (see [`SchemaPairing::to_actual`]).
     pub fn to_expected(&self, s: &str) -> Option<&'a str> {
-        if let Some((k, _)) = self.expected.schemas.get_key_value(s) {
-            return Some(k.as_str());
-        }
+        own_name(self.expected, s).or_else(|| self.paired(s, |p| (p.actual, p.expected)))
+    }
+
+    /// The other side's name of the schema whose name on one side is `s`;
+    /// `sides` gives a pair's (one side, other side).
+    fn paired(
+        &self,
+        s: &str,
+        sides: fn(&SchemaPair<'a>) -> (Option<&'a str>, Option<&'a str>),
+    ) -> Option<&'a str> {
         self.pairs
             .iter()
-            .find(|p| p.actual == Some(s))
-            .and_then(|p| p.expected)
+            .map(sides)
+            .find(|(from, _)| *from == Some(s))
+            .and_then(|(_, to)| to)
     }
 
     /// The pairs whose names differ: `(expected, actual)`.
@@ -126,6 +128,11 @@ impl<'a> SchemaPairing<'a> {
                 _ => None,
             })
     }
+}
+
+/// `s` as `snapshot` spells it, if it has a schema so named.
+fn own_name<'a>(snapshot: &'a Snapshot, s: &str) -> Option<&'a str> {
+    snapshot.schemas.get_key_value(s).map(|(k, _)| k.as_str())
 }
 
 /// Merges two sorted name lists: equal names pair, the rest stand alone.
