@@ -8,13 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use driftless_introspect::{Dialect, Snapshot, Table, View};
 use driftless_rules::ObjectRef;
 
-use crate::guard::{guarded, Cond};
+use crate::guard::Cond;
 use crate::lex::qualify_mysql_relations;
 use crate::names::{self, Name};
 use crate::options::PlanOptions;
 use crate::plan::{FixStep, Preflight, PreflightKind, Reason, Unfixed};
-use crate::quote::{ident, qualified};
+use crate::quote::ident;
 use crate::safety::Safety;
+use crate::sql::{self, Writer};
 
 /// Execution phases, in order. Steps run phase by phase; within a phase in
 /// the order they were emitted.
@@ -119,6 +120,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The SQL writer of the plan's dialect.
+    pub(crate) fn sql(&self) -> &'static dyn Writer {
+        sql::writer(self.d)
+    }
+
     fn resolve<'s>(&self, snap: &'s Snapshot, s: &str) -> Option<&'s str> {
         if let Some((k, _)) = snap.schemas.get_key_value(s) {
             return Some(k.as_str());
@@ -384,7 +390,7 @@ impl<'r> StepSpec<'r> {
     /// The step runs one statement, which the script runs only when `cond`
     /// holds.
     pub(crate) fn guarded_statement(&mut self, d: Dialect, cond: &Cond, stmt: String) {
-        self.script = guarded(d, cond, std::slice::from_ref(&stmt));
+        self.script = sql::writer(d).guarded(cond, std::slice::from_ref(&stmt));
         self.sql = vec![stmt];
     }
 }
@@ -446,14 +452,5 @@ impl Out {
         self.steps
             .iter()
             .flat_map(|(_, s)| s.sql.iter().map(String::as_str))
-    }
-}
-
-/// `SELECT COUNT(*) FROM table [WHERE predicate]`.
-pub(crate) fn count_sql(d: Dialect, schema: &str, table: &str, predicate: Option<&str>) -> String {
-    let t = qualified(d, schema, table);
-    match predicate {
-        Some(p) => format!("SELECT COUNT(*) FROM {t} WHERE {p}"),
-        None => format!("SELECT COUNT(*) FROM {t}"),
     }
 }

@@ -1,0 +1,4 @@
+//! Every statement kind, written for PostgreSQL, MySQL/MariaDB and SQLite
+//! side by side.
+
+use super::*;
