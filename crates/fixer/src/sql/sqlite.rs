@@ -166,7 +166,7 @@ impl Writer for Sqlite {
 /// The elements of `new`, each rendered by sea-query on its own, with the
 /// named table-level foreign keys between the keys and the checks (where
 /// sea-query puts foreign keys).
-fn elements(new: &NewTable<'_>) -> Vec<String> {
+pub(super) fn elements(new: &NewTable<'_>) -> Vec<String> {
     let b = SqliteQueryBuilder;
     let render = |f: &dyn Fn(&mut String)| {
         let mut s = String::new();
