@@ -1,6 +1,6 @@
 //! Guards for the idempotent script: the catalog conditions under which a
-//! statement still needs to run. The SQL writers render them
-//! ([`Writer::guarded`](crate::sql::Writer::guarded)): PostgreSQL
+//! statement still needs to run. The SQL writers render them (`guarded`
+//! of the `sql` module's `Writer`): PostgreSQL
 //! statements run inside `DO` blocks (`IF … THEN EXECUTE …`); MySQL/MariaDB
 //! statements run through a prepared statement chosen by
 //! `IF(condition, statement, 'DO 0')`; SQLite has no conditional

@@ -1,6 +1,6 @@
 //! Column types as classes, and whether changing from one to another can
-//! lose data — with the rows it would affect, which the SQL writers count
-//! (`crate::sql`).
+//! lose data — with the rows it would affect, which the SQL writers (the
+//! `sql` module) count.
 
 use driftless_introspect::{Dialect, Snapshot};
 

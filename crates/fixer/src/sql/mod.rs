@@ -1,5 +1,5 @@
 //! The one home of SQL text: every statement a plan, its guarded script and
-//! [`apply`](crate::apply()) send is written here, by one writer per dialect
+//! `apply` send is written here, by one writer per dialect
 //! behind the [`Writer`] interface ([`writer`] picks it), plus the
 //! statements only one dialect has, on that dialect's writer
 //! ([`Postgres`], [`Mysql`], [`Sqlite`]).

@@ -2,8 +2,8 @@
 //! with named table-level foreign keys, the pragmas and `BEGIN IMMEDIATE`
 //! of a fix, and the triggers a table rebuild sets aside.
 //!
-//! SQLite changes keys and constraints by rebuilding the table (see
-//! `crate::tables`): the statements that would alter them in place are
+//! SQLite changes keys and constraints by rebuilding the table (the
+//! planner's `tables` module): the statements that would alter them in place are
 //! refused here. It has no conditional execution, so the guarded script
 //! runs its statements as they are.
 

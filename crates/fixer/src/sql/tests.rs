@@ -21,7 +21,7 @@ fn each(f: impl Fn(&dyn Writer) -> Result<String, PlanError>) -> [String; 3] {
 
 /// The statement of each dialect, for statements every dialect has.
 fn each_ok(f: impl Fn(&dyn Writer) -> String) -> [String; 3] {
-    ALL.map(|w| f(w))
+    ALL.map(f)
 }
 
 /// A type as each dialect spells it: `integer`, `int(11)`, `INTEGER` …
