@@ -12,7 +12,7 @@ use crate::model::{Ctx, Key, Out, Part, Phase, Removal, Resolved, StepSpec, Targ
 use crate::names::mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::safety::Safety;
-use crate::sql::{self, Commented, CreateTable, Mysql, Postgres, Writer};
+use crate::sql::{self, Commented, Constraint, CreateTable, Mysql, Postgres, Writer};
 use crate::types::{self, Rows};
 
 fn col_ref(s: &str, t: &str, c: &str) -> ObjectRef {
@@ -90,7 +90,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 let has_fks = !rm.table.foreign_keys.is_empty();
                 if d != Dialect::Sqlite {
                     for fk_name in rm.table.foreign_keys.keys() {
-                        let stmt = w.drop_foreign_key(s, t, fk_name)?;
+                        let stmt = w.alter_constraint(s, t, Constraint::DropForeignKey(fk_name))?;
                         let mut spec = StepSpec::new(
                             part_ref(ObjectKind::ForeignKey, s, t, fk_name),
                             "drop foreign key",
@@ -230,7 +230,7 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
         let note = "part of a table that is created";
         if !inline_fks {
             for (n, fk) in &table.foreign_keys {
-                let stmt = w.add_foreign_key(s, t, n, fk)?;
+                let stmt = w.alter_constraint(s, t, Constraint::AddForeignKey(n, fk))?;
                 let mut spec = StepSpec::new(
                     part_ref(ObjectKind::ForeignKey, s, t, n),
                     "add foreign key",
@@ -383,6 +383,11 @@ impl Alter<'_> {
         self.regen.iter().any(|c| mentions(self.d, text, c))
     }
 
+    /// The statement of a key or constraint change on this table.
+    fn alter(&self, change: Constraint<'_>) -> Result<String, PlanError> {
+        self.w.alter_constraint(self.s, self.tn, change)
+    }
+
     /// Unique constraints are indexes to MySQL.
     fn unique_cond(&self, n: &str) -> guard::Cond {
         match self.d {
@@ -426,13 +431,13 @@ const UNIQUES: NamedKind = NamedKind {
     add: ("add unique constraint", Phase::CreateConstraints),
     changed: |x, from, to| differing(&from.uniques, &to.uniques, |_, u| x.regen_uses(&u.columns)),
     drop_statements: |x, n, spec| {
-        let stmt = x.w.drop_unique(x.s, x.tn, n)?;
+        let stmt = x.alter(Constraint::DropUnique(n))?;
         spec.guarded_statement(x.d, &x.unique_cond(n), stmt);
         Ok(())
     },
     add_statements: |x, n, spec| {
         if let Some(u) = x.t.target.uniques.get(n) {
-            let stmt = x.w.add_unique(x.s, x.tn, n, u)?;
+            let stmt = x.alter(Constraint::AddUnique(n, u))?;
             spec.guarded_statement(x.d, &x.unique_cond(n).not(), stmt);
         }
         Ok(())
@@ -450,13 +455,13 @@ const CHECKS: NamedKind = NamedKind {
         })
     },
     drop_statements: |x, n, spec| {
-        let stmt = x.w.drop_check(x.s, x.tn, n)?;
+        let stmt = x.alter(Constraint::DropCheck(n))?;
         spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n), stmt);
         Ok(())
     },
     add_statements: |x, n, spec| {
         if let Some(c) = x.t.target.checks.get(n) {
-            let stmt = x.w.add_check(x.s, x.tn, n, c)?;
+            let stmt = x.alter(Constraint::AddCheck(n, c))?;
             spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
         }
         Ok(())
@@ -494,13 +499,13 @@ const FOREIGN_KEYS: NamedKind = NamedKind {
         })
     },
     drop_statements: |x, n, spec| {
-        let stmt = x.w.drop_foreign_key(x.s, x.tn, n)?;
+        let stmt = x.alter(Constraint::DropForeignKey(n))?;
         spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n), stmt);
         Ok(())
     },
     add_statements: |x, n, spec| {
         if let Some(fk) = x.t.target.foreign_keys.get(n) {
-            let stmt = x.w.add_foreign_key(x.s, x.tn, n, fk)?;
+            let stmt = x.alter(Constraint::AddForeignKey(n, fk))?;
             spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
         }
         Ok(())
@@ -566,7 +571,7 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     }
     let p = Part::Pk;
     if let Some(pk) = &a.primary_key {
-        let stmt = x.w.drop_primary_key(s, tn, pk)?;
+        let stmt = x.alter(Constraint::DropPrimaryKey(pk))?;
         let mut spec = x.t.part_step(
             &p,
             part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
@@ -581,7 +586,7 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         out.push(Phase::DropConstraints, spec);
     }
     if let Some(pk) = &g.primary_key {
-        let stmt = x.w.add_primary_key(s, tn, pk)?;
+        let stmt = x.alter(Constraint::AddPrimaryKey(pk))?;
         let mut spec = x.t.part_step(
             &p,
             part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),

@@ -88,6 +88,56 @@ pub(crate) enum Commented<'a> {
     },
 }
 
+/// A key or constraint added to an existing table, or dropped from one:
+/// `(name, definition)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Constraint<'a> {
+    AddPrimaryKey(&'a PrimaryKey),
+    DropPrimaryKey(&'a PrimaryKey),
+    AddUnique(&'a str, &'a UniqueConstraint),
+    DropUnique(&'a str),
+    AddCheck(&'a str, &'a CheckDef),
+    DropCheck(&'a str),
+    AddForeignKey(&'a str, &'a ForeignKey),
+    DropForeignKey(&'a str),
+}
+
+impl Constraint<'_> {
+    /// The constraint's name.
+    fn name(&self) -> &str {
+        match *self {
+            Constraint::AddPrimaryKey(pk) | Constraint::DropPrimaryKey(pk) => &pk.name,
+            Constraint::AddUnique(n, _)
+            | Constraint::DropUnique(n)
+            | Constraint::AddCheck(n, _)
+            | Constraint::DropCheck(n)
+            | Constraint::AddForeignKey(n, _)
+            | Constraint::DropForeignKey(n) => n,
+        }
+    }
+
+    /// What it is, for messages.
+    fn kind(&self) -> &'static str {
+        match self {
+            Constraint::AddPrimaryKey(_) | Constraint::DropPrimaryKey(_) => "primary key",
+            Constraint::AddUnique(..) | Constraint::DropUnique(_) => "unique constraint",
+            Constraint::AddCheck(..) | Constraint::DropCheck(_) => "check constraint",
+            Constraint::AddForeignKey(..) | Constraint::DropForeignKey(_) => "foreign key",
+        }
+    }
+
+    /// Whether the change adds the constraint.
+    fn adds(&self) -> bool {
+        matches!(
+            self,
+            Constraint::AddPrimaryKey(_)
+                | Constraint::AddUnique(..)
+                | Constraint::AddCheck(..)
+                | Constraint::AddForeignKey(..)
+        )
+    }
+}
+
 impl Commented<'_> {
     /// The object, for messages.
     fn object(&self) -> String {
@@ -182,57 +232,13 @@ pub(crate) trait Writer: Sync {
         indexes::drop_index(self.dialect(), schema, table, name, if_exists)
     }
 
-    /// Adds a primary key to an existing table.
-    fn add_primary_key(
+    /// Adds a key or constraint to an existing table, or drops one.
+    fn alter_constraint(
         &self,
         schema: &str,
         table: &str,
-        pk: &PrimaryKey,
+        change: Constraint<'_>,
     ) -> Result<String, PlanError>;
-
-    /// Drops the primary key of a table.
-    fn drop_primary_key(
-        &self,
-        schema: &str,
-        table: &str,
-        pk: &PrimaryKey,
-    ) -> Result<String, PlanError>;
-
-    /// Adds a UNIQUE constraint to an existing table.
-    fn add_unique(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        unique: &UniqueConstraint,
-    ) -> Result<String, PlanError>;
-
-    /// Drops a UNIQUE constraint.
-    fn drop_unique(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError>;
-
-    /// Adds a CHECK constraint to an existing table.
-    fn add_check(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        check: &CheckDef,
-    ) -> Result<String, PlanError>;
-
-    /// Drops a CHECK constraint.
-    fn drop_check(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError>;
-
-    /// Adds a foreign key to an existing table.
-    fn add_foreign_key(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        fk: &ForeignKey,
-    ) -> Result<String, PlanError>;
-
-    /// Drops a foreign key.
-    fn drop_foreign_key(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError>;
 
     /// `CREATE [MATERIALIZED] VIEW`; `if_not_exists`: the script's form
     /// (`CREATE OR REPLACE` where `IF NOT EXISTS` is missing).

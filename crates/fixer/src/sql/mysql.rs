@@ -6,12 +6,10 @@
 //! the connection's default database. Where sea-query writes bare table
 //! names (indexes, foreign keys) the statements are plain.
 
-use driftless_introspect::{
-    Check as CheckDef, Column, Dialect, ForeignKey, PrimaryKey, UniqueConstraint,
-};
+use driftless_introspect::{Column, Dialect};
 
 use super::indexes::{drop_index, idents};
-use super::{columns, keys, unsupported, Commented, Writer};
+use super::{columns, keys, unsupported, Commented, Constraint, Writer};
 use crate::guard::Cond;
 use crate::plan::PlanError;
 use crate::quote::{ident, literal, qualified};
@@ -27,81 +25,38 @@ impl Writer for Mysql {
         D
     }
 
-    fn add_primary_key(
+    /// Unique constraints are indexes to MySQL; foreign keys are written
+    /// plainly (sea-query would not name the referenced table's database).
+    fn alter_constraint(
         &self,
         schema: &str,
         table: &str,
-        pk: &PrimaryKey,
+        change: Constraint<'_>,
     ) -> Result<String, PlanError> {
-        Ok(format!(
-            "ALTER TABLE {} ADD PRIMARY KEY ({})",
-            qualified(D, schema, table),
-            idents(D, &pk.columns)
-        ))
-    }
-
-    fn drop_primary_key(
-        &self,
-        schema: &str,
-        table: &str,
-        _pk: &PrimaryKey,
-    ) -> Result<String, PlanError> {
-        Ok(format!(
-            "ALTER TABLE {} DROP PRIMARY KEY",
-            qualified(D, schema, table)
-        ))
-    }
-
-    /// A unique index (MySQL's unique constraints are indexes).
-    fn add_unique(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        unique: &UniqueConstraint,
-    ) -> Result<String, PlanError> {
-        Ok(format!(
-            "CREATE UNIQUE INDEX {} ON {} ({})",
-            ident(D, name),
-            qualified(D, schema, table),
-            idents(D, &unique.columns)
-        ))
-    }
-
-    fn drop_unique(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Ok(drop_index(D, schema, table, name, false))
-    }
-
-    fn add_check(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        check: &CheckDef,
-    ) -> Result<String, PlanError> {
-        keys::add_check(D, schema, table, name, check)
-    }
-
-    fn drop_check(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Ok(keys::drop_constraint(D, schema, table, name))
-    }
-
-    fn add_foreign_key(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        fk: &ForeignKey,
-    ) -> Result<String, PlanError> {
-        Ok(keys::add_foreign_key(D, schema, table, name, fk))
-    }
-
-    fn drop_foreign_key(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Ok(format!(
-            "ALTER TABLE {} DROP FOREIGN KEY {}",
-            qualified(D, schema, table),
-            ident(D, name)
-        ))
+        let t = qualified(D, schema, table);
+        Ok(match change {
+            Constraint::AddPrimaryKey(pk) => {
+                format!(
+                    "ALTER TABLE {t} ADD PRIMARY KEY ({})",
+                    idents(D, &pk.columns)
+                )
+            }
+            Constraint::DropPrimaryKey(_) => format!("ALTER TABLE {t} DROP PRIMARY KEY"),
+            Constraint::AddUnique(name, unique) => format!(
+                "CREATE UNIQUE INDEX {} ON {t} ({})",
+                ident(D, name),
+                idents(D, &unique.columns)
+            ),
+            Constraint::DropUnique(name) => drop_index(D, schema, table, name, false),
+            Constraint::AddCheck(name, check) => keys::add_check(D, schema, table, name, check)?,
+            Constraint::DropCheck(name) => keys::drop_constraint(D, schema, table, name),
+            Constraint::AddForeignKey(name, fk) => {
+                keys::add_foreign_key(D, schema, table, name, fk)
+            }
+            Constraint::DropForeignKey(name) => {
+                format!("ALTER TABLE {t} DROP FOREIGN KEY {}", ident(D, name))
+            }
+        })
     }
 
     /// The table comment (`ALTER TABLE … COMMENT = '…'`, empty to remove);

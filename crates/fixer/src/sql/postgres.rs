@@ -4,17 +4,14 @@
 //! indexes, `COMMENT ON`, the `DO` blocks of the guarded script, and the
 //! transaction's settings and advisory lock.
 
-use driftless_introspect::{
-    Check as CheckDef, Column, Dialect, ForeignKey, Identity, PrimaryKey, Sequence,
-    UniqueConstraint,
-};
+use driftless_introspect::{Column, Dialect, Identity, Sequence};
 use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
 
 use super::columns::{column_object, type_with_collation, verbatim};
 use super::fragment::{fragment, FragmentKind};
 use super::indexes::idents;
-use super::{keys, Commented, Writer};
+use super::{keys, Commented, Constraint, Writer};
 use crate::guard::Cond;
 use crate::plan::PlanError;
 use crate::quote::{ident, literal, qualified, sq_iden, sq_raw_name, sq_table};
@@ -30,88 +27,50 @@ impl Writer for Postgres {
         D
     }
 
-    fn add_primary_key(
+    /// `ALTER TABLE … ADD CONSTRAINT` (sea-query's for a foreign key that
+    /// is not `DEFERRABLE`, which it does not write) / `DROP CONSTRAINT`.
+    fn alter_constraint(
         &self,
         schema: &str,
         table: &str,
-        pk: &PrimaryKey,
+        change: Constraint<'_>,
     ) -> Result<String, PlanError> {
-        Ok(format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
-            qualified(D, schema, table),
-            ident(D, &pk.name),
-            idents(D, &pk.columns)
-        ))
-    }
-
-    fn drop_primary_key(
-        &self,
-        schema: &str,
-        table: &str,
-        pk: &PrimaryKey,
-    ) -> Result<String, PlanError> {
-        Ok(keys::drop_constraint(D, schema, table, &pk.name))
-    }
-
-    fn add_unique(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        unique: &UniqueConstraint,
-    ) -> Result<String, PlanError> {
-        Ok(format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE {}({})",
-            qualified(D, schema, table),
-            ident(D, name),
-            if unique.nulls_not_distinct {
-                "NULLS NOT DISTINCT "
-            } else {
-                ""
-            },
-            idents(D, &unique.columns)
-        ))
-    }
-
-    fn drop_unique(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Ok(keys::drop_constraint(D, schema, table, name))
-    }
-
-    fn add_check(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        check: &CheckDef,
-    ) -> Result<String, PlanError> {
-        keys::add_check(D, schema, table, name, check)
-    }
-
-    fn drop_check(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Ok(keys::drop_constraint(D, schema, table, name))
-    }
-
-    /// sea-query's, or plain when the key is `DEFERRABLE` (which sea-query
-    /// does not write).
-    fn add_foreign_key(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        fk: &ForeignKey,
-    ) -> Result<String, PlanError> {
-        Ok(if fk.deferrable {
-            keys::add_foreign_key(D, schema, table, name, fk)
-        } else {
-            keys::foreign_key_stmt(D, schema, table, name, fk).to_string(PostgresQueryBuilder)
+        let head = || format!("ALTER TABLE {} ADD CONSTRAINT", qualified(D, schema, table));
+        Ok(match change {
+            Constraint::AddPrimaryKey(pk) => format!(
+                "{} {} PRIMARY KEY ({})",
+                head(),
+                ident(D, &pk.name),
+                idents(D, &pk.columns)
+            ),
+            Constraint::AddUnique(name, unique) => format!(
+                "{} {} UNIQUE {}({})",
+                head(),
+                ident(D, name),
+                if unique.nulls_not_distinct {
+                    "NULLS NOT DISTINCT "
+                } else {
+                    ""
+                },
+                idents(D, &unique.columns)
+            ),
+            Constraint::AddCheck(name, check) => keys::add_check(D, schema, table, name, check)?,
+            Constraint::AddForeignKey(name, fk) if fk.deferrable => {
+                keys::add_foreign_key(D, schema, table, name, fk)
+            }
+            Constraint::AddForeignKey(name, fk) => {
+                keys::foreign_key_stmt(D, schema, table, name, fk).to_string(PostgresQueryBuilder)
+            }
+            Constraint::DropForeignKey(name) => {
+                let mut f = sea_query::ForeignKey::drop();
+                f.name(sq_raw_name(D, name))
+                    .table(sq_table(D, schema, table));
+                f.to_string(PostgresQueryBuilder)
+            }
+            Constraint::DropPrimaryKey(_)
+            | Constraint::DropUnique(_)
+            | Constraint::DropCheck(_) => keys::drop_constraint(D, schema, table, change.name()),
         })
-    }
-
-    fn drop_foreign_key(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        let mut f = sea_query::ForeignKey::drop();
-        f.name(sq_raw_name(D, name))
-            .table(sq_table(D, schema, table));
-        Ok(f.to_string(PostgresQueryBuilder))
     }
 
     /// `COMMENT ON … IS …` (`NULL` removes it).
@@ -307,9 +266,11 @@ impl Postgres {
     }
 }
 
-/// The options of a sequence, in the order `CREATE SEQUENCE` takes them.
-fn sequence_options(seq: &Sequence, object: &str) -> Result<String, PlanError> {
-    let ty = fragment(D, FragmentKind::Type, object, &seq.data_type)?;
+/// The options of sequence `schema.name`, in the order `CREATE SEQUENCE`
+/// takes them.
+fn sequence_options(schema: &str, name: &str, seq: &Sequence) -> Result<String, PlanError> {
+    let object = format!("sequence {schema}.{name}");
+    let ty = fragment(D, FragmentKind::Type, &object, &seq.data_type)?;
     Ok(format!(
         "AS {ty} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
         seq.increment,
@@ -331,12 +292,11 @@ impl Postgres {
         seq: &Sequence,
         if_not_exists: bool,
     ) -> Result<String, PlanError> {
-        let object = format!("sequence {schema}.{name}");
         Ok(format!(
             "CREATE SEQUENCE {}{} {}",
             if_(if_not_exists, "IF NOT EXISTS "),
             qualified(D, schema, name),
-            sequence_options(seq, &object)?
+            sequence_options(schema, name, seq)?
         ))
     }
 
@@ -347,11 +307,10 @@ impl Postgres {
         name: &str,
         seq: &Sequence,
     ) -> Result<String, PlanError> {
-        let object = format!("sequence {schema}.{name}");
         Ok(format!(
             "ALTER SEQUENCE {} {}",
             qualified(D, schema, name),
-            sequence_options(seq, &object)?
+            sequence_options(schema, name, seq)?
         ))
     }
 

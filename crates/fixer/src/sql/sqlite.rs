@@ -7,14 +7,12 @@
 //! refused here. It has no conditional execution, so the guarded script
 //! runs its statements as they are.
 
-use driftless_introspect::{
-    Check as CheckDef, Dialect, ForeignKey, PrimaryKey, Table, UniqueConstraint,
-};
+use driftless_introspect::{Dialect, Table};
 use sea_query::{Check, Expr, IndexBuilder, SqliteQueryBuilder, TableBuilder};
 
 use super::keys::named_foreign_key;
 use super::tables::{CreateTable, NewTable};
-use super::{unsupported, Commented, Writer};
+use super::{unsupported, Commented, Constraint, Writer};
 use crate::guard::Cond;
 use crate::plan::PlanError;
 use crate::quote::{ident, sq_iden};
@@ -24,19 +22,6 @@ const D: Dialect = Dialect::Sqlite;
 /// Writes SQLite.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Sqlite;
-
-/// The refusal of a key or constraint change in place.
-fn rebuilt(object: String, what: &str) -> PlanError {
-    unsupported(
-        D,
-        object,
-        &format!("{what} in place (the table is rebuilt)"),
-    )
-}
-
-fn part(kind: &str, schema: &str, table: &str, name: &str) -> String {
-    format!("{kind} {name} on {schema}.{table}")
-}
 
 impl Writer for Sqlite {
     fn dialect(&self) -> Dialect {
@@ -61,87 +46,19 @@ impl Writer for Sqlite {
         })
     }
 
-    fn add_primary_key(
+    /// Refused: SQLite rebuilds the table instead.
+    fn alter_constraint(
         &self,
         schema: &str,
         table: &str,
-        pk: &PrimaryKey,
+        change: Constraint<'_>,
     ) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("primary key", schema, table, &pk.name),
-            "add a primary key",
-        ))
-    }
-
-    fn drop_primary_key(
-        &self,
-        schema: &str,
-        table: &str,
-        pk: &PrimaryKey,
-    ) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("primary key", schema, table, &pk.name),
-            "drop a primary key",
-        ))
-    }
-
-    fn add_unique(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        _unique: &UniqueConstraint,
-    ) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("unique constraint", schema, table, name),
-            "add a unique constraint",
-        ))
-    }
-
-    fn drop_unique(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("unique constraint", schema, table, name),
-            "drop a unique constraint",
-        ))
-    }
-
-    fn add_check(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        _check: &CheckDef,
-    ) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("check", schema, table, name),
-            "add a check constraint",
-        ))
-    }
-
-    fn drop_check(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("check", schema, table, name),
-            "drop a check constraint",
-        ))
-    }
-
-    fn add_foreign_key(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        _fk: &ForeignKey,
-    ) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("foreign key", schema, table, name),
-            "add a foreign key",
-        ))
-    }
-
-    fn drop_foreign_key(&self, schema: &str, table: &str, name: &str) -> Result<String, PlanError> {
-        Err(rebuilt(
-            part("foreign key", schema, table, name),
-            "drop a foreign key",
+        let kind = change.kind();
+        let verb = if change.adds() { "add" } else { "drop" };
+        Err(unsupported(
+            D,
+            format!("{kind} {} on {schema}.{table}", change.name()),
+            &format!("{verb} a {kind} in place (the table is rebuilt)"),
         ))
     }
 

@@ -643,7 +643,7 @@ fn primary_keys() {
         columns: vec!["id".into(), "x`y".into()],
     };
     assert_eq!(
-        each(|w| w.add_primary_key("app", "we\"ird", &pk)),
+        each(|w| w.alter_constraint("app", "we\"ird", Constraint::AddPrimaryKey(&pk))),
         [
             r#"ALTER TABLE "app"."we""ird" ADD CONSTRAINT "we""ird_pkey" PRIMARY KEY ("id", "x`y")"#,
             "ALTER TABLE `app`.`we\"ird` ADD PRIMARY KEY (`id`, `x``y`)",
@@ -651,7 +651,7 @@ fn primary_keys() {
         ]
     );
     assert_eq!(
-        each(|w| w.drop_primary_key("app", "we\"ird", &pk)),
+        each(|w| w.alter_constraint("app", "we\"ird", Constraint::DropPrimaryKey(&pk))),
         [
             r#"ALTER TABLE "app"."we""ird" DROP CONSTRAINT "we""ird_pkey""#,
             "ALTER TABLE `app`.`we\"ird` DROP PRIMARY KEY",
@@ -668,7 +668,7 @@ fn unique_constraints() {
         nulls_not_distinct: true,
     };
     assert_eq!(
-        each(|w| w.add_unique("app", "t", "u\"q", &u)),
+        each(|w| w.alter_constraint("app", "t", Constraint::AddUnique("u\"q", &u))),
         [
             r#"ALTER TABLE "app"."t" ADD CONSTRAINT "u""q" UNIQUE NULLS NOT DISTINCT ("x`y", "ünï")"#,
             "CREATE UNIQUE INDEX `u\"q` ON `app`.`t` (`x``y`, `ünï`)",
@@ -676,7 +676,7 @@ fn unique_constraints() {
         ]
     );
     assert_eq!(
-        each(|w| w.drop_unique("app", "t", "u\"q")),
+        each(|w| w.alter_constraint("app", "t", Constraint::DropUnique("u\"q"))),
         [
             r#"ALTER TABLE "app"."t" DROP CONSTRAINT "u""q""#,
             "DROP INDEX `u\"q` ON `app`.`t`",
@@ -691,27 +691,29 @@ fn check_constraints() {
         expression: "length(\"x`y\") > 0 AND note <> 'it''s'".into(),
     };
     assert_eq!(
-        each(|w| w.add_check("app", "t", "ck\"1", &c)),
+        each(|w| w.alter_constraint("app", "t", Constraint::AddCheck("ck\"1", &c))),
         [
             r#"ALTER TABLE "app"."t" ADD CONSTRAINT "ck""1" CHECK (length("x`y") > 0 AND note <> 'it''s')"#,
             "ALTER TABLE `app`.`t` ADD CONSTRAINT `ck\"1` CHECK (length(\"x`y\") > 0 AND note <> 'it''s')",
-            r#"error: cannot fix check ck"1 on app.t: sqlite cannot add a check constraint in place (the table is rebuilt)"#,
+            r#"error: cannot fix check constraint ck"1 on app.t: sqlite cannot add a check constraint in place (the table is rebuilt)"#,
         ]
     );
     assert_eq!(
-        each(|w| w.drop_check("app", "t", "ck\"1")),
+        each(|w| w.alter_constraint("app", "t", Constraint::DropCheck("ck\"1"))),
         [
             r#"ALTER TABLE "app"."t" DROP CONSTRAINT "ck""1""#,
             "ALTER TABLE `app`.`t` DROP CONSTRAINT `ck\"1`",
-            r#"error: cannot fix check ck"1 on app.t: sqlite cannot drop a check constraint in place (the table is rebuilt)"#,
+            r#"error: cannot fix check constraint ck"1 on app.t: sqlite cannot drop a check constraint in place (the table is rebuilt)"#,
         ]
     );
     let injected = Check {
         expression: "1); DROP TABLE t; --".into(),
     };
-    assert!(each(|w| w.add_check("app", "t", "x", &injected))
-        .iter()
-        .all(|s| s.starts_with("error: ")));
+    assert!(
+        each(|w| w.alter_constraint("app", "t", Constraint::AddCheck("x", &injected)))
+            .iter()
+            .all(|s| s.starts_with("error: "))
+    );
 }
 
 #[test]
@@ -722,7 +724,7 @@ fn foreign_keys() {
         ..fk(&["owner", "x`y"], "we\"ird", &["id", "ünï"])
     };
     assert_eq!(
-        each(|w| w.add_foreign_key("app", "t", "fk\"1", &key)),
+        each(|w| w.alter_constraint("app", "t", Constraint::AddForeignKey("fk\"1", &key))),
         [
             r#"ALTER TABLE "app"."t" ADD CONSTRAINT "fk""1" FOREIGN KEY ("owner", "x`y") REFERENCES "app"."we""ird" ("id", "ünï") ON DELETE CASCADE ON UPDATE SET DEFAULT"#,
             "ALTER TABLE `app`.`t` ADD CONSTRAINT `fk\"1` FOREIGN KEY (`owner`, `x``y`) REFERENCES `app`.`we\"ird` (`id`, `ünï`) ON DELETE CASCADE ON UPDATE SET DEFAULT",
@@ -736,7 +738,7 @@ fn foreign_keys() {
         ..key.clone()
     };
     assert_eq!(
-        each(|w| w.add_foreign_key("app", "t", "fk", &deferred)),
+        each(|w| w.alter_constraint("app", "t", Constraint::AddForeignKey("fk", &deferred))),
         [
             r#"ALTER TABLE "app"."t" ADD CONSTRAINT "fk" FOREIGN KEY ("owner", "x`y") REFERENCES "app"."we""ird" ("id", "ünï") ON DELETE CASCADE ON UPDATE SET DEFAULT DEFERRABLE INITIALLY DEFERRED"#,
             "ALTER TABLE `app`.`t` ADD CONSTRAINT `fk` FOREIGN KEY (`owner`, `x``y`) REFERENCES `app`.`we\"ird` (`id`, `ünï`) ON DELETE CASCADE ON UPDATE SET DEFAULT",
@@ -744,7 +746,7 @@ fn foreign_keys() {
         ]
     );
     assert_eq!(
-        each(|w| w.drop_foreign_key("app", "t", "fk\"1")),
+        each(|w| w.alter_constraint("app", "t", Constraint::DropForeignKey("fk\"1"))),
         [
             r#"ALTER TABLE "app"."t" DROP CONSTRAINT "fk""1""#,
             "ALTER TABLE `app`.`t` DROP FOREIGN KEY `fk\"1`",
