@@ -1,26 +1,32 @@
 //! The one home of SQL text: every statement a plan, its guarded script and
-//! `apply` send is written here, by one writer per dialect
-//! behind the [`Writer`] interface ([`writer`] picks it), plus the
-//! statements only one dialect has, on that dialect's writer
-//! ([`Postgres`], [`Mysql`], [`Sqlite`]).
+//! `apply` send is written here, by one writer per dialect behind the
+//! [`Writer`] interface ([`writer`] picks it), plus the statements only one
+//! dialect has, on that dialect's writer ([`Postgres`], [`Mysql`],
+//! [`Sqlite`]).
 //!
-//! sea-query renders the statements it expresses exactly: tables, columns,
-//! indexes, primary keys and unique constraints inside `CREATE TABLE`,
-//! foreign keys without `DEFERRABLE`, checks, and PostgreSQL enum types.
-//! Plain builders write the rest — a table without columns, SQLite's named
-//! table-level foreign keys, `DEFERRABLE`, indexes sea-query cannot spell
-//! (`NULLS FIRST`, per-part collations, MySQL's qualified tables), keys and
-//! constraints added to existing tables, sequences, views, comments, the
-//! guards of the script, transaction, lock and timeout statements — with
-//! the quoting of [`crate::quote`] (one identifier and one literal quoting
-//! per dialect). Nothing sea-query wrote is edited afterwards: a plain
-//! builder composes whole statements, at most of elements sea-query
-//! rendered on their own (column definitions, table keys, checks).
+//! sea-query writes the statements it expresses exactly: `CREATE TABLE`
+//! (columns, keys, unique constraints, checks, MySQL's table comment),
+//! column additions, drops, renames and definitions (`MODIFY COLUMN`,
+//! PostgreSQL's type, nullability and default changes), `CREATE INDEX`
+//! with its partial-index `WHERE`, `DROP INDEX`, foreign keys that are not
+//! `DEFERRABLE`, dropped constraints, and PostgreSQL's enum types. Plain
+//! builders write the rest, quoting every name and literal with
+//! `crate::quote` (one identifier quoting and one literal quoting per
+//! dialect): a table without columns (`()`), SQLite's named table-level
+//! foreign keys, `DEFERRABLE`, indexes sea-query cannot spell (`NULLS
+//! FIRST`, per-part collations, and every MySQL index: sea-query names no
+//! database there), keys and constraints added to existing tables,
+//! identity and generation changes, sequences, schemas, views, comments,
+//! the preflight's counts, the script's guards, and the transaction, lock
+//! and timeout statements. Nothing sea-query wrote is edited afterwards: a
+//! plain builder writes a whole statement, at most from elements sea-query
+//! rendered on their own (the column definitions, keys and checks of a
+//! SQLite table with named foreign keys).
 //!
 //! Modules: `fragment` (SQL taken from a snapshot, checked), `columns`,
-//! `tables`, `indexes`, `keys` (shared builders, one dialect argument),
-//! `rows` (the preflight's counting queries), then the writers `postgres`,
-//! `mysql`, `sqlite`, which use them.
+//! `tables` (and views), `indexes`, `keys`, `rows` (the builders the
+//! writers share, given the dialect), then the writers `postgres`,
+//! `mysql`, `sqlite`.
 
 use driftless_introspect::{
     Check as CheckDef, Column, Dialect, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint,
@@ -88,6 +94,19 @@ pub(crate) enum Commented<'a> {
     },
 }
 
+impl Commented<'_> {
+    /// The object, for messages.
+    fn object(&self) -> String {
+        match *self {
+            Commented::Schema(s) => format!("schema {s}"),
+            Commented::Table(s, t) => format!("table {s}.{t}"),
+            Commented::Column(s, t, c) => format!("column {s}.{t}.{c}"),
+            Commented::Type(s, n) => format!("type {s}.{n}"),
+            Commented::View { schema, name, .. } => format!("view {schema}.{name}"),
+        }
+    }
+}
+
 /// A key or constraint added to an existing table, or dropped from one:
 /// `(name, definition)`.
 #[derive(Debug, Clone, Copy)]
@@ -135,19 +154,6 @@ impl Constraint<'_> {
                 | Constraint::AddCheck(..)
                 | Constraint::AddForeignKey(..)
         )
-    }
-}
-
-impl Commented<'_> {
-    /// The object, for messages.
-    fn object(&self) -> String {
-        match *self {
-            Commented::Schema(s) => format!("schema {s}"),
-            Commented::Table(s, t) => format!("table {s}.{t}"),
-            Commented::Column(s, t, c) => format!("column {s}.{t}.{c}"),
-            Commented::Type(s, n) => format!("type {s}.{n}"),
-            Commented::View { schema, name, .. } => format!("view {schema}.{name}"),
-        }
     }
 }
 
