@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use driftless_fixer::{plan, PlanOptions, Safety};
-use driftless_introspect::Snapshot;
+use driftless_model::Snapshot;
 use driftless_rules::{Config, Context, Date, Registry};
 
 fn main() -> anyhow::Result<()> {

@@ -17,7 +17,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use driftless_introspect::{replay, DbUrl, MigrationSet, ReplayOptions};
+use driftless_introspect::DbUrl;
+use driftless_migrations::{load_migrations, replay, ReplayOptions};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -27,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
         [dir, dev] => (dir, Some(DbUrl::parse(dev).context("dev URL")?)),
         _ => anyhow::bail!("usage: bench_replay DIR [DEV_URL]"),
     };
-    let set = MigrationSet::load(Path::new(dir)).context("migrations")?;
+    let set = load_migrations(Path::new(dir)).context("migrations")?;
     let mut options = ReplayOptions::default();
     if let Some(dev) = dev {
         options = options.with_dev_url(dev);

@@ -14,7 +14,7 @@
 
 use std::io::Write;
 
-use driftless_introspect::{Column, Dialect, PrimaryKey, Snapshot, Table};
+use driftless_model::{Column, Dialect, PrimaryKey, Snapshot, Table};
 use driftless_rules::{
     Config, Context, Date, Finding, FixIntent, ObjectKind, ObjectRef, Registry, Rule, RuleMeta,
     Severity,

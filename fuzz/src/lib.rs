@@ -19,9 +19,14 @@
 
 use std::path::Path;
 
-use driftless_introspect::{
-    migration_status, normalize_sql, split_statements as split, Dialect, Ledger, LedgerKind,
-    LedgerTable, MigrationFormat, MigrationSet, Snapshot, SourceFile, Value,
+use driftless_introspect::Value;
+use driftless_migrations::{
+    detect_ledger_tables, ledger_query, parse_ledger, parse_migrations, parse_migrations_as,
+    SourceFile,
+};
+use driftless_model::{
+    migration_status, normalize_sql, split_statements as split, Dialect, LedgerKind, LedgerTable,
+    MigrationFormat, Snapshot,
 };
 use driftless_rules::{Config, Registry};
 
@@ -139,19 +144,19 @@ pub fn decode_files(data: &[u8]) -> Vec<SourceFile> {
     files
 }
 
-/// `MigrationSet::from_files` (detection and every format's parser) over
+/// `parse_migrations` (detection and every format's parser) over
 /// file names and contents: never panics; a set it returns has unique ids
 /// and statuses for every migration.
 pub fn migration_files(data: &[u8]) {
     let files = decode_files(data);
     let root = Path::new("migrations");
     let mut sets = Vec::new();
-    if let Ok(set) = MigrationSet::from_files(root, &files) {
+    if let Ok(set) = parse_migrations(root, &files) {
         sets.push(set);
     }
     for name in FORMAT_NAMES {
         if let Some(format) = MigrationFormat::parse(name) {
-            if let Ok(set) = MigrationSet::from_files_as(root, &files, format) {
+            if let Ok(set) = parse_migrations_as(root, &files, format) {
                 sets.push(set);
             }
         }
@@ -267,18 +272,18 @@ pub fn decode_ledger(data: &[u8]) -> (LedgerTable, Dialect, Vec<Vec<Value>>) {
     (table, dialect, rows)
 }
 
-/// `Ledger::from_rows` for the decoded ledger kind and `LedgerTable::detect`
+/// `parse_ledger` for the decoded ledger kind and `detect_ledger_tables`
 /// over the same rows: never panic; every entry has an id.
 pub fn ledger_rows(data: &[u8]) {
     let (table, dialect, rows) = decode_ledger(data);
-    if let Ok(ledger) = Ledger::from_rows(&table, dialect, &rows) {
+    if let Ok(ledger) = parse_ledger(&table, dialect, &rows) {
         assert_eq!(ledger.table, table);
         for e in &ledger.entries {
             let _ = ledger.entry(&e.id);
         }
     }
-    for t in LedgerTable::detect(&rows) {
-        let _ = Ledger::from_rows(&t, dialect, &rows);
-        let _ = t.query(dialect);
+    for t in detect_ledger_tables(&rows) {
+        let _ = parse_ledger(&t, dialect, &rows);
+        let _ = ledger_query(dialect, &t);
     }
 }

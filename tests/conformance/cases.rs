@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use driftless_introspect::Dialect;
+use driftless_model::Dialect;
 use sqlx::{Connection, PgConnection};
 
 /// One case: a current and a desired schema, and the scope its origin

@@ -16,7 +16,8 @@ mod cases;
 mod fingerprint;
 
 use driftless_fixer::{apply, plan, ApplyOptions, Orphans, PlanOptions, Safety};
-use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Snapshot};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_model::Snapshot;
 use driftless_rules::{Config, Context, Registry};
 use driftless_testkit::TestDb;
 

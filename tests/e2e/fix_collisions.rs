@@ -11,7 +11,7 @@ use driftless_testkit::Backend;
 use support::*;
 
 /// Plans and applies, and asserts that nothing is left to fix.
-async fn converges(db: &driftless_testkit::TestDb, expected: &driftless_introspect::Snapshot) {
+async fn converges(db: &driftless_testkit::TestDb, expected: &driftless_model::Snapshot) {
     let fixed = match fix(db, expected, &PlanOptions::default()).await {
         Ok(f) => f,
         Err(e) => {

@@ -31,7 +31,7 @@ async fn failing_plan(
     backend: Backend,
 ) -> (
     driftless_testkit::TestDb,
-    driftless_introspect::Snapshot,
+    driftless_model::Snapshot,
     driftless_fixer::FixPlan,
     ApplyError,
 ) {

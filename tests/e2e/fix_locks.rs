@@ -18,7 +18,7 @@ const EXPECTED: &str = "CREATE TABLE items (id integer PRIMARY KEY, name varchar
 const ACTUAL: &str = "CREATE TABLE items (id integer PRIMARY KEY, name varchar(50) NOT NULL);
 INSERT INTO items (id, name) VALUES (1, 'bolt'), (2, 'nut')";
 
-async fn setup(backend: Backend) -> (TestDb, driftless_introspect::Snapshot, FixPlan) {
+async fn setup(backend: Backend) -> (TestDb, driftless_model::Snapshot, FixPlan) {
     let expected = snapshot(&db_with(backend, EXPECTED).await).await;
     let db = db_with(backend, ACTUAL).await;
     let actual = snapshot(&db).await;

@@ -21,11 +21,11 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use driftless_fixer::{ApplyOptions, FixPlan, Orphans, PlanOptions, Safety};
-use driftless_introspect::{
-    migration_status, read_ledgers, record_statements, replay, ConnectOptions, Database, DbUrl,
-    IntrospectOptions, LedgerKind, LedgerTable, MigrationSet, MigrationState, ReplayOptions,
-    Snapshot,
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_migrations::{
+    load_migrations, read_ledgers, record_statements, replay, ReplayOptions,
 };
+use driftless_model::{migration_status, LedgerKind, LedgerTable, MigrationState, Snapshot};
 use driftless_rules::{ObjectKind, ObjectRef};
 use driftless_testkit::{Backend, TestDb};
 use proptest::prelude::*;
@@ -830,7 +830,7 @@ async fn replay_and_ledger(
     let file = format!("1_{description}.sql");
     std::fs::write(dir.path().join(&file), ddl(b, n, true))
         .map_err(|e| format!("writing {file:?}: {e}"))?;
-    let set = MigrationSet::load(dir.path()).map_err(|e| format!("loading {file:?}: {e}"))?;
+    let set = load_migrations(dir.path()).map_err(|e| format!("loading {file:?}: {e}"))?;
     if set.ids() != ["1"] {
         return Err(format!("{file:?} read as {:?}", set.ids()));
     }

@@ -3,7 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use driftless_fixer::{ApplyError, ApplyOptions, ApplyReport, FixPlan, PlanOptions};
-use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Snapshot, Value};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Value};
+use driftless_model::Snapshot;
 use driftless_pipeline::{DriftCheck, GivenSchema};
 use driftless_rules::{Config, Context, Finding, Registry};
 use driftless_testkit::{Backend, TestDb};

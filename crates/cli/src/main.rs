@@ -1,9 +1,15 @@
 //! `driftless`: find and repair schema drift.
 //!
-//! A thin binary over `driftless-introspect`, `driftless-rules` and
-//! `driftless-fixer`: argument parsing, output formats and exit codes.
+//! A thin binary over `driftless-pipeline` (with `driftless-introspect`,
+//! `driftless-migrations`, `driftless-rules` and `driftless-fixer`):
+//! argument parsing, output formats and exit codes.
 //! Exit codes: 0 no drift at or above the failing severity, 1 drift (or,
 //! for `fix`, not converged), 2 usage, input or database error.
+//!
+//! Modules: `args` (the command line, clap derive, parsing only),
+//! `commands` (one per subcommand, and the expected-schema and connection
+//! helpers they share), `format` (the report formats of `check`: human,
+//! JSON, SARIF, JUnit, GitHub annotations), `term` (colour, spinner, logs).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 

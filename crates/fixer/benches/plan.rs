@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use driftless_fixer::{plan, PlanOptions, Safety};
-use driftless_introspect::{
+use driftless_model::{
     Column, Dialect, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, Snapshot, Table,
 };
 use driftless_rules::{Config, Context, Registry};

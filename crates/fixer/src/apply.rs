@@ -3,9 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use driftless_introspect::{
-    ConnectOptions, Database, Dialect, Error as DbError, ErrorKind, Snapshot, Value,
-};
+use driftless_introspect::{ConnectOptions, Database, Error as DbError, ErrorKind, Value};
+use driftless_model::{Dialect, Snapshot};
 
 use crate::names::mentions;
 use crate::options::{ApplyOptions, MAX_TIMEOUT};

@@ -1,4 +1,4 @@
-//! SQL fragment checks on the tokens of [`driftless_introspect::sql`]:
+//! SQL fragment checks on the tokens of [`driftless_model::sql`]:
 //! that an expression, type or view body taken from a snapshot is one
 //! fragment (no statement separator, no comment, balanced parentheses and
 //! quotes), the identifiers a view definition mentions, and MySQL view
@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use driftless_introspect::sql::{self, Token as SqlToken, TokenKind};
-use driftless_introspect::Dialect;
+use driftless_model::sql::{self, Token as SqlToken, TokenKind};
+use driftless_model::Dialect;
 
 /// A lexical token of a fragment that matters to the checks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! a lock with a transaction where the database has transactional DDL.
 //!
 //! The pipeline: [`plan`] turns the [`Finding`](driftless_rules::Finding)s
-//! of the rules (expected vs actual [`Snapshot`](driftless_introspect::Snapshot))
+//! of the rules (expected vs actual [`Snapshot`](driftless_model::Snapshot))
 //! into a [`FixPlan`] of [`FixStep`]s. Definitions come from the snapshots;
 //! findings say what to fix. Steps run in dependency order: views that read
 //! changing tables are dropped first, then foreign keys and constraints that
@@ -17,7 +17,7 @@
 //! < DataLoss`; steps above [`PlanOptions::allow`] (default `Locking`) are
 //! withheld. Orphan tables and columns are quarantined by default
 //! ([`Orphans`]): renamed to `_driftless_quarantine_<name>`
-//! ([`QUARANTINE_PREFIX`](driftless_introspect::QUARANTINE_PREFIX)), data
+//! ([`QUARANTINE_PREFIX`](driftless_model::QUARANTINE_PREFIX)), data
 //! kept, no longer constraining anything; a quarantined table's index and
 //! key names that its schema shares (PostgreSQL indexes and keys, SQLite
 //! indexes) are set aside with it. A plan that would create a name an
@@ -63,7 +63,7 @@
 //!
 //! ```
 //! use driftless_fixer::{plan, PlanOptions, Safety};
-//! use driftless_introspect::{Column, Dialect, Snapshot, Table};
+//! use driftless_model::{Column, Dialect, Snapshot, Table};
 //! use driftless_rules::{Config, Context, Registry};
 //!
 //! // Expected: users(id, login_count NOT NULL DEFAULT 0).
@@ -119,7 +119,7 @@
 //! Applying (needs a live database):
 //!
 //! ```no_run
-//! # async fn demo(expected: driftless_introspect::Snapshot) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn demo(expected: driftless_model::Snapshot) -> Result<(), Box<dyn std::error::Error>> {
 //! use driftless_fixer::{apply, plan, ApplyOptions, PlanOptions};
 //! use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
 //! use driftless_rules::{Config, Context, Registry};

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{Dialect, Snapshot, Table, View};
+use driftless_model::{Dialect, Snapshot, Table, View};
 use driftless_rules::ObjectRef;
 
 use crate::guard::Cond;

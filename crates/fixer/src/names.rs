@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{Dialect, Schema, Table, QUARANTINE_PREFIX};
+use driftless_model::{Dialect, Schema, Table, QUARANTINE_PREFIX};
 use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::lex::mentioned_identifiers;
@@ -273,7 +273,7 @@ impl Mentions {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use driftless_introspect::{Index, IndexPart, PrimaryKey};
+    use driftless_model::{Index, IndexPart, PrimaryKey};
 
     fn users() -> Table {
         let mut t = Table {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{Column, Dialect, Enum, Sequence, View};
+use driftless_model::{Column, Dialect, Enum, Sequence, View};
 use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard::{self, Cond};

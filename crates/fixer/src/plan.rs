@@ -1,6 +1,6 @@
 //! The fix plan: ordered, safety-classified steps with their SQL.
 
-use driftless_introspect::{Dialect, Snapshot};
+use driftless_model::{Dialect, Snapshot};
 use driftless_rules::{Finding, ObjectRef};
 use serde::{Deserialize, Serialize};
 

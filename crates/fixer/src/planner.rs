@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{is_quarantined, Dialect, Snapshot, Table};
+use driftless_model::{is_quarantined, Dialect, Snapshot, Table};
 use driftless_rules::{Finding, FixIntent, ObjectKind};
 
 use crate::model::{
@@ -281,8 +281,8 @@ fn remove_dependents(d: Dialect, t: &mut Table, col: &str) -> Vec<Part> {
     });
     t.indexes.retain(|n, i| {
         let uses = i.parts.iter().any(|p| match &p.key {
-            driftless_introspect::IndexKey::Column(c) => c == col,
-            driftless_introspect::IndexKey::Expression(e) => mentions(d, e, col),
+            driftless_model::IndexKey::Column(c) => c == col,
+            driftless_model::IndexKey::Expression(e) => mentions(d, e, col),
         }) || i.include.iter().any(|c| c == col)
             || i.predicate.as_deref().is_some_and(|p| mentions(d, p, col));
         if uses {

@@ -4,7 +4,7 @@
 //! Every name that reaches SQL goes through here or through sea-query's own
 //! escaping of `String` identifiers: no name can end its quotes early.
 
-use driftless_introspect::Dialect;
+use driftless_model::Dialect;
 use sea_query::{Alias, DynIden, IntoIden, SchemaName, TableName, TableRef};
 
 /// The identifier quote character of a dialect.

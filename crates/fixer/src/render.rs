@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use driftless_introspect::Dialect;
+use driftless_model::Dialect;
 
 use crate::options::ApplyOptions;
 use crate::plan::{FixPlan, FixStep};

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{Column, Dialect, Table};
+use driftless_model::{Column, Dialect, Table};
 use driftless_rules::{ObjectKind, ObjectRef};
 
 use crate::guard;
@@ -279,7 +279,7 @@ fn index_create_statements(
     s: &str,
     t: &str,
     n: &str,
-    idx: &driftless_introspect::Index,
+    idx: &driftless_model::Index,
     spec: &mut StepSpec<'_>,
 ) -> Result<(), PlanError> {
     let w = sql::writer(d);
@@ -319,11 +319,11 @@ fn pk_constraint_name(d: Dialect, name: &str) -> String {
 }
 
 /// Whether an index uses one of `cols`.
-fn index_uses(d: Dialect, i: &driftless_introspect::Index, cols: &BTreeSet<String>) -> bool {
+fn index_uses(d: Dialect, i: &driftless_model::Index, cols: &BTreeSet<String>) -> bool {
     cols.iter().any(|c| {
         i.parts.iter().any(|p| match &p.key {
-            driftless_introspect::IndexKey::Column(k) => k == c,
-            driftless_introspect::IndexKey::Expression(e) => mentions(d, e, c),
+            driftless_model::IndexKey::Column(k) => k == c,
+            driftless_model::IndexKey::Expression(e) => mentions(d, e, c),
         }) || i.include.contains(c)
             || i.predicate.as_deref().is_some_and(|p| mentions(d, p, c))
     })

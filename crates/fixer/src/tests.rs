@@ -1,7 +1,7 @@
 //! Planning and rendering: the same drift on the three dialects, asserted
 //! side by side (PostgreSQL, MySQL, SQLite).
 
-use driftless_introspect::{
+use driftless_model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, Snapshot,
     Table, UniqueConstraint, View,
 };

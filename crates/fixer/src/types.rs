@@ -2,7 +2,7 @@
 //! lose data — with the rows it would affect, which the SQL writers (the
 //! `sql` module) count.
 
-use driftless_introspect::{Dialect, Snapshot};
+use driftless_model::{Dialect, Snapshot};
 
 /// A column type reduced to what matters for data loss.
 #[derive(Debug, Clone, PartialEq)]

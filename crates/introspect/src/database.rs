@@ -12,13 +12,13 @@ use sqlx::{Column as _, ConnectOptions as _, Connection as _, TypeInfo as _};
 use crate::driver::{query_error, RedactedError};
 use crate::error::{Error, Result};
 use crate::error_code::{DbErrorCode, ErrorKind};
-use crate::model::{Dialect, Snapshot};
 use crate::sqlite_connection::{
     has_code, journal_of, recover_hot_journal, Recovery, SqliteInterrupt, Stopped, Watchdog,
     INTERRUPTED, READONLY_ROLLBACK,
 };
 use crate::url::{redact, DbUrl};
 use crate::IntrospectOptions;
+use driftless_model::{Dialect, Snapshot};
 
 /// How to open a [`Database`].
 #[derive(Debug, Clone)]
@@ -69,8 +69,10 @@ impl ConnectOptions {
 }
 
 /// One value of a row returned by [`Database::query`].
+///
+/// Not `#[non_exhaustive]`: driftless-migrations turns every variant into
+/// ledger text, and a new one must be handled there.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub enum Value {
     /// SQL NULL.
     Null,

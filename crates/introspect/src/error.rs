@@ -8,7 +8,8 @@ use crate::error_code::{DbErrorCode, ErrorKind};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong while connecting, introspecting, or reading
-/// snapshot files, migration folders and ledgers.
+/// snapshot files, migration folders and ledgers (driftless-migrations
+/// reports its errors with this type too).
 ///
 /// URLs inside errors are always redacted: no password is ever printed.
 #[derive(Debug, thiserror::Error)]
@@ -136,49 +137,10 @@ pub enum Error {
         /// What was unexpected.
         message: String,
     },
-    /// A file could not be read or written.
-    #[error("{action} {path}: {source}")]
-    Io {
-        /// `cannot read`, `cannot write` …
-        action: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A snapshot file is not valid JSON or does not match the model.
-    #[error("{path}:{line}:{column}: invalid snapshot: {message}")]
-    SnapshotParse {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A snapshot file was written by a newer format.
-    #[error("{path}: snapshot format version {found} is newer than this build understands ({supported}); upgrade driftless")]
-    SnapshotVersion {
-        /// The file.
-        path: PathBuf,
-        /// The version in the file.
-        found: u32,
-        /// The newest version this build reads.
-        supported: u32,
-    },
-    /// A migration folder or file could not be understood.
-    #[error("{path}:{line}: {message}")]
-    Migration {
-        /// The file (or folder).
-        path: PathBuf,
-        /// 1-based line (0 when the problem is the file as a whole).
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
+    /// A snapshot file or a migration folder could not be read (see
+    /// [`driftless_model::Error`]).
+    #[error(transparent)]
+    Model(#[from] driftless_model::Error),
     /// The request cannot be carried out as given.
     #[error("{0}")]
     Invalid(String),

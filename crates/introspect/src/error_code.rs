@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::model::Dialect;
+use driftless_model::Dialect;
 
 /// What kind of failure a database error stands for, as far as driftless
 /// needs to tell them apart. See [`DbErrorCode::kind`] for the codes each

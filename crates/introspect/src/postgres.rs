@@ -61,8 +61,8 @@ use sqlx::Row as _;
 use self::parse::Catalog;
 use crate::driver::query_error;
 use crate::error::{Error, Result};
-use crate::model::Snapshot;
 use crate::{Database, IntrospectOptions};
+use driftless_model::Snapshot;
 
 /// The bulk catalog queries that follow the namespace query, independent of
 /// each other. All but two take the wanted namespace oids as `$1`, and

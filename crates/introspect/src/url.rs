@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::model::Dialect;
+use driftless_model::Dialect;
 
 /// Query parameters whose values are secrets and never printed.
 const SECRET_PARAMS: &[&str] = &[
@@ -24,7 +24,8 @@ const SECRET_PARAMS: &[&str] = &[
 /// A database URL that knows its dialect and never prints its password.
 ///
 /// ```
-/// use driftless_introspect::{DbUrl, Dialect};
+/// use driftless_introspect::DbUrl;
+/// use driftless_model::Dialect;
 /// let url = DbUrl::parse("postgres://app:s3cret@db.internal:5432/prod?sslmode=require").unwrap();
 /// assert_eq!(url.dialect(), Dialect::Postgres);
 /// assert_eq!(url.to_string(), "postgres://app:***@db.internal:5432/prod?sslmode=require");

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use driftless_fixer::{FixPlan, PlanOptions};
-use driftless_introspect::{
-    recover_applied_sources, select_ledger, ConnectOptions, DbUrl, Ledger, Snapshot,
-};
+use driftless_introspect::{ConnectOptions, DbUrl};
+use driftless_migrations::recover_applied_sources;
+use driftless_model::{select_ledger, Ledger, Snapshot};
 use driftless_rules::{Config, Context, Date, Registry, Report};
 
 use crate::error::{Error, Result};

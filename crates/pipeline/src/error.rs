@@ -1,6 +1,6 @@
 //! The pipeline's error type.
 
-use driftless_introspect::Dialect;
+use driftless_model::Dialect;
 
 /// Why a pipeline run failed. Every variant names what it was about;
 /// database URLs in messages are redacted.
@@ -50,6 +50,14 @@ pub enum Error {
         #[source]
         error: driftless_introspect::BoxError,
     },
+}
+
+/// A snapshot file or migration folder that could not be read is reported
+/// as reading errors are, as [`Error::Introspect`].
+impl From<driftless_model::Error> for Error {
+    fn from(e: driftless_model::Error) -> Self {
+        Error::Introspect(e.into())
+    }
 }
 
 impl From<driftless_fixer::ApplyError> for Error {

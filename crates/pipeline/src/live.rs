@@ -1,8 +1,8 @@
 //! Reading a live database: its schema and, when asked, its ledgers.
 
-use driftless_introspect::{
-    read_ledgers, ConnectOptions, Database, DbUrl, IntrospectOptions, Ledger, Snapshot,
-};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_migrations::read_ledgers;
+use driftless_model::{Ledger, Snapshot};
 
 use crate::error::Result;
 use crate::progress::Progress;

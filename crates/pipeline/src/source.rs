@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use driftless_introspect::{ConnectOptions, DbUrl, MigrationSet, Provenance, Snapshot};
+use driftless_introspect::{ConnectOptions, DbUrl};
+use driftless_model::{MigrationSet, Provenance, Snapshot};
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -107,7 +108,7 @@ impl std::fmt::Debug for SourceContext<'_> {
 ///
 /// ```
 /// use async_trait::async_trait;
-/// use driftless_introspect::{Dialect, Snapshot};
+/// use driftless_model::{Dialect, Snapshot};
 /// use driftless_pipeline::{Expected, ExpectedSource, Result, SourceContext};
 ///
 /// /// The schema an application declares in code.

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use driftless_introspect::{
-    expect_from_command, redact, replay, DbUrl, IntrospectOptions, MigrationLoadOptions,
-    MigrationSet, ReplayOptions, Snapshot, Source,
+use driftless_introspect::{redact, DbUrl, IntrospectOptions, Source};
+use driftless_migrations::{
+    expect_from_command, load_migrations_with, replay, MigrationLoadOptions, ReplayOptions,
 };
+use driftless_model::Snapshot;
 
 use crate::error::{Error, Result};
 use crate::live;
@@ -45,7 +46,7 @@ impl ExpectedSource for LiveDatabase {
 }
 
 /// A snapshot file written by `driftless snapshot` (or
-/// [`Snapshot::save`](driftless_introspect::Snapshot::save)).
+/// [`Snapshot::save`](driftless_model::Snapshot::save)).
 #[derive(Debug, Clone)]
 pub struct SnapshotFile {
     path: PathBuf,
@@ -144,7 +145,7 @@ impl ExpectedSource for MigrationReplay {
     }
 
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
-        let set = MigrationSet::load_with(&self.dir, &self.load)?;
+        let set = load_migrations_with(&self.dir, &self.load)?;
         let options = replay_options(cx, self.dev_url.as_ref());
         let _stage = cx.progress.begin(&format!(
             "replaying {} {} migrations into {}",
@@ -218,7 +219,7 @@ impl ExpectedSource for MigrationCommand {
     }
 
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
-        let set = MigrationSet::load_with(&self.dir, &self.load)?;
+        let set = load_migrations_with(&self.dir, &self.load)?;
         let options = replay_options(cx, self.dev_url.as_ref());
         let _stage = cx.progress.begin(&format!(
             "running `{}` against {}",

@@ -5,8 +5,8 @@
 //! SQLite keeps the text as written (and MySQL prefixes views with the
 //! database name), so SQL text is compared after [`normalize_sql`].
 
-use driftless_introspect::sql::{self, TokenKind};
-use driftless_introspect::{
+use driftless_model::sql::{self, TokenKind};
+use driftless_model::{
     Check, Column, Dialect, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
     PrimaryKey, Sequence, UniqueConstraint, View,
 };
@@ -573,10 +573,10 @@ pub(crate) fn describe_foreign_key(fk: &ForeignKey) -> String {
         fk.ref_table,
         fk.ref_columns.join(", ")
     );
-    if fk.on_delete != driftless_introspect::FkAction::NoAction {
+    if fk.on_delete != driftless_model::FkAction::NoAction {
         s.push_str(&format!(" ON DELETE {}", fk.on_delete.as_sql()));
     }
-    if fk.on_update != driftless_introspect::FkAction::NoAction {
+    if fk.on_update != driftless_model::FkAction::NoAction {
         s.push_str(&format!(" ON UPDATE {}", fk.on_update.as_sql()));
     }
     if fk.deferrable {

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use driftless_introspect::read_regular_file;
+use driftless_model::read_regular_file;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use driftless_introspect::{
+use driftless_model::{
     is_ledger_table, is_quarantined, is_system_schema, Check, Column, Dialect, Enum, ForeignKey,
     Index, IndexKey, PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
     QUARANTINE_PREFIX,
@@ -635,7 +635,7 @@ fn pair_parts<'a, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use driftless_introspect::IndexPart;
+    use driftless_model::IndexPart;
 
     fn index(cols: &[&str]) -> Index {
         Index {

@@ -1,7 +1,7 @@
 //! The rules of driftless: what counts as schema drift.
 //!
 //! A [`Rule`] is a small, pure, synchronous check over a [`Context`] (the
-//! expected and actual [`Snapshot`](driftless_introspect::Snapshot)s, and
+//! expected and actual [`Snapshot`](driftless_model::Snapshot)s, and
 //! what else is known) that pushes [`Finding`]s. Each finding names the
 //! object ([`ObjectRef`]), says what is expected and what is there, carries
 //! a one-line hint and a backend-neutral [`FixIntent`] for the fixer.
@@ -18,7 +18,7 @@
 //! can read it too.
 //!
 //! ```
-//! use driftless_introspect::{Column, Dialect, Snapshot, Table};
+//! use driftless_model::{Column, Dialect, Snapshot, Table};
 //! use driftless_rules::{
 //!     Config, Context, Date, Finding, FixIntent, ObjectRef, Registry, Rule, RuleMeta, Severity,
 //! };

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::{closest, Config, ConfigError};
-use driftless_introspect::{SchemaObject, SchemaObjectKind};
+use driftless_model::{SchemaObject, SchemaObjectKind};
 
 use crate::finding::{
     sort_findings, AppliedWaiver, Finding, FixIntent, ObjectKind, ObjectRef, Severity,
@@ -206,8 +206,8 @@ impl Registry {
 /// created or last changed an object that differs. Orphans have none.
 fn trace_to_migration(
     f: &mut Finding,
-    provenance: &driftless_introspect::Provenance,
-    set: Option<&driftless_introspect::MigrationSet>,
+    provenance: &driftless_model::Provenance,
+    set: Option<&driftless_model::MigrationSet>,
 ) {
     let Some(object) = schema_object(&f.object) else {
         return;
@@ -351,9 +351,7 @@ mod tests {
     /// migration ("column login_count is added by 0005_user_login_count").
     #[test]
     fn findings_name_the_migration_from_provenance() {
-        use driftless_introspect::{
-            object_fingerprints, Column, Dialect, Provenance, Snapshot, Table,
-        };
+        use driftless_model::{object_fingerprints, Column, Dialect, Provenance, Snapshot, Table};
         let mut v1 = Snapshot::new(Dialect::Sqlite);
         let mut users = Table::default();
         users.columns.insert("id".into(), Column::new(1, "INTEGER"));

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use driftless_introspect::{Ledger, MigrationSet, Provenance, Snapshot};
+use driftless_model::{Ledger, MigrationSet, Provenance, Snapshot};
 
 use crate::date::Date;
 use crate::diff::SchemaDiff;
@@ -35,7 +35,7 @@ pub struct RuleMeta {
 /// shared by every rule.
 ///
 /// ```
-/// use driftless_introspect::{Dialect, Snapshot};
+/// use driftless_model::{Dialect, Snapshot};
 /// use driftless_rules::{Context, Date};
 ///
 /// let expected = Snapshot::new(Dialect::Postgres);

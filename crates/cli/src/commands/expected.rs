@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use anyhow::Result;
-use driftless_introspect::{FileRefusal, MigrationLoadOptions, MigrationSet};
+use driftless_migrations::{load_migrations_with, MigrationLoadOptions};
+use driftless_model::{FileRefusal, MigrationSet};
 use driftless_pipeline::{source_from_spec, ExpectedSource, MigrationCommand, MigrationReplay};
 
 use super::Ctx;
@@ -56,14 +57,14 @@ fn load_options(max_size: Option<u64>) -> MigrationLoadOptions {
 
 /// Reads a migrations folder, each file at most `max_size` bytes.
 pub fn load_migrations(dir: &Path, max_size: Option<u64>) -> Result<MigrationSet> {
-    MigrationSet::load_with(dir, &load_options(max_size)).map_err(with_size_hint)
+    load_migrations_with(dir, &load_options(max_size)).map_err(with_size_hint)
 }
 
 /// Adds the flag that raises the limit to an error about a file over it.
 pub fn with_size_hint(e: driftless_introspect::Error) -> anyhow::Error {
     let too_large = matches!(
         &e,
-        driftless_introspect::Error::Io { source, .. }
+        driftless_introspect::Error::Model(driftless_model::Error::Io { source, .. })
             if matches!(FileRefusal::of(source), Some(FileRefusal::TooLarge { .. }))
     );
     if too_large {

@@ -5,9 +5,11 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result};
-use driftless_introspect::{
-    migration_status, read_ledgers, recover_applied_sources, select_ledger, Database, Ledger,
-    MigrationSet, MigrationState, MigrationStatus, Modification,
+use driftless_introspect::Database;
+use driftless_migrations::{read_ledgers, recover_applied_sources};
+use driftless_model::{
+    migration_status, select_ledger, Ledger, MigrationSet, MigrationState, MigrationStatus,
+    Modification,
 };
 use owo_colors::{OwoColorize, Style};
 use serde_json::json;

@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use driftless_fixer::{ApplyOptions, FixPlan, Orphans, PlanOptions, Safety};
-use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions, Snapshot};
+use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions};
+use driftless_model::Snapshot;
 use driftless_pipeline::{read_live, Checked, DriftCheck, Progress, Stage};
 use driftless_rules::{Config, Registry, RuleMeta, Severity};
 

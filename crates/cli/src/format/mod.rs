@@ -134,7 +134,7 @@ fn summary_line(report: &CheckReport<'_>) -> String {
 pub(crate) mod fixtures {
     //! Fixed findings for the format snapshots, and the snapshot helper.
 
-    use driftless_introspect::{Dialect, Snapshot};
+    use driftless_model::{Dialect, Snapshot};
     use driftless_rules::{
         Config, Context, Date, Finding, FixIntent, ObjectKind, ObjectPattern, ObjectRef, Registry,
         Report, Rule, RuleMeta, Severity, Waiver,

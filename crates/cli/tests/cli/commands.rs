@@ -7,9 +7,8 @@ use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use driftless_introspect::{
-    Checksum, ConnectOptions, Database, DbUrl, IntrospectOptions, Snapshot,
-};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_model::{Checksum, Snapshot};
 use driftless_testkit::{Backend, TestDb};
 use serde_json::Value;
 

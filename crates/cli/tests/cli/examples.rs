@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Row, Snapshot};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Row};
+use driftless_model::Snapshot;
 use serde_json::Value;
 
 fn workspace() -> PathBuf {

@@ -23,7 +23,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use driftless_introspect::{Checksum, ConnectOptions, Database, DbUrl, Snapshot};
+use driftless_introspect::{ConnectOptions, Database, DbUrl};
+use driftless_model::{Checksum, Snapshot};
 use driftless_testkit::{mysql_server_url, postgres_server_url, Backend, TestDb};
 use support::*;
 

@@ -9,7 +9,8 @@ use std::future::Future;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use driftless_introspect::{ConnectOptions, Database, DbUrl, Dialect, IntrospectOptions, Snapshot};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_model::{Dialect, Snapshot};
 use driftless_testkit::{Backend, TestDb};
 use tokio::process::{Child, Command};
 

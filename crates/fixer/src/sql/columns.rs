@@ -1,7 +1,7 @@
 //! Column definitions (sea-query's [`ColumnDef`]) and the column statements
 //! every dialect has: add, drop, rename.
 
-use driftless_introspect::{Column, Dialect, Identity};
+use driftless_model::{Column, Dialect, Identity};
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, IntoIden, Keyword, Table as SqTable};
 
 use super::fragment::{fragment, FragmentKind};

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use driftless_introspect::Dialect;
+use driftless_model::Dialect;
 
 use crate::lex::{portable_literals, scan, trim_statement};
 use crate::plan::PlanError;

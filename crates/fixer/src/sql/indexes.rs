@@ -3,7 +3,7 @@
 //! (`NULLS FIRST/LAST`, per-part collations, SQLite expression parts,
 //! MySQL, where sea-query writes only bare table names).
 
-use driftless_introspect::{Dialect, Index, IndexKey};
+use driftless_model::{Dialect, Index, IndexKey};
 use sea_query::{
     Alias, ConditionalStatement, Expr, Index as SqIndex, IndexColumn, IndexOrder, IntoIden,
 };
@@ -175,7 +175,7 @@ fn sea_query_index(
 fn plain_part(
     dialect: Dialect,
     object: &str,
-    p: &driftless_introspect::IndexPart,
+    p: &driftless_model::IndexPart,
 ) -> Result<String, PlanError> {
     let mut s = match &p.key {
         IndexKey::Column(c) => ident(dialect, c),

@@ -3,7 +3,7 @@
 //! builder with it and wherever sea-query cannot qualify the referenced
 //! table), checks, and dropping a named constraint.
 
-use driftless_introspect::{Check as CheckDef, Dialect, FkAction, ForeignKey, Table};
+use driftless_model::{Check as CheckDef, Dialect, FkAction, ForeignKey, Table};
 use sea_query::{
     ForeignKey as SqForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index as SqIndex,
     IndexCreateStatement, Table as SqTable,

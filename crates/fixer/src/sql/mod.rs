@@ -28,7 +28,7 @@
 //! writers share, given the dialect), then the writers `postgres`,
 //! `mysql`, `sqlite`.
 
-use driftless_introspect::{
+use driftless_model::{
     Check as CheckDef, Column, Dialect, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint,
     View,
 };

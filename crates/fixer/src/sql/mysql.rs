@@ -6,7 +6,7 @@
 //! the connection's default database. Where sea-query writes bare table
 //! names (indexes, foreign keys) the statements are plain.
 
-use driftless_introspect::{Column, Dialect};
+use driftless_model::{Column, Dialect};
 
 use super::indexes::{drop_index, idents};
 use super::{columns, keys, unsupported, Commented, Constraint, Writer};

@@ -4,7 +4,7 @@
 //! indexes, `COMMENT ON`, the `DO` blocks of the guarded script, and the
 //! transaction's settings and advisory lock.
 
-use driftless_introspect::{Column, Dialect, Identity, Sequence};
+use driftless_model::{Column, Dialect, Identity, Sequence};
 use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
 

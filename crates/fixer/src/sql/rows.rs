@@ -2,7 +2,7 @@
 //! condition on one column ([`Rows`], which the planner chooses) rendered
 //! per dialect.
 
-use driftless_introspect::Dialect;
+use driftless_model::Dialect;
 
 use crate::quote::{ident, literal, qualified};
 use crate::types::Rows;

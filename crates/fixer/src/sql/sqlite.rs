@@ -7,7 +7,7 @@
 //! refused here. It has no conditional execution, so the guarded script
 //! runs its statements as they are.
 
-use driftless_introspect::{Dialect, Table};
+use driftless_model::{Dialect, Table};
 use sea_query::{Check, Expr, IndexBuilder, SqliteQueryBuilder, TableBuilder};
 
 use super::keys::named_foreign_key;

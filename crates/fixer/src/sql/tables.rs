@@ -2,7 +2,7 @@
 //! sea-query's elements where it cannot say the whole), drop, rename, the
 //! copy of a table rebuild, and views.
 
-use driftless_introspect::{Dialect, ForeignKey, Identity, Table, View};
+use driftless_model::{Dialect, ForeignKey, Identity, Table, View};
 use sea_query::{Check, ColumnDef, Expr, IndexCreateStatement, Table as SqTable};
 
 use super::columns::{column_def, ColumnUse};

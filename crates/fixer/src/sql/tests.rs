@@ -3,7 +3,7 @@
 //! (`we"ird`, ``x`y``, `it's`) and names beyond ASCII (`ünï`). A statement a
 //! dialect has no form of shows its refusal (`error: …`).
 
-use driftless_introspect::{
+use driftless_model::{
     Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
     PrimaryKey, Sequence, SequenceOwner, Table, UniqueConstraint, View,
 };

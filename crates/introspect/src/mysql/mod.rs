@@ -22,8 +22,8 @@ mod parse;
 mod query;
 
 use crate::error::{Error, Result};
-use crate::model::Snapshot;
 use crate::{Database, IntrospectOptions};
+use driftless_model::Snapshot;
 
 pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
     db.execute(query::BEGIN, "starting a read-only snapshot transaction")

@@ -56,11 +56,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::query::Flavor;
 use crate::database::{Row, Value};
 use crate::error::{Error, Result};
-use crate::model::{
+use crate::IntrospectOptions;
+use driftless_model::{
     Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
     PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
 };
-use crate::IntrospectOptions;
 
 /// The rows of every catalog query of one read.
 #[derive(Debug, Default)]

@@ -86,7 +86,7 @@ pub(crate) fn literal(text: &str) -> String {
 
 /// `` `name` `` with embedded backticks doubled.
 pub(crate) fn quote_ident(name: &str) -> String {
-    crate::model::Dialect::Mysql.quote_ident(name)
+    driftless_model::Dialect::Mysql.quote_ident(name)
 }
 
 /// `column IN ('a', 'b')`.

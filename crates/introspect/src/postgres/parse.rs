@@ -7,12 +7,12 @@ use super::rows::{
     RelationRow, SequenceRow,
 };
 use crate::error::{Error, Result};
-use crate::model::{
+use crate::IntrospectOptions;
+use driftless_model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint,
     View,
 };
-use crate::IntrospectOptions;
 
 /// The default collation (`pg_collation` oid of `"default"`).
 const DEFAULT_COLLATION: u32 = 100;

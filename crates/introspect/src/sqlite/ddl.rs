@@ -1,5 +1,5 @@
 //! A small structural parser for the SQL text SQLite keeps in
-//! `sqlite_schema.sql`, on the tokens of [`crate::sql`].
+//! `sqlite_schema.sql`, on the tokens of [`driftless_model::sql`].
 //!
 //! The pragmas do not tell constraint names, CHECK expressions, generated
 //! column expressions, `AUTOINCREMENT`, deferrable foreign keys, index
@@ -21,9 +21,9 @@
 
 use std::borrow::Cow;
 
-use crate::model::Dialect;
-use crate::sql::unquote;
-use crate::sql::{self, TokenKind as SqlKind};
+use driftless_model::sql::unquote;
+use driftless_model::sql::{self, TokenKind as SqlKind};
+use driftless_model::Dialect;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub(crate) fn tokenize(sql: &str) -> Vec<Token<'_>> {
 }
 
 /// [`tokenize`] into `tokens` (cleared first), so that one buffer serves
-/// many statements: the tokens of [`crate::sql`] read as SQLite reads
+/// many statements: the tokens of [`driftless_model::sql`] read as SQLite reads
 /// them, without whitespace and comments (remembered as `space_before`),
 /// and with `x'…'` as one blob literal.
 pub(crate) fn tokenize_into<'a>(sql: &'a str, tokens: &mut Vec<Token<'a>>) {

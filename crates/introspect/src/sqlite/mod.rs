@@ -17,8 +17,8 @@ mod parse;
 mod query;
 
 use crate::error::{Error, Result};
-use crate::model::Snapshot;
 use crate::{Database, IntrospectOptions};
+use driftless_model::Snapshot;
 
 pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
     let schemas: Vec<String> = if options.schemas.is_empty() {

@@ -56,11 +56,11 @@ use super::ddl::{self, CreateTable, References, TableConstraint};
 use super::query::WIDTH;
 use crate::database::{Row, Value};
 use crate::error::{Error, Result};
-use crate::model::{
+use crate::IntrospectOptions;
+use driftless_model::{
     Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
     PrimaryKey, Snapshot, Table, UniqueConstraint, View,
 };
-use crate::IntrospectOptions;
 
 /// A constraint's declared name (if any) and the name to synthesise otherwise.
 type Naming = (Option<String>, String);
@@ -300,7 +300,7 @@ fn read_schema(
     objects: &[RawObject<'_>],
     special: &[Text<'_>],
     options: &IntrospectOptions,
-    out: &mut crate::model::Schema,
+    out: &mut driftless_model::Schema,
 ) -> Result<()> {
     let virtual_or_shadow: HashSet<&str> = special.iter().map(|t| &**t).collect();
     let mut cat = SchemaCatalog {

@@ -41,7 +41,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::Dialect;
+use driftless_model::Dialect;
 
 /// Number of columns of every catalog row.
 pub(crate) const WIDTH: usize = 3;

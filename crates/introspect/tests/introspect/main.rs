@@ -7,16 +7,12 @@
 //! - `seaschema_postgres`: an independent cross-check with sea-schema;
 //! - `roundtrip`: snapshots through JSON and back;
 //! - `connect_errors`: refused, unreachable and misnamed servers, codes kept;
-//! - `tls`: plaintext first on loopback, TLS when asked or required;
-//! - `migrations_*`: folders, ledgers, replay and provenance per backend.
+//! - `tls`: plaintext first on loopback, TLS when asked or required.
+//!
+//! Migration folders, ledgers and replay are driftless-migrations' tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod connect_errors;
-mod migrations_mysql;
-mod migrations_postgres;
-mod migrations_provenance_scope;
-mod migrations_rules;
-mod migrations_sqlite;
 mod mysql_catalog;
 mod postgres_catalog;
 mod roundtrip;

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use driftless_introspect::{
-    Check, Column, ConnectOptions, Database, DbUrl, Dialect, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, IntrospectOptions, PrimaryKey, Sequence, Snapshot, Table,
-    UniqueConstraint,
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_model::{
+    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
+    PrimaryKey, Sequence, Snapshot, Table, UniqueConstraint,
 };
 use driftless_testkit::TestDb;
 

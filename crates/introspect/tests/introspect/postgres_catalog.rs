@@ -7,10 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use driftless_introspect::{
-    Check, Column, ConnectOptions, Database, DbUrl, Enum, Error, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, IntrospectOptions, PrimaryKey, Sequence, SequenceOwner,
-    Snapshot, Table, UniqueConstraint, View,
+use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, IntrospectOptions};
+use driftless_model::{
+    Check, Column, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
+    PrimaryKey, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View,
 };
 use driftless_testkit::TestDb;
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use driftless_introspect::{
+use driftless_model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint,
     View, FORMAT_VERSION,

@@ -10,9 +10,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_introspect::{
-    ConnectOptions, Database, DbUrl, FkAction, IntrospectOptions, Snapshot, Table,
-};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_model::{FkAction, Snapshot, Table};
 use driftless_testkit::TestDb;
 use sea_schema::postgres::def::{
     ArbitraryPrecisionNumericAttr, ArrayDef, ColumnDefault, ColumnInfo, EnumDef, ForeignKeyAction,

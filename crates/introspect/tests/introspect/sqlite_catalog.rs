@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use driftless_introspect::{
-    Check, Column, ConnectOptions, Database, DbUrl, Dialect, Error, FkAction, ForeignKey,
-    Generated, Identity, Index, IndexKey, IndexPart, IntrospectOptions, PrimaryKey, Snapshot,
-    Table, UniqueConstraint, View,
+use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, IntrospectOptions};
+use driftless_model::{
+    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
+    PrimaryKey, Snapshot, Table, UniqueConstraint, View,
 };
 use driftless_testkit::TestDb;
 

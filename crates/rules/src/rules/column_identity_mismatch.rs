@@ -55,7 +55,7 @@ impl Rule for ColumnIdentityMismatch {
 mod tests {
     use super::ColumnIdentityMismatch;
     use crate::rules::testing::*;
-    use driftless_introspect::Generated;
+    use driftless_model::Generated;
 
     #[test]
     fn finds_identity_generated_and_collation_changes() {

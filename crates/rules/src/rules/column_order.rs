@@ -77,7 +77,7 @@ impl Rule for ColumnOrder {
 mod tests {
     use super::ColumnOrder;
     use crate::rules::testing::*;
-    use driftless_introspect::Column;
+    use driftless_model::Column;
 
     #[test]
     fn finds_reordered_columns() {

@@ -1,4 +1,4 @@
-use driftless_introspect::{migration_status, object_fingerprints, EffectKind, MigrationState};
+use driftless_model::{migration_status, object_fingerprints, EffectKind, MigrationState};
 
 use crate::finding::{Finding, FixIntent, ObjectRef};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -77,7 +77,7 @@ mod tests {
     use super::EffectPresentUnrecorded;
     use crate::rules::migration_testing::*;
     use crate::FixIntent;
-    use driftless_introspect::LedgerState;
+    use driftless_model::LedgerState;
 
     const USERS: &str = "CREATE TABLE users (id int);";
     const AVATAR: &str = "ALTER TABLE users ADD COLUMN avatar int;";

@@ -88,7 +88,7 @@ mod tests {
     use super::EnumMismatch;
     use crate::rules::testing::*;
 
-    fn with_labels(labels: &[&str]) -> driftless_introspect::Snapshot {
+    fn with_labels(labels: &[&str]) -> driftless_model::Snapshot {
         let mut s = fixture();
         public(&mut s).enums.get_mut("mood").unwrap().labels =
             labels.iter().map(|l| l.to_string()).collect();

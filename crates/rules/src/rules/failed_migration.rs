@@ -1,4 +1,4 @@
-use driftless_introspect::MigrationState;
+use driftless_model::MigrationState;
 
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -44,7 +44,7 @@ impl Rule for FailedMigration {
 mod tests {
     use super::FailedMigration;
     use crate::rules::migration_testing::*;
-    use driftless_introspect::LedgerState;
+    use driftless_model::LedgerState;
 
     #[test]
     fn finds_a_failed_migration() {

@@ -36,7 +36,7 @@ impl Rule for ForeignKeyMismatch {
 mod tests {
     use super::ForeignKeyMismatch;
     use crate::rules::testing::*;
-    use driftless_introspect::FkAction;
+    use driftless_model::FkAction;
 
     #[test]
     fn finds_changed_actions() {

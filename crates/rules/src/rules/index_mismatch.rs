@@ -36,7 +36,7 @@ impl Rule for IndexMismatch {
 mod tests {
     use super::IndexMismatch;
     use crate::rules::testing::*;
-    use driftless_introspect::IndexPart;
+    use driftless_model::IndexPart;
 
     #[test]
     fn finds_a_changed_index() {

@@ -1,4 +1,4 @@
-use driftless_introspect::{migration_status, object_fingerprints, MigrationState};
+use driftless_model::{migration_status, object_fingerprints, MigrationState};
 
 use crate::finding::{Finding, FixIntent, ObjectRef};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -63,7 +63,7 @@ impl Rule for LedgerEffectMissing {
 mod tests {
     use super::LedgerEffectMissing;
     use crate::rules::migration_testing::*;
-    use driftless_introspect::LedgerState;
+    use driftless_model::LedgerState;
 
     const USERS: &str = "CREATE TABLE users (id int);";
     const LOGIN: &str = "ALTER TABLE users ADD COLUMN login_count int;";

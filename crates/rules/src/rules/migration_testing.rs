@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
-use driftless_introspect::{
+use driftless_migrations::{parse_migrations, SourceFile};
+use driftless_model::{
     object_fingerprints, Checksum, Column, Dialect, Ledger, LedgerEntry, LedgerKind, LedgerState,
-    LedgerTable, MigrationSet, Provenance, Snapshot, SourceFile, Table,
+    LedgerTable, MigrationSet, Provenance, Snapshot, Table,
 };
 
 use crate::finding::{sort_findings, Finding};
@@ -15,7 +16,7 @@ use crate::rule::{Context, Rule};
 /// A sqlx migration set from `(file name, SQL)` pairs.
 pub(crate) fn sqlx_set(files: &[(&str, &str)]) -> MigrationSet {
     let files: Vec<SourceFile> = files.iter().map(|(p, t)| SourceFile::new(*p, *t)).collect();
-    MigrationSet::from_files(Path::new("migrations"), &files).unwrap()
+    parse_migrations(Path::new("migrations"), &files).unwrap()
 }
 
 /// A `_sqlx_migrations` ledger: `(version, SQL as applied, state)`.

@@ -49,7 +49,7 @@ impl Rule for MissingColumn {
 mod tests {
     use super::MissingColumn;
     use crate::rules::testing::*;
-    use driftless_introspect::Column;
+    use driftless_model::Column;
 
     #[test]
     fn finds_a_missing_column() {
@@ -80,7 +80,7 @@ mod tests {
     fn finds_nothing_when_the_column_is_quarantined_or_present() {
         let mut expected = fixture();
         let mut actual = fixture();
-        let q = format!("{}avatar", driftless_introspect::QUARANTINE_PREFIX);
+        let q = format!("{}avatar", driftless_model::QUARANTINE_PREFIX);
         table(&mut expected, "users")
             .columns
             .insert(q.clone(), Column::new(9, "text"));

@@ -1,4 +1,4 @@
-use driftless_introspect::{Dialect, Index, IndexKey};
+use driftless_model::{Dialect, Index, IndexKey};
 
 use crate::diff::Entry;
 
@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn finds_nothing_for_the_index_of_a_missing_mysql_foreign_key() {
         let mut expected = fixture();
-        expected.dialect = driftless_introspect::Dialect::Mysql;
+        expected.dialect = driftless_model::Dialect::Mysql;
         let posts = table(&mut expected, "posts");
         let i = posts.indexes.remove("posts_user_id_idx").unwrap();
         posts.indexes.insert("posts_user_id_fkey".into(), i);

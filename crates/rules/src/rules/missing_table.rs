@@ -88,7 +88,7 @@ mod tests {
             .tables
             .insert("django_migrations".into(), Default::default());
         public(&mut expected).tables.insert(
-            format!("{}old", driftless_introspect::QUARANTINE_PREFIX),
+            format!("{}old", driftless_model::QUARANTINE_PREFIX),
             Default::default(),
         );
         assert!(run_pair(&MissingTable, &expected, &fixture()).is_empty());

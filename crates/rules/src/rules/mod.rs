@@ -6,9 +6,7 @@
 //! Schema rules read the pairing computed once per check
 //! ([`Context::diff`](crate::Context::diff)).
 
-use driftless_introspect::{
-    migration_status, Ledger, MigrationSet, MigrationState, MigrationStatus,
-};
+use driftless_model::{migration_status, Ledger, MigrationSet, MigrationState, MigrationStatus};
 use serde::Serialize;
 
 use crate::diff::Entry;

@@ -1,4 +1,4 @@
-use driftless_introspect::{migration_status, MigrationState, Modification};
+use driftless_model::{migration_status, MigrationState, Modification};
 
 use crate::finding::{Finding, FixIntent, ObjectRef, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -73,7 +73,7 @@ mod tests {
     use super::ModifiedMigration;
     use crate::rules::migration_testing::*;
     use crate::Severity;
-    use driftless_introspect::LedgerState;
+    use driftless_model::LedgerState;
 
     #[test]
     fn finds_modified_files_and_tells_cosmetic_from_real() {
@@ -111,7 +111,7 @@ mod tests {
         );
         assert_eq!(
             findings[1].expected,
-            Some(serde_json::json!(driftless_introspect::Checksum::sqlx(
+            Some(serde_json::json!(driftless_model::Checksum::sqlx(
                 "CREATE TABLE posts (id int);\n"
             )
             .to_string()))

@@ -36,7 +36,7 @@ impl Rule for OrphanCheck {
 mod tests {
     use super::OrphanCheck;
     use crate::rules::testing::*;
-    use driftless_introspect::{Check, QUARANTINE_PREFIX};
+    use driftless_model::{Check, QUARANTINE_PREFIX};
 
     #[test]
     fn finds_an_extra_check() {

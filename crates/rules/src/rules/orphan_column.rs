@@ -60,7 +60,7 @@ impl Rule for OrphanColumn {
 mod tests {
     use super::OrphanColumn;
     use crate::rules::testing::*;
-    use driftless_introspect::{Column, QUARANTINE_PREFIX};
+    use driftless_model::{Column, QUARANTINE_PREFIX};
 
     #[test]
     fn finds_an_orphan_column() {

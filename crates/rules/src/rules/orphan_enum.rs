@@ -36,7 +36,7 @@ impl Rule for OrphanEnum {
 mod tests {
     use super::OrphanEnum;
     use crate::rules::testing::*;
-    use driftless_introspect::Enum;
+    use driftless_model::Enum;
 
     #[test]
     fn finds_an_extra_enum() {

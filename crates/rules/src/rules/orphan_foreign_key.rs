@@ -36,7 +36,7 @@ impl Rule for OrphanForeignKey {
 mod tests {
     use super::OrphanForeignKey;
     use crate::rules::testing::*;
-    use driftless_introspect::QUARANTINE_PREFIX;
+    use driftless_model::QUARANTINE_PREFIX;
 
     #[test]
     fn finds_an_extra_foreign_key() {

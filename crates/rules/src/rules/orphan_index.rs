@@ -36,7 +36,7 @@ impl Rule for OrphanIndex {
 mod tests {
     use super::OrphanIndex;
     use crate::rules::testing::*;
-    use driftless_introspect::{Index, IndexKey, IndexPart, QUARANTINE_PREFIX};
+    use driftless_model::{Index, IndexKey, IndexPart, QUARANTINE_PREFIX};
 
     fn expression_index(expr: &str) -> Index {
         Index {

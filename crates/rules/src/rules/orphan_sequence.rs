@@ -36,7 +36,7 @@ impl Rule for OrphanSequence {
 mod tests {
     use super::OrphanSequence;
     use crate::rules::testing::*;
-    use driftless_introspect::{SequenceOwner, QUARANTINE_PREFIX};
+    use driftless_model::{SequenceOwner, QUARANTINE_PREFIX};
 
     #[test]
     fn finds_an_extra_sequence() {

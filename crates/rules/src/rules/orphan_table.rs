@@ -50,7 +50,7 @@ impl Rule for OrphanTable {
 mod tests {
     use super::OrphanTable;
     use crate::rules::testing::*;
-    use driftless_introspect::{Column, Table, QUARANTINE_PREFIX};
+    use driftless_model::{Column, Table, QUARANTINE_PREFIX};
 
     #[test]
     fn finds_an_orphan_table() {

@@ -36,7 +36,7 @@ impl Rule for OrphanUnique {
 mod tests {
     use super::OrphanUnique;
     use crate::rules::testing::*;
-    use driftless_introspect::{UniqueConstraint, QUARANTINE_PREFIX};
+    use driftless_model::{UniqueConstraint, QUARANTINE_PREFIX};
 
     #[test]
     fn finds_an_extra_unique_constraint() {

@@ -41,7 +41,7 @@ impl Rule for OrphanView {
 mod tests {
     use super::OrphanView;
     use crate::rules::testing::*;
-    use driftless_introspect::{View, QUARANTINE_PREFIX};
+    use driftless_model::{View, QUARANTINE_PREFIX};
 
     #[test]
     fn finds_an_extra_view() {

@@ -1,6 +1,6 @@
 //! Hand-made snapshots for the rules' own tests.
 
-use driftless_introspect::{
+use driftless_model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Identity, Index, IndexPart, PrimaryKey,
     Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
 };

@@ -1,4 +1,4 @@
-use driftless_introspect::{migration_status, object_fingerprints, MigrationState};
+use driftless_model::{migration_status, object_fingerprints, MigrationState};
 
 use crate::finding::{Finding, FixIntent, ObjectRef};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -65,7 +65,7 @@ impl Rule for UnappliedMigration {
 mod tests {
     use super::UnappliedMigration;
     use crate::rules::migration_testing::*;
-    use driftless_introspect::LedgerState;
+    use driftless_model::LedgerState;
 
     #[test]
     fn finds_a_pending_migration() {

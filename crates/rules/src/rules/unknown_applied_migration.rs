@@ -1,4 +1,4 @@
-use driftless_introspect::MigrationState;
+use driftless_model::MigrationState;
 
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -49,7 +49,7 @@ impl Rule for UnknownAppliedMigration {
 mod tests {
     use super::UnknownAppliedMigration;
     use crate::rules::migration_testing::*;
-    use driftless_introspect::LedgerState;
+    use driftless_model::LedgerState;
 
     #[test]
     fn finds_a_ledger_row_without_a_file() {

@@ -5,7 +5,8 @@
 //! generated names), and that equivalent spellings are not drift.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Snapshot};
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_model::Snapshot;
 use driftless_rules::{Config, Context, Date, Registry, Report};
 use driftless_testkit::{Backend, TestDb};
 

@@ -15,10 +15,8 @@ fn five_thousand_tables_check_quickly() {
     for i in (0..5_000).step_by(10) {
         let t = public.tables.get_mut(&format!("t{i}")).unwrap();
         t.columns.remove("c19");
-        t.columns.insert(
-            "extra".into(),
-            driftless_introspect::Column::new(21, "integer"),
-        );
+        t.columns
+            .insert("extra".into(), driftless_model::Column::new(21, "integer"));
         t.columns.get_mut("c1").unwrap().data_type = "character varying(10)".into();
     }
     let registry = Registry::builtin();

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use driftless_introspect::{
+use driftless_model::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint,
     View, QUARANTINE_PREFIX,
@@ -308,9 +308,9 @@ proptest! {
         let candidates: Vec<(String, String)> = s.schemas.iter().flat_map(|(sn, schema)| {
             schema.tables.keys().map(move |t| (sn.clone(), t.clone()))
         }).filter(|(sn, t)| {
-            !driftless_introspect::is_ledger_table(t)
-                && !driftless_introspect::is_quarantined(t)
-                && !driftless_introspect::is_system_schema(sn)
+            !driftless_model::is_ledger_table(t)
+                && !driftless_model::is_quarantined(t)
+                && !driftless_model::is_system_schema(sn)
         }).collect();
         prop_assume!(!candidates.is_empty(), "the snapshot has no table to remove");
         let (sn, t) = candidates[pick.index(candidates.len())].clone();

@@ -1,7 +1,7 @@
 //! Running a registry with a configuration: severities, ignores, waivers,
 //! failing thresholds, summary, order.
 
-use driftless_introspect::{Column, Snapshot, Table};
+use driftless_model::{Column, Snapshot, Table};
 use driftless_rules::{
     Config, Context, Date, ObjectPattern, Registry, Report, RuleSetting, Severity, Waiver,
 };

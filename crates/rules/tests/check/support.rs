@@ -1,6 +1,6 @@
 //! Snapshot builders shared by the tests.
 
-use driftless_introspect::{
+use driftless_model::{
     Check, Column, Dialect, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, Snapshot, Table,
     UniqueConstraint,
 };

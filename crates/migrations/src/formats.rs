@@ -8,9 +8,74 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::python::{assignments, Assignment, PyValue};
-use super::{Checksum, Migration, MigrationFormat, MigrationKind, MigrationSet, SourceFile};
-use crate::error::{Error, Result};
+use driftless_model::{
+    compare_flyway_versions, refinery_file_name, Checksum, Error, Migration, MigrationFormat,
+    MigrationKind, MigrationSet, Result,
+};
+
+use crate::python::{assignments, Assignment, PyValue};
+
+/// A file handed to [`parse_migrations`]: a file of a migration folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to the set's root, with `/` separators.
+    pub path: PathBuf,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl SourceFile {
+    /// A file from its relative path and text.
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Vec<u8>>) -> Self {
+        SourceFile {
+            path: path.into(),
+            bytes: text.into(),
+        }
+    }
+}
+
+/// Detects the framework of `files` (paths relative to `root`) and parses
+/// them. Pure: `root` only prefixes paths in errors.
+///
+/// ```
+/// use driftless_migrations::{parse_migrations, SourceFile};
+/// use driftless_model::MigrationFormat;
+/// use std::path::Path;
+///
+/// let files = vec![
+///     SourceFile::new("2_add_email.sql", "ALTER TABLE users ADD COLUMN email text;"),
+///     SourceFile::new("1_create_users.sql", "CREATE TABLE users (id integer primary key);"),
+/// ];
+/// let set = parse_migrations(Path::new("migrations"), &files).unwrap();
+/// assert_eq!(set.format, MigrationFormat::Sqlx);
+/// assert_eq!(set.ids(), vec!["1", "2"]);
+/// assert_eq!(set.migrations[1].name, "add email");
+/// ```
+pub fn parse_migrations(
+    root: &Path,
+    files: &[SourceFile],
+) -> driftless_introspect::Result<MigrationSet> {
+    Ok(detect_and_parse(root, files)?)
+}
+
+/// Parses `files` as a set of `format`. Pure.
+pub fn parse_migrations_as(
+    root: &Path,
+    files: &[SourceFile],
+    format: MigrationFormat,
+) -> driftless_introspect::Result<MigrationSet> {
+    Ok(parse(root, files, format)?)
+}
+
+/// Detects the framework of `files` and parses them.
+pub(crate) fn detect_and_parse(root: &Path, files: &[SourceFile]) -> Result<MigrationSet> {
+    let format = detect(files).ok_or_else(|| Error::Migration {
+        path: root.to_path_buf(),
+        line: 0,
+        message: "no migrations found: expected a sqlx, refinery/Flyway, golang-migrate, dbmate, diesel, Prisma, Django, Alembic, Rails or SeaORM layout".into(),
+    })?;
+    parse(root, files, format)
+}
 
 /// Compiles a built-in pattern once. The patterns are constants exercised
 /// by the unit tests, so compiling them cannot fail at run time.
@@ -34,10 +99,6 @@ fn flyway_re() -> &'static Regex {
 fn flyway_repeatable_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"^R__(.+)\.sql$")
-}
-fn refinery_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, r"^([UV])(\d+(?:\.\d+)?)__(\w+)")
 }
 fn dbmate_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -188,7 +249,7 @@ fn candidates(files: &[SourceFile], format: MigrationFormat) -> Vec<&SourceFile>
 }
 
 /// The framework whose layout `files` follow, if any.
-pub(crate) fn detect(files: &[SourceFile]) -> Option<MigrationFormat> {
+fn detect(files: &[SourceFile]) -> Option<MigrationFormat> {
     use MigrationFormat as F;
     for format in [
         F::Alembic,
@@ -386,29 +447,6 @@ fn parse_golang(root: &Path, files: &[SourceFile]) -> Result<Vec<Migration>> {
     Ok(out.into_iter().map(|(_, m)| m).collect())
 }
 
-/// Compares Flyway versions numerically part by part (`1.10` after `1.9`,
-/// `1.0` equal to `1`).
-pub(crate) fn compare_flyway_versions(a: &str, b: &str) -> Ordering {
-    let parts = |v: &str| -> Vec<u128> {
-        let mut p: Vec<u128> = v
-            .split(['.', '_'])
-            .map(|x| x.parse().unwrap_or(0))
-            .collect();
-        while p.len() > 1 && p.last() == Some(&0) {
-            p.pop();
-        }
-        p
-    };
-    parts(a).cmp(&parts(b))
-}
-
-/// refinery's migration name for a `V<n>__<name>.sql` file.
-pub(crate) fn refinery_name(path: &Path) -> Option<String> {
-    refinery_re()
-        .captures(file_name(path))
-        .map(|c| c[3].to_string())
-}
-
 fn parse_flyway(
     root: &Path,
     files: &[SourceFile],
@@ -431,7 +469,7 @@ fn parse_flyway(
         if let Some(cap) = flyway_re().captures(name) {
             let version = cap[1].replace('_', ".");
             if format == MigrationFormat::Refinery {
-                let Some(rc) = refinery_re().captures(name) else {
+                let Some((refinery_version, refinery_name)) = refinery_file_name(name) else {
                     return Err(migration_error(
                         root,
                         &f.path,
@@ -439,23 +477,23 @@ fn parse_flyway(
                         "refinery expects `V<integer>__<name>.sql`",
                     ));
                 };
-                let v: i64 = rc[2].parse().map_err(|_| {
+                let v: i64 = refinery_version.parse().map_err(|_| {
                     migration_error(
                         root,
                         &f.path,
                         0,
-                        format!("refinery versions are integers, found `{}`", &rc[2]),
+                        format!("refinery versions are integers, found `{refinery_version}`"),
                     )
                 })?;
                 let mut m = new_migration(
                     v.to_string(),
-                    rc[3].to_string(),
+                    refinery_name.to_string(),
                     &f.path,
                     content,
                     Some(content.to_string()),
                 );
-                m.version = Some(rc[2].to_string());
-                m.checksum = Checksum::refinery(&rc[3], v, content, false);
+                m.version = Some(refinery_version.to_string());
+                m.checksum = Checksum::refinery(refinery_name, v, content, false);
                 versioned.push(m);
             } else {
                 let mut m = new_migration(
@@ -931,7 +969,7 @@ mod tests {
     }
 
     fn set(files: &[SourceFile]) -> MigrationSet {
-        MigrationSet::from_files(Path::new("m"), files).unwrap()
+        detect_and_parse(Path::new("m"), files).unwrap()
     }
 
     #[test]
@@ -941,7 +979,6 @@ mod tests {
             golang_re(),
             flyway_re(),
             flyway_repeatable_re(),
-            refinery_re(),
             dbmate_re(),
             rails_re(),
             seaorm_re(),
@@ -963,12 +1000,12 @@ mod tests {
         assert_eq!(s.ids(), vec!["2", "10"]);
         assert_eq!(s.migrations[0].name, "add x");
         assert_eq!(s.migrations[1].name, "later one");
-        let err = MigrationSet::from_files(Path::new("m"), &[f("1_a.sql", ""), f("x_b.sql", "")]);
+        let err = detect_and_parse(Path::new("m"), &[f("1_a.sql", ""), f("x_b.sql", "")]);
         assert!(
             err.is_ok(),
             "x_b.sql does not look like a sqlx migration and is ignored"
         );
-        let err = MigrationSet::from_files_as(
+        let err = parse(
             Path::new("m"),
             &[f("99999999999999999999_a.sql", "")],
             MigrationFormat::Sqlx,
@@ -1003,10 +1040,9 @@ mod tests {
         assert_eq!(s.ids(), vec!["1.9", "1.10", "2", "R__views"]);
         assert_eq!(s.migrations[2].name, "add users table");
         assert_eq!(s.migrations[3].kind, MigrationKind::Repeatable);
-        let dup =
-            MigrationSet::from_files(Path::new("m"), &[f("V1__a.sql", ""), f("V1.0__b.sql", "")]);
+        let dup = detect_and_parse(Path::new("m"), &[f("V1__a.sql", ""), f("V1.0__b.sql", "")]);
         assert!(dup.is_err());
-        let r = MigrationSet::from_files_as(
+        let r = parse(
             Path::new("m"),
             &[f("V1__create_users.sql", "x"), f("R__v.sql", "")],
             MigrationFormat::Refinery,
@@ -1113,7 +1149,7 @@ mod tests {
             "shop/migrations/0002_x.py",
             &mig("\n        ('shop', '0001_missing'),\n    ", ""),
         )];
-        let err = MigrationSet::from_files(Path::new("m"), &bad).unwrap_err();
+        let err = detect_and_parse(Path::new("m"), &bad).unwrap_err();
         assert!(matches!(err, Error::Migration { line: 4, .. }), "{err}");
     }
 
@@ -1138,7 +1174,7 @@ mod tests {
         assert_eq!(s.get("ddd").unwrap().parents, vec!["bbb", "ccc"]);
         assert_eq!(s.get("bbb").unwrap().name, "left");
         let bad = vec![f("versions/x.py", &rev("x", "'nope'"))];
-        let err = MigrationSet::from_files(Path::new("m"), &bad).unwrap_err();
+        let err = detect_and_parse(Path::new("m"), &bad).unwrap_err();
         assert!(matches!(err, Error::Migration { line: 6, .. }), "{err}");
     }
 
@@ -1148,12 +1184,12 @@ mod tests {
             path: "1_a.sql".into(),
             bytes: b"SELECT 1;\n\xff".to_vec(),
         }];
-        let err = MigrationSet::from_files(Path::new("m"), &files).unwrap_err();
+        let err = detect_and_parse(Path::new("m"), &files).unwrap_err();
         assert!(matches!(err, Error::Migration { line: 2, .. }), "{err}");
     }
 
     #[test]
     fn nothing_found() {
-        assert!(MigrationSet::from_files(Path::new("m"), &[f("notes.txt.sql.bak", "")]).is_err());
+        assert!(detect_and_parse(Path::new("m"), &[f("notes.txt.sql.bak", "")]).is_err());
     }
 }

@@ -44,7 +44,7 @@ impl Dialect {
     /// here.
     ///
     /// ```
-    /// use driftless_introspect::Dialect;
+    /// use driftless_model::Dialect;
     /// assert_eq!(Dialect::Postgres.quote_ident(r#"x"; DROP TABLE t; --"#), r#""x""; DROP TABLE t; --""#);
     /// assert_eq!(Dialect::Mysql.quote_ident("a`b"), "`a``b`");
     /// ```
@@ -73,7 +73,7 @@ impl Dialect {
     /// whatever `standard_conforming_strings` is. NUL characters dropped.
     ///
     /// ```
-    /// use driftless_introspect::Dialect;
+    /// use driftless_model::Dialect;
     /// assert_eq!(Dialect::Postgres.quote_literal("it's"), "'it''s'");
     /// assert_eq!(Dialect::Postgres.quote_literal(r"a\b"), r"E'a\\b'");
     /// assert_eq!(Dialect::Mysql.quote_literal(r"a\'b"), r"'a\\''b'");

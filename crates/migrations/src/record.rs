@@ -2,9 +2,8 @@
 //! statements behind "fake" fixes (record without running) and ledger
 //! rebuilds. Pure: statements as values, executed by the caller.
 
-use super::{LedgerKind, LedgerTable, Migration};
-use crate::error::{Error, Result};
-use crate::model::Dialect;
+use driftless_introspect::{Error, Result};
+use driftless_model::{Checksum, Dialect, LedgerKind, LedgerTable, Migration, MigrationKind};
 
 fn quote_ident(dialect: Dialect, ident: &str) -> String {
     dialect.quote_ident(ident)
@@ -24,10 +23,11 @@ fn lit(dialect: Dialect, s: &str) -> String {
 /// the ledger cannot hold (a non-numeric version for a numeric ledger).
 ///
 /// ```
-/// use driftless_introspect::{record_statements, Dialect, LedgerKind, LedgerTable, MigrationSet, SourceFile};
+/// use driftless_migrations::{parse_migrations, record_statements, SourceFile};
+/// use driftless_model::{Dialect, LedgerKind, LedgerTable};
 /// use std::path::Path;
 ///
-/// let set = MigrationSet::from_files(Path::new("m"), &[SourceFile::new("20240501_users.sql", "CREATE TABLE users (id int);")]).unwrap();
+/// let set = parse_migrations(Path::new("m"), &[SourceFile::new("20240501_users.sql", "CREATE TABLE users (id int);")]).unwrap();
 /// let table = LedgerTable { kind: LedgerKind::Sqlx, schema: "public".into(), table: "_sqlx_migrations".into(), wide_versions: false };
 /// let sql = record_statements(&table, Dialect::Postgres, &set.migrations[0], 12).unwrap();
 /// assert!(sql[0].starts_with("INSERT INTO \"public\".\"_sqlx_migrations\" (version, description, success, checksum, execution_time) VALUES (20240501, 'users', TRUE, decode('"));
@@ -143,7 +143,9 @@ impl Record<'_> {
             Dialect::Mysql => "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%f+00:00')",
             Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')",
         };
-        let name = super::formats::refinery_name(&self.migration.path)
+        let name = self
+            .migration
+            .refinery_name()
             .unwrap_or_else(|| self.migration.name.clone());
         Ok(vec![format!(
             "INSERT INTO {} (version, name, applied_on, checksum) VALUES ({}, {}, {now}, {})",
@@ -170,12 +172,12 @@ impl Record<'_> {
     fn flyway(&self) -> Vec<String> {
         let m = self.migration;
         let checksum = match m.checksum_for(LedgerKind::Flyway) {
-            Some(super::Checksum::Crc32(c)) => c.to_string(),
+            Some(Checksum::Crc32(c)) => c.to_string(),
             _ => "NULL".into(),
         };
         let version = match m.kind {
-            super::MigrationKind::Versioned => self.l(m.version.as_deref().unwrap_or(&m.id)),
-            super::MigrationKind::Repeatable => "NULL".into(),
+            MigrationKind::Versioned => self.l(m.version.as_deref().unwrap_or(&m.id)),
+            MigrationKind::Repeatable => "NULL".into(),
         };
         let script = m
             .path
@@ -251,8 +253,8 @@ impl Record<'_> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use super::super::{MigrationSet, SourceFile};
     use super::*;
+    use crate::formats::{parse_migrations, SourceFile};
     use std::path::Path;
 
     fn table(kind: LedgerKind) -> LedgerTable {
@@ -266,7 +268,7 @@ mod tests {
 
     #[test]
     fn quotes_values_per_dialect() {
-        let set = MigrationSet::from_files(
+        let set = parse_migrations(
             Path::new("m"),
             &[SourceFile::new("db/migrate/20240101000000_o_brien.rb", "")],
         )
@@ -296,7 +298,7 @@ mod tests {
             SourceFile::new("versions/c.py", rev("c", "'a'")),
             SourceFile::new("versions/m.py", rev("m", "('b', 'c')")),
         ];
-        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
+        let set = parse_migrations(Path::new("m"), &files).unwrap();
         let sql = record_statements(
             &table(LedgerKind::Alembic),
             Dialect::Sqlite,

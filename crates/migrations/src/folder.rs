@@ -5,12 +5,44 @@ use std::fs::FileType;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{formats, MigrationFormat, SourceFile};
-use crate::error::{Error, Result};
-use crate::files::{read_regular_file, special_kind, FileRefusal, DEFAULT_MAX_MIGRATION_SIZE};
+use driftless_model::{
+    read_regular_file, special_file_kind, Error, FileRefusal, MigrationFormat, MigrationSet,
+    Result, DEFAULT_MAX_MIGRATION_SIZE,
+};
 
-/// How [`MigrationSet::load_with`](super::MigrationSet::load_with) reads a
-/// migrations folder.
+use crate::formats::{self, SourceFile};
+
+/// Reads `dir` and detects its framework, with the default
+/// [`MigrationLoadOptions`].
+pub fn load_migrations(dir: &Path) -> driftless_introspect::Result<MigrationSet> {
+    load_migrations_with(dir, &MigrationLoadOptions::default())
+}
+
+/// Reads `dir` as a set of the given framework (for layouts that two
+/// frameworks share, such as refinery and Flyway).
+pub fn load_migrations_as(
+    dir: &Path,
+    format: MigrationFormat,
+) -> driftless_introspect::Result<MigrationSet> {
+    load_migrations_with(dir, &MigrationLoadOptions::default().with_format(format))
+}
+
+/// Reads `dir` as `options` say: only regular files inside the folder, each
+/// at most [`MigrationLoadOptions::max_file_size`] bytes (see
+/// [`MigrationLoadOptions`] for what is refused and what is skipped).
+pub fn load_migrations_with(
+    dir: &Path,
+    options: &MigrationLoadOptions,
+) -> driftless_introspect::Result<MigrationSet> {
+    let files = read_tree(dir, options.max_file_size)?;
+    let set = match options.format {
+        Some(format) => formats::parse(dir, &files, format)?,
+        None => formats::detect_and_parse(dir, &files)?,
+    };
+    Ok(set)
+}
+
+/// How [`load_migrations_with`] reads a migrations folder.
 ///
 /// Only regular files are read. An entry named like a migration file
 /// (`.sql`, and `.py`, `.rb`, `.rs`, `.toml` where the layouts keep them)
@@ -29,15 +61,15 @@ use crate::files::{read_regular_file, special_kind, FileRefusal, DEFAULT_MAX_MIG
 /// skipped, each with a warning in the log.
 ///
 /// ```
-/// use driftless_introspect::{MigrationLoadOptions, MigrationSet};
+/// use driftless_migrations::{load_migrations_with, MigrationLoadOptions};
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// std::fs::write(dir.path().join("1_big.sql"), "SELECT 1;\n".repeat(200)).unwrap();
 /// let small = MigrationLoadOptions::default().with_max_file_size(1024);
-/// let err = MigrationSet::load_with(dir.path(), &small).unwrap_err();
+/// let err = load_migrations_with(dir.path(), &small).unwrap_err();
 /// assert!(err.to_string().contains("larger than the limit of 1 KiB"));
 /// let larger = MigrationLoadOptions::default().with_max_file_size(4096);
-/// assert_eq!(MigrationSet::load_with(dir.path(), &larger).unwrap().ids(), ["1"]);
+/// assert_eq!(load_migrations_with(dir.path(), &larger).unwrap().ids(), ["1"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -96,7 +128,7 @@ enum Entry {
 /// Reads the files under `dir` that can be migrations (see
 /// [`MigrationLoadOptions`] for what is refused and skipped), sorted by
 /// path relative to `dir`.
-pub(crate) fn read_tree(dir: &Path, max_file_size: u64) -> Result<Vec<SourceFile>> {
+fn read_tree(dir: &Path, max_file_size: u64) -> Result<Vec<SourceFile>> {
     let io_error = |action, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io {
@@ -174,7 +206,7 @@ pub(crate) fn read_tree(dir: &Path, max_file_size: u64) -> Result<Vec<SourceFile
 /// followed only to a regular file or folder inside `root`.
 fn classify(root: &Path, path: &Path, ft: FileType) -> io::Result<Entry> {
     if !ft.is_symlink() {
-        return match special_kind(ft) {
+        return match special_file_kind(ft) {
             None => Ok(Entry::File),
             Some(_) if ft.is_dir() => Ok(Entry::Folder),
             Some(kind) => Err(FileRefusal::NotRegular { kind }.into_io()),
@@ -183,7 +215,7 @@ fn classify(root: &Path, path: &Path, ft: FileType) -> io::Result<Entry> {
     let target = std::fs::canonicalize(path)?;
     let meta = std::fs::metadata(&target)?;
     if !meta.is_dir() {
-        if let Some(kind) = special_kind(meta.file_type()) {
+        if let Some(kind) = special_file_kind(meta.file_type()) {
             return Err(FileRefusal::NotRegular { kind }.into_io());
         }
     }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Snapshot;
+use crate::schema::Snapshot;
 
 /// The kind of a schema object that provenance tracks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -231,12 +231,12 @@ impl Provenance {
 
     /// Starts from a schema that already holds `fingerprints` (before the
     /// first migration), for [`Provenance::record_part`].
-    pub(crate) fn start(&mut self, fingerprints: BTreeMap<SchemaObject, String>) {
+    pub fn start(&mut self, fingerprints: BTreeMap<SchemaObject, String>) {
         self.last = fingerprints;
     }
 
     /// The fingerprints of the schema after the last recorded migration.
-    pub(crate) fn last(&self) -> &BTreeMap<SchemaObject, String> {
+    pub fn last(&self) -> &BTreeMap<SchemaObject, String> {
         &self.last
     }
 
@@ -245,7 +245,7 @@ impl Provenance {
     /// (the rest of the schema is unchanged), so the effects are those
     /// [`Provenance::record`] finds on the whole schema, at the cost of the
     /// part.
-    pub(crate) fn record_part(
+    pub fn record_part(
         &mut self,
         id: &str,
         before: &BTreeMap<SchemaObject, String>,
@@ -371,7 +371,7 @@ impl Provenance {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::model::{Column, Dialect, Table};
+    use crate::schema::{Column, Dialect, Table};
 
     fn snap(cols: &[(&str, &str)]) -> Snapshot {
         let mut s = Snapshot::new(Dialect::Sqlite);

@@ -6,11 +6,14 @@
 
 use std::path::Path;
 
-use driftless_introspect::{
-    migration_status, object_fingerprints, read_ledgers, replay, select_ledger, Checksum,
-    ConnectOptions, Database, DbUrl, LedgerKind, LedgerState, MigrationFormat, MigrationSet,
-    MigrationState, MigrationStatus, ReplayOptions, SchemaObject, SchemaObjectKind,
+use driftless_introspect::{ConnectOptions, Database, DbUrl};
+use driftless_migrations::{
+    load_migrations, load_migrations_as, read_ledgers, record_statements, replay, ReplayOptions,
     DEV_MARKER_TABLE,
+};
+use driftless_model::{
+    migration_status, object_fingerprints, select_ledger, Checksum, LedgerKind, LedgerState,
+    MigrationFormat, MigrationSet, MigrationState, MigrationStatus, SchemaObject, SchemaObjectKind,
 };
 use driftless_testkit::TestDb;
 
@@ -86,7 +89,7 @@ async fn sqlx_migrator_ledger_then_tampering_and_replay_provenance() {
         migrator.run(&mut c).await.unwrap();
         c.close().await.unwrap();
     }
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     assert_eq!(set.format, MigrationFormat::Sqlx);
     let st = status_of(&db, &set).await;
     assert!(
@@ -125,7 +128,7 @@ async fn sqlx_migrator_ledger_then_tampering_and_replay_provenance() {
     db.exec("DELETE FROM _sqlx_migrations WHERE version = 20240504000000")
         .await;
     db.exec("ALTER TABLE users DROP COLUMN login_count").await;
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     let st = status_of(&db, &set).await;
     assert_eq!(
         states(&st),
@@ -155,7 +158,7 @@ async fn dev_database_guards() {
         "1_a.sql",
         "CREATE SCHEMA app;\nCREATE TABLE app.a (id int);\n",
     );
-    let set = MigrationSet::load(tmp.path()).unwrap();
+    let set = load_migrations(tmp.path()).unwrap();
     let target = DbUrl::parse(&db.url).unwrap();
 
     let same = ReplayOptions::default()
@@ -199,7 +202,7 @@ async fn dev_database_guards() {
         "1_a.sql",
         "CREATE TABLE a (id int);\n\nCREATE INDEX ON a (nope);\n",
     );
-    let set = MigrationSet::load(bad.path()).unwrap();
+    let set = load_migrations(bad.path()).unwrap();
     let err = replay(&set, &options).await.unwrap_err();
     assert!(
         err.to_string().contains("1_a.sql:3:")
@@ -261,7 +264,7 @@ async fn django_layout_and_ledger_as_django_writes_it() {
             "    replaces = [('shop', '0001_initial'), ('shop', '0002_order_total')]",
         ),
     );
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     assert_eq!(set.format, MigrationFormat::Django);
     assert_eq!(set.apps(), vec!["authentication", "shop"]);
 
@@ -346,7 +349,7 @@ async fn alembic_branch_and_merge() {
             "merge heads",
         ),
     );
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     assert_eq!(set.format, MigrationFormat::Alembic);
     assert_eq!(set.ids().first(), Some(&"1a2b3c4d5e6f"));
     assert_eq!(set.ids().last(), Some(&"4d5e6f708192"));
@@ -419,7 +422,7 @@ async fn flyway_checksums_and_history() {
         "db/migration/R__Users_view.sql",
         "CREATE OR REPLACE VIEW v AS SELECT id FROM users;\n",
     );
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     assert_eq!(set.format, MigrationFormat::Flyway);
     assert_eq!(set.ids(), vec!["1", "1.1", "2", "R__Users_view"]);
     assert_eq!(set.migrations[1].name, "Add name");
@@ -462,7 +465,7 @@ async fn golang_migrate_dirty_and_prisma_failed() {
         write(&g, &format!("00000{n}_{name}.up.sql"), "SELECT 1;\n");
         write(&g, &format!("00000{n}_{name}.down.sql"), "SELECT 1;\n");
     }
-    let set = MigrationSet::load(&g).unwrap();
+    let set = load_migrations(&g).unwrap();
     assert_eq!(set.format, MigrationFormat::GolangMigrate);
     db.exec("CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (2, true)").await;
     let st = status_of(&db, &set).await;
@@ -485,7 +488,7 @@ async fn golang_migrate_dirty_and_prisma_failed() {
         "migrations/migration_lock.toml",
         "provider = \"postgresql\"\n",
     );
-    let set = MigrationSet::load(&p).unwrap();
+    let set = load_migrations(&p).unwrap();
     assert_eq!(set.format, MigrationFormat::Prisma);
     let sum = Checksum::prisma(init).to_string();
     db.exec(&format!(
@@ -522,7 +525,7 @@ async fn golang_migrate_dirty_and_prisma_failed() {
 /// Records every migration with [`record_statements`], then reads the
 /// ledger back: each one applied, with the checksum its tool computes.
 async fn record_all(db: &TestDb, set: &MigrationSet, create_ledger: &str) {
-    use driftless_introspect::record_statements;
+    use driftless_migrations::record_statements;
     db.exec(create_ledger).await;
     let mut live = open(&db.url).await;
     let ledgers = read_ledgers(&mut live).await.unwrap();
@@ -530,7 +533,7 @@ async fn record_all(db: &TestDb, set: &MigrationSet, create_ledger: &str) {
     let ledger = select_ledger(set, &ledgers).unwrap().clone();
     for m in &set.migrations {
         for sql in
-            record_statements(&ledger.table, driftless_introspect::Dialect::Postgres, m, 7).unwrap()
+            record_statements(&ledger.table, driftless_model::Dialect::Postgres, m, 7).unwrap()
         {
             db.exec(&sql).await;
         }
@@ -555,7 +558,7 @@ async fn recording_migrations_in_each_ledger_format() {
         for (n, t) in files {
             write(&root.join(dir), n, t);
         }
-        MigrationSet::load(&root.join(dir)).unwrap()
+        load_migrations(&root.join(dir)).unwrap()
     };
 
     // sqlx: sqlx's own migrator accepts the recorded row and does not run it again.
@@ -572,14 +575,14 @@ async fn recording_migrations_in_each_ledger_format() {
     }
     write(&root.join("sqlx"), "2_b.sql", "CREATE TABLE b (id int);\n");
     db.exec("CREATE TABLE b (id int)").await;
-    let set2 = MigrationSet::load(&root.join("sqlx")).unwrap();
+    let set2 = load_migrations(&root.join("sqlx")).unwrap();
     let mut live = open(&db.url).await;
     let ledgers = read_ledgers(&mut live).await.unwrap();
     live.close().await.unwrap();
     let table = &select_ledger(&set2, &ledgers).unwrap().table;
-    for s in driftless_introspect::record_statements(
+    for s in record_statements(
         table,
-        driftless_introspect::Dialect::Postgres,
+        driftless_model::Dialect::Postgres,
         &set2.migrations[1],
         5,
     )
@@ -624,7 +627,7 @@ async fn recording_migrations_in_each_ledger_format() {
             ("V2__b.sql", "SELECT 2;\n"),
         ],
     );
-    let set = MigrationSet::load_as(&root.join("refinery"), MigrationFormat::Refinery).unwrap();
+    let set = load_migrations_as(&root.join("refinery"), MigrationFormat::Refinery).unwrap();
     record_all(&db, &set, "CREATE TABLE refinery_schema_history (version int4 PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))").await;
 
     let db = TestDb::postgres().await;

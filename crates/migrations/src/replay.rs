@@ -13,15 +13,15 @@ use std::time::{Duration, Instant};
 
 use std::collections::BTreeMap;
 
-use super::lexer::split_statements;
-use super::provenance::{object_fingerprints, Provenance, SchemaObject};
-use super::scope::{self, migration_touch, Touch};
-use super::MigrationSet;
-use crate::database::{ConnectOptions, Database, Value};
-use crate::error::{Error, Result};
-use crate::model::{Dialect, Snapshot};
-use crate::url::{redact, DbUrl};
-use crate::IntrospectOptions;
+use driftless_introspect::{
+    redact, ConnectOptions, Database, DbUrl, Error, IntrospectOptions, Result, Value,
+};
+use driftless_model::{
+    object_fingerprints, split_statements, Dialect, MigrationSet, Provenance, SchemaObject,
+    Snapshot,
+};
+
+use crate::scope::{self, migration_touch, Touch};
 
 /// The most relations a migration may touch for a scoped read after it; a
 /// migration touching more is followed by a full read, which costs about
@@ -350,7 +350,8 @@ async fn connect_dev(dev: &DbUrl, options: &ReplayOptions) -> Result<Database> {
 ///
 /// Statements run one at a time (see [`split_statements`]), so that a
 /// failure names the migration's file and the line of the failing
-/// statement, with the database's message, as an [`Error::Migration`].
+/// statement, with the database's message, as a
+/// [`driftless_model::Error::Migration`].
 ///
 /// Provenance costs one read per migration, of what the migration touched
 /// (see the `scope` module): a scoped read of the relations its statements
@@ -435,14 +436,15 @@ async fn replay_into(
                     Error::PermissionDenied { message, .. } => message,
                     other => return Err(other),
                 };
-                return Err(Error::Migration {
+                return Err(driftless_model::Error::Migration {
                     path: set.file_path(m),
                     line: m.sql_line + stmt.line - 1,
                     message: format!(
                         "migration {} failed to replay on {dev}: {message}",
                         m.label()
                     ),
-                });
+                }
+                .into());
             }
         }
         steps.push(ReplayStep {

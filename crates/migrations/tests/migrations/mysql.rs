@@ -5,10 +5,13 @@
 
 use std::path::Path;
 
-use driftless_introspect::{
-    migration_status, read_ledgers, replay, select_ledger, Checksum, ConnectOptions, Database,
-    DbUrl, LedgerKind, MigrationFormat, MigrationSet, MigrationState, ReplayOptions, SchemaObject,
-    SchemaObjectKind,
+use driftless_introspect::{ConnectOptions, Database, DbUrl};
+use driftless_migrations::{
+    load_migrations, load_migrations_as, read_ledgers, replay, ReplayOptions,
+};
+use driftless_model::{
+    migration_status, select_ledger, Checksum, LedgerKind, MigrationFormat, MigrationState,
+    SchemaObject, SchemaObjectKind,
 };
 use driftless_testkit::TestDb;
 
@@ -38,7 +41,7 @@ async fn sqlx_migrator_ledger_and_replay_into_a_dev_database() {
         migrator.run(&mut c).await.unwrap();
         c.close().await.unwrap();
     }
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     let mut live = Database::connect(
         &DbUrl::parse(&db.url).unwrap(),
         &ConnectOptions::read_only(),
@@ -93,7 +96,7 @@ async fn delimiter_blocks_and_refinery_ledger() {
     let v2 = "DELIMITER //\nCREATE PROCEDURE credit(IN a INT, IN n INT)\nBEGIN\n  UPDATE accounts SET balance = balance + n WHERE id = a;\nEND//\nDELIMITER ;\nALTER TABLE accounts ADD COLUMN note TEXT;\n";
     write(dir, "V1__create_accounts.sql", v1);
     write(dir, "V2__credit.sql", v2);
-    let set = MigrationSet::load_as(dir, MigrationFormat::Refinery).unwrap();
+    let set = load_migrations_as(dir, MigrationFormat::Refinery).unwrap();
     assert_eq!(set.ids(), vec!["1", "2"]);
     let options = ReplayOptions::default()
         .with_target(DbUrl::parse(&db.url).unwrap())
@@ -136,7 +139,8 @@ async fn delimiter_blocks_and_refinery_ledger() {
 
 #[tokio::test]
 async fn recorded_migrations_read_back_as_applied() {
-    use driftless_introspect::{record_statements, Dialect};
+    use driftless_migrations::record_statements;
+    use driftless_model::Dialect;
     let db = TestDb::mysql().await;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -178,7 +182,7 @@ async fn recorded_migrations_read_back_as_applied() {
         .into_iter()
         .enumerate()
     {
-        let set = MigrationSet::load_as(&folder, formats[i]).unwrap();
+        let set = load_migrations_as(&folder, formats[i]).unwrap();
         let ledger = select_ledger(&set, &ledgers).unwrap();
         for m in set.migrations.iter().skip(skip) {
             for sql in record_statements(&ledger.table, Dialect::Mysql, m, 3).unwrap() {
@@ -194,7 +198,7 @@ async fn recorded_migrations_read_back_as_applied() {
         tmp.path().join("flyway"),
         tmp.path().join("prisma"),
     ] {
-        let set = MigrationSet::load(&folder).unwrap();
+        let set = load_migrations(&folder).unwrap();
         let st = migration_status(&set, select_ledger(&set, &ledgers));
         assert!(
             st.iter()

@@ -5,10 +5,11 @@
 
 use std::path::Path;
 
-use driftless_introspect::{
-    read_ledgers, recover_applied_sources, replay, select_ledger, ConnectOptions, Database, DbUrl,
-    MigrationSet, ReplayOptions,
+use driftless_introspect::{ConnectOptions, Database, DbUrl};
+use driftless_migrations::{
+    load_migrations, read_ledgers, recover_applied_sources, replay, ReplayOptions,
 };
+use driftless_model::select_ledger;
 use driftless_rules::{Config, Context, Finding, FixIntent, Registry, Severity};
 use driftless_testkit::TestDb;
 
@@ -41,7 +42,7 @@ fn git(dir: &Path, args: &[&str]) {
 /// Reads the folder, the ledger, replays into `dev`, and runs every
 /// built-in rule; returns the findings of the migration rules.
 async fn check(db: &TestDb, dev: &TestDb, dir: &Path) -> Vec<Finding> {
-    let mut set = MigrationSet::load(dir).unwrap();
+    let mut set = load_migrations(dir).unwrap();
     let target = DbUrl::parse(&db.url).unwrap();
     let mut live = Database::connect(&target, &ConnectOptions::read_only())
         .await

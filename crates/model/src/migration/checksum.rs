@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256, Sha384};
 /// A migration checksum in the form its framework stores it in its ledger.
 ///
 /// ```
-/// use driftless_introspect::Checksum;
+/// use driftless_model::Checksum;
 /// // Flyway hashes lines without their line endings, so CRLF and LF agree.
 /// assert_eq!(Checksum::flyway("12345\r\n6789\n"), Checksum::Crc32(-873187034));
 /// assert_eq!(Checksum::flyway("12345\n6789"), Checksum::flyway("12345\r\n6789\r\n"));

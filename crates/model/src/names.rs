@@ -23,8 +23,8 @@ pub const LEDGER_TABLES: &[&str] = &[
 /// Whether `table` is a known migration-ledger table.
 ///
 /// ```
-/// assert!(driftless_introspect::is_ledger_table("django_migrations"));
-/// assert!(!driftless_introspect::is_ledger_table("users"));
+/// assert!(driftless_model::is_ledger_table("django_migrations"));
+/// assert!(!driftless_model::is_ledger_table("users"));
 /// ```
 pub fn is_ledger_table(table: &str) -> bool {
     LEDGER_TABLES.contains(&table)

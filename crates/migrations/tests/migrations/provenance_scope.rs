@@ -7,22 +7,22 @@
 
 use std::path::Path;
 
-use driftless_introspect::{
-    replay, DbUrl, EffectKind, MigrationSet, ReplayOptions, SchemaObject, SchemaObjectKind,
-};
+use driftless_introspect::DbUrl;
+use driftless_migrations::{load_migrations, replay, ReplayOptions};
+use driftless_model::{EffectKind, MigrationSet, SchemaObject, SchemaObjectKind};
 use driftless_testkit::TestDb;
 
 fn folder(dir: &Path, migrations: &[&str]) -> MigrationSet {
     for (i, sql) in migrations.iter().enumerate() {
         std::fs::write(dir.join(format!("{:04}_step.sql", i + 1)), sql).unwrap();
     }
-    MigrationSet::load(dir).unwrap()
+    load_migrations(dir).unwrap()
 }
 
 /// Replays `migrations` with scoped and with full provenance into `dev`
 /// and asserts both give the same schema and the same provenance; returns
 /// the scoped replay.
-async fn same_both_ways(dev: Option<&str>, migrations: &[&str]) -> driftless_introspect::Replay {
+async fn same_both_ways(dev: Option<&str>, migrations: &[&str]) -> driftless_migrations::Replay {
     let tmp = tempfile::tempdir().unwrap();
     let set = folder(tmp.path(), migrations);
     let mut options = ReplayOptions::default();
@@ -49,7 +49,7 @@ async fn same_both_ways(dev: Option<&str>, migrations: &[&str]) -> driftless_int
 }
 
 /// What the `n`th migration (from 1) did to `object`.
-fn effect(r: &driftless_introspect::Replay, n: usize, object: &SchemaObject) -> Option<EffectKind> {
+fn effect(r: &driftless_migrations::Replay, n: usize, object: &SchemaObject) -> Option<EffectKind> {
     let id = &r.provenance.migrations()[n - 1];
     r.provenance
         .effects(id)

@@ -5,8 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::status::{checksums_match, key};
-use super::{Ledger, LedgerState, MigrationSet};
+use driftless_model::{Ledger, LedgerState, MigrationSet};
 
 fn git(root: &Path, args: &[&str]) -> Option<Vec<u8>> {
     let out = Command::new("git")
@@ -31,11 +30,7 @@ pub fn recover_applied_sources(set: &mut MigrationSet, ledger: &Ledger) -> usize
     let wide = ledger.table.wide_versions;
     let mut found = Vec::new();
     for m in &set.migrations {
-        let Some(entry) = ledger
-            .entries
-            .iter()
-            .find(|e| key(kind, &e.id) == key(kind, &m.id))
-        else {
+        let Some(entry) = ledger.entry_for(m) else {
             continue;
         };
         if entry.state != LedgerState::Applied {
@@ -44,7 +39,7 @@ pub fn recover_applied_sources(set: &mut MigrationSet, ledger: &Ledger) -> usize
         let Some(recorded) = &entry.checksum else {
             continue;
         };
-        if checksums_match(m, kind, wide, recorded) != Some(false) {
+        if m.matches_checksum(kind, wide, recorded) != Some(false) {
             continue;
         }
         let Some(path) = m.path.to_str() else {
@@ -63,7 +58,7 @@ pub fn recover_applied_sources(set: &mut MigrationSet, ledger: &Ledger) -> usize
             };
             let mut probe = m.clone();
             probe.content = text;
-            if checksums_match(&probe, kind, wide, recorded) == Some(true) {
+            if probe.matches_checksum(kind, wide, recorded) == Some(true) {
                 found.push((m.id.clone(), probe.content));
                 break;
             }

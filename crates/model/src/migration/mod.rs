@@ -1,52 +1,30 @@
-//! Migration sets on disk, migration ledgers in the database, and the
-//! expected schema obtained by replaying migrations.
+//! Migrations and ledgers as data: the migration set of a folder, the
+//! ledger rows of a database, how the two reconcile ([`migration_status`]),
+//! and which migration created or changed each object ([`Provenance`]).
 //!
-//! * [`MigrationSet::load`] detects the framework of a folder (sqlx,
-//!   refinery / Flyway, golang-migrate, dbmate, diesel, Prisma, Django,
-//!   Alembic, Rails, SeaORM) and reads its migrations in the order, with the
-//!   ids and checksums, the framework itself uses. Parsing is pure
-//!   ([`MigrationSet::from_files`]).
-//! * [`read_ledgers`] finds and reads every migration ledger table with
-//!   plain SELECTs.
-//! * [`migration_status`] reconciles the two.
-//! * [`replay`] runs SQL migrations one statement at a time into a scratch
-//!   database and records which migration created or changed each object
-//!   ([`Provenance`]); [`expect_from_command`] runs a framework's own
-//!   migrate command instead.
+//! Reading them (folders, ledger tables, replay) is driftless-migrations'
+//! work; everything here is pure.
 
 mod checksum;
-mod folder;
-mod formats;
-mod history;
 mod ledger;
 mod lexer;
 mod provenance;
-mod python;
-mod record;
-mod replay;
-mod scope;
 mod status;
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-
 pub use checksum::Checksum;
-pub use folder::MigrationLoadOptions;
-pub use history::recover_applied_sources;
-pub use ledger::{read_ledgers, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable};
+pub use ledger::{Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable};
 pub use lexer::{normalize_sql, split_statements, SqlStatement};
 pub use provenance::{
     object_fingerprints, Effect, EffectKind, Provenance, SchemaObject, SchemaObjectKind,
-};
-pub use record::record_statements;
-pub use replay::{
-    expect_from_command, replay, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
-    DEV_MARKER_TABLE,
 };
 pub use status::{
     classify_modification, migration_status, select_ledger, MigrationState, MigrationStatus,
@@ -54,9 +32,11 @@ pub use status::{
 };
 
 /// The framework a migration folder belongs to.
+///
+/// Not `#[non_exhaustive]`: driftless-migrations detects and parses each
+/// framework in exhaustive matches, so that a new one cannot be forgotten.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
 pub enum MigrationFormat {
     /// sqlx: `<version>_<description>.sql`, or `.up.sql` / `.down.sql`.
     Sqlx,
@@ -110,7 +90,7 @@ impl MigrationFormat {
 
     /// Whether migrations of this format are SQL files driftless can replay.
     /// Django, Alembic, Rails and SeaORM migrations are code: their expected
-    /// schema comes from [`expect_from_command`].
+    /// schema comes from running the framework's own migrate command.
     pub fn is_sql(self) -> bool {
         !matches!(
             self,
@@ -222,6 +202,13 @@ impl Migration {
         }
     }
 
+    /// The name refinery records for this migration (see
+    /// [`refinery_file_name`]).
+    pub fn refinery_name(&self) -> Option<String> {
+        let file = self.path.file_name()?.to_str()?;
+        refinery_file_name(file).map(|(_, name)| name.to_string())
+    }
+
     /// The checksum a ledger of `kind` stores for this migration, computed
     /// the way that framework computes it; `None` when it keeps none.
     pub fn checksum_for(&self, kind: LedgerKind) -> Option<Checksum> {
@@ -231,7 +218,7 @@ impl Migration {
             LedgerKind::Prisma => Some(Checksum::prisma(&self.content)),
             LedgerKind::Refinery => {
                 let v = self.version.as_deref()?.parse::<i64>().ok()?;
-                let name = formats::refinery_name(&self.path)?;
+                let name = self.refinery_name()?;
                 Checksum::refinery(&name, v, &self.content, false)
                     .or_else(|| Checksum::refinery(&name, v, &self.content, true))
             }
@@ -240,40 +227,44 @@ impl Migration {
     }
 }
 
-/// A file handed to [`MigrationSet::from_files`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
-    /// Path relative to the set's root, with `/` separators.
-    pub path: PathBuf,
-    /// The file's bytes.
-    pub bytes: Vec<u8>,
+/// refinery's reading of a migration file name (`V<n>__<name>.sql`, or
+/// `U<n>__…`): its version and its name, as written; `None` for a name
+/// refinery does not read.
+///
+/// ```
+/// assert_eq!(driftless_model::refinery_file_name("V2__add_email.sql"), Some(("2", "add_email")));
+/// assert_eq!(driftless_model::refinery_file_name("2_add_email.sql"), None);
+/// ```
+pub fn refinery_file_name(file_name: &str) -> Option<(&str, &str)> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    // A constant pattern, exercised by the doc test: compiling it cannot
+    // fail at run time.
+    #[allow(clippy::expect_used)]
+    let pattern = PATTERN.get_or_init(|| {
+        Regex::new(r"^([UV])(\d+(?:\.\d+)?)__(\w+)").expect("refinery file pattern")
+    });
+    let c = pattern.captures(file_name)?;
+    Some((c.get(2)?.as_str(), c.get(3)?.as_str()))
 }
 
-impl SourceFile {
-    /// A file from its relative path and text.
-    pub fn new(path: impl Into<PathBuf>, text: impl Into<Vec<u8>>) -> Self {
-        SourceFile {
-            path: path.into(),
-            bytes: text.into(),
+/// Compares Flyway versions numerically part by part (`1.10` after `1.9`,
+/// `1.0` equal to `1`).
+pub fn compare_flyway_versions(a: &str, b: &str) -> Ordering {
+    let parts = |v: &str| -> Vec<u128> {
+        let mut p: Vec<u128> = v
+            .split(['.', '_'])
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        while p.len() > 1 && p.last() == Some(&0) {
+            p.pop();
         }
-    }
+        p
+    };
+    parts(a).cmp(&parts(b))
 }
 
-/// The migrations of one folder, in the order their framework applies them.
-///
-/// ```
-/// use driftless_introspect::{MigrationFormat, MigrationSet, SourceFile};
-/// use std::path::Path;
-///
-/// let files = vec![
-///     SourceFile::new("2_add_email.sql", "ALTER TABLE users ADD COLUMN email text;"),
-///     SourceFile::new("1_create_users.sql", "CREATE TABLE users (id integer primary key);"),
-/// ];
-/// let set = MigrationSet::from_files(Path::new("migrations"), &files).unwrap();
-/// assert_eq!(set.format, MigrationFormat::Sqlx);
-/// assert_eq!(set.ids(), vec!["1", "2"]);
-/// assert_eq!(set.migrations[1].name, "add email");
-/// ```
+/// The migrations of one folder, in the order their framework applies them
+/// (driftless-migrations reads and parses folders into sets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MigrationSet {
     /// The folder the set was read from.
@@ -283,55 +274,12 @@ pub struct MigrationSet {
     /// Migrations in apply order.
     pub migrations: Vec<Migration>,
     /// Earlier versions of modified files whose checksum matches the ledger,
-    /// by migration id (filled by [`recover_applied_sources`]).
+    /// by migration id (filled by driftless-migrations' `recover_applied_sources`).
     #[serde(skip)]
     pub applied_sources: BTreeMap<String, String>,
 }
 
 impl MigrationSet {
-    /// Reads `dir` and detects its framework, with the default
-    /// [`MigrationLoadOptions`].
-    pub fn load(dir: &Path) -> Result<Self> {
-        Self::load_with(dir, &MigrationLoadOptions::default())
-    }
-
-    /// Reads `dir` as a set of the given framework (for layouts that two
-    /// frameworks share, such as refinery and Flyway).
-    pub fn load_as(dir: &Path, format: MigrationFormat) -> Result<Self> {
-        Self::load_with(dir, &MigrationLoadOptions::default().with_format(format))
-    }
-
-    /// Reads `dir` as `options` say: only regular files inside the folder,
-    /// each at most [`MigrationLoadOptions::max_file_size`] bytes (see
-    /// [`MigrationLoadOptions`] for what is refused and what is skipped).
-    pub fn load_with(dir: &Path, options: &MigrationLoadOptions) -> Result<Self> {
-        let files = folder::read_tree(dir, options.max_file_size)?;
-        match options.format {
-            Some(format) => formats::parse(dir, &files, format),
-            None => Self::from_files(dir, &files),
-        }
-    }
-
-    /// Detects the framework of `files` (paths relative to `root`) and
-    /// parses them. Pure: `root` only prefixes paths in errors.
-    pub fn from_files(root: &Path, files: &[SourceFile]) -> Result<Self> {
-        let format = formats::detect(files).ok_or_else(|| Error::Migration {
-            path: root.to_path_buf(),
-            line: 0,
-            message: "no migrations found: expected a sqlx, refinery/Flyway, golang-migrate, dbmate, diesel, Prisma, Django, Alembic, Rails or SeaORM layout".into(),
-        })?;
-        formats::parse(root, files, format)
-    }
-
-    /// Parses `files` as a set of `format`. Pure.
-    pub fn from_files_as(
-        root: &Path,
-        files: &[SourceFile],
-        format: MigrationFormat,
-    ) -> Result<Self> {
-        formats::parse(root, files, format)
-    }
-
     /// Migration ids in apply order.
     pub fn ids(&self) -> Vec<&str> {
         self.migrations.iter().map(|m| m.id.as_str()).collect()
@@ -354,7 +302,8 @@ impl MigrationSet {
         apps
     }
 
-    /// Whether the set is made of SQL files that [`replay`] can run.
+    /// Whether the set is made of SQL files that driftless-migrations can
+    /// replay.
     pub fn is_replayable(&self) -> bool {
         self.format.is_sql()
     }

@@ -6,11 +6,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use driftless_introspect::{
-    expect_from_command, migration_status, object_fingerprints, read_ledgers,
-    recover_applied_sources, replay, select_ledger, ConnectOptions, Database, DbUrl, Error,
-    LedgerKind, MigrationFormat, MigrationSet, MigrationState, Modification, ReplayOptions,
-    SchemaObject, SchemaObjectKind, DEV_MARKER_TABLE,
+use driftless_introspect::{ConnectOptions, Database, DbUrl, Error};
+use driftless_migrations::{
+    expect_from_command, load_migrations, load_migrations_as, read_ledgers,
+    recover_applied_sources, replay, ReplayOptions, DEV_MARKER_TABLE,
+};
+use driftless_model::{
+    migration_status, object_fingerprints, select_ledger, Error as ModelError, LedgerKind,
+    MigrationFormat, MigrationSet, MigrationState, Modification, SchemaObject, SchemaObjectKind,
 };
 use driftless_testkit::TestDb;
 
@@ -92,7 +95,7 @@ async fn sqlx_folder_applied_by_sqlx_then_tampered() {
     sqlx_migrate(&db.url, dir).await;
 
     // Untouched: everything applied, checksums equal to sqlx's own.
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     assert_eq!(set.format, MigrationFormat::Sqlx);
     assert_eq!(set.ids(), vec!["1", "2", "3", "4", "5"]);
     let mut live = open(&db.url).await;
@@ -123,7 +126,7 @@ async fn sqlx_folder_applied_by_sqlx_then_tampered() {
         .await;
     db.exec("ALTER TABLE users DROP COLUMN login_count").await;
 
-    let mut set = MigrationSet::load(dir).unwrap();
+    let mut set = load_migrations(dir).unwrap();
     let ledgers = read_ledgers(&mut live).await.unwrap();
     let ledger = select_ledger(&set, &ledgers).unwrap();
     let state = |set: &MigrationSet, id: &str| {
@@ -179,13 +182,13 @@ async fn replay_failure_names_file_line_and_error() {
         "2_b.sql",
         "-- two statements, the second one broken\nCREATE TABLE b (id INTEGER);\n\nINSERT INTO b VALUES ('x;y');\nALTER TABLE nope\n  ADD COLUMN c INTEGER;\n",
     );
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     let err = replay(&set, &ReplayOptions::default()).await.unwrap_err();
-    let Error::Migration {
+    let Error::Model(ModelError::Migration {
         path,
         line,
         message,
-    } = &err
+    }) = &err
     else {
         panic!("{err:?}")
     };
@@ -212,10 +215,13 @@ async fn dbmate_sections_replay_with_their_line_numbers() {
         "20240102000000_bad.sql",
         "-- migrate:up\n\nSELECT * FROM missing_table;\n-- migrate:down\n",
     );
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     assert_eq!(set.format, MigrationFormat::Dbmate);
     let err = replay(&set, &ReplayOptions::default()).await.unwrap_err();
-    assert!(matches!(&err, Error::Migration { line: 3, .. }), "{err}");
+    assert!(
+        matches!(&err, Error::Model(ModelError::Migration { line: 3, .. })),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -231,7 +237,7 @@ async fn replays_500_generated_migrations_in_memory() {
         };
         write(dir, &format!("{i:04}_step_{i}.sql"), &sql);
     }
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     assert_eq!(set.migrations.len(), 500);
     let started = Instant::now();
     let r = replay(&set, &ReplayOptions::default()).await.unwrap();
@@ -292,7 +298,7 @@ async fn dev_database_file_must_be_empty_or_marked() {
     dev.exec("CREATE TABLE precious (id INTEGER)").await;
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "1_a.sql", "CREATE TABLE a (id INTEGER);");
-    let set = MigrationSet::load(tmp.path()).unwrap();
+    let set = load_migrations(tmp.path()).unwrap();
     let options = ReplayOptions::default().with_dev_url(DbUrl::parse(&dev.url).unwrap());
     let err = replay(&set, &options).await.unwrap_err();
     assert!(
@@ -333,7 +339,7 @@ async fn data_only_migrations_have_no_effects() {
         "INSERT INTO a (n) VALUES (1), (2);\nUPDATE a SET n = n + 1;\n",
     );
     write(dir, "3_b.sql", "ALTER TABLE a ADD COLUMN b TEXT;\n");
-    let set = MigrationSet::load(dir).unwrap();
+    let set = load_migrations(dir).unwrap();
     let r = replay(&set, &ReplayOptions::default()).await.unwrap();
     assert!(r.provenance.effects("2").is_empty());
     assert_eq!(r.provenance.effects("3").len(), 1);
@@ -343,7 +349,8 @@ async fn data_only_migrations_have_no_effects() {
 
 #[tokio::test]
 async fn recorded_migrations_read_back_as_applied() {
-    use driftless_introspect::{record_statements, Dialect};
+    use driftless_migrations::record_statements;
+    use driftless_model::Dialect;
     let db = TestDb::sqlite();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -368,7 +375,7 @@ async fn recorded_migrations_read_back_as_applied() {
     let ledgers = read_ledgers(&mut live).await.unwrap();
     let folders = [dir.to_path_buf(), prisma, django];
     for (i, folder) in folders.iter().enumerate() {
-        let set = MigrationSet::load_as(
+        let set = load_migrations_as(
             folder,
             [
                 MigrationFormat::Sqlx,
@@ -387,7 +394,7 @@ async fn recorded_migrations_read_back_as_applied() {
     let ledgers = read_ledgers(&mut live).await.unwrap();
     live.close().await.unwrap();
     for (i, folder) in folders.iter().enumerate() {
-        let set = MigrationSet::load_as(
+        let set = load_migrations_as(
             folder,
             [
                 MigrationFormat::Sqlx,

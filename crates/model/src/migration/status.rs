@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::formats::compare_flyway_versions;
 use super::lexer::normalize_sql;
-use super::{Checksum, Ledger, LedgerKind, LedgerState, Migration, MigrationKind, MigrationSet};
-use crate::model::Dialect;
+use super::{
+    compare_flyway_versions, Checksum, Ledger, LedgerEntry, LedgerKind, LedgerState, Migration,
+    MigrationKind, MigrationSet,
+};
+use crate::schema::Dialect;
 
 /// How a migration file changed since it was applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -20,7 +22,7 @@ pub enum Modification {
     /// The statements changed.
     Statements,
     /// The checksum differs, and the applied text is not available to tell
-    /// how (see [`super::recover_applied_sources`]).
+    /// how (see driftless-migrations' `recover_applied_sources`).
     Unknown,
 }
 
@@ -108,7 +110,7 @@ pub fn select_ledger<'a>(set: &MigrationSet, ledgers: &'a [Ledger]) -> Option<&'
 }
 
 /// The key two ids are compared by: versions compare as numbers.
-pub(crate) fn key(kind: LedgerKind, id: &str) -> String {
+fn key(kind: LedgerKind, id: &str) -> String {
     match kind {
         LedgerKind::Flyway => {
             if id.starts_with("R__") {
@@ -149,7 +151,31 @@ pub(crate) fn key(kind: LedgerKind, id: &str) -> String {
     }
 }
 
-pub(crate) fn checksums_match(
+impl Ledger {
+    /// The entry recorded for `migration`, with ids compared the way the
+    /// tool compares them (versions as numbers: `0005` is `5`).
+    pub fn entry_for(&self, migration: &Migration) -> Option<&LedgerEntry> {
+        let kind = self.kind();
+        let id = key(kind, &migration.id);
+        self.entries.iter().find(|e| key(kind, &e.id) == id)
+    }
+}
+
+impl Migration {
+    /// Whether the checksum a ledger of `kind` recorded (`wide`: refinery
+    /// with 64-bit versions) is this migration's; `None` when the tool
+    /// keeps no checksum this migration can be compared with.
+    pub fn matches_checksum(
+        &self,
+        kind: LedgerKind,
+        wide: bool,
+        recorded: &Checksum,
+    ) -> Option<bool> {
+        checksums_match(self, kind, wide, recorded)
+    }
+}
+
+fn checksums_match(
     m: &Migration,
     kind: LedgerKind,
     wide: bool,
@@ -158,7 +184,7 @@ pub(crate) fn checksums_match(
     match kind {
         LedgerKind::Refinery => {
             let v = m.version.as_deref()?.parse::<i64>().ok()?;
-            let name = super::formats::refinery_name(&m.path)?;
+            let name = m.refinery_name()?;
             let c = Checksum::refinery(&name, v, &m.content, wide)?;
             Some(&c == recorded)
         }
@@ -257,7 +283,7 @@ pub fn migration_status(set: &MigrationSet, ledger: Option<&Ledger>) -> Vec<Migr
             .collect();
     };
     let kind = ledger.kind();
-    let entries: BTreeMap<String, &super::LedgerEntry> = ledger
+    let entries: BTreeMap<String, &LedgerEntry> = ledger
         .entries
         .iter()
         .map(|e| (key(kind, &e.id), e))
@@ -361,7 +387,7 @@ fn recorded_status(
     set: &MigrationSet,
     ledger: &Ledger,
     m: &Migration,
-    e: &super::LedgerEntry,
+    e: &LedgerEntry,
 ) -> MigrationStatus {
     let kind = ledger.kind();
     let mut s = status_of(m, MigrationState::Applied);
@@ -452,7 +478,7 @@ impl ImpliedApplied<'_> {
 }
 
 /// The status of ledger entry `e`, which no migration file matches.
-fn unknown_status(kind: LedgerKind, e: &super::LedgerEntry) -> MigrationStatus {
+fn unknown_status(kind: LedgerKind, e: &LedgerEntry) -> MigrationStatus {
     let failed = matches!(e.state, LedgerState::Failed | LedgerState::Dirty);
     let label = e
         .name
@@ -477,223 +503,5 @@ fn unknown_status(kind: LedgerKind, e: &super::LedgerEntry) -> MigrationStatus {
         } else {
             "recorded in the ledger; no such migration in the folder".into()
         }),
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::super::{LedgerEntry, LedgerTable, SourceFile};
-    use super::*;
-    use std::path::Path;
-
-    fn ledger(kind: LedgerKind, rows: Vec<(&str, LedgerState, Option<Checksum>)>) -> Ledger {
-        Ledger {
-            table: LedgerTable {
-                kind,
-                schema: "public".into(),
-                table: kind.table().into(),
-                wide_versions: false,
-            },
-            dialect: Dialect::Postgres,
-            entries: rows
-                .into_iter()
-                .map(|(id, state, checksum)| LedgerEntry {
-                    id: id.into(),
-                    name: None,
-                    app: id
-                        .split_once('.')
-                        .filter(|_| kind == LedgerKind::Django)
-                        .map(|(a, _)| a.to_string()),
-                    checksum,
-                    applied_at: None,
-                    state,
-                    execution_ms: None,
-                    detail: None,
-                })
-                .collect(),
-        }
-    }
-
-    fn states(v: &[MigrationStatus]) -> Vec<(String, MigrationState)> {
-        v.iter().map(|s| (s.id.clone(), s.state)).collect()
-    }
-
-    #[test]
-    fn sqlx_applied_modified_unapplied_unknown_failed() {
-        let files = vec![
-            SourceFile::new("1_a.sql", "CREATE TABLE a (id int);\n"),
-            SourceFile::new("2_b.sql", "CREATE TABLE b (id int);\r\n"),
-            SourceFile::new("3_c.sql", "CREATE TABLE c (id int);\n"),
-            SourceFile::new("4_d.sql", "CREATE TABLE d (id int);\n"),
-            SourceFile::new("6_f.sql", "CREATE TABLE f (id int);\n"),
-        ];
-        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
-        let l = ledger(
-            LedgerKind::Sqlx,
-            vec![
-                (
-                    "1",
-                    LedgerState::Applied,
-                    Some(Checksum::sqlx("CREATE TABLE a (id int);\n")),
-                ),
-                (
-                    "2",
-                    LedgerState::Applied,
-                    Some(Checksum::sqlx("CREATE TABLE b (id int);\n")),
-                ),
-                (
-                    "3",
-                    LedgerState::Applied,
-                    Some(Checksum::sqlx("CREATE TABLE c (id bigint);\n")),
-                ),
-                ("5", LedgerState::Applied, Some(Checksum::sqlx("x"))),
-                (
-                    "6",
-                    LedgerState::Failed,
-                    Some(Checksum::sqlx("CREATE TABLE f (id int);\n")),
-                ),
-            ],
-        );
-        assert_eq!(
-            states(&migration_status(&set, Some(&l))),
-            vec![
-                ("1".into(), MigrationState::Applied),
-                ("2".into(), MigrationState::Modified(Modification::Cosmetic)),
-                ("3".into(), MigrationState::Modified(Modification::Unknown)),
-                ("4".into(), MigrationState::Unapplied),
-                ("6".into(), MigrationState::Failed),
-                ("5".into(), MigrationState::Unknown),
-            ]
-        );
-        let mut set2 = set.clone();
-        set2.applied_sources
-            .insert("3".into(), "-- old\nCREATE TABLE c (id bigint);".into());
-        let st = migration_status(&set2, Some(&l));
-        assert_eq!(
-            st[2].state,
-            MigrationState::Modified(Modification::Statements)
-        );
-        set2.applied_sources
-            .insert("3".into(), "/* v1 */ CREATE TABLE c (\n  id int\n);".into());
-        let st = migration_status(&set2, Some(&l));
-        assert_eq!(
-            st[2].state,
-            MigrationState::Modified(Modification::Cosmetic)
-        );
-        assert!(migration_status(&set, None)
-            .iter()
-            .all(|s| s.state == MigrationState::Unapplied));
-    }
-
-    #[test]
-    fn heads_only_ledgers() {
-        let files = vec![
-            SourceFile::new("1_a.up.sql", "a"),
-            SourceFile::new("2_b.up.sql", "b"),
-            SourceFile::new("3_c.up.sql", "c"),
-        ];
-        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
-        let l = ledger(
-            LedgerKind::GolangMigrate,
-            vec![("2", LedgerState::Dirty, None)],
-        );
-        assert_eq!(
-            states(&migration_status(&set, Some(&l))),
-            vec![
-                ("1".into(), MigrationState::Applied),
-                ("2".into(), MigrationState::Failed),
-                ("3".into(), MigrationState::Unapplied)
-            ]
-        );
-    }
-
-    #[test]
-    fn django_foreign_apps_and_squash() {
-        let mig = |deps: &str, extra: &str| {
-            format!("class Migration:\n    dependencies = [{deps}]\n{extra}")
-        };
-        let files = vec![
-            SourceFile::new("shop/migrations/0001_initial.py", mig("", "")),
-            SourceFile::new(
-                "shop/migrations/0002_b.py",
-                mig("('shop', '0001_initial')", ""),
-            ),
-            SourceFile::new(
-                "shop/migrations/0001_squashed_0002_b.py",
-                mig(
-                    "",
-                    "    replaces = [('shop', '0001_initial'), ('shop', '0002_b')]\n",
-                ),
-            ),
-        ];
-        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
-        let l = ledger(
-            LedgerKind::Django,
-            vec![
-                ("auth.0001_initial", LedgerState::Applied, None),
-                ("shop.0001_initial", LedgerState::Applied, None),
-                ("shop.0002_b", LedgerState::Applied, None),
-                ("shop.0003_gone", LedgerState::Applied, None),
-            ],
-        );
-        let st = migration_status(&set, Some(&l));
-        assert!(
-            st.iter()
-                .filter(|s| s.id != "shop.0003_gone")
-                .all(|s| s.state == MigrationState::Applied),
-            "{st:?}"
-        );
-        assert_eq!(
-            st.iter()
-                .filter(|s| s.state == MigrationState::Unknown)
-                .count(),
-            1
-        );
-    }
-
-    #[test]
-    fn flyway_baseline_and_version_keys() {
-        let files = vec![
-            SourceFile::new("V1__a.sql", "a"),
-            SourceFile::new("V1_1__b.sql", "b"),
-            SourceFile::new("V2__c.sql", "c"),
-        ];
-        let set = MigrationSet::from_files(Path::new("m"), &files).unwrap();
-        let l = ledger(
-            LedgerKind::Flyway,
-            vec![
-                ("1.1", LedgerState::Baseline, None),
-                ("2.0", LedgerState::Applied, Some(Checksum::flyway("c"))),
-            ],
-        );
-        assert_eq!(
-            states(&migration_status(&set, Some(&l))),
-            vec![
-                ("1".into(), MigrationState::Applied),
-                ("1.1".into(), MigrationState::Applied),
-                ("2".into(), MigrationState::Applied)
-            ]
-        );
-    }
-
-    #[test]
-    fn picks_the_ledger_of_the_sets_layout() {
-        let set =
-            MigrationSet::from_files(Path::new("m"), &[SourceFile::new("1_a.sql", "a")]).unwrap();
-        let ls = vec![
-            ledger(LedgerKind::Django, vec![]),
-            ledger(LedgerKind::GolangMigrate, vec![]),
-            ledger(LedgerKind::Sqlx, vec![]),
-        ];
-        assert_eq!(
-            select_ledger(&set, &ls).map(Ledger::kind),
-            Some(LedgerKind::Sqlx)
-        );
-        assert_eq!(
-            select_ledger(&set, &ls[..2]).map(Ledger::kind),
-            Some(LedgerKind::GolangMigrate)
-        );
-        assert!(select_ledger(&set, &ls[..1]).is_none());
     }
 }

@@ -56,7 +56,9 @@ impl FileRefusal {
         err.get_ref()?.downcast_ref::<FileRefusal>()
     }
 
-    pub(crate) fn into_io(self) -> io::Error {
+    /// The [`io::Error`] carrying this refusal (kind `InvalidInput`, or
+    /// `FileTooLarge`), as [`read_regular_file`] returns it.
+    pub fn into_io(self) -> io::Error {
         let kind = match self {
             FileRefusal::NotRegular { .. } | FileRefusal::OutsideFolder { .. } => {
                 io::ErrorKind::InvalidInput
@@ -102,7 +104,7 @@ pub(crate) fn human_size(bytes: u64) -> String {
 }
 
 /// What a file type is, for messages: `None` for a regular file.
-pub(crate) fn special_kind(ft: FileType) -> Option<&'static str> {
+pub fn special_file_kind(ft: FileType) -> Option<&'static str> {
     if ft.is_file() {
         return None;
     }
@@ -133,7 +135,7 @@ pub(crate) fn special_kind(ft: FileType) -> Option<&'static str> {
 
 /// Refuses `meta` unless it is a regular file of at most `max_bytes`.
 pub(crate) fn check_regular(meta: &Metadata, max_bytes: u64) -> io::Result<()> {
-    if let Some(kind) = special_kind(meta.file_type()) {
+    if let Some(kind) = special_file_kind(meta.file_type()) {
         return Err(FileRefusal::NotRegular { kind }.into_io());
     }
     if meta.len() > max_bytes {
@@ -166,7 +168,7 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
 /// [`FileRefusal`] (kind `InvalidInput` or `FileTooLarge`).
 ///
 /// ```
-/// use driftless_introspect::{read_regular_file, FileRefusal};
+/// use driftless_model::{read_regular_file, FileRefusal};
 ///
 /// let err = read_regular_file(std::path::Path::new("/dev/zero"), 1024).unwrap_err();
 /// # #[cfg(unix)]

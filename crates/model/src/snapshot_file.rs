@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::files::{read_regular_file, DEFAULT_MAX_SNAPSHOT_SIZE};
-use crate::model::{Snapshot, FORMAT_VERSION};
+use crate::schema::{Snapshot, FORMAT_VERSION};
 
 impl Snapshot {
     /// Serialises to pretty JSON with a trailing newline; deterministic.

@@ -22,9 +22,8 @@
 
 use std::collections::BTreeSet;
 
-use super::provenance::{SchemaObject, SchemaObjectKind};
-use crate::model::{Dialect, Snapshot};
-use crate::sql::{self, TokenKind};
+use driftless_model::sql::{self, TokenKind};
+use driftless_model::{Dialect, SchemaObject, SchemaObjectKind, Snapshot};
 
 /// What a statement (or a migration) does to the schema.
 #[derive(Debug, Clone, PartialEq, Eq)]

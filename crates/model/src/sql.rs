@@ -22,8 +22,8 @@
 //! | `# …` | — | comment | — |
 //!
 //! ```
-//! use driftless_introspect::sql::{tokens, TokenKind};
-//! use driftless_introspect::Dialect;
+//! use driftless_model::sql::{tokens, TokenKind};
+//! use driftless_model::Dialect;
 //!
 //! let sql = "SELECT 'a;b', \"c\" -- note\nFROM t;";
 //! let kinds: Vec<_> = tokens(sql, Dialect::Postgres)
@@ -39,7 +39,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::Dialect;
+use crate::schema::Dialect;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@
 //! client's `DELIMITER`) and comparing two files while ignoring
 //! whitespace, comments and line endings.
 
-use crate::model::Dialect;
+use crate::schema::Dialect;
 use crate::sql::{tokens, Token, TokenKind};
 
 /// One statement of a SQL file, as [`split_statements`] found it.
@@ -49,7 +49,7 @@ fn starts_block(words: &[String]) -> bool {
 /// statement at the end of the text, where the database will report it).
 ///
 /// ```
-/// use driftless_introspect::{split_statements, Dialect};
+/// use driftless_model::{split_statements, Dialect};
 /// let sql = "-- users\nCREATE TABLE users (id int, note text DEFAULT 'a;b');\n\nCREATE INDEX i ON users (id);\n";
 /// let stmts = split_statements(sql, Dialect::Postgres);
 /// assert_eq!(stmts.len(), 2);
@@ -169,7 +169,7 @@ pub fn split_statements(sql: &str, dialect: Dialect) -> Vec<SqlStatement> {
 /// same text.
 ///
 /// ```
-/// use driftless_introspect::{normalize_sql, Dialect};
+/// use driftless_model::{normalize_sql, Dialect};
 /// let a = "CREATE TABLE t (id int);\r\n-- note\n";
 /// let b = "\u{feff}/* header */\nCREATE TABLE t(\n    id int\n);";
 /// assert_eq!(normalize_sql(a, Dialect::Sqlite), normalize_sql(b, Dialect::Sqlite));

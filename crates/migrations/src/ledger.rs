@@ -3,224 +3,11 @@
 //! ever created or written.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
-use super::{Checksum, MigrationFormat};
-use crate::database::{Database, Row, Value};
-use crate::error::{Error, Result};
-use crate::model::Dialect;
-use crate::names::is_system_schema;
-
-/// The tool whose ledger a table is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum LedgerKind {
-    /// `django_migrations (id, app, name, applied)`.
-    Django,
-    /// `_sqlx_migrations (version, description, installed_on, success, checksum, execution_time)`.
-    Sqlx,
-    /// `refinery_schema_history (version, name, applied_on, checksum)`.
-    Refinery,
-    /// `__diesel_schema_migrations (version, run_on)`.
-    Diesel,
-    /// `seaql_migrations (version, applied_at)`.
-    SeaOrm,
-    /// `flyway_schema_history (installed_rank, version, description, type, script, checksum, …, success)`.
-    Flyway,
-    /// golang-migrate's `schema_migrations (version, dirty)`: one row, the current version.
-    GolangMigrate,
-    /// dbmate's `schema_migrations (version)`: one row per applied migration.
-    Dbmate,
-    /// Rails' `schema_migrations (version)` (next to `ar_internal_metadata`).
-    Rails,
-    /// `alembic_version (version_num)`: one row per head.
-    Alembic,
-    /// `_prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)`.
-    Prisma,
-}
-
-impl LedgerKind {
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LedgerKind::Django => "django",
-            LedgerKind::Sqlx => "sqlx",
-            LedgerKind::Refinery => "refinery",
-            LedgerKind::Diesel => "diesel",
-            LedgerKind::SeaOrm => "sea-orm",
-            LedgerKind::Flyway => "flyway",
-            LedgerKind::GolangMigrate => "golang-migrate",
-            LedgerKind::Dbmate => "dbmate",
-            LedgerKind::Rails => "rails",
-            LedgerKind::Alembic => "alembic",
-            LedgerKind::Prisma => "prisma",
-        }
-    }
-
-    /// The table the tool keeps its ledger in.
-    pub fn table(self) -> &'static str {
-        match self {
-            LedgerKind::Django => "django_migrations",
-            LedgerKind::Sqlx => "_sqlx_migrations",
-            LedgerKind::Refinery => "refinery_schema_history",
-            LedgerKind::Diesel => "__diesel_schema_migrations",
-            LedgerKind::SeaOrm => "seaql_migrations",
-            LedgerKind::Flyway => "flyway_schema_history",
-            LedgerKind::GolangMigrate | LedgerKind::Dbmate | LedgerKind::Rails => {
-                "schema_migrations"
-            }
-            LedgerKind::Alembic => "alembic_version",
-            LedgerKind::Prisma => "_prisma_migrations",
-        }
-    }
-
-    /// Whether the ledger records only the current version(s) rather than
-    /// one row per applied migration (golang-migrate, Alembic).
-    pub fn heads_only(self) -> bool {
-        matches!(self, LedgerKind::GolangMigrate | LedgerKind::Alembic)
-    }
-
-    /// Migration layouts whose ids this ledger records, best match first.
-    pub fn formats(self) -> &'static [MigrationFormat] {
-        use MigrationFormat as F;
-        match self {
-            LedgerKind::Django => &[F::Django],
-            LedgerKind::Sqlx => &[F::Sqlx, F::GolangMigrate],
-            LedgerKind::Refinery => &[F::Refinery, F::Flyway],
-            LedgerKind::Diesel => &[F::Diesel],
-            LedgerKind::SeaOrm => &[F::SeaOrm],
-            LedgerKind::Flyway => &[F::Flyway, F::Refinery],
-            LedgerKind::GolangMigrate => &[F::GolangMigrate, F::Sqlx],
-            LedgerKind::Dbmate => &[F::Dbmate, F::Rails],
-            LedgerKind::Rails => &[F::Rails, F::Dbmate],
-            LedgerKind::Alembic => &[F::Alembic],
-            LedgerKind::Prisma => &[F::Prisma],
-        }
-    }
-}
-
-impl fmt::Display for LedgerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a ledger lives.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct LedgerTable {
-    /// The tool.
-    pub kind: LedgerKind,
-    /// Schema (MySQL: database; SQLite: `main`).
-    pub schema: String,
-    /// Table name.
-    pub table: String,
-    /// refinery: the version column is 64-bit (`int8-versions`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub wide_versions: bool,
-}
-
-/// What a ledger row says about its migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum LedgerState {
-    /// Applied successfully.
-    Applied,
-    /// Started and failed (sqlx `success = false`, Flyway `success = false`,
-    /// Prisma: not finished and not rolled back).
-    Failed,
-    /// golang-migrate's `dirty = true`: the migration stopped half-way.
-    Dirty,
-    /// Prisma: marked rolled back (`migrate resolve --rolled-back`).
-    RolledBack,
-    /// Flyway baseline: everything up to this version counts as applied.
-    Baseline,
-}
-
-/// One row of a ledger (one per migration where the tool keeps several).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LedgerEntry {
-    /// The migration's key, comparable to [`super::Migration::id`].
-    pub id: String,
-    /// Name or description as recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Django app label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app: Option<String>,
-    /// Recorded checksum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checksum: Option<Checksum>,
-    /// When it was applied, as the database prints the timestamp.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applied_at: Option<String>,
-    /// Applied, failed, dirty …
-    pub state: LedgerState,
-    /// How long it ran, in milliseconds, when recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub execution_ms: Option<i64>,
-    /// Extra text the tool recorded (Prisma's `logs`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-/// A migration ledger read from a database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ledger {
-    /// Where it lives and whose it is.
-    pub table: LedgerTable,
-    /// The database kind it was read from.
-    pub dialect: Dialect,
-    /// Rows in the tool's order.
-    pub entries: Vec<LedgerEntry>,
-}
-
-impl Ledger {
-    /// The tool.
-    pub fn kind(&self) -> LedgerKind {
-        self.table.kind
-    }
-
-    /// The entry with `id`.
-    pub fn entry(&self, id: &str) -> Option<&LedgerEntry> {
-        self.entries.iter().find(|e| e.id == id)
-    }
-
-    /// Parses rows read from `table` by [`LedgerTable::query`] (for callers
-    /// that run the SELECT on their own connection). Pure; a row without
-    /// its key column is a typed error, never a panic.
-    ///
-    /// ```
-    /// use driftless_introspect::{Dialect, Ledger, LedgerKind, LedgerTable, Value};
-    /// let table = LedgerTable { kind: LedgerKind::Alembic, schema: "public".into(), table: "alembic_version".into(), wide_versions: false };
-    /// let ledger = Ledger::from_rows(&table, Dialect::Postgres, &[vec![Value::Text("ae10".into())]]).unwrap();
-    /// assert_eq!(ledger.entries[0].id, "ae10");
-    /// ```
-    pub fn from_rows(table: &LedgerTable, dialect: Dialect, rows: &[Row]) -> Result<Ledger> {
-        parse_ledger(table, dialect, rows)
-    }
-}
-
-impl LedgerTable {
-    /// The catalog SELECT that lists `(schema, table, column, type)` of every
-    /// table that may be a ledger; feed its rows to [`LedgerTable::detect`].
-    pub fn catalog_query(dialect: Dialect) -> String {
-        catalog_query(dialect)
-    }
-
-    /// The ledgers that rows of [`LedgerTable::catalog_query`] show. Pure.
-    pub fn detect(rows: &[Row]) -> Vec<LedgerTable> {
-        ledger_tables(rows)
-    }
-
-    /// The SELECT that reads this ledger; feed its rows to [`Ledger::from_rows`].
-    pub fn query(&self, dialect: Dialect) -> String {
-        ledger_query(dialect, self)
-    }
-}
+use driftless_introspect::{Database, Error, Result, Row, Value};
+use driftless_model::{
+    is_system_schema, Checksum, Dialect, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable,
+};
 
 const EXTRA_TABLES: &[&str] = &["ar_internal_metadata"];
 
@@ -248,9 +35,10 @@ fn table_list() -> String {
         .join(", ")
 }
 
-/// The catalog query listing `(schema, table, column, type)` of every
-/// ledger table.
-pub(crate) fn catalog_query(dialect: Dialect) -> String {
+/// The catalog SELECT that lists `(schema, table, column, type)` of every
+/// table that may be a ledger; feed its rows to [`detect_ledger_tables`]
+/// (for callers that run the SELECTs on their own connection).
+pub fn ledger_catalog_query(dialect: Dialect) -> String {
     let list = table_list();
     match dialect {
         Dialect::Postgres => format!(
@@ -279,8 +67,8 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Which ledgers the catalog rows of [`catalog_query`] show. Pure.
-pub(crate) fn ledger_tables(rows: &[Row]) -> Vec<LedgerTable> {
+/// The ledgers that rows of [`ledger_catalog_query`] show. Pure.
+pub fn detect_ledger_tables(rows: &[Row]) -> Vec<LedgerTable> {
     // (schema, table) -> column -> type
     let mut tables: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
     for r in rows {
@@ -334,8 +122,9 @@ fn quote(dialect: Dialect, ident: &str) -> String {
     dialect.quote_ident(ident)
 }
 
-/// The SELECT that reads `table`. A query as a value: no database needed.
-pub(crate) fn ledger_query(dialect: Dialect, table: &LedgerTable) -> String {
+/// The SELECT that reads `table`; feed its rows to [`parse_ledger`]. A
+/// query as a value: no database needed.
+pub fn ledger_query(dialect: Dialect, table: &LedgerTable) -> String {
     let t = format!(
         "{}.{}",
         quote(dialect, &table.schema),
@@ -402,8 +191,19 @@ fn required(table: &LedgerTable, r: &Row, i: usize, what: &str) -> Result<String
     text(r.get(i)).ok_or_else(|| bad_row(table, &format!("{what} is NULL or missing")))
 }
 
-/// Turns the rows of [`ledger_query`] into entries. Pure.
-pub(crate) fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) -> Result<Ledger> {
+/// Turns the rows of [`ledger_query`] into a ledger (for callers that run
+/// the SELECT on their own connection). Pure; a row without its key column
+/// is a typed error, never a panic.
+///
+/// ```
+/// use driftless_introspect::Value;
+/// use driftless_migrations::parse_ledger;
+/// use driftless_model::{Dialect, LedgerKind, LedgerTable};
+/// let table = LedgerTable { kind: LedgerKind::Alembic, schema: "public".into(), table: "alembic_version".into(), wide_versions: false };
+/// let ledger = parse_ledger(&table, Dialect::Postgres, &[vec![Value::Text("ae10".into())]]).unwrap();
+/// assert_eq!(ledger.entries[0].id, "ae10");
+/// ```
+pub fn parse_ledger(table: &LedgerTable, dialect: Dialect, rows: &[Row]) -> Result<Ledger> {
     let mut entries = Vec::new();
     match table.kind {
         LedgerKind::Django => {
@@ -570,10 +370,10 @@ fn prisma_entries(table: &LedgerTable, rows: &[Row]) -> Result<Vec<LedgerEntry>>
 pub async fn read_ledgers(db: &mut Database) -> Result<Vec<Ledger>> {
     let dialect = db.dialect();
     let rows = db
-        .query(&catalog_query(dialect), "finding migration ledgers")
+        .query(&ledger_catalog_query(dialect), "finding migration ledgers")
         .await?;
     let mut out = Vec::new();
-    for table in ledger_tables(&rows) {
+    for table in detect_ledger_tables(&rows) {
         let context = format!("reading migration ledger {}.{}", table.schema, table.table);
         let rows = db.query(&ledger_query(dialect, &table), &context).await?;
         out.push(parse_ledger(&table, dialect, &rows)?);
@@ -636,7 +436,7 @@ mod tests {
                 t("int8"),
             ],
         ];
-        let kinds: Vec<(LedgerKind, String, bool)> = ledger_tables(&rows)
+        let kinds: Vec<(LedgerKind, String, bool)> = detect_ledger_tables(&rows)
             .into_iter()
             .map(|l| (l.kind, l.schema, l.wide_versions))
             .collect();
@@ -751,7 +551,7 @@ mod tests {
         assert!(ledger_query(Dialect::Mysql, &table).contains("`app`.`_sqlx_migrations`"));
         assert!(ledger_query(Dialect::Mysql, &table).contains("LOWER(HEX(checksum))"));
         assert!(ledger_query(Dialect::Postgres, &table).contains("encode(checksum, 'hex')"));
-        assert!(catalog_query(Dialect::Sqlite).contains("'_sqlx_migrations'"));
+        assert!(ledger_catalog_query(Dialect::Sqlite).contains("'_sqlx_migrations'"));
     }
 
     #[test]

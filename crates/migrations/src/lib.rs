@@ -1,0 +1,71 @@
+//! Migrations for driftless: migration folders of eleven frameworks,
+//! migration ledgers of eleven tools, and the expected schema obtained by
+//! replaying migrations. The sets, ledgers, statuses and provenance these
+//! produce are plain data of driftless-model; the databases are reached
+//! through driftless-introspect.
+//!
+//! * [`load_migrations`] detects the framework of a folder (sqlx,
+//!   refinery / Flyway, golang-migrate, dbmate, diesel, Prisma, Django,
+//!   Alembic, Rails, SeaORM) and reads its migrations in the order, with the
+//!   ids and checksums, the framework itself uses. Parsing is pure
+//!   ([`parse_migrations`]).
+//! * [`read_ledgers`] finds and reads every migration ledger table with
+//!   plain SELECTs; [`recover_applied_sources`] finds, in git history, the
+//!   text a modified migration had when it was applied.
+//! * [`migration_status`](driftless_model::migration_status) (in
+//!   driftless-model) reconciles the two.
+//! * [`replay`] runs SQL migrations one statement at a time into a scratch
+//!   database and records which migration created or changed each object
+//!   ([`Provenance`](driftless_model::Provenance)); [`expect_from_command`]
+//!   runs a framework's own migrate command instead.
+//! * [`record_statements`] writes ledger rows the way each tool writes them.
+//!
+//! Errors are [`driftless_introspect::Error`]s: a folder that cannot be
+//! understood is its `Model` variant, a ledger or replay that fails in the
+//! database one of its database variants.
+//!
+//! ```
+//! use driftless_migrations::{parse_migrations, SourceFile};
+//! use driftless_model::{migration_status, MigrationState};
+//! use std::path::Path;
+//!
+//! let files = [SourceFile::new("1_create_users.sql", "CREATE TABLE users (id integer);")];
+//! let set = parse_migrations(Path::new("migrations"), &files).unwrap();
+//! // No ledger yet: every migration is pending.
+//! let status = migration_status(&set, None);
+//! assert_eq!(status[0].state, MigrationState::Unapplied);
+//! ```
+//!
+//! Modules, bottom up:
+//! - `python`: a reader of the Python literals Django and Alembic
+//!   migrations declare; `formats`: detecting and parsing each framework's
+//!   layout (pure, on [`SourceFile`]s); `folder`: walking a migrations
+//!   folder (what is read, refused, skipped);
+//! - `ledger`: finding and reading ledger tables (queries as values, pure
+//!   row parsing, one async reader); `record`: ledger rows as each tool
+//!   writes them; `history`: applied texts recovered from git;
+//! - `scope`: which relations a migration touches, for scoped provenance
+//!   reads; `replay`: replay into a scratch database, provenance, and
+//!   framework migrate commands.
+#![deny(missing_docs)]
+
+mod folder;
+mod formats;
+mod history;
+mod ledger;
+mod python;
+mod record;
+mod replay;
+mod scope;
+
+pub use folder::{load_migrations, load_migrations_as, load_migrations_with, MigrationLoadOptions};
+pub use formats::{parse_migrations, parse_migrations_as, SourceFile};
+pub use history::recover_applied_sources;
+pub use ledger::{
+    detect_ledger_tables, ledger_catalog_query, ledger_query, parse_ledger, read_ledgers,
+};
+pub use record::record_statements;
+pub use replay::{
+    expect_from_command, replay, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
+    DEV_MARKER_TABLE,
+};

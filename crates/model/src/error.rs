@@ -1,0 +1,58 @@
+//! Typed errors of reading the files the model describes.
+
+use std::path::PathBuf;
+
+/// What can go wrong reading a snapshot file or a migration folder.
+///
+/// Database errors are driftless-introspect's; its `Error::Model` carries
+/// these when they come up while reading a database's expected schema.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// `cannot read`, `cannot write` …
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A snapshot file is not valid JSON or does not match the model.
+    #[error("{path}:{line}:{column}: invalid snapshot: {message}")]
+    SnapshotParse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A snapshot file was written by a newer format.
+    #[error("{path}: snapshot format version {found} is newer than this build understands ({supported}); upgrade driftless")]
+    SnapshotVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A migration folder or file could not be understood.
+    #[error("{path}:{line}: {message}")]
+    Migration {
+        /// The file (or folder).
+        path: PathBuf,
+        /// 1-based line (0 when the problem is the file as a whole).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

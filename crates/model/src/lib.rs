@@ -1,0 +1,71 @@
+//! The schema model of driftless: plain data that every other crate shares,
+//! with no database driver behind it.
+//!
+//! A [`Snapshot`] is a database schema as data (tables, columns, indexes,
+//! constraints, enums, views, sequences), serialised to deterministic JSON
+//! for snapshot files. Beside it, migrations and ledgers as data: the
+//! [`MigrationSet`] of a folder, the [`Ledger`] rows of a database, how the
+//! two reconcile ([`migration_status`]) and which migration made each
+//! object ([`Provenance`]). Producing these is the other crates' work:
+//! driftless-introspect reads live catalogs, driftless-migrations reads
+//! migration folders and ledgers and replays migrations.
+//!
+//! The [`sql`] module is the one SQL lexer of the workspace: migration
+//! splitting, the SQLite DDL reader, and (in driftless-rules and
+//! driftless-fixer) SQL comparison and fragment checks all read its tokens.
+//!
+//! ```
+//! use driftless_model::{Column, Dialect, Snapshot, Table};
+//! use std::path::Path;
+//!
+//! let mut snap = Snapshot::new(Dialect::Sqlite);
+//! let mut users = Table::default();
+//! users.columns.insert("id".into(), Column { nullable: false, ..Column::new(1, "INTEGER") });
+//! snap.schemas.entry("main".into()).or_default().tables.insert("users".into(), users);
+//!
+//! let json = snap.to_json();
+//! let back = Snapshot::from_json(&json, Path::new("schema.json")).unwrap();
+//! assert_eq!(back, snap);
+//! ```
+//!
+//! Modules, bottom up:
+//! - `schema`: the serde schema model (`Snapshot` and its parts, `Dialect`);
+//!   `names`: ledger, system and quarantine names; `sql`: the SQL lexer;
+//! - `error`: errors reading snapshot files and migration folders;
+//!   `files`: reading only regular files, bounded;
+//! - `snapshot_file`: snapshot JSON, files read and written;
+//! - `migration`: migration sets and ledgers as data, with `checksum`
+//!   (the checksums of eight tools), `ledger` (ledger tables and rows),
+//!   `lexer` (statement splitting, normalising), `provenance` (effects of
+//!   each migration, object fingerprints) and `status` (a set reconciled
+//!   with a ledger).
+#![deny(missing_docs)]
+
+mod error;
+mod files;
+mod migration;
+mod names;
+mod schema;
+mod snapshot_file;
+pub mod sql;
+
+pub use error::{Error, Result};
+pub use files::{
+    read_regular_file, special_file_kind, FileRefusal, DEFAULT_MAX_MIGRATION_SIZE,
+    DEFAULT_MAX_SNAPSHOT_SIZE,
+};
+pub use migration::{
+    classify_modification, compare_flyway_versions, migration_status, normalize_sql,
+    object_fingerprints, refinery_file_name, select_ledger, split_statements, Checksum, Effect,
+    EffectKind, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable, Migration,
+    MigrationFormat, MigrationKind, MigrationSet, MigrationState, MigrationStatus, Modification,
+    Provenance, SchemaObject, SchemaObjectKind, SqlStatement,
+};
+pub use names::{
+    is_ledger_table, is_quarantined, is_system_schema, LEDGER_TABLES, QUARANTINE_PREFIX,
+};
+pub use schema::{
+    Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
+    IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table,
+    UniqueConstraint, View, FORMAT_VERSION,
+};
