@@ -23,6 +23,12 @@
 //! rendered on their own (the column definitions, keys and checks of a
 //! SQLite table with named foreign keys).
 //!
+//! One writer of statements lives elsewhere: the ledger rows of
+//! `driftless_migrations::record_statements`, which this crate cannot
+//! serve (driftless-rules, below it, depends on driftless-migrations); it
+//! quotes with the same per-dialect functions of driftless-model, and
+//! nothing a plan, script or apply sends comes from it.
+//!
 //! Modules: `fragment` (SQL taken from a snapshot, checked), `columns`,
 //! `tables` (and views), `indexes`, `keys`, `rows` (the builders the
 //! writers share, given the dialect), then the writers `postgres`,
