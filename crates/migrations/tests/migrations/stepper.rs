@@ -1,0 +1,164 @@
+//! The Django stepper on the story project (tests/frameworks/django-story)
+//! with the real Django from `scripts/test-python`: the graph Django
+//! reports, one migration a step on SQLite and PostgreSQL with the
+//! statements each ran, the framework's own errors, and a start that fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
+use driftless_migrations::{django_project, Framework, MigrationKey, StepOutcome, Stepper};
+use driftless_testkit::TestDb;
+
+fn story() -> (tempfile::TempDir, Framework) {
+    let dir = driftless_testkit::framework_project("django-story");
+    let framework = Framework::django(dir.path(), driftless_testkit::python());
+    (dir, framework)
+}
+
+fn key(app: &str, name: &str) -> MigrationKey {
+    MigrationKey::new(app, name)
+}
+
+/// The table's columns, by name.
+async fn columns(url: &DbUrl, table: &str) -> Vec<String> {
+    let mut db = Database::connect(url, &ConnectOptions::read_only())
+        .await
+        .unwrap();
+    let snap = db.snapshot(&IntrospectOptions::default()).await.unwrap();
+    db.close().await.unwrap();
+    let schema = snap.schemas.values().next().unwrap();
+    schema.tables[table].columns.keys().cloned().collect()
+}
+
+async fn apply(stepper: &mut Stepper, m: &MigrationKey) -> Vec<String> {
+    match stepper.apply(m).await.unwrap() {
+        StepOutcome::Applied { statements } => statements,
+        other => panic!("{m} did not apply: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn django_steps_one_migration_at_a_time_on_sqlite() {
+    let (dir, framework) = story();
+    let file = dir.path().join("dev.sqlite3");
+    let dev = DbUrl::parse(&format!("sqlite:///{}", file.display())).unwrap();
+    let mut stepper = Stepper::start(&framework, &dev).await.unwrap();
+    let graph = stepper.graph().clone();
+    assert!(
+        graph.framework.starts_with("Django 5.2"),
+        "{}",
+        graph.framework
+    );
+    let ours: Vec<String> = graph
+        .plan
+        .iter()
+        .filter(|k| k.app == "authentication")
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        ours,
+        [
+            "authentication.0001_initial",
+            "authentication.0002_user_avatar",
+            "authentication.0003_user_date_joined",
+            "authentication.0004_remove_user_avatar",
+            "authentication.0005_user_login_count",
+            "authentication.0006_user_auth_user_login_count_idx"
+        ]
+    );
+    // Django's own apps are in the graph, and their files are Django's.
+    let auth = graph.nodes.iter().find(|n| n.app == "auth").unwrap();
+    assert!(auth
+        .file
+        .as_ref()
+        .unwrap()
+        .to_string_lossy()
+        .contains("django"));
+    let node = graph
+        .nodes
+        .iter()
+        .find(|n| n.key() == key("authentication", "0005_user_login_count"))
+        .unwrap();
+    assert_eq!(
+        node.dependencies,
+        [key("authentication", "0004_remove_user_avatar")]
+    );
+
+    // Everything up to 0004, which removed avatar again.
+    for m in &graph.plan[..graph.plan.len() - 2] {
+        apply(&mut stepper, m).await;
+    }
+    assert_eq!(
+        columns(&dev, "authentication_user").await,
+        ["date_joined", "email", "id", "username"]
+    );
+    let statements = apply(
+        &mut stepper,
+        &key("authentication", "0005_user_login_count"),
+    )
+    .await;
+    assert!(
+        statements.iter().any(|s| s.contains("login_count")),
+        "{statements:#?}"
+    );
+    assert!(columns(&dev, "authentication_user")
+        .await
+        .contains(&"login_count".to_string()));
+    stepper.finish().await.unwrap();
+    assert_eq!(
+        django_project(&dir.path().join("authentication/migrations")).unwrap(),
+        dir.path().canonicalize().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn django_reports_the_databases_error_for_a_failing_step_on_postgres() {
+    let (_dir, framework) = story();
+    let db = TestDb::postgres().await;
+    let dev = DbUrl::parse(&db.url).unwrap();
+    let mut stepper = Stepper::start(&framework, &dev).await.unwrap();
+    apply(&mut stepper, &key("authentication", "0001_initial")).await;
+    // 0004 removes the column 0002 adds: skipping 0002 makes it fail in
+    // PostgreSQL, which Django reports, and the stepper goes on.
+    match stepper
+        .apply(&key("authentication", "0004_remove_user_avatar"))
+        .await
+        .unwrap()
+    {
+        StepOutcome::Failed { message, kind } => {
+            assert!(message.contains("avatar"), "{message}");
+            assert!(kind.contains("Error"), "{kind}");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    let statements = apply(&mut stepper, &key("authentication", "0002_user_avatar")).await;
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.contains("ADD COLUMN \"avatar\"")),
+        "{statements:#?}"
+    );
+    stepper.finish().await.unwrap();
+    assert_eq!(
+        columns(&dev, "authentication_user").await,
+        ["avatar", "email", "id", "username"]
+    );
+}
+
+#[tokio::test]
+async fn a_stepper_that_cannot_start_says_why_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let framework = Framework::django(dir.path(), driftless_testkit::python());
+    let dev = DbUrl::parse("postgres://someone:s3cret@127.0.0.1:5432/nowhere").unwrap();
+    let err = Stepper::start(&framework, &dev)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("manage.py"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    let missing = Framework::django(dir.path(), "/nonexistent/python");
+    let err = Stepper::start(&missing, &dev)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot start /nonexistent/python"), "{err}");
+}
