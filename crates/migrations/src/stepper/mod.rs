@@ -28,6 +28,9 @@ pub const MARKER: &str = "@@driftless ";
 /// The Django driver: Django's `MigrationExecutor`, one migration a step.
 const DJANGO_DRIVER: &str = include_str!("django_driver.py");
 
+/// The Alembic driver: Alembic's `upgrade`, one revision a step.
+const ALEMBIC_DRIVER: &str = include_str!("alembic_driver.py");
+
 /// How many lines of the project's own output an error message quotes.
 const TAIL_LINES: usize = 12;
 
@@ -43,12 +46,28 @@ pub enum Framework {
         /// The Python interpreter (`python3`, or a virtualenv's).
         python: String,
     },
+    /// An Alembic project: `PYTHON -c DRIVER` in the folder holding
+    /// `alembic.ini`.
+    Alembic {
+        /// The folder holding `alembic.ini`.
+        project: PathBuf,
+        /// The Python interpreter.
+        python: String,
+    },
 }
 
 impl Framework {
     /// A Django project in `project`, run by `python`.
     pub fn django(project: impl Into<PathBuf>, python: impl Into<String>) -> Self {
         Framework::Django {
+            project: project.into(),
+            python: python.into(),
+        }
+    }
+
+    /// An Alembic project in `project`, run by `python`.
+    pub fn alembic(project: impl Into<PathBuf>, python: impl Into<String>) -> Self {
+        Framework::Alembic {
             project: project.into(),
             python: python.into(),
         }
@@ -64,6 +83,12 @@ impl Framework {
                     .arg(DJANGO_DRIVER)
                     .current_dir(project);
                 let shown = format!("{python} manage.py shell (in {})", project.display());
+                (c, shown)
+            }
+            Framework::Alembic { project, python } => {
+                let mut c = Command::new(python);
+                c.arg("-c").arg(ALEMBIC_DRIVER).current_dir(project);
+                let shown = format!("{python} with Alembic (in {})", project.display());
                 (c, shown)
             }
         }

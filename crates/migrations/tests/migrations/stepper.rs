@@ -1,5 +1,6 @@
 //! The Django stepper on the story project (tests/frameworks/django-story)
-//! with the real Django from `scripts/test-python`: the graph Django
+//! and the Alembic one on a revision graph with a branch and a merge
+//! (tests/frameworks/alembic-story), with the real frameworks from `scripts/test-python`: the graph Django
 //! reports, one migration a step on SQLite and PostgreSQL with the
 //! statements each ran, the framework's own errors, and a start that fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -161,4 +162,43 @@ async fn a_stepper_that_cannot_start_says_why_without_the_password() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("cannot start /nonexistent/python"), "{err}");
+}
+
+#[tokio::test]
+async fn alembic_steps_through_a_branch_and_a_merge_on_postgres() {
+    let dir = driftless_testkit::framework_project("alembic-story");
+    let framework = Framework::alembic(dir.path(), driftless_testkit::python());
+    let db = TestDb::postgres().await;
+    let dev = DbUrl::parse(&db.url).unwrap();
+    let mut stepper = Stepper::start(&framework, &dev).await.unwrap();
+    let graph = stepper.graph().clone();
+    assert!(
+        graph.framework.starts_with("Alembic 1."),
+        "{}",
+        graph.framework
+    );
+    let at = |rev: &str| graph.plan.iter().position(|k| k.name == rev).unwrap();
+    assert_eq!(at("1a2b3c4d5e6f"), 0);
+    assert!(at("d00dfeed4242") > at("5e7762e4d336") && at("d00dfeed4242") > at("9c0ffee12345"));
+    assert_eq!(at("f1e2d3c4b5a6"), 4);
+    let merge = graph
+        .nodes
+        .iter()
+        .find(|n| n.name == "d00dfeed4242")
+        .unwrap();
+    assert_eq!(
+        merge.dependencies,
+        [key("", "5e7762e4d336"), key("", "9c0ffee12345")]
+    );
+    let mut ran = Vec::new();
+    for m in &graph.plan {
+        ran.push((m.name.clone(), apply(&mut stepper, m).await));
+    }
+    stepper.finish().await.unwrap();
+    let (_, is_active) = ran.iter().find(|(n, _)| n == "5e7762e4d336").unwrap();
+    assert!(
+        is_active.iter().any(|s| s.contains("ADD COLUMN is_active")),
+        "{is_active:#?}"
+    );
+    assert_eq!(columns(&dev, "account").await, ["email", "id", "is_active"]);
 }
