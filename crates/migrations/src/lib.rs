@@ -57,6 +57,7 @@ mod python;
 mod record;
 mod replay;
 mod scope;
+mod stepped;
 mod stepper;
 
 pub use folder::{load_migrations, load_migrations_as, load_migrations_with, MigrationLoadOptions};
@@ -70,6 +71,7 @@ pub use replay::{
     expect_from_command, replay, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
     DEV_MARKER_TABLE,
 };
+pub use stepped::{replay_framework, FrameworkReplay};
 pub use stepper::{
     django_project, Framework, FrameworkGraph, FrameworkNode, MigrationKey, StepOutcome, Stepper,
 };

@@ -19,15 +19,27 @@ import alembic
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from alembic.ddl.impl import DefaultImpl
 
+# What the migrations send through Alembic's operations (DDL, op.execute,
+# the version table), not the inspection queries around them: driftless
+# reads back only what these name.
 STATEMENTS = []
+_exec = DefaultImpl._exec
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def capture(conn, cursor, statement, parameters, context, executemany):
-    STATEMENTS.append(statement)
+def _capturing_exec(self, construct, *args, **kwargs):
+    if isinstance(construct, str):
+        STATEMENTS.append(construct)
+    else:
+        try:
+            STATEMENTS.append(str(construct.compile(dialect=self.dialect)))
+        except Exception:
+            STATEMENTS.append(str(construct))
+    return _exec(self, construct, *args, **kwargs)
+
+
+DefaultImpl._exec = _capturing_exec
 
 
 def say(**fields):

@@ -16,7 +16,21 @@ import traceback
 
 import django
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.executor import MigrationExecutor
+
+# What the schema editor sends (DDL and RunSQL), not Django's own
+# introspection queries: driftless reads back only what these name.
+STATEMENTS = []
+_execute = BaseDatabaseSchemaEditor.execute
+
+
+def _capturing_execute(self, sql, params=()):
+    STATEMENTS.append(str(sql))
+    return _execute(self, sql, params)
+
+
+BaseDatabaseSchemaEditor.execute = _capturing_execute
 
 
 def say(**fields):
@@ -57,21 +71,15 @@ def main():
         if command.get("cmd") == "quit":
             break
         key = tuple(command["migration"])
-        statements = []
-
-        def capture(execute, sql, params, many, context):
-            statements.append(sql)
-            return execute(sql, params, many, context)
-
+        del STATEMENTS[:]
         try:
             migration = loader.graph.nodes[key]
-            with connection.execute_wrapper(capture):
-                state = executor.apply_migration(state, migration)
+            state = executor.apply_migration(state, migration)
         except Exception as error:  # reported to driftless, which stops
             say(event="failed", migration=list(key), error=str(error).strip(),
                 type=type(error).__name__, trace=traceback.format_exc(limit=3))
             continue
-        say(event="applied", migration=list(key), statements=statements)
+        say(event="applied", migration=list(key), statements=list(STATEMENTS))
 
 
 main()

@@ -202,3 +202,108 @@ async fn alembic_steps_through_a_branch_and_a_merge_on_postgres() {
     );
     assert_eq!(columns(&dev, "account").await, ["email", "id", "is_active"]);
 }
+
+/// Provenance from the steppers: which migration made each object.
+mod provenance {
+    use super::*;
+    use driftless_migrations::{replay_framework, ReplayOptions};
+    use driftless_model::{EffectKind, SchemaObject, SchemaObjectKind};
+
+    fn column(schema: &str, table: &str, name: &str) -> SchemaObject {
+        SchemaObject::table_part(SchemaObjectKind::Column, schema, table, name)
+    }
+
+    #[tokio::test]
+    async fn django_migrations_that_are_code_get_provenance_on_sqlite() {
+        let (_dir, framework) = story();
+        let replayed = replay_framework(&framework, &ReplayOptions::default())
+            .await
+            .unwrap();
+        let (r, graph) = (&replayed.replay, &replayed.graph);
+        assert_eq!(r.steps.len(), graph.plan.len());
+        let p = &r.provenance;
+        let login_count = column("main", "authentication_user", "login_count");
+        assert_eq!(
+            p.created_by(&login_count),
+            Some("authentication.0005_user_login_count")
+        );
+        let index = SchemaObject::table_part(
+            SchemaObjectKind::Index,
+            "main",
+            "authentication_user",
+            "auth_user_login_count_idx",
+        );
+        assert_eq!(
+            p.created_by(&index),
+            Some("authentication.0006_user_auth_user_login_count_idx")
+        );
+        let avatar = column("main", "authentication_user", "avatar");
+        let removed = p.effects("authentication.0004_remove_user_avatar");
+        assert!(
+            removed
+                .iter()
+                .any(|e| e.object == avatar && e.kind == EffectKind::Dropped),
+            "{removed:#?}"
+        );
+        // Scoped reads, and no second pass.
+        assert!(r.reads.scoped >= 6, "{:?}", r.reads);
+        assert!(!r.reads.replayed_in_full, "{:?}", r.reads);
+        assert!(r.snapshot.schemas["main"]
+            .tables
+            .contains_key("auth_permission"));
+    }
+
+    #[tokio::test]
+    async fn alembic_revisions_get_provenance_on_postgres() {
+        let dir = driftless_testkit::framework_project("alembic-story");
+        let framework = Framework::alembic(dir.path(), driftless_testkit::python());
+        let target = TestDb::postgres().await;
+        let dev = TestDb::postgres().await;
+        let options = ReplayOptions::default()
+            .with_target(DbUrl::parse(&target.url).unwrap())
+            .with_dev_url(DbUrl::parse(&dev.url).unwrap());
+        let replayed = replay_framework(&framework, &options).await.unwrap();
+        let p = &replayed.replay.provenance;
+        assert_eq!(
+            p.created_by(&column("public", "account", "is_active")),
+            Some("5e7762e4d336")
+        );
+        assert_eq!(
+            p.created_by(&SchemaObject::table("public", "invoice")),
+            Some("9c0ffee12345")
+        );
+        assert!(
+            !replayed.replay.reads.replayed_in_full,
+            "{:?}",
+            replayed.replay.reads
+        );
+    }
+
+    #[tokio::test]
+    async fn a_migration_the_framework_cannot_apply_is_named_with_its_file() {
+        let (dir, framework) = story();
+        // A broken migration: 0003 now adds a column to a table that does not exist.
+        let path = dir
+            .path()
+            .join("authentication/migrations/0003_user_date_joined.py");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            text.replace(
+                "AddField(",
+                "RunSQL('ALTER TABLE nowhere ADD COLUMN x int'), migrations.AddField(",
+            ),
+        )
+        .unwrap();
+        let err = replay_framework(&framework, &ReplayOptions::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("0003_user_date_joined.py"), "{err}");
+        assert!(
+            err.contains("authentication.0003_user_date_joined failed to apply"),
+            "{err}"
+        );
+        assert!(err.contains("nowhere"), "{err}");
+    }
+}
