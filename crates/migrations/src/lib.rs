@@ -73,5 +73,6 @@ pub use replay::{
 };
 pub use stepped::{replay_framework, FrameworkReplay};
 pub use stepper::{
-    django_project, Framework, FrameworkGraph, FrameworkNode, MigrationKey, StepOutcome, Stepper,
+    alembic_project, default_python, django_project, Framework, FrameworkGraph, FrameworkNode,
+    MigrationKey, StepOutcome, Stepper,
 };

@@ -17,6 +17,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
 use driftless_introspect::{redact, DbUrl, Error, Result};
+use driftless_model::MigrationFormat;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
@@ -247,9 +248,42 @@ fn tail(output: &Mutex<VecDeque<String>>, dev: &DbUrl) -> String {
 /// The folder of a Django project that holds the migrations in `dir`: the
 /// nearest folder, from `dir` up, that holds `manage.py`.
 pub fn django_project(dir: &Path) -> Option<PathBuf> {
+    nearest_holding(dir, "manage.py")
+}
+
+/// The folder of an Alembic project whose revisions are in `dir`: the
+/// nearest folder, from `dir` up, that holds `alembic.ini`.
+pub fn alembic_project(dir: &Path) -> Option<PathBuf> {
+    nearest_holding(dir, "alembic.ini")
+}
+
+fn nearest_holding(dir: &Path, file: &str) -> Option<PathBuf> {
     let start = std::fs::canonicalize(dir).ok()?;
     start
         .ancestors()
-        .find(|d| d.join("manage.py").is_file())
+        .find(|d| d.join(file).is_file())
         .map(Path::to_path_buf)
+}
+
+impl Framework {
+    /// The stepper for a migration folder of `format` in `dir`, run by
+    /// `python`: Django (the project of `manage.py`) or Alembic (of
+    /// `alembic.ini`); `None` for other layouts, or when the project file
+    /// is not found from `dir` up.
+    pub fn for_folder(format: MigrationFormat, dir: &Path, python: &str) -> Option<Framework> {
+        match format {
+            MigrationFormat::Django => django_project(dir).map(|p| Framework::django(p, python)),
+            MigrationFormat::Alembic => alembic_project(dir).map(|p| Framework::alembic(p, python)),
+            _ => None,
+        }
+    }
+}
+
+/// The Python a stepper runs by default: the active virtualenv's
+/// (`$VIRTUAL_ENV/bin/python`), else `python3`.
+pub fn default_python() -> String {
+    std::env::var_os("VIRTUAL_ENV")
+        .map(|v| PathBuf::from(v).join("bin/python"))
+        .filter(|p| p.is_file())
+        .map_or_else(|| "python3".to_string(), |p| p.display().to_string())
 }
