@@ -198,6 +198,15 @@ pub struct ExpectArgs {
         conflicts_with = "expect"
     )]
     pub expect_cmd: Option<String>,
+    /// The Python that runs Django or Alembic migrations one at a time for
+    /// provenance (default: $VIRTUAL_ENV/bin/python, else python3).
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "migrations",
+        conflicts_with_all = ["expect", "expect_cmd"]
+    )]
+    pub python: Option<String>,
     /// Configuration file (default: driftless.toml in the current folder or above).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

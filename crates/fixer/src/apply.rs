@@ -9,8 +9,9 @@ use driftless_model::{Dialect, Snapshot};
 use crate::names::mentions;
 use crate::options::{ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
-use crate::quote::ident;
+use crate::quote::literal;
 use crate::render::{mysql_lock_names, PG_ADVISORY_LOCK_KEY};
+use crate::sql::{self, Mysql, Postgres, Sqlite, Writer};
 
 /// The result of one preflight check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,7 +464,8 @@ pub async fn apply(
 async fn rollback(db: &mut Database) {
     // When the connection is gone the server has rolled back already; the
     // error returned to the caller says what happened.
-    if let Err(e) = db.execute("ROLLBACK", "rolling back the fix").await {
+    let rollback = sql::writer(db.dialect()).rollback();
+    if let Err(e) = db.execute(rollback, "rolling back the fix").await {
         tracing::debug!("rollback failed: {e}");
     }
 }
@@ -505,10 +507,8 @@ fn interrupted(
 /// another connection (SQLite has none: its connection interrupts its own
 /// statement, see [`Database::sqlite_interrupt`]).
 async fn backend_id(db: &mut Database) -> Result<Option<i64>, ApplyError> {
-    let sql = match db.dialect() {
-        Dialect::Postgres => "SELECT pg_backend_pid()::bigint",
-        Dialect::Mysql => "SELECT CONNECTION_ID()",
-        Dialect::Sqlite => return Ok(None),
+    let Some(sql) = sql::writer(db.dialect()).session_id() else {
+        return Ok(None);
     };
     let rows = db.query(sql, "reading the session id").await?;
     Ok(rows
@@ -521,10 +521,8 @@ async fn backend_id(db: &mut Database) -> Result<Option<i64>, ApplyError> {
 /// connection. Best effort: if it fails, the apply still stops before its
 /// next statement, and the lock and statement timeouts bound the wait.
 async fn cancel_statement(url: &driftless_introspect::DbUrl, id: i64) {
-    let sql = match url.dialect() {
-        Dialect::Postgres => format!("SELECT pg_cancel_backend({id})"),
-        Dialect::Mysql => format!("KILL QUERY {id}"),
-        Dialect::Sqlite => return,
+    let Some(sql) = sql::writer(url.dialect()).cancel(id) else {
+        return;
     };
     let options = ConnectOptions::default().with_connect_timeout(Duration::from_secs(5));
     match Database::connect(url, &options).await {
@@ -560,7 +558,7 @@ async fn sqlite_wait(
     let deadline = Instant::now() + options.lock_timeout.min(MAX_TIMEOUT);
     let slice = SQLITE_WAIT_SLICE.min(options.lock_timeout);
     db.execute(
-        &format!("PRAGMA busy_timeout = {}", slice.as_millis()),
+        &Sqlite.busy_timeout(slice.as_millis()),
         "setting the busy timeout",
     )
     .await?;
@@ -575,7 +573,7 @@ async fn sqlite_wait(
     };
     let restored = db
         .execute(
-            &format!("PRAGMA busy_timeout = {}", options.sqlite_busy_timeout_ms()),
+            &Sqlite.busy_timeout(options.sqlite_busy_timeout_ms()),
             "setting the busy timeout",
         )
         .await;
@@ -632,7 +630,7 @@ fn rebuild_triggers(table: &str, rows: &[Vec<Value>]) -> (Vec<String>, Vec<Strin
         if on.eq_ignore_ascii_case(table) {
             after.push(sql.to_string());
         } else if mentions(d, sql, &table.to_ascii_lowercase()) {
-            before.push(format!("DROP TRIGGER {}", ident(d, name)));
+            before.push(Sqlite.drop_trigger(name));
             after.push(sql.to_string());
         }
     }
@@ -651,8 +649,9 @@ async fn run_steps(
         let context = format!("step {} ({} {})", i + 1, step.action, step.object.path());
         let (before, after) = match (&step.rebuilds, plan.dialect) {
             (Some(table), Dialect::Sqlite) => {
-                let q = "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY name";
-                let rows = db.query(q, &format!("{context}: reading triggers")).await?;
+                let rows = db
+                    .query(Sqlite.triggers(), &format!("{context}: reading triggers"))
+                    .await?;
                 rebuild_triggers(table, &rows)
             }
             _ => (Vec::new(), Vec::new()),
@@ -728,10 +727,12 @@ async fn apply_postgres(
 ) -> Result<(), ApplyError> {
     let lock_ms = options.pg_lock_timeout_ms();
     let stmt_ms = options.pg_statement_timeout_ms();
-    db.execute("BEGIN", "starting the fix transaction").await?;
+    let pg = Postgres;
+    db.execute(pg.begin(), "starting the fix transaction")
+        .await?;
     // The statement timeout is set once the advisory lock is held: waiting
     // for another fix is bounded by the lock timeout alone.
-    let setup = format!("SET LOCAL lock_timeout = '{lock_ms}ms'");
+    let setup = pg.set_lock_timeout(lock_ms);
     if let Err(e) = db.execute(&setup, "setting the lock timeout").await {
         rollback(db).await;
         return Err(e.into());
@@ -742,7 +743,7 @@ async fn apply_postgres(
     // changes where a literal ends.
     if let Err(e) = db
         .execute(
-            "SET LOCAL standard_conforming_strings = on",
+            pg.standard_conforming_strings(),
             "setting standard_conforming_strings",
         )
         .await
@@ -753,7 +754,7 @@ async fn apply_postgres(
     let t0 = Instant::now();
     if let Err(e) = db
         .query(
-            &format!("SELECT pg_advisory_xact_lock({PG_ADVISORY_LOCK_KEY})"),
+            &pg.advisory_lock(PG_ADVISORY_LOCK_KEY),
             "taking the driftless advisory lock",
         )
         .await
@@ -768,7 +769,7 @@ async fn apply_postgres(
         return Err(e.into());
     }
     report.lock_wait = t0.elapsed();
-    let setup = format!("SET LOCAL statement_timeout = '{stmt_ms}ms'");
+    let setup = pg.set_statement_timeout(stmt_ms);
     if let Err(e) = db.execute(&setup, "setting the statement timeout").await {
         rollback(db).await;
         return Err(e.into());
@@ -782,7 +783,7 @@ async fn apply_postgres(
         rollback(db).await;
         return Err(interrupted(options, plan, report, true, 0));
     }
-    if let Err(e) = db.execute("COMMIT", "committing the fix").await {
+    if let Err(e) = db.execute(pg.commit(), "committing the fix").await {
         rollback(db).await;
         return Err(e.into());
     }
@@ -796,22 +797,19 @@ async fn apply_sqlite(
     report: &mut ApplyReport,
 ) -> Result<(), ApplyError> {
     let lock_ms = options.sqlite_busy_timeout_ms();
-    db.execute(
-        &format!("PRAGMA busy_timeout = {lock_ms}"),
-        "setting the busy timeout",
-    )
-    .await?;
+    db.execute(&Sqlite.busy_timeout(lock_ms), "setting the busy timeout")
+        .await?;
     // Table rebuilds must not fire foreign-key actions; this is a no-op on
     // driftless connections (opened with foreign keys off) and must precede BEGIN.
     db.execute(
-        "PRAGMA foreign_keys = OFF",
+        Sqlite.foreign_keys(false),
         "turning foreign keys off for table rebuilds",
     )
     .await?;
     let t0 = Instant::now();
     if let Err(e) = sqlite_wait(
         db,
-        "BEGIN IMMEDIATE",
+        Sqlite.begin_immediate(),
         "starting the fix transaction",
         options,
     )
@@ -840,7 +838,7 @@ async fn apply_sqlite(
     run_steps(db, plan, options, report, true).await?;
     let violations = match db
         .query(
-            "PRAGMA foreign_key_check",
+            Sqlite.foreign_key_check(),
             "checking foreign keys after the fix",
         )
         .await
@@ -868,7 +866,7 @@ async fn apply_sqlite(
         rollback(db).await;
         return Err(interrupted(options, plan, report, true, 0));
     }
-    if let Err(e) = sqlite_wait(db, "COMMIT", "committing the fix", options).await {
+    if let Err(e) = sqlite_wait(db, Sqlite.commit(), "committing the fix", options).await {
         rollback(db).await;
         return Err(e.into());
     }
@@ -885,20 +883,17 @@ async fn apply_mysql(
     let stmt_s = options.mariadb_statement_timeout();
     // Table (metadata) locks and InnoDB row locks (ledger rows) alike.
     db.execute(
-        &format!("SET SESSION lock_wait_timeout = {lock_s}, innodb_lock_wait_timeout = {lock_s}"),
+        &Mysql.set_lock_wait_timeout(lock_s),
         "setting the lock timeout",
     )
     .await?;
     // Literals are written with backslash escapes (and expressions copied
     // from a snapshot are spelled so): a NO_BACKSLASH_ESCAPES default would
     // change where a literal ends.
-    db.execute(
-        "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
-        "clearing NO_BACKSLASH_ESCAPES",
-    )
-    .await?;
+    db.execute(Mysql.backslash_escapes(), "clearing NO_BACKSLASH_ESCAPES")
+        .await?;
     let version = db
-        .query("SELECT VERSION()", "reading the server version")
+        .query(Mysql.version(), "reading the server version")
         .await?;
     let mariadb = version
         .first()
@@ -921,7 +916,7 @@ async fn apply_mysql(
         // the lock timeout alone.
         if mariadb {
             db.execute(
-                &format!("SET SESSION max_statement_time = {stmt_s}"),
+                &Mysql.set_max_statement_time(&stmt_s),
                 "setting the statement timeout",
             )
             .await?;
@@ -934,8 +929,8 @@ async fn apply_mysql(
     result
 }
 
-/// Takes the `GET_LOCK` named by the SQL literal `name`: granted, timed out
-/// (another fix holds it: [`ApplyError::Locked`]), or refused by the server
+/// Takes the `GET_LOCK` `name`: granted, timed out (another fix holds it:
+/// [`ApplyError::Locked`]), or refused by the server
 /// ([`ApplyError::LockFailed`]).
 async fn mysql_lock(
     db: &mut Database,
@@ -945,10 +940,11 @@ async fn mysql_lock(
 ) -> Result<(), ApplyError> {
     let got = db
         .query(
-            &format!("SELECT GET_LOCK({name}, {lock_s})"),
-            &format!("taking the driftless lock {name}"),
+            &Mysql.get_lock(name, lock_s),
+            &format!("taking the driftless lock {}", shown(name)),
         )
         .await?;
+    let name = shown(name);
     match got.first().and_then(|r| r.first()).and_then(|v| v.as_i64()) {
         Some(1) => Ok(()),
         Some(0) => Err(ApplyError::Locked {
@@ -965,20 +961,22 @@ async fn mysql_lock(
     }
 }
 
-/// Releases the `GET_LOCK`s named by the SQL literals `names`.
+/// Releases the `GET_LOCK`s `names`.
 async fn release_mysql_locks(db: &mut Database, names: &[String]) {
     for name in names.iter().rev() {
         if let Err(e) = db
-            .query(
-                &format!("SELECT RELEASE_LOCK({name})"),
-                "releasing the driftless lock",
-            )
+            .query(&Mysql.release_lock(name), "releasing the driftless lock")
             .await
         {
             // Closing the connection releases it too.
-            tracing::debug!("releasing the lock {name} failed: {e}");
+            tracing::debug!("releasing the lock {} failed: {e}", shown(name));
         }
     }
+}
+
+/// A lock name as messages show it: the string literal `GET_LOCK` takes.
+fn shown(name: &str) -> String {
+    literal(Dialect::Mysql, name)
 }
 
 #[cfg(test)]

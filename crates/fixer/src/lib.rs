@@ -1,5 +1,6 @@
 //! Fix plans for schema drift: findings in, ordered and safety-classified
-//! SQL out — rendered per backend with sea-query, shown as plain SQL, JSON,
+//! SQL out — written per backend (with sea-query where it expresses the
+//! statement), shown as plain SQL, JSON,
 //! a guarded re-runnable script or a new migration file, and applied under
 //! a lock with a transaction where the database has transactional DDL.
 //!
@@ -48,7 +49,8 @@
 //! - `types`: type changes — which can lose data, and the rows they affect;
 //! - `plan`: the plan's data ([`FixPlan`], [`FixStep`], [`PlanError`] …);
 //! - `guard`: the conditions that make the script re-runnable;
-//! - `sql`: statement writers per dialect;
+//! - `sql`: the one home of SQL text — a writer per dialect behind one
+//!   interface for every statement a plan, its script and apply send;
 //! - `model`: what planning works on — work per object, the snapshots with
 //!   name resolution, resolved targets, the step collector and its phases;
 //! - `tables`, `objects`: step builders for tables and for schema-level

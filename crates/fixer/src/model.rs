@@ -9,13 +9,14 @@ use driftless_model::{
     Dialect, ObjectKind, ObjectRef, QualifiedName, SchemaPairing, Snapshot, Table, View,
 };
 
-use crate::guard::{guarded, Cond};
+use crate::guard::Cond;
 use crate::lex::qualify_mysql_relations;
 use crate::names::{self, Name};
 use crate::options::PlanOptions;
 use crate::plan::{FixStep, Preflight, PreflightKind, Reason, Unfixed};
-use crate::quote::{ident, qualified};
+use crate::quote::ident;
 use crate::safety::Safety;
+use crate::sql::{self, Writer};
 
 /// Execution phases, in order. Steps run phase by phase; within a phase in
 /// the order they were emitted.
@@ -129,6 +130,11 @@ impl<'a> Ctx<'a> {
             options,
             schemas: SchemaPairing::new(exp, act),
         }
+    }
+
+    /// The SQL writer of the plan's dialect.
+    pub(crate) fn sql(&self) -> &'static dyn Writer {
+        sql::writer(self.d)
     }
 
     /// The schema's name in the actual snapshot.
@@ -391,7 +397,7 @@ impl<'r> StepSpec<'r> {
     /// The step runs one statement, which the script runs only when `cond`
     /// holds.
     pub(crate) fn guarded_statement(&mut self, d: Dialect, cond: &Cond, stmt: String) {
-        self.script = guarded(d, cond, std::slice::from_ref(&stmt));
+        self.script = sql::writer(d).guarded(cond, std::slice::from_ref(&stmt));
         self.sql = vec![stmt];
     }
 }
@@ -453,14 +459,5 @@ impl Out {
         self.steps
             .iter()
             .flat_map(|(_, s)| s.sql.iter().map(String::as_str))
-    }
-}
-
-/// `SELECT COUNT(*) FROM table [WHERE predicate]`.
-pub(crate) fn count_sql(d: Dialect, schema: &str, table: &str, predicate: Option<&str>) -> String {
-    let t = qualified(d, schema, table);
-    match predicate {
-        Some(p) => format!("SELECT COUNT(*) FROM {t} WHERE {p}"),
-        None => format!("SELECT COUNT(*) FROM {t}"),
     }
 }

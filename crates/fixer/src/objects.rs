@@ -6,22 +6,22 @@ use driftless_model::{
     Column, Dialect, Enum, ObjectKind, ObjectRef, QualifiedName, Sequence, View,
 };
 
-use crate::guard::{self, guarded, Cond};
-use crate::model::{count_sql, unfixed_reason, Act, Ctx, Out, Phase, Resolved, StepSpec, Work};
+use crate::guard::{self, Cond};
+use crate::model::{unfixed_reason, Act, Ctx, Out, Phase, Resolved, StepSpec, Work};
 use crate::names::Mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind, Reason};
-use crate::quote::{ident, literal, qualified};
+use crate::quote::literal;
 use crate::safety::Safety;
-use crate::sql;
-use crate::types;
+use crate::sql::{Commented, Postgres, Writer};
+use crate::types::{self, Rows};
 
 fn obj(kind: ObjectKind, s: &str, n: &str) -> ObjectRef {
     ObjectRef::schema_object(kind, s, Some(n))
 }
 
-/// Schemas (PostgreSQL): create, drop, comment.
+/// Schemas (PostgreSQL, the planner's only dialect with schema work):
+/// create, drop, comment.
 pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), PlanError> {
-    let d = ctx.d;
     for (n, (act, reasons)) in &work.schemas {
         let exp = ctx.exp.schemas.get(n);
         let actual = ctx.act.schemas.get(n);
@@ -30,23 +30,23 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
             (Act::Create, Some(e), None) | (Act::Replace, Some(e), None) => {
                 let mut spec = StepSpec::new(object.clone(), "create schema", Safety::Safe);
                 spec.fixes = reasons.clone();
-                spec.sql = vec![sql::create_schema(d, n, false)];
-                spec.script = vec![sql::create_schema(d, n, true)];
+                spec.sql = vec![Postgres.create_schema(n, false)];
+                spec.script = vec![Postgres.create_schema(n, true)];
                 out.push(Phase::Schemas, spec);
                 if let Some(c) = &e.comment {
-                    let stmt = sql::pg_comment("SCHEMA", &ident(d, n), Some(c));
+                    let stmt = Postgres.comment(Commented::Schema(n), Some(c))?;
                     out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
                 }
             }
             (Act::Drop, None, Some(_)) => {
                 let mut spec = StepSpec::new(object, "drop schema", Safety::Destructive);
                 spec.fixes = reasons.clone();
-                spec.sql = vec![sql::drop_schema(d, n, false)];
-                spec.script = vec![sql::drop_schema(d, n, true)];
+                spec.sql = vec![Postgres.drop_schema(n, false)];
+                spec.script = vec![Postgres.drop_schema(n, true)];
                 out.push(Phase::DropSchemas, spec);
             }
             (_, Some(e), Some(a)) if e.comment != a.comment => {
-                let stmt = sql::pg_comment("SCHEMA", &ident(d, n), e.comment.as_deref());
+                let stmt = Postgres.comment(Commented::Schema(n), e.comment.as_deref())?;
                 out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
             }
             _ => out.unfixed.extend(reasons.iter().map(|r| {
@@ -218,7 +218,7 @@ impl SequenceWork<'_> {
     }
 
     fn own(&self, seq: &Sequence) -> String {
-        sql::pg_sequence_owned_by(
+        Postgres.sequence_owned_by(
             self.s,
             self.n,
             seq.owned_by
@@ -230,8 +230,8 @@ impl SequenceWork<'_> {
     fn drop(&self, out: &mut Out) {
         let mut spec = StepSpec::new(self.object(), "drop sequence", Safety::Destructive);
         spec.fixes = self.reasons.to_vec();
-        spec.sql = vec![sql::pg_drop_sequence(self.s, self.n, false)];
-        spec.script = vec![sql::pg_drop_sequence(self.s, self.n, true)];
+        spec.sql = vec![Postgres.drop_sequence(self.s, self.n, false)];
+        spec.script = vec![Postgres.drop_sequence(self.s, self.n, true)];
         out.push(Phase::DropSequences, spec);
     }
 
@@ -239,8 +239,8 @@ impl SequenceWork<'_> {
         let mut spec = StepSpec::new(self.object(), "create sequence", Safety::Safe);
         spec.fixes = self.reasons.to_vec();
         spec.note = self.note;
-        spec.sql = vec![sql::pg_create_sequence(self.s, self.n, e, false)?];
-        spec.script = vec![sql::pg_create_sequence(self.s, self.n, e, true)?];
+        spec.sql = vec![Postgres.create_sequence(self.s, self.n, e, false)?];
+        spec.script = vec![Postgres.create_sequence(self.s, self.n, e, true)?];
         out.push(Phase::Sequences, spec);
         if e.owned_by.is_some() {
             let mut spec = StepSpec::new(self.object(), "set sequence owner", Safety::Safe);
@@ -256,7 +256,7 @@ impl SequenceWork<'_> {
         let mut opts_a = a.clone();
         opts_a.owned_by = e.owned_by.clone();
         if opts_a != *e {
-            let stmt = sql::pg_alter_sequence(self.s, self.n, e)?;
+            let stmt = Postgres.alter_sequence(self.s, self.n, e)?;
             out.push_safe(
                 Phase::Sequences,
                 self.object(),
@@ -327,17 +327,16 @@ pub(crate) fn enums(
     for (QualifiedName { schema: s, name: n }, (act, reasons)) in &work.enums {
         let (exp, actual) = (exp_enum(ctx, s, n), act_enum(ctx, s, n));
         let object = obj(ObjectKind::Enum, s, n);
-        let type_name = qualified(d, s, n);
         match (act, exp, actual) {
             (Act::Drop, None, Some(_)) => {
                 let mut spec = StepSpec::new(object, "drop enum type", Safety::Destructive);
                 spec.fixes = reasons.clone();
-                spec.sql = vec![sql::pg_drop_type(s, n, false)];
-                spec.script = vec![sql::pg_drop_type(s, n, true)];
+                spec.sql = vec![Postgres.drop_type(s, n, false)];
+                spec.script = vec![Postgres.drop_type(s, n, true)];
                 out.push(Phase::DropTypes, spec);
             }
             (Act::Create | Act::Replace, Some(e), None) => {
-                let stmt = sql::pg_create_enum(s, n, &e.labels);
+                let stmt = Postgres.create_enum(s, n, &e.labels);
                 let mut spec = StepSpec::new(object.clone(), "create enum type", Safety::Safe);
                 spec.fixes = reasons.clone();
                 spec.guarded_statement(
@@ -351,7 +350,7 @@ pub(crate) fn enums(
                 );
                 out.push(Phase::Types, spec);
                 if let Some(c) = &e.comment {
-                    let stmt = sql::pg_comment("TYPE", &type_name, Some(c));
+                    let stmt = Postgres.comment(Commented::Type(s, n), Some(c))?;
                     out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
                 }
             }
@@ -377,7 +376,7 @@ pub(crate) fn enums(
                     }
                 }
                 if e.comment != a.comment {
-                    let stmt = sql::pg_comment("TYPE", &type_name, e.comment.as_deref());
+                    let stmt = Postgres.comment(Commented::Type(s, n), e.comment.as_deref())?;
                     out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
                 }
             }
@@ -416,8 +415,8 @@ fn add_labels(
         } else {
             None
         };
-        sql_v.push(sql::pg_enum_add_value(s, n, label, before, after, false));
-        script.push(sql::pg_enum_add_value(s, n, label, before, after, true));
+        sql_v.push(Postgres.add_enum_value(s, n, label, before, after, false));
+        script.push(Postgres.add_enum_value(s, n, label, before, after, true));
     }
     let mut spec = StepSpec::new(object.clone(), "add enum labels", Safety::Safe);
     spec.fixes = reasons.to_vec();
@@ -463,8 +462,8 @@ fn rebuild_enum(
     );
     let removed: Vec<&String> = a.labels.iter().filter(|l| !e.labels.contains(l)).collect();
     let mut stmts = vec![
-        sql::pg_rename_type(s, n, &old),
-        sql::pg_create_enum(s, n, &e.labels),
+        Postgres.rename_type(s, n, &old),
+        Postgres.create_enum(s, n, &e.labels),
     ];
     let mut preflight = Vec::new();
     let rebuild = EnumRebuild {
@@ -485,8 +484,7 @@ fn rebuild_enum(
     let mut spec = StepSpec::new(object.clone(), "rebuild enum type", safety);
     spec.fixes = reasons.to_vec();
     spec.note = Some("labels are removed or reordered (or new labels are used in the same transaction): the type is renamed aside, created anew, and its columns converted through text");
-    spec.script = guarded(
-        d,
+    spec.script = Postgres.guarded(
         &Cond::EnumLabelsDiffer {
             schema: s.into(),
             name: n.into(),
@@ -500,8 +498,8 @@ fn rebuild_enum(
     // Part of the rebuild: withheld with it when its class is not allowed.
     let mut spec = StepSpec::new(object.clone(), "drop old enum type", safety);
     spec.fixes = reasons.to_vec();
-    spec.sql = vec![sql::pg_drop_type(s, &old, false)];
-    spec.script = vec![sql::pg_drop_type(s, &old, true)];
+    spec.sql = vec![Postgres.drop_type(s, &old, false)];
+    spec.script = vec![Postgres.drop_type(s, &old, true)];
     out.push(Phase::DropTypes, spec);
     Ok(())
 }
@@ -527,7 +525,6 @@ impl EnumRebuild<'_> {
         out: &mut Out,
     ) -> Result<(), PlanError> {
         let (ctx, r, s, n, removed) = (self.ctx, self.r, self.s, self.n, self.removed);
-        let d = Dialect::Postgres;
         let (ts, tn, c, col) = (
             typed_column.schema,
             typed_column.table,
@@ -561,37 +558,27 @@ impl EnumRebuild<'_> {
             }
         }
         let mut new_col = col.clone();
-        new_col.data_type = if array {
-            format!("{}[]", qualified(d, s, n))
-        } else {
-            qualified(d, s, n)
-        };
+        new_col.data_type = Postgres.type_name(s, n, array);
         new_col.collation = None;
         if col.default.is_some() {
-            stmts.push(sql::pg_alter_default(ts, tn, c, None)?);
+            stmts.push(Postgres.alter_column_default(ts, tn, c, None)?);
         }
-        stmts.push(sql::pg_alter_type(ts, tn, c, &new_col, true)?);
+        stmts.push(Postgres.alter_column_type(ts, tn, c, &new_col, true)?);
         let dflt = target_col
             .map(|tc| tc.default.clone())
             .unwrap_or_else(|| col.default.clone());
         if let Some(df) = dflt {
-            stmts.push(sql::pg_alter_default(ts, tn, c, Some(&df))?);
+            stmts.push(Postgres.alter_column_default(ts, tn, c, Some(&df))?);
         }
         out.view_changed.insert(key.clone());
         if !removed.is_empty() {
-            let list = removed
-                .iter()
-                .map(|l| literal(d, l))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let pred = if array {
-                format!("CAST({} AS text[]) && ARRAY[{list}]::text[]", ident(d, c))
-            } else {
-                format!("CAST({} AS text) IN ({list})", ident(d, c))
+            let rows = Rows::HoldsAny {
+                labels: removed.iter().map(|l| l.to_string()).collect(),
+                array,
             };
             preflight.push(Preflight {
                 kind: PreflightKind::CountAffected,
-                sql: count_sql(d, ts, tn, Some(&pred)),
+                sql: Postgres.count_rows(ts, tn, Some((c, &rows))),
                 message: format!("rows of {ts}.{tn}.{c} hold labels removed from {s}.{n} and cannot be converted"),
             });
         }
@@ -647,8 +634,7 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
     let (create, lost) = views.to_create(&dependent, out);
     views.drop(&affected, &dependent, &create, &lost, out);
     views.create(&create, out)?;
-    views.comments(&create, out);
-    Ok(())
+    views.comments(&create, out)
 }
 
 /// The view work of one plan: what the fix asks for, and the views the
@@ -824,8 +810,9 @@ impl Views<'_> {
             );
             spec.fixes = self.reasons_of(&k);
             spec.note = note;
-            spec.sql = vec![sql::drop_view(d, &k.schema, &k.name, v.materialized, false)];
-            spec.script = vec![sql::drop_view(d, &k.schema, &k.name, v.materialized, true)];
+            let w = self.ctx.sql();
+            spec.sql = vec![w.drop_view(&k.schema, &k.name, v.materialized, false)];
+            spec.script = vec![w.drop_view(&k.schema, &k.name, v.materialized, true)];
             out.push(Phase::DropViews, spec);
         }
     }
@@ -839,7 +826,8 @@ impl Views<'_> {
         }) {
             let (v, derived) = &create[&k];
             let v = &self.ctx.qualify_view(&k.schema, v);
-            let stmt = sql::create_view(d, &k.schema, &k.name, v, false)?;
+            let w = self.ctx.sql();
+            let stmt = w.create_view(&k.schema, &k.name, v, false)?;
             let mut spec = StepSpec::new(
                 obj(ObjectKind::View, &k.schema, &k.name),
                 "create view",
@@ -850,9 +838,8 @@ impl Views<'_> {
                 spec.note = Some("created again after the tables it reads changed");
             }
             spec.script = match d {
-                Dialect::Sqlite => vec![sql::create_view(d, &k.schema, &k.name, v, true)?],
-                _ => guarded(
-                    d,
+                Dialect::Sqlite => vec![w.create_view(&k.schema, &k.name, v, true)?],
+                _ => w.guarded(
                     &guard::relation(&k.schema, &k.name).not(),
                     std::slice::from_ref(&stmt),
                 ),
@@ -860,8 +847,7 @@ impl Views<'_> {
             spec.sql = vec![stmt];
             if d == Dialect::Postgres {
                 if let Some(c) = &v.comment {
-                    let cm =
-                        sql::pg_comment(view_kind(v), &qualified(d, &k.schema, &k.name), Some(c));
+                    let cm = w.comment(view_comment(&k.schema, &k.name, v), Some(c))?;
                     spec.sql.push(cm.clone());
                     spec.script.push(cm);
                 }
@@ -872,7 +858,7 @@ impl Views<'_> {
     }
 
     /// Comments of views that stay (created ones carry theirs).
-    fn comments(&self, create: &Creates, out: &mut Out) {
+    fn comments(&self, create: &Creates, out: &mut Out) -> Result<(), PlanError> {
         let d = self.ctx.d;
         for (k, reasons) in &self.work.view_comments {
             if create.contains_key(k) {
@@ -880,11 +866,8 @@ impl Views<'_> {
             }
             match (d, self.exp_view(k), self.act_views.get(k)) {
                 (Dialect::Postgres, Some(e), Some(_)) => {
-                    let stmt = sql::pg_comment(
-                        view_kind(e),
-                        &qualified(d, &k.schema, &k.name),
-                        e.comment.as_deref(),
-                    );
+                    let stmt = Postgres
+                        .comment(view_comment(&k.schema, &k.name, e), e.comment.as_deref())?;
                     out.push_safe(
                         Phase::Comments,
                         obj(ObjectKind::View, &k.schema, &k.name),
@@ -901,14 +884,15 @@ impl Views<'_> {
                 })),
             }
         }
+        Ok(())
     }
 }
 
-/// `VIEW` or `MATERIALIZED VIEW`, as `COMMENT ON` names it.
-fn view_kind(v: &View) -> &'static str {
-    if v.materialized {
-        "MATERIALIZED VIEW"
-    } else {
-        "VIEW"
+/// A view, as `COMMENT ON` names it.
+fn view_comment<'a>(schema: &'a str, name: &'a str, v: &View) -> Commented<'a> {
+    Commented::View {
+        schema,
+        name,
+        materialized: v.materialized,
     }
 }

@@ -8,13 +8,13 @@ use driftless_model::Dialect;
 
 use crate::options::ApplyOptions;
 use crate::plan::{FixPlan, FixStep};
+use crate::sql::{Mysql, Postgres, Sqlite, Writer};
 
 /// The advisory-lock key (`pg_advisory_xact_lock`) every driftless apply
 /// takes on PostgreSQL: the bytes of `"driftles"` as a big-endian integer.
 pub const PG_ADVISORY_LOCK_KEY: i64 = 0x6472_6966_746c_6573;
 
-/// The MySQL/MariaDB `GET_LOCK` names a plan takes, as SQL literals, in
-/// order: `driftless.` followed by each database the plan reads or changes
+/// The MySQL/MariaDB `GET_LOCK` names a plan takes, in order: `driftless.` followed by each database the plan reads or changes
 /// (cut to 64 characters, the server's limit). Per database, named rather
 /// than taken from the connection's default database: fixes of different
 /// databases on one server do not wait for each other, and two fixes of one
@@ -29,10 +29,7 @@ pub(crate) fn mysql_lock_names(plan: &FixPlan) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(|s| format!("driftless.{s}").chars().take(64).collect())
         .collect();
-    names
-        .iter()
-        .map(|n| Dialect::Mysql.quote_literal(n))
-        .collect()
+    names.into_iter().collect()
 }
 
 /// Why a plan could not be rendered or written.
@@ -111,6 +108,11 @@ fn terminated(stmt: &str) -> String {
     } else {
         format!("{t};")
     }
+}
+
+/// One statement on its own line, terminated.
+fn push_statement(out: &mut String, stmt: &str) {
+    let _ = writeln!(out, "{}", terminated(stmt));
 }
 
 fn step_header(out: &mut String, n: usize, s: &FixStep) {
@@ -195,7 +197,7 @@ impl FixPlan {
             out.push('\n');
             step_header(&mut out, i + 1, s);
             for q in &s.sql {
-                let _ = writeln!(out, "{}", terminated(q));
+                push_statement(&mut out, q);
             }
         }
         trailer(&mut out, self);
@@ -262,12 +264,15 @@ impl FixPlan {
         let lock_ms = options.pg_lock_timeout_ms();
         let stmt_ms = options.pg_statement_timeout_ms();
         let lock_s = options.mysql_lock_timeout_s();
+        let stmt = push_statement;
         match self.dialect {
             Dialect::Postgres => {
-                let _ = writeln!(out, "\nBEGIN;");
-                let _ = writeln!(out, "SET LOCAL lock_timeout = '{lock_ms}ms';");
-                let _ = writeln!(out, "SET LOCAL statement_timeout = '{stmt_ms}ms';");
-                let _ = writeln!(out, "SET LOCAL standard_conforming_strings = on;");
+                let pg = Postgres;
+                out.push('\n');
+                stmt(&mut out, pg.begin());
+                stmt(&mut out, &pg.set_lock_timeout(lock_ms));
+                stmt(&mut out, &pg.set_statement_timeout(stmt_ms));
+                stmt(&mut out, pg.standard_conforming_strings());
                 let _ = writeln!(
                     out,
                     "{}",
@@ -275,23 +280,15 @@ impl FixPlan {
                         "one fix at a time: a second deploy waits up to lock_timeout, then fails"
                     )
                 );
-                let _ = writeln!(out, "SELECT pg_advisory_xact_lock({PG_ADVISORY_LOCK_KEY});");
+                stmt(&mut out, &pg.advisory_lock(PG_ADVISORY_LOCK_KEY));
             }
             Dialect::Mysql => {
-                let _ = writeln!(
-                    out,
-                    "\nSET SESSION lock_wait_timeout = {lock_s}, innodb_lock_wait_timeout = {lock_s};"
-                );
-                let _ = writeln!(
-                    out,
-                    "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');"
-                );
+                out.push('\n');
+                stmt(&mut out, &Mysql.set_lock_wait_timeout(lock_s));
+                stmt(&mut out, Mysql.backslash_escapes());
                 let _ = writeln!(out, "{}", comment("one fix at a time: fails with 'Subquery returns more than 1 row' when the lock is not granted"));
                 for name in mysql_lock_names(self) {
-                    let _ = writeln!(
-                        out,
-                        "DO IF(GET_LOCK({name}, {lock_s}) = 1, 0, (SELECT 1 UNION ALL SELECT 2));"
-                    );
+                    stmt(&mut out, &Mysql.get_lock_or_fail(&name, lock_s));
                 }
             }
             Dialect::Sqlite => {
@@ -302,30 +299,27 @@ impl FixPlan {
                         "foreign keys off for table rebuilds (only possible outside a transaction)"
                     )
                 );
-                let _ = writeln!(out, "PRAGMA foreign_keys = OFF;");
-                let _ = writeln!(
-                    out,
-                    "PRAGMA busy_timeout = {};",
-                    options.sqlite_busy_timeout_ms()
+                stmt(&mut out, Sqlite.foreign_keys(false));
+                stmt(
+                    &mut out,
+                    &Sqlite.busy_timeout(options.sqlite_busy_timeout_ms()),
                 );
-                let _ = writeln!(out, "BEGIN IMMEDIATE;");
+                stmt(&mut out, Sqlite.begin_immediate());
             }
         }
         for (i, s) in self.steps.iter().enumerate() {
             out.push('\n');
             step_header(&mut out, i + 1, s);
             for q in &s.script {
-                let _ = writeln!(out, "{}", terminated(q));
+                push_statement(&mut out, q);
             }
         }
         out.push('\n');
         match self.dialect {
-            Dialect::Postgres => {
-                let _ = writeln!(out, "COMMIT;");
-            }
+            Dialect::Postgres => stmt(&mut out, Postgres.commit()),
             Dialect::Mysql => {
                 for name in mysql_lock_names(self) {
-                    let _ = writeln!(out, "DO RELEASE_LOCK({name});");
+                    stmt(&mut out, &Mysql.release_lock_quietly(&name));
                 }
             }
             Dialect::Sqlite => {
@@ -334,9 +328,9 @@ impl FixPlan {
                     "{}",
                     comment("lists rows whose foreign keys no longer match (none expected)")
                 );
-                let _ = writeln!(out, "PRAGMA foreign_key_check;");
-                let _ = writeln!(out, "COMMIT;");
-                let _ = writeln!(out, "PRAGMA foreign_keys = ON;");
+                stmt(&mut out, Sqlite.foreign_key_check());
+                stmt(&mut out, Sqlite.commit());
+                stmt(&mut out, Sqlite.foreign_keys(true));
             }
         }
         trailer(&mut out, self);
@@ -402,12 +396,13 @@ impl FixPlan {
                     }
                     v.to_string()
                 };
-                let down = format!(
-                    "{}\n{}\n{}\nSELECT 1;\n",
+                let mut down = format!(
+                    "{}\n{}\n{}\n",
                     comment("driftless fixes are not reversed automatically."),
                     comment("Quarantined tables and columns (_driftless_quarantine_*) still hold their data:"),
                     comment("rename them back by hand if the fix must be undone.")
                 );
+                push_statement(&mut down, crate::sql::writer(self.dialect).nothing());
                 vec![
                     (
                         dir.join(format!("{version}_driftless_fix.up.sql")),
@@ -507,21 +502,23 @@ impl FixPlan {
 fn migration_body(plan: &FixPlan, own_tx: bool) -> String {
     let mut out = String::new();
     header(&mut out, plan, "fix migration");
+    let stmt = push_statement;
     if own_tx {
-        let _ = writeln!(out, "PRAGMA foreign_keys = OFF;\nBEGIN;");
+        stmt(&mut out, Sqlite.foreign_keys(false));
+        stmt(&mut out, Sqlite.begin());
     }
     for (i, s) in plan.steps.iter().enumerate() {
         out.push('\n');
         step_header(&mut out, i + 1, s);
         for q in &s.sql {
-            let _ = writeln!(out, "{}", terminated(q));
+            push_statement(&mut out, q);
         }
     }
     if own_tx {
-        let _ = writeln!(
-            out,
-            "\nPRAGMA foreign_key_check;\nCOMMIT;\nPRAGMA foreign_keys = ON;"
-        );
+        out.push('\n');
+        stmt(&mut out, Sqlite.foreign_key_check());
+        stmt(&mut out, Sqlite.commit());
+        stmt(&mut out, Sqlite.foreign_keys(true));
     }
     trailer(&mut out, plan);
     out

@@ -6,14 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table};
 
-use crate::guard::{self, guarded};
-use crate::model::{count_sql, Ctx, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
+use crate::guard;
+use crate::model::{Ctx, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
 use crate::names::mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind};
-use crate::quote::{ident, qualified};
 use crate::safety::Safety;
-use crate::sql::{self, CreateTable};
-use crate::types;
+use crate::sql::{self, Commented, Constraint, CreateTable, Mysql, Postgres, Writer};
+use crate::types::{self, Rows};
 
 fn col_ref(s: &str, t: &str, c: &str) -> ObjectRef {
     ObjectRef::table_part(ObjectKind::Column, s, t, c)
@@ -26,7 +25,7 @@ fn part_ref(kind: ObjectKind, s: &str, t: &str, n: &str) -> ObjectRef {
 fn refuse_not_null_add(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
     Preflight {
         kind: PreflightKind::RefuseIfAny,
-        sql: count_sql(d, s, t, None),
+        sql: sql::writer(d).count_rows(s, t, None),
         message: format!(
             "refusing to add column {c} to {s}.{t}: it is NOT NULL without a default and the table has rows. \
              Give the column a default in the expected schema, or add it as nullable, backfill it, then make it NOT NULL"
@@ -37,7 +36,7 @@ fn refuse_not_null_add(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
 fn refuse_nulls(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
     Preflight {
         kind: PreflightKind::RefuseIfAny,
-        sql: count_sql(d, s, t, Some(&format!("{} IS NULL", ident(d, c)))),
+        sql: sql::writer(d).count_rows(s, t, Some((c, &Rows::Null))),
         message: format!(
             "refusing to make {s}.{t}.{c} NOT NULL: rows hold NULL in it. \
              Update those rows (or give the column a default and backfill it) first"
@@ -48,7 +47,7 @@ fn refuse_nulls(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
 fn count_loss(d: Dialect, s: &str, t: &str, c: &str, loss: &types::Loss) -> Preflight {
     Preflight {
         kind: PreflightKind::CountAffected,
-        sql: count_sql(d, s, t, Some(&loss.predicate)),
+        sql: sql::writer(d).count_rows(s, t, Some((c, &loss.rows))),
         message: format!("changing the type of {s}.{t}.{c} {}", loss.describe),
     }
 }
@@ -61,7 +60,7 @@ fn needs_value(col: &Column) -> bool {
 /// Orphan tables: quarantine (rename aside) or drop, drops in reverse
 /// dependency order.
 pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
-    let d = ctx.d;
+    let (d, w) = (ctx.d, ctx.sql());
     // Reverse dependency order: a table is dropped before the tables it references.
     let mut pending: Vec<usize> = (0..r.removals.len()).collect();
     let mut order = Vec::new();
@@ -90,7 +89,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 let has_fks = !rm.table.foreign_keys.is_empty();
                 if d != Dialect::Sqlite {
                     for fk_name in rm.table.foreign_keys.keys() {
-                        let stmt = sql::drop_foreign_key(d, s, t, fk_name);
+                        let stmt = w.alter_constraint(s, t, Constraint::DropForeignKey(fk_name))?;
                         let mut spec = StepSpec::new(
                             part_ref(ObjectKind::ForeignKey, s, t, fk_name),
                             "drop foreign key",
@@ -108,7 +107,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                     let mut bare = rm.table.clone();
                     bare.foreign_keys.clear();
                     bare.indexes.clear();
-                    let cols: Vec<&str> = bare
+                    let cols: Vec<(&str, &str)> = bare
                         .column_order()
                         .into_iter()
                         .filter(|c| {
@@ -116,16 +115,11 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                                 .get(*c)
                                 .is_some_and(|col| col.generated.is_none())
                         })
+                        .map(|c| (c, c))
                         .collect();
-                    let list = cols
-                        .iter()
-                        .map(|c| ident(d, c))
-                        .collect::<Vec<_>>()
-                        .join(", ");
                     spec.safety = Safety::Locking;
                     spec.sql = vec![
-                        sql::create_table(
-                            d,
+                        w.create_table(
                             s,
                             q,
                             &bare,
@@ -134,29 +128,25 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                                 ..CreateTable::default()
                             },
                         )?,
-                        format!(
-                            "INSERT INTO {} ({list}) SELECT {list} FROM {}",
-                            ident(d, q),
-                            ident(d, t)
-                        ),
-                        sql::drop_table(d, s, t, false),
+                        w.copy_rows(s, t, q, &cols),
+                        w.drop_table(s, t, false),
                     ];
                     spec.sql.extend(quarantine_parts(d, rm, q, true)?);
                     spec.script = spec.sql.clone();
                     spec.note = Some("SQLite cannot drop foreign keys in place: the rows are copied into the quarantine table, without its foreign keys");
                     out.view_changed.insert(QualifiedName::new(s, t));
                 } else {
-                    spec.sql = vec![sql::rename_table(d, s, t, q)];
+                    spec.sql = vec![w.rename_table(s, t, q)];
                     spec.sql.extend(quarantine_parts(d, rm, q, false)?);
-                    spec.script = guarded(d, &guard::relation(s, t), &spec.sql);
+                    spec.script = w.guarded(&guard::relation(s, t), &spec.sql);
                 }
                 out.push(Phase::RemoveTables, spec);
             }
             None => {
                 let mut spec = StepSpec::new(object, "drop table", Safety::Destructive);
                 spec.fixes = rm.reasons.clone();
-                spec.sql = vec![sql::drop_table(d, s, t, false)];
-                spec.script = vec![sql::drop_table(d, s, t, true)];
+                spec.sql = vec![w.drop_table(s, t, false)];
+                spec.script = vec![w.drop_table(s, t, true)];
                 out.push(Phase::RemoveTables, spec);
                 let key = QualifiedName::new(s, t);
                 out.view_changed.insert(key.clone());
@@ -179,22 +169,23 @@ fn quarantine_parts(
     copied: bool,
 ) -> Result<Vec<String>, PlanError> {
     let s = rm.schema.as_str();
+    let w = sql::writer(d);
     let mut stmts = Vec::new();
     for (part, new) in &rm.renamed_parts {
         let old = part.name.as_str();
         match (d, part.object.kind) {
             (Dialect::Postgres, ObjectKind::Index) => {
-                stmts.push(sql::pg_rename_index(s, old, new));
+                stmts.push(Postgres.rename_index(s, old, new));
             }
-            (Dialect::Postgres, _) => stmts.push(sql::pg_rename_constraint(s, q, old, new)),
+            (Dialect::Postgres, _) => stmts.push(Postgres.rename_constraint(s, q, old, new)),
             (_, ObjectKind::Index) => {
                 let Some(idx) = rm.table.indexes.get(old) else {
                     continue;
                 };
                 if !copied {
-                    stmts.push(sql::drop_index(d, s, q, old, false));
+                    stmts.push(w.drop_index(s, q, old, false));
                 }
-                stmts.push(sql::create_index(d, s, q, new, idx, false)?);
+                stmts.push(w.create_index(s, q, new, idx, false)?);
             }
             _ => {
                 return Err(PlanError::Unsupported {
@@ -210,13 +201,12 @@ fn quarantine_parts(
 /// Missing tables: CREATE TABLE, then (PostgreSQL, MySQL) foreign keys once
 /// every table exists, indexes and comments.
 pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
-    let d = ctx.d;
+    let (d, w) = (ctx.d, ctx.sql());
     for (QualifiedName { schema: s, name: t }, (table, reasons)) in &r.creates {
         let inline_fks = d == Dialect::Sqlite;
         let mut spec = StepSpec::new(ObjectRef::table(s, t), "create table", Safety::Safe);
         spec.fixes = reasons.clone();
-        spec.sql = vec![sql::create_table(
-            d,
+        spec.sql = vec![w.create_table(
             s,
             t,
             table,
@@ -225,8 +215,7 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
                 ..CreateTable::default()
             },
         )?];
-        spec.script = vec![sql::create_table(
-            d,
+        spec.script = vec![w.create_table(
             s,
             t,
             table,
@@ -240,7 +229,7 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
         let note = "part of a table that is created";
         if !inline_fks {
             for (n, fk) in &table.foreign_keys {
-                let stmt = sql::add_foreign_key(d, s, t, n, fk);
+                let stmt = w.alter_constraint(s, t, Constraint::AddForeignKey(n, fk))?;
                 let mut spec = StepSpec::new(
                     part_ref(ObjectKind::ForeignKey, s, t, n),
                     "add foreign key",
@@ -266,15 +255,11 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
         if d == Dialect::Postgres {
             let mut comments = Vec::new();
             if let Some(c) = &table.comment {
-                comments.push(sql::pg_comment("TABLE", &qualified(d, s, t), Some(c)));
+                comments.push(w.comment(Commented::Table(s, t), Some(c))?);
             }
             for (cn, col) in &table.columns {
                 if let Some(c) = &col.comment {
-                    comments.push(sql::pg_comment(
-                        "COLUMN",
-                        &format!("{}.{}", qualified(d, s, t), ident(d, cn)),
-                        Some(c),
-                    ));
+                    comments.push(w.comment(Commented::Column(s, t, cn), Some(c))?);
                 }
             }
             let mut spec = StepSpec::new(ObjectRef::table(s, t), "comment", Safety::Safe);
@@ -296,20 +281,22 @@ fn index_create_statements(
     idx: &driftless_model::Index,
     spec: &mut StepSpec<'_>,
 ) -> Result<(), PlanError> {
-    let stmt = sql::create_index(d, s, t, n, idx, false)?;
+    let w = sql::writer(d);
+    let stmt = w.create_index(s, t, n, idx, false)?;
     spec.script = match d {
-        Dialect::Mysql => guarded(d, &guard::index(s, t, n).not(), std::slice::from_ref(&stmt)),
-        _ => vec![sql::create_index(d, s, t, n, idx, true)?],
+        Dialect::Mysql => w.guarded(&guard::index(s, t, n).not(), std::slice::from_ref(&stmt)),
+        _ => vec![w.create_index(s, t, n, idx, true)?],
     };
     spec.sql = vec![stmt];
     Ok(())
 }
 
 fn index_drop_statements(d: Dialect, s: &str, t: &str, n: &str, spec: &mut StepSpec<'_>) {
-    let stmt = sql::drop_index(d, s, t, n, false);
+    let w = sql::writer(d);
+    let stmt = w.drop_index(s, t, n, false);
     spec.script = match d {
-        Dialect::Mysql => guarded(d, &guard::index(s, t, n), std::slice::from_ref(&stmt)),
-        _ => vec![sql::drop_index(d, s, t, n, true)],
+        Dialect::Mysql => w.guarded(&guard::index(s, t, n), std::slice::from_ref(&stmt)),
+        _ => vec![w.drop_index(s, t, n, true)],
     };
     spec.sql = vec![stmt];
 }
@@ -378,6 +365,7 @@ fn pg_regenerated(d: Dialect, a: &Table, g: &Table) -> BTreeSet<String> {
 /// The table [`alter_server`] works on, for the per-kind step builders.
 struct Alter<'t> {
     d: Dialect,
+    w: &'static dyn Writer,
     s: &'t str,
     tn: &'t str,
     t: &'t Target<'t>,
@@ -392,6 +380,11 @@ impl Alter<'_> {
 
     fn regen_mentions(&self, text: &str) -> bool {
         self.regen.iter().any(|c| mentions(self.d, text, c))
+    }
+
+    /// The statement of a key or constraint change on this table.
+    fn alter(&self, change: Constraint<'_>) -> Result<String, PlanError> {
+        self.w.alter_constraint(self.s, self.tn, change)
     }
 
     /// Unique constraints are indexes to MySQL.
@@ -425,7 +418,7 @@ struct NamedKind {
     add: (&'static str, Phase),
     /// The parts of `from` that go from `to` (or are rebuilt).
     changed: fn(&Alter<'_>, &Table, &Table) -> Vec<String>,
-    drop_statements: fn(&Alter<'_>, &str, &mut StepSpec<'_>),
+    drop_statements: fn(&Alter<'_>, &str, &mut StepSpec<'_>) -> Result<(), PlanError>,
     add_statements: fn(&Alter<'_>, &str, &mut StepSpec<'_>) -> Result<(), PlanError>,
 }
 
@@ -435,12 +428,13 @@ const UNIQUES: NamedKind = NamedKind {
     add: ("add unique constraint", Phase::CreateConstraints),
     changed: |x, from, to| differing(&from.uniques, &to.uniques, |_, u| x.regen_uses(&u.columns)),
     drop_statements: |x, n, spec| {
-        let stmt = sql::drop_unique(x.d, x.s, x.tn, n);
+        let stmt = x.alter(Constraint::DropUnique(n))?;
         spec.guarded_statement(x.d, &x.unique_cond(n), stmt);
+        Ok(())
     },
     add_statements: |x, n, spec| {
         if let Some(u) = x.t.target.uniques.get(n) {
-            let stmt = sql::add_unique(x.d, x.s, x.tn, n, u);
+            let stmt = x.alter(Constraint::AddUnique(n, u))?;
             spec.guarded_statement(x.d, &x.unique_cond(n).not(), stmt);
         }
         Ok(())
@@ -457,12 +451,13 @@ const CHECKS: NamedKind = NamedKind {
         })
     },
     drop_statements: |x, n, spec| {
-        let stmt = sql::drop_constraint(x.d, x.s, x.tn, n);
+        let stmt = x.alter(Constraint::DropCheck(n))?;
         spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n), stmt);
+        Ok(())
     },
     add_statements: |x, n, spec| {
         if let Some(c) = x.t.target.checks.get(n) {
-            let stmt = sql::add_check(x.d, x.s, x.tn, n, c)?;
+            let stmt = x.alter(Constraint::AddCheck(n, c))?;
             spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
         }
         Ok(())
@@ -478,7 +473,10 @@ const INDEXES: NamedKind = NamedKind {
             index_uses(x.d, i, &x.regen)
         })
     },
-    drop_statements: |x, n, spec| index_drop_statements(x.d, x.s, x.tn, n, spec),
+    drop_statements: |x, n, spec| {
+        index_drop_statements(x.d, x.s, x.tn, n, spec);
+        Ok(())
+    },
     add_statements: |x, n, spec| match x.t.target.indexes.get(n) {
         Some(i) => index_create_statements(x.d, x.s, x.tn, n, i, spec),
         None => Ok(()),
@@ -495,12 +493,13 @@ const FOREIGN_KEYS: NamedKind = NamedKind {
         })
     },
     drop_statements: |x, n, spec| {
-        let stmt = sql::drop_foreign_key(x.d, x.s, x.tn, n);
+        let stmt = x.alter(Constraint::DropForeignKey(n))?;
         spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n), stmt);
+        Ok(())
     },
     add_statements: |x, n, spec| {
         if let Some(fk) = x.t.target.foreign_keys.get(n) {
-            let stmt = sql::add_foreign_key(x.d, x.s, x.tn, n, fk);
+            let stmt = x.alter(Constraint::AddForeignKey(n, fk))?;
             spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
         }
         Ok(())
@@ -509,15 +508,16 @@ const FOREIGN_KEYS: NamedKind = NamedKind {
 
 impl NamedKind {
     /// Steps dropping the parts of this kind that go or change.
-    fn drops(&self, x: &Alter<'_>, out: &mut Out) {
+    fn drops(&self, x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         for n in (self.changed)(x, x.t.actual, &x.t.target) {
             let p = Part::Of(self.kind, n.clone());
             let (action, phase) = self.drop;
             let object = part_ref(self.kind, x.s, x.tn, &n);
             let mut spec = x.t.part_step(&p, object, action, Safety::Safe);
-            (self.drop_statements)(x, &n, &mut spec);
+            (self.drop_statements)(x, &n, &mut spec)?;
             out.push(phase, spec);
         }
+        Ok(())
     }
 
     /// Steps adding the parts of this kind that are new or changed.
@@ -538,16 +538,17 @@ impl NamedKind {
 fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), PlanError> {
     let x = Alter {
         d: ctx.d,
+        w: ctx.sql(),
         s: t.schema.as_str(),
         tn: t.name.as_str(),
         t,
         regen: pg_regenerated(ctx.d, t.actual, &t.target),
     };
     // Foreign keys that go (or are rebuilt) first.
-    FOREIGN_KEYS.drops(&x, out);
-    alter_primary_key(&x, out);
+    FOREIGN_KEYS.drops(&x, out)?;
+    alter_primary_key(&x, out)?;
     for kind in [&UNIQUES, &CHECKS, &INDEXES] {
-        kind.drops(&x, out);
+        kind.drops(&x, out)?;
         kind.adds(&x, out)?;
     }
     alter_columns(ctx, &x, out)?;
@@ -556,15 +557,15 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
 }
 
 /// The primary key, dropped and added when it changes.
-fn alter_primary_key(x: &Alter<'_>, out: &mut Out) {
+fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     let (d, s, tn) = (x.d, x.s, x.tn);
     let (a, g) = (x.t.actual, &x.t.target);
     if a.primary_key == g.primary_key {
-        return;
+        return Ok(());
     }
     let p = Part::primary_key();
     if let Some(pk) = &a.primary_key {
-        let stmt = sql::drop_primary_key(d, s, tn, pk);
+        let stmt = x.alter(Constraint::DropPrimaryKey(pk))?;
         let mut spec = x.t.part_step(
             &p,
             part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
@@ -579,7 +580,7 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) {
         out.push(Phase::DropConstraints, spec);
     }
     if let Some(pk) = &g.primary_key {
-        let stmt = sql::add_primary_key(d, s, tn, pk);
+        let stmt = x.alter(Constraint::AddPrimaryKey(pk))?;
         let mut spec = x.t.part_step(
             &p,
             part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
@@ -593,19 +594,20 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) {
         );
         out.push(Phase::CreateConstraints, spec);
     }
+    Ok(())
 }
 
 /// Columns: regenerated ones out first, then quarantine, drop, add, alter;
 /// then the table comment.
 fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
-    let (d, s, tn, t, regen) = (x.d, x.s, x.tn, x.t, &x.regen);
+    let (d, w, s, tn, t, regen) = (x.d, x.w, x.s, x.tn, x.t, &x.regen);
     let (a, g) = (t.actual, &t.target);
     for c in regen {
         let mut spec = StepSpec::new(col_ref(s, tn, c), "drop generated column", Safety::Locking);
         spec.fixes = t.reasons_of(&Part::column(c));
         spec.note = Some("PostgreSQL cannot change a generation expression, or the type of a column a generated column reads: it is added back after the change, its values computed again");
-        spec.sql = vec![sql::drop_column(d, s, tn, c, false)];
-        spec.script = vec![sql::drop_column(d, s, tn, c, true)];
+        spec.sql = vec![w.drop_column(s, tn, c, false)];
+        spec.script = vec![w.drop_column(s, tn, c, true)];
         out.push(Phase::Columns, spec);
         out.view_changed.insert(QualifiedName::new(s, tn));
     }
@@ -615,11 +617,11 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
             continue;
         }
         let p = Part::column(c);
-        let stmt = sql::drop_column(d, s, tn, c, false);
+        let stmt = w.drop_column(s, tn, c, false);
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
         spec.script = match d {
-            Dialect::Postgres => vec![sql::drop_column(d, s, tn, c, true)],
-            _ => guarded(d, &guard::column(s, tn, c), std::slice::from_ref(&stmt)),
+            Dialect::Postgres => vec![w.drop_column(s, tn, c, true)],
+            _ => w.guarded(&guard::column(s, tn, c), std::slice::from_ref(&stmt)),
         };
         spec.sql = vec![stmt];
         out.push(Phase::Columns, spec);
@@ -631,15 +633,11 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
             continue;
         }
         let p = Part::column(c);
-        let stmt = sql::add_column(d, s, tn, c, col, false)?;
+        let stmt = w.add_column(s, tn, c, col, false)?;
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "add column", Safety::Safe);
         spec.script = match d {
-            Dialect::Postgres => vec![sql::add_column(d, s, tn, c, col, true)?],
-            _ => guarded(
-                d,
-                &guard::column(s, tn, c).not(),
-                std::slice::from_ref(&stmt),
-            ),
+            Dialect::Postgres => vec![w.add_column(s, tn, c, col, true)?],
+            _ => w.guarded(&guard::column(s, tn, c).not(), std::slice::from_ref(&stmt)),
         };
         spec.sql = vec![stmt];
         if needs_value(col) {
@@ -647,11 +645,7 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
         }
         if d == Dialect::Postgres {
             if let Some(cm) = &col.comment {
-                let q = sql::pg_comment(
-                    "COLUMN",
-                    &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
-                    Some(cm),
-                );
+                let q = w.comment(Commented::Column(s, tn, c), Some(cm))?;
                 spec.sql.push(q.clone());
                 spec.script.push(q);
             }
@@ -673,26 +667,17 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
         let mut spec = StepSpec::new(col_ref(s, tn, c), "add generated column", Safety::Locking);
         spec.fixes = t.reasons_of(&Part::column(c));
         spec.note = Some("added back after the columns it reads changed");
-        spec.sql = vec![sql::add_column(d, s, tn, c, tc, false)?];
-        spec.script = vec![sql::add_column(d, s, tn, c, tc, true)?];
+        spec.sql = vec![w.add_column(s, tn, c, tc, false)?];
+        spec.script = vec![w.add_column(s, tn, c, tc, true)?];
         if let Some(cm) = &tc.comment {
-            let q = sql::pg_comment(
-                "COLUMN",
-                &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
-                Some(cm),
-            );
+            let q = w.comment(Commented::Column(s, tn, c), Some(cm))?;
             spec.sql.push(q.clone());
             spec.script.push(q);
         }
         out.push(Phase::Columns, spec);
     }
     if a.comment != g.comment {
-        let stmt = match d {
-            Dialect::Postgres => {
-                sql::pg_comment("TABLE", &qualified(d, s, tn), g.comment.as_deref())
-            }
-            _ => sql::mysql_table_comment(s, tn, g.comment.as_deref()),
-        };
+        let stmt = w.comment(Commented::Table(s, tn), g.comment.as_deref())?;
         let mut spec = StepSpec::new(ObjectRef::table(s, tn), "comment", Safety::Safe);
         spec.fixes = t.reasons_of(&Part::Comment);
         spec.statement(stmt);
@@ -704,28 +689,28 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
 /// Orphan columns renamed aside (`--orphans quarantine`), made nullable
 /// and without identity so that they no longer constrain anything.
 fn quarantine_columns(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
-    let (d, s, tn, t) = (x.d, x.s, x.tn, x.t);
+    let (d, w, s, tn, t) = (x.d, x.w, x.s, x.tn, x.t);
     let (a, g) = (t.actual, &t.target);
     for (old, new) in &t.renames {
         let (Some(ac), Some(qc)) = (a.columns.get(old), g.columns.get(new)) else {
             continue;
         };
         let p = Part::column(old);
-        let mut stmts = vec![sql::rename_column(d, s, tn, old, new)];
+        let mut stmts = vec![w.rename_column(s, tn, old, new)];
         let script = match d {
             Dialect::Postgres => {
                 if ac.identity.is_some() {
-                    stmts.extend(sql::pg_alter_identity(s, tn, new, ac.identity, None));
+                    stmts.extend(Postgres.alter_identity(s, tn, new, ac.identity, None));
                 }
                 if !ac.nullable && qc.nullable {
-                    stmts.push(sql::pg_alter_nullable(s, tn, new, true));
+                    stmts.push(Postgres.alter_column_null(s, tn, new, true));
                 }
-                guarded(d, &guard::column(s, tn, old), &stmts)
+                w.guarded(&guard::column(s, tn, old), &stmts)
             }
             _ => {
-                let mut sc = guarded(d, &guard::column(s, tn, old), &stmts);
+                let mut sc = w.guarded(&guard::column(s, tn, old), &stmts);
                 if ac.nullable != qc.nullable || ac.identity != qc.identity {
-                    let m = sql::mysql_modify_column(s, tn, new, qc)?;
+                    let m = Mysql.modify_column(s, tn, new, qc)?;
                     stmts.push(m.clone());
                     sc.push(m);
                 }
@@ -798,7 +783,6 @@ fn alter_column_pg(
     tc: &Column,
     out: &mut Out,
 ) -> Result<(), PlanError> {
-    let d = Dialect::Postgres;
     let col = PgColumn {
         s: t.schema.as_str(),
         tn: t.name.as_str(),
@@ -812,38 +796,28 @@ fn alter_column_pg(
     let recreate =
         ac.generated != tc.generated && !(ac.generated.is_some() && tc.generated.is_none());
     if recreate {
+        let w = &Postgres;
         alter.safety = Safety::Locking;
-        alter.sql.push(sql::drop_column(d, s, tn, c, false));
-        alter.script.push(sql::drop_column(d, s, tn, c, true));
-        alter.sql.push(sql::add_column(d, s, tn, c, tc, false)?);
-        alter.script.push(sql::add_column(d, s, tn, c, tc, true)?);
+        alter.sql.push(w.drop_column(s, tn, c, false));
+        alter.script.push(w.drop_column(s, tn, c, true));
+        alter.sql.push(w.add_column(s, tn, c, tc, false)?);
+        alter.script.push(w.add_column(s, tn, c, tc, true)?);
         out.view_changed.insert(QualifiedName::new(s, tn));
     } else {
         if ac.generated.is_some() && tc.generated.is_none() {
             alter.at_least(Safety::Locking);
-            let head = format!(
-                "ALTER TABLE {} ALTER COLUMN {}",
-                qualified(d, s, tn),
-                ident(d, c)
-            );
-            alter.sql.push(format!("{head} DROP EXPRESSION"));
-            alter
-                .script
-                .push(format!("{head} DROP EXPRESSION IF EXISTS"));
+            alter.sql.push(Postgres.drop_expression(s, tn, c, false));
+            alter.script.push(Postgres.drop_expression(s, tn, c, true));
         }
         let type_changed = pg_type_and_default(ctx, &col, &mut alter, out)?;
         if ac.identity.is_none() && tc.identity.is_some() && ac.default.is_some() && !type_changed {
-            alter.both(sql::pg_alter_default(s, tn, c, None)?);
+            alter.both(Postgres.alter_column_default(s, tn, c, None)?);
         }
         pg_nullability(&col, &mut alter);
         pg_identity(&col, &mut alter);
     }
     if ac.comment != tc.comment {
-        alter.both(sql::pg_comment(
-            "COLUMN",
-            &format!("{}.{}", qualified(d, s, tn), ident(d, c)),
-            tc.comment.as_deref(),
-        ));
+        alter.both(Postgres.comment(Commented::Column(s, tn, c), tc.comment.as_deref())?);
     }
     let p = Part::column(c);
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", alter.safety);
@@ -869,7 +843,7 @@ fn pg_type_and_default(
     let type_changed = ac.data_type != tc.data_type || ac.collation != tc.collation;
     if !type_changed {
         if ac.default != tc.default && tc.identity.is_none() && tc.generated.is_none() {
-            alter.both(sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+            alter.both(Postgres.alter_column_default(s, tn, c, tc.default.as_deref())?);
         }
         return Ok(false);
     }
@@ -878,7 +852,7 @@ fn pg_type_and_default(
     let to = types::classify(d, ctx.exp, exp_schema, &tc.data_type);
     let via_text =
         matches!(from, types::TypeClass::Enum(_)) || matches!(to, types::TypeClass::Enum(_));
-    match types::loss(d, &ident(d, c), &from, &to) {
+    match types::loss(&from, &to) {
         Some(l) if ac.data_type != tc.data_type => {
             alter.safety = Safety::DataLoss;
             alter.preflight.push(count_loss(d, s, tn, c, &l));
@@ -886,11 +860,11 @@ fn pg_type_and_default(
         _ => alter.at_least(Safety::Locking),
     }
     if ac.default.is_some() && ac.identity.is_none() {
-        alter.both(sql::pg_alter_default(s, tn, c, None)?);
+        alter.both(Postgres.alter_column_default(s, tn, c, None)?);
     }
-    alter.both(sql::pg_alter_type(s, tn, c, tc, via_text)?);
+    alter.both(Postgres.alter_column_type(s, tn, c, tc, via_text)?);
     if tc.default.is_some() && tc.identity.is_none() && tc.generated.is_none() {
-        alter.both(sql::pg_alter_default(s, tn, c, tc.default.as_deref())?);
+        alter.both(Postgres.alter_column_default(s, tn, c, tc.default.as_deref())?);
     }
     out.view_changed.insert(QualifiedName::new(s, tn));
     Ok(true)
@@ -906,11 +880,11 @@ fn pg_nullability(col: &PgColumn<'_>, alter: &mut ColumnAlter) {
         alter
             .preflight
             .push(refuse_nulls(Dialect::Postgres, s, tn, c));
-        alter.both(sql::pg_alter_nullable(s, tn, c, false));
+        alter.both(Postgres.alter_column_null(s, tn, c, false));
     } else if !(ac.identity.is_some() && tc.identity.is_none()) {
         // (When the identity goes, it is dropped first: identity columns
         // are NOT NULL; see pg_identity.)
-        alter.both(sql::pg_alter_nullable(s, tn, c, true));
+        alter.both(Postgres.alter_column_null(s, tn, c, true));
     }
 }
 
@@ -920,10 +894,9 @@ fn pg_identity(col: &PgColumn<'_>, alter: &mut ColumnAlter) {
         return;
     }
     alter.at_least(Safety::Locking);
-    for stmt in sql::pg_alter_identity(s, tn, c, ac.identity, tc.identity) {
+    for stmt in Postgres.alter_identity(s, tn, c, ac.identity, tc.identity) {
         let sc = if ac.identity.is_none() {
-            guarded(
-                Dialect::Postgres,
+            Postgres.guarded(
                 &crate::guard::Cond::Identity {
                     schema: s.into(),
                     table: tn.into(),
@@ -939,7 +912,7 @@ fn pg_identity(col: &PgColumn<'_>, alter: &mut ColumnAlter) {
         alter.sql.push(stmt);
     }
     if tc.nullable && !ac.nullable && ac.identity.is_some() && tc.identity.is_none() {
-        alter.both(sql::pg_alter_nullable(s, tn, c, true));
+        alter.both(Postgres.alter_column_null(s, tn, c, true));
     }
 }
 
@@ -960,7 +933,7 @@ fn alter_column_mysql(
         let exp_schema = ctx.exp_schema(s).unwrap_or(s);
         let from = types::classify(d, ctx.act, s, &ac.data_type);
         let to = types::classify(d, ctx.exp, exp_schema, &tc.data_type);
-        match types::loss(d, &ident(d, c), &from, &to) {
+        match types::loss(&from, &to) {
             Some(l) if ac.data_type != tc.data_type => {
                 safety = Safety::DataLoss;
                 preflight.push(count_loss(d, s, tn, c, &l));
@@ -975,7 +948,7 @@ fn alter_column_mysql(
     if ac.identity != tc.identity || ac.generated != tc.generated {
         safety = safety.max(Safety::Locking);
     }
-    let stmt = sql::mysql_modify_column(s, tn, c, tc)?;
+    let stmt = Mysql.modify_column(s, tn, c, tc)?;
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
     spec.fixes = t.reasons_of(&p);
     spec.note = t.note_of(&p);
@@ -1074,15 +1047,14 @@ fn rebuild_sqlite(
     drops_columns: bool,
     out: &mut Out,
 ) -> Result<(), PlanError> {
-    let d = Dialect::Sqlite;
+    let (d, w) = (Dialect::Sqlite, &sql::Sqlite);
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
     let (a, g) = (t.actual, &t.target);
     let tmp = rebuild_name(ctx, s, tn);
     let mut safety = Safety::Locking;
     let mut preflight = Vec::new();
     // Copy every kept column from its source (quarantined ones from their old name).
-    let mut targets = Vec::new();
-    let mut sources = Vec::new();
+    let mut copied: Vec<(&str, &str)> = Vec::new();
     for c in g.column_order() {
         let Some(tc) = g.columns.get(c) else { continue };
         if tc.generated.is_some() {
@@ -1101,7 +1073,7 @@ fn rebuild_sqlite(
             continue;
         };
         if let Some(ac) = a.columns.get(src) {
-            if let Some(l) = types::sqlite_loss(&ident(d, src), &ac.data_type, &tc.data_type) {
+            if let Some(l) = types::sqlite_loss(&ac.data_type, &tc.data_type) {
                 safety = Safety::DataLoss;
                 preflight.push(count_loss(d, s, tn, src, &l));
             }
@@ -1109,16 +1081,14 @@ fn rebuild_sqlite(
                 preflight.push(refuse_nulls(d, s, tn, src));
             }
         }
-        targets.push(ident(d, c));
-        sources.push(ident(d, src));
+        copied.push((c, src));
     }
     if drops_columns && safety < Safety::Destructive {
         safety = Safety::Destructive;
     }
     let order: Vec<String> = g.column_order().into_iter().map(String::from).collect();
     let mut stmts = vec![
-        sql::create_table(
-            d,
+        w.create_table(
             s,
             &tmp,
             g,
@@ -1128,20 +1098,14 @@ fn rebuild_sqlite(
                 order: Some(&order),
             },
         )?,
-        format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {}",
-            ident(d, &tmp),
-            targets.join(", "),
-            sources.join(", "),
-            ident(d, tn)
-        ),
-        sql::drop_table(d, s, tn, false),
-        sql::rename_table(d, s, &tmp, tn),
+        w.copy_rows(s, tn, &tmp, &copied),
+        w.drop_table(s, tn, false),
+        w.rename_table(s, &tmp, tn),
     ];
     for (n, idx) in &g.indexes {
-        stmts.push(sql::create_index(d, s, tn, n, idx, false)?);
+        stmts.push(w.create_index(s, tn, n, idx, false)?);
     }
-    let mut script = vec![sql::drop_table(d, s, &tmp, true)];
+    let mut script = vec![w.drop_table(s, &tmp, true)];
     script.extend(stmts.iter().cloned());
     let mut spec = StepSpec::new(ObjectRef::table(s, tn), "rebuild table", safety);
     spec.fixes = t.reasons.values().flatten().cloned().collect();
@@ -1166,7 +1130,7 @@ fn alter_sqlite_in_place(
     drops: Vec<&String>,
     out: &mut Out,
 ) -> Result<(), PlanError> {
-    let d = Dialect::Sqlite;
+    let (d, w) = (Dialect::Sqlite, &sql::Sqlite);
     let (s, tn) = (t.schema.as_str(), t.name.as_str());
     let (a, g) = (t.actual, &t.target);
     for (n, i) in &a.indexes {
@@ -1184,7 +1148,7 @@ fn alter_sqlite_in_place(
     }
     for (old, new) in &t.renames {
         let p = Part::column(old);
-        let stmt = sql::rename_column(d, s, tn, old, new);
+        let stmt = w.rename_column(s, tn, old, new);
         let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
         spec.fixes = t.reasons_of(&p);
         let note =
@@ -1195,7 +1159,7 @@ fn alter_sqlite_in_place(
     }
     for c in drops {
         let p = Part::column(c);
-        let stmt = sql::drop_column(d, s, tn, c, false);
+        let stmt = w.drop_column(s, tn, c, false);
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
         spec.statement(stmt);
         out.push(Phase::Columns, spec);
@@ -1203,7 +1167,7 @@ fn alter_sqlite_in_place(
     }
     for (c, col) in adds {
         let p = Part::column(c);
-        let stmt = sql::add_column(d, s, tn, c, col, false)?;
+        let stmt = w.add_column(s, tn, c, col, false)?;
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "add column", Safety::Safe);
         spec.statement(stmt);
         out.push(Phase::Columns, spec);

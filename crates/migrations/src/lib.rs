@@ -57,6 +57,8 @@ mod python;
 mod record;
 mod replay;
 mod scope;
+mod stepped;
+mod stepper;
 
 pub use folder::{load_migrations, load_migrations_as, load_migrations_with, MigrationLoadOptions};
 pub use formats::{parse_migrations, parse_migrations_as, SourceFile};
@@ -68,4 +70,9 @@ pub use record::record_statements;
 pub use replay::{
     expect_from_command, replay, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
     DEV_MARKER_TABLE,
+};
+pub use stepped::{replay_framework, FrameworkReplay};
+pub use stepper::{
+    alembic_project, default_python, django_project, Framework, FrameworkGraph, FrameworkNode,
+    MigrationKey, StepOutcome, Stepper,
 };

@@ -205,7 +205,7 @@ SELECT kind, name FROM (\
 
 /// Empties the dev database if it is empty already or carries the marker,
 /// refuses otherwise, and leaves the marker.
-async fn prepare_dev(db: &mut Database) -> Result<()> {
+pub(crate) async fn prepare_dev(db: &mut Database) -> Result<()> {
     let dialect = db.dialect();
     if db.url().is_sqlite_memory() {
         return Ok(());
@@ -327,7 +327,7 @@ async fn prepare_dev(db: &mut Database) -> Result<()> {
 
 /// Removes the marker table from a snapshot of the dev database and, on
 /// MySQL, names the schema after the target database.
-fn tidy(snapshot: &mut Snapshot, dev: &DbUrl, target: Option<&DbUrl>) {
+pub(crate) fn tidy(snapshot: &mut Snapshot, dev: &DbUrl, target: Option<&DbUrl>) {
     for schema in snapshot.schemas.values_mut() {
         schema.tables.remove(DEV_MARKER_TABLE);
     }
@@ -338,7 +338,7 @@ fn tidy(snapshot: &mut Snapshot, dev: &DbUrl, target: Option<&DbUrl>) {
     }
 }
 
-async fn connect_dev(dev: &DbUrl, options: &ReplayOptions) -> Result<Database> {
+pub(crate) async fn connect_dev(dev: &DbUrl, options: &ReplayOptions) -> Result<Database> {
     let mut connect = options.connect.clone();
     connect.read_only = false;
     Database::connect(dev, &connect).await
@@ -490,9 +490,9 @@ async fn replay_into(
 }
 
 /// Reads the dev database during replay.
-struct Reader<'a> {
-    dev: &'a DbUrl,
-    options: &'a ReplayOptions,
+pub(crate) struct Reader<'a> {
+    pub(crate) dev: &'a DbUrl,
+    pub(crate) options: &'a ReplayOptions,
 }
 
 impl Reader<'_> {
@@ -502,23 +502,23 @@ impl Reader<'_> {
         Ok(s)
     }
 
-    async fn full(&self, db: &mut Database) -> Result<Snapshot> {
+    pub(crate) async fn full(&self, db: &mut Database) -> Result<Snapshot> {
         self.read(db, &self.options.introspect).await
     }
 }
 
 /// Provenance as the replay goes: the schema as the steps built it, and
 /// what each migration did to it.
-struct Tracker {
+pub(crate) struct Tracker {
     model: Snapshot,
-    provenance: Provenance,
-    reads: ProvenanceReads,
+    pub(crate) provenance: Provenance,
+    pub(crate) reads: ProvenanceReads,
     /// Read everything after every migration (no scoped reads).
     full: bool,
 }
 
 impl Tracker {
-    fn new(initial: Snapshot, full: bool) -> Self {
+    pub(crate) fn new(initial: Snapshot, full: bool) -> Self {
         let mut provenance = Provenance::new();
         provenance.start(object_fingerprints(&initial));
         Tracker {
@@ -530,7 +530,7 @@ impl Tracker {
     }
 
     /// Records migration `id`, which touched `touch`.
-    async fn step(
+    pub(crate) async fn step(
         &mut self,
         id: &str,
         touch: Touch,
@@ -587,7 +587,7 @@ impl Tracker {
 
     /// The first object whose definition in `actual` (the final schema,
     /// read in full) differs from what the steps built, if any.
-    fn diverged(&self, actual: &Snapshot) -> Option<String> {
+    pub(crate) fn diverged(&self, actual: &Snapshot) -> Option<String> {
         let actual = object_fingerprints(actual);
         let built = self.provenance.last();
         if &actual == built {
@@ -604,7 +604,7 @@ impl Tracker {
 
 /// SQLite's schema cookie, which changes with every schema change; `None`
 /// on other databases.
-async fn sqlite_schema_version(db: &mut Database) -> Result<Option<i64>> {
+pub(crate) async fn sqlite_schema_version(db: &mut Database) -> Result<Option<i64>> {
     if db.dialect() != Dialect::Sqlite {
         return Ok(None);
     }
@@ -632,6 +632,21 @@ pub async fn expect_from_command(
     dir: &Path,
     options: &ReplayOptions,
 ) -> Result<Snapshot> {
+    let (dev, temp_file) = scratch_dev(options, "expect")?;
+    let result = run_and_read(command, dir, &dev, options).await;
+    if let Some(path) = temp_file {
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+/// The scratch database for a framework that runs in its own process:
+/// the dev URL, or for SQLite without one a temporary file (returned too,
+/// to be removed afterwards).
+pub(crate) fn scratch_dev(
+    options: &ReplayOptions,
+    purpose: &str,
+) -> Result<(DbUrl, Option<std::path::PathBuf>)> {
     let mut temp_file = None;
     let dev = match (&options.dev_url, &options.target) {
         (None, target)
@@ -644,7 +659,7 @@ pub async fn expect_from_command(
                 .map(|d| d.as_nanos())
                 .unwrap_or(0);
             let path = std::env::temp_dir().join(format!(
-                "driftless-expect-{}-{nanos}.db",
+                "driftless-{purpose}-{}-{nanos}.db",
                 std::process::id()
             ));
             temp_file = Some(path.clone());
@@ -654,11 +669,7 @@ pub async fn expect_from_command(
         }
         _ => resolve_dev(options)?,
     };
-    let result = run_and_read(command, dir, &dev, options).await;
-    if let Some(path) = temp_file {
-        let _ = std::fs::remove_file(path);
-    }
-    result
+    Ok((dev, temp_file))
 }
 
 async fn run_and_read(

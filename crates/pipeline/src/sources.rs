@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use driftless_introspect::{redact, DbUrl, IntrospectOptions, Source};
 use driftless_migrations::{
-    expect_from_command, load_migrations_with, replay, MigrationLoadOptions, ReplayOptions,
+    default_python, expect_from_command, load_migrations_with, replay, replay_framework, Framework,
+    MigrationLoadOptions, ReplayOptions,
 };
 use driftless_model::Snapshot;
 
@@ -100,14 +101,17 @@ impl ExpectedSource for GivenSchema {
     }
 }
 
-/// A folder of SQL migrations replayed in order into a scratch database
-/// (SQLite: in memory unless a dev URL is given), with which migration
-/// made each object.
+/// A folder of migrations replayed in order into a scratch database, with
+/// which migration made each object: SQL migrations statement by
+/// statement (SQLite: in memory unless a dev URL is given); Django and
+/// Alembic migrations, which are code, by the framework itself, one
+/// migration a step (see [`replay_framework`]; SQLite: a temporary file).
 #[derive(Debug, Clone)]
 pub struct MigrationReplay {
     dir: PathBuf,
     dev_url: Option<DbUrl>,
     load: MigrationLoadOptions,
+    python: Option<String>,
 }
 
 impl MigrationReplay {
@@ -117,7 +121,15 @@ impl MigrationReplay {
             dir: dir.into(),
             dev_url: None,
             load: MigrationLoadOptions::default(),
+            python: None,
         }
+    }
+
+    /// Runs Django and Alembic steppers with this Python interpreter
+    /// (default: [`default_python`]).
+    pub fn with_python(mut self, python: impl Into<String>) -> Self {
+        self.python = Some(python.into());
+        self
     }
 
     /// Reads the folder with these options (file size limit, layout).
@@ -147,6 +159,24 @@ impl ExpectedSource for MigrationReplay {
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
         let set = load_migrations_with(&self.dir, &self.load)?;
         let options = replay_options(cx, self.dev_url.as_ref());
+        if !set.is_replayable() {
+            let python = self.python.clone().unwrap_or_else(default_python);
+            if let Some(framework) = Framework::for_folder(set.format, &self.dir, &python) {
+                let _stage = cx.progress.begin(&format!(
+                    "stepping through {} {} migrations in {}",
+                    set.migrations.len(),
+                    set.format,
+                    self.dev_url.as_ref().map_or_else(
+                        || "a temporary SQLite database".to_string(),
+                        ToString::to_string
+                    )
+                ));
+                let stepped = replay_framework(&framework, &options).await?;
+                return Ok(Expected::new(stepped.replay.snapshot, self.describe())
+                    .with_migrations(set)
+                    .with_provenance(stepped.replay.provenance));
+            }
+        }
         let _stage = cx.progress.begin(&format!(
             "replaying {} {} migrations into {}",
             set.migrations.len(),

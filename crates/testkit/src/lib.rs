@@ -39,6 +39,59 @@ pub fn mysql_server_url() -> String {
     std::env::var(MYSQL_ENV).unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
 }
 
+/// The environment variable naming the Python that has the pinned
+/// frameworks (`scripts/test-python` makes it; `scripts/test` exports it).
+pub const PYTHON_ENV: &str = "DRIFTLESS_TEST_PYTHON";
+
+/// The Python interpreter with Django and Alembic installed, for the
+/// framework tests. Never skips: without it the test fails, saying how to
+/// get one.
+pub fn python() -> String {
+    match std::env::var(PYTHON_ENV) {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let venv = workspace_root().join("target/test-python/bin/python");
+            assert!(
+                venv.is_file(),
+                "no Python with the test frameworks: set {PYTHON_ENV} or run scripts/test-python (scripts/test does)"
+            );
+            venv.display().to_string()
+        }
+    }
+}
+
+/// The workspace's root folder.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A copy of the framework project `tests/frameworks/NAME` in a fresh
+/// temporary folder (tests may write into it).
+pub fn framework_project(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    copy_tree(
+        &workspace_root().join("tests/frameworks").join(name),
+        dir.path(),
+    );
+    dir
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read framework project") {
+        let entry = entry.expect("folder entry");
+        let (path, name) = (entry.path(), entry.file_name());
+        if name == "__pycache__" {
+            continue;
+        }
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).expect("copy file");
+        }
+    }
+}
+
 fn unique_name(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let nanos = std::time::SystemTime::now()

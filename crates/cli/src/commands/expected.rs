@@ -32,6 +32,9 @@ pub fn source(ctx: &Ctx, args: &ExpectArgs) -> Result<Box<dyn ExpectedSource>> {
                 }
                 None => {
                     let mut source = MigrationReplay::new(dir).with_load_options(load);
+                    if let Some(python) = &args.python {
+                        source = source.with_python(python.clone());
+                    }
                     if let Some(dev) = dev {
                         source = source.with_dev_url(dev);
                     }

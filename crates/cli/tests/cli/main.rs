@@ -6,6 +6,7 @@
 //!   `--schema`, pipes;
 //! - `bad_input`: malformed files, URLs and folders exit 2 with one line;
 //! - `examples`: the README's example and the deploy-story database;
+//! - `frameworks`: the deploy story on a real Django project;
 //! - `faults`: signals, killed connections and crashes during `fix --apply`;
 //! - `concurrency`: parallel deploys fixing one database;
 //! - `read_only`: `check`, `plan`, `snapshot`, `migrations` never write;
@@ -19,6 +20,7 @@ mod commands;
 mod concurrency;
 mod examples;
 mod faults;
+mod frameworks;
 mod read_only;
 mod resources;
 mod secrets;

@@ -6,7 +6,8 @@
 //!   on each backend;
 //! - `provenance_scope`: scoped provenance reads against full ones;
 //! - `rules`: the migration rules on real ledgers;
-//! - `status`: sets reconciled with hand-made ledgers (no database).
+//! - `status`: sets reconciled with hand-made ledgers (no database);
+//! - `stepper`: the Django stepper with the real Django.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod mysql;
@@ -15,3 +16,4 @@ mod provenance_scope;
 mod rules;
 mod sqlite;
 mod status;
+mod stepper;

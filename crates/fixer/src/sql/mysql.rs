@@ -1,0 +1,203 @@
+//! The MySQL/MariaDB writer, and the statements only it has: `MODIFY
+//! COLUMN`, the table comment, the prepared statements of the guarded
+//! script, and the session's settings and `GET_LOCK`s.
+//!
+//! Every table is named with its database: a statement must not depend on
+//! the connection's default database. Where sea-query writes bare table
+//! names (indexes, foreign keys) the statements are plain.
+
+use driftless_model::{Column, Dialect};
+
+use super::indexes::{drop_index, idents};
+use super::{columns, keys, unsupported, Commented, Constraint, Writer};
+use crate::guard::Cond;
+use crate::plan::PlanError;
+use crate::quote::{ident, literal, qualified};
+
+const D: Dialect = Dialect::Mysql;
+
+/// Writes MySQL and MariaDB.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mysql;
+
+impl Writer for Mysql {
+    fn dialect(&self) -> Dialect {
+        D
+    }
+
+    /// Unique constraints are indexes to MySQL; foreign keys are written
+    /// plainly (sea-query would not name the referenced table's database).
+    fn alter_constraint(
+        &self,
+        schema: &str,
+        table: &str,
+        change: Constraint<'_>,
+    ) -> Result<String, PlanError> {
+        let t = qualified(D, schema, table);
+        Ok(match change {
+            Constraint::AddPrimaryKey(pk) => {
+                format!(
+                    "ALTER TABLE {t} ADD PRIMARY KEY ({})",
+                    idents(D, &pk.columns)
+                )
+            }
+            Constraint::DropPrimaryKey(_) => format!("ALTER TABLE {t} DROP PRIMARY KEY"),
+            Constraint::AddUnique(name, unique) => format!(
+                "CREATE UNIQUE INDEX {} ON {t} ({})",
+                ident(D, name),
+                idents(D, &unique.columns)
+            ),
+            Constraint::DropUnique(name) => drop_index(D, schema, table, name, false),
+            Constraint::AddCheck(name, check) => keys::add_check(D, schema, table, name, check)?,
+            Constraint::DropCheck(name) => keys::drop_constraint(D, schema, table, name),
+            Constraint::AddForeignKey(name, fk) => {
+                keys::add_foreign_key(D, schema, table, name, fk)
+            }
+            Constraint::DropForeignKey(name) => {
+                format!("ALTER TABLE {t} DROP FOREIGN KEY {}", ident(D, name))
+            }
+        })
+    }
+
+    /// The table comment (`ALTER TABLE … COMMENT = '…'`, empty to remove);
+    /// a column's comment is part of its definition ([`Mysql::modify_column`]).
+    fn comment(&self, on: Commented<'_>, text: Option<&str>) -> Result<String, PlanError> {
+        match on {
+            Commented::Table(schema, table) => Ok(format!(
+                "ALTER TABLE {} COMMENT = {}",
+                qualified(D, schema, table),
+                literal(D, text.unwrap_or(""))
+            )),
+            other => Err(unsupported(
+                D,
+                other.object(),
+                "set this comment apart from the definition",
+            )),
+        }
+    }
+
+    /// `SET @driftless_run = (condition)`, then each statement through a
+    /// prepared statement chosen by `IF(@driftless_run, statement, 'DO 0')`.
+    fn guarded(&self, cond: &Cond, stmts: &[String]) -> Vec<String> {
+        let Some(c) = probe(cond) else {
+            return stmts.to_vec();
+        };
+        let mut out = vec![format!("SET @driftless_run = ({c})")];
+        for s in stmts {
+            out.push(format!(
+                "SET @driftless_sql = IF(@driftless_run, {}, 'DO 0')",
+                literal(D, s)
+            ));
+            out.push("PREPARE driftless_stmt FROM @driftless_sql".into());
+            out.push("EXECUTE driftless_stmt".into());
+            out.push("DEALLOCATE PREPARE driftless_stmt".into());
+        }
+        out
+    }
+
+    fn session_id(&self) -> Option<&'static str> {
+        Some("SELECT CONNECTION_ID()")
+    }
+
+    fn cancel(&self, id: i64) -> Option<String> {
+        Some(format!("KILL QUERY {id}"))
+    }
+}
+
+/// The catalog condition as a boolean expression on `information_schema`,
+/// which names the database (the guard does not depend on the
+/// connection's default database); `None` for conditions MySQL has no
+/// catalog for.
+fn probe(cond: &Cond) -> Option<String> {
+    let lit = |s: &str| literal(D, s);
+    Some(match cond {
+        Cond::Not(c) => format!("NOT ({})", probe(c)?),
+        Cond::Relation { schema, name } => format!(
+            "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {})",
+            lit(schema),
+            lit(name)
+        ),
+        Cond::Column { schema, table, column } => format!(
+            "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = {} AND table_name = {} AND column_name = {})",
+            lit(schema),
+            lit(table),
+            lit(column)
+        ),
+        Cond::Index { schema, table, name } => format!(
+            "EXISTS (SELECT 1 FROM information_schema.statistics WHERE table_schema = {} AND table_name = {} AND index_name = {})",
+            lit(schema),
+            lit(table),
+            lit(name)
+        ),
+        Cond::Constraint { schema, table, name } => format!(
+            "EXISTS (SELECT 1 FROM information_schema.table_constraints WHERE constraint_schema = {} AND table_name = {} AND constraint_name = {})",
+            lit(schema),
+            lit(table),
+            lit(name)
+        ),
+        Cond::Type { .. } | Cond::EnumLabelsDiffer { .. } | Cond::Identity { .. } => return None,
+    })
+}
+
+/// Columns.
+impl Mysql {
+    /// `ALTER TABLE … MODIFY COLUMN` with the full definition.
+    pub(crate) fn modify_column(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        col: &Column,
+    ) -> Result<String, PlanError> {
+        columns::modify_column(D, schema, table, name, col)
+    }
+}
+
+/// The session of a fix: its settings and locks. DDL commits implicitly,
+/// so there is no transaction.
+impl Mysql {
+    /// Table (metadata) and InnoDB row lock waits, in whole seconds.
+    pub(crate) fn set_lock_wait_timeout(&self, seconds: u64) -> String {
+        format!("SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}")
+    }
+
+    /// Clears `NO_BACKSLASH_ESCAPES` from the session's `sql_mode`:
+    /// literals are written with backslash escapes.
+    pub(crate) fn backslash_escapes(&self) -> &'static str {
+        "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')"
+    }
+
+    /// `SELECT VERSION()` (MariaDB says so in it).
+    pub(crate) fn version(&self) -> &'static str {
+        "SELECT VERSION()"
+    }
+
+    /// MariaDB's `max_statement_time`, seconds as `0.500000` (0: no limit).
+    pub(crate) fn set_max_statement_time(&self, seconds: &str) -> String {
+        format!("SET SESSION max_statement_time = {seconds}")
+    }
+
+    /// `SELECT GET_LOCK('name', seconds)`: 1 granted, 0 timed out.
+    pub(crate) fn get_lock(&self, name: &str, seconds: u64) -> String {
+        format!("SELECT GET_LOCK({}, {seconds})", literal(D, name))
+    }
+
+    /// The script's form of [`Mysql::get_lock`]: fails with "Subquery
+    /// returns more than 1 row" unless the lock is granted.
+    pub(crate) fn get_lock_or_fail(&self, name: &str, seconds: u64) -> String {
+        format!(
+            "DO IF(GET_LOCK({}, {seconds}) = 1, 0, (SELECT 1 UNION ALL SELECT 2))",
+            literal(D, name)
+        )
+    }
+
+    /// `SELECT RELEASE_LOCK('name')`.
+    pub(crate) fn release_lock(&self, name: &str) -> String {
+        format!("SELECT RELEASE_LOCK({})", literal(D, name))
+    }
+
+    /// The script's form of [`Mysql::release_lock`].
+    pub(crate) fn release_lock_quietly(&self, name: &str) -> String {
+        format!("DO RELEASE_LOCK({})", literal(D, name))
+    }
+}

@@ -1,0 +1,524 @@
+//! The PostgreSQL writer, and the statements only PostgreSQL has: schemas,
+//! enum types (sea-query's extension), sequences, column type, nullability,
+//! default, identity and generation changes, renamed constraints and
+//! indexes, `COMMENT ON`, the `DO` blocks of the guarded script, and the
+//! transaction's settings and advisory lock.
+
+use driftless_model::{Column, Dialect, Identity, Sequence};
+use sea_query::extension::postgres::Type as PgType;
+use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
+
+use super::columns::{column_object, type_with_collation, verbatim};
+use super::fragment::{fragment, FragmentKind};
+use super::indexes::idents;
+use super::{keys, Commented, Constraint, Writer};
+use crate::guard::Cond;
+use crate::plan::PlanError;
+use crate::quote::{ident, literal, qualified, sq_iden, sq_raw_name, sq_table};
+
+const D: Dialect = Dialect::Postgres;
+
+/// Writes PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Postgres;
+
+impl Writer for Postgres {
+    fn dialect(&self) -> Dialect {
+        D
+    }
+
+    /// `ALTER TABLE … ADD CONSTRAINT` (sea-query's for a foreign key that
+    /// is not `DEFERRABLE`, which it does not write) / `DROP CONSTRAINT`.
+    fn alter_constraint(
+        &self,
+        schema: &str,
+        table: &str,
+        change: Constraint<'_>,
+    ) -> Result<String, PlanError> {
+        let head = || format!("ALTER TABLE {} ADD CONSTRAINT", qualified(D, schema, table));
+        Ok(match change {
+            Constraint::AddPrimaryKey(pk) => format!(
+                "{} {} PRIMARY KEY ({})",
+                head(),
+                ident(D, &pk.name),
+                idents(D, &pk.columns)
+            ),
+            Constraint::AddUnique(name, unique) => format!(
+                "{} {} UNIQUE {}({})",
+                head(),
+                ident(D, name),
+                if unique.nulls_not_distinct {
+                    "NULLS NOT DISTINCT "
+                } else {
+                    ""
+                },
+                idents(D, &unique.columns)
+            ),
+            Constraint::AddCheck(name, check) => keys::add_check(D, schema, table, name, check)?,
+            Constraint::AddForeignKey(name, fk) if fk.deferrable => {
+                keys::add_foreign_key(D, schema, table, name, fk)
+            }
+            Constraint::AddForeignKey(name, fk) => {
+                keys::foreign_key_stmt(D, schema, table, name, fk).to_string(PostgresQueryBuilder)
+            }
+            Constraint::DropForeignKey(name) => {
+                let mut f = sea_query::ForeignKey::drop();
+                f.name(sq_raw_name(D, name))
+                    .table(sq_table(D, schema, table));
+                f.to_string(PostgresQueryBuilder)
+            }
+            Constraint::DropPrimaryKey(_)
+            | Constraint::DropUnique(_)
+            | Constraint::DropCheck(_) => keys::drop_constraint(D, schema, table, change.name()),
+        })
+    }
+
+    /// `COMMENT ON … IS …` (`NULL` removes it).
+    fn comment(&self, on: Commented<'_>, text: Option<&str>) -> Result<String, PlanError> {
+        let (kind, target) = match on {
+            Commented::Schema(s) => ("SCHEMA", ident(D, s)),
+            Commented::Table(s, t) => ("TABLE", qualified(D, s, t)),
+            Commented::Column(s, t, c) => {
+                ("COLUMN", format!("{}.{}", qualified(D, s, t), ident(D, c)))
+            }
+            Commented::Type(s, n) => ("TYPE", qualified(D, s, n)),
+            Commented::View {
+                schema,
+                name,
+                materialized,
+            } => (
+                if materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                },
+                qualified(D, schema, name),
+            ),
+        };
+        let value = text.map(|c| literal(D, c)).unwrap_or_else(|| "NULL".into());
+        Ok(format!("COMMENT ON {kind} {target} IS {value}"))
+    }
+
+    /// One `DO` block: `IF condition THEN EXECUTE '…'; … END IF`.
+    fn guarded(&self, cond: &Cond, stmts: &[String]) -> Vec<String> {
+        let body: String = stmts
+            .iter()
+            .map(|s| format!("    EXECUTE {};\n", literal(D, s)))
+            .collect();
+        let inner = format!("BEGIN\n  IF {} THEN\n{body}  END IF;\nEND", probe(cond));
+        let tag = dollar_tag(&inner);
+        vec![format!("DO {tag}\n{inner}\n{tag}")]
+    }
+
+    fn session_id(&self) -> Option<&'static str> {
+        Some("SELECT pg_backend_pid()::bigint")
+    }
+
+    fn cancel(&self, id: i64) -> Option<String> {
+        Some(format!("SELECT pg_cancel_backend({id})"))
+    }
+}
+
+/// A relation or type name as the text literal `to_regclass` and
+/// `to_regtype` read.
+fn regclass(schema: &str, name: &str) -> String {
+    literal(D, &qualified(D, schema, name))
+}
+
+/// The catalog condition as a boolean expression.
+fn probe(cond: &Cond) -> String {
+    let lit = |s: &str| literal(D, s);
+    match cond {
+        Cond::Not(c) => format!("NOT ({})", probe(c)),
+        Cond::Relation { schema, name } | Cond::Index { schema, name, .. } => {
+            format!("to_regclass({}) IS NOT NULL", regclass(schema, name))
+        }
+        Cond::Column { schema, table, column } => format!(
+            "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = {} AND table_name = {} AND column_name = {})",
+            lit(schema),
+            lit(table),
+            lit(column)
+        ),
+        Cond::Constraint { schema, table, name } => format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass({}) AND conname = {})",
+            regclass(schema, table),
+            lit(name)
+        ),
+        Cond::Type { schema, name } => format!("to_regtype({}) IS NOT NULL", regclass(schema, name)),
+        Cond::EnumLabelsDiffer { schema, name, labels } => format!(
+            "(SELECT array_agg(enumlabel::text ORDER BY enumsortorder) FROM pg_catalog.pg_enum WHERE enumtypid = to_regtype({})) IS DISTINCT FROM ARRAY[{}]::text[]",
+            regclass(schema, name),
+            labels.iter().map(|l| lit(l)).collect::<Vec<_>>().join(", ")
+        ),
+        Cond::Identity { schema, table, column } => format!(
+            "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = {} AND table_name = {} AND column_name = {} AND is_identity = 'YES')",
+            lit(schema),
+            lit(table),
+            lit(column)
+        ),
+    }
+}
+
+/// A dollar-quote tag that does not occur in `body`.
+fn dollar_tag(body: &str) -> String {
+    let mut n = 0u32;
+    loop {
+        let tag = if n == 0 {
+            "$driftless$".to_string()
+        } else {
+            format!("$driftless{n}$")
+        };
+        if !body.contains(&tag) {
+            return tag;
+        }
+        n += 1;
+    }
+}
+
+/// `IF NOT EXISTS ` / `IF EXISTS ` when asked.
+fn if_(yes: bool, clause: &'static str) -> &'static str {
+    if yes {
+        clause
+    } else {
+        ""
+    }
+}
+
+/// Schemas and enum types.
+impl Postgres {
+    /// `CREATE SCHEMA [IF NOT EXISTS]`.
+    pub(crate) fn create_schema(&self, schema: &str, if_not_exists: bool) -> String {
+        format!(
+            "CREATE SCHEMA {}{}",
+            if_(if_not_exists, "IF NOT EXISTS "),
+            ident(D, schema)
+        )
+    }
+
+    /// `DROP SCHEMA [IF EXISTS]` (never `CASCADE`).
+    pub(crate) fn drop_schema(&self, schema: &str, if_exists: bool) -> String {
+        format!(
+            "DROP SCHEMA {}{}",
+            if_(if_exists, "IF EXISTS "),
+            ident(D, schema)
+        )
+    }
+
+    /// `CREATE TYPE … AS ENUM (…)`.
+    pub(crate) fn create_enum(&self, schema: &str, name: &str, labels: &[String]) -> String {
+        PgType::create()
+            .as_enum((sq_iden(schema), sq_iden(name)))
+            .values(labels.iter().map(|l| Alias::new(l.replace('\0', ""))))
+            .to_string(PostgresQueryBuilder)
+    }
+
+    /// `ALTER TYPE … ADD VALUE [IF NOT EXISTS] … [BEFORE … | AFTER …]`.
+    pub(crate) fn add_enum_value(
+        &self,
+        schema: &str,
+        name: &str,
+        label: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        if_not_exists: bool,
+    ) -> String {
+        let mut stmt = PgType::alter()
+            .name((sq_iden(schema), sq_iden(name)))
+            .add_value(Alias::new(label.replace('\0', "")));
+        if if_not_exists {
+            stmt = stmt.if_not_exists();
+        }
+        if let Some(b) = before {
+            stmt = stmt.before(Alias::new(b.replace('\0', "")));
+        } else if let Some(a) = after {
+            stmt = stmt.after(Alias::new(a.replace('\0', "")));
+        }
+        stmt.to_string(PostgresQueryBuilder)
+    }
+
+    /// `ALTER TYPE … RENAME TO …`.
+    pub(crate) fn rename_type(&self, schema: &str, name: &str, to: &str) -> String {
+        PgType::alter()
+            .name((sq_iden(schema), sq_iden(name)))
+            .rename_to(sq_iden(to))
+            .to_string(PostgresQueryBuilder)
+    }
+
+    /// A type's name as a column's type spells it: qualified, with `[]`
+    /// for an `array` of it.
+    pub(crate) fn type_name(&self, schema: &str, name: &str, array: bool) -> String {
+        let t = qualified(D, schema, name);
+        if array {
+            format!("{t}[]")
+        } else {
+            t
+        }
+    }
+
+    /// `DROP TYPE [IF EXISTS]`.
+    pub(crate) fn drop_type(&self, schema: &str, name: &str, if_exists: bool) -> String {
+        let mut stmt = PgType::drop();
+        stmt.name((sq_iden(schema), sq_iden(name)));
+        if if_exists {
+            stmt.if_exists();
+        }
+        stmt.to_string(PostgresQueryBuilder)
+    }
+}
+
+/// The options of sequence `schema.name`, in the order `CREATE SEQUENCE`
+/// takes them.
+fn sequence_options(schema: &str, name: &str, seq: &Sequence) -> Result<String, PlanError> {
+    let object = format!("sequence {schema}.{name}");
+    let ty = fragment(D, FragmentKind::Type, &object, &seq.data_type)?;
+    Ok(format!(
+        "AS {ty} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+        seq.increment,
+        seq.min_value,
+        seq.max_value,
+        seq.start,
+        seq.cache.max(1),
+        if seq.cycle { "CYCLE" } else { "NO CYCLE" }
+    ))
+}
+
+/// Sequences (plain: sea-query has none).
+impl Postgres {
+    /// `CREATE SEQUENCE [IF NOT EXISTS] … AS … INCREMENT BY …`.
+    pub(crate) fn create_sequence(
+        &self,
+        schema: &str,
+        name: &str,
+        seq: &Sequence,
+        if_not_exists: bool,
+    ) -> Result<String, PlanError> {
+        Ok(format!(
+            "CREATE SEQUENCE {}{} {}",
+            if_(if_not_exists, "IF NOT EXISTS "),
+            qualified(D, schema, name),
+            sequence_options(schema, name, seq)?
+        ))
+    }
+
+    /// `ALTER SEQUENCE` to the given options (the current value is kept).
+    pub(crate) fn alter_sequence(
+        &self,
+        schema: &str,
+        name: &str,
+        seq: &Sequence,
+    ) -> Result<String, PlanError> {
+        Ok(format!(
+            "ALTER SEQUENCE {} {}",
+            qualified(D, schema, name),
+            sequence_options(schema, name, seq)?
+        ))
+    }
+
+    /// `ALTER SEQUENCE … OWNED BY table.column | NONE`.
+    pub(crate) fn sequence_owned_by(
+        &self,
+        schema: &str,
+        name: &str,
+        owner: Option<(&str, &str)>,
+    ) -> String {
+        let by = match owner {
+            Some((t, c)) => format!("{}.{}", qualified(D, schema, t), ident(D, c)),
+            None => "NONE".into(),
+        };
+        format!(
+            "ALTER SEQUENCE {} OWNED BY {by}",
+            qualified(D, schema, name)
+        )
+    }
+
+    /// `DROP SEQUENCE [IF EXISTS]`.
+    pub(crate) fn drop_sequence(&self, schema: &str, name: &str, if_exists: bool) -> String {
+        format!(
+            "DROP SEQUENCE {}{}",
+            if_(if_exists, "IF EXISTS "),
+            qualified(D, schema, name)
+        )
+    }
+}
+
+/// `ALTER TABLE … ALTER COLUMN …`, the head of the plain column changes.
+fn alter_column(schema: &str, table: &str, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {}",
+        qualified(D, schema, table),
+        ident(D, name)
+    )
+}
+
+/// sea-query's `ALTER TABLE … ALTER COLUMN` of `def`.
+fn modify(schema: &str, table: &str, def: ColumnDef) -> String {
+    let mut a = SqTable::alter();
+    a.table(sq_table(D, schema, table)).modify_column(def);
+    a.to_string(PostgresQueryBuilder)
+}
+
+/// Column changes.
+impl Postgres {
+    /// `ALTER COLUMN … TYPE … USING column::type` (`via_text` casts through
+    /// text, for enums).
+    pub(crate) fn alter_column_type(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        col: &Column,
+        via_text: bool,
+    ) -> Result<String, PlanError> {
+        let object = column_object(schema, table, name);
+        let ty = type_with_collation(D, &object, col)?;
+        let bare_ty = fragment(D, FragmentKind::Type, &object, &col.data_type)?;
+        let using = if via_text {
+            let text = if bare_ty.ends_with("[]") {
+                "text[]"
+            } else {
+                "text"
+            };
+            format!("{}::{text}::{bare_ty}", ident(D, name))
+        } else {
+            format!("{}::{bare_ty}", ident(D, name))
+        };
+        let mut def = ColumnDef::new_with_type(sq_iden(name), ColumnType::custom(Alias::new(ty)));
+        def.using(Expr::cust(using));
+        Ok(modify(schema, table, def))
+    }
+
+    /// `ALTER COLUMN … SET NOT NULL` / `DROP NOT NULL`.
+    pub(crate) fn alter_column_null(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        nullable: bool,
+    ) -> String {
+        let mut def = ColumnDef::new(sq_iden(name));
+        if nullable {
+            def.null();
+        } else {
+            def.not_null();
+        }
+        modify(schema, table, def)
+    }
+
+    /// `ALTER COLUMN … SET DEFAULT …` (sea-query) / `DROP DEFAULT` (plain:
+    /// sea-query has none).
+    pub(crate) fn alter_column_default(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        default: Option<&str>,
+    ) -> Result<String, PlanError> {
+        match default {
+            Some(expr) => {
+                let object = column_object(schema, table, name);
+                let e = fragment(D, FragmentKind::Default, &object, expr)?;
+                let mut def = ColumnDef::new(sq_iden(name));
+                def.default(verbatim(&e));
+                Ok(modify(schema, table, def))
+            }
+            None => Ok(format!(
+                "{} DROP DEFAULT",
+                alter_column(schema, table, name)
+            )),
+        }
+    }
+
+    /// The identity change from `from` to `to`: add, set or drop (plain:
+    /// sea-query has none).
+    pub(crate) fn alter_identity(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        from: Option<Identity>,
+        to: Option<Identity>,
+    ) -> Vec<String> {
+        let head = alter_column(schema, table, name);
+        let kind = |i: Identity| {
+            if i == Identity::Always {
+                "ALWAYS"
+            } else {
+                "BY DEFAULT"
+            }
+        };
+        match (from, to) {
+            (a, b) if a == b => Vec::new(),
+            (Some(_), None) => vec![format!("{head} DROP IDENTITY IF EXISTS")],
+            (None, Some(b)) => vec![format!("{head} ADD GENERATED {} AS IDENTITY", kind(b))],
+            (Some(_), Some(b)) => vec![format!("{head} SET GENERATED {}", kind(b))],
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// `ALTER COLUMN … DROP EXPRESSION [IF EXISTS]`: a generated column
+    /// becomes a plain one, keeping its values.
+    pub(crate) fn drop_expression(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        if_exists: bool,
+    ) -> String {
+        format!(
+            "{} DROP EXPRESSION{}",
+            alter_column(schema, table, name),
+            if_(if_exists, " IF EXISTS")
+        )
+    }
+
+    /// `ALTER TABLE … RENAME CONSTRAINT … TO …` (a primary key or unique
+    /// constraint takes its index along).
+    pub(crate) fn rename_constraint(
+        &self,
+        schema: &str,
+        table: &str,
+        from: &str,
+        to: &str,
+    ) -> String {
+        format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            qualified(D, schema, table),
+            ident(D, from),
+            ident(D, to)
+        )
+    }
+
+    /// `ALTER INDEX … RENAME TO …`.
+    pub(crate) fn rename_index(&self, schema: &str, from: &str, to: &str) -> String {
+        format!(
+            "ALTER INDEX {} RENAME TO {}",
+            qualified(D, schema, from),
+            ident(D, to)
+        )
+    }
+}
+
+/// The fix's transaction: its settings and the advisory lock.
+impl Postgres {
+    /// `SET LOCAL lock_timeout`, in milliseconds.
+    pub(crate) fn set_lock_timeout(&self, ms: u128) -> String {
+        format!("SET LOCAL lock_timeout = '{ms}ms'")
+    }
+
+    /// `SET LOCAL statement_timeout`, in milliseconds (0: no limit).
+    pub(crate) fn set_statement_timeout(&self, ms: u128) -> String {
+        format!("SET LOCAL statement_timeout = '{ms}ms'")
+    }
+
+    /// Pins `standard_conforming_strings` (in `'…'` a backslash is an
+    /// ordinary character), as the expressions copied from snapshots are
+    /// spelled.
+    pub(crate) fn standard_conforming_strings(&self) -> &'static str {
+        "SET LOCAL standard_conforming_strings = on"
+    }
+
+    /// `SELECT pg_advisory_xact_lock(key)`: held until the transaction ends.
+    pub(crate) fn advisory_lock(&self, key: i64) -> String {
+        format!("SELECT pg_advisory_xact_lock({key})")
+    }
+}

@@ -1,0 +1,321 @@
+//! Tables and views: `CREATE TABLE` (sea-query, or a plain statement of
+//! sea-query's elements where it cannot say the whole), drop, rename, the
+//! copy of a table rebuild, and views.
+
+use driftless_model::{Dialect, ForeignKey, Identity, Table, View};
+use sea_query::{Check, ColumnDef, Expr, IndexCreateStatement, Table as SqTable};
+
+use super::columns::{column_def, ColumnUse};
+use super::fragment::{fragment, FragmentKind};
+use super::keys::{references, table_checks, table_primary_key, table_uniques};
+use crate::plan::PlanError;
+use crate::quote::{ident, qualified, sq_iden, sq_table};
+
+/// Options for [`Writer::create_table`](super::Writer::create_table).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CreateTable<'a> {
+    /// Write the foreign keys inline (SQLite, which cannot add them later);
+    /// otherwise they are added by their own statements.
+    pub(crate) foreign_keys: bool,
+    /// `CREATE TABLE IF NOT EXISTS`.
+    pub(crate) if_not_exists: bool,
+    /// Column order: these first (declared order), then any others.
+    pub(crate) order: Option<&'a [String]>,
+}
+
+/// A new table as the elements of its `CREATE TABLE`, in the order
+/// sea-query writes them: columns, keys (primary, then unique), table-level
+/// foreign keys, checks.
+pub(super) struct NewTable<'t> {
+    pub(super) dialect: Dialect,
+    pub(super) schema: &'t str,
+    pub(super) name: &'t str,
+    pub(super) if_not_exists: bool,
+    pub(super) columns: Vec<ColumnDef>,
+    pub(super) keys: Vec<IndexCreateStatement>,
+    /// Inline foreign keys of more than one column (SQLite), which sea-query
+    /// cannot name: `(name, key)`.
+    pub(super) foreign_keys: Vec<(&'t str, &'t ForeignKey)>,
+    /// `(name, expression)`.
+    pub(super) checks: Vec<(String, String)>,
+    /// The table comment (MySQL).
+    pub(super) comment: Option<String>,
+}
+
+/// The column a SQLite table's primary key is written on as `PRIMARY KEY
+/// AUTOINCREMENT`, if any.
+fn sqlite_autoincrement_column(table: &Table) -> Option<&str> {
+    let pk = table.primary_key.as_ref()?;
+    if pk.columns.len() != 1 {
+        return None;
+    }
+    let c = &pk.columns[0];
+    (table.columns.get(c)?.identity == Some(Identity::AutoIncrement)).then_some(c.as_str())
+}
+
+/// The order of a new table's columns: `opts.order` first (those the table
+/// has), then the rest in the table's own order.
+fn create_order<'t>(table: &'t Table, opts: CreateTable<'_>) -> Vec<&'t str> {
+    let mut order: Vec<&str> = Vec::new();
+    for c in opts.order.into_iter().flatten() {
+        if let Some((name, _)) = table.columns.get_key_value(c.as_str()) {
+            order.push(name.as_str());
+        }
+    }
+    for c in table.column_order() {
+        if !order.contains(&c) {
+            order.push(c);
+        }
+    }
+    order
+}
+
+impl<'t> NewTable<'t> {
+    /// The elements of `table`; inline foreign keys (`opts.foreign_keys`)
+    /// exist on SQLite only (the others add them once every table exists).
+    pub(super) fn new(
+        dialect: Dialect,
+        schema: &'t str,
+        name: &'t str,
+        table: &'t Table,
+        opts: CreateTable<'_>,
+    ) -> Result<Self, PlanError> {
+        let object = format!("table {schema}.{name}");
+        let inline = opts.foreign_keys && !table.foreign_keys.is_empty();
+        if inline && dialect != Dialect::Sqlite {
+            return Err(PlanError::Unsupported {
+                object,
+                reason: format!("foreign keys are added after CREATE TABLE on {dialect}"),
+            });
+        }
+        let autoinc = match dialect {
+            Dialect::Sqlite => sqlite_autoincrement_column(table),
+            _ => None,
+        };
+        let mut columns = Vec::new();
+        for c in create_order(table, opts) {
+            let Some(col) = table.columns.get(c) else {
+                continue;
+            };
+            let mut def = column_def(
+                dialect,
+                &object,
+                c,
+                col,
+                ColumnUse::Create,
+                autoinc == Some(c),
+            )?;
+            // SQLite: single-column foreign keys go on the column, where
+            // sea-query keeps their name.
+            let on_column: Vec<String> = table
+                .foreign_keys
+                .iter()
+                .filter(|(_, fk)| inline && fk.columns.len() == 1 && fk.columns[0] == c)
+                .map(|(n, fk)| {
+                    format!(
+                        "CONSTRAINT {} {}",
+                        ident(dialect, n),
+                        references(dialect, fk)
+                    )
+                })
+                .collect();
+            if !on_column.is_empty() {
+                def.extra(on_column.join(" "));
+            }
+            columns.push(def);
+        }
+        let mut keys = Vec::new();
+        if autoinc.is_none() {
+            keys.extend(table_primary_key(dialect, table));
+        }
+        keys.extend(table_uniques(dialect, table));
+        let foreign_keys = table
+            .foreign_keys
+            .iter()
+            .filter(|(_, fk)| inline && fk.columns.len() != 1)
+            .map(|(n, fk)| (n.as_str(), fk))
+            .collect();
+        let comment = match dialect {
+            Dialect::Mysql => table.comment.as_ref().map(|c| c.replace('\0', "")),
+            _ => None,
+        };
+        Ok(NewTable {
+            dialect,
+            schema,
+            name,
+            if_not_exists: opts.if_not_exists,
+            columns,
+            keys,
+            foreign_keys,
+            checks: table_checks(dialect, &object, table)?,
+            comment,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+            && self.keys.is_empty()
+            && self.foreign_keys.is_empty()
+            && self.checks.is_empty()
+    }
+
+    /// `CREATE TABLE [IF NOT EXISTS] name ( elements )`, written plainly;
+    /// `()` for a table without any (PostgreSQL allows them; sea-query
+    /// writes no list then).
+    pub(super) fn plain(&self, elements: &[String]) -> String {
+        let ine = if self.if_not_exists {
+            "IF NOT EXISTS "
+        } else {
+            ""
+        };
+        let name = qualified(self.dialect, self.schema, self.name);
+        match elements {
+            [] => format!("CREATE TABLE {ine}{name} ()"),
+            _ => format!("CREATE TABLE {ine}{name} ( {} )", elements.join(", ")),
+        }
+    }
+
+    /// The statement as sea-query writes it (a table without elements
+    /// written plainly); `foreign_keys` must be empty: sea-query cannot
+    /// name them.
+    pub(super) fn render(self) -> String {
+        if self.is_empty() {
+            return self.plain(&[]);
+        }
+        let dialect = self.dialect;
+        let mut stmt = SqTable::create();
+        stmt.table(sq_table(dialect, self.schema, self.name));
+        if self.if_not_exists {
+            stmt.if_not_exists();
+        }
+        for def in self.columns {
+            stmt.col(def);
+        }
+        for mut key in self.keys {
+            stmt.index(&mut key);
+        }
+        for (name, e) in self.checks {
+            stmt.check(Check::named(sq_iden(&name), Expr::cust(e)));
+        }
+        if let Some(c) = self.comment {
+            stmt.comment(c);
+        }
+        build!(dialect, stmt)
+    }
+}
+
+/// `CREATE TABLE` as sea-query writes it (see [`NewTable::render`]).
+pub(super) fn create_table(
+    dialect: Dialect,
+    schema: &str,
+    name: &str,
+    table: &Table,
+    opts: CreateTable<'_>,
+) -> Result<String, PlanError> {
+    Ok(NewTable::new(dialect, schema, name, table, opts)?.render())
+}
+
+/// `DROP TABLE [IF EXISTS]`.
+pub(super) fn drop_table(dialect: Dialect, schema: &str, table: &str, if_exists: bool) -> String {
+    let mut d = SqTable::drop();
+    d.table(sq_table(dialect, schema, table));
+    if if_exists {
+        d.if_exists();
+    }
+    build!(dialect, d)
+}
+
+/// `ALTER TABLE … RENAME TO …` / `RENAME TABLE`: PostgreSQL keeps the
+/// schema and takes no qualified new name; MySQL moves a table renamed to
+/// an unqualified name into the connection's default database, so the new
+/// name is qualified there.
+pub(super) fn rename_table(dialect: Dialect, schema: &str, from: &str, to: &str) -> String {
+    let mut r = SqTable::rename();
+    let to_dialect = match dialect {
+        Dialect::Mysql => Dialect::Mysql,
+        Dialect::Postgres | Dialect::Sqlite => Dialect::Sqlite,
+    };
+    r.table(
+        sq_table(dialect, schema, from),
+        sq_table(to_dialect, schema, to),
+    );
+    build!(dialect, r)
+}
+
+/// `INSERT INTO to (targets) SELECT sources FROM from`.
+pub(super) fn copy_rows(
+    dialect: Dialect,
+    schema: &str,
+    from: &str,
+    to: &str,
+    columns: &[(&str, &str)],
+) -> String {
+    let (targets, sources): (Vec<String>, Vec<String>) = columns
+        .iter()
+        .map(|(t, s)| (ident(dialect, t), ident(dialect, s)))
+        .unzip();
+    format!(
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
+        qualified(dialect, schema, to),
+        targets.join(", "),
+        sources.join(", "),
+        qualified(dialect, schema, from)
+    )
+}
+
+/// `VIEW` or (PostgreSQL) `MATERIALIZED VIEW`.
+fn view_kind(dialect: Dialect, materialized: bool) -> &'static str {
+    if materialized && dialect == Dialect::Postgres {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    }
+}
+
+/// `CREATE [OR REPLACE] [MATERIALIZED] VIEW [IF NOT EXISTS]`.
+pub(super) fn create_view(
+    dialect: Dialect,
+    schema: &str,
+    name: &str,
+    view: &View,
+    if_not_exists: bool,
+) -> Result<String, PlanError> {
+    let object = format!("view {schema}.{name}");
+    let body = fragment(
+        dialect,
+        FragmentKind::ViewDefinition,
+        &object,
+        &view.definition,
+    )?;
+    let ine = match (if_not_exists, dialect) {
+        (true, Dialect::Sqlite) => "IF NOT EXISTS ",
+        (true, Dialect::Postgres) if view.materialized => "IF NOT EXISTS ",
+        _ => "",
+    };
+    let or_replace = if if_not_exists && !view.materialized && dialect != Dialect::Sqlite {
+        "OR REPLACE "
+    } else {
+        ""
+    };
+    Ok(format!(
+        "CREATE {or_replace}{} {ine}{} AS {body}",
+        view_kind(dialect, view.materialized),
+        qualified(dialect, schema, name)
+    ))
+}
+
+/// `DROP [MATERIALIZED] VIEW [IF EXISTS]`.
+pub(super) fn drop_view(
+    dialect: Dialect,
+    schema: &str,
+    name: &str,
+    materialized: bool,
+    if_exists: bool,
+) -> String {
+    format!(
+        "DROP {} {}{}",
+        view_kind(dialect, materialized),
+        if if_exists { "IF EXISTS " } else { "" },
+        qualified(dialect, schema, name)
+    )
+}

@@ -1,0 +1,289 @@
+//! Framework steppers: a framework's own migration engine, driven one
+//! migration at a time by a small driver that driftless ships and runs in
+//! one long-lived process, so that driftless can read the schema between
+//! steps. 200 migrations cost one start-up of the framework, not 200.
+//!
+//! The driver speaks a line protocol on its standard streams: each line
+//! of its output that starts with [`MARKER`] carries one JSON object
+//! (`graph` once, then `applied` or `failed` per command); driftless
+//! sends one JSON command a line (`apply`, `quit`). Everything else the
+//! project prints is kept, for error messages, and otherwise ignored.
+
+mod protocol;
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+
+use driftless_introspect::{redact, DbUrl, Error, Result};
+use driftless_model::MigrationFormat;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+pub use protocol::{FrameworkGraph, FrameworkNode, MigrationKey, StepOutcome};
+
+/// The prefix of the driver's protocol lines.
+pub const MARKER: &str = "@@driftless ";
+
+/// The Django driver: Django's `MigrationExecutor`, one migration a step.
+const DJANGO_DRIVER: &str = include_str!("django_driver.py");
+
+/// The Alembic driver: Alembic's `upgrade`, one revision a step.
+const ALEMBIC_DRIVER: &str = include_str!("alembic_driver.py");
+
+/// How many lines of the project's own output an error message quotes.
+const TAIL_LINES: usize = 12;
+
+/// Which framework to drive, and how to start it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Framework {
+    /// A Django project: `PYTHON manage.py shell -c DRIVER` in the folder
+    /// holding `manage.py`.
+    Django {
+        /// The folder holding `manage.py`.
+        project: PathBuf,
+        /// The Python interpreter (`python3`, or a virtualenv's).
+        python: String,
+    },
+    /// An Alembic project: `PYTHON -c DRIVER` in the folder holding
+    /// `alembic.ini`.
+    Alembic {
+        /// The folder holding `alembic.ini`.
+        project: PathBuf,
+        /// The Python interpreter.
+        python: String,
+    },
+}
+
+impl Framework {
+    /// A Django project in `project`, run by `python`.
+    pub fn django(project: impl Into<PathBuf>, python: impl Into<String>) -> Self {
+        Framework::Django {
+            project: project.into(),
+            python: python.into(),
+        }
+    }
+
+    /// An Alembic project in `project`, run by `python`.
+    pub fn alembic(project: impl Into<PathBuf>, python: impl Into<String>) -> Self {
+        Framework::Alembic {
+            project: project.into(),
+            python: python.into(),
+        }
+    }
+
+    fn command(&self) -> (Command, String) {
+        match self {
+            Framework::Django { project, python } => {
+                let mut c = Command::new(python);
+                c.arg("manage.py")
+                    .arg("shell")
+                    .arg("-c")
+                    .arg(DJANGO_DRIVER)
+                    .current_dir(project);
+                let shown = format!("{python} manage.py shell (in {})", project.display());
+                (c, shown)
+            }
+            Framework::Alembic { project, python } => {
+                let mut c = Command::new(python);
+                c.arg("-c").arg(ALEMBIC_DRIVER).current_dir(project);
+                let shown = format!("{python} with Alembic (in {})", project.display());
+                (c, shown)
+            }
+        }
+    }
+}
+
+/// A running stepper: the framework's migration graph, and a process that
+/// applies one migration a command to the scratch database.
+#[derive(Debug)]
+pub struct Stepper {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    output: Arc<Mutex<VecDeque<String>>>,
+    graph: FrameworkGraph,
+    shown: String,
+    dev: DbUrl,
+}
+
+impl Stepper {
+    /// Starts `framework` against the scratch database `dev` (given to the
+    /// project as `DATABASE_URL`) and reads its migration graph.
+    pub async fn start(framework: &Framework, dev: &DbUrl) -> Result<Stepper> {
+        let (mut command, shown) = framework.command();
+        command
+            .env("DATABASE_URL", dev.expose_secret())
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .map_err(|e| Error::Invalid(format!("cannot start {shown}: {e}")))?;
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(Error::Invalid(format!("cannot talk to {shown}")));
+        };
+        let output = Arc::new(Mutex::new(VecDeque::new()));
+        tokio::spawn(keep_tail(BufReader::new(stderr).lines(), output.clone()));
+        let mut stepper = Stepper {
+            child,
+            stdin,
+            stdout: BufReader::new(stdout).lines(),
+            output,
+            graph: FrameworkGraph::default(),
+            shown,
+            dev: dev.clone(),
+        };
+        let first = stepper.next_message().await?;
+        stepper.graph = protocol::graph(&first).map_err(|e| stepper.failure(&e))?;
+        Ok(stepper)
+    }
+
+    /// The framework's migrations, their dependencies, and the order in
+    /// which it would apply all of them to an empty database.
+    pub fn graph(&self) -> &FrameworkGraph {
+        &self.graph
+    }
+
+    /// Applies one migration; the outcome names the statements it ran, or
+    /// the framework's error.
+    pub async fn apply(&mut self, migration: &MigrationKey) -> Result<StepOutcome> {
+        let line = protocol::apply_command(migration);
+        self.send(&line).await?;
+        let reply = self.next_message().await?;
+        protocol::outcome(&reply, migration).map_err(|e| self.failure(&e))
+    }
+
+    /// Asks the driver to stop and waits for it.
+    pub async fn finish(mut self) -> Result<()> {
+        // A driver that is gone already has nothing more to say.
+        let _ = self.send(&protocol::quit_command()).await;
+        drop(self.stdin);
+        let status = self.child.wait().await;
+        match status {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => Err(Error::Invalid(format!(
+                "{} exited with {s} after its last migration:\n{}",
+                self.shown,
+                tail(&self.output, &self.dev)
+            ))),
+            Err(e) => Err(Error::Invalid(format!(
+                "{} did not finish: {e}",
+                self.shown
+            ))),
+        }
+    }
+
+    async fn send(&mut self, line: &str) -> Result<()> {
+        let written = async {
+            self.stdin.write_all(line.as_bytes()).await?;
+            self.stdin.write_all(b"\n").await?;
+            self.stdin.flush().await
+        }
+        .await;
+        written.map_err(|e| self.failure(&format!("it stopped listening ({e})")))
+    }
+
+    /// The next protocol line, skipping (and keeping) the project's own.
+    async fn next_message(&mut self) -> Result<String> {
+        loop {
+            match self.stdout.next_line().await {
+                Ok(Some(line)) => match line.strip_prefix(MARKER) {
+                    Some(message) => return Ok(message.to_string()),
+                    None => push_tail(&self.output, line),
+                },
+                Ok(None) => {
+                    // Let the error output catch up before quoting it.
+                    let _ = self.child.wait().await;
+                    tokio::task::yield_now().await;
+                    return Err(self.failure("it stopped"));
+                }
+                Err(e) => return Err(self.failure(&format!("its output is unreadable ({e})"))),
+            }
+        }
+    }
+
+    fn failure(&self, what: &str) -> Error {
+        Error::Invalid(format!(
+            "the migration stepper {} failed: {what}\n{}",
+            self.shown,
+            tail(&self.output, &self.dev)
+        ))
+    }
+}
+
+async fn keep_tail(
+    mut lines: Lines<BufReader<tokio::process::ChildStderr>>,
+    into: Arc<Mutex<VecDeque<String>>>,
+) {
+    while let Ok(Some(line)) = lines.next_line().await {
+        push_tail(&into, line);
+    }
+}
+
+fn push_tail(tail: &Mutex<VecDeque<String>>, line: String) {
+    if let Ok(mut t) = tail.lock() {
+        if t.len() == TAIL_LINES {
+            t.pop_front();
+        }
+        t.push_back(line);
+    }
+}
+
+/// The project's last lines of output, passwords redacted.
+fn tail(output: &Mutex<VecDeque<String>>, dev: &DbUrl) -> String {
+    let lines = output
+        .lock()
+        .map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default();
+    redact(&lines).replace(dev.expose_secret(), &dev.to_string())
+}
+
+/// The folder of a Django project that holds the migrations in `dir`: the
+/// nearest folder, from `dir` up, that holds `manage.py`.
+pub fn django_project(dir: &Path) -> Option<PathBuf> {
+    nearest_holding(dir, "manage.py")
+}
+
+/// The folder of an Alembic project whose revisions are in `dir`: the
+/// nearest folder, from `dir` up, that holds `alembic.ini`.
+pub fn alembic_project(dir: &Path) -> Option<PathBuf> {
+    nearest_holding(dir, "alembic.ini")
+}
+
+fn nearest_holding(dir: &Path, file: &str) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(dir).ok()?;
+    start
+        .ancestors()
+        .find(|d| d.join(file).is_file())
+        .map(Path::to_path_buf)
+}
+
+impl Framework {
+    /// The stepper for a migration folder of `format` in `dir`, run by
+    /// `python`: Django (the project of `manage.py`) or Alembic (of
+    /// `alembic.ini`); `None` for other layouts, or when the project file
+    /// is not found from `dir` up.
+    pub fn for_folder(format: MigrationFormat, dir: &Path, python: &str) -> Option<Framework> {
+        match format {
+            MigrationFormat::Django => django_project(dir).map(|p| Framework::django(p, python)),
+            MigrationFormat::Alembic => alembic_project(dir).map(|p| Framework::alembic(p, python)),
+            _ => None,
+        }
+    }
+}
+
+/// The Python a stepper runs by default: the active virtualenv's
+/// (`$VIRTUAL_ENV/bin/python`), else `python3`.
+pub fn default_python() -> String {
+    std::env::var_os("VIRTUAL_ENV")
+        .map(|v| PathBuf::from(v).join("bin/python"))
+        .filter(|p| p.is_file())
+        .map_or_else(|| "python3".to_string(), |p| p.display().to_string())
+}
