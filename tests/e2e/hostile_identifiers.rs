@@ -20,11 +20,10 @@ use crate::support;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use driftless_fixer::record_statements;
 use driftless_fixer::{ApplyOptions, FixPlan, Orphans, PlanOptions, Safety};
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
-use driftless_migrations::{
-    load_migrations, read_ledgers, record_statements, replay, ReplayOptions,
-};
+use driftless_migrations::{load_migrations, read_ledgers, replay, ReplayOptions};
 use driftless_model::{migration_status, LedgerKind, LedgerTable, MigrationState, Snapshot};
 use driftless_rules::{ObjectKind, ObjectRef};
 use driftless_testkit::{Backend, TestDb};

@@ -168,3 +168,4 @@ pub use plan::{
 pub use planner::plan;
 pub use render::{MigrationFormat, RenderError, PG_ADVISORY_LOCK_KEY};
 pub use safety::Safety;
+pub use sql::{record_statements, RecordError};

@@ -17,8 +17,11 @@
 //! * [`replay`] runs SQL migrations one statement at a time into a scratch
 //!   database and records which migration created or changed each object
 //!   ([`Provenance`](driftless_model::Provenance)); [`expect_from_command`]
-//!   runs a framework's own migrate command instead.
-//! * [`record_statements`] writes ledger rows the way each tool writes them.
+//!   runs a framework's own migrate command instead, and
+//!   [`replay_framework`] lets Django or Alembic apply their migrations one
+//!   at a time, with the same provenance.
+//! * The rows that record a migration as applied, the way each tool
+//!   writes them, are SQL: driftless-fixer's `record_statements` writes them.
 //!
 //! Errors are [`driftless_introspect::Error`]s: a folder that cannot be
 //! understood is its `Model` variant, a ledger or replay that fails in the
@@ -42,11 +45,13 @@
 //!   layout (pure, on [`SourceFile`]s); `folder`: walking a migrations
 //!   folder (what is read, refused, skipped);
 //! - `ledger`: finding and reading ledger tables (queries as values, pure
-//!   row parsing, one async reader); `record`: ledger rows as each tool
-//!   writes them; `history`: applied texts recovered from git;
+//!   row parsing, one async reader); `history`: applied texts recovered from git;
 //! - `scope`: which relations a migration touches, for scoped provenance
 //!   reads; `replay`: replay into a scratch database, provenance, and
-//!   framework migrate commands.
+//!   framework migrate commands;
+//! - `stepper`: the Django and Alembic drivers (Python shipped inside) and
+//!   their line protocol; `stepped`: provenance for migrations that are
+//!   code, by stepping the framework one migration at a time.
 #![deny(missing_docs)]
 
 mod folder;
@@ -54,7 +59,6 @@ mod formats;
 mod history;
 mod ledger;
 mod python;
-mod record;
 mod replay;
 mod scope;
 mod stepped;
@@ -66,7 +70,6 @@ pub use history::recover_applied_sources;
 pub use ledger::{
     detect_ledger_tables, ledger_catalog_query, ledger_query, parse_ledger, read_ledgers,
 };
-pub use record::record_statements;
 pub use replay::{
     expect_from_command, replay, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
     DEV_MARKER_TABLE,

@@ -23,11 +23,9 @@
 //! rendered on their own (the column definitions, keys and checks of a
 //! SQLite table with named foreign keys).
 //!
-//! One writer of statements lives elsewhere: the ledger rows of
-//! `driftless_migrations::record_statements`, which this crate cannot
-//! serve (driftless-rules, below it, depends on driftless-migrations); it
-//! quotes with the same per-dialect functions of driftless-model, and
-//! nothing a plan, script or apply sends comes from it.
+//! The ledger writer is here too: `ledger` writes the rows that record a
+//! migration as applied exactly as each tool writes them
+//! ([`record_statements`](crate::record_statements)).
 //!
 //! Modules: `fragment` (SQL taken from a snapshot, checked), `columns`,
 //! `tables` (and views), `indexes`, `keys`, `rows` (the builders the
@@ -58,6 +56,7 @@ mod columns;
 mod fragment;
 mod indexes;
 mod keys;
+mod ledger;
 mod mysql;
 mod postgres;
 mod rows;
@@ -68,6 +67,7 @@ mod tables;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
 
+pub use ledger::{record_statements, RecordError};
 pub(crate) use mysql::Mysql;
 pub(crate) use postgres::Postgres;
 pub(crate) use sqlite::Sqlite;

@@ -139,7 +139,7 @@ async fn delimiter_blocks_and_refinery_ledger() {
 
 #[tokio::test]
 async fn recorded_migrations_read_back_as_applied() {
-    use driftless_migrations::record_statements;
+    use driftless_fixer::record_statements;
     use driftless_model::Dialect;
     let db = TestDb::mysql().await;
     let tmp = tempfile::tempdir().unwrap();

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
+use driftless_fixer::record_statements;
 use driftless_introspect::{ConnectOptions, Database, DbUrl};
 use driftless_migrations::{
-    load_migrations, load_migrations_as, read_ledgers, record_statements, replay, ReplayOptions,
-    DEV_MARKER_TABLE,
+    load_migrations, load_migrations_as, read_ledgers, replay, ReplayOptions, DEV_MARKER_TABLE,
 };
 use driftless_model::{
     migration_status, object_fingerprints, select_ledger, Checksum, LedgerKind, LedgerState,
@@ -525,7 +525,6 @@ async fn golang_migrate_dirty_and_prisma_failed() {
 /// Records every migration with [`record_statements`], then reads the
 /// ledger back: each one applied, with the checksum its tool computes.
 async fn record_all(db: &TestDb, set: &MigrationSet, create_ledger: &str) {
-    use driftless_migrations::record_statements;
     db.exec(create_ledger).await;
     let mut live = open(&db.url).await;
     let ledgers = read_ledgers(&mut live).await.unwrap();

@@ -349,7 +349,7 @@ async fn data_only_migrations_have_no_effects() {
 
 #[tokio::test]
 async fn recorded_migrations_read_back_as_applied() {
-    use driftless_migrations::record_statements;
+    use driftless_fixer::record_statements;
     use driftless_model::Dialect;
     let db = TestDb::sqlite();
     let tmp = tempfile::tempdir().unwrap();

@@ -1,9 +1,17 @@
-//! Recording a migration as applied in its tool's own ledger format: the
-//! statements behind "fake" fixes (record without running) and ledger
-//! rebuilds. Pure: statements as values, executed by the caller.
+//! The ledger writer: recording a migration as applied in its tool's own
+//! ledger format, the statements behind "fake" fixes (record without
+//! running) and ledger rebuilds. Pure: statements as values, executed by
+//! the caller.
 
-use driftless_introspect::{Error, Result};
 use driftless_model::{Checksum, Dialect, LedgerKind, LedgerTable, Migration, MigrationKind};
+
+/// A migration its ledger cannot record (a non-numeric id for a numeric
+/// ledger, say).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RecordError(String);
+
+type Result<T> = std::result::Result<T, RecordError>;
 
 fn quote_ident(dialect: Dialect, ident: &str) -> String {
     dialect.quote_ident(ident)
@@ -23,7 +31,8 @@ fn lit(dialect: Dialect, s: &str) -> String {
 /// the ledger cannot hold (a non-numeric version for a numeric ledger).
 ///
 /// ```
-/// use driftless_migrations::{parse_migrations, record_statements, SourceFile};
+/// use driftless_fixer::record_statements;
+/// use driftless_migrations::{parse_migrations, SourceFile};
 /// use driftless_model::{Dialect, LedgerKind, LedgerTable};
 /// use std::path::Path;
 ///
@@ -83,7 +92,7 @@ impl Record<'_> {
     /// The migration's id as the number a numeric ledger needs.
     fn numeric(&self) -> Result<i64> {
         self.migration.id.parse::<i64>().map_err(|_| {
-            Error::Invalid(format!(
+            RecordError(format!(
                 "migration id `{}` is not a number, which the {} ledger {} needs",
                 self.migration.id, self.table.kind, self.table.table
             ))
@@ -254,7 +263,7 @@ impl Record<'_> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::formats::{parse_migrations, SourceFile};
+    use driftless_migrations::{parse_migrations, SourceFile};
     use std::path::Path;
 
     fn table(kind: LedgerKind) -> LedgerTable {
