@@ -298,6 +298,60 @@ mod tests {
         assert!(record_statements(&table(LedgerKind::Sqlx), Dialect::Postgres, &m, 0).is_err());
     }
 
+    /// The same record on the three dialects, side by side.
+    #[test]
+    fn sqlx_and_django_rows_on_each_dialect() {
+        let set = parse_migrations(
+            Path::new("m"),
+            &[SourceFile::new(
+                "20240501000000_users.sql",
+                "CREATE TABLE users (id int);",
+            )],
+        )
+        .unwrap();
+        let m = &set.migrations[0];
+        let sum = m.checksum_for(LedgerKind::Sqlx).unwrap().to_string();
+        let record = |d| record_statements(&table(LedgerKind::Sqlx), d, m, 12).unwrap();
+        let prefix = "(version, description, success, checksum, execution_time) VALUES (20240501000000, 'users'";
+        assert_eq!(
+            record(Dialect::Postgres),
+            [format!("INSERT INTO \"app\".\"_sqlx_migrations\" {prefix}, TRUE, decode('{sum}', 'hex'), 12000000)")]
+        );
+        assert_eq!(
+            record(Dialect::Mysql),
+            [format!(
+                "INSERT INTO `app`.`_sqlx_migrations` {prefix}, 1, X'{sum}', 12000000)"
+            )]
+        );
+        assert_eq!(
+            record(Dialect::Sqlite),
+            [format!(
+                "INSERT INTO \"app\".\"_sqlx_migrations\" {prefix}, 1, X'{sum}', 12000000)"
+            )]
+        );
+        let mut dj = m.clone();
+        dj.app = Some("auth".into());
+        dj.name = "0001_initial".into();
+        let django = |d| record_statements(&table(LedgerKind::Django), d, &dj, 0).unwrap();
+        let values = "(app, name, applied) VALUES ('auth', '0001_initial'";
+        assert_eq!(
+            django(Dialect::Postgres),
+            [format!(
+                "INSERT INTO \"app\".\"django_migrations\" {values}, CURRENT_TIMESTAMP)"
+            )]
+        );
+        assert_eq!(
+            django(Dialect::Mysql),
+            [format!(
+                "INSERT INTO `app`.`django_migrations` {values}, CURRENT_TIMESTAMP)"
+            )]
+        );
+        assert_eq!(
+            django(Dialect::Sqlite),
+            [format!("INSERT INTO \"app\".\"django_migrations\" {values}, strftime('%Y-%m-%d %H:%M:%f', 'now'))")]
+        );
+    }
+
     #[test]
     fn alembic_replaces_the_heads_it_follows() {
         let rev = |r: &str, d: &str| format!("revision = '{r}'\ndown_revision = {d}\n");
