@@ -5,6 +5,7 @@ with the tools a user would otherwise reach for, in one run.
     python3 bench/bench.py                      # 1,000 and 5,000 tables, all backends
     python3 bench/bench.py --sizes 1000 --runs 1 --backends postgres
     python3 bench/bench.py --only migrations    # migration replay section alone
+    python3 bench/bench.py --only stepper       # Django stepper section alone
 
 For each size N it builds (once, cached by a marker) a catalog and a drifted
 copy (--mutate 5) on PostgreSQL (bench/gen_catalog.py), MariaDB and
@@ -33,6 +34,17 @@ them (with its sqlx ledger, so no drift); and for reference the client
 driftless / baseline (lower is better; the target is at most 2x at 2,000
 migrations).
 
+The stepper section (also alone with --only stepper) generates a Django
+project with --django-counts migrations (bench/gen_django.py: tables,
+added columns, indexes, altered fields, RunSQL, RunPython) and measures
+`driftless check --migrations PROJECT --python PY` of a database built by
+Django (no drift; the stepper applies every migration one at a time into
+its own scratch database: a temporary SQLite file, or --dev-url on
+PostgreSQL) against one plain `python manage.py migrate` of the same
+project into an empty database. Its ratio is driftless / migrate (target
+under 2x). Django comes from $DRIFTLESS_TEST_PYTHON or the framework
+tests' venv (target/test-python, made by scripts/test-python).
+
 Needs: cargo, psql, pg_dump, mariadb, mysqldump, sqlite3, python3 (a venv
 with migra and psycopg2-binary is made
 under target/bench-venv when PyPI is reachable).
@@ -43,6 +55,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,6 +68,7 @@ MY = os.environ.get("DRIFTLESS_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/te
 BIN = os.path.join(TARGET, "release", "driftless")
 DIFF_BIN = os.path.join(TARGET, "release", "examples", "bench_diff")
 REPLAY_BIN = os.path.join(TARGET, "release", "examples", "bench_replay")
+STEPPER_BIN = os.path.join(TARGET, "release", "examples", "bench_stepper")
 
 
 def sh(cmd, **kw):
@@ -262,6 +276,93 @@ def run_migrations_section(args):
     return results
 
 
+# ---------------------------------------------------------------- stepper
+
+def bench_python():
+    """The Python with Django (the framework tests' venv, or $DRIFTLESS_TEST_PYTHON)."""
+    py = os.environ.get("DRIFTLESS_TEST_PYTHON") or os.path.join(TARGET, "test-python", "bin", "python")
+    if not os.path.exists(py):
+        py = os.path.join(ROOT, "target", "test-python", "bin", "python")
+    probe = subprocess.run([py, "-c", "import django"], capture_output=True)
+    if probe.returncode != 0:
+        raise RuntimeError("no Django in %s: run scripts/test-python or set DRIFTLESS_TEST_PYTHON" % py)
+    return py
+
+
+def best_of(runs, prepare, cmd, env=None, ok_codes=(0,)):
+    """Minimum wall time (s) of cmd over runs, prepare() before each."""
+    best = None
+    for _ in range(runs):
+        prepare()
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        dt = time.perf_counter() - t0
+        if p.returncode not in ok_codes:
+            raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), p.returncode, (p.stdout + p.stderr)[-2000:]))
+        best = dt if best is None else min(best, dt)
+    return best
+
+
+def bench_stepper(dialect, n, runs, py):
+    """`driftless check` stepping through n generated Django migrations
+    (its own scratch database) against one plain `manage.py migrate` of
+    the same project into an empty database."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import gen_django
+    project = os.path.join(WORK, "django_%d" % n)
+    marker = os.path.join(project, "ledger", "migrations", "%04d_step.py" % n)
+    if not os.path.exists(marker):
+        gen_django.write(n, project)
+    if dialect == "sqlite":
+        # Where the stepper's scratch file goes too (the temporary folder),
+        # so that both pay the same file system.
+        target = os.path.join(tempfile.gettempdir(), "dlbench_django_%d_target.sqlite3" % n)
+        url = "sqlite:" + target
+
+        def empty():
+            if os.path.exists(target):
+                os.remove(target)
+        dev = []
+    else:
+        url = pg_db("dlbench_django_target")
+
+        def empty():
+            recreate_pg("dlbench_django_target")
+        dev = ["--dev-url", recreate_pg("dlbench_django_dev")]
+    env = dict(os.environ, DATABASE_URL=url)
+    migrate = [py, "manage.py", "migrate", "-v0"]
+    r = {"migrations": n}
+    # manage.py runs in the project folder; best_of has no cwd, so wrap.
+    r["migrate"] = best_of(runs, empty, ["sh", "-c", 'cd "$0" && exec "$@"', project] + migrate, env=env)
+    check = [BIN, "check", "--db", url, "--migrations", project, "--python", py] + dev
+    r["check"] = best_of(runs, lambda: None, check)
+    # Where the stepping time goes: the framework's steps against the reads.
+    split = json.loads(sh([STEPPER_BIN, project, py] + dev[1:]).stdout)
+    r["steps"], r["reads"], r["statements"] = split["steps_s"], split["reads_s"], split["statements"]
+    return r
+
+
+def run_stepper_section(args):
+    py = bench_python()
+    counts = [int(c) for c in args.django_counts.split(",")]
+    rows = []
+    for dialect in ("sqlite", "postgres"):
+        if dialect not in args.backends.split(","):
+            continue
+        for n in counts:
+            print("  stepper: %s %d Django migrations ..." % (dialect, n), flush=True)
+            rows.append((dialect, bench_stepper(dialect, n, args.runs, py)))
+    print("\n== Django stepper (ratio = driftless check / plain manage.py migrate; target < 2x) ==")
+    print("  split of one stepping: Django applying the migrations (round trips included) / driftless's reads")
+    print("  %-11s %10s %17s %16s %8s %20s" % ("database", "migrations", "manage.py migrate", "driftless check", "ratio",
+                                               "steps / reads"))
+    for dialect, r in rows:
+        print("  %-11s %10d %17s %16s %7.2fx %20s" % (
+            {"sqlite": "SQLite", "postgres": "PostgreSQL"}[dialect], r["migrations"], fmt(r["migrate"]),
+            fmt(r["check"]), r["check"] / r["migrate"], "%s / %s" % (fmt(r["steps"]), fmt(r["reads"]))))
+    return rows
+
+
 # ---------------------------------------------------------------- baselines
 
 # The floor: seven bulk catalog queries that read what the model needs
@@ -354,8 +455,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--backends", default="postgres,mysql,sqlite")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already in target/release")
-    ap.add_argument("--only", choices=["migrations"], help="run only this section")
+    ap.add_argument("--only", choices=["migrations", "stepper"], help="run only this section")
     ap.add_argument("--migration-counts", default="250,1000,2000")
+    ap.add_argument("--django-counts", default="200", help="generated Django migrations (stepper section)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     backends = args.backends.split(",")
@@ -364,10 +466,13 @@ def main():
         print("building release binaries ...", flush=True)
         subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless"], cwd=ROOT, check=True)
         subprocess.run(["cargo", "build", "-q", "--release", "-p", "driftless-examples", "--example", "bench_diff",
-                        "--example", "bench_replay"], cwd=ROOT, check=True)
+                        "--example", "bench_replay", "--example", "bench_stepper"], cwd=ROOT, check=True)
     os.makedirs(WORK, exist_ok=True)
     if args.only == "migrations":
         run_migrations_section(args)
+        return
+    if args.only == "stepper":
+        run_stepper_section(args)
         return
     py = ensure_venv() if "postgres" in backends else None
     os.makedirs(WORK, exist_ok=True)
@@ -450,6 +555,7 @@ def main():
         if a and b:
             print("  %-20s x%.1f" % ("diff + rules", b["rules_ms"] / max(a["rules_ms"], 0.001)))
     results["migrations"] = run_migrations_section(args)
+    results["stepper"] = run_stepper_section(args)
     with open(os.path.join(WORK, "results.json"), "w") as f:
         json.dump(results, f, indent=2, default=str)
 

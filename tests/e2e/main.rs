@@ -7,6 +7,8 @@
 //! - `fix_*`: the fixer on real databases: the deploy story, failures and
 //!   rollbacks, locks, preflight refusals, table rebuilds, the guarded
 //!   script, name collisions, object kinds;
+//! - `pending`: two expected states and the deploy preflight, with sqlx's
+//!   own migrator, on every backend;
 //! - `hostile_identifiers`: names that break quoting, end to end;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
@@ -25,5 +27,6 @@ mod fix_script;
 mod fix_story;
 mod fuzz_corpus;
 mod hostile_identifiers;
+mod pending;
 mod schema_pairing;
 mod support;

@@ -41,6 +41,10 @@ Examples:
   driftless check --db \"$DATABASE_URL\" --migrations . --dev-url postgres://localhost/scratch \\
       --expect-cmd \"python manage.py migrate\"
 
+  # Any framework, one migration a step, for provenance (Rails does this by default)
+  driftless check --db \"$DATABASE_URL\" --migrations db/migrate --dev-url postgres://localhost/scratch \\
+      --step-cmd \"bin/rails db:migrate:up VERSION={version}\"
+
   # Against a snapshot file, SARIF for code scanning; only errors fail
   driftless check --db \"$DATABASE_URL\" --expect schema.json --format sarif --fail-on error > drift.sarif
 
@@ -207,6 +211,18 @@ pub struct ExpectArgs {
         conflicts_with_all = ["expect", "expect_cmd"]
     )]
     pub python: Option<String>,
+    /// Step through the migrations with this shell command, run once a migration
+    /// in the current folder with DATABASE_URL set to the dev database and
+    /// {app}, {name}, {version} filled from the migration (the schema is read in
+    /// full after each, for provenance). Rails' default: bin/rails
+    /// db:migrate:up VERSION={version}.
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        requires = "migrations",
+        conflicts_with_all = ["expect", "expect_cmd", "python"]
+    )]
+    pub step_cmd: Option<String>,
     /// Configuration file (default: driftless.toml in the current folder or above).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -308,6 +324,18 @@ pub struct FixArgs {
     /// Execute the plan (without it, fix only prints the plan).
     #[arg(long)]
     pub apply: bool,
+    /// After the repair, apply the pending migrations too, then verify:
+    /// SQL ones by driftless, one transaction each where the database
+    /// allows it, recorded as their tool records them; Django, Alembic and
+    /// Rails ones by the framework's migrate command (see --migrate-cmd).
+    #[arg(long, requires = "apply")]
+    pub apply_pending: bool,
+    /// With --apply-pending, the framework's migrate command, run through
+    /// the shell in the project folder with DATABASE_URL set to --db
+    /// (default: `python manage.py migrate --noinput`, `python -m alembic
+    /// upgrade heads`, `bin/rails db:migrate`).
+    #[arg(long, value_name = "CMD", requires = "apply_pending")]
+    pub migrate_cmd: Option<String>,
 }
 
 /// `driftless migrations`.
@@ -325,6 +353,12 @@ pub struct MigrationsArgs {
     /// The largest migration file read (default 16M); a larger one is refused.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub max_migration_size: Option<u64>,
+    /// The Python whose Django lists its own apps' migrations (admin, auth
+    /// …), pending ones included (default: $VIRTUAL_ENV/bin/python, else
+    /// python3, when it runs Django; without it, they are listed from the
+    /// ledger only).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
 }
 
 /// `driftless rules`.

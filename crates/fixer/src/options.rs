@@ -1,5 +1,6 @@
 //! Planning and applying options.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -58,7 +59,7 @@ impl fmt::Display for Orphans {
 /// let o = PlanOptions::default().with_orphans(Orphans::Drop).with_allow(Safety::Destructive);
 /// assert_eq!(o.allow, Safety::Destructive);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PlanOptions {
     /// Orphan tables and columns: quarantine (default), drop or keep.
@@ -66,6 +67,12 @@ pub struct PlanOptions {
     /// The highest safety class that runs (default [`Safety::Locking`]);
     /// steps above it are withheld.
     pub allow: Safety,
+    /// The value the existing rows of an added NOT NULL column without a
+    /// default get, by column path (`schema.table.column`): what the
+    /// migration that added it gave them (see
+    /// `driftless_model::Provenance::backfill`). Without one, adding such a
+    /// column to a table with rows is refused.
+    pub backfills: BTreeMap<String, String>,
 }
 
 impl Default for PlanOptions {
@@ -73,6 +80,7 @@ impl Default for PlanOptions {
         PlanOptions {
             orphans: Orphans::Quarantine,
             allow: Safety::Locking,
+            backfills: BTreeMap::new(),
         }
     }
 }
@@ -81,6 +89,13 @@ impl PlanOptions {
     /// Sets the orphan policy.
     pub fn with_orphans(mut self, orphans: Orphans) -> Self {
         self.orphans = orphans;
+        self
+    }
+
+    /// Gives the existing rows of added NOT NULL columns these values (see
+    /// [`PlanOptions::backfills`]).
+    pub fn with_backfills(mut self, backfills: BTreeMap<String, String>) -> Self {
+        self.backfills = backfills;
         self
     }
 

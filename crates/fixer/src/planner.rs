@@ -70,8 +70,17 @@ fn act_of(f: &Finding) -> Result<Act, String> {
                 .clone()
                 .unwrap_or_else(|| "the rule asks for a human decision".into()));
         }
+        FixIntent::UpdateChecksum => {
+            return Err(String::from("store the file's checksum in the ledger: a ledger step does it when the plan is made with the migration folder (`--migrations`)"));
+        }
+        FixIntent::RetryMigration => {
+            return Err(String::from("clear the failed ledger row: a ledger step does it when the plan is made with the migration folder (`--migrations`)"));
+        }
+        FixIntent::QuarantineLedgerRow => {
+            return Err(String::from("move the row out of the ledger: a ledger step does it when the plan is made with the migration folder (`--migrations`)"));
+        }
         FixIntent::RecordMigration => {
-            return Err(String::from("record the migration with your migration tool (for example `migrate --fake`); driftless does not write ledgers"));
+            return Err(String::from("record the migration in its ledger: a ledger step does it when the plan is made with the migration folder (`--migrations`), or your migration tool (`migrate --fake`)"));
         }
         _ => {}
     }

@@ -52,6 +52,18 @@ fn count_loss(d: Dialect, s: &str, t: &str, c: &str, loss: &types::Loss) -> Pref
     }
 }
 
+/// The value existing rows get in column `c` of `s.tn`, added as `col`,
+/// when it needs one and the plan's options give one.
+fn backfill<'a>(ctx: &Ctx<'a>, s: &str, tn: &str, c: &str, col: &Column) -> Option<&'a str> {
+    if !needs_value(col) {
+        return None;
+    }
+    ctx.options
+        .backfills
+        .get(&format!("{s}.{tn}.{c}"))
+        .map(String::as_str)
+}
+
 /// Whether adding `col` needs a NOT NULL refusal check.
 fn needs_value(col: &Column) -> bool {
     !col.nullable && col.default.is_none() && col.identity.is_none() && col.generated.is_none()
@@ -128,7 +140,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                                 ..CreateTable::default()
                             },
                         )?,
-                        w.copy_rows(s, t, q, &cols),
+                        w.copy_rows(s, t, q, &cols, &[])?,
                         w.drop_table(s, t, false),
                     ];
                     spec.sql.extend(quarantine_parts(d, rm, q, true)?);
@@ -640,7 +652,25 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
             _ => w.guarded(&guard::column(s, tn, c).not(), std::slice::from_ref(&stmt)),
         };
         spec.sql = vec![stmt];
-        if needs_value(col) {
+        if let Some(value) = backfill(ctx, s, tn, c, col) {
+            // The rows there get what the migration gave them; the column
+            // then keeps no default, as expected.
+            let mut with = col.clone();
+            with.default = Some(value.to_string());
+            let add = w.add_column(s, tn, c, &with, false)?;
+            let unset = match d {
+                Dialect::Postgres => Postgres.alter_column_default(s, tn, c, None)?,
+                _ => Mysql.modify_column(s, tn, c, col)?,
+            };
+            spec.script = match d {
+                Dialect::Postgres => vec![w.add_column(s, tn, c, &with, true)?],
+                _ => w.guarded(&guard::column(s, tn, c).not(), std::slice::from_ref(&add)),
+            };
+            spec.script.push(unset.clone());
+            spec.sql = vec![add, unset];
+            spec.note =
+                Some("existing rows get the value the migration that added the column gave them");
+        } else if needs_value(col) {
             spec.preflight.push(refuse_not_null_add(d, s, tn, c));
         }
         if d == Dialect::Postgres {
@@ -1055,6 +1085,7 @@ fn rebuild_sqlite(
     let mut preflight = Vec::new();
     // Copy every kept column from its source (quarantined ones from their old name).
     let mut copied: Vec<(&str, &str)> = Vec::new();
+    let mut values: Vec<(&str, &str)> = Vec::new();
     for c in g.column_order() {
         let Some(tc) = g.columns.get(c) else { continue };
         if tc.generated.is_some() {
@@ -1067,8 +1098,10 @@ fn rebuild_sqlite(
             .map(|(old, _)| old.as_str())
             .or_else(|| a.columns.contains_key(c).then_some(c));
         let Some(src) = src else {
-            if needs_value(tc) {
-                preflight.push(refuse_not_null_add(d, s, tn, c));
+            match backfill(ctx, s, tn, c, tc) {
+                Some(value) => values.push((c, value)),
+                None if needs_value(tc) => preflight.push(refuse_not_null_add(d, s, tn, c)),
+                None => {}
             }
             continue;
         };
@@ -1098,7 +1131,7 @@ fn rebuild_sqlite(
                 order: Some(&order),
             },
         )?,
-        w.copy_rows(s, tn, &tmp, &copied),
+        w.copy_rows(s, tn, &tmp, &copied, &values)?,
         w.drop_table(s, tn, false),
         w.rename_table(s, &tmp, tn),
     ];

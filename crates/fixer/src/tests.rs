@@ -754,7 +754,10 @@ fn quarantine_renames_the_names_a_table_shares_with_its_schema() {
             .check(&Config::default(), &Context::new(&e, &a))
             .findings;
         let drop = PlanOptions::default().with_orphans(Orphans::Drop);
-        for o in [PlanOptions::default().with_orphans(Orphans::Keep), drop] {
+        for o in [
+            PlanOptions::default().with_orphans(Orphans::Keep),
+            drop.clone(),
+        ] {
             let err = plan(&e, &a, &findings, &o).unwrap_err();
             assert!(matches!(err, PlanError::NameTaken { .. }), "{err}");
         }

@@ -152,6 +152,10 @@ pub struct Database {
     pub(crate) options: ConnectOptions,
     pub(crate) conn: Conn,
     pub(crate) round_trips: u64,
+    /// What the PostgreSQL reader keeps between scoped reads.
+    pub(crate) pg_session: crate::postgres::Session,
+    /// What the MySQL reader keeps between scoped reads.
+    pub(crate) mysql_session: Option<crate::mysql::Session>,
 }
 
 impl std::fmt::Debug for Database {
@@ -174,6 +178,8 @@ impl Database {
             options: options.clone(),
             conn,
             round_trips: 0,
+            pg_session: crate::postgres::Session::default(),
+            mysql_session: None,
         })
     }
 
@@ -282,6 +288,38 @@ impl Database {
             }
         };
         rows.map_err(|e| self.statement_error(context, stopped, e))
+    }
+
+    /// Runs `statements` as one multi-statement message (one round trip)
+    /// and returns the rows of each, in order, decoded as by
+    /// [`Database::query`]. The statements must not contain `;` outside
+    /// string literals of their own. A statement that fails stops the ones
+    /// after it; nothing runs in a transaction unless the statements open
+    /// one.
+    pub(crate) async fn query_batch(
+        &mut self,
+        statements: &[&str],
+        context: &str,
+    ) -> Result<Vec<Vec<Row>>> {
+        let sql = statements.join(";\n");
+        self.refuse_nul(&sql, context)?;
+        self.round_trips += 1;
+        let mut stopped = None;
+        let sets = match &mut self.conn {
+            Conn::Postgres(c) => crate::driver::result_sets(c, sql)
+                .await
+                .map(|sets| decode_sets(sets, |r| decode_row(r, decode_pg_special))),
+            Conn::Mysql(c) => crate::driver::result_sets(c, sql)
+                .await
+                .map(|sets| decode_sets(sets, |r| decode_row(r, decode_mysql_special))),
+            Conn::Sqlite(c, watchdog) => {
+                watchdog.arm();
+                let sets = crate::driver::result_sets(c, sql).await;
+                stopped = watchdog.disarm();
+                sets.map(|sets| decode_sets(sets, |r| decode_row(r, |_, _, _| None)))
+            }
+        };
+        sets.map_err(|e| self.statement_error(context, stopped, e))
     }
 
     /// Bounds how long each statement sent from now on may run (`None`:
@@ -628,4 +666,11 @@ impl Database {
             _ => None,
         }
     }
+}
+
+/// Decodes the rows of each result set of a multi-statement message.
+fn decode_sets<R>(sets: Vec<Vec<R>>, decode: impl Fn(&R) -> Row) -> Vec<Vec<Row>> {
+    sets.iter()
+        .map(|rows| rows.iter().map(&decode).collect())
+        .collect()
 }

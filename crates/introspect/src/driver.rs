@@ -1,5 +1,6 @@
-//! Database driver errors turned into this crate's [`Error`]: the
-//! message redacted, the database's code kept.
+//! Database driver errors turned into this crate's [`Error`] (the
+//! message redacted, the database's code kept), and multi-statement
+//! messages split into their result sets.
 
 use crate::error::Error;
 use crate::error_code::{DbErrorCode, ErrorKind};
@@ -41,3 +42,27 @@ impl std::fmt::Display for RedactedError {
 }
 
 impl std::error::Error for RedactedError {}
+
+/// Sends `sql` (one or more statements) as one message and returns the
+/// rows of each statement in order, one list per statement (empty for a
+/// statement that returns no rows).
+pub(crate) async fn result_sets<'e, DB, E>(
+    executor: E,
+    sql: String,
+) -> Result<Vec<Vec<DB::Row>>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+{
+    use futures::TryStreamExt as _;
+    let mut sets = Vec::new();
+    let mut current = Vec::new();
+    let mut stream = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).fetch_many(executor);
+    while let Some(item) = stream.try_next().await? {
+        match item {
+            sqlx::Either::Left(_) => sets.push(std::mem::take(&mut current)),
+            sqlx::Either::Right(row) => current.push(row),
+        }
+    }
+    Ok(sets)
+}

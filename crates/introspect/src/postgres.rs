@@ -47,10 +47,17 @@
 //! (at worst the first one alone) run its share, still in the snapshot.
 //! Rows are decoded with typed access ([`rows`]) and assembled by pure
 //! code ([`parse`]).
+//!
+//! A scoped read (replay provenance, after every migration) is one round
+//! trip instead ([`batch`]): statements prepared once per connection,
+//! executed together in one message.
 
+mod batch;
 mod parse;
 mod query;
 mod rows;
+
+pub(crate) use batch::Session;
 
 use std::sync::Arc;
 
@@ -203,16 +210,7 @@ impl Task {
         let started = std::time::Instant::now();
         let rows = q.fetch_all(conn).await?;
         let fetched = started.elapsed();
-        let out = match self {
-            Task::Relations => Rows::Relations(decode(&rows, rows::RelationRow::decode)?),
-            Task::Columns => Rows::Columns(decode(&rows, rows::ColumnRow::decode)?),
-            Task::Constraints => Rows::Constraints(decode(&rows, rows::ConstraintRow::decode)?),
-            Task::Indexes => Rows::Indexes(decode(&rows, rows::IndexRow::decode)?),
-            Task::Enums => Rows::Enums(decode(&rows, rows::EnumLabelRow::decode)?),
-            Task::Sequences => Rows::Sequences(decode(&rows, rows::SequenceRow::decode)?),
-            Task::Comments => Rows::Comments(decode(&rows, rows::CommentRow::decode)?),
-            Task::Lookups => Rows::Lookups(decode(&rows, rows::LookupRow::decode)?),
-        };
+        let out = self.decode(&rows)?;
         tracing::debug!(
             task = ?self,
             rows = rows.len(),
@@ -221,6 +219,22 @@ impl Task {
             "catalog query"
         );
         Ok(out)
+    }
+}
+
+impl Task {
+    /// Decodes the rows of this task's query.
+    pub(super) fn decode(self, rows: &[PgRow]) -> Result<Rows, sqlx::Error> {
+        Ok(match self {
+            Task::Relations => Rows::Relations(decode(rows, rows::RelationRow::decode)?),
+            Task::Columns => Rows::Columns(decode(rows, rows::ColumnRow::decode)?),
+            Task::Constraints => Rows::Constraints(decode(rows, rows::ConstraintRow::decode)?),
+            Task::Indexes => Rows::Indexes(decode(rows, rows::IndexRow::decode)?),
+            Task::Enums => Rows::Enums(decode(rows, rows::EnumLabelRow::decode)?),
+            Task::Sequences => Rows::Sequences(decode(rows, rows::SequenceRow::decode)?),
+            Task::Comments => Rows::Comments(decode(rows, rows::CommentRow::decode)?),
+            Task::Lookups => Rows::Lookups(decode(rows, rows::LookupRow::decode)?),
+        })
     }
 }
 
@@ -247,14 +261,18 @@ impl Catalog {
 }
 
 /// Reads a PostgreSQL catalog; see the module documentation. A scoped read
-/// ([`IntrospectOptions`] `only`) runs on the caller's connection alone:
-/// it is small, and helpers would cost two connections per read.
+/// ([`IntrospectOptions`] `only`) runs on the caller's connection alone
+/// (it is small, and helpers would cost two connections per read), in one
+/// message when [`batch`] can ([`batch::scoped_snapshot`]).
 pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
     if db.pg().is_none() {
         return Err(Error::Invalid(format!(
             "{} is not a PostgreSQL database",
             db.url()
         )));
+    }
+    if let Some(catalog) = batch::scoped_snapshot(db, options).await? {
+        return parse::assemble(catalog, options);
     }
     begin(db).await?;
     let read = read_catalog(db, options).await;
@@ -289,14 +307,19 @@ async fn begin(db: &mut Database) -> Result<()> {
         None => false,
     };
     if !outside {
-        return Err(Error::Invalid(format!(
-            "cannot read the schema of {url} inside a transaction that is already open: \
-             introspection needs its own read-only snapshot transaction \
-             (commit or roll back first, or use another connection)"
-        )));
+        return Err(in_transaction_error(&url));
     }
     db.execute(query::BEGIN, context).await?;
     Ok(())
+}
+
+/// The refusal to read inside a transaction the caller has open.
+fn in_transaction_error(url: &str) -> Error {
+    Error::Invalid(format!(
+        "cannot read the schema of {url} inside a transaction that is already open: \
+         introspection needs its own read-only snapshot transaction \
+         (commit or roll back first, or use another connection)"
+    ))
 }
 
 /// What a helper connection reports back.

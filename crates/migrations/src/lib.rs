@@ -19,7 +19,8 @@
 //!   ([`Provenance`](driftless_model::Provenance)); [`expect_from_command`]
 //!   runs a framework's own migrate command instead, and
 //!   [`replay_framework`] lets Django or Alembic apply their migrations one
-//!   at a time, with the same provenance.
+//!   at a time, with the same provenance (Rails, or any framework given a
+//!   per-migration command, too: the schema is read in full after each).
 //! * The rows that record a migration as applied, the way each tool
 //!   writes them, are SQL: driftless-fixer's `record_statements` writes them.
 //!
@@ -51,13 +52,16 @@
 //!   framework migrate commands;
 //! - `stepper`: the Django and Alembic drivers (Python shipped inside) and
 //!   their line protocol; `stepped`: provenance for migrations that are
-//!   code, by stepping the framework one migration at a time.
+//!   code, by stepping the framework one migration at a time;
+//! - `preflight`: the pending migrations applied to a copy of the live
+//!   schema, as the next migrate will (the deploy preflight).
 #![deny(missing_docs)]
 
 mod folder;
 mod formats;
 mod history;
 mod ledger;
+mod preflight;
 mod python;
 mod replay;
 mod scope;
@@ -70,12 +74,13 @@ pub use history::recover_applied_sources;
 pub use ledger::{
     detect_ledger_tables, ledger_catalog_query, ledger_query, parse_ledger, read_ledgers,
 };
+pub use preflight::{preflight_framework, preflight_sql, PreflightInput};
 pub use replay::{
-    expect_from_command, replay, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
+    expect_from_command, replay, run_command, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
     DEV_MARKER_TABLE,
 };
 pub use stepped::{replay_framework, FrameworkReplay};
 pub use stepper::{
-    alembic_project, default_python, django_project, Framework, FrameworkGraph, FrameworkNode,
-    MigrationKey, StepOutcome, Stepper,
+    alembic_project, default_python, django_project, rails_project, CommandStep, Framework,
+    FrameworkGraph, FrameworkNode, MigrationKey, Refusal, StepOutcome, Stepper, RAILS_STEP,
 };

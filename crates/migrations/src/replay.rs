@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_introspect::{
     redact, ConnectOptions, Database, DbUrl, Error, IntrospectOptions, Result, Value,
@@ -53,6 +53,12 @@ pub struct ReplayOptions {
     /// migration, which gives the same provenance in time quadratic in the
     /// number of migrations.
     pub scoped_provenance: bool,
+    /// The ids of the migrations the target's ledger records as applied
+    /// (as [`MigrationSet`] and ledgers spell them; for a framework, its
+    /// own apps' too). With it, those are replayed first, in order, and the
+    /// schema they build — the recorded state — is read before the pending
+    /// ones follow ([`Replay::recorded`]).
+    pub recorded: Option<BTreeSet<String>>,
 }
 
 impl Default for ReplayOptions {
@@ -64,6 +70,7 @@ impl Default for ReplayOptions {
             connect: ConnectOptions::default(),
             provenance: true,
             scoped_provenance: true,
+            recorded: None,
         }
     }
 }
@@ -93,6 +100,13 @@ impl ReplayOptions {
         self
     }
 
+    /// Replays the migrations `recorded` as applied first, and reads the
+    /// schema they build (see [`ReplayOptions::recorded`]).
+    pub fn with_recorded(mut self, recorded: BTreeSet<String>) -> Self {
+        self.recorded = Some(recorded);
+        self
+    }
+
     /// Whether provenance reads only what each migration touched.
     pub fn with_scoped_provenance(mut self, on: bool) -> Self {
         self.scoped_provenance = on;
@@ -114,8 +128,11 @@ pub struct ReplayStep {
 /// The result of [`replay`].
 #[derive(Debug, Clone)]
 pub struct Replay {
-    /// The schema after the last migration.
+    /// The schema after the last migration: the head state.
     pub snapshot: Snapshot,
+    /// The schema after the migrations recorded as applied, when
+    /// [`ReplayOptions::recorded`] named them: the recorded state.
+    pub recorded: Option<Snapshot>,
     /// Which migration created or last changed each object (empty when
     /// replayed without provenance).
     pub provenance: Provenance,
@@ -140,8 +157,27 @@ pub struct ProvenanceReads {
     pub replayed_in_full: bool,
 }
 
+/// `items` reordered so that those whose id is `recorded` come first, the
+/// rest after, each part in its given order; and how many are recorded
+/// (`None` without a recorded set).
+pub(crate) fn recorded_first<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    id: impl Fn(&T) -> String,
+    recorded: Option<&BTreeSet<String>>,
+) -> (Vec<&'a T>, Option<usize>) {
+    let items: Vec<&T> = items.into_iter().collect();
+    let Some(recorded) = recorded else {
+        return (items, None);
+    };
+    let (mut first, rest): (Vec<&T>, Vec<&T>) =
+        items.into_iter().partition(|t| recorded.contains(&id(t)));
+    let split = first.len();
+    first.extend(rest);
+    (first, Some(split))
+}
+
 /// The dev database to use, after the safety checks.
-fn resolve_dev(options: &ReplayOptions) -> Result<DbUrl> {
+pub(crate) fn resolve_dev(options: &ReplayOptions) -> Result<DbUrl> {
     let dev = match (&options.dev_url, &options.target) {
         (Some(dev), _) => dev.clone(),
         (None, None) => DbUrl::parse("sqlite::memory:")?,
@@ -384,6 +420,7 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
     reads.replayed_in_full = replayed_in_full;
     Ok(Replay {
         snapshot: replayed.snapshot,
+        recorded: replayed.recorded,
         provenance,
         steps: replayed.steps,
         elapsed: started.elapsed(),
@@ -394,6 +431,7 @@ pub async fn replay(set: &MigrationSet, options: &ReplayOptions) -> Result<Repla
 /// One pass of [`replay`].
 struct Pass {
     snapshot: Snapshot,
+    recorded: Option<Snapshot>,
     tracker: Option<Tracker>,
     steps: Vec<ReplayStep>,
     /// An object whose final definition differs from what the steps built.
@@ -417,7 +455,13 @@ async fn replay_into(
     };
     let mut steps = Vec::with_capacity(set.migrations.len());
     let mut version = None;
-    for m in &set.migrations {
+    let (order, split) =
+        recorded_first(&set.migrations, |m| m.id.clone(), options.recorded.as_ref());
+    let mut recorded = None;
+    for (i, m) in order.into_iter().enumerate() {
+        if Some(i) == split {
+            recorded = Some(read.recorded_state(&mut db, tracker.as_mut()).await?);
+        }
         let Some(sql) = &m.sql else { continue };
         // Reading the schema changes no schema: the version after the
         // previous migration is the version before this one.
@@ -476,13 +520,23 @@ async fn replay_into(
                 }
             };
             tracker.step(&m.id, touch, &read, &mut db).await?;
+            let sqls = statements.iter().map(|s| s.sql.as_str());
+            tracker.provenance.note_backfills(&m.id, sqls, dialect);
         }
     }
     let snapshot = read.full(&mut db).await?;
     let _ = db.close().await;
+    if split.is_some() && recorded.is_none() {
+        // Nothing pending: the recorded state is the head state.
+        if let Some(t) = tracker.as_mut() {
+            t.provenance.mark_recorded();
+        }
+        recorded = Some(snapshot.clone());
+    }
     let diverged = tracker.as_ref().and_then(|t| t.diverged(&snapshot));
     Ok(Pass {
         snapshot,
+        recorded,
         tracker,
         steps,
         diverged,
@@ -504,6 +558,19 @@ impl Reader<'_> {
 
     pub(crate) async fn full(&self, db: &mut Database) -> Result<Snapshot> {
         self.read(db, &self.options.introspect).await
+    }
+
+    /// Reads the recorded state, once the recorded migrations are in, and
+    /// marks the point in the provenance.
+    pub(crate) async fn recorded_state(
+        &self,
+        db: &mut Database,
+        tracker: Option<&mut Tracker>,
+    ) -> Result<Snapshot> {
+        if let Some(t) = tracker {
+            t.provenance.mark_recorded();
+        }
+        self.full(db).await
     }
 }
 
@@ -684,6 +751,18 @@ async fn run_and_read(
     let mut db = Database::connect(dev, &connect).await?;
     prepare_dev(&mut db).await?;
     let _ = db.close().await;
+    run_command(command, dir, dev).await?;
+    let mut db = Database::connect(dev, &connect).await?;
+    let mut snapshot = db.snapshot(&options.introspect).await?;
+    let _ = db.close().await;
+    tidy(&mut snapshot, dev, options.target.as_ref());
+    Ok(snapshot)
+}
+
+/// Runs `command` (with `sh -c`) in `dir` with `DATABASE_URL` set to `url`:
+/// a framework's migrate command. A failing command is an error with its
+/// exit code and the last lines of its error output (passwords redacted).
+pub async fn run_command(command: &str, dir: &Path, dev: &DbUrl) -> Result<()> {
     let output = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -700,36 +779,52 @@ async fn run_and_read(
             ))
         })?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr = if stderr.trim().is_empty() {
-            String::from_utf8_lossy(&output.stdout)
-        } else {
-            stderr
-        };
-        let lines: Vec<&str> = stderr.lines().collect();
-        let tail = lines[lines.len().saturating_sub(STDERR_TAIL_LINES)..].join("\n");
-        let code = output
-            .status
-            .code()
-            .map_or("none (killed by a signal)".to_string(), |c| c.to_string());
-        let tail = redact(&tail).replace(dev.expose_secret(), &dev.to_string());
+        let (code, tail) = command_failure(&output, dev);
         return Err(Error::Invalid(format!(
             "`{}` failed in {} with exit code {code}:\n{tail}",
             redact(command),
             dir.display()
         )));
     }
-    let mut db = Database::connect(dev, &connect).await?;
-    let mut snapshot = db.snapshot(&options.introspect).await?;
-    let _ = db.close().await;
-    tidy(&mut snapshot, dev, options.target.as_ref());
-    Ok(snapshot)
+    Ok(())
+}
+
+/// How a command that failed ended: its exit code (or that a signal
+/// killed it), and the last lines of its error output (of its standard
+/// output when it wrote no errors), passwords redacted.
+pub(crate) fn command_failure(output: &std::process::Output, dev: &DbUrl) -> (String, String) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = if stderr.trim().is_empty() {
+        String::from_utf8_lossy(&output.stdout)
+    } else {
+        stderr
+    };
+    let lines: Vec<&str> = stderr.lines().collect();
+    let tail = lines[lines.len().saturating_sub(STDERR_TAIL_LINES)..].join("\n");
+    let code = output
+        .status
+        .code()
+        .map_or("none (killed by a signal)".to_string(), |c| c.to_string());
+    let tail = redact(&tail).replace(dev.expose_secret(), &dev.to_string());
+    (code, tail)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_migrations_come_first_in_their_order() {
+        let ids = ["1", "2", "3", "4"];
+        let recorded: BTreeSet<String> = ["1", "3", "9"].iter().map(|s| s.to_string()).collect();
+        let (order, split) = recorded_first(&ids, |s| s.to_string(), Some(&recorded));
+        assert_eq!(order, [&"1", &"3", &"2", &"4"]);
+        assert_eq!(split, Some(2));
+        let (order, split) = recorded_first(&ids, |s| s.to_string(), None);
+        assert_eq!(order.len(), 4);
+        assert_eq!(split, None);
+    }
 
     #[test]
     fn dev_url_rules() {

@@ -3,6 +3,7 @@
 //! scratch database, and driftless reads what each step touched, so that
 //! migrations that are code get the same provenance as replayed SQL.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -10,7 +11,8 @@ use driftless_introspect::{DbUrl, Result};
 use driftless_model::Snapshot;
 
 use crate::replay::{
-    connect_dev, prepare_dev, scratch_dev, Reader, Replay, ReplayOptions, ReplayStep, Tracker,
+    connect_dev, prepare_dev, recorded_first, scratch_dev, Reader, Replay, ReplayOptions,
+    ReplayStep, Tracker,
 };
 use crate::scope::{migration_touch, Touch};
 use crate::stepper::{Framework, FrameworkGraph, MigrationKey, StepOutcome, Stepper};
@@ -70,6 +72,7 @@ async fn step_all(
     Ok(FrameworkReplay {
         replay: Replay {
             snapshot: pass.snapshot,
+            recorded: pass.recorded,
             provenance: pass.tracker.provenance,
             steps: pass.steps,
             elapsed: started.elapsed(),
@@ -82,6 +85,7 @@ async fn step_all(
 /// One pass of [`replay_framework`].
 struct Pass {
     snapshot: Snapshot,
+    recorded: Option<Snapshot>,
     tracker: Tracker,
     steps: Vec<ReplayStep>,
     graph: FrameworkGraph,
@@ -106,39 +110,83 @@ async fn step_into(
     let mut stepper = Stepper::start(framework, dev).await?;
     let graph = stepper.graph().clone();
     let mut steps = Vec::with_capacity(graph.plan.len());
-    for key in &graph.plan {
+    let recorded_ids = options.recorded.as_ref().filter(|r| consistent(&graph, r));
+    let (order, split) = recorded_first(&graph.plan, ToString::to_string, recorded_ids);
+    let mut recorded = None;
+    for (i, key) in order.into_iter().enumerate() {
+        if Some(i) == split {
+            recorded = Some(read.recorded_state(&mut db, Some(&mut tracker)).await?);
+        }
         let t0 = Instant::now();
         let statements = match stepper.apply(key).await? {
             StepOutcome::Applied { statements } => statements,
-            StepOutcome::Failed { message, kind } => {
+            StepOutcome::Failed {
+                message,
+                kind,
+                line,
+            } => {
                 let _ = stepper.finish().await;
-                return Err(step_failed(&graph, key, dev, &message, &kind));
+                return Err(step_failed(&graph, key, dev, &message, &kind, line));
             }
         };
         let id = key.to_string();
         steps.push(ReplayStep {
             id: id.clone(),
-            statements: statements.len(),
+            statements: statements.as_ref().map_or(0, Vec::len),
             elapsed: t0.elapsed(),
         });
-        let touch = if full {
-            Touch::Unknown
-        } else {
-            migration_touch(statements.iter().map(String::as_str), dev.dialect())
+        // Statements the stepper did not see touched anything.
+        let touch = match statements.as_ref().filter(|_| !full) {
+            Some(statements) => {
+                migration_touch(statements.iter().map(String::as_str), dev.dialect())
+            }
+            None => Touch::Unknown,
         };
         tracker.step(&id, touch, &read, &mut db).await?;
+        let sqls = statements.iter().flatten().map(String::as_str);
+        tracker.provenance.note_backfills(&id, sqls, dev.dialect());
     }
     stepper.finish().await?;
     let snapshot = read.full(&mut db).await?;
     let _ = db.close().await;
+    if split.is_some() && recorded.is_none() {
+        tracker.provenance.mark_recorded();
+        recorded = Some(snapshot.clone());
+    }
     let diverged = tracker.diverged(&snapshot);
     Ok(Pass {
         snapshot,
+        recorded,
         tracker,
         steps,
         graph,
         diverged,
     })
+}
+
+/// Whether the migrations `recorded` as applied can be applied before the
+/// rest: none depends on one that is not recorded. A ledger that breaks
+/// this is what Django calls an inconsistent history; the framework's own
+/// order is kept then, and the recorded state is not told apart.
+fn consistent(graph: &FrameworkGraph, recorded: &BTreeSet<String>) -> bool {
+    let planned: BTreeSet<String> = graph.plan.iter().map(ToString::to_string).collect();
+    let broken = graph.nodes.iter().find_map(|n| {
+        let key = n.key().to_string();
+        if !recorded.contains(&key) {
+            return None;
+        }
+        n.dependencies
+            .iter()
+            .map(ToString::to_string)
+            .find(|d| planned.contains(d) && !recorded.contains(d))
+            .map(|d| (key, d))
+    });
+    if let Some((key, dependency)) = &broken {
+        tracing::warn!(
+            "migration {key} is recorded as applied before its dependency {dependency}: judging against all migrations instead of the recorded ones"
+        );
+    }
+    broken.is_none()
 }
 
 fn step_failed(
@@ -147,6 +195,7 @@ fn step_failed(
     dev: &DbUrl,
     message: &str,
     kind: &str,
+    line: usize,
 ) -> driftless_introspect::Error {
     let path = graph
         .nodes
@@ -156,7 +205,7 @@ fn step_failed(
         .unwrap_or_else(|| PathBuf::from(key.to_string()));
     driftless_model::Error::Migration {
         path,
-        line: 0,
+        line,
         message: format!(
             "migration {key} failed to apply on {dev} ({} said {kind}: {message})",
             graph.framework

@@ -43,7 +43,7 @@ pub enum Error {
         supported: u32,
     },
     /// A migration folder or file could not be understood.
-    #[error("{path}:{line}: {message}")]
+    #[error("{}: {message}", location(path, *line))]
     Migration {
         /// The file (or folder).
         path: PathBuf,
@@ -54,5 +54,29 @@ pub enum Error {
     },
 }
 
+/// `path:line`, or `path` alone for line 0 (the file as a whole).
+fn location(path: &std::path::Path, line: usize) -> String {
+    match line {
+        0 => path.display().to_string(),
+        n => format!("{}:{n}", path.display()),
+    }
+}
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_error_names_the_line_only_when_it_is_known() {
+        let at = |line| Error::Migration {
+            path: PathBuf::from("m/0001_init.sql"),
+            line,
+            message: "bad".into(),
+        };
+        assert_eq!(at(3).to_string(), "m/0001_init.sql:3: bad");
+        assert_eq!(at(0).to_string(), "m/0001_init.sql: bad");
+    }
+}

@@ -45,8 +45,10 @@
 //!   with a ledger).
 #![deny(missing_docs)]
 
+mod adopt;
 mod error;
 mod files;
+mod hazard;
 mod migration;
 mod names;
 mod object;
@@ -55,16 +57,19 @@ mod schema;
 mod snapshot_file;
 pub mod sql;
 
+pub use adopt::accept_pending_effects;
 pub use error::{Error, Result};
 pub use files::{
     read_regular_file, special_file_kind, FileRefusal, DEFAULT_MAX_MIGRATION_SIZE,
     DEFAULT_MAX_SNAPSHOT_SIZE,
 };
+pub use hazard::{column_backfills, statement_hazards, Hazard, HazardKind};
 pub use migration::{
     classify_modification, compare_flyway_versions, migration_status, normalize_sql,
-    object_fingerprints, refinery_file_name, select_ledger, split_statements, Checksum, Effect,
-    EffectKind, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable, Migration,
-    MigrationFormat, MigrationKind, MigrationSet, MigrationState, MigrationStatus, Modification,
+    object_fingerprints, outside_apps, recorded_as_applied, refinery_file_name, select_ledger,
+    split_statements, Checksum, Effect, EffectKind, Ledger, LedgerEntry, LedgerKind, LedgerState,
+    LedgerTable, Migration, MigrationFormat, MigrationKind, MigrationSet, MigrationState,
+    MigrationStatus, Modification, OutsideApp, PendingFailure, PendingHazard, PendingRun,
     Provenance, SqlStatement,
 };
 pub use names::{

@@ -3,14 +3,18 @@
 
 use std::sync::Arc;
 
-use driftless_fixer::{FixPlan, PlanOptions};
+use driftless_fixer::{add_ledger_steps, FixPlan, PlanOptions};
 use driftless_introspect::{ConnectOptions, DbUrl};
 use driftless_migrations::recover_applied_sources;
-use driftless_model::{select_ledger, Ledger, Snapshot};
-use driftless_rules::{Config, Context, Date, Registry, Report};
+use driftless_model::{
+    accept_pending_effects, recorded_as_applied, select_ledger, Ledger, ObjectRef, PendingRun,
+    Snapshot,
+};
+use driftless_rules::{Config, Context, Date, FixIntent, Registry, Report};
 
 use crate::error::{Error, Result};
 use crate::live;
+use crate::preflight;
 use crate::progress::{Progress, Silent};
 use crate::source::{Expected, ExpectedSource, SourceContext};
 
@@ -116,24 +120,31 @@ impl DriftCheck {
     /// runs the rules.
     pub async fn run(self) -> Result<Checked> {
         self.config.validate(&self.registry)?;
+        // The ledgers first: what they record decides the recorded state
+        // the source builds.
+        let ledgers = if self.source.uses_migrations() {
+            live::read_ledgers_only(&self.target, &self.read_only, self.progress.as_ref()).await?
+        } else {
+            Vec::new()
+        };
         let cx = SourceContext {
             target: &self.target,
             schemas: &self.schemas,
             read_only: &self.read_only,
             read_write: &self.read_write,
             progress: self.progress.as_ref(),
+            ledgers: &ledgers,
         };
-        let with_ledgers = self.source.uses_migrations();
         // Two databases (or a replay and a database) cost the slower of
         // the two, not their sum.
-        let (mut expected, (actual, ledgers)) = futures::try_join!(
+        let (mut expected, (actual, _)) = futures::try_join!(
             self.source.load(&cx),
             live::read_live(
                 &self.target,
                 &self.schemas,
                 &self.read_only,
                 self.progress.as_ref(),
-                with_ledgers
+                false
             ),
         )?;
         if expected.snapshot.dialect != actual.dialect {
@@ -151,11 +162,21 @@ impl DriftCheck {
                 recover_applied_sources(set, ledger);
             }
         }
+        let pending_run = run_preflight(self.source.as_ref(), &cx, &expected, &actual).await?;
+        if let (Some(provenance), false) = (&expected.provenance, expected.pending.is_empty()) {
+            accept_pending_effects(
+                &mut expected.snapshot,
+                &actual,
+                provenance,
+                &expected.pending,
+            );
+        }
         let report = judge(
             &self.registry,
             &self.config,
             &expected,
             &ledgers,
+            pending_run.as_ref(),
             &actual,
             self.today,
         );
@@ -167,13 +188,29 @@ impl DriftCheck {
             expected,
             actual,
             ledgers,
+            pending_run,
             report,
             read_only: self.read_only,
             read_write: self.read_write,
             progress: self.progress,
             today: self.today,
+            source: self.source,
         })
     }
+}
+
+/// The source's deploy preflight on `actual`, with the live row counts.
+async fn run_preflight(
+    source: &dyn ExpectedSource,
+    cx: &SourceContext<'_>,
+    expected: &Expected,
+    actual: &Snapshot,
+) -> Result<Option<PendingRun>> {
+    let Some(mut run) = source.preflight(cx, expected, actual).await? else {
+        return Ok(None);
+    };
+    preflight::count_rows(&mut run, actual, cx.target, cx.schemas, cx.read_only).await?;
+    Ok(Some(run))
 }
 
 /// A finished drift check: both schemas, the ledgers and the findings.
@@ -193,12 +230,16 @@ pub struct Checked {
     pub actual: Snapshot,
     /// The target's migration ledgers (read when the source uses migrations).
     pub ledgers: Vec<Ledger>,
+    /// The deploy preflight: the pending migrations applied to a copy of
+    /// the target's schema, when there were any and a dev database.
+    pub pending_run: Option<PendingRun>,
     /// The findings.
     pub report: Report,
     read_only: ConnectOptions,
     read_write: ConnectOptions,
     progress: Arc<dyn Progress>,
     today: Option<Date>,
+    source: Box<dyn ExpectedSource>,
 }
 
 impl std::fmt::Debug for Checked {
@@ -236,9 +277,61 @@ impl Checked {
             &self.config,
             &self.expected,
             &self.ledgers,
+            self.pending_run.as_ref(),
             actual,
             self.today,
         )
+    }
+
+    /// Runs the rules on `actual` (the target after a fix), with the
+    /// deploy preflight run again on it: what the repair changed decides
+    /// whether the pending migrations now apply.
+    pub async fn recheck_after_fix(&mut self, actual: &Snapshot) -> Result<Report> {
+        if self.expected.migrations.is_some() {
+            // Ledger steps recorded pending migrations: they are part of
+            // the recorded state now.
+            self.ledgers =
+                live::read_ledgers_only(&self.target, &self.read_only, self.progress.as_ref())
+                    .await?;
+            self.settle_recorded();
+        }
+        if self.pending_run.is_some() {
+            let cx = SourceContext {
+                target: &self.target,
+                schemas: &self.schemas,
+                read_only: &self.read_only,
+                read_write: &self.read_write,
+                progress: self.progress.as_ref(),
+                ledgers: &self.ledgers,
+            };
+            self.pending_run =
+                run_preflight(self.source.as_ref(), &cx, &self.expected, actual).await?;
+        }
+        Ok(self.recheck(actual))
+    }
+
+    /// Pending migrations the ledgers now record join the recorded state
+    /// (after ledger steps or `apply_pending`).
+    pub(crate) fn settle_recorded(&mut self) {
+        let Some(set) = &self.expected.migrations else {
+            return;
+        };
+        let Some(ledger) = select_ledger(set, &self.ledgers) else {
+            return;
+        };
+        let recorded = recorded_as_applied(set, ledger);
+        let now: Vec<String> = self
+            .expected
+            .pending
+            .iter()
+            .filter(|id| recorded.contains(*id))
+            .cloned()
+            .collect();
+        take_effects(&mut self.expected, &now);
+        self.expected.pending.retain(|id| !recorded.contains(id));
+        if self.expected.pending.is_empty() {
+            self.pending_run = None;
+        }
     }
 
     /// Reads the target (and its ledgers) again, read-only, and runs the
@@ -258,14 +351,63 @@ impl Checked {
         Ok(())
     }
 
-    /// The repair plan for the findings.
+    /// The repair plan for the findings: the schema steps, then a ledger
+    /// step for each pending migration to record (its effects all present,
+    /// or made by the schema steps first when only part of them is).
     pub fn plan(&self, options: &PlanOptions) -> Result<FixPlan> {
-        Ok(driftless_fixer::plan(
-            &self.expected.snapshot,
-            &self.actual,
-            &self.report.findings,
-            options,
-        )?)
+        let to_record: Vec<String> = self
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.fix == FixIntent::RecordMigration)
+            .filter_map(|f| f.migration.clone())
+            .collect();
+        let (target, findings) = if to_record.is_empty() {
+            (self.expected.snapshot.clone(), self.report.findings.clone())
+        } else {
+            let mut target = self.expected.clone();
+            take_effects(&mut target, &to_record);
+            let findings = judge(
+                &self.registry,
+                &self.config,
+                &target,
+                &self.ledgers,
+                self.pending_run.as_ref(),
+                &self.actual,
+                self.today,
+            )
+            .findings;
+            (target.snapshot, findings)
+        };
+        // Columns a migration added to a table with rows get what it gave them.
+        let mut options = options.clone();
+        if let Some(p) = &self.expected.provenance {
+            let mut backfills = p.backfills().clone();
+            backfills.extend(std::mem::take(&mut options.backfills));
+            options.backfills = backfills;
+        }
+        let mut plan = driftless_fixer::plan(&target, &self.actual, &findings, &options)?;
+        if let (Some(set), Some(ledger)) = (&self.expected.migrations, self.ledger()) {
+            add_ledger_steps(&mut plan, set, ledger, &findings)?;
+        }
+        Ok(plan)
+    }
+}
+
+/// Takes into `expected.snapshot` what migrations `ids` do, as the head
+/// state has it: they are recorded (or about to be), so the recorded state
+/// holds their effects.
+fn take_effects(expected: &mut Expected, ids: &[String]) {
+    let (Some(head), Some(provenance)) = (&expected.head, &expected.provenance) else {
+        return;
+    };
+    let objects: std::collections::BTreeSet<&ObjectRef> = ids
+        .iter()
+        .flat_map(|id| provenance.effects(id))
+        .map(|e| &e.object)
+        .collect();
+    for o in objects {
+        expected.snapshot.adopt(head, o);
     }
 }
 
@@ -276,6 +418,7 @@ fn judge(
     config: &Config,
     expected: &Expected,
     ledgers: &[Ledger],
+    pending_run: Option<&PendingRun>,
     actual: &Snapshot,
     today: Option<Date>,
 ) -> Report {
@@ -288,6 +431,9 @@ fn judge(
     }
     if let Some(p) = &expected.provenance {
         cx = cx.with_provenance(p);
+    }
+    if let Some(run) = pending_run {
+        cx = cx.with_pending_run(run);
     }
     registry.check(config, &cx)
 }

@@ -38,6 +38,9 @@ pub enum Error {
         /// The URL (redacted).
         url: String,
     },
+    /// The pending migrations cannot be applied (`fix --apply-pending`).
+    #[error("cannot apply the pending migrations: {0}")]
+    ApplyPending(String),
     /// The current folder, where a migrate command runs, cannot be read.
     #[error("cannot read the current folder: {0}")]
     CurrentDir(#[source] std::io::Error),

@@ -43,6 +43,8 @@
 mod check;
 mod error;
 mod live;
+mod pending;
+mod preflight;
 mod progress;
 mod repair;
 mod source;
@@ -51,6 +53,7 @@ mod sources;
 pub use check::{today, Checked, DriftCheck};
 pub use error::{Error, Result};
 pub use live::read_live;
+pub use pending::default_migrate_command;
 pub use progress::{Progress, Silent, Stage};
 pub use repair::Repair;
 pub use source::{Expected, ExpectedSource, SourceContext};

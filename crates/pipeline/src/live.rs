@@ -33,3 +33,16 @@ pub async fn read_live(
     db.close().await?;
     Ok((snapshot, ledgers))
 }
+
+/// Reads only the migration ledgers of the database at `url`.
+pub async fn read_ledgers_only(
+    url: &DbUrl,
+    connect: &ConnectOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Ledger>> {
+    let _stage = progress.begin(&format!("reading the migration ledgers of {url}"));
+    let mut db = Database::connect(url, connect).await?;
+    let ledgers = read_ledgers(&mut db).await?;
+    db.close().await?;
+    Ok(ledgers)
+}

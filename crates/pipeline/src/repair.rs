@@ -75,7 +75,7 @@ impl Checked {
             return Ok(self.unchanged(plan, replans));
         };
         let applied = applied?;
-        let after = self.recheck(&applied.after);
+        let after = self.recheck_after_fix(&applied.after).await?;
         Ok(Repair {
             plan,
             applied: Some(applied),

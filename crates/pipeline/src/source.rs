@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use driftless_introspect::{ConnectOptions, DbUrl};
-use driftless_model::{MigrationSet, Provenance, Snapshot};
+use driftless_model::{Ledger, MigrationSet, PendingRun, Provenance, Snapshot};
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -26,6 +26,13 @@ pub struct Expected {
     pub provenance: Option<Provenance>,
     /// The file the schema was read from, for reports that point at files.
     pub file: Option<PathBuf>,
+    /// The schema after every migration on disk (the head state), when
+    /// `snapshot` is the recorded state instead: the schema after exactly
+    /// the migrations the target's ledger records as applied.
+    pub head: Option<Snapshot>,
+    /// The migrations between the recorded state and the head state, in
+    /// the order the next migrate applies them.
+    pub pending: Vec<String>,
 }
 
 impl Expected {
@@ -38,7 +45,18 @@ impl Expected {
             migrations: None,
             provenance: None,
             file: None,
+            head: None,
+            pending: Vec::new(),
         }
+    }
+
+    /// With the head state: `snapshot` is then the recorded state, the
+    /// schema after the migrations the ledger records as applied, and
+    /// `head` adds the `pending` ones.
+    pub fn with_head(mut self, head: Snapshot, pending: Vec<String>) -> Self {
+        self.head = Some(head);
+        self.pending = pending;
+        self
     }
 
     /// With the migration set the schema came from.
@@ -91,6 +109,10 @@ pub struct SourceContext<'a> {
     pub read_write: &'a ConnectOptions,
     /// Where to report stages.
     pub progress: &'a dyn Progress,
+    /// The target's migration ledgers, read first when the source
+    /// [uses migrations](ExpectedSource::uses_migrations): what they record
+    /// as applied builds the recorded state.
+    pub ledgers: &'a [Ledger],
 }
 
 impl std::fmt::Debug for SourceContext<'_> {
@@ -137,4 +159,18 @@ pub trait ExpectedSource: Send + Sync {
 
     /// Produces the expected schema.
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected>;
+
+    /// The deploy preflight: applies `expected`'s pending migrations to a
+    /// schema-only copy of `actual` (the live schema) in a scratch
+    /// database, as the next migrate will apply them to the live one.
+    /// `None` (the default) when the source has no pending migrations or
+    /// cannot apply them.
+    async fn preflight(
+        &self,
+        _cx: &SourceContext<'_>,
+        _expected: &Expected,
+        _actual: &Snapshot,
+    ) -> Result<Option<PendingRun>> {
+        Ok(None)
+    }
 }

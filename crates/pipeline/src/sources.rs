@@ -1,17 +1,20 @@
 //! The built-in expected-schema sources.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
 use driftless_introspect::{redact, DbUrl, IntrospectOptions, Source};
 use driftless_migrations::{
-    default_python, expect_from_command, load_migrations_with, replay, replay_framework, Framework,
-    MigrationLoadOptions, ReplayOptions,
+    default_python, expect_from_command, load_migrations_with, preflight_framework, preflight_sql,
+    replay, replay_framework, Framework, MigrationLoadOptions, PreflightInput, Replay,
+    ReplayOptions,
 };
-use driftless_model::Snapshot;
+use driftless_model::{recorded_as_applied, select_ledger, MigrationSet, PendingRun, Snapshot};
 
 use crate::error::{Error, Result};
 use crate::live;
+use crate::preflight;
 use crate::source::{Expected, ExpectedSource, SourceContext};
 
 /// Another live database (staging, a developer's database): its schema,
@@ -103,15 +106,18 @@ impl ExpectedSource for GivenSchema {
 
 /// A folder of migrations replayed in order into a scratch database, with
 /// which migration made each object: SQL migrations statement by
-/// statement (SQLite: in memory unless a dev URL is given); Django and
-/// Alembic migrations, which are code, by the framework itself, one
-/// migration a step (see [`replay_framework`]; SQLite: a temporary file).
+/// statement (SQLite: in memory unless a dev URL is given); Django,
+/// Alembic and Rails migrations, which are code, by the framework itself,
+/// one migration a step (see [`replay_framework`]; SQLite: a temporary
+/// file), as is any folder given a per-migration command
+/// ([`with_step_cmd`](Self::with_step_cmd)).
 #[derive(Debug, Clone)]
 pub struct MigrationReplay {
     dir: PathBuf,
     dev_url: Option<DbUrl>,
     load: MigrationLoadOptions,
     python: Option<String>,
+    step_cmd: Option<(String, PathBuf)>,
 }
 
 impl MigrationReplay {
@@ -122,7 +128,21 @@ impl MigrationReplay {
             dev_url: None,
             load: MigrationLoadOptions::default(),
             python: None,
+            step_cmd: None,
         }
+    }
+
+    /// Steps the migrations by running `template` through `sh -c` once a
+    /// migration, in `project`, with `DATABASE_URL` set to the scratch
+    /// database and `{app}`, `{name}` and `{version}` filled (shell-quoted)
+    /// from the migration; the schema is read in full after each.
+    pub fn with_step_cmd(
+        mut self,
+        template: impl Into<String>,
+        project: impl Into<PathBuf>,
+    ) -> Self {
+        self.step_cmd = Some((template.into(), project.into()));
+        self
     }
 
     /// Runs Django and Alembic steppers with this Python interpreter
@@ -156,12 +176,55 @@ impl ExpectedSource for MigrationReplay {
         true
     }
 
+    async fn preflight(
+        &self,
+        cx: &SourceContext<'_>,
+        expected: &Expected,
+        actual: &Snapshot,
+    ) -> Result<Option<PendingRun>> {
+        let Some(set) = expected
+            .migrations
+            .as_ref()
+            .filter(|_| !expected.pending.is_empty())
+        else {
+            return Ok(None);
+        };
+        let options = replay_options(cx, self.dev_url.as_ref());
+        let framework = self.framework(set);
+        // Its kind and name (the framework's SQLite scratch file is made later).
+        let dev = match &self.dev_url {
+            Some(dev) => dev.clone(),
+            None => DbUrl::parse("sqlite::memory:")?,
+        };
+        if dev.dialect() != cx.target.dialect() {
+            // Without a dev database of the target's kind: no preflight.
+            return Ok(None);
+        }
+        let ledger = framework
+            .as_ref()
+            .and_then(|_| select_ledger(set, cx.ledgers));
+        let copy = preflight::copy_statements(actual, ledger, cx.target, &dev)?;
+        let input = PreflightInput {
+            copy: &copy,
+            pending: &expected.pending,
+        };
+        let _stage = cx.progress.begin(&format!(
+            "applying {} pending migration(s) to a copy of the live schema",
+            expected.pending.len()
+        ));
+        let run = match &framework {
+            Some(f) => preflight_framework(f, input, &options).await?,
+            None => preflight_sql(set, input, &options).await?,
+        };
+        Ok(Some(run))
+    }
+
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
         let set = load_migrations_with(&self.dir, &self.load)?;
-        let options = replay_options(cx, self.dev_url.as_ref());
-        if !set.is_replayable() {
-            let python = self.python.clone().unwrap_or_else(default_python);
-            if let Some(framework) = Framework::for_folder(set.format, &self.dir, &python) {
+        let mut options = replay_options(cx, self.dev_url.as_ref());
+        options.recorded = select_ledger(&set, cx.ledgers).map(|l| recorded_as_applied(&set, l));
+        if !set.is_replayable() || self.step_cmd.is_some() {
+            if let Some(framework) = self.framework(&set) {
                 let _stage = cx.progress.begin(&format!(
                     "stepping through {} {} migrations in {}",
                     set.migrations.len(),
@@ -172,9 +235,7 @@ impl ExpectedSource for MigrationReplay {
                     )
                 ));
                 let stepped = replay_framework(&framework, &options).await?;
-                return Ok(Expected::new(stepped.replay.snapshot, self.describe())
-                    .with_migrations(set)
-                    .with_provenance(stepped.replay.provenance));
+                return Ok(self.expected(set, stepped.replay, options.recorded.as_ref()));
             }
         }
         let _stage = cx.progress.begin(&format!(
@@ -189,9 +250,51 @@ impl ExpectedSource for MigrationReplay {
             elapsed_ms = replayed.elapsed.as_millis() as u64,
             "migrations replayed"
         );
-        Ok(Expected::new(replayed.snapshot, self.describe())
+        Ok(self.expected(set, replayed, options.recorded.as_ref()))
+    }
+}
+
+impl MigrationReplay {
+    /// The framework that steps `set`'s migrations: the step command when
+    /// one is given, else the framework's own when they are code.
+    fn framework(&self, set: &MigrationSet) -> Option<Framework> {
+        if let Some((template, project)) = &self.step_cmd {
+            return Some(Framework::command(project, template, set));
+        }
+        if set.is_replayable() {
+            return None;
+        }
+        let python = self.python.clone().unwrap_or_else(default_python);
+        Framework::for_folder(set, &self.dir, &python)
+    }
+
+    /// What a replay gives: judged against the recorded state when the
+    /// target's ledger said which migrations are applied.
+    fn expected(
+        &self,
+        set: MigrationSet,
+        replayed: Replay,
+        recorded: Option<&BTreeSet<String>>,
+    ) -> Expected {
+        let pending: Vec<String> = match recorded {
+            Some(ids) => replayed
+                .provenance
+                .migrations()
+                .iter()
+                .filter(|id| !ids.contains(*id))
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        let expected = match replayed.recorded {
+            Some(state) if recorded.is_some() => {
+                Expected::new(state, self.describe()).with_head(replayed.snapshot, pending)
+            }
+            _ => Expected::new(replayed.snapshot, self.describe()),
+        };
+        expected
             .with_migrations(set)
-            .with_provenance(replayed.provenance))
+            .with_provenance(replayed.provenance)
     }
 }
 

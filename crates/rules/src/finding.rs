@@ -99,6 +99,17 @@ pub enum FixIntent {
     SetComment,
     /// Record a migration as applied without running it (`--fake`).
     RecordMigration,
+    /// Store the migration file's current checksum in the ledger: the file
+    /// changed only cosmetically, or what its current text does is in the
+    /// schema (Flyway's `repair`).
+    UpdateChecksum,
+    /// Clear a failed (or dirty) ledger row whose migration left no trace
+    /// in the schema, so that the next migrate runs it again.
+    RetryMigration,
+    /// Move a ledger row whose migration file is gone to driftless's ledger
+    /// quarantine table (restorable), then delete it from the ledger, so
+    /// that the framework stops tripping on it.
+    QuarantineLedgerRow,
     /// No automatic fix: a human must decide.
     Manual,
 }

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use driftless_model::{Ledger, MigrationSet, Provenance, Snapshot};
+use driftless_model::{Ledger, MigrationSet, PendingRun, Provenance, Snapshot};
 
 use crate::date::Date;
 use crate::diff::SchemaDiff;
@@ -60,6 +60,9 @@ pub struct Context<'a> {
     /// Which migration created or last changed each expected object
     /// (from replaying the set).
     pub provenance: Option<&'a Provenance>,
+    /// The pending migrations applied to a copy of the live schema (the
+    /// deploy preflight), when that ran.
+    pub pending_run: Option<&'a PendingRun>,
     diff: OnceLock<SchemaDiff<'a>>,
 }
 
@@ -73,6 +76,7 @@ impl<'a> Context<'a> {
             migrations: None,
             ledger: None,
             provenance: None,
+            pending_run: None,
             diff: OnceLock::new(),
         }
     }
@@ -94,6 +98,12 @@ impl<'a> Context<'a> {
     /// Sets the provenance of the expected objects (from replay).
     pub fn with_provenance(mut self, provenance: &'a Provenance) -> Self {
         self.provenance = Some(provenance);
+        self
+    }
+
+    /// Sets what the pending migrations did on a copy of the live schema.
+    pub fn with_pending_run(mut self, run: &'a PendingRun) -> Self {
+        self.pending_run = Some(run);
         self
     }
 

@@ -35,6 +35,10 @@ pub fn source(ctx: &Ctx, args: &ExpectArgs) -> Result<Box<dyn ExpectedSource>> {
                     if let Some(python) = &args.python {
                         source = source.with_python(python.clone());
                     }
+                    if let Some(template) = &args.step_cmd {
+                        let cwd = std::env::current_dir()?;
+                        source = source.with_step_cmd(template.clone(), cwd);
+                    }
                     if let Some(dev) = dev {
                         source = source.with_dev_url(dev);
                     }

@@ -36,6 +36,51 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
     }
 
     let mut out = String::new();
+    let (plan, after) = repair(ctx, &args, &mut prepared, plan, &mut out).await?;
+    let after = match args.apply_pending {
+        true => apply_pending(ctx, &args, &mut prepared, &mut out).await?,
+        false => after,
+    };
+    finish(ctx, &prepared, &plan, after, out)
+}
+
+/// Applies the pending migrations after the repair, and says which.
+async fn apply_pending(
+    ctx: &Ctx,
+    args: &FixArgs,
+    prepared: &mut Prepared,
+    out: &mut String,
+) -> Result<driftless_rules::Report> {
+    let spinner = ctx.spinner(format!(
+        "applying the pending migrations to {}",
+        prepared.url
+    ));
+    let applied = prepared.apply_pending(args.migrate_cmd.as_deref()).await;
+    drop(spinner);
+    let applied = applied?;
+    if applied.is_empty() {
+        let _ = writeln!(out, "No pending migration to apply.");
+    } else {
+        let _ = writeln!(
+            out,
+            "Applied {} pending migration(s) to {}: {}.",
+            applied.len(),
+            prepared.url,
+            applied.join(", ")
+        );
+    }
+    Ok(prepared.report.clone())
+}
+
+/// Runs the plan (when there is one) and returns the plan as run and what
+/// the rules say after it.
+async fn repair(
+    ctx: &Ctx,
+    args: &FixArgs,
+    prepared: &mut Prepared,
+    plan: FixPlan,
+    out: &mut String,
+) -> Result<(FixPlan, driftless_rules::Report)> {
     if plan.is_empty() {
         let _ = writeln!(out, "Nothing to apply to {}.", prepared.url);
     } else {
@@ -73,9 +118,9 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
                 "Nothing left to apply to {}: the schema changed while this fix waited for the lock (another deploy fixed it).",
                 prepared.url
             );
-            return finish(ctx, &prepared, &repair.plan, repair.after, out);
+            return Ok((repair.plan, repair.after));
         };
-        describe_steps(&mut out, &repair.plan);
+        describe_steps(out, &repair.plan);
         let _ = writeln!(
             out,
             "Applied {} step(s), {} statement(s) to {} in {:.2}s (lock acquired after {:.2}s).",
@@ -85,10 +130,10 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
             applied.elapsed.as_secs_f64(),
             applied.lock_wait.as_secs_f64()
         );
-        return finish(ctx, &prepared, &repair.plan, repair.after, out);
+        return Ok((repair.plan, repair.after));
     }
     let report = prepared.report.clone();
-    finish(ctx, &prepared, &plan, report, out)
+    Ok((plan, report))
 }
 
 /// Turns the first SIGINT or SIGTERM into a request to stop the apply,
@@ -170,7 +215,14 @@ fn finish(
             s.safety, s.action, s.object, s.reason
         );
     }
-    for u in &plan.unfixed {
+    // Only what is still there: a step (or migrate) may have resolved it.
+    let remains = |u: &&driftless_fixer::Unfixed| {
+        after
+            .findings
+            .iter()
+            .any(|f| f.rule == u.finding.rule && f.object == u.finding.object)
+    };
+    for u in plan.unfixed.iter().filter(remains) {
         let _ = writeln!(out, "Not fixable automatically: {}: {}", u.finding, u.why);
     }
     let status = if after.failed() {

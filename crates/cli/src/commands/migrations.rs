@@ -6,10 +6,12 @@ use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result};
 use driftless_introspect::Database;
-use driftless_migrations::{read_ledgers, recover_applied_sources};
+use driftless_migrations::{
+    default_python, read_ledgers, recover_applied_sources, Framework, Stepper,
+};
 use driftless_model::{
-    migration_status, select_ledger, Ledger, MigrationSet, MigrationState, MigrationStatus,
-    Modification,
+    migration_status, outside_apps, select_ledger, Ledger, MigrationFormat, MigrationSet,
+    MigrationState, MigrationStatus, Modification, OutsideApp,
 };
 use owo_colors::{OwoColorize, Style};
 use serde_json::json;
@@ -38,18 +40,81 @@ pub async fn run(ctx: &Ctx, args: MigrationsArgs) -> Result<Status> {
         recover_applied_sources(&mut set, ledger);
     }
     let statuses = migration_status(&set, ledger);
+    let framework = framework_migrations(&set, &args).await?;
+    let outside = outside_apps(&set, ledger, framework.as_deref());
     let text = match args.format {
-        StatusFormat::Human => human(&set, ledger, &statuses, ctx.color),
-        StatusFormat::Json => json(&set, ledger, &statuses),
+        StatusFormat::Human => human(&set, ledger, &statuses, ctx.color) + &human_outside(&outside),
+        StatusFormat::Json => json(&set, ledger, &statuses, &outside),
     };
     ctx.write_stdout(&text)
         .context("writing the migration status")?;
-    let failing = statuses.iter().any(|s| is_failing(s.state));
+    let failing = statuses.iter().any(|s| is_failing(s.state))
+        || outside
+            .iter()
+            .any(|a| !a.pending.is_empty() || a.installed == Some(false));
     Ok(if failing {
         Status::Drift
     } else {
         Status::Clean
     })
+}
+
+/// Django's list of every migration it knows (its own apps' included),
+/// read without a database; `None` for other layouts, or when the default
+/// Python cannot run the project (an explicit `--python` that cannot is
+/// an error, as is a migration graph Django refuses).
+async fn framework_migrations(
+    set: &MigrationSet,
+    args: &MigrationsArgs,
+) -> Result<Option<Vec<(String, String)>>> {
+    if set.format != MigrationFormat::Django {
+        return Ok(None);
+    }
+    let python = args.python.clone().unwrap_or_else(default_python);
+    let Some(framework) = Framework::for_folder(set, &args.migrations, &python) else {
+        return Ok(None);
+    };
+    match Stepper::graph_of(&framework).await {
+        Ok(graph) => Ok(Some(
+            graph.plan.into_iter().map(|k| (k.app, k.name)).collect(),
+        )),
+        Err(e @ driftless_introspect::Error::Model(_)) => Err(e.into()),
+        Err(e) if args.python.is_some() => Err(e.into()),
+        Err(e) => {
+            tracing::warn!("Django's own apps are listed from the ledger only: {e}");
+            Ok(None)
+        }
+    }
+}
+
+/// The group of Django's own apps (and libraries'): counts per app, the
+/// pending migrations named.
+fn human_outside(apps: &[OutsideApp]) -> String {
+    if apps.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("Django's own apps and libraries' apps (outside the folder)\n");
+    let width = apps
+        .iter()
+        .map(|a| a.app.chars().count())
+        .max()
+        .unwrap_or(0);
+    for a in apps {
+        let mut line = format!(" {:<width$}  {} applied", a.app, a.applied.len());
+        if a.installed == Some(false) {
+            line.push_str(", not installed: in the ledger only");
+        } else if !a.pending.is_empty() {
+            let _ = write!(
+                line,
+                ", {} unapplied ({})",
+                a.pending.len(),
+                a.pending.join(", ")
+            );
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 fn is_failing(state: MigrationState) -> bool {
@@ -78,7 +143,8 @@ fn describe(s: &MigrationStatus) -> String {
             None => "applied".to_string(),
         },
         MigrationState::Unapplied => "unapplied".to_string(),
-        MigrationState::Unknown => "unknown: recorded in the ledger, no such file".to_string(),
+        // The detail says why (no such file, recorded as failed).
+        MigrationState::Unknown => "unknown".to_string(),
         MigrationState::Modified(Modification::Cosmetic) => {
             "modified since applied (whitespace, comments or line endings only)".to_string()
         }
@@ -93,6 +159,15 @@ fn describe(s: &MigrationStatus) -> String {
         text.push_str(&format!(" ({d})"));
     }
     text
+}
+
+/// The label under its app's heading: without the app's prefix.
+fn short_label(s: &MigrationStatus) -> &str {
+    s.app
+        .as_deref()
+        .and_then(|a| s.label.strip_prefix(a))
+        .and_then(|l| l.strip_prefix('.'))
+        .unwrap_or(&s.label)
 }
 
 fn human(
@@ -130,7 +205,7 @@ fn human(
     }
     let width = statuses
         .iter()
-        .map(|s| s.label.chars().count())
+        .map(|s| short_label(s).chars().count())
         .max()
         .unwrap_or(0);
     let mut app: Option<&str> = None;
@@ -146,7 +221,7 @@ fn human(
             out,
             " {} {:<width$}  {}",
             paint(m, style),
-            s.label,
+            short_label(s),
             describe(s)
         );
     }
@@ -164,7 +239,12 @@ fn human(
     out
 }
 
-fn json(set: &MigrationSet, ledger: Option<&Ledger>, statuses: &[MigrationStatus]) -> String {
+fn json(
+    set: &MigrationSet,
+    ledger: Option<&Ledger>,
+    statuses: &[MigrationStatus],
+    outside: &[OutsideApp],
+) -> String {
     let count = |label: &str| {
         statuses
             .iter()
@@ -181,6 +261,7 @@ fn json(set: &MigrationSet, ledger: Option<&Ledger>, statuses: &[MigrationStatus
             "table": l.table.table,
         })),
         "migrations": statuses,
+        "outside_apps": outside,
         "summary": {
             "total": statuses.len(),
             "applied": count("applied"),

@@ -3,7 +3,10 @@
 //! running) and ledger rebuilds. Pure: statements as values, executed by
 //! the caller.
 
-use driftless_model::{Checksum, Dialect, LedgerKind, LedgerTable, Migration, MigrationKind};
+use driftless_model::{
+    Checksum, Dialect, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable, Migration,
+    MigrationKind,
+};
 
 /// A migration its ledger cannot record (a non-numeric id for a numeric
 /// ledger, say).
@@ -19,6 +22,24 @@ fn quote_ident(dialect: Dialect, ident: &str) -> String {
 
 fn lit(dialect: Dialect, s: &str) -> String {
     dialect.quote_literal(s)
+}
+
+/// The ledger table, schema-qualified and quoted.
+fn qualified(dialect: Dialect, table: &LedgerTable) -> String {
+    format!(
+        "{}.{}",
+        quote_ident(dialect, &table.schema),
+        quote_ident(dialect, &table.table)
+    )
+}
+
+/// What a `SELECT` of constants needs before its `WHERE`: MySQL's `FROM DUAL`.
+fn from_dual(dialect: Dialect) -> &'static str {
+    if dialect == Dialect::Mysql {
+        " FROM DUAL"
+    } else {
+        ""
+    }
 }
 
 /// The statements that record `migration` as applied in `table`, exactly
@@ -47,17 +68,7 @@ pub fn record_statements(
     migration: &Migration,
     execution_ms: i64,
 ) -> Result<Vec<String>> {
-    let r = Record {
-        t: format!(
-            "{}.{}",
-            quote_ident(dialect, &table.schema),
-            quote_ident(dialect, &table.table)
-        ),
-        table,
-        dialect,
-        migration,
-        ms: execution_ms.max(0),
-    };
+    let r = Record::new(table, dialect, migration, execution_ms);
     Ok(match table.kind {
         LedgerKind::Django => r.django(),
         LedgerKind::Sqlx => r.sqlx()?,
@@ -75,6 +86,296 @@ pub fn record_statements(
     })
 }
 
+/// [`record_statements`] made safe to run twice, for the guarded script:
+/// each row is written only when the ledger does not hold it yet, and a
+/// heads-only ledger keeps its other heads until the new one is in.
+pub fn record_statements_guarded(
+    table: &LedgerTable,
+    dialect: Dialect,
+    migration: &Migration,
+    execution_ms: i64,
+) -> Result<Vec<String>> {
+    let r = Record::new(table, dialect, migration, execution_ms);
+    let present = r.present()?;
+    let dual = from_dual(dialect);
+    let guard = format!(
+        "{dual} WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {present})",
+        r.t
+    );
+    let plain = record_statements(table, dialect, migration, execution_ms)?;
+    Ok(plain
+        .into_iter()
+        .map(|sql| {
+            let flyway_rank = "SELECT COALESCE(MAX(installed_rank), 0) + 1, ";
+            if let Some((insert, rest)) = sql.split_once(flyway_rank) {
+                let values = rest.strip_suffix(&format!(" FROM {}", r.t)).unwrap_or(rest);
+                format!(
+                    "{insert}SELECT (SELECT COALESCE(MAX(installed_rank), 0) + 1 FROM {}), {values}{guard}",
+                    r.t
+                )
+            } else if let Some((insert, values)) = sql.split_once(") VALUES (") {
+                let values = values.strip_suffix(')').unwrap_or(values);
+                format!("{insert}) SELECT {values}{guard}")
+            } else if sql == format!("DELETE FROM {}", r.t) {
+                // golang-migrate: the other head goes, never the new one.
+                format!("DELETE FROM {} WHERE NOT ({present})", r.t)
+            } else {
+                sql
+            }
+        })
+        .collect())
+}
+
+/// The statements that store `migration`'s current checksum in its row of
+/// `table`, as the tool computes it (Flyway's `repair`). `None` for ledgers
+/// without checksums, and for Flyway's repeatable migrations, which the
+/// tool re-applies instead.
+pub fn update_checksum_statements(
+    table: &LedgerTable,
+    dialect: Dialect,
+    migration: &Migration,
+) -> Option<Vec<String>> {
+    let r = Record::new(table, dialect, migration, 0);
+    let key = r.present().ok()?;
+    let value = match table.kind {
+        LedgerKind::Sqlx => {
+            let hex = r.checksum(LedgerKind::Sqlx);
+            match dialect {
+                Dialect::Postgres => format!("decode('{hex}', 'hex')"),
+                _ => format!("X'{hex}'"),
+            }
+        }
+        LedgerKind::Refinery | LedgerKind::Prisma => r.l(&r.checksum(table.kind)),
+        LedgerKind::Flyway if migration.kind == MigrationKind::Versioned => {
+            match migration.checksum_for(LedgerKind::Flyway) {
+                Some(Checksum::Crc32(c)) => c.to_string(),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(vec![format!(
+        "UPDATE {} SET checksum = {value} WHERE {key}",
+        r.t
+    )])
+}
+
+/// The statements that resolve a failed (or dirty) ledger row `entry`:
+/// with `applied`, mark it applied (its effects are in the schema now);
+/// without, clear it so that the next migrate runs the migration again
+/// (`previous`: for golang-migrate, the version before it, which the
+/// ledger goes back to). As each tool's own repair does: sqlx and Flyway
+/// rows get `success` set or are deleted, golang-migrate's `dirty` flag is
+/// cleared or its version set back, a Prisma row is finished or rolled
+/// back (`prisma migrate resolve`). `None` for ledgers without failed rows.
+pub fn resolve_failed_statements(
+    ledger: &Ledger,
+    dialect: Dialect,
+    entry: &LedgerEntry,
+    applied: bool,
+    previous: Option<&str>,
+) -> Option<Vec<String>> {
+    let t = qualified(dialect, &ledger.table);
+    let l = |s: &str| lit(dialect, s);
+    let (yes, no) = if dialect == Dialect::Postgres {
+        ("TRUE", "FALSE")
+    } else {
+        ("1", "0")
+    };
+    let number = |id: &str| id.parse::<i64>().map_or_else(|_| l(id), |n| n.to_string());
+    let now = match dialect {
+        Dialect::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER) * 1000",
+        _ => "CURRENT_TIMESTAMP",
+    };
+    let key = match ledger.kind() {
+        LedgerKind::Sqlx => format!("version = {}", number(&entry.id)),
+        LedgerKind::Flyway => format!("version = {} AND success = {no}", l(&entry.id)),
+        LedgerKind::Prisma => format!(
+            "migration_name = {} AND finished_at IS NULL AND rolled_back_at IS NULL",
+            l(&entry.id)
+        ),
+        LedgerKind::GolangMigrate => format!("version = {}", number(&entry.id)),
+        _ => return None,
+    };
+    Some(match (ledger.kind(), applied) {
+        (LedgerKind::Sqlx | LedgerKind::Flyway, true) => {
+            vec![format!("UPDATE {t} SET success = {yes} WHERE {key}")]
+        }
+        (LedgerKind::Sqlx | LedgerKind::Flyway, false) => {
+            vec![format!("DELETE FROM {t} WHERE {key}")]
+        }
+        (LedgerKind::GolangMigrate, true) => {
+            vec![format!("UPDATE {t} SET dirty = {no} WHERE {key}")]
+        }
+        (LedgerKind::GolangMigrate, false) => {
+            let mut out = vec![format!("DELETE FROM {t} WHERE {key}")];
+            if let Some(p) = previous {
+                // Guarded: a script run twice finds the version back already.
+                let dual = from_dual(dialect);
+                out.push(format!(
+                    "INSERT INTO {t} (version, dirty) SELECT {}, {no}{dual} WHERE NOT EXISTS (SELECT 1 FROM {t})",
+                    number(p)
+                ));
+            }
+            out
+        }
+        (LedgerKind::Prisma, true) => {
+            vec![format!("UPDATE {t} SET finished_at = {now} WHERE {key}")]
+        }
+        (LedgerKind::Prisma, false) => {
+            vec![format!("UPDATE {t} SET rolled_back_at = {now} WHERE {key}")]
+        }
+        _ => return None,
+    })
+}
+
+/// The table, in the ledger's schema, that keeps the ledger rows driftless
+/// took out of a ledger: which ledger, which migration, the row as JSON
+/// (everything needed to write it back) and when. Its name marks it as
+/// driftless's own quarantine, never reported as drift.
+pub const LEDGER_QUARANTINE_TABLE: &str = "_driftless_quarantine_ledger_rows";
+
+/// The statements that move `entry` (a row whose migration file is gone)
+/// out of `ledger` into [`LEDGER_QUARANTINE_TABLE`]: plain, and guarded for
+/// a script that may run twice (the row is copied only while the ledger
+/// still holds it). `None` for ledgers that keep only their heads
+/// (Alembic, golang-migrate), where the row is the database's position.
+pub fn quarantine_ledger_row(
+    ledger: &Ledger,
+    dialect: Dialect,
+    entry: &LedgerEntry,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let l = |s: &str| lit(dialect, s);
+    let id_number = || {
+        entry
+            .id
+            .parse::<i64>()
+            .map_or_else(|_| l(&entry.id), |n| n.to_string())
+    };
+    let predicate = match ledger.kind() {
+        LedgerKind::Alembic | LedgerKind::GolangMigrate => return None,
+        LedgerKind::Django => format!(
+            "app = {} AND name = {}",
+            l(entry.app.as_deref().unwrap_or_default()),
+            l(entry.name.as_deref().unwrap_or(&entry.id))
+        ),
+        LedgerKind::Sqlx | LedgerKind::Refinery => format!("version = {}", id_number()),
+        LedgerKind::Prisma => format!("migration_name = {}", l(&entry.id)),
+        LedgerKind::Diesel
+        | LedgerKind::Dbmate
+        | LedgerKind::Rails
+        | LedgerKind::SeaOrm
+        | LedgerKind::Flyway => format!("version = {}", l(&entry.id)),
+    };
+    let schema = quote_ident(dialect, &ledger.table.schema);
+    let t = qualified(dialect, &ledger.table);
+    let q = format!("{schema}.{}", quote_ident(dialect, LEDGER_QUARANTINE_TABLE));
+    let time = match dialect {
+        Dialect::Postgres => "timestamp with time zone",
+        Dialect::Mysql => "datetime(6)",
+        Dialect::Sqlite => "text",
+    };
+    let create = format!(
+        "CREATE TABLE IF NOT EXISTS {q} (ledger_table varchar(255) NOT NULL, migration varchar(255) NOT NULL, entry text NOT NULL, quarantined_at {time} NOT NULL)"
+    );
+    let row = serde_json::to_string(entry).unwrap_or_default();
+    let values = format!(
+        "{}, {}, {}, CURRENT_TIMESTAMP",
+        l(&ledger.table.table),
+        l(&entry.id),
+        l(&row)
+    );
+    let copy = format!(
+        "INSERT INTO {q} (ledger_table, migration, entry, quarantined_at) VALUES ({values})"
+    );
+    let dual = from_dual(dialect);
+    let guarded_copy = format!(
+        "INSERT INTO {q} (ledger_table, migration, entry, quarantined_at) SELECT {values}{dual} WHERE EXISTS (SELECT 1 FROM {t} WHERE {predicate})"
+    );
+    let delete = format!("DELETE FROM {t} WHERE {predicate}");
+    Some((
+        vec![create.clone(), copy, delete.clone()],
+        vec![create, guarded_copy, delete],
+    ))
+}
+
+/// The statements that make, in an empty scratch database, a copy of a
+/// framework's `ledger`: the table as the framework creates it and every
+/// row, so that the framework, started on the copy, sees the same applied
+/// migrations (the deploy preflight). Django, Alembic and Rails, whose
+/// steppers need their ledger; empty for tools whose migrations driftless
+/// replays itself.
+///
+/// ```
+/// use driftless_fixer::ledger_copy_statements;
+/// use driftless_model::{Dialect, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable};
+///
+/// let table = LedgerTable { kind: LedgerKind::Alembic, schema: "main".into(), table: "alembic_version".into(), wide_versions: false };
+/// let entry = LedgerEntry { id: "ae1027a6acf".into(), name: None, app: None, checksum: None, applied_at: None, state: LedgerState::Applied, execution_ms: None, detail: None };
+/// let ledger = Ledger { table, dialect: Dialect::Sqlite, entries: vec![entry] };
+/// let sql = ledger_copy_statements(&ledger, Dialect::Sqlite);
+/// assert_eq!(sql[1], "INSERT INTO \"alembic_version\" (version_num) VALUES ('ae1027a6acf')");
+/// ```
+pub fn ledger_copy_statements(ledger: &Ledger, dialect: Dialect) -> Vec<String> {
+    let t = quote_ident(dialect, &ledger.table.table);
+    let applied = ledger
+        .entries
+        .iter()
+        .filter(|e| e.state == LedgerState::Applied);
+    match ledger.table.kind {
+        LedgerKind::Django => {
+            let (id, time) = match dialect {
+                Dialect::Postgres => (
+                    "bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY",
+                    "timestamp with time zone",
+                ),
+                Dialect::Mysql => ("bigint AUTO_INCREMENT NOT NULL PRIMARY KEY", "datetime(6)"),
+                Dialect::Sqlite => ("integer NOT NULL PRIMARY KEY AUTOINCREMENT", "datetime"),
+            };
+            let mut out = vec![format!(
+                "CREATE TABLE {t} (id {id}, app varchar(255) NOT NULL, name varchar(255) NOT NULL, applied {time} NOT NULL)"
+            )];
+            out.extend(applied.map(|e| {
+                format!(
+                    "INSERT INTO {t} (app, name, applied) VALUES ({}, {}, CURRENT_TIMESTAMP)",
+                    lit(dialect, e.app.as_deref().unwrap_or_default()),
+                    lit(dialect, e.name.as_deref().unwrap_or(&e.id))
+                )
+            }));
+            out
+        }
+        LedgerKind::Alembic => {
+            let width = if ledger.table.wide_versions { 255 } else { 32 };
+            let mut out = vec![format!(
+                "CREATE TABLE {t} (version_num varchar({width}) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )];
+            out.extend(applied.map(|e| {
+                format!(
+                    "INSERT INTO {t} (version_num) VALUES ({})",
+                    lit(dialect, &e.id)
+                )
+            }));
+            out
+        }
+        LedgerKind::Rails => {
+            // As Active Record creates it; MySQL needs the length.
+            let version = match dialect {
+                Dialect::Mysql => "varchar(255)",
+                Dialect::Postgres | Dialect::Sqlite => "varchar",
+            };
+            let mut out = vec![format!(
+                "CREATE TABLE {t} (version {version} NOT NULL PRIMARY KEY)"
+            )];
+            out.extend(
+                applied
+                    .map(|e| format!("INSERT INTO {t} (version) VALUES ({})", lit(dialect, &e.id))),
+            );
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// One migration to record in one ledger table (`t`, quoted).
 struct Record<'a> {
     t: String,
@@ -84,7 +385,17 @@ struct Record<'a> {
     ms: i64,
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
+    fn new(table: &'a LedgerTable, dialect: Dialect, migration: &'a Migration, ms: i64) -> Self {
+        Record {
+            t: qualified(dialect, table),
+            table,
+            dialect,
+            migration,
+            ms: ms.max(0),
+        }
+    }
+
     fn l(&self, s: &str) -> String {
         lit(self.dialect, s)
     }
@@ -104,6 +415,50 @@ impl Record<'_> {
             .checksum_for(kind)
             .map(|c| c.to_string())
             .unwrap_or_default()
+    }
+
+    /// A predicate on the ledger that holds when the migration is recorded.
+    fn present(&self) -> Result<String> {
+        let m = self.migration;
+        Ok(match self.table.kind {
+            LedgerKind::Django => format!(
+                "app = {} AND name = {}",
+                self.l(m.app.as_deref().unwrap_or_default()),
+                self.l(&m.name)
+            ),
+            LedgerKind::Sqlx | LedgerKind::Refinery | LedgerKind::GolangMigrate => {
+                format!("version = {}", self.numeric()?)
+            }
+            LedgerKind::Diesel | LedgerKind::Dbmate | LedgerKind::Rails | LedgerKind::SeaOrm => {
+                format!("version = {}", self.l(&m.id))
+            }
+            LedgerKind::Flyway => match m.kind {
+                MigrationKind::Versioned => {
+                    format!(
+                        "version = {}",
+                        self.l(m.version.as_deref().unwrap_or(&m.id))
+                    )
+                }
+                MigrationKind::Repeatable => {
+                    let script = m
+                        .path
+                        .file_name()
+                        .and_then(|f| f.to_str())
+                        .unwrap_or_default();
+                    match m.checksum_for(LedgerKind::Flyway) {
+                        Some(Checksum::Crc32(c)) => {
+                            format!("script = {} AND checksum = {c}", self.l(script))
+                        }
+                        _ => format!("script = {} AND checksum IS NULL", self.l(script)),
+                    }
+                }
+            },
+            LedgerKind::Alembic => format!("version_num = {}", self.l(&m.id)),
+            LedgerKind::Prisma => format!(
+                "migration_name = {} AND finished_at IS NOT NULL AND rolled_back_at IS NULL",
+                self.l(&m.id)
+            ),
+        })
     }
 
     fn truth(&self) -> &'static str {
@@ -264,6 +619,7 @@ impl Record<'_> {
 mod tests {
     use super::*;
     use driftless_migrations::{parse_migrations, SourceFile};
+    use driftless_model::LedgerEntry;
     use std::path::Path;
 
     fn table(kind: LedgerKind) -> LedgerTable {
@@ -296,6 +652,41 @@ mod tests {
             vec!["INSERT INTO \"app\".\"schema_migrations\" (version) VALUES (E'it''s\\\\')"]
         );
         assert!(record_statements(&table(LedgerKind::Sqlx), Dialect::Postgres, &m, 0).is_err());
+    }
+
+    /// Rails' ledger copied as Active Record creates it: what
+    /// `db:migrate:up` on the copy reads as applied.
+    #[test]
+    fn rails_ledger_copy_on_each_dialect() {
+        let entry = |id: &str, state| LedgerEntry {
+            id: id.into(),
+            name: None,
+            app: None,
+            checksum: None,
+            applied_at: None,
+            state,
+            execution_ms: None,
+            detail: None,
+        };
+        let ledger = |dialect| Ledger {
+            table: table(LedgerKind::Rails),
+            dialect,
+            entries: vec![
+                entry("20240101000001", LedgerState::Applied),
+                entry("20240102000002", LedgerState::Failed),
+            ],
+        };
+        assert_eq!(
+            ledger_copy_statements(&ledger(Dialect::Postgres), Dialect::Postgres),
+            [
+                "CREATE TABLE \"schema_migrations\" (version varchar NOT NULL PRIMARY KEY)",
+                "INSERT INTO \"schema_migrations\" (version) VALUES ('20240101000001')"
+            ]
+        );
+        assert_eq!(
+            ledger_copy_statements(&ledger(Dialect::Mysql), Dialect::Mysql)[0],
+            "CREATE TABLE `schema_migrations` (version varchar(255) NOT NULL PRIMARY KEY)"
+        );
     }
 
     /// The same record on the three dialects, side by side.

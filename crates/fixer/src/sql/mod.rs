@@ -67,7 +67,10 @@ mod tables;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
 
-pub use ledger::{record_statements, RecordError};
+pub use ledger::{
+    ledger_copy_statements, quarantine_ledger_row, record_statements, record_statements_guarded,
+    resolve_failed_statements, update_checksum_statements, RecordError, LEDGER_QUARANTINE_TABLE,
+};
 pub(crate) use mysql::Mysql;
 pub(crate) use postgres::Postgres;
 pub(crate) use sqlite::Sqlite;
@@ -201,8 +204,15 @@ pub(crate) trait Writer: Sync {
 
     /// `INSERT INTO to (targets) SELECT sources FROM from`: the rows of one
     /// table copied into another, `columns` as `(target, source)` pairs.
-    fn copy_rows(&self, schema: &str, from: &str, to: &str, columns: &[(&str, &str)]) -> String {
-        tables::copy_rows(self.dialect(), schema, from, to, columns)
+    fn copy_rows(
+        &self,
+        schema: &str,
+        from: &str,
+        to: &str,
+        columns: &[(&str, &str)],
+        values: &[(&str, &str)],
+    ) -> Result<String, PlanError> {
+        tables::copy_rows(self.dialect(), schema, from, to, columns, values)
     }
 
     /// `ALTER TABLE … ADD COLUMN` (`if_not_exists` where the dialect has it).

@@ -242,25 +242,39 @@ pub(super) fn rename_table(dialect: Dialect, schema: &str, from: &str, to: &str)
     build!(dialect, r)
 }
 
-/// `INSERT INTO to (targets) SELECT sources FROM from`.
+/// `INSERT INTO to (targets) SELECT sources FROM from`; `values` are
+/// columns filled with an expression instead (a backfill), checked to be
+/// one SQL fragment.
 pub(super) fn copy_rows(
     dialect: Dialect,
     schema: &str,
     from: &str,
     to: &str,
     columns: &[(&str, &str)],
-) -> String {
-    let (targets, sources): (Vec<String>, Vec<String>) = columns
+    values: &[(&str, &str)],
+) -> Result<String, PlanError> {
+    let (mut targets, mut sources): (Vec<String>, Vec<String>) = columns
         .iter()
         .map(|(t, s)| (ident(dialect, t), ident(dialect, s)))
         .unzip();
-    format!(
+    for (t, value) in values {
+        let object = format!("column {schema}.{to}.{t}");
+        let v = super::fragment::fragment(
+            dialect,
+            super::fragment::FragmentKind::Default,
+            &object,
+            value,
+        )?;
+        targets.push(ident(dialect, t));
+        sources.push(v.into_owned());
+    }
+    Ok(format!(
         "INSERT INTO {} ({}) SELECT {} FROM {}",
         qualified(dialect, schema, to),
         targets.join(", "),
         sources.join(", "),
         qualified(dialect, schema, from)
-    )
+    ))
 }
 
 /// `VIEW` or (PostgreSQL) `MATERIALIZED VIEW`.

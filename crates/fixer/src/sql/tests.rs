@@ -286,13 +286,17 @@ fn drop_and_rename_tables() {
 #[test]
 fn copy_rows() {
     assert_eq!(
-        each_ok(|w| w.copy_rows("app", "t", "_driftless_new_t", &[("id", "id"), ("x`y", "we\"ird")])),
+        each(|w| w.copy_rows("app", "t", "_driftless_new_t", &[("id", "id"), ("x`y", "we\"ird")], &[("n", "0")])),
         [
-            r#"INSERT INTO "app"."_driftless_new_t" ("id", "x`y") SELECT "id", "we""ird" FROM "app"."t""#,
-            "INSERT INTO `app`.`_driftless_new_t` (`id`, `x``y`) SELECT `id`, `we\"ird` FROM `app`.`t`",
-            r#"INSERT INTO "_driftless_new_t" ("id", "x`y") SELECT "id", "we""ird" FROM "t""#,
+            r#"INSERT INTO "app"."_driftless_new_t" ("id", "x`y", "n") SELECT "id", "we""ird", 0 FROM "app"."t""#,
+            "INSERT INTO `app`.`_driftless_new_t` (`id`, `x``y`, `n`) SELECT `id`, `we\"ird`, 0 FROM `app`.`t`",
+            r#"INSERT INTO "_driftless_new_t" ("id", "x`y", "n") SELECT "id", "we""ird", 0 FROM "t""#,
         ]
     );
+    // A backfill is one expression, never more SQL.
+    assert!(Sqlite
+        .copy_rows("main", "t", "n", &[], &[("n", "0) ; DROP TABLE t; --")])
+        .is_err());
 }
 
 /// SQLite's table rebuild, as the planner writes it: the new table, the
@@ -315,7 +319,9 @@ fn sqlite_table_rebuild() {
             "we\"ird",
             "_driftless_new_we\"ird",
             &[("id", "id"), ("x`y", "x`y")],
-        ),
+            &[],
+        )
+        .unwrap(),
         w.drop_table("main", "we\"ird", false),
         w.rename_table("main", "_driftless_new_we\"ird", "we\"ird"),
         w.create_index("main", "we\"ird", "by_x", &t.indexes["by_x"], false)

@@ -16,7 +16,8 @@
 //! [`IntrospectOptions::schemas`] selects others. A named schema that does
 //! not exist is simply absent from the snapshot. A scoped read (replay
 //! provenance) adds a `TABLE_NAME IN (…)` condition to every query over
-//! tables.
+//! tables, and once the connection has read before, sends all its queries
+//! in one message (one round trip, no transaction).
 
 mod parse;
 mod query;
@@ -25,7 +26,61 @@ use crate::error::{Error, Result};
 use crate::{Database, IntrospectOptions};
 use driftless_model::Snapshot;
 
+/// What the connection's previous read found: `DATABASE()` and
+/// `VERSION()`, which a scoped read assumes again and checks in the same
+/// round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Session {
+    database: Option<String>,
+    version: String,
+}
+
+impl Session {
+    /// From the row of [`query::SERVER`].
+    fn from_rows(rows: &[crate::Row]) -> Session {
+        let text = |i: usize| {
+            rows.first().and_then(|r| r.get(i)).and_then(|v| match v {
+                crate::Value::Text(s) => Some(s.clone()),
+                crate::Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                _ => None,
+            })
+        };
+        Session {
+            database: text(0),
+            version: text(1).unwrap_or_default(),
+        }
+    }
+
+    /// The server's flavor and the queries for `options`.
+    fn queries(
+        &self,
+        db: &Database,
+        options: &IntrospectOptions,
+    ) -> Result<(query::Flavor, query::Queries)> {
+        let flavor = query::Flavor::parse(&self.version);
+        let schemas = if options.schemas.is_empty() {
+            vec![self.database.clone().ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{} names no database: add one to the URL or select schemas explicitly",
+                    db.url()
+                ))
+            })?]
+        } else {
+            options.schemas.clone()
+        };
+        let q = query::Queries::new(flavor, &schemas);
+        let q = match &options.only {
+            Some(only) => q.scoped(only),
+            None => q,
+        };
+        Ok((flavor, q))
+    }
+}
+
 pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
+    if let Some(snapshot) = scoped(db, options).await? {
+        return Ok(snapshot);
+    }
     db.execute(query::BEGIN, "starting a read-only snapshot transaction")
         .await?;
     let result = read(db, options).await;
@@ -37,34 +92,56 @@ pub(crate) async fn snapshot(db: &mut Database, options: &IntrospectOptions) -> 
     Ok(snapshot)
 }
 
+/// A scoped read (replay provenance, after every migration) in one round
+/// trip: every catalog query in one multi-statement message, with the
+/// server and database of the connection's previous read, which the same
+/// message reads again (`None` when they changed or there was no previous
+/// read: the caller reads the ordinary way). No transaction: MariaDB's
+/// `information_schema` is not transactional, and replay is the only
+/// client of its dev database.
+async fn scoped(db: &mut Database, options: &IntrospectOptions) -> Result<Option<Snapshot>> {
+    let Some(session) = db.mysql_session.clone() else {
+        return Ok(None);
+    };
+    if options.only.is_none() {
+        return Ok(None);
+    }
+    let (flavor, q) = session.queries(db, options)?;
+    let mut statements = vec![query::SERVER];
+    statements.extend(q.all());
+    let sets = db
+        .query_batch(&statements, "reading the touched relations")
+        .await?;
+    let mut sets = sets.into_iter();
+    let mut next = || sets.next().unwrap_or_default();
+    let server = Session::from_rows(&next());
+    if server != session {
+        db.mysql_session = Some(server);
+        return Ok(None);
+    }
+    let mut rows = parse::CatalogRows {
+        schemata: next(),
+        tables: next(),
+        columns: next(),
+        indexes: next(),
+        foreign_keys: next(),
+        fk_rules: next(),
+        ..parse::CatalogRows::default()
+    };
+    if q.checks.is_some() {
+        rows.checks = next();
+    }
+    rows.views = next();
+    finish(db, flavor, rows, options).await.map(Some)
+}
+
 async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot> {
     let server = db
         .query(query::SERVER, "reading the server version")
         .await?;
-    let row = server.first();
-    let text = |i: usize| {
-        row.and_then(|r| r.get(i)).and_then(|v| match v {
-            crate::Value::Text(s) => Some(s.clone()),
-            crate::Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
-            _ => None,
-        })
-    };
-    let flavor = query::Flavor::parse(&text(1).unwrap_or_default());
-    let schemas = if options.schemas.is_empty() {
-        vec![text(0).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{} names no database: add one to the URL or select schemas explicitly",
-                db.url()
-            ))
-        })?]
-    } else {
-        options.schemas.clone()
-    };
-    let q = query::Queries::new(flavor, &schemas);
-    let q = match &options.only {
-        Some(only) => q.scoped(only),
-        None => q,
-    };
+    let session = Session::from_rows(&server);
+    let (flavor, q) = session.queries(db, options)?;
+    db.mysql_session = Some(session);
     let mut rows = parse::CatalogRows {
         schemata: db
             .query(&q.schemata, "reading information_schema.SCHEMATA")
@@ -100,6 +177,17 @@ async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot
     rows.views = db
         .query(&q.views, "reading information_schema.VIEWS")
         .await?;
+    finish(db, flavor, rows, options).await
+}
+
+/// Reads the settings of the sequences among the tables read (one round
+/// trip, when there are any) and assembles the snapshot.
+async fn finish(
+    db: &mut Database,
+    flavor: query::Flavor,
+    mut rows: parse::CatalogRows,
+    options: &IntrospectOptions,
+) -> Result<Snapshot> {
     if let Some(sql) = query::sequences(&parse::sequence_tables(&rows.tables, options)?) {
         rows.sequences = db.query(&sql, "reading sequence settings").await?;
     }

@@ -241,7 +241,6 @@ impl Queries {
     }
 
     /// Every query, in the order they are sent.
-    #[cfg(test)]
     pub(crate) fn all(&self) -> Vec<&str> {
         let mut all = vec![
             self.schemata.as_str(),

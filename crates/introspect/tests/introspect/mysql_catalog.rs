@@ -440,3 +440,49 @@ async fn functional_and_unique_prefix_indexes_are_indexes() {
         IndexKey::Column("b".into())
     );
 }
+
+/// A scoped read of `names` on `conn` and the round trips it took.
+async fn scoped_read(conn: &mut Database, names: &[String]) -> (Snapshot, u64) {
+    let options = IntrospectOptions::default().scoped(names.iter().cloned().collect());
+    let before = conn.round_trips();
+    let snap = conn.snapshot(&options).await.unwrap();
+    (snap, conn.round_trips() - before)
+}
+
+#[tokio::test]
+async fn scoped_reads_take_one_round_trip_whatever_they_read() {
+    let fixture = TestDb::mysql().await;
+    fixture.exec(FIXTURE).await;
+    let large = TestDb::mysql().await;
+    large.exec(&catalog_sql(60)).await;
+    for db in [&fixture, &large] {
+        let mut conn = open(&db.url).await;
+        let full = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+        let schema = &full.schemas[&db.name];
+        let mut all: Vec<String> = schema
+            .tables
+            .keys()
+            .chain(schema.views.keys())
+            .cloned()
+            .collect();
+        all.sort();
+        for names in [&all[..1], &all[..2], &all[..]] {
+            let (scoped, trips) = scoped_read(&mut conn, names).await;
+            assert_eq!(trips, 1, "{} relations", names.len());
+            let got = &scoped.schemas[&db.name];
+            for name in names {
+                assert_eq!(got.tables.get(name), schema.tables.get(name), "{name}");
+                assert_eq!(got.views.get(name), schema.views.get(name), "{name}");
+            }
+            assert_eq!(got.tables.len() + got.views.len(), names.len());
+        }
+        conn.close().await.unwrap();
+    }
+    // Naming a sequence costs the one query that reads its settings.
+    let mut conn = open(&large.url).await;
+    conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let (scoped, trips) = scoped_read(&mut conn, &["s0".to_string()]).await;
+    assert_eq!(trips, 2);
+    assert_eq!(scoped.counts().sequences, 1);
+    conn.close().await.unwrap();
+}

@@ -832,3 +832,106 @@ async fn missing_database_and_bad_credentials_are_typed_errors() {
         other => panic!("expected PermissionDenied, got {other:?}"),
     }
 }
+
+/// A scoped read of `names` on `conn` and the round trips it took.
+async fn scoped_read(conn: &mut Database, names: &[String]) -> (Snapshot, u64) {
+    let options = IntrospectOptions::default().scoped(names.iter().cloned().collect());
+    let before = conn.round_trips();
+    let snap = conn.snapshot(&options).await.unwrap();
+    (snap, conn.round_trips() - before)
+}
+
+/// Every table and view of `snap`, each once.
+fn relation_names(snap: &Snapshot) -> Vec<String> {
+    let mut names: Vec<String> = snap
+        .schemas
+        .values()
+        .flat_map(|s| s.tables.keys().chain(s.views.keys()).cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The tables and views of `scoped` equal those of `full`, where `scoped`
+/// has them (every one when it named them all).
+fn assert_scoped_matches(scoped: &Snapshot, full: &Snapshot, every: bool) {
+    for (schema, s) in &full.schemas {
+        for (name, table) in &s.tables {
+            match scoped.table(schema, name) {
+                Some(t) => assert_eq!(t, table, "{schema}.{name}"),
+                None => assert!(!every, "{schema}.{name} missing"),
+            }
+        }
+        for (name, view) in &s.views {
+            let got = scoped.schemas.get(schema).and_then(|s| s.views.get(name));
+            match got {
+                Some(v) => assert_eq!(v, view, "{schema}.{name}"),
+                None => assert!(!every, "view {schema}.{name} missing"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn scoped_reads_take_one_round_trip_whatever_they_read() {
+    let fixture = fixture_db().await;
+    let large = TestDb::postgres().await;
+    large.exec(&catalog_of(60)).await;
+    for db in [&fixture, &large] {
+        let (full, _) = snapshot_with(&db.url, &IntrospectOptions::default()).await;
+        let all = relation_names(&full);
+        let mut conn = connect(&db.url).await;
+        // The first scoped read on a connection prepares its statements
+        // and learns the namespaces; every later one is one message.
+        scoped_read(&mut conn, &all[..1]).await;
+        for names in [&all[..1], &all[..3], &all[..]] {
+            let (scoped, trips) = scoped_read(&mut conn, names).await;
+            assert_eq!(trips, 1, "{} relations", names.len());
+            assert_scoped_matches(&scoped, &full, names.len() == all.len());
+        }
+        // A schema created since is seen: the read falls back to the
+        // ordinary one, and the next is one message again.
+        db.exec("CREATE SCHEMA later; CREATE TABLE later.t1 (id int PRIMARY KEY)")
+            .await;
+        let (scoped, trips) = scoped_read(&mut conn, &["t1".to_string()]).await;
+        assert!(trips > 1);
+        assert!(scoped.table("later", "t1").is_some());
+        let (_, trips) = scoped_read(&mut conn, &["t1".to_string()]).await;
+        assert_eq!(trips, 1);
+        conn.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn scoped_read_refuses_a_transaction_the_caller_opened() {
+    let db = fixture_db().await;
+    let mut conn = Database::connect(&DbUrl::parse(&db.url).unwrap(), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let users = ["users".to_string()];
+    scoped_read(&mut conn, &users).await;
+    conn.execute("BEGIN; CREATE TEMP TABLE pending (i integer)", "test")
+        .await
+        .unwrap();
+    let options = IntrospectOptions::default().scoped(users.iter().cloned().collect());
+    match conn.snapshot(&options).await {
+        Err(Error::Invalid(message)) => assert!(message.contains("already open"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // The caller's transaction is still open, its search path unchanged.
+    let rows = conn
+        .query(
+            "SELECT count(*), current_setting('search_path') FROM pg_temp.pending",
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0][0].as_i64(), Some(0));
+    assert_eq!(rows[0][1].as_str(), Some("\"$user\", public"));
+    conn.execute("ROLLBACK", "test").await.unwrap();
+    let (snap, trips) = scoped_read(&mut conn, &users).await;
+    assert_eq!(trips, 1);
+    assert!(snap.table("app", "users").is_some());
+    conn.close().await.unwrap();
+}

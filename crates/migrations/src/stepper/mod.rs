@@ -2,6 +2,8 @@
 //! migration at a time by a small driver that driftless ships and runs in
 //! one long-lived process, so that driftless can read the schema between
 //! steps. 200 migrations cost one start-up of the framework, not 200.
+//! Frameworks without a driver (Rails, or any other through `--step-cmd`)
+//! are stepped by a command run once a migration instead (`command`).
 //!
 //! The driver speaks a line protocol on its standard streams: each line
 //! of its output that starts with [`MARKER`] carries one JSON object
@@ -9,6 +11,7 @@
 //! sends one JSON command a line (`apply`, `quit`). Everything else the
 //! project prints is kept, for error messages, and otherwise ignored.
 
+mod command;
 mod protocol;
 
 use std::collections::VecDeque;
@@ -17,11 +20,14 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
 use driftless_introspect::{redact, DbUrl, Error, Result};
-use driftless_model::MigrationFormat;
+use driftless_model::{MigrationFormat, MigrationSet};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-pub use protocol::{FrameworkGraph, FrameworkNode, MigrationKey, StepOutcome};
+use command::CommandRun;
+pub use command::CommandStep;
+use protocol::Opening;
+pub use protocol::{FrameworkGraph, FrameworkNode, MigrationKey, Refusal, StepOutcome};
 
 /// The prefix of the driver's protocol lines.
 pub const MARKER: &str = "@@driftless ";
@@ -55,6 +61,19 @@ pub enum Framework {
         /// The Python interpreter.
         python: String,
     },
+    /// Any framework: `sh -c TEMPLATE` once a migration, in `project`,
+    /// with `{app}`, `{name}` and `{version}` filled from the migration.
+    /// What a step ran is unknown: the schema is read in full after it.
+    Command {
+        /// The folder the command runs in.
+        project: PathBuf,
+        /// The command, with its placeholders.
+        template: String,
+        /// Environment variables set for it besides `DATABASE_URL`.
+        env: Vec<(String, String)>,
+        /// The migrations, in the order they are applied.
+        steps: Vec<CommandStep>,
+    },
 }
 
 impl Framework {
@@ -74,8 +93,47 @@ impl Framework {
         }
     }
 
-    fn command(&self) -> (Command, String) {
+    /// The project's folder.
+    pub fn project(&self) -> &Path {
         match self {
+            Framework::Django { project, .. }
+            | Framework::Alembic { project, .. }
+            | Framework::Command { project, .. } => project,
+        }
+    }
+
+    /// A command stepper: `template` once for each migration of `set`, in
+    /// `project`.
+    pub fn command(
+        project: impl Into<PathBuf>,
+        template: impl Into<String>,
+        set: &MigrationSet,
+    ) -> Self {
+        Framework::Command {
+            project: project.into(),
+            template: template.into(),
+            env: Vec::new(),
+            steps: CommandStep::from_set(set),
+        }
+    }
+
+    /// A Rails project in `project` (the folder holding `bin/rails`):
+    /// `bin/rails db:migrate:up VERSION={version}` once a migration, the
+    /// schema dump Rails writes after migrating sent to `/dev/null` rather
+    /// than over the project's `db/schema.rb`.
+    pub fn rails(project: impl Into<PathBuf>, set: &MigrationSet) -> Self {
+        Framework::Command {
+            project: project.into(),
+            template: RAILS_STEP.to_string(),
+            env: vec![("SCHEMA".to_string(), "/dev/null".to_string())],
+            steps: CommandStep::from_set(set),
+        }
+    }
+
+    /// The long-lived driver's command, and how messages name it; `None`
+    /// for a command stepper.
+    fn driver(&self) -> Option<(Command, String)> {
+        Some(match self {
             Framework::Django { project, python } => {
                 let mut c = Command::new(python);
                 c.arg("manage.py")
@@ -92,14 +150,92 @@ impl Framework {
                 let shown = format!("{python} with Alembic (in {})", project.display());
                 (c, shown)
             }
+            Framework::Command { .. } => return None,
+        })
+    }
+}
+
+/// Rails' step: `db:migrate:up` runs the one migration of `VERSION`.
+pub const RAILS_STEP: &str = "bin/rails db:migrate:up VERSION={version}";
+
+/// A running stepper: the framework's migration graph, and what applies
+/// one migration a step to the scratch database.
+#[derive(Debug)]
+pub struct Stepper(Kind);
+
+// One stepper lives per run: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Kind {
+    Driver(Driver),
+    Command(CommandRun),
+}
+
+impl Stepper {
+    /// Starts `framework` against the scratch database `dev` (given to the
+    /// project as `DATABASE_URL`) and reads its migration graph.
+    pub async fn start(framework: &Framework, dev: &DbUrl) -> Result<Stepper> {
+        if let Framework::Command {
+            project,
+            template,
+            env,
+            steps,
+        } = framework
+        {
+            let run = CommandRun::new(project, template, env, steps, dev);
+            return Ok(Stepper(Kind::Command(run)));
+        }
+        Ok(Stepper(Kind::Driver(
+            Driver::spawn(framework, dev, false).await?,
+        )))
+    }
+
+    /// The framework's migration graph, read without a database (Django's
+    /// loader without a connection; the project's settings see
+    /// `DATABASE_URL=sqlite::memory:`, which nothing opens; a command
+    /// stepper's is driftless's reading of the folder). A graph the
+    /// framework refuses is an error, as for [`Stepper::start`].
+    pub async fn graph_of(framework: &Framework) -> Result<FrameworkGraph> {
+        let nowhere = DbUrl::parse("sqlite::memory:")?;
+        if let Framework::Command { .. } = framework {
+            return Ok(Stepper::start(framework, &nowhere).await?.graph().clone());
+        }
+        let driver = Driver::spawn(framework, &nowhere, true).await?;
+        let graph = driver.graph.clone();
+        driver.finish().await?;
+        Ok(graph)
+    }
+
+    /// The framework's migrations, their dependencies, and the order in
+    /// which it would apply all of them to an empty database.
+    pub fn graph(&self) -> &FrameworkGraph {
+        match &self.0 {
+            Kind::Driver(d) => &d.graph,
+            Kind::Command(c) => c.graph(),
+        }
+    }
+
+    /// Applies one migration; the outcome names the statements it ran
+    /// (when the stepper sees them), or the framework's error.
+    pub async fn apply(&mut self, migration: &MigrationKey) -> Result<StepOutcome> {
+        match &mut self.0 {
+            Kind::Driver(d) => d.apply(migration).await,
+            Kind::Command(c) => c.apply(migration).await,
+        }
+    }
+
+    /// Stops the stepper: asks a driver to stop and waits for it.
+    pub async fn finish(self) -> Result<()> {
+        match self.0 {
+            Kind::Driver(d) => d.finish().await,
+            Kind::Command(_) => Ok(()),
         }
     }
 }
 
-/// A running stepper: the framework's migration graph, and a process that
-/// applies one migration a command to the scratch database.
+/// A long-lived driver process speaking the line protocol.
 #[derive(Debug)]
-pub struct Stepper {
+struct Driver {
     child: Child,
     stdin: ChildStdin,
     stdout: Lines<BufReader<ChildStdout>>,
@@ -109,14 +245,19 @@ pub struct Stepper {
     dev: DbUrl,
 }
 
-impl Stepper {
-    /// Starts `framework` against the scratch database `dev` (given to the
-    /// project as `DATABASE_URL`) and reads its migration graph.
-    pub async fn start(framework: &Framework, dev: &DbUrl) -> Result<Stepper> {
-        let (mut command, shown) = framework.command();
+impl Driver {
+    async fn spawn(framework: &Framework, dev: &DbUrl, graph_only: bool) -> Result<Driver> {
+        let Some((mut command, shown)) = framework.driver() else {
+            return Err(Error::Invalid(format!("no driver for {framework:?}")));
+        };
+        if graph_only {
+            command.env("DRIFTLESS_GRAPH_ONLY", "1");
+        }
         command
             .env("DATABASE_URL", dev.expose_secret())
             .env("PYTHONUNBUFFERED", "1")
+            // Nothing is written into the project (no __pycache__).
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -131,7 +272,7 @@ impl Stepper {
         };
         let output = Arc::new(Mutex::new(VecDeque::new()));
         tokio::spawn(keep_tail(BufReader::new(stderr).lines(), output.clone()));
-        let mut stepper = Stepper {
+        let mut stepper = Driver {
             child,
             stdin,
             stdout: BufReader::new(stdout).lines(),
@@ -141,27 +282,25 @@ impl Stepper {
             dev: dev.clone(),
         };
         let first = stepper.next_message().await?;
-        stepper.graph = protocol::graph(&first).map_err(|e| stepper.failure(&e))?;
+        match protocol::graph(&first).map_err(|e| stepper.failure(&e))? {
+            Opening::Graph(graph) => stepper.graph = graph,
+            Opening::Refused(refusal) => {
+                // The driver exits after a refusal; its status adds nothing.
+                let _ = stepper.finish().await;
+                return Err(refused(framework, &refusal).into());
+            }
+        }
         Ok(stepper)
     }
 
-    /// The framework's migrations, their dependencies, and the order in
-    /// which it would apply all of them to an empty database.
-    pub fn graph(&self) -> &FrameworkGraph {
-        &self.graph
-    }
-
-    /// Applies one migration; the outcome names the statements it ran, or
-    /// the framework's error.
-    pub async fn apply(&mut self, migration: &MigrationKey) -> Result<StepOutcome> {
+    async fn apply(&mut self, migration: &MigrationKey) -> Result<StepOutcome> {
         let line = protocol::apply_command(migration);
         self.send(&line).await?;
         let reply = self.next_message().await?;
         protocol::outcome(&reply, migration).map_err(|e| self.failure(&e))
     }
 
-    /// Asks the driver to stop and waits for it.
-    pub async fn finish(mut self) -> Result<()> {
+    async fn finish(mut self) -> Result<()> {
         // A driver that is gone already has nothing more to say.
         let _ = self.send(&protocol::quit_command()).await;
         drop(self.stdin);
@@ -245,6 +384,40 @@ fn tail(output: &Mutex<VecDeque<String>>, dev: &DbUrl) -> String {
     redact(&lines).replace(dev.expose_secret(), &dev.to_string())
 }
 
+/// The error for a migration graph the framework refuses: the file and
+/// line of the migration it names (the line where the needle first
+/// appears), the framework's message and exception type.
+fn refused(framework: &Framework, r: &Refusal) -> driftless_model::Error {
+    let path = r
+        .file
+        .clone()
+        .unwrap_or_else(|| framework.project().to_path_buf());
+    let line = r
+        .needle
+        .as_deref()
+        .and_then(|needle| line_of(&path, needle))
+        .unwrap_or(r.line);
+    let which = r
+        .migration
+        .as_ref()
+        .map(|m| format!(" at migration {m}"))
+        .unwrap_or_default();
+    driftless_model::Error::Migration {
+        path,
+        line,
+        message: format!(
+            "{} refuses the migration graph{which}: {} ({})",
+            r.framework, r.error, r.kind
+        ),
+    }
+}
+
+/// The 1-based line of `path` where `needle` first appears.
+fn line_of(path: &Path, needle: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
 /// The folder of a Django project that holds the migrations in `dir`: the
 /// nearest folder, from `dir` up, that holds `manage.py`.
 pub fn django_project(dir: &Path) -> Option<PathBuf> {
@@ -257,6 +430,12 @@ pub fn alembic_project(dir: &Path) -> Option<PathBuf> {
     nearest_holding(dir, "alembic.ini")
 }
 
+/// The folder of a Rails project whose migrations are in `dir`: the
+/// nearest folder, from `dir` up, that holds `bin/rails`.
+pub fn rails_project(dir: &Path) -> Option<PathBuf> {
+    nearest_holding(dir, "bin/rails")
+}
+
 fn nearest_holding(dir: &Path, file: &str) -> Option<PathBuf> {
     let start = std::fs::canonicalize(dir).ok()?;
     start
@@ -266,14 +445,15 @@ fn nearest_holding(dir: &Path, file: &str) -> Option<PathBuf> {
 }
 
 impl Framework {
-    /// The stepper for a migration folder of `format` in `dir`, run by
-    /// `python`: Django (the project of `manage.py`) or Alembic (of
-    /// `alembic.ini`); `None` for other layouts, or when the project file
-    /// is not found from `dir` up.
-    pub fn for_folder(format: MigrationFormat, dir: &Path, python: &str) -> Option<Framework> {
-        match format {
+    /// The stepper for the migrations `set` read from `dir`, Django and
+    /// Alembic run by `python`: Django (the project of `manage.py`),
+    /// Alembic (of `alembic.ini`) or Rails (of `bin/rails`); `None` for
+    /// other layouts, or when the project file is not found from `dir` up.
+    pub fn for_folder(set: &MigrationSet, dir: &Path, python: &str) -> Option<Framework> {
+        match set.format {
             MigrationFormat::Django => django_project(dir).map(|p| Framework::django(p, python)),
             MigrationFormat::Alembic => alembic_project(dir).map(|p| Framework::alembic(p, python)),
+            MigrationFormat::Rails => rails_project(dir).map(|p| Framework::rails(p, set)),
             _ => None,
         }
     }

@@ -85,10 +85,12 @@ pub struct FrameworkGraph {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StepOutcome {
-    /// Applied; the statements it sent to the database, in order.
+    /// Applied; the statements it sent to the database, in order, when
+    /// the stepper sees them (a driver does; a command run once a
+    /// migration does not: `None`, and what it touched is unknown).
     Applied {
         /// The SQL text of each statement.
-        statements: Vec<String>,
+        statements: Option<Vec<String>>,
     },
     /// The framework failed to apply it.
     Failed {
@@ -96,7 +98,46 @@ pub enum StepOutcome {
         message: String,
         /// The exception's type (`ProgrammingError`).
         kind: String,
+        /// The line of the migration's file the error came from (its
+        /// Python code), or 0 when the framework's own code raised it.
+        line: usize,
     },
+}
+
+/// A migration graph the framework refuses (a cycle, a missing
+/// dependency, two heads, a file that does not load), as its driver
+/// reported it before stepping anything.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Refusal {
+    /// The framework and its version.
+    #[serde(default)]
+    pub framework: String,
+    /// The migration the refusal names, where there is one.
+    #[serde(default)]
+    pub migration: Option<MigrationKey>,
+    /// Its file.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// A text whose first line in the file is where the problem is (the
+    /// missing dependency's name), where the driver knows one.
+    #[serde(default)]
+    pub needle: Option<String>,
+    /// The 1-based line, where the framework knows it (a syntax error).
+    #[serde(default)]
+    pub line: usize,
+    /// The framework's message.
+    pub error: String,
+    /// The exception's type.
+    #[serde(default, rename = "type")]
+    pub kind: String,
+}
+
+/// The driver's first message: its graph, or why the framework refuses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Opening {
+    Graph(FrameworkGraph),
+    Refused(Refusal),
 }
 
 #[derive(Deserialize)]
@@ -110,21 +151,26 @@ struct Message {
     error: String,
     #[serde(default, rename = "type")]
     kind: String,
+    #[serde(default)]
+    line: usize,
 }
 
-pub(super) fn graph(line: &str) -> Result<FrameworkGraph, String> {
+pub(super) fn graph(line: &str) -> Result<Opening, String> {
     #[derive(Deserialize)]
-    struct Graph {
+    struct Event {
         event: String,
-        #[serde(flatten)]
-        graph: FrameworkGraph,
     }
-    let g: Graph = serde_json::from_str(line)
-        .map_err(|e| format!("its migration graph is unreadable ({e})"))?;
-    if g.event != "graph" {
-        return Err(format!("it sent `{}` before its migration graph", g.event));
+    let unreadable = |e: serde_json::Error| format!("its migration graph is unreadable ({e})");
+    let event: Event = serde_json::from_str(line).map_err(unreadable)?;
+    match event.event.as_str() {
+        "graph" => Ok(Opening::Graph(
+            serde_json::from_str(line).map_err(unreadable)?,
+        )),
+        "invalid" => Ok(Opening::Refused(
+            serde_json::from_str(line).map_err(unreadable)?,
+        )),
+        other => Err(format!("it sent `{other}` before its migration graph")),
     }
-    Ok(g.graph)
 }
 
 pub(super) fn outcome(line: &str, asked: &MigrationKey) -> Result<StepOutcome, String> {
@@ -135,11 +181,12 @@ pub(super) fn outcome(line: &str, asked: &MigrationKey) -> Result<StepOutcome, S
     }
     match m.event.as_str() {
         "applied" => Ok(StepOutcome::Applied {
-            statements: m.statements,
+            statements: Some(m.statements),
         }),
         "failed" => Ok(StepOutcome::Failed {
             message: m.error,
             kind: m.kind,
+            line: m.line,
         }),
         other => Err(format!("it answered `{other}` to apply {asked}")),
     }
@@ -160,10 +207,12 @@ mod tests {
 
     #[test]
     fn reads_the_graph_and_the_outcomes() {
-        let g = graph(
+        let Opening::Graph(g) = graph(
             r#"{"event": "graph", "framework": "Django 5.2.19", "nodes": [{"app": "a", "name": "0002_x", "file": "/p/a/migrations/0002_x.py", "dependencies": [["a", "0001_initial"]], "replaces": [], "atomic": true}], "plan": [["a", "0001_initial"], ["a", "0002_x"]]}"#,
         )
-        .unwrap();
+        .unwrap() else {
+            panic!("not a graph")
+        };
         assert_eq!(g.framework, "Django 5.2.19");
         assert_eq!(
             g.nodes[0].dependencies,
@@ -173,7 +222,7 @@ mod tests {
         let k = MigrationKey::new("a", "0002_x");
         assert_eq!(
             outcome(r#"{"event": "applied", "migration": ["a", "0002_x"], "statements": ["CREATE TABLE t (id int)"]}"#, &k).unwrap(),
-            StepOutcome::Applied { statements: vec!["CREATE TABLE t (id int)".into()] }
+            StepOutcome::Applied { statements: Some(vec!["CREATE TABLE t (id int)".into()]) }
         );
         assert!(matches!(
             outcome(r#"{"event": "failed", "migration": ["a", "0002_x"], "error": "no such column: x", "type": "OperationalError"}"#, &k),
@@ -181,6 +230,14 @@ mod tests {
         ));
         assert!(outcome(r#"{"event": "applied", "migration": ["a", "0003_y"]}"#, &k).is_err());
         assert!(graph(r#"{"event": "applied"}"#).is_err());
+        let refused = graph(
+            r#"{"event": "invalid", "framework": "Django 5.2.19", "migration": ["a", "0007_x"], "file": "/p/a/migrations/0007_x.py", "needle": "0099_y", "error": "no parent", "type": "NodeNotFoundError"}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(&refused, Opening::Refused(r) if r.migration == Some(MigrationKey::new("a", "0007_x")) && r.kind == "NodeNotFoundError"),
+            "{refused:?}"
+        );
         assert!(graph("not json").is_err());
         assert_eq!(
             apply_command(&k),

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use driftless_fixer::record_statements;
+use driftless_fixer::{record_statements, record_statements_guarded};
 use driftless_introspect::{ConnectOptions, Database, DbUrl};
 use driftless_migrations::{
     load_migrations, load_migrations_as, read_ledgers, replay, ReplayOptions, DEV_MARKER_TABLE,
@@ -537,6 +537,19 @@ async fn record_all(db: &TestDb, set: &MigrationSet, create_ledger: &str) {
             db.exec(&sql).await;
         }
     }
+    // The guarded form (the fix script's) changes nothing on a ledger that
+    // holds the rows already, run twice.
+    let count = format!("SELECT count(*) FROM \"{}\"", ledger.table.table);
+    let rows = db.scalar_i64(&count).await;
+    for _ in 0..2 {
+        for m in &set.migrations {
+            let dialect = driftless_model::Dialect::Postgres;
+            for sql in record_statements_guarded(&ledger.table, dialect, m, 7).unwrap() {
+                db.exec(&sql).await;
+            }
+        }
+    }
+    assert_eq!(db.scalar_i64(&count).await, rows, "{}", ledger.kind());
     let st = status_of(db, set).await;
     assert!(
         st.iter().all(|s| s.state == MigrationState::Applied),

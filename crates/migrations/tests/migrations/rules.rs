@@ -182,7 +182,7 @@ async fn each_tampering_is_reported_by_the_right_rule() {
     );
     assert_eq!(missing.migration.as_deref(), Some("2"));
     let pending = find(&findings, "unapplied-migration", "6");
-    assert_eq!(pending.severity, Severity::Warning);
+    assert_eq!(pending.severity, Severity::Info);
     assert_eq!(
         findings.len(),
         6,

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use driftless_migrations::{parse_migrations, SourceFile};
 use driftless_model::{
-    migration_status, select_ledger, Checksum, Dialect, Ledger, LedgerEntry, LedgerKind,
-    LedgerState, LedgerTable, MigrationState, MigrationStatus, Modification,
+    migration_status, outside_apps, select_ledger, Checksum, Dialect, Ledger, LedgerEntry,
+    LedgerKind, LedgerState, LedgerTable, MigrationState, MigrationStatus, Modification,
 };
 
 fn ledger(kind: LedgerKind, rows: Vec<(&str, LedgerState, Option<Checksum>)>) -> Ledger {
@@ -170,6 +170,50 @@ fn django_foreign_apps_and_squash() {
             .count(),
         1
     );
+}
+
+#[test]
+fn django_apps_outside_the_folder_are_grouped_not_unknown() {
+    let files = vec![SourceFile::new(
+        "shop/migrations/0001_initial.py",
+        "class Migration:\n    dependencies = []\n",
+    )];
+    let set = parse_migrations(Path::new("m"), &files).unwrap();
+    let l = ledger(
+        LedgerKind::Django,
+        vec![
+            ("auth.0001_initial", LedgerState::Applied, None),
+            ("admin.0001_initial", LedgerState::Applied, None),
+            ("shop.0001_initial", LedgerState::Applied, None),
+        ],
+    );
+    // From the ledger alone: applied counts, nothing known to be pending.
+    let alone = outside_apps(&set, Some(&l), None);
+    assert_eq!(
+        alone
+            .iter()
+            .map(|a| (a.app.as_str(), a.applied.len(), a.installed))
+            .collect::<Vec<_>>(),
+        vec![("admin", 1, None), ("auth", 1, None)]
+    );
+    // With Django's graph: auth's second migration is pending, admin is
+    // no longer installed, the folder's app is not repeated.
+    let graph: Vec<(String, String)> = [
+        ("auth", "0001_initial"),
+        ("auth", "0002_more"),
+        ("shop", "0001_initial"),
+    ]
+    .iter()
+    .map(|(a, n)| (a.to_string(), n.to_string()))
+    .collect();
+    let known = outside_apps(&set, Some(&l), Some(&graph));
+    assert_eq!(known.len(), 2, "{known:?}");
+    assert_eq!(known[0].installed, Some(false));
+    assert_eq!(known[1].pending, vec!["0002_more".to_string()]);
+    assert_eq!(known[1].installed, Some(true));
+    // No ledger: every migration of Django's own apps is pending.
+    let none = outside_apps(&set, None, Some(&graph));
+    assert_eq!(none[0].pending.len(), 2, "{none:?}");
 }
 
 #[test]

@@ -8,6 +8,7 @@
 mod checksum;
 mod ledger;
 mod lexer;
+mod pending;
 mod provenance;
 mod status;
 
@@ -23,10 +24,11 @@ use serde::{Deserialize, Serialize};
 pub use checksum::Checksum;
 pub use ledger::{Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable};
 pub use lexer::{normalize_sql, split_statements, SqlStatement};
+pub use pending::{PendingFailure, PendingHazard, PendingRun};
 pub use provenance::{object_fingerprints, Effect, EffectKind, Provenance};
 pub use status::{
-    classify_modification, migration_status, select_ledger, MigrationState, MigrationStatus,
-    Modification,
+    classify_modification, migration_status, outside_apps, recorded_as_applied, select_ledger,
+    MigrationState, MigrationStatus, Modification, OutsideApp,
 };
 
 /// The framework a migration folder belongs to.

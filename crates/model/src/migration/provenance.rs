@@ -103,6 +103,24 @@ pub struct Provenance {
     /// Fingerprints of the final schema.
     #[serde(skip)]
     last: BTreeMap<ObjectRef, String>,
+    /// What the migration that added a column gave the rows there then,
+    /// by the column's path (`schema.table.column`), when its statements
+    /// say (see [`Provenance::note_backfills`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    backfills: BTreeMap<String, String>,
+    /// The same three maps right after the migrations the ledger records
+    /// as applied, when those were replayed first (see
+    /// [`Provenance::mark_recorded`]).
+    #[serde(skip)]
+    recorded: Option<Checkpoint>,
+}
+
+/// Who made what, at one point of a replay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Checkpoint {
+    created: BTreeMap<ObjectRef, String>,
+    changed: BTreeMap<ObjectRef, String>,
+    last: BTreeMap<ObjectRef, String>,
 }
 
 impl Provenance {
@@ -187,6 +205,74 @@ impl Provenance {
         self.effects.insert(id.to_string(), effects);
     }
 
+    /// Marks the point of the replay where the migrations the ledger
+    /// records as applied are all in, and the pending ones follow: from
+    /// then on [`Provenance::created_by`], [`Provenance::origin`] and
+    /// [`Provenance::missing_effects`] answer for the schema at this point
+    /// (the recorded state), while effects keep being recorded.
+    pub fn mark_recorded(&mut self) {
+        self.recorded = Some(Checkpoint {
+            created: self.created.clone(),
+            changed: self.changed.clone(),
+            last: self.last.clone(),
+        });
+    }
+
+    /// The fingerprints of the recorded state (see
+    /// [`Provenance::mark_recorded`]), else of the final schema.
+    pub fn recorded_fingerprints(&self) -> &BTreeMap<ObjectRef, String> {
+        self.recorded.as_ref().map_or(&self.last, |c| &c.last)
+    }
+
+    fn created_map(&self) -> &BTreeMap<ObjectRef, String> {
+        self.recorded.as_ref().map_or(&self.created, |c| &c.created)
+    }
+
+    fn changed_map(&self) -> &BTreeMap<ObjectRef, String> {
+        self.recorded.as_ref().map_or(&self.changed, |c| &c.changed)
+    }
+
+    /// Notes, for each column migration `id` created, the value its
+    /// `statements` gave the rows that were there (see
+    /// [`crate::column_backfills`]): what a repair that adds the column to a
+    /// table with rows gives them.
+    pub fn note_backfills<'s>(
+        &mut self,
+        id: &str,
+        statements: impl IntoIterator<Item = &'s str>,
+        dialect: crate::schema::Dialect,
+    ) {
+        let found: Vec<(String, String, String)> = statements
+            .into_iter()
+            .flat_map(|sql| crate::hazard::column_backfills(sql, dialect))
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        let created = self
+            .effects(id)
+            .iter()
+            .filter(|e| e.kind == EffectKind::Created && e.object.kind == ObjectKind::Column)
+            .map(|e| e.object.clone())
+            .collect::<Vec<_>>();
+        for o in created {
+            let (Some(t), Some(c)) = (o.table.as_deref(), o.name.as_deref()) else {
+                continue;
+            };
+            if let Some((_, _, v)) = found
+                .iter()
+                .find(|(ft, fc, _)| ft.eq_ignore_ascii_case(t) && fc.eq_ignore_ascii_case(c))
+            {
+                self.backfills.insert(o.path(), v.clone());
+            }
+        }
+    }
+
+    /// The values noted by [`Provenance::note_backfills`], by column path.
+    pub fn backfills(&self) -> &BTreeMap<String, String> {
+        &self.backfills
+    }
+
     /// Migration ids in replay order.
     pub fn migrations(&self) -> &[String] {
         &self.migrations
@@ -201,13 +287,13 @@ impl Provenance {
     /// The migration that created `object` (the last one, if it was dropped
     /// and created again).
     pub fn created_by(&self, object: &ObjectRef) -> Option<&str> {
-        self.created.get(object).map(String::as_str)
+        self.created_map().get(object).map(String::as_str)
     }
 
     /// The migration that created or last changed `object`: the one to
     /// name in a finding about it.
     pub fn origin(&self, object: &ObjectRef) -> Option<&str> {
-        self.changed.get(object).map(String::as_str)
+        self.changed_map().get(object).map(String::as_str)
     }
 
     /// Objects that migration `id` created, that still exist at the end of
@@ -249,15 +335,50 @@ impl Provenance {
     /// effects, which cannot be judged from the schema.
     pub fn effects_present(&self, id: &str, actual: &BTreeMap<ObjectRef, String>) -> bool {
         let effects = self.effects(id);
-        !effects.is_empty()
-            && effects.iter().all(|e| match e.kind {
-                EffectKind::Dropped => !actual.contains_key(&e.object),
-                EffectKind::Created | EffectKind::Changed => {
-                    actual.get(&e.object).is_some_and(|a| {
-                        Some(a) == e.definition.as_ref() || Some(a) == self.last.get(&e.object)
+        !effects.is_empty() && effects.iter().all(|e| self.effect_present(e, actual))
+    }
+
+    /// The effects of migration `id` that `actual` already shows (see
+    /// [`Provenance::effects_present`]).
+    pub fn present_effects<'a>(
+        &'a self,
+        id: &str,
+        actual: &BTreeMap<ObjectRef, String>,
+    ) -> Vec<&'a Effect> {
+        self.effects(id)
+            .iter()
+            .filter(|e| self.effect_present(e, actual))
+            .collect()
+    }
+
+    /// The objects migration `id` drops that are gone from the recorded
+    /// state (no later recorded migration made them again) but present in
+    /// `actual`: a drop recorded without having run.
+    pub fn undone_drops(&self, id: &str, actual: &BTreeMap<ObjectRef, String>) -> Vec<&ObjectRef> {
+        let recorded = self.recorded_fingerprints();
+        self.effects(id)
+            .iter()
+            .filter(|e| e.kind == EffectKind::Dropped)
+            .map(|e| &e.object)
+            .filter(|o| !recorded.contains_key(*o) && actual.contains_key(*o))
+            .filter(|o| {
+                // A surviving table stands for its surviving parts.
+                o.kind == ObjectKind::Table
+                    || o.table.as_ref().is_none_or(|t| {
+                        let table = ObjectRef::table(&o.schema, t);
+                        recorded.contains_key(&table) || !actual.contains_key(&table)
                     })
-                }
             })
+            .collect()
+    }
+
+    fn effect_present(&self, e: &Effect, actual: &BTreeMap<ObjectRef, String>) -> bool {
+        match e.kind {
+            EffectKind::Dropped => !actual.contains_key(&e.object),
+            EffectKind::Created | EffectKind::Changed => actual.get(&e.object).is_some_and(|a| {
+                Some(a) == e.definition.as_ref() || Some(a) == self.last.get(&e.object)
+            }),
+        }
     }
 }
 

@@ -264,6 +264,33 @@ fn status_of(m: &Migration, state: MigrationState) -> MigrationStatus {
     }
 }
 
+/// The ids of the migrations `ledger` records as applied, as `set` and the
+/// ledger spell them: the set's migrations that are applied (also by
+/// implication: ancestors of a recorded head, a squashed migration whose
+/// replaced ones are recorded) or modified since, and every row recorded
+/// as applied (a framework's own apps, rows without a file). The
+/// migrations that build the recorded state.
+pub fn recorded_as_applied(set: &MigrationSet, ledger: &Ledger) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = migration_status(set, Some(ledger))
+        .into_iter()
+        .filter(|s| {
+            matches!(
+                s.state,
+                MigrationState::Applied | MigrationState::Modified(_)
+            )
+        })
+        .map(|s| s.id)
+        .collect();
+    ids.extend(
+        ledger
+            .entries
+            .iter()
+            .filter(|e| e.state == LedgerState::Applied)
+            .map(|e| e.id.clone()),
+    );
+    ids
+}
+
 /// Reconciles `set` with `ledger` (or with no ledger at all: everything is
 /// unapplied). Pure. Returns the set's migrations in order, then the ledger
 /// entries no file matches.
@@ -504,4 +531,82 @@ fn unknown_status(kind: LedgerKind, e: &LedgerEntry) -> MigrationStatus {
             "recorded in the ledger; no such migration in the folder".into()
         }),
     }
+}
+
+/// A Django app with no migrations in the folder but with migrations in
+/// the ledger or in the framework's graph: Django's own (`admin`, `auth`,
+/// `contenttypes`, `sessions`) or a library's. `showmigrations` lists
+/// them with the project's apps; they are not unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OutsideApp {
+    /// The app label.
+    pub app: String,
+    /// Its migrations the ledger records, by name.
+    pub applied: Vec<String>,
+    /// Its migrations the framework knows and the ledger does not record.
+    pub pending: Vec<String>,
+    /// Whether the framework lists the app; `None` without the
+    /// framework's graph, `Some(false)` for an app no longer installed
+    /// (its rows are in the ledger only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installed: Option<bool>,
+}
+
+/// The Django apps outside `set`'s folder (see [`OutsideApp`]), from the
+/// ledger's rows and, when given, the framework's own list of migrations
+/// (`(app, name)` pairs, in its order). Pure; empty for other layouts.
+pub fn outside_apps(
+    set: &MigrationSet,
+    ledger: Option<&Ledger>,
+    framework: Option<&[(String, String)]>,
+) -> Vec<OutsideApp> {
+    if set.format != super::MigrationFormat::Django {
+        return Vec::new();
+    }
+    let inside: BTreeSet<&str> = set.apps().into_iter().collect();
+    let mut apps: BTreeMap<String, OutsideApp> = BTreeMap::new();
+    let installed = framework.map(|_| false);
+    fn app<'a>(
+        apps: &'a mut BTreeMap<String, OutsideApp>,
+        label: &str,
+        installed: Option<bool>,
+    ) -> &'a mut OutsideApp {
+        apps.entry(label.to_string()).or_insert_with(|| OutsideApp {
+            app: label.to_string(),
+            applied: Vec::new(),
+            pending: Vec::new(),
+            installed,
+        })
+    }
+    let recorded: BTreeSet<(&str, &str)> = ledger
+        .filter(|l| l.kind() == LedgerKind::Django)
+        .into_iter()
+        .flat_map(|l| &l.entries)
+        .filter_map(|e| {
+            let app = e.app.as_deref()?;
+            let name = e.name.as_deref().or_else(|| {
+                e.id.strip_prefix(app)
+                    .and_then(|rest| rest.strip_prefix('.'))
+            })?;
+            Some((app, name))
+        })
+        .filter(|(a, _)| !inside.contains(a))
+        .collect();
+    for (a, name) in &recorded {
+        app(&mut apps, a, installed)
+            .applied
+            .push((*name).to_string());
+    }
+    for (a, name) in framework.unwrap_or_default() {
+        if inside.contains(a.as_str()) {
+            continue;
+        }
+        let entry = app(&mut apps, a, installed);
+        entry.installed = Some(true);
+        if !recorded.contains(&(a.as_str(), name.as_str())) {
+            entry.pending.push(name.clone());
+        }
+    }
+    apps.into_values().collect()
 }

@@ -1,19 +1,18 @@
-use driftless_model::{
-    migration_status, object_fingerprints, EffectKind, MigrationState, ObjectRef,
-};
+use driftless_model::{migration_status, object_fingerprints, Effect, MigrationState, ObjectRef};
 
 use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::effect_list;
 
 declare_rule! {
     EffectPresentUnrecorded {
         id: "effect-present-unrecorded",
-        summary: "A migration is not recorded as applied, but everything it does is already in the schema.",
-        rationale: "Its changes were made by hand, by another tool, or by a run whose ledger row was lost. The next `migrate` runs it again and fails (`relation \"users\" already exists`, `duplicate column name: avatar`), blocking every later migration. Recording it as applied without running it is safe.",
+        summary: "A migration is not recorded as applied, but what it does (all or part) is already in the schema.",
+        rationale: "Its changes were made by hand, by another tool, or by a run whose ledger row was lost. The next `migrate` runs it again and fails (`relation \"users\" already exists`, `duplicate column name: avatar`), blocking every later migration. Recording it as applied without running it is safe when all of it is there; when only part is, the rest must be made first.",
         severity: Error,
         enabled: true,
         example: "-- 0006_user_avatar: ALTER TABLE users ADD COLUMN avatar text;\n-- users already has avatar text, but django_migrations has no 0006_user_avatar",
-        fix: "Safe: record the migration as applied without running it, in the framework's own ledger format (what Django calls `migrate --fake`).",
+        fix: "Safe when all of it is there: record the migration as applied without running it, in the framework's own ledger format (what Django calls `migrate --fake`). When only part is: make the rest, as the migration does, then record it.",
     }
 }
 
@@ -32,42 +31,52 @@ impl Rule for EffectPresentUnrecorded {
             |l| l.table.table.clone(),
         );
         for status in migration_status(set, cx.ledger) {
-            if status.state != MigrationState::Unapplied
-                || !provenance.effects_present(&status.id, &actual)
-            {
+            if status.state != MigrationState::Unapplied {
                 continue;
             }
-            let effects = provenance.effects(&status.id);
-            let shown: Vec<String> = effects
-                .iter()
-                .filter(|e| e.kind != EffectKind::Dropped)
-                .take(3)
-                .map(|e| e.object.described().to_string())
-                .collect();
-            let more = effects.len().saturating_sub(shown.len());
-            let what = match (shown.is_empty(), more) {
-                (true, _) => "what it drops is already gone".to_string(),
-                (false, 0) if shown.len() == 1 => format!("{} already exists", shown[0]),
-                (false, 0) => format!("{} already exist", shown.join(", ")),
-                (false, n) => format!(
-                    "{} and {n} more effect(s) are already there",
-                    shown.join(", ")
-                ),
+            let present = provenance.present_effects(&status.id, &actual);
+            if present.is_empty() {
+                continue;
+            }
+            let all = provenance.effects(&status.id);
+            let absent: Vec<&Effect> = all.iter().filter(|e| !present.contains(e)).collect();
+            let (what, fix, hint) = if absent.is_empty() {
+                (
+                    format!(
+                        "its effects are already in the schema (it {})",
+                        effect_list(&present, 4)
+                    ),
+                    FixIntent::RecordMigration,
+                    format!(
+                        "record {} as applied without running it (--fake)",
+                        status.label
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "part of it is already in the schema (it {}; not yet: it {})",
+                        effect_list(&present, 4),
+                        effect_list(&absent, 4)
+                    ),
+                    FixIntent::RecordMigration,
+                    format!("`driftless fix` makes the rest of what {} does, then records it as applied", status.label),
+                )
             };
             let mut f = Finding::new(
                 &Self::META,
                 ObjectRef::migration(&status.id),
                 format!(
-                    "migration {} is not recorded in {ledger_name}, but its effects are already in the schema ({what}): running it would fail",
+                    "migration {} is not recorded in {ledger_name}, but {what}: running it would fail",
                     status.label
                 ),
-                FixIntent::RecordMigration,
+                fix,
             )
             .values(
-                Some(serde_json::json!(effects.iter().map(|e| e.object.path()).collect::<Vec<_>>())),
-                None,
+                Some(serde_json::json!(present.iter().map(|e| e.object.path()).collect::<Vec<_>>())),
+                Some(serde_json::json!(absent.iter().map(|e| e.object.path()).collect::<Vec<_>>())),
             )
-            .hint(format!("record {} as applied without running it (--fake)", status.label));
+            .hint(hint);
             f.migration = Some(status.id.clone());
             out.push(f);
         }
@@ -103,7 +112,7 @@ mod tests {
         assert_eq!(findings[0].fix, FixIntent::RecordMigration);
         assert_eq!(
             findings[0].message,
-            "migration 6_user_avatar is not recorded in _sqlx_migrations, but its effects are already in the schema (column main.users.avatar already exists): running it would fail"
+            "migration 6_user_avatar is not recorded in _sqlx_migrations, but its effects are already in the schema (it creates column main.users.avatar): running it would fail"
         );
     }
 

@@ -1,6 +1,6 @@
-use driftless_model::MigrationState;
+use driftless_model::{object_fingerprints, MigrationState};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_migrations;
 
@@ -12,7 +12,7 @@ declare_rule! {
         severity: Error,
         enabled: true,
         example: "SELECT version, dirty FROM schema_migrations;  -- 3 | true",
-        fix: "Manual: compare the schema with what the migration does (driftless check lists the difference), finish or undo it by hand, then mark it resolved with the framework's tool (`migrate force`, `prisma migrate resolve`).",
+        fix: "With the migration folder replayed: when part or all of what it does is in the schema, driftless makes the rest and marks the row applied; when none is, it clears the row so that the next migrate runs it again (sqlx, Flyway, golang-migrate, Prisma ledgers). Otherwise manual: finish or undo it by hand, then mark it resolved with the framework's tool (`migrate force`, `prisma migrate resolve`).",
     }
 }
 
@@ -22,6 +22,7 @@ impl Rule for FailedMigration {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let first = out.len();
         report_migrations(
             &Self::META,
             cx,
@@ -37,6 +38,28 @@ impl Rule for FailedMigration {
             "finish or undo the migration by hand, then mark it resolved with the framework's own tool",
             out,
         );
+        // With provenance, what the migration left says what to do.
+        let Some(provenance) = cx.provenance else {
+            return;
+        };
+        let actual = object_fingerprints(cx.actual);
+        for f in &mut out[first..] {
+            let Some(id) = f.migration.clone() else {
+                continue;
+            };
+            if provenance.effects(&id).is_empty() {
+                continue;
+            }
+            if provenance.present_effects(&id, &actual).is_empty() {
+                f.fix = FixIntent::RetryMigration;
+                f.hint = Some("nothing it does is in the schema: `driftless fix` clears the row, so that the next migrate runs it again".into());
+            } else {
+                f.fix = FixIntent::RecordMigration;
+                f.hint = Some(
+                    "`driftless fix` makes what it did not finish, then marks it applied".into(),
+                );
+            }
+        }
     }
 }
 

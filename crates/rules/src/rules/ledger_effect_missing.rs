@@ -6,12 +6,12 @@ use crate::rule::{Context, Rule, RuleMeta};
 declare_rule! {
     LedgerEffectMissing {
         id: "ledger-effect-missing",
-        summary: "The ledger says a migration is applied, but objects it creates are absent from the database.",
+        summary: "The ledger says a migration is applied, but objects it creates are absent from the database, or objects it drops are still there.",
         rationale: "Someone dropped the objects by hand, restored an older dump without its ledger, or the migration was recorded without running (`--fake`). Code that needs them fails, and later migrations that alter them fail too (`column \"login_count\" of relation \"users\" does not exist`), while the framework believes all is well.",
         severity: Error,
         enabled: true,
         example: "-- 0005_user_login_count: ALTER TABLE users ADD COLUMN login_count integer;\n-- recorded in django_migrations, but users has no login_count",
-        fix: "The `missing-…` findings for the same objects carry the repair (create what the migration would have created); nothing is run on the ledger itself.",
+        fix: "The `missing-…` and `orphan-…` findings for the same objects carry the repair (create what the migration would have created, quarantine what it would have dropped); nothing is run on the ledger itself.",
     }
 }
 
@@ -34,28 +34,47 @@ impl Rule for LedgerEffectMissing {
                 continue;
             }
             let missing = provenance.missing_effects(&status.id, &actual);
-            if missing.is_empty() {
+            let kept = provenance.undone_drops(&status.id, &actual);
+            if missing.is_empty() && kept.is_empty() {
                 continue;
             }
-            let names: Vec<String> = missing.iter().map(|o| o.described().to_string()).collect();
-            let (verb, list) = match names.as_slice() {
-                [one] => ("is", one.clone()),
-                _ => ("are", names.join(", ")),
-            };
+            let mut what = Vec::new();
+            if !missing.is_empty() {
+                let (verb, list) = listed(&missing);
+                what.push(format!("{list} it creates {verb} absent"));
+            }
+            if !kept.is_empty() {
+                let (verb, list) = listed(&kept);
+                what.push(format!("{list} it drops {verb} still there"));
+            }
             let mut f = Finding::new(
                 &Self::META,
                 ObjectRef::migration(&status.id),
                 format!(
-                    "migration {} is recorded as applied in {}, but {list} it creates {verb} absent",
-                    status.label, ledger.table.table
+                    "migration {} is recorded as applied in {}, but {}",
+                    status.label,
+                    ledger.table.table,
+                    what.join(", and ")
                 ),
                 FixIntent::Manual,
             )
-            .values(Some(serde_json::json!(missing.iter().map(|o| o.path()).collect::<Vec<_>>())), None)
-            .hint(format!("recreate what {} creates (see the missing-… findings), or find out who removed it", status.label));
+            .values(
+                Some(serde_json::json!(missing.iter().map(|o| o.path()).collect::<Vec<_>>())),
+                Some(serde_json::json!(kept.iter().map(|o| o.path()).collect::<Vec<_>>())),
+            )
+            .hint(format!("make the schema what {} left it (see the missing-… and orphan-… findings), or find out who undid it", status.label));
             f.migration = Some(status.id.clone());
             out.push(f);
         }
+    }
+}
+
+/// `(verb, list)` for a message naming `objects`.
+fn listed(objects: &[&ObjectRef]) -> (&'static str, String) {
+    let names: Vec<String> = objects.iter().map(|o| o.described().to_string()).collect();
+    match names.as_slice() {
+        [one] => ("is", one.clone()),
+        _ => ("are", names.join(", ")),
     }
 }
 

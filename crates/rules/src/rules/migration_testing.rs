@@ -7,7 +7,7 @@ use std::path::Path;
 use driftless_migrations::{parse_migrations, SourceFile};
 use driftless_model::{
     object_fingerprints, Checksum, Column, Dialect, Ledger, LedgerEntry, LedgerKind, LedgerState,
-    LedgerTable, MigrationSet, Provenance, Snapshot, Table,
+    LedgerTable, MigrationSet, PendingRun, Provenance, Snapshot, Table,
 };
 
 use crate::finding::{sort_findings, Finding};
@@ -85,6 +85,22 @@ pub(crate) fn run_migrations(
     if let Some(p) = provenance {
         cx = cx.with_provenance(p);
     }
+    let mut out = Vec::new();
+    rule.check(&cx, &mut out);
+    sort_findings(&mut out);
+    out
+}
+
+/// Runs `rule` with the deploy preflight's result `run`.
+pub(crate) fn run_pending(
+    rule: &dyn Rule,
+    schema: &Snapshot,
+    set: &MigrationSet,
+    run: &PendingRun,
+) -> Vec<Finding> {
+    let cx = Context::new(schema, schema)
+        .with_migrations(set, None)
+        .with_pending_run(run);
     let mut out = Vec::new();
     rule.check(&cx, &mut out);
     sort_findings(&mut out);

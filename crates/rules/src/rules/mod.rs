@@ -7,7 +7,8 @@
 //! ([`Context::diff`](crate::Context::diff)).
 
 use driftless_model::{
-    migration_status, Ledger, MigrationSet, MigrationState, MigrationStatus, ObjectKind, ObjectRef,
+    migration_status, Effect, EffectKind, Ledger, MigrationSet, MigrationState, MigrationStatus,
+    ObjectKind, ObjectRef,
 };
 use serde::Serialize;
 
@@ -101,6 +102,8 @@ mod orphan_sequence;
 mod orphan_table;
 mod orphan_unique;
 mod orphan_view;
+mod pending_migration_fails;
+mod pending_migration_locks;
 mod primary_key_mismatch;
 mod sequence_mismatch;
 mod unapplied_migration;
@@ -155,6 +158,8 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &failed_migration::FailedMigration,
     &ledger_effect_missing::LedgerEffectMissing,
     &effect_present_unrecorded::EffectPresentUnrecorded,
+    &pending_migration_fails::PendingMigrationFails,
+    &pending_migration_locks::PendingMigrationLocks,
 ];
 
 /// A model part as a JSON value (`None` only if it cannot be serialised).
@@ -192,6 +197,52 @@ pub(crate) fn report_migrations(
         f.migration = Some(status.id.clone());
         out.push(f);
     }
+}
+
+/// What `effects` do, as a message lists it: `creates column a, index b;
+/// drops column c`, with at most `limit` objects named.
+pub(crate) fn effect_list(effects: &[&Effect], limit: usize) -> String {
+    let mut parts = Vec::new();
+    let mut named = 0;
+    for (kind, verb) in [
+        (EffectKind::Created, "creates"),
+        (EffectKind::Changed, "changes"),
+        (EffectKind::Dropped, "drops"),
+    ] {
+        // A table made or dropped stands for its columns and keys.
+        let whole = |o: &ObjectRef| {
+            o.kind != ObjectKind::Table
+                && o.kind != ObjectKind::Index
+                && o.table.as_ref().is_some_and(|t| {
+                    effects
+                        .iter()
+                        .any(|e| e.kind == kind && e.object == ObjectRef::table(&o.schema, t))
+                })
+        };
+        let objects: Vec<String> = effects
+            .iter()
+            .filter(|e| e.kind == kind && !whole(&e.object))
+            .map(|e| e.object.described().to_string())
+            .collect();
+        let shown: Vec<&String> = objects.iter().take(limit.saturating_sub(named)).collect();
+        named += shown.len();
+        let more = objects.len() - shown.len();
+        match (shown.is_empty(), more) {
+            (_, 0) if objects.is_empty() => {}
+            (true, n) => parts.push(format!("{verb} {n} more object(s)")),
+            (false, 0) => parts.push(format!("{verb} {}", join(&shown))),
+            (false, n) => parts.push(format!("{verb} {} and {n} more", join(&shown))),
+        }
+    }
+    parts.join("; ")
+}
+
+fn join(items: &[&String]) -> String {
+    items
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How a message names an entry: `index users_email_idx on public.users`,

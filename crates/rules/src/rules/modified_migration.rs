@@ -1,4 +1,6 @@
-use driftless_model::{migration_status, MigrationState, Modification, ObjectRef};
+use driftless_model::{
+    migration_status, object_fingerprints, MigrationState, Modification, ObjectRef,
+};
 
 use crate::finding::{Finding, FixIntent, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -11,7 +13,7 @@ declare_rule! {
         severity: Error,
         enabled: true,
         example: "-- applied:  ALTER TABLE users ADD COLUMN login_count integer;\n-- on disk:  ALTER TABLE users ADD COLUMN login_count bigint;",
-        fix: "Manual: restore the applied text of the file (git history); for a cosmetic change, restoring it is enough. driftless never rewrites recorded checksums on its own.",
+        fix: "When the change is cosmetic, or what the current text does is all in the schema: store the file's current checksum in the ledger (Flyway's `repair`; sqlx, refinery, Flyway, Prisma). Otherwise manual: restore the applied text of the file (git history).",
     }
 }
 
@@ -63,6 +65,21 @@ impl Rule for ModifiedMigration {
             ));
             f.severity = severity;
             f.migration = Some(status.id.clone());
+            // The current text is what the schema holds: the ledger can
+            // take its checksum.
+            let in_schema = change == Modification::Cosmetic
+                || cx.provenance.is_some_and(|p| {
+                    let actual = object_fingerprints(cx.actual);
+                    let effects = p.effects(&status.id);
+                    !effects.is_empty()
+                        && p.present_effects(&status.id, &actual).len() == effects.len()
+                });
+            if in_schema {
+                f.fix = FixIntent::UpdateChecksum;
+                f.hint = Some(format!(
+                    "what {path} does now is what the schema holds: `driftless fix` stores its current checksum in the ledger (or restore the applied text)"
+                ));
+            }
             out.push(f);
         }
     }

@@ -2,13 +2,14 @@ use driftless_model::{migration_status, object_fingerprints, MigrationState, Obj
 
 use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::effect_list;
 
 declare_rule! {
     UnappliedMigration {
         id: "unapplied-migration",
-        summary: "A migration file exists in the folder but the database's migration ledger has no record of it.",
-        rationale: "The schema lags behind the code that expects it; the next `migrate` will run it. When its objects already exist, that run fails — see `effect-present-unrecorded`, which reports those migrations instead.",
-        severity: Warning,
+        summary: "A migration file exists in the folder but the database's migration ledger has no record of it: it is pending.",
+        rationale: "The schema lags behind the code that expects it; the next `migrate` will run it. That is the normal state of a deploy before its migrate step, so the finding is information, and `check` before `migrate` passes; a pending migration that will fail is an error of its own (`pending-migration-fails`). The finding lists what it will create, change or drop; those objects are not reported as missing, since drift is judged against the migrations the ledger records. When some of its objects already exist, that run fails — see `effect-present-unrecorded`, which reports those migrations instead.",
+        severity: Info,
         enabled: true,
         example: "-- migrations/20240502_add_login_count.sql is on disk\nSELECT version FROM _sqlx_migrations;  -- 20240501 only",
         fix: "Manual: run the framework's migrate command (it applies pending migrations in order and records them).",
@@ -31,9 +32,9 @@ impl Rule for UnappliedMigration {
             if status.state != MigrationState::Unapplied {
                 continue;
             }
-            // Already in the schema: effect-present-unrecorded says so.
+            // Already in the schema, all or part: effect-present-unrecorded says so.
             if let (Some(p), Some(actual)) = (cx.provenance, &actual) {
-                if p.effects_present(&status.id, actual) {
+                if !p.present_effects(&status.id, actual).is_empty() {
                     continue;
                 }
             }
@@ -42,11 +43,20 @@ impl Rule for UnappliedMigration {
                 .as_deref()
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default();
+            let effects: Vec<_> = cx
+                .provenance
+                .map(|p| p.effects(&status.id).iter().collect())
+                .unwrap_or_default();
+            let will = if effects.is_empty() {
+                String::new()
+            } else {
+                format!("; the next migrate {}", effect_list(&effects, 6))
+            };
             let mut f = Finding::new(
                 &Self::META,
                 ObjectRef::migration(&status.id),
                 format!(
-                    "migration {} is not applied: no record of it in {ledger_name}{why}",
+                    "migration {} is not applied: no record of it in {ledger_name}{why}{will}",
                     status.label
                 ),
                 FixIntent::Manual,
@@ -82,7 +92,7 @@ mod tests {
         assert_eq!(findings[0].object.path(), "2");
         assert_eq!(
             findings[0].message,
-            "migration 2_posts is not applied: no record of it in _sqlx_migrations"
+            "migration 2_posts is not applied: no record of it in _sqlx_migrations; the next migrate creates table main.posts"
         );
         assert_eq!(findings[0].migration.as_deref(), Some("2"));
         // Without any ledger, every migration is pending.

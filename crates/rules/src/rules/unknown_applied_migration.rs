@@ -1,6 +1,6 @@
-use driftless_model::MigrationState;
+use driftless_model::{LedgerKind, MigrationState};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::report_migrations;
 
@@ -12,7 +12,7 @@ declare_rule! {
         severity: Error,
         enabled: true,
         example: "SELECT version FROM _sqlx_migrations;  -- 20240501, 20240503\n-- migrations/: 20240501_users.sql only",
-        fix: "Manual: restore the missing file from version control, or, if the history really diverged, decide which side is right. driftless never deletes ledger rows unless `--allow-destructive` is given.",
+        fix: "Safe: the row moves to driftless's ledger quarantine table (`_driftless_quarantine_ledger_rows`, with everything needed to restore it), then leaves the ledger, so that the framework stops tripping on it (`was previously applied but is missing`). Restore the file instead if it should exist. Heads-only ledgers (Alembic, golang-migrate) keep an unknown head: removing it would send the framework back to the start.",
     }
 }
 
@@ -22,6 +22,7 @@ impl Rule for UnknownAppliedMigration {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let first = out.len();
         report_migrations(
             &Self::META,
             cx,
@@ -33,7 +34,7 @@ impl Rule for UnknownAppliedMigration {
                     .map(|a| format!(" on {a}"))
                     .unwrap_or_default();
                 format!(
-                    "migration {} is recorded as applied in {}{when}, but no file in {} matches it: the database has a different migration history",
+                    "migration {} is recorded as applied in {}{when}, but no file in {} matches it: the database has a different migration history, and the recorded state the schema is judged against cannot hold what it did (objects it made show up as unexpected)",
                     status.label,
                     ledger.table.table,
                     set.root.display()
@@ -42,6 +43,16 @@ impl Rule for UnknownAppliedMigration {
             "restore the migration file from version control, or find out where the database's history diverged",
             out,
         );
+        // A heads-only ledger without its head would send the framework
+        // back to the start: that row stays for a human.
+        let heads_only = cx
+            .ledger
+            .is_some_and(|l| matches!(l.kind(), LedgerKind::Alembic | LedgerKind::GolangMigrate));
+        if !heads_only {
+            for f in &mut out[first..] {
+                f.fix = FixIntent::QuarantineLedgerRow;
+            }
+        }
     }
 }
 

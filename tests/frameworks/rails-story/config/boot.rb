@@ -1,0 +1,2 @@
+# No Bundler: the system's gems, so the project runs without a network.
+ENV["RAILS_ENV"] ||= "development"
