@@ -9,6 +9,8 @@
 //!   script, name collisions, object kinds;
 //! - `pending`: two expected states and the deploy preflight, with sqlx's
 //!   own migrator, on every backend;
+//! - `ledger_repair`: a lost ledger rebuilt, and ledger rows on MariaDB
+//!   written only once their effects are there, with sqlx's own migrator;
 //! - `hostile_identifiers`: names that break quoting, end to end;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
@@ -27,6 +29,7 @@ mod fix_script;
 mod fix_story;
 mod fuzz_corpus;
 mod hostile_identifiers;
+mod ledger_repair;
 mod pending;
 mod schema_pairing;
 mod support;

@@ -161,7 +161,7 @@ mod tests;
 
 pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
 pub use interrupt::Interrupt;
-pub use ledger_steps::add_ledger_steps;
+pub use ledger_steps::{add_ledger_steps, add_rebuild_steps};
 pub use options::{ApplyOptions, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{
     fingerprint, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
@@ -171,6 +171,7 @@ pub use planner::plan;
 pub use render::{MigrationFormat, RenderError, PG_ADVISORY_LOCK_KEY};
 pub use safety::Safety;
 pub use sql::{
-    ledger_copy_statements, quarantine_ledger_row, record_statements, record_statements_guarded,
-    resolve_failed_statements, update_checksum_statements, RecordError, LEDGER_QUARANTINE_TABLE,
+    create_ledger_statements, effects_condition, ledger_copy_statements, quarantine_ledger_row,
+    record_statements, record_statements_guarded, resolve_failed_statements,
+    update_checksum_statements, RecordError, LEDGER_QUARANTINE_TABLE,
 };
