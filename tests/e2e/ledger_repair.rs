@@ -61,7 +61,7 @@ async fn rebuilt_then_sqlx_runs(backend: Backend, lose: &str, created: bool) {
             .contains("what migrations 1_users to 2_login_count (2) create")
             && lost
                 .message
-                .contains("from 3_posts on, migrations stay pending"),
+                .contains("3_posts and the migrations after it stay pending"),
         "{}",
         lost.message
     );

@@ -396,7 +396,10 @@ impl Provenance {
             .collect()
     }
 
-    fn effect_present(&self, e: &Effect, actual: &BTreeMap<ObjectRef, String>) -> bool {
+    /// Whether `actual` shows effect `e`: what it creates or changes is
+    /// defined as right after it (or as at the end of the replay), what it
+    /// drops is gone.
+    pub fn effect_present(&self, e: &Effect, actual: &BTreeMap<ObjectRef, String>) -> bool {
         match e.kind {
             EffectKind::Dropped => !actual.contains_key(&e.object),
             EffectKind::Created | EffectKind::Changed => actual.get(&e.object).is_some_and(|a| {

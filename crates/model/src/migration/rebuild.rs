@@ -4,12 +4,15 @@
 //! migrations whose effects are all in the schema (a general
 //! `--fake-initial`, or Flyway's baseline). Pure.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 
 use super::{
-    object_fingerprints, Effect, Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable,
-    MigrationSet, Provenance,
+    object_fingerprints, Effect, EffectKind, Ledger, LedgerEntry, LedgerKind, LedgerState,
+    LedgerTable, MigrationSet, Provenance,
 };
+use crate::object::ObjectRef;
 use crate::schema::{Dialect, Snapshot};
 
 /// The ledger a database lost, to write again.
@@ -112,13 +115,18 @@ pub fn plan_ledger_rebuild(
         return None;
     }
     let fingerprints = object_fingerprints(actual);
-    let n = provenance.present_prefix(&fingerprints);
-    if n == 0 {
+    let ids = provenance.migrations();
+    let recorded: Vec<String> = if set.migrations.iter().any(|m| !m.parents.is_empty()) {
+        present_closure(set, provenance, &fingerprints)
+    } else {
+        ids[..provenance.present_prefix(&fingerprints)].to_vec()
+    };
+    if recorded.is_empty() {
         return None;
     }
-    let ids = provenance.migrations();
-    let stop = ids[n..]
+    let stop = ids
         .iter()
+        .filter(|id| !recorded.contains(id))
         .find(|id| !provenance.effects(id).is_empty())
         .map(|id| {
             let present = provenance.present_effects(id, &fingerprints);
@@ -147,7 +155,79 @@ pub fn plan_ledger_rebuild(
     Some(LedgerRebuild {
         table,
         create: ledger.is_none(),
-        recorded: ids[..n].to_vec(),
+        recorded,
         stop,
     })
+}
+
+/// For migrations that form a graph (Django, Alembic): the largest set,
+/// closed under dependencies and in replay order, of migrations whose
+/// effects the schema shows, each taken only when every migration it
+/// depends on is. Migrations without schema effects are kept only when a
+/// kept migration depends on them. A migration of an app outside the
+/// folder (Django's own) depends on the one before it in its app.
+fn present_closure(
+    set: &MigrationSet,
+    provenance: &Provenance,
+    actual: &BTreeMap<ObjectRef, String>,
+) -> Vec<String> {
+    let ids = provenance.migrations();
+    let parents = |i: usize| -> Vec<String> {
+        let id = &ids[i];
+        if let Some(m) = set.get(id) {
+            return m.parents.clone();
+        }
+        let app = id.split_once('.').map(|(a, _)| a);
+        ids[..i]
+            .iter()
+            .rev()
+            .find(|p| p.split_once('.').map(|(a, _)| a) == app && app.is_some())
+            .cloned()
+            .into_iter()
+            .collect()
+    };
+    // What a later migration drops is judged by its absence, not by the
+    // migration that made it (Django's contenttypes.0001 makes a column
+    // 0002 drops).
+    let mut at_end: BTreeMap<&ObjectRef, bool> = BTreeMap::new();
+    for id in ids {
+        for e in provenance.effects(id) {
+            at_end.insert(&e.object, e.kind != EffectKind::Dropped);
+        }
+    }
+    let holds = |e: &Effect| {
+        provenance.effect_present(e, actual)
+            || (at_end.get(&e.object) == Some(&false) && !actual.contains_key(&e.object))
+    };
+    let mut kept: Vec<(String, Vec<String>)> = Vec::new();
+    let mut last: BTreeMap<&ObjectRef, &Effect> = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        let needs = parents(i);
+        let known = |p: &String| ids.contains(p);
+        if !needs
+            .iter()
+            .filter(|p| known(p))
+            .all(|p| kept.iter().any(|(k, _)| k == p))
+        {
+            continue;
+        }
+        let mut with = last.clone();
+        for e in provenance.effects(id) {
+            with.insert(&e.object, e);
+        }
+        if with.values().all(|e| holds(e)) {
+            last = with;
+            kept.push((id.clone(), needs));
+        }
+    }
+    // Effect-less migrations nothing kept depends on are left to migrate.
+    loop {
+        let before = kept.len();
+        let needed: BTreeSet<String> = kept.iter().flat_map(|(_, p)| p.clone()).collect();
+        kept.retain(|(id, _)| !provenance.effects(id).is_empty() || needed.contains(id));
+        if kept.len() == before {
+            break;
+        }
+    }
+    kept.into_iter().map(|(id, _)| id).collect()
 }

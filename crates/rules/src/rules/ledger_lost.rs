@@ -12,7 +12,7 @@ declare_rule! {
         severity: Error,
         enabled: true,
         example: "-- users and posts exist, as migrations 1 and 2 create them\nSELECT * FROM _sqlx_migrations;  -- ERROR: relation \"_sqlx_migrations\" does not exist",
-        fix: "Safe: the ledger is rebuilt in the tool's own format (its table created first when missing, as the tool creates it) with the longest prefix of migrations, in the tool's order, whose effects are all present (a general `--fake-initial` / baseline); the migrations after it stay pending, for migrate.",
+        fix: "Safe: the ledger is rebuilt in the tool's own format (its table created first when missing, as the tool creates it) with the longest prefix of migrations, in the tool's order, whose effects are all present (a general `--fake-initial` / baseline; for Django and Alembic, whose migrations form a graph, every migration whose effects and dependencies are all there); the migrations after it stay pending, for migrate.",
     }
 }
 
@@ -74,7 +74,7 @@ fn stop_text(set: &MigrationSet, rebuild: &LedgerRebuild) -> String {
     };
     let absent: Vec<&Effect> = stop.absent.iter().collect();
     format!(
-        "the ledger is rebuilt with those; from {} on, migrations stay pending: it is the first with an effect absent (it {})",
+        "the ledger is rebuilt with those; {} and the migrations after it stay pending: it is the first with an effect absent (it {})",
         label(set, &stop.id),
         effect_list(&absent, 4)
     )
@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(out[0].fix, FixIntent::RecordMigration);
         assert_eq!(
             out[0].message,
-            "the migration ledger _sqlx_migrations is missing, but the schema holds what migration 1_users creates: the next migrate would run it again and fail; the ledger is rebuilt with those; from 2_posts on, migrations stay pending: it is the first with an effect absent (it creates table main.posts)"
+            "the migration ledger _sqlx_migrations is missing, but the schema holds what migration 1_users creates: the next migrate would run it again and fail; the ledger is rebuilt with those; 2_posts and the migrations after it stay pending: it is the first with an effect absent (it creates table main.posts)"
         );
         // Everything there: the whole set is recorded, nothing stops it.
         let all = plan_ledger_rebuild(&set, None, &p, &s2, "main").unwrap();
