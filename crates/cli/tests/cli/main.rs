@@ -16,6 +16,7 @@
 //! - `support`: running the binary, side connections, database state.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod alembic_repair;
 mod bad_input;
 mod commands;
 mod concurrency;
