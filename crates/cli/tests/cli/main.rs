@@ -22,6 +22,7 @@ mod concurrency;
 mod examples;
 mod faults;
 mod frameworks;
+mod kills;
 mod rails;
 mod read_only;
 mod resources;
