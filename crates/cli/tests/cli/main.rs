@@ -23,6 +23,7 @@ mod concurrency;
 mod examples;
 mod faults;
 mod frameworks;
+mod kills;
 mod ledger_rebuild;
 mod rails;
 mod read_only;
