@@ -222,6 +222,7 @@ fn ledger_step(
         preflight: Vec::new(),
         affected_rows: None,
         rebuilds: None,
+        completes: None,
     }
 }
 

@@ -71,6 +71,31 @@ pub struct FixStep {
     /// after the rebuild when applying).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebuilds: Option<String>,
+    /// The pending migration this step completes before a ledger step
+    /// records it (it creates part of what that migration makes): like the
+    /// ledger steps, it must run before the migration tool's next migrate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completes: Option<String>,
+}
+
+impl FixStep {
+    /// Whether the step belongs to the ledger: it writes the migration
+    /// tool's ledger (a migration's row, or the ledger table a rebuild
+    /// creates and fills), or completes a migration a ledger step records. The
+    /// migration tool checks its ledger before it runs anything, so such a
+    /// step cannot go into a migration file (see
+    /// [`FixPlan::migration_files`]).
+    pub fn is_ledger_step(&self) -> bool {
+        use driftless_model::ObjectKind;
+        self.object.kind == ObjectKind::Migration
+            || self.completes.is_some()
+            || (self.object.kind == ObjectKind::Table
+                && self
+                    .object
+                    .table
+                    .as_deref()
+                    .is_some_and(driftless_model::is_ledger_table))
+    }
 }
 
 /// A finding a step fixes.

@@ -8,7 +8,7 @@ use driftless_introspect::{ConnectOptions, DbUrl};
 use driftless_migrations::recover_applied_sources;
 use driftless_model::{
     accept_pending_effects, plan_ledger_rebuild, recorded_as_applied, select_ledger, Dialect,
-    Ledger, ObjectRef, PendingRun, Snapshot,
+    Ledger, ObjectRef, PendingRun, Provenance, Snapshot,
 };
 use driftless_rules::{Config, Context, Date, FixIntent, Registry, Report};
 
@@ -473,6 +473,9 @@ impl Checked {
         }
         let mut plan = driftless_fixer::plan(&target, &self.actual, &findings, &options)?;
         let provenance = self.expected.provenance.as_ref();
+        if let Some(p) = provenance {
+            mark_completing(&mut plan, p, &to_record);
+        }
         if let (Some(set), Some(rebuild)) = (&self.expected.migrations, &self.expected.rebuild) {
             add_rebuild_steps(&mut plan, set, rebuild, &findings, provenance)?;
         }
@@ -480,6 +483,23 @@ impl Checked {
             add_ledger_steps(&mut plan, set, ledger, &findings, provenance)?;
         }
         Ok(plan)
+    }
+}
+
+/// Marks the steps of `plan` that make part of what a migration of `ids`
+/// (about to be recorded) does: they complete it, and run before the
+/// migration tool's next migrate as its ledger steps do.
+fn mark_completing(plan: &mut FixPlan, provenance: &Provenance, ids: &[String]) {
+    for step in &mut plan.steps {
+        step.completes = ids
+            .iter()
+            .find(|id| {
+                provenance
+                    .effects(id)
+                    .iter()
+                    .any(|e| e.object == step.object)
+            })
+            .cloned();
     }
 }
 
