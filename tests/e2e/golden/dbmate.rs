@@ -4,29 +4,9 @@
 use std::path::Path;
 
 use driftless_model::MigrationFormat;
-use driftless_testkit::{workspace_root, Backend, TestDb};
+use driftless_testkit::{dbmate as dbmate_bin, Backend, TestDb};
 
-use super::{assert_same_rows, record_with_driftless, run_ok, write_files};
-
-/// The environment variable naming the dbmate binary (`scripts/test-dbmate`
-/// installs it; `scripts/test` exports it).
-const DBMATE_ENV: &str = "DRIFTLESS_TEST_DBMATE";
-
-/// The dbmate binary. Never skips: without it the test fails, saying how
-/// to get one.
-fn dbmate_bin() -> String {
-    match std::env::var(DBMATE_ENV) {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            let bin = workspace_root().join("target/test-dbmate/node_modules/.bin/dbmate");
-            assert!(
-                bin.is_file(),
-                "no dbmate: set {DBMATE_ENV} or run scripts/test-dbmate (scripts/test does)"
-            );
-            bin.display().to_string()
-        }
-    }
-}
+use super::{assert_same_rows, record_with_driftless, run_ok, table_count, write_files};
 
 /// `db`'s URL as dbmate reads it.
 fn dbmate_url(db: &TestDb) -> String {
@@ -80,12 +60,8 @@ async fn golden(backend: Backend) {
     assert_same_rows(&tool, &ours, sql, &[]).await;
     dbmate(&ours, &dir, &["migrate"]);
     dbmate(&ours, &dir, &["status", "--exit-code"]);
-    let users = match backend {
-        Backend::Sqlite => "SELECT count(*) FROM sqlite_master WHERE name = 'users'",
-        _ => "SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'",
-    };
     assert_eq!(
-        ours.scalar_i64(users).await,
+        table_count(&ours, "users").await,
         0,
         "dbmate ran a migration again"
     );

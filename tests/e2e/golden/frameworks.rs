@@ -6,7 +6,7 @@ use std::path::Path;
 use driftless_model::MigrationFormat;
 use driftless_testkit::{framework_project, python, Backend, TestDb};
 
-use super::{assert_same_rows, record_with_driftless, run_ok, sqlalchemy_url};
+use super::{assert_same_rows, record_with_driftless, run_ok, sqlalchemy_url, table_count};
 
 /// `manage.py ARGS` of the Django story against `url`.
 fn manage(project: &Path, url: &str, args: &[&str]) -> String {
@@ -85,12 +85,8 @@ async fn alembic_golden(backend: Backend) {
     let sql = "SELECT version_num FROM alembic_version ORDER BY version_num";
     assert_same_rows(&tool, &ours, sql, &[]).await;
     alembic(project.path(), &sqlalchemy_url(&ours), &["upgrade", "head"]);
-    let tables = match backend {
-        Backend::Sqlite => "SELECT count(*) FROM sqlite_master WHERE name = 'account'",
-        _ => "SELECT count(*) FROM information_schema.tables WHERE table_name = 'account'",
-    };
     assert_eq!(
-        ours.scalar_i64(tables).await,
+        table_count(&ours, "account").await,
         0,
         "alembic ran a revision again"
     );
@@ -125,12 +121,8 @@ async fn rails_golden(backend: Backend) {
     let sql = "SELECT version FROM schema_migrations ORDER BY version";
     assert_same_rows(&tool, &ours, sql, &[]).await;
     rails(project.path(), &sqlalchemy_url(&ours), &["db:migrate"]);
-    let users = match backend {
-        Backend::Sqlite => "SELECT count(*) FROM sqlite_master WHERE name = 'users'",
-        _ => "SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'",
-    };
     assert_eq!(
-        ours.scalar_i64(users).await,
+        table_count(&ours, "users").await,
         0,
         "rails ran a migration again"
     );

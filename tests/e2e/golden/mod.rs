@@ -108,6 +108,18 @@ pub fn assert_rows_match(
     }
 }
 
+/// How many tables named `name` `db` has (0: the tool, run again on
+/// driftless's ledger, ran no migration).
+pub async fn table_count(db: &TestDb, name: &str) -> i64 {
+    let sql = match db.backend {
+        driftless_testkit::Backend::Sqlite => {
+            format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'")
+        }
+        _ => format!("SELECT count(*) FROM information_schema.tables WHERE table_name = '{name}'"),
+    };
+    db.scalar_i64(&sql).await
+}
+
 /// Writes `files` (relative path, content) under `dir`.
 pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {
