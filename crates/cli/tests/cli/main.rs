@@ -22,7 +22,7 @@ mod concurrency;
 mod examples;
 mod faults;
 mod frameworks;
-mod kills;
+mod ledger_repair;
 mod rails;
 mod read_only;
 mod resources;
