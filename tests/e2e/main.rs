@@ -11,6 +11,9 @@
 //!   own migrator, on every backend;
 //! - `ledger_repair`: a lost ledger rebuilt, and ledger rows on MariaDB
 //!   written only once their effects are there, with sqlx's own migrator;
+//! - `golden`: the ledger rows driftless writes equal each migration
+//!   tool's own (the real tool where a registry has it; needs
+//!   `scripts/test-python`, `scripts/test-dbmate` and Debian's Rails);
 //! - `hostile_identifiers`: names that break quoting, end to end;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
@@ -28,6 +31,7 @@ mod fix_rebuilds;
 mod fix_script;
 mod fix_story;
 mod fuzz_corpus;
+mod golden;
 mod hostile_identifiers;
 mod ledger_repair;
 mod pending;
