@@ -231,3 +231,88 @@ fn present_closure(
     }
     kept.into_iter().map(|(id, _)| id).collect()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::migration::{Migration, MigrationFormat, MigrationKind};
+    use crate::schema::{Column, Table};
+
+    fn snap(tables: &[(&str, &[&str])]) -> Snapshot {
+        let mut s = Snapshot::new(Dialect::Sqlite);
+        let schema = s.schemas.entry("main".into()).or_default();
+        for (t, cols) in tables {
+            let mut table = Table::default();
+            for (i, c) in cols.iter().enumerate() {
+                table
+                    .columns
+                    .insert((*c).into(), Column::new(i as u32 + 1, "INTEGER"));
+            }
+            schema.tables.insert((*t).into(), table);
+        }
+        s
+    }
+
+    fn revision(id: &str, parents: &[&str]) -> Migration {
+        Migration {
+            id: id.into(),
+            version: None,
+            name: id.into(),
+            app: None,
+            kind: MigrationKind::Versioned,
+            path: format!("versions/{id}.py").into(),
+            content: String::new(),
+            sql: None,
+            sql_line: 1,
+            checksum: None,
+            parents: parents.iter().map(|p| (*p).to_string()).collect(),
+            replaces: Vec::new(),
+            no_transaction: false,
+        }
+    }
+
+    /// An Alembic graph: a, then branches b and c, their merge m, then d.
+    /// The schema shows a, b and c: the merge (no schema effects) waits
+    /// with d, which nothing present shows, and x, made by b and dropped
+    /// by d, counts as b left it.
+    #[test]
+    fn a_graph_keeps_what_is_there_and_what_it_depends_on() {
+        let set = MigrationSet {
+            root: "m".into(),
+            format: MigrationFormat::Alembic,
+            migrations: vec![
+                revision("a", &[]),
+                revision("b", &["a"]),
+                revision("c", &["a"]),
+                revision("m", &["b", "c"]),
+                revision("d", &["m"]),
+            ],
+            applied_sources: Default::default(),
+        };
+        let steps = [
+            ("a", snap(&[("t", &["id"])])),
+            ("b", snap(&[("t", &["id", "x"])])),
+            ("c", snap(&[("t", &["id", "x"]), ("u", &["id"])])),
+            ("m", snap(&[("t", &["id", "x"]), ("u", &["id"])])),
+            ("d", snap(&[("t", &["id"]), ("u", &["id", "y"])])),
+        ];
+        let mut p = Provenance::new();
+        let mut before = object_fingerprints(&Snapshot::new(Dialect::Sqlite));
+        for (id, s) in &steps {
+            let now = object_fingerprints(s);
+            p.record(id, &before, &now);
+            before = now;
+        }
+        let live = &steps[2].1;
+        let rebuild = plan_ledger_rebuild(&set, None, &p, live, "main").unwrap();
+        assert_eq!(rebuild.recorded, ["a", "b", "c"]);
+        assert_eq!(rebuild.table.table, "alembic_version");
+        let stop = rebuild.stop.unwrap();
+        assert_eq!(stop.id, "d");
+        // All of it there: the merge is kept, d depending on it.
+        let all = plan_ledger_rebuild(&set, None, &p, &steps[4].1, "main").unwrap();
+        assert_eq!(all.recorded, ["a", "b", "c", "m", "d"]);
+        assert!(all.stop.is_none());
+    }
+}
