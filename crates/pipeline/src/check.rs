@@ -151,11 +151,16 @@ impl DriftCheck {
             .cloned()
             .collect();
         with.push(rebuild.ledger(actual.dialect));
-        let _stage = self.progress.begin(&format!(
-            "the ledger {} is lost: judging against the {} migration(s) whose effects are all present",
-            rebuild.table.table,
-            rebuild.recorded.len()
-        ));
+        let _stage = self.progress.begin(&match rebuild.recorded.len() {
+            0 => format!(
+                "no ledger {} and nothing a migration makes: a new database, every migration pending",
+                rebuild.table.table
+            ),
+            n => format!(
+                "the ledger {} is lost: judging against the {n} migration(s) whose effects are all present",
+                rebuild.table.table
+            ),
+        });
         let mut rebuilt = self.source.load(&self.source_cx(&with)).await?;
         rebuilt.rebuild = Some(rebuild);
         Ok(Some((rebuilt, with)))

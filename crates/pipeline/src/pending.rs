@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use driftless_fixer::record_statements;
+use driftless_fixer::{create_ledger_statements, record_statements};
 use driftless_introspect::{Database, DbUrl};
 use driftless_migrations::{
     alembic_project, default_python, django_project, rails_project, run_command,
@@ -80,6 +80,12 @@ impl Checked {
         let table = ledger.table.clone();
         let dialect = self.target.dialect();
         let mut db = Database::connect(&self.target, self.read_write()).await?;
+        // A database without a ledger (a new one): created as the tool
+        // creates it, before the first migration runs.
+        if self.expected.rebuild.as_ref().is_some_and(|r| r.create) {
+            let (_, guarded) = create_ledger_statements(&table, dialect);
+            execute_all(&mut db, &guarded, "creating the migration ledger").await?;
+        }
         for id in pending {
             let Some(m) = set.migrations.iter().find(|m| &m.id == id) else {
                 continue;

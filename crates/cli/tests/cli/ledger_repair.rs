@@ -333,3 +333,56 @@ async fn apply_pending_with_nothing_pending_keeps_the_repairs_verdict() {
     );
     assert!(!run.stdout.contains("Not converged"), "{run:#?}");
 }
+
+/// A new database (no ledger, nothing a migration makes): every migration
+/// is pending, none is drift; `fix` makes nothing (that is migrate's job);
+/// `--apply-pending` creates the ledger as sqlx does and applies them, and
+/// sqlx's own migrator then finds nothing to do.
+async fn a_new_database(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("1_users.sql"), USERS).unwrap();
+    std::fs::write(dir.path().join("2_login_count.sql"), LOGIN).unwrap();
+    let prod = TestDb::new(backend).await;
+    let dev = match backend {
+        Backend::Sqlite => None,
+        _ => Some(TestDb::new(backend).await),
+    };
+    let d = Drifted { dir, prod, dev };
+    let check = driftless(&d.args("check", &[])).await;
+    assert_eq!(check.code, Some(0), "{check:#?}");
+    assert_eq!(
+        check.stdout.matches("unapplied-migration").count(),
+        2,
+        "{check:#?}"
+    );
+    assert!(!check.stdout.contains("missing-table"), "{check:#?}");
+    let fix = driftless(&d.args("fix", &["--apply"])).await;
+    assert_eq!(fix.code, Some(0), "{fix:#?}");
+    let made = state(&d.prod).await.snapshot.tables().count();
+    assert_eq!(made, 0, "fix makes nothing a pending migration makes");
+    let fix = driftless(&d.args("fix", &["--apply", "--apply-pending"])).await;
+    assert_eq!(fix.code, Some(0), "{fix:#?}");
+    assert!(
+        fix.stdout.contains("Applied 2 pending migration(s)"),
+        "{fix:#?}"
+    );
+    sqlx_run(d.prod.backend, &d.prod.url, d.dir.path())
+        .await
+        .expect("sqlx accepts the ledger driftless created and wrote");
+    assert_eq!(d.ledger().await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_new_database_has_every_migration_pending_on_sqlite() {
+    a_new_database(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_new_database_has_every_migration_pending_on_postgres() {
+    a_new_database(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_new_database_has_every_migration_pending_on_mariadb() {
+    a_new_database(Backend::Mysql).await;
+}

@@ -121,7 +121,10 @@ pub fn plan_ledger_rebuild(
     } else {
         ids[..provenance.present_prefix(&fingerprints)].to_vec()
     };
-    if recorded.is_empty() {
+    // An empty ledger that records nothing present is what it says; a
+    // missing one, with nothing present, is a new database: it records
+    // nothing, and the first pending migration creates it.
+    if recorded.is_empty() && ledger.is_some() {
         return None;
     }
     let stop = ids

@@ -25,6 +25,10 @@ impl Rule for LedgerLost {
         let (Some(rebuild), Some(set)) = (cx.rebuild, cx.migrations) else {
             return;
         };
+        if rebuild.recorded.is_empty() {
+            // A new database: no ledger, nothing a migration makes.
+            return;
+        }
         let t = &rebuild.table;
         let state = if rebuild.create { "missing" } else { "empty" };
         let mut f = Finding::new(
