@@ -7,6 +7,7 @@
 //! - `fix_*`: the fixer on real databases: the deploy story, failures and
 //!   rollbacks, locks, preflight refusals, table rebuilds, the guarded
 //!   script, name collisions, object kinds;
+//! - `quarantine`: orphans set aside, listed and restored, on every backend;
 //! - `pending`: two expected states and the deploy preflight, with sqlx's
 //!   own migrator, on every backend;
 //! - `hostile_identifiers`: names that break quoting, end to end;
@@ -28,5 +29,6 @@ mod fix_story;
 mod fuzz_corpus;
 mod hostile_identifiers;
 mod pending;
+mod quarantine;
 mod schema_pairing;
 mod support;

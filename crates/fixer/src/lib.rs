@@ -16,11 +16,18 @@
 //! Every step has a [`Safety`] class, ordered `Safe < Locking < Destructive
 //! < DataLoss`; steps above [`PlanOptions::allow`] (default `Locking`) are
 //! withheld. Orphan tables and columns are quarantined by default
-//! ([`Orphans`]): renamed to `_driftless_quarantine_<name>`
-//! ([`QUARANTINE_PREFIX`](driftless_model::QUARANTINE_PREFIX)), data
-//! kept, no longer constraining anything; a quarantined table's index and
-//! key names that its schema shares (PostgreSQL indexes and keys, SQLite
-//! indexes) are set aside with it. A plan that would create a name an
+//! ([`Orphans`]): an orphan column's values move to a quarantine table
+//! keyed by the rows' primary key (PostgreSQL: in the
+//! `driftless_quarantine` schema; MySQL and SQLite:
+//! `_driftless_quarantine_<table>__<column>` next to the table), then the
+//! column is dropped, so the table is left exactly as expected (a table
+//! without a primary key keeps the column renamed to
+//! `_driftless_quarantine_<column>`, nullable); an orphan table moves to
+//! the quarantine schema (PostgreSQL) or is renamed to
+//! `_driftless_quarantine_<table>`
+//! ([`QUARANTINE_PREFIX`](driftless_model::QUARANTINE_PREFIX)), with the
+//! index and key names its schema shares. Each quarantine is recorded in a
+//! catalog, listed and undone by [`list_quarantine`] and [`plan_restore`]. A plan that would create a name an
 //! object it keeps still holds is refused ([`PlanError::NameTaken`]). A type change that can lose data
 //! counts the rows it affects before anything runs ([`preflight`]); a
 //! NOT NULL column without a default for a table with rows is refused then,
@@ -57,7 +64,8 @@
 //!   objects (schemas, sequences, enums, views);
 //! - `planner`: findings → work → targets → ordered steps ([`plan`]);
 //! - `render`: the text formats (SQL, script, migration files);
-//! - `apply`: running a plan against a database ([`apply`], [`preflight`]).
+//! - `apply`: running a plan against a database ([`apply`], [`preflight`]);
+//! - `quarantine`: the quarantine read back and restored ([`list_quarantine`], [`plan_restore`]).
 //!
 //! The same drift, planned for the three backends:
 //!
@@ -148,6 +156,7 @@ mod objects;
 mod options;
 mod plan;
 mod planner;
+mod quarantine;
 mod quote;
 mod render;
 mod safety;
@@ -168,6 +177,10 @@ pub use plan::{
     PLAN_FORMAT_VERSION,
 };
 pub use planner::plan;
+pub use quarantine::{
+    find_quarantined, list_quarantine, plan_restore, quarantine_held_names, QuarantineEntry,
+    QuarantineError, QuarantineKind,
+};
 pub use render::{MigrationFormat, RenderError, PG_ADVISORY_LOCK_KEY};
 pub use safety::Safety;
 pub use sql::{
