@@ -165,6 +165,22 @@ impl<'a> Ctx<'a> {
         name
     }
 
+    /// The sequences table `s.t` owns (PostgreSQL), each with whether the
+    /// expected schema has a sequence of that name: such a sequence stays
+    /// when the table is quarantined (released, `OWNED BY NONE`), the
+    /// others move with it.
+    pub(crate) fn owned_sequences(&self, s: &str, t: &str) -> Vec<(String, bool)> {
+        let Some(sc) = self.act_schema(s).and_then(|n| self.act.schemas.get(n)) else {
+            return Vec::new();
+        };
+        let exp = self.exp_schema(s).and_then(|n| self.exp.schemas.get(n));
+        sc.sequences
+            .iter()
+            .filter(|(_, seq)| seq.owned_by.as_ref().is_some_and(|o| o.table == t))
+            .map(|(n, _)| (n.clone(), exp.is_some_and(|e| e.sequences.contains_key(n))))
+            .collect()
+    }
+
     /// Where the values of column `c` of table `s.t` go, keyed by `key`:
     /// PostgreSQL `driftless_quarantine.<s>__<t>__<c>`, MySQL and SQLite
     /// `_driftless_quarantine_<t>__<c>` next to the table.

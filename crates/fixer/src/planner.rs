@@ -278,14 +278,12 @@ fn quarantine_names(
     (q, parts)
 }
 
-/// The names of the sequences table `schema.name` owns (they move with it).
+/// The names of the sequences table `schema.name` owns that move with it
+/// (see [`Ctx::owned_sequences`]).
 fn owned_sequences(ctx: &Ctx<'_>, schema: &str, name: &str) -> Vec<Name> {
-    let Some(sc) = ctx.act_schema(schema).and_then(|n| ctx.act.schemas.get(n)) else {
-        return Vec::new();
-    };
-    sc.sequences
-        .iter()
-        .filter(|(_, seq)| seq.owned_by.as_ref().is_some_and(|o| o.table == name))
+    ctx.owned_sequences(schema, name)
+        .into_iter()
+        .filter(|(_, expected)| !expected)
         .flat_map(|(n, _)| {
             let object = driftless_model::ObjectRef::schema_object(
                 ObjectKind::Sequence,

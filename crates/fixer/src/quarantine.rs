@@ -422,7 +422,13 @@ fn restore_column(actual: &Snapshot, entry: &QuarantineEntry) -> Result<Restore,
         entry.quarantine_table.as_str(),
     );
     if def.generated.is_none() {
-        stmts.push(q::copy_back(d, (s, t), kept, &entry.key, &c));
+        stmts.push(q::copy_back(
+            d,
+            (s, t),
+            kept,
+            &entry.key,
+            (&c, &def.data_type),
+        ));
         if add.nullable && !def.nullable {
             match restore_not_null(d, s, t, &c, &def)? {
                 Some(stmt) => stmts.push(stmt),

@@ -156,6 +156,9 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                         let mut first = sql::quarantine::ensure_catalog(d, s);
                         first.append(&mut spec.sql);
                         spec.sql = first;
+                        for (seq, _) in ctx.owned_sequences(s, t).into_iter().filter(|(_, e)| *e) {
+                            spec.sql.push(Postgres.sequence_owned_by(s, &seq, None));
+                        }
                         spec.sql.push(Postgres.set_schema(s, q, QUARANTINE_SCHEMA));
                         spec.note = Some("renamed and moved to the quarantine schema with its indexes, keys and owned sequences, data kept");
                     }
@@ -867,13 +870,68 @@ fn move_column(
     let Some(ac) = t.actual.columns.get(c) else {
         return Ok(());
     };
-    let q = sql::quarantine::values_table(t.actual, &m.key, c, ac, &m.pk_name);
+    let mut stmts = move_statements(ctx, t, (c, ac), m)?;
+    if drop {
+        stmts.push(w.drop_column(s, tn, c, false));
+    }
+    let then = if drop {
+        "then the column is dropped"
+    } else {
+        "the table's rebuild then leaves it out"
+    };
+    let note = format!(
+        "its values move to {}.{}, keyed by the primary key ({}), restorable with `driftless quarantine restore`; {then}",
+        m.schema,
+        m.table,
+        m.key.join(", "),
+    );
+    let p = Part::column(c);
+    let mut spec = t.part_step(&p, col_ref(s, tn, c), "quarantine column", Safety::Safe);
+    spec.note = Some(&note);
+    spec.script = match d {
+        Dialect::Sqlite => stmts.clone(),
+        _ => w.guarded(&guard::column(s, tn, c), &stmts),
+    };
+    spec.sql = stmts;
+    out.push(Phase::Columns, spec);
+    out.view_changed.insert(QualifiedName::new(s, tn));
+    Ok(())
+}
+
+/// The quarantine table of column `c` (`ac`) created, its values copied
+/// in, the catalog row written.
+fn move_statements(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    (c, ac): (&str, &Column),
+    m: &Moved,
+) -> Result<Vec<String>, PlanError> {
+    let d = ctx.d;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    // An enum's values are kept as text: the plan may rebuild the type.
+    let as_text = d == Dialect::Postgres
+        && matches!(
+            types::classify(d, ctx.act, s, &ac.data_type),
+            types::TypeClass::Enum(_)
+        );
+    let mut kept_col = ac.clone();
+    if as_text {
+        kept_col.data_type = String::from("text");
+        kept_col.collation = None;
+    }
+    let q = sql::quarantine::values_table(t.actual, &m.key, c, &kept_col, &m.pk_name);
     let mut stmts = sql::quarantine::ensure_catalog(d, s);
     stmts.push(sql::quarantine::create_values_table(
         d, &m.schema, &m.table, &q,
     )?);
     let (live, kept) = ((s, tn), (m.schema.as_str(), m.table.as_str()));
-    stmts.push(sql::quarantine::copy_out(d, live, kept, &m.key, c));
+    stmts.push(sql::quarantine::copy_out(
+        d,
+        live,
+        kept,
+        &m.key,
+        (c, as_text),
+    ));
     stmts.push(sql::quarantine::catalog_insert(
         d,
         &CatalogRow {
@@ -889,35 +947,7 @@ fn move_column(
             plan: &ctx.plan_id,
         },
     ));
-    if drop {
-        stmts.push(w.drop_column(s, tn, c, false));
-    }
-    let note = format!(
-        "its values move to {}.{}, keyed by the primary key ({}), restorable with `driftless quarantine restore`; {}",
-        m.schema,
-        m.table,
-        m.key.join(", "),
-        if drop {
-            "then the column is dropped"
-        } else {
-            "the table's rebuild then leaves it out"
-        }
-    );
-    let mut spec = t.part_step(
-        &Part::column(c),
-        col_ref(s, tn, c),
-        "quarantine column",
-        Safety::Safe,
-    );
-    spec.note = Some(&note);
-    spec.script = match d {
-        Dialect::Sqlite => stmts.clone(),
-        _ => w.guarded(&guard::column(s, tn, c), &stmts),
-    };
-    spec.sql = stmts;
-    out.push(Phase::Columns, spec);
-    out.view_changed.insert(QualifiedName::new(s, tn));
-    Ok(())
+    Ok(stmts)
 }
 
 /// Columns equal apart from their position.

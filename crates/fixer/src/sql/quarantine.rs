@@ -205,36 +205,41 @@ pub(crate) fn create_values_table(
 
 /// `INSERT INTO qs.q (key…, col) SELECT key…, col FROM s.t`: every row's
 /// value, NULL included, so that a restore gives every row exactly the
-/// value it had (a column default would otherwise fill the NULLs).
+/// value it had (a column default would otherwise fill the NULLs). With
+/// `as_text` (PostgreSQL enums, whose type a plan may rebuild), the value
+/// is kept as text.
 pub(crate) fn copy_out(
     d: Dialect,
     (s, t): (&str, &str),
     (qs, q): (&str, &str),
     key: &[String],
-    col: &str,
+    (col, as_text): (&str, bool),
 ) -> String {
-    let cols: Vec<String> = key
-        .iter()
-        .map(String::as_str)
-        .chain([col])
-        .map(|c| ident(d, c))
-        .collect();
-    let cols = cols.join(", ");
+    let mut cols: Vec<String> = key.iter().map(|c| ident(d, c)).collect();
+    cols.push(ident(d, col));
+    let targets = cols.join(", ");
+    if as_text {
+        if let Some(last) = cols.last_mut() {
+            last.push_str("::text");
+        }
+    }
     format!(
-        "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+        "INSERT INTO {} ({targets}) SELECT {} FROM {}",
         qualified(d, qs, q),
+        cols.join(", "),
         qualified(d, s, t)
     )
 }
 
 /// `UPDATE s.t SET col = (the value kept for the row's key)` for the rows
-/// the quarantine table `qs.q` holds a value of.
+/// the quarantine table `qs.q` holds a value of; on PostgreSQL the value
+/// is cast to the column's type (`data_type`: a value kept as text).
 pub(crate) fn copy_back(
     d: Dialect,
     (s, t): (&str, &str),
     (qs, q): (&str, &str),
     key: &[String],
-    col: &str,
+    (col, data_type): (&str, &str),
 ) -> String {
     let live = qualified(d, s, t);
     let kept = qualified(d, qs, q);
@@ -245,8 +250,12 @@ pub(crate) fn copy_back(
         .collect();
     let matches = matches.join(" AND ");
     let c = ident(d, col);
+    let value = match d {
+        Dialect::Postgres => format!("CAST({alias}.{c} AS {data_type})"),
+        _ => format!("{alias}.{c}"),
+    };
     format!(
-        "UPDATE {live} SET {c} = (SELECT {alias}.{c} FROM {kept} AS {alias} WHERE {matches}) \
+        "UPDATE {live} SET {c} = (SELECT {value} FROM {kept} AS {alias} WHERE {matches}) \
          WHERE EXISTS (SELECT 1 FROM {kept} AS {alias} WHERE {matches})"
     )
 }
