@@ -15,8 +15,13 @@ use crate::safety::Safety;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Orphans {
-    /// Rename aside to `_driftless_quarantine_<name>`, keeping the data
-    /// (the default). Quarantined objects are not drift.
+    /// Set aside, keeping the data (the default): a column's values move
+    /// to a quarantine table keyed by the primary key and the column is
+    /// dropped (no primary key: renamed to `_driftless_quarantine_<name>`,
+    /// nullable); a table moves to the quarantine schema (PostgreSQL) or is
+    /// renamed `_driftless_quarantine_<name>`. Recorded in the quarantine
+    /// catalog, restorable (see `plan_restore`). Quarantined objects are
+    /// not drift.
     #[default]
     Quarantine,
     /// Drop them ([`Safety::Destructive`]: needs allowing).

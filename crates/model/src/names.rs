@@ -1,7 +1,9 @@
 //! Well-known names: system schemas, migration ledger tables, quarantine.
 
-/// Prefix of the name an orphan table or column is renamed to when it is
-/// quarantined. Quarantined objects keep their data and are not drift.
+/// Prefix of driftless's quarantine names on MySQL/MariaDB and SQLite (a
+/// quarantined table, the table keeping a column's values, the catalog)
+/// and of an orphan column renamed aside in a table without a primary
+/// key. Quarantined objects keep their data and are not drift.
 pub const QUARANTINE_PREFIX: &str = "_driftless_quarantine_";
 
 /// The PostgreSQL schema driftless keeps quarantined data in: the values

@@ -36,6 +36,14 @@ async fn round_trip(backend: Backend) {
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.contains("quarantine column"), "{run:#?}");
 
+    // Kept, counted, never drift.
+    let run = driftless(&["check", "--db", &db.url, "--expect", &expected.url]).await;
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("1 object kept in quarantine by earlier fixes, not drift"),
+        "{run:#?}"
+    );
     let run = driftless(&["quarantine", "list", "--db", &db.url]).await;
     assert_eq!(run.code, Some(0), "{run:#?}");
     let line = run
