@@ -71,14 +71,15 @@
 //!
 //! ```
 //! use driftless_fixer::{plan, PlanOptions, Safety};
-//! use driftless_model::{Column, Dialect, Snapshot, Table};
+//! use driftless_model::{Column, Dialect, PrimaryKey, Snapshot, Table};
 //! use driftless_rules::{Config, Context, Registry};
 //!
-//! // Expected: users(id, login_count NOT NULL DEFAULT 0).
-//! // Actual: users(id, avatar) — a column added by hand, one missing.
+//! // Expected: users(id PRIMARY KEY, login_count NOT NULL DEFAULT 0).
+//! // Actual: users(id PRIMARY KEY, avatar) — a column added by hand, one missing.
 //! fn snapshots(d: Dialect, schema: &str, int: &str, text: &str) -> (Snapshot, Snapshot) {
 //!     let mut users = Table::default();
 //!     users.columns.insert("id".into(), Column { nullable: false, ..Column::new(1, int) });
+//!     users.primary_key = Some(PrimaryKey { name: "users_pkey".into(), columns: vec!["id".into()] });
 //!     let mut expected = users.clone();
 //!     expected.columns.insert(
 //!         "login_count".into(),
@@ -94,31 +95,39 @@
 //!     (snap(expected), snap(actual))
 //! }
 //!
+//! // The statements, without those creating the quarantine table and
+//! // writing its catalog row.
 //! let sql = |(expected, actual): (Snapshot, Snapshot)| {
 //!     let findings = Registry::builtin().check(&Config::default(), &Context::new(&expected, &actual)).findings;
 //!     let plan = plan(&expected, &actual, &findings, &PlanOptions::default()).unwrap();
 //!     assert!(plan.steps.iter().all(|s| s.safety == Safety::Safe));
-//!     plan.statements().map(String::from).collect::<Vec<_>>()
+//!     plan.statements()
+//!         .filter(|s| !s.starts_with("CREATE") && !s.contains("_driftless_quarantine_catalog"))
+//!         .map(String::from)
+//!         .collect::<Vec<_>>()
 //! };
 //!
 //! assert_eq!(
 //!     sql(snapshots(Dialect::Postgres, "public", "integer", "text")),
 //!     [
-//!         r#"ALTER TABLE "public"."users" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+//!         r#"INSERT INTO "driftless_quarantine"."public__users__avatar" ("id", "avatar") SELECT "id", "avatar" FROM "public"."users""#,
+//!         r#"ALTER TABLE "public"."users" DROP COLUMN "avatar""#,
 //!         r#"ALTER TABLE "public"."users" ADD COLUMN "login_count" integer NOT NULL DEFAULT 0"#,
 //!     ]
 //! );
 //! assert_eq!(
 //!     sql(snapshots(Dialect::Mysql, "app", "int(11)", "text")),
 //!     [
-//!         "ALTER TABLE `app`.`users` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
+//!         "INSERT INTO `app`.`_driftless_quarantine_users__avatar` (`id`, `avatar`) SELECT `id`, `avatar` FROM `app`.`users`",
+//!         "ALTER TABLE `app`.`users` DROP COLUMN `avatar`",
 //!         "ALTER TABLE `app`.`users` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
 //!     ]
 //! );
 //! assert_eq!(
 //!     sql(snapshots(Dialect::Sqlite, "main", "INTEGER", "TEXT")),
 //!     [
-//!         r#"ALTER TABLE "users" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+//!         r#"INSERT INTO "_driftless_quarantine_users__avatar" ("id", "avatar") SELECT "id", "avatar" FROM "users""#,
+//!         r#"ALTER TABLE "users" DROP COLUMN "avatar""#,
 //!         r#"ALTER TABLE "users" ADD COLUMN "login_count" INTEGER NOT NULL DEFAULT 0"#,
 //!     ]
 //! );
