@@ -7,7 +7,7 @@ use driftless_introspect::{ConnectOptions, Database, Error as DbError, ErrorKind
 use driftless_model::{Dialect, Snapshot};
 
 use crate::names::mentions;
-use crate::options::{ApplyOptions, MAX_TIMEOUT};
+use crate::options::{ApplyEvent, ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
 use crate::quote::literal;
 use crate::render::{mysql_lock_names, PG_ADVISORY_LOCK_KEY};
@@ -681,6 +681,12 @@ async fn run_steps(
                     } else {
                         committed_steps(plan, report.steps_applied)
                     },
+                });
+            }
+            if let Some(progress) = &options.progress {
+                progress.tell(ApplyEvent::Statement {
+                    step: i + 1,
+                    statement: report.statements,
                 });
             }
         }

@@ -180,7 +180,7 @@ mod tests;
 pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
 pub use interrupt::Interrupt;
 pub use ledger_steps::add_ledger_steps;
-pub use options::{ApplyOptions, Orphans, PlanOptions, MAX_TIMEOUT};
+pub use options::{ApplyEvent, ApplyOptions, ApplyProgress, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{
     fingerprint, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
     PLAN_FORMAT_VERSION,

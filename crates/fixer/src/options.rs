@@ -157,6 +157,54 @@ pub struct ApplyOptions {
     pub introspect: IntrospectOptions,
     /// Lets the caller stop the apply (Ctrl-C): see [`Interrupt`]. Default none.
     pub interrupt: Option<Interrupt>,
+    /// Told of every statement the apply ran (see [`ApplyProgress`]). Default none.
+    pub progress: Option<ApplyProgress>,
+}
+
+/// What the apply tells a [`ApplyProgress`] callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApplyEvent {
+    /// Statement `statement` (from 1, counted over the whole plan) of step
+    /// `step` (from 1) ran without error; the next one has not started.
+    Statement {
+        /// The step, from 1.
+        step: usize,
+        /// The statement, from 1, over the whole plan.
+        statement: usize,
+    },
+}
+
+/// A callback the apply calls as it goes, on its own task: to show
+/// progress, or to stop the process at an exact point to test what a crash
+/// there leaves (the CLI's fault-injection hook does).
+///
+/// ```
+/// use driftless_fixer::{ApplyEvent, ApplyOptions, ApplyProgress};
+/// let options = ApplyOptions::default().with_progress(ApplyProgress::new(|e| {
+///     let ApplyEvent::Statement { statement, .. } = e else { return };
+///     eprintln!("{statement} statements done");
+/// }));
+/// assert!(options.progress.is_some());
+/// ```
+#[derive(Clone)]
+pub struct ApplyProgress(std::sync::Arc<dyn Fn(ApplyEvent) + Send + Sync>);
+
+impl ApplyProgress {
+    /// A callback from `f`.
+    pub fn new(f: impl Fn(ApplyEvent) + Send + Sync + 'static) -> Self {
+        ApplyProgress(std::sync::Arc::new(f))
+    }
+
+    pub(crate) fn tell(&self, event: ApplyEvent) {
+        (self.0)(event);
+    }
+}
+
+impl std::fmt::Debug for ApplyProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApplyProgress(..)")
+    }
 }
 
 impl Default for ApplyOptions {
@@ -167,6 +215,7 @@ impl Default for ApplyOptions {
             check_base: true,
             introspect: IntrospectOptions::default(),
             interrupt: None,
+            progress: None,
         }
     }
 }
@@ -199,6 +248,12 @@ impl ApplyOptions {
     /// Lets `interrupt` stop the apply.
     pub fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
         self.interrupt = Some(interrupt);
+        self
+    }
+
+    /// Tells `progress` of every statement run.
+    pub fn with_progress(mut self, progress: ApplyProgress) -> Self {
+        self.progress = Some(progress);
         self
     }
 

@@ -67,6 +67,7 @@ mod replay;
 mod scope;
 mod stepped;
 mod stepper;
+mod tracker;
 
 pub use folder::{load_migrations, load_migrations_as, load_migrations_with, MigrationLoadOptions};
 pub use formats::{parse_migrations, parse_migrations_as, SourceFile};
@@ -76,11 +77,11 @@ pub use ledger::{
 };
 pub use preflight::{preflight_framework, preflight_sql, PreflightInput};
 pub use replay::{
-    expect_from_command, replay, run_command, ProvenanceReads, Replay, ReplayOptions, ReplayStep,
-    DEV_MARKER_TABLE,
+    expect_from_command, replay, run_command, Replay, ReplayOptions, ReplayStep, DEV_MARKER_TABLE,
 };
 pub use stepped::{replay_framework, FrameworkReplay};
 pub use stepper::{
     alembic_project, default_python, django_project, rails_project, CommandStep, Framework,
     FrameworkGraph, FrameworkNode, MigrationKey, Refusal, StepOutcome, Stepper, RAILS_STEP,
 };
+pub use tracker::ProvenanceReads;

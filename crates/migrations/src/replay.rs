@@ -11,22 +11,17 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use driftless_introspect::{
     redact, ConnectOptions, Database, DbUrl, Error, IntrospectOptions, Result, Value,
 };
 use driftless_model::{
-    object_fingerprints, split_statements, Dialect, MigrationSet, ObjectRef, Provenance, Snapshot,
+    split_statements, Dialect, Migration, MigrationSet, Provenance, Snapshot, SqlStatement,
 };
 
-use crate::scope::{self, migration_touch, Touch};
-
-/// The most relations a migration may touch for a scoped read after it; a
-/// migration touching more is followed by a full read, which costs about
-/// the same by then (and SQLite caps a compound SELECT at 500 terms, two a
-/// relation in its scoped catalog query).
-const MAX_SCOPED_RELATIONS: usize = 200;
+use crate::scope::Touch;
+use crate::tracker::{conclude, DevReader, ProvenanceReads, Tracker};
 
 /// The table driftless leaves in a dev database to mark it as a scratch
 /// database it may empty. Never part of a snapshot it returns.
@@ -142,19 +137,6 @@ pub struct Replay {
     pub elapsed: Duration,
     /// How provenance read the schema.
     pub reads: ProvenanceReads,
-}
-
-/// How provenance read the dev database during a [`replay`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProvenanceReads {
-    /// Reads of only what a migration touched.
-    pub scoped: usize,
-    /// Reads of the whole schema after a migration that could not be scoped.
-    pub full: usize,
-    /// Whether the scoped reads missed a change, so that the replay ran
-    /// again with a full read after every migration (a bug to report).
-    pub replayed_in_full: bool,
 }
 
 /// `items` reordered so that those whose id is `recorded` come first, the
@@ -470,70 +452,36 @@ async fn replay_into(
             (Some(_), Some(v)) => Some(v),
             (Some(_), None) => sqlite_schema_version(&mut db).await?,
         };
-        let t0 = Instant::now();
         let statements = split_statements(sql, dialect);
-        for stmt in &statements {
-            if let Err(e) = db.execute(&stmt.sql, "replaying migrations").await {
-                let message = match e {
-                    Error::Query { message, .. } => message,
-                    Error::PermissionDenied { message, .. } => message,
-                    other => return Err(other),
-                };
-                return Err(driftless_model::Error::Migration {
-                    path: set.file_path(m),
-                    line: m.sql_line + stmt.line - 1,
-                    message: format!(
-                        "migration {} failed to replay on {dev}: {message}",
-                        m.label()
-                    ),
-                }
-                .into());
-            }
-        }
+        let expected = match &mut tracker {
+            Some(tracker) => Some(tracker.expect(sql, &statements, &read, &mut db).await?),
+            None => None,
+        };
+        let t0 = Instant::now();
+        run_migration(&mut db, set, m, &statements, dev).await?;
         steps.push(ReplayStep {
             id: m.id.clone(),
             statements: statements.len(),
             elapsed: t0.elapsed(),
         });
-        if let Some(tracker) = &mut tracker {
+        if let (Some(tracker), Some(expected)) = (&mut tracker, expected) {
             // SQLite counts schema changes: a migration that changed no
             // schema (data only) needs no read.
             let version_after = sqlite_schema_version(&mut db).await?;
             version = version_after;
-            let unchanged = version_before.is_some() && version_before == version_after;
-            // Inheritance spreads a change of a parent table to its
-            // children, which nothing names: from its first mention on,
-            // read everything.
-            if sql.to_ascii_uppercase().contains("INHERITS") {
-                tracker.full = true;
-            }
-            let touch = if unchanged {
-                Touch::Nothing
-            } else if tracker.full {
-                Touch::Unknown
-            } else {
-                let touch = migration_touch(statements.iter().map(|s| s.sql.as_str()), dialect);
+            let touch = match (expected, version_before) {
+                (_, Some(v)) if Some(v) == version_after => Touch::Nothing,
                 // A schema change SQLite counted but no statement names.
-                match (touch, version_before.is_some()) {
-                    (Touch::Nothing, true) => Touch::Unknown,
-                    (touch, _) => touch,
-                }
+                (Touch::Nothing, Some(_)) => Touch::Unknown,
+                (touch, _) => touch,
             };
-            tracker.step(&m.id, touch, &read, &mut db).await?;
-            let sqls = statements.iter().map(|s| s.sql.as_str());
-            tracker.provenance.note_backfills(&m.id, sqls, dialect);
+            let sqls = statements.iter().map(|s| s.sql.clone()).collect();
+            tracker.step(&m.id, touch, sqls, &read, &mut db).await?;
         }
     }
     let snapshot = read.full(&mut db).await?;
     let _ = db.close().await;
-    if split.is_some() && recorded.is_none() {
-        // Nothing pending: the recorded state is the head state.
-        if let Some(t) = tracker.as_mut() {
-            t.provenance.mark_recorded();
-        }
-        recorded = Some(snapshot.clone());
-    }
-    let diverged = tracker.as_ref().and_then(|t| t.diverged(&snapshot));
+    let diverged = conclude(tracker.as_mut(), &snapshot, split.is_some(), &mut recorded);
     Ok(Pass {
         snapshot,
         recorded,
@@ -541,6 +489,36 @@ async fn replay_into(
         steps,
         diverged,
     })
+}
+
+/// Runs the statements of migration `m`; a failure names its file and the
+/// line of the failing statement.
+async fn run_migration(
+    db: &mut Database,
+    set: &MigrationSet,
+    m: &Migration,
+    statements: &[SqlStatement],
+    dev: &DbUrl,
+) -> Result<()> {
+    for stmt in statements {
+        if let Err(e) = db.execute(&stmt.sql, "replaying migrations").await {
+            let message = match e {
+                Error::Query { message, .. } => message,
+                Error::PermissionDenied { message, .. } => message,
+                other => return Err(other),
+            };
+            return Err(driftless_model::Error::Migration {
+                path: set.file_path(m),
+                line: m.sql_line + stmt.line - 1,
+                message: format!(
+                    "migration {} failed to replay on {dev}: {message}",
+                    m.label()
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Reads the dev database during replay.
@@ -556,10 +534,6 @@ impl Reader<'_> {
         Ok(s)
     }
 
-    pub(crate) async fn full(&self, db: &mut Database) -> Result<Snapshot> {
-        self.read(db, &self.options.introspect).await
-    }
-
     /// Reads the recorded state, once the recorded migrations are in, and
     /// marks the point in the provenance.
     pub(crate) async fn recorded_state(
@@ -567,105 +541,23 @@ impl Reader<'_> {
         db: &mut Database,
         tracker: Option<&mut Tracker>,
     ) -> Result<Snapshot> {
+        let now = self.full(db).await?;
         if let Some(t) = tracker {
+            t.settle(&now);
             t.provenance.mark_recorded();
         }
-        self.full(db).await
+        Ok(now)
     }
 }
 
-/// Provenance as the replay goes: the schema as the steps built it, and
-/// what each migration did to it.
-pub(crate) struct Tracker {
-    model: Snapshot,
-    pub(crate) provenance: Provenance,
-    pub(crate) reads: ProvenanceReads,
-    /// Read everything after every migration (no scoped reads).
-    full: bool,
-}
-
-impl Tracker {
-    pub(crate) fn new(initial: Snapshot, full: bool) -> Self {
-        let mut provenance = Provenance::new();
-        provenance.start(object_fingerprints(&initial));
-        Tracker {
-            model: initial,
-            provenance,
-            reads: ProvenanceReads::default(),
-            full,
-        }
+impl DevReader for Reader<'_> {
+    async fn scoped(&self, db: &mut Database, names: &BTreeSet<String>) -> Result<Snapshot> {
+        self.read(db, &self.options.introspect.scoped(names.clone()))
+            .await
     }
 
-    /// Records migration `id`, which touched `touch`.
-    pub(crate) async fn step(
-        &mut self,
-        id: &str,
-        touch: Touch,
-        read: &Reader<'_>,
-        db: &mut Database,
-    ) -> Result<()> {
-        let (names, indexes, reaches) = match touch {
-            Touch::Nothing => {
-                let none = BTreeMap::new();
-                self.provenance.record_part(id, &none, &none);
-                return Ok(());
-            }
-            Touch::Names {
-                names,
-                indexes,
-                reaches,
-            } => (names, indexes, reaches),
-            Touch::Unknown => return self.full_step(id, read, db).await,
-        };
-        let mut names = scope::relations(&names, &indexes, reaches, &self.model);
-        if names.len() > MAX_SCOPED_RELATIONS {
-            return self.full_step(id, read, db).await;
-        }
-        let scoped = read
-            .read(db, &read.options.introspect.scoped(names.clone()))
-            .await?;
-        self.reads.scoped += 1;
-        if !scoped.schemas.keys().eq(self.model.schemas.keys()) {
-            // A schema appeared or vanished: nothing a scoped read covers.
-            return self.full_step(id, read, db).await;
-        }
-        names.extend(scope::held(&scoped).cloned());
-        let part = |s: &Snapshot| -> BTreeMap<ObjectRef, String> {
-            object_fingerprints(&scope::restrict(s, &names))
-                .into_iter()
-                .filter(|(o, _)| scope::covers(&names, o))
-                .collect()
-        };
-        let (before, after) = (part(&self.model), part(&scoped));
-        self.provenance.record_part(id, &before, &after);
-        scope::merge(&mut self.model, scoped, &names);
-        Ok(())
-    }
-
-    async fn full_step(&mut self, id: &str, read: &Reader<'_>, db: &mut Database) -> Result<()> {
-        let now = read.full(db).await?;
-        self.reads.full += 1;
-        let before = object_fingerprints(&self.model);
-        self.provenance
-            .record(id, &before, &object_fingerprints(&now));
-        self.model = now;
-        Ok(())
-    }
-
-    /// The first object whose definition in `actual` (the final schema,
-    /// read in full) differs from what the steps built, if any.
-    pub(crate) fn diverged(&self, actual: &Snapshot) -> Option<String> {
-        let actual = object_fingerprints(actual);
-        let built = self.provenance.last();
-        if &actual == built {
-            return None;
-        }
-        let missed = actual
-            .iter()
-            .find(|(o, d)| built.get(*o) != Some(*d))
-            .map(|(o, _)| o)
-            .or_else(|| built.keys().find(|o| !actual.contains_key(*o)));
-        Some(missed.map_or_else(|| "the schema".to_string(), ToString::to_string))
+    async fn full(&self, db: &mut Database) -> Result<Snapshot> {
+        self.read(db, &self.options.introspect).await
     }
 }
 

@@ -12,10 +12,11 @@ use driftless_model::Snapshot;
 
 use crate::replay::{
     connect_dev, prepare_dev, recorded_first, scratch_dev, Reader, Replay, ReplayOptions,
-    ReplayStep, Tracker,
+    ReplayStep,
 };
 use crate::scope::{migration_touch, Touch};
 use crate::stepper::{Framework, FrameworkGraph, MigrationKey, StepOutcome, Stepper};
+use crate::tracker::{conclude, DevReader, Tracker};
 
 /// The result of [`replay_framework`]: the replay (schema, provenance keyed
 /// by migration id, `app.name` for Django and the revision for Alembic)
@@ -142,18 +143,21 @@ async fn step_into(
             }
             None => Touch::Unknown,
         };
-        tracker.step(&id, touch, &read, &mut db).await?;
-        let sqls = statements.iter().flatten().map(String::as_str);
-        tracker.provenance.note_backfills(&id, sqls, dev.dialect());
+        let sqls = statements.unwrap_or_default();
+        // The statements are known only once the framework ran them: no
+        // read can be shared.
+        tracker.step(&id, touch, sqls, &read, &mut db).await?;
+        tracker.flush(&read, &mut db).await?;
     }
     stepper.finish().await?;
     let snapshot = read.full(&mut db).await?;
     let _ = db.close().await;
-    if split.is_some() && recorded.is_none() {
-        tracker.provenance.mark_recorded();
-        recorded = Some(snapshot.clone());
-    }
-    let diverged = tracker.diverged(&snapshot);
+    let diverged = conclude(
+        Some(&mut tracker),
+        &snapshot,
+        split.is_some(),
+        &mut recorded,
+    );
     Ok(Pass {
         snapshot,
         recorded,

@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use driftless_fixer::{ApplyOptions, FixPlan, Orphans, PlanOptions, Safety};
+use driftless_fixer::{
+    ApplyEvent, ApplyOptions, ApplyProgress, FixPlan, Orphans, PlanOptions, Safety,
+};
 use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions};
 use driftless_model::Snapshot;
 use driftless_pipeline::{read_live, Checked, DriftCheck, Progress, Stage};
@@ -216,7 +218,32 @@ pub fn apply_options(repair: &RepairArgs, schemas: &[String]) -> ApplyOptions {
     if let Some(t) = repair.statement_timeout {
         options = options.with_statement_timeout(t);
     }
-    options
+    match fault_pause() {
+        Some(progress) => options.with_progress(progress),
+        None => options,
+    }
+}
+
+/// The environment variable of the fault-injection hook: with
+/// `DRIFTLESS_FAULT_PAUSE_AFTER_STATEMENT=N`, an apply stops for good right
+/// after its Nth statement ran, once it said so on stderr, so that a test
+/// can kill the process (SIGKILL) at that exact statement boundary.
+pub const FAULT_PAUSE_VAR: &str = "DRIFTLESS_FAULT_PAUSE_AFTER_STATEMENT";
+
+fn fault_pause() -> Option<ApplyProgress> {
+    let n: usize = std::env::var(FAULT_PAUSE_VAR).ok()?.trim().parse().ok()?;
+    Some(ApplyProgress::new(move |event| {
+        let ApplyEvent::Statement { statement, .. } = event else {
+            return;
+        };
+        if statement == n {
+            eprintln!("driftless: paused after statement {n} ({FAULT_PAUSE_VAR})");
+            // Blocks this thread, and with it the apply, until killed.
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+    }))
 }
 
 /// Leaves a large value to the end of the process instead of freeing it.

@@ -23,6 +23,7 @@ mod concurrency;
 mod examples;
 mod faults;
 mod frameworks;
+mod kills;
 mod quarantine;
 mod rails;
 mod read_only;

@@ -433,3 +433,81 @@ CREATE UNIQUE INDEX orders_note_key ON orders (note)";
 pub async fn actual_db(backend: Backend, orders: &str) -> TestDb {
     db_with(backend, &format!("{SCHEMA}\n{orders}")).await
 }
+
+/// Follows a child's stderr line by line (logging on) while it runs.
+pub struct Watched {
+    child: tokio::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watched {
+    pub fn spawn(args: &[&str]) -> Self {
+        Self::spawn_with(args, &[("DRIFTLESS_LOG", "driftless::term=info")])
+    }
+
+    /// Starts `driftless args` with the environment variables `env`.
+    pub fn spawn_with(args: &[&str], env: &[(&str, &str)]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut cmd = command(args);
+        cmd.envs(env.iter().copied());
+        let mut child = cmd.spawn().expect("start driftless");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watched {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    pub fn child(&self) -> &tokio::process::Child {
+        &self.child
+    }
+
+    /// Waits for a line of stderr containing `needle`.
+    pub async fn wait_line(&mut self, needle: &str) {
+        let found = self.line_or_end(needle).await;
+        assert!(found, "`{needle}` on stderr: {:?}", self.seen);
+    }
+
+    /// Waits for a line of stderr containing `needle` (true), or for the
+    /// end of stderr, when the process ends without one (false).
+    pub async fn line_or_end(&mut self, needle: &str) -> bool {
+        let found = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = self.lines.recv().await {
+                let hit = line.contains(needle);
+                self.seen.push(line);
+                if hit {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("`{needle}` or the end within 60 s: {:?}", self.seen))
+    }
+
+    pub async fn finish(mut self) -> Run {
+        let out = tokio::time::timeout(Duration::from_secs(120), self.child.wait_with_output())
+            .await
+            .expect("driftless finished")
+            .unwrap();
+        while let Some(line) = self.lines.recv().await {
+            self.seen.push(line);
+        }
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: self.seen.join("\n"),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Crash safety of a repair with schema and ledger steps: `fix --apply` is
+//! killed (SIGKILL) at every statement boundary, on each backend, through
+//! the CLI's fault-injection hook (`DRIFTLESS_FAULT_PAUSE_AFTER_STATEMENT`:
+//! the apply stops right after its Nth statement, the test kills it).
+//!
+//! The repair: a column a recorded migration added is missing, an orphan
+//! column holds data, an index is missing, a pending migration is partly
+//! present (its table exists, its index does not: create the rest, then
+//! record it), an applied migration was edited cosmetically (new checksum)
+//! and the ledger has a row whose file exists nowhere (quarantined).
+//!
+//! After every kill: on PostgreSQL and SQLite the database is exactly as
+//! before (one transaction); on MariaDB, where DDL commits by itself, no
+//! migration is recorded whose effects are absent. Then `fix --apply`
+//! again converges, and sqlx's own `Migrator` runs without error.
+
+use std::path::Path;
+
+use driftless_testkit::{Backend, TestDb};
+
+use crate::support::{self, backend_name, driftless, open, signal, state, Watched};
+
+const USERS: &str = "CREATE TABLE users (id integer PRIMARY KEY, name varchar(50) NOT NULL);\n";
+const LOGIN: &str = "ALTER TABLE users ADD COLUMN login_count integer NOT NULL DEFAULT 0;\n";
+const POSTS: &str = "CREATE TABLE posts (id integer PRIMARY KEY, user_id integer NOT NULL);\n\
+                     CREATE INDEX posts_user_idx ON posts (user_id);\n";
+const TAGS: &str = "CREATE TABLE tags (id integer PRIMARY KEY, label varchar(20));\n\
+                    CREATE INDEX tags_label_idx ON tags (label);\n";
+
+/// The CLI's fault-injection hook.
+const FAULT_VAR: &str = "DRIFTLESS_FAULT_PAUSE_AFTER_STATEMENT";
+
+/// The marker the fault-injection hook prints once it paused.
+const PAUSED: &str = "paused after statement";
+
+/// Runs sqlx's own migrator for the files in `dir` against `url`.
+async fn sqlx_run(
+    backend: Backend,
+    url: &str,
+    dir: &Path,
+) -> Result<(), sqlx::migrate::MigrateError> {
+    use sqlx::Connection;
+    let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
+        .await
+        .unwrap();
+    match backend {
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            migrator.run(&mut c).await
+        }
+        Backend::Mysql => {
+            let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
+            migrator.run(&mut c).await
+        }
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            migrator.run(&mut c).await
+        }
+    }
+}
+
+/// A drifted production database, its migrations folder and the dev
+/// database replays go to.
+struct Drifted {
+    dir: tempfile::TempDir,
+    prod: TestDb,
+    dev: Option<TestDb>,
+}
+
+impl Drifted {
+    async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, sql: &str| std::fs::write(dir.path().join(name), sql).unwrap();
+        write("1_users.sql", USERS);
+        write("2_login_count.sql", LOGIN);
+        write("3_posts.sql", POSTS);
+        let prod = TestDb::new(backend).await;
+        sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+        let drop_index = match backend {
+            Backend::Mysql => "DROP INDEX posts_user_idx ON posts",
+            _ => "DROP INDEX posts_user_idx",
+        };
+        let checksum = match backend {
+            Backend::Postgres => "decode('00', 'hex')",
+            _ => "X'00'",
+        };
+        for sql in [
+            "INSERT INTO users (id, name) VALUES (1, 'ann'), (2, 'bob')",
+            "INSERT INTO posts (id, user_id) VALUES (1, 1)",
+            "ALTER TABLE users DROP COLUMN login_count",
+            "ALTER TABLE users ADD COLUMN avatar varchar(100)",
+            "UPDATE users SET avatar = 'ann.png' WHERE id = 1",
+            drop_index,
+            "CREATE TABLE tags (id integer PRIMARY KEY, label varchar(20))",
+            &format!(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (9, 'hotfix', TRUE, {checksum}, 1)"
+            ),
+        ] {
+            prod.exec(sql).await;
+        }
+        // A cosmetic edit of an applied migration, and a pending one.
+        write("1_users.sql", &format!("-- the users\n{USERS}"));
+        write("4_tags.sql", TAGS);
+        let dev = match backend {
+            Backend::Sqlite => None,
+            _ => Some(TestDb::new(backend).await),
+        };
+        Drifted { dir, prod, dev }
+    }
+
+    fn args<'a>(&'a self, command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut v = vec![
+            command,
+            "--db",
+            self.prod.url.as_str(),
+            "--migrations",
+            self.dir.path().to_str().unwrap(),
+        ];
+        if let Some(dev) = &self.dev {
+            v.extend(["--dev-url", dev.url.as_str()]);
+        }
+        v.extend_from_slice(extra);
+        v
+    }
+
+    /// The ledger's rows: version, success and checksum (hex).
+    async fn ledger(&self) -> Vec<String> {
+        let hex = match self.prod.backend {
+            Backend::Postgres => "encode(checksum, 'hex')",
+            _ => "lower(hex(checksum))",
+        };
+        let sql = format!(
+            "SELECT version, CASE WHEN success THEN 1 ELSE 0 END, {hex} FROM _sqlx_migrations ORDER BY version"
+        );
+        let mut c = open(&self.prod.url).await;
+        let rows = c.query(&sql, "reading the ledger").await.unwrap();
+        c.close().await.unwrap();
+        rows.iter().map(|r| format!("{r:?}")).collect()
+    }
+
+    /// The migrations `check` reports as recorded while their effects are
+    /// absent.
+    async fn recorded_but_absent(&self) -> Vec<String> {
+        let run = driftless(&self.args("check", &["--format", "json"])).await;
+        let report: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("check's JSON: {e}: {run:#?}"));
+        let findings = report["findings"].as_array().cloned().unwrap_or_default();
+        let mut out: Vec<String> = findings
+            .iter()
+            .filter(|f| f["rule"] == "ledger-effect-missing")
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// Kills `fix --apply` after each statement in turn on `backend`; returns
+/// how many kills there were.
+async fn kill_at_every_boundary(backend: Backend) -> usize {
+    let mut kills = 0;
+    for n in 1.. {
+        let d = Drifted::new(backend).await;
+        let (before, ledger_before) = (state(&d.prod).await, d.ledger().await);
+        let absent_before = d.recorded_but_absent().await;
+        assert!(
+            absent_before.iter().any(|a| a.contains("login_count")),
+            "the missing column of a recorded migration is reported: {absent_before:?}"
+        );
+        let n_text = n.to_string();
+        let env = [(FAULT_VAR, n_text.as_str())];
+        let mut fix = Watched::spawn_with(&d.args("fix", &["--apply"]), &env);
+        if !fix.line_or_end(PAUSED).await {
+            // The plan has fewer statements: the whole apply ran.
+            let run = fix.finish().await;
+            assert_eq!(run.code, Some(0), "the unbroken fix converges: {run:#?}");
+            assert!(n > 5, "a repair of several statements: {run:#?}");
+            break;
+        }
+        signal(fix.child(), "KILL");
+        let run = fix.finish().await;
+        assert_eq!(run.code, None, "killed by the signal: {run:#?}");
+        kills += 1;
+        let absent = d.recorded_but_absent().await;
+        assert!(
+            absent.iter().all(|a| absent_before.contains(a)),
+            "{}: killed after statement {n}, a migration is recorded without its effects: {absent:?} (before: {absent_before:?})",
+            backend_name(backend)
+        );
+        if backend != Backend::Mysql {
+            assert_eq!(state(&d.prod).await, before, "killed after statement {n}");
+            assert_eq!(
+                d.ledger().await,
+                ledger_before,
+                "killed after statement {n}"
+            );
+        }
+        let rerun = driftless(&d.args("fix", &["--apply"])).await;
+        assert_eq!(
+            rerun.code,
+            Some(0),
+            "after a kill at {n}, the rerun converges: {rerun:#?}"
+        );
+        sqlx_run(backend, &d.prod.url, d.dir.path())
+            .await
+            .unwrap_or_else(|e| panic!("sqlx migrate after a kill at {n} and a rerun: {e}"));
+        assert!(d.recorded_but_absent().await.is_empty());
+        assert_eq!(
+            support::scalar(&d.prod.url, "SELECT count(*) FROM users").await,
+            Some(2)
+        );
+    }
+    eprintln!(
+        "{}: fix --apply killed (SIGKILL) at {kills} statement boundaries; none left a migration recorded without its effects; every rerun converged and sqlx migrate ran",
+        backend_name(backend)
+    );
+    kills
+}
+
+#[tokio::test]
+async fn a_repair_with_ledger_steps_killed_at_every_statement_on_sqlite() {
+    assert!(kill_at_every_boundary(Backend::Sqlite).await > 5);
+}
+
+#[tokio::test]
+async fn a_repair_with_ledger_steps_killed_at_every_statement_on_postgres() {
+    assert!(kill_at_every_boundary(Backend::Postgres).await > 5);
+}
+
+#[tokio::test]
+async fn a_repair_with_ledger_steps_killed_at_every_statement_on_mariadb() {
+    assert!(kill_at_every_boundary(Backend::Mysql).await > 5);
+}
