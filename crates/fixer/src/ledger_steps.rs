@@ -189,5 +189,6 @@ fn push_step(
         preflight: Vec::new(),
         affected_rows: None,
         rebuilds: None,
+        completes: None,
     });
 }

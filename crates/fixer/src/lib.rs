@@ -190,7 +190,9 @@ pub use quarantine::{
     find_quarantined, list_quarantine, plan_restore, quarantine_held_names, QuarantineEntry,
     QuarantineError, QuarantineKind,
 };
-pub use render::{MigrationFormat, RenderError, PG_ADVISORY_LOCK_KEY};
+pub use render::{
+    MigrationFormat, RenderError, LEDGER_NOTE_BEGIN, LEDGER_NOTE_END, PG_ADVISORY_LOCK_KEY,
+};
 pub use safety::Safety;
 pub use sql::{
     ledger_copy_statements, quarantine_ledger_row, record_statements, record_statements_guarded,

@@ -539,6 +539,7 @@ impl Out {
                 preflight: spec.preflight,
                 affected_rows: None,
                 rebuilds: spec.rebuilds,
+                completes: None,
             },
         ));
     }

@@ -71,6 +71,22 @@ pub struct FixStep {
     /// after the rebuild when applying).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebuilds: Option<String>,
+    /// The pending migration this step completes before a ledger step
+    /// records it (it creates part of what that migration makes): like the
+    /// ledger steps, it must run before the migration tool's next migrate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completes: Option<String>,
+}
+
+impl FixStep {
+    /// Whether the step belongs to the ledger: it writes the migration
+    /// tool's ledger, or completes a migration a ledger step records. The
+    /// migration tool checks its ledger before it runs anything, so such a
+    /// step cannot go into a migration file (see
+    /// [`FixPlan::migration_files`]).
+    pub fn is_ledger_step(&self) -> bool {
+        self.object.kind == driftless_model::ObjectKind::Migration || self.completes.is_some()
+    }
 }
 
 /// A finding a step fixes.

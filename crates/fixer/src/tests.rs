@@ -627,6 +627,61 @@ fn json_round_trips_and_migrations_are_numbered() {
     );
 }
 
+/// Ledger steps, and the steps that complete a migration they record, run
+/// before the migration tool's migrate: a migration file carries the
+/// schema steps and lists the others, guarded, in a marked comment.
+#[test]
+fn migration_files_leave_ledger_steps_to_a_note() {
+    let (e, a) = story(Dialect::Postgres);
+    let mut p = plan_for(&e, &a, &PlanOptions::default());
+    let n = p.steps.len();
+    assert!(n >= 2);
+    let marked = |step: &mut crate::FixStep, name: &str| {
+        step.sql = vec![format!("CREATE TABLE {name} (id int)")];
+        step.script = vec![format!("CREATE TABLE IF NOT EXISTS {name} (id int)")];
+    };
+    marked(&mut p.steps[0], "completing_marker");
+    p.steps[0].completes = Some("4".into());
+    marked(&mut p.steps[1], "schema_marker");
+    let mut record = p.steps[1].clone();
+    record.object = driftless_model::ObjectRef::migration("4");
+    record.action = "record migration".into();
+    marked(&mut record, "record_marker");
+    p.steps.push(record);
+    let dir = tempfile::tempdir().unwrap();
+    for format in [MigrationFormat::Sqlx, MigrationFormat::Django] {
+        let (_, text) = &p.migration_files(dir.path(), format, 0).unwrap()[0];
+        let note = text
+            .split(crate::LEDGER_NOTE_BEGIN)
+            .nth(1)
+            .and_then(|rest| rest.split(crate::LEDGER_NOTE_END).next())
+            .unwrap_or_else(|| panic!("a ledger note: {text}"));
+        assert!(note.contains("step 1 ["), "{note}");
+        let record = format!("step {} [safe] record migration", n + 1);
+        assert!(note.contains(&record), "{note}");
+        assert!(
+            note.contains("IF NOT EXISTS record_marker"),
+            "guarded: {note}"
+        );
+        assert!(note.contains("IF NOT EXISTS completing_marker"), "{note}");
+        let comment = if format == MigrationFormat::Django {
+            "#"
+        } else {
+            "--"
+        };
+        let body: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with(comment))
+            .collect();
+        let in_body = |name: &str| body.iter().any(|l| l.contains(name));
+        assert!(in_body("schema_marker"), "{text}");
+        assert!(
+            !in_body("completing_marker") && !in_body("record_marker"),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn scripts_take_the_lock_and_guard_statements() {
     let o = ApplyOptions::default();

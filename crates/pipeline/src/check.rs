@@ -9,7 +9,7 @@ use driftless_introspect::{ConnectOptions, DbUrl};
 use driftless_migrations::recover_applied_sources;
 use driftless_model::{
     accept_pending_effects, recorded_as_applied, select_ledger, Ledger, ObjectRef, PendingRun,
-    Snapshot,
+    Provenance, Snapshot,
 };
 use driftless_rules::{Config, Context, Date, FixIntent, Registry, Report};
 
@@ -418,10 +418,30 @@ impl Checked {
             options.backfills = backfills;
         }
         let mut plan = driftless_fixer::plan(&target, &self.actual, &findings, &options)?;
+        if let Some(p) = &self.expected.provenance {
+            mark_completing(&mut plan, p, &to_record);
+        }
         if let (Some(set), Some(ledger)) = (&self.expected.migrations, self.ledger()) {
             add_ledger_steps(&mut plan, set, ledger, &findings)?;
         }
         Ok(plan)
+    }
+}
+
+/// Marks the steps of `plan` that make part of what a migration of `ids`
+/// (about to be recorded) does: they complete it, and run before the
+/// migration tool's next migrate as its ledger steps do.
+fn mark_completing(plan: &mut FixPlan, provenance: &Provenance, ids: &[String]) {
+    for step in &mut plan.steps {
+        step.completes = ids
+            .iter()
+            .find(|id| {
+                provenance
+                    .effects(id)
+                    .iter()
+                    .any(|e| e.object == step.object)
+            })
+            .cloned();
     }
 }
 

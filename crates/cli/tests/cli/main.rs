@@ -23,7 +23,7 @@ mod concurrency;
 mod examples;
 mod faults;
 mod frameworks;
-mod kills;
+mod ledger_repair;
 mod quarantine;
 mod rails;
 mod read_only;

@@ -1,4 +1,6 @@
-//! Crash safety of a repair with schema and ledger steps: `fix --apply` is
+//! Repairs with schema and ledger steps, on a drifted sqlx project.
+//!
+//! Crash safety: `fix --apply` is
 //! killed (SIGKILL) at every statement boundary, on each backend, through
 //! the CLI's fault-injection hook (`DRIFTLESS_FAULT_PAUSE_AFTER_STATEMENT`:
 //! the apply stops right after its Nth statement, the test kills it).
@@ -13,10 +15,17 @@
 //! before (one transaction); on MariaDB, where DDL commits by itself, no
 //! migration is recorded whose effects are absent. Then `fix --apply`
 //! again converges, and sqlx's own `Migrator` runs without error.
+//!
+//! As a migration file (`plan --format migration`): the file carries the
+//! schema steps; the ledger steps, and the step that completes the pending
+//! migration they record, are in its note, run first; then sqlx's
+//! `Migrator` applies the file and accepts the ledger.
 
 use std::path::Path;
 
 use driftless_testkit::{Backend, TestDb};
+
+use driftless_model::{split_statements, Dialect};
 
 use crate::support::{self, backend_name, driftless, open, signal, state, Watched};
 
@@ -231,4 +240,81 @@ async fn a_repair_with_ledger_steps_killed_at_every_statement_on_postgres() {
 #[tokio::test]
 async fn a_repair_with_ledger_steps_killed_at_every_statement_on_mariadb() {
     assert!(kill_at_every_boundary(Backend::Mysql).await > 5);
+}
+
+/// The statements of the ledger note of migration file `text` (comment
+/// prefix `--` taken off).
+fn note_statements(text: &str, dialect: Dialect) -> Vec<String> {
+    let note = text
+        .split(driftless_fixer::LEDGER_NOTE_BEGIN)
+        .nth(1)
+        .and_then(|rest| rest.split(driftless_fixer::LEDGER_NOTE_END).next())
+        .unwrap_or_else(|| panic!("a ledger note: {text}"));
+    let sql: String = note
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .filter(|l| !l.starts_with("step "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    split_statements(&sql, dialect)
+        .into_iter()
+        .map(|s| s.sql)
+        .collect()
+}
+
+async fn migration_file_then_sqlx(backend: Backend, dialect: Dialect) {
+    let d = Drifted::new(backend).await;
+    let folder = d.dir.path().to_str().unwrap().to_string();
+    let run = driftless(&d.args("plan", &["--format", "migration", "--out", &folder])).await;
+    assert!(run.stdout.starts_with("wrote "), "{run:#?}");
+    let file = std::fs::read_dir(d.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("_driftless_fix.sql"))
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    for line in text.lines().filter(|l| !l.starts_with("--")) {
+        assert!(
+            !line.contains("_sqlx_migrations") && !line.contains("tags_label_idx"),
+            "ledger steps and the completing step stay out of the file's body: {text}"
+        );
+    }
+    let statements = note_statements(&text, dialect);
+    assert!(
+        statements.iter().any(|s| s.contains("_sqlx_migrations")),
+        "{statements:#?}"
+    );
+    let mut c = open(&d.prod.url).await;
+    for sql in &statements {
+        c.execute(sql, "running the ledger note").await.unwrap();
+    }
+    c.close().await.unwrap();
+    sqlx_run(backend, &d.prod.url, d.dir.path())
+        .await
+        .unwrap_or_else(|e| panic!("sqlx migrate after the note: {e}\n{text}"));
+    let ledger = d.ledger().await.join("\n");
+    assert!(
+        !ledger.contains("[Int(9),") && ledger.contains("[Int(4),"),
+        "{ledger}"
+    );
+    let indexes: Vec<String> = state(&d.prod)
+        .await
+        .snapshot
+        .tables()
+        .flat_map(|(_, _, t)| t.indexes.keys().cloned().collect::<Vec<_>>())
+        .collect();
+    for name in ["posts_user_idx", "tags_label_idx"] {
+        assert!(indexes.iter().any(|i| i == name), "{name} in {indexes:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_migration_file_leaves_ledger_steps_to_its_note_on_sqlite() {
+    migration_file_then_sqlx(Backend::Sqlite, Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_migration_file_leaves_ledger_steps_to_its_note_on_postgres() {
+    migration_file_then_sqlx(Backend::Postgres, Dialect::Postgres).await;
 }
