@@ -332,6 +332,7 @@ pub fn plan_restore(
         preflight: Vec::new(),
         affected_rows: None,
         rebuilds: None,
+        completes: None,
     };
     Ok(FixPlan {
         format_version: PLAN_FORMAT_VERSION,
