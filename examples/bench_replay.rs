@@ -10,7 +10,7 @@
 //! `DIR` is a migration folder; `DEV_URL` the scratch database (default
 //! SQLite in memory), which is emptied. Prints one JSON object:
 //! `{"plain_s", "provenance_s", "migrations", "tables", "scoped_reads",
-//! "full_reads", "replayed_in_full"}` (best of three runs each; the reads
+//! "full_reads", "shared", "replayed_in_full"}` (best of three runs each; the reads
 //! are those provenance made).
 
 use std::path::Path;
@@ -51,12 +51,13 @@ async fn main() -> anyhow::Result<()> {
     let reads = reads.unwrap_or_default();
     println!(
         "{{\"plain_s\": {:.3}, \"provenance_s\": {:.3}, \"migrations\": {}, \"tables\": {tables}, \
-         \"scoped_reads\": {}, \"full_reads\": {}, \"replayed_in_full\": {}}}",
+         \"scoped_reads\": {}, \"full_reads\": {}, \"shared\": {}, \"replayed_in_full\": {}}}",
         best[0],
         best[1],
         set.migrations.len(),
         reads.scoped,
         reads.full,
+        reads.shared,
         reads.replayed_in_full
     );
     Ok(())

@@ -10,6 +10,9 @@
 //! - `quarantine`: orphans set aside, listed and restored, on every backend;
 //! - `pending`: two expected states and the deploy preflight, with sqlx's
 //!   own migrator, on every backend;
+//! - `golden`: the ledger rows driftless writes equal each migration
+//!   tool's own (the real tool where a registry has it; needs
+//!   `scripts/test-python`, `scripts/test-dbmate` and Debian's Rails);
 //! - `hostile_identifiers`: names that break quoting, end to end;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
@@ -27,6 +30,7 @@ mod fix_rebuilds;
 mod fix_script;
 mod fix_story;
 mod fuzz_corpus;
+mod golden;
 mod hostile_identifiers;
 mod pending;
 mod quarantine;

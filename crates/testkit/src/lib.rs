@@ -47,15 +47,41 @@ pub const PYTHON_ENV: &str = "DRIFTLESS_TEST_PYTHON";
 /// framework tests. Never skips: without it the test fails, saying how to
 /// get one.
 pub fn python() -> String {
-    match std::env::var(PYTHON_ENV) {
+    test_tool(
+        PYTHON_ENV,
+        "target/test-python/bin/python",
+        "Python with the test frameworks",
+        "scripts/test-python",
+    )
+}
+
+/// The environment variable naming the dbmate binary (`scripts/test-dbmate`
+/// installs it from npm; `scripts/test` exports it).
+pub const DBMATE_ENV: &str = "DRIFTLESS_TEST_DBMATE";
+
+/// The dbmate binary, for the ledger golden tests. Never skips, like
+/// [`python`].
+pub fn dbmate() -> String {
+    test_tool(
+        DBMATE_ENV,
+        "target/test-dbmate/node_modules/.bin/dbmate",
+        "dbmate",
+        "scripts/test-dbmate",
+    )
+}
+
+/// A tool the tests run: `env`'s path, else `default` in the workspace
+/// (where `script` installs it); fails saying how to get it.
+fn test_tool(env: &str, default: &str, what: &str, script: &str) -> String {
+    match std::env::var(env) {
         Ok(p) if !p.is_empty() => p,
         _ => {
-            let venv = workspace_root().join("target/test-python/bin/python");
+            let path = workspace_root().join(default);
             assert!(
-                venv.is_file(),
-                "no Python with the test frameworks: set {PYTHON_ENV} or run scripts/test-python (scripts/test does)"
+                path.is_file(),
+                "no {what}: set {env} or run {script} (scripts/test does)"
             );
-            venv.display().to_string()
+            path.display().to_string()
         }
     }
 }

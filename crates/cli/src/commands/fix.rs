@@ -38,19 +38,23 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
     let mut out = String::new();
     let (plan, after) = repair(ctx, &args, &mut prepared, plan, &mut out).await?;
     let after = match args.apply_pending {
-        true => apply_pending(ctx, &args, &mut prepared, &mut out).await?,
+        true => apply_pending(ctx, &args, &mut prepared, &mut out)
+            .await?
+            .unwrap_or(after),
         false => after,
     };
     finish(ctx, &prepared, &plan, after, out)
 }
 
-/// Applies the pending migrations after the repair, and says which.
+/// Applies the pending migrations after the repair, and says which; what
+/// the rules say then, or `None` when there was none (the repair's verdict
+/// stands).
 async fn apply_pending(
     ctx: &Ctx,
     args: &FixArgs,
     prepared: &mut Prepared,
     out: &mut String,
-) -> Result<driftless_rules::Report> {
+) -> Result<Option<driftless_rules::Report>> {
     let spinner = ctx.spinner(format!(
         "applying the pending migrations to {}",
         prepared.url
@@ -60,16 +64,16 @@ async fn apply_pending(
     let applied = applied?;
     if applied.is_empty() {
         let _ = writeln!(out, "No pending migration to apply.");
-    } else {
-        let _ = writeln!(
-            out,
-            "Applied {} pending migration(s) to {}: {}.",
-            applied.len(),
-            prepared.url,
-            applied.join(", ")
-        );
+        return Ok(None);
     }
-    Ok(prepared.report.clone())
+    let _ = writeln!(
+        out,
+        "Applied {} pending migration(s) to {}: {}.",
+        applied.len(),
+        prepared.url,
+        applied.join(", ")
+    );
+    Ok(Some(prepared.report.clone()))
 }
 
 /// Runs the plan (when there is one) and returns the plan as run and what

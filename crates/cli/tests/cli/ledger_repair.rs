@@ -318,3 +318,18 @@ async fn a_migration_file_leaves_ledger_steps_to_its_note_on_sqlite() {
 async fn a_migration_file_leaves_ledger_steps_to_its_note_on_postgres() {
     migration_file_then_sqlx(Backend::Postgres, Dialect::Postgres).await;
 }
+
+/// Regression: with `--apply-pending` and nothing left pending after the
+/// repair, `fix` printed the verdict from before the repair ("Not
+/// converged", exit 1) although the repair converged.
+#[tokio::test]
+async fn apply_pending_with_nothing_pending_keeps_the_repairs_verdict() {
+    let d = Drifted::new(Backend::Sqlite).await;
+    let run = driftless(&d.args("fix", &["--apply", "--apply-pending"])).await;
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stdout.contains("No pending migration to apply."),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("Not converged"), "{run:#?}");
+}

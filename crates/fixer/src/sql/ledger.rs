@@ -472,7 +472,8 @@ impl<'a> Record<'a> {
     fn django(&self) -> Vec<String> {
         let app = self.migration.app.as_deref().unwrap_or_default();
         let now = match self.dialect {
-            Dialect::Sqlite => "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+            // Microseconds, as Django's `isoformat()` writes them.
+            Dialect::Sqlite => "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'",
             _ => "CURRENT_TIMESTAMP",
         };
         vec![format!(
@@ -500,12 +501,13 @@ impl<'a> Record<'a> {
     }
 
     fn refinery(&self) -> Result<Vec<String>> {
+        // RFC 3339 in UTC spelled `Z`, as refinery formats `applied_on`.
         let now = match self.dialect {
             Dialect::Postgres => {
-                "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+                "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
             }
-            Dialect::Mysql => "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%f+00:00')",
-            Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')",
+            Dialect::Mysql => "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')",
+            Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         };
         let name = self
             .migration
@@ -551,7 +553,8 @@ impl<'a> Record<'a> {
         let user = match self.dialect {
             Dialect::Postgres => "current_user",
             Dialect::Mysql => "SUBSTRING_INDEX(CURRENT_USER(), '@', 1)",
-            Dialect::Sqlite => "'driftless'",
+            // Flyway's SQLite user is the empty string.
+            Dialect::Sqlite => "''",
         };
         let t = &self.t;
         vec![format!(
@@ -595,6 +598,8 @@ impl<'a> Record<'a> {
         out
     }
 
+    /// The row `prisma migrate resolve --applied` writes: empty `logs`,
+    /// started and finished at once, no steps counted.
     fn prisma(&self) -> Vec<String> {
         let (uuid, now) = match self.dialect {
             Dialect::Postgres => ("CAST(gen_random_uuid() AS text)", "now()"),
@@ -606,7 +611,7 @@ impl<'a> Record<'a> {
         };
         vec![format!(
             "INSERT INTO {} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) \
-             VALUES ({uuid}, {}, {now}, {}, NULL, NULL, {now}, 0)",
+             VALUES ({uuid}, {}, {now}, {}, '', NULL, {now}, 0)",
             self.t,
             self.l(&self.checksum(LedgerKind::Prisma)),
             self.l(&self.migration.id)
@@ -739,7 +744,7 @@ mod tests {
         );
         assert_eq!(
             django(Dialect::Sqlite),
-            [format!("INSERT INTO \"app\".\"django_migrations\" {values}, strftime('%Y-%m-%d %H:%M:%f', 'now'))")]
+            [format!("INSERT INTO \"app\".\"django_migrations\" {values}, strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')")]
         );
     }
 
