@@ -10,6 +10,8 @@
 //! - `quarantine`: orphans set aside, listed and restored, on every backend;
 //! - `pending`: two expected states and the deploy preflight, with sqlx's
 //!   own migrator, on every backend;
+//! - `ledger_repair`: a lost ledger rebuilt, and ledger rows on MariaDB
+//!   written only once their effects are there, with sqlx's own migrator;
 //! - `golden`: the ledger rows driftless writes equal each migration
 //!   tool's own (the real tool where a registry has it; needs
 //!   `scripts/test-python`, `scripts/test-dbmate` and Debian's Rails);
@@ -32,6 +34,7 @@ mod fix_story;
 mod fuzz_corpus;
 mod golden;
 mod hostile_identifiers;
+mod ledger_repair;
 mod pending;
 mod quarantine;
 mod schema_pairing;

@@ -23,7 +23,7 @@ const POSTS: &str = "CREATE TABLE posts (id integer PRIMARY KEY, user_id integer
                      CREATE INDEX posts_user_idx ON posts (user_id);\n";
 
 /// Runs sqlx's own migrator for the files in `dir` against `url`.
-async fn sqlx_run(
+pub(crate) async fn sqlx_run(
     backend: Backend,
     url: &str,
     dir: &Path,
@@ -66,7 +66,7 @@ async fn deployed(backend: Backend) -> (tempfile::TempDir, TestDb, Option<TestDb
     (dir, prod, dev)
 }
 
-async fn check(dir: &Path, prod: &TestDb, dev: Option<&TestDb>) -> Checked {
+pub(crate) async fn check(dir: &Path, prod: &TestDb, dev: Option<&TestDb>) -> Checked {
     let mut source = MigrationReplay::new(dir);
     if let Some(dev) = dev {
         source = source.with_dev_url(DbUrl::parse(&dev.url).unwrap());
@@ -79,7 +79,7 @@ async fn check(dir: &Path, prod: &TestDb, dev: Option<&TestDb>) -> Checked {
 }
 
 /// Applies `plan` with the default options; what the rules say after.
-async fn repair(checked: &mut Checked, plan: FixPlan) -> Report {
+pub(crate) async fn repair(checked: &mut Checked, plan: FixPlan) -> Report {
     checked
         .repair(plan, &PlanOptions::default(), &ApplyOptions::default())
         .await
@@ -216,7 +216,12 @@ async fn partly_present_fails_then_fix_completes_it(backend: Backend) {
 
 /// The `_sqlx_migrations` row of `version` in `prod` equals the one sqlx's
 /// own migrator writes for the same folder (but for when and how long).
-async fn assert_same_ledger_row(backend: Backend, prod: &TestDb, dir: &Path, version: i64) {
+pub(crate) async fn assert_same_ledger_row(
+    backend: Backend,
+    prod: &TestDb,
+    dir: &Path,
+    version: i64,
+) {
     let fresh = TestDb::new(backend).await;
     sqlx_run(backend, &fresh.url, dir).await.unwrap();
     let sql = format!(

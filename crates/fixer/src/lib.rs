@@ -179,7 +179,7 @@ mod tests;
 
 pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
 pub use interrupt::Interrupt;
-pub use ledger_steps::add_ledger_steps;
+pub use ledger_steps::{add_ledger_steps, add_rebuild_steps};
 pub use options::{ApplyEvent, ApplyOptions, ApplyProgress, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{
     fingerprint, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
@@ -195,6 +195,7 @@ pub use render::{
 };
 pub use safety::Safety;
 pub use sql::{
-    ledger_copy_statements, quarantine_ledger_row, record_statements, record_statements_guarded,
-    resolve_failed_statements, update_checksum_statements, RecordError, LEDGER_QUARANTINE_TABLE,
+    create_ledger_statements, effects_condition, ledger_copy_statements, quarantine_ledger_row,
+    record_statements, record_statements_guarded, resolve_failed_statements,
+    update_checksum_statements, RecordError, LEDGER_QUARANTINE_TABLE,
 };

@@ -80,12 +80,21 @@ pub struct FixStep {
 
 impl FixStep {
     /// Whether the step belongs to the ledger: it writes the migration
-    /// tool's ledger, or completes a migration a ledger step records. The
+    /// tool's ledger (a migration's row, or the ledger table a rebuild
+    /// creates and fills), or completes a migration a ledger step records. The
     /// migration tool checks its ledger before it runs anything, so such a
     /// step cannot go into a migration file (see
     /// [`FixPlan::migration_files`]).
     pub fn is_ledger_step(&self) -> bool {
-        self.object.kind == driftless_model::ObjectKind::Migration || self.completes.is_some()
+        use driftless_model::ObjectKind;
+        self.object.kind == ObjectKind::Migration
+            || self.completes.is_some()
+            || (self.object.kind == ObjectKind::Table
+                && self
+                    .object
+                    .table
+                    .as_deref()
+                    .is_some_and(driftless_model::is_ledger_table))
     }
 }
 

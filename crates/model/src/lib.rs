@@ -72,6 +72,7 @@ pub use migration::{
     MigrationStatus, Modification, OutsideApp, PendingFailure, PendingHazard, PendingRun,
     Provenance, SqlStatement,
 };
+pub use migration::{plan_ledger_rebuild, LedgerRebuild, RebuildStop};
 pub use names::{
     is_ledger_table, is_quarantine_schema, is_quarantined, is_system_schema, LEDGER_TABLES,
     QUARANTINE_CATALOG, QUARANTINE_PREFIX, QUARANTINE_SCHEMA,

@@ -4,12 +4,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use driftless_fixer::{add_ledger_steps, FixPlan, PlanOptions, QuarantineEntry};
+use driftless_fixer::{add_ledger_steps, add_rebuild_steps, FixPlan, PlanOptions, QuarantineEntry};
 use driftless_introspect::{ConnectOptions, DbUrl};
 use driftless_migrations::recover_applied_sources;
 use driftless_model::{
-    accept_pending_effects, recorded_as_applied, select_ledger, Ledger, ObjectRef, PendingRun,
-    Provenance, Snapshot,
+    accept_pending_effects, plan_ledger_rebuild, recorded_as_applied, select_ledger, Dialect,
+    Ledger, ObjectRef, PendingRun, Provenance, Snapshot,
 };
 use driftless_rules::{Config, Context, Date, FixIntent, Registry, Report};
 
@@ -117,6 +117,64 @@ impl DriftCheck {
         self
     }
 
+    fn source_cx<'a>(&'a self, ledgers: &'a [Ledger]) -> SourceContext<'a> {
+        SourceContext {
+            target: &self.target,
+            schemas: &self.schemas,
+            read_only: &self.read_only,
+            read_write: &self.read_write,
+            progress: self.progress.as_ref(),
+            ledgers,
+        }
+    }
+
+    /// When the target's ledger is missing or empty but its schema holds
+    /// what a prefix of the migrations creates: the expected side loaded
+    /// again as if the ledger recorded that prefix, and the ledgers with
+    /// the rebuilt one in place of the lost one.
+    async fn rebuild_lost_ledger(
+        &self,
+        expected: &Expected,
+        actual: &Snapshot,
+        ledgers: &[Ledger],
+    ) -> Result<Option<(Expected, Vec<Ledger>)>> {
+        let (Some(set), Some(provenance)) = (&expected.migrations, &expected.provenance) else {
+            return Ok(None);
+        };
+        let lost = select_ledger(set, ledgers);
+        let schema = self.default_schema(actual);
+        let Some(rebuild) = plan_ledger_rebuild(set, lost, provenance, actual, &schema) else {
+            return Ok(None);
+        };
+        let mut with: Vec<Ledger> = ledgers
+            .iter()
+            .filter(|l| Some(*l) != lost)
+            .cloned()
+            .collect();
+        with.push(rebuild.ledger(actual.dialect));
+        let _stage = self.progress.begin(&format!(
+            "the ledger {} is lost: judging against the {} migration(s) whose effects are all present",
+            rebuild.table.table,
+            rebuild.recorded.len()
+        ));
+        let mut rebuilt = self.source.load(&self.source_cx(&with)).await?;
+        rebuilt.rebuild = Some(rebuild);
+        Ok(Some((rebuilt, with)))
+    }
+
+    /// Where a missing ledger is created: the first schema compared, else
+    /// the target's default (`public`, `main`, the MySQL database).
+    fn default_schema(&self, actual: &Snapshot) -> String {
+        if let Some(first) = self.schemas.first() {
+            return first.clone();
+        }
+        match actual.dialect {
+            Dialect::Postgres => "public".into(),
+            Dialect::Sqlite => "main".into(),
+            Dialect::Mysql => actual.schemas.keys().next().cloned().unwrap_or_default(),
+        }
+    }
+
     /// Reads both sides (at the same time, read-only for the target), then
     /// runs the rules.
     pub async fn run(self) -> Result<Checked> {
@@ -128,14 +186,7 @@ impl DriftCheck {
         } else {
             Vec::new()
         };
-        let cx = SourceContext {
-            target: &self.target,
-            schemas: &self.schemas,
-            read_only: &self.read_only,
-            read_write: &self.read_write,
-            progress: self.progress.as_ref(),
-            ledgers: &ledgers,
-        };
+        let cx = self.source_cx(&ledgers);
         // Two databases (or a replay and a database) cost the slower of
         // the two, not their sum.
         let (mut expected, (actual, _)) = futures::try_join!(
@@ -156,6 +207,15 @@ impl DriftCheck {
                 expected_dialect: expected.snapshot.dialect,
             });
         }
+        let mut ledgers = ledgers;
+        if let Some((rebuilt, with)) = self
+            .rebuild_lost_ledger(&expected, &actual, &ledgers)
+            .await?
+        {
+            expected = rebuilt;
+            ledgers = with;
+        }
+        let cx = self.source_cx(&ledgers);
         if let Some(set) = expected.migrations.as_mut() {
             if let Some(ledger) = select_ledger(set, &ledgers) {
                 // Earlier versions of modified files, from git, tell
@@ -319,6 +379,7 @@ impl Checked {
             self.ledgers =
                 live::read_ledgers_only(&self.target, &self.read_only, self.progress.as_ref())
                     .await?;
+            self.settle_rebuild();
             self.settle_recorded();
         }
         if self.pending_run.is_some() {
@@ -334,6 +395,29 @@ impl Checked {
                 run_preflight(self.source.as_ref(), &cx, &self.expected, actual).await?;
         }
         Ok(self.recheck(actual))
+    }
+
+    /// Ledgers read again: a lost ledger that now holds rows (the repair
+    /// rebuilt it) is judged as it is; one still lost stays replaced by
+    /// its rebuilt rows.
+    fn settle_rebuild(&mut self) {
+        let (Some(set), Some(rebuild)) = (&self.expected.migrations, &self.expected.rebuild) else {
+            return;
+        };
+        let lost = select_ledger(set, &self.ledgers).cloned();
+        let refilled = lost.as_ref().is_some_and(|l| {
+            l.table == rebuild.table
+                && l.entries
+                    .iter()
+                    .any(|e| e.state == driftless_model::LedgerState::Applied)
+        });
+        if refilled {
+            self.expected.rebuild = None;
+            return;
+        }
+        let virtual_ledger = rebuild.ledger(self.actual.dialect);
+        self.ledgers.retain(|l| Some(l) != lost.as_ref());
+        self.ledgers.push(virtual_ledger);
     }
 
     /// Pending migrations the ledgers now record join the recorded state
@@ -375,6 +459,7 @@ impl Checked {
         self.ledgers = ledgers;
         (self.quarantined, self.quarantine_held) =
             quarantine_of(&self.target, &self.read_only).await;
+        self.settle_rebuild();
         self.report = self.recheck(&self.actual);
         Ok(())
     }
@@ -418,11 +503,15 @@ impl Checked {
             options.backfills = backfills;
         }
         let mut plan = driftless_fixer::plan(&target, &self.actual, &findings, &options)?;
-        if let Some(p) = &self.expected.provenance {
+        let provenance = self.expected.provenance.as_ref();
+        if let Some(p) = provenance {
             mark_completing(&mut plan, p, &to_record);
         }
+        if let (Some(set), Some(rebuild)) = (&self.expected.migrations, &self.expected.rebuild) {
+            add_rebuild_steps(&mut plan, set, rebuild, &findings, provenance)?;
+        }
         if let (Some(set), Some(ledger)) = (&self.expected.migrations, self.ledger()) {
-            add_ledger_steps(&mut plan, set, ledger, &findings)?;
+            add_ledger_steps(&mut plan, set, ledger, &findings, provenance)?;
         }
         Ok(plan)
     }
@@ -485,6 +574,9 @@ fn judge(
     }
     if let Some(run) = pending_run {
         cx = cx.with_pending_run(run);
+    }
+    if let Some(rebuild) = &expected.rebuild {
+        cx = cx.with_ledger_rebuild(rebuild);
     }
     registry.check(config, &cx)
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use driftless_introspect::{ConnectOptions, DbUrl};
-use driftless_model::{Ledger, MigrationSet, PendingRun, Provenance, Snapshot};
+use driftless_model::{Ledger, LedgerRebuild, MigrationSet, PendingRun, Provenance, Snapshot};
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -33,6 +33,11 @@ pub struct Expected {
     /// The migrations between the recorded state and the head state, in
     /// the order the next migrate applies them.
     pub pending: Vec<String>,
+    /// The ledger the target lost (missing or empty while its schema holds
+    /// what migrations create), rebuilt with the longest prefix of
+    /// migrations whose effects are all present: `snapshot` is then the
+    /// schema after that prefix.
+    pub rebuild: Option<LedgerRebuild>,
 }
 
 impl Expected {
@@ -47,6 +52,7 @@ impl Expected {
             file: None,
             head: None,
             pending: Vec::new(),
+            rebuild: None,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use driftless_model::{Ledger, MigrationSet, PendingRun, Provenance, Snapshot};
+use driftless_model::{Ledger, LedgerRebuild, MigrationSet, PendingRun, Provenance, Snapshot};
 
 use crate::date::Date;
 use crate::diff::SchemaDiff;
@@ -63,6 +63,10 @@ pub struct Context<'a> {
     /// The pending migrations applied to a copy of the live schema (the
     /// deploy preflight), when that ran.
     pub pending_run: Option<&'a PendingRun>,
+    /// The ledger the database lost and gets back, when it has the
+    /// effects of migrations but a missing or empty ledger; `ledger` is
+    /// then that ledger as it will be once rebuilt.
+    pub rebuild: Option<&'a LedgerRebuild>,
     diff: OnceLock<SchemaDiff<'a>>,
 }
 
@@ -77,6 +81,7 @@ impl<'a> Context<'a> {
             ledger: None,
             provenance: None,
             pending_run: None,
+            rebuild: None,
             diff: OnceLock::new(),
         }
     }
@@ -104,6 +109,12 @@ impl<'a> Context<'a> {
     /// Sets what the pending migrations did on a copy of the live schema.
     pub fn with_pending_run(mut self, run: &'a PendingRun) -> Self {
         self.pending_run = Some(run);
+        self
+    }
+
+    /// Sets the ledger rebuild the database needs (see [`Context::rebuild`]).
+    pub fn with_ledger_rebuild(mut self, rebuild: &'a LedgerRebuild) -> Self {
+        self.rebuild = Some(rebuild);
         self
     }
 

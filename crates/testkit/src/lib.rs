@@ -86,6 +86,24 @@ fn test_tool(env: &str, default: &str, what: &str, script: &str) -> String {
     }
 }
 
+/// Runs the test [`python`] with `args` in `project`, `DATABASE_URL` set to
+/// `url`; panics unless it succeeds, with its error output. Its output.
+pub fn python_ok(project: &std::path::Path, url: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(python())
+        .args(args)
+        .current_dir(project)
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The workspace's root folder.
 pub fn workspace_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -17,12 +17,14 @@
 //! - `support`: running the binary, side connections, database state.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod alembic_repair;
 mod bad_input;
 mod commands;
 mod concurrency;
 mod examples;
 mod faults;
 mod frameworks;
+mod ledger_rebuild;
 mod ledger_repair;
 mod quarantine;
 mod rails;

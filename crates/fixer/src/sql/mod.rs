@@ -61,6 +61,7 @@ mod fragment;
 mod indexes;
 mod keys;
 mod ledger;
+mod ledger_ddl;
 mod mysql;
 mod postgres;
 pub(crate) mod quarantine;
@@ -76,6 +77,8 @@ pub use ledger::{
     ledger_copy_statements, quarantine_ledger_row, record_statements, record_statements_guarded,
     resolve_failed_statements, update_checksum_statements, RecordError, LEDGER_QUARANTINE_TABLE,
 };
+pub(crate) use ledger_ddl::also_when;
+pub use ledger_ddl::{create_ledger_statements, effects_condition};
 pub(crate) use mysql::Mysql;
 pub(crate) use postgres::Postgres;
 pub(crate) use sqlite::Sqlite;

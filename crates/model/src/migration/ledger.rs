@@ -81,6 +81,25 @@ impl LedgerKind {
         matches!(self, LedgerKind::GolangMigrate | LedgerKind::Alembic)
     }
 
+    /// The ledger a layout's own tool keeps (the one to create when a
+    /// database has none): the kind whose best match is `format`.
+    pub fn for_format(format: MigrationFormat) -> LedgerKind {
+        use MigrationFormat as F;
+        match format {
+            F::Django => LedgerKind::Django,
+            F::Sqlx => LedgerKind::Sqlx,
+            F::Refinery => LedgerKind::Refinery,
+            F::Flyway => LedgerKind::Flyway,
+            F::GolangMigrate => LedgerKind::GolangMigrate,
+            F::Dbmate => LedgerKind::Dbmate,
+            F::Diesel => LedgerKind::Diesel,
+            F::Prisma => LedgerKind::Prisma,
+            F::Alembic => LedgerKind::Alembic,
+            F::Rails => LedgerKind::Rails,
+            F::SeaOrm => LedgerKind::SeaOrm,
+        }
+    }
+
     /// Migration layouts whose ids this ledger records, best match first.
     pub fn formats(self) -> &'static [MigrationFormat] {
         use MigrationFormat as F;

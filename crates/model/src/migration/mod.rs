@@ -10,6 +10,7 @@ mod ledger;
 mod lexer;
 mod pending;
 mod provenance;
+mod rebuild;
 mod status;
 
 use std::cmp::Ordering;
@@ -26,6 +27,7 @@ pub use ledger::{Ledger, LedgerEntry, LedgerKind, LedgerState, LedgerTable};
 pub use lexer::{normalize_sql, split_statements, SqlStatement};
 pub use pending::{PendingFailure, PendingHazard, PendingRun};
 pub use provenance::{object_fingerprints, Effect, EffectKind, Provenance};
+pub use rebuild::{plan_ledger_rebuild, LedgerRebuild, RebuildStop};
 pub use status::{
     classify_modification, migration_status, outside_apps, recorded_as_applied, select_ledger,
     MigrationState, MigrationStatus, Modification, OutsideApp,

@@ -338,6 +338,30 @@ impl Provenance {
         !effects.is_empty() && effects.iter().all(|e| self.effect_present(e, actual))
     }
 
+    /// How many migrations, from the first in replay order, the schema
+    /// `actual` (from [`object_fingerprints`]) shows applied: the longest
+    /// prefix after which every object the prefix touched is as its last
+    /// migration there left it (created and changed objects defined so,
+    /// dropped ones gone), ending on a migration with schema effects. What
+    /// a lost ledger is rebuilt with; 0 when the schema shows none.
+    pub fn present_prefix(&self, actual: &BTreeMap<ObjectRef, String>) -> usize {
+        let mut last: BTreeMap<&ObjectRef, &Effect> = BTreeMap::new();
+        let mut best = 0;
+        for (i, id) in self.migrations.iter().enumerate() {
+            let effects = self.effects(id);
+            if effects.is_empty() {
+                continue;
+            }
+            for e in effects {
+                last.insert(&e.object, e);
+            }
+            if last.values().all(|e| self.effect_present(e, actual)) {
+                best = i + 1;
+            }
+        }
+        best
+    }
+
     /// The effects of migration `id` that `actual` already shows (see
     /// [`Provenance::effects_present`]).
     pub fn present_effects<'a>(
@@ -372,7 +396,10 @@ impl Provenance {
             .collect()
     }
 
-    fn effect_present(&self, e: &Effect, actual: &BTreeMap<ObjectRef, String>) -> bool {
+    /// Whether `actual` shows effect `e`: what it creates or changes is
+    /// defined as right after it (or as at the end of the replay), what it
+    /// drops is gone.
+    pub fn effect_present(&self, e: &Effect, actual: &BTreeMap<ObjectRef, String>) -> bool {
         match e.kind {
             EffectKind::Dropped => !actual.contains_key(&e.object),
             EffectKind::Created | EffectKind::Changed => actual.get(&e.object).is_some_and(|a| {

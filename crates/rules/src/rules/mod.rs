@@ -81,6 +81,7 @@ mod failed_migration;
 mod foreign_key_mismatch;
 mod index_mismatch;
 mod ledger_effect_missing;
+mod ledger_lost;
 mod missing_check;
 mod missing_column;
 mod missing_enum;
@@ -156,6 +157,7 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &unknown_applied_migration::UnknownAppliedMigration,
     &modified_migration::ModifiedMigration,
     &failed_migration::FailedMigration,
+    &ledger_lost::LedgerLost,
     &ledger_effect_missing::LedgerEffectMissing,
     &effect_present_unrecorded::EffectPresentUnrecorded,
     &pending_migration_fails::PendingMigrationFails,
