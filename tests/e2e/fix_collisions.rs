@@ -52,15 +52,22 @@ async fn postgres_table_renamed_by_hand_is_quarantined_with_its_index_names() {
     )
     .await;
     converges(&db, &expected).await;
-    // The rows stay in the quarantined table, under names of its own.
+    // The rows stay in the quarantined table, moved to the quarantine
+    // schema with its indexes, under names of its own.
     assert_eq!(
-        rows(&db, "SELECT COUNT(*) FROM _driftless_quarantine_users_old").await[0][0].as_i64(),
+        rows(
+            &db,
+            "SELECT COUNT(*) FROM driftless_quarantine.public__users_old"
+        )
+        .await[0][0]
+            .as_i64(),
         Some(1)
     );
     assert_eq!(
         rows(
             &db,
-            "SELECT COUNT(*) FROM pg_class WHERE relname LIKE '\\_driftless\\_quarantine\\_users\\_%' AND relkind = 'i'"
+            "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'driftless_quarantine' AND c.relname LIKE 'public\\_\\_users\\_%' AND c.relkind = 'i'"
         )
         .await[0][0]
             .as_i64(),

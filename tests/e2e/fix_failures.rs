@@ -137,10 +137,12 @@ async fn mariadb_keeps_earlier_steps_and_a_rerun_continues() {
     // The first two steps stay applied.
     let now = snapshot(&db).await;
     let (_, _, t) = now.tables().find(|(_, n, _)| *n == "accounts").unwrap();
-    assert!(
-        t.columns.contains_key("_driftless_quarantine_avatar")
-            && t.columns.contains_key("login_count")
-    );
+    assert!(!t.columns.contains_key("avatar") && t.columns.contains_key("login_count"));
+    let mut c = open(&db).await;
+    let held = driftless_fixer::list_quarantine(&mut c).await.unwrap();
+    c.close().await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].rows, 3, "the quarantined values stay: {held:?}");
     // Fix the data, run again: the new plan holds only what is left.
     db.exec("UPDATE accounts SET username = 'bea' WHERE id = 2")
         .await;

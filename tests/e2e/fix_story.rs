@@ -38,17 +38,26 @@ async fn story(backend: Backend) {
         "not converged:\n{}",
         describe(&first.left)
     );
+    // The table is left as expected; the values wait in quarantine, by id.
+    assert!(first
+        .after
+        .tables()
+        .all(|(_, n, t)| n != "authentication_user" || !t.columns.contains_key("avatar")));
+    let mut c = open(&db).await;
+    let held = driftless_fixer::list_quarantine(&mut c).await.unwrap();
+    c.close().await.unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
     let avatars = rows(
         &db,
-        "SELECT _driftless_quarantine_avatar FROM authentication_user ORDER BY id",
+        &format!("SELECT id, avatar FROM {} ORDER BY id", held[0].held_in()),
     )
     .await;
     assert_eq!(
         avatars,
         [
-            vec![Value::Text("ada.png".into())],
-            vec![Value::Null],
-            vec![Value::Text("cy.jpg".into())]
+            vec![Value::Int(1), Value::Text("ada.png".into())],
+            vec![Value::Int(2), Value::Null],
+            vec![Value::Int(3), Value::Text("cy.jpg".into())]
         ],
         "quarantined data is still readable"
     );

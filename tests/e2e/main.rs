@@ -7,6 +7,7 @@
 //! - `fix_*`: the fixer on real databases: the deploy story, failures and
 //!   rollbacks, locks, preflight refusals, table rebuilds, the guarded
 //!   script, name collisions, object kinds;
+//! - `quarantine`: orphans set aside, listed and restored, on every backend;
 //! - `pending`: two expected states and the deploy preflight, with sqlx's
 //!   own migrator, on every backend;
 //! - `ledger_repair`: a lost ledger rebuilt, and ledger rows on MariaDB
@@ -35,5 +36,6 @@ mod golden;
 mod hostile_identifiers;
 mod ledger_repair;
 mod pending;
+mod quarantine;
 mod schema_pairing;
 mod support;

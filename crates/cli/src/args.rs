@@ -85,6 +85,15 @@ Examples:
   # The same as JSON
   driftless migrations --db sqlite:app.db --migrations migrations/ --format json";
 
+const QUARANTINE_EXAMPLES: &str = "\
+Examples:
+  # What fixes set aside: object, where its data is, rows held, when
+  driftless quarantine list --db \"$DATABASE_URL\"
+
+  # Put a quarantined column back with its values: preview, then apply
+  driftless quarantine restore --db \"$DATABASE_URL\" public.users.avatar
+  driftless quarantine restore --db \"$DATABASE_URL\" public.users.avatar --apply";
+
 const RULES_EXAMPLES: &str = "\
 Examples:
   # Every rule with its default severity and summary
@@ -151,6 +160,9 @@ pub enum Command {
     /// Show the status of every migration: applied, unapplied, unknown, modified, failed.
     #[command(after_help = MIGRATIONS_EXAMPLES)]
     Migrations(MigrationsArgs),
+    /// What fixes set aside (quarantined columns and tables), and restoring it.
+    #[command(after_help = QUARANTINE_EXAMPLES)]
+    Quarantine(QuarantineArgs),
     /// List every rule with its severity and summary.
     #[command(after_help = RULES_EXAMPLES)]
     Rules(RulesArgs),
@@ -359,6 +371,58 @@ pub struct MigrationsArgs {
     /// ledger only).
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
+}
+
+/// `driftless quarantine`.
+#[derive(Debug, Args)]
+pub struct QuarantineArgs {
+    /// List or restore.
+    #[command(subcommand)]
+    pub command: QuarantineCommand,
+}
+
+/// `driftless quarantine list|restore`.
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// What the quarantine holds: object, where its data is, rows held, when.
+    List(QuarantineListArgs),
+    /// Put one quarantined object back (the plan only, unless --apply).
+    Restore(QuarantineRestoreArgs),
+}
+
+/// `driftless quarantine list`.
+#[derive(Debug, Args)]
+pub struct QuarantineListArgs {
+    /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QuarantineFormat::Text)]
+    pub format: QuarantineFormat,
+}
+
+/// `driftless quarantine restore`.
+#[derive(Debug, Args)]
+pub struct QuarantineRestoreArgs {
+    /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: String,
+    /// The object: schema.table.column, table.column, a table, or where its
+    /// data is held (as `quarantine list` shows it).
+    #[arg(value_name = "OBJECT")]
+    pub object: String,
+    /// Restore it; without this flag, only print the plan.
+    #[arg(long)]
+    pub apply: bool,
+}
+
+/// `quarantine list --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuarantineFormat {
+    /// A table.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 /// `driftless rules`.

@@ -16,11 +16,18 @@
 //! Every step has a [`Safety`] class, ordered `Safe < Locking < Destructive
 //! < DataLoss`; steps above [`PlanOptions::allow`] (default `Locking`) are
 //! withheld. Orphan tables and columns are quarantined by default
-//! ([`Orphans`]): renamed to `_driftless_quarantine_<name>`
-//! ([`QUARANTINE_PREFIX`](driftless_model::QUARANTINE_PREFIX)), data
-//! kept, no longer constraining anything; a quarantined table's index and
-//! key names that its schema shares (PostgreSQL indexes and keys, SQLite
-//! indexes) are set aside with it. A plan that would create a name an
+//! ([`Orphans`]): an orphan column's values move to a quarantine table
+//! keyed by the rows' primary key (PostgreSQL: in the
+//! `driftless_quarantine` schema; MySQL and SQLite:
+//! `_driftless_quarantine_<table>__<column>` next to the table), then the
+//! column is dropped, so the table is left exactly as expected (a table
+//! without a primary key keeps the column renamed to
+//! `_driftless_quarantine_<column>`, nullable); an orphan table moves to
+//! the quarantine schema (PostgreSQL) or is renamed to
+//! `_driftless_quarantine_<table>`
+//! ([`QUARANTINE_PREFIX`](driftless_model::QUARANTINE_PREFIX)), with the
+//! index and key names its schema shares. Each quarantine is recorded in a
+//! catalog, listed and undone by [`list_quarantine`] and [`plan_restore`]. A plan that would create a name an
 //! object it keeps still holds is refused ([`PlanError::NameTaken`]). A type change that can lose data
 //! counts the rows it affects before anything runs ([`preflight`]); a
 //! NOT NULL column without a default for a table with rows is refused then,
@@ -57,20 +64,22 @@
 //!   objects (schemas, sequences, enums, views);
 //! - `planner`: findings → work → targets → ordered steps ([`plan`]);
 //! - `render`: the text formats (SQL, script, migration files);
-//! - `apply`: running a plan against a database ([`apply`], [`preflight`]).
+//! - `apply`: running a plan against a database ([`apply`], [`preflight`]);
+//! - `quarantine`: the quarantine read back and restored ([`list_quarantine`], [`plan_restore`]).
 //!
 //! The same drift, planned for the three backends:
 //!
 //! ```
 //! use driftless_fixer::{plan, PlanOptions, Safety};
-//! use driftless_model::{Column, Dialect, Snapshot, Table};
+//! use driftless_model::{Column, Dialect, PrimaryKey, Snapshot, Table};
 //! use driftless_rules::{Config, Context, Registry};
 //!
-//! // Expected: users(id, login_count NOT NULL DEFAULT 0).
-//! // Actual: users(id, avatar) — a column added by hand, one missing.
+//! // Expected: users(id PRIMARY KEY, login_count NOT NULL DEFAULT 0).
+//! // Actual: users(id PRIMARY KEY, avatar) — a column added by hand, one missing.
 //! fn snapshots(d: Dialect, schema: &str, int: &str, text: &str) -> (Snapshot, Snapshot) {
 //!     let mut users = Table::default();
 //!     users.columns.insert("id".into(), Column { nullable: false, ..Column::new(1, int) });
+//!     users.primary_key = Some(PrimaryKey { name: "users_pkey".into(), columns: vec!["id".into()] });
 //!     let mut expected = users.clone();
 //!     expected.columns.insert(
 //!         "login_count".into(),
@@ -86,31 +95,39 @@
 //!     (snap(expected), snap(actual))
 //! }
 //!
+//! // The statements, without those creating the quarantine table and
+//! // writing its catalog row.
 //! let sql = |(expected, actual): (Snapshot, Snapshot)| {
 //!     let findings = Registry::builtin().check(&Config::default(), &Context::new(&expected, &actual)).findings;
 //!     let plan = plan(&expected, &actual, &findings, &PlanOptions::default()).unwrap();
 //!     assert!(plan.steps.iter().all(|s| s.safety == Safety::Safe));
-//!     plan.statements().map(String::from).collect::<Vec<_>>()
+//!     plan.statements()
+//!         .filter(|s| !s.starts_with("CREATE") && !s.contains("_driftless_quarantine_catalog"))
+//!         .map(String::from)
+//!         .collect::<Vec<_>>()
 //! };
 //!
 //! assert_eq!(
 //!     sql(snapshots(Dialect::Postgres, "public", "integer", "text")),
 //!     [
-//!         r#"ALTER TABLE "public"."users" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+//!         r#"INSERT INTO "driftless_quarantine"."public__users__avatar" ("id", "avatar") SELECT "id", "avatar" FROM "public"."users""#,
+//!         r#"ALTER TABLE "public"."users" DROP COLUMN "avatar""#,
 //!         r#"ALTER TABLE "public"."users" ADD COLUMN "login_count" integer NOT NULL DEFAULT 0"#,
 //!     ]
 //! );
 //! assert_eq!(
 //!     sql(snapshots(Dialect::Mysql, "app", "int(11)", "text")),
 //!     [
-//!         "ALTER TABLE `app`.`users` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
+//!         "INSERT INTO `app`.`_driftless_quarantine_users__avatar` (`id`, `avatar`) SELECT `id`, `avatar` FROM `app`.`users`",
+//!         "ALTER TABLE `app`.`users` DROP COLUMN `avatar`",
 //!         "ALTER TABLE `app`.`users` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
 //!     ]
 //! );
 //! assert_eq!(
 //!     sql(snapshots(Dialect::Sqlite, "main", "INTEGER", "TEXT")),
 //!     [
-//!         r#"ALTER TABLE "users" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+//!         r#"INSERT INTO "_driftless_quarantine_users__avatar" ("id", "avatar") SELECT "id", "avatar" FROM "users""#,
+//!         r#"ALTER TABLE "users" DROP COLUMN "avatar""#,
 //!         r#"ALTER TABLE "users" ADD COLUMN "login_count" INTEGER NOT NULL DEFAULT 0"#,
 //!     ]
 //! );
@@ -148,6 +165,7 @@ mod objects;
 mod options;
 mod plan;
 mod planner;
+mod quarantine;
 mod quote;
 mod render;
 mod safety;
@@ -168,6 +186,10 @@ pub use plan::{
     PLAN_FORMAT_VERSION,
 };
 pub use planner::plan;
+pub use quarantine::{
+    find_quarantined, list_quarantine, plan_restore, quarantine_held_names, QuarantineEntry,
+    QuarantineError, QuarantineKind,
+};
 pub use render::{
     MigrationFormat, RenderError, LEDGER_NOTE_BEGIN, LEDGER_NOTE_END, PG_ADVISORY_LOCK_KEY,
 };

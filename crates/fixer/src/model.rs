@@ -3,10 +3,12 @@
 //! with name resolution between them ([`Ctx`]), the resolved targets
 //! ([`Resolved`]) and the step collector ([`Out`]) with its phases.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
     Dialect, ObjectKind, ObjectRef, QualifiedName, SchemaPairing, Snapshot, Table, View,
+    QUARANTINE_CATALOG,
 };
 
 use crate::guard::Cond;
@@ -119,6 +121,11 @@ pub(crate) struct Ctx<'a> {
     pub(crate) options: &'a PlanOptions,
     /// Which expected schema is which actual one (as the rules pair them).
     pub(crate) schemas: SchemaPairing<'a>,
+    /// The fingerprint of the actual schema: the plan's id in the
+    /// quarantine catalog.
+    pub(crate) plan_id: String,
+    /// Names this plan gives quarantined objects, by schema.
+    taken: RefCell<BTreeSet<(String, String)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -129,6 +136,69 @@ impl<'a> Ctx<'a> {
             act,
             options,
             schemas: SchemaPairing::new(exp, act),
+            plan_id: crate::plan::fingerprint(act),
+            taken: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    /// A name for a quarantined object in quarantine schema `qs` (see
+    /// [`sql::quarantine::quarantine_schema`]), from `base`: free among the
+    /// names either side holds in schema `s` and, on PostgreSQL, in the
+    /// quarantine schema ([`PlanOptions::quarantine_held`]), and among the
+    /// names this plan gave already. MySQL and SQLite names carry the
+    /// quarantine prefix.
+    pub(crate) fn quarantine_name(&self, s: &str, base: &str) -> String {
+        let qs = sql::quarantine::quarantine_schema(self.d, s).to_string();
+        let held = self.held_names(s);
+        let mut taken = self.taken.borrow_mut();
+        let is_taken = |n: &str| {
+            held.contains(n)
+                || n == QUARANTINE_CATALOG
+                || taken.contains(&(qs.clone(), n.to_string()))
+                || (self.d == Dialect::Postgres && self.options.quarantine_held.contains(n))
+        };
+        let name = match self.d {
+            Dialect::Postgres => names::fitted_name(self.d, base, base, &is_taken),
+            _ => names::quarantine_name(self.d, base, &is_taken),
+        };
+        taken.insert((qs, name.clone()));
+        name
+    }
+
+    /// The sequences table `s.t` owns (PostgreSQL), each with whether the
+    /// expected schema has a sequence of that name: such a sequence stays
+    /// when the table is quarantined (released, `OWNED BY NONE`), the
+    /// others move with it.
+    pub(crate) fn owned_sequences(&self, s: &str, t: &str) -> Vec<(String, bool)> {
+        let Some(sc) = self.act_schema(s).and_then(|n| self.act.schemas.get(n)) else {
+            return Vec::new();
+        };
+        let exp = self.exp_schema(s).and_then(|n| self.exp.schemas.get(n));
+        sc.sequences
+            .iter()
+            .filter(|(_, seq)| seq.owned_by.as_ref().is_some_and(|o| o.table == t))
+            .map(|(n, _)| (n.clone(), exp.is_some_and(|e| e.sequences.contains_key(n))))
+            .collect()
+    }
+
+    /// Where the values of column `c` of table `s.t` go, keyed by `key`:
+    /// PostgreSQL `driftless_quarantine.<s>__<t>__<c>`, MySQL and SQLite
+    /// `_driftless_quarantine_<t>__<c>` next to the table.
+    pub(crate) fn values_table_for(&self, s: &str, t: &str, c: &str, key: &[String]) -> Moved {
+        let base = match self.d {
+            Dialect::Postgres => format!("{s}__{t}__{c}"),
+            _ => format!("{t}__{c}"),
+        };
+        let table = self.quarantine_name(s, &base);
+        let pk_name = match self.d {
+            Dialect::Postgres => self.quarantine_name(s, &format!("{table}_pkey")),
+            _ => format!("{table}_pkey"),
+        };
+        Moved {
+            schema: sql::quarantine::quarantine_schema(self.d, s).to_string(),
+            table,
+            key: key.to_vec(),
+            pk_name,
         }
     }
 
@@ -266,6 +336,20 @@ impl Part {
     }
 }
 
+/// An orphan column whose values move to a quarantine table, keyed by
+/// the primary key of their rows, before it is dropped.
+#[derive(Debug, Clone)]
+pub(crate) struct Moved {
+    /// The quarantine table's schema.
+    pub(crate) schema: String,
+    /// The quarantine table.
+    pub(crate) table: String,
+    /// The primary key columns.
+    pub(crate) key: Vec<String>,
+    /// The name of the quarantine table's primary key.
+    pub(crate) pk_name: String,
+}
+
 /// An existing table and what it should become.
 #[derive(Debug)]
 pub(crate) struct Target<'a> {
@@ -273,8 +357,10 @@ pub(crate) struct Target<'a> {
     pub(crate) name: String,
     pub(crate) actual: &'a Table,
     pub(crate) target: Table,
-    /// Quarantined columns: old name → new name.
+    /// Columns quarantined in place (no primary key): old name → new name.
     pub(crate) renames: BTreeMap<String, String>,
+    /// Columns whose values move to a quarantine table, then dropped.
+    pub(crate) moved: BTreeMap<String, Moved>,
     /// Findings behind each change.
     pub(crate) reasons: BTreeMap<Part, Vec<Reason>>,
     /// Why a derived change (no finding of its own) is made.
@@ -291,6 +377,7 @@ impl<'a> Target<'a> {
             actual,
             target: actual.clone(),
             renames: BTreeMap::new(),
+            moved: BTreeMap::new(),
             reasons: BTreeMap::new(),
             notes: BTreeMap::new(),
             fk_rebuild: BTreeSet::new(),
@@ -331,11 +418,13 @@ pub(crate) struct Removal<'a> {
     pub(crate) schema: String,
     pub(crate) name: String,
     pub(crate) table: &'a Table,
-    /// `Some(new name)` to quarantine; `None` to drop.
+    /// `Some(new name)` to quarantine (PostgreSQL: the name it takes in
+    /// the quarantine schema); `None` to drop.
     pub(crate) quarantine_as: Option<String>,
     /// Quarantined: the parts whose names the table shares with the rest
     /// of the schema (see [`names`]), with their new names, so that the
-    /// expected objects can take the old ones.
+    /// expected objects can take the old ones (PostgreSQL: names free in
+    /// the quarantine schema too, with its owned sequences).
     pub(crate) renamed_parts: Vec<(Name, String)>,
     pub(crate) reasons: Vec<Reason>,
 }

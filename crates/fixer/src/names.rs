@@ -221,10 +221,21 @@ fn ident_len(d: Dialect, s: &str) -> usize {
 /// The quarantine name for `name`: `_driftless_quarantine_<name>`, made
 /// short enough for the dialect and distinct from every name in `taken`.
 pub(crate) fn quarantine_name(d: Dialect, name: &str, taken: &dyn Fn(&str) -> bool) -> String {
+    fitted_name(d, &format!("{QUARANTINE_PREFIX}{name}"), name, taken)
+}
+
+/// `base`, made short enough for the dialect (a hash of `seed` keeps
+/// truncated names apart) and distinct from every name in `taken`.
+pub(crate) fn fitted_name(
+    d: Dialect,
+    base: &str,
+    seed: &str,
+    taken: &dyn Fn(&str) -> bool,
+) -> String {
     let max = max_ident(d);
-    let mut base = format!("{QUARANTINE_PREFIX}{name}");
+    let mut base = base.to_string();
     if ident_len(d, &base) > max {
-        let hash = format!("_{:08x}", fnv32(name));
+        let hash = format!("_{:08x}", fnv32(seed));
         base = format!("{}{hash}", truncate_to(d, &base, max - hash.len()));
     }
     let mut candidate = base.clone();

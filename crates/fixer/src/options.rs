@@ -1,6 +1,6 @@
 //! Planning and applying options.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -15,8 +15,13 @@ use crate::safety::Safety;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Orphans {
-    /// Rename aside to `_driftless_quarantine_<name>`, keeping the data
-    /// (the default). Quarantined objects are not drift.
+    /// Set aside, keeping the data (the default): a column's values move
+    /// to a quarantine table keyed by the primary key and the column is
+    /// dropped (no primary key: renamed to `_driftless_quarantine_<name>`,
+    /// nullable); a table moves to the quarantine schema (PostgreSQL) or is
+    /// renamed `_driftless_quarantine_<name>`. Recorded in the quarantine
+    /// catalog, restorable (see `plan_restore`). Quarantined objects are
+    /// not drift.
     #[default]
     Quarantine,
     /// Drop them ([`Safety::Destructive`]: needs allowing).
@@ -73,6 +78,10 @@ pub struct PlanOptions {
     /// `driftless_model::Provenance::backfill`). Without one, adding such a
     /// column to a table with rows is refused.
     pub backfills: BTreeMap<String, String>,
+    /// The names already held in the PostgreSQL quarantine schema
+    /// (`driftless_quarantine`, which introspection does not read): names
+    /// new quarantine tables avoid. See `quarantine::held_names`.
+    pub quarantine_held: BTreeSet<String>,
 }
 
 impl Default for PlanOptions {
@@ -81,6 +90,7 @@ impl Default for PlanOptions {
             orphans: Orphans::Quarantine,
             allow: Safety::Locking,
             backfills: BTreeMap::new(),
+            quarantine_held: BTreeSet::new(),
         }
     }
 }
@@ -96,6 +106,13 @@ impl PlanOptions {
     /// [`PlanOptions::backfills`]).
     pub fn with_backfills(mut self, backfills: BTreeMap<String, String>) -> Self {
         self.backfills = backfills;
+        self
+    }
+
+    /// Names new quarantine objects avoid (see
+    /// [`PlanOptions::quarantine_held`]).
+    pub fn with_quarantine_held(mut self, names: BTreeSet<String>) -> Self {
+        self.quarantine_held = names;
         self
     }
 

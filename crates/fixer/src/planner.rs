@@ -247,30 +247,52 @@ fn add_created_schema_contents(ctx: &Ctx<'_>, w: &mut Work) {
 }
 
 /// Where an orphan table goes when quarantined: its new name, and new
-/// names for the parts whose names the schema shares (PostgreSQL indexes
-/// and keys, SQLite indexes), all free on both sides.
+/// names for the parts whose names the schema shares (PostgreSQL indexes,
+/// keys and owned sequences, SQLite indexes), all free on both sides (and,
+/// on PostgreSQL, in the quarantine schema the table moves to).
 fn quarantine_names(
     ctx: &Ctx<'_>,
     schema: &str,
     name: &str,
     table: &Table,
 ) -> (String, Vec<(Name, String)>) {
-    let mut taken = ctx.held_names(schema);
-    let mut take = |n: &str| {
-        let q = quarantine_name(ctx.d, n, &|c| taken.contains(c));
-        taken.insert(q.clone());
-        q
+    let base = |n: &str| match ctx.d {
+        Dialect::Postgres => format!("{schema}__{n}"),
+        _ => n.to_string(),
     };
-    let q = take(name);
-    let parts = names::parts(ctx.d, schema, name, table)
+    let q = ctx.quarantine_name(schema, &base(name));
+    let mut parts: Vec<Name> = names::parts(ctx.d, schema, name, table)
         .into_iter()
         .filter(|p| p.space == Space::Relation)
+        .collect();
+    if ctx.d == Dialect::Postgres {
+        parts.extend(owned_sequences(ctx, schema, name));
+    }
+    let parts = parts
+        .into_iter()
         .map(|p| {
-            let new = take(&p.name);
+            let new = ctx.quarantine_name(schema, &base(&p.name));
             (p, new)
         })
         .collect();
     (q, parts)
+}
+
+/// The names of the sequences table `schema.name` owns that move with it
+/// (see [`Ctx::owned_sequences`]).
+fn owned_sequences(ctx: &Ctx<'_>, schema: &str, name: &str) -> Vec<Name> {
+    ctx.owned_sequences(schema, name)
+        .into_iter()
+        .filter(|(_, expected)| !expected)
+        .flat_map(|(n, _)| {
+            let object = driftless_model::ObjectRef::schema_object(
+                ObjectKind::Sequence,
+                schema,
+                Some(n.as_str()),
+            );
+            names::relation(ctx.d, object).into_iter().take(1)
+        })
+        .collect()
 }
 
 /// Removes from `t` every constraint and index that uses column `col`;
@@ -583,7 +605,10 @@ fn resolve_named<T: Clone>(
 }
 
 /// Orphan columns: quarantined or dropped (per [`Orphans`]), with the
-/// constraints and indexes that use them.
+/// constraints and indexes that use them. A quarantined column's values
+/// move to a quarantine table keyed by the row's primary key; a table
+/// without one (or whose key changes or uses the column) keeps it under a
+/// quarantine name instead, nullable.
 fn remove_orphan_columns(
     ctx: &Ctx<'_>,
     t: &mut Target<'_>,
@@ -592,6 +617,7 @@ fn remove_orphan_columns(
     unf: &mut Vec<Unfixed>,
 ) {
     let (d, actual) = (ctx.d, t.actual);
+    let key = quarantine_key(t, tw);
     for (c, rs) in &tw.remove {
         let Some(col) = actual.columns.get(c) else {
             unfix_all(unf, rs, "the database has no such column");
@@ -611,18 +637,13 @@ fn remove_orphan_columns(
         };
         t.target.columns.remove(c);
         if ctx.options.orphans == Orphans::Quarantine {
-            let taken =
-                |n: &str| actual.columns.contains_key(n) || t.target.columns.contains_key(n);
-            let q = quarantine_name(d, c, &taken);
-            let mut qc = col.clone();
-            if qc.generated.is_none() {
-                qc.nullable = true;
+            match &key {
+                Some(key) => {
+                    let moved = ctx.values_table_for(&t.schema, &t.name, c, key);
+                    t.moved.insert(c.clone(), moved);
+                }
+                None => rename_aside(d, t, c, col),
             }
-            if d == Dialect::Postgres || d == Dialect::Mysql {
-                qc.identity = None;
-            }
-            t.target.columns.insert(q.clone(), qc);
-            t.renames.insert(c.clone(), q);
         }
         t.reasons
             .entry(Part::column(c))
@@ -632,6 +653,36 @@ fn remove_orphan_columns(
             t.note(part, format!("it uses column {c}, which is {verb}"));
         }
     }
+}
+
+/// The primary key an orphan column's values can be kept by: the table's
+/// key, when the plan keeps it as it is and it uses no orphan column.
+fn quarantine_key(t: &Target<'_>, tw: &TableWork) -> Option<Vec<String>> {
+    let pk = t.actual.primary_key.as_ref()?;
+    let kept = t.target.primary_key.as_ref() == Some(pk)
+        && pk.columns.iter().all(|c| {
+            !tw.remove.contains_key(c)
+                && t.target.columns.get(c) == t.actual.columns.get(c)
+                && t.target.columns.contains_key(c)
+        });
+    kept.then(|| pk.columns.clone())
+}
+
+/// The fallback quarantine of column `c` of a table without a usable
+/// primary key: renamed aside in its table, nullable, without identity.
+fn rename_aside(d: Dialect, t: &mut Target<'_>, c: &str, col: &driftless_model::Column) {
+    let actual = t.actual;
+    let taken = |n: &str| actual.columns.contains_key(n) || t.target.columns.contains_key(n);
+    let q = quarantine_name(d, c, &taken);
+    let mut qc = col.clone();
+    if qc.generated.is_none() {
+        qc.nullable = true;
+    }
+    if d == Dialect::Postgres || d == Dialect::Mysql {
+        qc.identity = None;
+    }
+    t.target.columns.insert(q.clone(), qc);
+    t.renames.insert(c.to_string(), q);
 }
 
 /// Orphan tables to quarantine or drop.

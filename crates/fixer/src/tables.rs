@@ -4,13 +4,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_model::{Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table};
+use driftless_model::{
+    Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table, QUARANTINE_SCHEMA,
+};
 
 use crate::guard;
-use crate::model::{Ctx, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
+use crate::model::{Ctx, Moved, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
 use crate::names::mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::safety::Safety;
+use crate::sql::quarantine::CatalogRow;
 use crate::sql::{self, Commented, Constraint, CreateTable, Mysql, Postgres, Writer};
 use crate::types::{self, Rows};
 
@@ -144,13 +147,27 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                         w.drop_table(s, t, false),
                     ];
                     spec.sql.extend(quarantine_parts(d, rm, q, true)?);
-                    spec.script = spec.sql.clone();
                     spec.note = Some("SQLite cannot drop foreign keys in place: the rows are copied into the quarantine table, without its foreign keys");
                     out.view_changed.insert(QualifiedName::new(s, t));
                 } else {
                     spec.sql = vec![w.rename_table(s, t, q)];
                     spec.sql.extend(quarantine_parts(d, rm, q, false)?);
+                    if d == Dialect::Postgres {
+                        let mut first = sql::quarantine::ensure_catalog(d, s);
+                        first.append(&mut spec.sql);
+                        spec.sql = first;
+                        for (seq, _) in ctx.owned_sequences(s, t).into_iter().filter(|(_, e)| *e) {
+                            spec.sql.push(Postgres.sequence_owned_by(s, &seq, None));
+                        }
+                        spec.sql.push(Postgres.set_schema(s, q, QUARANTINE_SCHEMA));
+                        spec.note = Some("renamed and moved to the quarantine schema with its indexes, keys and owned sequences, data kept");
+                    }
+                }
+                spec.sql.extend(record_table(ctx, rm, q));
+                if d != Dialect::Sqlite || !has_fks {
                     spec.script = w.guarded(&guard::relation(s, t), &spec.sql);
+                } else {
+                    spec.script = spec.sql.clone();
                 }
                 out.push(Phase::RemoveTables, spec);
             }
@@ -189,6 +206,9 @@ fn quarantine_parts(
             (Dialect::Postgres, ObjectKind::Index) => {
                 stmts.push(Postgres.rename_index(s, old, new));
             }
+            (Dialect::Postgres, ObjectKind::Sequence) => {
+                stmts.push(Postgres.rename_sequence(s, old, new));
+            }
             (Dialect::Postgres, _) => stmts.push(Postgres.rename_constraint(s, q, old, new)),
             (_, ObjectKind::Index) => {
                 let Some(idx) = rm.table.indexes.get(old) else {
@@ -208,6 +228,39 @@ fn quarantine_parts(
         }
     }
     Ok(stmts)
+}
+
+/// The catalog statements of a quarantined table.
+fn record_table(ctx: &Ctx<'_>, rm: &Removal<'_>, q: &str) -> Vec<String> {
+    let d = ctx.d;
+    let s = rm.schema.as_str();
+    let key: Vec<String> = rm
+        .table
+        .primary_key
+        .as_ref()
+        .map(|pk| pk.columns.clone())
+        .unwrap_or_default();
+    let mut stmts = if d == Dialect::Postgres {
+        Vec::new() // created before the move
+    } else {
+        sql::quarantine::ensure_catalog(d, s)
+    };
+    stmts.push(sql::quarantine::catalog_insert(
+        d,
+        &CatalogRow {
+            kind: "table",
+            schema: s,
+            table: &rm.name,
+            column: None,
+            quarantine_schema: sql::quarantine::quarantine_schema(d, s),
+            quarantine_table: q,
+            quarantine_column: None,
+            definition: None,
+            key: &key,
+            plan: &ctx.plan_id,
+        },
+    ));
+    stmts
 }
 
 /// Missing tables: CREATE TABLE, then (PostgreSQL, MySQL) foreign keys once
@@ -623,9 +676,12 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
         out.push(Phase::Columns, spec);
         out.view_changed.insert(QualifiedName::new(s, tn));
     }
-    quarantine_columns(x, out)?;
+    quarantine_columns(ctx, x, out)?;
+    for (c, m) in &t.moved {
+        move_column(ctx, t, c, m, true, out)?;
+    }
     for c in a.columns.keys() {
-        if g.columns.contains_key(c) || t.renames.contains_key(c) {
+        if g.columns.contains_key(c) || t.renames.contains_key(c) || t.moved.contains_key(c) {
             continue;
         }
         let p = Part::column(c);
@@ -718,7 +774,7 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
 
 /// Orphan columns renamed aside (`--orphans quarantine`), made nullable
 /// and without identity so that they no longer constrain anything.
-fn quarantine_columns(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
+fn quarantine_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     let (d, w, s, tn, t) = (x.d, x.w, x.s, x.tn, x.t);
     let (a, g) = (t.actual, &t.target);
     for (old, new) in &t.renames {
@@ -747,16 +803,151 @@ fn quarantine_columns(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
                 sc
             }
         };
+        let record = record_renamed(d, &ctx.plan_id, s, tn, old, new, ac);
+        stmts.extend(record.iter().cloned());
+        let mut script = script;
+        script.extend(record);
         let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
         spec.fixes = t.reasons_of(&p);
-        let note =
-            format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
+        let note = renamed_note(new);
         spec.note = Some(&note);
         spec.sql = stmts;
         spec.script = script;
         out.push(Phase::Columns, spec);
     }
     Ok(())
+}
+
+fn renamed_note(new: &str) -> String {
+    format!(
+        "the table has no primary key to keep its values by: renamed to {new}, nullable; \
+         its data is kept and it no longer takes part in the schema"
+    )
+}
+
+/// The catalog statements of column `old` of `s.tn` renamed aside to `new`.
+fn record_renamed(
+    d: Dialect,
+    plan: &str,
+    s: &str,
+    tn: &str,
+    old: &str,
+    new: &str,
+    ac: &Column,
+) -> Vec<String> {
+    let mut stmts = sql::quarantine::ensure_catalog(d, s);
+    stmts.push(sql::quarantine::catalog_insert(
+        d,
+        &CatalogRow {
+            kind: "renamed column",
+            schema: s,
+            table: tn,
+            column: Some(old),
+            quarantine_schema: s,
+            quarantine_table: tn,
+            quarantine_column: Some(new),
+            definition: Some(ac),
+            key: &[],
+            plan,
+        },
+    ));
+    stmts
+}
+
+/// The step that moves the values of orphan column `c` to its quarantine
+/// table (keyed by the primary key), records it in the catalog and, with
+/// `drop`, drops the column (a SQLite rebuild drops it otherwise).
+fn move_column(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    c: &str,
+    m: &Moved,
+    drop: bool,
+    out: &mut Out,
+) -> Result<(), PlanError> {
+    let (d, w) = (ctx.d, ctx.sql());
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    let Some(ac) = t.actual.columns.get(c) else {
+        return Ok(());
+    };
+    let mut stmts = move_statements(ctx, t, (c, ac), m)?;
+    if drop {
+        stmts.push(w.drop_column(s, tn, c, false));
+    }
+    let then = if drop {
+        "then the column is dropped"
+    } else {
+        "the table's rebuild then leaves it out"
+    };
+    let note = format!(
+        "its values move to {}.{}, keyed by the primary key ({}), restorable with `driftless quarantine restore`; {then}",
+        m.schema,
+        m.table,
+        m.key.join(", "),
+    );
+    let p = Part::column(c);
+    let mut spec = t.part_step(&p, col_ref(s, tn, c), "quarantine column", Safety::Safe);
+    spec.note = Some(&note);
+    spec.script = match d {
+        Dialect::Sqlite => stmts.clone(),
+        _ => w.guarded(&guard::column(s, tn, c), &stmts),
+    };
+    spec.sql = stmts;
+    out.push(Phase::Columns, spec);
+    out.view_changed.insert(QualifiedName::new(s, tn));
+    Ok(())
+}
+
+/// The quarantine table of column `c` (`ac`) created, its values copied
+/// in, the catalog row written.
+fn move_statements(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    (c, ac): (&str, &Column),
+    m: &Moved,
+) -> Result<Vec<String>, PlanError> {
+    let d = ctx.d;
+    let (s, tn) = (t.schema.as_str(), t.name.as_str());
+    // An enum's values are kept as text: the plan may rebuild the type.
+    let as_text = d == Dialect::Postgres
+        && matches!(
+            types::classify(d, ctx.act, s, &ac.data_type),
+            types::TypeClass::Enum(_)
+        );
+    let mut kept_col = ac.clone();
+    if as_text {
+        kept_col.data_type = String::from("text");
+        kept_col.collation = None;
+    }
+    let q = sql::quarantine::values_table(t.actual, &m.key, c, &kept_col, &m.pk_name);
+    let mut stmts = sql::quarantine::ensure_catalog(d, s);
+    stmts.push(sql::quarantine::create_values_table(
+        d, &m.schema, &m.table, &q,
+    )?);
+    let (live, kept) = ((s, tn), (m.schema.as_str(), m.table.as_str()));
+    stmts.push(sql::quarantine::copy_out(
+        d,
+        live,
+        kept,
+        &m.key,
+        (c, as_text),
+    ));
+    stmts.push(sql::quarantine::catalog_insert(
+        d,
+        &CatalogRow {
+            kind: "column",
+            schema: s,
+            table: tn,
+            column: Some(c),
+            quarantine_schema: &m.schema,
+            quarantine_table: &m.table,
+            quarantine_column: Some(c),
+            definition: Some(ac),
+            key: &m.key,
+            plan: &ctx.plan_id,
+        },
+    ));
+    Ok(stmts)
 }
 
 /// Columns equal apart from their position.
@@ -1048,7 +1239,9 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     let drops: Vec<&String> = a
         .columns
         .keys()
-        .filter(|c| !g.columns.contains_key(*c) && !t.renames.contains_key(*c))
+        .filter(|c| {
+            !g.columns.contains_key(*c) && !t.renames.contains_key(*c) && !t.moved.contains_key(*c)
+        })
         .collect();
     let rebuild = altered
         || renamed_changed
@@ -1057,15 +1250,44 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         || a.checks != g.checks
         || a.foreign_keys != g.foreign_keys
         || adds.iter().any(|(_, col)| !sqlite_can_add(col))
-        || drops.iter().any(|c| {
+        || drops.iter().copied().chain(t.moved.keys()).any(|c| {
             a.columns
-                .get(*c)
+                .get(c)
                 .is_some_and(|col| col.generated.is_some() || col.identity.is_some())
         });
+    for (c, m) in &t.moved {
+        move_column(ctx, t, c, m, !rebuild, out)?;
+    }
     if rebuild {
-        rebuild_sqlite(ctx, t, !drops.is_empty(), out)
+        rebuild_sqlite(ctx, t, !drops.is_empty(), out)?;
+        for (old, new) in &t.renames {
+            let Some(ac) = a.columns.get(old) else {
+                continue;
+            };
+            let stmts = record_renamed(
+                Dialect::Sqlite,
+                &ctx.plan_id,
+                &t.schema,
+                &t.name,
+                old,
+                new,
+                ac,
+            );
+            let mut spec = t.part_step(
+                &Part::column(old),
+                col_ref(&t.schema, &t.name, old),
+                "quarantine column",
+                Safety::Safe,
+            );
+            let note = renamed_note(new);
+            spec.note = Some(&note);
+            spec.script = stmts.clone();
+            spec.sql = stmts;
+            out.push(Phase::Columns, spec);
+        }
+        Ok(())
     } else {
-        alter_sqlite_in_place(t, adds, drops, out)
+        alter_sqlite_in_place(ctx, t, adds, drops, out)
     }
 }
 
@@ -1158,6 +1380,7 @@ fn rebuild_sqlite(
 /// What SQLite can change in place: indexes, column renames (quarantine),
 /// drops and adds.
 fn alter_sqlite_in_place(
+    ctx: &Ctx<'_>,
     t: &Target<'_>,
     adds: Vec<(&String, &Column)>,
     drops: Vec<&String>,
@@ -1181,13 +1404,16 @@ fn alter_sqlite_in_place(
     }
     for (old, new) in &t.renames {
         let p = Part::column(old);
-        let stmt = w.rename_column(s, tn, old, new);
+        let mut stmts = vec![w.rename_column(s, tn, old, new)];
+        if let Some(ac) = a.columns.get(old) {
+            stmts.extend(record_renamed(d, &ctx.plan_id, s, tn, old, new, ac));
+        }
         let mut spec = StepSpec::new(col_ref(s, tn, old), "quarantine column", Safety::Safe);
         spec.fixes = t.reasons_of(&p);
-        let note =
-            format!("renamed to {new}; its data is kept and it no longer takes part in the schema");
+        let note = renamed_note(new);
         spec.note = Some(&note);
-        spec.statement(stmt);
+        spec.script = stmts.clone();
+        spec.sql = stmts;
         out.push(Phase::Columns, spec);
     }
     for c in drops {

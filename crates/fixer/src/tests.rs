@@ -104,26 +104,35 @@ fn side_by_side(f: impl Fn(Dialect) -> (Snapshot, Snapshot), o: &PlanOptions) ->
 #[test]
 fn deployment_story_quarantines_and_adds() {
     let [pg, my, lite] = side_by_side(story, &PlanOptions::default());
-    assert_eq!(
-        pg,
-        [
-            r#"ALTER TABLE "public"."authentication_user" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
-            r#"ALTER TABLE "public"."authentication_user" ADD COLUMN "login_count" integer NOT NULL DEFAULT 0"#,
-        ]
+    // The values move to a quarantine table keyed by the primary key, then
+    // the column is dropped: the table is left as expected.
+    let expect = |stmts: &[String], copy: &str, drop: &str, add: &str| {
+        let copy_at = stmts.iter().position(|s| s == copy);
+        let drop_at = stmts.iter().position(|s| s == drop);
+        assert!(copy_at.is_some() && copy_at < drop_at, "{stmts:#?}");
+        assert_eq!(stmts.last().map(String::as_str), Some(add), "{stmts:#?}");
+        assert!(stmts
+            .iter()
+            .any(|s| s.contains("INSERT INTO") && s.contains("_driftless_quarantine_catalog")));
+        assert!(!stmts.iter().any(|s| s.contains("RENAME")), "{stmts:#?}");
+    };
+    expect(
+        &pg,
+        r#"INSERT INTO "driftless_quarantine"."public__authentication_user__avatar" ("id", "avatar") SELECT "id", "avatar" FROM "public"."authentication_user""#,
+        r#"ALTER TABLE "public"."authentication_user" DROP COLUMN "avatar""#,
+        r#"ALTER TABLE "public"."authentication_user" ADD COLUMN "login_count" integer NOT NULL DEFAULT 0"#,
     );
-    assert_eq!(
-        my,
-        [
-            "ALTER TABLE `app`.`authentication_user` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`",
-            "ALTER TABLE `app`.`authentication_user` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
-        ]
+    expect(
+        &my,
+        "INSERT INTO `app`.`_driftless_quarantine_authentication_user__avatar` (`id`, `avatar`) SELECT `id`, `avatar` FROM `app`.`authentication_user`",
+        "ALTER TABLE `app`.`authentication_user` DROP COLUMN `avatar`",
+        "ALTER TABLE `app`.`authentication_user` ADD COLUMN `login_count` int(11) NOT NULL DEFAULT 0",
     );
-    assert_eq!(
-        lite,
-        [
-            r#"ALTER TABLE "authentication_user" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
-            r#"ALTER TABLE "authentication_user" ADD COLUMN "login_count" INTEGER NOT NULL DEFAULT 0"#,
-        ]
+    expect(
+        &lite,
+        r#"INSERT INTO "_driftless_quarantine_authentication_user__avatar" ("id", "avatar") SELECT "id", "avatar" FROM "authentication_user""#,
+        r#"ALTER TABLE "authentication_user" DROP COLUMN "avatar""#,
+        r#"ALTER TABLE "authentication_user" ADD COLUMN "login_count" INTEGER NOT NULL DEFAULT 0"#,
     );
     for d in ALL {
         let (e, a) = story(d);
@@ -528,13 +537,19 @@ fn orphan_tables_are_quarantined_or_dropped_in_dependency_order() {
             Dialect::Sqlite => assert_eq!(actions, ["quarantine table"]),
             _ => assert_eq!(actions, ["drop foreign key", "quarantine table"]),
         }
+        let moved = match d {
+            Dialect::Postgres => {
+                r#"ALTER TABLE "public"."public__orders" SET SCHEMA "driftless_quarantine""#
+            }
+            _ => "_driftless_quarantine_orders",
+        };
         assert!(p
             .steps
             .last()
             .unwrap()
             .sql
             .iter()
-            .any(|s| s.contains("_driftless_quarantine_orders")));
+            .any(|s| s.contains(moved)));
         let p = plan_for(
             &a,
             &e,
@@ -778,12 +793,15 @@ fn renamed_by_hand(d: Dialect) -> (Snapshot, Snapshot) {
 #[test]
 fn quarantine_renames_the_names_a_table_shares_with_its_schema() {
     let [pg, my, lite] = side_by_side(renamed_by_hand, &PlanOptions::default());
+    // PostgreSQL: renamed to names free in both schemas, then moved to
+    // the quarantine schema.
     assert_eq!(
-        pg[..3],
+        pg[2..6],
         [
-            r#"ALTER TABLE "public"."users_old" RENAME TO "_driftless_quarantine_users_old""#,
-            r#"ALTER TABLE "public"."_driftless_quarantine_users_old" RENAME CONSTRAINT "users_pkey" TO "_driftless_quarantine_users_pkey""#,
-            r#"ALTER INDEX "public"."users_username_idx" RENAME TO "_driftless_quarantine_users_username_idx""#,
+            r#"ALTER TABLE "public"."users_old" RENAME TO "public__users_old""#,
+            r#"ALTER TABLE "public"."public__users_old" RENAME CONSTRAINT "users_pkey" TO "public__users_pkey""#,
+            r#"ALTER INDEX "public"."users_username_idx" RENAME TO "public__users_username_idx""#,
+            r#"ALTER TABLE "public"."public__users_old" SET SCHEMA "driftless_quarantine""#,
         ]
     );
     // MySQL index names are per table.
@@ -791,7 +809,7 @@ fn quarantine_renames_the_names_a_table_shares_with_its_schema() {
         my[0],
         "RENAME TABLE `app`.`users_old` TO `app`.`_driftless_quarantine_users_old`"
     );
-    assert!(my[1].starts_with("CREATE TABLE `app`.`users`"), "{my:?}");
+    assert!(my[3].starts_with("CREATE TABLE `app`.`users`"), "{my:?}");
     // SQLite cannot rename an index: it is created again under the new name.
     assert_eq!(
         lite[..3],
@@ -818,5 +836,58 @@ fn quarantine_renames_the_names_a_table_shares_with_its_schema() {
         }
         let p = plan(&e, &a, &findings, &drop.with_allow(Safety::Destructive)).unwrap();
         assert_eq!(p.steps[0].action, "drop table");
+    }
+}
+
+/// The story's table without a primary key: the orphan column is renamed
+/// aside in its table instead, and a NOT NULL one loses its NOT NULL.
+fn story_without_key(d: Dialect) -> (Snapshot, Snapshot) {
+    let (mut e, mut a) = story(d);
+    for snap in [&mut e, &mut a] {
+        for sc in snap.schemas.values_mut() {
+            for t in sc.tables.values_mut() {
+                t.primary_key = None;
+                if let Some(c) = t.columns.get_mut("avatar") {
+                    c.nullable = false;
+                }
+            }
+        }
+    }
+    (e, a)
+}
+
+#[test]
+fn without_a_primary_key_the_column_is_renamed_aside_and_made_nullable() {
+    let [pg, my, lite] = side_by_side(story_without_key, &PlanOptions::default());
+    let has = |stmts: &[String], s: &str| {
+        assert!(stmts.iter().any(|x| x == s), "{s} not in {stmts:#?}");
+    };
+    has(
+        &pg,
+        r#"ALTER TABLE "public"."authentication_user" RENAME COLUMN "avatar" TO "_driftless_quarantine_avatar""#,
+    );
+    has(
+        &pg,
+        r#"ALTER TABLE "public"."authentication_user" ALTER COLUMN "_driftless_quarantine_avatar" DROP NOT NULL"#,
+    );
+    has(&my, "ALTER TABLE `app`.`authentication_user` RENAME COLUMN `avatar` TO `_driftless_quarantine_avatar`");
+    assert!(
+        my.iter().any(|s| s.starts_with(
+            "ALTER TABLE `app`.`authentication_user` MODIFY COLUMN `_driftless_quarantine_avatar`"
+        ) && !s.contains("NOT NULL")),
+        "{my:#?}"
+    );
+    // SQLite rebuilds the table to drop the NOT NULL.
+    assert!(
+        lite.iter()
+            .any(|s| s.contains(r#""_driftless_quarantine_avatar""#)
+                && s.starts_with("CREATE TABLE")),
+        "{lite:#?}"
+    );
+    for stmts in [&pg, &my, &lite] {
+        assert!(
+            stmts.iter().any(|s| s.contains("'renamed column'")),
+            "{stmts:#?}"
+        );
     }
 }

@@ -46,7 +46,7 @@ mod url;
 
 use std::collections::BTreeSet;
 
-use driftless_model::{is_ledger_table, is_system_schema};
+use driftless_model::{is_ledger_table, is_quarantine_schema, is_system_schema};
 
 pub use database::{ConnectOptions, Database, Row, Value};
 pub use error::{BoxError, Error, Result};
@@ -59,7 +59,8 @@ pub use url::{redact, DbUrl};
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct IntrospectOptions {
-    /// Schemas to read. Empty: every non-system schema (PostgreSQL), the
+    /// Schemas to read. Empty: every non-system schema but driftless's
+    /// quarantine schema (PostgreSQL), the
     /// URL's database (MySQL), `main` (SQLite).
     pub schemas: Vec<String>,
     /// Also read migration-ledger tables (`django_migrations` …) as tables.
@@ -84,7 +85,7 @@ impl IntrospectOptions {
     /// Whether objects of `schema` are wanted (explicit list, or not a system schema).
     pub fn wants_schema(&self, schema: &str) -> bool {
         if self.schemas.is_empty() {
-            !is_system_schema(schema)
+            !is_system_schema(schema) && !is_quarantine_schema(schema)
         } else {
             self.schemas.iter().any(|s| s == schema)
         }

@@ -74,7 +74,8 @@ pub use migration::{
 };
 pub use migration::{plan_ledger_rebuild, LedgerRebuild, RebuildStop};
 pub use names::{
-    is_ledger_table, is_quarantined, is_system_schema, LEDGER_TABLES, QUARANTINE_PREFIX,
+    is_ledger_table, is_quarantine_schema, is_quarantined, is_system_schema, LEDGER_TABLES,
+    QUARANTINE_CATALOG, QUARANTINE_PREFIX, QUARANTINE_SCHEMA,
 };
 pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
 pub use pairing::{SchemaPair, SchemaPairing};

@@ -1,8 +1,31 @@
 //! Well-known names: system schemas, migration ledger tables, quarantine.
 
-/// Prefix of the name an orphan table or column is renamed to when it is
-/// quarantined. Quarantined objects keep their data and are not drift.
+/// Prefix of driftless's quarantine names on MySQL/MariaDB and SQLite (a
+/// quarantined table, the table keeping a column's values, the catalog)
+/// and of an orphan column renamed aside in a table without a primary
+/// key. Quarantined objects keep their data and are not drift.
 pub const QUARANTINE_PREFIX: &str = "_driftless_quarantine_";
+
+/// The PostgreSQL schema driftless keeps quarantined data in: the values
+/// of orphan columns, keyed by their rows' primary key, orphan tables, and
+/// the quarantine catalog. Never read as application schema, never drift.
+pub const QUARANTINE_SCHEMA: &str = "driftless_quarantine";
+
+/// The table of the quarantine catalog: one row per quarantined object,
+/// with what restoring it needs. PostgreSQL: in [`QUARANTINE_SCHEMA`]
+/// (`driftless_quarantine._driftless_quarantine_catalog`); MySQL/MariaDB
+/// and SQLite: in the database of the quarantined objects.
+pub const QUARANTINE_CATALOG: &str = "_driftless_quarantine_catalog";
+
+/// Whether `schema` is driftless's own quarantine schema.
+///
+/// ```
+/// assert!(driftless_model::is_quarantine_schema("driftless_quarantine"));
+/// assert!(!driftless_model::is_quarantine_schema("public"));
+/// ```
+pub fn is_quarantine_schema(schema: &str) -> bool {
+    schema == QUARANTINE_SCHEMA
+}
 
 /// Tables that migration tools keep their ledger in. They are never
 /// application schema and never orphans.

@@ -2,7 +2,7 @@
 //! the one pairing policy that the rules' comparison and the fixer's plans
 //! both follow.
 
-use crate::names::is_system_schema;
+use crate::names::{is_quarantine_schema, is_system_schema};
 use crate::schema::{Dialect, Snapshot};
 
 /// One schema of the pairing: on both sides (possibly under two names), or
@@ -23,7 +23,7 @@ pub struct SchemaPair<'a> {
 /// usually have different names (`app_staging` and `app`). Otherwise
 /// (PostgreSQL, or a side with several schemas) schemas pair by name.
 /// System schemas (`pg_catalog`, `information_schema`, MySQL's `mysql` …)
-/// take no part.
+/// and driftless's quarantine schema take no part.
 ///
 /// ```
 /// use driftless_model::{Dialect, SchemaPairing, Snapshot};
@@ -65,7 +65,7 @@ impl<'a> SchemaPairing<'a> {
             s.schemas
                 .keys()
                 .map(String::as_str)
-                .filter(|n| !is_system_schema(n))
+                .filter(|n| !is_system_schema(n) && !is_quarantine_schema(n))
                 .collect()
         };
         let (exp, act) = (names(expected), names(actual));

@@ -1,9 +1,10 @@
 //! The comparison: both schemas read at once, the rules run, and what
 //! follows from the result (plan, recheck after a fix).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use driftless_fixer::{add_ledger_steps, add_rebuild_steps, FixPlan, PlanOptions};
+use driftless_fixer::{add_ledger_steps, add_rebuild_steps, FixPlan, PlanOptions, QuarantineEntry};
 use driftless_introspect::{ConnectOptions, DbUrl};
 use driftless_migrations::recover_applied_sources;
 use driftless_model::{
@@ -245,6 +246,7 @@ impl DriftCheck {
             &actual,
             self.today,
         );
+        let (quarantined, quarantine_held) = quarantine_of(&self.target, &self.read_only).await;
         Ok(Checked {
             target: self.target,
             schemas: self.schemas,
@@ -255,12 +257,29 @@ impl DriftCheck {
             ledgers,
             pending_run,
             report,
+            quarantined,
+            quarantine_held,
             read_only: self.read_only,
             read_write: self.read_write,
             progress: self.progress,
             today: self.today,
             source: self.source,
         })
+    }
+}
+
+/// What the target's quarantine holds; nothing when it cannot be read
+/// (a check does not fail on it).
+async fn quarantine_of(
+    target: &DbUrl,
+    connect: &ConnectOptions,
+) -> (Vec<QuarantineEntry>, BTreeSet<String>) {
+    match crate::quarantine::read_quarantine(target, connect).await {
+        Ok(q) => q,
+        Err(e) => {
+            tracing::warn!("cannot read the quarantine catalog: {e}");
+            Default::default()
+        }
     }
 }
 
@@ -300,6 +319,11 @@ pub struct Checked {
     pub pending_run: Option<PendingRun>,
     /// The findings.
     pub report: Report,
+    /// What the target's quarantine holds: kept aside by earlier fixes,
+    /// never drift.
+    pub quarantined: Vec<QuarantineEntry>,
+    /// The names held in the PostgreSQL quarantine schema.
+    quarantine_held: BTreeSet<String>,
     read_only: ConnectOptions,
     read_write: ConnectOptions,
     progress: Arc<dyn Progress>,
@@ -352,6 +376,8 @@ impl Checked {
     /// deploy preflight run again on it: what the repair changed decides
     /// whether the pending migrations now apply.
     pub async fn recheck_after_fix(&mut self, actual: &Snapshot) -> Result<Report> {
+        (self.quarantined, self.quarantine_held) =
+            quarantine_of(&self.target, &self.read_only).await;
         if self.expected.migrations.is_some() {
             // Ledger steps recorded pending migrations: they are part of
             // the recorded state now.
@@ -436,6 +462,8 @@ impl Checked {
         .await?;
         self.actual = actual;
         self.ledgers = ledgers;
+        (self.quarantined, self.quarantine_held) =
+            quarantine_of(&self.target, &self.read_only).await;
         self.settle_rebuild();
         self.report = self.recheck(&self.actual);
         Ok(())
@@ -471,6 +499,9 @@ impl Checked {
         };
         // Columns a migration added to a table with rows get what it gave them.
         let mut options = options.clone();
+        options
+            .quarantine_held
+            .extend(self.quarantine_held.iter().cloned());
         if let Some(p) = &self.expected.provenance {
             let mut backfills = p.backfills().clone();
             backfills.extend(std::mem::take(&mut options.backfills));

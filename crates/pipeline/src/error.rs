@@ -20,6 +20,9 @@ pub enum Error {
     /// committed before it).
     #[error(transparent)]
     Apply(Box<driftless_fixer::ApplyError>),
+    /// The quarantine could not be read or restored.
+    #[error(transparent)]
+    Quarantine(#[from] driftless_fixer::QuarantineError),
     /// The expected schema came from another kind of database.
     #[error("cannot compare {target} ({actual}) with {expected} ({expected_dialect}): the expected schema must come from the same kind of database")]
     DialectMismatch {

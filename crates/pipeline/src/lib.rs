@@ -36,7 +36,8 @@
 //!
 //! Modules: `source` (the trait and what it yields), `sources` (the
 //! built-in sources), `check` (the comparison and what follows from it),
-//! `repair` (apply, plan again when stale, judge),
+//! `repair` (apply, plan again when stale, judge), `quarantine` (what
+//! fixes set aside, restored),
 //! `live` (reading a live database), `progress` (stage reports), `error`.
 #![deny(missing_docs)]
 
@@ -46,6 +47,7 @@ mod live;
 mod pending;
 mod preflight;
 mod progress;
+mod quarantine;
 mod repair;
 mod source;
 mod sources;
@@ -55,6 +57,7 @@ pub use error::{Error, Result};
 pub use live::read_live;
 pub use pending::default_migrate_command;
 pub use progress::{Progress, Silent, Stage};
+pub use quarantine::{quarantine_list, quarantine_restore, Restored};
 pub use repair::Repair;
 pub use source::{Expected, ExpectedSource, SourceContext};
 pub use sources::{

@@ -20,6 +20,7 @@ pub async fn run(ctx: &Ctx, args: CheckArgs) -> Result<Status> {
         expected: &prepared.expected.description,
         actual: &actual,
         files: &files,
+        quarantined: prepared.quarantined.len(),
     };
     let text = format::render(args.format, &view, ctx.color);
     ctx.write_stdout(&text).context("writing the report")?;

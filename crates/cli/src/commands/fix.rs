@@ -239,6 +239,7 @@ fn finish(
             expected: &prepared.expected.description,
             actual: &actual,
             files: &files,
+            quarantined: prepared.quarantined.len(),
         };
         let _ = writeln!(out, "\nNot converged: drift remains.\n");
         out.push_str(&format::render(CheckFormat::Human, &view, ctx.color));

@@ -7,6 +7,7 @@ mod expected;
 mod fix;
 mod migrations;
 mod plan;
+mod quarantine;
 mod rules;
 mod snapshot;
 
@@ -270,5 +271,6 @@ pub async fn run(cli: Cli) -> Result<Status> {
         Command::Rules(args) => rules::run(&ctx, &args),
         Command::Plan(args) => plan::run(&ctx, args).await,
         Command::Fix(args) => fix::run(&ctx, args).await,
+        Command::Quarantine(args) => quarantine::run(&ctx, args).await,
     }
 }

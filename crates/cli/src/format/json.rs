@@ -61,6 +61,10 @@ pub fn render(report: &CheckReport<'_>) -> String {
             "actual": report.actual,
         },
     });
+    let mut doc = doc;
+    if report.quarantined > 0 {
+        doc["summary"]["quarantined"] = json!(report.quarantined);
+    }
     super::pretty_json(&doc)
 }
 

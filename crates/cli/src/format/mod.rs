@@ -29,6 +29,8 @@ pub struct CheckReport<'a> {
     /// Files findings can point at: migration id → its file, and `""` →
     /// the expected schema's file (a snapshot), as relative paths.
     pub files: &'a BTreeMap<String, String>,
+    /// How many objects earlier fixes quarantined (kept, never drift).
+    pub quarantined: usize,
 }
 
 impl<'a> CheckReport<'a> {
@@ -96,6 +98,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
+}
+
+/// The line that counts what earlier fixes quarantined, if anything.
+fn quarantine_line(report: &CheckReport<'_>) -> Option<String> {
+    (report.quarantined > 0).then(|| {
+        format!(
+            "{} kept in quarantine by earlier fixes, not drift (`driftless quarantine list`).",
+            plural(report.quarantined, "object", "objects")
+        )
+    })
 }
 
 /// The one-line summary shared by `human` and `github`.
@@ -320,6 +332,7 @@ pub(crate) mod fixtures {
             expected: "migrations examples/deploy-story/migrations",
             actual: "sqlite:examples/deploy-story/production.db",
             files: files(),
+            quarantined: 0,
         }
     }
 

@@ -1012,7 +1012,8 @@ async fn fix_applies_quarantines_and_converges_on_postgres() {
         1
     );
 
-    // The default quarantines it: the data stays readable.
+    // The default quarantines it: the values move to the quarantine
+    // schema, keyed by id, and stay readable.
     let run = run_args(args(&[
         "--apply",
         "--lock-timeout",
@@ -1024,7 +1025,7 @@ async fn fix_applies_quarantines_and_converges_on_postgres() {
     assert!(run.stdout.contains("Converged"), "{run:#?}");
     assert_eq!(
         production
-            .scalar_i64("SELECT count(*) FROM authentication_user WHERE _driftless_quarantine_avatar = 'avatars/ada.png'")
+            .scalar_i64("SELECT count(*) FROM driftless_quarantine.public__authentication_user__avatar WHERE avatar = 'avatars/ada.png'")
             .await,
         1
     );

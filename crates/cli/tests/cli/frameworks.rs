@@ -527,7 +527,9 @@ mod bad_input {
 
 /// The repair that lets the deploy go on: `fix --apply --apply-pending`
 /// on the story, then Django's own checks pass and the next migrate has
-/// nothing left; a second fix changes nothing.
+/// nothing left; a second fix changes nothing; the table holds exactly
+/// the columns the migrations build, and the quarantined avatar values
+/// come back with `driftless quarantine restore`.
 async fn the_story_repaired(url: &str, dev: Option<&str>, project: &std::path::Path) {
     let dir = project.display().to_string();
     let py = python();
@@ -582,6 +584,58 @@ async fn the_story_repaired(url: &str, dev: Option<&str>, project: &std::path::P
         again.stdout.contains("Nothing to apply"),
         "{}",
         again.stdout
+    );
+    avatar_quarantined_and_restored(url, project).await;
+}
+
+/// The columns of `authentication_user` in the database at `url`.
+async fn user_columns(url: &str) -> Vec<String> {
+    let mut db = crate::support::open(url).await;
+    let snap = db.snapshot(&Default::default()).await.unwrap();
+    db.close().await.unwrap();
+    let (_, _, t) = snap
+        .tables()
+        .find(|(_, n, _)| *n == "authentication_user")
+        .unwrap();
+    t.columns.keys().cloned().collect()
+}
+
+/// After the repair: `authentication_user` has exactly the columns the
+/// migrations build, avatar's values wait in quarantine, and `driftless
+/// quarantine restore` brings them back.
+async fn avatar_quarantined_and_restored(url: &str, project: &std::path::Path) {
+    let fresh = tempfile::tempdir().unwrap();
+    let built = format!("sqlite:{}", fresh.path().join("built.sqlite3").display());
+    manage(project, &built, &["migrate", "-v0"]);
+    assert_eq!(user_columns(url).await, user_columns(&built).await);
+
+    let run = driftless(&["quarantine", "list", "--db", url, "--format", "json"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.output());
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let held = doc["quarantined"].as_array().unwrap();
+    assert_eq!(held.len(), 1, "{doc}");
+    assert!(
+        held[0]["object"]
+            .as_str()
+            .unwrap()
+            .ends_with("authentication_user.avatar"),
+        "{doc}"
+    );
+    assert_eq!(held[0]["rows"], 1, "{doc}");
+
+    let run = driftless(&[
+        "quarantine",
+        "restore",
+        "--db",
+        url,
+        "authentication_user.avatar",
+        "--apply",
+    ])
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.output());
+    assert_eq!(
+        crate::support::scalar(url, "SELECT count(*) FROM authentication_user WHERE username = 'ann' AND avatar = 'ann.png'").await,
+        Some(1)
     );
 }
 

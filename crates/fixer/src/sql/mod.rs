@@ -27,6 +27,10 @@
 //! migration as applied exactly as each tool writes them
 //! ([`record_statements`](crate::record_statements)).
 //!
+//! The quarantine's statements are here too: `quarantine` writes the
+//! catalog, the tables keeping an orphan column's values by primary key,
+//! and the copies out and back.
+//!
 //! Modules: `fragment` (SQL taken from a snapshot, checked), `columns`,
 //! `tables` (and views), `indexes`, `keys`, `rows` (the builders the
 //! writers share, given the dialect), then the writers `postgres`,
@@ -60,6 +64,7 @@ mod ledger;
 mod ledger_ddl;
 mod mysql;
 mod postgres;
+pub(crate) mod quarantine;
 mod rows;
 mod sqlite;
 mod tables;

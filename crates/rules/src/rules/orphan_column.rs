@@ -13,7 +13,7 @@ declare_rule! {
         severity: Warning,
         enabled: true,
         example: "-- expected\nCREATE TABLE authentication_user (id integer PRIMARY KEY);\n-- actual\nCREATE TABLE authentication_user (id integer PRIMARY KEY, avatar varchar(100));",
-        fix: "Destructive when dropped: by default the fixer quarantines the column (renames it aside, data kept); it drops it only on request.",
+        fix: "Destructive when dropped: by default the fixer quarantines the column: its values move to a quarantine table keyed by the row's primary key (PostgreSQL: schema `driftless_quarantine`; MySQL, SQLite: `_driftless_quarantine_<table>__<column>`), then the column is dropped, so the table is left as expected (a table without a primary key keeps it renamed aside, nullable). `driftless quarantine restore` puts it back. It drops it only on request.",
     }
 }
 

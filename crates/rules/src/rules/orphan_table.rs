@@ -12,7 +12,7 @@ declare_rule! {
         severity: Warning,
         enabled: true,
         example: "-- expected: no table tmp_import\n-- actual\nCREATE TABLE tmp_import (line text);",
-        fix: "Destructive when dropped: by default the fixer quarantines the table (renames it aside, data kept); it drops it only on request.",
+        fix: "Destructive when dropped: by default the fixer quarantines the table, data kept: PostgreSQL moves it to the schema `driftless_quarantine`, MySQL and SQLite rename it to `_driftless_quarantine_<table>`; `driftless quarantine restore` puts it back. It drops it only on request.",
     }
 }
 
