@@ -1290,9 +1290,20 @@ async fn check_with_a_long_report_into_a_pipe_closed_after_a_few_lines() {
         })
         .collect();
     std::fs::write(migrations.join("1_tables.sql"), tables).unwrap();
-    let db = dir.path().join("live.db");
-    std::fs::File::create(&db).unwrap();
-    let url = format!("sqlite:{}", db.display());
+    // Recorded as applied, each table without its column `name`.
+    let live: String = (0..1500)
+        .map(|i| format!("CREATE TABLE expected_table_{i:04} (id integer primary key);\n"))
+        .chain([
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+             checksum BLOB NOT NULL, execution_time BIGINT NOT NULL);\n\
+             INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (1, 'tables', 1, X'00', 1);\n"
+                .to_string(),
+        ])
+        .collect();
+    let live = sqlite_with(&live).await;
+    let url = live.url.clone();
     let args = [
         "check",
         "--db",
