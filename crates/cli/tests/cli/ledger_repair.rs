@@ -356,6 +356,10 @@ async fn a_new_database(backend: Backend) {
         "{check:#?}"
     );
     assert!(!check.stdout.contains("missing-table"), "{check:#?}");
+    assert!(
+        check.stdout.contains("(it has no migration ledger)"),
+        "{check:#?}"
+    );
     let fix = driftless(&d.args("fix", &["--apply"])).await;
     assert_eq!(fix.code, Some(0), "{fix:#?}");
     let made = state(&d.prod).await.snapshot.tables().count();

@@ -24,10 +24,15 @@ impl Rule for UnappliedMigration {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(set) = cx.migrations else { return };
         let actual = cx.provenance.map(|_| object_fingerprints(cx.actual));
-        let ledger_name = cx.ledger.map_or(
-            "the database (it has no migration ledger)".to_string(),
-            |l| l.table.table.clone(),
-        );
+        // A ledger the database does not have yet (a new database) stands
+        // in for it while nothing is recorded.
+        let new_database = cx
+            .rebuild
+            .is_some_and(|r| r.create && r.recorded.is_empty());
+        let ledger_name = match cx.ledger.filter(|_| !new_database) {
+            Some(l) => l.table.table.clone(),
+            None => "the database (it has no migration ledger)".to_string(),
+        };
         for status in migration_status(set, cx.ledger) {
             if status.state != MigrationState::Unapplied {
                 continue;
