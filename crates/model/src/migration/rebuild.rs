@@ -80,7 +80,9 @@ impl LedgerRebuild {
 /// found for `set`, if any) is missing or records nothing as applied, and
 /// the schema `actual` shows the effects of a prefix of the migrations
 /// replayed into `provenance`. `schema` is where a missing ledger is
-/// created (the target's default schema). `None` otherwise.
+/// created (the target's default schema). A missing ledger with nothing
+/// present is a new database: a rebuild that records nothing, with the
+/// ledger to create once migrations run. `None` otherwise.
 ///
 /// ```
 /// use driftless_model::{plan_ledger_rebuild, object_fingerprints, Column, Dialect, MigrationFormat, MigrationSet, Provenance, Snapshot, Table};
@@ -97,7 +99,9 @@ impl LedgerRebuild {
 /// assert_eq!(rebuild.recorded, ["1"]);
 /// assert!(rebuild.create);
 /// assert_eq!(rebuild.table.table, "_sqlx_migrations");
-/// assert!(plan_ledger_rebuild(&set, None, &p, &empty, "main").is_none());
+/// // A new database: nothing to record, the ledger still to create.
+/// let new = plan_ledger_rebuild(&set, None, &p, &empty, "main").unwrap();
+/// assert!(new.recorded.is_empty() && new.create);
 /// ```
 pub fn plan_ledger_rebuild(
     set: &MigrationSet,
