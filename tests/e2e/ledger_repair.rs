@@ -10,9 +10,9 @@ use std::path::Path;
 
 use driftless_fixer::{ApplyOptions, PlanOptions};
 use driftless_model::ObjectKind;
-use driftless_testkit::{Backend, TestDb};
+use driftless_testkit::{sqlx_migrate, Backend, TestDb};
 
-use crate::pending::{assert_same_ledger_row, check, repair, sqlx_run};
+use crate::pending::{assert_same_ledger_row, check, repair};
 use crate::support::{describe, rows};
 
 const USERS: &str = "CREATE TABLE users (id integer PRIMARY KEY, name varchar(50) NOT NULL);\n";
@@ -35,7 +35,7 @@ async fn lost_ledger(backend: Backend, lose: &str) -> (tempfile::TempDir, TestDb
     std::fs::write(dir.path().join("1_users.sql"), USERS).unwrap();
     std::fs::write(dir.path().join("2_login_count.sql"), LOGIN).unwrap();
     let prod = TestDb::new(backend).await;
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     prod.exec("INSERT INTO users (id, name) VALUES (1, 'ann')")
         .await;
     prod.exec(lose).await;
@@ -101,7 +101,7 @@ async fn rebuilt_then_sqlx_runs(backend: Backend, lose: &str, created: bool) {
     assert!(!after.failed(), "{}", describe(&after.findings));
     assert_eq!(versions(&prod).await, [1, 2]);
     // sqlx's own migrator takes the rebuilt ledger and applies exactly 3.
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     assert_eq!(versions(&prod).await, [1, 2, 3]);
     assert_eq!(
         rows(&prod, "SELECT count(*) FROM posts").await[0][0].as_i64(),
@@ -149,7 +149,7 @@ async fn half_done(dir: &Path) -> (TestDb, TestDb) {
     std::fs::write(dir.join("1_users.sql"), USERS).unwrap();
     std::fs::write(dir.join("2_login_count.sql"), LOGIN).unwrap();
     let prod = TestDb::new(Backend::Mysql).await;
-    sqlx_run(Backend::Mysql, &prod.url, dir).await.unwrap();
+    sqlx_migrate(Backend::Mysql, &prod.url, dir).await.unwrap();
     std::fs::write(dir.join("3_posts.sql"), POSTS).unwrap();
     prod.exec("CREATE TABLE posts (id integer PRIMARY KEY, user_id integer NOT NULL)")
         .await;
@@ -200,7 +200,7 @@ async fn mariadb_ledger_rows_wait_for_their_effects_and_a_rerun_resumes() {
     let after = repair(&mut rerun, plan).await;
     assert!(after.findings.is_empty(), "{}", describe(&after.findings));
     assert_eq!(versions(&prod).await, [1, 2, 3]);
-    sqlx_run(Backend::Mysql, &prod.url, dir.path())
+    sqlx_migrate(Backend::Mysql, &prod.url, dir.path())
         .await
         .unwrap();
     assert_same_ledger_row(Backend::Mysql, &prod, dir.path(), 3).await;
@@ -236,7 +236,7 @@ async fn mariadb_a_repair_stopped_before_its_ledger_step_is_completed_by_a_rerun
     let after = repair(&mut rerun, plan).await;
     assert!(after.findings.is_empty(), "{}", describe(&after.findings));
     assert_eq!(versions(&prod).await, [1, 2, 3]);
-    sqlx_run(Backend::Mysql, &prod.url, dir.path())
+    sqlx_migrate(Backend::Mysql, &prod.url, dir.path())
         .await
         .unwrap();
 }

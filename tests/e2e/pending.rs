@@ -13,7 +13,7 @@ use driftless_fixer::{ApplyOptions, FixPlan, PlanOptions};
 use driftless_introspect::{ConnectOptions, DbUrl};
 use driftless_pipeline::{Checked, DriftCheck, MigrationReplay};
 use driftless_rules::Report;
-use driftless_testkit::{Backend, TestDb};
+use driftless_testkit::{sqlx_migrate, Backend, TestDb};
 
 use crate::support::describe;
 
@@ -22,32 +22,6 @@ const LOGIN: &str = "ALTER TABLE users ADD COLUMN login_count integer NOT NULL D
 const POSTS: &str = "CREATE TABLE posts (id integer PRIMARY KEY, user_id integer NOT NULL);\n\
                      CREATE INDEX posts_user_idx ON posts (user_id);\n";
 
-/// Runs sqlx's own migrator for the files in `dir` against `url`.
-pub(crate) async fn sqlx_run(
-    backend: Backend,
-    url: &str,
-    dir: &Path,
-) -> Result<(), sqlx::migrate::MigrateError> {
-    use sqlx::Connection;
-    let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
-        .await
-        .unwrap();
-    match backend {
-        Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            migrator.run(&mut c).await
-        }
-        Backend::Mysql => {
-            let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
-            migrator.run(&mut c).await
-        }
-        Backend::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-            migrator.run(&mut c).await
-        }
-    }
-}
-
 /// Production migrated by sqlx to 2, with 3 (posts) pending on disk, and
 /// the dev database replays go to.
 async fn deployed(backend: Backend) -> (tempfile::TempDir, TestDb, Option<TestDb>) {
@@ -55,7 +29,7 @@ async fn deployed(backend: Backend) -> (tempfile::TempDir, TestDb, Option<TestDb
     std::fs::write(dir.path().join("1_users.sql"), USERS).unwrap();
     std::fs::write(dir.path().join("2_login_count.sql"), LOGIN).unwrap();
     let prod = TestDb::new(backend).await;
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     prod.exec("INSERT INTO users (id, name) VALUES (1, 'ann')")
         .await;
     std::fs::write(dir.path().join("3_posts.sql"), POSTS).unwrap();
@@ -135,7 +109,7 @@ async fn pending_once_then_migrate(backend: Backend) {
     let plan = checked.plan(&PlanOptions::default()).unwrap();
     assert!(plan.is_empty(), "{}", plan.to_sql());
     // And migrate then applies it cleanly; after it, no drift.
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     let after = check(dir.path(), &prod, dev.as_ref()).await;
     assert!(
         after.report.findings.is_empty(),
@@ -182,7 +156,7 @@ async fn partly_present_fails_then_fix_completes_it(backend: Backend) {
     // The real migrate fails the same way (on MySQL it would leave a
     // failed ledger row behind, DDL not being transactional there).
     if backend != Backend::Mysql {
-        assert!(sqlx_run(backend, &prod.url, dir.path()).await.is_err());
+        assert!(sqlx_migrate(backend, &prod.url, dir.path()).await.is_err());
     }
     // fix restores login_count, makes the rest of 3 (its index), records 3.
     let plan = checked.plan(&PlanOptions::default()).unwrap();
@@ -204,7 +178,7 @@ async fn partly_present_fails_then_fix_completes_it(backend: Backend) {
     );
     repair_converges(&mut checked, plan).await;
     // sqlx agrees: nothing left to run, the row it finds is the one it writes.
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     assert_same_ledger_row(backend, &prod, dir.path(), 3).await;
     let again = check(dir.path(), &prod, dev.as_ref()).await;
     assert!(
@@ -223,7 +197,7 @@ pub(crate) async fn assert_same_ledger_row(
     version: i64,
 ) {
     let fresh = TestDb::new(backend).await;
-    sqlx_run(backend, &fresh.url, dir).await.unwrap();
+    sqlx_migrate(backend, &fresh.url, dir).await.unwrap();
     let sql = format!(
         "SELECT version, description, success, checksum FROM _sqlx_migrations WHERE version = {version}"
     );
@@ -247,13 +221,13 @@ async fn all_present_is_recorded(backend: Backend) {
         describe(found)
     );
     if backend != Backend::Mysql {
-        assert!(sqlx_run(backend, &prod.url, dir.path()).await.is_err());
+        assert!(sqlx_migrate(backend, &prod.url, dir.path()).await.is_err());
     }
     let plan = checked.plan(&PlanOptions::default()).unwrap();
     assert_eq!(plan.steps.len(), 1, "{}", plan.to_sql());
     assert_eq!(plan.steps[0].action, "record migration");
     repair_converges(&mut checked, plan).await;
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     assert_same_ledger_row(backend, &prod, dir.path(), 3).await;
 }
 
@@ -310,9 +284,9 @@ async fn unknown_row_is_quarantined(backend: Backend) {
     std::fs::remove_file(dir.path().join("3_posts.sql")).unwrap();
     let hotfix = dir.path().join("4_hotfix.sql");
     std::fs::write(&hotfix, "CREATE INDEX users_name_idx ON users (name);\n").unwrap();
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     std::fs::remove_file(&hotfix).unwrap();
-    assert!(sqlx_run(backend, &prod.url, dir.path()).await.is_err());
+    assert!(sqlx_migrate(backend, &prod.url, dir.path()).await.is_err());
     let mut checked = check(dir.path(), &prod, dev.as_ref()).await;
     let mut got = rules(&checked);
     got.sort_unstable();
@@ -332,7 +306,7 @@ async fn unknown_row_is_quarantined(backend: Backend) {
     assert!(plan.unfixed.is_empty(), "{:?}", plan.unfixed);
     repair_converges(&mut checked, plan).await;
     // sqlx migrates again; the row is kept, as JSON, in the quarantine.
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     let kept = crate::support::rows(
         &prod,
         "SELECT ledger_table, migration, entry FROM _driftless_quarantine_ledger_rows",
@@ -383,7 +357,7 @@ async fn pending_applied_by_driftless(backend: Backend) {
     );
     assert!(checked.expected.pending.is_empty());
     assert_same_ledger_row(backend, &prod, dir.path(), 3).await;
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     let again = check(dir.path(), &prod, dev.as_ref()).await;
     assert!(
         again.report.findings.is_empty(),
@@ -424,9 +398,9 @@ async fn failed_row(first_statement: &str) -> (tempfile::TempDir, TestDb, Option
     .unwrap();
     prod.exec("INSERT INTO users (id, name) VALUES (2, 'ann')")
         .await;
-    assert!(sqlx_run(backend, &prod.url, dir.path()).await.is_err());
+    assert!(sqlx_migrate(backend, &prod.url, dir.path()).await.is_err());
     assert!(
-        sqlx_run(backend, &prod.url, dir.path()).await.is_err(),
+        sqlx_migrate(backend, &prod.url, dir.path()).await.is_err(),
         "sqlx stops at the failed row"
     );
     // The data is put right; the ledger still says failed.
@@ -457,7 +431,7 @@ async fn fix_and_migrate(
         .filter(|f| f.rule != "unapplied-migration")
         .collect();
     assert!(failing.is_empty(), "{failing:?}");
-    sqlx_run(Backend::Mysql, &prod.url, dir).await.unwrap();
+    sqlx_migrate(Backend::Mysql, &prod.url, dir).await.unwrap();
     let again = check(dir, prod, dev).await;
     assert!(
         again.report.findings.is_empty(),
@@ -517,7 +491,7 @@ async fn modified_checksum_updated(backend: Backend) {
     .unwrap();
     let same = LOGIN.replace("integer", "INTEGER");
     std::fs::write(dir.path().join("2_login_count.sql"), same).unwrap();
-    assert!(sqlx_run(backend, &prod.url, dir.path()).await.is_err());
+    assert!(sqlx_migrate(backend, &prod.url, dir.path()).await.is_err());
     let mut checked = check(dir.path(), &prod, dev.as_ref()).await;
     assert_eq!(
         rules(&checked),
@@ -534,7 +508,7 @@ async fn modified_checksum_updated(backend: Backend) {
         plan.to_sql()
     );
     repair_converges(&mut checked, plan).await;
-    sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+    sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
     assert_same_ledger_row(backend, &prod, dir.path(), 1).await;
     assert_same_ledger_row(backend, &prod, dir.path(), 2).await;
 }

@@ -361,6 +361,33 @@ pub fn bless() -> bool {
     }
 }
 
+/// Runs sqlx's own migrator (the `sqlx` crate's `Migrator`, as `sqlx
+/// migrate run` does) for the migration files in `dir` against `url`.
+pub async fn sqlx_migrate(
+    backend: Backend,
+    url: &str,
+    dir: &std::path::Path,
+) -> Result<(), sqlx::migrate::MigrateError> {
+    use sqlx::Connection;
+    let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
+        .await
+        .expect("read the migration folder");
+    match backend {
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+            migrator.run(&mut c).await
+        }
+        Backend::Mysql => {
+            let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect");
+            migrator.run(&mut c).await
+        }
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+            migrator.run(&mut c).await
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

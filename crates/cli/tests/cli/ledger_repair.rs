@@ -21,9 +21,7 @@
 //! migration they record, are in its note, run first; then sqlx's
 //! `Migrator` applies the file and accepts the ledger.
 
-use std::path::Path;
-
-use driftless_testkit::{Backend, TestDb};
+use driftless_testkit::{sqlx_migrate, Backend, TestDb};
 
 use driftless_model::{split_statements, Dialect};
 
@@ -42,32 +40,6 @@ const FAULT_VAR: &str = "DRIFTLESS_FAULT_PAUSE_AFTER_STATEMENT";
 /// The marker the fault-injection hook prints once it paused.
 const PAUSED: &str = "paused after statement";
 
-/// Runs sqlx's own migrator for the files in `dir` against `url`.
-async fn sqlx_run(
-    backend: Backend,
-    url: &str,
-    dir: &Path,
-) -> Result<(), sqlx::migrate::MigrateError> {
-    use sqlx::Connection;
-    let migrator = sqlx::migrate::Migrator::new(dir.to_path_buf())
-        .await
-        .unwrap();
-    match backend {
-        Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            migrator.run(&mut c).await
-        }
-        Backend::Mysql => {
-            let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
-            migrator.run(&mut c).await
-        }
-        Backend::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-            migrator.run(&mut c).await
-        }
-    }
-}
-
 /// A drifted production database, its migrations folder and the dev
 /// database replays go to.
 struct Drifted {
@@ -84,7 +56,7 @@ impl Drifted {
         write("2_login_count.sql", LOGIN);
         write("3_posts.sql", POSTS);
         let prod = TestDb::new(backend).await;
-        sqlx_run(backend, &prod.url, dir.path()).await.unwrap();
+        sqlx_migrate(backend, &prod.url, dir.path()).await.unwrap();
         let drop_index = match backend {
             Backend::Mysql => "DROP INDEX posts_user_idx ON posts",
             _ => "DROP INDEX posts_user_idx",
@@ -211,7 +183,7 @@ async fn kill_at_every_boundary(backend: Backend) -> usize {
             Some(0),
             "after a kill at {n}, the rerun converges: {rerun:#?}"
         );
-        sqlx_run(backend, &d.prod.url, d.dir.path())
+        sqlx_migrate(backend, &d.prod.url, d.dir.path())
             .await
             .unwrap_or_else(|e| panic!("sqlx migrate after a kill at {n} and a rerun: {e}"));
         assert!(d.recorded_but_absent().await.is_empty());
@@ -290,7 +262,7 @@ async fn migration_file_then_sqlx(backend: Backend, dialect: Dialect) {
         c.execute(sql, "running the ledger note").await.unwrap();
     }
     c.close().await.unwrap();
-    sqlx_run(backend, &d.prod.url, d.dir.path())
+    sqlx_migrate(backend, &d.prod.url, d.dir.path())
         .await
         .unwrap_or_else(|e| panic!("sqlx migrate after the note: {e}\n{text}"));
     let ledger = d.ledger().await.join("\n");
@@ -370,7 +342,7 @@ async fn a_new_database(backend: Backend) {
         fix.stdout.contains("Applied 2 pending migration(s)"),
         "{fix:#?}"
     );
-    sqlx_run(d.prod.backend, &d.prod.url, d.dir.path())
+    sqlx_migrate(d.prod.backend, &d.prod.url, d.dir.path())
         .await
         .expect("sqlx accepts the ledger driftless created and wrote");
     assert_eq!(d.ledger().await.len(), 2);
