@@ -152,15 +152,14 @@ impl DriftCheck {
             .cloned()
             .collect();
         with.push(rebuild.ledger(actual.dialect));
-        let _stage = self.progress.begin(&match rebuild.recorded.len() {
-            0 => format!(
-                "no ledger {} and nothing a migration makes: a new database, every migration pending",
-                rebuild.table.table
-            ),
-            n => format!(
-                "the ledger {} is lost: judging against the {n} migration(s) whose effects are all present",
-                rebuild.table.table
-            ),
+        let table = &rebuild.table.table;
+        let _stage = self.progress.begin(&if rebuild.is_new_database() {
+            format!("no ledger {table} and nothing a migration makes: a new database, every migration pending")
+        } else {
+            format!(
+                "the ledger {table} is lost: judging against the {} migration(s) whose effects are all present",
+                rebuild.recorded.len()
+            )
         });
         let mut rebuilt = self.source.load(&self.source_cx(&with)).await?;
         rebuilt.rebuild = Some(rebuild);

@@ -43,6 +43,13 @@ pub struct RebuildStop {
 }
 
 impl LedgerRebuild {
+    /// Whether the database is new: it has no ledger, and nothing a
+    /// migration makes (there is nothing to record; every migration is
+    /// pending).
+    pub fn is_new_database(&self) -> bool {
+        self.create && self.recorded.is_empty()
+    }
+
     /// The ledger as it will be once rebuilt: a row for each migration of
     /// the prefix (what the rules judge the database against meanwhile).
     pub fn ledger(&self, dialect: Dialect) -> Ledger {

@@ -25,8 +25,7 @@ impl Rule for LedgerLost {
         let (Some(rebuild), Some(set)) = (cx.rebuild, cx.migrations) else {
             return;
         };
-        if rebuild.recorded.is_empty() {
-            // A new database: no ledger, nothing a migration makes.
+        if rebuild.is_new_database() {
             return;
         }
         let t = &rebuild.table;

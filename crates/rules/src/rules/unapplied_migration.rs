@@ -1,4 +1,6 @@
-use driftless_model::{migration_status, object_fingerprints, MigrationState, ObjectRef};
+use driftless_model::{
+    migration_status, object_fingerprints, LedgerRebuild, MigrationState, ObjectRef,
+};
 
 use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -26,9 +28,7 @@ impl Rule for UnappliedMigration {
         let actual = cx.provenance.map(|_| object_fingerprints(cx.actual));
         // A ledger the database does not have yet (a new database) stands
         // in for it while nothing is recorded.
-        let new_database = cx
-            .rebuild
-            .is_some_and(|r| r.create && r.recorded.is_empty());
+        let new_database = cx.rebuild.is_some_and(LedgerRebuild::is_new_database);
         let ledger_name = match cx.ledger.filter(|_| !new_database) {
             Some(l) => l.table.table.clone(),
             None => "the database (it has no migration ledger)".to_string(),
