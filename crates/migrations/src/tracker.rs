@@ -312,6 +312,11 @@ impl Tracker {
         after: &BTreeMap<ObjectRef, String>,
     ) {
         self.provenance.record_part(&m.id, before, after);
+        self.note_backfills(&m);
+    }
+
+    /// Notes the values member `m`'s statements gave the columns it made.
+    fn note_backfills(&mut self, m: &Member) {
         let sqls = m.statements.iter().map(String::as_str);
         self.provenance
             .note_backfills(&m.id, sqls, self.model.dialect);
@@ -329,9 +334,7 @@ impl Tracker {
         let (before, after) = (object_fingerprints(&self.model), object_fingerprints(&now));
         self.model = now;
         self.provenance.record(&m.id, &before, &after);
-        let sqls = m.statements.iter().map(String::as_str);
-        self.provenance
-            .note_backfills(&m.id, sqls, self.model.dialect);
+        self.note_backfills(&m);
         Ok(())
     }
 
