@@ -51,15 +51,21 @@ class UnsupportedDatabase(ValueError):
     reach (a libpq service file, a MySQL option file)."""
 
 
+def where(alias):
+    """How messages name an entry: ``DATABASES['default']``, or a setting
+    given whole (``DRIFTLESS['DEV_DATABASE']``)."""
+    return alias if alias.startswith("DRIFTLESS[") else "DATABASES[%r]" % alias
+
+
 def family(entry, alias="default"):
     """``postgres``, ``mysql`` or ``sqlite`` for a database entry; raises
     :class:`UnsupportedDatabase` naming any other engine."""
     engine = entry.get("ENGINE") or "django.db.backends.dummy"
     if engine not in ENGINES:
         raise UnsupportedDatabase(
-            "DATABASES[%r] uses the engine %r, which driftless does not support: it reads "
+            "%s uses the engine %r, which driftless does not support: it reads "
             "PostgreSQL (django.db.backends.postgresql, PostGIS), MySQL/MariaDB "
-            "(django.db.backends.mysql) and SQLite (django.db.backends.sqlite3)" % (alias, engine)
+            "(django.db.backends.mysql) and SQLite (django.db.backends.sqlite3)" % (where(alias), engine)
         )
     return ENGINES[engine]
 
@@ -73,8 +79,8 @@ def database_url(entry, alias="default"):
     for key in ELSEWHERE:
         if key in options:
             raise UnsupportedDatabase(
-                "DATABASES[%r] keeps its connection parameters in OPTIONS[%r], which driftless "
-                "cannot read: give driftless its URL with --db" % (alias, key)
+                "%s keeps its connection parameters in OPTIONS[%r], which driftless "
+                "cannot read: give driftless its URL with --db" % (where(alias), key)
             )
     host = str(entry.get("HOST") or "")
     query = []
