@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::args::{
+    SchemaName,
     QuarantineArgs, QuarantineCommand, QuarantineFormat, QuarantineListArgs, QuarantineRestoreArgs,
 };
 use crate::Status;
@@ -32,7 +33,7 @@ async fn list(ctx: &Ctx, args: QuarantineListArgs) -> Result<Status> {
     drop(spinner);
     let text = match args.format {
         QuarantineFormat::Text => text(&entries, &url.to_string()),
-        QuarantineFormat::Json => crate::format::pretty_json(&json!({
+        QuarantineFormat::Json => crate::format::documents::document(SchemaName::Quarantine, json!({
             "format_version": FORMAT_VERSION,
             "quarantined": entries.iter().map(entry_json).collect::<Vec<_>>(),
         })),
