@@ -71,6 +71,12 @@ mod tests {
     }
 
     #[test]
+    fn plan_snapshot() {
+        let plan = super::super::fixtures::plan();
+        super::super::fixtures::assert_snapshot("plan.json", &super::super::plan_json(&plan));
+    }
+
+    #[test]
     fn the_schema_key_comes_first_and_only_once() {
         let doc = serde_json::json!({"format_version": 1, "$schema": "old", "x": []});
         let text = document(SchemaName::Rules, doc);

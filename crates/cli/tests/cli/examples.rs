@@ -120,7 +120,7 @@ fn readme_first_command_reports_the_story() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let doc: Value = crate::documents::json_document(&stdout);
     let mut found: Vec<(String, String)> = doc["findings"]
         .as_array()
         .unwrap()

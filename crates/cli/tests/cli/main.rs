@@ -4,6 +4,8 @@
 //!
 //! - `commands`: every command end to end: output formats, exit codes,
 //!   `--schema`, pipes;
+//! - `documents`: JSON output against the published JSON Schemas, Markdown
+//!   output well formed (the checks every module's output goes through);
 //! - `bad_input`: malformed files, URLs and folders exit 2 with one line;
 //! - `examples`: the README's example and the deploy-story database;
 //! - `frameworks`: the deploy story on a real Django project;
@@ -21,6 +23,7 @@ mod alembic_repair;
 mod bad_input;
 mod commands;
 mod concurrency;
+mod documents;
 mod examples;
 mod faults;
 mod frameworks;
