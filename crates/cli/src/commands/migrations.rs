@@ -261,9 +261,7 @@ fn markdown(
     let _ = writeln!(out, "**{}**\n\n{}\n", text(last), text(first));
     let rows: Vec<Vec<String>> = statuses
         .iter()
-        .map(|s| {
-            vec![code(&s.label), text(&describe(s))]
-        })
+        .map(|s| vec![code(&s.label), text(&describe(s))])
         .collect();
     if !rows.is_empty() {
         out.push_str(&table(&["Migration", "Status"], &rows));

@@ -306,10 +306,7 @@ pub(crate) fn plan_body(plan: &FixPlan, level: usize) -> String {
         out.push('\n');
     }
     if !plan.withheld.is_empty() {
-        let _ = writeln!(
-            out,
-            "{hashes} Withheld (above the allowed safety class)\n"
-        );
+        let _ = writeln!(out, "{hashes} Withheld (above the allowed safety class)\n");
         out.push_str(&table(
             &["Safety", "Action", "Object", "Reason"],
             &step_rows(&plan.withheld, false),
@@ -376,7 +373,10 @@ mod tests {
         assert_eq!(code("a\nb"), "`a b`");
         assert_eq!(fenced("sql", "SELECT 1;\n"), "```sql\nSELECT 1;\n```\n");
         assert_eq!(fenced("", "a ```` b"), "`````\na ```` b\n`````\n");
-        let t = table(&["a", "b"], &[vec!["1".into()], vec!["2".into(), "3".into()]]);
+        let t = table(
+            &["a", "b"],
+            &[vec!["1".into()], vec!["2".into(), "3".into()]],
+        );
         assert_eq!(t, "| a | b |\n| --- | --- |\n| 1 |  |\n| 2 | 3 |\n");
     }
 }

@@ -339,7 +339,13 @@ pub(crate) mod fixtures {
     /// class, rows counted, withheld steps, findings without a fix, and
     /// characters Markdown must escape.
     pub fn plan() -> driftless_fixer::FixPlan {
-        let step = |kind: &str, table: &str, name: Option<&str>, action: &str, safety: &str, reason: &str, sql: &[&str]| {
+        let step = |kind: &str,
+                    table: &str,
+                    name: Option<&str>,
+                    action: &str,
+                    safety: &str,
+                    reason: &str,
+                    sql: &[&str]| {
             json!({
                 "object": {"kind": kind, "schema": "main", "table": table, "name": name},
                 "action": action, "safety": safety, "reason": reason,

@@ -21,8 +21,8 @@ fn schemas() -> BTreeMap<String, Value> {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let schema: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let schema: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let id = schema["$id"].as_str().unwrap().to_string();
         out.insert(id, schema);
     }
@@ -219,7 +219,14 @@ fn schema_dir() -> PathBuf {
 
 #[tokio::test]
 async fn schema_prints_each_published_schema_and_each_is_valid_draft_2020_12() {
-    let names = ["report", "plan", "migrations", "quarantine", "rules", "snapshot"];
+    let names = [
+        "report",
+        "plan",
+        "migrations",
+        "quarantine",
+        "rules",
+        "snapshot",
+    ];
     assert_eq!(
         std::fs::read_dir(schema_dir()).unwrap().count(),
         names.len(),
@@ -229,7 +236,11 @@ async fn schema_prints_each_published_schema_and_each_is_valid_draft_2020_12() {
         let run = driftless(&["schema", name]).await;
         assert_eq!(run.code, Some(0), "{run:#?}");
         let file = schema_dir().join(format!("{name}.schema.json"));
-        assert_eq!(run.stdout, std::fs::read_to_string(&file).unwrap(), "{name}");
+        assert_eq!(
+            run.stdout,
+            std::fs::read_to_string(&file).unwrap(),
+            "{name}"
+        );
         let schema: Value = serde_json::from_str(&run.stdout).unwrap();
         assert!(
             jsonschema::meta::is_valid(&schema),
@@ -304,7 +315,14 @@ async fn drifted() -> (TestDb, tempfile::TempDir, PathBuf) {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("schema.json");
-    let run = driftless(&["snapshot", "--db", &expected.url, "-o", snap.to_str().unwrap()]).await;
+    let run = driftless(&[
+        "snapshot",
+        "--db",
+        &expected.url,
+        "-o",
+        snap.to_str().unwrap(),
+    ])
+    .await;
     assert_eq!(run.code, Some(0), "{run:#?}");
     let db = TestDb::sqlite();
     db.exec(
@@ -342,7 +360,11 @@ async fn every_command_writes_json_its_schema_accepts() {
     let run = driftless(&[&["plan"], &base[..], &drop[..]].concat()).await;
     check(&run, "json", &[1]);
     let plan = json_document(&run.stdout);
-    assert_eq!(plan["withheld"].as_array().map(Vec::len), Some(2), "{plan:#}");
+    assert_eq!(
+        plan["withheld"].as_array().map(Vec::len),
+        Some(2),
+        "{plan:#}"
+    );
     let run = driftless(&["rules", "--format", "json"]).await;
     check(&run, "json", &[0]);
 
@@ -358,7 +380,13 @@ async fn every_command_writes_json_its_schema_accepts() {
 
     let migrations = migrations_folder(dir.path());
     let run = driftless(&[
-        "migrations", "--db", &db.url, "--migrations", &migrations, "--format", "json",
+        "migrations",
+        "--db",
+        &db.url,
+        "--migrations",
+        &migrations,
+        "--format",
+        "json",
     ])
     .await;
     check(&run, "json", &[1]);
@@ -385,34 +413,68 @@ async fn every_command_writes_well_formed_markdown() {
 
     let run = driftless(&[&["check"], &base[..], &md[..]].concat()).await;
     check(&run, "markdown", &[1]);
-    for needle in ["| Rule | Severity | Object | Message | Provenance |", "a\\|b&lt;i&gt;\\_x\\_"] {
+    for needle in [
+        "| Rule | Severity | Object | Message | Provenance |",
+        "a\\|b&lt;i&gt;\\_x\\_",
+    ] {
         assert!(run.stdout.contains(needle), "{needle}: {}", run.stdout);
     }
     let run = driftless(&[&["plan"], &base[..], &md[..]].concat()).await;
     check(&run, "markdown", &[1]);
-    assert!(run.stdout.contains("<details><summary>Plan: 3 steps</summary>"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("<details><summary>Plan: 3 steps</summary>"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("```sql\n"), "{}", run.stdout);
     let run = driftless(&[&["fix"], &base[..], &md[..]].concat()).await;
     check(&run, "markdown", &[1]);
-    assert!(run.stdout.starts_with("## driftless fix: plan only"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("## driftless fix: plan only"),
+        "{}",
+        run.stdout
+    );
 
     let drop = ["--apply", "--orphans", "drop"];
     let run = driftless(&[&["fix"], &base[..], &md[..], &drop[..]].concat()).await;
     check(&run, "markdown", &[1]);
-    for needle in ["## driftless fix: not converged", "### Drift that remains", "| destructive |"] {
+    for needle in [
+        "## driftless fix: not converged",
+        "### Drift that remains",
+        "| destructive |",
+    ] {
         assert!(run.stdout.contains(needle), "{needle}: {}", run.stdout);
     }
     let run = driftless(&[&["fix"], &base[..], &md[..], &["--apply"]].concat()).await;
     check(&run, "markdown", &[0]);
-    assert!(run.stdout.starts_with("## driftless fix: converged"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("## driftless fix: converged"),
+        "{}",
+        run.stdout
+    );
     let run = driftless(&[&["check"], &base[..], &md[..]].concat()).await;
     check(&run, "markdown", &[0]);
-    assert!(run.stdout.starts_with("## driftless check: no drift"), "{}", run.stdout);
-    assert!(run.stdout.contains("2 objects kept in quarantine"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("## driftless check: no drift"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 objects kept in quarantine"),
+        "{}",
+        run.stdout
+    );
 
     let migrations = migrations_folder(dir.path());
     let run = driftless(&[
-        "migrations", "--db", &db.url, "--migrations", &migrations, "--format", "markdown",
+        "migrations",
+        "--db",
+        &db.url,
+        "--migrations",
+        &migrations,
+        "--format",
+        "markdown",
     ])
     .await;
     check(&run, "markdown", &[1]);
