@@ -12,6 +12,8 @@
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
 //! - `faults`: signals, killed connections and crashes during `fix --apply`;
 //! - `concurrency`: parallel deploys fixing one database;
+//! - `recipes`: examples/recipes run as Render, GitHub Actions and GitLab
+//!   run them, with the wheel, against real databases;
 //! - `read_only`: `check`, `plan`, `snapshot`, `migrations` never write;
 //! - `resources`: connect, lock and statement timeouts;
 //! - `secrets`: no password printed, whatever the command and log level;
@@ -31,6 +33,7 @@ mod packaging;
 mod quarantine;
 mod rails;
 mod read_only;
+mod recipes;
 mod resources;
 mod secrets;
 mod support;
