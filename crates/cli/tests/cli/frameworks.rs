@@ -34,7 +34,7 @@ fn manage(project: &std::path::Path, url: &str, args: &[&str]) {
 }
 
 /// Production as the story left it, built by Django itself.
-fn deploy_story(project: &std::path::Path, url: &str) {
+pub(crate) fn deploy_story(project: &std::path::Path, url: &str) {
     manage(project, url, &["migrate", "-v0", "auth"]);
     manage(project, url, &["migrate", "-v0", "authentication", "0003"]);
     manage(
