@@ -240,7 +240,7 @@ async fn migrations_lists_djangos_own_apps_apart_and_unknown_once() {
         "json",
     ])
     .await;
-    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let doc = crate::documents::json_document(&json.stdout);
     let auth = doc["outside_apps"]
         .as_array()
         .and_then(|a| a.iter().find(|x| x["app"] == "auth"))
@@ -573,7 +573,7 @@ async fn avatar_quarantined_and_restored(url: &str, project: &std::path::Path) {
 
     let run = driftless(&["quarantine", "list", "--db", url, "--format", "json"]).await;
     assert_eq!(run.code, Some(0), "{}", run.output());
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let doc = crate::documents::json_document(&run.stdout);
     let held = doc["quarantined"].as_array().unwrap();
     assert_eq!(held.len(), 1, "{doc}");
     assert!(

@@ -64,8 +64,14 @@ fn pip_install_of_the_checkout_puts_driftless_on_the_virtualenvs_path() {
     );
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{report}");
-    assert!(report.contains("authentication_user.avatar exists but is not expected"), "{report}");
-    assert!(report.contains("authentication_user.login_count is missing"), "{report}");
+    assert!(
+        report.contains("authentication_user.avatar exists but is not expected"),
+        "{report}"
+    );
+    assert!(
+        report.contains("authentication_user.login_count is missing"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -84,11 +90,23 @@ fn the_wheel_installs_without_the_index_and_uninstalls_cleanly() {
     let venv_arg = venv.display().to_string();
     ok(Path::new(&python()), &["-m", "venv", &venv_arg], dir.path());
     let links = wheelhouse.display().to_string();
-    let pip = ["-m", "pip", "install", "-q", "--no-index", "--find-links", &links, "driftless-db"];
+    let pip = [
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--no-index",
+        "--find-links",
+        &links,
+        "driftless-db",
+    ];
     ok(&bin(&venv, "python"), &pip, dir.path());
     let version = ok(&bin(&venv, "driftless"), &["--version"], dir.path());
     assert_eq!(version.trim(), format!("driftless {VERSION}"));
     let uninstall = ["-m", "pip", "uninstall", "-y", "-q", "driftless-db"];
     ok(&bin(&venv, "python"), &uninstall, dir.path());
-    assert!(!bin(&venv, "driftless").exists(), "pip uninstall left the command behind");
+    assert!(
+        !bin(&venv, "driftless").exists(),
+        "pip uninstall left the command behind"
+    );
 }
