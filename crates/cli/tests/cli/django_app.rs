@@ -2,7 +2,8 @@
 //! as a user installs it: one fresh virtualenv per test run, into which pip
 //! installs the app with the `driftless-db` wheel of `scripts/test-wheel`
 //! (`--find-links`) and the Django and psycopg that
-//! `tests/frameworks/requirements.txt` pins (as constraints). Then
+//! `tests/frameworks/requirements.txt` pins (as constraints; `psycopg[binary]`
+//! asked for by name). Then
 //! `python manage.py driftless …` runs on a copy of the story project whose
 //! production drifted as in the deploy story and whose settings are a
 //! user's: a plain `DATABASES` dict, `driftless_django` installed.
@@ -15,7 +16,7 @@ use driftless_testkit::{framework_project, python, wheel, workspace_copy, worksp
 use driftless_testkit::{PgRole, TestDb};
 use tempfile::TempDir;
 
-use crate::support::{deploy_story, scalar, Run};
+use crate::support::{deploy_story, pinned_constraints, scalar, Run};
 
 /// The version the wheel and the app carry: the CLI crate's.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -33,13 +34,8 @@ fn make_venv() -> PathBuf {
     let venv = runs.join(format!("venv-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&venv);
     checked(Command::new(python()).arg("-m").arg("venv").arg(&venv));
-    // pip takes no extras in a constraints file: `psycopg[binary]==…` is
-    // constrained as `psycopg==…`, and the extra asked for below.
-    let pins = std::fs::read_to_string(workspace_root().join("tests/frameworks/requirements.txt"))
-        .expect("read tests/frameworks/requirements.txt");
     let work = tempfile::tempdir().expect("temporary folder");
-    let constraints = work.path().join("constraints.txt");
-    std::fs::write(&constraints, strip_extras(&pins)).expect("write constraints");
+    let constraints = pinned_constraints(work.path());
     // Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
     let app = workspace_copy("integrations/django");
     let wheelhouse = wheel().join("wheelhouse");
@@ -89,20 +85,6 @@ fn remove_finished_runs(runs: &Path) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-}
-
-/// Requirement lines without their `[extras]`.
-fn strip_extras(requirements: &str) -> String {
-    requirements
-        .lines()
-        .map(|l| match (l.find('['), l.find(']')) {
-            (Some(a), Some(b)) if a < b && !l.trim_start().starts_with('#') => {
-                format!("{}{}", &l[..a], &l[b + 1..])
-            }
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn checked(command: &mut Command) {

@@ -24,8 +24,7 @@ use driftless_testkit::{
 };
 use serde_yaml::Value;
 
-use crate::support::deploy_story;
-use crate::support::{driftless, scalar};
+use crate::support::{deploy_story, driftless, pinned_constraints, scalar};
 
 /// A project folder and a fresh virtualenv the recipe installs into.
 struct Site {
@@ -51,7 +50,7 @@ impl Site {
             bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let pins = pins(venv.path());
+        let pins = pinned_constraints(venv.path());
         let wheelhouse = wheel().join("wheelhouse");
         let env = [
             ("PATH", path),
@@ -83,29 +82,6 @@ impl Site {
             .output()
             .expect("run bash")
     }
-}
-
-/// The frameworks' pinned versions (tests/frameworks/requirements.txt) as
-/// a pip constraints file in `dir` (constraints name no extras).
-fn pins(dir: &Path) -> PathBuf {
-    let pinned =
-        std::fs::read_to_string(workspace_root().join("tests/frameworks/requirements.txt"))
-            .expect("read the pinned frameworks");
-    let extras = without_extras(&pinned);
-    let file = dir.join("constraints.txt");
-    std::fs::write(&file, extras).expect("write constraints.txt");
-    file
-}
-
-/// `name[extra]==v` lines as `name==v`.
-fn without_extras(requirements: &str) -> String {
-    requirements
-        .lines()
-        .map(|l| match (l.find('['), l.find(']')) {
-            (Some(a), Some(b)) if a < b => format!("{}{}\n", &l[..a], &l[b + 1..]),
-            _ => format!("{l}\n"),
-        })
-        .collect()
 }
 
 fn lossy(out: &Output) -> String {

@@ -554,3 +554,27 @@ pub fn deploy_story(project: &std::path::Path, url: &str) {
                CREATE INDEX hand_made_email_idx ON authentication_user (email);";
     manage(project, url, &["shell", "-c", &format!("from django.db import connection\nwith connection.cursor() as c:\n    for s in {sql:?}.split(';'):\n        s.strip() and c.execute(s)")]);
 }
+
+/// `tests/frameworks/requirements.txt` as a pip constraints file written
+/// into `dir` (pip takes no extras there: `name[extra]==v` becomes
+/// `name==v`, the extra asked for with the requirement); its path.
+pub fn pinned_constraints(dir: &std::path::Path) -> std::path::PathBuf {
+    let pinned = std::fs::read_to_string(
+        driftless_testkit::workspace_root().join("tests/frameworks/requirements.txt"),
+    )
+    .expect("read the pinned frameworks");
+    let file = dir.join("constraints.txt");
+    std::fs::write(&file, without_extras(&pinned)).expect("write constraints.txt");
+    file
+}
+
+/// `name[extra]==v` lines as `name==v`.
+fn without_extras(requirements: &str) -> String {
+    requirements
+        .lines()
+        .map(|l| match (l.find('['), l.find(']')) {
+            (Some(a), Some(b)) if a < b => format!("{}{}\n", &l[..a], &l[b + 1..]),
+            _ => format!("{l}\n"),
+        })
+        .collect()
+}
