@@ -19,8 +19,11 @@
 //!
 //! **Not in the model**, so not read: exclusion constraints (nor the
 //! indexes implementing them), `NULLS NOT DISTINCT` on a unique index that
-//! is not a constraint, `NOT VALID`, domains' own constraints, functions,
-//! triggers, policies, grants.
+//! is not a constraint, `NOT VALID`, domains' own constraints, grants.
+//! Functions, triggers, policies, partitions, extensions and the other
+//! kinds of [`driftless_model::CatalogKind::not_compared`] are listed by
+//! kind, schema and name (`Snapshot::unmodeled`, one more bulk query), so
+//! that a report says what it did not compare; a scoped read lists none.
 //!
 //! # Consistency and printing
 //!
@@ -84,6 +87,7 @@ enum Task {
     Sequences,
     Comments,
     Lookups,
+    Unmodeled,
 }
 
 /// The work, as jobs taken from one shared queue, heaviest first; a job's
@@ -99,12 +103,13 @@ enum Task {
 /// indexes query takes about half as long there as on a fresh backend).
 /// That pair is the longest job, so it goes first: the caller's connection,
 /// ready before any helper has connected, takes it.
-const JOBS: [&[Task]; 7] = [
+const JOBS: [&[Task]; 8] = [
     &[Task::Constraints, Task::Indexes],
     &[Task::Columns],
     &[Task::Relations],
     &[Task::Sequences],
     &[Task::Enums],
+    &[Task::Unmodeled],
     &[Task::Lookups],
     &[Task::Comments],
 ];
@@ -119,12 +124,12 @@ const HELPERS: usize = 2;
 struct Queue(std::sync::Mutex<std::collections::VecDeque<&'static [Task]>>);
 
 impl Queue {
-    /// All jobs; for a scoped read, all but the enums (a scoped snapshot
-    /// has none).
+    /// All jobs; for a scoped read, all but the enums and the objects the
+    /// model does not compare (a scoped snapshot has none).
     fn new(scoped: bool) -> Self {
-        let jobs = JOBS
-            .into_iter()
-            .filter(|job| !(scoped && job.contains(&Task::Enums)));
+        let jobs = JOBS.into_iter().filter(|job| {
+            !(scoped && (job.contains(&Task::Enums) || job.contains(&Task::Unmodeled)))
+        });
         Queue(std::sync::Mutex::new(jobs.collect()))
     }
 
@@ -155,6 +160,7 @@ enum Rows {
     Sequences(Vec<rows::SequenceRow>),
     Comments(Vec<rows::CommentRow>),
     Lookups(Vec<rows::LookupRow>),
+    Unmodeled(Vec<rows::UnmodeledRow>),
 }
 
 impl Task {
@@ -168,6 +174,7 @@ impl Task {
             Task::Sequences => "reading sequences",
             Task::Comments => "reading comments",
             Task::Lookups => "reading collations and operator classes",
+            Task::Unmodeled => "listing the objects the model does not compare",
         }
     }
 
@@ -190,6 +197,7 @@ impl Task {
             (Task::Comments, _) => query::COMMENTS,
             (Task::Lookups, false) => query::LOOKUPS,
             (Task::Lookups, true) => query::LOOKUPS_SCOPED,
+            (Task::Unmodeled, _) => query::UNMODELED,
         }
     }
 
@@ -204,7 +212,7 @@ impl Task {
         let q = match (self, &filter.names) {
             (Task::Lookups, Some(names)) => q.bind(names),
             (Task::Comments | Task::Lookups, _) => q,
-            (Task::Enums, _) | (_, None) => q.bind(&filter.namespaces),
+            (Task::Enums | Task::Unmodeled, _) | (_, None) => q.bind(&filter.namespaces),
             (_, Some(names)) => q.bind(&filter.namespaces).bind(names),
         };
         let started = std::time::Instant::now();
@@ -234,6 +242,7 @@ impl Task {
             Task::Sequences => Rows::Sequences(decode(rows, rows::SequenceRow::decode)?),
             Task::Comments => Rows::Comments(decode(rows, rows::CommentRow::decode)?),
             Task::Lookups => Rows::Lookups(decode(rows, rows::LookupRow::decode)?),
+            Task::Unmodeled => Rows::Unmodeled(decode(rows, rows::UnmodeledRow::decode)?),
         })
     }
 }
@@ -256,6 +265,7 @@ impl Catalog {
             Rows::Sequences(r) => self.sequences = r,
             Rows::Comments(r) => self.comments = r,
             Rows::Lookups(r) => self.lookups = r,
+            Rows::Unmodeled(r) => self.unmodeled = r,
         }
     }
 }

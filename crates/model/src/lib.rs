@@ -46,6 +46,7 @@
 #![deny(missing_docs)]
 
 mod adopt;
+mod catalog;
 mod error;
 mod files;
 mod hazard;
@@ -58,6 +59,7 @@ mod snapshot_file;
 pub mod sql;
 
 pub use adopt::accept_pending_effects;
+pub use catalog::{CatalogKind, CatalogObject, NotCompared};
 pub use error::{Error, Result};
 pub use files::{
     read_regular_file, special_file_kind, FileRefusal, DEFAULT_MAX_MIGRATION_SIZE,

@@ -67,6 +67,9 @@ object_kinds! {
     View => "view", "view";
     /// A sequence.
     Sequence => "sequence", "sequence";
+    /// Catalog objects of one kind the model does not compare (`name` is
+    /// the kind: `trigger`), see [`CatalogKind`](crate::CatalogKind).
+    CatalogObject => "catalog_object", "catalog object";
     /// A migration (file or ledger row).
     Migration => "migration", "migration";
 }

@@ -8,6 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::CatalogObject;
+
 /// Version of the snapshot JSON format written by this crate.
 ///
 /// Readers refuse documents with a newer major format than they know.
@@ -117,6 +119,10 @@ pub struct Snapshot {
     /// Schemas by name. MySQL calls them databases; SQLite has `main`.
     #[serde(default)]
     pub schemas: BTreeMap<String, Schema>,
+    /// Catalog objects the model does not compare ([`CatalogKind`](crate::CatalogKind)),
+    /// sorted; listed so that reports can say what was not compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmodeled: Vec<CatalogObject>,
 }
 
 impl Snapshot {
@@ -126,6 +132,7 @@ impl Snapshot {
             format_version: FORMAT_VERSION,
             dialect,
             schemas: BTreeMap::new(),
+            unmodeled: Vec::new(),
         }
     }
 
@@ -153,6 +160,11 @@ impl Snapshot {
             return false;
         };
         self.schemas.insert(to.to_string(), schema);
+        for o in &mut self.unmodeled {
+            if o.schema.as_deref() == Some(from) {
+                o.schema = Some(to.to_string());
+            }
+        }
         for schema in self.schemas.values_mut() {
             for table in schema.tables.values_mut() {
                 for fk in table.foreign_keys.values_mut() {

@@ -14,6 +14,9 @@
 //! reason = "dropped by migration 0042, deployed next week"
 //! owner = "alice@example.com"
 //! expires = 2025-07-01                       # or "2025-07-01"
+//!
+//! [coverage]
+//! ignore = ["event trigger", "partition"]    # kinds not compared, not reported
 //! ```
 //!
 //! Globs match [`ObjectRef::path`]: `*` and `?` stay within one dot-separated
@@ -25,7 +28,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use driftless_model::{read_regular_file, ObjectRef};
+use driftless_model::{read_regular_file, CatalogKind, ObjectKind, ObjectRef};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -324,6 +327,7 @@ pub struct Config {
     rules: BTreeMap<String, (RuleSetting, usize)>,
     ignore: Vec<ObjectPattern>,
     waivers: Vec<(Waiver, usize)>,
+    ignored_kinds: Vec<CatalogKind>,
 }
 
 impl Default for Config {
@@ -334,11 +338,13 @@ impl Default for Config {
             rules: BTreeMap::new(),
             ignore: Vec::new(),
             waivers: Vec::new(),
+            ignored_kinds: Vec::new(),
         }
     }
 }
 
-const TOP_KEYS: &str = "fail_on, ignore, rules, waiver";
+const TOP_KEYS: &str = "coverage, fail_on, ignore, rules, waiver";
+const COVERAGE_KEYS: &str = "ignore";
 const RULE_KEYS: &str = "enabled, severity";
 const WAIVER_KEYS: &str = "rule, object, reason, owner, expires";
 
@@ -472,6 +478,44 @@ impl Parser<'_> {
         }
     }
 
+    /// `[coverage]`: `ignore`, the kinds of objects not compared that are
+    /// not reported.
+    fn coverage(&self, value: &Spanned<DeValue<'_>>) -> Result<Vec<CatalogKind>, ConfigError> {
+        let DeValue::Table(t) = value.get_ref() else {
+            return Err(self.invalid(
+                value.span(),
+                "coverage",
+                format!("expected a table ([coverage]), found {}", value.get_ref().type_str()),
+            ));
+        };
+        let mut kinds = Vec::new();
+        for (k, v) in Self::entries(t) {
+            if k.get_ref().as_ref() != "ignore" {
+                return Err(self.unknown_key(k.span(), "[coverage]", k.get_ref(), COVERAGE_KEYS));
+            }
+            let DeValue::Array(items) = v.get_ref() else {
+                return Err(self.invalid(
+                    v.span(),
+                    "ignore",
+                    format!("expected an array of kinds, found {}", v.get_ref().type_str()),
+                ));
+            };
+            for item in items.iter() {
+                let s = self.string("ignore", item)?;
+                let kind = CatalogKind::parse(s).ok_or_else(|| {
+                    let known: Vec<&str> = CatalogKind::ALL.iter().map(|k| k.as_str()).collect();
+                    self.invalid(
+                        item.span(),
+                        "ignore",
+                        format!("`{s}` is not a kind of object (expected one of: {})", known.join(", ")),
+                    )
+                })?;
+                kinds.push(kind);
+            }
+        }
+        Ok(kinds)
+    }
+
     fn waiver(&self, item: &Spanned<DeValue<'_>>) -> Result<Waiver, ConfigError> {
         let DeValue::Table(t) = item.get_ref() else {
             return Err(self.invalid(
@@ -566,6 +610,7 @@ impl Config {
             let key = k.get_ref().as_ref();
             match key {
                 "fail_on" => config.fail_on = p.severity(key, v)?,
+                "coverage" => config.ignored_kinds = p.coverage(v)?,
                 "ignore" => {
                     let DeValue::Array(items) = v.get_ref() else {
                         return Err(p.invalid(
@@ -738,9 +783,29 @@ impl Config {
         self.rule_setting(id).and_then(|s| s.severity)
     }
 
-    /// Whether an ignore glob matches `object`.
+    /// Whether an ignore glob matches `object`, or it stands for objects
+    /// of a kind `[coverage] ignore` names.
     pub fn is_ignored(&self, object: &ObjectRef) -> bool {
-        self.ignore.iter().any(|p| p.matches(object))
+        let ignored_kind = object.kind == ObjectKind::CatalogObject
+            && object
+                .name
+                .as_deref()
+                .and_then(CatalogKind::parse)
+                .is_some_and(|k| self.ignores_kind(k));
+        ignored_kind || self.ignore.iter().any(|p| p.matches(object))
+    }
+
+    /// Whether objects of `kind` the model does not compare are left out
+    /// of reports (`[coverage] ignore`).
+    pub fn ignores_kind(&self, kind: CatalogKind) -> bool {
+        self.ignored_kinds.contains(&kind)
+    }
+
+    /// Leaves objects of `kind` out of reports, as `[coverage] ignore` does.
+    pub fn ignore_kind(&mut self, kind: CatalogKind) {
+        if !self.ignores_kind(kind) {
+            self.ignored_kinds.push(kind);
+        }
     }
 
     /// The first waiver that applies to `finding`.

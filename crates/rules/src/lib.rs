@@ -97,6 +97,7 @@
 
 mod compare;
 mod config;
+mod coverage;
 mod date;
 mod diff;
 mod docs;
@@ -109,6 +110,7 @@ pub use config::{
     Config, ConfigError, ObjectPattern, PatternError, RuleSetting, Waiver, CONFIG_FILE_NAME,
     DEFAULT_FAIL_ON,
 };
+pub use coverage::Coverage;
 pub use date::Date;
 pub use diff::{Entry, Named, Pairing, SchemaDiff};
 pub use docs::{reference_markdown, README_END, README_START};

@@ -7,6 +7,7 @@ use driftless_model::ObjectKind;
 use serde::Serialize;
 
 use crate::config::{closest, Config, ConfigError};
+use crate::coverage::Coverage;
 
 use crate::finding::{sort_findings, AppliedWaiver, Finding, FixIntent, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -195,6 +196,7 @@ impl Registry {
             findings,
             summary,
             fail_on: config.fail_on(),
+            coverage: Coverage::of(cx, config),
         }
     }
 }
@@ -264,6 +266,8 @@ pub struct Report {
     pub summary: Summary,
     /// The failing severity the configuration sets.
     pub fail_on: Severity,
+    /// What was compared and what was not.
+    pub coverage: Coverage,
 }
 
 impl Report {

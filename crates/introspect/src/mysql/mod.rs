@@ -177,6 +177,12 @@ async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot
     rows.views = db
         .query(&q.views, "reading information_schema.VIEWS")
         .await?;
+    rows.unmodeled = db
+        .query(
+            &q.unmodeled,
+            "listing triggers, routines, events and partitions",
+        )
+        .await?;
     finish(db, flavor, rows, options).await
 }
 

@@ -58,7 +58,7 @@ use crate::database::{Row, Value};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
+    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
     PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
 };
 
@@ -74,6 +74,8 @@ pub(crate) struct CatalogRows {
     pub(crate) checks: Vec<Row>,
     pub(crate) views: Vec<Row>,
     pub(crate) sequences: Vec<Row>,
+    /// Rows of [`super::query::Queries::unmodeled`] (none on a scoped read).
+    pub(crate) unmodeled: Vec<Row>,
 }
 
 fn text(row: &Row, i: usize) -> Option<String> {
@@ -188,7 +190,38 @@ pub(crate) fn snapshot(
     add_checks(&mut snap, rows, &json_checks)?;
     add_views(&mut snap, rows, &relations)?;
     add_sequences(&mut snap, rows)?;
+    add_unmodeled(&mut snap, rows, options);
     Ok(snap)
+}
+
+/// Triggers, routines, events and partitions: listed, not compared.
+/// Columns: kind, schema, name, table.
+fn add_unmodeled(snap: &mut Snapshot, rows: &CatalogRows, options: &IntrospectOptions) {
+    let listed = CatalogKind::not_compared(Dialect::Mysql);
+    for row in &rows.unmodeled {
+        let (Some(kind), Some(schema), Some(name)) = (
+            text(row, 0).and_then(|k| CatalogKind::parse(&k)),
+            text(row, 1),
+            text(row, 2),
+        ) else {
+            continue;
+        };
+        let table = text(row, 3);
+        if !listed.contains(&kind)
+            || !snap.schemas.contains_key(&schema)
+            || table.as_deref().is_some_and(|t| !options.wants_table(t))
+        {
+            continue;
+        }
+        let mut object = CatalogObject::new(kind, Some(&schema), name);
+        if kind == CatalogKind::Partition {
+            object.parent = table.map(|t| format!("{schema}.{t}"));
+        } else {
+            object.table = table;
+        }
+        snap.unmodeled.push(object);
+    }
+    snap.unmodeled.sort();
 }
 
 /// The table `schema.table` of `snap`, if it is there.

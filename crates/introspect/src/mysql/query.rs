@@ -127,6 +127,10 @@ pub(crate) struct Queries {
     pub(crate) checks: Option<String>,
     /// TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION.
     pub(crate) views: String,
+    /// kind, schema, name, table of the objects the model does not
+    /// compare: triggers, procedures, functions, events, partitions. Not
+    /// part of a scoped read ([`Queries::all`]).
+    pub(crate) unmodeled: String,
 }
 
 impl Queries {
@@ -197,6 +201,20 @@ impl Queries {
             checks,
             views: format!(
                 "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {}",
+                filter("TABLE_SCHEMA", schemas)
+            ),
+            unmodeled: format!(
+                "SELECT 'trigger', TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE \
+                 FROM information_schema.TRIGGERS WHERE {} \
+                 UNION ALL SELECT LOWER(ROUTINE_TYPE), ROUTINE_SCHEMA, ROUTINE_NAME, NULL \
+                 FROM information_schema.ROUTINES WHERE {} \
+                 UNION ALL SELECT 'event', EVENT_SCHEMA, EVENT_NAME, NULL \
+                 FROM information_schema.EVENTS WHERE {} \
+                 UNION ALL SELECT 'partition', TABLE_SCHEMA, PARTITION_NAME, TABLE_NAME \
+                 FROM information_schema.PARTITIONS WHERE {} AND PARTITION_NAME IS NOT NULL",
+                filter("TRIGGER_SCHEMA", schemas),
+                filter("ROUTINE_SCHEMA", schemas),
+                filter("EVENT_SCHEMA", schemas),
                 filter("TABLE_SCHEMA", schemas)
             ),
         }

@@ -58,6 +58,7 @@ fn statement(task: Task) -> &'static str {
         Task::Sequences => "driftless_scoped_sequences",
         Task::Comments => "driftless_scoped_comments",
         Task::Lookups => "driftless_scoped_lookups",
+        Task::Unmodeled => "driftless_scoped_unmodeled",
     }
 }
 

@@ -4,12 +4,12 @@ use std::collections::HashMap;
 
 use super::rows::{
     ColumnRow, CommentRow, ConstraintRow, EnumLabelRow, IndexRow, LookupRow, NamespaceRow,
-    RelationRow, SequenceRow,
+    RelationRow, SequenceRow, UnmodeledRow,
 };
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
+    CatalogKind, CatalogObject, Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint,
     View,
 };
@@ -29,6 +29,7 @@ pub(crate) struct Catalog {
     pub(crate) sequences: Vec<SequenceRow>,
     pub(crate) comments: Vec<CommentRow>,
     pub(crate) lookups: Vec<LookupRow>,
+    pub(crate) unmodeled: Vec<UnmodeledRow>,
 }
 
 /// The namespaces to read: not owned by an extension, and wanted by
@@ -125,6 +126,7 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         sequences,
         comments,
         lookups,
+        unmodeled,
     } = catalog;
     let mut assembly = Assembly {
         snap: Snapshot::new(Dialect::Postgres),
@@ -145,10 +147,39 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     assembly.add_indexes(indexes)?;
     assembly.add_enums(enums);
     assembly.add_sequences(sequences);
+    assembly.add_unmodeled(unmodeled);
     Ok(assembly.snap)
 }
 
 impl Assembly<'_> {
+    /// The objects the model does not compare, in the wanted schemas; the
+    /// database-wide ones when every schema is read.
+    fn add_unmodeled(&mut self, rows: Vec<UnmodeledRow>) {
+        let listed = CatalogKind::not_compared(Dialect::Postgres);
+        for row in rows {
+            let Some(kind) = CatalogKind::parse(&row.kind).filter(|k| listed.contains(k)) else {
+                continue;
+            };
+            let schema = if row.namespace == 0 {
+                if !self.options.schemas.is_empty() {
+                    continue;
+                }
+                None
+            } else {
+                match self.schema_names.get(&row.namespace) {
+                    Some(name) => Some(name.as_str()),
+                    None => continue,
+                }
+            };
+            let mut object = CatalogObject::new(kind, schema, row.name);
+            object.table = row.table;
+            object.extension = row.extension;
+            object.parent = row.parent;
+            self.snap.unmodeled.push(object);
+        }
+        self.snap.unmodeled.sort();
+    }
+
     fn add_schemas(&mut self, namespaces: &[NamespaceRow]) {
         for ns in wanted_namespaces(namespaces, self.options) {
             self.schema_names.insert(ns.oid, ns.name.clone());

@@ -367,6 +367,106 @@ SELECT d.classoid = 'pg_type'::regclass, d.objoid, d.objsubid, d.description
 FROM pg_description d
 WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass) AND d.objoid >= 16384";
 
+/// Catalog objects the model does not compare (see
+/// [`driftless_model::CatalogKind`]), in the wanted namespaces (`$1`), and
+/// the database-wide ones (namespace 0; the client keeps them only when
+/// every schema is read). An object an extension owns (pg_depend deptype
+/// `e`, or a trigger or rule on such a table) names it; operators and casts
+/// only when no extension owns them. Trigger clones on partitions
+/// (deptype `P` on the parent's trigger) and the rules implementing views
+/// are left out; partitions and inheritance children name their parent.
+/// Columns: `kind text`, `namespace oid`, `name text`, `table text?`,
+/// `extension text?`, `parent text?`.
+pub(crate) const UNMODELED: &str = "\
+WITH ext AS (SELECT d.classid, d.objid, e.extname::text AS extname
+             FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+             WHERE d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass)
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+       p.pronamespace, p.proname::text, NULL::text, x.extname, NULL::text
+FROM pg_proc p LEFT JOIN ext x ON x.classid = 'pg_proc'::regclass AND x.objid = p.oid
+WHERE p.pronamespace = ANY ($1)
+UNION ALL
+SELECT 'trigger', c.relnamespace, t.tgname::text, c.relname::text, COALESCE(x.extname, xc.extname), NULL
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+LEFT JOIN ext x ON x.classid = 'pg_trigger'::regclass AND x.objid = t.oid
+LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+WHERE NOT t.tgisinternal AND c.relnamespace = ANY ($1)
+  AND NOT EXISTS (SELECT FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass
+                  AND pd.objid = t.oid AND pd.deptype = 'P')
+UNION ALL
+SELECT 'policy', c.relnamespace, pol.polname::text, c.relname::text, xc.extname, NULL
+FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
+LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+WHERE c.relnamespace = ANY ($1)
+UNION ALL
+SELECT 'rule', c.relnamespace, r.rulename::text, c.relname::text, xc.extname, NULL
+FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY ($1)
+UNION ALL
+SELECT CASE WHEN c.relkind = 'f' THEN 'foreign table'
+            WHEN c.relispartition THEN 'partition'
+            ELSE 'inheritance child' END,
+       c.relnamespace, c.relname::text, NULL, xc.extname,
+       (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i
+        JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+        WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1)
+FROM pg_class c
+LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+WHERE c.relnamespace = ANY ($1)
+  AND (c.relkind = 'f' OR c.relkind IN ('r', 'p')
+       AND (c.relispartition OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid)))
+UNION ALL
+SELECT 'row security', c.relnamespace, c.relname::text, NULL, xc.extname, NULL
+FROM pg_class c
+LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+WHERE c.relrowsecurity AND c.relnamespace = ANY ($1)
+UNION ALL
+SELECT 'extension', e.extnamespace, e.extname::text, NULL, NULL, NULL
+FROM pg_extension e WHERE e.extnamespace = ANY ($1)
+UNION ALL
+SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
+                      WHEN 'c' THEN 'composite type' ELSE 'base type' END,
+       t.typnamespace, t.typname::text, NULL, x.extname, NULL
+FROM pg_type t LEFT JOIN ext x ON x.classid = 'pg_type'::regclass AND x.objid = t.oid
+WHERE t.typnamespace = ANY ($1) AND t.typtype IN ('b', 'c', 'd', 'r') AND t.typcategory <> 'A'
+  AND (t.typtype <> 'c' OR EXISTS (SELECT FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))
+UNION ALL
+SELECT 'collation', l.collnamespace, l.collname::text, NULL, x.extname, NULL
+FROM pg_collation l LEFT JOIN ext x ON x.classid = 'pg_collation'::regclass AND x.objid = l.oid
+WHERE l.collnamespace = ANY ($1)
+UNION ALL
+SELECT 'statistics', s.stxnamespace, s.stxname::text, NULL, x.extname, NULL
+FROM pg_statistic_ext s LEFT JOIN ext x ON x.classid = 'pg_statistic_ext'::regclass AND x.objid = s.oid
+WHERE s.stxnamespace = ANY ($1)
+UNION ALL
+SELECT 'operator', o.oprnamespace, o.oprname::text, NULL, NULL, NULL
+FROM pg_operator o
+WHERE o.oprnamespace = ANY ($1)
+  AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_operator'::regclass AND x.objid = o.oid)
+UNION ALL
+SELECT 'cast', 0, format('%s AS %s', k.castsource::regtype, k.casttarget::regtype), NULL, NULL, NULL
+FROM pg_cast k
+WHERE k.oid >= 16384
+  AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_cast'::regclass AND x.objid = k.oid)
+UNION ALL
+SELECT 'event trigger', 0, v.evtname::text, NULL, x.extname, NULL
+FROM pg_event_trigger v LEFT JOIN ext x ON x.classid = 'pg_event_trigger'::regclass AND x.objid = v.oid
+UNION ALL
+SELECT 'foreign data wrapper', 0, w.fdwname::text, NULL, x.extname, NULL
+FROM pg_foreign_data_wrapper w
+LEFT JOIN ext x ON x.classid = 'pg_foreign_data_wrapper'::regclass AND x.objid = w.oid
+UNION ALL
+SELECT 'foreign server', 0, f.srvname::text, NULL, x.extname, NULL
+FROM pg_foreign_server f LEFT JOIN ext x ON x.classid = 'pg_foreign_server'::regclass AND x.objid = f.oid
+UNION ALL
+SELECT 'publication', 0, b.pubname::text, NULL, x.extname, NULL
+FROM pg_publication b LEFT JOIN ext x ON x.classid = 'pg_publication'::regclass AND x.objid = b.oid
+UNION ALL
+SELECT 'subscription', 0, u.subname::text, NULL, NULL, NULL
+FROM pg_subscription u
+WHERE u.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
 /// Small lookup tables: collation names (`c`), names of non-default
 /// operator classes (`o`), and the default collation of collatable types
 /// (`t`, in `number`). Names outside `pg_catalog` are schema-qualified.
@@ -455,6 +555,8 @@ mod tests {
             assert!(q.contains("relname = ANY ($2)"), "{q}");
             assert!(q.contains("= ANY ($1)"), "{q}");
         }
+        assert!(UNMODELED.contains("= ANY ($1)") && UNMODELED.contains("deptype = 'e'"));
+        assert!(!UNMODELED.contains("$2"));
         assert!(CONSTRAINTS_15.contains("indnullsnotdistinct"));
         assert!(!CONSTRAINTS_12.contains("indnullsnotdistinct"));
     }

@@ -276,3 +276,28 @@ impl LookupRow {
         })
     }
 }
+
+/// One row of [`super::query::UNMODELED`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct UnmodeledRow {
+    pub(crate) kind: String,
+    /// 0 for database-wide objects.
+    pub(crate) namespace: u32,
+    pub(crate) name: String,
+    pub(crate) table: Option<String>,
+    pub(crate) extension: Option<String>,
+    pub(crate) parent: Option<String>,
+}
+
+impl UnmodeledRow {
+    pub(crate) fn decode(row: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(UnmodeledRow {
+            kind: row.try_get(0)?,
+            namespace: row.try_get::<Oid, _>(1)?.0,
+            name: row.try_get(2)?,
+            table: row.try_get(3)?,
+            extension: row.try_get(4)?,
+            parent: row.try_get(5)?,
+        })
+    }
+}

@@ -58,7 +58,7 @@ use crate::database::{Row, Value};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
+    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
     PrimaryKey, Snapshot, Table, UniqueConstraint, View,
 };
 
@@ -272,8 +272,40 @@ pub(crate) fn snapshot(
         let objects: Vec<RawObject<'_>> = json(&objects_json, &schema, "objects")?;
         let special: Vec<Text<'_>> = json(&special_json, &schema, "virtual tables")?;
         read_schema(&schema, &objects, &special, options, out)?;
+        if options.only.is_none() {
+            snap.unmodeled.extend(unmodeled(&schema, &objects, &special));
+        }
     }
+    snap.unmodeled.sort();
     Ok(snap)
+}
+
+/// The triggers and virtual tables of one schema (the shadow tables behind
+/// a virtual table are its own, and not listed).
+fn unmodeled(schema: &str, objects: &[RawObject<'_>], special: &[Text<'_>]) -> Vec<CatalogObject> {
+    let listed = CatalogKind::not_compared(Dialect::Sqlite);
+    let special: HashSet<&str> = special.iter().map(|t| &**t).collect();
+    objects
+        .iter()
+        .filter_map(|obj| {
+            let is_virtual = || {
+                special.contains(&*obj.name)
+                    && obj.sql.as_deref().is_some_and(|sql| {
+                        sql.trim_start()
+                            .get(..20)
+                            .is_some_and(|head| head.eq_ignore_ascii_case("CREATE VIRTUAL TABLE"))
+                    })
+            };
+            let kind = match &*obj.kind {
+                "trigger" => CatalogKind::Trigger,
+                "table" if is_virtual() => CatalogKind::VirtualTable,
+                _ => return None,
+            };
+            listed
+                .contains(&kind)
+                .then(|| CatalogObject::new(kind, Some(schema), obj.name.to_string()))
+        })
+        .collect()
 }
 
 /// What the tables of one schema look up about each other.

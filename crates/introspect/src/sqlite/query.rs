@@ -113,7 +113,7 @@ fn schema_select(schema: &str, only: Option<&BTreeSet<String>>) -> String {
          CASE WHEN {stored_table} THEN json(({columns})) END, \
          CASE WHEN {stored_table} THEN json(({indexes})) END, \
          CASE WHEN {stored_table} THEN json(({foreign_keys})) END)) \
-         FROM {master} WHERE m.type IN ('table', 'view', 'index') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'{scope}), \
+         FROM {master} WHERE m.type IN ('table', 'view', 'index', 'trigger') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'{scope}), \
          CASE WHEN EXISTS (SELECT 1 FROM {master} WHERE m.type = 'table' AND m.rootpage = 0) \
          THEN (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \
          WHERE tl.schema = {s} AND tl.type IN ('virtual', 'shadow')) ELSE '[]' END"

@@ -109,6 +109,7 @@ mod primary_key_mismatch;
 mod sequence_mismatch;
 mod unapplied_migration;
 mod unique_mismatch;
+mod unmodeled_object;
 mod unknown_applied_migration;
 mod view_definition_mismatch;
 
@@ -162,6 +163,7 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &effect_present_unrecorded::EffectPresentUnrecorded,
     &pending_migration_fails::PendingMigrationFails,
     &pending_migration_locks::PendingMigrationLocks,
+    &unmodeled_object::UnmodeledObject,
 ];
 
 /// A model part as a JSON value (`None` only if it cannot be serialised).
