@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use driftless_rules::{Finding, ObjectKind, Severity};
 use owo_colors::{OwoColorize, Style};
 
-use super::{quarantine_line, summary_line, CheckReport};
+use super::{coverage_line, quarantine_line, summary_line, CheckReport};
 
 /// Applies styles only when colour is on.
 struct Paint(bool);
@@ -116,6 +116,9 @@ pub fn render(report: &CheckReport<'_>, color: bool) -> String {
         Style::new().green().bold()
     };
     let _ = writeln!(out, "{}", p.style(&summary_line(report), style));
+    if let Some(line) = coverage_line(report) {
+        let _ = writeln!(out, "{line}");
+    }
     if let Some(line) = quarantine_line(report) {
         let _ = writeln!(out, "{line}");
     }

@@ -62,6 +62,7 @@ pub fn render(report: &CheckReport<'_>) -> String {
         },
     });
     let mut doc = doc;
+    doc["coverage"] = serde_json::to_value(&report.report.coverage).unwrap_or(Value::Null);
     if report.quarantined > 0 {
         doc["summary"]["quarantined"] = json!(report.quarantined);
     }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use driftless_fixer::{FixPlan, FixStep, Safety};
 use driftless_rules::{Finding, ObjectKind};
 
-use super::{plural, quarantine_line, summary_line, CheckReport};
+use super::{coverage_line, plural, quarantine_line, summary_line, CheckReport};
 
 /// Text for a paragraph or a table cell: Markdown and HTML specials
 /// escaped (nothing the text holds can format, link or end the cell), line
@@ -211,6 +211,9 @@ pub(crate) fn check_body(report: &CheckReport<'_>, level: usize) -> String {
         text(report.expected)
     );
     check_sections(&mut out, report, level);
+    if let Some(line) = coverage_line(report) {
+        let _ = writeln!(out, "{}\n", text(&line));
+    }
     if let Some(line) = quarantine_line(report) {
         let _ = writeln!(out, "{}\n", text(&line));
     }

@@ -121,11 +121,47 @@ fn quarantine_line(report: &CheckReport<'_>) -> Option<String> {
     })
 }
 
-/// The one-line summary shared by `human` and `github`.
+/// The rule that reports the objects not compared.
+const UNMODELED_RULE: &str = "unmodeled-object";
+
+/// What was not compared (`2 triggers, 1 policy`), if anything was not.
+fn not_compared(report: &CheckReport<'_>) -> Option<String> {
+    let coverage = &report.report.coverage;
+    (!coverage.is_complete()).then(|| coverage.summary())
+}
+
+/// The line saying what was not compared, for reports whose summary line
+/// does not already say it.
+fn coverage_line(report: &CheckReport<'_>) -> Option<String> {
+    if no_drift_in_compared(report) {
+        return None;
+    }
+    not_compared(report).map(|what| format!("Not compared: {what} (see {UNMODELED_RULE})."))
+}
+
+/// Whether nothing fails and every finding only says what was not compared.
+fn no_drift_in_compared(report: &CheckReport<'_>) -> bool {
+    report.failing() == 0 && report.findings().iter().all(|f| f.rule == UNMODELED_RULE)
+}
+
+/// The one-line summary shared by `human` and `github`. "No drift" only
+/// when every object was compared.
 fn summary_line(report: &CheckReport<'_>) -> String {
     let s = report.summary();
-    if s.total() == 0 {
-        return format!("No drift: {} matches {}.", report.actual, report.expected);
+    if no_drift_in_compared(report) {
+        return match not_compared(report) {
+            None if s.total() == 0 => {
+                format!("No drift: {} matches {}.", report.actual, report.expected)
+            }
+            None => format!(
+                "No drift in what was compared: {} matches {}.",
+                report.actual, report.expected
+            ),
+            Some(what) => format!(
+                "No drift in what was compared: {} matches {}; not compared: {what} (see {UNMODELED_RULE}).",
+                report.actual, report.expected
+            ),
+        };
     }
     let mut parts = vec![
         plural(s.error, "error", "errors"),
@@ -452,5 +488,52 @@ mod tests {
             summary_line(&super::fixtures::report(&empty)),
             "No drift: sqlite:examples/deploy-story/production.db matches migrations examples/deploy-story/migrations."
         );
+    }
+
+    #[test]
+    fn no_drift_is_only_claimed_when_everything_was_compared() {
+        use driftless_model::{CatalogKind, CatalogObject, Dialect, Snapshot};
+        use driftless_rules::{Config, Context, Registry};
+        let expected = Snapshot::new(Dialect::Postgres);
+        let mut actual = expected.clone();
+        for (kind, name) in [
+            (CatalogKind::Trigger, "orders_touch"),
+            (CatalogKind::Trigger, "items_touch"),
+            (CatalogKind::Policy, "own_rows"),
+        ] {
+            actual
+                .unmodeled
+                .push(CatalogObject::new(kind, Some("public"), name));
+        }
+        let mut owned = CatalogObject::new(CatalogKind::Function, Some("public"), "citextin");
+        owned.extension = Some("citext".into());
+        actual.unmodeled.push(owned);
+        actual.unmodeled.sort();
+        let registry = Registry::builtin();
+        let cx = Context::new(&expected, &actual);
+        let lib = registry.check(&Config::default(), &cx);
+        let r = report(&lib);
+        assert_eq!(
+            summary_line(&r),
+            "No drift in what was compared: sqlite:examples/deploy-story/production.db matches \
+             migrations examples/deploy-story/migrations; not compared: 1 policy, 2 triggers \
+             (see unmodeled-object)."
+        );
+        assert_eq!(lib.coverage.extension_owned, 1);
+        assert_eq!(coverage_line(&r), None);
+        let doc: serde_json::Value = serde_json::from_str(&json::render(&r)).unwrap();
+        assert_eq!(
+            doc["coverage"]["not_compared"],
+            serde_json::json!({"policy": 1, "trigger": 2})
+        );
+        assert!(markdown::render(&r).contains("No drift in what was compared"));
+        // Ignoring both kinds: nothing left uncompared, nothing reported.
+        let mut config = Config::default();
+        config.ignore_kind(CatalogKind::Trigger);
+        config.ignore_kind(CatalogKind::Policy);
+        let lib = registry.check(&config, &cx);
+        assert!(lib.findings.is_empty());
+        assert_eq!(lib.summary.ignored, 1 + 1);
+        assert!(summary_line(&report(&lib)).starts_with("No drift: "));
     }
 }
