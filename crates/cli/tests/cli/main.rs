@@ -28,6 +28,7 @@ mod alembic_repair;
 mod bad_input;
 mod commands;
 mod concurrency;
+mod coverage;
 mod django_app;
 mod documents;
 mod examples;

@@ -372,9 +372,11 @@ WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass) AND d.objoid >= 
 /// the database-wide ones (namespace 0; the client keeps them only when
 /// every schema is read). An object an extension owns (pg_depend deptype
 /// `e`, or a trigger or rule on such a table) names it; operators and casts
-/// only when no extension owns them. Trigger clones on partitions
-/// (deptype `P` on the parent's trigger) and the rules implementing views
-/// are left out; partitions and inheritance children name their parent.
+/// only when no extension owns them. Left out: functions and casts a type
+/// made for itself (deptype `i`: a range type's constructors), trigger
+/// clones on partitions (deptype `P` on the parent's trigger) and the rules
+/// implementing views. Partitions and inheritance children name their
+/// parent.
 /// Columns: `kind text`, `namespace oid`, `name text`, `table text?`,
 /// `extension text?`, `parent text?`.
 pub(crate) const UNMODELED: &str = "\
@@ -385,6 +387,8 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE '
        p.pronamespace, p.proname::text, NULL::text, x.extname, NULL::text
 FROM pg_proc p LEFT JOIN ext x ON x.classid = 'pg_proc'::regclass AND x.objid = p.oid
 WHERE p.pronamespace = ANY ($1)
+  AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass
+                  AND i.objid = p.oid AND i.deptype = 'i')
 UNION ALL
 SELECT 'trigger', c.relnamespace, t.tgname::text, c.relname::text, COALESCE(x.extname, xc.extname), NULL
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
@@ -448,6 +452,8 @@ UNION ALL
 SELECT 'cast', 0, format('%s AS %s', k.castsource::regtype, k.casttarget::regtype), NULL, NULL, NULL
 FROM pg_cast k
 WHERE k.oid >= 16384
+  AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = 'pg_cast'::regclass
+                  AND i.objid = k.oid AND i.deptype = 'i')
   AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_cast'::regclass AND x.objid = k.oid)
 UNION ALL
 SELECT 'event trigger', 0, v.evtname::text, NULL, x.extname, NULL

@@ -361,8 +361,9 @@ async fn round_trips_do_not_depend_on_catalog_size() {
     }
     assert_eq!(counts[0], counts[1], "round trips for 3 and 60 tables");
     // begin, version, schemata, tables, columns, statistics, foreign-key
-    // columns, foreign-key rules, checks, views, sequences, rollback.
-    assert_eq!(counts[0], 12);
+    // columns, foreign-key rules, checks, views, the objects not compared,
+    // sequences, rollback.
+    assert_eq!(counts[0], 13);
 }
 
 #[tokio::test]
@@ -485,4 +486,63 @@ async fn scoped_reads_take_one_round_trip_whatever_they_read() {
     assert_eq!(trips, 2);
     assert_eq!(scoped.counts().sequences, 1);
     conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn objects_the_model_does_not_compare_are_listed() {
+    let db = TestDb::mysql().await;
+    db.exec("CREATE TABLE orders (id int PRIMARY KEY, total int)").await;
+    db.exec("CREATE TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = 0")
+        .await;
+    db.exec("CREATE PROCEDURE purge_orders() DELETE FROM orders").await;
+    db.exec("CREATE FUNCTION twice(x int) RETURNS int DETERMINISTIC RETURN 2 * x")
+        .await;
+    db.exec("CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM orders")
+        .await;
+    db.exec("CREATE TABLE logs (id int) PARTITION BY HASH (id) PARTITIONS 2")
+        .await;
+    let mut conn = open(&db.url).await;
+    let before = conn.round_trips();
+    let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let trips = conn.round_trips() - before;
+    let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = snap
+        .unmodeled
+        .iter()
+        .map(|o| {
+            assert_eq!(o.schema.as_deref(), Some(db.name.as_str()));
+            (
+                o.kind.as_str(),
+                o.name.as_str(),
+                o.table.as_deref(),
+                o.parent.as_deref(),
+            )
+        })
+        .collect();
+    let logs = format!("{}.logs", db.name);
+    assert_eq!(
+        got,
+        [
+            ("function", "twice", None, None),
+            ("procedure", "purge_orders", None, None),
+            ("trigger", "orders_check", Some("orders"), None),
+            ("partition", "p0", None, Some(logs.as_str())),
+            ("partition", "p1", None, Some(logs.as_str())),
+            ("event", "nightly", None, None),
+        ]
+    );
+    assert!(snap.table(&db.name, "logs").is_some());
+    // One more statement than before the listing, whatever the catalog.
+    let (_, empty_trips) = {
+        let empty = TestDb::mysql().await;
+        let mut c = open(&empty.url).await;
+        let b = c.round_trips();
+        c.snapshot(&IntrospectOptions::default()).await.unwrap();
+        ((), c.round_trips() - b)
+    };
+    assert_eq!(trips, empty_trips);
+    // Another database's objects are not listed.
+    let other = TestDb::mysql().await;
+    let mut c = open(&other.url).await;
+    let snap = c.snapshot(&IntrospectOptions::default()).await.unwrap();
+    assert_eq!(snap.unmodeled, Vec::new());
 }

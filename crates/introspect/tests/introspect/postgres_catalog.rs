@@ -774,9 +774,9 @@ async fn reads_on_one_connection_when_helpers_cannot_connect() {
     let (snap, trips) = snapshot_with(&role.url(&db.url), &IntrospectOptions::default()).await;
     role.drop_role(&db).await;
     assert_eq!(snap, expected);
-    // Transaction check, BEGIN, export, namespaces, the eight bulk queries,
+    // Transaction check, BEGIN, export, namespaces, the nine bulk queries,
     // ROLLBACK: all on the one connection.
-    assert_eq!(trips, 13, "shared: {shared_trips}");
+    assert_eq!(trips, 14, "shared: {shared_trips}");
 }
 
 #[tokio::test]
@@ -798,8 +798,8 @@ async fn reads_on_one_connection_when_the_snapshot_cannot_be_exported() {
     role.drop_role(&db).await;
     assert_eq!(snap, expected);
     // Transaction check, BEGIN, the failed export, ROLLBACK, BEGIN, version,
-    // namespaces, the eight bulk queries, ROLLBACK.
-    assert_eq!(trips, 16);
+    // namespaces, the nine bulk queries, ROLLBACK.
+    assert_eq!(trips, 17);
 }
 
 #[tokio::test]
@@ -934,4 +934,123 @@ async fn scoped_read_refuses_a_transaction_the_caller_opened() {
     assert_eq!(trips, 1);
     assert!(snap.table("app", "users").is_some());
     conn.close().await.unwrap();
+}
+
+/// `(kind, schema, name, table, extension, parent)` of what `snap` lists
+/// as not compared, extension-owned objects left out.
+fn listed(snap: &Snapshot) -> Vec<(String, String, String, String)> {
+    snap.unmodeled
+        .iter()
+        .filter(|o| o.extension.is_none())
+        .map(|o| {
+            (
+                o.kind.as_str().to_string(),
+                o.schema.clone().unwrap_or_default(),
+                o.name.clone(),
+                o.table.clone().or(o.parent.clone()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Every kind the model does not compare, once, in schema `cov`, plus the
+/// database-wide ones.
+const UNMODELED_FIXTURE: &str = "\
+CREATE SCHEMA cov;
+CREATE EXTENSION citext SCHEMA cov;
+CREATE TABLE cov.orders (id int PRIMARY KEY, updated_at timestamptz);
+CREATE FUNCTION cov.touch() RETURNS trigger LANGUAGE plpgsql
+  AS $$BEGIN NEW.updated_at = now(); RETURN NEW; END$$;
+CREATE PROCEDURE cov.purge() LANGUAGE sql AS 'DELETE FROM cov.orders';
+CREATE AGGREGATE cov.total(int) (SFUNC = int4pl, STYPE = int);
+CREATE TRIGGER orders_touch BEFORE UPDATE ON cov.orders FOR EACH ROW EXECUTE FUNCTION cov.touch();
+ALTER TABLE cov.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON cov.orders USING (true);
+CREATE RULE no_delete AS ON DELETE TO cov.orders DO INSTEAD NOTHING;
+CREATE DOMAIN cov.positive AS int CHECK (VALUE > 0);
+CREATE TYPE cov.pair AS (a int, b int);
+CREATE TYPE cov.span AS RANGE (subtype = int4);
+CREATE COLLATION cov.c2 FROM \"C\";
+CREATE TABLE cov.events (at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE cov.events_2026 PARTITION OF cov.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TRIGGER events_touch BEFORE INSERT ON cov.events FOR EACH ROW EXECUTE FUNCTION cov.touch();
+CREATE TABLE cov.base (id int);
+CREATE TABLE cov.child () INHERITS (cov.base);
+CREATE STATISTICS cov.st ON id, updated_at FROM cov.orders;
+CREATE OPERATOR cov.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);
+CREATE FOREIGN DATA WRAPPER cov_fdw;
+CREATE SERVER cov_server FOREIGN DATA WRAPPER cov_fdw;
+CREATE FOREIGN TABLE cov.remote (a int) SERVER cov_server;
+CREATE PUBLICATION cov_pub;
+CREATE SUBSCRIPTION cov_sub CONNECTION 'dbname=nowhere' PUBLICATION cov_pub
+  WITH (connect = false, slot_name = NONE, enabled = false);
+CREATE FUNCTION cov.f_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$;
+CREATE EVENT TRIGGER cov_ddl ON ddl_command_end EXECUTE FUNCTION cov.f_ddl();
+CREATE FUNCTION cov.pair_text(cov.pair) RETURNS text LANGUAGE sql AS 'SELECT ''p''';
+CREATE CAST (cov.pair AS text) WITH FUNCTION cov.pair_text(cov.pair);";
+
+#[tokio::test]
+async fn objects_the_model_does_not_compare_are_listed() {
+    let db = TestDb::postgres().await;
+    db.exec(UNMODELED_FIXTURE).await;
+    let (snap, _) = snapshot_with(&db.url, &IntrospectOptions::default()).await;
+    let t = |k: &str, s: &str, n: &str, on: &str| {
+        (k.to_string(), s.to_string(), n.to_string(), on.to_string())
+    };
+    // Database-wide first (no schema), then by kind in model order.
+    let mut want = vec![
+        t("function", "cov", "f_ddl", ""),
+        t("function", "cov", "pair_text", ""),
+        t("function", "cov", "touch", ""),
+        t("procedure", "cov", "purge", ""),
+        t("aggregate", "cov", "total", ""),
+        t("trigger", "cov", "events_touch", "events"),
+        t("trigger", "cov", "orders_touch", "orders"),
+        t("event trigger", "", "cov_ddl", ""),
+        t("policy", "cov", "own", "orders"),
+        t("row security", "cov", "orders", ""),
+        t("rule", "cov", "no_delete", "orders"),
+        t("extension", "cov", "citext", ""),
+        t("domain", "cov", "positive", ""),
+        t("composite type", "cov", "pair", ""),
+        t("range type", "cov", "span", ""),
+        t("collation", "cov", "c2", ""),
+        t("foreign table", "cov", "remote", ""),
+        t("foreign data wrapper", "", "cov_fdw", ""),
+        t("foreign server", "", "cov_server", ""),
+        t("publication", "", "cov_pub", ""),
+        t("subscription", "", "cov_sub", ""),
+        t("partition", "cov", "events_2026", "cov.events"),
+        t("inheritance child", "cov", "child", "cov.base"),
+        t("statistics", "cov", "st", ""),
+        t("operator", "cov", "===", ""),
+        t("cast", "", "cov.pair AS text", ""),
+    ];
+    let mut got = listed(&snap);
+    want.sort_by(|a, b| (&a.1, &a.2).cmp(&(&b.1, &b.2)));
+    got.sort_by(|a, b| (&a.1, &a.2).cmp(&(&b.1, &b.2)));
+    assert_eq!(got, want);
+    // citext's functions, operators and type: owned by the extension.
+    let owned: Vec<&str> = snap
+        .unmodeled
+        .iter()
+        .filter(|o| o.extension.as_deref() == Some("citext"))
+        .map(|o| o.name.as_str())
+        .collect();
+    assert!(owned.contains(&"citextin") && owned.contains(&"citext"), "{owned:?}");
+    // The tables are still read as before (the partition is not a table).
+    assert!(snap.table("cov", "events").is_some());
+    assert!(snap.table("cov", "events_2026").is_none());
+    // Reads scoped to a schema list what is in it, not database-wide objects.
+    let (public, _) =
+        snapshot_with(&db.url, &IntrospectOptions::default().with_schemas(["public"])).await;
+    assert_eq!(listed(&public), Vec::new());
+    let (cov, _) =
+        snapshot_with(&db.url, &IntrospectOptions::default().with_schemas(["cov"])).await;
+    assert!(listed(&cov).iter().all(|o| o.1 == "cov"));
+    assert_eq!(listed(&cov).len(), want.iter().filter(|o| o.1 == "cov").count());
+    // The listing survives the snapshot document.
+    assert_eq!(Snapshot::from_json(&snap.to_json(), std::path::Path::new("s")).unwrap(), snap);
+    db.exec("DROP EVENT TRIGGER cov_ddl; DROP SUBSCRIPTION cov_sub; DROP PUBLICATION cov_pub;")
+        .await;
 }

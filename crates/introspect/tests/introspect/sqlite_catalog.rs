@@ -597,3 +597,34 @@ async fn sqlite_interrupt_stops_the_running_statement() {
         Some(1)
     );
 }
+
+#[tokio::test]
+async fn triggers_and_virtual_tables_are_listed_not_compared() {
+    let db = TestDb::sqlite();
+    db.exec(
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, updated_at TEXT);\n\
+         CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN \
+           UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;\n\
+         CREATE VIRTUAL TABLE docs USING fts5(body);",
+    )
+    .await;
+    let mut conn = open(&db.url).await;
+    let before = conn.round_trips();
+    let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    assert_eq!(conn.round_trips() - before, 1, "still one statement");
+    let got: Vec<(&str, Option<&str>, &str)> = snap
+        .unmodeled
+        .iter()
+        .map(|o| (o.kind.as_str(), o.schema.as_deref(), o.name.as_str()))
+        .collect();
+    // The fts5 shadow tables belong to `docs` and are not listed.
+    assert_eq!(
+        got,
+        [
+            ("trigger", Some("main"), "orders_touch"),
+            ("virtual table", Some("main"), "docs"),
+        ]
+    );
+    assert!(snap.table("main", "docs").is_none());
+    assert_eq!(snap.table("main", "orders").unwrap().columns.len(), 2);
+}

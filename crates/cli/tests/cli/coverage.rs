@@ -1,0 +1,290 @@
+//! Honest coverage: what the model does not compare (triggers, functions,
+//! policies, partitions, extensions …) is counted and reported, so that
+//! "No drift" only ever means every object was compared. The scenarios a
+//! new user tries, on each backend: the report says what was not compared
+//! (human, JSON, markdown), extension-owned objects are counted apart,
+//! `[coverage] ignore` leaves kinds out, `--schema` scopes the listing, and
+//! a snapshot keeps the listing.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::Path;
+
+use driftless_model::{CatalogKind, Snapshot};
+use driftless_testkit::TestDb;
+use serde_json::{json, Value};
+
+use crate::documents::json_document;
+use crate::support::*;
+
+/// The expected schema of the PostgreSQL scenario.
+const PG_TABLES: &str = "\
+CREATE TABLE public.orders (id int PRIMARY KEY, updated_at timestamptz);
+CREATE TABLE public.events (at date NOT NULL, n int) PARTITION BY RANGE (at);";
+
+/// The same tables, and what a new user's database also has.
+const PG_EXTRAS: &str = "\
+CREATE EXTENSION citext;
+CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql
+  AS $$BEGIN NEW.updated_at = now(); RETURN NEW; END$$;
+CREATE TRIGGER orders_touch BEFORE UPDATE ON public.orders
+  FOR EACH ROW EXECUTE FUNCTION public.touch();
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_orders ON public.orders USING (true);
+CREATE TABLE public.events_2026 PARTITION OF public.events
+  FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');";
+
+async fn postgres_scenario() -> (TestDb, TestDb) {
+    let expected = TestDb::postgres().await;
+    expected.exec(PG_TABLES).await;
+    let actual = TestDb::postgres().await;
+    actual.exec(PG_TABLES).await;
+    actual.exec(PG_EXTRAS).await;
+    (expected, actual)
+}
+
+async fn check(actual: &str, expected: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["check", "--db", actual, "--expect", expected];
+    args.extend_from_slice(extra);
+    driftless(&args).await
+}
+
+/// The `unmodeled-object` findings of a JSON report: path → message.
+fn unmodeled(doc: &Value) -> Vec<(String, String)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unmodeled-object")
+        .map(|f| {
+            let o = &f["object"];
+            let path = [&o["schema"], &o["name"]]
+                .iter()
+                .filter_map(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(".");
+            (path, f["message"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn postgres_reports_what_it_did_not_compare() {
+    let (expected, actual) = postgres_scenario().await;
+
+    let human = check(&actual.url, &expected.url, &[]).await;
+    assert_eq!(human.code, 0, "{human:#?}");
+    assert!(!human.stdout.contains("No drift:"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains(
+            "No drift in what was compared: \
+             postgres://root@127.0.0.1:5432/"
+        ) || human.stdout.contains("No drift in what was compared: "),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains(
+            "not compared: 1 extension, 1 function, 1 partition, 1 policy, 1 row security, 1 trigger \
+             (see unmodeled-object)"
+        ),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains("citextin"), "{}", human.stdout);
+
+    let run = check(&actual.url, &expected.url, &["--format", "json"]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let doc = json_document(&run.stdout);
+    assert_eq!(
+        doc["coverage"]["not_compared"],
+        json!({"extension": 1, "function": 1, "partition": 1, "policy": 1,
+               "row security": 1, "trigger": 1})
+    );
+    assert!(doc["coverage"]["extension_owned"].as_u64().unwrap() > 10);
+    assert_eq!(doc["coverage"]["compared"]["tables"], 2);
+    assert_eq!(
+        unmodeled(&doc),
+        [
+            ("public.extension".into(), "1 extension in public not compared: citext".into()),
+            ("public.function".into(), "1 function in public not compared: touch".into()),
+            ("public.partition".into(), "1 partition in public not compared: events_2026".into()),
+            ("public.policy".into(), "1 policy in public not compared: own_orders on orders".into()),
+            ("public.row security".into(), "1 row security in public not compared: orders".into()),
+            ("public.trigger".into(), "1 trigger in public not compared: orders_touch on orders".into()),
+        ]
+    );
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["severity"] == "info"));
+
+    let md = check(&actual.url, &expected.url, &["--format", "markdown"]).await;
+    assert!(md.stdout.contains("No drift in what was compared"), "{}", md.stdout);
+
+    // Info findings fail only when asked to.
+    let strict = check(&actual.url, &expected.url, &["--fail-on", "info"]).await;
+    assert_eq!(strict.code, Some(1), "{strict:#?}");
+}
+
+#[tokio::test]
+async fn postgres_coverage_ignore_and_schema_selection() {
+    let (expected, actual) = postgres_scenario().await;
+    actual
+        .exec("CREATE SCHEMA other; CREATE FUNCTION other.f() RETURNS int LANGUAGE sql AS 'SELECT 1';")
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("driftless.toml");
+    std::fs::write(
+        &config,
+        "[coverage]\nignore = [\"trigger\", \"policy\", \"row security\", \"partition\", \"extension\", \"function\"]\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    let run = check(&actual.url, &expected.url, &["--config", config, "--format", "json"]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let doc = json_document(&run.stdout);
+    assert_eq!(doc["coverage"]["not_compared"], json!({}));
+    assert_eq!(unmodeled(&doc), Vec::<(String, String)>::new());
+    // Everything ignored: "No drift" again.
+    let human = check(
+        &actual.url,
+        &expected.url,
+        &["--config", config, "--schema", "public"],
+    ).await;
+    assert_eq!(human.code, 0, "{human:#?}");
+    assert!(human.stdout.contains("No drift: "), "{}", human.stdout);
+
+    // `--schema public`: the function in `other` is not listed.
+    let run = check(
+        &actual.url,
+        &expected.url,
+        &["--schema", "public", "--format", "json"],
+    ).await;
+    let doc = json_document(&run.stdout);
+    assert_eq!(doc["coverage"]["not_compared"]["function"], 1);
+    let run = check(
+        &actual.url,
+        &expected.url,
+        &["--schema", "other", "--format", "json"],
+    ).await;
+    let doc = json_document(&run.stdout);
+    assert_eq!(
+        unmodeled(&doc),
+        [("other.function".into(), "1 function in other not compared: f".into())]
+    );
+
+    // A kind that is not one is refused, naming the file.
+    std::fs::write(dir.path().join("bad.toml"), "[coverage]\nignore = [\"gadget\"]\n").unwrap();
+    let bad = dir.path().join("bad.toml");
+    let run = check(&actual.url, &expected.url, &["--config", bad.to_str().unwrap()]).await;
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(run.stderr.contains("`gadget` is not a kind of object"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn postgres_snapshot_keeps_what_was_not_compared() {
+    let (_expected, actual) = postgres_scenario().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.json");
+    let file_s = file.to_str().unwrap();
+    let run = driftless(&["snapshot", "--db", &actual.url, "-o", file_s]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    crate::documents::snapshot_document(&text);
+    let snap = Snapshot::from_json(&text, Path::new("schema.json")).unwrap();
+    assert_eq!(Snapshot::from_json(&snap.to_json(), Path::new("again")).unwrap(), snap);
+    let kinds: Vec<CatalogKind> = snap
+        .unmodeled
+        .iter()
+        .filter(|o| o.extension.is_none())
+        .map(|o| o.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            CatalogKind::Function,
+            CatalogKind::Trigger,
+            CatalogKind::Policy,
+            CatalogKind::RowSecurity,
+            CatalogKind::Extension,
+            CatalogKind::Partition,
+        ]
+    );
+    let partition = snap.unmodeled.iter().find(|o| o.kind == CatalogKind::Partition).unwrap();
+    assert_eq!(partition.parent.as_deref(), Some("public.events"));
+    assert!(snap
+        .unmodeled
+        .iter()
+        .any(|o| o.name == "citextin" && o.extension.as_deref() == Some("citext")));
+
+    // Checked against its own snapshot: both sides say what they hold.
+    let run = check(&actual.url, file_s, &["--format", "json"]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let doc = json_document(&run.stdout);
+    assert_eq!(doc["coverage"]["expected_not_compared"]["trigger"], 1);
+    assert!(unmodeled(&doc)
+        .iter()
+        .any(|(_, m)| m == "the expected schema: 1 trigger in public not compared: orders_touch on orders"));
+}
+
+#[tokio::test]
+async fn mariadb_reports_triggers_and_procedures() {
+    let tables = "CREATE TABLE orders (id int PRIMARY KEY, total int)";
+    let expected = TestDb::mysql().await;
+    expected.exec(tables).await;
+    let actual = TestDb::mysql().await;
+    actual.exec(tables).await;
+    actual
+        .exec("CREATE TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = COALESCE(NEW.total, 0)")
+        .await;
+    actual
+        .exec("CREATE PROCEDURE purge_orders() DELETE FROM orders WHERE total = 0")
+        .await;
+    let human = check(&actual.url, &expected.url, &[]).await;
+    assert_eq!(human.code, 0, "{human:#?}");
+    assert!(!human.stdout.contains("No drift:"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("not compared: 1 procedure, 1 trigger (see unmodeled-object)"),
+        "{}",
+        human.stdout
+    );
+    let doc = json_document(&check(&actual.url, &expected.url, &["--format", "json"]).await.stdout);
+    let schema = doc["findings"][0]["object"]["schema"].as_str().unwrap().to_string();
+    assert_eq!(
+        unmodeled(&doc),
+        [
+            (format!("{schema}.procedure"), format!("1 procedure in {schema} not compared: purge_orders")),
+            (format!("{schema}.trigger"), format!("1 trigger in {schema} not compared: orders_check on orders")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_reports_triggers() {
+    let tables = "CREATE TABLE orders (id integer PRIMARY KEY, updated_at text);";
+    let expected = TestDb::sqlite();
+    expected.exec(tables).await;
+    let actual = TestDb::sqlite();
+    actual.exec(tables).await;
+    actual
+        .exec("CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;")
+        .await;
+    let human = check(&actual.url, &expected.url, &[]).await;
+    assert_eq!(human.code, 0, "{human:#?}");
+    assert!(
+        human.stdout.contains("not compared: 1 trigger (see unmodeled-object)"),
+        "{}",
+        human.stdout
+    );
+    let doc = json_document(&check(&actual.url, &expected.url, &["--format", "json"]).await.stdout);
+    assert_eq!(
+        unmodeled(&doc),
+        [("main.trigger".into(), "1 trigger in main not compared: orders_touch".into())]
+    );
+    // The same database as expected: both sides hold it; still not "No drift".
+    let same = check(&actual.url, &actual.url, &[]).await;
+    assert!(!same.stdout.contains("No drift:"), "{}", same.stdout);
+}
