@@ -303,7 +303,10 @@ mod tests {
         let nc = NotCompared::of(&objects, |_| false);
         assert_eq!(nc.extension_owned, 1);
         assert_eq!(nc.summary(), "1 function, 1 trigger, 1 event trigger");
-        assert_eq!(nc.groups[&(CatalogKind::Trigger, "public")][0].label(), "touch on orders");
+        assert_eq!(
+            nc.groups[&(CatalogKind::Trigger, "public")][0].label(),
+            "touch on orders"
+        );
         let nc = NotCompared::of(&objects, |k| k == CatalogKind::EventTrigger);
         assert_eq!(nc.summary(), "1 function, 1 trigger");
     }

@@ -485,7 +485,10 @@ impl Parser<'_> {
             return Err(self.invalid(
                 value.span(),
                 "coverage",
-                format!("expected a table ([coverage]), found {}", value.get_ref().type_str()),
+                format!(
+                    "expected a table ([coverage]), found {}",
+                    value.get_ref().type_str()
+                ),
             ));
         };
         let mut kinds = Vec::new();
@@ -497,7 +500,10 @@ impl Parser<'_> {
                 return Err(self.invalid(
                     v.span(),
                     "ignore",
-                    format!("expected an array of kinds, found {}", v.get_ref().type_str()),
+                    format!(
+                        "expected an array of kinds, found {}",
+                        v.get_ref().type_str()
+                    ),
                 ));
             };
             for item in items.iter() {
@@ -507,7 +513,10 @@ impl Parser<'_> {
                     self.invalid(
                         item.span(),
                         "ignore",
-                        format!("`{s}` is not a kind of object (expected one of: {})", known.join(", ")),
+                        format!(
+                            "`{s}` is not a kind of object (expected one of: {})",
+                            known.join(", ")
+                        ),
                     )
                 })?;
                 kinds.push(kind);

@@ -61,10 +61,12 @@ impl Coverage {
         }
         let parts: Vec<String> = both
             .into_iter()
-            .map(|(kind, n)| match driftless_model::CatalogKind::parse(&kind) {
-                Some(k) => k.count(n),
-                None => format!("{n} {kind}"),
-            })
+            .map(
+                |(kind, n)| match driftless_model::CatalogKind::parse(&kind) {
+                    Some(k) => k.count(n),
+                    None => format!("{n} {kind}"),
+                },
+            )
             .collect();
         parts.join(", ")
     }
@@ -82,5 +84,8 @@ pub(crate) fn not_compared<'s>(snap: &'s Snapshot, config: &Config) -> NotCompar
 }
 
 fn names<K: ToString>(counts: BTreeMap<K, usize>) -> BTreeMap<String, usize> {
-    counts.into_iter().map(|(k, n)| (k.to_string(), n)).collect()
+    counts
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect()
 }

@@ -106,12 +106,30 @@ async fn postgres_reports_what_it_did_not_compare() {
     assert_eq!(
         unmodeled(&doc),
         [
-            ("public.extension".into(), "1 extension in public not compared: citext".into()),
-            ("public.function".into(), "1 function in public not compared: touch".into()),
-            ("public.partition".into(), "1 partition in public not compared: events_2026".into()),
-            ("public.policy".into(), "1 policy in public not compared: own_orders on orders".into()),
-            ("public.row security".into(), "1 row security in public not compared: orders".into()),
-            ("public.trigger".into(), "1 trigger in public not compared: orders_touch on orders".into()),
+            (
+                "public.extension".into(),
+                "1 extension in public not compared: citext".into()
+            ),
+            (
+                "public.function".into(),
+                "1 function in public not compared: touch".into()
+            ),
+            (
+                "public.partition".into(),
+                "1 partition in public not compared: events_2026".into()
+            ),
+            (
+                "public.policy".into(),
+                "1 policy in public not compared: own_orders on orders".into()
+            ),
+            (
+                "public.row security".into(),
+                "1 row security in public not compared: orders".into()
+            ),
+            (
+                "public.trigger".into(),
+                "1 trigger in public not compared: orders_touch on orders".into()
+            ),
         ]
     );
     assert!(doc["findings"]
@@ -121,7 +139,11 @@ async fn postgres_reports_what_it_did_not_compare() {
         .all(|f| f["severity"] == "info"));
 
     let md = check(&actual.url, &expected.url, &["--format", "markdown"]).await;
-    assert!(md.stdout.contains("No drift in what was compared"), "{}", md.stdout);
+    assert!(
+        md.stdout.contains("No drift in what was compared"),
+        "{}",
+        md.stdout
+    );
 
     // Info findings fail only when asked to.
     let strict = check(&actual.url, &expected.url, &["--fail-on", "info"]).await;
@@ -143,7 +165,12 @@ async fn postgres_coverage_ignore_and_schema_selection() {
     .unwrap();
     let config = config.to_str().unwrap();
 
-    let run = check(&actual.url, &expected.url, &["--config", config, "--format", "json"]).await;
+    let run = check(
+        &actual.url,
+        &expected.url,
+        &["--config", config, "--format", "json"],
+    )
+    .await;
     assert_eq!(run.code, 0, "{run:#?}");
     let doc = json_document(&run.stdout);
     assert_eq!(doc["coverage"]["not_compared"], json!({}));
@@ -153,7 +180,8 @@ async fn postgres_coverage_ignore_and_schema_selection() {
         &actual.url,
         &expected.url,
         &["--config", config, "--schema", "public"],
-    ).await;
+    )
+    .await;
     assert_eq!(human.code, 0, "{human:#?}");
     assert!(human.stdout.contains("No drift: "), "{}", human.stdout);
 
@@ -162,26 +190,44 @@ async fn postgres_coverage_ignore_and_schema_selection() {
         &actual.url,
         &expected.url,
         &["--schema", "public", "--format", "json"],
-    ).await;
+    )
+    .await;
     let doc = json_document(&run.stdout);
     assert_eq!(doc["coverage"]["not_compared"]["function"], 1);
     let run = check(
         &actual.url,
         &expected.url,
         &["--schema", "other", "--format", "json"],
-    ).await;
+    )
+    .await;
     let doc = json_document(&run.stdout);
     assert_eq!(
         unmodeled(&doc),
-        [("other.function".into(), "1 function in other not compared: f".into())]
+        [(
+            "other.function".into(),
+            "1 function in other not compared: f".into()
+        )]
     );
 
     // A kind that is not one is refused, naming the file.
-    std::fs::write(dir.path().join("bad.toml"), "[coverage]\nignore = [\"gadget\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[coverage]\nignore = [\"gadget\"]\n",
+    )
+    .unwrap();
     let bad = dir.path().join("bad.toml");
-    let run = check(&actual.url, &expected.url, &["--config", bad.to_str().unwrap()]).await;
+    let run = check(
+        &actual.url,
+        &expected.url,
+        &["--config", bad.to_str().unwrap()],
+    )
+    .await;
     assert_eq!(run.code, Some(2), "{run:#?}");
-    assert!(run.stderr.contains("`gadget` is not a kind of object"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`gadget` is not a kind of object"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test]
@@ -195,7 +241,10 @@ async fn postgres_snapshot_keeps_what_was_not_compared() {
     let text = std::fs::read_to_string(&file).unwrap();
     crate::documents::snapshot_document(&text);
     let snap = Snapshot::from_json(&text, Path::new("schema.json")).unwrap();
-    assert_eq!(Snapshot::from_json(&snap.to_json(), Path::new("again")).unwrap(), snap);
+    assert_eq!(
+        Snapshot::from_json(&snap.to_json(), Path::new("again")).unwrap(),
+        snap
+    );
     let kinds: Vec<CatalogKind> = snap
         .unmodeled
         .iter()
@@ -213,7 +262,11 @@ async fn postgres_snapshot_keeps_what_was_not_compared() {
             CatalogKind::Partition,
         ]
     );
-    let partition = snap.unmodeled.iter().find(|o| o.kind == CatalogKind::Partition).unwrap();
+    let partition = snap
+        .unmodeled
+        .iter()
+        .find(|o| o.kind == CatalogKind::Partition)
+        .unwrap();
     assert_eq!(partition.parent.as_deref(), Some("public.events"));
     assert!(snap
         .unmodeled
@@ -225,9 +278,8 @@ async fn postgres_snapshot_keeps_what_was_not_compared() {
     assert_eq!(run.code, 0, "{run:#?}");
     let doc = json_document(&run.stdout);
     assert_eq!(doc["coverage"]["expected_not_compared"]["trigger"], 1);
-    assert!(unmodeled(&doc)
-        .iter()
-        .any(|(_, m)| m == "the expected schema: 1 trigger in public not compared: orders_touch on orders"));
+    assert!(unmodeled(&doc).iter().any(|(_, m)| m
+        == "the expected schema: 1 trigger in public not compared: orders_touch on orders"));
 }
 
 #[tokio::test]
@@ -247,17 +299,32 @@ async fn mariadb_reports_triggers_and_procedures() {
     assert_eq!(human.code, 0, "{human:#?}");
     assert!(!human.stdout.contains("No drift:"), "{}", human.stdout);
     assert!(
-        human.stdout.contains("not compared: 1 procedure, 1 trigger (see unmodeled-object)"),
+        human
+            .stdout
+            .contains("not compared: 1 procedure, 1 trigger (see unmodeled-object)"),
         "{}",
         human.stdout
     );
-    let doc = json_document(&check(&actual.url, &expected.url, &["--format", "json"]).await.stdout);
-    let schema = doc["findings"][0]["object"]["schema"].as_str().unwrap().to_string();
+    let doc = json_document(
+        &check(&actual.url, &expected.url, &["--format", "json"])
+            .await
+            .stdout,
+    );
+    let schema = doc["findings"][0]["object"]["schema"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         unmodeled(&doc),
         [
-            (format!("{schema}.procedure"), format!("1 procedure in {schema} not compared: purge_orders")),
-            (format!("{schema}.trigger"), format!("1 trigger in {schema} not compared: orders_check on orders")),
+            (
+                format!("{schema}.procedure"),
+                format!("1 procedure in {schema} not compared: purge_orders")
+            ),
+            (
+                format!("{schema}.trigger"),
+                format!("1 trigger in {schema} not compared: orders_check on orders")
+            ),
         ]
     );
 }
@@ -275,14 +342,23 @@ async fn sqlite_reports_triggers() {
     let human = check(&actual.url, &expected.url, &[]).await;
     assert_eq!(human.code, 0, "{human:#?}");
     assert!(
-        human.stdout.contains("not compared: 1 trigger (see unmodeled-object)"),
+        human
+            .stdout
+            .contains("not compared: 1 trigger (see unmodeled-object)"),
         "{}",
         human.stdout
     );
-    let doc = json_document(&check(&actual.url, &expected.url, &["--format", "json"]).await.stdout);
+    let doc = json_document(
+        &check(&actual.url, &expected.url, &["--format", "json"])
+            .await
+            .stdout,
+    );
     assert_eq!(
         unmodeled(&doc),
-        [("main.trigger".into(), "1 trigger in main not compared: orders_touch".into())]
+        [(
+            "main.trigger".into(),
+            "1 trigger in main not compared: orders_touch".into()
+        )]
     );
     // The same database as expected: both sides hold it; still not "No drift".
     let same = check(&actual.url, &actual.url, &[]).await;

@@ -58,8 +58,9 @@ use crate::database::{Row, Value};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
-    PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
+    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity,
+    Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint,
+    View,
 };
 
 /// The rows of every catalog query of one read.

@@ -9,9 +9,9 @@ use super::rows::{
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
-    IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint,
-    View,
+    CatalogKind, CatalogObject, Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot,
+    Table, UniqueConstraint, View,
 };
 
 /// The default collation (`pg_collation` oid of `"default"`).

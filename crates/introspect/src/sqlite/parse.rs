@@ -58,8 +58,8 @@ use crate::database::{Row, Value};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
-    PrimaryKey, Snapshot, Table, UniqueConstraint, View,
+    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity,
+    Index, IndexKey, IndexPart, PrimaryKey, Snapshot, Table, UniqueConstraint, View,
 };
 
 /// A constraint's declared name (if any) and the name to synthesise otherwise.
@@ -273,7 +273,8 @@ pub(crate) fn snapshot(
         let special: Vec<Text<'_>> = json(&special_json, &schema, "virtual tables")?;
         read_schema(&schema, &objects, &special, options, out)?;
         if options.only.is_none() {
-            snap.unmodeled.extend(unmodeled(&schema, &objects, &special));
+            snap.unmodeled
+                .extend(unmodeled(&schema, &objects, &special));
         }
     }
     snap.unmodeled.sort();

@@ -491,10 +491,12 @@ async fn scoped_reads_take_one_round_trip_whatever_they_read() {
 #[tokio::test]
 async fn objects_the_model_does_not_compare_are_listed() {
     let db = TestDb::mysql().await;
-    db.exec("CREATE TABLE orders (id int PRIMARY KEY, total int)").await;
+    db.exec("CREATE TABLE orders (id int PRIMARY KEY, total int)")
+        .await;
     db.exec("CREATE TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = 0")
         .await;
-    db.exec("CREATE PROCEDURE purge_orders() DELETE FROM orders").await;
+    db.exec("CREATE PROCEDURE purge_orders() DELETE FROM orders")
+        .await;
     db.exec("CREATE FUNCTION twice(x int) RETURNS int DETERMINISTIC RETURN 2 * x")
         .await;
     db.exec("CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM orders")

@@ -1037,20 +1037,32 @@ async fn objects_the_model_does_not_compare_are_listed() {
         .filter(|o| o.extension.as_deref() == Some("citext"))
         .map(|o| o.name.as_str())
         .collect();
-    assert!(owned.contains(&"citextin") && owned.contains(&"citext"), "{owned:?}");
+    assert!(
+        owned.contains(&"citextin") && owned.contains(&"citext"),
+        "{owned:?}"
+    );
     // The tables are still read as before (the partition is not a table).
     assert!(snap.table("cov", "events").is_some());
     assert!(snap.table("cov", "events_2026").is_none());
     // Reads scoped to a schema list what is in it, not database-wide objects.
-    let (public, _) =
-        snapshot_with(&db.url, &IntrospectOptions::default().with_schemas(["public"])).await;
+    let (public, _) = snapshot_with(
+        &db.url,
+        &IntrospectOptions::default().with_schemas(["public"]),
+    )
+    .await;
     assert_eq!(listed(&public), Vec::new());
     let (cov, _) =
         snapshot_with(&db.url, &IntrospectOptions::default().with_schemas(["cov"])).await;
     assert!(listed(&cov).iter().all(|o| o.1 == "cov"));
-    assert_eq!(listed(&cov).len(), want.iter().filter(|o| o.1 == "cov").count());
+    assert_eq!(
+        listed(&cov).len(),
+        want.iter().filter(|o| o.1 == "cov").count()
+    );
     // The listing survives the snapshot document.
-    assert_eq!(Snapshot::from_json(&snap.to_json(), std::path::Path::new("s")).unwrap(), snap);
+    assert_eq!(
+        Snapshot::from_json(&snap.to_json(), std::path::Path::new("s")).unwrap(),
+        snap
+    );
     db.exec("DROP EVENT TRIGGER cov_ddl; DROP SUBSCRIPTION cov_sub; DROP PUBLICATION cov_pub;")
         .await;
 }

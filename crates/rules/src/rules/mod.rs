@@ -109,8 +109,8 @@ mod primary_key_mismatch;
 mod sequence_mismatch;
 mod unapplied_migration;
 mod unique_mismatch;
-mod unmodeled_object;
 mod unknown_applied_migration;
+mod unmodeled_object;
 mod view_definition_mismatch;
 
 #[cfg(test)]
