@@ -73,7 +73,7 @@ async fn postgres_reports_what_it_did_not_compare() {
     let (expected, actual) = postgres_scenario().await;
 
     let human = check(&actual.url, &expected.url, &[]).await;
-    assert_eq!(human.code, 0, "{human:#?}");
+    assert_eq!(human.code, Some(0), "{human:#?}");
     assert!(!human.stdout.contains("No drift:"), "{}", human.stdout);
     assert!(
         human.stdout.contains(
@@ -94,7 +94,7 @@ async fn postgres_reports_what_it_did_not_compare() {
     assert!(!human.stdout.contains("citextin"), "{}", human.stdout);
 
     let run = check(&actual.url, &expected.url, &["--format", "json"]).await;
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
     let doc = json_document(&run.stdout);
     assert_eq!(
         doc["coverage"]["not_compared"],
@@ -171,7 +171,7 @@ async fn postgres_coverage_ignore_and_schema_selection() {
         &["--config", config, "--format", "json"],
     )
     .await;
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
     let doc = json_document(&run.stdout);
     assert_eq!(doc["coverage"]["not_compared"], json!({}));
     assert_eq!(unmodeled(&doc), Vec::<(String, String)>::new());
@@ -182,7 +182,7 @@ async fn postgres_coverage_ignore_and_schema_selection() {
         &["--config", config, "--schema", "public"],
     )
     .await;
-    assert_eq!(human.code, 0, "{human:#?}");
+    assert_eq!(human.code, Some(0), "{human:#?}");
     assert!(human.stdout.contains("No drift: "), "{}", human.stdout);
 
     // `--schema public`: the function in `other` is not listed.
@@ -237,7 +237,7 @@ async fn postgres_snapshot_keeps_what_was_not_compared() {
     let file = dir.path().join("schema.json");
     let file_s = file.to_str().unwrap();
     let run = driftless(&["snapshot", "--db", &actual.url, "-o", file_s]).await;
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
     let text = std::fs::read_to_string(&file).unwrap();
     crate::documents::snapshot_document(&text);
     let snap = Snapshot::from_json(&text, Path::new("schema.json")).unwrap();
@@ -275,7 +275,7 @@ async fn postgres_snapshot_keeps_what_was_not_compared() {
 
     // Checked against its own snapshot: both sides say what they hold.
     let run = check(&actual.url, file_s, &["--format", "json"]).await;
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
     let doc = json_document(&run.stdout);
     assert_eq!(doc["coverage"]["expected_not_compared"]["trigger"], 1);
     assert!(unmodeled(&doc).iter().any(|(_, m)| m
@@ -296,7 +296,7 @@ async fn mariadb_reports_triggers_and_procedures() {
         .exec("CREATE PROCEDURE purge_orders() DELETE FROM orders WHERE total = 0")
         .await;
     let human = check(&actual.url, &expected.url, &[]).await;
-    assert_eq!(human.code, 0, "{human:#?}");
+    assert_eq!(human.code, Some(0), "{human:#?}");
     assert!(!human.stdout.contains("No drift:"), "{}", human.stdout);
     assert!(
         human
@@ -340,7 +340,7 @@ async fn sqlite_reports_triggers() {
         .exec("CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;")
         .await;
     let human = check(&actual.url, &expected.url, &[]).await;
-    assert_eq!(human.code, 0, "{human:#?}");
+    assert_eq!(human.code, Some(0), "{human:#?}");
     assert!(
         human
             .stdout
