@@ -23,6 +23,7 @@ use crate::Status;
 
 /// Plans, and with --apply repairs and verifies.
 pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
+    super::check_repair(&args.repair)?;
     let mut prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
     let mut plan = prepared.plan(&args.repair)?;
     if !args.apply {
@@ -216,14 +217,18 @@ fn finish(
         let _ = writeln!(
             out,
             "Withheld: [{}] {} {}: {}",
-            s.safety, s.action, s.object, s.reason
+            s.safety,
+            s.action,
+            s.object.path(),
+            s.reason
         );
     }
-    // Only what is still there: a step (or migrate) may have resolved it.
+    // Only what still fails: a step (or migrate) may have resolved it, and
+    // what no longer fails (a pending migration, left to migrate) does not
+    // stand between the database and "Converged".
     let remains = |u: &&driftless_fixer::Unfixed| {
         after
-            .findings
-            .iter()
+            .failing(after.fail_on)
             .any(|f| f.rule == u.finding.rule && f.object == u.finding.object)
     };
     for u in plan.unfixed.iter().filter(remains) {
