@@ -7,6 +7,7 @@
 //! - `bad_input`: malformed files, URLs and folders exit 2 with one line;
 //! - `examples`: the README's example and the deploy-story database;
 //! - `frameworks`: the deploy story on a real Django project;
+//! - `messages`: what a user reads, pinned by snapshots;
 //! - `quarantine`: `quarantine list|restore` round trips on each backend;
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
 //! - `faults`: signals, killed connections and crashes during `fix --apply`;
@@ -26,6 +27,7 @@ mod faults;
 mod frameworks;
 mod ledger_rebuild;
 mod ledger_repair;
+mod messages;
 mod quarantine;
 mod rails;
 mod read_only;
