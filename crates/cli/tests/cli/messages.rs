@@ -14,24 +14,7 @@ fn snapshot_dir() -> PathBuf {
 
 /// Compares `actual` with the snapshot `name` (or writes it when blessing).
 fn assert_snapshot(name: &str, actual: &str) {
-    let path = snapshot_dir().join(name);
-    if driftless_testkit::bless() {
-        std::fs::create_dir_all(snapshot_dir()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with DRIFTLESS_BLESS=1 to create it)",
-            path.display()
-        )
-    });
-    assert_eq!(
-        expected,
-        actual,
-        "{} differs from the output (DRIFTLESS_BLESS=1 updates it)",
-        path.display()
-    );
+    driftless_testkit::assert_golden(&snapshot_dir().join(name), actual);
 }
 
 /// `text` with each of `(value, placeholder)` replaced (longest first) and
@@ -93,34 +76,61 @@ fn story_migrations(into: &Path) -> String {
     to.display().to_string()
 }
 
+/// The deploy story copied: its database and migrations in a folder.
+struct Story {
+    dir: tempfile::TempDir,
+    url: String,
+    migrations: String,
+}
+
+impl Story {
+    fn new() -> Self {
+        let (dir, url) = story_copy();
+        let migrations = story_migrations(dir.path());
+        Story {
+            dir,
+            url,
+            migrations,
+        }
+    }
+
+    /// Runs `driftless CMD --db … --migrations … EXTRA`, expecting `code`.
+    async fn run(&self, cmd: &str, extra: &[&str], code: i32) -> Run {
+        let mut args = vec![cmd, "--db", &self.url, "--migrations", &self.migrations];
+        args.extend_from_slice(extra);
+        let run = driftless(&args).await;
+        assert_eq!(run.code, Some(code), "{run:#?}");
+        run
+    }
+
+    /// `text` with the story's folder shown as `<dir>`.
+    fn masked(&self, text: &str) -> String {
+        masked(text, &[(&self.dir.path().display().to_string(), "<dir>")])
+    }
+}
+
 /// Regression: a step's reason repeated its object (`rebuild table
 /// main.blog_post: …`), an unfixed finding its object
 /// (`column main.x: column main.x is …`).
 #[tokio::test]
 async fn plan_reasons_name_each_object_once() {
-    let (dir, url) = story_copy();
-    let migrations = story_migrations(dir.path());
-    let run = driftless(&["plan", "--db", &url, "--migrations", &migrations]).await;
-    assert_eq!(run.code, Some(1), "{run:#?}");
-    let text = masked(&run.stdout, &[(&dir.path().display().to_string(), "<dir>")]);
-    assert_snapshot("plan-reasons.sql", &text);
+    let story = Story::new();
+    let run = story.run("plan", &[], 1).await;
+    assert_snapshot("plan-reasons.sql", &story.masked(&run.stdout));
 }
 
 /// Regression: `fix` listed a pending migration (left to migrate, not
 /// failing) as "Not fixable automatically", then said "Converged".
 #[tokio::test]
 async fn fix_lists_as_unfixable_only_what_still_fails() {
-    let (dir, url) = story_copy();
-    let migrations = story_migrations(dir.path());
+    let story = Story::new();
     std::fs::write(
-        Path::new(&migrations).join("0006_tags.sql"),
+        Path::new(&story.migrations).join("0006_tags.sql"),
         "CREATE TABLE tags (id INTEGER PRIMARY KEY);\n",
     )
     .unwrap();
-    let run = driftless(&["fix", "--db", &url, "--migrations", &migrations, "--apply"]).await;
-    assert_eq!(run.code, Some(0), "{run:#?}");
-    let text = masked(&run.stdout, &[(&dir.path().display().to_string(), "<dir>")]);
-    assert_snapshot("fix-pending-left.txt", &text);
+    let run = story.run("fix", &["--apply"], 0).await;
+    assert_snapshot("fix-pending-left.txt", &story.masked(&run.stdout));
 }
 
 /// Regression: the hint for a migration whose effects are present named
@@ -129,30 +139,27 @@ async fn fix_lists_as_unfixable_only_what_still_fails() {
 /// the database)`).
 #[tokio::test]
 async fn ledger_messages_name_the_ledger_found() {
-    let (dir, url) = story_copy();
-    let migrations = story_migrations(dir.path());
+    let story = Story::new();
     // Repaired, then 0005's ledger row lost while its column stays: the
     // hint speaks of sqlx's ledger, not of Django's --fake.
-    let fix = driftless(&["fix", "--db", &url, "--migrations", &migrations, "--apply"]).await;
-    assert_eq!(fix.code, Some(0), "{fix:#?}");
-    let mut db = open(&url).await;
+    story.run("fix", &["--apply"], 0).await;
+    let mut db = open(&story.url).await;
     run_sql(&mut db, "DELETE FROM _sqlx_migrations WHERE version = 5").await;
     db.close().await.unwrap();
-    let run = driftless(&["check", "--db", &url, "--migrations", &migrations]).await;
-    assert_eq!(run.code, Some(1), "{run:#?}");
-    let unrecorded = masked(&run.stdout, &[(&dir.path().display().to_string(), "<dir>")]);
+    let unrecorded = story.masked(&story.run("check", &[], 1).await.stdout);
 
     // A new database: no ledger at all.
     let fresh = TestDb::sqlite();
-    let run = driftless(&["check", "--db", &fresh.url, "--migrations", &migrations]).await;
+    let args = [
+        "check",
+        "--db",
+        &fresh.url,
+        "--migrations",
+        &story.migrations,
+    ];
+    let run = driftless(&args).await;
     assert_eq!(run.code, Some(0), "{run:#?}");
-    let new = masked(
-        &run.stdout,
-        &[
-            (&dir.path().display().to_string(), "<dir>"),
-            (&fresh.url, "<db>"),
-        ],
-    );
+    let new = story.masked(&run.stdout).replace(&fresh.url, "<db>");
     assert_snapshot("ledger-messages.txt", &format!("{unrecorded}\n{new}"));
 }
 
@@ -240,45 +247,21 @@ async fn enum_and_expression_index_messages_on_postgres() {
 /// drop` without `--allow-destructive`, a schema that does not exist.
 #[tokio::test]
 async fn usage_errors_name_the_way_out() {
-    let (dir, url) = story_copy();
-    let migrations = story_migrations(dir.path());
-    let before = std::fs::read(url.trim_start_matches("sqlite:")).unwrap();
+    let story = Story::new();
+    let file = story.url.trim_start_matches("sqlite:").to_string();
+    let before = std::fs::read(&file).unwrap();
     let mut text = String::new();
-    let runs: [&[&str]; 3] = [
-        &["check", "--db", &url],
-        &[
-            "fix",
-            "--db",
-            &url,
-            "--migrations",
-            &migrations,
-            "--apply",
-            "--orphans",
-            "drop",
-        ],
-        &[
-            "plan",
-            "--db",
-            &url,
-            "--migrations",
-            &migrations,
-            "--orphans",
-            "drop",
-        ],
-    ];
-    for args in runs {
-        let run = driftless(args).await;
-        assert_eq!(run.code, Some(2), "{run:#?}");
+    let run = driftless(&["check", "--db", &story.url]).await;
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    text.push_str(&format!("$ driftless check\n{}\n", run.stderr));
+    for (cmd, extra) in [("fix", &["--apply"][..]), ("plan", &[][..])] {
+        let args = [extra, &["--orphans", "drop"]].concat();
+        let run = story.run(cmd, &args, 2).await;
         assert_eq!(run.stdout, "", "{run:#?}");
-        text.push_str(&format!("$ driftless {}\n{}\n", args[0], run.stderr));
+        text.push_str(&format!("$ driftless {cmd}\n{}\n", run.stderr));
     }
-    assert_eq!(
-        std::fs::read(url.trim_start_matches("sqlite:")).unwrap(),
-        before,
-        "nothing changed"
-    );
-    let text = masked(&text, &[(&dir.path().display().to_string(), "<dir>")]);
-    assert_snapshot("usage-errors.txt", &text);
+    assert_eq!(std::fs::read(&file).unwrap(), before, "nothing changed");
+    assert_snapshot("usage-errors.txt", &story.masked(&text));
 }
 
 /// Regression: `snapshot --schema nope` wrote an empty snapshot and exited
@@ -340,30 +323,14 @@ async fn help_examples_at_80_columns() {
 /// withheld step names its object once.
 #[tokio::test]
 async fn withheld_steps_name_their_object_once() {
-    let (dir, url) = story_copy();
-    let migrations = story_migrations(dir.path());
-    let args = [
-        "fix",
-        "--db",
-        &url,
-        "--migrations",
-        &migrations,
-        "--apply",
-        "--allow",
-        "safe",
-        "--orphans",
-        "keep",
-    ];
-    let run = driftless(&args).await;
-    assert_eq!(run.code, Some(1), "{run:#?}");
+    let story = Story::new();
+    let extra = ["--apply", "--allow", "safe", "--orphans", "keep"];
+    let run = story.run("fix", &extra, 1).await;
     let withheld: Vec<&str> = run
         .stdout
         .lines()
         .filter(|l| l.starts_with("Withheld:") || l.starts_with("Not fixable"))
         .collect();
-    let text = masked(
-        &format!("{}\n", withheld.join("\n")),
-        &[(&dir.path().display().to_string(), "<dir>")],
-    );
+    let text = story.masked(&format!("{}\n", withheld.join("\n")));
     assert_snapshot("fix-withheld.txt", &text);
 }
