@@ -117,6 +117,14 @@ Examples:
   # The reference as Markdown (the README's rule table is generated from it)
   driftless rules --format markdown";
 
+const SCHEMA_EXAMPLES: &str = "\
+Examples:
+  # The schema of `check --format json` (its documents name it in `$schema`)
+  driftless schema report > driftless-report.schema.json
+
+  # The schema of `plan --format json`
+  driftless schema plan";
+
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   driftless completions bash > /etc/bash_completion.d/driftless
@@ -183,6 +191,9 @@ pub enum Command {
     /// List every rule with its severity and summary.
     #[command(after_help = RULES_EXAMPLES)]
     Rules(RulesArgs),
+    /// Print the JSON Schema of a JSON document driftless writes.
+    #[command(after_help = SCHEMA_EXAMPLES)]
+    Schema(SchemaArgs),
     /// Print a shell completion script.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -402,6 +413,9 @@ pub struct FixArgs {
     /// upgrade heads`, `bin/rails db:migrate`).
     #[arg(long, value_name = "CMD", requires = "apply_pending")]
     pub migrate_cmd: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FixFormat::Text)]
+    pub format: FixFormat,
 }
 
 /// `driftless migrations`.
@@ -496,6 +510,31 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 }
 
+/// `driftless schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The document.
+    #[arg(value_enum, value_name = "DOCUMENT")]
+    pub document: SchemaName,
+}
+
+/// The JSON documents driftless writes, each with a published JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaName {
+    /// `check --format json`.
+    Report,
+    /// `plan --format json`.
+    Plan,
+    /// `migrations --format json`.
+    Migrations,
+    /// `quarantine list --format json`.
+    Quarantine,
+    /// `rules --format json`.
+    Rules,
+    /// `snapshot` (also read by `--expect FILE`).
+    Snapshot,
+}
+
 /// `driftless completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -537,6 +576,9 @@ pub enum CheckFormat {
     Github,
     /// JUnit XML, one test case per rule and object.
     Junit,
+    /// Markdown for a pull-request comment or a CI job summary: a summary
+    /// line, a table per schema, fix hints.
+    Markdown,
 }
 
 /// `plan --format`.
@@ -550,6 +592,9 @@ pub enum PlanFormat {
     Script,
     /// A new migration file in the project's format (see --out).
     Migration,
+    /// Markdown for a pull-request comment or a CI job summary: the steps
+    /// as a table, their SQL in a collapsible block.
+    Markdown,
 }
 
 /// `migrations --format`.
@@ -559,6 +604,18 @@ pub enum StatusFormat {
     Human,
     /// One JSON document.
     Json,
+    /// Markdown for a pull-request comment or a CI job summary.
+    Markdown,
+}
+
+/// `fix --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    /// The plan as SQL (without --apply), or the steps run and the verdict.
+    Text,
+    /// Markdown for a pull-request comment or a CI job summary: the
+    /// verdict, the steps, their SQL in a collapsible block, what remains.
+    Markdown,
 }
 
 /// `rules --format`.

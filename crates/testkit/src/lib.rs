@@ -70,6 +70,22 @@ pub fn dbmate() -> String {
     )
 }
 
+/// The environment variable naming the folder `scripts/test-wheel` fills
+/// (`venv/`, a fresh virtualenv `pip install .` installed driftless into, and
+/// `wheelhouse/`, the same build as a wheel file); `scripts/test` exports it.
+pub const WHEEL_ENV: &str = "DRIFTLESS_TEST_WHEEL";
+
+/// The folder of the packaging build ([`WHEEL_ENV`]). Never skips, like
+/// [`python`].
+pub fn wheel() -> std::path::PathBuf {
+    std::path::PathBuf::from(test_tool(
+        WHEEL_ENV,
+        "target/test-wheel",
+        "wheel build",
+        "scripts/test-wheel",
+    ))
+}
+
 /// A tool the tests run: `env`'s path, else `default` in the workspace
 /// (where `script` installs it); fails saying how to get it.
 fn test_tool(env: &str, default: &str, what: &str, script: &str) -> String {
@@ -78,7 +94,7 @@ fn test_tool(env: &str, default: &str, what: &str, script: &str) -> String {
         _ => {
             let path = workspace_root().join(default);
             assert!(
-                path.is_file(),
+                path.exists(),
                 "no {what}: set {env} or run {script} (scripts/test does)"
             );
             path.display().to_string()

@@ -17,8 +17,8 @@ use anyhow::{Context as _, Result};
 use driftless_fixer::{ApplyError, FixPlan, Interrupt};
 
 use super::{plan::count_rows, Ctx, Prepared};
-use crate::args::{CheckFormat, FixArgs};
-use crate::format::{self, CheckReport};
+use crate::args::{CheckFormat, FixArgs, FixFormat};
+use crate::format::{self, markdown, CheckReport};
 use crate::Status;
 
 /// Plans, and with --apply repairs and verifies.
@@ -28,8 +28,15 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
     let mut plan = prepared.plan(&args.repair)?;
     if !args.apply {
         count_rows(ctx, &prepared, &mut plan).await?;
-        ctx.write_stdout(&plan.to_sql())
-            .context("writing the plan")?;
+        let text = match args.format {
+            FixFormat::Text => plan.to_sql(),
+            FixFormat::Markdown => format!(
+                "## driftless fix: plan only, nothing applied\n\n{}\nRun again with {} to execute this plan.\n",
+                markdown::plan_body(&plan, 3),
+                markdown::code("--apply")
+            ),
+        };
+        ctx.write_stdout(&text).context("writing the plan")?;
         if !ctx.quiet && !plan.is_empty() {
             tracing::warn!("nothing was changed: run again with --apply to execute this plan");
         }
@@ -44,7 +51,7 @@ pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
             .unwrap_or(after),
         false => after,
     };
-    finish(ctx, &prepared, &plan, after, out)
+    finish(ctx, &prepared, &plan, after, out, args.format)
 }
 
 /// Applies the pending migrations after the repair, and says which; what
@@ -125,7 +132,9 @@ async fn repair(
             );
             return Ok((repair.plan, repair.after));
         };
-        describe_steps(out, &repair.plan);
+        if args.format == FixFormat::Text {
+            describe_steps(out, &repair.plan);
+        }
         let _ = writeln!(
             out,
             "Applied {} step(s), {} statement(s) to {} in {:.2}s (lock acquired after {:.2}s).",
@@ -211,8 +220,51 @@ fn finish(
     prepared: &Prepared,
     plan: &FixPlan,
     after: driftless_rules::Report,
-    mut out: String,
+    notes: String,
+    format: FixFormat,
 ) -> Result<Status> {
+    // Only what still fails: a step (or migrate) may have resolved it, and
+    // what no longer fails (a pending migration, left to migrate) does not
+    // stand between the database and "Converged".
+    let mut plan = plan.clone();
+    plan.unfixed.retain(|u| {
+        after
+            .failing(after.fail_on)
+            .any(|f| f.rule == u.finding.rule && f.object == u.finding.object)
+    });
+    let rules = prepared.rules();
+    let actual = prepared.url.to_string();
+    let files = prepared.expected.files();
+    let view = CheckReport {
+        report: &after,
+        rules: &rules,
+        expected: &prepared.expected.description,
+        actual: &actual,
+        files: &files,
+        quarantined: prepared.quarantined.len(),
+    };
+    let converged = !after.failed();
+    let out = match format {
+        FixFormat::Text => text_outcome(ctx, &plan, &view, converged, notes),
+        FixFormat::Markdown => markdown_outcome(&plan, &view, converged, &notes),
+    };
+    ctx.write_stdout(&out).context("writing the fix report")?;
+    Ok(if converged {
+        Status::Clean
+    } else {
+        Status::Drift
+    })
+}
+
+/// The text report: what was done, withheld and not fixable, then the
+/// verdict (and what remains).
+fn text_outcome(
+    ctx: &Ctx,
+    plan: &FixPlan,
+    view: &CheckReport<'_>,
+    converged: bool,
+    mut out: String,
+) -> String {
     for s in &plan.withheld {
         let _ = writeln!(
             out,
@@ -223,40 +275,53 @@ fn finish(
             s.reason
         );
     }
-    // Only what still fails: a step (or migrate) may have resolved it, and
-    // what no longer fails (a pending migration, left to migrate) does not
-    // stand between the database and "Converged".
-    let remains = |u: &&driftless_fixer::Unfixed| {
-        after
-            .failing(after.fail_on)
-            .any(|f| f.rule == u.finding.rule && f.object == u.finding.object)
-    };
-    for u in plan.unfixed.iter().filter(remains) {
+    for u in &plan.unfixed {
         let _ = writeln!(out, "Not fixable automatically: {}: {}", u.finding, u.why);
     }
-    let status = if after.failed() {
-        let rules = prepared.rules();
-        let actual = prepared.url.to_string();
-        let files = prepared.expected.files();
-        let view = CheckReport {
-            report: &after,
-            rules: &rules,
-            expected: &prepared.expected.description,
-            actual: &actual,
-            files: &files,
-            quarantined: prepared.quarantined.len(),
-        };
-        let _ = writeln!(out, "\nNot converged: drift remains.\n");
-        out.push_str(&format::render(CheckFormat::Human, &view, ctx.color));
-        Status::Drift
+    if converged {
+        let _ = writeln!(out, "Converged: {} matches {}.", view.actual, view.expected);
     } else {
+        let _ = writeln!(out, "\nNot converged: drift remains.\n");
+        out.push_str(&format::render(CheckFormat::Human, view, ctx.color));
+    }
+    out
+}
+
+/// The Markdown report: the verdict as the title, what was done, the plan
+/// as run, and what remains.
+fn markdown_outcome(
+    plan: &FixPlan,
+    view: &CheckReport<'_>,
+    converged: bool,
+    notes: &str,
+) -> String {
+    let verdict = if converged {
+        "converged"
+    } else {
+        "not converged"
+    };
+    let mut out = format!("## driftless fix: {verdict}\n\n");
+    for line in notes.lines().filter(|l| !l.trim().is_empty()) {
+        let _ = writeln!(out, "{}\n", markdown::text(line));
+    }
+    if converged {
         let _ = writeln!(
             out,
-            "Converged: {} matches {}.",
-            prepared.url, prepared.expected.description
+            "**Converged: {} matches {}.**\n",
+            markdown::code(view.actual),
+            markdown::text(view.expected)
         );
-        Status::Clean
-    };
-    ctx.write_stdout(&out).context("writing the fix report")?;
-    Ok(status)
+    }
+    if !plan.steps.is_empty() || !plan.withheld.is_empty() || !plan.unfixed.is_empty() {
+        out.push_str("### Steps\n\n");
+        out.push_str(&markdown::plan_body(plan, 4));
+        out.push('\n');
+    }
+    if !converged {
+        out.push_str("### Drift that remains\n\n");
+        out.push_str(&markdown::check_body(view, 4));
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
 }

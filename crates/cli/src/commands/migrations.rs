@@ -45,6 +45,7 @@ pub async fn run(ctx: &Ctx, args: MigrationsArgs) -> Result<Status> {
     let text = match args.format {
         StatusFormat::Human => human(&set, ledger, &statuses, ctx.color) + &human_outside(&outside),
         StatusFormat::Json => json(&set, ledger, &statuses, &outside),
+        StatusFormat::Markdown => markdown(&set, ledger, &statuses, &outside),
     };
     ctx.write_stdout(&text)
         .context("writing the migration status")?;
@@ -239,6 +240,50 @@ fn human(
     out
 }
 
+/// The status as Markdown: a summary line, a table of the migrations,
+/// and Django's own apps apart.
+fn markdown(
+    set: &MigrationSet,
+    ledger: Option<&Ledger>,
+    statuses: &[MigrationStatus],
+    outside: &[OutsideApp],
+) -> String {
+    use crate::format::markdown::{code, table, text};
+    let failing = statuses.iter().filter(|s| is_failing(s.state)).count();
+    let verdict = match failing {
+        0 => "up to date".to_string(),
+        n => format!("{n} to look at"),
+    };
+    let mut out = format!("## driftless migrations: {verdict}\n\n");
+    let summary = human(set, ledger, statuses, false);
+    let mut lines = summary.lines();
+    let (first, last) = (lines.next().unwrap_or(""), lines.last().unwrap_or(""));
+    let _ = writeln!(out, "**{}**\n\n{}\n", text(last), text(first));
+    let rows: Vec<Vec<String>> = statuses
+        .iter()
+        .map(|s| vec![code(&s.label), text(&describe(s))])
+        .collect();
+    if !rows.is_empty() {
+        out.push_str(&table(&["Migration", "Status"], &rows));
+        out.push('\n');
+    }
+    if !outside.is_empty() {
+        let rows: Vec<Vec<String>> = human_outside(outside)
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (app, rest) = l.trim().split_once("  ").unwrap_or((l.trim(), ""));
+                vec![code(app), text(rest.trim())]
+            })
+            .collect();
+        out.push_str("### Django's own apps and libraries' apps (outside the folder)\n\n");
+        out.push_str(&table(&["App", "Migrations"], &rows));
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
 fn json(
     set: &MigrationSet,
     ledger: Option<&Ledger>,
@@ -272,5 +317,5 @@ fn json(
             "failing": statuses.iter().filter(|s| is_failing(s.state)).count(),
         },
     });
-    crate::format::pretty_json(&doc)
+    crate::format::documents::document(crate::args::SchemaName::Migrations, doc)
 }

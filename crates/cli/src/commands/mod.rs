@@ -290,6 +290,7 @@ pub async fn run(cli: Cli) -> Result<Status> {
         Command::Migrations(args) => migrations::run(&ctx, args).await,
         Command::Check(args) => check::run(&ctx, args).await,
         Command::Rules(args) => rules::run(&ctx, &args),
+        Command::Schema(args) => rules::schema(&ctx, &args),
         Command::Plan(args) => plan::run(&ctx, args).await,
         Command::Fix(args) => fix::run(&ctx, args).await,
         Command::Quarantine(args) => quarantine::run(&ctx, args).await,

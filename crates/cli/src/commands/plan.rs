@@ -19,7 +19,8 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
     count_rows(ctx, &prepared, &mut plan).await?;
     let text = match args.format {
         PlanFormat::Sql => plan.to_sql(),
-        PlanFormat::Json => plan.to_json(),
+        PlanFormat::Json => crate::format::plan_json(&plan),
+        PlanFormat::Markdown => crate::format::markdown::render_plan(&plan),
         PlanFormat::Script => plan.to_script(&super::apply_options(&args.repair, &args.db.schemas)),
         PlanFormat::Migration => {
             let dir = args

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::Ctx;
 use crate::args::{
     QuarantineArgs, QuarantineCommand, QuarantineFormat, QuarantineListArgs, QuarantineRestoreArgs,
+    SchemaName,
 };
 use crate::Status;
 
@@ -32,10 +33,13 @@ async fn list(ctx: &Ctx, args: QuarantineListArgs) -> Result<Status> {
     drop(spinner);
     let text = match args.format {
         QuarantineFormat::Text => text(&entries, &url.to_string()),
-        QuarantineFormat::Json => crate::format::pretty_json(&json!({
-            "format_version": FORMAT_VERSION,
-            "quarantined": entries.iter().map(entry_json).collect::<Vec<_>>(),
-        })),
+        QuarantineFormat::Json => crate::format::documents::document(
+            SchemaName::Quarantine,
+            json!({
+                "format_version": FORMAT_VERSION,
+                "quarantined": entries.iter().map(entry_json).collect::<Vec<_>>(),
+            }),
+        ),
     };
     ctx.write_stdout(&text).context("writing the quarantine")?;
     Ok(Status::Clean)

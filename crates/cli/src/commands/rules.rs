@@ -7,7 +7,7 @@ use driftless_rules::{reference_markdown, Registry};
 use serde_json::json;
 
 use super::Ctx;
-use crate::args::{RulesArgs, RulesFormat};
+use crate::args::{RulesArgs, RulesFormat, SchemaArgs, SchemaName};
 use crate::Status;
 
 /// Version of the JSON document.
@@ -39,9 +39,7 @@ pub fn run(ctx: &Ctx, args: &RulesArgs) -> Result<Status> {
                 })
                 .collect();
             let doc = json!({ "format_version": FORMAT_VERSION, "rules": rules });
-            let mut s = serde_json::to_string_pretty(&doc).context("serialising the rule list")?;
-            s.push('\n');
-            s
+            crate::format::documents::document(SchemaName::Rules, doc)
         }
     };
     ctx.write_stdout(&text).context("writing the rule list")?;
@@ -71,4 +69,12 @@ fn text(registry: &Registry) -> String {
         registry.len()
     );
     out
+}
+
+/// `driftless schema NAME`: the published JSON Schema of a document.
+pub fn schema(ctx: &Ctx, args: &SchemaArgs) -> Result<Status> {
+    let name: SchemaName = args.document;
+    ctx.write_stdout(name.text())
+        .context("writing the JSON Schema")?;
+    Ok(Status::Clean)
 }

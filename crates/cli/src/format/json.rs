@@ -65,7 +65,7 @@ pub fn render(report: &CheckReport<'_>) -> String {
     if report.quarantined > 0 {
         doc["summary"]["quarantined"] = json!(report.quarantined);
     }
-    super::pretty_json(&doc)
+    super::documents::document(crate::args::SchemaName::Report, doc)
 }
 
 #[cfg(test)]

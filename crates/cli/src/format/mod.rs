@@ -2,10 +2,12 @@
 //! renders the same [`CheckReport`] to a string; they are snapshot-tested
 //! against `tests/snapshots/check.<format>` with fixed findings.
 
+pub(crate) mod documents;
 mod github;
 mod human;
 mod json;
 mod junit;
+pub(crate) mod markdown;
 mod sarif;
 
 use std::collections::BTreeMap;
@@ -79,6 +81,7 @@ pub fn render(format: CheckFormat, report: &CheckReport<'_>, color: bool) -> Str
         CheckFormat::Sarif => sarif::render(report),
         CheckFormat::Github => github::render(report),
         CheckFormat::Junit => junit::render(report),
+        CheckFormat::Markdown => markdown::render(report),
     }
 }
 
@@ -89,6 +92,14 @@ pub(crate) fn pretty_json(doc: &serde_json::Value) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
     text.push('\n');
     text
+}
+
+/// The plan as a JSON document stamped with its schema.
+pub(crate) fn plan_json(plan: &driftless_fixer::FixPlan) -> String {
+    match serde_json::from_str(&plan.to_json()) {
+        Ok(doc) => documents::document(crate::args::SchemaName::Plan, doc),
+        Err(_) => plan.to_json(),
+    }
 }
 
 /// "1 error", "2 warnings".
@@ -322,6 +333,61 @@ pub(crate) mod fixtures {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
         })
+    }
+
+    /// A plan with every part a rendering shows: steps of each safety
+    /// class, rows counted, withheld steps, findings without a fix, and
+    /// characters Markdown must escape.
+    pub fn plan() -> driftless_fixer::FixPlan {
+        let step = |kind: &str,
+                    table: &str,
+                    name: Option<&str>,
+                    action: &str,
+                    safety: &str,
+                    reason: &str,
+                    sql: &[&str]| {
+            json!({
+                "object": {"kind": kind, "schema": "main", "table": table, "name": name},
+                "action": action, "safety": safety, "reason": reason,
+                "sql": sql, "script": sql,
+            })
+        };
+        let mut quarantine = step(
+            "column", "authentication_user", Some("avatar"), "quarantine column", "safe",
+            "orphan-column: column main.authentication_user.avatar is not in the expected schema | kept",
+            &[
+                "CREATE TABLE \"_driftless_quarantine_authentication_user__avatar\" (\"id\" integer PRIMARY KEY, \"avatar\" varchar(255))",
+                "INSERT INTO \"_driftless_quarantine_authentication_user__avatar\" SELECT \"id\", \"avatar\" FROM \"authentication_user\"",
+                "ALTER TABLE \"authentication_user\" DROP COLUMN \"avatar\"",
+            ],
+        );
+        quarantine["affected_rows"] = json!(3);
+        let doc = json!({
+            "format_version": 1,
+            "dialect": "sqlite",
+            "base": "5f3c9a0d21b7e4c8",
+            "steps": [
+                step("column", "authentication_user", Some("login_count"), "add column", "safe",
+                     "missing-column: column main.authentication_user.login_count is missing",
+                     &["ALTER TABLE \"authentication_user\" ADD COLUMN \"login_count\" integer NOT NULL DEFAULT 0"]),
+                step("index", "blog_post", Some("blog_post_published_at_idx"), "create index", "locking",
+                     "missing-index: index blog_post_published_at_idx on main.blog_post is missing\n(built while writes wait)",
+                     &["CREATE INDEX \"blog_post_published_at_idx\" ON \"blog_post\" (\"published_at\")"]),
+                quarantine,
+            ],
+            "withheld": [
+                step("table", "tmp_import", None, "drop table", "destructive",
+                     "orphan-table: table main.tmp_import is not in the expected schema",
+                     &["DROP TABLE \"tmp_import\""]),
+            ],
+            "unfixed": [{
+                "rule": "nullability-mismatch",
+                "object": {"kind": "column", "schema": "main", "table": "blog_post", "name": "title"},
+                "message": "column main.blog_post.title is nullable, expected NOT NULL (1 NULL; <b>&</b>)",
+                "why": "NULLs are present: set the values first, then run the fix again",
+            }],
+        });
+        driftless_fixer::FixPlan::from_json(&doc.to_string()).unwrap()
     }
 
     /// A report view of `report`.

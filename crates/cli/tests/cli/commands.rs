@@ -79,8 +79,8 @@ fn assert_one_error(run: &Run, needle: &str) {
 }
 
 fn json(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {run:#?}"))
+    assert_ne!(run.code, 2, "{run:#?}");
+    crate::documents::json_document(&run.stdout)
 }
 
 /// `(rule, object path)` of every finding of a JSON report, sorted.
@@ -254,6 +254,7 @@ async fn snapshot_round_trip_on_sqlite() {
         "stdout and -o write the same document"
     );
 
+    crate::documents::snapshot_document(&written);
     let parsed = Snapshot::from_json(&written, &file).unwrap();
     assert_eq!(parsed, read(&db.url).await);
     assert!(parsed
@@ -282,6 +283,7 @@ async fn snapshot_selects_schemas_on_postgres() {
         .await;
     let run = driftless(&["snapshot", "--db", &db.url, "--schema", "billing"]);
     assert_eq!(run.code, 0, "{run:#?}");
+    crate::documents::snapshot_document(&run.stdout);
     let snap = Snapshot::from_json(&run.stdout, Path::new("stdout")).unwrap();
     assert!(snap.table("billing", "invoices").is_some());
     assert!(
@@ -522,7 +524,7 @@ async fn check_never_writes_sqlite() {
     let path = Path::new(&actual.name);
     let before = std::fs::read(path).unwrap();
     let modified = std::fs::metadata(path).unwrap().modified().unwrap();
-    for format in ["human", "json", "sarif", "github", "junit"] {
+    for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
         let run = driftless(&[
             "check",
             "--db",
@@ -533,6 +535,7 @@ async fn check_never_writes_sqlite() {
             format,
         ]);
         assert_eq!(run.code, 1, "{run:#?}");
+        crate::documents::check_output(format, Some(run.code), &run.stdout);
     }
     let run = driftless(&["plan", "--db", &actual.url, "--expect", &expected.url]);
     assert_eq!(run.code, 1, "plan exits like check: {run:#?}");

@@ -34,7 +34,7 @@ fn manage(project: &std::path::Path, url: &str, args: &[&str]) {
 }
 
 /// Production as the story left it, built by Django itself.
-fn deploy_story(project: &std::path::Path, url: &str) {
+pub(crate) fn deploy_story(project: &std::path::Path, url: &str) {
     manage(project, url, &["migrate", "-v0", "auth"]);
     manage(project, url, &["migrate", "-v0", "authentication", "0003"]);
     manage(
@@ -278,7 +278,7 @@ async fn migrations_lists_djangos_own_apps_apart_and_unknown_once() {
         "json",
     ])
     .await;
-    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let doc = crate::documents::json_document(&json.stdout);
     let auth = doc["outside_apps"]
         .as_array()
         .and_then(|a| a.iter().find(|x| x["app"] == "auth"))
@@ -611,7 +611,7 @@ async fn avatar_quarantined_and_restored(url: &str, project: &std::path::Path) {
 
     let run = driftless(&["quarantine", "list", "--db", url, "--format", "json"]).await;
     assert_eq!(run.code, Some(0), "{}", run.output());
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let doc = crate::documents::json_document(&run.stdout);
     let held = doc["quarantined"].as_array().unwrap();
     assert_eq!(held.len(), 1, "{doc}");
     assert!(

@@ -4,14 +4,19 @@
 //!
 //! - `commands`: every command end to end: output formats, exit codes,
 //!   `--schema`, pipes;
+//! - `documents`: JSON output against the published JSON Schemas, Markdown
+//!   output well formed (the checks every module's output goes through);
 //! - `bad_input`: malformed files, URLs and folders exit 2 with one line;
 //! - `examples`: the README's example and the deploy-story database;
 //! - `frameworks`: the deploy story on a real Django project;
 //! - `messages`: what a user reads, pinned by snapshots;
+//! - `packaging`: the wheel (`pip install .`) gives the `driftless` command;
 //! - `quarantine`: `quarantine list|restore` round trips on each backend;
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
 //! - `faults`: signals, killed connections and crashes during `fix --apply`;
 //! - `concurrency`: parallel deploys fixing one database;
+//! - `recipes`: examples/recipes run as Render, GitHub Actions and GitLab
+//!   run them, with the wheel, against real databases;
 //! - `read_only`: `check`, `plan`, `snapshot`, `migrations` never write;
 //! - `resources`: connect, lock and statement timeouts;
 //! - `secrets`: no password printed, whatever the command and log level;
@@ -22,15 +27,18 @@ mod alembic_repair;
 mod bad_input;
 mod commands;
 mod concurrency;
+mod documents;
 mod examples;
 mod faults;
 mod frameworks;
 mod ledger_rebuild;
 mod ledger_repair;
 mod messages;
+mod packaging;
 mod quarantine;
 mod rails;
 mod read_only;
+mod recipes;
 mod resources;
 mod secrets;
 mod support;

@@ -25,7 +25,7 @@ async fn avatars(db: &TestDb) -> Vec<Vec<Value>> {
 async fn list(db: &TestDb) -> serde_json::Value {
     let run = driftless(&["quarantine", "list", "--db", &db.url, "--format", "json"]).await;
     assert_eq!(run.code, Some(0), "{run:#?}");
-    serde_json::from_str(&run.stdout).unwrap()
+    crate::documents::json_document(&run.stdout)
 }
 
 async fn round_trip(backend: Backend) {

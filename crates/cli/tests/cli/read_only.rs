@@ -233,7 +233,7 @@ async fn every_reading_command(
     quiet(&run);
 
     // Against the expected schema: the missing column, in every format.
-    for format in ["human", "json", "sarif"] {
+    for format in ["human", "json", "sarif", "markdown"] {
         let run = driftless(&[
             "check",
             "--db",
@@ -246,6 +246,7 @@ async fn every_reading_command(
         .await;
         assert_eq!(run.code, Some(1), "{run:#?}");
         assert!(run.stdout.contains("login_count"), "{run:#?}");
+        crate::documents::check_output(format, run.code, &run.stdout);
         quiet(&run);
     }
     let run = driftless(&["plan", "--db", url, "--expect", &expected.url]).await;

@@ -353,7 +353,7 @@ fn mariadb_wrong_password_missing_database_and_working_runs() {
         schema["tables"]["users"]["columns"]["login_count"] =
             serde_json::json!({"position": 3, "data_type": "int(11)", "nullable": true});
         std::fs::write(&snap, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
-        for format in ["human", "json", "sarif", "github", "junit"] {
+        for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
             for flags in LOG_FLAGS {
                 let mut args: Vec<&str> = flags.to_vec();
                 args.extend_from_slice(&[
@@ -368,13 +368,16 @@ fn mariadb_wrong_password_missing_database_and_working_runs() {
                 let run = driftless(d, &args, &[]);
                 assert_clean(&run);
                 assert_eq!(run.code, 1, "drift expected: {run:#?}");
+                crate::documents::check_output(format, Some(run.code), &run.stdout);
             }
         }
         for (cmd, format) in [
             ("plan", "sql"),
             ("plan", "json"),
             ("plan", "script"),
+            ("plan", "markdown"),
             ("fix", "sql"),
+            ("fix", "markdown"),
         ] {
             for flags in LOG_FLAGS {
                 let mut args: Vec<&str> = flags.to_vec();
@@ -389,6 +392,7 @@ fn mariadb_wrong_password_missing_database_and_working_runs() {
                 ]);
                 let run = driftless(d, &args, &[]);
                 assert_clean(&run);
+                crate::documents::check_output(format, Some(run.code), &run.stdout);
             }
         }
         // Through DATABASE_URL.
@@ -551,7 +555,7 @@ fn postgres_paths() {
     assert_clean(&run);
     assert_eq!(run.code, 0, "{run:#?}");
     let missing = with_secret("dl_no_such_database");
-    for format in ["human", "json", "sarif", "github", "junit"] {
+    for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
         for flags in LOG_FLAGS {
             let mut args: Vec<&str> = flags.to_vec();
             args.extend_from_slice(&[
@@ -571,6 +575,7 @@ fn postgres_paths() {
             let run = driftless(d, &args, &[]);
             assert_clean(&run);
             assert_eq!(run.code, 0, "{run:#?}");
+            crate::documents::check_output(format, Some(run.code), &run.stdout);
         }
     }
     // A SQLite snapshot against PostgreSQL: the dialect error names both.
