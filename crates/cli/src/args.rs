@@ -224,7 +224,7 @@ impl Command {
                 QuarantineCommand::List(l) => &l.connect,
                 QuarantineCommand::Restore(r) => &r.connect,
             },
-            Command::Rules(_) | Command::Completions(_) => return None,
+            Command::Rules(_) | Command::Completions(_) | Command::Schema(_) => return None,
         };
         Some(connect.connect_timeout)
     }

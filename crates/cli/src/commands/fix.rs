@@ -23,7 +23,9 @@ use crate::Status;
 
 /// Plans, and with --apply repairs and verifies.
 pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
-    super::check_repair(&args.repair)?;
+    if args.apply {
+        super::check_repair(&args.repair)?;
+    }
     let mut prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
     let mut plan = prepared.plan(&args.repair)?;
     if !args.apply {

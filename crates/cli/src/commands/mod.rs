@@ -187,10 +187,10 @@ impl Stage for Spinner {
     }
 }
 
-/// Refuses, before anything is read, repair choices that contradict each
-/// other: `--orphans drop` asks for drops, which only run when destructive
-/// steps are allowed; without that, the rest would be applied and the
-/// drops withheld.
+/// Refuses, before `fix --apply` reads anything, repair choices that
+/// contradict each other: `--orphans drop` asks for drops, which only run
+/// when destructive steps are allowed; without that, the rest would be
+/// applied and the drops withheld. (A plan shows them withheld.)
 pub fn check_repair(repair: &RepairArgs) -> Result<()> {
     let allowed = plan_options(repair).allow >= Safety::Destructive;
     if repair.orphans == OrphansArg::Drop && !allowed {

@@ -13,7 +13,6 @@ use crate::Status;
 /// Plans and prints (or writes a migration file). Exit 1 when the
 /// database has drift at or above the failing severity, like `check`.
 pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
-    super::check_repair(&args.repair)?;
     let prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
     let mut plan = prepared.plan(&args.repair)?;
     count_rows(ctx, &prepared, &mut plan).await?;
