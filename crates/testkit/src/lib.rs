@@ -128,11 +128,14 @@ pub fn workspace_root() -> std::path::PathBuf {
 /// A copy of the framework project `tests/frameworks/NAME` in a fresh
 /// temporary folder (tests may write into it).
 pub fn framework_project(name: &str) -> tempfile::TempDir {
+    project_copy(&workspace_root().join("tests/frameworks").join(name))
+}
+
+/// A copy of the folder `from` (without `__pycache__` folders) in a fresh
+/// temporary folder.
+pub fn project_copy(from: &std::path::Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
-    copy_tree(
-        &workspace_root().join("tests/frameworks").join(name),
-        dir.path(),
-    );
+    copy_tree(from, dir.path());
     dir
 }
 

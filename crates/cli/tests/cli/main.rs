@@ -2,6 +2,8 @@
 //! modules (`cargo test -p driftless --test cli`; one module:
 //! `cargo test -p driftless --test cli faults::`).
 //!
+//! - `alembic_project`: `--migrations` as Alembic users name a project, and
+//!   the upgrade hook of `examples/recipes/alembic`;
 //! - `commands`: every command end to end: output formats, exit codes,
 //!   `--schema`, pipes;
 //! - `documents`: JSON output against the published JSON Schemas, Markdown
@@ -22,6 +24,7 @@
 //! - `support`: running the binary, side connections, database state.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod alembic_project;
 mod alembic_repair;
 mod bad_input;
 mod commands;
