@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use driftless_testkit::{framework_project, project_copy, python, python_ok, workspace_root};
+use driftless_testkit::{framework_project, python, python_ok, workspace_copy};
 
 use crate::support::{command, finish, one_error, Run};
 
@@ -114,7 +114,7 @@ async fn a_broken_alembic_ini_names_the_file_and_the_line() {
 
 /// The example project of `examples/recipes/alembic`, copied.
 fn recipe() -> tempfile::TempDir {
-    project_copy(&workspace_root().join("examples/recipes/alembic"))
+    workspace_copy("examples/recipes/alembic")
 }
 
 /// `alembic ARGS` (the test environment's) in `project` on `url`, with the

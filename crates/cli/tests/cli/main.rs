@@ -11,6 +11,8 @@
 //! - `bad_input`: malformed files, URLs and folders exit 2 with one line;
 //! - `examples`: the README's example and the deploy-story database;
 //! - `frameworks`: the deploy story on a real Django project;
+//! - `django_app`: `manage.py driftless` (integrations/django) installed
+//!   with the wheel into a fresh virtualenv;
 //! - `packaging`: the wheel (`pip install .`) gives the `driftless` command;
 //! - `quarantine`: `quarantine list|restore` round trips on each backend;
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
@@ -29,6 +31,7 @@ mod alembic_repair;
 mod bad_input;
 mod commands;
 mod concurrency;
+mod django_app;
 mod documents;
 mod examples;
 mod faults;
