@@ -261,7 +261,8 @@ pub struct ExpectArgs {
     /// A folder of migrations; the expected schema is what replaying them gives.
     #[arg(long, value_name = "DIR")]
     pub migrations: Option<PathBuf>,
-    /// Scratch database to replay migrations into (SQLite: in memory by default).
+    /// Scratch database to replay migrations into (default: $DRIFTLESS_DEV_URL,
+    /// which keeps a password off the command line; SQLite: in memory).
     /// Cleaned before use; must not be the --db database.
     #[arg(
         long,

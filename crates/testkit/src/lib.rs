@@ -128,11 +128,15 @@ pub fn workspace_root() -> std::path::PathBuf {
 /// A copy of the framework project `tests/frameworks/NAME` in a fresh
 /// temporary folder (tests may write into it).
 pub fn framework_project(name: &str) -> tempfile::TempDir {
+    workspace_copy(&format!("tests/frameworks/{name}"))
+}
+
+/// A copy of the workspace's folder `path` (`__pycache__` left out) in a
+/// fresh temporary folder, e.g. a Python package to build without writing
+/// into the checkout.
+pub fn workspace_copy(path: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
-    copy_tree(
-        &workspace_root().join("tests/frameworks").join(name),
-        dir.path(),
-    );
+    copy_tree(&workspace_root().join(path), dir.path());
     dir
 }
 
@@ -324,40 +328,134 @@ impl Drop for TestDb {
         if backend == Backend::Sqlite {
             return;
         }
-        // Drop from a thread with its own runtime: Drop cannot be async, and
-        // the test's runtime may be shutting down.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                match backend {
-                    Backend::Postgres => {
-                        if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
-                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            )))
-                            .execute(&mut c)
-                            .await;
-                        }
+        on_own_runtime(async move {
+            match backend {
+                Backend::Postgres => {
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        )))
+                        .execute(&mut c)
+                        .await;
                     }
-                    Backend::Mysql => {
-                        if let Ok(mut c) = sqlx::MySqlConnection::connect(&server).await {
-                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                                "DROP DATABASE IF EXISTS `{name}`"
-                            )))
-                            .execute(&mut c)
-                            .await;
-                        }
-                    }
-                    Backend::Sqlite => {}
                 }
-            });
-        })
-        .join();
+                Backend::Mysql => {
+                    if let Ok(mut c) = sqlx::MySqlConnection::connect(&server).await {
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS `{name}`"
+                        )))
+                        .execute(&mut c)
+                        .await;
+                    }
+                }
+                Backend::Sqlite => {}
+            }
+        });
+    }
+}
+
+/// Runs `cleanup` to its end on a thread with a runtime of its own: `Drop`
+/// cannot be async, and the test's runtime may be shutting down.
+fn on_own_runtime(cleanup: impl std::future::Future<Output = ()> + Send + 'static) {
+    let _ = std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(cleanup);
+        }
+    })
+    .join();
+}
+
+/// A PostgreSQL login role with a password (and CREATEDB) that owns one
+/// test database, as an application's own role would: for tests that
+/// prove a password is never printed. Dropped with the handle, after the
+/// databases it may own ([`TestDb`]'s and those named in `also_drop`).
+pub struct PgRole {
+    pub name: String,
+    pub password: String,
+    /// The owned database's URL with the role's name and password.
+    pub url: String,
+    /// The server's host and port, as a Django setting names them.
+    pub host: String,
+    pub port: String,
+    databases: Vec<String>,
+    server_url: String,
+}
+
+impl PgRole {
+    /// A new role owning `db` (PostgreSQL); `also_drop` names more
+    /// databases the test may leave behind on failure.
+    pub async fn owning(db: &TestDb, also_drop: &[&str]) -> PgRole {
+        assert_eq!(
+            db.backend,
+            Backend::Postgres,
+            "a role for a PostgreSQL database"
+        );
+        let name = format!("{}_role", db.name);
+        // ':' and '@' need percent-encoding in a URL.
+        let password = format!(
+            "pw:{:x}@Secr3t",
+            std::process::id() ^ COUNTER.load(Ordering::SeqCst)
+        );
+        let mut c = sqlx::PgConnection::connect(&db.server_url)
+            .await
+            .expect("connect");
+        let sql = format!(
+            "CREATE ROLE \"{name}\" LOGIN CREATEDB PASSWORD '{password}'; ALTER DATABASE \"{}\" OWNER TO \"{name}\"",
+            db.name
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .expect("create role");
+        let _ = c.close().await;
+        let (host, port) = host_port(&db.server_url);
+        let encoded = password.replace(':', "%3A").replace('@', "%40");
+        let url = format!("postgres://{name}:{encoded}@{host}:{port}/{}", db.name);
+        let mut databases = vec![db.name.clone()];
+        databases.extend(also_drop.iter().map(|d| d.to_string()));
+        PgRole {
+            name,
+            password,
+            url,
+            host,
+            port,
+            databases,
+            server_url: db.server_url.clone(),
+        }
+    }
+}
+
+impl Drop for PgRole {
+    fn drop(&mut self) {
+        let mut sql: Vec<String> = self
+            .databases
+            .iter()
+            .map(|d| format!("DROP DATABASE IF EXISTS \"{d}\" WITH (FORCE)"))
+            .collect();
+        sql.push(format!("DROP ROLE IF EXISTS \"{}\"", self.name));
+        let server = self.server_url.clone();
+        on_own_runtime(async move {
+            if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
+                for s in sql {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut c).await;
+                }
+            }
+        });
+    }
+}
+
+/// The host and port of a server URL (`scheme://user@host:port/db`; port
+/// 5432 when it names none).
+fn host_port(url: &str) -> (String, String) {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && !p.contains(']') => (h.to_string(), p.to_string()),
+        _ => (hostport.to_string(), "5432".to_string()),
     }
 }
 

@@ -19,8 +19,9 @@ pub fn source(ctx: &Ctx, args: &ExpectArgs) -> Result<Box<dyn ExpectedSource>> {
         (None, Some(dir)) => {
             let dev = args
                 .dev_url
-                .as_deref()
-                .map(|u| ctx.parse_url(u))
+                .clone()
+                .or_else(dev_url_from_env)
+                .map(|u| ctx.parse_url(&u))
                 .transpose()?;
             Ok(match args.expect_cmd.as_deref() {
                 Some(cmd) => {
@@ -50,6 +51,17 @@ pub fn source(ctx: &Ctx, args: &ExpectArgs) -> Result<Box<dyn ExpectedSource>> {
             anyhow::bail!("give the expected schema with --expect SOURCE or --migrations DIR")
         }
     }
+}
+
+/// The variable naming the dev database when `--dev-url` does not.
+const DEV_URL_ENV: &str = "DRIFTLESS_DEV_URL";
+
+/// `$DRIFTLESS_DEV_URL`, read only with `--migrations` (so that it never
+/// clashes with `--expect`), unless empty.
+fn dev_url_from_env() -> Option<String> {
+    std::env::var(DEV_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// How migration folders are read: each file at most `max_size` bytes

@@ -24,8 +24,7 @@ use driftless_testkit::{
 };
 use serde_yaml::Value;
 
-use crate::frameworks::deploy_story;
-use crate::support::{driftless, scalar};
+use crate::support::{deploy_story, driftless, pinned_constraints, scalar};
 
 /// A project folder and a fresh virtualenv the recipe installs into.
 struct Site {
@@ -51,7 +50,7 @@ impl Site {
             bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let pins = pins(venv.path());
+        let pins = pinned_constraints(venv.path());
         let wheelhouse = wheel().join("wheelhouse");
         let env = [
             ("PATH", path),
@@ -83,29 +82,6 @@ impl Site {
             .output()
             .expect("run bash")
     }
-}
-
-/// The frameworks' pinned versions (tests/frameworks/requirements.txt) as
-/// a pip constraints file in `dir` (constraints name no extras).
-fn pins(dir: &Path) -> PathBuf {
-    let pinned =
-        std::fs::read_to_string(workspace_root().join("tests/frameworks/requirements.txt"))
-            .expect("read the pinned frameworks");
-    let extras = without_extras(&pinned);
-    let file = dir.join("constraints.txt");
-    std::fs::write(&file, extras).expect("write constraints.txt");
-    file
-}
-
-/// `name[extra]==v` lines as `name==v`.
-fn without_extras(requirements: &str) -> String {
-    requirements
-        .lines()
-        .map(|l| match (l.find('['), l.find(']')) {
-            (Some(a), Some(b)) if a < b => format!("{}{}\n", &l[..a], &l[b + 1..]),
-            _ => format!("{l}\n"),
-        })
-        .collect()
 }
 
 fn lossy(out: &Output) -> String {
@@ -186,6 +162,9 @@ async fn render_build_refuses_a_drifted_database_then_repairs_and_migrates() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("==> no drift"), "{out}");
 }
+
+/// A password in the database URL a recipe is given, which no output may show.
+const PASSWORD: &str = "pw-s3cret-7f2a";
 
 /// What a GitHub Actions job did: each step's outcome, the step summary,
 /// the SARIF it uploaded.
@@ -372,12 +351,17 @@ async fn github_actions_workflow_fails_on_drift_with_sarif_and_summary_then_pass
     let site = Site::new(tempfile::tempdir().expect("temporary folder"));
     let prod = sqlx_story(&site).await;
     let scratch = TestDb::postgres().await;
+    // The server trusts the test user; the password is there to be hidden.
+    let secret_url = prod
+        .url
+        .replacen("://root@", &format!("://root:{PASSWORD}@"), 1);
+    assert_ne!(secret_url, prod.url);
     let run = || {
         run_workflow(
             &site,
             &recipe("github-actions.yml"),
             "driftless",
-            &[("STAGING_DATABASE_URL", &prod.url)],
+            &[("STAGING_DATABASE_URL", &secret_url)],
             &[("DRIFTLESS_DEV_URL", &scratch.url)],
         )
     };
@@ -400,17 +384,24 @@ async fn github_actions_workflow_fails_on_drift_with_sarif_and_summary_then_pass
         out.contains("::error") && out.contains("login_count"),
         "{out}"
     );
-    assert!(
-        job.summary.contains("### The database drifted"),
-        "{}",
-        job.summary
-    );
-    assert!(job.summary.contains("login_count"), "{}", job.summary);
-    assert!(
-        !job.summary.contains(&prod.url),
-        "the URL leaked: {}",
-        job.summary
-    );
+    let summary = &job.summary;
+    for needle in [
+        "## driftless check: drift",
+        "| `missing-column` | error |",
+        "login\\_count",
+        "## driftless plan: ",
+        "<details><summary>Plan: ",
+        "ADD COLUMN \"login_count\"",
+    ] {
+        assert!(
+            summary.contains(needle),
+            "no {needle} in the summary:\n{summary}"
+        );
+    }
+    let printed = job.steps.iter().map(|(_, _, out)| out.as_str());
+    for text in printed.chain([summary.as_str()]) {
+        assert!(!text.contains(PASSWORD), "the password leaked: {text}");
+    }
 
     let dir = site.dir().join("migrations").display().to_string();
     let fix = driftless(&[

@@ -1,7 +1,9 @@
 //! Shared by the reliability tests of the `driftless` binary (`faults`,
 //! `concurrency`, `read_only`, `resources`): running the binary as a child
 //! process, signalling it, holding locks on side connections, and reading
-//! a database's state (schema snapshot and row counts).
+//! a database's state (schema snapshot and row counts); and by the Django
+//! tests (`frameworks`, `django_app`): the story's production, built by
+//! Django.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -510,4 +512,69 @@ impl Watched {
             stderr: self.seen.join("\n"),
         }
     }
+}
+
+// The deploy story on the Django story project (tests/frameworks/django-story),
+// run by the test Python (`scripts/test-python`).
+
+/// Runs `python ARGS` in `project` against `url`.
+pub fn run_python(project: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(driftless_testkit::python())
+        .args(args)
+        .current_dir(project)
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run python")
+}
+
+/// Runs `python manage.py ARGS` in `project` against `url`.
+pub fn manage(project: &std::path::Path, url: &str, args: &[&str]) {
+    let args: Vec<&str> = std::iter::once("manage.py")
+        .chain(args.iter().copied())
+        .collect();
+    let out = run_python(project, url, &args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Production as the story left it, built by Django itself.
+pub fn deploy_story(project: &std::path::Path, url: &str) {
+    manage(project, url, &["migrate", "-v0", "auth"]);
+    manage(project, url, &["migrate", "-v0", "authentication", "0003"]);
+    manage(
+        project,
+        url,
+        &["migrate", "-v0", "--fake", "authentication", "0005"],
+    );
+    let sql = "INSERT INTO authentication_user (username, email, avatar) VALUES ('ann', 'ann@example.com', 'ann.png'); \
+               INSERT INTO django_migrations (app, name, applied) VALUES ('authentication', '0003_alter_user_avatar_max_length', '2026-01-01 00:00:00'); \
+               CREATE INDEX hand_made_email_idx ON authentication_user (email);";
+    manage(project, url, &["shell", "-c", &format!("from django.db import connection\nwith connection.cursor() as c:\n    for s in {sql:?}.split(';'):\n        s.strip() and c.execute(s)")]);
+}
+
+/// `tests/frameworks/requirements.txt` as a pip constraints file written
+/// into `dir` (pip takes no extras there: `name[extra]==v` becomes
+/// `name==v`, the extra asked for with the requirement); its path.
+pub fn pinned_constraints(dir: &std::path::Path) -> std::path::PathBuf {
+    let pinned = std::fs::read_to_string(
+        driftless_testkit::workspace_root().join("tests/frameworks/requirements.txt"),
+    )
+    .expect("read the pinned frameworks");
+    let file = dir.join("constraints.txt");
+    std::fs::write(&file, without_extras(&pinned)).expect("write constraints.txt");
+    file
+}
+
+/// `name[extra]==v` lines as `name==v`.
+fn without_extras(requirements: &str) -> String {
+    requirements
+        .lines()
+        .map(|l| match (l.find('['), l.find(']')) {
+            (Some(a), Some(b)) if a < b => format!("{}{}\n", &l[..a], &l[b + 1..]),
+            _ => format!("{l}\n"),
+        })
+        .collect()
 }

@@ -3,6 +3,12 @@
 # the project (`python manage.py shell -c "<this file>"`), with DATABASE_URL
 # (or the project's own settings) pointing at a scratch database.
 #
+# Under `manage.py driftless` (the driftless_django app), the project runs
+# with settings that point DRIFTLESS_DJANGO_DATABASE at DATABASE_URL, named
+# by DRIFTLESS_DJANGO_REQUIRE_SETTINGS: a manage.py that sets its own
+# DJANGO_SETTINGS_MODULE would reach the project's real database, so the
+# driver refuses to run then.
+#
 # Protocol: lines on stdout that start with "@@driftless " carry one JSON
 # object each; everything else the project prints is passed through.
 #   -> {"event": "graph", "framework": "Django 5.2", "nodes": [...], "plan": [[app, name], ...]}
@@ -108,10 +114,28 @@ def load(connection):
     return executor
 
 
+def settings_kept():
+    """False (after saying why on stderr) when the project does not run
+    with the settings DRIFTLESS_DJANGO_REQUIRE_SETTINGS names."""
+    from django.conf import settings
+    wanted = os.environ.get("DRIFTLESS_DJANGO_REQUIRE_SETTINGS")
+    if not wanted or settings.SETTINGS_MODULE == wanted:
+        return True
+    sys.stderr.write(
+        "manage.py runs with the settings %s, not %s: it sets DJANGO_SETTINGS_MODULE itself, "
+        "so the migrations would reach the project's own database; use "
+        "os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", ...) in manage.py\n"
+        % (settings.SETTINGS_MODULE, wanted))
+    return False
+
+
 def main():
+    if not settings_kept():
+        sys.exit(2)
     # DRIFTLESS_GRAPH_ONLY: the graph without a database (nothing applied).
     graph_only = bool(os.environ.get("DRIFTLESS_GRAPH_ONLY"))
-    connection = None if graph_only else connections[DEFAULT_DB_ALIAS]
+    alias = os.environ.get("DRIFTLESS_DJANGO_DATABASE") or DEFAULT_DB_ALIAS
+    connection = None if graph_only else connections[alias]
     executor = load(connection)
     if executor is None:
         return

@@ -136,8 +136,11 @@ impl Framework {
         Some(match self {
             Framework::Django { project, python } => {
                 let mut c = Command::new(python);
+                // -v 0: Django 5.2's shell otherwise announces the models
+                // it imported into every report.
                 c.arg("manage.py")
                     .arg("shell")
+                    .args(["-v", "0"])
                     .arg("-c")
                     .arg(DJANGO_DRIVER)
                     .current_dir(project);
