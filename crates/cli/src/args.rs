@@ -14,12 +14,12 @@ Examples:
   # Compare against a committed snapshot, annotate a GitHub pull request
   driftless check --db \"$DATABASE_URL\" --expect schema.json --format github
 
-  # Repair: preview the plan, then apply it (orphans are quarantined, not dropped)
+  # Repair: preview the plan, then apply it (orphans are quarantined)
   driftless plan --db \"$DATABASE_URL\" --expect schema.json
   driftless fix  --db \"$DATABASE_URL\" --expect schema.json --apply
 
-Exit codes: 0 no drift at or above the failing severity, 1 drift (fix: not converged),
-2 bad usage, bad input or a database error.";
+Exit codes: 0 no drift at or above the failing severity,
+1 drift (fix: not converged), 2 bad usage, bad input or a database error.";
 
 const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
@@ -27,7 +27,10 @@ Examples:
   driftless snapshot --db postgres://app@localhost/app -o schema.json
 
   # Only two schemas, to stdout
-  driftless snapshot --db \"$DATABASE_URL\" --schema public --schema billing";
+  driftless snapshot --db \"$DATABASE_URL\" --schema public --schema billing
+
+A schema named with --schema that the database does not have is an error
+(exit 2); nothing is written.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -35,20 +38,25 @@ Examples:
   driftless check --db sqlite:prod.db --migrations migrations/
 
   # Postgres against migrations replayed into a scratch database
-  driftless check --db \"$DATABASE_URL\" --migrations migrations/ --dev-url postgres://localhost/scratch
+  driftless check --db \"$DATABASE_URL\" --migrations migrations/ \\
+      --dev-url postgres://localhost/scratch
 
   # A Django project: its own migrate command builds the expected schema
-  driftless check --db \"$DATABASE_URL\" --migrations . --dev-url postgres://localhost/scratch \\
+  driftless check --db \"$DATABASE_URL\" --migrations . \\
+      --dev-url postgres://localhost/scratch \\
       --expect-cmd \"python manage.py migrate\"
 
-  # Any framework, one migration a step, for provenance (Rails does this by default)
-  driftless check --db \"$DATABASE_URL\" --migrations db/migrate --dev-url postgres://localhost/scratch \\
+  # Any framework, a migration at a time, for provenance (Rails' default)
+  driftless check --db \"$DATABASE_URL\" --migrations db/migrate \\
+      --dev-url postgres://localhost/scratch \\
       --step-cmd \"bin/rails db:migrate:up VERSION={version}\"
 
   # Against a snapshot file, SARIF for code scanning; only errors fail
-  driftless check --db \"$DATABASE_URL\" --expect schema.json --format sarif --fail-on error > drift.sarif
+  driftless check --db \"$DATABASE_URL\" --expect schema.json \\
+      --format sarif --fail-on error > drift.sarif
 
-Exit codes: 0 no finding at or above the failing severity, 1 drift, 2 usage, input or database error.";
+Exit codes: 0 no finding at or above the failing severity, 1 drift,
+2 usage, input or database error.";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
@@ -56,10 +64,15 @@ Examples:
   driftless plan --db \"$DATABASE_URL\" --expect schema.json
 
   # A guarded script that can safely run twice
-  driftless plan --db \"$DATABASE_URL\" --expect schema.json --format script > fix.sql
+  driftless plan --db \"$DATABASE_URL\" --expect schema.json \\
+      --format script > fix.sql
 
   # A new migration file in the project's migrations folder
-  driftless plan --db \"$DATABASE_URL\" --migrations migrations/ --format migration --out migrations/";
+  driftless plan --db \"$DATABASE_URL\" --migrations migrations/ \\
+      --format migration --out migrations/
+
+Exit codes: 0 no finding at or above the failing severity, 1 drift (as for
+`check`; the plan is printed either way), 2 usage, input or database error.";
 
 const FIX_EXAMPLES: &str = "\
 Examples:
@@ -70,11 +83,13 @@ Examples:
   driftless fix --db \"$DATABASE_URL\" --migrations migrations/ --apply
 
   # Drop orphans instead (destructive, so it must be allowed explicitly)
-  driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply --orphans drop --allow-destructive
+  driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply \\
+      --orphans drop --allow-destructive
 
-Exit codes: 0 converged (or nothing to do), 1 not converged, 2 usage, input or database error.
-A fix that was committed but could not be verified (the connection was lost while the schema
-was read again) also exits 2; its message says `committed`, lists the committed steps and the
+Exit codes: 0 converged (or nothing to do), 1 not converged,
+2 usage, input or database error. A fix that was committed but could not
+be verified (the connection was lost while the schema was read again) also
+exits 2; its message says `committed`, lists the committed steps and the
 cause: run `driftless check` to see whether the drift is gone.";
 
 const MIGRATIONS_EXAMPLES: &str = "\
@@ -83,7 +98,7 @@ Examples:
   driftless migrations --db \"$DATABASE_URL\" --migrations migrations/
 
   # The same as JSON
-  driftless migrations --db sqlite:app.db --migrations migrations/ --format json";
+  driftless migrations --db sqlite:app.db --migrations migrations --format json";
 
 const QUARANTINE_EXAMPLES: &str = "\
 Examples:
@@ -132,10 +147,12 @@ pub struct Cli {
 /// Options every command accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Give up connecting to a database after SECS seconds.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 10,
+    /// `--connect-timeout` written before the command
+    /// (`driftless --connect-timeout 5 check …`); the commands that connect
+    /// list it in their own help.
+    #[arg(long, hide = true, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
-    pub connect_timeout: u64,
+    pub connect_timeout: Option<u64>,
     /// Only print errors; no progress indicator.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -182,6 +199,37 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+/// `--connect-timeout`'s default, in seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
+
+/// How to connect: only on the commands that open a database.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Give up connecting to a database after SECS seconds.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_CONNECT_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: u64,
+}
+
+impl Command {
+    /// `--connect-timeout`, on the commands that open a database.
+    pub fn connect_timeout(&self) -> Option<u64> {
+        let connect = match self {
+            Command::Snapshot(a) => &a.db.connect,
+            Command::Check(a) => &a.db.connect,
+            Command::Plan(a) => &a.db.connect,
+            Command::Fix(a) => &a.db.connect,
+            Command::Migrations(a) => &a.connect,
+            Command::Quarantine(a) => match &a.command {
+                QuarantineCommand::List(l) => &l.connect,
+                QuarantineCommand::Restore(r) => &r.connect,
+            },
+            Command::Rules(_) | Command::Completions(_) | Command::Schema(_) => return None,
+        };
+        Some(connect.connect_timeout)
+    }
+}
+
 /// The database to read (or repair).
 #[derive(Debug, Args)]
 pub struct DbArgs {
@@ -191,18 +239,24 @@ pub struct DbArgs {
     /// Only these schemas (repeatable; default: every non-system schema).
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
+    /// How to connect.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
-/// Where the expected schema comes from.
+/// Where the expected schema comes from: `--expect SOURCE` or
+/// `--migrations DIR`, exactly one (a missing one is reported naming both).
 #[derive(Debug, Args)]
+#[group(skip)]
+#[command(group(
+    clap::ArgGroup::new("source")
+        .required(true)
+        .multiple(false)
+        .args(["expect", "migrations"])
+))]
 pub struct ExpectArgs {
     /// The expected schema: a database URL or a snapshot file.
-    #[arg(
-        long,
-        value_name = "SOURCE",
-        required_unless_present = "migrations",
-        conflicts_with = "migrations"
-    )]
+    #[arg(long, value_name = "SOURCE")]
     pub expect: Option<String>,
     /// A folder of migrations; the expected schema is what replaying them gives.
     #[arg(long, value_name = "DIR")]
@@ -371,6 +425,9 @@ pub struct MigrationsArgs {
     /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: String,
+    /// How to connect.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
     /// The migrations folder.
     #[arg(long, value_name = "DIR")]
     pub migrations: PathBuf,
@@ -411,6 +468,9 @@ pub struct QuarantineListArgs {
     /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: String,
+    /// How to connect.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = QuarantineFormat::Text)]
     pub format: QuarantineFormat,
@@ -422,6 +482,9 @@ pub struct QuarantineRestoreArgs {
     /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: String,
+    /// How to connect.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
     /// The object: schema.table.column, table.column, a table, or where its
     /// data is held (as `quarantine list` shows it).
     #[arg(value_name = "OBJECT")]
@@ -743,6 +806,78 @@ mod tests {
         }
     }
 
+    /// Every example line of every `--help` is shown whole in an 80-column
+    /// terminal: a long command is continued with ` \\`, never wrapped
+    /// in the middle.
+    #[test]
+    fn help_examples_fit_80_columns() {
+        let mut root = Cli::command().term_width(80);
+        root.build();
+        let mut commands = vec![root.clone()];
+        commands.extend(root.get_subcommands().cloned());
+        for mut cmd in commands {
+            let after = cmd
+                .get_after_help()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            let help = cmd.render_long_help().to_string();
+            for line in after.lines() {
+                assert!(
+                    line.len() <= 80 && help.lines().any(|l| l.trim_end() == line.trim_end()),
+                    "{}: wrapped at 80 columns: {line}",
+                    cmd.get_name()
+                );
+            }
+        }
+    }
+
+    /// `plan --help` states its exit codes, as `check` and `fix` do.
+    #[test]
+    fn commands_that_gate_a_deploy_state_their_exit_codes() {
+        let cmd = Cli::command();
+        for name in ["check", "plan", "fix"] {
+            let sub = cmd.find_subcommand(name).unwrap();
+            let after = sub
+                .get_after_help()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            assert!(after.contains("Exit codes: 0 "), "{name}");
+            assert!(
+                after.contains(", 1 ") && after.contains("2 usage"),
+                "{name}"
+            );
+        }
+    }
+
+    /// `rules` and `completions` open no database: no connection flags.
+    #[test]
+    fn connection_flags_only_on_commands_that_connect() {
+        let cmd = Cli::command();
+        let has = |name: &str| {
+            cmd.find_subcommand(name)
+                .unwrap()
+                .get_arguments()
+                .any(|a| a.get_id() == "connect_timeout")
+        };
+        for name in ["snapshot", "check", "plan", "fix", "migrations"] {
+            assert!(has(name), "{name}");
+        }
+        assert!(!has("rules") && !has("completions"));
+        let rules = Cli::try_parse_from(["driftless", "rules", "--connect-timeout", "3"]);
+        assert!(rules.is_err());
+        // Before the command, as before: still accepted.
+        let cli = Cli::try_parse_from([
+            "driftless",
+            "--connect-timeout",
+            "3",
+            "snapshot",
+            "--db",
+            "sqlite::memory:",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.connect_timeout, Some(3));
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
@@ -861,7 +996,16 @@ mod tests {
             "m"
         ])
         .is_ok());
-        assert!(parse(&["driftless", "check", "--db", "sqlite:x"]).is_err());
+        // Neither: the error names both alternatives.
+        for cmd in ["check", "plan", "fix"] {
+            let e = parse(&["driftless", cmd, "--db", "sqlite:x"])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("--expect <SOURCE>|--migrations <DIR>"),
+                "{cmd}: {e}"
+            );
+        }
         assert!(parse(&[
             "driftless",
             "check",

@@ -513,11 +513,13 @@ impl Out {
         }
         let mut reason: Vec<String> = spec.fixes.iter().map(|r| r.to_string()).collect();
         reason.dedup();
+        // The step's header names its action and object already.
         if let Some(n) = spec.note {
-            reason.push(format!("{} {}: {n}", spec.action, spec.object.path()));
+            reason.push(n.to_string());
         }
         if reason.is_empty() {
-            reason.push(format!("{} {}", spec.action, spec.object));
+            // The action names the kind (`rebuild enum type`, `drop column`).
+            reason.push(format!("{} {}", spec.action, spec.object.path()));
         }
         for p in &spec.preflight {
             if p.kind == PreflightKind::CountAffected {
@@ -549,5 +551,42 @@ impl Out {
         self.steps
             .iter()
             .flat_map(|(_, s)| s.sql.iter().map(String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `rebuild enum type enum public.mood`, `drop column
+    /// column …`: the action names the kind, the object only its path; and
+    /// a reason whose message names the object does not repeat it.
+    #[test]
+    fn reasons_name_the_object_once() {
+        let mut out = Out::default();
+        let object = ObjectRef::schema_object(ObjectKind::Enum, "public", Some("mood"));
+        let mut spec = StepSpec::new(object.clone(), "rebuild enum type", Safety::Locking);
+        spec.statement("DROP TYPE mood".into());
+        out.push(Phase::Types, spec);
+        assert_eq!(out.steps[0].1.reason, "rebuild enum type public.mood");
+
+        let column = ObjectRef::table_part(ObjectKind::Column, "public", "orders", "note");
+        let missing = Reason {
+            rule: "missing-column".into(),
+            object: column.clone(),
+            message: "column public.orders.note is missing".into(),
+        };
+        assert_eq!(
+            missing.to_string(),
+            "missing-column: column public.orders.note is missing"
+        );
+        let terse = Reason {
+            message: "is missing".into(),
+            ..missing
+        };
+        assert_eq!(
+            terse.to_string(),
+            "missing-column: column public.orders.note: is missing"
+        );
     }
 }

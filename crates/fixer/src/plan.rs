@@ -119,9 +119,32 @@ impl Reason {
     }
 }
 
+impl Reason {
+    /// Whether the message names the object already (`column
+    /// public.orders.note is missing`): then it is not named twice.
+    fn message_names_object(&self) -> bool {
+        let o = &self.object;
+        let name = [
+            o.name.as_deref(),
+            o.table.as_deref(),
+            Some(o.schema.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|n| !n.is_empty());
+        name.is_some_and(|n| self.message.contains(n))
+    }
+}
+
+/// `rule: message`, with the object between them when the message does
+/// not name it.
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}: {}", self.rule, self.object, self.message)
+        if self.message_names_object() {
+            write!(f, "{}: {}", self.rule, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.rule, self.object, self.message)
+        }
     }
 }
 

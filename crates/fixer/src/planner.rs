@@ -80,7 +80,7 @@ fn act_of(f: &Finding) -> Result<Act, String> {
             return Err(String::from("move the row out of the ledger: a ledger step does it when the plan is made with the migration folder (`--migrations`)"));
         }
         FixIntent::RecordMigration => {
-            return Err(String::from("record the migration in its ledger: a ledger step does it when the plan is made with the migration folder (`--migrations`), or your migration tool (`migrate --fake`)"));
+            return Err(String::from("record the migration in its ledger: a ledger step does it when the plan is made with the migration folder (`--migrations`), or your migration tool's command that records a migration without running it"));
         }
         _ => {}
     }

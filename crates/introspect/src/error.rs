@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::error_code::{DbErrorCode, ErrorKind};
+use crate::url::url_before_colon;
 
 /// A boxed underlying error, so that no dependency's error type is part of our API.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -40,7 +41,7 @@ pub enum Error {
         seconds: u64,
     },
     /// The server could not be reached or refused the connection.
-    #[error("cannot connect to {url}: {message}")]
+    #[error("cannot connect to {}: {message}", url_before_colon(url))]
     #[non_exhaustive]
     Connect {
         /// The redacted URL.
@@ -63,7 +64,7 @@ pub enum Error {
         url: String,
     },
     /// Authentication failed or the role lacks a privilege.
-    #[error("permission denied on {url}: {message}")]
+    #[error("permission denied on {}: {message}", url_before_colon(url))]
     #[non_exhaustive]
     PermissionDenied {
         /// The redacted URL.
@@ -74,7 +75,7 @@ pub enum Error {
         code: Option<Box<DbErrorCode>>,
     },
     /// A statement or catalog query failed.
-    #[error("{context} failed on {url}: {message}")]
+    #[error("{context} failed on {}: {message}", url_before_colon(url))]
     #[non_exhaustive]
     Query {
         /// The redacted URL.

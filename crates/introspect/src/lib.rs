@@ -53,7 +53,7 @@ pub use error::{BoxError, Error, Result};
 pub use error_code::{DbErrorCode, ErrorKind};
 pub use source::Source;
 pub use sqlite_connection::SqliteInterrupt;
-pub use url::{redact, DbUrl};
+pub use url::{redact, url_before_colon, DbUrl};
 
 /// What to read from a live database.
 #[derive(Debug, Clone, Default)]

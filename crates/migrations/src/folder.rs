@@ -30,10 +30,19 @@ pub fn load_migrations_as(
 /// Reads `dir` as `options` say: only regular files inside the folder, each
 /// at most [`MigrationLoadOptions::max_file_size`] bytes (see
 /// [`MigrationLoadOptions`] for what is refused and what is skipped).
+/// `dir` may also be an Alembic project's `alembic.ini` or the folder
+/// holding it: the folder read is then the one it names (see
+/// [`alembic_folder`](crate::alembic_folder)).
 pub fn load_migrations_with(
     dir: &Path,
     options: &MigrationLoadOptions,
 ) -> driftless_introspect::Result<MigrationSet> {
+    // An Alembic project's `alembic.ini` (or its folder) names the folder.
+    let resolved = match options.format {
+        None | Some(MigrationFormat::Alembic) => crate::alembic_ini::alembic_folder(dir)?,
+        Some(_) => None,
+    };
+    let dir = resolved.as_deref().unwrap_or(dir);
     let files = read_tree(dir, options.max_file_size)?;
     let set = match options.format {
         Some(format) => formats::parse(dir, &files, format)?,

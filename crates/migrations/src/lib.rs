@@ -57,6 +57,7 @@
 //!   schema, as the next migrate will (the deploy preflight).
 #![deny(missing_docs)]
 
+mod alembic_ini;
 mod folder;
 mod formats;
 mod history;
@@ -69,6 +70,7 @@ mod stepped;
 mod stepper;
 mod tracker;
 
+pub use alembic_ini::alembic_folder;
 pub use folder::{load_migrations, load_migrations_as, load_migrations_with, MigrationLoadOptions};
 pub use formats::{parse_migrations, parse_migrations_as, SourceFile};
 pub use history::recover_applied_sources;

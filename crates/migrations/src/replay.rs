@@ -511,8 +511,9 @@ async fn run_migration(
                 path: set.file_path(m),
                 line: m.sql_line + stmt.line - 1,
                 message: format!(
-                    "migration {} failed to replay on {dev}: {message}",
-                    m.label()
+                    "migration {} failed to replay on {}: {message}",
+                    m.label(),
+                    driftless_introspect::url_before_colon(&dev.to_string())
                 ),
             }
             .into());

@@ -141,6 +141,17 @@ impl Snapshot {
         self.schemas.get(schema)?.tables.get(table)
     }
 
+    /// Those of `names` that the snapshot has no schema of, in the order
+    /// given (a read scoped to schemas that do not exist gives an empty
+    /// snapshot, which is rarely what was meant).
+    pub fn missing_schemas<'a>(&self, names: &'a [String]) -> Vec<&'a str> {
+        names
+            .iter()
+            .filter(|n| !self.schemas.contains_key(n.as_str()))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Iterates over every table with its schema name, in sorted order.
     pub fn tables(&self) -> impl Iterator<Item = (&str, &str, &Table)> {
         self.schemas.iter().flat_map(|(s, schema)| {

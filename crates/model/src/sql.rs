@@ -165,6 +165,67 @@ pub fn unquote(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `sql` trimmed and without the parentheses that enclose all of it
+/// (`((lower(name)))` gives `lower(name)`; `(a) + (b)` stays as it is).
+///
+/// ```
+/// use driftless_model::sql::strip_outer_parens;
+/// use driftless_model::Dialect;
+/// assert_eq!(strip_outer_parens(" ((lower(name))) ", Dialect::Postgres), "lower(name)");
+/// assert_eq!(strip_outer_parens("(a) + (b)", Dialect::Postgres), "(a) + (b)");
+/// assert_eq!(strip_outer_parens("(')')", Dialect::Postgres), "')'");
+/// ```
+pub fn strip_outer_parens(sql: &str, dialect: Dialect) -> &str {
+    let mut s = sql.trim();
+    loop {
+        let toks: Vec<Token<'_>> = tokens(s, dialect).filter(|t| !t.is_trivia()).collect();
+        let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
+            return s;
+        };
+        if toks.len() < 2 || !first.is_punct('(') || closing_paren(&toks) != Some(toks.len() - 1) {
+            return s;
+        }
+        s = s[first.end()..last.start].trim();
+    }
+}
+
+/// The index in `toks` of the `)` that closes the `(` at `toks[0]`.
+fn closing_paren(toks: &[Token<'_>]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in toks.iter().enumerate() {
+        if t.is_punct('(') {
+            depth += 1;
+        } else if t.is_punct(')') {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// Whether `sql` is one function call (`lower(name)`, `pg_catalog.f(x)`):
+/// a name, then parentheses that run to its end.
+pub fn is_function_call(sql: &str, dialect: Dialect) -> bool {
+    let toks: Vec<Token<'_>> = tokens(sql, dialect).filter(|t| !t.is_trivia()).collect();
+    let mut i = 0;
+    while toks
+        .get(i)
+        .is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
+    {
+        i += 1;
+        if toks.get(i).is_some_and(|t| t.is_punct('.')) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i > 0
+        && toks.get(i).is_some_and(|t| t.is_punct('('))
+        && closing_paren(&toks[i..]).map(|c| c + i) == Some(toks.len() - 1)
+}
+
 /// Whether `c` starts a bare word in `dialect`.
 fn is_word_start(c: char, dialect: Dialect) -> bool {
     c.is_ascii_alphabetic() || c == '_' || !c.is_ascii() || (c == '$' && dialect == Dialect::Mysql)

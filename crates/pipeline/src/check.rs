@@ -211,6 +211,20 @@ impl DriftCheck {
                 expected_dialect: expected.snapshot.dialect,
             });
         }
+        // A schema the database lacks is drift when the expected schema
+        // has it; when neither has it, the name is wrong.
+        let unknown: Vec<String> = actual
+            .missing_schemas(&self.schemas)
+            .into_iter()
+            .filter(|s| !expected.snapshot.schemas.contains_key(*s))
+            .map(String::from)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::NoSuchSchema {
+                schemas: unknown,
+                url: self.target.to_string(),
+            });
+        }
         let mut ledgers = ledgers;
         if let Some((rebuilt, with)) = self
             .rebuild_lost_ledger(&expected, &actual, &ledgers)

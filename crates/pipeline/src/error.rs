@@ -41,6 +41,15 @@ pub enum Error {
         /// The URL (redacted).
         url: String,
     },
+    /// Schemas named to compare exist neither in the database nor in the
+    /// expected schema (a typo, most likely).
+    #[error("no schema named {} in {url} nor in the expected schema (check --schema)", .schemas.join(", "))]
+    NoSuchSchema {
+        /// The schemas not found.
+        schemas: Vec<String>,
+        /// The database checked (redacted).
+        url: String,
+    },
     /// The pending migrations cannot be applied (`fix --apply-pending`).
     #[error("cannot apply the pending migrations: {0}")]
     ApplyPending(String),

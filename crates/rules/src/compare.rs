@@ -253,8 +253,8 @@ impl Comparer {
         if !parts_same {
             d.push(format!(
                 "key ({}) vs ({})",
-                describe_parts(&e.parts),
-                describe_parts(&a.parts)
+                describe_parts(self.dialect, &e.parts),
+                describe_parts(self.dialect, &a.parts)
             ));
         }
         if e.unique != a.unique {
@@ -500,13 +500,13 @@ pub(crate) fn describe_default(d: Option<&str>) -> String {
     d.map_or_else(|| "no default".to_string(), |d| format!("DEFAULT {d}"))
 }
 
-fn describe_parts(parts: &[IndexPart]) -> String {
+fn describe_parts(dialect: Dialect, parts: &[IndexPart]) -> String {
     parts
         .iter()
         .map(|p| {
             let mut s = match &p.key {
                 IndexKey::Column(c) => c.clone(),
-                IndexKey::Expression(e) => format!("({e})"),
+                IndexKey::Expression(e) => describe_expression(dialect, e),
             };
             if let Some(l) = p.length {
                 s.push_str(&format!("({l})"));
@@ -532,7 +532,20 @@ fn describe_parts(parts: &[IndexPart]) -> String {
 }
 
 /// `UNIQUE gin (a, lower(b)) INCLUDE (c) WHERE …`.
-pub(crate) fn describe_index(i: &Index) -> String {
+/// An index expression as people read it: a function call as it is
+/// (`lower(name)`), anything else in one pair of parentheses (`(a + b)`),
+/// however many the catalog wrote around it.
+fn describe_expression(dialect: Dialect, e: &str) -> String {
+    let e = driftless_model::sql::strip_outer_parens(e, dialect);
+    if driftless_model::sql::is_function_call(e, dialect) {
+        e.to_string()
+    } else {
+        format!("({e})")
+    }
+}
+
+/// `UNIQUE btree (a, lower(b)) WHERE …`.
+pub(crate) fn describe_index(dialect: Dialect, i: &Index) -> String {
     let mut s = String::new();
     if i.unique {
         s.push_str("UNIQUE ");
@@ -541,11 +554,12 @@ pub(crate) fn describe_index(i: &Index) -> String {
         s.push_str(m);
         s.push(' ');
     }
-    s.push_str(&format!("({})", describe_parts(&i.parts)));
+    s.push_str(&format!("({})", describe_parts(dialect, &i.parts)));
     if !i.include.is_empty() {
         s.push_str(&format!(" INCLUDE ({})", i.include.join(", ")));
     }
     if let Some(p) = &i.predicate {
+        let p = driftless_model::sql::strip_outer_parens(p, dialect);
         s.push_str(&format!(" WHERE {p}"));
     }
     s
@@ -621,6 +635,42 @@ pub(crate) fn quote_labels<S: AsRef<str>>(labels: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: an expression index read as `(lower(name))` was shown
+    /// as `(((lower(name))))`; the comparison was and is unaffected.
+    #[test]
+    fn index_expressions_are_shown_with_one_pair_of_parentheses_at_most() {
+        let index = |e: &str| Index {
+            parts: vec![IndexPart {
+                key: IndexKey::Expression(e.into()),
+                ..IndexPart::column("x")
+            }],
+            unique: false,
+            method: None,
+            predicate: Some("((active))".into()),
+            include: Vec::new(),
+        };
+        let d = Dialect::Postgres;
+        assert_eq!(
+            describe_index(d, &index("(lower(name))")),
+            "(lower(name)) WHERE active"
+        );
+        assert_eq!(
+            describe_index(d, &index("((a + b))")),
+            "((a + b)) WHERE active"
+        );
+        let c = Comparer {
+            dialect: d,
+            schemas: SchemaMap::default(),
+        };
+        assert!(c
+            .index_diffs(&index("lower(name)"), &index("(lower(name))"))
+            .is_empty());
+        assert_eq!(
+            c.index_diffs(&index("(lower(name))"), &index("upper(name)")),
+            ["key (lower(name)) vs (upper(name))"]
+        );
+    }
 
     #[test]
     fn normalises_whitespace_case_parens_and_keeps_literals() {

@@ -197,6 +197,23 @@ impl Finding {
         self.waiver.as_ref().is_some_and(|w| !w.expired)
     }
 
+    /// How the expected definition (a view's query) differs from the
+    /// actual one, as changed lines (see [`line_diff`](crate::line_diff)),
+    /// at most `max`; empty when the finding's values carry no two
+    /// definitions.
+    pub fn definition_diff(&self, max: usize) -> Vec<String> {
+        let definition = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .and_then(|v| v.get("definition"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        };
+        match (definition(&self.expected), definition(&self.actual)) {
+            (Some(e), Some(a)) if e != a => crate::line_diff(&e, &a, max),
+            _ => Vec::new(),
+        }
+    }
+
     /// The deterministic sort key: object, then rule, then message.
     pub fn sort_key(&self) -> (&ObjectRef, &str, &str) {
         (&self.object, &self.rule, &self.message)

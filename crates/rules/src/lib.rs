@@ -90,7 +90,8 @@
 //! here), `rules` (the built-in rules, one per file, and the
 //! list that registers them), `registry` (running rules, provenance,
 //! config validation), `config` (`driftless.toml`), `diff` (pairing the two
-//! schemas), `compare` (SQL and type normalisation), `date`, `docs`
+//! schemas), `compare` (SQL and type normalisation), `line_diff` (definitions
+//! compared line by line, for people), `date`, `docs`
 //! (the generated rule reference).
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -102,6 +103,7 @@ mod date;
 mod diff;
 mod docs;
 mod finding;
+mod line_diff;
 mod registry;
 mod rule;
 mod rules;
@@ -116,5 +118,6 @@ pub use diff::{Entry, Named, Pairing, SchemaDiff};
 pub use docs::{reference_markdown, README_END, README_START};
 pub use driftless_model::{ObjectKind, ObjectRef};
 pub use finding::{sort_findings, AppliedWaiver, Aspect, Finding, FixIntent, Severity};
+pub use line_diff::line_diff;
 pub use registry::{Registry, RegistryError, Report, Summary};
 pub use rule::{Context, Rule, RuleMeta};

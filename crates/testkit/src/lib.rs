@@ -475,6 +475,30 @@ pub fn bless() -> bool {
     }
 }
 
+/// Compares `actual` with the golden file at `path`; with
+/// `DRIFTLESS_BLESS=1` ([`bless`]) the file is (re)written instead.
+pub fn assert_golden(path: &std::path::Path, actual: &str) {
+    if bless() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("create the golden file's folder");
+        }
+        std::fs::write(path, actual).expect("write the golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with DRIFTLESS_BLESS=1 to create it)",
+            path.display()
+        )
+    });
+    if expected != actual {
+        panic!(
+            "{} differs from the output (run with DRIFTLESS_BLESS=1 to update it)\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
+
 /// Runs sqlx's own migrator (the `sqlx` crate's `Migrator`, as `sqlx
 /// migrate run` does) for the migration files in `dir` against `url`.
 pub async fn sqlx_migrate(

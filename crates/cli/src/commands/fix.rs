@@ -23,6 +23,9 @@ use crate::Status;
 
 /// Plans, and with --apply repairs and verifies.
 pub async fn run(ctx: &Ctx, args: FixArgs) -> Result<Status> {
+    if args.apply {
+        super::check_repair(&args.repair)?;
+    }
     let mut prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
     let mut plan = prepared.plan(&args.repair)?;
     if !args.apply {
@@ -222,12 +225,13 @@ fn finish(
     notes: String,
     format: FixFormat,
 ) -> Result<Status> {
-    // Only what is still there: a step (or migrate) may have resolved it.
+    // Only what still fails: a step (or migrate) may have resolved it, and
+    // what no longer fails (a pending migration, left to migrate) does not
+    // stand between the database and "Converged".
     let mut plan = plan.clone();
     plan.unfixed.retain(|u| {
         after
-            .findings
-            .iter()
+            .failing(after.fail_on)
             .any(|f| f.rule == u.finding.rule && f.object == u.finding.object)
     });
     let rules = prepared.rules();
@@ -267,7 +271,10 @@ fn text_outcome(
         let _ = writeln!(
             out,
             "Withheld: [{}] {} {}: {}",
-            s.safety, s.action, s.object, s.reason
+            s.safety,
+            s.action,
+            s.object.path(),
+            s.reason
         );
     }
     for u in &plan.unfixed {

@@ -187,6 +187,20 @@ impl Stage for Spinner {
     }
 }
 
+/// Refuses, before `fix --apply` reads anything, repair choices that
+/// contradict each other: `--orphans drop` asks for drops, which only run
+/// when destructive steps are allowed; without that, the rest would be
+/// applied and the drops withheld. (A plan shows them withheld.)
+pub fn check_repair(repair: &RepairArgs) -> Result<()> {
+    let allowed = plan_options(repair).allow >= Safety::Destructive;
+    if repair.orphans == OrphansArg::Drop && !allowed {
+        anyhow::bail!(
+            "--orphans drop drops tables and columns, which is destructive: add --allow-destructive (or use --orphans quarantine, the default, which keeps their data); nothing was changed"
+        );
+    }
+    Ok(())
+}
+
 /// Planning options from the command line.
 pub fn plan_options(repair: &RepairArgs) -> PlanOptions {
     let mut options = PlanOptions::default().with_orphans(match repair.orphans {
@@ -261,7 +275,14 @@ pub async fn run(cli: Cli) -> Result<Status> {
     let ctx = Ctx {
         quiet: cli.global.quiet,
         color: term::stdout_color(cli.global.color),
-        connect_timeout: Duration::from_secs(cli.global.connect_timeout),
+        // Written before the command or after it (the commands that
+        // connect list it in their help).
+        connect_timeout: Duration::from_secs(
+            cli.global
+                .connect_timeout
+                .or(cli.command.connect_timeout())
+                .unwrap_or(crate::args::DEFAULT_CONNECT_TIMEOUT),
+        ),
     };
     match cli.command {
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,

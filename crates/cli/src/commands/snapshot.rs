@@ -10,6 +10,13 @@ use crate::Status;
 pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> Result<Status> {
     let url = ctx.parse_url(&args.db.db)?;
     let snapshot = ctx.read_live(&url, &args.db.schemas).await?;
+    let missing = snapshot.missing_schemas(&args.db.schemas);
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "no schema named {} in {url} (check --schema); no snapshot written",
+            missing.join(", ")
+        );
+    }
     match &args.output {
         Some(path) => {
             snapshot.save(path)?;

@@ -10,6 +10,9 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{coverage_line, quarantine_line, summary_line, CheckReport};
 
+/// At most this many lines of a definition diff under a finding.
+const DIFF_LINES: usize = 8;
+
 /// Applies styles only when colour is on.
 struct Paint(bool);
 
@@ -85,6 +88,11 @@ pub fn render(report: &CheckReport<'_>, color: bool) -> String {
                 one_line(&f.message)
             );
             let indent = " ".repeat(2 + 7 + 2 + rule_width + 2);
+            // A view's query: the lines that differ (the JSON report
+            // carries both definitions).
+            for line in f.definition_diff(DIFF_LINES) {
+                let _ = writeln!(out, "{indent}{}", one_line(&line));
+            }
             // The message names the migration (`added by migration 0005_…`);
             // `migration` stays in the machine-readable formats.
             if let Some(h) = &f.hint {

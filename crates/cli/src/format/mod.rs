@@ -444,23 +444,7 @@ pub(crate) mod fixtures {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/snapshots")
             .join(name);
-        if driftless_testkit::bless() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, actual).unwrap();
-            return;
-        }
-        let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run with DRIFTLESS_BLESS=1 to create it)",
-                path.display()
-            )
-        });
-        if expected != actual {
-            panic!(
-                "{} differs from the output (run with DRIFTLESS_BLESS=1 to update it)\n--- expected\n{expected}\n--- actual\n{actual}",
-                path.display()
-            );
-        }
+        driftless_testkit::assert_golden(&path, actual);
     }
 }
 

@@ -1001,13 +1001,11 @@ async fn fix_applies_quarantines_and_converges_on_postgres() {
     };
     let run_args = |a: Vec<String>| driftless(&a.iter().map(String::as_str).collect::<Vec<_>>());
 
-    // Dropping the orphan is destructive: withheld without --allow-destructive.
+    // Dropping the orphan is destructive: refused up front without
+    // --allow-destructive, nothing changed.
     let run = run_args(args(&["--apply", "--orphans", "drop"]));
-    assert_eq!(run.code, 1, "{run:#?}");
-    assert!(
-        run.stdout.contains("Withheld: [destructive]") && run.stdout.contains("Not converged"),
-        "{run:#?}"
-    );
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("add --allow-destructive"), "{run:#?}");
     assert_eq!(
         production
             .scalar_i64("SELECT count(*) FROM authentication_user WHERE avatar IS NOT NULL")
@@ -1337,12 +1335,12 @@ async fn fix_into_a_closed_pipe_keeps_its_status() {
         story,
         "--apply",
         "--orphans",
-        "drop",
     ];
-    // Dropping the orphan column is withheld without --allow-destructive.
-    let run = driftless_into_closed_pipe(&fix, 0, false).await;
+    // Keeping the orphan column leaves drift.
+    let keep = [&fix[..], &["keep"]].concat();
+    let run = driftless_into_closed_pipe(&keep, 0, false).await;
     assert_eq!(run.code, Some(1), "not converged: {run:#?}");
-    let destructive = [&fix[..], &["--allow-destructive"]].concat();
+    let destructive = [&fix[..], &["drop", "--allow-destructive"]].concat();
     let run = driftless_into_closed_pipe(&destructive, 0, false).await;
     assert_eq!(run.code, Some(0), "converged: {run:#?}");
     let check = ["check", "--db", &url, "--migrations", story];

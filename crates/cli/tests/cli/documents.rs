@@ -436,14 +436,16 @@ async fn every_command_writes_well_formed_markdown() {
         run.stdout
     );
 
-    let drop = ["--apply", "--orphans", "drop"];
-    let run = driftless(&[&["fix"], &base[..], &md[..], &drop[..]].concat()).await;
+    // Drops without --allow-destructive: withheld in a plan (`fix
+    // --apply` refuses them up front).
+    let drop = ["--orphans", "drop"];
+    let run = driftless(&[&["plan"], &base[..], &md[..], &drop[..]].concat()).await;
     check(&run, "markdown", &[1]);
-    for needle in [
-        "## driftless fix: not converged",
-        "### Drift that remains",
-        "| destructive |",
-    ] {
+    assert!(run.stdout.contains("| destructive |"), "{}", run.stdout);
+    let keep = ["--apply", "--orphans", "keep"];
+    let run = driftless(&[&["fix"], &base[..], &md[..], &keep[..]].concat()).await;
+    check(&run, "markdown", &[1]);
+    for needle in ["## driftless fix: not converged", "### Drift that remains"] {
         assert!(run.stdout.contains(needle), "{needle}: {}", run.stdout);
     }
     let run = driftless(&[&["fix"], &base[..], &md[..], &["--apply"]].concat()).await;

@@ -329,7 +329,12 @@ async fn a_new_database(backend: Backend) {
     );
     assert!(!check.stdout.contains("missing-table"), "{check:#?}");
     assert!(
-        check.stdout.contains("(it has no migration ledger)"),
+        check
+            .stdout
+            .contains("is not applied: the database has no migration ledger")
+            && !check
+                .stdout
+                .contains("(no migration ledger in the database)"),
         "{check:#?}"
     );
     let fix = driftless(&d.args("fix", &["--apply"])).await;

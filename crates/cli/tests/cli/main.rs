@@ -2,6 +2,8 @@
 //! modules (`cargo test -p driftless --test cli`; one module:
 //! `cargo test -p driftless --test cli faults::`).
 //!
+//! - `alembic_project`: `--migrations` as Alembic users name a project, and
+//!   the upgrade hook of `examples/recipes/alembic`;
 //! - `commands`: every command end to end: output formats, exit codes,
 //!   `--schema`, pipes;
 //! - `documents`: JSON output against the published JSON Schemas, Markdown
@@ -11,6 +13,7 @@
 //! - `frameworks`: the deploy story on a real Django project;
 //! - `django_app`: `manage.py driftless` (integrations/django) installed
 //!   with the wheel into a fresh virtualenv;
+//! - `messages`: what a user reads, pinned by snapshots;
 //! - `packaging`: the wheel (`pip install .`) gives the `driftless` command;
 //! - `quarantine`: `quarantine list|restore` round trips on each backend;
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
@@ -24,6 +27,7 @@
 //! - `support`: running the binary, side connections, database state.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod alembic_project;
 mod alembic_repair;
 mod bad_input;
 mod commands;
@@ -36,6 +40,7 @@ mod faults;
 mod frameworks;
 mod ledger_rebuild;
 mod ledger_repair;
+mod messages;
 mod packaging;
 mod quarantine;
 mod rails;

@@ -115,6 +115,17 @@ async fn django_production(site: &Site) -> (TestDb, TestDb) {
     (prod, TestDb::postgres().await)
 }
 
+/// The operator's repair: `driftless fix --apply` of `prod` against the
+/// migrations in `dir`, replayed into `scratch`; it must converge.
+async fn repair(prod: &TestDb, scratch: &TestDb, dir: &Path, extra: &[&str]) {
+    let dir = dir.display().to_string();
+    let mut args = vec!["fix", "--db", &prod.url, "--migrations", &dir];
+    args.extend(["--dev-url", &scratch.url, "--apply"]);
+    args.extend(extra);
+    let fix = driftless(&args).await;
+    assert_eq!(fix.code, Some(0), "{}", fix.output());
+}
+
 async fn applied(prod: &TestDb, name: &str) -> Option<i64> {
     let sql = format!("SELECT count(*) FROM django_migrations WHERE name = '{name}'");
     scalar(&prod.url, &sql).await
@@ -403,19 +414,7 @@ async fn github_actions_workflow_fails_on_drift_with_sarif_and_summary_then_pass
         assert!(!text.contains(PASSWORD), "the password leaked: {text}");
     }
 
-    let dir = site.dir().join("migrations").display().to_string();
-    let fix = driftless(&[
-        "fix",
-        "--db",
-        &prod.url,
-        "--migrations",
-        &dir,
-        "--dev-url",
-        &scratch.url,
-        "--apply",
-    ])
-    .await;
-    assert_eq!(fix.code, Some(0), "{}", fix.output());
+    repair(&prod, &scratch, &site.dir().join("migrations"), &[]).await;
     let job = run();
     assert!(job.succeeded(), "{job:?}");
     assert_eq!(job.step("Annotate the run").0, None);
@@ -542,21 +541,7 @@ async fn gitlab_pipeline_stops_before_migrate_on_drift_with_a_junit_report() {
 
     // The operator repairs production with the plan the report led to.
     let python = site.dir().join(".venv/bin/python").display().to_string();
-    let dir = site.dir().display().to_string();
-    let fix = driftless(&[
-        "fix",
-        "--db",
-        &prod.url,
-        "--migrations",
-        &dir,
-        "--dev-url",
-        &scratch.url,
-        "--python",
-        &python,
-        "--apply",
-    ])
-    .await;
-    assert_eq!(fix.code, Some(0), "{}", fix.output());
+    repair(&prod, &scratch, site.dir(), &["--python", &python]).await;
     let pipeline = run();
     for (job, (ok, log)) in &pipeline {
         assert_eq!(*ok, Some(true), "{job}: {log}");

@@ -75,6 +75,25 @@ impl LedgerKind {
         }
     }
 
+    /// The tool's own command that records a migration as applied without
+    /// running it, for tools that have one (Django's `--fake`, Alembic's
+    /// `stamp` …); `None` for those that do not (sqlx, Rails, dbmate …).
+    pub fn record_command(self) -> Option<&'static str> {
+        match self {
+            LedgerKind::Django => Some("python manage.py migrate APP NAME --fake"),
+            LedgerKind::Alembic => Some("alembic stamp REVISION"),
+            LedgerKind::Prisma => Some("prisma migrate resolve --applied NAME"),
+            LedgerKind::GolangMigrate => Some("migrate force VERSION"),
+            LedgerKind::Sqlx
+            | LedgerKind::Refinery
+            | LedgerKind::Diesel
+            | LedgerKind::SeaOrm
+            | LedgerKind::Flyway
+            | LedgerKind::Dbmate
+            | LedgerKind::Rails => None,
+        }
+    }
+
     /// Whether the ledger records only the current version(s) rather than
     /// one row per applied migration (golang-migrate, Alembic).
     pub fn heads_only(self) -> bool {

@@ -1,4 +1,6 @@
-use driftless_model::{migration_status, object_fingerprints, Effect, MigrationState, ObjectRef};
+use driftless_model::{
+    migration_status, object_fingerprints, Effect, LedgerKind, MigrationState, ObjectRef,
+};
 
 use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -12,7 +14,7 @@ declare_rule! {
         severity: Error,
         enabled: true,
         example: "-- 0006_user_avatar: ALTER TABLE users ADD COLUMN avatar text;\n-- users already has avatar text, but django_migrations has no 0006_user_avatar",
-        fix: "Safe when all of it is there: record the migration as applied without running it, in the framework's own ledger format (what Django calls `migrate --fake`). When only part is: make the rest, as the migration does, then record it.",
+        fix: "Safe when all of it is there: record the migration as applied without running it, in the framework's own ledger format (what Django's `migrate --fake`, Alembic's `stamp` or Prisma's `migrate resolve --applied` do). When only part is: make the rest, as the migration does, then record it.",
     }
 }
 
@@ -30,6 +32,14 @@ impl Rule for EffectPresentUnrecorded {
             "the database (it has no migration ledger)".to_string(),
             |l| l.table.table.clone(),
         );
+        // The tool whose ledger is there (or would be), by its own name.
+        let kind = cx
+            .ledger
+            .map_or_else(|| LedgerKind::for_format(set.format), |l| l.kind());
+        let like = kind
+            .record_command()
+            .map(|cmd| format!(" (like `{cmd}`)"))
+            .unwrap_or_default();
         for status in migration_status(set, cx.ledger) {
             if status.state != MigrationState::Unapplied {
                 continue;
@@ -48,8 +58,9 @@ impl Rule for EffectPresentUnrecorded {
                     ),
                     FixIntent::RecordMigration,
                     format!(
-                        "record {} as applied without running it (--fake)",
-                        status.label
+                        "record {} in {} as applied, without running it: `driftless fix --apply` does{like}",
+                        status.label,
+                        kind.table()
                     ),
                 )
             } else {
@@ -113,6 +124,11 @@ mod tests {
         assert_eq!(
             findings[0].message,
             "migration 6_user_avatar is not recorded in _sqlx_migrations, but its effects are already in the schema (it creates column main.users.avatar): running it would fail"
+        );
+        // The hint speaks of the ledger found, not of another tool's command.
+        assert_eq!(
+            findings[0].hint.as_deref(),
+            Some("record 6_user_avatar in _sqlx_migrations as applied, without running it: `driftless fix --apply` does")
         );
     }
 

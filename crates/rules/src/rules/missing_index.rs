@@ -31,7 +31,7 @@ impl Rule for MissingIndex {
                 &Self::META,
                 diff.indexes(),
                 ObjectKind::Index,
-                describe_index,
+                |i: &Index| describe_index(diff.dialect(), i),
                 out,
             );
             return;
@@ -67,7 +67,7 @@ impl Rule for MissingIndex {
             &Self::META,
             &entries,
             ObjectKind::Index,
-            describe_index,
+            |i: &Index| describe_index(diff.dialect(), i),
             out,
         );
     }

@@ -1,4 +1,4 @@
-use driftless_model::ObjectKind;
+use driftless_model::{Index, ObjectKind};
 
 use crate::compare::describe_index;
 use crate::finding::Finding;
@@ -23,11 +23,12 @@ impl Rule for OrphanIndex {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let diff = cx.diff();
         report_orphan(
             &Self::META,
-            cx.diff().indexes(),
+            diff.indexes(),
             ObjectKind::Index,
-            describe_index,
+            |i: &Index| describe_index(diff.dialect(), i),
             out,
         );
     }
@@ -62,7 +63,7 @@ mod tests {
         let f = only(&findings, "orphan-index", "public.users.tmp_users_email");
         assert_eq!(
             f.message,
-            "index tmp_users_email on public.users exists but is not expected (UNIQUE ((lower(email))) WHERE (active))"
+            "index tmp_users_email on public.users exists but is not expected (UNIQUE (lower(email)) WHERE active)"
         );
         assert_eq!(f.fix, crate::FixIntent::Drop);
     }

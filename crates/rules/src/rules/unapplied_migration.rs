@@ -29,9 +29,10 @@ impl Rule for UnappliedMigration {
         // A ledger the database does not have yet (a new database) stands
         // in for it while nothing is recorded.
         let new_database = cx.rebuild.is_some_and(LedgerRebuild::is_new_database);
-        let ledger_name = match cx.ledger.filter(|_| !new_database) {
-            Some(l) => l.table.table.clone(),
-            None => "the database (it has no migration ledger)".to_string(),
+        let ledger = cx.ledger.filter(|_| !new_database);
+        let unrecorded = match ledger {
+            Some(l) => format!("no record of it in {}", l.table.table),
+            None => "the database has no migration ledger".to_string(),
         };
         for status in migration_status(set, cx.ledger) {
             if status.state != MigrationState::Unapplied {
@@ -43,9 +44,11 @@ impl Rule for UnappliedMigration {
                     continue;
                 }
             }
+            // Without a ledger the detail would only say so again.
             let why = status
                 .detail
                 .as_deref()
+                .filter(|_| ledger.is_some())
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default();
             let effects: Vec<_> = cx
@@ -61,7 +64,7 @@ impl Rule for UnappliedMigration {
                 &Self::META,
                 ObjectRef::migration(&status.id),
                 format!(
-                    "migration {} is not applied: no record of it in {ledger_name}{why}{will}",
+                    "migration {} is not applied: {unrecorded}{why}{will}",
                     status.label
                 ),
                 FixIntent::Manual,
@@ -100,10 +103,12 @@ mod tests {
             "migration 2_posts is not applied: no record of it in _sqlx_migrations; the next migrate creates table main.posts"
         );
         assert_eq!(findings[0].migration.as_deref(), Some("2"));
-        // Without any ledger, every migration is pending.
+        // Without any ledger, every migration is pending, said once.
+        let findings = run_migrations(&UnappliedMigration, &s2, &s1, &set, None, None);
+        assert_eq!(findings.len(), 2);
         assert_eq!(
-            run_migrations(&UnappliedMigration, &s2, &s1, &set, None, None).len(),
-            2
+            findings[0].message,
+            "migration 1_users is not applied: the database has no migration ledger"
         );
     }
 
