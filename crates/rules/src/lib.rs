@@ -116,7 +116,7 @@ pub use coverage::Coverage;
 pub use date::Date;
 pub use diff::{Entry, Named, Pairing, SchemaDiff};
 pub use docs::{reference_markdown, README_END, README_START};
-pub use driftless_model::{ObjectKind, ObjectRef};
+pub use driftless_model::{CatalogKind, ObjectKind, ObjectRef};
 pub use finding::{sort_findings, AppliedWaiver, Aspect, Finding, FixIntent, Severity};
 pub use line_diff::line_diff;
 pub use registry::{Registry, RegistryError, Report, Summary};

@@ -131,7 +131,7 @@ fn unknown_top_level_key() {
     );
     assert_eq!(
         e.to_string(),
-        "conf/driftless.toml:3: unknown key `fial_on` in the top level (expected one of: fail_on, ignore, rules, waiver)"
+        "conf/driftless.toml:3: unknown key `fial_on` in the top level (expected one of: coverage, fail_on, ignore, rules, waiver)"
     );
 }
 
@@ -353,4 +353,33 @@ fn load_and_discover() {
     assert!(e
         .to_string()
         .starts_with(&format!("cannot read {}", missing.display())));
+}
+
+#[test]
+fn coverage_ignore_names_kinds_not_compared() {
+    let c = parse("[coverage]\nignore = [\"event trigger\", \"Policies\", \"foreign_table\"]\n")
+        .unwrap();
+    use driftless_rules::{CatalogKind, ObjectKind, ObjectRef};
+    assert!(c.ignores_kind(CatalogKind::EventTrigger));
+    assert!(c.ignores_kind(CatalogKind::Policy));
+    assert!(c.ignores_kind(CatalogKind::ForeignTable));
+    assert!(!c.ignores_kind(CatalogKind::Trigger));
+    let policies = ObjectRef::schema_object(ObjectKind::CatalogObject, "public", Some("policy"));
+    assert!(c.is_ignored(&policies));
+    let triggers = ObjectRef::schema_object(ObjectKind::CatalogObject, "public", Some("trigger"));
+    assert!(!c.is_ignored(&triggers));
+    let e = err("[coverage]\nignore = [\"gadget\"]\n");
+    assert_at(&e, 2);
+    assert!(
+        e.to_string()
+            .contains("`gadget` is not a kind of object (expected one of: function, procedure"),
+        "{e}"
+    );
+    let e = err("[coverage]\nskip = []\n");
+    assert_eq!(
+        e.to_string(),
+        "conf/driftless.toml:2: unknown key `skip` in [coverage] (expected one of: ignore)"
+    );
+    let e = err("coverage = 1\n");
+    assert_at(&e, 1);
 }
