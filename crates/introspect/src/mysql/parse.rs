@@ -1225,8 +1225,33 @@ mod tests {
                 i(1000),
                 i(1),
             ]],
+            unmodeled: vec![
+                vec![t("trigger"), t("app"), t("touch"), t("users")],
+                vec![t("partition"), t("app"), t("p0"), t("users")],
+                vec![t("package"), t("app"), t("pkg"), N],
+                vec![t("event"), t("elsewhere"), t("e"), N],
+            ],
         };
         let snap = snapshot(MARIA, &rows, &IntrospectOptions::default()).unwrap();
+        let listed: Vec<(&str, &str, Option<&str>, Option<&str>)> = snap
+            .unmodeled
+            .iter()
+            .map(|o| {
+                (
+                    o.kind.as_str(),
+                    o.name.as_str(),
+                    o.table.as_deref(),
+                    o.parent.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("trigger", "touch", Some("users"), None),
+                ("partition", "p0", None, Some("app.users")),
+            ]
+        );
         let app = &snap.schemas["app"];
         assert_eq!(app.tables.keys().collect::<Vec<_>>(), vec!["users"]);
         let u = &app.tables["users"];
