@@ -251,7 +251,17 @@ impl FixPlan {
 }
 
 /// A stable fingerprint of a snapshot (FNV-1a over its compact JSON), hex.
+/// Only what the model compares counts: the objects it does not compare
+/// (`Snapshot::unmodeled`, which a plan never touches) are left out.
 pub fn fingerprint(snapshot: &Snapshot) -> String {
+    /// The fields of a snapshot the model compares, serialised as the
+    /// snapshot serialises them.
+    #[derive(Serialize)]
+    struct Compared<'a> {
+        format_version: u32,
+        dialect: Dialect,
+        schemas: &'a std::collections::BTreeMap<String, driftless_model::Schema>,
+    }
     struct Fnv(u64);
     impl std::io::Write for Fnv {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -267,6 +277,11 @@ pub fn fingerprint(snapshot: &Snapshot) -> String {
     }
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     // Serialising plain data with string keys cannot fail; hash what was written.
-    let _ = serde_json::to_writer(&mut h, snapshot);
+    let compared = Compared {
+        format_version: snapshot.format_version,
+        dialect: snapshot.dialect,
+        schemas: &snapshot.schemas,
+    };
+    let _ = serde_json::to_writer(&mut h, &compared);
     format!("{:016x}", h.0)
 }
