@@ -48,6 +48,18 @@ async fn check(actual: &str, expected: &str, extra: &[&str]) -> Run {
     driftless(&args).await
 }
 
+/// Checks `actual` against `expected` in human form (exit 0, no "No
+/// drift:", the summary naming what was `not_compared`) and returns the
+/// JSON report.
+async fn human_then_json(actual: &str, expected: &str, not_compared: &str) -> Value {
+    let human = check(actual, expected, &[]).await;
+    assert_eq!(human.code, Some(0), "{human:#?}");
+    assert!(!human.stdout.contains("No drift:"), "{}", human.stdout);
+    let summary = format!("not compared: {not_compared} (see unmodeled-object)");
+    assert!(human.stdout.contains(&summary), "{}", human.stdout);
+    json_document(&check(actual, expected, &["--format", "json"]).await.stdout)
+}
+
 /// The `unmodeled-object` findings of a JSON report: path → message.
 fn unmodeled(doc: &Value) -> Vec<(String, String)> {
     doc["findings"]
@@ -295,21 +307,7 @@ async fn mariadb_reports_triggers_and_procedures() {
     actual
         .exec("CREATE PROCEDURE purge_orders() DELETE FROM orders WHERE total = 0")
         .await;
-    let human = check(&actual.url, &expected.url, &[]).await;
-    assert_eq!(human.code, Some(0), "{human:#?}");
-    assert!(!human.stdout.contains("No drift:"), "{}", human.stdout);
-    assert!(
-        human
-            .stdout
-            .contains("not compared: 1 procedure, 1 trigger (see unmodeled-object)"),
-        "{}",
-        human.stdout
-    );
-    let doc = json_document(
-        &check(&actual.url, &expected.url, &["--format", "json"])
-            .await
-            .stdout,
-    );
+    let doc = human_then_json(&actual.url, &expected.url, "1 procedure, 1 trigger").await;
     let schema = doc["findings"][0]["object"]["schema"]
         .as_str()
         .unwrap()
@@ -339,20 +337,7 @@ async fn sqlite_reports_triggers() {
     actual
         .exec("CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;")
         .await;
-    let human = check(&actual.url, &expected.url, &[]).await;
-    assert_eq!(human.code, Some(0), "{human:#?}");
-    assert!(
-        human
-            .stdout
-            .contains("not compared: 1 trigger (see unmodeled-object)"),
-        "{}",
-        human.stdout
-    );
-    let doc = json_document(
-        &check(&actual.url, &expected.url, &["--format", "json"])
-            .await
-            .stdout,
-    );
+    let doc = human_then_json(&actual.url, &expected.url, "1 trigger").await;
     assert_eq!(
         unmodeled(&doc),
         [(
