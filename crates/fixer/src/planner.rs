@@ -929,7 +929,8 @@ pub fn plan(
             actual: actual.dialect,
         });
     }
-    let built = build(expected, actual, findings, options)?;
+    let mut built = build(expected, actual, findings, options)?;
+    crate::settled::settle_effect_findings(findings, &mut built.steps, &mut built.unfixed);
     let mut steps = Vec::new();
     let mut withheld = Vec::new();
     for mut s in built.steps {
