@@ -169,6 +169,7 @@ mod quarantine;
 mod quote;
 mod render;
 mod safety;
+mod settled;
 mod sql;
 mod tables;
 mod types;

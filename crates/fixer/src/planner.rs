@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftless_model::{is_quarantined, Dialect, ObjectKind, QualifiedName, Snapshot, Table};
+use driftless_model::{
+    is_quarantined, Dialect, ObjectKind, ObjectRef, QualifiedName, Snapshot, Table,
+};
 use driftless_rules::{Aspect, Finding, FixIntent};
 
 use crate::model::{
@@ -929,17 +931,9 @@ pub fn plan(
             actual: actual.dialect,
         });
     }
-    let built = build(expected, actual, findings, options)?;
-    let mut steps = Vec::new();
-    let mut withheld = Vec::new();
-    for mut s in built.steps {
-        if s.safety.allowed(options.allow) {
-            steps.push(s);
-        } else {
-            s.reason = format!("{} [withheld: {}]", s.reason, s.safety.how_to_allow());
-            withheld.push(s);
-        }
-    }
+    let mut built = build(expected, actual, findings, options)?;
+    crate::settled::settle_effect_findings(findings, &mut built.steps, &mut built.unfixed);
+    let (steps, withheld) = split_allowed(built.steps, options.allow);
     Ok(FixPlan {
         format_version: PLAN_FORMAT_VERSION,
         dialect: actual.dialect,
@@ -949,6 +943,34 @@ pub fn plan(
         base: fingerprint(actual),
         base_schemas: actual.schemas.keys().cloned().collect(),
     })
+}
+
+/// `steps` split into those `allow` lets run and those withheld. A step
+/// that drops an object another, withheld step recreates (an index or
+/// constraint replaced by a new definition) is withheld with it: run
+/// alone, it would leave the object missing.
+fn split_allowed(steps: Vec<FixStep>, allow: Safety) -> (Vec<FixStep>, Vec<FixStep>) {
+    let held: Vec<ObjectRef> = steps
+        .iter()
+        .filter(|s| !s.safety.allowed(allow))
+        .map(|s| s.object.clone())
+        .collect();
+    let (mut run, mut withheld) = (Vec::new(), Vec::new());
+    for mut s in steps {
+        if !s.safety.allowed(allow) {
+            s.reason = format!("{} [withheld: {}]", s.reason, s.safety.how_to_allow());
+            withheld.push(s);
+        } else if s.action.starts_with("drop ") && held.contains(&s.object) {
+            s.reason = format!(
+                "{} [withheld: the step that recreates it is withheld; run alone, this one would leave it missing]",
+                s.reason
+            );
+            withheld.push(s);
+        } else {
+            run.push(s);
+        }
+    }
+    (run, withheld)
 }
 
 /// Findings → steps in execution order.

@@ -913,3 +913,49 @@ fn fingerprints_ignore_the_objects_not_compared() {
         crate::plan::fingerprint(&actual)
     );
 }
+
+/// An index whose definition changed: expected on (username), the
+/// database's on (id), under one name.
+fn changed_index(d: Dialect) -> (Snapshot, Snapshot) {
+    let index = |column: &str| Index {
+        parts: vec![IndexPart::column(column)],
+        unique: false,
+        method: None,
+        predicate: None,
+        include: Vec::new(),
+    };
+    let (mut expected, mut actual) = (users(d), users(d));
+    expected
+        .indexes
+        .insert("users_lookup".into(), index("username"));
+    actual.indexes.insert("users_lookup".into(), index("id"));
+    (
+        snapshot_with(d, vec![("authentication_user", expected)]),
+        snapshot_with(d, vec![("authentication_user", actual)]),
+    )
+}
+
+/// Regression: with `--allow safe`, the safe half of an index replacement
+/// (the drop) ran and the locking half (the create) was withheld, leaving
+/// the index missing. The drop is withheld with the step that recreates it.
+#[test]
+fn a_replacement_is_withheld_whole_when_its_recreating_step_is() {
+    for d in ALL {
+        let (e, a) = changed_index(d);
+        let safe = plan_for(&e, &a, &PlanOptions::default().with_allow(Safety::Safe));
+        assert!(safe.steps.is_empty(), "{d}: {}", safe.to_sql());
+        let withheld: Vec<&str> = safe.withheld.iter().map(|s| s.action.as_str()).collect();
+        assert_eq!(withheld, ["drop index", "create index"], "{d}");
+        assert!(
+            safe.withheld[0]
+                .reason
+                .contains("the step that recreates it is withheld"),
+            "{d}: {}",
+            safe.withheld[0].reason
+        );
+        let locking = plan_for(&e, &a, &PlanOptions::default().with_allow(Safety::Locking));
+        let run: Vec<&str> = locking.steps.iter().map(|s| s.action.as_str()).collect();
+        assert_eq!(run, ["drop index", "create index"], "{d}");
+        assert!(locking.withheld.is_empty(), "{d}");
+    }
+}

@@ -111,12 +111,25 @@ impl Story {
 
 /// Regression: a step's reason repeated its object (`rebuild table
 /// main.blog_post: …`), an unfixed finding its object
-/// (`column main.x: column main.x is …`).
+/// (`column main.x: column main.x is …`); `ledger-effect-missing`
+/// findings that the plan's own steps settle were listed as without an
+/// automatic fix.
 #[tokio::test]
 async fn plan_reasons_name_each_object_once() {
     let story = Story::new();
     let run = story.run("plan", &[], 1).await;
     assert_snapshot("plan-reasons.sql", &story.masked(&run.stdout));
+    assert!(
+        !run.stdout.contains("without an automatic fix"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout
+            .matches("; settles ledger-effect-missing: ")
+            .count(),
+        2
+    );
 }
 
 /// Regression: `fix` listed a pending migration (left to migrate, not
