@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use crate::error_code::{DbErrorCode, ErrorKind};
-use crate::url::url_before_colon;
 
 /// A boxed underlying error, so that no dependency's error type is part of our API.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -178,3 +177,20 @@ impl Error {
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A URL as a message writes it just before a colon: in backticks when it
+/// ends with a colon of its own (`sqlite::memory:`), so that the two do
+/// not run together (`on sqlite::memory:: near …`).
+///
+/// ```
+/// use driftless_introspect::url_before_colon;
+/// assert_eq!(url_before_colon("sqlite::memory:"), "`sqlite::memory:`");
+/// assert_eq!(url_before_colon("sqlite:app.db"), "sqlite:app.db");
+/// ```
+pub fn url_before_colon(url: &str) -> std::borrow::Cow<'_, str> {
+    if url.ends_with(':') {
+        format!("`{url}`").into()
+    } else {
+        url.into()
+    }
+}

@@ -49,11 +49,11 @@ use std::collections::BTreeSet;
 use driftless_model::{is_ledger_table, is_quarantine_schema, is_system_schema};
 
 pub use database::{ConnectOptions, Database, Row, Value};
-pub use error::{BoxError, Error, Result};
+pub use error::{url_before_colon, BoxError, Error, Result};
 pub use error_code::{DbErrorCode, ErrorKind};
 pub use source::Source;
 pub use sqlite_connection::SqliteInterrupt;
-pub use url::{redact, url_before_colon, DbUrl};
+pub use url::{redact, DbUrl};
 
 /// What to read from a live database.
 #[derive(Debug, Clone, Default)]

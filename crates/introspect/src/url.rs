@@ -356,23 +356,6 @@ fn mask_secrets(text: &str) -> String {
     out
 }
 
-/// A URL as a message writes it just before a colon: in backticks when it
-/// ends with a colon of its own (`sqlite::memory:`), so that the two do
-/// not run together (`on sqlite::memory:: near …`).
-///
-/// ```
-/// use driftless_introspect::url_before_colon;
-/// assert_eq!(url_before_colon("sqlite::memory:"), "`sqlite::memory:`");
-/// assert_eq!(url_before_colon("sqlite:app.db"), "sqlite:app.db");
-/// ```
-pub fn url_before_colon(url: &str) -> std::borrow::Cow<'_, str> {
-    if url.ends_with(':') {
-        format!("`{url}`").into()
-    } else {
-        url.into()
-    }
-}
-
 /// Replaces the password and secret query parameters of anything URL-like
 /// in `text` with `***`, and every secret of a URL this process parsed with
 /// [`DbUrl::parse`] wherever it appears. Safe on text that is not a URL.

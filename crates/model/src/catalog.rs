@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::schema::Dialect;
+use crate::dialect::Dialect;
 
 /// Declares [`CatalogKind`] from one list: each kind with its name
 /// (snapshots, JSON, `driftless.toml`) and its plural.

@@ -47,6 +47,7 @@
 
 mod adopt;
 mod catalog;
+mod dialect;
 mod error;
 mod files;
 mod hazard;
