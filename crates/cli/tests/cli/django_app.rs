@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use driftless_testkit::{framework_project, python, wheel, workspace_copy, workspace_root};
+use driftless_testkit::{framework_project, wheel, workspace_copy, workspace_root};
 use driftless_testkit::{PgRole, TestDb};
 use tempfile::TempDir;
 
-use crate::support::{deploy_story, pinned_constraints, scalar, Run};
+use crate::support::{deploy_story, fresh_venv, pinned_constraints, scalar, succeeded, Run};
 
 /// The version the wheel and the app carry: the CLI crate's.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -33,13 +33,13 @@ fn make_venv() -> PathBuf {
     remove_finished_runs(&runs);
     let venv = runs.join(format!("venv-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&venv);
-    checked(Command::new(python()).arg("-m").arg("venv").arg(&venv));
+    fresh_venv(&venv);
     let work = tempfile::tempdir().expect("temporary folder");
     let constraints = pinned_constraints(work.path());
     // Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
     let app = workspace_copy("integrations/django");
     let wheelhouse = wheel().join("wheelhouse");
-    checked(
+    succeeded(
         Command::new(venv.join("bin/python"))
             .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
             .arg("--find-links")
@@ -85,16 +85,6 @@ fn remove_finished_runs(runs: &Path) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-}
-
-fn checked(command: &mut Command) {
-    let out = command.output().expect("start a command");
-    assert!(
-        out.status.success(),
-        "{command:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `python manage.py ARGS` in `project`, with the virtualenv's Python and

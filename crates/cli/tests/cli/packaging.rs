@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use driftless_testkit::{python, wheel, workspace_root};
+use driftless_testkit::{wheel, workspace_root};
+
+use crate::support::{fresh_venv, succeeded};
 
 /// The version every packaging of the CLI carries: the crate's.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -21,15 +23,13 @@ fn run(program: &Path, args: &[&str], dir: &Path) -> Output {
 }
 
 fn ok(program: &Path, args: &[&str], dir: &Path) -> String {
-    let out = run(program, args, dir);
-    assert!(
-        out.status.success(),
-        "{} {args:?} failed:\n{}{}",
-        program.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let mut command = Command::new(program);
+    succeeded(
+        command
+            .args(args)
+            .current_dir(dir)
+            .env_remove("DATABASE_URL"),
+    )
 }
 
 fn bin(venv: &Path, name: &str) -> PathBuf {
@@ -87,8 +87,7 @@ fn the_wheel_installs_without_the_index_and_uninstalls_cleanly() {
     );
     let dir = tempfile::tempdir().expect("temporary folder");
     let venv = dir.path().join("venv");
-    let venv_arg = venv.display().to_string();
-    ok(Path::new(&python()), &["-m", "venv", &venv_arg], dir.path());
+    fresh_venv(&venv);
     let links = wheelhouse.display().to_string();
     let pip = [
         "-m",

@@ -19,12 +19,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use driftless_testkit::{
-    framework_project, python, sqlx_migrate, wheel, workspace_root, Backend, TestDb,
-};
+use driftless_testkit::{framework_project, sqlx_migrate, wheel, workspace_root, Backend, TestDb};
 use serde_yaml::Value;
 
-use crate::support::{deploy_story, driftless, pinned_constraints, scalar};
+use crate::support::{deploy_story, driftless, fresh_venv, pinned_constraints, scalar};
 
 /// A project folder and a fresh virtualenv the recipe installs into.
 struct Site {
@@ -38,12 +36,7 @@ impl Site {
     /// test build's wheelhouse and takes the frameworks' pinned versions.
     fn new(project: tempfile::TempDir) -> Site {
         let venv = tempfile::tempdir().expect("temporary folder");
-        let made = Command::new(python())
-            .args(["-m", "venv"])
-            .arg(venv.path())
-            .output()
-            .expect("python -m venv");
-        assert!(made.status.success(), "{}", lossy(&made));
+        fresh_venv(venv.path());
         let bin = venv.path().join("bin");
         let path = format!(
             "{}:{}",
