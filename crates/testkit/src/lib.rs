@@ -102,22 +102,31 @@ fn test_tool(env: &str, default: &str, what: &str, script: &str) -> String {
     }
 }
 
-/// Runs the test [`python`] with `args` in `project`, `DATABASE_URL` set to
-/// `url`; panics unless it succeeds, with its error output. Its output.
-pub fn python_ok(project: &std::path::Path, url: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(python())
-        .args(args)
-        .current_dir(project)
-        .env("DATABASE_URL", url)
+/// Runs `command` to its end; panics with everything it printed unless it
+/// succeeds. Its standard output.
+pub fn succeeded(command: &mut std::process::Command) -> String {
+    let out = command
         .output()
-        .expect("run python");
+        .unwrap_or_else(|e| panic!("start {command:?}: {e}"));
     assert!(
         out.status.success(),
-        "python {args:?} failed:\n{}{}",
+        "{command:?} failed:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs the test [`python`] with `args` in `project`, `DATABASE_URL` set to
+/// `url`; panics unless it succeeds, with its error output. Its output.
+pub fn python_ok(project: &std::path::Path, url: &str, args: &[&str]) -> String {
+    let mut python = std::process::Command::new(python());
+    succeeded(
+        python
+            .args(args)
+            .current_dir(project)
+            .env("DATABASE_URL", url),
+    )
 }
 
 /// The workspace's root folder.

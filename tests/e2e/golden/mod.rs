@@ -140,19 +140,9 @@ pub fn sqlalchemy_url(db: &TestDb) -> String {
 
 /// Runs `program ARGS` in `dir` with `env`; it must succeed. Its stdout.
 pub fn run_ok(program: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap_or_else(|e| panic!("run {program}: {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let mut command = std::process::Command::new(program);
+    let command = command.args(args).current_dir(dir);
+    driftless_testkit::succeeded(command.envs(env.iter().copied()))
 }
 
 #[test]

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use driftless_testkit::{framework_project, wheel, workspace_copy, workspace_root};
+use driftless_testkit::{framework_project, succeeded, wheel, workspace_copy, workspace_root};
 use driftless_testkit::{PgRole, TestDb};
 use tempfile::TempDir;
 
-use crate::support::{deploy_story, fresh_venv, pinned_constraints, scalar, succeeded, Run};
+use crate::support::{deploy_story, fresh_venv, pinned_constraints, scalar, Run};
 
 /// The version the wheel and the app carry: the CLI crate's.
 const VERSION: &str = env!("CARGO_PKG_VERSION");

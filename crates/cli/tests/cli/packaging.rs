@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use driftless_testkit::{wheel, workspace_root};
+use driftless_testkit::{succeeded, wheel, workspace_root};
 
-use crate::support::{fresh_venv, succeeded};
+use crate::support::fresh_venv;
 
 /// The version every packaging of the CLI carries: the crate's.
 const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -557,25 +557,10 @@ pub fn deploy_story(project: &std::path::Path, url: &str) {
 
 /// `tests/frameworks/requirements.txt` as a pip constraints file written
 /// into `dir` (pip takes no extras there: `name[extra]==v` becomes
-/// Runs `command` to its end; panics with everything it printed unless it
-/// succeeds. Its standard output.
-pub fn succeeded(command: &mut std::process::Command) -> String {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("start {command:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{command:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A fresh virtualenv at `path`, made by the test Python.
 pub fn fresh_venv(path: &std::path::Path) {
     let mut venv = std::process::Command::new(driftless_testkit::python());
-    succeeded(venv.args(["-m", "venv"]).arg(path));
+    driftless_testkit::succeeded(venv.args(["-m", "venv"]).arg(path));
 }
 
 /// `name==v`, the extra asked for with the requirement); its path.
