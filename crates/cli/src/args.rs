@@ -351,6 +351,12 @@ pub struct RepairArgs {
     /// What to do with orphan tables and columns.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = OrphansArg::Quarantine)]
     pub orphans: OrphansArg,
+    /// Make every possible rename (`possible-rename` findings) a rename,
+    /// keeping the data, instead of quarantining the orphan and adding the
+    /// missing object; `[[rename]]` entries in driftless.toml confirm
+    /// single renames.
+    #[arg(long)]
+    pub accept_renames: bool,
     /// How long to wait for the fix lock and for each table or row lock: 0 (do
     /// not wait: fail at once when another session holds it) to 24d, e.g. 500ms,
     /// 5s, 1m; default 10s. MySQL/MariaDB wait in whole seconds, rounded up.

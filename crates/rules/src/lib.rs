@@ -109,8 +109,8 @@ mod rule;
 mod rules;
 
 pub use config::{
-    Config, ConfigError, ObjectPattern, PatternError, RuleSetting, Waiver, CONFIG_FILE_NAME,
-    DEFAULT_FAIL_ON,
+    Config, ConfigError, ObjectPattern, PatternError, Rename, RuleSetting, Waiver,
+    CONFIG_FILE_NAME, DEFAULT_FAIL_ON,
 };
 pub use coverage::Coverage;
 pub use date::Date;
