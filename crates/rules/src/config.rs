@@ -44,7 +44,7 @@ use crate::rule::RuleMeta;
 
 mod rename;
 
-pub use rename::Rename;
+use crate::rename::Rename;
 
 /// The file name [`Config::discover`] looks for.
 pub const CONFIG_FILE_NAME: &str = "driftless.toml";

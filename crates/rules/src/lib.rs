@@ -105,12 +105,13 @@ mod docs;
 mod finding;
 mod line_diff;
 mod registry;
+mod rename;
 mod rule;
 mod rules;
 
 pub use config::{
-    Config, ConfigError, ObjectPattern, PatternError, Rename, RuleSetting, Waiver,
-    CONFIG_FILE_NAME, DEFAULT_FAIL_ON,
+    Config, ConfigError, ObjectPattern, PatternError, RuleSetting, Waiver, CONFIG_FILE_NAME,
+    DEFAULT_FAIL_ON,
 };
 pub use coverage::Coverage;
 pub use date::Date;
@@ -120,4 +121,5 @@ pub use driftless_model::{CatalogKind, ObjectKind, ObjectRef};
 pub use finding::{sort_findings, AppliedWaiver, Aspect, Finding, FixIntent, Severity};
 pub use line_diff::line_diff;
 pub use registry::{Registry, RegistryError, Report, Summary};
+pub use rename::Rename;
 pub use rule::{Context, Rule, RuleMeta};

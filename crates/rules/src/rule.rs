@@ -4,10 +4,10 @@ use std::sync::OnceLock;
 
 use driftless_model::{Ledger, LedgerRebuild, MigrationSet, PendingRun, Provenance, Snapshot};
 
-use crate::config::Rename;
 use crate::date::Date;
 use crate::diff::SchemaDiff;
 use crate::finding::{Finding, Severity};
+use crate::rename::Rename;
 
 /// Metadata every rule declares; `driftless rules` and the docs are generated from it.
 #[derive(Debug, Clone, Copy)]

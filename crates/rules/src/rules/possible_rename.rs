@@ -4,9 +4,9 @@ use driftless_model::{Column, Dialect, ObjectKind, ObjectRef, Snapshot, Table};
 use serde::Serialize;
 
 use crate::compare::{describe_column, Comparer};
-use crate::config::Rename;
 use crate::diff::{Entry, Named};
 use crate::finding::{Finding, FixIntent, Severity};
+use crate::rename::Rename;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -406,7 +406,7 @@ fn describe_table(t: &Table) -> String {
 #[cfg(test)]
 mod tests {
     use super::PossibleRename;
-    use crate::config::Rename;
+    use crate::rename::Rename;
     use crate::rule::Context;
     use crate::rules::testing::*;
     use crate::{FixIntent, Rule, Severity};
