@@ -59,6 +59,7 @@ mod batch;
 mod parse;
 mod query;
 mod rows;
+mod viewdef;
 
 pub(crate) use batch::Session;
 
