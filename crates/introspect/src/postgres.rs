@@ -483,7 +483,11 @@ async fn run_helper(
         return Helper::Unavailable { round_trips };
     }
     let outcome = match namespaces.await {
-        Ok(wanted) => run_tasks(&mut db, &queue, version, &wanted).await,
+        // Its queries are cancelled on the server when interrupted.
+        Ok(wanted) => {
+            let watch = db.watch("reading the catalog");
+            crate::watch::Watch::run(watch, run_tasks(&mut db, &queue, version, &wanted)).await
+        }
         // The first connection failed; it reports the error.
         Err(_) => Ok(Vec::new()),
     };
