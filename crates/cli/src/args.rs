@@ -19,7 +19,9 @@ Examples:
   driftless fix  --db \"$DATABASE_URL\" --expect schema.json --apply
 
 Exit codes: 0 no drift at or above the failing severity,
-1 drift (fix: not converged), 2 bad usage, bad input or a database error.";
+1 drift (fix: not converged), 2 bad usage, bad input or a database error
+(a read waiting longer than --lock-timeout for another session's lock
+names the table and the session), 130 / 143 stopped by SIGINT / SIGTERM.";
 
 const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
@@ -56,7 +58,8 @@ Examples:
       --format sarif --fail-on error > drift.sarif
 
 Exit codes: 0 no finding at or above the failing severity, 1 drift,
-2 usage, input or database error.";
+2 usage, input or database error, 130 / 143 stopped by SIGINT / SIGTERM
+(nothing is changed).";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
@@ -90,7 +93,10 @@ Exit codes: 0 converged (or nothing to do), 1 not converged,
 2 usage, input or database error. A fix that was committed but could not
 be verified (the connection was lost while the schema was read again) also
 exits 2; its message says `committed`, lists the committed steps and the
-cause: run `driftless check` to see whether the drift is gone.";
+cause: run `driftless check` to see whether the drift is gone. SIGINT or
+SIGTERM stops any phase (exit 130 / 143): the statement in flight is
+cancelled, the transaction rolled back, and one line says what state the
+database is in; a second signal exits at once.";
 
 const MIGRATIONS_EXAMPLES: &str = "\
 Examples:
