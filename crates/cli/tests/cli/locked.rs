@@ -7,8 +7,10 @@
 //!   timeout (`--lock-timeout`, default 5s) with exit 2, naming the table
 //!   and the session holding it;
 //! * SIGINT and SIGTERM while `snapshot`, `check`, `migrations` or
-//!   `fix --apply` wait for such a lock, or while a replay waits for one in
-//!   the dev database, stop the command within seconds: exit 130 / 143,
+//!   `fix --apply` wait for such a lock, while a replay waits for one in
+//!   the dev database, or while a framework's command (`--expect-cmd`)
+//!   builds the dev database (the command is killed), stop the command
+//!   within seconds: exit 130 / 143,
 //!   one line saying what was stopped and that nothing was changed, the
 //!   waiting statement cancelled on the server, the target (schema, rows,
 //!   ledger) exactly as before.
@@ -42,6 +44,12 @@ async fn interrupted(args: &[&str], waits_in: &TestDb, sig: &str) -> (Run, Durat
         Backend::Sqlite => tokio::time::sleep(Duration::from_millis(1500)).await,
         _ => drop(waiting_session(waits_in, "").await),
     }
+    stop(child, sig).await
+}
+
+/// Sends `sig` to `child` and returns its run and how long it took to end
+/// after the signal.
+async fn stop(child: tokio::process::Child, sig: &str) -> (Run, Duration) {
     let sent = Instant::now();
     signal(&child, sig);
     let run = finish(child).await;
@@ -297,4 +305,52 @@ async fn a_writer_holding_the_file_stops_reads_on_sqlite() {
     assert!(took < PROMPT, "stopped promptly: {took:?}");
     held.release().await;
     assert_eq!(state(&db).await, before, "nothing changed");
+}
+
+/// Whether process `pid` still runs (a zombie, killed but not yet reaped,
+/// does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit(')')
+                .next()
+                .map(|rest| !rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_stop_a_framework_command_building_the_dev_database() {
+    let (dir, db) = sqlx_project(Backend::Sqlite).await;
+    let folder = dir.path().to_str().unwrap();
+    let pid_file = dir.path().join("command.pid");
+    let command = format!("echo $$ > '{}'; exec sleep 60", pid_file.display());
+    let child = spawn(&[
+        "check",
+        "--db",
+        &db.url,
+        "--migrations",
+        folder,
+        "--expect-cmd",
+        &command,
+    ]);
+    let pid = wait_for("the command to start", Duration::from_secs(30), || {
+        let text = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        async move { text.trim().parse::<u32>().ok() }
+    })
+    .await;
+    let (run, took) = stop(child, "INT").await;
+    let needles = [
+        "received SIGINT",
+        "into the dev database",
+        "nothing was changed",
+    ];
+    one_stop(130, &run, &needles);
+    assert!(took < PROMPT, "stopped promptly: {took:?}");
+    wait_for("the command to be killed", Duration::from_secs(3), || {
+        let alive = running(pid);
+        async move { (!alive).then_some(()) }
+    })
+    .await;
 }
