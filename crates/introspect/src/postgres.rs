@@ -73,6 +73,7 @@ mod batch;
 mod parse;
 mod query;
 mod rows;
+mod viewdef;
 
 pub(crate) use batch::Session;
 
