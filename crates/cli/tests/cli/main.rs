@@ -18,6 +18,8 @@
 //! - `quarantine`: `quarantine list|restore` round trips on each backend;
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
 //! - `faults`: signals, killed connections and crashes during `fix --apply`;
+//! - `locked`: reads behind another session's lock fail naming it, and
+//!   SIGINT / SIGTERM stop every command while it waits;
 //! - `concurrency`: parallel deploys fixing one database;
 //! - `recipes`: examples/recipes run as Render, GitHub Actions and GitLab
 //!   run them, with the wheel, against real databases;
@@ -40,6 +42,7 @@ mod faults;
 mod frameworks;
 mod ledger_rebuild;
 mod ledger_repair;
+mod locked;
 mod messages;
 mod packaging;
 mod quarantine;
