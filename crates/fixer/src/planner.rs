@@ -989,7 +989,8 @@ pub(crate) fn build(
     findings: &[Finding],
     options: &PlanOptions,
 ) -> Result<Built, PlanError> {
-    let renamed = renames::accept(actual, findings, options);
+    // Boxed: planning runs deep in the apply future, on the caller's stack.
+    let renamed = Box::new(renames::accept(actual, findings, options));
     let mut ctx = Ctx::new(expected, &renamed.actual, options);
     if !renamed.accepted.is_empty() {
         // The plan is identified by the schema it starts from.
