@@ -686,6 +686,9 @@ pub enum MigrationLayout {
     Flyway,
     /// `<NNNN>_driftless_fix.py` with a RunSQL operation.
     Django,
+    /// `<id>_driftless_fix.py`, a revision of the head (--out: the versions
+    /// folder, the script_location or the folder of alembic.ini).
+    Alembic,
 }
 
 impl MigrationLayout {
@@ -696,6 +699,7 @@ impl MigrationLayout {
             MigrationLayout::GolangMigrate => "golang-migrate",
             MigrationLayout::Flyway => "flyway",
             MigrationLayout::Django => "django",
+            MigrationLayout::Alembic => "alembic",
         }
     }
 }

@@ -155,6 +155,7 @@
 #![deny(missing_docs)]
 
 mod apply;
+mod framework_files;
 mod guard;
 mod interrupt;
 mod ledger_steps;

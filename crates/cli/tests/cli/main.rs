@@ -38,6 +38,7 @@ mod documents;
 mod examples;
 mod faults;
 mod frameworks;
+mod history;
 mod ledger_rebuild;
 mod ledger_repair;
 mod messages;
