@@ -32,6 +32,8 @@ pub enum Status {
     Clean,
     /// Drift found, or not converged.
     Drift,
+    /// A fleet target could not be checked, and none drifted.
+    Unchecked,
 }
 
 impl From<Status> for ExitCode {
@@ -39,6 +41,7 @@ impl From<Status> for ExitCode {
         match s {
             Status::Clean => ExitCode::SUCCESS,
             Status::Drift => ExitCode::from(1),
+            Status::Unchecked => ExitCode::from(EXIT_ERROR),
         }
     }
 }
