@@ -107,10 +107,11 @@ Examples:
 
 Exit codes: 0 converged (or nothing to do), 1 not converged,
 2 usage, input or database error (a fleet: 1 when a target is not
-converged, 2 when one failed and every other converged). A fix that was committed but could not
-be verified (the connection was lost while the schema was read again) also
-exits 2; its message says `committed`, lists the committed steps and the
-cause: run `driftless check` to see whether the drift is gone.";
+converged, 2 when one failed and every other converged). A fix that was
+committed but could not be verified (the connection was lost while the
+schema was read again) also exits 2; its message says `committed`, lists
+the committed steps and the cause: run `driftless check` to see whether
+the drift is gone.";
 
 const MIGRATIONS_EXAMPLES: &str = "\
 Examples:
