@@ -29,7 +29,7 @@ fn tenant_sql(name: &str) -> String {
 
 /// A PostgreSQL database with the schema `template` and `tenants` tenant
 /// schemas made from it (`tenant_1` …), then `drift` run on it.
-async fn tenants(count: usize, drift: &str) -> TestDb {
+pub(crate) async fn tenants(count: usize, drift: &str) -> TestDb {
     let db = TestDb::postgres().await;
     let mut sql = tenant_sql("template");
     for i in 1..=count {
@@ -41,7 +41,7 @@ async fn tenants(count: usize, drift: &str) -> TestDb {
 }
 
 /// Tenants 2 and 5 lost the column `name`; tenant 3 lost the index.
-const PLANTED: &str = "ALTER TABLE tenant_2.users DROP COLUMN name; \
+pub(crate) const PLANTED: &str = "ALTER TABLE tenant_2.users DROP COLUMN name; \
                        ALTER TABLE tenant_5.users DROP COLUMN name; \
                        DROP INDEX tenant_3.users_email;";
 
