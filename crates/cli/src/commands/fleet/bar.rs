@@ -25,11 +25,7 @@ impl Bar {
             ProgressDrawTarget::stderr()
         };
         let bar = ProgressBar::with_draw_target(None, target);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} {pos}/{len} targets, {msg} {per_sec:.dim} {elapsed:.dim}",
-        ) {
-            bar.set_style(style);
-        }
+        set_template(&bar, "{spinner} {pos} targets, {msg} {per_sec:.dim} {elapsed:.dim}");
         bar.enable_steady_tick(Duration::from_millis(200));
         let bar = Bar {
             bar,
@@ -42,6 +38,10 @@ impl Bar {
 
     /// How many targets there are, once known.
     pub fn set_total(&self, total: usize) {
+        set_template(
+            &self.bar,
+            "{spinner} {bar:20} {pos}/{len} targets, {msg} {per_sec:.dim} {elapsed:.dim}",
+        );
         self.bar.set_length(total as u64);
     }
 
@@ -73,6 +73,12 @@ impl Bar {
 impl Drop for Bar {
     fn drop(&mut self) {
         self.bar.finish_and_clear();
+    }
+}
+
+fn set_template(bar: &ProgressBar, template: &str) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
     }
 }
 
