@@ -107,7 +107,12 @@ impl ExpectedSource for SharedSource {
         }
         let names: Vec<String> = expected.snapshot.schemas.keys().cloned().collect();
         match (names.as_slice(), &self.rename_to) {
-            ([one], Some(to)) => expected.rename_schema(one, to)?,
+            ([one], Some(to)) => {
+                expected.rename_schema(one, to)?;
+                if self.single {
+                    forget_schema_comment(&mut expected, to);
+                }
+            }
             ([_], None) => {}
             (_, _) if self.single => {
                 return Err(Error::ExpectedSchemas {
@@ -137,5 +142,17 @@ impl SharedSource {
             (Some(one), None) => Some(one),
             _ => None,
         })
+    }
+}
+
+/// A tenant is compared with its template's contents, not with the
+/// template schema itself: the schema's own comment (on `public`, the
+/// server's default) is left out.
+fn forget_schema_comment(expected: &mut Expected, schema: &str) {
+    let states = std::iter::once(&mut expected.snapshot).chain(expected.head.as_mut());
+    for snapshot in states {
+        if let Some(s) = snapshot.schemas.get_mut(schema) {
+            s.comment = None;
+        }
     }
 }

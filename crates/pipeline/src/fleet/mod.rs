@@ -29,6 +29,7 @@
 mod baseline;
 mod cache;
 mod databases;
+mod fix;
 mod report;
 mod schemas;
 mod shard;
@@ -45,6 +46,7 @@ use crate::source::ExpectedSource;
 
 pub use baseline::{Baseline, BaselineDiff, GroupChanges, TargetChange};
 pub use databases::{list_databases, TargetUrl, DATABASE_PLACEHOLDER};
+pub use fix::{GroupPlan, TargetFix};
 pub use report::{fingerprint, FleetReport, FleetSummary, Group, Groups, MergeError, TargetReport};
 pub use schemas::glob_matches;
 pub use shard::{Shard, ShardError};

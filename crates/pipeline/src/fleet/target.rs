@@ -17,7 +17,7 @@ pub struct TargetCheck {
     /// The check, naming the target's own objects; or why it could not be made.
     pub result: Result<Checked>,
     /// The target's schema and the expected schema's name, when they differ.
-    rename: Option<(String, String)>,
+    pub(super) rename: Option<(String, String)>,
 }
 
 impl TargetCheck {
