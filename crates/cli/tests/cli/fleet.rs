@@ -593,3 +593,132 @@ async fn fleet_usage_errors_name_the_way_out() {
     let run = driftless(&["report", "merge", "/nonexistent/shard.json"]).await;
     one_error(&run, &["/nonexistent/shard.json"]);
 }
+
+/// The schema of `schema` in `db`, as `driftless snapshot` writes it.
+async fn schema_of(db: &TestDb, schema: &str) -> String {
+    let run = driftless(&["snapshot", "--db", &db.url, "--schema", schema]).await;
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    run.stdout
+}
+
+/// `plan` or `fix` over the tenants against the template.
+async fn repair_tenants(db: &TestDb, command: &str, extra: &[&str]) -> Run {
+    let mut args = vec![command, "--db", &db.url, "--each-schema", "tenant_*"];
+    args.extend(["--expect", &db.url, "--expect-schema", "template"]);
+    args.extend(extra);
+    driftless(&args).await
+}
+
+#[tokio::test]
+async fn a_fix_by_group_converges_every_drifted_member_and_leaves_clean_tenants_untouched() {
+    let db = tenants(6, PLANTED).await;
+    db.exec("INSERT INTO tenant_1.users VALUES (1, 'a@example.com', 'A')")
+        .await;
+    let clean_before = [
+        schema_of(&db, "tenant_1").await,
+        schema_of(&db, "tenant_4").await,
+    ];
+
+    // One plan per drift group, headed by its members; nothing changes.
+    let plan = repair_tenants(&db, "plan", &[]).await;
+    assert_eq!(plan.code, Some(1), "{plan:#?}");
+    assert_eq!(
+        plan.stdout.matches("-- Drift group ").count(),
+        2,
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("2 target(s): tenant_2, tenant_5"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("1 target(s): tenant_3"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("ADD COLUMN \"name\""),
+        "{}",
+        plan.stdout
+    );
+    let markdown = repair_tenants(&db, "plan", &["--format", "markdown"]).await;
+    crate::documents::assert_markdown(&markdown.stdout);
+    let json = repair_tenants(&db, "plan", &["--format", "json"]).await;
+    one_error(&json, &["--format json", "sql or markdown"]);
+    let dry = repair_tenants(&db, "fix", &[]).await;
+    assert_eq!(dry.code, Some(1), "{dry:#?}");
+    assert_eq!(
+        check_tenants(&db, &[]).await.code,
+        Some(1),
+        "nothing applied"
+    );
+
+    let fix = repair_tenants(&db, "fix", &["--apply"]).await;
+    assert_eq!(fix.code, Some(0), "{fix:#?}");
+    let again = repair_tenants(&db, "fix", &["--apply", "--format", "markdown"]).await;
+    assert_eq!(again.code, Some(0), "{again:#?}");
+    crate::documents::assert_markdown(&again.stdout);
+    assert!(again.stdout.contains("Repaired 0 of 0"), "{}", again.stdout);
+    for t in ["tenant_2", "tenant_3", "tenant_5"] {
+        assert!(
+            fix.stdout.contains(&format!("{t}: converged")),
+            "{}",
+            fix.stdout
+        );
+    }
+    assert!(
+        fix.stdout.contains("Repaired 3 of 3 drifted target(s); 0 not converged, 0 failed; 3 clean target(s) untouched."),
+        "{}",
+        fix.stdout
+    );
+    let after = check_tenants(&db, &[]).await;
+    assert_eq!(after.code, Some(0), "{after:#?}");
+    assert!(after.stdout.contains("6 clean."), "{}", after.stdout);
+    let clean_after = [
+        schema_of(&db, "tenant_1").await,
+        schema_of(&db, "tenant_4").await,
+    ];
+    assert_eq!(clean_before, clean_after, "clean tenants untouched");
+    assert_eq!(
+        crate::support::scalar(&db.url, "SELECT count(*) FROM tenant_1.users").await,
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn a_member_that_cannot_be_repaired_does_not_stop_the_others() {
+    let db = tenants(5, PLANTED).await;
+    // A session reading tenant_5's table: adding its column waits, then
+    // gives up; tenant_2, in the same group, is repaired.
+    let reader = crate::support::hold(&db.url, &["BEGIN", "SELECT * FROM tenant_5.users"]).await;
+    let fix = repair_tenants(
+        &db,
+        "fix",
+        &["--apply", "--lock-timeout", "1s", "--jobs", "1"],
+    )
+    .await;
+    reader.release().await;
+    assert_eq!(
+        fix.code,
+        Some(2),
+        "one failed, every other converged: {fix:#?}"
+    );
+    assert!(fix.stdout.contains("tenant_2: converged"), "{}", fix.stdout);
+    assert!(fix.stdout.contains("tenant_3: converged"), "{}", fix.stdout);
+    assert!(
+        fix.stdout.contains("tenant_5: not repaired:"),
+        "{}",
+        fix.stdout
+    );
+    let check = check_tenants(&db, &["--format", "json"]).await;
+    let doc = json_document(&check.stdout);
+    assert_eq!(
+        groups(&doc)[0],
+        names(&["tenant_5"]),
+        "only tenant_5 still drifted"
+    );
+    let again = repair_tenants(&db, "fix", &["--apply"]).await;
+    assert_eq!(again.code, Some(0), "{again:#?}");
+}

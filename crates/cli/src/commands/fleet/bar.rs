@@ -25,7 +25,10 @@ impl Bar {
             ProgressDrawTarget::stderr()
         };
         let bar = ProgressBar::with_draw_target(None, target);
-        set_template(&bar, "{spinner} {pos} targets, {msg} {per_sec:.dim} {elapsed:.dim}");
+        set_template(
+            &bar,
+            "{spinner} {pos} targets, {msg} {per_sec:.dim} {elapsed:.dim}",
+        );
         bar.enable_steady_tick(Duration::from_millis(200));
         let bar = Bar {
             bar,

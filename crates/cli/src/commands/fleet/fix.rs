@@ -19,7 +19,10 @@ use crate::Status;
 
 /// Every target checked and kept (a plan needs each member's schemas),
 /// with the run's groups.
-async fn check_all(prepared: &Prepared, targets: &mut Targets) -> Result<(Vec<TargetCheck>, Outcome)> {
+async fn check_all(
+    prepared: &Prepared,
+    targets: &mut Targets,
+) -> Result<(Vec<TargetCheck>, Outcome)> {
     let mut run = Run::new(None);
     let mut checks = Vec::new();
     let mut stream = prepared.checks(targets).await?;
@@ -33,43 +36,51 @@ async fn check_all(prepared: &Prepared, targets: &mut Targets) -> Result<(Vec<Ta
     Ok((checks, run.finish()))
 }
 
-/// The plans of the drift groups, each headed by the targets it is for.
-fn render_plans(plans: &[GroupPlan], outcome: &Outcome, format: PlanFormat) -> String {
+/// The plans of the drift groups, each headed by the targets it is for
+/// (Markdown: under the title `title`).
+fn render_plans(plans: &[GroupPlan], outcome: &Outcome, format: PlanFormat, title: &str) -> String {
+    let markdown = format == PlanFormat::Markdown;
     let mut out = String::new();
+    if markdown {
+        let _ = writeln!(out, "## {title}: {} drift group(s)\n", plans.len());
+    }
     for p in plans {
         let members = p.targets.join(", ");
-        match format {
-            PlanFormat::Markdown => {
-                let _ = writeln!(
-                    out,
-                    "## {} ({})\n\n{}\n",
-                    markdown::text(&format!("{} target(s): {members}", p.targets.len())),
-                    markdown::code(&p.fingerprint),
-                    markdown::plan_body(&p.plan, 3)
-                );
-            }
-            _ => {
-                let _ = writeln!(
-                    out,
-                    "-- Drift group {} — {} target(s): {members}\n-- (planned for {}; each member is planned again and must match)\n{}",
-                    p.fingerprint,
-                    p.targets.len(),
-                    p.representative,
-                    p.plan.to_sql()
-                );
-            }
+        if markdown {
+            let _ = writeln!(
+                out,
+                "### {} ({})\n\n{}",
+                markdown::text(&format!("{} target(s): {members}", p.targets.len())),
+                markdown::code(&p.fingerprint),
+                markdown::plan_body(&p.plan, 4)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "-- Drift group {} — {} target(s): {members}\n-- (planned for {}; each member is planned again and must match)\n{}",
+                p.fingerprint,
+                p.targets.len(),
+                p.representative,
+                p.plan.to_sql()
+            );
         }
     }
-    let prefix = if format == PlanFormat::Markdown { "" } else { "-- " };
+    let prefix = if markdown { "" } else { "-- " };
     for t in &outcome.failed {
-        let _ = writeln!(
-            out,
-            "{prefix}Not checked: {}: {}",
-            t.target,
-            t.error.as_deref().unwrap_or("")
-        );
+        let error = t.error.as_deref().unwrap_or("");
+        let line = format!("Not checked: {}: {error}", t.target);
+        let line = if markdown {
+            markdown::text(&line)
+        } else {
+            line
+        };
+        let _ = writeln!(out, "{prefix}{line}\n");
     }
-    let _ = writeln!(out, "{prefix}{}", summary_line(&outcome.summary, &outcome.groups));
+    let _ = writeln!(
+        out,
+        "{prefix}{}",
+        summary_line(&outcome.summary, &outcome.groups)
+    );
     out
 }
 
@@ -88,12 +99,10 @@ fn plan_format(format: PlanFormat) -> Result<PlanFormat> {
 
 /// Checks and plans every group; the plans, the run's outcome.
 async fn plan_groups(
-    ctx: &Ctx,
     prepared: &Prepared,
     targets: &mut Targets,
     repair: &RepairArgs,
 ) -> Result<(Vec<GroupPlan>, Outcome)> {
-    let _ = ctx;
     let (checks, outcome) = check_all(prepared, targets).await?;
     let plans = prepared.fleet.plan_groups(checks, &plan_options(repair))?;
     Ok((plans, outcome))
@@ -104,8 +113,8 @@ pub async fn plan(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
     let format = plan_format(args.format)?;
     let (prepared, mut targets) =
         Prepared::load(ctx, &args.db, &args.expect, &args.fleet, None).await?;
-    let (plans, outcome) = plan_groups(ctx, &prepared, &mut targets, &args.repair).await?;
-    ctx.write_stdout(&render_plans(&plans, &outcome, format))
+    let (plans, outcome) = plan_groups(&prepared, &mut targets, &args.repair).await?;
+    ctx.write_stdout(&render_plans(&plans, &outcome, format, "driftless plan"))
         .context("writing the plan")?;
     Ok(outcome.status(prepared.fleet.config().fail_on()))
 }
@@ -125,9 +134,10 @@ pub async fn fix(ctx: &Ctx, args: FixArgs) -> Result<Status> {
     };
     let (prepared, mut targets) =
         Prepared::load(ctx, &args.db, &args.expect, &args.fleet, None).await?;
-    let (plans, outcome) = plan_groups(ctx, &prepared, &mut targets, &args.repair).await?;
+    let (plans, outcome) = plan_groups(&prepared, &mut targets, &args.repair).await?;
     if !args.apply {
-        ctx.write_stdout(&render_plans(&plans, &outcome, format))
+        let title = "driftless fix: plan only, nothing applied";
+        ctx.write_stdout(&render_plans(&plans, &outcome, format, title))
             .context("writing the plan")?;
         if !ctx.quiet && !plans.is_empty() {
             tracing::warn!("nothing was changed: run again with --apply to execute these plans");
@@ -149,6 +159,10 @@ pub async fn fix(ctx: &Ctx, args: FixArgs) -> Result<Status> {
     }
     fixes.sort_by(|a, b| a.target.cmp(&b.target));
     let (text, status) = fix_report(&fixes, &outcome);
+    let text = match format {
+        PlanFormat::Markdown => markdown_report(&text, status),
+        _ => text,
+    };
     ctx.write_stdout(&text).context("writing the fix report")?;
     Ok(status)
 }
@@ -168,7 +182,11 @@ fn fix_report(fixes: &[TargetFix], outcome: &Outcome) -> (String, Status) {
             Ok(r) => {
                 drift += 1;
                 let left = r.after.failing(r.after.fail_on).count();
-                let _ = writeln!(out, "{}: not converged, {left} finding(s) remain.", f.target);
+                let _ = writeln!(
+                    out,
+                    "{}: not converged, {left} finding(s) remain.",
+                    f.target
+                );
             }
             Err(e) => {
                 failed += 1;
@@ -201,4 +219,21 @@ fn fix_report(fixes: &[TargetFix], outcome: &Outcome) -> (String, Status) {
         Status::Clean
     };
     (out, status)
+}
+
+/// The fix report as Markdown: the verdict as the title, a line a target.
+fn markdown_report(text: &str, status: Status) -> String {
+    let verdict = match status {
+        Status::Clean => "converged",
+        Status::Drift => "not converged",
+        Status::Unchecked => "not every target repaired",
+    };
+    let mut out = format!("## driftless fix: {verdict}\n\n");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let last = lines.pop().unwrap_or("");
+    for line in lines {
+        let _ = writeln!(out, "- {}", markdown::text(line));
+    }
+    let _ = writeln!(out, "\n{}", markdown::text(last));
+    out
 }

@@ -10,6 +10,7 @@
 //! otherwise.
 
 mod bar;
+mod fix;
 mod sink;
 mod targets;
 
@@ -32,6 +33,7 @@ use crate::format::fleet::FleetView;
 use crate::Status;
 
 pub use bar::Bar;
+pub use fix::{fix, plan};
 pub use targets::Targets;
 
 /// A fleet ready to run: the library's [`Fleet`], the per-target budget,
