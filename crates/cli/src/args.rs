@@ -315,7 +315,7 @@ pub struct FleetArgs {
     pub each_database: Option<String>,
     /// The databases to check, one URL a line (`#` comments, `${VAR}`
     /// expanded from the environment); `-` reads them from stdin.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "schemas")]
     pub targets: Option<String>,
     /// The schema of the expected side every target is compared with, when it
     /// has several (a template schema: `--expect postgres://… --expect-schema

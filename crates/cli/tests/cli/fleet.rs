@@ -163,6 +163,47 @@ async fn tenants_from_a_template_report_exactly_the_drifted_ones_grouped() {
     assert_eq!(groups(&json_document(&run.stdout)), expected_groups);
 }
 
+/// On MariaDB a schema is a database: tenant databases of one server,
+/// read together, against a snapshot of one of them and against one of
+/// them as the template.
+#[tokio::test]
+async fn tenant_databases_of_a_mariadb_server() {
+    let prefix = format!("fleet_{}_{}", std::process::id(), line!());
+    let mut dbs = Vec::new();
+    for i in 1..=3 {
+        let db = TestDb::mysql_named(&format!("{prefix}_t{i}")).await;
+        db.exec("CREATE TABLE users (id int PRIMARY KEY, email varchar(100) NOT NULL, name text)")
+            .await;
+        dbs.push(db);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let expected = snapshot_of(&dbs[0], dir.path()).await;
+    dbs[1].exec("ALTER TABLE users DROP COLUMN name").await;
+    let glob = format!("{prefix}_t*");
+    let args = ["check", "--db", &dbs[0].url, "--each-schema", &glob];
+    let run = driftless(&[&args[..], &["--expect", &expected, "--format", "json"]].concat()).await;
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let doc = json_document(&run.stdout);
+    assert_eq!(groups(&doc)[0], vec![dbs[1].name.clone()]);
+    assert_eq!(doc["summary"]["clean"], 2);
+    let template = &dbs[0].name;
+    let run = driftless(
+        &[
+            &args[..],
+            &["--expect", &dbs[0].url, "--expect-schema", template],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("2 targets: 1 clean, 1 drifted in 1 group."),
+        "the template is not a tenant: {}",
+        run.stdout
+    );
+}
+
 #[tokio::test]
 async fn machine_formats_report_each_target() {
     let db = tenants(3, "ALTER TABLE tenant_2.users DROP COLUMN name;").await;
