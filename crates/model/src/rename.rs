@@ -138,6 +138,7 @@ fn rename_error(e: serde_json::Error) -> Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

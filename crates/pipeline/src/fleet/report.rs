@@ -280,6 +280,7 @@ pub enum MergeError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use driftless_model::ObjectRef;

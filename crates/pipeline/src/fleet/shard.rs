@@ -111,6 +111,7 @@ impl std::fmt::Display for Shard {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
