@@ -408,6 +408,37 @@ async fn an_unreachable_target_is_an_error_of_its_own_and_the_others_are_checked
     );
     assert!(run.stdout.contains("1 clean."), "{}", run.stdout);
 
+    // A server that accepts and never answers: the target's budget ends it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let list = format!("{}\npostgres://root@127.0.0.1:{port}/silent\n", clean.url);
+    let slow = dir.path().join("slow.txt");
+    std::fs::write(&slow, &list).unwrap();
+    let slow = slow.display().to_string();
+    let started = std::time::Instant::now();
+    let run = driftless(&[
+        "check",
+        "--targets",
+        &slow,
+        "--expect",
+        &expected,
+        "--connect-timeout",
+        "60",
+        "--target-timeout",
+        "1s",
+    ])
+    .await;
+    held.abort();
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(run.stdout.contains("gave up after 1s"), "{}", run.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+
     // The list on stdin.
     let mut child = command(&["check", "--targets", "-", "--expect", &expected])
         .stdin(Stdio::piped())
