@@ -4,7 +4,9 @@
 //! `driftless-migrations`, `driftless-rules` and `driftless-fixer`):
 //! argument parsing, output formats and exit codes.
 //! Exit codes: 0 no drift at or above the failing severity, 1 drift (or,
-//! for `fix`, not converged), 2 usage, input or database error.
+//! for `fix`, not converged), 2 usage, input or database error. Over a
+//! fleet: 1 when any target drifted, 2 when a target could not be checked
+//! and none drifted.
 //!
 //! Modules: `args` (the command line, clap derive, parsing only),
 //! `commands` (one per subcommand, and the expected-schema and connection
@@ -32,6 +34,8 @@ pub enum Status {
     Clean,
     /// Drift found, or not converged.
     Drift,
+    /// A fleet target could not be checked, and none drifted.
+    Unchecked,
 }
 
 impl From<Status> for ExitCode {
@@ -39,6 +43,7 @@ impl From<Status> for ExitCode {
         match s {
             Status::Clean => ExitCode::SUCCESS,
             Status::Drift => ExitCode::from(1),
+            Status::Unchecked => ExitCode::from(EXIT_ERROR),
         }
     }
 }
