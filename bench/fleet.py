@@ -37,8 +37,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG = os.environ.get("DRIFTLESS_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test")
 MY = os.environ.get("DRIFTLESS_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 WORK = os.path.join(ROOT, "target", "bench-fleet")
-DRIFTLESS = os.path.join(ROOT, "target", "release", "driftless")
+DRIFTLESS = os.path.join(TARGET, "release", "driftless")
 
 
 def sh(cmd, **kw):
@@ -82,8 +83,9 @@ DRIFT = {
 
 
 def psql(db, sql):
+    env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
     sh(["psql", "-q", "-v", "ON_ERROR_STOP=1", f"{server(PG)}/{db}"], input=sql.encode(),
-       stdout=subprocess.DEVNULL)
+       stdout=subprocess.DEVNULL, env=env)
 
 
 def mariadb(sql, db=None):

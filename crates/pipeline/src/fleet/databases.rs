@@ -2,20 +2,17 @@
 //! own connection, a bounded number at once, each within a time budget; a
 //! target that fails is reported as that target's error.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use driftless_introspect::{ConnectOptions, Database, DbUrl};
 use driftless_model::Dialect;
 use futures::stream::{BoxStream, Stream, StreamExt};
 
-use super::cache::SharedSource;
 use super::schemas::matcher;
 use super::target::TargetCheck;
 use super::Fleet;
 use crate::check::DriftCheck;
 use crate::error::{Error, Result};
-use crate::source::SourceContext;
 
 /// The name a MySQL target's own database has in its group's findings,
 /// when the expected side has no name of its own for it.
@@ -74,6 +71,16 @@ pub async fn list_databases(
 }
 
 impl Fleet {
+    /// Loads the expected side as a database `target` of the fleet gets it
+    /// (cached for the targets): call it before [`Fleet::databases`] so
+    /// that a source that cannot be loaded is one error, not one per target.
+    pub async fn load_expected(&self, target: &DbUrl) -> Result<()> {
+        self.expected_source(None, false)
+            .canonical(&self.source_cx(target, &[]))
+            .await
+            .map(drop)
+    }
+
     /// Checks every database of `targets` in this run's shard, at most
     /// [`with_jobs`](Fleet::with_jobs) at once, each within `budget` (when
     /// given); yields each as it finishes.
@@ -107,20 +114,8 @@ impl Fleet {
         let own = (url.dialect() == Dialect::Mysql)
             .then(|| url.database().map(str::to_string))
             .flatten();
-        let source = SharedSource {
-            cache: Arc::clone(&self.source),
-            pick: self.expect_schema.clone(),
-            rename_to: own.clone(),
-            single: false,
-        };
-        let cx = SourceContext {
-            target: &url,
-            schemas: &[],
-            read_only: &self.read_only,
-            read_write: &self.read_write,
-            progress: self.progress.as_ref(),
-            ledgers: &[],
-        };
+        let source = self.expected_source(own.as_deref(), false);
+        let cx = self.source_cx(&url, &[]);
         // Findings group under the expected schema's name, or a
         // placeholder when the expected side is named as the target.
         let canonical = match &own {

@@ -123,6 +123,9 @@ impl GroupPlan {
     ) -> Vec<TargetFix> {
         let group = shape(&self.plan, self.members[0].rename.as_ref());
         let group = &group;
+        // Members in one database (tenant schemas) take its fix lock in
+        // turn: applied one at a time, none waits out its lock timeout.
+        let jobs = if self.one_database() { 1 } else { jobs };
         stream::iter(self.members)
             .map(|member| async move {
                 let target = member.target.clone();
@@ -132,6 +135,17 @@ impl GroupPlan {
             .buffer_unordered(jobs.max(1))
             .collect()
             .await
+    }
+}
+
+impl GroupPlan {
+    fn one_database(&self) -> bool {
+        let mut urls = self
+            .members
+            .iter()
+            .filter_map(|m| m.result.as_ref().ok())
+            .map(|c| c.target.to_string());
+        urls.next().is_some_and(|first| urls.all(|u| u == first))
     }
 }
 

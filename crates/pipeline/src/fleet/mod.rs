@@ -37,12 +37,13 @@ mod target;
 
 use std::sync::Arc;
 
-use driftless_introspect::ConnectOptions;
+use driftless_introspect::{ConnectOptions, DbUrl};
+use driftless_model::Ledger;
 use driftless_rules::{Config, Date, Registry};
 
 use crate::check::today;
 use crate::progress::{Progress, Silent};
-use crate::source::ExpectedSource;
+use crate::source::{ExpectedSource, SourceContext};
 
 pub use baseline::{Baseline, BaselineDiff, GroupChanges, TargetChange};
 pub use databases::{list_databases, TargetUrl, DATABASE_PLACEHOLDER};
@@ -146,6 +147,28 @@ impl Fleet {
     /// Whether `target` is in this run's shard.
     fn holds(&self, target: &str) -> bool {
         self.shard.is_none_or(|s| s.holds(target))
+    }
+
+    /// The expected side as a target sees it (see [`cache::SharedSource`]).
+    fn expected_source(&self, rename_to: Option<&str>, single: bool) -> cache::SharedSource {
+        cache::SharedSource {
+            cache: Arc::clone(&self.source),
+            pick: self.expect_schema.clone(),
+            rename_to: rename_to.map(str::to_string),
+            single,
+        }
+    }
+
+    /// What a source needs to load for `target` with its `ledgers`.
+    fn source_cx<'a>(&'a self, target: &'a DbUrl, ledgers: &'a [Ledger]) -> SourceContext<'a> {
+        SourceContext {
+            target,
+            schemas: &[],
+            read_only: &self.read_only,
+            read_write: &self.read_write,
+            progress: self.progress.as_ref(),
+            ledgers,
+        }
     }
 
     /// The failing severity of the configuration.

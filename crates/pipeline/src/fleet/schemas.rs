@@ -3,20 +3,17 @@
 //! schema under its own name.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use driftless_fixer::QuarantineEntry;
 use driftless_introspect::{Database, DbUrl};
 use driftless_model::{Dialect, Ledger, Snapshot};
 use futures::stream::{self, BoxStream, StreamExt};
 
-use super::cache::SharedSource;
 use super::target::TargetCheck;
 use super::Fleet;
 use crate::check::DriftCheck;
 use crate::error::{Error, Result};
 use crate::live;
-use crate::source::SourceContext;
 
 /// Whether `name` matches the shell-style `glob` (`*`, `?`, `[a-z]`).
 ///
@@ -77,6 +74,12 @@ impl Fleet {
             .unwrap_or_default();
         drop(stage);
         let tenants = split(snapshot, ledgers, quarantine, names);
+        // A source that cannot be loaded is one error, not one per tenant.
+        if let Some(first) = tenants.first() {
+            self.expected_source(Some(&first.name), true)
+                .canonical(&self.source_cx(db, &first.ledgers))
+                .await?;
+        }
         Ok(stream::iter(tenants)
             .then(move |t| self.tenant_check(db, t))
             .boxed())
@@ -108,21 +111,8 @@ impl Fleet {
 
     /// One tenant judged against the expected schema renamed to its own.
     async fn tenant_check(&self, db: &DbUrl, t: Tenant) -> TargetCheck {
-        let source = SharedSource {
-            cache: Arc::clone(&self.source),
-            pick: self.expect_schema.clone(),
-            rename_to: Some(t.name.clone()),
-            single: true,
-        };
-        let cx = SourceContext {
-            target: db,
-            schemas: &[],
-            read_only: &self.read_only,
-            read_write: &self.read_write,
-            progress: self.progress.as_ref(),
-            ledgers: &t.ledgers,
-        };
-        let canonical = match source.canonical(&cx).await {
+        let source = self.expected_source(Some(&t.name), true);
+        let canonical = match source.canonical(&self.source_cx(db, &t.ledgers)).await {
             Ok(c) => c,
             Err(e) => return TargetCheck::new(t.name, Err(e), None),
         };

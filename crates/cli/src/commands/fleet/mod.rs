@@ -101,6 +101,9 @@ impl Prepared {
                     .filter(|t| shard.is_none_or(|s| s.holds(&target_name(t))))
                     .count();
                 self.bar.set_total(held);
+                if let Some(Ok(first)) = list.first() {
+                    self.fleet.load_expected(first).await?;
+                }
                 self.fleet.databases(stream::iter(list), self.budget)
             }
         })
