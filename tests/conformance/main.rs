@@ -10,6 +10,10 @@
 //! converge (a regression fails even if another case starts converging),
 //! when a case outside the list converges (pin it), or when driftless panics.
 //! `DRIFTLESS_CONFORMANCE_VERBOSE=1` prints every remaining difference.
+//!
+//! The pinned cases then run again on every other supported PostgreSQL
+//! version (`DRIFTLESS_TEST_POSTGRES_URLS`, driftless-testkit), both sides
+//! of each case on the same server; each must converge there too.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod cases;
@@ -19,7 +23,7 @@ use driftless_fixer::{apply, plan, ApplyOptions, Orphans, PlanOptions, Safety};
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
 use driftless_model::Snapshot;
 use driftless_rules::{Config, Context, Registry};
-use driftless_testkit::TestDb;
+use driftless_testkit::{PostgresServer, TestDb};
 
 /// The cases that converge, by name: each must keep converging, and a
 /// case that starts converging is added here.
@@ -61,8 +65,16 @@ fn scope(mut snap: Snapshot, case: &cases::Case) -> Snapshot {
     snap
 }
 
-async fn run(case: &cases::Case) -> Outcome {
-    let (a, b) = (TestDb::postgres().await, TestDb::postgres().await);
+/// A fresh database on `server`, by default the main test server.
+async fn fresh_db(server: Option<&PostgresServer>) -> TestDb {
+    match server {
+        Some(server) => server.test_db().await,
+        None => TestDb::postgres().await,
+    }
+}
+
+async fn run(case: &cases::Case, server: Option<&PostgresServer>) -> Outcome {
+    let (a, b) = (fresh_db(server).await, fresh_db(server).await);
     if let Err(e) = cases::ensure_roles(&a.url, &case.roles).await {
         return Outcome::Failed {
             stage: "create roles",
@@ -189,7 +201,7 @@ fn main() {
     let mut converged = Vec::new();
     println!("conformance corpus: {}", dir.display());
     for case in &all {
-        let outcome = rt.block_on(run(case));
+        let outcome = rt.block_on(run(case, None));
         match outcome {
             Outcome::Converged { steps } => {
                 converged.push(case.name.as_str());
@@ -249,6 +261,42 @@ fn main() {
     if !regressed.is_empty() || !unpinned.is_empty() {
         std::process::exit(1);
     }
+    pinned_cases_on_other_versions(&rt, &all);
+}
+
+/// The pinned cases on every other PostgreSQL version, a thread per
+/// version; fails naming each case that does not converge there.
+fn pinned_cases_on_other_versions(rt: &tokio::runtime::Runtime, all: &[cases::Case]) {
+    let pinned: Vec<&cases::Case> = all
+        .iter()
+        .filter(|c| CONVERGING.contains(&c.name.as_str()))
+        .collect();
+    driftless_testkit::each_postgres_version(|server| {
+        let failed: Vec<String> = pinned
+            .iter()
+            .filter_map(|case| match rt.block_on(run(case, Some(&server))) {
+                Outcome::Converged { .. } => None,
+                Outcome::Differs { diffs, .. } => Some(format!(
+                    "{}: {} facts differ, e.g. {}",
+                    case.name,
+                    diffs.len(),
+                    truncate(&diffs.join("; "), 300)
+                )),
+                Outcome::Failed { stage, message } => Some(format!(
+                    "{}: fails at {stage}: {}",
+                    case.name,
+                    truncate(&message.replace('\n', " "), 300)
+                )),
+            })
+            .collect();
+        println!(
+            "conformance on PostgreSQL {}: {} of {} pinned cases converge",
+            server.major,
+            pinned.len() - failed.len(),
+            pinned.len()
+        );
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    });
 }
 
 fn truncate(s: &str, n: usize) -> String {

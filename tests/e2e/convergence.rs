@@ -508,16 +508,17 @@ fn normalize(kind: Kind, v: Option<&str>) -> Option<String> {
     })
 }
 
-/// Plans and applies the fix of `actual` towards `expected` on `backend`,
-/// then checks convergence and that kept data is intact; the number of
-/// steps applied.
+/// Plans and applies the fix of `actual` towards `expected` on `server`
+/// (both sides made there), then checks convergence and that kept data is
+/// intact; the number of steps applied.
 pub async fn converges(
-    backend: Backend,
+    server: &Server,
     e: &SchemaSpec,
     a: &SchemaSpec,
     drop_orphans: bool,
 ) -> Result<usize, String> {
-    let expected_db = db_with(backend, &ddl(backend, e)).await;
+    let backend = server.backend();
+    let expected_db = server.db_with(&ddl(backend, e)).await;
     let expected = snapshot(&expected_db).await;
     drop(expected_db);
     let mut setup = ddl(backend, a);
@@ -526,7 +527,7 @@ pub async fn converges(
         setup.push_str(";\n");
         setup.push_str(&rows_sql);
     }
-    let db = db_with(backend, &setup).await;
+    let db = server.db_with(&setup).await;
     let orphans = if drop_orphans {
         Orphans::Drop
     } else {
@@ -609,6 +610,12 @@ pub fn run(backend: Backend, cases: u32) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(cases);
+    run_on(&Server::Main(backend), cases);
+}
+
+/// Runs the property with `cases` cases, every database made on `server`.
+pub fn run_on(server: &Server, cases: u32) {
+    let backend = server.backend();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -626,7 +633,7 @@ pub fn run(backend: Backend, cases: u32) {
     let result = runner.run(&pair_strategy(backend), |(e, a, drop)| {
         ran.fetch_add(1, Ordering::Relaxed);
         let steps = rt
-            .block_on(converges(backend, &e, &a, drop))
+            .block_on(converges(server, &e, &a, drop))
             .map_err(TestCaseError::fail)?;
         applied.fetch_add(steps, Ordering::Relaxed);
         Ok(())
@@ -636,7 +643,7 @@ pub fn run(backend: Backend, cases: u32) {
     }
     let (n, steps) = (ran.load(Ordering::Relaxed), applied.load(Ordering::Relaxed));
     eprintln!(
-        "{backend:?}: {n} schema pairs converged, {steps} steps applied, in {:.1?}",
+        "{server}: {n} schema pairs converged, {steps} steps applied, in {:.1?}",
         started.elapsed()
     );
     assert!(
@@ -700,6 +707,14 @@ fn random_schema_pairs_converge_on_sqlite() {
 #[test]
 fn random_schema_pairs_converge_on_postgres() {
     run(Backend::Postgres, 20);
+}
+
+/// A sample of the PostgreSQL cases on every other supported version
+/// (`DRIFTLESS_TEST_POSTGRES_URLS`), the expected side made on the same
+/// server as the actual one.
+#[test]
+fn a_sample_of_schema_pairs_converges_on_every_postgres_version() {
+    driftless_testkit::each_postgres_version(|server| run_on(&Server::Postgres(server), 5));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, V
 use driftless_model::Snapshot;
 use driftless_pipeline::{DriftCheck, GivenSchema};
 use driftless_rules::{Config, Context, Finding, Registry};
-use driftless_testkit::{Backend, TestDb};
+use driftless_testkit::{Backend, PostgresServer, TestDb};
 
 /// Opens a driftless connection to a test database.
 pub async fn open(db: &TestDb) -> Database {
@@ -34,11 +34,46 @@ pub fn findings(expected: &Snapshot, actual: &Snapshot) -> Vec<Finding> {
 
 /// A fresh database of `backend` with `sql` run in it.
 pub async fn db_with(backend: Backend, sql: &str) -> TestDb {
-    let db = TestDb::new(backend).await;
-    if !sql.trim().is_empty() {
-        db.exec(sql).await;
+    Server::Main(backend).db_with(sql).await
+}
+
+/// Where a test makes its databases: a backend's main test server, or the
+/// PostgreSQL server of one other version (`driftless_testkit::postgres_versions`).
+#[derive(Debug, Clone)]
+pub enum Server {
+    Main(Backend),
+    Postgres(PostgresServer),
+}
+
+impl Server {
+    /// The kind of server.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Server::Main(backend) => *backend,
+            Server::Postgres(_) => Backend::Postgres,
+        }
     }
-    db
+
+    /// A fresh database on this server with `sql` run in it.
+    pub async fn db_with(&self, sql: &str) -> TestDb {
+        let db = match self {
+            Server::Main(backend) => TestDb::new(*backend).await,
+            Server::Postgres(server) => server.test_db().await,
+        };
+        if !sql.trim().is_empty() {
+            db.exec(sql).await;
+        }
+        db
+    }
+}
+
+impl std::fmt::Display for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Server::Main(backend) => write!(f, "{backend:?}"),
+            Server::Postgres(server) => write!(f, "PostgreSQL {}", server.major),
+        }
+    }
 }
 
 /// One round of check + plan + apply, through the library pipeline.

@@ -19,7 +19,9 @@ Examples:
   driftless fix  --db \"$DATABASE_URL\" --expect schema.json --apply
 
 Exit codes: 0 no drift at or above the failing severity,
-1 drift (fix: not converged), 2 bad usage, bad input or a database error.";
+1 drift (fix: not converged), 2 bad usage, bad input or a database error
+(a read waiting longer than --lock-timeout for another session's lock
+names the table and the session), 130 / 143 stopped by SIGINT / SIGTERM.";
 
 const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
@@ -64,9 +66,10 @@ Examples:
       --target-timeout 30s --format json > fleet.json
 
 Exit codes: 0 no finding at or above the failing severity, 1 drift,
-2 usage, input or database error. A fleet (--each-schema, --each-database,
---targets): 1 when any target drifted (with --baseline: only new drift),
-2 when a target could not be checked and none drifted, else 0.";
+2 usage, input or database error, 130 / 143 stopped by SIGINT / SIGTERM
+(nothing is changed). A fleet (--each-schema, --each-database, --targets):
+1 when any target drifted (with --baseline: only new drift), 2 when a
+target could not be checked and none drifted, else 0.";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
@@ -111,7 +114,9 @@ converged, 2 when one failed and every other converged). A fix that was
 committed but could not be verified (the connection was lost while the
 schema was read again) also exits 2; its message says `committed`, lists
 the committed steps and the cause: run `driftless check` to see whether
-the drift is gone.";
+the drift is gone. SIGINT or SIGTERM stops any phase (exit 130 / 143):
+the statement in flight is cancelled, the transaction rolled back, and one
+line says what state the database is in; a second signal exits at once.";
 
 const MIGRATIONS_EXAMPLES: &str = "\
 Examples:
@@ -246,12 +251,20 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_CONNECT_TIMEOUT,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
+    /// How long to wait for a lock another session holds: 0 (do not wait:
+    /// fail at once when another session holds it) to 24d, e.g. 500ms, 5s,
+    /// 1m. Reads wait up to 5s by default, then fail (exit 2) naming the
+    /// locked table and the session holding it; fix --apply waits this long
+    /// (default 10s) for the fix lock and for each table or row lock.
+    /// MySQL/MariaDB wait in whole seconds, rounded up.
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 impl Command {
-    /// `--connect-timeout`, on the commands that open a database.
-    pub fn connect_timeout(&self) -> Option<u64> {
-        let connect = match self {
+    /// The connection options, on the commands that open a database.
+    pub fn connect(&self) -> Option<&ConnectArgs> {
+        Some(match self {
             Command::Snapshot(a) => &a.db.connect,
             Command::Check(a) => &a.db.connect,
             Command::Plan(a) => &a.db.connect,
@@ -265,8 +278,17 @@ impl Command {
             | Command::Completions(_)
             | Command::Schema(_)
             | Command::Report(_) => return None,
-        };
-        Some(connect.connect_timeout)
+        })
+    }
+
+    /// `--connect-timeout`, on the commands that open a database.
+    pub fn connect_timeout(&self) -> Option<u64> {
+        self.connect().map(|c| c.connect_timeout)
+    }
+
+    /// `--lock-timeout`, when given.
+    pub fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.connect().and_then(|c| c.lock_timeout)
     }
 }
 
@@ -458,11 +480,6 @@ pub struct RepairArgs {
     /// What to do with orphan tables and columns.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = OrphansArg::Quarantine)]
     pub orphans: OrphansArg,
-    /// How long to wait for the fix lock and for each table or row lock: 0 (do
-    /// not wait: fail at once when another session holds it) to 24d, e.g. 500ms,
-    /// 5s, 1m; default 10s. MySQL/MariaDB wait in whole seconds, rounded up.
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
-    pub lock_timeout: Option<std::time::Duration>,
     /// How long one statement may run: 0 (no limit) to 24d, e.g. 30s, 5m;
     /// default 5m.
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
@@ -1065,7 +1082,7 @@ mod tests {
         };
         let fix = |flag: &str, value: &str, db: &str| fix_with(db, &[flag, value]);
         let repair = |cli: Cli| match cli.command {
-            Command::Fix(f) => (f.repair.lock_timeout, f.repair.statement_timeout),
+            Command::Fix(f) => (f.db.connect.lock_timeout, f.repair.statement_timeout),
             other => panic!("{other:?}"),
         };
         for db in ["postgres://h/db", "mysql://h/db", "sqlite:x.db"] {

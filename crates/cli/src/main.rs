@@ -4,20 +4,22 @@
 //! `driftless-migrations`, `driftless-rules` and `driftless-fixer`):
 //! argument parsing, output formats and exit codes.
 //! Exit codes: 0 no drift at or above the failing severity, 1 drift (or,
-//! for `fix`, not converged), 2 usage, input or database error. Over a
-//! fleet: 1 when any target drifted, 2 when a target could not be checked
-//! and none drifted.
+//! for `fix`, not converged), 2 usage, input or database error, 130 / 143
+//! stopped by SIGINT / SIGTERM. Over a fleet: 1 when any target drifted, 2
+//! when a target could not be checked and none drifted.
 //!
 //! Modules: `args` (the command line, clap derive, parsing only),
 //! `commands` (one per subcommand, and the expected-schema and connection
 //! helpers they share), `format` (the report formats of `check`: human,
-//! JSON, SARIF, JUnit, GitHub annotations), `term` (colour, spinner, logs).
+//! JSON, SARIF, JUnit, GitHub annotations), `term` (colour, spinner, logs),
+//! `signals` (SIGINT and SIGTERM stop the command).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
 mod commands;
 mod format;
+mod signals;
 mod term;
 
 use std::io::Write;
@@ -107,10 +109,59 @@ fn main() -> ExitCode {
     };
     // Do not wait for a connection stuck in the driver after a timeout.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-    match result {
-        Ok(status) => status.into(),
-        Err(err) => report(&err),
+    match (result, signals::received()) {
+        (Ok(status), _) => status.into(),
+        (Err(err), Some(signal)) => report_stopped(&err, signal),
+        (Err(err), None) => report(&err),
     }
+}
+
+/// Prints the one line of a command a signal stopped and returns its exit
+/// code (130 SIGINT, 143 SIGTERM). An apply's own error says what state
+/// the database is in; a command stopped while connecting, reading,
+/// replaying or before planning changed nothing on the target.
+fn report_stopped(err: &anyhow::Error, signal: signals::Signal) -> ExitCode {
+    let line = one_line(err);
+    let line = match stopped_in(err) {
+        Some(Stopped::Apply) => line,
+        Some(Stopped::Read) => format!("{line}; nothing was changed"),
+        None => format!("stopped by {}: {line}", signal.name()),
+    };
+    let _ = writeln!(std::io::stderr(), "error: {line}");
+    ExitCode::from(signal.exit_code())
+}
+
+/// Where a signal stopped a command, as its error tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stopped {
+    /// An apply, which says itself what state the database is in.
+    Apply,
+    /// Connecting, reading, replaying into a scratch database, or between
+    /// those and planning: nothing was written to the target.
+    Read,
+}
+
+fn stopped_in(err: &anyhow::Error) -> Option<Stopped> {
+    use driftless_fixer::ApplyError;
+    use driftless_introspect::Error as DbError;
+    let from_db = |e: &DbError| matches!(e, DbError::Interrupted { .. }).then_some(Stopped::Read);
+    let from_apply = |e: &ApplyError| match e {
+        ApplyError::Interrupted { .. } => Some(Stopped::Apply),
+        _ => None,
+    };
+    err.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<driftless_pipeline::Error>() {
+            return match e {
+                driftless_pipeline::Error::Introspect(e) => from_db(e),
+                driftless_pipeline::Error::Apply(e) => from_apply(e),
+                _ => None,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<ApplyError>() {
+            return from_apply(e);
+        }
+        cause.downcast_ref::<DbError>().and_then(from_db)
+    })
 }
 
 /// Prints `error: …` on one line (redacted) and returns exit code 2.

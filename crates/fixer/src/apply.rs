@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use driftless_introspect::{ConnectOptions, Database, Error as DbError, ErrorKind, Value};
+use driftless_introspect::{Database, Error as DbError, ErrorKind, Value};
 use driftless_model::{Dialect, Snapshot};
 
 use crate::names::mentions;
@@ -355,8 +355,24 @@ fn first_refusal(plan: &FixPlan, outcomes: &[PreflightOutcome]) -> Option<ApplyE
 /// With [`ApplyOptions::interrupt`], a triggered [`Interrupt`](crate::Interrupt)
 /// stops the apply: the statement in flight is cancelled, nothing more is
 /// sent, the transaction is rolled back (PostgreSQL, SQLite), and
-/// [`ApplyError::Interrupted`] says what state the database is in.
+/// [`ApplyError::Interrupted`] says what state the database is in. An
+/// interrupt the connection itself was opened with
+/// ([`ConnectOptions::interrupt`](driftless_introspect::ConnectOptions::interrupt))
+/// is set aside during the apply, so that the rollback still runs, and put
+/// back afterwards.
 pub async fn apply(
+    db: &mut Database,
+    plan: &FixPlan,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let outer = db.set_interrupt(None);
+    let result = apply_here(db, plan, options).await;
+    db.set_interrupt(outer);
+    result
+}
+
+/// [`apply`], with the connection's own interrupt set aside.
+async fn apply_here(
     db: &mut Database,
     plan: &FixPlan,
     options: &ApplyOptions,
@@ -386,7 +402,7 @@ pub async fn apply(
     if !plan.steps.is_empty() {
         let url = db.url().clone();
         let backend = match &options.interrupt {
-            Some(_) => backend_id(db).await?,
+            Some(_) => db.session_id().await,
             None => None,
         };
         let sqlite = db.sqlite_interrupt();
@@ -407,7 +423,7 @@ pub async fn apply(
                         // No new statement is sent from now on; stop the one
                         // in flight, then let the apply roll back and return.
                         if let Some(id) = backend {
-                            cancel_statement(&url, id).await;
+                            Database::cancel_session(&url, id).await;
                         }
                         match &sqlite {
                             // Stop whatever statement is running until the
@@ -500,39 +516,6 @@ fn interrupted(
         } else {
             committed_steps(plan, report.steps_applied)
         },
-    }
-}
-
-/// The id of the server session behind `db`, to cancel its statements from
-/// another connection (SQLite has none: its connection interrupts its own
-/// statement, see [`Database::sqlite_interrupt`]).
-async fn backend_id(db: &mut Database) -> Result<Option<i64>, ApplyError> {
-    let Some(sql) = sql::writer(db.dialect()).session_id() else {
-        return Ok(None);
-    };
-    let rows = db.query(sql, "reading the session id").await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(|v| v.as_i64()))
-}
-
-/// Cancels the statement that session `id` is running, from a second
-/// connection. Best effort: if it fails, the apply still stops before its
-/// next statement, and the lock and statement timeouts bound the wait.
-async fn cancel_statement(url: &driftless_introspect::DbUrl, id: i64) {
-    let Some(sql) = sql::writer(url.dialect()).cancel(id) else {
-        return;
-    };
-    let options = ConnectOptions::default().with_connect_timeout(Duration::from_secs(5));
-    match Database::connect(url, &options).await {
-        Ok(mut other) => {
-            if let Err(e) = other.execute(&sql, "cancelling the fix's statement").await {
-                tracing::debug!("cancelling the fix's statement failed: {e}");
-            }
-            let _ = other.close().await;
-        }
-        Err(e) => tracing::debug!("cannot connect to cancel the fix's statement: {e}"),
     }
 }
 

@@ -50,8 +50,9 @@
 //!
 //! Modules, bottom to top (a module imports only those above it in this list):
 //!
-//! - `quote`, `lex`, `safety`, `interrupt`, `options`: identifiers and
-//!   literals, SQL lexing, safety classes, stop requests, plan/apply options;
+//! - `quote`, `lex`, `safety`, `options`: identifiers and
+//!   literals, SQL lexing, safety classes, plan/apply options (stop
+//!   requests are driftless-introspect's [`Interrupt`], re-exported);
 //! - `names`: namespaces, quarantine names, identifiers a text mentions;
 //! - `types`: type changes — which can lose data, and the rows they affect;
 //! - `plan`: the plan's data ([`FixPlan`], [`FixStep`], [`PlanError`] …);
@@ -157,7 +158,6 @@
 mod apply;
 mod framework_files;
 mod guard;
-mod interrupt;
 mod ledger_steps;
 mod lex;
 mod model;
@@ -180,7 +180,7 @@ mod types;
 mod tests;
 
 pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
-pub use interrupt::Interrupt;
+pub use driftless_introspect::Interrupt;
 pub use ledger_steps::{add_ledger_steps, add_rebuild_steps};
 pub use options::{ApplyEvent, ApplyOptions, ApplyProgress, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{

@@ -7,8 +7,8 @@ use std::time::Duration;
 use driftless_introspect::IntrospectOptions;
 use serde::{Deserialize, Serialize};
 
-use crate::interrupt::Interrupt;
 use crate::safety::Safety;
+use driftless_introspect::Interrupt;
 
 /// What to do with orphan tables and columns (in the database, not in the
 /// expected schema).

@@ -12,11 +12,13 @@ use sqlx::{Column as _, ConnectOptions as _, Connection as _, TypeInfo as _};
 use crate::driver::{query_error, RedactedError};
 use crate::error::{Error, Result};
 use crate::error_code::{DbErrorCode, ErrorKind};
+use crate::interrupt::Interrupt;
 use crate::sqlite_connection::{
     has_code, journal_of, recover_hot_journal, Recovery, SqliteInterrupt, Stopped, Watchdog,
     INTERRUPTED, READONLY_ROLLBACK,
 };
 use crate::url::{redact, DbUrl};
+use crate::watch::{Canceller, Watch};
 use crate::IntrospectOptions;
 use driftless_model::{Dialect, Snapshot};
 
@@ -34,7 +36,22 @@ pub struct ConnectOptions {
     /// SQLite: create the file if it does not exist (default false, so a
     /// mistyped path is an error rather than a new empty database).
     pub create_if_missing: bool,
+    /// How long a read waits for a lock another session holds before it
+    /// fails with [`Error::Locked`] (default [`DEFAULT_LOCK_TIMEOUT`];
+    /// zero: do not wait). Read-only connections set it for their session
+    /// (PostgreSQL `lock_timeout`; MySQL `lock_wait_timeout`, which bounds
+    /// metadata-lock waits, in whole seconds rounded up); every SQLite
+    /// connection waits this long for a locked file (busy timeout).
+    pub lock_timeout: Duration,
+    /// Stops connecting and the statement in flight when triggered (see
+    /// [`Interrupt`]). Default none.
+    pub interrupt: Option<Interrupt>,
 }
+
+/// How long a read waits for a lock by default: long enough for the short
+/// locks of ordinary traffic, short enough that a session holding a table
+/// exclusively is reported rather than waited out.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Default for ConnectOptions {
     fn default() -> Self {
@@ -42,6 +59,8 @@ impl Default for ConnectOptions {
             connect_timeout: Duration::from_secs(10),
             read_only: false,
             create_if_missing: false,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            interrupt: None,
         }
     }
 }
@@ -58,6 +77,18 @@ impl ConnectOptions {
     /// Sets the connect timeout.
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the lock timeout of reads (see [`ConnectOptions::lock_timeout`]).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Lets `interrupt` stop this connection's work (see [`Interrupt`]).
+    pub fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
         self
     }
 
@@ -156,6 +187,10 @@ pub struct Database {
     pub(crate) pg_session: crate::postgres::Session,
     /// What the MySQL reader keeps between scoped reads.
     pub(crate) mysql_session: Option<crate::mysql::Session>,
+    /// The server session's id (PostgreSQL pid, MySQL connection id), read
+    /// when the connection opens with an [`Interrupt`] to cancel its
+    /// statements.
+    session: Option<i64>,
 }
 
 impl std::fmt::Debug for Database {
@@ -165,14 +200,28 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// Opens a connection, within `options.connect_timeout`.
+    /// Opens a connection, within `options.connect_timeout` (and, with
+    /// [`ConnectOptions::interrupt`], until it is triggered).
     pub async fn connect(url: &DbUrl, options: &ConnectOptions) -> Result<Self> {
-        let conn = tokio::time::timeout(options.connect_timeout, open(url, options))
-            .await
-            .map_err(|_| Error::ConnectTimeout {
-                url: url.to_string(),
-                seconds: options.connect_timeout.as_secs().max(1),
-            })??;
+        let watch = options.interrupt.clone().map(|interrupt| Watch {
+            interrupt,
+            url: url.clone(),
+            context: "connecting".to_string(),
+            canceller: Canceller::None,
+        });
+        let connecting = async {
+            tokio::time::timeout(options.connect_timeout, open(url, options))
+                .await
+                .map_err(|_| Error::ConnectTimeout {
+                    url: url.to_string(),
+                    seconds: options.connect_timeout.as_secs().max(1),
+                })?
+        };
+        let mut conn = Watch::run(watch, connecting).await?;
+        let session = match options.interrupt {
+            Some(_) => read_session_id(&mut conn).await,
+            None => None,
+        };
         Ok(Database {
             url: url.clone(),
             options: options.clone(),
@@ -180,6 +229,74 @@ impl Database {
             round_trips: 0,
             pg_session: crate::postgres::Session::default(),
             mysql_session: None,
+            session,
+        })
+    }
+
+    /// The server session's id (PostgreSQL `pg_backend_pid()`, MySQL
+    /// `CONNECTION_ID()`), to cancel its statement from another connection
+    /// with [`Database::cancel_session`]; `None` for SQLite (see
+    /// [`Database::sqlite_interrupt`]) or when the server does not say.
+    pub async fn session_id(&mut self) -> Option<i64> {
+        if self.session.is_none() {
+            self.session = read_session_id(&mut self.conn).await;
+        }
+        self.session
+    }
+
+    /// Cancels the statement that server session `id` (see
+    /// [`Database::session_id`]) of the database at `url` runs, from a
+    /// second connection: PostgreSQL `pg_cancel_backend`, MySQL
+    /// `KILL QUERY`. Best effort: a failure is logged, not returned.
+    pub async fn cancel_session(url: &DbUrl, id: i64) {
+        crate::watch::cancel_session(url, id).await;
+    }
+
+    /// Replaces the [`Interrupt`] that stops this connection's work and
+    /// returns the previous one (driftless-fixer's apply takes it off while
+    /// it handles its own, so that its rollback still runs).
+    pub fn set_interrupt(&mut self, interrupt: Option<Interrupt>) -> Option<Interrupt> {
+        std::mem::replace(&mut self.options.interrupt, interrupt)
+    }
+
+    /// What stops the next call when the connection's interrupt is
+    /// triggered (`None` without one).
+    pub(crate) fn watch(&self, context: &str) -> Option<Watch> {
+        let interrupt = self.options.interrupt.clone()?;
+        let canceller = match (&self.conn, self.session) {
+            (Conn::Sqlite(_, watchdog), _) => Canceller::Sqlite(watchdog.interrupt_handle()),
+            (_, Some(id)) => Canceller::Server(id),
+            (_, None) => Canceller::None,
+        };
+        Some(Watch {
+            interrupt,
+            url: self.url.clone(),
+            context: context.to_string(),
+            canceller,
+        })
+    }
+
+    /// Turns a lock timeout of a read into [`Error::Locked`], naming who
+    /// holds the lock (read on a second connection, see `lock`). Reads
+    /// are those of read-only connections and every snapshot (`always`).
+    pub(crate) async fn explain_lock<T>(&self, result: Result<T>, always: bool) -> Result<T> {
+        let Err(e) = result else {
+            return result;
+        };
+        let waited = matches!(e.kind(), ErrorKind::LockTimeout | ErrorKind::Busy);
+        if !waited || !(always || self.options.read_only) {
+            return Err(e);
+        }
+        let context = match &e {
+            Error::Query { context, .. } => context.clone(),
+            _ => "reading".to_string(),
+        };
+        Err(Error::Locked {
+            url: self.url.to_string(),
+            context,
+            timeout: self.options.lock_timeout,
+            holders: crate::lock::holders(&self.url).await,
+            code: e.code().cloned().map(Box::new),
         })
     }
 
@@ -207,12 +324,22 @@ impl Database {
     /// Reads the schema: a fixed number of bulk catalog queries inside one
     /// read-only, consistent transaction where the database supports it.
     /// Never writes.
+    ///
+    /// A read that waits longer than [`ConnectOptions::lock_timeout`] for a
+    /// lock fails with [`Error::Locked`]; with [`ConnectOptions::interrupt`]
+    /// it stops when that is triggered ([`Error::Interrupted`]), its
+    /// catalog queries cancelled on the server.
     pub async fn snapshot(&mut self, options: &IntrospectOptions) -> Result<Snapshot> {
-        match self.dialect() {
-            Dialect::Postgres => crate::postgres::snapshot(self, options).await,
-            Dialect::Mysql => crate::mysql::snapshot(self, options).await,
-            Dialect::Sqlite => crate::sqlite::snapshot(self, options).await,
-        }
+        let watch = self.watch("reading the schema");
+        let read = async {
+            match self.dialect() {
+                Dialect::Postgres => crate::postgres::snapshot(self, options).await,
+                Dialect::Mysql => crate::mysql::snapshot(self, options).await,
+                Dialect::Sqlite => crate::sqlite::snapshot(self, options).await,
+            }
+        };
+        let result = Watch::run(watch, read).await;
+        self.explain_lock(result, true).await
     }
 
     /// Executes SQL (one or more statements separated by `;`) and returns
@@ -223,6 +350,13 @@ impl Database {
     /// ([`Error::NulCharacter`]): no database accepts one in SQL text, and
     /// SQLite's driver would never return.
     pub async fn execute(&mut self, sql: &str, context: &str) -> Result<u64> {
+        let watch = self.watch(context);
+        let result = Watch::run(watch, self.execute_now(sql, context)).await;
+        self.explain_lock(result, false).await
+    }
+
+    /// [`Database::execute`] without the interrupt and the lock report.
+    async fn execute_now(&mut self, sql: &str, context: &str) -> Result<u64> {
         self.refuse_nul(sql, context)?;
         self.round_trips += 1;
         let mut stopped = None;
@@ -254,6 +388,13 @@ impl Database {
     /// [`Value::Null`]: cast them to text in the query. SQL holding a NUL
     /// character is refused, as by [`Database::execute`].
     pub async fn query(&mut self, sql: &str, context: &str) -> Result<Vec<Row>> {
+        let watch = self.watch(context);
+        let result = Watch::run(watch, self.query_now(sql, context)).await;
+        self.explain_lock(result, false).await
+    }
+
+    /// [`Database::query`] without the interrupt and the lock report.
+    async fn query_now(&mut self, sql: &str, context: &str) -> Result<Vec<Row>> {
         self.refuse_nul(sql, context)?;
         self.round_trips += 1;
         let mut stopped = None;
@@ -297,6 +438,17 @@ impl Database {
     /// after it; nothing runs in a transaction unless the statements open
     /// one.
     pub(crate) async fn query_batch(
+        &mut self,
+        statements: &[&str],
+        context: &str,
+    ) -> Result<Vec<Vec<Row>>> {
+        let watch = self.watch(context);
+        let result = Watch::run(watch, self.query_batch_now(statements, context)).await;
+        self.explain_lock(result, false).await
+    }
+
+    /// [`Database::query_batch`] without the interrupt and the lock report.
+    async fn query_batch_now(
         &mut self,
         statements: &[&str],
         context: &str,
@@ -407,8 +559,14 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
                 .log_statements(tracing::log::LevelFilter::Trace);
             // Read-only by construction: every transaction of the session,
             // including single statements, is read-only.
+            // Reads wait for locks only so long (PostgreSQL reads 0 as "no
+            // limit": the shortest wait it has stands for "do not wait").
             let opts = if options.read_only {
-                opts.options([("default_transaction_read_only", "on")])
+                let ms = options.lock_timeout.as_millis().max(1);
+                opts.options([
+                    ("default_transaction_read_only", "on".to_string()),
+                    ("lock_timeout", format!("{ms}ms")),
+                ])
             } else {
                 opts
             };
@@ -429,7 +587,7 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             match connect_plaintext_first(opts, plain).await {
                 // Read-only by construction, as on PostgreSQL.
                 Ok(mut c) if options.read_only => {
-                    sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(mysql_read_only(options.lock_timeout)))
                         .execute(&mut c)
                         .await
                         .map(|_| Conn::Mysql(c))
@@ -443,6 +601,35 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
         }
     };
     res.map_err(|e| connect_error(url, e))
+}
+
+/// The session settings of a read-only MySQL connection: every
+/// transaction read-only, and metadata-lock waits bounded by the lock
+/// timeout, in whole seconds rounded up (MariaDB reads 0 as "do not
+/// wait"; MySQL waits at least a second).
+fn mysql_read_only(lock_timeout: Duration) -> String {
+    let seconds = lock_timeout.as_secs() + u64::from(lock_timeout.subsec_nanos() > 0);
+    format!("SET SESSION TRANSACTION READ ONLY; SET SESSION lock_wait_timeout = {seconds}")
+}
+
+/// The server session id of a fresh connection (see
+/// [`Database::session_id`]).
+async fn read_session_id(conn: &mut Conn) -> Option<i64> {
+    let sql = crate::watch::session_id_sql(match conn {
+        Conn::Postgres(_) => Dialect::Postgres,
+        Conn::Mysql(_) => Dialect::Mysql,
+        Conn::Sqlite(..) => Dialect::Sqlite,
+    })?;
+    let id = match conn {
+        Conn::Postgres(c) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await,
+        Conn::Mysql(c) => sqlx::query_scalar::<_, u64>(sql)
+            .fetch_one(c)
+            .await
+            .map(|id| i64::try_from(id).unwrap_or(i64::MAX)),
+        Conn::Sqlite(..) => return None,
+    };
+    id.map_err(|e| tracing::debug!("cannot read the session id: {e}"))
+        .ok()
 }
 
 /// Opens a SQLite database: read-only ones roll back a hot journal first
@@ -463,6 +650,7 @@ async fn open_sqlite(
     let opts = opts
         .foreign_keys(false)
         .log_statements(tracing::log::LevelFilter::Trace);
+    let opts = opts.busy_timeout(options.lock_timeout);
     let conn = opts.connect().await.map_err(|e| connect_error(url, e))?;
     let mut conn = if file && options.read_only {
         match recover_hot_journal(conn, &opts).await {

@@ -102,6 +102,35 @@ pub enum Error {
         /// The timeout that elapsed.
         timeout: std::time::Duration,
     },
+    /// A read waited longer than the lock timeout
+    /// ([`ConnectOptions::lock_timeout`](crate::ConnectOptions::lock_timeout))
+    /// for a lock another session holds; `holders` says which tables are
+    /// locked and by whom, as far as the server tells.
+    #[error("{context} on {url} waited longer than the lock timeout ({}) for a lock another session holds: {}; nothing was changed (retry once it is released, or wait longer with --lock-timeout)", crate::lock::seconds(*timeout), crate::lock::describe(holders))]
+    Locked {
+        /// The redacted URL.
+        url: String,
+        /// What was being done.
+        context: String,
+        /// The lock timeout that elapsed.
+        timeout: std::time::Duration,
+        /// The locked tables and the sessions holding them (empty when the
+        /// server could not say: the lock may have been released since).
+        holders: Vec<crate::LockHolder>,
+        /// The database's error code.
+        code: Option<Box<DbErrorCode>>,
+    },
+    /// The work was asked to stop ([`Interrupt`](crate::Interrupt)): the
+    /// statement in flight, if any, was cancelled and no further one sent.
+    #[error("{reason}: stopped {context} on {url}")]
+    Interrupted {
+        /// The redacted URL.
+        url: String,
+        /// What was being done (`connecting`, `reading columns` …).
+        context: String,
+        /// Why (the interrupt's reason, e.g. `received SIGINT`).
+        reason: String,
+    },
     /// SQL to be sent holds a NUL character, which no database accepts in
     /// SQL text; nothing was sent.
     #[error("{context} on {url}: the SQL holds a NUL character at line {line}, column {column}, which SQL text cannot contain; nothing was sent")]
@@ -153,7 +182,8 @@ impl Error {
         match self {
             Error::Connect { code, .. }
             | Error::PermissionDenied { code, .. }
-            | Error::Query { code, .. } => code.as_deref(),
+            | Error::Query { code, .. }
+            | Error::Locked { code, .. } => code.as_deref(),
             _ => None,
         }
     }
@@ -163,13 +193,16 @@ impl Error {
     /// those driftless recognised itself ([`Error::MissingDatabase`],
     /// [`Error::PermissionDenied`], [`Error::StatementTimeout`], and
     /// [`Error::HotJournal`], a read-only open that could not roll a
-    /// journal back); [`ErrorKind::Other`] for the rest.
+    /// journal back, [`Error::Locked`], a lock wait that timed out, and
+    /// [`Error::Interrupted`]); [`ErrorKind::Other`] for the rest.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::MissingDatabase { .. } => ErrorKind::MissingDatabase,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
             Error::StatementTimeout { .. } => ErrorKind::StatementTimeout,
             Error::HotJournal { .. } => ErrorKind::ReadOnly,
+            Error::Locked { .. } => ErrorKind::LockTimeout,
+            Error::Interrupted { .. } => ErrorKind::Interrupted,
             other => other.code().map_or(ErrorKind::Other, DbErrorCode::kind),
         }
     }

@@ -23,7 +23,9 @@
 //!
 //! Modules, bottom up:
 //! - `error`, `error_code` (database codes and their kinds), `url`
-//!   (parsing, redaction);
+//!   (parsing, redaction), `interrupt` (asking reads and applies to stop);
+//! - `lock` (who holds the lock a read timed out waiting for), `watch`
+//!   (stopping a connection's work when its interrupt is triggered);
 //! - `driver` (driver errors into ours), `sqlite_connection` (statement
 //!   timeout and interrupt for SQLite), `database` (connections, queries,
 //!   read-only opens);
@@ -37,20 +39,25 @@ mod database;
 mod driver;
 mod error;
 mod error_code;
+mod interrupt;
+mod lock;
 mod mysql;
 mod postgres;
 mod source;
 mod sqlite;
 mod sqlite_connection;
 mod url;
+mod watch;
 
 use std::collections::BTreeSet;
 
 use driftless_model::{is_ledger_table, is_quarantine_schema, is_system_schema};
 
-pub use database::{ConnectOptions, Database, Row, Value};
+pub use database::{ConnectOptions, Database, Row, Value, DEFAULT_LOCK_TIMEOUT};
 pub use error::{url_before_colon, BoxError, Error, Result};
 pub use error_code::{DbErrorCode, ErrorKind};
+pub use interrupt::Interrupt;
+pub use lock::LockHolder;
 pub use source::Source;
 pub use sqlite_connection::SqliteInterrupt;
 pub use url::{redact, DbUrl};

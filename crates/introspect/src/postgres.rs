@@ -37,6 +37,20 @@
 //! and built-in ones unqualified, identically on any two databases whatever
 //! their users' search paths.
 //!
+//! # Locks and interrupts
+//!
+//! Reading a table's defaults, checks, index predicates and expressions
+//! (`pg_get_expr`, `pg_get_constraintdef`) opens the table, so a read
+//! queues behind a session holding it in `ACCESS EXCLUSIVE` mode (an
+//! `ALTER TABLE`, a `LOCK TABLE`). Read-only connections start with
+//! `lock_timeout` set to [`ConnectOptions::lock_timeout`](crate::ConnectOptions::lock_timeout)
+//! (every connection of the read, helpers included), and a read that
+//! waits longer fails with [`Error::Locked`], which names the locked table
+//! and the holding session (`pg_locks`, `pg_stat_activity`, read on a
+//! second connection). With [`ConnectOptions::interrupt`](crate::ConnectOptions::interrupt),
+//! a triggered interrupt cancels the queries of the caller's connection
+//! and of every helper on the server (`pg_cancel_backend`).
+//!
 //! # Speed
 //!
 //! A fixed number of bulk queries ([`query`]), whatever the number of
@@ -59,6 +73,7 @@ mod batch;
 mod parse;
 mod query;
 mod rows;
+mod viewdef;
 
 pub(crate) use batch::Session;
 
@@ -483,7 +498,11 @@ async fn run_helper(
         return Helper::Unavailable { round_trips };
     }
     let outcome = match namespaces.await {
-        Ok(wanted) => run_tasks(&mut db, &queue, version, &wanted).await,
+        // Its queries are cancelled on the server when interrupted.
+        Ok(wanted) => {
+            let watch = db.watch("reading the catalog");
+            crate::watch::Watch::run(watch, run_tasks(&mut db, &queue, version, &wanted)).await
+        }
         // The first connection failed; it reports the error.
         Err(_) => Ok(Vec::new()),
     };

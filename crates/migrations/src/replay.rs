@@ -644,7 +644,7 @@ async fn run_and_read(
     let mut db = Database::connect(dev, &connect).await?;
     prepare_dev(&mut db).await?;
     let _ = db.close().await;
-    run_command(command, dir, dev).await?;
+    stoppable(&connect, dev, command, run_command(command, dir, dev)).await?;
     let mut db = Database::connect(dev, &connect).await?;
     let mut snapshot = db.snapshot(&options.introspect).await?;
     let _ = db.close().await;
@@ -652,9 +652,33 @@ async fn run_and_read(
     Ok(snapshot)
 }
 
+/// Runs `running` (the framework's `command` building the dev database)
+/// until it ends or `connect`'s interrupt is triggered, which stops it
+/// ([`Error::Interrupted`]; the command is killed when its future is
+/// dropped).
+async fn stoppable(
+    connect: &ConnectOptions,
+    dev: &DbUrl,
+    command: &str,
+    running: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
+    let Some(interrupt) = &connect.interrupt else {
+        return running.await;
+    };
+    tokio::select! {
+        r = running => r,
+        () = interrupt.triggered() => Err(Error::Interrupted {
+            url: dev.to_string(),
+            context: format!("running `{}` into the dev database", redact(command)),
+            reason: interrupt.reason().unwrap_or("interrupted").to_string(),
+        }),
+    }
+}
+
 /// Runs `command` (with `sh -c`) in `dir` with `DATABASE_URL` set to `url`:
 /// a framework's migrate command. A failing command is an error with its
 /// exit code and the last lines of its error output (passwords redacted).
+/// The command is killed if the returned future is dropped before it ends.
 pub async fn run_command(command: &str, dir: &Path, dev: &DbUrl) -> Result<()> {
     let output = tokio::process::Command::new("sh")
         .arg("-c")
@@ -662,6 +686,7 @@ pub async fn run_command(command: &str, dir: &Path, dev: &DbUrl) -> Result<()> {
         .current_dir(dir)
         .env("DATABASE_URL", dev.expose_secret())
         .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
         .output()
         .await
         .map_err(|e| {

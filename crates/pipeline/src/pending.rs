@@ -69,7 +69,10 @@ impl Checked {
     }
 
     /// Runs each pending SQL migration and records it, in one transaction
-    /// a migration on PostgreSQL and SQLite.
+    /// a migration on PostgreSQL and SQLite. An interrupt (see
+    /// [`ConnectOptions::interrupt`](driftless_introspect::ConnectOptions::interrupt))
+    /// stops before the next migration, never inside one: the error says
+    /// how many were applied and recorded.
     async fn apply_sql(&self, set: &MigrationSet, pending: &[String]) -> Result<()> {
         let ledger = self.ledger().ok_or_else(|| {
             Error::ApplyPending(format!(
@@ -80,16 +83,26 @@ impl Checked {
         let table = ledger.table.clone();
         let dialect = self.target.dialect();
         let mut db = Database::connect(&self.target, self.read_write()).await?;
+        // Each migration runs whole (its rollback must not be refused).
+        let interrupt = db.set_interrupt(None);
         // A database without a ledger (a new one): created as the tool
         // creates it, before the first migration runs.
         if self.expected.rebuild.as_ref().is_some_and(|r| r.create) {
             let (_, guarded) = create_ledger_statements(&table, dialect);
             execute_all(&mut db, &guarded, "creating the migration ledger").await?;
         }
-        for id in pending {
+        for (done, id) in pending.iter().enumerate() {
             let Some(m) = set.migrations.iter().find(|m| &m.id == id) else {
                 continue;
             };
+            if let Some(reason) = interrupt.as_ref().and_then(|i| i.reason()) {
+                let _ = db.close().await;
+                return Err(Error::ApplyPending(format!(
+                    "{reason}: stopped before migration {}; {done} of {} pending migration(s) were applied and recorded",
+                    m.label(),
+                    pending.len()
+                )));
+            }
             let transactional = dialect != Dialect::Mysql;
             if transactional {
                 db.execute(begin(dialect), "starting a pending migration")

@@ -98,15 +98,25 @@ pub async fn quarantine_restore(
     apply_it: bool,
 ) -> Result<Restored> {
     let mut db = Database::connect(url, connect).await?;
-    let outcome = restore_on(&mut db, object, apply_it).await;
+    let outcome = restore_on(&mut db, object, apply_it, connect).await;
     let _ = db.close().await;
     outcome
 }
 
-async fn restore_on(db: &mut Database, object: &str, apply_it: bool) -> Result<Restored> {
+/// The restore on `db`; the apply stops (and rolls back) on `connect`'s
+/// interrupt, like a fix.
+async fn restore_on(
+    db: &mut Database,
+    object: &str,
+    apply_it: bool,
+    connect: &ConnectOptions,
+) -> Result<Restored> {
     let entries = list_quarantine(db).await?;
     let entry = find_quarantined(&entries, object)?.clone();
-    let options = ApplyOptions::default();
+    let options = match &connect.interrupt {
+        Some(interrupt) => ApplyOptions::default().with_interrupt(interrupt.clone()),
+        None => ApplyOptions::default(),
+    };
     let actual = db.snapshot(&IntrospectOptions::default()).await?;
     let plan = plan_restore(&actual, &entry)?;
     let applied = if apply_it {

@@ -5,12 +5,21 @@
 //! `DRIFTLESS_TEST_MYSQL_URL` (as `.ci/run` exports them), defaulting to the
 //! local servers `postgres://root@127.0.0.1:5432/test` and
 //! `mysql://root@127.0.0.1:3306/test`. A test never skips: when the server
-//! cannot be reached it fails with the URL it tried.
+//! cannot be reached it fails with the URL it tried. The other supported
+//! PostgreSQL versions are listed by `DRIFTLESS_TEST_POSTGRES_URLS`
+//! ([`postgres_versions`], [`on_every_postgres_version`]).
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+mod versions;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
+
+pub use versions::{
+    each_postgres_version, on_every_postgres_version, postgres_versions, PostgresServer,
+    OTHER_POSTGRES_MAJORS, POSTGRES_VERSIONS_ENV,
+};
 
 pub const POSTGRES_ENV: &str = "DRIFTLESS_TEST_POSTGRES_URL";
 pub const MYSQL_ENV: &str = "DRIFTLESS_TEST_MYSQL_URL";
@@ -213,13 +222,24 @@ impl TestDb {
 
     /// A fresh PostgreSQL database.
     pub async fn postgres() -> TestDb {
-        let server_url = postgres_server_url();
+        Self::postgres_at(&postgres_server_url(), None, POSTGRES_ENV).await
+    }
+
+    /// A fresh database on the PostgreSQL server at `server_url` (named by
+    /// the variable `env`); when `major` is given, the server must report it.
+    async fn postgres_at(server_url: &str, major: Option<u32>, env: &str) -> TestDb {
         let name = unique_name("dl");
-        let mut c = sqlx::PgConnection::connect(&server_url)
+        let mut c = sqlx::PgConnection::connect(server_url)
             .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL test server at {server_url} ({POSTGRES_ENV}): {e}")
-            });
+            .unwrap_or_else(|e| panic!("PostgreSQL test server at {server_url} ({env}): {e}"));
+        if let Some(major) = major {
+            let num: String = sqlx::query_scalar("SHOW server_version_num")
+                .fetch_one(&mut c)
+                .await
+                .expect("read server_version_num");
+            let reported = num.parse::<u32>().unwrap_or(0) / 10000;
+            assert_eq!(reported, major, "{server_url} ({env}) is PostgreSQL {num}");
+        }
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut c)
             .await
@@ -227,9 +247,9 @@ impl TestDb {
         let _ = c.close().await;
         TestDb {
             backend: Backend::Postgres,
-            url: replace_db(&server_url, &name),
+            url: replace_db(server_url, &name),
             name,
-            server_url,
+            server_url: server_url.to_string(),
             _dir: None,
         }
     }

@@ -6,15 +6,15 @@
 //! plans again from the schema as it now is (usually: nothing left to do).
 //! SIGINT or SIGTERM during the apply stops it: the statement in flight is
 //! cancelled, the transaction rolled back where the database has one, and
-//! one error line says what state the database is in; a second signal
-//! exits at once. A fix committed but not verified (the schema could not
+//! one error line says what state the database is in (exit 130 for
+//! SIGINT, 143 for SIGTERM); a second signal exits at once. A signal while
+//! reading or planning stops there, with nothing changed. A fix committed but not verified (the schema could not
 //! be read again) exits 2 with a message that says so.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use anyhow::{Context as _, Result};
-use driftless_fixer::{ApplyError, FixPlan, Interrupt};
+use driftless_fixer::{ApplyError, FixPlan};
 
 use super::{plan::count_rows, Ctx, Prepared};
 use crate::args::{CheckFormat, FixArgs, FixFormat};
@@ -103,16 +103,10 @@ async fn repair(
             plan.steps.len(),
             prepared.url
         ));
-        let interrupt = Interrupt::new();
-        let watcher = watch_signals(interrupt.clone());
-        let options =
-            super::apply_options(&args.repair, &args.db.schemas).with_interrupt(interrupt.clone());
+        let options = super::apply_options(ctx, &args.repair, &args.db.schemas);
         let repaired = prepared
             .repair(plan, &super::plan_options(&args.repair), &options)
             .await;
-        if let Some(watcher) = watcher {
-            watcher.abort();
-        }
         drop(spinner);
         let repair = match repaired {
             // Committed, not verified: exit 2 like any database error, but
@@ -150,52 +144,6 @@ async fn repair(
     }
     let report = prepared.report.clone();
     Ok((plan, report))
-}
-
-/// Turns the first SIGINT or SIGTERM into a request to stop the apply,
-/// which then rolls back and reports; a second one exits at once. `None`
-/// when the signals cannot be watched (the default handling stays).
-fn watch_signals(interrupt: Interrupt) -> Option<tokio::task::JoinHandle<()>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        // Registered here, before the apply starts, not in the task.
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            tracing::debug!("cannot watch for SIGINT and SIGTERM");
-            return None;
-        };
-        Some(tokio::spawn(async move {
-            loop {
-                let name = tokio::select! {
-                    _ = int.recv() => "SIGINT",
-                    _ = term.recv() => "SIGTERM",
-                };
-                stop(&interrupt, name);
-            }
-        }))
-    }
-    #[cfg(not(unix))]
-    {
-        Some(tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                stop(&interrupt, "Ctrl-C");
-            }
-        }))
-    }
-}
-
-fn stop(interrupt: &Interrupt, signal: &str) {
-    if interrupt.is_triggered() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: {signal} again: exiting without waiting for the rollback; the database discards the unfinished transaction when the connection closes (MySQL/MariaDB: steps already run stay applied; run the fix again)"
-        );
-        std::process::exit(2);
-    }
-    interrupt.trigger(format!("received {signal}"));
 }
 
 fn describe_steps(out: &mut String, plan: &FixPlan) {

@@ -41,6 +41,7 @@ pub async fn run(ctx: &Ctx, args: MigrationsArgs) -> Result<Status> {
     }
     let statuses = migration_status(&set, ledger);
     let framework = framework_migrations(&set, &args).await?;
+    ctx.checkpoint(&url, "reporting")?;
     let outside = outside_apps(&set, ledger, framework.as_deref());
     let text = match args.format {
         StatusFormat::Human => human(&set, ledger, &statuses, ctx.color) + &human_outside(&outside),

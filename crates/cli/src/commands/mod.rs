@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use driftless_fixer::Interrupt;
 use driftless_fixer::{
     ApplyEvent, ApplyOptions, ApplyProgress, FixPlan, Orphans, PlanOptions, Safety,
 };
-use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions};
+use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions, DEFAULT_LOCK_TIMEOUT};
 use driftless_model::Snapshot;
 use driftless_pipeline::{read_live, Checked, DriftCheck, Progress, Stage};
 use driftless_rules::{Config, Registry, RuleMeta, Severity};
@@ -40,17 +41,47 @@ pub struct Ctx {
     pub color: bool,
     /// --connect-timeout.
     pub connect_timeout: Duration,
+    /// --lock-timeout, when given.
+    pub lock_timeout: Option<Duration>,
+    /// Triggered by SIGINT or SIGTERM: every connection and apply of the
+    /// command watches it.
+    pub interrupt: Interrupt,
 }
 
 impl Ctx {
-    /// Options for opening a database that must not be written.
+    /// Options for opening a database that must not be written: reads
+    /// wait for locks up to --lock-timeout (default 5 s).
     pub fn read_only(&self) -> ConnectOptions {
-        ConnectOptions::read_only().with_connect_timeout(self.connect_timeout)
+        self.watched(ConnectOptions::read_only())
     }
 
-    /// Options for opening the database `fix --apply` repairs.
+    /// Options for opening the database `fix --apply` repairs, and scratch
+    /// databases replays write.
     pub fn read_write(&self) -> ConnectOptions {
-        ConnectOptions::default().with_connect_timeout(self.connect_timeout)
+        self.watched(ConnectOptions::default())
+    }
+
+    /// `options` with the connect and lock timeouts and the interrupt.
+    fn watched(&self, options: ConnectOptions) -> ConnectOptions {
+        options
+            .with_connect_timeout(self.connect_timeout)
+            .with_lock_timeout(self.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT))
+            .with_interrupt(self.interrupt.clone())
+    }
+
+    /// Fails with [`driftless_introspect::Error::Interrupted`] when a
+    /// signal came while the command did work that does not watch for it
+    /// (comparing, planning): `what` is the next step, not taken.
+    pub fn checkpoint(&self, url: &DbUrl, what: &str) -> Result<()> {
+        match self.interrupt.reason() {
+            Some(reason) => Err(driftless_introspect::Error::Interrupted {
+                url: url.to_string(),
+                context: format!("before {what}"),
+                reason: reason.to_string(),
+            }
+            .into()),
+            None => Ok(()),
+        }
     }
 
     /// Parses a URL given on the command line (errors print it redacted).
@@ -148,6 +179,7 @@ impl Prepared {
                 driftless_pipeline::Error::Introspect(e) => expected::with_size_hint(e),
                 other => other.into(),
             })?;
+        ctx.checkpoint(&url, "reporting or planning")?;
         Ok(Prepared { url, checked })
     }
 
@@ -224,11 +256,12 @@ pub fn plan_options(repair: &RepairArgs) -> PlanOptions {
     options
 }
 
-/// Apply options (timeouts) from the command line.
-pub fn apply_options(repair: &RepairArgs, schemas: &[String]) -> ApplyOptions {
+/// Apply options (timeouts, the interrupt) from the command line.
+pub fn apply_options(ctx: &Ctx, repair: &RepairArgs, schemas: &[String]) -> ApplyOptions {
     let mut options = ApplyOptions::default()
-        .with_introspect(IntrospectOptions::default().with_schemas(schemas.iter().cloned()));
-    if let Some(t) = repair.lock_timeout {
+        .with_introspect(IntrospectOptions::default().with_schemas(schemas.iter().cloned()))
+        .with_interrupt(ctx.interrupt.clone());
+    if let Some(t) = ctx.lock_timeout {
         options = options.with_lock_timeout(t);
     }
     if let Some(t) = repair.statement_timeout {
@@ -272,8 +305,33 @@ pub(crate) fn release_at_exit<T>(value: T) {
     std::mem::forget(value);
 }
 
-/// Runs the command line.
+/// How long a command may take to stop after the first signal before the
+/// process ends without it (each connection stops its own statement at
+/// once; this only bounds work that does not watch, such as a framework's
+/// migrate command).
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+/// Runs the command line; SIGINT and SIGTERM stop it (see `signals`).
 pub async fn run(cli: Cli) -> Result<Status> {
+    let interrupt = Interrupt::new();
+    crate::signals::watch(interrupt.clone());
+    let command = dispatch(cli, interrupt.clone());
+    tokio::pin!(command);
+    tokio::select! {
+        r = &mut command => r,
+        () = interrupt.triggered() => match tokio::time::timeout(STOP_GRACE, command).await {
+            Ok(r) => r,
+            Err(_) => Err(anyhow::anyhow!(
+                "{}: the command did not stop within {}s and was abandoned",
+                interrupt.reason().unwrap_or("interrupted"),
+                STOP_GRACE.as_secs()
+            )),
+        },
+    }
+}
+
+/// Runs the command.
+async fn dispatch(cli: Cli, interrupt: Interrupt) -> Result<Status> {
     let ctx = Ctx {
         quiet: cli.global.quiet,
         color: term::stdout_color(cli.global.color),
@@ -285,6 +343,8 @@ pub async fn run(cli: Cli) -> Result<Status> {
                 .or(cli.command.connect_timeout())
                 .unwrap_or(crate::args::DEFAULT_CONNECT_TIMEOUT),
         ),
+        lock_timeout: cli.command.lock_timeout(),
+        interrupt,
     };
     match cli.command {
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,

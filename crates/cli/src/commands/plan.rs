@@ -20,7 +20,9 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
         PlanFormat::Sql => plan.to_sql(),
         PlanFormat::Json => crate::format::plan_json(&plan),
         PlanFormat::Markdown => crate::format::markdown::render_plan(&plan),
-        PlanFormat::Script => plan.to_script(&super::apply_options(&args.repair, &args.db.schemas)),
+        PlanFormat::Script => {
+            plan.to_script(&super::apply_options(ctx, &args.repair, &args.db.schemas))
+        }
         PlanFormat::Migration => {
             let dir = args
                 .out

@@ -10,6 +10,7 @@ use crate::Status;
 pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> Result<Status> {
     let url = ctx.parse_url(args.db.url()?)?;
     let snapshot = ctx.read_live(&url, &args.db.schemas).await?;
+    ctx.checkpoint(&url, "writing the snapshot")?;
     let missing = snapshot.missing_schemas(&args.db.schemas);
     if !missing.is_empty() {
         anyhow::bail!(

@@ -278,7 +278,8 @@ async fn faults_during_apply_on_postgres() {
         waiting_session(&actual, step2(b)).await;
         signal(&child, "TERM");
         let run = finish(child).await;
-        one_error(
+        one_stop(
+            143,
             &run,
             &[
                 "received SIGTERM",
@@ -311,7 +312,7 @@ async fn faults_during_apply_on_postgres() {
         waiting_session(&actual, lock_statement(b)).await;
         signal(&child, "INT");
         let run = finish(child).await;
-        one_error(&run, &["received SIGINT", "as it was before"]);
+        one_stop(130, &run, &["received SIGINT", "as it was before"]);
         holder.release().await;
         assert_exact(fault, &actual, &expected, &before).await;
         tally.record(fault, EXACT);
@@ -458,7 +459,8 @@ async fn faults_during_apply_on_sqlite() {
         sqlite_in_transaction(&actual).await;
         signal(&child, "TERM");
         let run = finish(child).await;
-        one_error(
+        one_stop(
+            143,
             &run,
             &[
                 "received SIGTERM",
@@ -496,7 +498,7 @@ async fn faults_during_apply_on_sqlite() {
         tokio::time::sleep(Duration::from_millis(800)).await;
         signal(watched.child(), "INT");
         let run = watched.finish().await;
-        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert_eq!(run.code, Some(130), "{run:#?}");
         let errors: Vec<&str> = stderr_lines(&run)
             .into_iter()
             .filter(|l| !l.contains("INFO"))
@@ -631,7 +633,8 @@ async fn regression_sigterm_stops_a_long_sqlite_statement_promptly() {
         .await
         .expect("stopped soon after SIGTERM, not at the end of the statement");
     let stopped_after = sent.elapsed();
-    one_error(
+    one_stop(
+        143,
         &run,
         &[
             "received SIGTERM",
@@ -955,7 +958,8 @@ async fn faults_during_apply_on_mariadb() {
         waiting_session(&actual, step2(b)).await;
         signal(&child, "INT");
         let run = finish(child).await;
-        one_error(
+        one_stop(
+            130,
             &run,
             &[
                 "received SIGINT",
@@ -983,7 +987,8 @@ async fn faults_during_apply_on_mariadb() {
         waiting_session(&actual, lock_statement(b)).await;
         signal(&child, "TERM");
         let run = finish(child).await;
-        one_error(
+        one_stop(
+            143,
             &run,
             &[
                 "received SIGTERM",

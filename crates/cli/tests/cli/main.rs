@@ -20,6 +20,8 @@
 //! - `fleet`: `check` over tenant schemas, databases of a server and lists
 //!   of databases; shards and `report merge`; baselines; fix by group;
 //! - `faults`: signals, killed connections and crashes during `fix --apply`;
+//! - `locked`: reads behind another session's lock fail naming it, and
+//!   SIGINT / SIGTERM stop every command while it waits;
 //! - `concurrency`: parallel deploys fixing one database;
 //! - `recipes`: examples/recipes run as Render, GitHub Actions and GitLab
 //!   run them, with the wheel, against real databases;
@@ -44,6 +46,7 @@ mod frameworks;
 mod history;
 mod ledger_rebuild;
 mod ledger_repair;
+mod locked;
 mod messages;
 mod packaging;
 mod quarantine;

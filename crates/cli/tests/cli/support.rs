@@ -127,6 +127,22 @@ pub fn one_error<'a>(run: &'a Run, needles: &[&str]) -> &'a str {
     line
 }
 
+/// A run a signal stopped: exit `code` (130 SIGINT, 143 SIGTERM) and
+/// exactly one message on stderr, `error: …`, containing every needle; no
+/// panic. Returns the message.
+pub fn one_stop<'a>(code: i32, run: &'a Run, needles: &[&str]) -> &'a str {
+    assert_eq!(run.code, Some(code), "exit code {code}: {run:#?}");
+    let lines = stderr_lines(run);
+    assert_eq!(lines.len(), 1, "one message on stderr: {run:#?}");
+    let line = lines[0];
+    assert!(line.starts_with("error: "), "{run:#?}");
+    for needle in needles {
+        assert!(line.contains(needle), "`{needle}` in the message: {run:#?}");
+    }
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    line
+}
+
 /// Messages that would mean a fix ran a step twice.
 pub fn assert_no_duplicate_objects(run: &Run) {
     let text = run.output();

@@ -321,12 +321,4 @@ pub(crate) trait Writer: Sync {
     fn rollback(&self) -> &'static str {
         "ROLLBACK"
     }
-
-    /// The query returning the id of the server session (none on SQLite,
-    /// whose connection interrupts its own statement).
-    fn session_id(&self) -> Option<&'static str>;
-
-    /// The statement that cancels what session `id` runs, sent from
-    /// another connection.
-    fn cancel(&self, id: i64) -> Option<String>;
 }

@@ -94,14 +94,6 @@ impl Writer for Mysql {
         }
         out
     }
-
-    fn session_id(&self) -> Option<&'static str> {
-        Some("SELECT CONNECTION_ID()")
-    }
-
-    fn cancel(&self, id: i64) -> Option<String> {
-        Some(format!("KILL QUERY {id}"))
-    }
 }
 
 /// The catalog condition as a boolean expression on `information_schema`,

@@ -109,14 +109,6 @@ impl Writer for Postgres {
         let tag = dollar_tag(&inner);
         vec![format!("DO {tag}\n{inner}\n{tag}")]
     }
-
-    fn session_id(&self) -> Option<&'static str> {
-        Some("SELECT pg_backend_pid()::bigint")
-    }
-
-    fn cancel(&self, id: i64) -> Option<String> {
-        Some(format!("SELECT pg_cancel_backend({id})"))
-    }
 }
 
 /// A relation or type name as the text literal `to_regclass` and

@@ -70,14 +70,6 @@ impl Writer for Sqlite {
     fn guarded(&self, _cond: &Cond, stmts: &[String]) -> Vec<String> {
         stmts.to_vec()
     }
-
-    fn session_id(&self) -> Option<&'static str> {
-        None
-    }
-
-    fn cancel(&self, _id: i64) -> Option<String> {
-        None
-    }
 }
 
 /// The elements of `new`, each rendered by sea-query on its own, with the

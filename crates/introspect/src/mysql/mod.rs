@@ -12,6 +12,14 @@
 //! the server has them) and views, plus one for the settings of all MariaDB
 //! sequences when there are any, then the rollback.
 //!
+//! Locks: `information_schema` reads are not held up by table locks
+//! (`LOCK TABLES … WRITE`, a transaction blocking an `ALTER`); reads of
+//! tables themselves (ledgers, row counts) are, for at most
+//! [`ConnectOptions::lock_timeout`](crate::ConnectOptions::lock_timeout)
+//! on a read-only connection (`lock_wait_timeout`), then fail with
+//! [`Error::Locked`](crate::Error::Locked) naming the table and the
+//! session holding it where the server says (see `lock`).
+//!
 //! The schema read by default is the URL's database (`DATABASE()`);
 //! [`IntrospectOptions::schemas`] selects others. A named schema that does
 //! not exist is simply absent from the snapshot. A scoped read (replay

@@ -6,6 +6,7 @@ use super::rows::{
     ColumnRow, CommentRow, ConstraintRow, EnumLabelRow, IndexRow, LookupRow, NamespaceRow,
     RelationRow, SequenceRow, UnmodeledRow,
 };
+use super::viewdef::{single_entry_name, unqualified};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
@@ -237,7 +238,11 @@ impl Assembly<'_> {
                     self.tables.insert(rel.oid, (schema_name.clone(), rel.name));
                 }
                 b'v' | b'm' => {
-                    let definition = rel.view_definition.unwrap_or_default().trim().to_string();
+                    let mut definition = rel.view_definition.unwrap_or_default();
+                    if let Some(name) = rel.view_rule.as_deref().and_then(single_entry_name) {
+                        definition = unqualified(&definition, &name);
+                    }
+                    let definition = definition.trim().to_string();
                     schema.views.insert(
                         rel.name,
                         View {
@@ -650,6 +655,7 @@ mod tests {
             name: name.into(),
             kind,
             view_definition: (kind == b'v').then(|| " SELECT 1;".to_string()),
+            view_rule: None,
         }
     }
 

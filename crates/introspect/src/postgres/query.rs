@@ -141,13 +141,17 @@ macro_rules! wanted_table {
 /// Tables, views and materialized views (a macro over the spelling of
 /// [`named`]).
 /// Columns: `oid`, `namespace oid`, `name text`, `kind "char"`,
-/// `view_definition text?`.
+/// `view_definition text?`, `view_rule text?` (the view's stored query
+/// before PostgreSQL 16, see `viewdef`).
 macro_rules! relations_query {
     ($m:ident) => {
         concat!(
             "\
 SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
+       CASE WHEN c.relkind IN ('v', 'm') AND current_setting('server_version_num')::int4 < 160000
+            THEN (SELECT r.ev_action::text FROM pg_rewrite r
+                  WHERE r.ev_class = c.oid AND r.rulename = '_RETURN') END
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND c.relnamespace = ANY ($1)
   AND ",

@@ -39,6 +39,8 @@ pub(crate) struct RelationRow {
     /// `r`, `p`, `v` or `m`.
     pub(crate) kind: u8,
     pub(crate) view_definition: Option<String>,
+    /// The view's stored query (`pg_rewrite.ev_action`), before PostgreSQL 16.
+    pub(crate) view_rule: Option<String>,
 }
 
 impl RelationRow {
@@ -49,6 +51,7 @@ impl RelationRow {
             name: row.try_get(2)?,
             kind: char_byte(row.try_get(3)?),
             view_definition: row.try_get(4)?,
+            view_rule: row.try_get(5)?,
         })
     }
 }

@@ -5,7 +5,12 @@
 //! row per schema ([`query`]); the rows become the model in pure code
 //! ([`parse`]), with the CREATE statements read by a tokenizer ([`ddl`])
 //! for what the pragmas do not tell. A single statement sees one
-//! consistent state of the file, so no transaction is needed.
+//! consistent state of the file, so no transaction is needed. A writer
+//! holding the file's exclusive lock makes it wait up to
+//! [`ConnectOptions::lock_timeout`](crate::ConnectOptions::lock_timeout)
+//! (the busy timeout), then fail with [`Error::Locked`] (SQLite cannot say
+//! which connection holds the lock); an interrupt stops the statement, or
+//! abandons its wait for the lock, which SQLite cannot cut short.
 //!
 //! Schema `main` is read by default; other attached schemas (`temp`, or
 //! ones the caller attached on this connection) when named in

@@ -4,6 +4,8 @@
 //!
 //! - `postgres_catalog`, `mysql_catalog`, `sqlite_catalog`: each reader on
 //!   a fixture with every object kind, round trips counted;
+//! - `postgres_versions`: the PostgreSQL fixtures on every other supported
+//!   version (`DRIFTLESS_TEST_POSTGRES_URLS`);
 //! - `seaschema_postgres`: an independent cross-check with sea-schema;
 //! - `roundtrip`: snapshots through JSON and back;
 //! - `connect_errors`: refused, unreachable and misnamed servers, codes kept;
@@ -15,6 +17,7 @@
 mod connect_errors;
 mod mysql_catalog;
 mod postgres_catalog;
+mod postgres_versions;
 mod roundtrip;
 mod seaschema_postgres;
 mod sqlite_catalog;

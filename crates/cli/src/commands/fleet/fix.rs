@@ -146,7 +146,7 @@ pub async fn fix(ctx: &Ctx, args: FixArgs) -> Result<Status> {
     }
     let jobs = args.fleet.jobs.map_or_else(default_jobs, |j| j as usize);
     let plan_opts = plan_options(&args.repair);
-    let apply_opts = apply_options(&args.repair, &[]);
+    let apply_opts = apply_options(ctx, &args.repair, &[]);
     let mut fixes = Vec::new();
     for group in plans {
         let spinner = ctx.spinner(format!(

@@ -155,6 +155,8 @@ mod tests {
             quiet: true,
             color: false,
             connect_timeout: Duration::from_secs(1),
+            lock_timeout: None,
+            interrupt: Default::default(),
         }
     }
 

@@ -1,23 +1,28 @@
-//! Asking a running [`apply`](super::apply()) to stop (Ctrl-C, SIGTERM).
+//! Asking a running read, replay or apply to stop (Ctrl-C, SIGTERM).
 
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::Notify;
 
-/// A handle that asks a running [`apply`](super::apply()) to stop, shared
-/// between the code that notices the request (a signal handler) and the
-/// apply: pass a clone with [`ApplyOptions::with_interrupt`](crate::ApplyOptions::with_interrupt).
+/// A handle that asks the work of a connection to stop, shared between
+/// the code that notices the request (a signal handler) and the work.
 ///
-/// Once triggered, the apply sends no further statement: the statement in
-/// flight is cancelled from a second connection (PostgreSQL
+/// Give a clone to [`ConnectOptions::with_interrupt`](crate::ConnectOptions::with_interrupt):
+/// every [`Database`](crate::Database) opened with those options then stops
+/// when it is triggered. Connecting is abandoned; a statement in flight
+/// (a catalog query waiting for a lock, a migration being replayed) is
+/// cancelled on the server, from a second connection (PostgreSQL
 /// `pg_cancel_backend`, MySQL `KILL QUERY`; SQLite interrupts it on its own
-/// connection, or stops waiting for its lock), the transaction is rolled back where the database has one, and
-/// the apply returns [`ApplyError::Interrupted`](crate::ApplyError::Interrupted)
-/// saying what state the database is in. An apply that had already
-/// committed when the request came returns its report as usual.
+/// connection); no further statement is sent; and the call returns
+/// [`Error::Interrupted`](crate::Error::Interrupted).
+///
+/// driftless-fixer's `apply` takes one too (`ApplyOptions::with_interrupt`):
+/// it rolls back where the database has transactions and says what state
+/// the database is in. An apply that had already committed when the
+/// request came returns its report as usual.
 ///
 /// ```
-/// use driftless_fixer::Interrupt;
+/// use driftless_introspect::Interrupt;
 /// let interrupt = Interrupt::new();
 /// let for_the_signal_handler = interrupt.clone();
 /// assert!(!interrupt.is_triggered());
@@ -40,7 +45,7 @@ impl Interrupt {
         Self::default()
     }
 
-    /// Asks the apply to stop; `reason` (e.g. `received SIGINT`) goes into
+    /// Asks the work to stop; `reason` (e.g. `received SIGINT`) goes into
     /// the error. Later calls keep the first reason.
     pub fn trigger(&self, reason: impl Into<String>) {
         let _ = self.0.reason.set(reason.into());
@@ -58,7 +63,7 @@ impl Interrupt {
     }
 
     /// Resolves once triggered (at once if it already was).
-    pub(crate) async fn triggered(&self) {
+    pub async fn triggered(&self) {
         loop {
             let notified = self.0.notify.notified();
             tokio::pin!(notified);
