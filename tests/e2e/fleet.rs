@@ -426,3 +426,21 @@ fn sha384_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// An expected side with two schemas and no `--expect-schema`: one error
+/// before any tenant is judged, not one per tenant.
+#[tokio::test]
+async fn an_expected_side_that_does_not_fit_is_one_error_before_any_target() {
+    let (_db, url, template) = planted().await;
+    let mut two = template.clone();
+    two.rename_schema("tpl", "other");
+    two.schemas.extend(template.schemas.clone());
+    let fleet = Fleet::new(Box::new(GivenSchema::new(two, "two schemas")));
+    let Err(e) = fleet.each_schema(&url, "tenant_*").await else {
+        panic!("an expected side with two schemas was accepted");
+    };
+    assert!(e.to_string().contains("--expect-schema"), "{e}");
+    let picked = fleet_of(&template).with_expect_schema("tpl");
+    let report = report_of(&picked, picked.each_schema(&url, "tenant_*").await.unwrap()).await;
+    assert_eq!(report.summary.drifted, 3);
+}
