@@ -14,8 +14,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::migration_text::{leading_number, ledger_note, py_str, terminated, RenderError};
 use crate::plan::{FixPlan, FixStep};
-use crate::render::{ledger_note, py_str, terminated, RenderError};
 
 /// The schema steps of `plan`: what a migration file can carry.
 fn schema_steps(plan: &FixPlan) -> impl Iterator<Item = &FixStep> {
@@ -48,7 +48,7 @@ pub(crate) fn django_file(plan: &FixPlan, dir: &Path, names: &[String]) -> Vec<(
     let latest = names
         .iter()
         .filter_map(|n| n.strip_suffix(".py"))
-        .filter_map(|stem| crate::render::leading_number(stem).map(|v| (v, stem.to_string())))
+        .filter_map(|stem| leading_number(stem).map(|v| (v, stem.to_string())))
         .max();
     let app = dir
         .canonicalize()
