@@ -45,6 +45,9 @@ project into an empty database. Its ratio is driftless / migrate (target
 under 2x). Django comes from $DRIFTLESS_TEST_PYTHON or the framework
 tests' venv (target/test-python, made by scripts/test-python).
 
+Fleets (tenant schemas, many databases) have their own script:
+bench/fleet.py.
+
 Needs: cargo, psql, pg_dump, mariadb, mysqldump, sqlite3, python3 (a venv
 with migra and psycopg2-binary is made
 under target/bench-venv when PyPI is reachable).

@@ -19,6 +19,8 @@
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
 //!   SQLite `main` with a single schema of another name alike;
+//! - `fleet`: tenant schemas and many databases against one expected
+//!   schema: groups, shards, merge, baseline, the fix by group;
 //! - `support`: fresh databases, check + plan + repair through the pipeline.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -31,6 +33,7 @@ mod fix_preflight;
 mod fix_rebuilds;
 mod fix_script;
 mod fix_story;
+mod fleet;
 mod fuzz_corpus;
 mod golden;
 mod hostile_identifiers;

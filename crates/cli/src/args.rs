@@ -57,9 +57,19 @@ Examples:
   driftless check --db \"$DATABASE_URL\" --expect schema.json \\
       --format sarif --fail-on error > drift.sarif
 
+  # A fleet: every tenant schema against the template schema
+  driftless check --db \"$DATABASE_URL\" --each-schema 'tenant_*' \\
+      --expect \"$DATABASE_URL\" --expect-schema template
+
+  # Many databases, 8 at a time, each within 30s, one report
+  driftless check --targets shops.txt --expect shop.json --jobs 8 \\
+      --target-timeout 30s --format json > fleet.json
+
 Exit codes: 0 no finding at or above the failing severity, 1 drift,
 2 usage, input or database error, 130 / 143 stopped by SIGINT / SIGTERM
-(nothing is changed).";
+(nothing is changed). A fleet (--each-schema, --each-database, --targets):
+1 when any target drifted (with --baseline: only new drift), 2 when a
+target could not be checked and none drifted, else 0.";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
@@ -73,6 +83,10 @@ Examples:
   # A new migration file in the project's migrations folder
   driftless plan --db \"$DATABASE_URL\" --migrations migrations/ \\
       --format migration --out migrations/
+
+  # A fleet: one plan per drift group, with the tenants it applies to
+  driftless plan --db \"$DATABASE_URL\" --each-schema 'tenant_*' \\
+      --expect tenant.json
 
 Exit codes: 0 no finding at or above the failing severity, 1 drift (as for
 `check`; the plan is printed either way), 2 usage, input or database error.";
@@ -89,14 +103,20 @@ Examples:
   driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply \\
       --orphans drop --allow-destructive
 
+  # Every drifted tenant: planned once per drift group, applied to each
+  # member in its own transaction and lock
+  driftless fix --db \"$DATABASE_URL\" --each-schema 'tenant_*' \\
+      --expect tenant.json --apply
+
 Exit codes: 0 converged (or nothing to do), 1 not converged,
-2 usage, input or database error. A fix that was committed but could not
-be verified (the connection was lost while the schema was read again) also
-exits 2; its message says `committed`, lists the committed steps and the
-cause: run `driftless check` to see whether the drift is gone. SIGINT or
-SIGTERM stops any phase (exit 130 / 143): the statement in flight is
-cancelled, the transaction rolled back, and one line says what state the
-database is in; a second signal exits at once.";
+2 usage, input or database error (a fleet: 1 when a target is not
+converged, 2 when one failed and every other converged). A fix that was
+committed but could not be verified (the connection was lost while the
+schema was read again) also exits 2; its message says `committed`, lists
+the committed steps and the cause: run `driftless check` to see whether
+the drift is gone. SIGINT or SIGTERM stops any phase (exit 130 / 143):
+the statement in flight is cancelled, the transaction rolled back, and one
+line says what state the database is in; a second signal exits at once.";
 
 const MIGRATIONS_EXAMPLES: &str = "\
 Examples:
@@ -130,6 +150,19 @@ Examples:
 
   # The schema of `plan --format json`
   driftless schema plan";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  # Three shards of one fleet run, then one report
+  driftless check --db \"$DATABASE_URL\" --each-schema 'tenant_*' \\
+      --expect tenant.json --shard 1/3 --format json > shard-1.json
+  driftless report merge shard-*.json --format human
+
+  # Alert only on drift that is new since last night
+  driftless report merge shard-*.json --baseline last-night.json
+
+Exit codes: 0 no drift, 1 a target drifted (with --baseline: new drift),
+2 usage or input error, or a target could not be checked and none drifted.";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -200,6 +233,9 @@ pub enum Command {
     /// Print the JSON Schema of a JSON document driftless writes.
     #[command(after_help = SCHEMA_EXAMPLES)]
     Schema(SchemaArgs),
+    /// Combine fleet reports: `report merge` joins the shards of one run.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
     /// Print a shell completion script.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -238,7 +274,10 @@ impl Command {
                 QuarantineCommand::List(l) => &l.connect,
                 QuarantineCommand::Restore(r) => &r.connect,
             },
-            Command::Rules(_) | Command::Completions(_) | Command::Schema(_) => return None,
+            Command::Rules(_)
+            | Command::Completions(_)
+            | Command::Schema(_)
+            | Command::Report(_) => return None,
         })
     }
 
@@ -256,15 +295,75 @@ impl Command {
 /// The database to read (or repair).
 #[derive(Debug, Args)]
 pub struct DbArgs {
-    /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path.
+    /// The live database: postgres://…, mysql://…, mariadb://… or sqlite:path
+    /// (with --each-database: the server, any database of it).
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
-    pub db: String,
+    pub db: Option<String>,
     /// Only these schemas (repeatable; default: every non-system schema).
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
     /// How to connect.
     #[command(flatten)]
     pub connect: ConnectArgs,
+}
+
+impl DbArgs {
+    /// `--db` (or `$DATABASE_URL`): required, except by a fleet run over
+    /// `--targets` (a missing one is an error naming `--db`, exit 2).
+    pub fn url(&self) -> Result<&str, anyhow::Error> {
+        self.db.as_deref().ok_or_else(|| {
+            anyhow::anyhow!("no database given: pass --db URL (or set $DATABASE_URL)")
+        })
+    }
+}
+
+/// Many targets compared with one expected schema (`check`, `plan`, `fix`).
+#[derive(Debug, Args)]
+#[group(skip)]
+#[command(group(
+    clap::ArgGroup::new("fleet")
+        .multiple(false)
+        .args(["each_schema", "each_database", "targets"])
+))]
+pub struct FleetArgs {
+    /// Every schema of --db whose name matches GLOB (`tenant_*`), each
+    /// compared with the one expected schema under its own name; read in one
+    /// catalog read.
+    #[arg(long, value_name = "GLOB", conflicts_with = "schemas")]
+    pub each_schema: Option<String>,
+    /// Every database of the server of --db whose name matches GLOB
+    /// (`shop_*`).
+    #[arg(long, value_name = "GLOB", conflicts_with = "schemas")]
+    pub each_database: Option<String>,
+    /// The databases to check, one URL a line (`#` comments, `${VAR}`
+    /// expanded from the environment); `-` reads them from stdin.
+    #[arg(long, value_name = "FILE", conflicts_with = "schemas")]
+    pub targets: Option<String>,
+    /// The schema of the expected side every target is compared with, when it
+    /// has several (a template schema: `--expect postgres://… --expect-schema
+    /// template`; it may be --db's own database).
+    #[arg(long, value_name = "NAME", requires = "fleet")]
+    pub expect_schema: Option<String>,
+    /// How many databases to check at once (default: twice the cores).
+    #[arg(long, value_name = "N", requires = "fleet",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Check only share I of N of the targets (stable by the target's name);
+    /// `auto`: a Kubernetes Indexed Job's share, from $JOB_COMPLETION_INDEX and
+    /// $DRIFTLESS_SHARDS (the Job's completions).
+    #[arg(long, value_name = "I/N|auto", requires = "fleet")]
+    pub shard: Option<String>,
+    /// Give up on one database after DURATION (connecting, reading and
+    /// comparing), e.g. 30s, 2m; it is reported as an error of that target.
+    #[arg(long, value_name = "DURATION", requires = "fleet", value_parser = parse_timeout)]
+    pub target_timeout: Option<std::time::Duration>,
+}
+
+impl FleetArgs {
+    /// Whether the command runs over a fleet.
+    pub fn is_fleet(&self) -> bool {
+        self.each_schema.is_some() || self.each_database.is_some() || self.targets.is_some()
+    }
 }
 
 /// Where the expected schema comes from: `--expect SOURCE` or
@@ -359,6 +458,13 @@ pub struct CheckArgs {
     /// config's fail_on, else warning).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+    /// Many targets.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// With a fleet: compare with an earlier run's JSON report; exit 1 only
+    /// on new drift (the report says what is new, resolved and persisting).
+    #[arg(long, value_name = "FILE", requires = "fleet")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// Repair choices shared by `plan` and `fix`.
@@ -398,6 +504,9 @@ pub struct PlanArgs {
     /// How to repair.
     #[command(flatten)]
     pub repair: RepairArgs,
+    /// Many targets: one plan per drift group.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Sql)]
     pub format: PlanFormat,
@@ -423,6 +532,9 @@ pub struct FixArgs {
     /// How to repair.
     #[command(flatten)]
     pub repair: RepairArgs,
+    /// Many targets: planned once per drift group, applied to each member.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Execute the plan (without it, fix only prints the plan).
     #[arg(long)]
     pub apply: bool,
@@ -558,6 +670,54 @@ pub enum SchemaName {
     Rules,
     /// `snapshot` (also read by `--expect FILE`).
     Snapshot,
+    /// `check --each-schema|--each-database|--targets --format json`, and
+    /// `report merge`.
+    FleetReport,
+}
+
+/// `driftless report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// What to do with reports.
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// `driftless report merge`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine the JSON reports of the shards of one fleet run into one.
+    Merge(MergeArgs),
+}
+
+/// `driftless report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`check … --shard I/N --format json`).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MergeFormat::Json)]
+    pub format: MergeFormat,
+    /// Compare the merged run with an earlier run's report; exit 1 only on
+    /// new drift.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Fail (exit 1) on new findings at or above this severity, with
+    /// --baseline (default: warning).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+}
+
+/// `report merge --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// The merged report as JSON (as one unsharded run writes it).
+    Json,
+    /// The groups, failed targets and a summary line.
+    Human,
+    /// Markdown for a pull-request comment or a CI job summary.
+    Markdown,
 }
 
 /// `driftless completions`.
@@ -710,6 +870,9 @@ pub enum MigrationLayout {
     Flyway,
     /// `<NNNN>_driftless_fix.py` with a RunSQL operation.
     Django,
+    /// `<id>_driftless_fix.py`, a revision of the head (--out: the versions
+    /// folder, the script_location or the folder of alembic.ini).
+    Alembic,
 }
 
 impl MigrationLayout {
@@ -720,6 +883,7 @@ impl MigrationLayout {
             MigrationLayout::GolangMigrate => "golang-migrate",
             MigrationLayout::Flyway => "flyway",
             MigrationLayout::Django => "django",
+            MigrationLayout::Alembic => "alembic",
         }
     }
 }

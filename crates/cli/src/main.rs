@@ -5,7 +5,8 @@
 //! argument parsing, output formats and exit codes.
 //! Exit codes: 0 no drift at or above the failing severity, 1 drift (or,
 //! for `fix`, not converged), 2 usage, input or database error, 130 / 143
-//! stopped by SIGINT / SIGTERM.
+//! stopped by SIGINT / SIGTERM. Over a fleet: 1 when any target drifted, 2
+//! when a target could not be checked and none drifted.
 //!
 //! Modules: `args` (the command line, clap derive, parsing only),
 //! `commands` (one per subcommand, and the expected-schema and connection
@@ -35,6 +36,8 @@ pub enum Status {
     Clean,
     /// Drift found, or not converged.
     Drift,
+    /// A fleet target could not be checked, and none drifted.
+    Unchecked,
 }
 
 impl From<Status> for ExitCode {
@@ -42,6 +45,7 @@ impl From<Status> for ExitCode {
         match s {
             Status::Clean => ExitCode::SUCCESS,
             Status::Drift => ExitCode::from(1),
+            Status::Unchecked => ExitCode::from(EXIT_ERROR),
         }
     }
 }

@@ -156,9 +156,11 @@
 #![deny(missing_docs)]
 
 mod apply;
+mod framework_files;
 mod guard;
 mod ledger_steps;
 mod lex;
+mod migration_text;
 mod model;
 mod names;
 mod objects;
@@ -182,6 +184,7 @@ mod tests;
 pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
 pub use driftless_introspect::Interrupt;
 pub use ledger_steps::{add_ledger_steps, add_rebuild_steps};
+pub use migration_text::{RenderError, LEDGER_NOTE_BEGIN, LEDGER_NOTE_END};
 pub use options::{ApplyEvent, ApplyOptions, ApplyProgress, Orphans, PlanOptions, MAX_TIMEOUT};
 pub use plan::{
     fingerprint, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
@@ -192,9 +195,7 @@ pub use quarantine::{
     find_quarantined, list_quarantine, plan_restore, quarantine_held_names, QuarantineEntry,
     QuarantineError, QuarantineKind,
 };
-pub use render::{
-    MigrationFormat, RenderError, LEDGER_NOTE_BEGIN, LEDGER_NOTE_END, PG_ADVISORY_LOCK_KEY,
-};
+pub use render::{MigrationFormat, PG_ADVISORY_LOCK_KEY};
 pub use safety::Safety;
 pub use sql::{
     create_ledger_statements, effects_condition, ledger_copy_statements, quarantine_ledger_row,

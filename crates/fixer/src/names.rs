@@ -185,6 +185,16 @@ fn max_ident(d: Dialect) -> usize {
     }
 }
 
+/// 64-bit FNV-1a of `s`: a stable short id (an Alembic revision's).
+pub(crate) fn fnv64(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
 fn fnv32(s: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in s.bytes() {

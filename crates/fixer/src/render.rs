@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use driftless_model::Dialect;
 
+use crate::migration_text::{leading_number, ledger_note, terminated, RenderError};
 use crate::options::ApplyOptions;
 use crate::plan::{FixPlan, FixStep};
 use crate::sql::{Mysql, Postgres, Sqlite, Writer};
@@ -32,34 +33,6 @@ pub(crate) fn mysql_lock_names(plan: &FixPlan) -> Vec<String> {
     names.into_iter().collect()
 }
 
-/// Why a plan could not be rendered or written.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RenderError {
-    /// A file or folder could not be read or written.
-    #[error("{action} {path}: {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The path.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A plan document is not valid JSON or does not match the plan format.
-    #[error("invalid plan document: {0}")]
-    Json(String),
-    /// The plan document was written by a newer version.
-    #[error("plan format version {found} is newer than this build understands ({supported}); upgrade driftless")]
-    Version {
-        /// The version found.
-        found: u32,
-        /// The newest version understood.
-        supported: u32,
-    },
-}
-
 /// Migration folder layouts [`FixPlan::migration_files`] can write into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -74,19 +47,24 @@ pub enum MigrationFormat {
     GolangMigrate,
     /// Flyway: `V<n>__driftless_fix.sql`, `n` one above the highest version.
     Flyway,
-    /// Django: `<NNNN>_driftless_fix.py` with a `RunSQL` operation depending
-    /// on the latest migration of the app (the folder's parent folder).
+    /// Django: `<NNNN>_driftless_fix.py` with a `RunSQL` operation of the
+    /// guarded statements, depending on the latest migration of the app (the
+    /// folder's parent folder).
     Django,
+    /// Alembic: `<id>_driftless_fix.py`, a revision of the folder's head(s)
+    /// running the guarded statements with `op.execute`.
+    Alembic,
 }
 
 impl MigrationFormat {
-    /// Parses `sqlx`, `golang-migrate` (or `migrate`), `flyway`, `django`.
+    /// Parses `sqlx`, `golang-migrate` (or `migrate`), `flyway`, `django`, `alembic`.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "sqlx" => Some(MigrationFormat::Sqlx),
             "golang-migrate" | "migrate" | "golang_migrate" => Some(MigrationFormat::GolangMigrate),
             "flyway" => Some(MigrationFormat::Flyway),
             "django" => Some(MigrationFormat::Django),
+            "alembic" => Some(MigrationFormat::Alembic),
             _ => None,
         }
     }
@@ -99,15 +77,6 @@ fn comment(text: &str) -> String {
         .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
         .collect();
     format!("-- {one_line}")
-}
-
-fn terminated(stmt: &str) -> String {
-    let t = stmt.trim_end();
-    if t.ends_with(';') {
-        t.to_string()
-    } else {
-        format!("{t};")
-    }
 }
 
 /// One statement on its own line, terminated.
@@ -424,54 +393,12 @@ impl FixPlan {
                     body(false),
                 )]
             }
-            MigrationFormat::Django => self.django_file(dir, &names),
+            MigrationFormat::Django => crate::framework_files::django_file(self, dir, &names),
+            MigrationFormat::Alembic => {
+                crate::framework_files::alembic_file(self, dir, &names, unix_time)?
+            }
         };
         Ok(files)
-    }
-
-    /// The Django migration file: the schema steps in one `RunSQL`, after
-    /// the latest migration of the app (`names`, the folder's entries).
-    fn django_file(&self, dir: &Path, names: &[String]) -> Vec<(PathBuf, String)> {
-        let mut latest: Option<(u128, String)> = None;
-        for n in names {
-            if let Some(stem) = n.strip_suffix(".py") {
-                if let Some(v) = leading_number(stem) {
-                    if latest.as_ref().is_none_or(|(lv, _)| v > *lv) {
-                        latest = Some((v, stem.to_string()));
-                    }
-                }
-            }
-        }
-        let app = dir
-            .canonicalize()
-            .ok()
-            .and_then(|p| {
-                p.parent()
-                    .and_then(|p| p.file_name())
-                    .map(|s| s.to_string_lossy().into_owned())
-            })
-            .unwrap_or_else(|| "app".into());
-        let number = latest.as_ref().map_or(1, |(v, _)| v + 1);
-        let deps = match &latest {
-            Some((_, name)) => format!("        ({}, {}),\n", py_str(&app), py_str(name)),
-            None => String::new(),
-        };
-        let mut sql = String::new();
-        for s in self.steps.iter().filter(|s| !s.is_ledger_step()) {
-            for q in &s.sql {
-                let _ = writeln!(sql, "                {},", py_str(&terminated(q)));
-            }
-        }
-        let note: String = ledger_note(self)
-            .iter()
-            .map(|l| format!("# {l}\n"))
-            .collect();
-        let text = format!(
-            "# Generated by driftless: {} step(s) fixing schema drift ({}).\n# Review before committing; reverse_sql is a no-op (fixes are not undone automatically).\n{note}from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n\n    dependencies = [\n{deps}    ]\n\n    operations = [\n        migrations.RunSQL(\n            sql=[\n{sql}            ],\n            reverse_sql=migrations.RunSQL.noop,\n        ),\n    ]\n",
-            self.steps.iter().filter(|s| !s.is_ledger_step()).count(),
-            self.dialect
-        );
-        vec![(dir.join(format!("{number:04}_driftless_fix.py")), text)]
     }
 
     /// Writes [`FixPlan::migration_files`] into `dir` (never overwriting a
@@ -505,50 +432,6 @@ impl FixPlan {
         }
         Ok(written)
     }
-}
-
-/// The marker lines around the ledger steps a migration file leaves out.
-pub const LEDGER_NOTE_BEGIN: &str = "driftless ledger steps: begin";
-/// See [`LEDGER_NOTE_BEGIN`].
-pub const LEDGER_NOTE_END: &str = "driftless ledger steps: end";
-
-/// The ledger steps of `plan` (see [`FixStep::is_ledger_step`]), which a
-/// migration file cannot carry, as lines to put in comments: why, then
-/// each step with its guarded statements, between [`LEDGER_NOTE_BEGIN`]
-/// and [`LEDGER_NOTE_END`]. Empty without ledger steps.
-fn ledger_note(plan: &FixPlan) -> Vec<String> {
-    let steps: Vec<(usize, &FixStep)> = plan
-        .steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_ledger_step())
-        .collect();
-    if steps.is_empty() {
-        return Vec::new();
-    }
-    let mut out = vec![
-        format!(
-            "{} ledger step(s) are not in this file: the migration tool checks its ledger before",
-            steps.len()
-        ),
-        "it runs any migration. Run these statements (guarded: running them twice changes".into(),
-        "nothing) against the database first, then the tool's migrate.".into(),
-        LEDGER_NOTE_BEGIN.into(),
-    ];
-    for (i, s) in steps {
-        out.push(format!(
-            "step {} [{}] {} {}",
-            i + 1,
-            s.safety,
-            s.action,
-            s.object.path()
-        ));
-        for q in &s.script {
-            out.extend(terminated(q).lines().map(String::from));
-        }
-    }
-    out.push(LEDGER_NOTE_END.into());
-    out
 }
 
 fn migration_body(plan: &FixPlan, own_tx: bool) -> String {
@@ -585,16 +468,6 @@ fn migration_body(plan: &FixPlan, own_tx: bool) -> String {
     }
     trailer(&mut out, plan);
     out
-}
-
-fn py_str(s: &str) -> String {
-    // A JSON string is a valid Python string literal.
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
-fn leading_number(name: &str) -> Option<u128> {
-    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 fn list_dir(dir: &Path) -> Result<Vec<String>, RenderError> {

@@ -52,6 +52,10 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A model value did not serialise back after a schema rename
+    /// ([`renamed_schema`](crate::renamed_schema)).
+    #[error("cannot rename a schema in a model value: {0}")]
+    Rename(String),
 }
 
 /// `path:line`, or `path` alone for line 0 (the file as a whole).

@@ -55,6 +55,7 @@ mod migration;
 mod names;
 mod object;
 mod pairing;
+mod rename;
 mod schema;
 mod snapshot_file;
 pub mod sql;
@@ -82,6 +83,7 @@ pub use names::{
 };
 pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
 pub use pairing::{SchemaPair, SchemaPairing};
+pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table,

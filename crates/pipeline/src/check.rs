@@ -45,6 +45,7 @@ pub struct DriftCheck {
     read_write: ConnectOptions,
     progress: Arc<dyn Progress>,
     today: Option<Date>,
+    ledger_scope: Option<String>,
 }
 
 impl std::fmt::Debug for DriftCheck {
@@ -71,7 +72,15 @@ impl DriftCheck {
             read_write: ConnectOptions::default(),
             progress: Arc::new(Silent),
             today: today(),
+            ledger_scope: None,
         }
+    }
+
+    /// Judges only the ledgers in schema `schema` (a tenant's own), also
+    /// when the target is read again after a fix.
+    pub(crate) fn with_ledger_scope(mut self, schema: &str) -> Self {
+        self.ledger_scope = Some(schema.to_string());
+        self
     }
 
     /// Compares only these schemas (default: the target's defaults).
@@ -193,7 +202,7 @@ impl DriftCheck {
         let cx = self.source_cx(&ledgers);
         // Two databases (or a replay and a database) cost the slower of
         // the two, not their sum.
-        let (mut expected, (actual, _)) = futures::try_join!(
+        let (expected, (actual, _)) = futures::try_join!(
             self.source.load(&cx),
             live::read_live(
                 &self.target,
@@ -203,6 +212,31 @@ impl DriftCheck {
                 false
             ),
         )?;
+        self.compare(expected, actual, ledgers, None).await
+    }
+
+    /// Judges `actual` and its `ledgers`, read already, against the
+    /// source: what [`DriftCheck::run`] does once it has read the target.
+    /// A fleet reads many targets in one catalog read, then this for each;
+    /// `quarantine`, when given, is what the target's quarantine holds.
+    pub(crate) async fn run_read(
+        self,
+        actual: Snapshot,
+        ledgers: Vec<Ledger>,
+        quarantine: Option<(Vec<QuarantineEntry>, BTreeSet<String>)>,
+    ) -> Result<Checked> {
+        self.config.validate(&self.registry)?;
+        let expected = self.source.load(&self.source_cx(&ledgers)).await?;
+        self.compare(expected, actual, ledgers, quarantine).await
+    }
+
+    async fn compare(
+        self,
+        mut expected: Expected,
+        actual: Snapshot,
+        ledgers: Vec<Ledger>,
+        quarantine: Option<(Vec<QuarantineEntry>, BTreeSet<String>)>,
+    ) -> Result<Checked> {
         if expected.snapshot.dialect != actual.dialect {
             return Err(Error::DialectMismatch {
                 target: self.target.to_string(),
@@ -259,7 +293,10 @@ impl DriftCheck {
             &actual,
             self.today,
         );
-        let (quarantined, quarantine_held) = quarantine_of(&self.target, &self.read_only).await;
+        let (quarantined, quarantine_held) = match quarantine {
+            Some(q) => q,
+            None => quarantine_of(&self.target, &self.read_only).await,
+        };
         Ok(Checked {
             target: self.target,
             schemas: self.schemas,
@@ -277,6 +314,7 @@ impl DriftCheck {
             progress: self.progress,
             today: self.today,
             source: self.source,
+            ledger_scope: self.ledger_scope,
         })
     }
 }
@@ -342,6 +380,7 @@ pub struct Checked {
     progress: Arc<dyn Progress>,
     today: Option<Date>,
     source: Box<dyn ExpectedSource>,
+    ledger_scope: Option<String>,
 }
 
 impl std::fmt::Debug for Checked {
@@ -358,6 +397,14 @@ impl Checked {
     /// How the target is opened when it is repaired.
     pub(crate) fn read_write(&self) -> &ConnectOptions {
         &self.read_write
+    }
+
+    /// `ledgers`, without those outside the ledger scope (a tenant's schema).
+    fn scoped(&self, mut ledgers: Vec<Ledger>) -> Vec<Ledger> {
+        if let Some(schema) = &self.ledger_scope {
+            ledgers.retain(|l| &l.table.schema == schema);
+        }
+        ledgers
     }
 
     /// Whether a finding fails the check (drift at or above the failing severity).
@@ -394,9 +441,10 @@ impl Checked {
         if self.expected.migrations.is_some() {
             // Ledger steps recorded pending migrations: they are part of
             // the recorded state now.
-            self.ledgers =
+            let ledgers =
                 live::read_ledgers_only(&self.target, &self.read_only, self.progress.as_ref())
                     .await?;
+            self.ledgers = self.scoped(ledgers);
             self.settle_rebuild();
             self.settle_recorded();
         }
@@ -474,7 +522,7 @@ impl Checked {
         )
         .await?;
         self.actual = actual;
-        self.ledgers = ledgers;
+        self.ledgers = self.scoped(ledgers);
         (self.quarantined, self.quarantine_held) =
             quarantine_of(&self.target, &self.read_only).await;
         self.settle_rebuild();

@@ -65,6 +65,47 @@ pub enum Error {
         #[source]
         error: driftless_introspect::BoxError,
     },
+    /// A fleet's glob is not a valid pattern.
+    #[error("invalid pattern {glob:?}: {error}")]
+    InvalidGlob {
+        /// The pattern given.
+        glob: String,
+        /// What is wrong with it.
+        error: String,
+    },
+    /// No schema or database matches a fleet's pattern.
+    #[error("no {what} of {url} matches {glob:?}")]
+    NoTargets {
+        /// `schema` or `database`.
+        what: &'static str,
+        /// The database or server (redacted).
+        url: String,
+        /// The pattern.
+        glob: String,
+    },
+    /// The expected side of a fleet has not exactly one schema to compare
+    /// each target with.
+    #[error("{expected} has {}: each target is compared with one schema; name it with --expect-schema", describe_schemas(.schemas))]
+    ExpectedSchemas {
+        /// The expected source's description.
+        expected: String,
+        /// The schemas it has.
+        schemas: Vec<String>,
+    },
+    /// A fleet target that is not one (a line of a targets list that is
+    /// not a database URL).
+    #[error("{0}")]
+    Target(String),
+    /// A fleet target took longer than its time budget.
+    #[error("gave up after {0:?}: the target did not answer in time")]
+    TargetTimeout(std::time::Duration),
+}
+
+fn describe_schemas(schemas: &[String]) -> String {
+    match schemas {
+        [] => "no schema".to_string(),
+        many => format!("schemas {}", many.join(", ")),
+    }
 }
 
 /// A snapshot file or migration folder that could not be read is reported

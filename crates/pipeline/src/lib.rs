@@ -43,6 +43,7 @@
 
 mod check;
 mod error;
+pub mod fleet;
 mod live;
 mod pending;
 mod preflight;

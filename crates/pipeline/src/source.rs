@@ -83,6 +83,37 @@ impl Expected {
         self
     }
 
+    /// Moves the expected schema `from` to the name `to` throughout (the
+    /// schema, the head state, provenance, a rebuilt ledger): a template
+    /// compared with a tenant schema of another name.
+    pub fn rename_schema(&mut self, from: &str, to: &str) -> Result<()> {
+        if from == to {
+            return Ok(());
+        }
+        self.snapshot = driftless_model::renamed_schema(&self.snapshot, from, to)?;
+        if let Some(head) = &self.head {
+            self.head = Some(driftless_model::renamed_schema(head, from, to)?);
+        }
+        if let Some(p) = &mut self.provenance {
+            p.rename_schema(from, to);
+        }
+        if let Some(r) = self.rebuild.as_mut().filter(|r| r.table.schema == from) {
+            r.table.schema = to.to_string();
+        }
+        Ok(())
+    }
+
+    /// Keeps only schema `name` (and drops the others from the head state).
+    pub fn keep_schema(&mut self, name: &str) {
+        self.snapshot.schemas.retain(|s, _| s == name);
+        self.snapshot
+            .unmodeled
+            .retain(|o| o.schema.as_deref() == Some(name));
+        if let Some(head) = &mut self.head {
+            head.schemas.retain(|s, _| s == name);
+        }
+    }
+
     /// Files findings can point at: each migration's file by migration id,
     /// and the snapshot file under `""`.
     pub fn files(&self) -> BTreeMap<String, String> {

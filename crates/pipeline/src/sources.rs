@@ -18,33 +18,49 @@ use crate::preflight;
 use crate::source::{Expected, ExpectedSource, SourceContext};
 
 /// Another live database (staging, a developer's database): its schema,
-/// read-only.
+/// read-only; or one schema of a database (a template schema that tenant
+/// schemas are made from), which may be the target database itself.
 #[derive(Debug, Clone)]
 pub struct LiveDatabase {
     url: DbUrl,
+    schema: Option<String>,
 }
 
 impl LiveDatabase {
     /// The database at `url`.
     pub fn new(url: DbUrl) -> Self {
-        LiveDatabase { url }
+        LiveDatabase { url, schema: None }
+    }
+
+    /// Only the schema `name` of the database (a tenant template): read
+    /// alone, whatever schemas the target compares. The database may be
+    /// the target's own: its other schemas are compared with this one (a
+    /// fleet leaves the template out of its tenants).
+    pub fn with_schema(mut self, name: impl Into<String>) -> Self {
+        self.schema = Some(name.into());
+        self
     }
 }
 
 #[async_trait]
 impl ExpectedSource for LiveDatabase {
     fn describe(&self) -> String {
-        format!("database {}", self.url)
+        match &self.schema {
+            Some(schema) => format!("schema {schema} of database {}", self.url),
+            None => format!("database {}", self.url),
+        }
     }
 
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
-        if self.url.same_database(cx.target) {
+        let own: Vec<String> = self.schema.iter().cloned().collect();
+        if own.is_empty() && self.url.same_database(cx.target) {
             return Err(Error::SameDatabase {
                 url: self.url.to_string(),
             });
         }
+        let schemas = if own.is_empty() { cx.schemas } else { &own };
         let (snapshot, _) =
-            live::read_live(&self.url, cx.schemas, cx.read_only, cx.progress, false).await?;
+            live::read_live(&self.url, schemas, cx.read_only, cx.progress, false).await?;
         Ok(Expected::new(snapshot, self.describe()))
     }
 }

@@ -33,9 +33,10 @@ pub enum RegistryError {
     },
 }
 
+#[derive(Clone)]
 enum Slot {
     Builtin(&'static dyn Rule),
-    Custom(Box<dyn Rule>),
+    Custom(std::sync::Arc<dyn Rule>),
 }
 
 impl Slot {
@@ -55,6 +56,7 @@ impl Slot {
 /// assert!(registry.get("missing-column").is_some());
 /// assert!(registry.metas().all(|m| !m.summary.is_empty()));
 /// ```
+#[derive(Clone)]
 pub struct Registry {
     slots: Vec<Slot>,
 }
@@ -103,7 +105,7 @@ impl Registry {
         if self.get(id).is_some() {
             return Err(RegistryError::DuplicateId { id: id.to_string() });
         }
-        self.slots.push(Slot::Custom(rule));
+        self.slots.push(Slot::Custom(rule.into()));
         Ok(())
     }
 

@@ -5,9 +5,11 @@ mod check;
 mod completions;
 mod expected;
 mod fix;
+mod fleet;
 mod migrations;
 mod plan;
 mod quarantine;
+mod report;
 mod rules;
 mod snapshot;
 
@@ -159,7 +161,7 @@ impl Prepared {
         expect: &ExpectArgs,
         fail_on: Option<Severity>,
     ) -> Result<Self> {
-        let url = ctx.parse_url(&db.db)?;
+        let url = ctx.parse_url(db.url()?)?;
         let registry = Registry::builtin();
         let mut config = load_config(expect.config.as_deref())?;
         if let Some(severity) = fail_on {
@@ -350,11 +352,15 @@ async fn dispatch(cli: Cli, interrupt: Interrupt) -> Result<Status> {
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Completions(args) => completions::run(&ctx, &args),
         Command::Migrations(args) => migrations::run(&ctx, args).await,
+        Command::Check(args) if args.fleet.is_fleet() => fleet::check(&ctx, args).await,
         Command::Check(args) => check::run(&ctx, args).await,
         Command::Rules(args) => rules::run(&ctx, &args),
         Command::Schema(args) => rules::schema(&ctx, &args),
+        Command::Plan(args) if args.fleet.is_fleet() => fleet::plan(&ctx, args).await,
         Command::Plan(args) => plan::run(&ctx, args).await,
+        Command::Fix(args) if args.fleet.is_fleet() => fleet::fix(&ctx, args).await,
         Command::Fix(args) => fix::run(&ctx, args).await,
         Command::Quarantine(args) => quarantine::run(&ctx, args).await,
+        Command::Report(args) => report::run(&ctx, args),
     }
 }

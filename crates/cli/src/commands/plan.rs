@@ -92,10 +92,14 @@ fn write_migration(
     };
     let format = MigrationFormat::parse(&layout).with_context(|| {
         format!(
-            "driftless cannot write {layout} migrations into {}: pass --migration-format sqlx, golang-migrate, flyway or django",
+            "driftless cannot write {layout} migrations into {}: pass --migration-format sqlx, golang-migrate, flyway, django or alembic",
             dir.display()
         )
     })?;
+    let dir = match format {
+        MigrationFormat::Alembic => alembic_versions(dir)?,
+        _ => dir,
+    };
     let unix_time = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -106,4 +110,12 @@ fn write_migration(
         out.push_str(&format!("wrote {}\n", path.display()));
     }
     Ok(out)
+}
+
+/// Where an Alembic revision goes: `dir` may be the project (its
+/// `alembic.ini`), the `script_location` or the versions folder itself.
+fn alembic_versions(dir: PathBuf) -> Result<PathBuf> {
+    let base = driftless_migrations::alembic_folder(&dir)?.unwrap_or(dir);
+    let versions = base.join("versions");
+    Ok(if versions.is_dir() { versions } else { base })
 }

@@ -8,7 +8,7 @@ use crate::Status;
 
 /// Reads the database and writes the snapshot to stdout or `-o FILE`.
 pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> Result<Status> {
-    let url = ctx.parse_url(&args.db.db)?;
+    let url = ctx.parse_url(args.db.url()?)?;
     let snapshot = ctx.read_live(&url, &args.db.schemas).await?;
     ctx.checkpoint(&url, "writing the snapshot")?;
     let missing = snapshot.missing_schemas(&args.db.schemas);

@@ -18,6 +18,7 @@ impl SchemaName {
             SchemaName::Quarantine => "https://driftless.dev/schema/quarantine/v1.json",
             SchemaName::Rules => "https://driftless.dev/schema/rules/v1.json",
             SchemaName::Snapshot => "https://driftless.dev/schema/snapshot/v1.json",
+            SchemaName::FleetReport => "https://driftless.dev/schema/fleet-report/v1.json",
         }
     }
 
@@ -30,6 +31,7 @@ impl SchemaName {
             SchemaName::Quarantine => include_str!("../../schema/quarantine.schema.json"),
             SchemaName::Rules => include_str!("../../schema/rules.schema.json"),
             SchemaName::Snapshot => include_str!("../../schema/snapshot.schema.json"),
+            SchemaName::FleetReport => include_str!("../../schema/fleet-report.schema.json"),
         }
     }
 }

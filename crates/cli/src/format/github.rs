@@ -33,9 +33,18 @@ fn command(f: &Finding) -> &'static str {
 
 /// Renders the report.
 pub fn render(report: &CheckReport<'_>) -> String {
+    let mut out = annotations(report, "");
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+/// One annotation per finding, titles prefixed with `prefix` (a fleet's
+/// target).
+pub fn annotations(report: &CheckReport<'_>, prefix: &str) -> String {
     let mut out = String::new();
     for f in report.findings() {
-        let title = format!("{} {}", f.rule, f.object.path());
+        let title = format!("{prefix}{} {}", f.rule, f.object.path());
         let mut message = f.message.clone();
         if let Some(m) = &f.migration {
             message.push_str(&format!("\nmigration: {m}"));
@@ -50,16 +59,18 @@ pub fn render(report: &CheckReport<'_>) -> String {
                 w.expires, w.owner, w.reason
             ));
         }
-        out.push_str(&format!(
-            "::{} title={}::{}\n",
-            command(f),
-            escape_property(&title),
-            escape_data(&message)
-        ));
+        out.push_str(&annotation(command(f), &title, &message));
     }
-    out.push_str(&summary_line(report));
-    out.push('\n');
     out
+}
+
+/// One workflow command: `::error title=…::message`.
+pub fn annotation(command: &str, title: &str, message: &str) -> String {
+    format!(
+        "::{command} title={}::{}\n",
+        escape_property(title),
+        escape_data(message)
+    )
 }
 
 #[cfg(test)]

@@ -117,97 +117,134 @@ fn suites<'a>(report: &CheckReport<'a>) -> Vec<Suite<'a>> {
 
 /// Renders the report as JUnit XML.
 pub fn render(report: &CheckReport<'_>) -> String {
+    let mut body = String::new();
+    let counts = write_suites(&mut body, report, "");
+    let mut out = String::from(HEADER);
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"driftless\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
+        counts.0, counts.1, counts.2
+    );
+    out.push_str(&body);
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// The XML declaration.
+pub const HEADER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+/// Writes the report's test suites, their names prefixed with `prefix`
+/// (a fleet's target); returns the test, failure and skipped counts.
+pub fn write_suites(
+    out: &mut String,
+    report: &CheckReport<'_>,
+    prefix: &str,
+) -> (usize, usize, usize) {
     let suites = suites(report);
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
     let failures: usize = suites.iter().map(Suite::failures).sum();
     let skipped: usize = suites.iter().map(Suite::skipped).sum();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"driftless\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
-    );
     for s in &suites {
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
+            "  <testsuite name=\"{}{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
+            xml(prefix),
             xml(&s.rule),
             s.cases.len(),
             s.failures(),
             s.skipped()
         );
-        if let Some(meta) = report.rule(&s.rule) {
-            let _ = writeln!(out, "    <properties>");
-            let _ = writeln!(
-                out,
-                "      <property name=\"summary\" value=\"{}\"/>",
-                xml(meta.summary)
-            );
-            let _ = writeln!(
-                out,
-                "      <property name=\"expected\" value=\"{}\"/>",
-                xml(report.expected)
-            );
-            let _ = writeln!(
-                out,
-                "      <property name=\"actual\" value=\"{}\"/>",
-                xml(report.actual)
-            );
-            let _ = writeln!(out, "    </properties>");
-        }
+        write_properties(out, report, &s.rule);
         for c in &s.cases {
-            let open = format!(
-                "    <testcase classname=\"driftless.{}\" name=\"{}\"",
-                xml(&s.rule),
-                xml(&c.name)
-            );
-            let active: Vec<&&Finding> = c.findings.iter().filter(|f| !f.is_waived()).collect();
-            if c.findings.is_empty() {
-                let _ = writeln!(out, "{open}/>");
-            } else if active.is_empty() {
-                let _ = writeln!(out, "{open}>");
-                for f in &c.findings {
-                    if let Some(w) = &f.waiver {
-                        let _ = writeln!(
-                            out,
-                            "      <skipped message=\"{}\"/>",
-                            xml(&format!(
-                                "waived until {} by {}: {}",
-                                w.expires, w.owner, w.reason
-                            ))
-                        );
-                    }
-                }
-                let _ = writeln!(out, "    </testcase>");
-            } else {
-                let _ = writeln!(out, "{open}>");
-                let message = active
-                    .iter()
-                    .map(|f| f.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let body = active
-                    .iter()
-                    .map(|f| details(f))
-                    .collect::<Vec<_>>()
-                    .join("\n\n");
-                let _ = writeln!(
-                    out,
-                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                    active
-                        .iter()
-                        .map(|f| f.severity)
-                        .max()
-                        .map_or("error", |s| s.as_str()),
-                    xml(&message),
-                    xml(&body)
-                );
-                let _ = writeln!(out, "    </testcase>");
-            }
+            write_case(out, &s.rule, c);
         }
         let _ = writeln!(out, "  </testsuite>");
     }
-    out.push_str("</testsuites>\n");
-    out
+    (tests, failures, skipped)
+}
+
+/// A target that could not be checked, as a suite with one test case in
+/// error.
+pub fn error_suite(target: &str, error: &str) -> String {
+    format!(
+        "  <testsuite name=\"{t}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    <testcase classname=\"driftless\" name=\"{t}\">\n      <error message=\"{e}\"/>\n    </testcase>\n  </testsuite>\n",
+        t = xml(target),
+        e = xml(error)
+    )
+}
+
+fn write_properties(out: &mut String, report: &CheckReport<'_>, rule: &str) {
+    let Some(meta) = report.rule(rule) else {
+        return;
+    };
+    let _ = writeln!(out, "    <properties>");
+    let _ = writeln!(
+        out,
+        "      <property name=\"summary\" value=\"{}\"/>",
+        xml(meta.summary)
+    );
+    let _ = writeln!(
+        out,
+        "      <property name=\"expected\" value=\"{}\"/>",
+        xml(report.expected)
+    );
+    let _ = writeln!(
+        out,
+        "      <property name=\"actual\" value=\"{}\"/>",
+        xml(report.actual)
+    );
+    let _ = writeln!(out, "    </properties>");
+}
+
+fn write_case(out: &mut String, rule: &str, c: &Case<'_>) {
+    let open = format!(
+        "    <testcase classname=\"driftless.{}\" name=\"{}\"",
+        xml(rule),
+        xml(&c.name)
+    );
+    let active: Vec<&&Finding> = c.findings.iter().filter(|f| !f.is_waived()).collect();
+    if c.findings.is_empty() {
+        let _ = writeln!(out, "{open}/>");
+    } else if active.is_empty() {
+        let _ = writeln!(out, "{open}>");
+        for f in &c.findings {
+            if let Some(w) = &f.waiver {
+                let _ = writeln!(
+                    out,
+                    "      <skipped message=\"{}\"/>",
+                    xml(&format!(
+                        "waived until {} by {}: {}",
+                        w.expires, w.owner, w.reason
+                    ))
+                );
+            }
+        }
+        let _ = writeln!(out, "    </testcase>");
+    } else {
+        let _ = writeln!(out, "{open}>");
+        let message = active
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let body = active
+            .iter()
+            .map(|f| details(f))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let _ = writeln!(
+            out,
+            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+            active
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .map_or("error", |s| s.as_str()),
+            xml(&message),
+            xml(&body)
+        );
+        let _ = writeln!(out, "    </testcase>");
+    }
 }
 
 #[cfg(test)]

@@ -3,12 +3,13 @@
 //! against `tests/snapshots/check.<format>` with fixed findings.
 
 pub(crate) mod documents;
-mod github;
+pub(crate) mod fleet;
+pub(crate) mod github;
 mod human;
 mod json;
-mod junit;
+pub(crate) mod junit;
 pub(crate) mod markdown;
-mod sarif;
+pub(crate) mod sarif;
 
 use std::collections::BTreeMap;
 

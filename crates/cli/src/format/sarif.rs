@@ -137,6 +137,16 @@ fn result(f: &Finding, rule_index: Option<usize>, file: Option<&str>) -> Value {
 
 /// Renders the report as a SARIF 2.1.0 log.
 pub fn render(report: &CheckReport<'_>) -> String {
+    let doc = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [run(report)],
+    });
+    super::pretty_json(&doc)
+}
+
+/// The SARIF run of one report (a fleet writes one run per target).
+pub fn run(report: &CheckReport<'_>) -> Value {
     // Rules that ran, plus any rule a finding names that the list lacks.
     let mut rules: Vec<Value> = report.rules.iter().map(rule).collect();
     let mut ids: Vec<String> = report.rules.iter().map(|r| r.id.to_string()).collect();
@@ -157,10 +167,7 @@ pub fn render(report: &CheckReport<'_>) -> String {
             )
         })
         .collect();
-    let doc = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
+    json!({
             "tool": {
                 "driver": {
                     "name": "driftless",
@@ -179,9 +186,7 @@ pub fn render(report: &CheckReport<'_>) -> String {
                 },
             }],
             "results": results,
-        }],
-    });
-    super::pretty_json(&doc)
+    })
 }
 
 #[cfg(test)]

@@ -226,6 +226,7 @@ async fn schema_prints_each_published_schema_and_each_is_valid_draft_2020_12() {
         "quarantine",
         "rules",
         "snapshot",
+        "fleet-report",
     ];
     assert_eq!(
         std::fs::read_dir(schema_dir()).unwrap().count(),

@@ -17,6 +17,8 @@
 //! - `packaging`: the wheel (`pip install .`) gives the `driftless` command;
 //! - `quarantine`: `quarantine list|restore` round trips on each backend;
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
+//! - `fleet`: `check` over tenant schemas, databases of a server and lists
+//!   of databases; shards and `report merge`; baselines; fix by group;
 //! - `faults`: signals, killed connections and crashes during `fix --apply`;
 //! - `locked`: reads behind another session's lock fail naming it, and
 //!   SIGINT / SIGTERM stop every command while it waits;
@@ -39,7 +41,9 @@ mod django_app;
 mod documents;
 mod examples;
 mod faults;
+mod fleet;
 mod frameworks;
+mod history;
 mod ledger_rebuild;
 mod ledger_repair;
 mod locked;

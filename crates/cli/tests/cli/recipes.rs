@@ -24,11 +24,15 @@ use serde_yaml::Value;
 
 use crate::support::{deploy_story, driftless, fresh_venv, pinned_constraints, scalar};
 
-/// A project folder and a fresh virtualenv the recipe installs into.
+mod fleet;
+
+/// A project folder and a fresh virtualenv the recipe installs into; the
+/// artifacts jobs upload, for the jobs after them.
 struct Site {
     project: tempfile::TempDir,
     venv: tempfile::TempDir,
     env: BTreeMap<String, String>,
+    artifacts: tempfile::TempDir,
 }
 
 impl Site {
@@ -55,7 +59,13 @@ impl Site {
             ("NO_COLOR", "1".into()),
         ];
         let env = env.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        Site { project, venv, env }
+        let artifacts = tempfile::tempdir().expect("temporary folder");
+        Site {
+            project,
+            venv,
+            env,
+            artifacts,
+        }
     }
 
     fn dir(&self) -> &Path {
@@ -204,7 +214,23 @@ fn run_workflow(
     secrets: &[(&str, &str)],
     services: &[(&str, &str)],
 ) -> JobRun {
-    let text = std::fs::read_to_string(file).expect("read the workflow");
+    run_matrix_job(site, file, job, secrets, services, &[])
+}
+
+/// [`run_workflow`] for one combination of the job's matrix: `${{
+/// matrix.KEY }}` filled from `matrix` in the steps' scripts and inputs.
+fn run_matrix_job(
+    site: &Site,
+    file: &Path,
+    job: &str,
+    secrets: &[(&str, &str)],
+    services: &[(&str, &str)],
+    matrix: &[(&str, &str)],
+) -> JobRun {
+    let mut text = std::fs::read_to_string(file).expect("read the workflow");
+    for (key, value) in matrix {
+        text = text.replace(&format!("${{{{ matrix.{key} }}}}"), value);
+    }
     let workflow: Value = serde_yaml::from_str(&text).expect("the workflow is YAML");
     let job = &workflow["jobs"][job];
     let mut env = yaml_env(&job["env"], secrets);
@@ -325,8 +351,47 @@ fn uses(site: &Site, action: &str, with: &Value, run: &mut JobRun) -> bool {
             run.uploaded.push(sarif);
             ok
         }
+        Some("actions/upload-artifact") => upload(site, with),
+        Some("actions/download-artifact") => download(site, with),
         _ => panic!("the recipe uses {action}, which the test does not emulate"),
     }
+}
+
+/// `actions/upload-artifact`: the file `path` of the project kept as the
+/// artifact `name` (fails when there is no such file, as
+/// `if-no-files-found: error` would).
+fn upload(site: &Site, with: &Value) -> bool {
+    let name = with["name"].as_str().expect("artifact name");
+    let path = site
+        .dir()
+        .join(with["path"].as_str().expect("artifact path"));
+    let into = site.artifacts.path().join(name);
+    std::fs::create_dir_all(&into).expect("artifact folder");
+    let Some(file_name) = path.file_name() else {
+        return false;
+    };
+    std::fs::copy(&path, into.join(file_name)).is_ok()
+}
+
+/// `actions/download-artifact` with `pattern: PREFIX*` and
+/// `merge-multiple: true`: every matching artifact's files in the project.
+fn download(site: &Site, with: &Value) -> bool {
+    let pattern = with["pattern"].as_str().expect("artifact pattern");
+    let prefix = pattern.strip_suffix('*').expect("a PREFIX* pattern");
+    assert_eq!(with["merge-multiple"].as_bool(), Some(true));
+    let artifacts = std::fs::read_dir(site.artifacts.path()).expect("artifacts");
+    for artifact in artifacts.map(|e| e.expect("artifact").path()) {
+        let name = artifact.file_name().expect("name").to_string_lossy();
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        for file in std::fs::read_dir(&artifact).expect("artifact files") {
+            let file = file.expect("file").path();
+            std::fs::copy(&file, site.dir().join(file.file_name().expect("name")))
+                .expect("download the artifact");
+        }
+    }
+    true
 }
 
 /// The story's sqlx migrations, applied to a PostgreSQL database by sqlx

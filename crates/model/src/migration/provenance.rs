@@ -273,6 +273,45 @@ impl Provenance {
         &self.backfills
     }
 
+    /// The same provenance for the schema renamed from `from` to `to`
+    /// (a tenant compared with the template the migrations built): every
+    /// object, definition and backfill path moved along.
+    pub fn rename_schema(&mut self, from: &str, to: &str) {
+        let object = |o: &ObjectRef| {
+            let mut o = o.clone();
+            if o.schema == from {
+                o.schema = to.to_string();
+            }
+            o
+        };
+        let text = |t: &str| crate::rename::rename_schema_in_text(t, from, to);
+        let map = |m: &BTreeMap<ObjectRef, String>, defs: bool| -> BTreeMap<ObjectRef, String> {
+            m.iter()
+                .map(|(o, v)| (object(o), if defs { text(v) } else { v.clone() }))
+                .collect()
+        };
+        for effects in self.effects.values_mut() {
+            for e in effects.iter_mut() {
+                e.object = object(&e.object);
+                e.definition = e.definition.as_deref().map(text);
+            }
+        }
+        self.created = map(&self.created, false);
+        self.changed = map(&self.changed, false);
+        self.last = map(&self.last, true);
+        if let Some(c) = &mut self.recorded {
+            *c = Checkpoint {
+                created: map(&c.created, false),
+                changed: map(&c.changed, false),
+                last: map(&c.last, true),
+            };
+        }
+        self.backfills = std::mem::take(&mut self.backfills)
+            .into_iter()
+            .map(|(path, v)| (text(&path), text(&v)))
+            .collect();
+    }
+
     /// Migration ids in replay order.
     pub fn migrations(&self) -> &[String] {
         &self.migrations
