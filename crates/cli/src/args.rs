@@ -480,6 +480,12 @@ pub struct RepairArgs {
     /// What to do with orphan tables and columns.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = OrphansArg::Quarantine)]
     pub orphans: OrphansArg,
+    /// Make every possible rename (`possible-rename` findings) a rename,
+    /// keeping the data, instead of quarantining the orphan and adding the
+    /// missing object; `[[rename]]` entries in driftless.toml confirm
+    /// single renames.
+    #[arg(long)]
+    pub accept_renames: bool,
     /// How long one statement may run: 0 (no limit) to 24d, e.g. 30s, 5m;
     /// default 5m.
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]

@@ -169,6 +169,7 @@ mod plan;
 mod planner;
 mod quarantine;
 mod quote;
+mod renames;
 mod render;
 mod safety;
 mod settled;

@@ -24,6 +24,7 @@ use crate::sql::{self, Writer};
 /// the order they were emitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Phase {
+    Renames,
     DropViews,
     DropForeignKeys,
     DropConstraints,

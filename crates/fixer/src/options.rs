@@ -82,6 +82,11 @@ pub struct PlanOptions {
     /// (`driftless_quarantine`, which introspection does not read): names
     /// new quarantine tables avoid. See `quarantine::held_names`.
     pub quarantine_held: BTreeSet<String>,
+    /// Whether every possible rename (a `possible-rename` finding) is made
+    /// as a rename; without it, only those the configuration confirms
+    /// (`[[rename]]`) are, and the orphans of the others are quarantined
+    /// and the missing objects added.
+    pub accept_renames: bool,
 }
 
 impl Default for PlanOptions {
@@ -91,6 +96,7 @@ impl Default for PlanOptions {
             allow: Safety::Locking,
             backfills: BTreeMap::new(),
             quarantine_held: BTreeSet::new(),
+            accept_renames: false,
         }
     }
 }
@@ -113,6 +119,13 @@ impl PlanOptions {
     /// [`PlanOptions::quarantine_held`]).
     pub fn with_quarantine_held(mut self, names: BTreeSet<String>) -> Self {
         self.quarantine_held = names;
+        self
+    }
+
+    /// Makes every possible rename a rename (see
+    /// [`PlanOptions::accept_renames`]).
+    pub fn with_accept_renames(mut self, accept: bool) -> Self {
+        self.accept_renames = accept;
         self
     }
 

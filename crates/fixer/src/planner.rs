@@ -16,6 +16,7 @@ use crate::names::{self, mentions, quarantine_name, Name, Space};
 use crate::objects;
 use crate::options::{Orphans, PlanOptions};
 use crate::plan::{fingerprint, FixPlan, FixStep, PlanError, Reason, Unfixed, PLAN_FORMAT_VERSION};
+use crate::renames;
 use crate::safety::Safety;
 use crate::tables;
 
@@ -52,12 +53,20 @@ fn intake(ctx: &Ctx<'_>, findings: &[Finding]) -> Work {
         if f.waiver.as_ref().is_some_and(|wv| !wv.expired) {
             continue;
         }
+        if let FixIntent::Rename { .. } = f.fix {
+            continue; // below, once the work they go with is known
+        }
         match act_of(f) {
             Ok(act) => record(ctx, &mut w, f, act),
             Err(why) => w.unfixed.push(unfixed(f, why)),
         }
     }
     add_created_schema_contents(ctx, &mut w);
+    for f in findings.iter().filter(|f| !f.is_waived()) {
+        if let FixIntent::Rename { from, .. } = &f.fix {
+            renames::note_unaccepted(ctx, &mut w, f, from);
+        }
+    }
     w
 }
 
@@ -980,11 +989,18 @@ pub(crate) fn build(
     findings: &[Finding],
     options: &PlanOptions,
 ) -> Result<Built, PlanError> {
-    let ctx = Ctx::new(expected, actual, options);
-    let mut work = intake(&ctx, findings);
+    // Boxed: planning runs deep in the apply future, on the caller's stack.
+    let renamed = Box::new(renames::accept(actual, findings, options));
+    let mut ctx = Ctx::new(expected, &renamed.actual, options);
+    if !renamed.accepted.is_empty() {
+        // The plan is identified by the schema it starts from.
+        ctx.plan_id = fingerprint(actual);
+    }
+    let mut work = intake(&ctx, &renamed.findings);
     let resolved = resolve(&ctx, &mut work);
     check_names(&ctx, &work, &resolved)?;
     let mut out = Out::default();
+    renames::steps(&ctx, &renamed.accepted, &mut out);
 
     objects::schemas(&ctx, &work, &mut out)?;
     tables::removals(&ctx, &resolved, &mut out)?;

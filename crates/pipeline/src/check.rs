@@ -628,7 +628,7 @@ fn judge(
     actual: &Snapshot,
     today: Option<Date>,
 ) -> Report {
-    let mut cx = Context::new(&expected.snapshot, actual);
+    let mut cx = Context::new(&expected.snapshot, actual).with_renames(config.renames());
     if let Some(day) = today {
         cx = cx.with_today(day);
     }

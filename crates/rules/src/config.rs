@@ -17,6 +17,12 @@
 //!
 //! [coverage]
 //! ignore = ["event trigger", "partition"]    # kinds not compared, not reported
+//!
+//! [[rename]]                                 # confirms a possible rename
+//! kind = "column"                            # or "table"
+//! table = "public.users"
+//! from = "nick"
+//! to = "nickname"
 //! ```
 //!
 //! Globs match [`ObjectRef::path`]: `*` and `?` stay within one dot-separated
@@ -35,6 +41,10 @@ use toml::Spanned;
 use crate::date::Date;
 use crate::finding::{Finding, Severity};
 use crate::rule::RuleMeta;
+
+mod rename;
+
+use crate::rename::Rename;
 
 /// The file name [`Config::discover`] looks for.
 pub const CONFIG_FILE_NAME: &str = "driftless.toml";
@@ -328,6 +338,7 @@ pub struct Config {
     ignore: Vec<ObjectPattern>,
     waivers: Vec<(Waiver, usize)>,
     ignored_kinds: Vec<CatalogKind>,
+    renames: Vec<Rename>,
 }
 
 impl Default for Config {
@@ -339,11 +350,12 @@ impl Default for Config {
             ignore: Vec::new(),
             waivers: Vec::new(),
             ignored_kinds: Vec::new(),
+            renames: Vec::new(),
         }
     }
 }
 
-const TOP_KEYS: &str = "coverage, fail_on, ignore, rules, waiver";
+const TOP_KEYS: &str = "coverage, fail_on, ignore, rename, rules, waiver";
 const COVERAGE_KEYS: &str = "ignore";
 const RULE_KEYS: &str = "enabled, severity";
 const WAIVER_KEYS: &str = "rule, object, reason, owner, expires";
@@ -673,6 +685,21 @@ impl Config {
                         config.waivers.push((p.waiver(item)?, line));
                     }
                 }
+                "rename" => {
+                    let DeValue::Array(items) = v.get_ref() else {
+                        return Err(p.invalid(
+                            v.span(),
+                            key,
+                            format!(
+                                "expected [[rename]] tables, found {}",
+                                v.get_ref().type_str()
+                            ),
+                        ));
+                    };
+                    for item in items.iter() {
+                        config.renames.push(p.rename(item)?);
+                    }
+                }
                 other => return Err(p.unknown_key(k.span(), "the top level", other, TOP_KEYS)),
             }
         }
@@ -767,6 +794,16 @@ impl Config {
     /// The ignore globs.
     pub fn ignore_patterns(&self) -> impl Iterator<Item = &ObjectPattern> + '_ {
         self.ignore.iter()
+    }
+
+    /// The renames the configuration confirms (`[[rename]]`), in file order.
+    pub fn renames(&self) -> &[Rename] {
+        &self.renames
+    }
+
+    /// Confirms a rename, as a `[[rename]]` entry does.
+    pub fn add_rename(&mut self, rename: Rename) {
+        self.renames.push(rename);
     }
 
     /// The waivers, in file order.

@@ -110,6 +110,18 @@ pub enum FixIntent {
     /// quarantine table (restorable), then delete it from the ledger, so
     /// that the framework stops tripping on it.
     QuarantineLedgerRow,
+    /// Rename the object the finding is about (missing under this name)
+    /// from `from`, an orphan of the same kind and definition, keeping its
+    /// data. Only a `confirmed` rename (a `[[rename]]` entry of the
+    /// configuration) is applied unless the plan accepts every possible
+    /// rename; otherwise the orphan is set aside and the object created.
+    Rename {
+        /// The name the object has in the database: a column's name, or a
+        /// table's (in the same schema).
+        from: String,
+        /// Whether the configuration declares this rename.
+        confirmed: bool,
+    },
     /// No automatic fix: a human must decide.
     Manual,
 }

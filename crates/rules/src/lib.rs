@@ -105,6 +105,7 @@ mod docs;
 mod finding;
 mod line_diff;
 mod registry;
+mod rename;
 mod rule;
 mod rules;
 
@@ -120,4 +121,5 @@ pub use driftless_model::{CatalogKind, ObjectKind, ObjectRef};
 pub use finding::{sort_findings, AppliedWaiver, Aspect, Finding, FixIntent, Severity};
 pub use line_diff::line_diff;
 pub use registry::{Registry, RegistryError, Report, Summary};
+pub use rename::Rename;
 pub use rule::{Context, Rule, RuleMeta};

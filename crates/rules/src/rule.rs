@@ -7,6 +7,7 @@ use driftless_model::{Ledger, LedgerRebuild, MigrationSet, PendingRun, Provenanc
 use crate::date::Date;
 use crate::diff::SchemaDiff;
 use crate::finding::{Finding, Severity};
+use crate::rename::Rename;
 
 /// Metadata every rule declares; `driftless rules` and the docs are generated from it.
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +68,8 @@ pub struct Context<'a> {
     /// effects of migrations but a missing or empty ledger; `ledger` is
     /// then that ledger as it will be once rebuilt.
     pub rebuild: Option<&'a LedgerRebuild>,
+    /// The renames the configuration confirms (`[[rename]]`).
+    pub renames: &'a [Rename],
     diff: OnceLock<SchemaDiff<'a>>,
 }
 
@@ -82,6 +85,7 @@ impl<'a> Context<'a> {
             provenance: None,
             pending_run: None,
             rebuild: None,
+            renames: &[],
             diff: OnceLock::new(),
         }
     }
@@ -115,6 +119,13 @@ impl<'a> Context<'a> {
     /// Sets the ledger rebuild the database needs (see [`Context::rebuild`]).
     pub fn with_ledger_rebuild(mut self, rebuild: &'a LedgerRebuild) -> Self {
         self.rebuild = Some(rebuild);
+        self
+    }
+
+    /// Sets the renames the configuration confirms (see
+    /// [`Config::renames`](crate::Config::renames)).
+    pub fn with_renames(mut self, renames: &'a [Rename]) -> Self {
+        self.renames = renames;
         self
     }
 

@@ -237,11 +237,13 @@ pub fn check_repair(repair: &RepairArgs) -> Result<()> {
 
 /// Planning options from the command line.
 pub fn plan_options(repair: &RepairArgs) -> PlanOptions {
-    let mut options = PlanOptions::default().with_orphans(match repair.orphans {
-        OrphansArg::Quarantine => Orphans::Quarantine,
-        OrphansArg::Drop => Orphans::Drop,
-        OrphansArg::Keep => Orphans::Keep,
-    });
+    let mut options = PlanOptions::default()
+        .with_orphans(match repair.orphans {
+            OrphansArg::Quarantine => Orphans::Quarantine,
+            OrphansArg::Drop => Orphans::Drop,
+            OrphansArg::Keep => Orphans::Keep,
+        })
+        .with_accept_renames(repair.accept_renames);
     let allow = match (repair.allow_destructive, repair.allow) {
         (true, _) => Some(Safety::Destructive),
         (false, Some(SafetyArg::Safe)) => Some(Safety::Safe),

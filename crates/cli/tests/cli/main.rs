@@ -53,6 +53,7 @@ mod quarantine;
 mod rails;
 mod read_only;
 mod recipes;
+mod renames;
 mod resources;
 mod secrets;
 mod support;

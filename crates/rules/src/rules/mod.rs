@@ -105,6 +105,7 @@ mod orphan_unique;
 mod orphan_view;
 mod pending_migration_fails;
 mod pending_migration_locks;
+mod possible_rename;
 mod primary_key_mismatch;
 mod sequence_mismatch;
 mod unapplied_migration;
@@ -126,6 +127,7 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &orphan_table::OrphanTable,
     &missing_column::MissingColumn,
     &orphan_column::OrphanColumn,
+    &possible_rename::PossibleRename,
     &column_type_mismatch::ColumnTypeMismatch,
     &nullability_mismatch::NullabilityMismatch,
     &default_mismatch::DefaultMismatch,

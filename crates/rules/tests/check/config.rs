@@ -131,7 +131,7 @@ fn unknown_top_level_key() {
     );
     assert_eq!(
         e.to_string(),
-        "conf/driftless.toml:3: unknown key `fial_on` in the top level (expected one of: coverage, fail_on, ignore, rules, waiver)"
+        "conf/driftless.toml:3: unknown key `fial_on` in the top level (expected one of: coverage, fail_on, ignore, rename, rules, waiver)"
     );
 }
 
@@ -382,4 +382,56 @@ fn coverage_ignore_names_kinds_not_compared() {
     );
     let e = err("coverage = 1\n");
     assert_at(&e, 1);
+}
+
+#[test]
+fn renames_are_read_and_bad_ones_named_by_line() {
+    let text = "[[rename]]\nkind = \"column\"\ntable = \"public.users\"\nfrom = \"nick\"\nto = \"nickname\"\n\n[[rename]]\nkind = \"table\"\nfrom = \"people\"\nto = \"public.customers\"\n";
+    let config = Config::from_toml_str(text, "driftless.toml").unwrap();
+    let r = config.renames();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0], {
+        let mut c = driftless_rules::Rename::column(Some("public"), "users", "nick", "nickname");
+        c.origin = "driftless.toml:1".into();
+        c
+    });
+    assert_eq!(r[1].described(), "table public.people → customers");
+    assert_eq!(r[1].origin, "driftless.toml:7");
+    for (bad, line, needle) in [
+        (
+            "[[rename]]\nkind = \"index\"\nfrom = \"a\"\nto = \"b\"\n",
+            2,
+            "expected \"column\" or \"table\"",
+        ),
+        (
+            "[[rename]]\nkind = \"column\"\nfrom = \"a\"\nto = \"b\"\n",
+            1,
+            "[[rename]] is missing `table`",
+        ),
+        (
+            "[[rename]]\nkind = \"table\"\nfrom = \"s.a\"\nto = \"t.b\"\n",
+            4,
+            "different schemas",
+        ),
+        (
+            "[[rename]]\nkind = \"column\"\ntable = \"t\"\nfrom = \"a\"\nto = \"a\"\n",
+            5,
+            "the same object",
+        ),
+        (
+            "[[rename]]\nkind = \"column\"\ntable = \"t\"\nfrom = \"x.a\"\nto = \"b\"\n",
+            4,
+            "expected a column name",
+        ),
+        (
+            "[[rename]]\nkind = \"table\"\nfrom = \"a\"\nto = \"b\"\nwhy = 1\n",
+            5,
+            "unknown key `why` in [[rename]]",
+        ),
+        ("rename = 1\n", 1, "expected [[rename]] tables"),
+    ] {
+        let e = Config::from_toml_str(bad, "driftless.toml").unwrap_err();
+        assert_eq!(e.line(), Some(line), "{bad}: {e}");
+        assert!(e.to_string().contains(needle), "{bad}: {e}");
+    }
 }
