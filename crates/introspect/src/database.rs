@@ -331,13 +331,16 @@ impl Database {
     /// catalog queries cancelled on the server.
     pub async fn snapshot(&mut self, options: &IntrospectOptions) -> Result<Snapshot> {
         let watch = self.watch("reading the schema");
-        let read = async {
+        // Boxed: the readers' futures are large, and callers nest this one
+        // deep (a check, a repair, its base check) in futures that live on
+        // a thread's stack.
+        let read = Box::pin(async {
             match self.dialect() {
                 Dialect::Postgres => crate::postgres::snapshot(self, options).await,
                 Dialect::Mysql => crate::mysql::snapshot(self, options).await,
                 Dialect::Sqlite => crate::sqlite::snapshot(self, options).await,
             }
-        };
+        });
         let result = Watch::run(watch, read).await;
         self.explain_lock(result, true).await
     }

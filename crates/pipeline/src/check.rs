@@ -191,6 +191,12 @@ impl DriftCheck {
     /// Reads both sides (at the same time, read-only for the target), then
     /// runs the rules.
     pub async fn run(self) -> Result<Checked> {
+        // Boxed: reading two databases and judging them is a large future,
+        // and callers nest it in theirs.
+        Box::pin(self.read_and_compare()).await
+    }
+
+    async fn read_and_compare(self) -> Result<Checked> {
         self.config.validate(&self.registry)?;
         // The ledgers first: what they record decides the recorded state
         // the source builds.

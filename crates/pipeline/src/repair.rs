@@ -42,6 +42,16 @@ impl Checked {
     /// planned anew with `plan_options` (a few times at most).
     pub async fn repair(
         &mut self,
+        plan: FixPlan,
+        plan_options: &PlanOptions,
+        options: &ApplyOptions,
+    ) -> Result<Repair> {
+        // Boxed: applying, reading back and judging is a large future.
+        Box::pin(self.apply_and_judge(plan, plan_options, options)).await
+    }
+
+    async fn apply_and_judge(
+        &mut self,
         mut plan: FixPlan,
         plan_options: &PlanOptions,
         options: &ApplyOptions,
