@@ -34,21 +34,32 @@ impl CachedSource {
         self.inner.uses_migrations()
     }
 
-    /// The expected side for `cx`: loaded by the first target with these
-    /// ledgers and schemas; the others wait for it and get a copy.
-    pub(super) async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
+    /// What `view` makes of the expected side for `cx`: loaded by the
+    /// first target with these ledgers and schemas; the others wait for it
+    /// and see the same one.
+    async fn load_with<R>(
+        &self,
+        cx: &SourceContext<'_>,
+        view: impl FnOnce(&Expected) -> R,
+    ) -> Result<R> {
         let key = self.key(cx);
         let slot = {
             let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
             Arc::clone(loaded.entry(key).or_default())
         };
         let mut held = slot.lock().await;
-        if let Some(expected) = held.as_ref() {
-            return Ok(expected.clone());
-        }
-        let expected = self.inner.load(cx).await?;
-        *held = Some(expected.clone());
-        Ok(expected)
+        let expected = match held.take() {
+            Some(expected) => expected,
+            None => self.inner.load(cx).await?,
+        };
+        let seen = view(&expected);
+        *held = Some(expected);
+        Ok(seen)
+    }
+
+    /// A copy of the expected side for `cx` (see [`CachedSource::load_with`]).
+    pub(super) async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
+        self.load_with(cx, Expected::clone).await
     }
 
     /// What decides a load: the schemas read and, for migrations, which
@@ -96,52 +107,63 @@ impl ExpectedSource for SharedSource {
     }
 
     async fn load(&self, cx: &SourceContext<'_>) -> Result<Expected> {
-        let pick: Vec<String> = self.pick.iter().cloned().collect();
-        let inner_cx = SourceContext {
-            schemas: &pick,
-            ..*cx
-        };
-        let mut expected = self.cache.load(&inner_cx).await?;
+        let mut expected = self.cache.load(&self.inner_cx(cx)).await?;
         if let Some(name) = &self.pick {
             expected.keep_schema(name);
         }
         let names: Vec<String> = expected.snapshot.schemas.keys().cloned().collect();
-        match (names.as_slice(), &self.rename_to) {
-            ([one], Some(to)) => {
-                expected.rename_schema(one, to)?;
-                if self.single {
-                    forget_schema_comment(&mut expected, to);
-                }
+        if let (Some(one), Some(to)) = (self.one_schema(names, &expected)?, &self.rename_to) {
+            expected.rename_schema(&one, to)?;
+            if self.single {
+                forget_schema_comment(&mut expected, to);
             }
-            ([_], None) => {}
-            (_, _) if self.single => {
-                return Err(Error::ExpectedSchemas {
-                    expected: expected.description,
-                    schemas: names,
-                })
-            }
-            _ => {}
         }
         Ok(expected)
     }
 }
 
 impl SharedSource {
+    /// `cx` as the cached source sees it: only the picked schema read.
+    fn inner_cx<'a>(&'a self, cx: &SourceContext<'a>) -> SourceContext<'a> {
+        SourceContext {
+            schemas: self.pick.as_slice(),
+            ..*cx
+        }
+    }
+
+    /// The expected side's schemas, after the pick.
+    fn picked_names(&self, expected: &Expected) -> Vec<String> {
+        expected
+            .snapshot
+            .schemas
+            .keys()
+            .filter(|s| self.pick.as_ref().is_none_or(|p| p == *s))
+            .cloned()
+            .collect()
+    }
+
+    /// The one schema of `names`; several (or none) are an error where
+    /// each target must be compared with one.
+    fn one_schema(&self, names: Vec<String>, expected: &Expected) -> Result<Option<String>> {
+        match <[String; 1]>::try_from(names) {
+            Ok([one]) => Ok(Some(one)),
+            Err(names) if self.single => Err(Error::ExpectedSchemas {
+                expected: expected.description.clone(),
+                schemas: names,
+            }),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// The name of the expected side's one schema (after the pick), which
-    /// targets' findings are mapped to for grouping; loads it (cached).
+    /// targets' findings are mapped to for grouping; loads it (cached),
+    /// without copying it.
     pub(super) async fn canonical(&self, cx: &SourceContext<'_>) -> Result<Option<String>> {
-        let plain = SharedSource {
-            cache: Arc::clone(&self.cache),
-            pick: self.pick.clone(),
-            rename_to: None,
-            single: self.single,
-        };
-        let expected = plain.load(cx).await?;
-        let mut names = expected.snapshot.schemas.into_keys();
-        Ok(match (names.next(), names.next()) {
-            (Some(one), None) => Some(one),
-            _ => None,
-        })
+        self.cache
+            .load_with(&self.inner_cx(cx), |e| {
+                self.one_schema(self.picked_names(e), e)
+            })
+            .await?
     }
 }
 

@@ -86,7 +86,7 @@ impl Fleet {
         let mut by_print: BTreeMap<String, Vec<TargetCheck>> = BTreeMap::new();
         for check in checks {
             if check.result.as_ref().is_ok_and(|c| c.drifted()) {
-                let print = check.report().fingerprint.unwrap_or_default();
+                let print = check.fingerprint().unwrap_or_default();
                 by_print.entry(print).or_default().push(check);
             }
         }

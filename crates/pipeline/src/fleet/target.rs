@@ -49,29 +49,42 @@ impl TargetCheck {
         }
     }
 
+    /// The fingerprint of its drift (none when it was not checked).
+    pub fn fingerprint(&self) -> Option<String> {
+        self.result
+            .is_ok()
+            .then(|| fingerprint(&self.canonical_findings()))
+    }
+
     /// The target's report, its fingerprint included.
     pub fn report(&self) -> TargetReport {
+        self.report_with(self.fingerprint())
+    }
+
+    /// Adds the target to `groups`, and returns its report.
+    pub fn add_to(&self, groups: &mut Groups) -> TargetReport {
+        let print = match &self.result {
+            Ok(checked) => {
+                Some(groups.add(&self.target, self.canonical_findings(), checked.drifted()))
+            }
+            Err(_) => {
+                groups.add_failed();
+                None
+            }
+        };
+        self.report_with(print)
+    }
+
+    fn report_with(&self, fingerprint: Option<String>) -> TargetReport {
         match &self.result {
             Ok(checked) => TargetReport {
                 target: self.target.clone(),
                 findings: checked.report.findings.clone(),
                 drifted: checked.drifted(),
-                fingerprint: Some(fingerprint(&self.canonical_findings())),
+                fingerprint,
                 error: None,
             },
             Err(e) => TargetReport::failed(&self.target, e.to_string()),
         }
-    }
-
-    /// Adds the target to `groups`, and returns its report.
-    pub fn add_to(&self, groups: &mut Groups) -> TargetReport {
-        let report = self.report();
-        match &self.result {
-            Ok(checked) => {
-                groups.add(&self.target, self.canonical_findings(), checked.drifted());
-            }
-            Err(_) => groups.add_failed(),
-        }
-        report
     }
 }
