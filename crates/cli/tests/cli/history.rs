@@ -18,11 +18,18 @@ fn python_in(project: &std::path::Path, url: &str, args: &[&str]) {
     );
 }
 
-/// `plan --format migration` into `out`: the one file written.
-async fn written_migration(url: &str, dev: &str, project: &str, out: &str) -> std::path::PathBuf {
+/// Runs `command` on `url` against the project's migrations, stepped by
+/// the framework's Python into `dev`, with `extra` arguments.
+async fn against_project(
+    command: &str,
+    url: &str,
+    dev: &str,
+    project: &str,
+    extra: &[&str],
+) -> crate::support::Run {
     let py = python();
-    let run = driftless(&[
-        "plan",
+    let mut args = vec![
+        command,
         "--db",
         url,
         "--migrations",
@@ -31,12 +38,15 @@ async fn written_migration(url: &str, dev: &str, project: &str, out: &str) -> st
         &py,
         "--dev-url",
         dev,
-        "--format",
-        "migration",
-        "--out",
-        out,
-    ])
-    .await;
+    ];
+    args.extend_from_slice(extra);
+    driftless(&args).await
+}
+
+/// `plan --format migration` into `out`: the one file written.
+async fn written_migration(url: &str, dev: &str, project: &str, out: &str) -> std::path::PathBuf {
+    let extra = ["--format", "migration", "--out", out];
+    let run = against_project("plan", url, dev, project, &extra).await;
     // 1: there was drift to plan for.
     assert_eq!(run.code, Some(1), "{}", run.output());
     let line = run
@@ -48,19 +58,7 @@ async fn written_migration(url: &str, dev: &str, project: &str, out: &str) -> st
 }
 
 async fn check_code(url: &str, dev: &str, project: &str) -> (Option<i32>, String) {
-    let py = python();
-    let run = driftless(&[
-        "check",
-        "--db",
-        url,
-        "--migrations",
-        project,
-        "--python",
-        &py,
-        "--dev-url",
-        dev,
-    ])
-    .await;
+    let run = against_project("check", url, dev, project, &[]).await;
     (run.code, run.output())
 }
 
