@@ -75,6 +75,7 @@ mod column_order;
 mod column_type_mismatch;
 mod comment_mismatch;
 mod default_mismatch;
+mod defined_objects;
 mod effect_present_unrecorded;
 mod enum_mismatch;
 mod failed_migration;
@@ -155,6 +156,9 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &missing_sequence::MissingSequence,
     &orphan_sequence::OrphanSequence,
     &sequence_mismatch::SequenceMismatch,
+    &defined_objects::MissingObject,
+    &defined_objects::OrphanObject,
+    &defined_objects::ObjectMismatch,
     &comment_mismatch::CommentMismatch,
     &unapplied_migration::UnappliedMigration,
     &unknown_applied_migration::UnknownAppliedMigration,
