@@ -109,6 +109,7 @@ mod pending_migration_locks;
 mod possible_rename;
 mod primary_key_mismatch;
 mod sequence_mismatch;
+mod table_option_mismatch;
 mod unapplied_migration;
 mod unique_mismatch;
 mod unknown_applied_migration;
@@ -159,6 +160,7 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &defined_objects::MissingObject,
     &defined_objects::OrphanObject,
     &defined_objects::ObjectMismatch,
+    &table_option_mismatch::TableOptionMismatch,
     &comment_mismatch::CommentMismatch,
     &unapplied_migration::UnappliedMigration,
     &unknown_applied_migration::UnknownAppliedMigration,
