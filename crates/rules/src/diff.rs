@@ -14,9 +14,9 @@
 use std::collections::BTreeMap;
 
 use driftless_model::{
-    is_ledger_table, is_quarantined, Check, Column, DefinedObject, Dialect, Enum, ForeignKey,
-    Index, IndexKey, ObjectKind, ObjectRef, PrimaryKey, Schema, SchemaPairing, Sequence, Snapshot,
-    Table, UniqueConstraint, View, QUARANTINE_PREFIX,
+    is_ledger_table, is_quarantined, Check, Column, DefinedObject, Dialect, Enum, Exclusion,
+    ForeignKey, Index, IndexKey, ObjectKind, ObjectRef, PrimaryKey, Schema, SchemaPairing,
+    Sequence, Snapshot, Table, UniqueConstraint, View, QUARANTINE_PREFIX,
 };
 
 use crate::compare::{Comparer, SchemaMap};
@@ -158,6 +158,7 @@ pub struct SchemaDiff<'a> {
     indexes: Vec<Entry<'a, Index>>,
     foreign_keys: Vec<Entry<'a, ForeignKey>>,
     checks: Vec<Entry<'a, Check>>,
+    exclusions: Vec<Entry<'a, Exclusion>>,
     views: Vec<Entry<'a, View>>,
     enums: Vec<Entry<'a, Enum>>,
     sequences: Vec<Entry<'a, Sequence>>,
@@ -205,6 +206,7 @@ impl<'a> SchemaDiff<'a> {
             indexes: Vec::with_capacity(ec.indexes.max(ac.indexes)),
             foreign_keys: Vec::with_capacity(ec.foreign_keys.max(ac.foreign_keys)),
             checks: Vec::with_capacity(ec.checks.max(ac.checks)),
+            exclusions: Vec::new(),
             views: Vec::new(),
             enums: Vec::new(),
             sequences: Vec::new(),
@@ -254,9 +256,17 @@ impl<'a> SchemaDiff<'a> {
                 self.add_table_parts(schema, actual.name, expected.def, actual.def);
             }
         }
-        let views = merge_objects(exp, act, |s| &s.views).into_iter().filter(
-            |p| !matches!(p, Pairing::Orphan(a) if a.def.definition.contains(QUARANTINE_PREFIX)),
-        );
+        let views: Vec<Pairing<'a, View>> = merge_objects(exp, act, |s| &s.views)
+            .into_iter()
+            .filter(
+                |p| !matches!(p, Pairing::Orphan(a) if a.def.definition.contains(QUARANTINE_PREFIX)),
+            )
+            .collect();
+        for p in &views {
+            if let Pairing::Both { expected, actual } = *p {
+                self.add_view_indexes(schema, actual.name, expected.def, actual.def);
+            }
+        }
         push_entries(&mut self.views, schema, None, views);
         push_entries(
             &mut self.enums,
@@ -278,12 +288,24 @@ impl<'a> SchemaDiff<'a> {
                 .map(|(n, c)| (n.as_str(), c))
         };
         let columns = &mut self.columns;
+        // A column a partition or inheritance child takes from its parent
+        // comes and goes with the parent's, when the table keeps its parents.
+        let same_parents = exp.parents() == act.parents();
         merge_by_name(cols(exp), cols(act), |pairing| {
-            columns.push(Entry {
-                schema,
-                table: Some(table),
-                pairing,
-            })
+            let inherited = match pairing {
+                Pairing::Missing(e) => e.def.inherited,
+                Pairing::Orphan(a) => a.def.inherited,
+                Pairing::Both { expected, actual } => {
+                    expected.def.inherited && actual.def.inherited
+                }
+            };
+            if !(same_parents && inherited) {
+                columns.push(Entry {
+                    schema,
+                    table: Some(table),
+                    pairing,
+                })
+            }
         });
 
         let pk = match (&exp.primary_key, &act.primary_key) {
@@ -352,6 +374,28 @@ impl<'a> SchemaDiff<'a> {
             |n, c| is_quarantined(n) || c.expression.contains(QUARANTINE_PREFIX),
             |p| checks.push(part(schema, table, p)),
         );
+        let exclusions = &mut self.exclusions;
+        pair_parts(
+            &exp.exclusions,
+            &act.exclusions,
+            |e, a| cmp.exclusion_diffs(e, a).is_empty(),
+            |n, x| is_quarantined(n) || x.definition.contains(QUARANTINE_PREFIX),
+            |p| exclusions.push(part(schema, table, p)),
+        );
+    }
+
+    /// The indexes of a materialized view on both sides, paired as a
+    /// table's are (the view's name stands for the table).
+    fn add_view_indexes(&mut self, schema: &'a str, view: &'a str, exp: &'a View, act: &'a View) {
+        let cmp = &self.cmp;
+        let indexes = &mut self.indexes;
+        pair_parts(
+            &exp.indexes,
+            &act.indexes,
+            |e, a| cmp.index_diffs(e, a).is_empty(),
+            index_quarantined,
+            |p| indexes.push(part(schema, view, p)),
+        );
     }
 
     /// The dialect compared.
@@ -400,7 +444,8 @@ impl<'a> SchemaDiff<'a> {
         &self.uniques
     }
 
-    /// Indexes of tables on both sides.
+    /// Indexes of tables and materialized views on both sides (an index
+    /// of a view names the view as its table).
     pub fn indexes(&self) -> &[Entry<'a, Index>] {
         &self.indexes
     }
@@ -413,6 +458,11 @@ impl<'a> SchemaDiff<'a> {
     /// CHECK constraints of tables on both sides.
     pub fn checks(&self) -> &[Entry<'a, Check>] {
         &self.checks
+    }
+
+    /// Exclusion constraints of tables on both sides (PostgreSQL).
+    pub fn exclusions(&self) -> &[Entry<'a, Exclusion>] {
+        &self.exclusions
     }
 
     /// Views.

@@ -56,6 +56,7 @@ async fn fixture_in(db: TestDb) -> TestDb {
 
 fn col(position: u32, data_type: &str, nullable: bool) -> Column {
     Column {
+        inherited: false,
         nullable,
         ..Column::new(position, data_type)
     }
@@ -106,6 +107,8 @@ fn strings(s: &[&str]) -> Vec<String> {
 
 fn pk(name: &str, columns: &[&str]) -> Option<PrimaryKey> {
     Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: name.to_string(),
         columns: strings(columns),
     })
@@ -194,6 +197,7 @@ fn expected_users() -> Table {
     lower_email.collation = Some("C".into());
 
     Table {
+        exclusions: Default::default(),
         columns: map(vec![
             ("id", id),
             ("email", email),
@@ -226,6 +230,8 @@ fn expected_users() -> Table {
         uniques: map(vec![(
             "users_email_key",
             UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns: strings(&["email"]),
                 nulls_not_distinct: false,
             },
@@ -276,6 +282,7 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
     let mut seq_no = col(8, "bigint", false);
     seq_no.identity = Some(Identity::ByDefault);
     Table {
+        exclusions: Default::default(),
         columns: map(vec![
             (
                 "id",
@@ -302,6 +309,8 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
         uniques: map(vec![(
             "orders_tenant_number_key",
             UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns: strings(&["tenant", "number"]),
                 nulls_not_distinct,
             },
@@ -571,6 +580,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
             (
                 "active_users",
                 View {
+                    indexes: Default::default(),
                     definition: "SELECT id,\n    email\n   FROM app.users\n  \
                                  WHERE mood <> 'sad'::app.mood;"
                         .into(),
@@ -581,6 +591,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
             (
                 "user_moods",
                 View {
+                    indexes: Default::default(),
                     definition: "SELECT mood,\n    count(*) AS n\n   FROM app.users\n  \
                                  GROUP BY mood;"
                         .into(),

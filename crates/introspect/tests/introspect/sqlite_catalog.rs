@@ -82,6 +82,7 @@ fn expected_authors() -> Table {
             (
                 "id",
                 Column {
+                    inherited: false,
                     identity: Some(Identity::AutoIncrement),
                     ..not_null(col(1, "INTEGER"))
                 },
@@ -89,6 +90,7 @@ fn expected_authors() -> Table {
             (
                 "Full Name",
                 Column {
+                    inherited: false,
                     collation: Some("NOCASE".into()),
                     ..not_null(col(2, "TEXT"))
                 },
@@ -100,6 +102,7 @@ fn expected_authors() -> Table {
             (
                 "slug",
                 Column {
+                    inherited: false,
                     generated: Some(Generated {
                         expression: "lower(\"Full Name\")".into(),
                         stored: false,
@@ -110,6 +113,7 @@ fn expected_authors() -> Table {
             (
                 "name_len",
                 Column {
+                    inherited: false,
                     generated: Some(Generated {
                         expression: "length( \"Full Name\" )".into(),
                         stored: true,
@@ -122,12 +126,16 @@ fn expected_authors() -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "pk_Authors".into(),
         columns: vec!["id".into()],
     });
     t.uniques.insert(
         "uq_Authors_email".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["email".into()],
             nulls_not_distinct: false,
         },
@@ -192,12 +200,16 @@ fn expected_order() -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "pk_order".into(),
         columns: vec!["select".into(), "group".into()],
     });
     t.uniques.insert(
         "uq_order_author_id_group".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["author_id".into(), "group".into()],
             nulls_not_distinct: false,
         },
@@ -262,6 +274,8 @@ fn expected_plain() -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "pk_plain".into(),
         columns: vec!["k".into()],
     });
@@ -290,6 +304,7 @@ async fn fixture_is_read_field_by_field() {
         BTreeMap::from([(
             "Author Names".to_string(),
             View {
+                indexes: Default::default(),
                 definition: "SELECT id, \"Full Name\" FROM \"Authors\" WHERE karma > 0".into(),
                 materialized: false,
                 comment: None
