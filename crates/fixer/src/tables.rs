@@ -727,7 +727,8 @@ fn alter_hierarchy(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     };
     if was != will {
         if let Some((parent, _)) = &was {
-            let stmt = Postgres.detach_partition(s, tn, parent);
+            let detach = Postgres.detach_partition(s, tn, parent);
+            let stmt = Postgres.leave_parent(s, tn, &detach);
             out.push(Phase::DropConstraints, step("detach partition", stmt));
         }
         if let Some((parent, bound)) = &will {
@@ -737,7 +738,10 @@ fn alter_hierarchy(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     }
     let (before, after) = (inherits(a), inherits(g));
     for p in before.iter().filter(|p| !after.contains(p)) {
-        let stmt = Postgres.inherit(s, tn, p, false);
+        let mut stmt = Postgres.inherit(s, tn, p, false);
+        if after.is_empty() && before.len() == 1 {
+            stmt = Postgres.leave_parent(s, tn, &stmt);
+        }
         out.push(Phase::DropConstraints, step("leave parent table", stmt));
     }
     for p in after.iter().filter(|p| !before.contains(p)) {

@@ -220,6 +220,37 @@ fn hierarchy(
 /// Statements that move tables within partitioning and inheritance
 /// hierarchies.
 impl Postgres {
+    /// `leave` (a `DETACH PARTITION` or `NO INHERIT` of table `s.t`) in a
+    /// `DO` block that then drops what the table had taken from its parent
+    /// and keeps as its own once it leaves: the constraints not declared on
+    /// it (not NOT NULL) and its parts of the parent's indexes. The model
+    /// counts them as the parent's, so the plan could neither see nor drop
+    /// them otherwise.
+    pub(crate) fn leave_parent(&self, s: &str, t: &str, leave: &str) -> String {
+        let rel = literal(D, &qualified(D, s, t));
+        let inner = format!(
+            "DECLARE c text; i text; cons text[]; idx text[];
+BEGIN
+  SELECT array_agg(conname::text) INTO cons FROM pg_catalog.pg_constraint
+   WHERE conrelid = {rel}::regclass AND NOT conislocal AND contype <> 'n';
+  SELECT array_agg(x.indexrelid::regclass::text) INTO idx FROM pg_catalog.pg_index x
+   JOIN pg_catalog.pg_inherits h ON h.inhrelid = x.indexrelid
+   WHERE x.indrelid = {rel}::regclass
+     AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid);
+  EXECUTE {};
+  FOREACH c IN ARRAY coalesce(cons, '{{}}') LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', {rel}, c);
+  END LOOP;
+  FOREACH i IN ARRAY coalesce(idx, '{{}}') LOOP
+    EXECUTE 'DROP INDEX IF EXISTS ' || i;
+  END LOOP;
+END",
+            literal(D, leave)
+        );
+        let tag = dollar_tag(&inner);
+        format!("DO {tag}\n{inner}\n{tag}")
+    }
+
     /// `ALTER TABLE parent DETACH PARTITION table`; `parent` is `(schema, name)`.
     pub(crate) fn detach_partition(
         &self,
