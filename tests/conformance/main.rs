@@ -30,12 +30,14 @@ use driftless_testkit::{PostgresServer, TestDb};
 const CONVERGING: &[&str] = &[
     "collations",
     "constraints",
+    "dependencies",
     "dependencies2",
     "dependencies3",
     "dependencies4",
     "enumdefaults",
     "enumdeps",
     "excludeschema",
+    "extversions",
     "generated",
     "generated_added",
     "identitycols",
@@ -43,9 +45,14 @@ const CONVERGING: &[&str] = &[
     "inherit2",
     "partitioning",
     "privileges",
+    "rls",
+    "rls2",
     "seq",
     "singleschema",
+    "singleschema_ext",
+    "triggers",
     "triggers2",
+    "triggers3",
 ];
 
 enum Outcome {

@@ -25,11 +25,13 @@ use crate::sql::{self, Writer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Phase {
     Renames,
+    DropDefined,
     DropViews,
     DropForeignKeys,
     DropConstraints,
     Schemas,
     Types,
+    DefinedBefore,
     Sequences,
     RemoveTables,
     CreateTables,
@@ -37,10 +39,12 @@ pub(crate) enum Phase {
     CreateConstraints,
     CreateForeignKeys,
     SequenceOwnership,
+    DropDefinedLate,
     DropTypes,
     DropSequences,
     DropSchemas,
     Views,
+    DefinedAfter,
     Comments,
 }
 
@@ -116,6 +120,8 @@ pub(crate) struct Work {
     /// Indexes of materialized views, by view.
     pub(crate) view_indexes: BTreeMap<QualifiedName, Acts>,
     pub(crate) sequences: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
+    /// Objects compared by their definition, by identity.
+    pub(crate) defined: crate::defined::DefinedWork,
     pub(crate) unfixed: Vec<Unfixed>,
 }
 

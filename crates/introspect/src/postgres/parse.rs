@@ -156,12 +156,15 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
 }
 
 impl Assembly<'_> {
-    /// The objects the model does not compare, in the wanted schemas; the
-    /// database-wide ones when every schema is read.
+    /// The objects beyond tables, views, enums and sequences, in the
+    /// wanted schemas; the database-wide ones when every schema is read.
+    /// Those of a compared kind with a definition are compared objects;
+    /// the others (and those an extension owns) are listed as not compared.
     fn add_unmodeled(&mut self, rows: Vec<UnmodeledRow>) {
         let listed = CatalogKind::not_compared(Dialect::Postgres);
+        let compared = CatalogKind::compared(Dialect::Postgres);
         for row in rows {
-            let Some(kind) = CatalogKind::parse(&row.kind).filter(|k| listed.contains(k)) else {
+            let Some(kind) = CatalogKind::parse(&row.kind) else {
                 continue;
             };
             let schema = if row.namespace == 0 {
@@ -175,6 +178,15 @@ impl Assembly<'_> {
                     None => continue,
                 }
             };
+            if compared.contains(&kind) && row.extension.is_none() {
+                if let Some(o) = super::defined::defined_object(kind, schema, row) {
+                    self.snap.objects.push(o);
+                }
+                continue;
+            }
+            if !listed.contains(&kind) && row.extension.is_none() {
+                continue;
+            }
             let mut object = CatalogObject::new(kind, schema, row.name);
             object.table = row.table;
             object.extension = row.extension;
@@ -182,6 +194,7 @@ impl Assembly<'_> {
             self.snap.unmodeled.push(object);
         }
         self.snap.unmodeled.sort();
+        self.snap.objects.sort();
     }
 
     fn add_schemas(&mut self, namespaces: &[NamespaceRow]) {
