@@ -75,7 +75,13 @@ pub struct TableSpec {
     pub checks: Vec<&'static str>,
     /// The table `fk` references, if the table has `fk` and a foreign key.
     pub fk_to: Option<&'static str>,
+    /// Table options after the column list (MySQL: character set, row
+    /// format; see [`TABLE_OPTIONS`]).
+    pub options: Vec<&'static str>,
 }
+
+/// The table options a MySQL table may be given.
+pub const TABLE_OPTIONS: [&str; 2] = ["DEFAULT CHARSET=latin1", "ROW_FORMAT=COMPACT"];
 
 #[derive(Debug, Clone)]
 pub struct SchemaSpec {
@@ -182,8 +188,9 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         idx,
         proptest::collection::vec(0usize..COLUMNS.len(), 0..=2),
         proptest::option::of(0usize..TABLES.len()),
+        proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
     )
-        .prop_map(move |(cols, idx, checks, fk)| {
+        .prop_map(move |(cols, idx, checks, fk, options)| {
             let cols: Vec<ColSpec> = COLUMNS
                 .iter()
                 .zip(cols)
@@ -230,6 +237,11 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                 indexes,
                 checks,
                 fk_to,
+                options: if backend == Backend::Mysql {
+                    options
+                } else {
+                    Vec::new()
+                },
             }
         })
 }
@@ -356,7 +368,15 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
         for c in &t.checks {
             parts.push(format!("CONSTRAINT {}_{c}_chk CHECK ({c} >= 0)", t.name));
         }
-        out.push(format!("CREATE TABLE {} ({})", t.name, parts.join(", ")));
+        out.push(format!(
+            "CREATE TABLE {} ({}){}",
+            t.name,
+            parts.join(", "),
+            t.options
+                .iter()
+                .map(|o| format!(" {o}"))
+                .collect::<String>()
+        ));
         for (k, i) in t.indexes.iter().enumerate() {
             out.push(format!(
                 "CREATE {}INDEX {}_ix{k} ON {} ({})",
@@ -671,6 +691,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("foreign keys").or_default() += usize::from(t.fk_to.is_some());
                 *c.entry("defaults").or_default() += t.cols.iter().filter(|c| c.default).count();
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
+                *c.entry("table options").or_default() += t.options.len();
             }
         }
     }
@@ -691,6 +712,9 @@ const COVERED: &[&str] = &[
 
 fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
+    if backend == Backend::Mysql {
+        assert!(c.get("table options").copied().unwrap_or(0) > 0, "{c:?}");
+    }
     for kind in COVERED {
         assert!(
             c.get(kind).copied().unwrap_or(0) > 0,

@@ -153,6 +153,64 @@ async fn mariadb_rich_schema_from_drift() {
     converges(Backend::Mysql, MY_RICH, MY_DRIFTED).await;
 }
 
+/// Table options as the expected side has them: engine, character set,
+/// row format, partitioning; `hashed` is missing on the drifted side.
+const MY_OPTIONS: &str = r#"
+CREATE TABLE audit (id int PRIMARY KEY, what text, note varchar(20)) ENGINE=MyISAM ROW_FORMAT=DYNAMIC DEFAULT CHARSET=latin1;
+CREATE TABLE logs (id int NOT NULL, day date NOT NULL, PRIMARY KEY (id, day))
+    PARTITION BY RANGE (year(day)) (PARTITION p_old VALUES LESS THAN (2020), PARTITION p_new VALUES LESS THAN MAXVALUE);
+CREATE TABLE plain (id int PRIMARY KEY, body text) ROW_FORMAT=COMPACT;
+CREATE TABLE hashed (id int PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2;
+"#;
+
+const MY_OPTIONS_DRIFTED: &str = r#"
+CREATE TABLE audit (id int PRIMARY KEY, what text, note varchar(20));
+CREATE TABLE logs (id int NOT NULL, day date NOT NULL, PRIMARY KEY (id, day)) PARTITION BY HASH (id) PARTITIONS 3;
+CREATE TABLE plain (id int PRIMARY KEY, body text) DEFAULT CHARSET=latin1 ENGINE=MyISAM;
+INSERT INTO audit VALUES (1, 'created', 'a'), (2, 'paid', NULL);
+INSERT INTO logs VALUES (1, '2019-05-01'), (2, '2024-01-02'), (3, '2025-03-04');
+INSERT INTO plain VALUES (1, 'café'), (2, NULL);
+"#;
+
+#[tokio::test]
+async fn mariadb_table_options_from_nothing() {
+    converges(Backend::Mysql, MY_OPTIONS, "").await;
+}
+
+#[tokio::test]
+async fn mariadb_table_options_from_drift_keep_the_rows() {
+    converges(Backend::Mysql, MY_OPTIONS, MY_OPTIONS_DRIFTED).await;
+    let db = db_with(Backend::Mysql, MY_OPTIONS_DRIFTED).await;
+    let expected = snapshot(&db_with(Backend::Mysql, MY_OPTIONS).await).await;
+    let options = PlanOptions::default().with_allow(Safety::DataLoss);
+    let fixed = fix(&db, &expected, &options).await.unwrap();
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+    let steps: Vec<(String, String)> = fixed
+        .plan
+        .steps
+        .iter()
+        .map(|s| (s.object.path(), s.safety.to_string()))
+        .collect();
+    assert!(
+        steps.contains(&(format!("{}.audit", db.name), "data-loss".to_string())),
+        "converting to latin1 may lose characters: {steps:?}"
+    );
+    assert!(
+        steps.contains(&(format!("{}.plain", db.name), "locking".to_string())),
+        "{steps:?}"
+    );
+    let count = |t: &'static str| {
+        let db = &db;
+        async move { rows(db, &format!("SELECT CAST(COUNT(*) AS CHAR) FROM {t}")).await }
+    };
+    for (t, n) in [("audit", "2"), ("logs", "3"), ("plain", "2")] {
+        let got = count(t).await;
+        assert_eq!(got[0][0].as_str(), Some(n), "{t}");
+    }
+    let body = rows(&db, "SELECT body FROM plain WHERE id = 1").await;
+    assert_eq!(body[0][0].as_str(), Some("caf\u{e9}"));
+}
+
 const LITE_RICH: &str = r#"
 CREATE TABLE customers (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -256,6 +256,47 @@ impl Mysql {
         }
     }
 
+    /// The options a new table is created with, after its elements:
+    /// ` ENGINE = … DEFAULT CHARSET = … COLLATE = … ROW_FORMAT = … PARTITION BY …`
+    /// (each only when the table has it).
+    pub(crate) fn create_options(
+        &self,
+        schema: &str,
+        table: &str,
+        options: &std::collections::BTreeMap<String, String>,
+    ) -> Result<String, PlanError> {
+        let mut out = String::new();
+        if let Some(e) = options.get("engine") {
+            out.push_str(&format!(" ENGINE = {}", ident(D, e)));
+        }
+        if let Some(c) = options.get("collation") {
+            let charset = options
+                .get("charset")
+                .map_or_else(|| c.split('_').next().unwrap_or(c), String::as_str);
+            out.push_str(&format!(
+                " DEFAULT CHARSET = {} COLLATE = {}",
+                ident(D, charset),
+                ident(D, c)
+            ));
+        }
+        if let Some(f) = options.get("row_format") {
+            let f: String = f.chars().filter(char::is_ascii_alphanumeric).collect();
+            out.push_str(&format!(" ROW_FORMAT = {f}"));
+        }
+        if let Some(p) = options.get("partition_by") {
+            let object = format!("table {schema}.{table}");
+            let p = super::fragment::fragment(
+                D,
+                super::fragment::FragmentKind::Partitioning,
+                &object,
+                p,
+            )?;
+            out.push(' ');
+            out.push_str(&p);
+        }
+        Ok(out)
+    }
+
     /// `ALTER TABLE … PARTITION BY …` (the clause as the reader prints
     /// it), or `… REMOVE PARTITIONING`.
     pub(crate) fn partition_by(
