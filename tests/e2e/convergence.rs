@@ -3,7 +3,9 @@
 //!
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
-//! multi-column), foreign keys, checks, an enum type on PostgreSQL — is
+//! multi-column), foreign keys, checks, an enum type on PostgreSQL; on
+//! MariaDB table options (character set, row format), a trigger per table
+//! and a function with a procedure calling it — is
 //! created as two real databases, the actual one with rows. Then the rules'
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
@@ -78,7 +80,22 @@ pub struct TableSpec {
     /// Table options after the column list (MySQL: character set, row
     /// format; see [`TABLE_OPTIONS`]).
     pub options: Vec<&'static str>,
+    /// MySQL: a trigger `<table>_trg` with this body of [`TRIGGER_BODIES`].
+    pub trigger: Option<usize>,
 }
+
+/// The bodies a table's `BEFORE INSERT` trigger may have (none changes
+/// the rows).
+pub const TRIGGER_BODIES: [&str; 2] = [
+    "SET NEW.id = NEW.id + 0",
+    "BEGIN IF NEW.id < 0 THEN SET NEW.id = -NEW.id; END IF; END",
+];
+
+/// The bodies the function `score(x)` may have (MySQL).
+pub const FUNCTION_BODIES: [&str; 2] = [
+    "DETERMINISTIC RETURN 2 * x",
+    "READS SQL DATA RETURN (SELECT count(*) FROM information_schema.TABLES WHERE TABLE_ROWS > x)",
+];
 
 /// The table options a MySQL table may be given.
 pub const TABLE_OPTIONS: [&str; 2] = ["DEFAULT CHARSET=latin1", "ROW_FORMAT=COMPACT"];
@@ -88,6 +105,9 @@ pub struct SchemaSpec {
     pub tables: Vec<TableSpec>,
     /// Labels of the enum (PostgreSQL type `mood`; MySQL `enum(...)` columns).
     pub labels: Vec<&'static str>,
+    /// MySQL: the function `score(x int)` with this body of
+    /// [`FUNCTION_BODIES`], and the procedure `touch_all()` calling it.
+    pub routine: Option<usize>,
 }
 
 /// The label sets an enum may have (always containing `a`).
@@ -189,8 +209,9 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         proptest::collection::vec(0usize..COLUMNS.len(), 0..=2),
         proptest::option::of(0usize..TABLES.len()),
         proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
+        proptest::option::of(0usize..TRIGGER_BODIES.len()),
     )
-        .prop_map(move |(cols, idx, checks, fk, options)| {
+        .prop_map(move |(cols, idx, checks, fk, options, trigger)| {
             let cols: Vec<ColSpec> = COLUMNS
                 .iter()
                 .zip(cols)
@@ -242,6 +263,7 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                 } else {
                     Vec::new()
                 },
+                trigger: trigger.filter(|_| backend == Backend::Mysql),
             }
         })
 }
@@ -252,27 +274,36 @@ pub fn schema_strategy(backend: Backend) -> impl Strategy<Value = SchemaSpec> {
         .iter()
         .map(|t| proptest::option::weighted(0.7, table_strategy(backend, t)))
         .collect();
-    (tables, 0usize..LABEL_SETS.len()).prop_map(move |(tables, labels)| {
-        let labels = LABEL_SETS[labels].to_vec();
-        let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
-        let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
-        for t in &mut tables {
-            // Keep only what this schema can hold.
-            if t.fk_to.is_some_and(|r| !names.contains(&r)) {
-                t.fk_to = None;
+    (
+        tables,
+        0usize..LABEL_SETS.len(),
+        proptest::option::of(0usize..FUNCTION_BODIES.len()),
+    )
+        .prop_map(move |(tables, labels, routine)| {
+            let labels = LABEL_SETS[labels].to_vec();
+            let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
+            let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+            for t in &mut tables {
+                // Keep only what this schema can hold.
+                if t.fk_to.is_some_and(|r| !names.contains(&r)) {
+                    t.fk_to = None;
+                }
+                let cols = t.cols.clone();
+                let col = |n: &str| cols.iter().find(|c| c.name == n);
+                t.indexes.retain(|i| {
+                    i.cols
+                        .iter()
+                        .all(|c| col(c).is_some_and(|c| indexable(backend, c, &labels)))
+                });
+                t.checks
+                    .retain(|c| col(c).is_some_and(|c| checkable(backend, c, &labels)));
             }
-            let cols = t.cols.clone();
-            let col = |n: &str| cols.iter().find(|c| c.name == n);
-            t.indexes.retain(|i| {
-                i.cols
-                    .iter()
-                    .all(|c| col(c).is_some_and(|c| indexable(backend, c, &labels)))
-            });
-            t.checks
-                .retain(|c| col(c).is_some_and(|c| checkable(backend, c, &labels)));
-        }
-        SchemaSpec { tables, labels }
-    })
+            SchemaSpec {
+                tables,
+                labels,
+                routine: routine.filter(|_| backend == Backend::Mysql),
+            }
+        })
 }
 
 /// The pair, made consistent: a column the expected side adds to an
@@ -386,6 +417,21 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
                 i.cols.join(", ")
             ));
         }
+    }
+    for t in &s.tables {
+        if let Some(body) = t.trigger {
+            out.push(format!(
+                "CREATE TRIGGER {}_trg BEFORE INSERT ON {} FOR EACH ROW {}",
+                t.name, t.name, TRIGGER_BODIES[body]
+            ));
+        }
+    }
+    if let Some(body) = s.routine {
+        out.push(format!(
+            "CREATE FUNCTION score(x int) RETURNS int {}",
+            FUNCTION_BODIES[body]
+        ));
+        out.push("CREATE PROCEDURE touch_all() SELECT score(1)".to_string());
     }
     if backend != Backend::Sqlite {
         for t in &s.tables {
@@ -680,6 +726,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
     for _ in 0..samples {
         let (e, a, _) = strat.new_tree(&mut runner).unwrap().current();
         for s in [&e, &a] {
+            *c.entry("routines").or_default() += usize::from(s.routine.is_some());
             for t in &s.tables {
                 *c.entry("tables").or_default() += 1;
                 *c.entry("columns").or_default() += t.cols.len();
@@ -692,6 +739,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("defaults").or_default() += t.cols.iter().filter(|c| c.default).count();
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
                 *c.entry("table options").or_default() += t.options.len();
+                *c.entry("triggers").or_default() += usize::from(t.trigger.is_some());
             }
         }
     }
@@ -713,7 +761,9 @@ const COVERED: &[&str] = &[
 fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
     if backend == Backend::Mysql {
-        assert!(c.get("table options").copied().unwrap_or(0) > 0, "{c:?}");
+        for kind in ["table options", "triggers", "routines"] {
+            assert!(c.get(kind).copied().unwrap_or(0) > 0, "no {kind}: {c:?}");
+        }
     }
     for kind in COVERED {
         assert!(

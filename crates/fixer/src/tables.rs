@@ -616,8 +616,8 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         kind.drops(&x, out)?;
         kind.adds(&x, out)?;
     }
-    alter_options(&x, out)?;
     alter_columns(ctx, &x, out)?;
+    alter_options(&x, out)?;
     // Foreign keys come back last.
     FOREIGN_KEYS.adds(&x, out)
 }
@@ -626,9 +626,10 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
 /// (`text` to `mediumtext` when each character takes more bytes).
 const WIDENED_TYPES: &[&str] = &["tinytext", "text", "mediumtext"];
 
-/// MySQL: the table's options, one step before its columns change: the
-/// engine, the row format, the character set (its text columns converted,
-/// then given back the types the expected side has) and the partitioning.
+/// MySQL: the table's options, one step after its columns changed (every
+/// expected column is there): the engine, the row format, the character
+/// set (its text columns converted, then given back the types the
+/// expected side has) and the partitioning.
 fn alter_options(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     let (s, tn, t) = (x.s, x.tn, x.t);
     let (a, g) = (&t.actual.options, &t.target.options);
@@ -637,7 +638,12 @@ fn alter_options(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     }
     let get = |m: &BTreeMap<String, String>, k: &str| m.get(k).cloned();
     let differs = |k: &str| a.get(k) != g.get(k);
-    let mut spec = t.part_step(&Part::Options, ObjectRef::table(s, tn), "alter table options", Safety::Locking);
+    let mut spec = t.part_step(
+        &Part::Options,
+        ObjectRef::table(s, tn),
+        "alter table options",
+        Safety::Locking,
+    );
     let mut sql = Vec::new();
     if differs("engine") {
         sql.push(Mysql.set_engine(s, tn, get(g, "engine").as_deref()));
@@ -655,7 +661,7 @@ fn alter_options(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         }
         if !get(g, "charset").is_some_and(|c| c.starts_with("utf8mb4")) {
             spec.safety = Safety::DataLoss;
-            spec.note = Some("converting text to a character set that cannot hold every character replaces the ones it cannot hold");
+            spec.note = Some("text is converted to another character set (the database's default when none is expected), which may not hold every character it has: those are replaced");
         }
     }
     if differs("partition_by") {

@@ -313,7 +313,11 @@ async fn mariadb_compares_triggers_and_procedures() {
     let human = check(&actual.url, &expected.url, &[]).await;
     assert_eq!(human.code, Some(1), "{human:#?}");
     assert!(!human.stdout.contains("not compared"), "{}", human.stdout);
-    let doc = json_document(&check(&actual.url, &expected.url, &["--format", "json"]).await.stdout);
+    let doc = json_document(
+        &check(&actual.url, &expected.url, &["--format", "json"])
+            .await
+            .stdout,
+    );
     assert!(unmodeled(&doc).is_empty());
     let mut orphans: Vec<(String, String)> = doc["findings"]
         .as_array()

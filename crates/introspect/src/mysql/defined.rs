@@ -231,7 +231,8 @@ fn characteristics(row: &crate::Row) -> String {
     if text(row, 7).is_some_and(|d| d.eq_ignore_ascii_case("YES")) {
         out.push_str(" DETERMINISTIC");
     }
-    if let Some(access) = non_empty(text(row, 8)).filter(|a| !a.eq_ignore_ascii_case("CONTAINS SQL"))
+    if let Some(access) =
+        non_empty(text(row, 8)).filter(|a| !a.eq_ignore_ascii_case("CONTAINS SQL"))
     {
         out.push_str(&format!(" {}", access.to_ascii_uppercase()));
     }
@@ -263,7 +264,11 @@ fn events(rows: &[crate::Row]) -> Result<Vec<DefinedObject>> {
             }
             s
         };
-        let status = match text(row, 7).unwrap_or_default().to_ascii_uppercase().as_str() {
+        let status = match text(row, 7)
+            .unwrap_or_default()
+            .to_ascii_uppercase()
+            .as_str()
+        {
             "ENABLED" => "ENABLE",
             "DISABLED" => "DISABLE",
             _ => "DISABLE ON SLAVE",
@@ -307,10 +312,7 @@ impl Names {
             .filter(|o| matches!(o.kind, CatalogKind::Function | CatalogKind::Procedure))
             .map(|o| {
                 (
-                    (
-                        o.schema.clone().unwrap_or_default(),
-                        o.name.to_lowercase(),
-                    ),
+                    (o.schema.clone().unwrap_or_default(), o.name.to_lowercase()),
                     o.object(),
                 )
             })

@@ -58,9 +58,8 @@ use crate::database::{Row, Value};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint,
-    View,
+    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
+    PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
 };
 
 /// The rows of every catalog query of one read.
@@ -201,7 +200,11 @@ pub(crate) fn snapshot(
 }
 
 /// The table `schema.table` of `snap`, if it is there.
-pub(super) fn table_mut<'s>(snap: &'s mut Snapshot, schema: &str, table: &str) -> Option<&'s mut Table> {
+pub(super) fn table_mut<'s>(
+    snap: &'s mut Snapshot,
+    schema: &str,
+    table: &str,
+) -> Option<&'s mut Table> {
     snap.schemas
         .get_mut(schema)
         .and_then(|s| s.tables.get_mut(table))

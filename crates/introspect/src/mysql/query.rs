@@ -194,7 +194,12 @@ impl ObjectQueries {
 
     /// Every query, in the order they are sent.
     pub(crate) fn all(&self) -> [&str; 4] {
-        [&self.triggers, &self.routines, &self.parameters, &self.events]
+        [
+            &self.triggers,
+            &self.routines,
+            &self.parameters,
+            &self.events,
+        ]
     }
 }
 

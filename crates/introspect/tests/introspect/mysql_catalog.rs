@@ -609,10 +609,7 @@ async fn triggers_routines_events_and_table_options_are_read_field_by_field() {
             ObjectRef::table_part(ObjectKind::Trigger, s, "orders", "orders_check")
         ]
     );
-    assert_eq!(
-        deps("twice"),
-        [routine(ObjectKind::Function, "total_of")]
-    );
+    assert_eq!(deps("twice"), [routine(ObjectKind::Function, "total_of")]);
     assert_eq!(deps("total_of"), [orders.clone()]);
     assert_eq!(
         deps("nightly"),
@@ -661,7 +658,13 @@ async fn triggers_routines_events_and_table_options_are_read_field_by_field() {
             OBJECTS[0].to_string()
         } else {
             let o = snap.table(s, t).unwrap();
-            let cols = if t == "logs" { "id int, day date" } else if t == "audit" { "id int, what varchar(40)" } else { "id int" };
+            let cols = if t == "logs" {
+                "id int, day date"
+            } else if t == "audit" {
+                "id int, what varchar(40)"
+            } else {
+                "id int"
+            };
             let mut sql = format!("CREATE TABLE {t} ({cols})");
             if let Some(e) = o.options.get("engine") {
                 sql.push_str(&format!(" ENGINE={e}"));
@@ -713,5 +716,9 @@ async fn reading_objects_costs_no_round_trip_per_object() {
     let b = c.round_trips();
     let snap = c.snapshot(&IntrospectOptions::default()).await.unwrap();
     assert_eq!(trips, c.round_trips() - b);
-    assert_eq!(snap.objects, Vec::new(), "another database's objects are not read");
+    assert_eq!(
+        snap.objects,
+        Vec::new(),
+        "another database's objects are not read"
+    );
 }
