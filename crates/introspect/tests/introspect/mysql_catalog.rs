@@ -610,7 +610,7 @@ async fn triggers_routines_events_and_table_options_are_read_field_by_field() {
         ]
     );
     assert_eq!(deps("twice"), [routine(ObjectKind::Function, "total_of")]);
-    assert_eq!(deps("total_of"), [orders.clone()]);
+    assert_eq!(deps("total_of"), [orders]);
     assert_eq!(
         deps("nightly"),
         [routine(ObjectKind::Procedure, "purge_orders")]
