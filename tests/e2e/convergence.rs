@@ -3,9 +3,10 @@
 //!
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
-//! multi-column), foreign keys, checks, an enum type on PostgreSQL; on
-//! MariaDB table options (character set, row format), a trigger per table
-//! and a function with a procedure calling it — is
+//! multi-column), foreign keys, checks, triggers, an enum type and
+//! row-level security policies on PostgreSQL; on MariaDB table options
+//! (character set, row format) and a function with a procedure calling
+//! it — is
 //! created as two real databases, the actual one with rows. Then the rules'
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
@@ -77,19 +78,16 @@ pub struct TableSpec {
     pub checks: Vec<&'static str>,
     /// The table `fk` references, if the table has `fk` and a foreign key.
     pub fk_to: Option<&'static str>,
+    /// A trigger `<table>_trg` on inserts, in one of three variants (its
+    /// timing and body; on PostgreSQL with its own function `<table>_trg()`).
+    pub trigger: Option<u8>,
+    /// PostgreSQL: row-level security with a policy `<table>_pol` that lets
+    /// every row through (`true`) or none (`false`).
+    pub policy: Option<bool>,
     /// Table options after the column list (MySQL: character set, row
     /// format; see [`TABLE_OPTIONS`]).
     pub options: Vec<&'static str>,
-    /// MySQL: a trigger `<table>_trg` with this body of [`TRIGGER_BODIES`].
-    pub trigger: Option<usize>,
 }
-
-/// The bodies a table's `BEFORE INSERT` trigger may have (none changes
-/// the rows).
-pub const TRIGGER_BODIES: [&str; 2] = [
-    "SET NEW.id = NEW.id + 0",
-    "BEGIN IF NEW.id < 0 THEN SET NEW.id = -NEW.id; END IF; END",
-];
 
 /// The bodies the function `score(x)` may have (MySQL).
 pub const FUNCTION_BODIES: [&str; 2] = [
@@ -208,10 +206,11 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         idx,
         proptest::collection::vec(0usize..COLUMNS.len(), 0..=2),
         proptest::option::of(0usize..TABLES.len()),
+        proptest::option::of(0u8..3),
+        proptest::option::of(any::<bool>()),
         proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
-        proptest::option::of(0usize..TRIGGER_BODIES.len()),
     )
-        .prop_map(move |(cols, idx, checks, fk, options, trigger)| {
+        .prop_map(move |(cols, idx, checks, fk, trigger, policy, options)| {
             let cols: Vec<ColSpec> = COLUMNS
                 .iter()
                 .zip(cols)
@@ -258,12 +257,13 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                 indexes,
                 checks,
                 fk_to,
+                trigger,
+                policy: policy.filter(|_| backend == Backend::Postgres),
                 options: if backend == Backend::Mysql {
                     options
                 } else {
                     Vec::new()
                 },
-                trigger: trigger.filter(|_| backend == Backend::Mysql),
             }
         })
 }
@@ -408,6 +408,7 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
                 .map(|o| format!(" {o}"))
                 .collect::<String>()
         ));
+        out.extend(code_objects(backend, t));
         for (k, i) in t.indexes.iter().enumerate() {
             out.push(format!(
                 "CREATE {}INDEX {}_ix{k} ON {} ({})",
@@ -415,14 +416,6 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
                 t.name,
                 t.name,
                 i.cols.join(", ")
-            ));
-        }
-    }
-    for t in &s.tables {
-        if let Some(body) = t.trigger {
-            out.push(format!(
-                "CREATE TRIGGER {}_trg BEFORE INSERT ON {} FOR EACH ROW {}",
-                t.name, t.name, TRIGGER_BODIES[body]
             ));
         }
     }
@@ -444,6 +437,37 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
         }
     }
     out.join(";\n")
+}
+
+/// The trigger and policy of table `t` on `backend`.
+fn code_objects(backend: Backend, t: &TableSpec) -> Vec<String> {
+    let n = t.name;
+    let mut out = Vec::new();
+    if let Some(v) = t.trigger {
+        let timing = if v == 1 { "AFTER" } else { "BEFORE" };
+        match backend {
+            Backend::Postgres => {
+                out.push(format!(
+                    "CREATE FUNCTION {n}_trg() RETURNS trigger LANGUAGE plpgsql \
+                     AS $$ BEGIN PERFORM {v}; RETURN NEW; END $$"
+                ));
+                out.push(format!(
+                    "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} FOR EACH ROW EXECUTE FUNCTION {n}_trg()"
+                ));
+            }
+            Backend::Mysql => out.push(format!(
+                "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} FOR EACH ROW SET @driftless_trg = {v}"
+            )),
+            Backend::Sqlite => out.push(format!(
+                "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} BEGIN SELECT {v}; END"
+            )),
+        }
+    }
+    if let Some(all) = t.policy {
+        out.push(format!("ALTER TABLE {n} ENABLE ROW LEVEL SECURITY"));
+        out.push(format!("CREATE POLICY {n}_pol ON {n} USING ({all})"));
+    }
+    out
 }
 
 pub const ROWS: i64 = 3;
@@ -738,8 +762,9 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("foreign keys").or_default() += usize::from(t.fk_to.is_some());
                 *c.entry("defaults").or_default() += t.cols.iter().filter(|c| c.default).count();
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
-                *c.entry("table options").or_default() += t.options.len();
                 *c.entry("triggers").or_default() += usize::from(t.trigger.is_some());
+                *c.entry("policies").or_default() += usize::from(t.policy.is_some());
+                *c.entry("table options").or_default() += t.options.len();
             }
         }
     }
@@ -756,12 +781,16 @@ const COVERED: &[&str] = &[
     "foreign keys",
     "defaults",
     "not null",
+    "triggers",
 ];
 
 fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
+    if backend == Backend::Postgres {
+        assert!(c.get("policies").copied().unwrap_or(0) > 0, "{c:?}");
+    }
     if backend == Backend::Mysql {
-        for kind in ["table options", "triggers", "routines"] {
+        for kind in ["table options", "routines"] {
             assert!(c.get(kind).copied().unwrap_or(0) > 0, "no {kind}: {c:?}");
         }
     }
