@@ -100,6 +100,8 @@ pub(crate) struct TableWork {
     pub(crate) fks: Acts,
     pub(crate) checks: Acts,
     pub(crate) comment: Vec<Reason>,
+    /// Findings on the table's options ([`Table::options`](driftless_model::Table::options)).
+    pub(crate) options: Vec<Reason>,
 }
 
 /// What the findings ask, per object.
@@ -331,6 +333,8 @@ pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
 pub(crate) enum Part {
     Of(ObjectKind, String),
     Comment,
+    /// The table's options.
+    Options,
 }
 
 impl Part {
