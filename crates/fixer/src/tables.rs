@@ -174,8 +174,21 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
             None => {
                 let mut spec = StepSpec::new(object, "drop table", Safety::Destructive);
                 spec.fixes = rm.reasons.clone();
-                spec.sql = vec![w.drop_table(s, t, false)];
-                spec.script = vec![w.drop_table(s, t, true)];
+                // A sequence the table owns and the expected schema keeps
+                // is released first, or the drop takes it along.
+                let released: Vec<String> = match d {
+                    Dialect::Postgres => ctx
+                        .owned_sequences(s, t)
+                        .into_iter()
+                        .filter(|(_, expected)| *expected)
+                        .map(|(seq, _)| Postgres.sequence_owned_by(s, &seq, None))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                spec.sql = released.clone();
+                spec.sql.push(w.drop_table(s, t, false));
+                spec.script = released;
+                spec.script.push(w.drop_table(s, t, true));
                 out.push(Phase::RemoveTables, spec);
                 let key = QualifiedName::new(s, t);
                 out.view_changed.insert(key.clone());
