@@ -4,7 +4,9 @@
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
 //! multi-column), foreign keys, checks, triggers, an enum type and
-//! row-level security policies on PostgreSQL — is
+//! row-level security policies on PostgreSQL; on MariaDB table options
+//! (character set, row format) and a function with a procedure calling
+//! it — is
 //! created as two real databases, the actual one with rows. Then the rules'
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
@@ -82,13 +84,28 @@ pub struct TableSpec {
     /// PostgreSQL: row-level security with a policy `<table>_pol` that lets
     /// every row through (`true`) or none (`false`).
     pub policy: Option<bool>,
+    /// Table options after the column list (MySQL: character set, row
+    /// format; see [`TABLE_OPTIONS`]).
+    pub options: Vec<&'static str>,
 }
+
+/// The bodies the function `score(x)` may have (MySQL).
+pub const FUNCTION_BODIES: [&str; 2] = [
+    "DETERMINISTIC RETURN 2 * x",
+    "READS SQL DATA RETURN (SELECT count(*) FROM information_schema.TABLES WHERE TABLE_ROWS > x)",
+];
+
+/// The table options a MySQL table may be given.
+pub const TABLE_OPTIONS: [&str; 2] = ["DEFAULT CHARSET=latin1", "ROW_FORMAT=COMPACT"];
 
 #[derive(Debug, Clone)]
 pub struct SchemaSpec {
     pub tables: Vec<TableSpec>,
     /// Labels of the enum (PostgreSQL type `mood`; MySQL `enum(...)` columns).
     pub labels: Vec<&'static str>,
+    /// MySQL: the function `score(x int)` with this body of
+    /// [`FUNCTION_BODIES`], and the procedure `touch_all()` calling it.
+    pub routine: Option<usize>,
 }
 
 /// The label sets an enum may have (always containing `a`).
@@ -191,8 +208,9 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         proptest::option::of(0usize..TABLES.len()),
         proptest::option::of(0u8..3),
         proptest::option::of(any::<bool>()),
+        proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
     )
-        .prop_map(move |(cols, idx, checks, fk, trigger, policy)| {
+        .prop_map(move |(cols, idx, checks, fk, trigger, policy, options)| {
             let cols: Vec<ColSpec> = COLUMNS
                 .iter()
                 .zip(cols)
@@ -241,6 +259,11 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                 fk_to,
                 trigger,
                 policy: policy.filter(|_| backend == Backend::Postgres),
+                options: if backend == Backend::Mysql {
+                    options
+                } else {
+                    Vec::new()
+                },
             }
         })
 }
@@ -251,27 +274,36 @@ pub fn schema_strategy(backend: Backend) -> impl Strategy<Value = SchemaSpec> {
         .iter()
         .map(|t| proptest::option::weighted(0.7, table_strategy(backend, t)))
         .collect();
-    (tables, 0usize..LABEL_SETS.len()).prop_map(move |(tables, labels)| {
-        let labels = LABEL_SETS[labels].to_vec();
-        let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
-        let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
-        for t in &mut tables {
-            // Keep only what this schema can hold.
-            if t.fk_to.is_some_and(|r| !names.contains(&r)) {
-                t.fk_to = None;
+    (
+        tables,
+        0usize..LABEL_SETS.len(),
+        proptest::option::of(0usize..FUNCTION_BODIES.len()),
+    )
+        .prop_map(move |(tables, labels, routine)| {
+            let labels = LABEL_SETS[labels].to_vec();
+            let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
+            let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+            for t in &mut tables {
+                // Keep only what this schema can hold.
+                if t.fk_to.is_some_and(|r| !names.contains(&r)) {
+                    t.fk_to = None;
+                }
+                let cols = t.cols.clone();
+                let col = |n: &str| cols.iter().find(|c| c.name == n);
+                t.indexes.retain(|i| {
+                    i.cols
+                        .iter()
+                        .all(|c| col(c).is_some_and(|c| indexable(backend, c, &labels)))
+                });
+                t.checks
+                    .retain(|c| col(c).is_some_and(|c| checkable(backend, c, &labels)));
             }
-            let cols = t.cols.clone();
-            let col = |n: &str| cols.iter().find(|c| c.name == n);
-            t.indexes.retain(|i| {
-                i.cols
-                    .iter()
-                    .all(|c| col(c).is_some_and(|c| indexable(backend, c, &labels)))
-            });
-            t.checks
-                .retain(|c| col(c).is_some_and(|c| checkable(backend, c, &labels)));
-        }
-        SchemaSpec { tables, labels }
-    })
+            SchemaSpec {
+                tables,
+                labels,
+                routine: routine.filter(|_| backend == Backend::Mysql),
+            }
+        })
 }
 
 /// The pair, made consistent: a column the expected side adds to an
@@ -367,7 +399,15 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
         for c in &t.checks {
             parts.push(format!("CONSTRAINT {}_{c}_chk CHECK ({c} >= 0)", t.name));
         }
-        out.push(format!("CREATE TABLE {} ({})", t.name, parts.join(", ")));
+        out.push(format!(
+            "CREATE TABLE {} ({}){}",
+            t.name,
+            parts.join(", "),
+            t.options
+                .iter()
+                .map(|o| format!(" {o}"))
+                .collect::<String>()
+        ));
         out.extend(code_objects(backend, t));
         for (k, i) in t.indexes.iter().enumerate() {
             out.push(format!(
@@ -378,6 +418,13 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
                 i.cols.join(", ")
             ));
         }
+    }
+    if let Some(body) = s.routine {
+        out.push(format!(
+            "CREATE FUNCTION score(x int) RETURNS int {}",
+            FUNCTION_BODIES[body]
+        ));
+        out.push("CREATE PROCEDURE touch_all() SELECT score(1)".to_string());
     }
     if backend != Backend::Sqlite {
         for t in &s.tables {
@@ -703,6 +750,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
     for _ in 0..samples {
         let (e, a, _) = strat.new_tree(&mut runner).unwrap().current();
         for s in [&e, &a] {
+            *c.entry("routines").or_default() += usize::from(s.routine.is_some());
             for t in &s.tables {
                 *c.entry("tables").or_default() += 1;
                 *c.entry("columns").or_default() += t.cols.len();
@@ -716,6 +764,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
                 *c.entry("triggers").or_default() += usize::from(t.trigger.is_some());
                 *c.entry("policies").or_default() += usize::from(t.policy.is_some());
+                *c.entry("table options").or_default() += t.options.len();
             }
         }
     }
@@ -739,6 +788,11 @@ fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
     if backend == Backend::Postgres {
         assert!(c.get("policies").copied().unwrap_or(0) > 0, "{c:?}");
+    }
+    if backend == Backend::Mysql {
+        for kind in ["table options", "routines"] {
+            assert!(c.get(kind).copied().unwrap_or(0) > 0, "no {kind}: {c:?}");
+        }
     }
     for kind in COVERED {
         assert!(

@@ -101,7 +101,7 @@ pub(crate) struct TableWork {
     pub(crate) checks: Acts,
     pub(crate) exclusions: Acts,
     pub(crate) comment: Vec<Reason>,
-    /// The table's options (PostgreSQL: its place in a hierarchy).
+    /// Findings on the table's options ([`Table::options`](driftless_model::Table::options)).
     pub(crate) options: Vec<Reason>,
 }
 

@@ -134,6 +134,11 @@ fn column_aspects(fix: &FixIntent) -> Aspects {
     a
 }
 
+/// Whether a fix intent asks to set a table's options.
+fn is_options(fix: &FixIntent) -> bool {
+    matches!(fix, FixIntent::Alter { aspects } if aspects.contains(&Aspect::Options))
+}
+
 /// Records what finding `f` asks (`act`) in the work for its object.
 fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
     let o = &f.object;
@@ -242,11 +247,6 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
             "driftless has no automatic fix for this kind of object",
         )),
     }
-}
-
-/// Whether `fix` asks for a table's options.
-fn is_options(fix: &FixIntent) -> bool {
-    matches!(fix, FixIntent::Alter { aspects } if aspects.contains(&Aspect::Options))
 }
 
 /// A table's options to change. A table that becomes partitioned or stops
