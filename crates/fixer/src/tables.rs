@@ -78,30 +78,7 @@ fn needs_value(col: &Column) -> bool {
 /// dependency order.
 pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
     let (d, w) = (ctx.d, ctx.sql());
-    // Reverse dependency order: a table is dropped before the tables it references.
-    let mut pending: Vec<usize> = (0..r.removals.len()).collect();
-    let mut order = Vec::new();
-    while !pending.is_empty() {
-        // A table goes after those that reference it and its partitions
-        // and inheritance children.
-        let referenced = |i: usize, pending: &[usize]| {
-            let rm = &r.removals[i];
-            let parent = (rm.schema.clone(), rm.name.clone());
-            pending.iter().any(|&j| {
-                let other = &r.removals[j];
-                j != i
-                    && (other.table.foreign_keys.values().any(|fk| {
-                        fk.ref_table == rm.name && ctx.target_schema(&fk.ref_schema) == rm.schema
-                    }) || other.table.parent_tables(&other.schema).contains(&parent))
-            })
-        };
-        let pos = pending
-            .iter()
-            .position(|&i| !referenced(i, &pending))
-            .unwrap_or(0);
-        order.push(pending.remove(pos));
-    }
-    for i in order {
+    for i in removal_order(ctx, r) {
         let rm = &r.removals[i];
         let (s, t) = (rm.schema.as_str(), rm.name.as_str());
         let object = ObjectRef::table(s, t);
@@ -204,6 +181,35 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
         }
     }
     Ok(())
+}
+
+/// The order of [`Resolved::removals`]: reverse dependency order, a table
+/// before the tables it references, a partition or inheritance child
+/// before its parent.
+fn removal_order(ctx: &Ctx<'_>, r: &Resolved<'_>) -> Vec<usize> {
+    let mut pending: Vec<usize> = (0..r.removals.len()).collect();
+    let mut order = Vec::new();
+    while !pending.is_empty() {
+        // A table goes after those that reference it and its partitions
+        // and inheritance children.
+        let referenced = |i: usize, pending: &[usize]| {
+            let rm = &r.removals[i];
+            let parent = (rm.schema.clone(), rm.name.clone());
+            pending.iter().any(|&j| {
+                let other = &r.removals[j];
+                j != i
+                    && (other.table.foreign_keys.values().any(|fk| {
+                        fk.ref_table == rm.name && ctx.target_schema(&fk.ref_schema) == rm.schema
+                    }) || other.table.parent_tables(&other.schema).contains(&parent))
+            })
+        };
+        let pos = pending
+            .iter()
+            .position(|&i| !referenced(i, &pending))
+            .unwrap_or(0);
+        order.push(pending.remove(pos));
+    }
+    order
 }
 
 /// The statements that take table `s.t` out of its partitioning or

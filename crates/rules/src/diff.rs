@@ -264,7 +264,8 @@ impl<'a> SchemaDiff<'a> {
             .collect();
         for p in &views {
             if let Pairing::Both { expected, actual } = *p {
-                self.add_view_indexes(schema, actual.name, expected.def, actual.def);
+                let (e, a) = (&expected.def.indexes, &actual.def.indexes);
+                self.add_indexes(schema, actual.name, e, a);
             }
         }
         push_entries(&mut self.views, schema, None, views);
@@ -342,14 +343,8 @@ impl<'a> SchemaDiff<'a> {
             |n, u| is_quarantined(n) || u.columns.iter().any(|c| is_quarantined(c)),
             |p| uniques.push(part(schema, table, p)),
         );
-        let indexes = &mut self.indexes;
-        pair_parts(
-            &exp.indexes,
-            &act.indexes,
-            |e, a| cmp.index_diffs(e, a).is_empty(),
-            index_quarantined,
-            |p| indexes.push(part(schema, table, p)),
-        );
+        self.add_indexes(schema, table, &exp.indexes, &act.indexes);
+        let cmp = &self.cmp;
         let foreign_keys = &mut self.foreign_keys;
         pair_parts(
             &exp.foreign_keys,
@@ -384,17 +379,23 @@ impl<'a> SchemaDiff<'a> {
         );
     }
 
-    /// The indexes of a materialized view on both sides, paired as a
-    /// table's are (the view's name stands for the table).
-    fn add_view_indexes(&mut self, schema: &'a str, view: &'a str, exp: &'a View, act: &'a View) {
+    /// The indexes of a table, or of a materialized view (whose name
+    /// stands for the table), on both sides.
+    fn add_indexes(
+        &mut self,
+        schema: &'a str,
+        table: &'a str,
+        exp: &'a BTreeMap<String, Index>,
+        act: &'a BTreeMap<String, Index>,
+    ) {
         let cmp = &self.cmp;
         let indexes = &mut self.indexes;
         pair_parts(
-            &exp.indexes,
-            &act.indexes,
+            exp,
+            act,
             |e, a| cmp.index_diffs(e, a).is_empty(),
             index_quarantined,
-            |p| indexes.push(part(schema, view, p)),
+            |p| indexes.push(part(schema, table, p)),
         );
     }
 
