@@ -96,6 +96,8 @@ pub(crate) struct TableWork {
     pub(crate) fks: Acts,
     pub(crate) checks: Acts,
     pub(crate) comment: Vec<Reason>,
+    /// Table options (`Table::options`) to bring to the expected ones.
+    pub(crate) options: Vec<Reason>,
 }
 
 /// What the findings ask, per object.
@@ -325,6 +327,8 @@ pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
 pub(crate) enum Part {
     Of(ObjectKind, String),
     Comment,
+    /// The table's options (`Table::options`).
+    Options,
 }
 
 impl Part {

@@ -133,6 +133,11 @@ fn column_aspects(fix: &FixIntent) -> Aspects {
     a
 }
 
+/// Whether `fix` asks for a table's options (`table-option-mismatch`).
+fn is_options(fix: &FixIntent) -> bool {
+    matches!(fix, FixIntent::Alter { aspects } if aspects.contains(&Aspect::Options))
+}
+
 /// Records what finding `f` asks (`act`) in the work for its object.
 fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
     let o = &f.object;
@@ -161,6 +166,7 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
         ObjectKind::Table => match act {
             Act::Create => w.tables_create.entry(tkey).or_default().push(r),
             Act::Drop => w.tables_remove.entry(tkey).or_default().push(r),
+            Act::Replace if is_options(&f.fix) => w.tables.entry(tkey).or_default().options.push(r),
             Act::Replace => w.tables.entry(tkey).or_default().comment.push(r),
         },
         ObjectKind::Column => {
@@ -424,6 +430,7 @@ fn table_reasons(tw: &TableWork) -> Vec<Reason> {
                 .flat_map(|m| m.values().flat_map(|(_, r)| r.clone())),
         )
         .chain(tw.comment.iter().cloned())
+        .chain(tw.options.iter().cloned())
         .collect::<Vec<_>>()
 }
 
@@ -470,6 +477,13 @@ fn resolve_table<'a>(
             .entry(Part::Comment)
             .or_default()
             .extend(tw.comment.iter().cloned());
+    }
+    if !tw.options.is_empty() {
+        t.target.options = expected.options.clone();
+        t.reasons
+            .entry(Part::Options)
+            .or_default()
+            .extend(tw.options.iter().cloned());
     }
     // Orphan columns, last: their dependents go with them.
     remove_orphan_columns(ctx, t, tw, expected, unf);

@@ -127,7 +127,7 @@ impl CatalogKind {
                 Cast,
             ],
             Dialect::Mysql => &[Trigger, Procedure, Function, Event, Partition],
-            Dialect::Sqlite => &[Trigger, VirtualTable],
+            Dialect::Sqlite => &[VirtualTable],
         }
     }
 

@@ -202,7 +202,7 @@ impl CatalogKind {
                 Collation,
             ],
             Dialect::Mysql => &[],
-            Dialect::Sqlite => &[],
+            Dialect::Sqlite => &[Trigger],
         }
     }
 }
