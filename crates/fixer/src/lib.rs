@@ -156,6 +156,7 @@
 #![deny(missing_docs)]
 
 mod apply;
+mod defined;
 mod framework_files;
 mod guard;
 mod ledger_steps;

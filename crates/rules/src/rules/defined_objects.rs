@@ -7,7 +7,6 @@ use driftless_model::DefinedObject;
 
 use crate::diff::Entry;
 use crate::finding::{Finding, FixIntent};
-use crate::line_diff::line_diff;
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
@@ -126,11 +125,7 @@ impl Rule for ObjectMismatch {
                 continue;
             }
             let label = a.def.label();
-            let mut message = format!("{label} differs (expected vs actual): {}", diffs.join("; "));
-            for line in line_diff(&e.def.definition, &a.def.definition, 8) {
-                message.push_str("\n  ");
-                message.push_str(&line);
-            }
+            let message = format!("{label} differs (expected vs actual): {}", diffs.join("; "));
             out.push(
                 Finding::new(
                     &Self::META,
