@@ -201,13 +201,44 @@ fn ordered(d: Dialect, keys: Vec<(ObjectRef, &DefinedObject)>) -> Vec<(ObjectRef
     done.into_iter().map(|i| left[i].clone()).collect()
 }
 
-/// Steps for the objects `work` asks for, and those that depend on them.
+/// The views the plan drops (to replace them, or because they read a table
+/// that changes shape), as the actual side names them.
+fn dropped_views(out: &Out) -> BTreeSet<(&str, &str)> {
+    out.steps
+        .iter()
+        .filter(|(phase, step)| *phase == Phase::DropViews && step.object.kind == ObjectKind::View)
+        .filter_map(|(_, step)| Some((step.object.schema.as_str(), step.object.name.as_deref()?)))
+        .collect()
+}
+
+/// Actual objects on a view the plan drops: the server drops a view's
+/// triggers (and rules) with it, so they are dropped before it and, when
+/// expected, created again after it.
+fn on_dropped_views(sides: &Sides<'_>, views: &BTreeSet<(&str, &str)>, m: &mut Moves) {
+    for (k, o) in &sides.act {
+        let schema = o.schema.as_deref().unwrap_or_default();
+        if o.table
+            .as_deref()
+            .is_some_and(|t| views.contains(&(schema, t)))
+        {
+            m.drop.entry(k.clone()).or_insert((Vec::new(), false));
+            if sides.exp.contains_key(k) {
+                m.create.entry(k.clone()).or_default();
+            }
+        }
+    }
+}
+
+/// Steps for the objects `work` asks for, those that depend on them, and
+/// those on views the plan drops.
 pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
-    if work.defined.is_empty() {
+    let views = dropped_views(out);
+    if work.defined.is_empty() && (views.is_empty() || ctx.act.objects.is_empty()) {
         return;
     }
     let sides = Sides::new(ctx);
-    let m = moves(&sides, &work.defined);
+    let mut m = moves(&sides, &work.defined);
+    on_dropped_views(&sides, &views, &mut m);
     let drops: Vec<(ObjectRef, &DefinedObject)> = m
         .drop
         .keys()
