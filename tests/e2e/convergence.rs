@@ -3,7 +3,9 @@
 //!
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
-//! multi-column), foreign keys, checks, an enum type on PostgreSQL — is
+//! multi-column), foreign keys, checks, an enum type on PostgreSQL; on
+//! SQLite also `WITHOUT ROWID` and `STRICT` tables, generated columns,
+//! columns without a type, partial indexes and triggers — is
 //! created as two real databases, the actual one with rows. Then the rules'
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
@@ -63,7 +65,29 @@ pub struct ColSpec {
 pub struct IndexSpec {
     pub cols: Vec<&'static str>,
     pub unique: bool,
+    /// SQLite: a partial index, `WHERE` one of [`PREDICATES`] on its first
+    /// column.
+    pub predicate: Option<usize>,
 }
+
+/// Partial-index predicates (SQLite), on the index's first column `{c}`.
+pub const PREDICATES: [&str; 3] = [
+    "{c} IN (1, 2, 17)",
+    "{c} IS NOT NULL",
+    "abs({c}) > 5 OR {c} IS NULL",
+];
+
+/// Expressions of a generated column `g` (SQLite).
+pub const GENERATED: [&str; 2] = ["id * 2", "id + 1"];
+
+/// Trigger events and bodies (SQLite): `(WHEN clause, statements)`, `{t}`
+/// the trigger's table. The bodies change no data.
+pub const TRIGGER_EVENTS: [&str; 3] = ["AFTER INSERT", "BEFORE UPDATE", "AFTER DELETE"];
+pub const TRIGGER_BODIES: [(&str, &str); 3] = [
+    ("", "SELECT 1;"),
+    ("WHEN 1 ", "SELECT 2;"),
+    ("", "UPDATE {t} SET id = id WHERE 0;"),
+];
 
 #[derive(Debug, Clone)]
 pub struct TableSpec {
@@ -75,6 +99,16 @@ pub struct TableSpec {
     pub checks: Vec<&'static str>,
     /// The table `fk` references, if the table has `fk` and a foreign key.
     pub fk_to: Option<&'static str>,
+    /// SQLite: `WITHOUT ROWID`.
+    pub without_rowid: bool,
+    /// SQLite: `STRICT` (its columns take the types of [`col_type`]).
+    pub strict: bool,
+    /// SQLite: a generated column `g`: the index of its expression in
+    /// [`GENERATED`], and whether it is STORED.
+    pub generated: Option<(usize, bool)>,
+    /// SQLite: triggers `<table>_trg<n>`, each an index into
+    /// [`TRIGGER_EVENTS`] and one into [`TRIGGER_BODIES`].
+    pub triggers: Vec<(usize, usize)>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +167,7 @@ pub fn types(backend: Backend, kind: Kind, labels: &[&str]) -> Vec<String> {
             "VARCHAR(20)",
             "TEXT",
             "DECIMAL(10,2)",
+            "",
         ]
         .map(String::from)
         .to_vec(),
@@ -140,13 +175,27 @@ pub fn types(backend: Backend, kind: Kind, labels: &[&str]) -> Vec<String> {
             vec!["mood".into(), "varchar(40)".into(), "text".into()]
         }
         (Backend::Mysql, Kind::Label) => vec![mysql_enum(), "varchar(40)".into()],
-        (Backend::Sqlite, Kind::Label) => vec!["TEXT".into(), "VARCHAR(40)".into()],
+        (Backend::Sqlite, Kind::Label) => vec!["TEXT".into(), "VARCHAR(40)".into(), "".into()],
         (Backend::Postgres, Kind::Flag) | (Backend::Mysql, Kind::Flag) => vec!["boolean".into()],
         (Backend::Sqlite, Kind::Flag) => vec!["BOOLEAN".into()],
         (_, Kind::Day) => vec!["date".into()],
         (Backend::Sqlite, Kind::Ref) => vec!["INTEGER".into()],
         (_, Kind::Ref) => vec!["integer".into()],
     }
+}
+
+/// The type of column `c` of table `t` on `backend`: one of
+/// [`types`], or in a STRICT table (SQLite) one of the types STRICT allows.
+pub fn col_type(backend: Backend, t: &TableSpec, c: &ColSpec, labels: &[&str]) -> String {
+    if !t.strict {
+        return types(backend, c.kind, labels)[c.ty].clone();
+    }
+    match c.kind {
+        Kind::Num => ["INTEGER", "TEXT"][c.ty % 2],
+        Kind::Label | Kind::Day => "TEXT",
+        Kind::Flag | Kind::Ref => "INTEGER",
+    }
+    .to_string()
 }
 
 fn is_text_type(t: &str) -> bool {
@@ -156,13 +205,30 @@ fn is_text_type(t: &str) -> bool {
 
 /// The columns a table's indexes and checks may use on `backend`: numeric
 /// ones (MySQL cannot index `text` without a prefix length).
-fn indexable(backend: Backend, c: &ColSpec, labels: &[&str]) -> bool {
-    let t = &types(backend, c.kind, labels)[c.ty];
-    c.kind == Kind::Num && !(backend == Backend::Mysql && t == "text")
+fn indexable(backend: Backend, t: &TableSpec, c: &ColSpec, labels: &[&str]) -> bool {
+    let ty = col_type(backend, t, c, labels);
+    c.kind == Kind::Num && !(backend == Backend::Mysql && ty == "text")
 }
 
-fn checkable(backend: Backend, c: &ColSpec, labels: &[&str]) -> bool {
-    c.kind == Kind::Num && !is_text_type(&types(backend, c.kind, labels)[c.ty])
+fn checkable(backend: Backend, t: &TableSpec, c: &ColSpec, labels: &[&str]) -> bool {
+    c.kind == Kind::Num && !is_text_type(&col_type(backend, t, c, labels))
+}
+
+/// What only SQLite has: table options, a generated column, triggers.
+type SqliteExtras = ((bool, bool), Option<(usize, bool)>, Vec<(usize, usize)>);
+
+fn sqlite_extras() -> impl Strategy<Value = SqliteExtras> {
+    (
+        (
+            proptest::bool::weighted(0.25),
+            proptest::bool::weighted(0.25),
+        ),
+        proptest::option::weighted(0.3, (0usize..GENERATED.len(), any::<bool>())),
+        proptest::collection::vec(
+            (0usize..TRIGGER_EVENTS.len(), 0usize..TRIGGER_BODIES.len()),
+            0..=2,
+        ),
+    )
 }
 
 fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value = TableSpec> {
@@ -174,6 +240,7 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         (
             proptest::sample::subsequence((0..COLUMNS.len()).collect::<Vec<_>>(), 1..=2),
             any::<bool>(),
+            proptest::option::weighted(0.4, 0usize..PREDICATES.len()),
         ),
         0..=2,
     );
@@ -182,8 +249,11 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         idx,
         proptest::collection::vec(0usize..COLUMNS.len(), 0..=2),
         proptest::option::of(0usize..TABLES.len()),
+        sqlite_extras(),
     )
-        .prop_map(move |(cols, idx, checks, fk)| {
+        .prop_map(move |(cols, idx, checks, fk, extras)| {
+            let sqlite = backend == Backend::Sqlite;
+            let ((without_rowid, strict), generated, triggers) = extras;
             let cols: Vec<ColSpec> = COLUMNS
                 .iter()
                 .zip(cols)
@@ -202,13 +272,14 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
             let has = |n: &str| cols.iter().any(|c| c.name == n);
             let indexes = idx
                 .into_iter()
-                .map(|(cs, unique)| IndexSpec {
+                .map(|(cs, unique, predicate)| IndexSpec {
                     cols: cs
                         .into_iter()
                         .map(|i| COLUMNS[i].0)
                         .filter(|c| has(c))
                         .collect(),
                     unique,
+                    predicate: predicate.filter(|_| sqlite),
                 })
                 .filter(|i| !i.cols.is_empty())
                 .collect();
@@ -230,6 +301,10 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                 indexes,
                 checks,
                 fk_to,
+                without_rowid: sqlite && without_rowid,
+                strict: sqlite && strict,
+                generated: generated.filter(|_| sqlite),
+                triggers: if sqlite { triggers } else { Vec::new() },
             }
         })
 }
@@ -249,15 +324,15 @@ pub fn schema_strategy(backend: Backend) -> impl Strategy<Value = SchemaSpec> {
             if t.fk_to.is_some_and(|r| !names.contains(&r)) {
                 t.fk_to = None;
             }
-            let cols = t.cols.clone();
-            let col = |n: &str| cols.iter().find(|c| c.name == n);
+            let spec = t.clone();
+            let col = |n: &str| spec.cols.iter().find(|c| c.name == n);
             t.indexes.retain(|i| {
                 i.cols
                     .iter()
-                    .all(|c| col(c).is_some_and(|c| indexable(backend, c, &labels)))
+                    .all(|c| col(c).is_some_and(|c| indexable(backend, &spec, c, &labels)))
             });
             t.checks
-                .retain(|c| col(c).is_some_and(|c| checkable(backend, c, &labels)));
+                .retain(|c| col(c).is_some_and(|c| checkable(backend, &spec, c, &labels)));
         }
         SchemaSpec { tables, labels }
     })
@@ -338,7 +413,7 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
     for t in &s.tables {
         let mut parts = vec![format!("id {int} PRIMARY KEY")];
         for c in &t.cols {
-            let ty = &types(backend, c.kind, &s.labels)[c.ty];
+            let ty = &col_type(backend, t, c, &s.labels);
             let mut p = format!("{} {ty}", c.name);
             if !c.nullable {
                 p.push_str(" NOT NULL");
@@ -353,17 +428,46 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
             }
             parts.push(p);
         }
+        if let Some((e, stored)) = t.generated {
+            let kind = if stored { "STORED" } else { "VIRTUAL" };
+            parts.push(format!(
+                "g INTEGER GENERATED ALWAYS AS ({}) {kind}",
+                GENERATED[e]
+            ));
+        }
         for c in &t.checks {
             parts.push(format!("CONSTRAINT {}_{c}_chk CHECK ({c} >= 0)", t.name));
         }
-        out.push(format!("CREATE TABLE {} ({})", t.name, parts.join(", ")));
+        let options: Vec<&str> = [(t.without_rowid, "WITHOUT ROWID"), (t.strict, "STRICT")]
+            .into_iter()
+            .filter_map(|(set, option)| set.then_some(option))
+            .collect();
+        out.push(format!(
+            "CREATE TABLE {} ({}) {}",
+            t.name,
+            parts.join(", "),
+            options.join(", ")
+        ));
         for (k, i) in t.indexes.iter().enumerate() {
+            let predicate = i.predicate.map_or_else(String::new, |p| {
+                format!(" WHERE {}", PREDICATES[p].replace("{c}", i.cols[0]))
+            });
             out.push(format!(
-                "CREATE {}INDEX {}_ix{k} ON {} ({})",
+                "CREATE {}INDEX {}_ix{k} ON {} ({}){predicate}",
                 if i.unique { "UNIQUE " } else { "" },
                 t.name,
                 t.name,
                 i.cols.join(", ")
+            ));
+        }
+        for (k, (event, body)) in t.triggers.iter().enumerate() {
+            let (when, body) = TRIGGER_BODIES[*body];
+            out.push(format!(
+                "CREATE TRIGGER {}_trg{k} {} ON {} {when}BEGIN {} END",
+                t.name,
+                TRIGGER_EVENTS[*event],
+                t.name,
+                body.replace("{t}", t.name)
             ));
         }
     }
@@ -671,6 +775,17 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("foreign keys").or_default() += usize::from(t.fk_to.is_some());
                 *c.entry("defaults").or_default() += t.cols.iter().filter(|c| c.default).count();
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
+                *c.entry("partial indexes").or_default() +=
+                    t.indexes.iter().filter(|i| i.predicate.is_some()).count();
+                *c.entry("without rowid").or_default() += usize::from(t.without_rowid);
+                *c.entry("strict").or_default() += usize::from(t.strict);
+                *c.entry("generated columns").or_default() += usize::from(t.generated.is_some());
+                *c.entry("triggers").or_default() += t.triggers.len();
+                *c.entry("untyped columns").or_default() += t
+                    .cols
+                    .iter()
+                    .filter(|c| col_type(backend, t, c, &s.labels).is_empty())
+                    .count();
             }
         }
     }
@@ -689,9 +804,24 @@ const COVERED: &[&str] = &[
     "not null",
 ];
 
+/// What the generator must produce on SQLite besides.
+const COVERED_ON_SQLITE: &[&str] = &[
+    "partial indexes",
+    "without rowid",
+    "strict",
+    "generated columns",
+    "triggers",
+    "untyped columns",
+];
+
 fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
-    for kind in COVERED {
+    let sqlite = if backend == Backend::Sqlite {
+        COVERED_ON_SQLITE
+    } else {
+        &[]
+    };
+    for kind in COVERED.iter().chain(sqlite) {
         assert!(
             c.get(kind).copied().unwrap_or(0) > 0,
             "no {kind} generated on {backend:?}: {c:?}"
