@@ -3,9 +3,10 @@
 //!
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
-//! multi-column), foreign keys, checks, an enum type on PostgreSQL; on
-//! SQLite also `WITHOUT ROWID` and `STRICT` tables, generated columns,
-//! columns without a type, partial indexes and triggers — is
+//! multi-column), foreign keys, checks, triggers, an enum type and
+//! row-level security policies on PostgreSQL; on SQLite also `WITHOUT
+//! ROWID` and `STRICT` tables, generated columns, columns without a type,
+//! partial indexes and triggers on every event — is
 //! created as two real databases, the actual one with rows. Then the rules'
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
@@ -99,6 +100,12 @@ pub struct TableSpec {
     pub checks: Vec<&'static str>,
     /// The table `fk` references, if the table has `fk` and a foreign key.
     pub fk_to: Option<&'static str>,
+    /// A trigger `<table>_trg` on inserts, in one of three variants (its
+    /// timing and body; on PostgreSQL with its own function `<table>_trg()`).
+    pub trigger: Option<u8>,
+    /// PostgreSQL: row-level security with a policy `<table>_pol` that lets
+    /// every row through (`true`) or none (`false`).
+    pub policy: Option<bool>,
     /// SQLite: `WITHOUT ROWID`.
     pub without_rowid: bool,
     /// SQLite: `STRICT` (its columns take the types of [`col_type`]).
@@ -106,7 +113,7 @@ pub struct TableSpec {
     /// SQLite: a generated column `g`: the index of its expression in
     /// [`GENERATED`], and whether it is STORED.
     pub generated: Option<(usize, bool)>,
-    /// SQLite: triggers `<table>_trg<n>`, each an index into
+    /// SQLite: more triggers `<table>_trg<n>`, each an index into
     /// [`TRIGGER_EVENTS`] and one into [`TRIGGER_BODIES`].
     pub triggers: Vec<(usize, usize)>,
 }
@@ -249,9 +256,11 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         idx,
         proptest::collection::vec(0usize..COLUMNS.len(), 0..=2),
         proptest::option::of(0usize..TABLES.len()),
+        proptest::option::of(0u8..3),
+        proptest::option::of(any::<bool>()),
         sqlite_extras(),
     )
-        .prop_map(move |(cols, idx, checks, fk, extras)| {
+        .prop_map(move |(cols, idx, checks, fk, trigger, policy, extras)| {
             let sqlite = backend == Backend::Sqlite;
             let ((without_rowid, strict), generated, triggers) = extras;
             let cols: Vec<ColSpec> = COLUMNS
@@ -301,6 +310,8 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                 indexes,
                 checks,
                 fk_to,
+                trigger,
+                policy: policy.filter(|_| backend == Backend::Postgres),
                 without_rowid: sqlite && without_rowid,
                 strict: sqlite && strict,
                 generated: generated.filter(|_| sqlite),
@@ -448,6 +459,7 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
             parts.join(", "),
             options.join(", ")
         ));
+        out.extend(code_objects(backend, t));
         for (k, i) in t.indexes.iter().enumerate() {
             let predicate = i.predicate.map_or_else(String::new, |p| {
                 format!(" WHERE {}", PREDICATES[p].replace("{c}", i.cols[0]))
@@ -482,6 +494,37 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
         }
     }
     out.join(";\n")
+}
+
+/// The trigger and policy of table `t` on `backend`.
+fn code_objects(backend: Backend, t: &TableSpec) -> Vec<String> {
+    let n = t.name;
+    let mut out = Vec::new();
+    if let Some(v) = t.trigger {
+        let timing = if v == 1 { "AFTER" } else { "BEFORE" };
+        match backend {
+            Backend::Postgres => {
+                out.push(format!(
+                    "CREATE FUNCTION {n}_trg() RETURNS trigger LANGUAGE plpgsql \
+                     AS $$ BEGIN PERFORM {v}; RETURN NEW; END $$"
+                ));
+                out.push(format!(
+                    "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} FOR EACH ROW EXECUTE FUNCTION {n}_trg()"
+                ));
+            }
+            Backend::Mysql => out.push(format!(
+                "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} FOR EACH ROW SET @driftless_trg = {v}"
+            )),
+            Backend::Sqlite => out.push(format!(
+                "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} BEGIN SELECT {v}; END"
+            )),
+        }
+    }
+    if let Some(all) = t.policy {
+        out.push(format!("ALTER TABLE {n} ENABLE ROW LEVEL SECURITY"));
+        out.push(format!("CREATE POLICY {n}_pol ON {n} USING ({all})"));
+    }
+    out
 }
 
 pub const ROWS: i64 = 3;
@@ -775,6 +818,8 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("foreign keys").or_default() += usize::from(t.fk_to.is_some());
                 *c.entry("defaults").or_default() += t.cols.iter().filter(|c| c.default).count();
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
+                *c.entry("triggers").or_default() += usize::from(t.trigger.is_some());
+                *c.entry("policies").or_default() += usize::from(t.policy.is_some());
                 *c.entry("partial indexes").or_default() +=
                     t.indexes.iter().filter(|i| i.predicate.is_some()).count();
                 *c.entry("without rowid").or_default() += usize::from(t.without_rowid);
@@ -802,6 +847,7 @@ const COVERED: &[&str] = &[
     "foreign keys",
     "defaults",
     "not null",
+    "triggers",
 ];
 
 /// What the generator must produce on SQLite besides.
@@ -810,12 +856,14 @@ const COVERED_ON_SQLITE: &[&str] = &[
     "without rowid",
     "strict",
     "generated columns",
-    "triggers",
     "untyped columns",
 ];
 
 fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
+    if backend == Backend::Postgres {
+        assert!(c.get("policies").copied().unwrap_or(0) > 0, "{c:?}");
+    }
     let sqlite = if backend == Backend::Sqlite {
         COVERED_ON_SQLITE
     } else {

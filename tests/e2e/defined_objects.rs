@@ -64,8 +64,16 @@ fn options() -> PlanOptions {
 }
 
 async fn converges(expected_sql: &str, actual_sql: &str) -> driftless_fixer::FixPlan {
-    let expected = snapshot(&db_with(Backend::Postgres, expected_sql).await).await;
-    let db = db_with(Backend::Postgres, actual_sql).await;
+    converges_on(&Server::Main(Backend::Postgres), expected_sql, actual_sql).await
+}
+
+async fn converges_on(
+    server: &Server,
+    expected_sql: &str,
+    actual_sql: &str,
+) -> driftless_fixer::FixPlan {
+    let expected = snapshot(&server.db_with(expected_sql).await).await;
+    let db = server.db_with(actual_sql).await;
     let fixed = fix(&db, &expected, &options()).await.unwrap();
     assert!(
         fixed.left.is_empty(),
@@ -80,7 +88,28 @@ async fn converges(expected_sql: &str, actual_sql: &str) -> driftless_fixer::Fix
 
 #[tokio::test]
 async fn every_kind_is_read_with_its_definition_drop_and_dependencies() {
-    let db = db_with(Backend::Postgres, RICH).await;
+    reads_every_kind(&Server::Main(Backend::Postgres)).await;
+}
+
+/// The fixture read and converged from an empty database on every other
+/// supported PostgreSQL version (`DRIFTLESS_TEST_POSTGRES_URLS`).
+#[test]
+fn every_kind_is_read_and_created_on_every_postgres_version() {
+    driftless_testkit::each_postgres_version(|server| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = Server::Postgres(server);
+        rt.block_on(async {
+            reads_every_kind(&server).await;
+            converges_on(&server, RICH, "").await;
+        });
+    });
+}
+
+async fn reads_every_kind(server: &Server) {
+    let db = server.db_with(RICH).await;
     let snap = snapshot(&db).await;
     let find = |kind: CatalogKind, name: &str| {
         snap.objects

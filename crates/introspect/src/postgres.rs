@@ -70,6 +70,7 @@
 //! executed together in one message.
 
 mod batch;
+mod defined;
 mod parse;
 mod query;
 mod rows;
