@@ -4,9 +4,11 @@
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
 //! multi-column), foreign keys, checks, triggers, an enum type and
-//! row-level security policies on PostgreSQL; on SQLite also `WITHOUT
-//! ROWID` and `STRICT` tables, generated columns, columns without a type,
-//! partial indexes and triggers on every event — is
+//! row-level security policies on PostgreSQL; on MariaDB table options
+//! (character set, row format) and a function with a procedure calling
+//! it; on SQLite `WITHOUT ROWID` and `STRICT` tables, generated columns,
+//! columns without a type, partial indexes and triggers on every event —
+//! is
 //! created as two real databases, the actual one with rows. Then the rules'
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
@@ -106,6 +108,9 @@ pub struct TableSpec {
     /// PostgreSQL: row-level security with a policy `<table>_pol` that lets
     /// every row through (`true`) or none (`false`).
     pub policy: Option<bool>,
+    /// Table options after the column list (MySQL: character set, row
+    /// format; see [`TABLE_OPTIONS`]).
+    pub options: Vec<&'static str>,
     /// SQLite: `WITHOUT ROWID`.
     pub without_rowid: bool,
     /// SQLite: `STRICT` (its columns take the types of [`col_type`]).
@@ -118,11 +123,23 @@ pub struct TableSpec {
     pub triggers: Vec<(usize, usize)>,
 }
 
+/// The bodies the function `score(x)` may have (MySQL).
+pub const FUNCTION_BODIES: [&str; 2] = [
+    "DETERMINISTIC RETURN 2 * x",
+    "READS SQL DATA RETURN (SELECT count(*) FROM information_schema.TABLES WHERE TABLE_ROWS > x)",
+];
+
+/// The table options a MySQL table may be given.
+pub const TABLE_OPTIONS: [&str; 2] = ["DEFAULT CHARSET=latin1", "ROW_FORMAT=COMPACT"];
+
 #[derive(Debug, Clone)]
 pub struct SchemaSpec {
     pub tables: Vec<TableSpec>,
     /// Labels of the enum (PostgreSQL type `mood`; MySQL `enum(...)` columns).
     pub labels: Vec<&'static str>,
+    /// MySQL: the function `score(x int)` with this body of
+    /// [`FUNCTION_BODIES`], and the procedure `touch_all()` calling it.
+    pub routine: Option<usize>,
 }
 
 /// The label sets an enum may have (always containing `a`).
@@ -258,66 +275,74 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         proptest::option::of(0usize..TABLES.len()),
         proptest::option::of(0u8..3),
         proptest::option::of(any::<bool>()),
+        proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
         sqlite_extras(),
     )
-        .prop_map(move |(cols, idx, checks, fk, trigger, policy, extras)| {
-            let sqlite = backend == Backend::Sqlite;
-            let ((without_rowid, strict), generated, triggers) = extras;
-            let cols: Vec<ColSpec> = COLUMNS
-                .iter()
-                .zip(cols)
-                .filter(|(_, (present, ..))| *present)
-                .map(|((n, k), (_, ty, nullable, default))| {
-                    let n_types = types(backend, *k, LABEL_SETS[0]).len();
-                    ColSpec {
-                        name: n,
-                        kind: *k,
-                        ty: ty % n_types,
-                        nullable: nullable || *k == Kind::Ref,
-                        default: default && *k != Kind::Ref,
-                    }
-                })
-                .collect();
-            let has = |n: &str| cols.iter().any(|c| c.name == n);
-            let indexes = idx
-                .into_iter()
-                .map(|(cs, unique, predicate)| IndexSpec {
-                    cols: cs
-                        .into_iter()
-                        .map(|i| COLUMNS[i].0)
-                        .filter(|c| has(c))
-                        .collect(),
-                    unique,
-                    predicate: predicate.filter(|_| sqlite),
-                })
-                .filter(|i| !i.cols.is_empty())
-                .collect();
-            let mut checks: Vec<&'static str> = checks
-                .into_iter()
-                .map(|i| COLUMNS[i].0)
-                .filter(|c| has(c))
-                .collect();
-            checks.sort();
-            checks.dedup();
-            let fk_to = if has("fk") {
-                fk.map(|i| TABLES[i])
-            } else {
-                None
-            };
-            TableSpec {
-                name,
-                cols,
-                indexes,
-                checks,
-                fk_to,
-                trigger,
-                policy: policy.filter(|_| backend == Backend::Postgres),
-                without_rowid: sqlite && without_rowid,
-                strict: sqlite && strict,
-                generated: generated.filter(|_| sqlite),
-                triggers: if sqlite { triggers } else { Vec::new() },
-            }
-        })
+        .prop_map(
+            move |(cols, idx, checks, fk, trigger, policy, options, extras)| {
+                let sqlite = backend == Backend::Sqlite;
+                let ((without_rowid, strict), generated, triggers) = extras;
+                let cols: Vec<ColSpec> = COLUMNS
+                    .iter()
+                    .zip(cols)
+                    .filter(|(_, (present, ..))| *present)
+                    .map(|((n, k), (_, ty, nullable, default))| {
+                        let n_types = types(backend, *k, LABEL_SETS[0]).len();
+                        ColSpec {
+                            name: n,
+                            kind: *k,
+                            ty: ty % n_types,
+                            nullable: nullable || *k == Kind::Ref,
+                            default: default && *k != Kind::Ref,
+                        }
+                    })
+                    .collect();
+                let has = |n: &str| cols.iter().any(|c| c.name == n);
+                let indexes = idx
+                    .into_iter()
+                    .map(|(cs, unique, predicate)| IndexSpec {
+                        cols: cs
+                            .into_iter()
+                            .map(|i| COLUMNS[i].0)
+                            .filter(|c| has(c))
+                            .collect(),
+                        unique,
+                        predicate: predicate.filter(|_| sqlite),
+                    })
+                    .filter(|i| !i.cols.is_empty())
+                    .collect();
+                let mut checks: Vec<&'static str> = checks
+                    .into_iter()
+                    .map(|i| COLUMNS[i].0)
+                    .filter(|c| has(c))
+                    .collect();
+                checks.sort();
+                checks.dedup();
+                let fk_to = if has("fk") {
+                    fk.map(|i| TABLES[i])
+                } else {
+                    None
+                };
+                TableSpec {
+                    name,
+                    cols,
+                    indexes,
+                    checks,
+                    fk_to,
+                    trigger,
+                    policy: policy.filter(|_| backend == Backend::Postgres),
+                    options: if backend == Backend::Mysql {
+                        options
+                    } else {
+                        Vec::new()
+                    },
+                    without_rowid: sqlite && without_rowid,
+                    strict: sqlite && strict,
+                    generated: generated.filter(|_| sqlite),
+                    triggers: if sqlite { triggers } else { Vec::new() },
+                }
+            },
+        )
 }
 
 /// A random schema within the model.
@@ -326,27 +351,36 @@ pub fn schema_strategy(backend: Backend) -> impl Strategy<Value = SchemaSpec> {
         .iter()
         .map(|t| proptest::option::weighted(0.7, table_strategy(backend, t)))
         .collect();
-    (tables, 0usize..LABEL_SETS.len()).prop_map(move |(tables, labels)| {
-        let labels = LABEL_SETS[labels].to_vec();
-        let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
-        let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
-        for t in &mut tables {
-            // Keep only what this schema can hold.
-            if t.fk_to.is_some_and(|r| !names.contains(&r)) {
-                t.fk_to = None;
+    (
+        tables,
+        0usize..LABEL_SETS.len(),
+        proptest::option::of(0usize..FUNCTION_BODIES.len()),
+    )
+        .prop_map(move |(tables, labels, routine)| {
+            let labels = LABEL_SETS[labels].to_vec();
+            let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
+            let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+            for t in &mut tables {
+                // Keep only what this schema can hold.
+                if t.fk_to.is_some_and(|r| !names.contains(&r)) {
+                    t.fk_to = None;
+                }
+                let spec = t.clone();
+                let col = |n: &str| spec.cols.iter().find(|c| c.name == n);
+                t.indexes.retain(|i| {
+                    i.cols
+                        .iter()
+                        .all(|c| col(c).is_some_and(|c| indexable(backend, &spec, c, &labels)))
+                });
+                t.checks
+                    .retain(|c| col(c).is_some_and(|c| checkable(backend, &spec, c, &labels)));
             }
-            let spec = t.clone();
-            let col = |n: &str| spec.cols.iter().find(|c| c.name == n);
-            t.indexes.retain(|i| {
-                i.cols
-                    .iter()
-                    .all(|c| col(c).is_some_and(|c| indexable(backend, &spec, c, &labels)))
-            });
-            t.checks
-                .retain(|c| col(c).is_some_and(|c| checkable(backend, &spec, c, &labels)));
-        }
-        SchemaSpec { tables, labels }
-    })
+            SchemaSpec {
+                tables,
+                labels,
+                routine: routine.filter(|_| backend == Backend::Mysql),
+            }
+        })
 }
 
 /// The pair, made consistent: a column the expected side adds to an
@@ -449,15 +483,19 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
         for c in &t.checks {
             parts.push(format!("CONSTRAINT {}_{c}_chk CHECK ({c} >= 0)", t.name));
         }
-        let options: Vec<&str> = [(t.without_rowid, "WITHOUT ROWID"), (t.strict, "STRICT")]
+        let sqlite_options: Vec<&str> = [(t.without_rowid, "WITHOUT ROWID"), (t.strict, "STRICT")]
             .into_iter()
             .filter_map(|(set, option)| set.then_some(option))
             .collect();
         out.push(format!(
-            "CREATE TABLE {} ({}) {}",
+            "CREATE TABLE {} ({}){} {}",
             t.name,
             parts.join(", "),
-            options.join(", ")
+            t.options
+                .iter()
+                .map(|o| format!(" {o}"))
+                .collect::<String>(),
+            sqlite_options.join(", ")
         ));
         out.extend(code_objects(backend, t));
         for (k, i) in t.indexes.iter().enumerate() {
@@ -482,6 +520,13 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
                 body.replace("{t}", t.name)
             ));
         }
+    }
+    if let Some(body) = s.routine {
+        out.push(format!(
+            "CREATE FUNCTION score(x int) RETURNS int {}",
+            FUNCTION_BODIES[body]
+        ));
+        out.push("CREATE PROCEDURE touch_all() SELECT score(1)".to_string());
     }
     if backend != Backend::Sqlite {
         for t in &s.tables {
@@ -807,6 +852,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
     for _ in 0..samples {
         let (e, a, _) = strat.new_tree(&mut runner).unwrap().current();
         for s in [&e, &a] {
+            *c.entry("routines").or_default() += usize::from(s.routine.is_some());
             for t in &s.tables {
                 *c.entry("tables").or_default() += 1;
                 *c.entry("columns").or_default() += t.cols.len();
@@ -820,6 +866,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
                 *c.entry("triggers").or_default() += usize::from(t.trigger.is_some());
                 *c.entry("policies").or_default() += usize::from(t.policy.is_some());
+                *c.entry("table options").or_default() += t.options.len();
                 *c.entry("partial indexes").or_default() +=
                     t.indexes.iter().filter(|i| i.predicate.is_some()).count();
                 *c.entry("without rowid").or_default() += usize::from(t.without_rowid);
@@ -863,6 +910,11 @@ fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
     if backend == Backend::Postgres {
         assert!(c.get("policies").copied().unwrap_or(0) > 0, "{c:?}");
+    }
+    if backend == Backend::Mysql {
+        for kind in ["table options", "routines"] {
+            assert!(c.get(kind).copied().unwrap_or(0) > 0, "no {kind}: {c:?}");
+        }
     }
     let sqlite = if backend == Backend::Sqlite {
         COVERED_ON_SQLITE

@@ -269,3 +269,62 @@ async fn a_policy_on_a_dropped_column_goes_first_and_a_recreated_function_takes_
     let at = |a: &str| actions.iter().position(|x| *x == a).unwrap();
     assert!(at("drop policy") < at("drop column"), "{actions:?}");
 }
+
+/// An enum losing a label added by hand is rebuilt while a partial index
+/// and a check compare its column with a label: they are dropped around
+/// the conversion and made again (the server would otherwise compare the
+/// new type with the old one: `operator does not exist`).
+#[tokio::test]
+async fn an_enum_rebuilt_under_a_partial_index_and_a_check() {
+    let expected = "CREATE TYPE order_status AS ENUM ('pending', 'done');
+        CREATE TABLE orders (id int PRIMARY KEY, status order_status NOT NULL DEFAULT 'pending',
+          CONSTRAINT done_has_id CHECK (status <> 'done' OR id > 0));
+        CREATE INDEX orders_pending ON orders (id) WHERE status = 'pending';";
+    let actual = format!(
+        "{expected}
+        ALTER TYPE order_status ADD VALUE 'hold';
+        INSERT INTO orders VALUES (1, 'pending'), (2, 'done');"
+    );
+    let plan = converges(expected, &actual).await;
+    let rebuild = plan
+        .steps
+        .iter()
+        .find(|s| s.action == "rebuild enum type")
+        .unwrap();
+    let at = |prefix: &str| {
+        rebuild
+            .sql
+            .iter()
+            .position(|q| q.starts_with(prefix))
+            .unwrap()
+    };
+    assert!(
+        at("DROP INDEX") < at("ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"status\" TYPE")
+    );
+    assert!(
+        at("CREATE INDEX") > at("ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"status\" TYPE")
+    );
+}
+
+/// A table dropped while the expected schema keeps a sequence it owns:
+/// the sequence is released first, or the drop would take it along.
+#[tokio::test]
+async fn a_dropped_table_releases_the_sequence_the_expected_schema_keeps() {
+    let expected = "CREATE SEQUENCE shared_seq START 100;";
+    let actual = "CREATE TABLE legacy (id int);
+        CREATE SEQUENCE shared_seq START 100 OWNED BY legacy.id;
+        SELECT nextval('shared_seq');";
+    let plan = converges(expected, actual).await;
+    let drop = plan
+        .steps
+        .iter()
+        .find(|s| s.action == "drop table")
+        .unwrap();
+    assert_eq!(
+        drop.sql,
+        [
+            "ALTER SEQUENCE \"public\".\"shared_seq\" OWNED BY NONE",
+            "DROP TABLE \"public\".\"legacy\""
+        ]
+    );
+}

@@ -254,7 +254,7 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
     drops.reverse();
     for (k, o) in drops {
         let (reasons, explicit) = &m.drop[&k];
-        push_drop(o, k, reasons, *explicit, out);
+        push_drop(ctx.d, o, k, reasons, *explicit, out);
     }
     for (k, reasons) in m.replace.iter().filter(|(k, _)| !m.create.contains_key(*k)) {
         if let Some(o) = sides.exp.get(k) {
@@ -271,7 +271,25 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
     }
 }
 
-fn push_drop(o: &DefinedObject, k: ObjectRef, reasons: &[Reason], explicit: bool, out: &mut Out) {
+/// `stmt` as it runs against the schema of `k`: on MySQL, the statements
+/// the reader prints name the object (and a trigger's table) without their
+/// database, which the connection's default database would supply.
+fn located(d: Dialect, stmt: &str, k: &ObjectRef) -> String {
+    if d == Dialect::Mysql && !k.schema.is_empty() {
+        sql::mysql_qualified(stmt, &k.schema)
+    } else {
+        stmt.to_string()
+    }
+}
+
+fn push_drop(
+    d: Dialect,
+    o: &DefinedObject,
+    k: ObjectRef,
+    reasons: &[Reason],
+    explicit: bool,
+    out: &mut Out,
+) {
     let safety = if explicit {
         Safety::Destructive
     } else {
@@ -284,14 +302,15 @@ fn push_drop(o: &DefinedObject, k: ObjectRef, reasons: &[Reason], explicit: bool
     } else {
         Phase::DropDefined
     };
+    let drop = located(d, &o.drop, &k);
     let mut spec = StepSpec::new(k, sql::verb("drop", o.kind), safety);
     spec.fixes = reasons.to_vec();
     if !explicit {
         spec.note =
             Some("it depends on an object that is replaced; it is created again afterwards");
     }
-    spec.sql = vec![o.drop.clone()];
-    spec.script = vec![sql::drop_if_exists(&o.drop)];
+    spec.script = vec![sql::drop_if_exists(&drop)];
+    spec.sql = vec![drop];
     out.push(phase, spec);
 }
 
@@ -303,19 +322,21 @@ fn push_create(
     how: &str,
     out: &mut Out,
 ) {
+    let definition = located(d, &o.definition, &k);
+    let drop = located(d, &o.drop, &k);
     let mut spec = StepSpec::new(k, sql::verb(how, o.kind), Safety::Safe);
     spec.fixes = reasons.to_vec();
     if reasons.is_empty() {
         spec.note = Some("recreated after an object it depends on was replaced");
     }
     let mut stmts = sql::create_prelude(d, o.kind);
-    stmts.push(o.definition.clone());
+    stmts.push(definition.clone());
     stmts.extend(o.then.iter().cloned());
     let mut script = sql::create_prelude(d, o.kind);
-    if !sql::is_idempotent_create(&o.definition) && !o.drop.is_empty() {
-        script.push(sql::drop_if_exists(&o.drop));
+    if !sql::is_idempotent_create(&definition) && !drop.is_empty() {
+        script.push(sql::drop_if_exists(&drop));
     }
-    script.push(o.definition.clone());
+    script.push(definition);
     script.extend(o.then.iter().cloned());
     spec.sql = stmts;
     spec.script = script;

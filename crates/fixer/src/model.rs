@@ -100,7 +100,7 @@ pub(crate) struct TableWork {
     pub(crate) fks: Acts,
     pub(crate) checks: Acts,
     pub(crate) comment: Vec<Reason>,
-    /// Table options (`Table::options`) to bring to the expected ones.
+    /// Findings on the table's options ([`Table::options`](driftless_model::Table::options)).
     pub(crate) options: Vec<Reason>,
 }
 
@@ -333,7 +333,7 @@ pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
 pub(crate) enum Part {
     Of(ObjectKind, String),
     Comment,
-    /// The table's options (`Table::options`).
+    /// The table's options.
     Options,
 }
 

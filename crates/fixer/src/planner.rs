@@ -134,7 +134,7 @@ fn column_aspects(fix: &FixIntent) -> Aspects {
     a
 }
 
-/// Whether `fix` asks for a table's options (`table-option-mismatch`).
+/// Whether a fix intent asks to set a table's options.
 fn is_options(fix: &FixIntent) -> bool {
     matches!(fix, FixIntent::Alter { aspects } if aspects.contains(&Aspect::Options))
 }

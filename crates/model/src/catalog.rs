@@ -126,7 +126,7 @@ impl CatalogKind {
                 Operator,
                 Cast,
             ],
-            Dialect::Mysql => &[Trigger, Procedure, Function, Event, Partition],
+            Dialect::Mysql => &[],
             Dialect::Sqlite => &[VirtualTable],
         }
     }

@@ -201,7 +201,7 @@ impl CatalogKind {
                 RangeType,
                 Collation,
             ],
-            Dialect::Mysql => &[],
+            Dialect::Mysql => &[Trigger, Procedure, Function, Event],
             Dialect::Sqlite => &[Trigger],
         }
     }

@@ -242,7 +242,11 @@ pub(super) fn create_table(
     table: &Table,
     opts: CreateTable<'_>,
 ) -> Result<String, PlanError> {
-    Ok(NewTable::new(dialect, schema, name, table, opts)?.render())
+    let mut sql = NewTable::new(dialect, schema, name, table, opts)?.render();
+    if dialect == Dialect::Mysql && !table.options.is_empty() {
+        sql.push_str(&super::Mysql.create_options(schema, name, &table.options)?);
+    }
+    Ok(sql)
 }
 
 /// `DROP TABLE [IF EXISTS]`.

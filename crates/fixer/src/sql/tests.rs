@@ -1275,3 +1275,52 @@ fn session_statements() {
         ]
     );
 }
+
+#[test]
+fn mysql_table_options() {
+    let mut t = Table::default();
+    t.columns
+        .insert("id".into(), not_null(Column::new(1, "int(11)")));
+    for (k, v) in [
+        ("engine", "MyISAM"),
+        ("charset", "latin1"),
+        ("collation", "latin1_swedish_ci"),
+        ("row_format", "DYNAMIC"),
+        (
+            "partition_by",
+            "PARTITION BY HASH (`id`) (PARTITION `p0`, PARTITION `p1`)",
+        ),
+    ] {
+        t.options.insert(k.into(), v.into());
+    }
+    assert_eq!(
+        Mysql
+            .create_table("app", "x`y", &t, CreateTable::default())
+            .unwrap(),
+        "CREATE TABLE `app`.`x``y` ( `id` int(11) NOT NULL ) ENGINE = `MyISAM` \
+         DEFAULT CHARSET = `latin1` COLLATE = `latin1_swedish_ci` ROW_FORMAT = DYNAMIC \
+         PARTITION BY HASH (`id`) (PARTITION `p0`, PARTITION `p1`)"
+    );
+    assert_eq!(
+        Mysql.set_engine("app", "t", None),
+        "ALTER TABLE `app`.`t` ENGINE = `InnoDB`"
+    );
+    assert_eq!(
+        Mysql.set_row_format("app", "t", Some("COMPACT; DROP")),
+        "ALTER TABLE `app`.`t` ROW_FORMAT = COMPACTDROP"
+    );
+    assert_eq!(
+        Mysql.convert_to("app", "t", None, Some("utf8mb4_bin")),
+        ["ALTER TABLE `app`.`t` CONVERT TO CHARACTER SET `utf8mb4` COLLATE `utf8mb4_bin`"]
+    );
+    let to_default = Mysql.convert_to("it's", "t", None, None);
+    assert_eq!(to_default.len(), 4);
+    assert!(to_default[0].contains("WHERE SCHEMA_NAME = 'it''s'"));
+    assert_eq!(
+        Mysql.partition_by("app", "t", None).unwrap(),
+        "ALTER TABLE `app`.`t` REMOVE PARTITIONING"
+    );
+    assert!(Mysql
+        .partition_by("app", "t", Some("PARTITION BY HASH (id); DROP TABLE t"))
+        .is_err());
+}
