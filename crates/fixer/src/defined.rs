@@ -25,14 +25,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{CatalogKind, DefinedObject, Dialect, ObjectKind, ObjectRef};
 
-use crate::model::{Act, Ctx, Out, Phase, StepSpec, Work};
+use crate::model::{Act, Ctx, DefinedWork, Out, Phase, StepSpec, Work};
 use crate::names::Mentions;
 use crate::plan::Reason;
 use crate::safety::Safety;
 use crate::sql::defined as sql;
-
-/// What the findings ask of one object.
-pub(crate) type DefinedWork = BTreeMap<ObjectRef, (Act, Vec<Reason>)>;
 
 /// The two sides of the objects the plan touches, by identity.
 struct Sides<'a> {
