@@ -17,7 +17,8 @@ async fn sqlite_rebuild_keeps_data_indexes_triggers_and_children() {
             "CREATE TABLE parent (id INTEGER PRIMARY KEY, name varchar(40) NOT NULL, score INTEGER NOT NULL DEFAULT 0 CHECK (score >= 0));
              CREATE INDEX parent_name_idx ON parent (name);
              CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);
-             CREATE TABLE audit (what TEXT)",
+             CREATE TABLE audit (what TEXT);
+             CREATE TRIGGER parent_audit AFTER INSERT ON parent BEGIN INSERT INTO audit VALUES ('added ' || NEW.name); END",
         )
         .await,
     )

@@ -704,7 +704,8 @@ fn quarantine_key(t: &Target<'_>, tw: &TableWork) -> Option<Vec<String>> {
 }
 
 /// The fallback quarantine of column `c` of a table without a usable
-/// primary key: renamed aside in its table, nullable, without identity.
+/// primary key: renamed aside in its table, nullable, without identity
+/// (in a SQLite table that becomes STRICT, of a type STRICT allows).
 fn rename_aside(d: Dialect, t: &mut Target<'_>, c: &str, col: &driftless_model::Column) {
     let actual = t.actual;
     let taken = |n: &str| actual.columns.contains_key(n) || t.target.columns.contains_key(n);
@@ -715,6 +716,9 @@ fn rename_aside(d: Dialect, t: &mut Target<'_>, c: &str, col: &driftless_model::
     }
     if d == Dialect::Postgres || d == Dialect::Mysql {
         qc.identity = None;
+    }
+    if d == Dialect::Sqlite && t.target.options.get("strict").is_some_and(|v| v == "true") {
+        qc.data_type = crate::types::sqlite_strict_type(&qc.data_type).to_string();
     }
     t.target.columns.insert(q.clone(), qc);
     t.renames.insert(c.to_string(), q);

@@ -1318,6 +1318,7 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         || a.uniques != g.uniques
         || a.checks != g.checks
         || a.foreign_keys != g.foreign_keys
+        || a.options != g.options
         || adds.iter().any(|(_, col)| !sqlite_can_add(col))
         || drops.iter().copied().chain(t.moved.keys()).any(|c| {
             a.columns

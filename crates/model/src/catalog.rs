@@ -127,7 +127,7 @@ impl CatalogKind {
                 Cast,
             ],
             Dialect::Mysql => &[],
-            Dialect::Sqlite => &[Trigger, VirtualTable],
+            Dialect::Sqlite => &[VirtualTable],
         }
     }
 

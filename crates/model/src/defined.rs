@@ -202,7 +202,7 @@ impl CatalogKind {
                 Collation,
             ],
             Dialect::Mysql => &[Trigger, Procedure, Function, Event],
-            Dialect::Sqlite => &[],
+            Dialect::Sqlite => &[Trigger],
         }
     }
 }

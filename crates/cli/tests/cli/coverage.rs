@@ -365,24 +365,37 @@ async fn mariadb_compares_triggers_and_procedures() {
 }
 
 #[tokio::test]
-async fn sqlite_reports_triggers() {
-    let tables = "CREATE TABLE orders (id integer PRIMARY KEY, updated_at text);";
+async fn sqlite_compares_triggers_and_reports_virtual_tables() {
+    let tables = "CREATE TABLE orders (id integer PRIMARY KEY, updated_at text);
+        CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;";
     let expected = TestDb::sqlite();
     expected.exec(tables).await;
     let actual = TestDb::sqlite();
     actual.exec(tables).await;
     actual
-        .exec("CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;")
+        .exec("CREATE VIRTUAL TABLE docs USING fts5(body);")
         .await;
-    let doc = human_then_json(&actual.url, &expected.url, "1 trigger").await;
+    let doc = human_then_json(&actual.url, &expected.url, "1 virtual table").await;
     assert_eq!(
         unmodeled(&doc),
         [(
-            "main.trigger".into(),
-            "1 trigger in main not compared: orders_touch".into()
+            "main.virtual table".into(),
+            "1 virtual table in main not compared: docs".into()
         )]
     );
     // The same database as expected: both sides hold it; still not "No drift".
     let same = check(&actual.url, &actual.url, &[]).await;
     assert!(!same.stdout.contains("No drift:"), "{}", same.stdout);
+    // A trigger only the database has is drift.
+    actual
+        .exec("CREATE TRIGGER orders_log AFTER INSERT ON orders BEGIN SELECT 1; END;")
+        .await;
+    let drift = check(&actual.url, &expected.url, &[]).await;
+    assert_ne!(drift.code, Some(0), "{drift:#?}");
+    assert!(
+        drift.stdout.contains("orphan-object")
+            && drift.stdout.contains("trigger orders_log on main.orders"),
+        "{}",
+        drift.stdout
+    );
 }
