@@ -88,6 +88,10 @@ impl Aspects {
 
 pub(crate) type Acts = BTreeMap<String, (Act, Vec<Reason>)>;
 
+/// What the findings ask of objects compared by their definition, by
+/// identity.
+pub(crate) type DefinedWork = BTreeMap<ObjectRef, (Act, Vec<Reason>)>;
+
 /// What the findings ask of one existing table.
 #[derive(Debug, Default)]
 pub(crate) struct TableWork {
@@ -121,7 +125,7 @@ pub(crate) struct Work {
     pub(crate) view_indexes: BTreeMap<QualifiedName, Acts>,
     pub(crate) sequences: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
     /// Objects compared by their definition, by identity.
-    pub(crate) defined: crate::defined::DefinedWork,
+    pub(crate) defined: DefinedWork,
     pub(crate) unfixed: Vec<Unfixed>,
 }
 

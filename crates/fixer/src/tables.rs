@@ -155,29 +155,7 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 }
                 out.push(Phase::RemoveTables, spec);
             }
-            None => {
-                let mut spec = StepSpec::new(object, "drop table", Safety::Destructive);
-                spec.fixes = rm.reasons.clone();
-                // A sequence the table owns and the expected schema keeps
-                // is released first, or the drop takes it along.
-                let released: Vec<String> = match d {
-                    Dialect::Postgres => ctx
-                        .owned_sequences(s, t)
-                        .into_iter()
-                        .filter(|(_, expected)| *expected)
-                        .map(|(seq, _)| Postgres.sequence_owned_by(s, &seq, None))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                spec.sql = released.clone();
-                spec.sql.push(w.drop_table(s, t, false));
-                spec.script = released;
-                spec.script.push(w.drop_table(s, t, true));
-                out.push(Phase::RemoveTables, spec);
-                let key = QualifiedName::new(s, t);
-                out.view_changed.insert(key.clone());
-                out.dropped_tables.insert(key);
-            }
+            None => drop_table(ctx, rm, object, out),
         }
     }
     Ok(())
@@ -228,6 +206,32 @@ fn leave_parents(d: Dialect, s: &str, t: &str, table: &Table) -> Vec<String> {
             false => Postgres.inherit(s, t, p, false),
         })
         .collect()
+}
+
+/// Drops an orphan table outright (`--orphans drop`). A sequence it owns
+/// and the expected schema keeps is released first, or the drop would
+/// take it along.
+fn drop_table(ctx: &Ctx<'_>, rm: &Removal<'_>, object: ObjectRef, out: &mut Out) {
+    let (d, w, s, t) = (ctx.d, ctx.sql(), rm.schema.as_str(), rm.name.as_str());
+    let mut spec = StepSpec::new(object, "drop table", Safety::Destructive);
+    spec.fixes = rm.reasons.clone();
+    let released: Vec<String> = match d {
+        Dialect::Postgres => ctx
+            .owned_sequences(s, t)
+            .into_iter()
+            .filter(|(_, expected)| *expected)
+            .map(|(seq, _)| Postgres.sequence_owned_by(s, &seq, None))
+            .collect(),
+        _ => Vec::new(),
+    };
+    spec.sql = released.clone();
+    spec.sql.push(w.drop_table(s, t, false));
+    spec.script = released;
+    spec.script.push(w.drop_table(s, t, true));
+    out.push(Phase::RemoveTables, spec);
+    let key = QualifiedName::new(s, t);
+    out.view_changed.insert(key.clone());
+    out.dropped_tables.insert(key);
 }
 
 /// The statements that give the parts of a quarantined table whose names
