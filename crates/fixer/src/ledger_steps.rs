@@ -223,6 +223,12 @@ fn ledger_step(
         affected_rows: None,
         rebuilds: None,
         completes: None,
+        hazard: None,
+        online: false,
+        outside_transaction: false,
+        on_rerun: None,
+        batched: false,
+        undo: None,
     }
 }
 

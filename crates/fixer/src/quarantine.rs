@@ -333,6 +333,12 @@ pub fn plan_restore(
         affected_rows: None,
         rebuilds: None,
         completes: None,
+        hazard: None,
+        online: false,
+        outside_transaction: false,
+        on_rerun: None,
+        batched: false,
+        undo: None,
     };
     Ok(FixPlan {
         format_version: PLAN_FORMAT_VERSION,

@@ -37,6 +37,7 @@
 //!   ([`SchemaPairing`]), for the rules and the fixer alike;
 //! - `error`: errors reading snapshot files and migration folders;
 //!   `files`: reading only regular files, bounded;
+//! - `sizes`: live table sizes read with a schema, never compared;
 //! - `snapshot_file`: snapshot JSON, files read and written;
 //! - `migration`: migration sets and ledgers as data, with `checksum`
 //!   (the checksums of eight tools), `ledger` (ledger tables and rows),
@@ -57,6 +58,7 @@ mod object;
 mod pairing;
 mod rename;
 mod schema;
+mod sizes;
 mod snapshot_file;
 pub mod sql;
 
@@ -83,6 +85,7 @@ pub use names::{
 };
 pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
 pub use pairing::{SchemaPair, SchemaPairing};
+pub use sizes::{LiveSizes, TableSize};
 pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,

@@ -30,6 +30,13 @@ pub struct Snapshot {
     /// sorted; listed so that reports can say what was not compared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmodeled: Vec<CatalogObject>,
+    /// The live size of each table, when the schema was read from a
+    /// database that gives them (see `Database::table_sizes` in
+    /// driftless-introspect): what the fixer judges a step's hazard and
+    /// its online strategy by. Never written to a snapshot file, never
+    /// compared.
+    #[serde(skip)]
+    pub sizes: crate::sizes::LiveSizes,
 }
 
 impl Snapshot {
@@ -40,6 +47,7 @@ impl Snapshot {
             dialect,
             schemas: BTreeMap::new(),
             unmodeled: Vec::new(),
+            sizes: crate::sizes::LiveSizes::default(),
         }
     }
 

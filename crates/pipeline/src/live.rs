@@ -1,4 +1,5 @@
-//! Reading a live database: its schema and, when asked, its ledgers.
+//! Reading a live database: its schema with its tables' live sizes and,
+//! when asked, its ledgers.
 
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
 use driftless_migrations::read_ledgers;
@@ -20,9 +21,15 @@ pub async fn read_live(
     let stage = progress.begin(&format!("connecting to {url}"));
     let mut db = Database::connect(url, connect).await?;
     stage.set(&format!("reading the schema of {url}"));
-    let snapshot = db
+    let mut snapshot = db
         .snapshot(&IntrospectOptions::default().with_schemas(schemas.iter().cloned()))
         .await?;
+    // Best effort: without sizes, hazards say less and every fix runs in
+    // one transaction.
+    match db.table_sizes(schemas).await {
+        Ok(sizes) => snapshot.sizes = sizes,
+        Err(e) => tracing::debug!("cannot read the live table sizes of {url}: {e}"),
+    }
     let ledgers = if ledgers {
         stage.set(&format!("reading the migration ledgers of {url}"));
         read_ledgers(&mut db).await?
