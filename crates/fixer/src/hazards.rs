@@ -6,7 +6,9 @@
 use std::fmt;
 
 use driftless_model::sql::{tokens, TokenKind};
-use driftless_model::{statement_hazards, Dialect, HazardKind, ObjectKind, Snapshot, TableSize};
+use driftless_model::{
+    human_bytes, statement_hazards, Dialect, HazardKind, ObjectKind, Snapshot, TableSize,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::plan::FixStep;
@@ -205,24 +207,6 @@ impl fmt::Display for StepHazard {
     }
 }
 
-/// `512 B`, `8.0 KiB`, `150.2 MiB`, `3.1 GiB`.
-pub(crate) fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if b < 1024 {
-        return format!("{b} B");
-    }
-    let mut v = b as f64 / 1024.0;
-    let mut unit = UNITS[0];
-    for u in &UNITS[1..] {
-        if v < 1024.0 {
-            break;
-        }
-        v /= 1024.0;
-        unit = u;
-    }
-    format!("{v:.1} {unit}")
-}
-
 /// The lock one statement takes on the table it names, and whether it
 /// rewrites or reads every row; `None` for statements on no existing
 /// table (creating a table, a type, a schema …).
@@ -408,11 +392,9 @@ mod tests {
     }
 
     #[test]
-    fn durations_and_sizes_read_as_words() {
+    fn durations_follow_the_size() {
         assert_eq!(DurationClass::of_bytes(1 << 20), DurationClass::Seconds);
         assert_eq!(DurationClass::of_bytes(1 << 30), DurationClass::Minutes);
         assert_eq!(DurationClass::of_bytes(1 << 40), DurationClass::Hours);
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(150 * (1 << 20) + (1 << 19)), "150.5 MiB");
     }
 }

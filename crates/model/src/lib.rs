@@ -85,7 +85,7 @@ pub use names::{
 };
 pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
 pub use pairing::{SchemaPair, SchemaPairing};
-pub use sizes::{LiveSizes, TableSize};
+pub use sizes::{human_bytes, LiveSizes, TableSize};
 pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,

@@ -57,3 +57,27 @@ impl PartialEq for LiveSizes {
 }
 
 impl Eq for LiveSizes {}
+
+/// A size in bytes for a message: `512 B`, `8.0 KiB`, `150.5 MiB`.
+///
+/// ```
+/// use driftless_model::human_bytes;
+/// assert_eq!(human_bytes(512), "512 B");
+/// assert_eq!(human_bytes(150 * (1 << 20) + (1 << 19)), "150.5 MiB");
+/// ```
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if b < 1024 {
+        return format!("{b} B");
+    }
+    let mut v = b as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for u in &UNITS[1..] {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}

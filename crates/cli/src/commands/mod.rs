@@ -194,6 +194,11 @@ impl Prepared {
         Ok(self.checked.plan(&self.plan_options(repair))?)
     }
 
+    /// The fix plan for the findings, with `options`.
+    pub fn checked_plan(&self, options: &PlanOptions) -> Result<FixPlan> {
+        Ok(self.checked.plan(options)?)
+    }
+
     /// Planning options from the command line and the `[fix]` policy of
     /// the configuration (flags win).
     pub fn plan_options(&self, repair: &RepairArgs) -> PlanOptions {

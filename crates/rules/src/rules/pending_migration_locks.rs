@@ -1,4 +1,4 @@
-use driftless_model::ObjectRef;
+use driftless_model::{human_bytes, ObjectRef};
 
 use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -27,13 +27,13 @@ impl Rule for PendingMigrationLocks {
                 .migrations
                 .and_then(|set| set.migrations.iter().find(|m| m.id == h.migration))
                 .map_or_else(|| h.migration.clone(), |m| m.label());
-            let rows = h
-                .rows
-                .map(|n| match n {
-                    1 => " (1 row live)".to_string(),
-                    n => format!(" ({n} rows live)"),
-                })
-                .unwrap_or_default();
+            let rows = match (h.rows, h.bytes) {
+                (Some(1), None) => " (1 row live)".to_string(),
+                (Some(n), None) => format!(" ({n} rows live)"),
+                (Some(n), Some(b)) => format!(" ({n} rows live, {})", human_bytes(b)),
+                (None, Some(b)) => format!(" ({} live)", human_bytes(b)),
+                (None, None) => String::new(),
+            };
             let statement: String = h.statement.split_whitespace().collect::<Vec<_>>().join(" ");
             let short: String = statement.chars().take(120).collect();
             let ellipsis = if short.len() < statement.len() {
@@ -53,7 +53,7 @@ impl Rule for PendingMigrationLocks {
             .hint("run it when the table is quiet, or make the statement online");
             f.migration = Some(h.migration.clone());
             f.actual = Some(
-                serde_json::json!({ "statement": h.statement, "hazard": h.hazard, "rows": h.rows }),
+                serde_json::json!({ "statement": h.statement, "hazard": h.hazard, "rows": h.rows, "bytes": h.bytes }),
             );
             out.push(f);
         }
