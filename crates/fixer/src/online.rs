@@ -84,6 +84,8 @@ fn pg_add_part<'r>(
         }
         ObjectKind::ForeignKey | ObjectKind::Check => {
             let mut validate = sibling(&spec, "validate constraint");
+            // Reads every row, but under a lock that lets writers go on.
+            validate.safety = Safety::Safe;
             validate.statement(pg.validate_constraint(s, tn, n));
             validate.make_online(false, VALIDATE_RERUN);
             spec.action = "add constraint not valid";

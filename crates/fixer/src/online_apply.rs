@@ -420,7 +420,10 @@ async fn mysql_statement(
     let mut refusals = Vec::new();
     for form in &forms {
         match db.execute(form, context).await {
-            Ok(_) => return Ok(None),
+            Ok(_) => {
+                tracing::info!("{context}: ran online: {form}");
+                return Ok(None);
+            }
             Err(e) if not_supported(&e) => refusals.push(db_message(&e)),
             Err(e) => return Err(e),
         }
