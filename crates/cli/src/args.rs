@@ -103,6 +103,12 @@ Examples:
   driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply \\
       --orphans drop --allow-destructive
 
+  # A busy production table: tables from 1GB change online (concurrent
+  # index builds, NOT VALID then VALIDATE, short lock waits retried), and
+  # no step may block writers
+  driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply \\
+      --online-threshold 1GB --max-lock 'share update exclusive'
+
   # Every drifted tenant: planned once per drift group, applied to each
   # member in its own transaction and lock
   driftless fix --db \"$DATABASE_URL\" --each-schema 'tenant_*' \\
@@ -116,7 +122,9 @@ schema was read again) also exits 2; its message says `committed`, lists
 the committed steps and the cause: run `driftless check` to see whether
 the drift is gone. SIGINT or SIGTERM stops any phase (exit 130 / 143):
 the statement in flight is cancelled, the transaction rolled back, and one
-line says what state the database is in; a second signal exits at once.";
+line says what state the database is in; a second signal exits at once.
+Online steps commit one by one: after an interruption, run the fix again
+(the plan says what a rerun does at each step).";
 
 const MIGRATIONS_EXAMPLES: &str = "\
 Examples:
@@ -529,8 +537,12 @@ pub struct RepairArgs {
 
 /// `--online-threshold`: a size in bytes.
 fn parse_size_arg(s: &str) -> Result<u64, String> {
-    driftless_rules::parse_size(s)
-        .ok_or_else(|| format!("`{}` is not a size (use e.g. 0, 500kB, 16MiB, 2GB)", s.trim()))
+    driftless_rules::parse_size(s).ok_or_else(|| {
+        format!(
+            "`{}` is not a size (use e.g. 0, 500kB, 16MiB, 2GB)",
+            s.trim()
+        )
+    })
 }
 
 /// `--max-lock`: a lock level.

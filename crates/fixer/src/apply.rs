@@ -3,11 +3,16 @@
 
 use std::time::{Duration, Instant};
 
+mod online;
+
+use online::is_online;
+pub use online::policy_refusal;
+
 use driftless_introspect::{Database, Error as DbError, ErrorKind, Value};
 use driftless_model::{Dialect, Snapshot};
 
 use crate::names::mentions;
-use crate::online_apply::{self, is_online, policy_refusal};
+
 use crate::options::{ApplyEvent, ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
 use crate::quote::literal;
@@ -472,7 +477,7 @@ async fn apply_here(
         let work = async {
             match plan.dialect {
                 Dialect::Postgres if is_online(plan) => {
-                    online_apply::apply_postgres(db, plan, options, &mut report).await
+                    online::apply_postgres(db, plan, options, &mut report).await
                 }
                 Dialect::Postgres => apply_postgres(db, plan, options, &mut report).await,
                 Dialect::Sqlite => apply_sqlite(db, plan, options, &mut report).await,
@@ -978,7 +983,7 @@ async fn apply_mysql(
         }
         before_steps(db, plan, options, report, true, false).await?;
         if is_online(plan) {
-            return online_apply::run_groups(db, plan, options, report).await;
+            return online::run_groups(db, plan, options, report).await;
         }
         run_steps(db, plan, options, report, false).await
     }

@@ -6,12 +6,8 @@
 use std::fmt;
 
 use driftless_model::sql::{tokens, TokenKind};
-use driftless_model::{
-    human_bytes, statement_hazards, Dialect, HazardKind, ObjectKind, Snapshot, TableSize,
-};
+use driftless_model::{human_bytes, statement_hazards, Dialect, HazardKind, Snapshot};
 use serde::{Deserialize, Serialize};
-
-use crate::plan::FixStep;
 
 /// A table lock, ordered from the weakest to the strongest: PostgreSQL's
 /// lock modes, which MySQL/MariaDB's `LOCK=` clauses map onto
@@ -217,14 +213,21 @@ pub(crate) fn statement_lock(d: Dialect, sql: &str) -> Option<(LockLevel, bool, 
         .collect();
     let at = |i: usize, k: &str| w.get(i).is_some_and(|x| x == k);
     let has = |k: &str| w.iter().any(|x| x == k);
-    let kinds: Vec<HazardKind> = statement_hazards(sql, d).into_iter().map(|h| h.kind).collect();
+    let kinds: Vec<HazardKind> = statement_hazards(sql, d)
+        .into_iter()
+        .map(|h| h.kind)
+        .collect();
     let rewrites = kinds.contains(&HazardKind::Rewrite);
     let scans = rewrites || kinds.contains(&HazardKind::Scan);
     let index = at(1, "INDEX") || (at(1, "UNIQUE") && at(2, "INDEX"));
     use LockLevel::*;
     let level = match d {
         Dialect::Postgres if at(0, "CREATE") && index => {
-            let l = if has("CONCURRENTLY") { ShareUpdateExclusive } else { Share };
+            let l = if has("CONCURRENTLY") {
+                ShareUpdateExclusive
+            } else {
+                Share
+            };
             return Some((l, false, true));
         }
         Dialect::Postgres if at(0, "DROP") && at(1, "INDEX") && has("CONCURRENTLY") => {
@@ -257,75 +260,17 @@ pub(crate) fn statement_lock(d: Dialect, sql: &str) -> Option<(LockLevel, bool, 
 
 /// `ALTER TABLE … ADD [UNIQUE] INDEX|KEY`: built in place, writes go on.
 fn mysql_adds_index(w: &[String]) -> bool {
-    w.windows(2).any(|p| {
-        p[0] == "ADD" && matches!(p[1].as_str(), "INDEX" | "KEY" | "UNIQUE" | "FULLTEXT")
-    })
+    w.windows(2)
+        .any(|p| p[0] == "ADD" && matches!(p[1].as_str(), "INDEX" | "KEY" | "UNIQUE" | "FULLTEXT"))
 }
 
 /// MySQL changes that copy the table (`ALGORITHM=COPY`): a column's type,
 /// a primary key, a check or foreign key (validated against every row).
 fn mysql_copies(w: &[String]) -> bool {
-    let copy = ["MODIFY", "CHANGE", "CONVERT", "FORCE", "PRIMARY", "CHECK", "FOREIGN"];
+    let copy = [
+        "MODIFY", "CHANGE", "CONVERT", "FORCE", "PRIMARY", "CHECK", "FOREIGN",
+    ];
     w.iter().any(|x| copy.contains(&x.as_str()))
-}
-
-/// The existing table a step changes, as `(schema, table)`.
-fn step_table<'s>(step: &'s FixStep, act: &Snapshot) -> Option<(&'s str, &'s str)> {
-    let o = &step.object;
-    let table = match o.kind {
-        ObjectKind::Table => o.name.as_deref().or(o.table.as_deref())?,
-        _ => o.table.as_deref()?,
-    };
-    act.table(&o.schema, table)?;
-    Some((o.schema.as_str(), table))
-}
-
-/// The hazard of `step` on the existing table it changes: its strongest
-/// statement lock, with the table's live size from `act`.
-pub(crate) fn step_hazard(d: Dialect, step: &FixStep, act: &Snapshot) -> Option<StepHazard> {
-    let (schema, table) = step_table(step, act)?;
-    let (lock, rewrites, scans) = step
-        .sql
-        .iter()
-        .filter_map(|s| statement_lock(d, s))
-        .reduce(|a, b| (a.0.max(b.0), a.1 || b.1, a.2 || b.2))?;
-    let size = act.sizes.get(schema, table).unwrap_or(TableSize::default());
-    let duration = match (rewrites || scans, size.bytes) {
-        (false, _) => Some(DurationClass::Instant),
-        (true, Some(b)) => Some(DurationClass::of_bytes(b)),
-        (true, None) => None,
-    };
-    Some(StepHazard {
-        table: format!("{schema}.{table}"),
-        lock,
-        lock_name: lock.name(d).to_string(),
-        rewrites,
-        scans,
-        rows: size.rows,
-        bytes: size.bytes,
-        duration,
-    })
-}
-
-/// What a rerun does after an interruption at a step made online only
-/// because its table is big.
-const COMMITS_ALONE: &str =
-    "the step commits on its own: a rerun plans again from what is left";
-
-/// Gives every step its hazard, and makes online the steps on tables at
-/// or above `threshold` that no online strategy split already (each then
-/// commits on its own, its statements retried on a lock timeout; MySQL
-/// ALTER TABLE statements get ALGORITHM=INSTANT or INPLACE, LOCK=NONE).
-pub(crate) fn annotate(steps: &mut [FixStep], act: &Snapshot, threshold: Option<u64>) {
-    let d = act.dialect;
-    for step in steps {
-        step.hazard = step_hazard(d, step, act);
-        let big = step_table(step, act).is_some_and(|(s, t)| is_big(act, s, t, threshold));
-        if big && d != Dialect::Sqlite && !step.online {
-            step.online = true;
-            step.on_rerun = Some(COMMITS_ALONE.to_string());
-        }
-    }
 }
 
 /// Whether `schema.table` is at least `threshold` bytes big in `act`
@@ -349,17 +294,26 @@ mod tests {
     fn postgres_locks() {
         let pg = Dialect::Postgres;
         use LockLevel::*;
-        assert_eq!(lock(pg, "CREATE INDEX i ON t (a)"), Some((Share, false, true)));
+        assert_eq!(
+            lock(pg, "CREATE INDEX i ON t (a)"),
+            Some((Share, false, true))
+        );
         assert_eq!(
             lock(pg, "CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)"),
             Some((ShareUpdateExclusive, false, true))
         );
         assert_eq!(
-            lock(pg, "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID"),
+            lock(
+                pg,
+                "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID"
+            ),
             Some((ShareRowExclusive, false, false))
         );
         assert_eq!(
-            lock(pg, "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id)"),
+            lock(
+                pg,
+                "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id)"
+            ),
             Some((ShareRowExclusive, false, true))
         );
         assert_eq!(
@@ -381,12 +335,24 @@ mod tests {
     fn mysql_locks_and_names() {
         let my = Dialect::Mysql;
         use LockLevel::*;
-        assert_eq!(lock(my, "ALTER TABLE `t` ADD INDEX `i` (`a`)"), Some((RowExclusive, false, true)));
-        assert_eq!(lock(my, "ALTER TABLE `t` MODIFY `a` bigint"), Some((Share, true, true)));
-        assert_eq!(lock(my, "ALTER TABLE `t` ADD COLUMN `c` int"), Some((RowExclusive, false, false)));
+        assert_eq!(
+            lock(my, "ALTER TABLE `t` ADD INDEX `i` (`a`)"),
+            Some((RowExclusive, false, true))
+        );
+        assert_eq!(
+            lock(my, "ALTER TABLE `t` MODIFY `a` bigint"),
+            Some((Share, true, true))
+        );
+        assert_eq!(
+            lock(my, "ALTER TABLE `t` ADD COLUMN `c` int"),
+            Some((RowExclusive, false, false))
+        );
         assert_eq!(Share.name(my), "LOCK=SHARED");
         assert_eq!(LockLevel::parse("exclusive"), Some(Exclusive));
-        assert_eq!(LockLevel::parse("ACCESS EXCLUSIVE LOCK"), Some(AccessExclusive));
+        assert_eq!(
+            LockLevel::parse("ACCESS EXCLUSIVE LOCK"),
+            Some(AccessExclusive)
+        );
         assert_eq!(LockLevel::parse("LOCK=NONE"), Some(RowExclusive));
         assert_eq!(LockLevel::parse("nope"), None);
     }

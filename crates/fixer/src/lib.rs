@@ -69,9 +69,9 @@
 //!   objects (schemas, sequences, enums, views);
 //! - `planner`: findings → work → targets → ordered steps ([`plan`]);
 //! - `render`: the text formats (SQL, script, migration files);
-//! - `apply`: running a plan against a database ([`apply`], [`preflight`]);
-//! - `online_apply`: the step-by-step apply of plans with online steps,
-//!   with lock retries, and the policy checks ([`policy_refusal`]);
+//! - `apply`: running a plan against a database ([`apply`], [`preflight`]),
+//!   in one transaction or, with online steps, step by step with lock
+//!   retries (`apply::online`), after the policy checks ([`policy_refusal`]);
 //! - `quarantine`: the quarantine read back and restored ([`list_quarantine`], [`plan_restore`]).
 //!
 //! The same drift, planned for the three backends:
@@ -172,7 +172,6 @@ mod model;
 mod names;
 mod objects;
 mod online;
-mod online_apply;
 mod options;
 mod plan;
 mod planner;
@@ -190,10 +189,11 @@ mod types;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
 
-pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
-pub use hazards::{DurationClass, LockLevel, StepHazard};
-pub use online_apply::policy_refusal;
+pub use apply::{
+    apply, policy_refusal, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome,
+};
 pub use driftless_introspect::Interrupt;
+pub use hazards::{DurationClass, LockLevel, StepHazard};
 pub use ledger_steps::{add_ledger_steps, add_rebuild_steps};
 pub use migration_text::{RenderError, LEDGER_NOTE_BEGIN, LEDGER_NOTE_END};
 pub use options::{

@@ -15,10 +15,11 @@
 //!   `ALGORITHM=INSTANT`, then `ALGORITHM=INPLACE, LOCK=NONE`, and copies
 //!   the table only when allowed.
 
-use driftless_model::{Dialect, ObjectKind, Table};
+use driftless_model::{Dialect, ObjectKind, Snapshot, Table};
 
+use crate::hazards::{is_big, statement_lock, DurationClass, StepHazard};
 use crate::model::StepSpec;
-use crate::plan::PlanError;
+use crate::plan::{FixStep, PlanError};
 use crate::safety::Safety;
 use crate::sql::online::backfill_batch;
 use crate::sql::Postgres;
@@ -37,8 +38,7 @@ const NOT_NULL_RERUN: &str = "the helper check constraint left by an interruptio
 const MYSQL_RERUN: &str =
     "MySQL commits each ALTER TABLE as it runs: a rerun plans again from what is left";
 /// What a rerun does after a backfill batch.
-const BACKFILL_RERUN: &str =
-    "each batch commits on its own: a rerun fills the NULLs that are left";
+const BACKFILL_RERUN: &str = "each batch commits on its own: a rerun fills the NULLs that are left";
 
 /// The online form of `spec`, a step adding part `n` (of `kind`) to the
 /// big table `s.tn` whose expected definition is `target`: one or more
@@ -196,4 +196,62 @@ pub(crate) fn backfill<'r>(
         step.make_online(true, BACKFILL_RERUN);
     }
     Ok(step)
+}
+
+/// The existing table a step changes, as `(schema, table)`.
+fn step_table<'s>(step: &'s FixStep, act: &Snapshot) -> Option<(&'s str, &'s str)> {
+    let o = &step.object;
+    let table = match o.kind {
+        ObjectKind::Table => o.name.as_deref().or(o.table.as_deref())?,
+        _ => o.table.as_deref()?,
+    };
+    act.table(&o.schema, table)?;
+    Some((o.schema.as_str(), table))
+}
+
+/// The hazard of `step` on the existing table it changes: its strongest
+/// statement lock, with the table's live size from `act`.
+pub(crate) fn step_hazard(d: Dialect, step: &FixStep, act: &Snapshot) -> Option<StepHazard> {
+    let (schema, table) = step_table(step, act)?;
+    let (lock, rewrites, scans) = step
+        .sql
+        .iter()
+        .filter_map(|s| statement_lock(d, s))
+        .reduce(|a, b| (a.0.max(b.0), a.1 || b.1, a.2 || b.2))?;
+    let size = act.sizes.get(schema, table).unwrap_or_default();
+    let duration = match (rewrites || scans, size.bytes) {
+        (false, _) => Some(DurationClass::Instant),
+        (true, Some(b)) => Some(DurationClass::of_bytes(b)),
+        (true, None) => None,
+    };
+    Some(StepHazard {
+        table: format!("{schema}.{table}"),
+        lock,
+        lock_name: lock.name(d).to_string(),
+        rewrites,
+        scans,
+        rows: size.rows,
+        bytes: size.bytes,
+        duration,
+    })
+}
+
+/// What a rerun does after an interruption at a step made online only
+/// because its table is big.
+const COMMITS_ALONE: &str = "the step commits on its own: a rerun plans again from what is left";
+
+/// Gives every step its hazard, and makes online the steps on tables at
+/// or above `threshold` that no online strategy split already (each then
+/// commits on its own, its statements retried on a lock timeout; MySQL
+/// ALTER TABLE statements get ALGORITHM=INSTANT or INPLACE, LOCK=NONE).
+pub(crate) fn annotate(steps: &mut [FixStep], act: &Snapshot, threshold: Option<u64>) {
+    let d = act.dialect;
+    for step in steps {
+        step.hazard = step_hazard(d, step, act);
+        let big = step_table(step, act).is_some_and(|(s, t)| is_big(act, s, t, threshold));
+        if big && d != Dialect::Sqlite && !step.online {
+            step.online = true;
+            step.on_rerun = Some(COMMITS_ALONE.to_string());
+        }
+    }
 }

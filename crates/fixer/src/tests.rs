@@ -966,7 +966,13 @@ fn a_replacement_is_withheld_whole_when_its_recreating_step_is() {
 fn big_orders(size: u64) -> (Snapshot, Snapshot) {
     let d = Dialect::Postgres;
     let (mut exp, _) = with_orders(d);
-    let orders = exp.schemas.get_mut("public").unwrap().tables.get_mut("orders").unwrap();
+    let orders = exp
+        .schemas
+        .get_mut("public")
+        .unwrap()
+        .tables
+        .get_mut("orders")
+        .unwrap();
     let code = orders.columns.get_mut("code").unwrap();
     code.nullable = false;
     code.default = Some("'none'::character varying".into());
@@ -1013,23 +1019,45 @@ fn big_postgres_tables_change_online_small_ones_in_one_transaction() {
     assert!(has("backfill column", true), "{steps:?}");
     let sql = sql_of(&p);
     assert!(sql.contains(&r#"CREATE INDEX CONCURRENTLY "orders_user_code_idx" ON "public"."orders" ("user_id" DESC, "code")"#.to_string()), "{sql:#?}");
-    assert!(sql.iter().any(|s| s.ends_with("NOT VALID") && s.contains("FOREIGN KEY")), "{sql:#?}");
-    assert!(sql.contains(&r#"ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_user_fk""#.to_string()), "{sql:#?}");
+    assert!(
+        sql.iter()
+            .any(|s| s.ends_with("NOT VALID") && s.contains("FOREIGN KEY")),
+        "{sql:#?}"
+    );
+    assert!(
+        sql.contains(
+            &r#"ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_user_fk""#.to_string()
+        ),
+        "{sql:#?}"
+    );
     // The backfill comes before SET NOT NULL, the helper check around it.
     let at = |needle: &str| sql.iter().position(|s| s.contains(needle)).unwrap();
     assert!(at("UPDATE") < at("SET NOT NULL"), "{sql:#?}");
-    assert!(at("IS NOT NULL) NOT VALID") < at("SET NOT NULL"), "{sql:#?}");
-    let backfill = p.steps.iter().find(|s| s.action == "backfill column").unwrap();
+    assert!(
+        at("IS NOT NULL) NOT VALID") < at("SET NOT NULL"),
+        "{sql:#?}"
+    );
+    let backfill = p
+        .steps
+        .iter()
+        .find(|s| s.action == "backfill column")
+        .unwrap();
     assert_eq!(backfill.safety, Safety::DataChange);
     assert!(backfill.batched);
-    assert!(!backfill.preflight.is_empty(), "it counts the rows it fills");
+    assert!(
+        !backfill.preflight.is_empty(),
+        "it counts the rows it fills"
+    );
     // No refusal: the NULLs are filled.
     assert!(p
         .steps
         .iter()
         .flat_map(|s| &s.preflight)
         .all(|f| f.kind != PreflightKind::RefuseIfAny));
-    let h = p.steps[0].hazard.as_ref().expect("a hazard on an existing table");
+    let h = p.steps[0]
+        .hazard
+        .as_ref()
+        .expect("a hazard on an existing table");
     assert_eq!(h.rows, Some(2_000_000));
     assert_eq!(h.bytes, Some(200 << 20));
 
@@ -1041,17 +1069,23 @@ fn big_postgres_tables_change_online_small_ones_in_one_transaction() {
     // --atomic: never online.
     let (e, a) = big_orders(200 << 20);
     let p = plan_for(&e, &a, &PlanOptions::default().with_online_threshold(None));
-    assert!(p.steps.iter().all(|s| !s.online && s.hazard.is_some() == s.object.table.is_some()));
+    assert!(p
+        .steps
+        .iter()
+        .all(|s| !s.online && s.hazard.is_some() == s.object.table.is_some()));
 }
 
 #[test]
 fn max_lock_refuses_a_plan_before_it_runs() {
     let (e, a) = big_orders(8 << 10);
     let p = plan_for(&e, &a, &PlanOptions::default());
-    let strict = ApplyOptions::default().with_max_lock(Some(crate::LockLevel::ShareUpdateExclusive));
+    let strict =
+        ApplyOptions::default().with_max_lock(Some(crate::LockLevel::ShareUpdateExclusive));
     let refused = crate::policy_refusal(&p, &strict).expect("a step takes a stronger lock");
     assert!(
-        refused.to_string().contains("above the allowed SHARE UPDATE EXCLUSIVE"),
+        refused
+            .to_string()
+            .contains("above the allowed SHARE UPDATE EXCLUSIVE"),
         "{refused}"
     );
     let any = ApplyOptions::default();

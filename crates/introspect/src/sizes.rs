@@ -46,7 +46,10 @@ impl Database {
 /// empty).
 fn parse(rows: &[Row], schemas: &[String]) -> LiveSizes {
     let mut sizes = LiveSizes::default();
-    let count = |v: Option<&Value>| v.and_then(Value::as_i64).and_then(|n| u64::try_from(n).ok());
+    let count = |v: Option<&Value>| {
+        v.and_then(Value::as_i64)
+            .and_then(|n| u64::try_from(n).ok())
+    };
     for row in rows {
         let (Some(schema), Some(table)) = (
             row.first().and_then(Value::as_str),

@@ -85,10 +85,10 @@ pub use names::{
 };
 pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
 pub use pairing::{SchemaPair, SchemaPairing};
-pub use sizes::{human_bytes, LiveSizes, TableSize};
 pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
     IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table,
     UniqueConstraint, View, FORMAT_VERSION,
 };
+pub use sizes::{human_bytes, LiveSizes, TableSize};

@@ -207,7 +207,12 @@ impl Prepared {
 
     /// Apply options from the command line and the `[fix]` policy of the
     /// configuration (flags win).
-    pub fn apply_options(&self, ctx: &Ctx, repair: &RepairArgs, schemas: &[String]) -> Result<ApplyOptions> {
+    pub fn apply_options(
+        &self,
+        ctx: &Ctx,
+        repair: &RepairArgs,
+        schemas: &[String],
+    ) -> Result<ApplyOptions> {
         policy_apply_options(ctx, repair, schemas, &self.config)
     }
 

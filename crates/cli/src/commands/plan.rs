@@ -18,7 +18,9 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
     // steps (a concurrent index build cannot run in one).
     let mut plan = match args.format {
         PlanFormat::Script | PlanFormat::Migration => {
-            let atomic = prepared.plan_options(&args.repair).with_online_threshold(None);
+            let atomic = prepared
+                .plan_options(&args.repair)
+                .with_online_threshold(None);
             prepared.checked_plan(&atomic)?
         }
         _ => prepared.plan(&args.repair)?,

@@ -120,7 +120,11 @@ async fn the_plan_states_locks_sizes_and_what_runs_outside_the_transaction() {
     // Under the default threshold the small table keeps one transaction.
     let run = driftless(&args[..5]).await;
     assert!(!run.stdout.contains("CONCURRENTLY"), "{}", run.stdout);
-    assert!(run.stdout.contains("-- lock: SHARE lock on public.events"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("-- lock: SHARE lock on public.events"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
@@ -132,7 +136,11 @@ async fn the_online_fix_converges_and_backfills() {
     assert_eq!(invalid_indexes(&actual).await, 0);
     assert_eq!(unvalidated(&actual).await, 0);
     assert_eq!(
-        support::scalar(&actual.url, "SELECT count(*) FROM events WHERE code = 'none'").await,
+        support::scalar(
+            &actual.url,
+            "SELECT count(*) FROM events WHERE code = 'none'"
+        )
+        .await,
         Some(500),
         "the NULLs got the default"
     );
@@ -154,7 +162,11 @@ async fn without_a_default_the_refusal_names_the_column_and_the_null_rows() {
         "CREATE TABLE t (id int PRIMARY KEY, c text); INSERT INTO t VALUES (1, NULL), (2, 'x'), (3, NULL);",
     )
     .await;
-    let expected = db_with(Backend::Postgres, "CREATE TABLE t (id int PRIMARY KEY, c text NOT NULL);").await;
+    let expected = db_with(
+        Backend::Postgres,
+        "CREATE TABLE t (id int PRIMARY KEY, c text NOT NULL);",
+    )
+    .await;
     let run = driftless(&fix_args(&actual, &expected, &[])).await;
     assert_eq!(run.code, Some(2), "{run:#?}");
     let line = one_error(&run, &["public.t.c NOT NULL", "(2 row(s))"]);
@@ -191,12 +203,18 @@ async fn a_held_lock_makes_the_fix_wait_retry_and_finish_once_released() {
     extra.extend(["--lock-retries", "40"]);
     let started = Instant::now();
     let mut fix = Watched::spawn_with(&fix_args(&actual, &expected, &extra), &[FIXER_LOG]);
-    fix.wait_line("locked by another session; trying again").await;
-    fix.wait_line("locked by another session; trying again").await;
+    fix.wait_line("locked by another session; trying again")
+        .await;
+    fix.wait_line("locked by another session; trying again")
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     held.release().await;
     let run = fix.finish().await;
-    assert_eq!(run.code, Some(0), "the fix finished once the lock was released: {run:#?}");
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the fix finished once the lock was released: {run:#?}"
+    );
     println!(
         "the fix waited for the held lock, retried and converged in {:.1?}",
         started.elapsed()
@@ -246,14 +264,28 @@ async fn online_fix_killed_at_every_statement_boundary_converges_on_rerun() {
         let run = fix.finish().await;
         assert_eq!(run.code, None, "killed by the signal: {run:#?}");
         kills += 1;
-        wait_for("the killed fix's session to end", Duration::from_secs(30), || {
-            no_session_running(&actual, "SELECT pg_advisory_unlock")
-        })
+        wait_for(
+            "the killed fix's session to end",
+            Duration::from_secs(30),
+            || no_session_running(&actual, "SELECT pg_advisory_unlock"),
+        )
         .await;
-        assert_eq!(invalid_indexes(&actual).await, 0, "killed after statement {n}");
+        assert_eq!(
+            invalid_indexes(&actual).await,
+            0,
+            "killed after statement {n}"
+        );
         let rerun = driftless(&fix_args(&actual, &expected, &["--online-threshold", "0"])).await;
-        assert_eq!(rerun.code, Some(0), "after a kill at {n}, the rerun converges: {rerun:#?}");
-        assert_eq!(check_code(&actual, &expected).await, Some(0), "killed at {n}");
+        assert_eq!(
+            rerun.code,
+            Some(0),
+            "after a kill at {n}, the rerun converges: {rerun:#?}"
+        );
+        assert_eq!(
+            check_code(&actual, &expected).await,
+            Some(0),
+            "killed at {n}"
+        );
         assert_eq!(invalid_indexes(&actual).await, 0, "killed at {n}, rerun");
         assert_eq!(unvalidated(&actual).await, 0, "killed at {n}, rerun");
         assert_eq!(
@@ -288,17 +320,32 @@ async fn max_lock_refuses_the_plan_before_anything_runs() {
     let run = driftless(&fix_args(
         &actual,
         &expected,
-        &["--max-lock", "share update exclusive", "--online-threshold", "0"],
+        &[
+            "--max-lock",
+            "share update exclusive",
+            "--online-threshold",
+            "0",
+        ],
     ))
     .await;
     assert_eq!(run.code, Some(2), "{run:#?}");
-    let line = one_error(&run, &["ACCESS EXCLUSIVE lock on public.events", "above the allowed SHARE UPDATE EXCLUSIVE"]);
+    let line = one_error(
+        &run,
+        &[
+            "ACCESS EXCLUSIVE lock on public.events",
+            "above the allowed SHARE UPDATE EXCLUSIVE",
+        ],
+    );
     assert!(line.contains("nothing was applied"), "{line}");
     assert_eq!(state(&actual).await, before);
     // The same policy from driftless.toml; the plan warns of it.
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("driftless.toml");
-    std::fs::write(&config, "[fix]\nmax_lock = \"share update exclusive\"\nonline_threshold = 0\n").unwrap();
+    std::fs::write(
+        &config,
+        "[fix]\nmax_lock = \"share update exclusive\"\nonline_threshold = 0\n",
+    )
+    .unwrap();
     let config = config.display().to_string();
     let mut args = fix_args(&actual, &expected, &["--config", &config]);
     let run = driftless(&args).await;
@@ -307,7 +354,10 @@ async fn max_lock_refuses_the_plan_before_anything_runs() {
     args[0] = "plan";
     args.retain(|a| *a != "--apply");
     let run = driftless(&args).await;
-    assert!(run.stderr.contains("would be refused when applied"), "{run:#?}");
+    assert!(
+        run.stderr.contains("would be refused when applied"),
+        "{run:#?}"
+    );
     assert_eq!(state(&actual).await, before);
     // A flag wins over the file.
     let run = driftless(&fix_args(
@@ -368,7 +418,10 @@ async fn a_writer_waits_under_a_second_while_the_online_fix_runs() {
     println!(
         "200,000 rows, a writer inserting every 10 ms: worst insert wait {online:.2?} online ({n} inserts, fix {took:.2?}), {atomic:.2?} with --atomic ({m} inserts, fix {took_atomic:.2?})"
     );
-    assert!(online < Duration::from_secs(1), "worst wait online: {online:?}");
+    assert!(
+        online < Duration::from_secs(1),
+        "worst wait online: {online:?}"
+    );
 }
 
 /// MariaDB: `items` with `rows` rows.
@@ -405,7 +458,12 @@ async fn mariadb_refuses_a_copying_change_without_permission() {
     )
     .await;
     let before = state(&actual).await;
-    let run = driftless(&fix_args(&actual, &expected, &["--online-threshold", "1MiB"])).await;
+    let run = driftless(&fix_args(
+        &actual,
+        &expected,
+        &["--online-threshold", "1MiB"],
+    ))
+    .await;
     assert_eq!(run.code, Some(2), "{run:#?}");
     let line = one_error(&run, &["would copy table", "--allow-table-copy"]);
     assert!(line.contains("nothing was applied"), "{line}");

@@ -45,7 +45,12 @@ impl Postgres {
     /// `ALTER TABLE … DROP CONSTRAINT IF EXISTS`: a `NOT VALID` constraint
     /// an interrupted fix left (introspection does not count one as
     /// present).
-    pub(crate) fn drop_constraint_if_exists(&self, schema: &str, table: &str, name: &str) -> String {
+    pub(crate) fn drop_constraint_if_exists(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+    ) -> String {
         format!(
             "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
             qualified(D, schema, table),

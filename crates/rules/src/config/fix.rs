@@ -80,7 +80,10 @@ impl Parser<'_> {
             return Err(self.invalid(
                 value.span(),
                 "fix",
-                format!("expected a table ([fix]), found {}", value.get_ref().type_str()),
+                format!(
+                    "expected a table ([fix]), found {}",
+                    value.get_ref().type_str()
+                ),
             ));
         };
         let mut fix = FixSettings::default();

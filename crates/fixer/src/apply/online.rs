@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use driftless_introspect::{table_holders, Database, Error as DbError, ErrorKind};
 use driftless_model::Dialect;
 
-use crate::apply::{
+use super::{
     committed_steps, db_message, interrupted, rollback, stop_requested, ApplyError, ApplyReport,
 };
 use crate::options::{ApplyEvent, ApplyOptions};
@@ -153,7 +153,7 @@ pub(crate) async fn apply_postgres(
         let timeout = pg.set_session_statement_timeout(options.pg_statement_timeout_ms());
         db.execute(&timeout, "setting the statement timeout")
             .await?;
-        crate::apply::before_steps(db, plan, options, report, true, false).await?;
+        super::before_steps(db, plan, options, report, true, false).await?;
         run_groups(db, plan, options, report).await
     }
     .await;
@@ -171,7 +171,10 @@ async fn reset_postgres(db: &mut Database, locked: bool) {
             tracing::debug!("releasing the advisory lock failed: {e}");
         }
     }
-    if let Err(e) = db.execute(pg.reset_timeouts(), "resetting the timeouts").await {
+    if let Err(e) = db
+        .execute(pg.reset_timeouts(), "resetting the timeouts")
+        .await
+    {
         tracing::debug!("resetting the timeouts failed: {e}");
     }
 }
@@ -356,12 +359,16 @@ async fn run_step(
         }
         report.statements += 1;
         let ran = match plan.dialect {
-            Dialect::Mysql if step.online => mysql_statement(db, step, sql, &context, options).await,
+            Dialect::Mysql if step.online => {
+                mysql_statement(db, step, sql, &context, options).await
+            }
             _ => run_statement(db, step, sql, &context).await.map(|()| None),
         };
         match ran {
             Ok(None) => {}
-            Ok(Some(refusals)) => return Err(Failure::Stop(copy_refused(plan, i, refusals, report))),
+            Ok(Some(refusals)) => {
+                return Err(Failure::Stop(copy_refused(plan, i, refusals, report)))
+            }
             Err(e) if e.kind() == ErrorKind::LockTimeout => return Err(Failure::Lock { step: i }),
             Err(e) => return Err(Failure::Stop(failed(plan, i, sql, &e, report))),
         }
@@ -436,12 +443,21 @@ async fn mysql_statement(
 }
 
 /// The error of step `i`, whose table copy the server insisted on.
-fn copy_refused(plan: &FixPlan, i: usize, refusals: Vec<String>, report: &ApplyReport) -> ApplyError {
+fn copy_refused(
+    plan: &FixPlan,
+    i: usize,
+    refusals: Vec<String>,
+    report: &ApplyReport,
+) -> ApplyError {
     let step = &plan.steps[i];
     ApplyError::TableCopyRefused {
         step: i + 1,
         object: step.object.path(),
-        table: step.hazard.as_ref().map(|h| h.table.clone()).unwrap_or_default(),
+        table: step
+            .hazard
+            .as_ref()
+            .map(|h| h.table.clone())
+            .unwrap_or_default(),
         reason: refusals.join("; "),
         applied_steps: report.steps_applied,
         committed: committed_steps(plan, report.steps_applied),
