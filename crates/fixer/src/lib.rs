@@ -162,6 +162,7 @@
 #![deny(missing_docs)]
 
 mod apply;
+mod defined;
 mod framework_files;
 mod guard;
 mod hazards;

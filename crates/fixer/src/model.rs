@@ -25,11 +25,13 @@ use crate::sql::{self, Writer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Phase {
     Renames,
+    DropDefined,
     DropViews,
     DropForeignKeys,
     DropConstraints,
     Schemas,
     Types,
+    DefinedBefore,
     Sequences,
     RemoveTables,
     CreateTables,
@@ -41,6 +43,7 @@ pub(crate) enum Phase {
     DropSequences,
     DropSchemas,
     Views,
+    DefinedAfter,
     Comments,
 }
 
@@ -111,6 +114,8 @@ pub(crate) struct Work {
     pub(crate) views: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
     pub(crate) view_comments: BTreeMap<QualifiedName, Vec<Reason>>,
     pub(crate) sequences: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
+    /// Objects compared by their definition, by identity.
+    pub(crate) defined: crate::defined::DefinedWork,
     pub(crate) unfixed: Vec<Unfixed>,
 }
 

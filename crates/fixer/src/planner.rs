@@ -9,6 +9,7 @@ use driftless_model::{
 };
 use driftless_rules::{Aspect, Finding, FixIntent};
 
+use crate::defined;
 use crate::model::{
     unfixed_reason, Act, Acts, Aspects, Ctx, Out, Part, Removal, Resolved, TableWork, Target, Work,
 };
@@ -214,6 +215,15 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
             let e = map
                 .entry(QualifiedName::new(schema, name))
                 .or_insert((act, Vec::new()));
+            e.0 = merge_act(e.0, act);
+            e.1.push(r);
+        }
+        kind if defined::is_defined(kind) => {
+            let mut key = o.clone();
+            if !key.schema.is_empty() {
+                key.schema = schema;
+            }
+            let e = w.defined.entry(key).or_insert((act, Vec::new()));
             e.0 = merge_act(e.0, act);
             e.1.push(r);
         }
@@ -1014,6 +1024,7 @@ pub(crate) fn build(
     // new labels used elsewhere in the plan are seen.
     objects::enums(&ctx, &work, &resolved, &mut out)?;
     objects::views(&ctx, &work, &mut out)?;
+    defined::objects(&ctx, &work, &mut out);
 
     let mut steps = out.steps;
     steps.sort_by_key(|(phase, _)| *phase);

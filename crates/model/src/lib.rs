@@ -48,6 +48,7 @@
 
 mod adopt;
 mod catalog;
+mod defined;
 mod dialect;
 mod error;
 mod files;
@@ -64,6 +65,7 @@ pub mod sql;
 
 pub use adopt::accept_pending_effects;
 pub use catalog::{CatalogKind, CatalogObject, NotCompared};
+pub use defined::DefinedObject;
 pub use error::{Error, Result};
 pub use files::{
     read_regular_file, special_file_kind, FileRefusal, DEFAULT_MAX_MIGRATION_SIZE,

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::CatalogKind;
+
 /// Declares [`ObjectKind`] from one list: each kind with its snake_case
 /// name (JSON, rule ids, ignore patterns) and the noun messages use. Adding
 /// a kind is one line here.
@@ -67,11 +69,70 @@ object_kinds! {
     View => "view", "view";
     /// A sequence.
     Sequence => "sequence", "sequence";
+    /// A function (PostgreSQL, MySQL), by name and argument types.
+    Function => "function", "function";
+    /// A procedure, by name and argument types.
+    Procedure => "procedure", "procedure";
+    /// A trigger on a table or view.
+    Trigger => "trigger", "trigger";
+    /// An event trigger (PostgreSQL; database-wide).
+    EventTrigger => "event_trigger", "event trigger";
+    /// A row-level security policy on a table (PostgreSQL).
+    Policy => "policy", "policy";
+    /// Row-level security of a table, enabled or forced (PostgreSQL).
+    RowSecurity => "row_security", "row security";
+    /// A rewrite rule on a table or view (PostgreSQL).
+    Rule => "rule", "rule";
+    /// An installed extension (PostgreSQL).
+    Extension => "extension", "extension";
+    /// A domain (PostgreSQL).
+    Domain => "domain", "domain";
+    /// A composite type (PostgreSQL).
+    CompositeType => "composite_type", "composite type";
+    /// A range type (PostgreSQL).
+    RangeType => "range_type", "range type";
+    /// A collation (PostgreSQL).
+    Collation => "collation", "collation";
+    /// A scheduled event (MySQL).
+    Event => "event", "event";
     /// Catalog objects of one kind the model does not compare (`name` is
     /// the kind: `trigger`), see [`CatalogKind`](crate::CatalogKind).
     CatalogObject => "catalog_object", "catalog object";
     /// A migration (file or ledger row).
     Migration => "migration", "migration";
+}
+
+impl ObjectKind {
+    /// The kind findings give an object of catalog kind `kind` that the
+    /// model compares by its definition ([`DefinedObject`](crate::DefinedObject));
+    /// [`ObjectKind::CatalogObject`] for the kinds it does not compare.
+    pub fn of_catalog(kind: CatalogKind) -> ObjectKind {
+        match kind {
+            CatalogKind::Function => ObjectKind::Function,
+            CatalogKind::Procedure => ObjectKind::Procedure,
+            CatalogKind::Trigger => ObjectKind::Trigger,
+            CatalogKind::EventTrigger => ObjectKind::EventTrigger,
+            CatalogKind::Policy => ObjectKind::Policy,
+            CatalogKind::RowSecurity => ObjectKind::RowSecurity,
+            CatalogKind::Rule => ObjectKind::Rule,
+            CatalogKind::Extension => ObjectKind::Extension,
+            CatalogKind::Domain => ObjectKind::Domain,
+            CatalogKind::CompositeType => ObjectKind::CompositeType,
+            CatalogKind::RangeType => ObjectKind::RangeType,
+            CatalogKind::Collation => ObjectKind::Collation,
+            CatalogKind::Event => ObjectKind::Event,
+            _ => ObjectKind::CatalogObject,
+        }
+    }
+
+    /// The catalog kind of an object of this kind compared by its
+    /// definition, if it is one.
+    pub fn catalog_kind(self) -> Option<CatalogKind> {
+        CatalogKind::ALL
+            .iter()
+            .copied()
+            .find(|k| ObjectKind::of_catalog(*k) == self && self != ObjectKind::CatalogObject)
+    }
 }
 
 impl fmt::Display for ObjectKind {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::CatalogObject;
+use crate::defined::DefinedObject;
 pub use crate::dialect::Dialect;
 
 /// Version of the snapshot JSON format written by this crate.
@@ -30,6 +31,11 @@ pub struct Snapshot {
     /// sorted; listed so that reports can say what was not compared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmodeled: Vec<CatalogObject>,
+    /// Objects compared by the statement that makes them (functions,
+    /// triggers, policies, …; [`CatalogKind::compared`](crate::CatalogKind::compared)),
+    /// sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<DefinedObject>,
     /// The live size of each table, when the schema was read from a
     /// database that gives them (see `Database::table_sizes` in
     /// driftless-introspect): what the fixer judges a step's hazard and
@@ -47,6 +53,7 @@ impl Snapshot {
             dialect,
             schemas: BTreeMap::new(),
             unmodeled: Vec::new(),
+            objects: Vec::new(),
             sizes: crate::sizes::LiveSizes::default(),
         }
     }
@@ -91,6 +98,9 @@ impl Snapshot {
                 o.schema = Some(to.to_string());
             }
         }
+        for o in &mut self.objects {
+            o.rename_schema(from, to);
+        }
         for schema in self.schemas.values_mut() {
             for table in schema.tables.values_mut() {
                 for fk in table.foreign_keys.values_mut() {
@@ -105,7 +115,10 @@ impl Snapshot {
 
     /// Counts of each object kind, for summaries and benchmarks.
     pub fn counts(&self) -> ObjectCounts {
-        let mut c = ObjectCounts::default();
+        let mut c = ObjectCounts {
+            defined: self.objects.len(),
+            ..ObjectCounts::default()
+        };
         for schema in self.schemas.values() {
             c.schemas += 1;
             c.tables += schema.tables.len();
@@ -140,6 +153,9 @@ pub struct ObjectCounts {
     pub views: usize,
     pub enums: usize,
     pub sequences: usize,
+    /// Objects compared by their definition (functions, triggers, …).
+    #[serde(default)]
+    pub defined: usize,
 }
 
 /// One schema (namespace) and the objects in it.
@@ -187,6 +203,11 @@ pub struct Table {
     /// Comment on the table, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Table options the server keeps, by lower-case name, as it reports
+    /// them: `engine`, `charset`, `collation`, `row_format`,
+    /// `partition_by` on MySQL; `without_rowid`, `strict` on SQLite.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
 }
 
 impl Table {

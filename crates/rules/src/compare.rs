@@ -7,8 +7,8 @@
 
 use driftless_model::sql::{self, TokenKind};
 use driftless_model::{
-    Check, Column, Dialect, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
-    PrimaryKey, Sequence, UniqueConstraint, View,
+    Check, Column, DefinedObject, Dialect, ForeignKey, Generated, Identity, Index, IndexKey,
+    IndexPart, PrimaryKey, Sequence, UniqueConstraint, View,
 };
 
 /// How expected schema names translate to actual ones (MySQL databases of
@@ -384,6 +384,31 @@ impl Comparer {
             )
         {
             d.push("definition differs".to_string());
+        }
+        d
+    }
+
+    /// Differences between two objects compared by their definition.
+    pub(crate) fn defined_diffs(&self, e: &DefinedObject, a: &DefinedObject) -> Vec<String> {
+        let mut d = Vec::new();
+        let same = |x: &str, y: &str| sql_eq(self.dialect, &self.schemas.rewrite_sql(x), y);
+        if !same(&e.definition, &a.definition) {
+            d.push("definition differs".to_string());
+        }
+        let then_same =
+            e.then.len() == a.then.len() && e.then.iter().zip(&a.then).all(|(x, y)| same(x, y));
+        if !then_same {
+            let list = |v: &[String]| {
+                if v.is_empty() {
+                    "none".to_string()
+                } else {
+                    v.join("; ")
+                }
+            };
+            d.push(format!("settings {} vs {}", list(&e.then), list(&a.then)));
+        }
+        if e.comment != a.comment {
+            d.push("comment differs".to_string());
         }
         d
     }

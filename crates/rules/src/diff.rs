@@ -14,9 +14,9 @@
 use std::collections::BTreeMap;
 
 use driftless_model::{
-    is_ledger_table, is_quarantined, Check, Column, Dialect, Enum, ForeignKey, Index, IndexKey,
-    ObjectKind, ObjectRef, PrimaryKey, Schema, SchemaPairing, Sequence, Snapshot, Table,
-    UniqueConstraint, View, QUARANTINE_PREFIX,
+    is_ledger_table, is_quarantined, Check, Column, DefinedObject, Dialect, Enum, ForeignKey,
+    Index, IndexKey, ObjectKind, ObjectRef, PrimaryKey, Schema, SchemaPairing, Sequence, Snapshot,
+    Table, UniqueConstraint, View, QUARANTINE_PREFIX,
 };
 
 use crate::compare::{Comparer, SchemaMap};
@@ -161,6 +161,7 @@ pub struct SchemaDiff<'a> {
     views: Vec<Entry<'a, View>>,
     enums: Vec<Entry<'a, Enum>>,
     sequences: Vec<Entry<'a, Sequence>>,
+    objects: Vec<Entry<'a, DefinedObject>>,
 }
 
 impl<'a> SchemaDiff<'a> {
@@ -207,6 +208,7 @@ impl<'a> SchemaDiff<'a> {
             views: Vec::new(),
             enums: Vec::new(),
             sequences: Vec::new(),
+            objects: Vec::new(),
         };
         for pairing in schema_pairs {
             let entry = Entry {
@@ -226,6 +228,7 @@ impl<'a> SchemaDiff<'a> {
                 }
             }
         }
+        diff.objects = crate::diff_defined::pair(expected, actual, &diff.cmp.schemas);
         diff
     }
 
@@ -425,6 +428,13 @@ impl<'a> SchemaDiff<'a> {
     /// Sequences.
     pub fn sequences(&self) -> &[Entry<'a, Sequence>] {
         &self.sequences
+    }
+
+    /// Objects compared by their definition (functions, triggers,
+    /// policies, …), by kind, schema, table and name; those on orphan or
+    /// quarantined tables left out.
+    pub fn objects(&self) -> &[Entry<'a, DefinedObject>] {
+        &self.objects
     }
 }
 

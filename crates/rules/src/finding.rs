@@ -65,6 +65,10 @@ pub enum Aspect {
     Labels,
     /// A sequence's parameters, altered in place (its current value kept).
     Parameters,
+    /// A table's options ([`Table::options`](driftless_model::Table::options)):
+    /// storage engine, character set, row format, partitioning (MySQL),
+    /// WITHOUT ROWID, STRICT (SQLite).
+    Options,
 }
 
 /// A backend-neutral description of what would repair a finding: an action

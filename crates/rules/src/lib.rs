@@ -101,6 +101,7 @@ mod config;
 mod coverage;
 mod date;
 mod diff;
+mod diff_defined;
 mod docs;
 mod finding;
 mod line_diff;

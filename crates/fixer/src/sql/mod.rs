@@ -57,6 +57,7 @@ macro_rules! build {
 }
 
 mod columns;
+pub(crate) mod defined;
 mod fragment;
 mod indexes;
 mod keys;

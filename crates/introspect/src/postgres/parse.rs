@@ -10,9 +10,9 @@ use super::viewdef::{single_entry_name, unqualified};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot,
-    Table, UniqueConstraint, View,
+    CatalogKind, CatalogObject, Check, Column, DefinedObject, Dialect, Enum, FkAction, ForeignKey,
+    Generated, Identity, Index, IndexKey, IndexPart, ObjectKind, ObjectRef, PrimaryKey, Schema,
+    Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View,
 };
 
 /// The default collation (`pg_collation` oid of `"default"`).
@@ -153,12 +153,15 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
 }
 
 impl Assembly<'_> {
-    /// The objects the model does not compare, in the wanted schemas; the
-    /// database-wide ones when every schema is read.
+    /// The objects beyond tables, views, enums and sequences, in the
+    /// wanted schemas; the database-wide ones when every schema is read.
+    /// Those of a compared kind with a definition are compared objects;
+    /// the others (and those an extension owns) are listed as not compared.
     fn add_unmodeled(&mut self, rows: Vec<UnmodeledRow>) {
         let listed = CatalogKind::not_compared(Dialect::Postgres);
+        let compared = CatalogKind::compared(Dialect::Postgres);
         for row in rows {
-            let Some(kind) = CatalogKind::parse(&row.kind).filter(|k| listed.contains(k)) else {
+            let Some(kind) = CatalogKind::parse(&row.kind) else {
                 continue;
             };
             let schema = if row.namespace == 0 {
@@ -172,6 +175,15 @@ impl Assembly<'_> {
                     None => continue,
                 }
             };
+            if compared.contains(&kind) && row.extension.is_none() {
+                if let Some(o) = defined_object(kind, schema, row) {
+                    self.snap.objects.push(o);
+                }
+                continue;
+            }
+            if !listed.contains(&kind) && row.extension.is_none() {
+                continue;
+            }
             let mut object = CatalogObject::new(kind, schema, row.name);
             object.table = row.table;
             object.extension = row.extension;
@@ -179,6 +191,7 @@ impl Assembly<'_> {
             self.snap.unmodeled.push(object);
         }
         self.snap.unmodeled.sort();
+        self.snap.objects.sort();
     }
 
     fn add_schemas(&mut self, namespaces: &[NamespaceRow]) {
@@ -969,4 +982,40 @@ mod tests {
             })
         );
     }
+}
+
+/// The compared object of `row` (`None` without a definition: a routine
+/// the server cannot print).
+fn defined_object(
+    kind: CatalogKind,
+    schema: Option<&str>,
+    row: UnmodeledRow,
+) -> Option<DefinedObject> {
+    let mut o = DefinedObject::new(kind, schema, row.name, row.definition?);
+    o.table = row.table;
+    o.drop = row.drop.unwrap_or_default();
+    o.then = row.then;
+    o.comment = row.comment;
+    o.depends_on = row.depends.iter().filter_map(|d| dependency(d)).collect();
+    o.depends_on.sort();
+    o.depends_on.dedup();
+    Some(o)
+}
+
+/// An object named `kind␟schema␟table␟name` by the catalog query.
+fn dependency(text: &str) -> Option<ObjectRef> {
+    let mut parts = text.split('\u{1f}');
+    let kind = parts.next()?;
+    let kind = ObjectKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == kind)?;
+    let schema = parts.next()?.to_string();
+    let some = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+    Some(ObjectRef {
+        kind,
+        schema,
+        table: some(parts.next()),
+        name: some(parts.next()),
+    })
 }

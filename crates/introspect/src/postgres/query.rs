@@ -376,45 +376,141 @@ SELECT d.classoid = 'pg_type'::regclass, d.objoid, d.objsubid, d.description
 FROM pg_description d
 WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass) AND d.objoid >= 16384";
 
-/// Catalog objects the model does not compare (see
-/// [`driftless_model::CatalogKind`]), in the wanted namespaces (`$1`), and
-/// the database-wide ones (namespace 0; the client keeps them only when
-/// every schema is read). An object an extension owns (pg_depend deptype
-/// `e`, or a trigger or rule on such a table) names it; operators and casts
-/// only when no extension owns them. Left out: functions and casts a type
-/// made for itself (deptype `i`: a range type's constructors), trigger
-/// clones on partitions (deptype `P` on the parent's trigger) and the rules
-/// implementing views. Partitions and inheritance children name their
-/// parent.
+/// Catalog objects beyond tables, views, enums and sequences, in the
+/// wanted namespaces (`$1`), and the database-wide ones (namespace 0; the
+/// client keeps them only when every schema is read). Those of the kinds
+/// the model compares ([`driftless_model::CatalogKind::compared`]) come
+/// with the statement that makes them (`pg_get_functiondef`,
+/// `pg_get_triggerdef`, `pg_get_ruledef`, or assembled from catalog
+/// columns the server has canonicalised), the one that removes them, the
+/// statements that complete them (a disabled trigger, forced row
+/// security, a comment) and what they depend on (`pg_depend`, as
+/// `kind␟schema␟table␟name`; an object an extension owns is named by its
+/// extension). An object an extension owns (pg_depend deptype `e`, or a
+/// trigger or rule on such a table) names it and gets no definition;
+/// operators and casts only when no extension owns them. Left out:
+/// functions and casts a type made for itself (deptype `i`: a range
+/// type's constructors), trigger clones on partitions (deptype `P` on the
+/// parent's trigger) and the rules implementing views. Partitions and
+/// inheritance children name their parent.
 /// Columns: `kind text`, `namespace oid`, `name text`, `table text?`,
-/// `extension text?`, `parent text?`.
+/// `extension text?`, `parent text?`, `definition text?`, `drop text?`,
+/// `then text[]?`, `depends text[]?`, `comment text?`.
 pub(crate) const UNMODELED: &str = "\
-WITH ext AS (SELECT d.classid, d.objid, e.extname::text AS extname
+WITH ext AS (SELECT d.classid, d.objid, e.extname::text AS extname, en.nspname::text AS extschema
              FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
-             WHERE d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass)
+             JOIN pg_namespace en ON en.oid = e.extnamespace
+             WHERE d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass),
+dep AS (
+  SELECT d.classid, d.objid, array_agg(DISTINCT r.ref ORDER BY r.ref) AS refs
+  FROM pg_depend d
+  LEFT JOIN ext xr ON xr.classid = d.refclassid AND xr.objid = d.refobjid
+  CROSS JOIN LATERAL (SELECT CASE
+    WHEN xr.extname IS NOT NULL THEN concat_ws(chr(31), 'extension', xr.extschema, '', xr.extname)
+    WHEN d.refclassid = 'pg_class'::regclass THEN
+      (SELECT CASE WHEN c.relkind IN ('v', 'm')
+                   THEN concat_ws(chr(31), 'view', n.nspname, '', c.relname)
+                   ELSE concat_ws(chr(31), 'table', n.nspname, c.relname, '') END
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.oid = d.refobjid AND c.relkind IN ('r', 'p', 'v', 'm'))
+    WHEN d.refclassid = 'pg_proc'::regclass THEN
+      (SELECT concat_ws(chr(31), CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, '',
+                        p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')')
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE p.oid = d.refobjid AND p.prokind IN ('f', 'p'))
+    WHEN d.refclassid = 'pg_type'::regclass THEN
+      (SELECT concat_ws(chr(31), CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain'
+                                 WHEN 'r' THEN 'range_type' ELSE 'composite_type' END, n.nspname, '', t.typname)
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       WHERE t.oid = d.refobjid AND t.typtype IN ('e', 'd', 'r', 'c')
+         AND (t.typtype <> 'c' OR EXISTS (SELECT FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')))
+    WHEN d.refclassid = 'pg_extension'::regclass THEN
+      (SELECT concat_ws(chr(31), 'extension', n.nspname, '', e.extname)
+       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.oid = d.refobjid)
+    WHEN d.refclassid = 'pg_collation'::regclass THEN
+      (SELECT concat_ws(chr(31), 'collation', n.nspname, '', l.collname)
+       FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace WHERE l.oid = d.refobjid)
+    END AS ref) r
+  WHERE d.deptype IN ('n', 'a') AND d.refobjid >= 16384 AND r.ref IS NOT NULL
+    AND d.classid IN ('pg_proc'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
+                      'pg_rewrite'::regclass, 'pg_type'::regclass, 'pg_event_trigger'::regclass)
+    AND NOT (d.classid = d.refclassid AND d.objid = d.refobjid)
+  GROUP BY d.classid, d.objid)
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
-       p.pronamespace, p.proname::text, NULL::text, x.extname, NULL::text
-FROM pg_proc p LEFT JOIN ext x ON x.classid = 'pg_proc'::regclass AND x.objid = p.oid
+       p.pronamespace,
+       CASE WHEN p.prokind IN ('f', 'p')
+            THEN p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+            ELSE p.proname::text END,
+       NULL::text, x.extname, NULL::text,
+       CASE WHEN x.extname IS NULL AND p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END,
+       format('DROP %s %I.%I(%s)', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+              pn.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+       ARRAY(SELECT format('COMMENT ON %s %I.%I(%s) IS %L',
+                           CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+                           pn.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
+                           obj_description(p.oid, 'pg_proc'))
+             WHERE obj_description(p.oid, 'pg_proc') IS NOT NULL),
+       dp.refs, obj_description(p.oid, 'pg_proc')
+FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace
+LEFT JOIN ext x ON x.classid = 'pg_proc'::regclass AND x.objid = p.oid
+LEFT JOIN dep dp ON dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid
 WHERE p.pronamespace = ANY ($1)
   AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass
                   AND i.objid = p.oid AND i.deptype = 'i')
 UNION ALL
-SELECT 'trigger', c.relnamespace, t.tgname::text, c.relname::text, COALESCE(x.extname, xc.extname), NULL
-FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+SELECT 'trigger', c.relnamespace, t.tgname::text, c.relname::text, COALESCE(x.extname, xc.extname), NULL,
+       pg_get_triggerdef(t.oid),
+       format('DROP TRIGGER %I ON %I.%I', t.tgname, cn.nspname, c.relname),
+       ARRAY(SELECT s FROM (VALUES
+               (1, CASE t.tgenabled WHEN 'D' THEN format('ALTER TABLE %I.%I DISABLE TRIGGER %I', cn.nspname, c.relname, t.tgname)
+                                    WHEN 'R' THEN format('ALTER TABLE %I.%I ENABLE REPLICA TRIGGER %I', cn.nspname, c.relname, t.tgname)
+                                    WHEN 'A' THEN format('ALTER TABLE %I.%I ENABLE ALWAYS TRIGGER %I', cn.nspname, c.relname, t.tgname) END),
+               (2, CASE WHEN obj_description(t.oid, 'pg_trigger') IS NOT NULL
+                        THEN format('COMMENT ON TRIGGER %I ON %I.%I IS %L', t.tgname, cn.nspname, c.relname,
+                                    obj_description(t.oid, 'pg_trigger')) END)) v(i, s)
+             WHERE s IS NOT NULL ORDER BY i),
+       dp.refs, obj_description(t.oid, 'pg_trigger')
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN ext x ON x.classid = 'pg_trigger'::regclass AND x.objid = t.oid
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+LEFT JOIN dep dp ON dp.classid = 'pg_trigger'::regclass AND dp.objid = t.oid
 WHERE NOT t.tgisinternal AND c.relnamespace = ANY ($1)
   AND NOT EXISTS (SELECT FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass
                   AND pd.objid = t.oid AND pd.deptype = 'P')
 UNION ALL
-SELECT 'policy', c.relnamespace, pol.polname::text, c.relname::text, xc.extname, NULL
-FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
+SELECT 'policy', c.relnamespace, pol.polname::text, c.relname::text, xc.extname, NULL,
+       format('CREATE POLICY %I ON %I.%I AS %s FOR %s TO %s%s%s', pol.polname, cn.nspname, c.relname,
+              CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+              CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                              WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+              CASE WHEN pol.polroles = '{0}' THEN 'PUBLIC'
+                   ELSE (SELECT string_agg(quote_ident(a.rolname), ', ' ORDER BY a.rolname)
+                         FROM pg_roles a WHERE a.oid = ANY (pol.polroles)) END,
+              ' USING (' || pg_get_expr(pol.polqual, pol.polrelid) || ')',
+              ' WITH CHECK (' || pg_get_expr(pol.polwithcheck, pol.polrelid) || ')'),
+       format('DROP POLICY %I ON %I.%I', pol.polname, cn.nspname, c.relname),
+       ARRAY(SELECT format('COMMENT ON POLICY %I ON %I.%I IS %L', pol.polname, cn.nspname, c.relname,
+                           obj_description(pol.oid, 'pg_policy'))
+             WHERE obj_description(pol.oid, 'pg_policy') IS NOT NULL),
+       dp.refs, obj_description(pol.oid, 'pg_policy')
+FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+LEFT JOIN dep dp ON dp.classid = 'pg_policy'::regclass AND dp.objid = pol.oid
 WHERE c.relnamespace = ANY ($1)
 UNION ALL
-SELECT 'rule', c.relnamespace, r.rulename::text, c.relname::text, xc.extname, NULL
-FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+SELECT 'rule', c.relnamespace, r.rulename::text, c.relname::text, xc.extname, NULL,
+       rtrim(pg_get_ruledef(r.oid), ';'),
+       format('DROP RULE %I ON %I.%I', r.rulename, cn.nspname, c.relname),
+       ARRAY(SELECT s FROM (VALUES
+               (1, CASE r.ev_enabled WHEN 'D' THEN format('ALTER TABLE %I.%I DISABLE RULE %I', cn.nspname, c.relname, r.rulename) END),
+               (2, CASE WHEN obj_description(r.oid, 'pg_rewrite') IS NOT NULL
+                        THEN format('COMMENT ON RULE %I ON %I.%I IS %L', r.rulename, cn.nspname, c.relname,
+                                    obj_description(r.oid, 'pg_rewrite')) END)) v(i, s)
+             WHERE s IS NOT NULL ORDER BY i),
+       dp.refs, obj_description(r.oid, 'pg_rewrite')
+FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
+LEFT JOIN dep dp ON dp.classid = 'pg_rewrite'::regclass AND dp.objid = r.oid
 WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY ($1)
 UNION ALL
 SELECT CASE WHEN c.relkind = 'f' THEN 'foreign table'
@@ -423,62 +519,141 @@ SELECT CASE WHEN c.relkind = 'f' THEN 'foreign table'
        c.relnamespace, c.relname::text, NULL, xc.extname,
        (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i
         JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-        WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1)
+        WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1),
+       NULL, NULL, NULL, NULL, NULL
 FROM pg_class c
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
 WHERE c.relnamespace = ANY ($1)
   AND (c.relkind = 'f' OR c.relkind IN ('r', 'p')
        AND (c.relispartition OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid)))
 UNION ALL
-SELECT 'row security', c.relnamespace, c.relname::text, NULL, xc.extname, NULL
-FROM pg_class c
+SELECT 'row security', c.relnamespace, c.relname::text, c.relname::text, xc.extname, NULL,
+       format('ALTER TABLE %I.%I %s ROW LEVEL SECURITY', cn.nspname, c.relname,
+              CASE WHEN c.relrowsecurity THEN 'ENABLE' ELSE 'DISABLE' END),
+       format('ALTER TABLE %I.%I DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY', cn.nspname, c.relname),
+       ARRAY(SELECT format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY', cn.nspname, c.relname)
+             WHERE c.relforcerowsecurity),
+       ARRAY[concat_ws(chr(31), 'table', cn.nspname, c.relname, '')], NULL
+FROM pg_class c JOIN pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
-WHERE c.relrowsecurity AND c.relnamespace = ANY ($1)
+WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND c.relnamespace = ANY ($1)
 UNION ALL
-SELECT 'extension', e.extnamespace, e.extname::text, NULL, NULL, NULL
-FROM pg_extension e WHERE e.extnamespace = ANY ($1)
+SELECT 'extension', e.extnamespace, e.extname::text, NULL, NULL, NULL,
+       format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I', e.extname, en.nspname),
+       format('DROP EXTENSION %I', e.extname),
+       NULL, NULL, NULL
+FROM pg_extension e JOIN pg_namespace en ON en.oid = e.extnamespace WHERE e.extnamespace = ANY ($1)
 UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
                       WHEN 'c' THEN 'composite type' ELSE 'base type' END,
-       t.typnamespace, t.typname::text, NULL, x.extname, NULL
-FROM pg_type t LEFT JOIN ext x ON x.classid = 'pg_type'::regclass AND x.objid = t.oid
+       t.typnamespace, t.typname::text, NULL, x.extname, NULL,
+       CASE WHEN x.extname IS NOT NULL THEN NULL
+            WHEN t.typtype = 'd' THEN
+              format('CREATE DOMAIN %I.%I AS %s', tn.nspname, t.typname, format_type(t.typbasetype, t.typtypmod))
+              || COALESCE((SELECT ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(l.collname)
+                           FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                           JOIN pg_type bt ON bt.oid = t.typbasetype
+                           WHERE l.oid = t.typcollation AND t.typcollation <> bt.typcollation), '')
+              || COALESCE(' DEFAULT ' || t.typdefault, '')
+              || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+              || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' '
+                                             || pg_get_constraintdef(k.oid), '' ORDER BY k.conname)
+                           FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'), '')
+            WHEN t.typtype = 'c' THEN
+              format('CREATE TYPE %I.%I AS (%s)', tn.nspname, t.typname,
+                     (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod),
+                                        ', ' ORDER BY a.attnum)
+                      FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped))
+            WHEN t.typtype = 'r' THEN
+              (SELECT format('CREATE TYPE %I.%I AS RANGE (SUBTYPE = %s%s%s%s%s)', tn.nspname, t.typname,
+                             format_type(g.rngsubtype, NULL),
+                             CASE WHEN NOT o.opcdefault THEN ', SUBTYPE_OPCLASS = ' || quote_ident(on_.nspname) || '.' || quote_ident(o.opcname) ELSE '' END,
+                             CASE WHEN g.rngcollation <> 0 AND g.rngcollation <> st.typcollation
+                                  THEN ', COLLATION = ' || g.rngcollation::regcollation::text ELSE '' END,
+                             CASE WHEN g.rngcanonical <> 0 THEN ', CANONICAL = ' || g.rngcanonical::regproc::text ELSE '' END,
+                             CASE WHEN g.rngsubdiff <> 0 THEN ', SUBTYPE_DIFF = ' || g.rngsubdiff::regproc::text ELSE '' END)
+               FROM pg_range g JOIN pg_opclass o ON o.oid = g.rngsubopc JOIN pg_namespace on_ ON on_.oid = o.opcnamespace
+               JOIN pg_type st ON st.oid = g.rngsubtype WHERE g.rngtypid = t.oid)
+       END,
+       format('DROP %s %I.%I', CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, tn.nspname, t.typname),
+       ARRAY(SELECT format('COMMENT ON %s %I.%I IS %L', CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
+                           tn.nspname, t.typname, obj_description(t.oid, 'pg_type'))
+             WHERE obj_description(t.oid, 'pg_type') IS NOT NULL),
+       dp.refs, obj_description(t.oid, 'pg_type')
+FROM pg_type t JOIN pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN ext x ON x.classid = 'pg_type'::regclass AND x.objid = t.oid
+LEFT JOIN dep dp ON dp.classid = 'pg_type'::regclass AND dp.objid = t.oid
 WHERE t.typnamespace = ANY ($1) AND t.typtype IN ('b', 'c', 'd', 'r') AND t.typcategory <> 'A'
   AND (t.typtype <> 'c' OR EXISTS (SELECT FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))
 UNION ALL
-SELECT 'collation', l.collnamespace, l.collname::text, NULL, x.extname, NULL
-FROM pg_collation l LEFT JOIN ext x ON x.classid = 'pg_collation'::regclass AND x.objid = l.oid
+SELECT 'collation', l.collnamespace, l.collname::text, NULL, x.extname, NULL,
+       CASE WHEN x.extname IS NOT NULL THEN NULL
+            WHEN l.collprovider = 'c' THEN
+              format('CREATE COLLATION %I.%I (provider = libc, lc_collate = %L, lc_ctype = %L)',
+                     ln.nspname, l.collname, to_jsonb(l) ->> 'collcollate', to_jsonb(l) ->> 'collctype')
+            ELSE format('CREATE COLLATION %I.%I (provider = %s, locale = %L, deterministic = %s%s)',
+                        ln.nspname, l.collname, CASE l.collprovider WHEN 'i' THEN 'icu' ELSE 'builtin' END,
+                        COALESCE(to_jsonb(l) ->> 'colllocale', to_jsonb(l) ->> 'colliculocale',
+                                 to_jsonb(l) ->> 'collcollate'),
+                        CASE WHEN l.collisdeterministic THEN 'true' ELSE 'false' END,
+                        COALESCE(', rules = ' || quote_literal(to_jsonb(l) ->> 'collicurules'), ''))
+       END,
+       format('DROP COLLATION %I.%I', ln.nspname, l.collname),
+       ARRAY(SELECT format('COMMENT ON COLLATION %I.%I IS %L', ln.nspname, l.collname,
+                           obj_description(l.oid, 'pg_collation'))
+             WHERE obj_description(l.oid, 'pg_collation') IS NOT NULL),
+       NULL, obj_description(l.oid, 'pg_collation')
+FROM pg_collation l JOIN pg_namespace ln ON ln.oid = l.collnamespace
+LEFT JOIN ext x ON x.classid = 'pg_collation'::regclass AND x.objid = l.oid
 WHERE l.collnamespace = ANY ($1)
 UNION ALL
-SELECT 'statistics', s.stxnamespace, s.stxname::text, NULL, x.extname, NULL
+SELECT 'statistics', s.stxnamespace, s.stxname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_statistic_ext s LEFT JOIN ext x ON x.classid = 'pg_statistic_ext'::regclass AND x.objid = s.oid
 WHERE s.stxnamespace = ANY ($1)
 UNION ALL
-SELECT 'operator', o.oprnamespace, o.oprname::text, NULL, NULL, NULL
+SELECT 'operator', o.oprnamespace, o.oprname::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_operator o
 WHERE o.oprnamespace = ANY ($1)
   AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_operator'::regclass AND x.objid = o.oid)
 UNION ALL
-SELECT 'cast', 0, format('%s AS %s', k.castsource::regtype, k.casttarget::regtype), NULL, NULL, NULL
+SELECT 'cast', 0, format('%s AS %s', k.castsource::regtype, k.casttarget::regtype), NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL
 FROM pg_cast k
 WHERE k.oid >= 16384
   AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = 'pg_cast'::regclass
                   AND i.objid = k.oid AND i.deptype = 'i')
   AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_cast'::regclass AND x.objid = k.oid)
 UNION ALL
-SELECT 'event trigger', 0, v.evtname::text, NULL, x.extname, NULL
+SELECT 'event trigger', 0, v.evtname::text, NULL, x.extname, NULL,
+       format('CREATE EVENT TRIGGER %I ON %s%s EXECUTE FUNCTION %s()', v.evtname, v.evtevent,
+              CASE WHEN v.evttags IS NOT NULL
+                   THEN ' WHEN TAG IN (' || (SELECT string_agg(quote_literal(g), ', ' ORDER BY g)
+                                             FROM unnest(v.evttags) g) || ')' ELSE '' END,
+              v.evtfoid::regproc),
+       format('DROP EVENT TRIGGER %I', v.evtname),
+       ARRAY(SELECT s FROM (VALUES
+               (1, CASE v.evtenabled WHEN 'D' THEN format('ALTER EVENT TRIGGER %I DISABLE', v.evtname)
+                                     WHEN 'R' THEN format('ALTER EVENT TRIGGER %I ENABLE REPLICA', v.evtname)
+                                     WHEN 'A' THEN format('ALTER EVENT TRIGGER %I ENABLE ALWAYS', v.evtname) END),
+               (2, CASE WHEN obj_description(v.oid, 'pg_event_trigger') IS NOT NULL
+                        THEN format('COMMENT ON EVENT TRIGGER %I IS %L', v.evtname,
+                                    obj_description(v.oid, 'pg_event_trigger')) END)) e(i, s)
+             WHERE s IS NOT NULL ORDER BY i),
+       dp.refs, obj_description(v.oid, 'pg_event_trigger')
 FROM pg_event_trigger v LEFT JOIN ext x ON x.classid = 'pg_event_trigger'::regclass AND x.objid = v.oid
+LEFT JOIN dep dp ON dp.classid = 'pg_event_trigger'::regclass AND dp.objid = v.oid
 UNION ALL
-SELECT 'foreign data wrapper', 0, w.fdwname::text, NULL, x.extname, NULL
+SELECT 'foreign data wrapper', 0, w.fdwname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_foreign_data_wrapper w
 LEFT JOIN ext x ON x.classid = 'pg_foreign_data_wrapper'::regclass AND x.objid = w.oid
 UNION ALL
-SELECT 'foreign server', 0, f.srvname::text, NULL, x.extname, NULL
+SELECT 'foreign server', 0, f.srvname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_foreign_server f LEFT JOIN ext x ON x.classid = 'pg_foreign_server'::regclass AND x.objid = f.oid
 UNION ALL
-SELECT 'publication', 0, b.pubname::text, NULL, x.extname, NULL
+SELECT 'publication', 0, b.pubname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_publication b LEFT JOIN ext x ON x.classid = 'pg_publication'::regclass AND x.objid = b.oid
 UNION ALL
-SELECT 'subscription', 0, u.subname::text, NULL, NULL, NULL
+SELECT 'subscription', 0, u.subname::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_subscription u
 WHERE u.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
 

@@ -290,6 +290,15 @@ pub(crate) struct UnmodeledRow {
     pub(crate) table: Option<String>,
     pub(crate) extension: Option<String>,
     pub(crate) parent: Option<String>,
+    /// The statement that makes it (kinds the model compares).
+    pub(crate) definition: Option<String>,
+    /// The statement that removes it.
+    pub(crate) drop: Option<String>,
+    /// Statements that complete it.
+    pub(crate) then: Vec<String>,
+    /// What it depends on, as `kind␟schema␟table␟name`.
+    pub(crate) depends: Vec<String>,
+    pub(crate) comment: Option<String>,
 }
 
 impl UnmodeledRow {
@@ -301,6 +310,15 @@ impl UnmodeledRow {
             table: row.try_get(3)?,
             extension: row.try_get(4)?,
             parent: row.try_get(5)?,
+            definition: row.try_get(6)?,
+            drop: row.try_get(7)?,
+            then: row
+                .try_get::<Option<Vec<String>>, _>(8)?
+                .unwrap_or_default(),
+            depends: row
+                .try_get::<Option<Vec<String>>, _>(9)?
+                .unwrap_or_default(),
+            comment: row.try_get(10)?,
         })
     }
 }

@@ -267,6 +267,7 @@ fn expected_users() -> Table {
             check("(score >= (0)::numeric)"),
         )]),
         comment: Some("people".into()),
+        options: Default::default(),
     }
 }
 
@@ -337,6 +338,7 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
             check("(\"Total Amount\" >= (0)::numeric)"),
         )]),
         comment: None,
+        options: Default::default(),
     }
 }
 

@@ -201,6 +201,7 @@ fn table() -> impl Strategy<Value = Table> {
                 foreign_keys,
                 checks,
                 comment,
+                options: Default::default(),
             },
         )
 }

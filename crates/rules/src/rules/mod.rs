@@ -75,6 +75,7 @@ mod column_order;
 mod column_type_mismatch;
 mod comment_mismatch;
 mod default_mismatch;
+mod defined_objects;
 mod effect_present_unrecorded;
 mod enum_mismatch;
 mod failed_migration;
@@ -108,6 +109,7 @@ mod pending_migration_locks;
 mod possible_rename;
 mod primary_key_mismatch;
 mod sequence_mismatch;
+mod table_option_mismatch;
 mod unapplied_migration;
 mod unique_mismatch;
 mod unknown_applied_migration;
@@ -155,6 +157,10 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &missing_sequence::MissingSequence,
     &orphan_sequence::OrphanSequence,
     &sequence_mismatch::SequenceMismatch,
+    &defined_objects::MissingObject,
+    &defined_objects::OrphanObject,
+    &defined_objects::ObjectMismatch,
+    &table_option_mismatch::TableOptionMismatch,
     &comment_mismatch::CommentMismatch,
     &unapplied_migration::UnappliedMigration,
     &unknown_applied_migration::UnknownAppliedMigration,

@@ -177,6 +177,7 @@ fn table() -> impl Strategy<Value = Table> {
                 .map(|(n, expression)| (n, Check { expression }))
                 .collect(),
             comment,
+            options: Default::default(),
         })
 }
 

@@ -1,0 +1,284 @@
+//! Steps for objects compared by their definition ([`DefinedObject`]):
+//! functions, procedures, triggers, policies, rules, row security,
+//! extensions, domains, composite and range types, collations, event
+//! triggers (MySQL routines, triggers and events; SQLite triggers).
+//!
+//! The reader gives each object the statement that makes it and the one
+//! that removes it, so the steps are the server's own statements, ordered:
+//! - drops first (phase `DropDefined`), what depends on an object before
+//!   the object;
+//! - what tables may use (extensions, collations, types, functions) after
+//!   the enums and before the tables (`DefinedBefore`);
+//! - what sits on tables and views (triggers, policies, rules, row
+//!   security, event triggers, events) after the views (`DefinedAfter`).
+//!
+//! Within a phase, an object comes after what it depends on: the server's
+//! dependency catalog ([`DefinedObject::depends_on`]), and for routines the
+//! names their bodies mention (PostgreSQL does not record calls between
+//! functions). An object replaced by drop and create takes what depends on
+//! it along: dropped before it, created again after it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use driftless_model::{CatalogKind, DefinedObject, Dialect, ObjectKind, ObjectRef};
+
+use crate::model::{Act, Ctx, Out, Phase, StepSpec, Work};
+use crate::names::Mentions;
+use crate::plan::Reason;
+use crate::safety::Safety;
+use crate::sql::defined as sql;
+
+/// What the findings ask of one object.
+pub(crate) type DefinedWork = BTreeMap<ObjectRef, (Act, Vec<Reason>)>;
+
+/// The two sides of the objects the plan touches, by identity.
+struct Sides<'a> {
+    ctx: &'a Ctx<'a>,
+    /// Actual objects by identity (schema as the actual side names it).
+    act: BTreeMap<ObjectRef, &'a DefinedObject>,
+    /// Expected objects by identity, the schema as the actual side names it.
+    exp: BTreeMap<ObjectRef, &'a DefinedObject>,
+}
+
+impl<'a> Sides<'a> {
+    fn new(ctx: &'a Ctx<'a>) -> Self {
+        let act = ctx.act.objects.iter().map(|o| (o.object(), o)).collect();
+        let exp = ctx
+            .exp
+            .objects
+            .iter()
+            .map(|o| {
+                let mut r = o.object();
+                if !r.schema.is_empty() {
+                    r.schema = ctx.key_schema(&r.schema);
+                }
+                (r, o)
+            })
+            .collect();
+        Sides { ctx, act, exp }
+    }
+
+    /// Whether the expected object can replace the actual one in place
+    /// (`CREATE OR REPLACE FUNCTION` with the same arguments and result).
+    fn in_place(&self, e: &DefinedObject, a: &DefinedObject) -> bool {
+        self.ctx.d == Dialect::Postgres
+            && matches!(e.kind, CatalogKind::Function | CatalogKind::Procedure)
+            && sql::pg_routine_header(&e.definition) == sql::pg_routine_header(&a.definition)
+    }
+
+    /// Actual objects that depend on one of `dropped`, transitively.
+    fn dependents(&self, dropped: &BTreeSet<ObjectRef>) -> BTreeSet<ObjectRef> {
+        let mut out: BTreeSet<ObjectRef> = BTreeSet::new();
+        loop {
+            let more: Vec<ObjectRef> = self
+                .act
+                .iter()
+                .filter(|(k, _)| !dropped.contains(*k) && !out.contains(*k))
+                .filter(|(_, o)| {
+                    o.depends_on
+                        .iter()
+                        .any(|d| dropped.contains(d) || out.contains(d))
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            if more.is_empty() {
+                return out;
+            }
+            out.extend(more);
+        }
+    }
+}
+
+/// What the plan does with the objects: drop, create, replace in place.
+#[derive(Default)]
+struct Moves {
+    /// Dropped: actual objects, with the findings and whether the drop is
+    /// the finding's fix (an orphan) or serves a recreation.
+    drop: BTreeMap<ObjectRef, (Vec<Reason>, bool)>,
+    /// Created from the expected side, with the findings (empty for an
+    /// object recreated because something it depends on was).
+    create: BTreeMap<ObjectRef, Vec<Reason>>,
+    /// Replaced in place by the expected definition.
+    replace: BTreeMap<ObjectRef, Vec<Reason>>,
+}
+
+fn moves(sides: &Sides<'_>, work: &DefinedWork) -> Moves {
+    let mut m = Moves::default();
+    for (k, (act, reasons)) in work {
+        let (e, a) = (sides.exp.get(k), sides.act.get(k));
+        match (act, e, a) {
+            (Act::Drop, _, Some(_)) => {
+                m.drop.insert(k.clone(), (reasons.clone(), true));
+            }
+            (_, Some(e), Some(a)) if sides.in_place(e, a) => {
+                m.replace.insert(k.clone(), reasons.clone());
+            }
+            (_, Some(_), Some(_)) => {
+                m.drop.insert(k.clone(), (reasons.clone(), false));
+                m.create.insert(k.clone(), reasons.clone());
+            }
+            (_, Some(_), None) => {
+                m.create.insert(k.clone(), reasons.clone());
+            }
+            _ => {}
+        }
+    }
+    let dropped: BTreeSet<ObjectRef> = m.drop.keys().cloned().collect();
+    for k in sides.dependents(&dropped) {
+        m.drop.entry(k.clone()).or_insert((Vec::new(), false));
+        if sides.exp.contains_key(&k) {
+            m.create.entry(k).or_default();
+        }
+    }
+    m
+}
+
+/// Where an object's creation goes.
+fn create_phase(o: &DefinedObject) -> Phase {
+    if o.before_tables() {
+        Phase::DefinedBefore
+    } else {
+        Phase::DefinedAfter
+    }
+}
+
+/// Rank of a kind among objects that do not depend on each other:
+/// extensions and types before the routines that use them, triggers
+/// after rules.
+fn kind_rank(kind: CatalogKind) -> u8 {
+    use CatalogKind::*;
+    match kind {
+        Extension => 0,
+        Collation => 1,
+        Domain | CompositeType | RangeType => 2,
+        Function | Procedure => 3,
+        Rule => 4,
+        Trigger => 5,
+        RowSecurity => 6,
+        Policy => 7,
+        _ => 8,
+    }
+}
+
+/// The bare name a routine's body would call it by (`add` of
+/// `add(integer, integer)`).
+fn called_name(o: &DefinedObject) -> Option<&str> {
+    matches!(o.kind, CatalogKind::Function | CatalogKind::Procedure)
+        .then(|| o.name.split('(').next().unwrap_or(&o.name))
+}
+
+/// `keys` in an order where each object comes after those of `keys` it
+/// depends on (recorded, or named in its body).
+fn ordered(d: Dialect, keys: Vec<(ObjectRef, &DefinedObject)>) -> Vec<(ObjectRef, &DefinedObject)> {
+    let mut left = keys;
+    left.sort_by(|(ka, a), (kb, b)| (kind_rank(a.kind), ka).cmp(&(kind_rank(b.kind), kb)));
+    let deps: Vec<BTreeSet<usize>> = left
+        .iter()
+        .map(|(k, o)| {
+            let body = Mentions::new(d, &o.definition);
+            let calls = |n: &str| body.has(n) || sql::mentions_word(&o.definition, n);
+            left.iter()
+                .enumerate()
+                .filter(|(_, (other, p))| {
+                    other != k
+                        && (o.depends_on.contains(other) || called_name(p).is_some_and(calls))
+                })
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    let mut done: Vec<usize> = Vec::with_capacity(left.len());
+    while done.len() < left.len() {
+        let next = (0..left.len())
+            .filter(|i| !done.contains(i))
+            .find(|i| deps[*i].iter().all(|dep| done.contains(dep)))
+            .or_else(|| (0..left.len()).find(|i| !done.contains(i)));
+        match next {
+            Some(i) => done.push(i),
+            None => break,
+        }
+    }
+    done.into_iter().map(|i| left[i].clone()).collect()
+}
+
+/// Steps for the objects `work` asks for, and those that depend on them.
+pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
+    if work.defined.is_empty() {
+        return;
+    }
+    let sides = Sides::new(ctx);
+    let m = moves(&sides, &work.defined);
+    let drops: Vec<(ObjectRef, &DefinedObject)> = m
+        .drop
+        .keys()
+        .filter_map(|k| Some((k.clone(), *sides.act.get(k)?)))
+        .collect();
+    let mut drops = ordered(ctx.d, drops);
+    drops.reverse();
+    for (k, o) in drops {
+        let (reasons, explicit) = &m.drop[&k];
+        push_drop(o, k, reasons, *explicit, out);
+    }
+    for (k, reasons) in &m.replace {
+        if let Some(o) = sides.exp.get(k) {
+            push_create(ctx.d, o, k.clone(), reasons, "replace", out);
+        }
+    }
+    let creates: Vec<(ObjectRef, &DefinedObject)> = m
+        .create
+        .keys()
+        .filter_map(|k| Some((k.clone(), *sides.exp.get(k)?)))
+        .collect();
+    for (k, o) in ordered(ctx.d, creates) {
+        push_create(ctx.d, o, k.clone(), &m.create[&k], "create", out);
+    }
+}
+
+fn push_drop(o: &DefinedObject, k: ObjectRef, reasons: &[Reason], explicit: bool, out: &mut Out) {
+    let safety = if explicit {
+        Safety::Destructive
+    } else {
+        Safety::Safe
+    };
+    let mut spec = StepSpec::new(k, sql::verb("drop", o.kind), safety);
+    spec.fixes = reasons.to_vec();
+    if !explicit {
+        spec.note =
+            Some("it depends on an object that is replaced; it is created again afterwards");
+    }
+    spec.sql = vec![o.drop.clone()];
+    spec.script = vec![sql::drop_if_exists(&o.drop)];
+    out.push(Phase::DropDefined, spec);
+}
+
+fn push_create(
+    d: Dialect,
+    o: &DefinedObject,
+    k: ObjectRef,
+    reasons: &[Reason],
+    how: &str,
+    out: &mut Out,
+) {
+    let mut spec = StepSpec::new(k, sql::verb(how, o.kind), Safety::Safe);
+    spec.fixes = reasons.to_vec();
+    if reasons.is_empty() {
+        spec.note = Some("recreated after an object it depends on was replaced");
+    }
+    let mut stmts = sql::create_prelude(d, o.kind);
+    stmts.push(o.definition.clone());
+    stmts.extend(o.then.iter().cloned());
+    let mut script = sql::create_prelude(d, o.kind);
+    if !sql::is_idempotent_create(&o.definition) && !o.drop.is_empty() {
+        script.push(sql::drop_if_exists(&o.drop));
+    }
+    script.push(o.definition.clone());
+    script.extend(o.then.iter().cloned());
+    spec.sql = stmts;
+    spec.script = script;
+    out.push(create_phase(o), spec);
+}
+
+/// Whether an object of `kind` is one this module plans for.
+pub(crate) fn is_defined(kind: ObjectKind) -> bool {
+    kind.catalog_kind().is_some()
+}

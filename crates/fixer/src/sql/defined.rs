@@ -1,0 +1,188 @@
+//! SQL around the statements the reader gives objects compared by their
+//! definition ([`DefinedObject`](driftless_model::DefinedObject)): the
+//! verbs of their steps, drops made idempotent for scripts, and what a
+//! routine's creation needs first.
+
+use driftless_model::{CatalogKind, Dialect};
+
+/// The words after `DROP` that name an object's kind, longest first.
+const DROP_KINDS: &[&str] = &[
+    "EVENT TRIGGER",
+    "MATERIALIZED VIEW",
+    "FUNCTION",
+    "PROCEDURE",
+    "TRIGGER",
+    "POLICY",
+    "RULE",
+    "EXTENSION",
+    "DOMAIN",
+    "TYPE",
+    "COLLATION",
+    "EVENT",
+];
+
+/// `drop` with `IF EXISTS` after its kind (`DROP TRIGGER IF EXISTS t ON
+/// s.x`), so that a script can run it again; statements that are not a
+/// `DROP <kind>` (`ALTER TABLE … DISABLE ROW LEVEL SECURITY`) are
+/// returned as they are.
+pub(crate) fn drop_if_exists(drop: &str) -> String {
+    let trimmed = drop.trim_start();
+    let upper = trimmed.to_ascii_uppercase();
+    let Some(rest) = upper.strip_prefix("DROP ") else {
+        return drop.to_string();
+    };
+    for kind in DROP_KINDS {
+        if let Some(after) = rest.strip_prefix(kind) {
+            if !after.starts_with(' ') || after.trim_start().starts_with("IF EXISTS") {
+                continue;
+            }
+            let at = "DROP ".len() + kind.len();
+            return format!("{} IF EXISTS{}", &trimmed[..at], &trimmed[at..]);
+        }
+    }
+    drop.to_string()
+}
+
+/// Whether running `definition` again changes nothing (`CREATE OR
+/// REPLACE`, `… IF NOT EXISTS`, an `ALTER TABLE` setting).
+pub(crate) fn is_idempotent_create(definition: &str) -> bool {
+    let upper = definition.trim_start().to_ascii_uppercase();
+    upper.starts_with("CREATE OR REPLACE")
+        || upper.starts_with("ALTER ")
+        || upper
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .windows(3)
+            .any(|w| w == ["IF", "NOT", "EXISTS"])
+}
+
+/// Statements a step runs before creating an object of `kind`: on
+/// PostgreSQL, routine bodies are not checked when created (as pg_dump
+/// does), since a body may name tables and functions made later in the
+/// plan.
+pub(crate) fn create_prelude(d: Dialect, kind: CatalogKind) -> Vec<String> {
+    if d == Dialect::Postgres && matches!(kind, CatalogKind::Function | CatalogKind::Procedure) {
+        vec!["SET check_function_bodies = false".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The part of a PostgreSQL routine's definition (`pg_get_functiondef`)
+/// that `CREATE OR REPLACE` cannot change: its name, arguments and result
+/// (the first line, and the `RETURNS` line when there is one).
+pub(crate) fn pg_routine_header(definition: &str) -> Vec<&str> {
+    let mut lines = definition.lines().map(str::trim);
+    let mut out: Vec<&str> = lines.next().into_iter().collect();
+    out.extend(lines.filter(|l| l.starts_with("RETURNS ")).take(1));
+    out
+}
+
+/// Whether `text` names `name` as a whole word anywhere, string literals
+/// and dollar-quoted routine bodies included (a call between functions
+/// that PostgreSQL does not record), case-insensitively.
+pub(crate) fn mentions_word(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let (text, name) = (text.to_lowercase(), name.to_lowercase());
+    text.match_indices(&name).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+/// The verb of a step doing `how` (`create`, `drop`, `replace`) to an
+/// object of `kind`: `create trigger`, `drop policy`, `replace function`.
+pub(crate) fn verb(how: &str, kind: CatalogKind) -> &'static str {
+    if kind == CatalogKind::RowSecurity {
+        return match how {
+            "drop" => "disable row security",
+            _ => "set row security",
+        };
+    }
+    macro_rules! verbs {
+        ($($k:ident => $n:literal),* $(,)?) => {
+            match (how, kind) {
+                $(
+                    ("create", CatalogKind::$k) => concat!("create ", $n),
+                    ("drop", CatalogKind::$k) => concat!("drop ", $n),
+                    ("replace", CatalogKind::$k) => concat!("replace ", $n),
+                )*
+                ("drop", _) => "drop object",
+                ("replace", _) => "replace object",
+                _ => "create object",
+            }
+        };
+    }
+    verbs! {
+        Function => "function",
+        Procedure => "procedure",
+        Trigger => "trigger",
+        EventTrigger => "event trigger",
+        Policy => "policy",
+        RowSecurity => "row security",
+        Rule => "rule",
+        Extension => "extension",
+        Domain => "domain",
+        CompositeType => "composite type",
+        RangeType => "range type",
+        Collation => "collation",
+        Event => "event",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_become_idempotent() {
+        assert_eq!(
+            drop_if_exists("DROP TRIGGER t ON public.x"),
+            "DROP TRIGGER IF EXISTS t ON public.x"
+        );
+        assert_eq!(
+            drop_if_exists("DROP EVENT TRIGGER ddl_log"),
+            "DROP EVENT TRIGGER IF EXISTS ddl_log"
+        );
+        assert_eq!(
+            drop_if_exists("DROP FUNCTION public.add(integer, integer)"),
+            "DROP FUNCTION IF EXISTS public.add(integer, integer)"
+        );
+        assert_eq!(
+            drop_if_exists("DROP EVENT IF EXISTS e"),
+            "DROP EVENT IF EXISTS e"
+        );
+        assert_eq!(
+            drop_if_exists("ALTER TABLE public.x DISABLE ROW LEVEL SECURITY"),
+            "ALTER TABLE public.x DISABLE ROW LEVEL SECURITY"
+        );
+    }
+
+    #[test]
+    fn idempotent_creates_and_routine_headers() {
+        assert!(is_idempotent_create(
+            "CREATE OR REPLACE FUNCTION f() RETURNS int"
+        ));
+        assert!(is_idempotent_create(
+            "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public"
+        ));
+        assert!(!is_idempotent_create("CREATE TRIGGER t BEFORE UPDATE ON x"));
+        let def = "CREATE OR REPLACE FUNCTION public.f(a integer)\n RETURNS integer\n LANGUAGE sql\nAS $function$ SELECT a $function$\n";
+        assert_eq!(
+            pg_routine_header(def),
+            [
+                "CREATE OR REPLACE FUNCTION public.f(a integer)",
+                "RETURNS integer"
+            ]
+        );
+        assert_eq!(
+            verb("drop", CatalogKind::EventTrigger),
+            "drop event trigger"
+        );
+    }
+}

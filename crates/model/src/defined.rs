@@ -1,0 +1,208 @@
+//! Objects compared by the statement that makes them: functions,
+//! procedures, triggers, policies, rules, row security, extensions,
+//! domains, composite and range types, collations, event triggers (and,
+//! on MySQL, routines, triggers and events; on SQLite, triggers).
+//!
+//! The reader of each dialect asks the server to print the object
+//! (`pg_get_functiondef`, `pg_get_triggerdef`, `sqlite_schema.sql`, …) or
+//! assembles the statement from catalog columns the server has already
+//! canonicalised, so two databases made by the same statements print the
+//! same text: the comparison is on the server's canonical form, and the
+//! expected side is made on the same kind of server. The statement is
+//! what the fixer runs to create the object.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::CatalogKind;
+use crate::dialect::Dialect;
+use crate::object::{ObjectKind, ObjectRef};
+use crate::rename::rename_schema_in_text;
+
+/// An object the model compares by the statement that makes it.
+///
+/// ```
+/// use driftless_model::{CatalogKind, DefinedObject};
+///
+/// let mut t = DefinedObject::new(
+///     CatalogKind::Trigger,
+///     Some("public"),
+///     "orders_touch",
+///     "CREATE TRIGGER orders_touch BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION public.touch()",
+/// );
+/// t.table = Some("orders".into());
+/// assert_eq!(t.object().path(), "public.orders.orders_touch");
+/// assert_eq!(t.label(), "trigger orders_touch on public.orders");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefinedObject {
+    /// Its kind.
+    pub kind: CatalogKind,
+    /// Its schema; `None` for database-wide objects (event triggers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The table (or view) it belongs to: triggers, policies, rules, row
+    /// security.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Its name; a routine's name carries its argument types
+    /// (`add(integer, integer)`), since overloads are different objects.
+    pub name: String,
+    /// The statement that makes it, as the server prints it.
+    pub definition: String,
+    /// The statement that removes it, as the reader spells it for its
+    /// server (`DROP FUNCTION public.add(integer, integer)`, `DROP TRIGGER
+    /// t ON public.orders`, `ALTER TABLE … DISABLE ROW LEVEL SECURITY`).
+    /// Not compared.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub drop: String,
+    /// Statements that complete it after the definition, in order
+    /// (`ALTER TABLE … DISABLE TRIGGER …`, `… FORCE ROW LEVEL SECURITY`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub then: Vec<String>,
+    /// The objects it needs, as the server's dependency catalog records
+    /// them (tables, views, types, functions), or as its body names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ObjectRef>,
+    /// Comment on it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl DefinedObject {
+    /// An object of `kind` named `name` in `schema` made by `definition`,
+    /// with nothing else set.
+    pub fn new(
+        kind: CatalogKind,
+        schema: Option<&str>,
+        name: impl Into<String>,
+        definition: impl Into<String>,
+    ) -> Self {
+        DefinedObject {
+            kind,
+            schema: schema.map(str::to_string),
+            table: None,
+            name: name.into(),
+            definition: definition.into(),
+            drop: String::new(),
+            then: Vec::new(),
+            depends_on: Vec::new(),
+            comment: None,
+        }
+    }
+
+    /// Which object it is, as findings and plans name it.
+    pub fn object(&self) -> ObjectRef {
+        ObjectRef {
+            kind: ObjectKind::of_catalog(self.kind),
+            schema: self.schema.clone().unwrap_or_default(),
+            table: self.table.clone(),
+            name: Some(self.name.clone()),
+        }
+    }
+
+    /// The identity it is paired by: kind, schema, table, name.
+    pub fn key(&self) -> (CatalogKind, Option<&str>, Option<&str>, &str) {
+        (
+            self.kind,
+            self.schema.as_deref(),
+            self.table.as_deref(),
+            &self.name,
+        )
+    }
+
+    /// Whether everything compared is equal: definition, the statements
+    /// after it and the comment (dependencies follow from the definition).
+    pub fn same_as(&self, other: &DefinedObject) -> bool {
+        self.definition == other.definition
+            && self.then == other.then
+            && self.comment == other.comment
+    }
+
+    /// Moves it from schema `from` to `to`: its own schema, the schema
+    /// names inside its statements, and those of what it depends on.
+    pub fn rename_schema(&mut self, from: &str, to: &str) {
+        if self.schema.as_deref() == Some(from) {
+            self.schema = Some(to.to_string());
+        }
+        self.definition = rename_schema_in_text(&self.definition, from, to);
+        self.drop = rename_schema_in_text(&self.drop, from, to);
+        for s in &mut self.then {
+            *s = rename_schema_in_text(s, from, to);
+        }
+        for d in &mut self.depends_on {
+            if d.schema == from {
+                d.schema = to.to_string();
+            }
+        }
+    }
+
+    /// `trigger orders_touch on public.orders`, `function public.add(integer)`.
+    pub fn label(&self) -> String {
+        let qualified = |n: &str| match &self.schema {
+            Some(s) => format!("{s}.{n}"),
+            None => n.to_string(),
+        };
+        match &self.table {
+            Some(t) if self.kind == CatalogKind::RowSecurity => {
+                format!("{} on {}", self.kind, qualified(t))
+            }
+            Some(t) => format!("{} {} on {}", self.kind, self.name, qualified(t)),
+            None => format!("{} {}", self.kind, qualified(&self.name)),
+        }
+    }
+
+    /// Whether it is made before tables (types, functions, extensions a
+    /// column or default may use) rather than after them (triggers,
+    /// policies, rules, row security, event triggers).
+    pub fn before_tables(&self) -> bool {
+        use CatalogKind::*;
+        matches!(
+            self.kind,
+            Extension | Collation | Domain | CompositeType | RangeType | Function | Procedure
+        )
+    }
+}
+
+impl PartialOrd for DefinedObject {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DefinedObject {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key()
+            .cmp(&other.key())
+            .then_with(|| self.definition.cmp(&other.definition))
+    }
+}
+
+impl CatalogKind {
+    /// The kinds the reader of `dialect` compares by their definition
+    /// ([`DefinedObject`]); every other kind it lists is reported as not
+    /// compared ([`CatalogKind::not_compared`]).
+    pub fn compared(dialect: Dialect) -> &'static [CatalogKind] {
+        use CatalogKind::*;
+        match dialect {
+            Dialect::Postgres => &[
+                Function,
+                Procedure,
+                Trigger,
+                EventTrigger,
+                Policy,
+                RowSecurity,
+                Rule,
+                Extension,
+                Domain,
+                CompositeType,
+                RangeType,
+                Collation,
+            ],
+            Dialect::Mysql => &[],
+            Dialect::Sqlite => &[],
+        }
+    }
+}
