@@ -61,7 +61,8 @@ impl LockLevel {
     ];
 
     /// The lock as the database names it: PostgreSQL's mode (`ACCESS
-    /// EXCLUSIVE`), MySQL's `LOCK=` clause, SQLite's database lock.
+    /// EXCLUSIVE`), MySQL's `LOCK=` clause, SQLite's database lock
+    /// (`SHARED`, `RESERVED`).
     pub fn name(self, d: Dialect) -> &'static str {
         use LockLevel::*;
         match (d, self) {
@@ -69,8 +70,8 @@ impl LockLevel {
             (Dialect::Mysql, AccessShare | RowShare | RowExclusive) => "LOCK=NONE",
             (Dialect::Mysql, ShareUpdateExclusive | Share | ShareRowExclusive) => "LOCK=SHARED",
             (Dialect::Mysql, Exclusive | AccessExclusive) => "LOCK=EXCLUSIVE",
-            (Dialect::Sqlite, AccessShare | RowShare) => "shared lock",
-            (Dialect::Sqlite, _) => "database write lock",
+            (Dialect::Sqlite, AccessShare | RowShare) => "SHARED",
+            (Dialect::Sqlite, _) => "RESERVED",
         }
     }
 
@@ -178,9 +179,12 @@ pub struct StepHazard {
 }
 
 impl fmt::Display for StepHazard {
-    /// `ACCESS EXCLUSIVE lock on public.events, scans it (2000000 rows, 150 MiB): seconds`.
+    /// `ACCESS EXCLUSIVE lock on public.events, reads every row (2000000
+    /// rows, 150.0 MiB): seconds`; MySQL: `LOCK=NONE on app.events …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} lock on {}", self.lock_name, self.table)?;
+        // PostgreSQL names a mode (`SHARE`), MySQL a clause (`LOCK=NONE`).
+        let lock = if self.lock_name.contains('=') { "" } else { " lock" };
+        write!(f, "{}{lock} on {}", self.lock_name, self.table)?;
         if self.rewrites {
             f.write_str(", rewrites it")?;
         } else if self.scans {
