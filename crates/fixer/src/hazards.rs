@@ -183,7 +183,11 @@ impl fmt::Display for StepHazard {
     /// rows, 150.0 MiB): seconds`; MySQL: `LOCK=NONE on app.events …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // PostgreSQL names a mode (`SHARE`), MySQL a clause (`LOCK=NONE`).
-        let lock = if self.lock_name.contains('=') { "" } else { " lock" };
+        let lock = if self.lock_name.contains('=') {
+            ""
+        } else {
+            " lock"
+        };
         write!(f, "{}{lock} on {}", self.lock_name, self.table)?;
         if self.rewrites {
             f.write_str(", rewrites it")?;

@@ -109,6 +109,36 @@ pub struct FixStep {
 }
 
 impl FixStep {
+    /// A step that runs `sql` (`script`, its guarded form) in the plan's
+    /// transaction, fixing no finding of its own; the rest left empty.
+    pub(crate) fn new(
+        object: ObjectRef,
+        action: String,
+        safety: Safety,
+        reason: String,
+        (sql, script): (Vec<String>, Vec<String>),
+    ) -> Self {
+        FixStep {
+            object,
+            action,
+            safety,
+            reason,
+            fixes: Vec::new(),
+            sql,
+            script,
+            preflight: Vec::new(),
+            affected_rows: None,
+            rebuilds: None,
+            completes: None,
+            hazard: None,
+            online: false,
+            outside_transaction: false,
+            on_rerun: None,
+            batched: false,
+            undo: None,
+        }
+    }
+
     /// Whether the step belongs to the ledger: it writes the migration
     /// tool's ledger (a migration's row, or the ledger table a rebuild
     /// creates and fills), or completes a migration a ledger step records. The

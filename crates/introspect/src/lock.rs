@@ -148,33 +148,37 @@ pub async fn table_holders(url: &DbUrl, schema: &str, table: &str) -> Vec<LockHo
     found.unwrap_or_default().iter().map(holder).collect()
 }
 
-/// Granted locks of other sessions on one table (`$1`, a quoted literal),
-/// any mode. Columns as [`POSTGRES`].
-const POSTGRES_TABLE: &str = "\
-SELECT DISTINCT n.nspname || '.' || c.relname, l.pid::int8, a.application_name, a.state, \
+/// The granted table locks of `pg_locks` with their sessions, then
+/// `$where` (a literal): table, session, application, state, seconds,
+/// query.
+macro_rules! pg_holders {
+    ($where:literal) => {
+        concat!(
+            "SELECT DISTINCT n.nspname || '.' || c.relname, l.pid::int8, a.application_name, a.state, \
        EXTRACT(EPOCH FROM now() - coalesce(a.xact_start, a.query_start))::float8, \
        left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) \
 FROM pg_locks l \
 JOIN pg_class c ON c.oid = l.relation \
 JOIN pg_namespace n ON n.oid = c.relnamespace \
 LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
-WHERE l.granted AND l.pid IS DISTINCT FROM pg_backend_pid() AND c.oid = to_regclass($1) \
-ORDER BY 1, 2 LIMIT 5";
+WHERE l.granted AND l.pid IS DISTINCT FROM pg_backend_pid() ",
+            $where,
+            " ORDER BY 1, 2 LIMIT 5"
+        )
+    };
+}
+
+/// Granted locks of other sessions on one table (`$1`, a quoted literal),
+/// any mode. Columns as [`POSTGRES`].
+const POSTGRES_TABLE: &str = pg_holders!("AND c.oid = to_regclass($1)");
 
 /// Granted locks that block readers, with their sessions. Columns: table,
 /// session, application, state, seconds, query.
-const POSTGRES: &str = "\
-SELECT n.nspname || '.' || c.relname, l.pid::int8, a.application_name, a.state, \
-       EXTRACT(EPOCH FROM now() - coalesce(a.xact_start, a.query_start))::float8, \
-       left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) \
-FROM pg_locks l \
-JOIN pg_class c ON c.oid = l.relation \
-JOIN pg_namespace n ON n.oid = c.relnamespace \
-LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
-WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid IS DISTINCT FROM pg_backend_pid() \
+const POSTGRES: &str = pg_holders!(
+    "AND l.mode = 'AccessExclusiveLock' \
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-  AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
-ORDER BY 1, 2 LIMIT 5";
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+);
 
 /// MariaDB with the `metadata_lock_info` plugin: table locks of other
 /// sessions that block readers.
