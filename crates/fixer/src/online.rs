@@ -17,7 +17,9 @@
 
 use driftless_model::{Dialect, ObjectKind, Snapshot, Table};
 
-use crate::hazards::{is_big, statement_lock, DurationClass, StepHazard};
+use driftless_model::statement_lock;
+
+use crate::hazards::{is_big, DurationClass, StepHazard};
 use crate::model::StepSpec;
 use crate::plan::{FixStep, PlanError};
 use crate::safety::Safety;
@@ -222,6 +224,7 @@ pub(crate) fn step_hazard(d: Dialect, step: &FixStep, act: &Snapshot) -> Option<
         .sql
         .iter()
         .filter_map(|s| statement_lock(d, s))
+        .map(|l| (l.level, l.rewrites, l.scans))
         .reduce(|a, b| (a.0.max(b.0), a.1 || b.1, a.2 || b.2))?;
     let size = act.sizes.get(schema, table).unwrap_or_default();
     let duration = match (rewrites || scans, size.bytes) {

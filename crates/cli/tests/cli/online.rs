@@ -477,3 +477,44 @@ async fn mariadb_refuses_a_copying_change_without_permission() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert_eq!(check_code(&actual, &expected).await, Some(0));
 }
+
+#[tokio::test]
+async fn the_check_preflight_states_the_lock_and_live_size_of_pending_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, sql: &str| std::fs::write(dir.path().join(name), sql).unwrap();
+    write(
+        "1_events.sql",
+        "CREATE TABLE events (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n",
+    );
+    let prod = TestDb::postgres().await;
+    driftless_testkit::sqlx_migrate(Backend::Postgres, &prod.url, dir.path())
+        .await
+        .unwrap();
+    prod.exec(
+        "INSERT INTO events SELECT g, g % 10 FROM generate_series(1, 5000) g; ANALYZE events",
+    )
+    .await;
+    write(
+        "2_events_user_idx.sql",
+        "CREATE INDEX events_user_idx ON events (user_id);\n",
+    );
+    let dev = TestDb::postgres().await;
+    let folder = dir.path().display().to_string();
+    let run = driftless(&[
+        "check",
+        "--db",
+        &prod.url,
+        "--migrations",
+        &folder,
+        "--dev-url",
+        &dev.url,
+    ])
+    .await;
+    assert_ne!(run.code, Some(2), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("builds an index on table events: writes wait until it is built [SHARE lock] (5000 rows live, "),
+        "{}",
+        run.stdout
+    );
+}

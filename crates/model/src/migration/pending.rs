@@ -74,6 +74,10 @@ pub struct PendingHazard {
     /// The table's live size in bytes, indexes included, when it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
+    /// The table lock the statement takes (PostgreSQL, MySQL/MariaDB;
+    /// SQLite locks the whole database for any write).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<crate::lock::LockLevel>,
 }
 
 impl PendingHazard {
@@ -85,6 +89,7 @@ impl PendingHazard {
             hazard,
             rows: None,
             bytes: None,
+            lock: None,
         }
     }
 }

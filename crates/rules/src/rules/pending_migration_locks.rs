@@ -27,6 +27,10 @@ impl Rule for PendingMigrationLocks {
                 .migrations
                 .and_then(|set| set.migrations.iter().find(|m| m.id == h.migration))
                 .map_or_else(|| h.migration.clone(), |m| m.label());
+            let lock = h
+                .lock
+                .map(|l| format!(" [{}]", l.phrase(cx.actual.dialect)))
+                .unwrap_or_default();
             let rows = match (h.rows, h.bytes) {
                 (Some(1), None) => " (1 row live)".to_string(),
                 (Some(n), None) => format!(" ({n} rows live)"),
@@ -45,7 +49,7 @@ impl Rule for PendingMigrationLocks {
                 &Self::META,
                 ObjectRef::migration(&h.migration),
                 format!(
-                    "pending migration {label} {}{rows}: `{short}{ellipsis}`",
+                    "pending migration {label} {}{lock}{rows}: `{short}{ellipsis}`",
                     h.hazard.what
                 ),
                 FixIntent::Manual,
@@ -53,7 +57,7 @@ impl Rule for PendingMigrationLocks {
             .hint("run it when the table is quiet, or make the statement online");
             f.migration = Some(h.migration.clone());
             f.actual = Some(
-                serde_json::json!({ "statement": h.statement, "hazard": h.hazard, "rows": h.rows, "bytes": h.bytes }),
+                serde_json::json!({ "statement": h.statement, "hazard": h.hazard, "lock": h.lock, "rows": h.rows, "bytes": h.bytes }),
             );
             out.push(f);
         }
@@ -84,6 +88,28 @@ mod tests {
         assert_eq!(
             findings[0].message,
             "pending migration 6_login_count_idx builds an index on table users: writes wait until it is built (3 rows live): `CREATE INDEX i ON users (login_count)`"
+        );
+    }
+
+    #[test]
+    fn names_the_lock_and_the_live_size_on_a_server() {
+        let sql = "CREATE INDEX i ON users (login_count)";
+        let set = sqlx_set(&[("6_login_count_idx.sql", sql)]);
+        let mut s = tables(&[("users", &["id"])]);
+        s.dialect = Dialect::Postgres;
+        let mut run = PendingRun::default();
+        let mut h = PendingHazard::new(
+            "6",
+            sql,
+            statement_hazards(sql, Dialect::Postgres).remove(0),
+        );
+        (h.rows, h.bytes) = (Some(2_000_000), Some(150 << 20));
+        h.lock = driftless_model::statement_lock(Dialect::Postgres, sql).map(|l| l.level);
+        run.hazards.push(h);
+        let findings = run_pending(&PendingMigrationLocks, &s, &set, &run);
+        assert_eq!(
+            findings[0].message,
+            "pending migration 6_login_count_idx builds an index on table users: writes wait until it is built [SHARE lock] (2000000 rows live, 150.0 MiB): `CREATE INDEX i ON users (login_count)`"
         );
     }
 }
