@@ -29,18 +29,25 @@ use driftless_testkit::{PostgresServer, TestDb};
 /// case that starts converging is added here.
 const CONVERGING: &[&str] = &[
     "collations",
+    "dependencies",
     "dependencies2",
     "dependencies3",
     "enumdefaults",
     "enumdeps",
     "excludeschema",
+    "extversions",
     "generated",
     "generated_added",
     "identitycols",
     "privileges",
+    "rls",
+    "rls2",
     "seq",
     "singleschema",
+    "singleschema_ext",
+    "triggers",
     "triggers2",
+    "triggers3",
 ];
 
 enum Outcome {

@@ -25,6 +25,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod convergence;
+mod defined_objects;
 mod fix_collisions;
 mod fix_failures;
 mod fix_features;

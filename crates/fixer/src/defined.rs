@@ -6,7 +6,10 @@
 //! The reader gives each object the statement that makes it and the one
 //! that removes it, so the steps are the server's own statements, ordered:
 //! - drops first (phase `DropDefined`), what depends on an object before
-//!   the object;
+//!   the object; an orphan type, collation, routine or extension after the
+//!   tables instead (`DropDefinedLate`), since a column the plan changes
+//!   may still use it; objects on a view or table the plan drops are
+//!   dropped before it and made again on the new one;
 //! - what tables may use (extensions, collations, types, functions) after
 //!   the enums and before the tables (`DefinedBefore`);
 //! - what sits on tables and views (triggers, policies, rules, row
@@ -102,19 +105,52 @@ struct Moves {
     replace: BTreeMap<ObjectRef, Vec<Reason>>,
 }
 
-fn moves(sides: &Sides<'_>, work: &DefinedWork) -> Moves {
+/// The relations the plan drops (views dropped to be recreated or for
+/// good, tables dropped): the objects on them go with them.
+fn gone_relations(out: &Out) -> BTreeSet<(String, String)> {
+    let views = out
+        .steps
+        .iter()
+        .filter(|(phase, s)| *phase == Phase::DropViews && s.object.kind == ObjectKind::View)
+        .filter_map(|(_, s)| Some((s.object.schema.clone(), s.object.name.clone()?)));
+    let tables = out
+        .dropped_tables
+        .iter()
+        .map(|q| (q.schema.clone(), q.name.clone()));
+    views.chain(tables).collect()
+}
+
+fn moves(sides: &Sides<'_>, work: &DefinedWork, gone: &BTreeSet<(String, String)>) -> Moves {
     let mut m = Moves::default();
+    for (k, _) in sides.act.iter().filter(|(k, _)| {
+        k.table
+            .as_ref()
+            .is_some_and(|t| gone.contains(&(k.schema.clone(), t.clone())))
+    }) {
+        // Dropped before its relation, so that the relation's drop does
+        // not take it silently; made again on the new one if expected.
+        m.drop.insert(k.clone(), (Vec::new(), false));
+        if sides.exp.contains_key(k) {
+            m.create.insert(k.clone(), Vec::new());
+        }
+    }
     for (k, (act, reasons)) in work {
         let (e, a) = (sides.exp.get(k), sides.act.get(k));
         match (act, e, a) {
             (Act::Drop, _, Some(_)) => {
-                m.drop.insert(k.clone(), (reasons.clone(), true));
+                let e = m.drop.entry(k.clone()).or_insert((Vec::new(), true));
+                e.0.clone_from(reasons);
+                e.1 = true;
             }
             (_, Some(e), Some(a)) if sides.in_place(e, a) => {
                 m.replace.insert(k.clone(), reasons.clone());
             }
             (_, Some(_), Some(_)) => {
-                m.drop.insert(k.clone(), (reasons.clone(), false));
+                m.drop
+                    .entry(k.clone())
+                    .or_insert((Vec::new(), false))
+                    .0
+                    .clone_from(reasons);
                 m.create.insert(k.clone(), reasons.clone());
             }
             (_, Some(_), None) => {
@@ -203,11 +239,12 @@ fn ordered(d: Dialect, keys: Vec<(ObjectRef, &DefinedObject)>) -> Vec<(ObjectRef
 
 /// Steps for the objects `work` asks for, and those that depend on them.
 pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
-    if work.defined.is_empty() {
+    let gone = gone_relations(out);
+    if work.defined.is_empty() && gone.is_empty() {
         return;
     }
     let sides = Sides::new(ctx);
-    let m = moves(&sides, &work.defined);
+    let m = moves(&sides, &work.defined, &gone);
     let drops: Vec<(ObjectRef, &DefinedObject)> = m
         .drop
         .keys()
@@ -219,7 +256,7 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
         let (reasons, explicit) = &m.drop[&k];
         push_drop(o, k, reasons, *explicit, out);
     }
-    for (k, reasons) in &m.replace {
+    for (k, reasons) in m.replace.iter().filter(|(k, _)| !m.create.contains_key(*k)) {
         if let Some(o) = sides.exp.get(k) {
             push_create(ctx.d, o, k.clone(), reasons, "replace", out);
         }
@@ -240,6 +277,13 @@ fn push_drop(o: &DefinedObject, k: ObjectRef, reasons: &[Reason], explicit: bool
     } else {
         Safety::Safe
     };
+    // An orphan type, collation, routine or extension may still be used
+    // by a column or default the plan changes: it goes after the tables.
+    let phase = if explicit && o.before_tables() {
+        Phase::DropDefinedLate
+    } else {
+        Phase::DropDefined
+    };
     let mut spec = StepSpec::new(k, sql::verb("drop", o.kind), safety);
     spec.fixes = reasons.to_vec();
     if !explicit {
@@ -248,7 +292,7 @@ fn push_drop(o: &DefinedObject, k: ObjectRef, reasons: &[Reason], explicit: bool
     }
     spec.sql = vec![o.drop.clone()];
     spec.script = vec![sql::drop_if_exists(&o.drop)];
-    out.push(Phase::DropDefined, spec);
+    out.push(phase, spec);
 }
 
 fn push_create(

@@ -39,6 +39,7 @@ pub(crate) enum Phase {
     CreateConstraints,
     CreateForeignKeys,
     SequenceOwnership,
+    DropDefinedLate,
     DropTypes,
     DropSequences,
     DropSchemas,

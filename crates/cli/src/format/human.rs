@@ -27,12 +27,14 @@ impl Paint {
 }
 
 /// The heading a finding is grouped under: `schema.table` for tables and
-/// their parts, the schema for schema-level objects, `migrations` for
-/// migrations.
+/// their parts, the schema for schema-level objects, `database` for
+/// database-wide objects (event triggers, foreign servers), `migrations`
+/// for migrations.
 fn group(f: &Finding) -> String {
     let o = &f.object;
     match (&o.kind, &o.table) {
         (ObjectKind::Migration, _) => "migrations".to_string(),
+        (_, None) if o.schema.is_empty() => "database".to_string(),
         (_, Some(table)) if o.schema.is_empty() => table.clone(),
         (_, Some(table)) => format!("{}.{}", o.schema, table),
         (_, None) => format!("schema {}", o.schema),

@@ -16,22 +16,26 @@ use serde_json::{json, Value};
 use crate::documents::json_document;
 use crate::support::*;
 
-/// The expected schema of the PostgreSQL scenario.
+/// The expected schema of the PostgreSQL scenario: a table, an extension
+/// (compared; the objects it owns are counted apart) and a trigger
+/// (compared).
 const PG_TABLES: &str = "\
-CREATE TABLE public.orders (id int PRIMARY KEY, updated_at timestamptz);
-CREATE TABLE public.events (at date NOT NULL, n int) PARTITION BY RANGE (at);";
-
-/// The same tables, and what a new user's database also has.
-const PG_EXTRAS: &str = "\
 CREATE EXTENSION citext;
+CREATE TABLE public.orders (id int PRIMARY KEY, updated_at timestamptz);
 CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql
   AS $$BEGIN NEW.updated_at = now(); RETURN NEW; END$$;
 CREATE TRIGGER orders_touch BEFORE UPDATE ON public.orders
-  FOR EACH ROW EXECUTE FUNCTION public.touch();
-ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_orders ON public.orders USING (true);
-CREATE TABLE public.events_2026 PARTITION OF public.events
-  FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');";
+  FOR EACH ROW EXECUTE FUNCTION public.touch();";
+
+/// The same, and what a new user's database also has of the kinds the
+/// model does not compare.
+const PG_EXTRAS: &str = "\
+CREATE AGGREGATE public.int_total(int) (SFUNC = int4pl, STYPE = int);
+CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);
+CREATE STATISTICS public.orders_stats ON id, updated_at FROM public.orders;
+CREATE FOREIGN DATA WRAPPER dummy_fdw;
+CREATE SERVER dummy_server FOREIGN DATA WRAPPER dummy_fdw;
+CREATE FOREIGN TABLE public.remote_orders (id int) SERVER dummy_server;";
 
 async fn postgres_scenario() -> (TestDb, TestDb) {
     let expected = TestDb::postgres().await;
@@ -95,11 +99,19 @@ async fn postgres_reports_what_it_did_not_compare() {
         "{}",
         human.stdout
     );
+    let kinds = "1 aggregate, 1 foreign data wrapper, 1 foreign server, 1 foreign table, \
+                 1 operator, 1 statistics";
     assert!(
-        human.stdout.contains(
-            "not compared: 1 extension, 1 function, 1 partition, 1 policy, 1 row security, 1 trigger \
-             (see unmodeled-object)"
-        ),
+        human
+            .stdout
+            .contains(&format!("not compared: {kinds} (see unmodeled-object)")),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("\ndatabase\n  info     unmodeled-object  1 foreign data wrapper"),
         "{}",
         human.stdout
     );
@@ -110,37 +122,40 @@ async fn postgres_reports_what_it_did_not_compare() {
     let doc = json_document(&run.stdout);
     assert_eq!(
         doc["coverage"]["not_compared"],
-        json!({"extension": 1, "function": 1, "partition": 1, "policy": 1,
-               "row security": 1, "trigger": 1})
+        json!({"aggregate": 1, "foreign data wrapper": 1, "foreign server": 1,
+               "foreign table": 1, "operator": 1, "statistics": 1})
     );
+    // The extension's own functions and types come with it: counted apart.
     assert!(doc["coverage"]["extension_owned"].as_u64().unwrap() > 10);
-    assert_eq!(doc["coverage"]["compared"]["tables"], 2);
+    assert_eq!(doc["coverage"]["compared"]["tables"], 1);
+    // The extension, the function and the trigger are compared.
+    assert_eq!(doc["coverage"]["compared"]["defined"], 3);
     assert_eq!(
         unmodeled(&doc),
         [
             (
-                "public.extension".into(),
-                "1 extension in public not compared: citext".into()
+                "foreign data wrapper".into(),
+                "1 foreign data wrapper not compared: dummy_fdw".into()
             ),
             (
-                "public.function".into(),
-                "1 function in public not compared: touch".into()
+                "foreign server".into(),
+                "1 foreign server not compared: dummy_server".into()
             ),
             (
-                "public.partition".into(),
-                "1 partition in public not compared: events_2026".into()
+                "public.aggregate".into(),
+                "1 aggregate in public not compared: int_total".into()
             ),
             (
-                "public.policy".into(),
-                "1 policy in public not compared: own_orders on orders".into()
+                "public.foreign table".into(),
+                "1 foreign table in public not compared: remote_orders".into()
             ),
             (
-                "public.row security".into(),
-                "1 row security in public not compared: orders".into()
+                "public.operator".into(),
+                "1 operator in public not compared: ===".into()
             ),
             (
-                "public.trigger".into(),
-                "1 trigger in public not compared: orders_touch on orders".into()
+                "public.statistics".into(),
+                "1 statistics in public not compared: orders_stats".into()
             ),
         ]
     );
@@ -166,13 +181,13 @@ async fn postgres_reports_what_it_did_not_compare() {
 async fn postgres_coverage_ignore_and_schema_selection() {
     let (expected, actual) = postgres_scenario().await;
     actual
-        .exec("CREATE SCHEMA other; CREATE FUNCTION other.f() RETURNS int LANGUAGE sql AS 'SELECT 1';")
+        .exec("CREATE SCHEMA other; CREATE AGGREGATE other.f(int) (SFUNC = int4pl, STYPE = int);")
         .await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("driftless.toml");
     std::fs::write(
         &config,
-        "[coverage]\nignore = [\"trigger\", \"policy\", \"row security\", \"partition\", \"extension\", \"function\"]\n",
+        "[coverage]\nignore = [\"aggregate\", \"operator\", \"statistics\", \"foreign table\", \"foreign data wrapper\", \"foreign server\"]\n",
     )
     .unwrap();
     let config = config.to_str().unwrap();
@@ -205,7 +220,7 @@ async fn postgres_coverage_ignore_and_schema_selection() {
     )
     .await;
     let doc = json_document(&run.stdout);
-    assert_eq!(doc["coverage"]["not_compared"]["function"], 1);
+    assert_eq!(doc["coverage"]["not_compared"]["aggregate"], 1);
     let run = check(
         &actual.url,
         &expected.url,
@@ -216,8 +231,8 @@ async fn postgres_coverage_ignore_and_schema_selection() {
     assert_eq!(
         unmodeled(&doc),
         [(
-            "other.function".into(),
-            "1 function in other not compared: f".into()
+            "other.aggregate".into(),
+            "1 aggregate in other not compared: f".into()
         )]
     );
 
@@ -266,32 +281,40 @@ async fn postgres_snapshot_keeps_what_was_not_compared() {
     assert_eq!(
         kinds,
         [
-            CatalogKind::Function,
-            CatalogKind::Trigger,
-            CatalogKind::Policy,
-            CatalogKind::RowSecurity,
-            CatalogKind::Extension,
-            CatalogKind::Partition,
+            CatalogKind::Aggregate,
+            CatalogKind::ForeignTable,
+            CatalogKind::ForeignDataWrapper,
+            CatalogKind::ForeignServer,
+            CatalogKind::Statistics,
+            CatalogKind::Operator,
         ]
     );
-    let partition = snap
-        .unmodeled
+    let compared: Vec<(CatalogKind, &str)> = snap
+        .objects
         .iter()
-        .find(|o| o.kind == CatalogKind::Partition)
-        .unwrap();
-    assert_eq!(partition.parent.as_deref(), Some("public.events"));
+        .map(|o| (o.kind, o.name.as_str()))
+        .collect();
+    assert_eq!(
+        compared,
+        [
+            (CatalogKind::Function, "touch()"),
+            (CatalogKind::Trigger, "orders_touch"),
+            (CatalogKind::Extension, "citext"),
+        ]
+    );
     assert!(snap
         .unmodeled
         .iter()
-        .any(|o| o.name == "citextin" && o.extension.as_deref() == Some("citext")));
+        .any(|o| o.name.starts_with("citextin(") && o.extension.as_deref() == Some("citext")));
 
     // Checked against its own snapshot: both sides say what they hold.
     let run = check(&actual.url, file_s, &["--format", "json"]).await;
     assert_eq!(run.code, Some(0), "{run:#?}");
     let doc = json_document(&run.stdout);
-    assert_eq!(doc["coverage"]["expected_not_compared"]["trigger"], 1);
-    assert!(unmodeled(&doc).iter().any(|(_, m)| m
-        == "the expected schema: 1 trigger in public not compared: orders_touch on orders"));
+    assert_eq!(doc["coverage"]["expected_not_compared"]["operator"], 1);
+    assert!(unmodeled(&doc)
+        .iter()
+        .any(|(_, m)| m == "the expected schema: 1 operator in public not compared: ==="));
 }
 
 #[tokio::test]
