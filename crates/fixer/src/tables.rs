@@ -49,10 +49,13 @@ fn refuse_nulls(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
 }
 
 /// The value the NULLs of column `tc` get before it becomes NOT NULL:
-/// its expected default (not an identity's or a generated column's).
+/// its expected default (not an identity's or a generated column's; not
+/// when the type changes too, since the default is of the new type and
+/// the backfill runs before the change).
 fn backfill_default<'c>(ac: &Column, tc: &'c Column) -> Option<&'c str> {
     let becomes_not_null = ac.nullable && !tc.nullable;
-    let plain = tc.identity.is_none() && tc.generated.is_none();
+    let same_type = ac.data_type == tc.data_type && ac.collation == tc.collation;
+    let plain = tc.identity.is_none() && tc.generated.is_none() && same_type;
     (becomes_not_null && plain)
         .then_some(tc.default.as_deref())
         .flatten()
@@ -1379,6 +1382,8 @@ fn rebuild_sqlite(
     // Copy every kept column from its source (quarantined ones from their old name).
     let mut copied: Vec<(&str, &str)> = Vec::new();
     let mut values: Vec<(&str, &str)> = Vec::new();
+    // Columns becoming NOT NULL whose NULLs get their default first.
+    let mut backfills: Vec<(&str, &str)> = Vec::new();
     for c in g.column_order() {
         let Some(tc) = g.columns.get(c) else { continue };
         if tc.generated.is_some() {
@@ -1403,8 +1408,12 @@ fn rebuild_sqlite(
                 safety = Safety::DataLoss;
                 preflight.push(count_loss(d, s, tn, src, &l));
             }
-            if ac.nullable && !tc.nullable {
-                preflight.push(refuse_nulls(d, s, tn, src));
+            match backfill_default(ac, tc) {
+                Some(default) => backfills.push((src, default)),
+                None if ac.nullable && !tc.nullable => {
+                    preflight.push(refuse_nulls(d, s, tn, src));
+                }
+                None => {}
             }
         }
         copied.push((c, src));
@@ -1443,6 +1452,10 @@ fn rebuild_sqlite(
     spec.script = script;
     spec.preflight = preflight;
     spec.rebuilds = Some(tn.to_string());
+    for (c, default) in backfills {
+        let step = backfill_step(ctx, (s, tn, c), default, &spec)?;
+        out.push(Phase::Columns, step);
+    }
     out.push(Phase::Columns, spec);
     out.view_changed.insert(QualifiedName::new(s, tn));
     Ok(())

@@ -1091,3 +1091,40 @@ fn max_lock_refuses_a_plan_before_it_runs() {
     let any = ApplyOptions::default();
     assert!(crate::policy_refusal(&p, &any).is_none());
 }
+
+#[test]
+fn nulls_are_backfilled_with_the_default_before_not_null_on_every_backend() {
+    for d in ALL {
+        let mut exp = users(d);
+        exp.columns
+            .insert("nick".into(), col(3, ty(d, "short"), false, Some("'none'")));
+        let mut act = users(d);
+        act.columns
+            .insert("nick".into(), col(3, ty(d, "short"), true, Some("'none'")));
+        let (e, a) = (
+            snapshot_with(d, vec![("users", exp)]),
+            snapshot_with(d, vec![("users", act)]),
+        );
+        let p = plan_for(&e, &a, &PlanOptions::default());
+        let at = |action: &str| p.steps.iter().position(|s| s.action == action);
+        let backfill = at("backfill column").unwrap_or_else(|| panic!("{d:?}: {:#?}", p.steps));
+        let change = at("alter column").or(at("rebuild table")).unwrap();
+        assert!(backfill < change, "{d:?}: the NULLs are filled first");
+        let step = &p.steps[backfill];
+        assert_eq!(step.safety, Safety::DataChange);
+        assert!(step.sql[0].starts_with("UPDATE"), "{d:?}: {:?}", step.sql);
+        assert!(
+            p.steps
+                .iter()
+                .flat_map(|s| &s.preflight)
+                .all(|f| f.kind != PreflightKind::RefuseIfAny),
+            "{d:?}: no refusal"
+        );
+        // --allow safe withholds it, and the change with it refuses.
+        let safe = plan_for(&e, &a, &PlanOptions::default().with_allow(Safety::Safe));
+        assert!(
+            safe.withheld.iter().any(|s| s.action == "backfill column"),
+            "{d:?}"
+        );
+    }
+}
