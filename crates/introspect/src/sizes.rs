@@ -7,11 +7,20 @@ use crate::{Database, Result, Row, Value};
 
 /// Every user table of a PostgreSQL database: schema, table, estimated
 /// rows (NULL before the first analyse), bytes with indexes and TOAST.
+/// `pg_total_relation_size` opens the table, so it would queue behind an
+/// ACCESS EXCLUSIVE lock: a table with one (held or asked for) gets the
+/// page counts of its last analyse instead, which take no lock.
 const POSTGRES: &str = "\
 SELECT n.nspname::text, c.relname::text, \
        CASE WHEN c.reltuples >= 0 THEN c.reltuples::int8 END, \
-       pg_total_relation_size(c.oid)::int8 \
+       CASE WHEN EXISTS (SELECT FROM pg_locks l WHERE l.relation = c.oid AND l.mode = 'AccessExclusiveLock' \
+                           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) \
+            THEN (c.relpages::int8 + COALESCE(t.relpages, 0) \
+                  + COALESCE((SELECT sum(i.relpages) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                              WHERE x.indrelid = c.oid), 0)) * current_setting('block_size')::int8 \
+            ELSE pg_total_relation_size(c.oid)::int8 END \
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+LEFT JOIN pg_class t ON t.oid = c.reltoastrelid \
 WHERE c.relkind IN ('r', 'p') \
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";

@@ -518,3 +518,31 @@ async fn the_check_preflight_states_the_lock_and_live_size_of_pending_statements
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn a_plan_is_not_held_up_by_a_table_locked_exclusively() {
+    let (actual, expected) = drifted(2_000).await;
+    let held = hold(
+        &actual.url,
+        &["BEGIN", "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"],
+    )
+    .await;
+    // Reading users' schema would wait; the sizes alone do not.
+    let mut c = open(&actual.url).await;
+    let started = Instant::now();
+    let sizes = c.table_sizes(&[]).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(sizes
+        .get("public", "users")
+        .is_some_and(|s| s.bytes.is_some()));
+    assert!(sizes
+        .get("public", "events")
+        .is_some_and(|s| s.bytes.unwrap() > 8192));
+    c.close().await.unwrap();
+    held.release().await;
+    let _ = expected;
+}
