@@ -3,7 +3,12 @@
 //!
 //! A random pair of schemas within the model — tables, columns of each
 //! backend's common types, defaults, nullability, indexes (unique and
-//! multi-column), foreign keys, checks, an enum type on PostgreSQL — is
+//! multi-column), foreign keys, checks, triggers, an enum type and
+//! row-level security policies on PostgreSQL; on MariaDB table options
+//! (character set, row format) and a function with a procedure calling
+//! it; on SQLite `WITHOUT ROWID` and `STRICT` tables, generated columns,
+//! columns without a type, partial indexes and triggers on every event —
+//! is
 //! created as two real databases, the actual one with rows. Then the rules'
 //! findings are planned (orphans quarantined or dropped, data loss allowed)
 //! and applied: the rules must report nothing afterwards, and every value
@@ -63,7 +68,29 @@ pub struct ColSpec {
 pub struct IndexSpec {
     pub cols: Vec<&'static str>,
     pub unique: bool,
+    /// SQLite: a partial index, `WHERE` one of [`PREDICATES`] on its first
+    /// column.
+    pub predicate: Option<usize>,
 }
+
+/// Partial-index predicates (SQLite), on the index's first column `{c}`.
+pub const PREDICATES: [&str; 3] = [
+    "{c} IN (1, 2, 17)",
+    "{c} IS NOT NULL",
+    "abs({c}) > 5 OR {c} IS NULL",
+];
+
+/// Expressions of a generated column `g` (SQLite).
+pub const GENERATED: [&str; 2] = ["id * 2", "id + 1"];
+
+/// Trigger events and bodies (SQLite): `(WHEN clause, statements)`, `{t}`
+/// the trigger's table. The bodies change no data.
+pub const TRIGGER_EVENTS: [&str; 3] = ["AFTER INSERT", "BEFORE UPDATE", "AFTER DELETE"];
+pub const TRIGGER_BODIES: [(&str, &str); 3] = [
+    ("", "SELECT 1;"),
+    ("WHEN 1 ", "SELECT 2;"),
+    ("", "UPDATE {t} SET id = id WHERE 0;"),
+];
 
 #[derive(Debug, Clone)]
 pub struct TableSpec {
@@ -75,13 +102,44 @@ pub struct TableSpec {
     pub checks: Vec<&'static str>,
     /// The table `fk` references, if the table has `fk` and a foreign key.
     pub fk_to: Option<&'static str>,
+    /// A trigger `<table>_trg` on inserts, in one of three variants (its
+    /// timing and body; on PostgreSQL with its own function `<table>_trg()`).
+    pub trigger: Option<u8>,
+    /// PostgreSQL: row-level security with a policy `<table>_pol` that lets
+    /// every row through (`true`) or none (`false`).
+    pub policy: Option<bool>,
+    /// Table options after the column list (MySQL: character set, row
+    /// format; see [`TABLE_OPTIONS`]).
+    pub options: Vec<&'static str>,
+    /// SQLite: `WITHOUT ROWID`.
+    pub without_rowid: bool,
+    /// SQLite: `STRICT` (its columns take the types of [`col_type`]).
+    pub strict: bool,
+    /// SQLite: a generated column `g`: the index of its expression in
+    /// [`GENERATED`], and whether it is STORED.
+    pub generated: Option<(usize, bool)>,
+    /// SQLite: more triggers `<table>_trg<n>`, each an index into
+    /// [`TRIGGER_EVENTS`] and one into [`TRIGGER_BODIES`].
+    pub triggers: Vec<(usize, usize)>,
 }
+
+/// The bodies the function `score(x)` may have (MySQL).
+pub const FUNCTION_BODIES: [&str; 2] = [
+    "DETERMINISTIC RETURN 2 * x",
+    "READS SQL DATA RETURN (SELECT count(*) FROM information_schema.TABLES WHERE TABLE_ROWS > x)",
+];
+
+/// The table options a MySQL table may be given.
+pub const TABLE_OPTIONS: [&str; 2] = ["DEFAULT CHARSET=latin1", "ROW_FORMAT=COMPACT"];
 
 #[derive(Debug, Clone)]
 pub struct SchemaSpec {
     pub tables: Vec<TableSpec>,
     /// Labels of the enum (PostgreSQL type `mood`; MySQL `enum(...)` columns).
     pub labels: Vec<&'static str>,
+    /// MySQL: the function `score(x int)` with this body of
+    /// [`FUNCTION_BODIES`], and the procedure `touch_all()` calling it.
+    pub routine: Option<usize>,
 }
 
 /// The label sets an enum may have (always containing `a`).
@@ -133,6 +191,7 @@ pub fn types(backend: Backend, kind: Kind, labels: &[&str]) -> Vec<String> {
             "VARCHAR(20)",
             "TEXT",
             "DECIMAL(10,2)",
+            "",
         ]
         .map(String::from)
         .to_vec(),
@@ -140,13 +199,27 @@ pub fn types(backend: Backend, kind: Kind, labels: &[&str]) -> Vec<String> {
             vec!["mood".into(), "varchar(40)".into(), "text".into()]
         }
         (Backend::Mysql, Kind::Label) => vec![mysql_enum(), "varchar(40)".into()],
-        (Backend::Sqlite, Kind::Label) => vec!["TEXT".into(), "VARCHAR(40)".into()],
+        (Backend::Sqlite, Kind::Label) => vec!["TEXT".into(), "VARCHAR(40)".into(), "".into()],
         (Backend::Postgres, Kind::Flag) | (Backend::Mysql, Kind::Flag) => vec!["boolean".into()],
         (Backend::Sqlite, Kind::Flag) => vec!["BOOLEAN".into()],
         (_, Kind::Day) => vec!["date".into()],
         (Backend::Sqlite, Kind::Ref) => vec!["INTEGER".into()],
         (_, Kind::Ref) => vec!["integer".into()],
     }
+}
+
+/// The type of column `c` of table `t` on `backend`: one of
+/// [`types`], or in a STRICT table (SQLite) one of the types STRICT allows.
+pub fn col_type(backend: Backend, t: &TableSpec, c: &ColSpec, labels: &[&str]) -> String {
+    if !t.strict {
+        return types(backend, c.kind, labels)[c.ty].clone();
+    }
+    match c.kind {
+        Kind::Num => ["INTEGER", "TEXT"][c.ty % 2],
+        Kind::Label | Kind::Day => "TEXT",
+        Kind::Flag | Kind::Ref => "INTEGER",
+    }
+    .to_string()
 }
 
 fn is_text_type(t: &str) -> bool {
@@ -156,13 +229,30 @@ fn is_text_type(t: &str) -> bool {
 
 /// The columns a table's indexes and checks may use on `backend`: numeric
 /// ones (MySQL cannot index `text` without a prefix length).
-fn indexable(backend: Backend, c: &ColSpec, labels: &[&str]) -> bool {
-    let t = &types(backend, c.kind, labels)[c.ty];
-    c.kind == Kind::Num && !(backend == Backend::Mysql && t == "text")
+fn indexable(backend: Backend, t: &TableSpec, c: &ColSpec, labels: &[&str]) -> bool {
+    let ty = col_type(backend, t, c, labels);
+    c.kind == Kind::Num && !(backend == Backend::Mysql && ty == "text")
 }
 
-fn checkable(backend: Backend, c: &ColSpec, labels: &[&str]) -> bool {
-    c.kind == Kind::Num && !is_text_type(&types(backend, c.kind, labels)[c.ty])
+fn checkable(backend: Backend, t: &TableSpec, c: &ColSpec, labels: &[&str]) -> bool {
+    c.kind == Kind::Num && !is_text_type(&col_type(backend, t, c, labels))
+}
+
+/// What only SQLite has: table options, a generated column, triggers.
+type SqliteExtras = ((bool, bool), Option<(usize, bool)>, Vec<(usize, usize)>);
+
+fn sqlite_extras() -> impl Strategy<Value = SqliteExtras> {
+    (
+        (
+            proptest::bool::weighted(0.25),
+            proptest::bool::weighted(0.25),
+        ),
+        proptest::option::weighted(0.3, (0usize..GENERATED.len(), any::<bool>())),
+        proptest::collection::vec(
+            (0usize..TRIGGER_EVENTS.len(), 0usize..TRIGGER_BODIES.len()),
+            0..=2,
+        ),
+    )
 }
 
 fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value = TableSpec> {
@@ -174,6 +264,7 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         (
             proptest::sample::subsequence((0..COLUMNS.len()).collect::<Vec<_>>(), 1..=2),
             any::<bool>(),
+            proptest::option::weighted(0.4, 0usize..PREDICATES.len()),
         ),
         0..=2,
     );
@@ -182,56 +273,76 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         idx,
         proptest::collection::vec(0usize..COLUMNS.len(), 0..=2),
         proptest::option::of(0usize..TABLES.len()),
+        proptest::option::of(0u8..3),
+        proptest::option::of(any::<bool>()),
+        proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
+        sqlite_extras(),
     )
-        .prop_map(move |(cols, idx, checks, fk)| {
-            let cols: Vec<ColSpec> = COLUMNS
-                .iter()
-                .zip(cols)
-                .filter(|(_, (present, ..))| *present)
-                .map(|((n, k), (_, ty, nullable, default))| {
-                    let n_types = types(backend, *k, LABEL_SETS[0]).len();
-                    ColSpec {
-                        name: n,
-                        kind: *k,
-                        ty: ty % n_types,
-                        nullable: nullable || *k == Kind::Ref,
-                        default: default && *k != Kind::Ref,
-                    }
-                })
-                .collect();
-            let has = |n: &str| cols.iter().any(|c| c.name == n);
-            let indexes = idx
-                .into_iter()
-                .map(|(cs, unique)| IndexSpec {
-                    cols: cs
-                        .into_iter()
-                        .map(|i| COLUMNS[i].0)
-                        .filter(|c| has(c))
-                        .collect(),
-                    unique,
-                })
-                .filter(|i| !i.cols.is_empty())
-                .collect();
-            let mut checks: Vec<&'static str> = checks
-                .into_iter()
-                .map(|i| COLUMNS[i].0)
-                .filter(|c| has(c))
-                .collect();
-            checks.sort();
-            checks.dedup();
-            let fk_to = if has("fk") {
-                fk.map(|i| TABLES[i])
-            } else {
-                None
-            };
-            TableSpec {
-                name,
-                cols,
-                indexes,
-                checks,
-                fk_to,
-            }
-        })
+        .prop_map(
+            move |(cols, idx, checks, fk, trigger, policy, options, extras)| {
+                let sqlite = backend == Backend::Sqlite;
+                let ((without_rowid, strict), generated, triggers) = extras;
+                let cols: Vec<ColSpec> = COLUMNS
+                    .iter()
+                    .zip(cols)
+                    .filter(|(_, (present, ..))| *present)
+                    .map(|((n, k), (_, ty, nullable, default))| {
+                        let n_types = types(backend, *k, LABEL_SETS[0]).len();
+                        ColSpec {
+                            name: n,
+                            kind: *k,
+                            ty: ty % n_types,
+                            nullable: nullable || *k == Kind::Ref,
+                            default: default && *k != Kind::Ref,
+                        }
+                    })
+                    .collect();
+                let has = |n: &str| cols.iter().any(|c| c.name == n);
+                let indexes = idx
+                    .into_iter()
+                    .map(|(cs, unique, predicate)| IndexSpec {
+                        cols: cs
+                            .into_iter()
+                            .map(|i| COLUMNS[i].0)
+                            .filter(|c| has(c))
+                            .collect(),
+                        unique,
+                        predicate: predicate.filter(|_| sqlite),
+                    })
+                    .filter(|i| !i.cols.is_empty())
+                    .collect();
+                let mut checks: Vec<&'static str> = checks
+                    .into_iter()
+                    .map(|i| COLUMNS[i].0)
+                    .filter(|c| has(c))
+                    .collect();
+                checks.sort();
+                checks.dedup();
+                let fk_to = if has("fk") {
+                    fk.map(|i| TABLES[i])
+                } else {
+                    None
+                };
+                TableSpec {
+                    name,
+                    cols,
+                    indexes,
+                    checks,
+                    fk_to,
+                    trigger,
+                    policy: policy.filter(|_| backend == Backend::Postgres),
+                    options: if backend == Backend::Mysql {
+                        options
+                    } else {
+                        Vec::new()
+                    },
+                    without_rowid: sqlite && without_rowid,
+                    strict: sqlite && strict,
+                    generated: generated.filter(|_| sqlite),
+                    triggers: if sqlite { triggers } else { Vec::new() },
+                }
+            },
+        )
 }
 
 /// A random schema within the model.
@@ -240,27 +351,36 @@ pub fn schema_strategy(backend: Backend) -> impl Strategy<Value = SchemaSpec> {
         .iter()
         .map(|t| proptest::option::weighted(0.7, table_strategy(backend, t)))
         .collect();
-    (tables, 0usize..LABEL_SETS.len()).prop_map(move |(tables, labels)| {
-        let labels = LABEL_SETS[labels].to_vec();
-        let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
-        let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
-        for t in &mut tables {
-            // Keep only what this schema can hold.
-            if t.fk_to.is_some_and(|r| !names.contains(&r)) {
-                t.fk_to = None;
+    (
+        tables,
+        0usize..LABEL_SETS.len(),
+        proptest::option::of(0usize..FUNCTION_BODIES.len()),
+    )
+        .prop_map(move |(tables, labels, routine)| {
+            let labels = LABEL_SETS[labels].to_vec();
+            let mut tables: Vec<TableSpec> = tables.into_iter().flatten().collect();
+            let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+            for t in &mut tables {
+                // Keep only what this schema can hold.
+                if t.fk_to.is_some_and(|r| !names.contains(&r)) {
+                    t.fk_to = None;
+                }
+                let spec = t.clone();
+                let col = |n: &str| spec.cols.iter().find(|c| c.name == n);
+                t.indexes.retain(|i| {
+                    i.cols
+                        .iter()
+                        .all(|c| col(c).is_some_and(|c| indexable(backend, &spec, c, &labels)))
+                });
+                t.checks
+                    .retain(|c| col(c).is_some_and(|c| checkable(backend, &spec, c, &labels)));
             }
-            let cols = t.cols.clone();
-            let col = |n: &str| cols.iter().find(|c| c.name == n);
-            t.indexes.retain(|i| {
-                i.cols
-                    .iter()
-                    .all(|c| col(c).is_some_and(|c| indexable(backend, c, &labels)))
-            });
-            t.checks
-                .retain(|c| col(c).is_some_and(|c| checkable(backend, c, &labels)));
-        }
-        SchemaSpec { tables, labels }
-    })
+            SchemaSpec {
+                tables,
+                labels,
+                routine: routine.filter(|_| backend == Backend::Mysql),
+            }
+        })
 }
 
 /// The pair, made consistent: a column the expected side adds to an
@@ -338,7 +458,7 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
     for t in &s.tables {
         let mut parts = vec![format!("id {int} PRIMARY KEY")];
         for c in &t.cols {
-            let ty = &types(backend, c.kind, &s.labels)[c.ty];
+            let ty = &col_type(backend, t, c, &s.labels);
             let mut p = format!("{} {ty}", c.name);
             if !c.nullable {
                 p.push_str(" NOT NULL");
@@ -353,19 +473,60 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
             }
             parts.push(p);
         }
+        if let Some((e, stored)) = t.generated {
+            let kind = if stored { "STORED" } else { "VIRTUAL" };
+            parts.push(format!(
+                "g INTEGER GENERATED ALWAYS AS ({}) {kind}",
+                GENERATED[e]
+            ));
+        }
         for c in &t.checks {
             parts.push(format!("CONSTRAINT {}_{c}_chk CHECK ({c} >= 0)", t.name));
         }
-        out.push(format!("CREATE TABLE {} ({})", t.name, parts.join(", ")));
+        let sqlite_options: Vec<&str> = [(t.without_rowid, "WITHOUT ROWID"), (t.strict, "STRICT")]
+            .into_iter()
+            .filter_map(|(set, option)| set.then_some(option))
+            .collect();
+        out.push(format!(
+            "CREATE TABLE {} ({}){} {}",
+            t.name,
+            parts.join(", "),
+            t.options
+                .iter()
+                .map(|o| format!(" {o}"))
+                .collect::<String>(),
+            sqlite_options.join(", ")
+        ));
+        out.extend(code_objects(backend, t));
         for (k, i) in t.indexes.iter().enumerate() {
+            let predicate = i.predicate.map_or_else(String::new, |p| {
+                format!(" WHERE {}", PREDICATES[p].replace("{c}", i.cols[0]))
+            });
             out.push(format!(
-                "CREATE {}INDEX {}_ix{k} ON {} ({})",
+                "CREATE {}INDEX {}_ix{k} ON {} ({}){predicate}",
                 if i.unique { "UNIQUE " } else { "" },
                 t.name,
                 t.name,
                 i.cols.join(", ")
             ));
         }
+        for (k, (event, body)) in t.triggers.iter().enumerate() {
+            let (when, body) = TRIGGER_BODIES[*body];
+            out.push(format!(
+                "CREATE TRIGGER {}_trg{k} {} ON {} {when}BEGIN {} END",
+                t.name,
+                TRIGGER_EVENTS[*event],
+                t.name,
+                body.replace("{t}", t.name)
+            ));
+        }
+    }
+    if let Some(body) = s.routine {
+        out.push(format!(
+            "CREATE FUNCTION score(x int) RETURNS int {}",
+            FUNCTION_BODIES[body]
+        ));
+        out.push("CREATE PROCEDURE touch_all() SELECT score(1)".to_string());
     }
     if backend != Backend::Sqlite {
         for t in &s.tables {
@@ -378,6 +539,37 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
         }
     }
     out.join(";\n")
+}
+
+/// The trigger and policy of table `t` on `backend`.
+fn code_objects(backend: Backend, t: &TableSpec) -> Vec<String> {
+    let n = t.name;
+    let mut out = Vec::new();
+    if let Some(v) = t.trigger {
+        let timing = if v == 1 { "AFTER" } else { "BEFORE" };
+        match backend {
+            Backend::Postgres => {
+                out.push(format!(
+                    "CREATE FUNCTION {n}_trg() RETURNS trigger LANGUAGE plpgsql \
+                     AS $$ BEGIN PERFORM {v}; RETURN NEW; END $$"
+                ));
+                out.push(format!(
+                    "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} FOR EACH ROW EXECUTE FUNCTION {n}_trg()"
+                ));
+            }
+            Backend::Mysql => out.push(format!(
+                "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} FOR EACH ROW SET @driftless_trg = {v}"
+            )),
+            Backend::Sqlite => out.push(format!(
+                "CREATE TRIGGER {n}_trg {timing} INSERT ON {n} BEGIN SELECT {v}; END"
+            )),
+        }
+    }
+    if let Some(all) = t.policy {
+        out.push(format!("ALTER TABLE {n} ENABLE ROW LEVEL SECURITY"));
+        out.push(format!("CREATE POLICY {n}_pol ON {n} USING ({all})"));
+    }
+    out
 }
 
 pub const ROWS: i64 = 3;
@@ -660,6 +852,7 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
     for _ in 0..samples {
         let (e, a, _) = strat.new_tree(&mut runner).unwrap().current();
         for s in [&e, &a] {
+            *c.entry("routines").or_default() += usize::from(s.routine.is_some());
             for t in &s.tables {
                 *c.entry("tables").or_default() += 1;
                 *c.entry("columns").or_default() += t.cols.len();
@@ -671,6 +864,20 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("foreign keys").or_default() += usize::from(t.fk_to.is_some());
                 *c.entry("defaults").or_default() += t.cols.iter().filter(|c| c.default).count();
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
+                *c.entry("triggers").or_default() += usize::from(t.trigger.is_some());
+                *c.entry("policies").or_default() += usize::from(t.policy.is_some());
+                *c.entry("table options").or_default() += t.options.len();
+                *c.entry("partial indexes").or_default() +=
+                    t.indexes.iter().filter(|i| i.predicate.is_some()).count();
+                *c.entry("without rowid").or_default() += usize::from(t.without_rowid);
+                *c.entry("strict").or_default() += usize::from(t.strict);
+                *c.entry("generated columns").or_default() += usize::from(t.generated.is_some());
+                *c.entry("triggers").or_default() += t.triggers.len();
+                *c.entry("untyped columns").or_default() += t
+                    .cols
+                    .iter()
+                    .filter(|c| col_type(backend, t, c, &s.labels).is_empty())
+                    .count();
             }
         }
     }
@@ -687,11 +894,34 @@ const COVERED: &[&str] = &[
     "foreign keys",
     "defaults",
     "not null",
+    "triggers",
+];
+
+/// What the generator must produce on SQLite besides.
+const COVERED_ON_SQLITE: &[&str] = &[
+    "partial indexes",
+    "without rowid",
+    "strict",
+    "generated columns",
+    "untyped columns",
 ];
 
 fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
-    for kind in COVERED {
+    if backend == Backend::Postgres {
+        assert!(c.get("policies").copied().unwrap_or(0) > 0, "{c:?}");
+    }
+    if backend == Backend::Mysql {
+        for kind in ["table options", "routines"] {
+            assert!(c.get(kind).copied().unwrap_or(0) > 0, "no {kind}: {c:?}");
+        }
+    }
+    let sqlite = if backend == Backend::Sqlite {
+        COVERED_ON_SQLITE
+    } else {
+        &[]
+    };
+    for kind in COVERED.iter().chain(sqlite) {
         assert!(
             c.get(kind).copied().unwrap_or(0) > 0,
             "no {kind} generated on {backend:?}: {c:?}"

@@ -64,8 +64,16 @@ fn options() -> PlanOptions {
 }
 
 async fn converges(expected_sql: &str, actual_sql: &str) -> driftless_fixer::FixPlan {
-    let expected = snapshot(&db_with(Backend::Postgres, expected_sql).await).await;
-    let db = db_with(Backend::Postgres, actual_sql).await;
+    converges_on(&Server::Main(Backend::Postgres), expected_sql, actual_sql).await
+}
+
+async fn converges_on(
+    server: &Server,
+    expected_sql: &str,
+    actual_sql: &str,
+) -> driftless_fixer::FixPlan {
+    let expected = snapshot(&server.db_with(expected_sql).await).await;
+    let db = server.db_with(actual_sql).await;
     let fixed = fix(&db, &expected, &options()).await.unwrap();
     assert!(
         fixed.left.is_empty(),
@@ -80,7 +88,28 @@ async fn converges(expected_sql: &str, actual_sql: &str) -> driftless_fixer::Fix
 
 #[tokio::test]
 async fn every_kind_is_read_with_its_definition_drop_and_dependencies() {
-    let db = db_with(Backend::Postgres, RICH).await;
+    reads_every_kind(&Server::Main(Backend::Postgres)).await;
+}
+
+/// The fixture read and converged from an empty database on every other
+/// supported PostgreSQL version (`DRIFTLESS_TEST_POSTGRES_URLS`).
+#[test]
+fn every_kind_is_read_and_created_on_every_postgres_version() {
+    driftless_testkit::each_postgres_version(|server| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = Server::Postgres(server);
+        rt.block_on(async {
+            reads_every_kind(&server).await;
+            converges_on(&server, RICH, "").await;
+        });
+    });
+}
+
+async fn reads_every_kind(server: &Server) {
+    let db = server.db_with(RICH).await;
     let snap = snapshot(&db).await;
     let find = |kind: CatalogKind, name: &str| {
         snap.objects
@@ -239,4 +268,63 @@ async fn a_policy_on_a_dropped_column_goes_first_and_a_recreated_function_takes_
     let actions: Vec<&str> = plan.steps.iter().map(|s| s.action.as_str()).collect();
     let at = |a: &str| actions.iter().position(|x| *x == a).unwrap();
     assert!(at("drop policy") < at("drop column"), "{actions:?}");
+}
+
+/// An enum losing a label added by hand is rebuilt while a partial index
+/// and a check compare its column with a label: they are dropped around
+/// the conversion and made again (the server would otherwise compare the
+/// new type with the old one: `operator does not exist`).
+#[tokio::test]
+async fn an_enum_rebuilt_under_a_partial_index_and_a_check() {
+    let expected = "CREATE TYPE order_status AS ENUM ('pending', 'done');
+        CREATE TABLE orders (id int PRIMARY KEY, status order_status NOT NULL DEFAULT 'pending',
+          CONSTRAINT done_has_id CHECK (status <> 'done' OR id > 0));
+        CREATE INDEX orders_pending ON orders (id) WHERE status = 'pending';";
+    let actual = format!(
+        "{expected}
+        ALTER TYPE order_status ADD VALUE 'hold';
+        INSERT INTO orders VALUES (1, 'pending'), (2, 'done');"
+    );
+    let plan = converges(expected, &actual).await;
+    let rebuild = plan
+        .steps
+        .iter()
+        .find(|s| s.action == "rebuild enum type")
+        .unwrap();
+    let at = |prefix: &str| {
+        rebuild
+            .sql
+            .iter()
+            .position(|q| q.starts_with(prefix))
+            .unwrap()
+    };
+    assert!(
+        at("DROP INDEX") < at("ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"status\" TYPE")
+    );
+    assert!(
+        at("CREATE INDEX") > at("ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"status\" TYPE")
+    );
+}
+
+/// A table dropped while the expected schema keeps a sequence it owns:
+/// the sequence is released first, or the drop would take it along.
+#[tokio::test]
+async fn a_dropped_table_releases_the_sequence_the_expected_schema_keeps() {
+    let expected = "CREATE SEQUENCE shared_seq START 100;";
+    let actual = "CREATE TABLE legacy (id int);
+        CREATE SEQUENCE shared_seq START 100 OWNED BY legacy.id;
+        SELECT nextval('shared_seq');";
+    let plan = converges(expected, actual).await;
+    let drop = plan
+        .steps
+        .iter()
+        .find(|s| s.action == "drop table")
+        .unwrap();
+    assert_eq!(
+        drop.sql,
+        [
+            "ALTER SEQUENCE \"public\".\"shared_seq\" OWNED BY NONE",
+            "DROP TABLE \"public\".\"legacy\""
+        ]
+    );
 }

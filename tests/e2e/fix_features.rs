@@ -153,6 +153,137 @@ async fn mariadb_rich_schema_from_drift() {
     converges(Backend::Mysql, MY_RICH, MY_DRIFTED).await;
 }
 
+/// Table options as the expected side has them: engine, character set,
+/// row format, partitioning; `hashed` is missing on the drifted side.
+const MY_OPTIONS: &str = r#"
+CREATE TABLE audit (id int PRIMARY KEY, what text, note varchar(20)) ENGINE=MyISAM ROW_FORMAT=DYNAMIC DEFAULT CHARSET=latin1;
+CREATE TABLE logs (id int NOT NULL, day date NOT NULL, PRIMARY KEY (id, day))
+    PARTITION BY RANGE (year(day)) (PARTITION p_old VALUES LESS THAN (2020), PARTITION p_new VALUES LESS THAN MAXVALUE);
+CREATE TABLE plain (id int PRIMARY KEY, body text) ROW_FORMAT=COMPACT;
+CREATE TABLE hashed (id int PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2;
+"#;
+
+const MY_OPTIONS_DRIFTED: &str = r#"
+CREATE TABLE audit (id int PRIMARY KEY, what text, note varchar(20));
+CREATE TABLE logs (id int NOT NULL, day date NOT NULL, PRIMARY KEY (id, day)) PARTITION BY HASH (id) PARTITIONS 3;
+CREATE TABLE plain (id int PRIMARY KEY, body text) DEFAULT CHARSET=latin1 ENGINE=MyISAM;
+INSERT INTO audit VALUES (1, 'created', 'a'), (2, 'paid', NULL);
+INSERT INTO logs VALUES (1, '2019-05-01'), (2, '2024-01-02'), (3, '2025-03-04');
+INSERT INTO plain VALUES (1, 'café'), (2, NULL);
+"#;
+
+#[tokio::test]
+async fn mariadb_table_options_from_nothing() {
+    converges(Backend::Mysql, MY_OPTIONS, "").await;
+}
+
+/// A MariaDB database made by `actual_sql`, fixed onto the one `expected_sql`
+/// makes (allowing `allow`): nothing is left, and a second plan is empty.
+async fn fixed_mariadb(
+    expected_sql: &str,
+    actual_sql: &str,
+    allow: Safety,
+) -> (driftless_testkit::TestDb, Fixed) {
+    let db = db_with(Backend::Mysql, actual_sql).await;
+    let expected = snapshot(&db_with(Backend::Mysql, expected_sql).await).await;
+    let options = PlanOptions::default().with_allow(allow);
+    let fixed = fix(&db, &expected, &options).await.unwrap();
+    assert!(
+        fixed.left.is_empty(),
+        "{}\n{}",
+        describe(&fixed.left),
+        fixed.plan.to_sql()
+    );
+    let again = fix(&db, &expected, &options).await.unwrap();
+    assert!(again.plan.steps.is_empty(), "{}", again.plan.to_sql());
+    (db, fixed)
+}
+
+#[tokio::test]
+async fn mariadb_table_options_from_drift_keep_the_rows() {
+    let (db, fixed) = fixed_mariadb(MY_OPTIONS, MY_OPTIONS_DRIFTED, Safety::DataLoss).await;
+    let steps: Vec<(String, String)> = fixed
+        .plan
+        .steps
+        .iter()
+        .map(|s| (s.object.path(), s.safety.to_string()))
+        .collect();
+    assert!(
+        steps.contains(&(format!("{}.audit", db.name), "data-loss".to_string())),
+        "converting to latin1 may lose characters: {steps:?}"
+    );
+    assert!(
+        steps.contains(&(format!("{}.logs", db.name), "locking".to_string())),
+        "{steps:?}"
+    );
+    let count = |t: &'static str| {
+        let db = &db;
+        async move { rows(db, &format!("SELECT CAST(COUNT(*) AS CHAR) FROM {t}")).await }
+    };
+    for (t, n) in [("audit", "2"), ("logs", "3"), ("plain", "2")] {
+        let got = count(t).await;
+        assert_eq!(got[0][0].as_str(), Some(n), "{t}");
+    }
+    let body = rows(&db, "SELECT body FROM plain WHERE id = 1").await;
+    assert_eq!(body[0][0].as_str(), Some("caf\u{e9}"));
+}
+
+/// Triggers (one following another), routines calling each other, events.
+const MY_OBJECTS: &str = r#"
+CREATE TABLE orders (id int PRIMARY KEY, total int, note varchar(20));
+CREATE TABLE audit (id int, what varchar(40));
+CREATE FUNCTION total_of(x int) RETURNS int READS SQL DATA RETURN (SELECT total FROM orders WHERE id = x);
+CREATE FUNCTION twice(x int) RETURNS int DETERMINISTIC RETURN 2 * total_of(x);
+CREATE PROCEDURE purge_orders(IN below int) MODIFIES SQL DATA BEGIN DELETE FROM orders WHERE total < below; INSERT INTO audit VALUES (0, 'purged'); END;
+CREATE TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW BEGIN IF NEW.total < 0 THEN SET NEW.total = 0; END IF; INSERT INTO audit VALUES (NEW.id, 'insert'); END;
+CREATE TRIGGER orders_note BEFORE INSERT ON orders FOR EACH ROW FOLLOWS orders_check SET NEW.note = 'new';
+CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY ON COMPLETION PRESERVE DISABLE COMMENT 'off' DO CALL purge_orders(0);
+"#;
+
+/// The same tables, with rows, a trigger and a function that differ, an
+/// extra procedure and event, and the rest missing.
+const MY_OBJECTS_DRIFTED: &str = r#"
+CREATE TABLE orders (id int PRIMARY KEY, total int, note varchar(20));
+CREATE TABLE audit (id int, what varchar(40));
+INSERT INTO orders VALUES (1, 10, NULL), (2, 20, 'x');
+INSERT INTO audit VALUES (1, 'old');
+CREATE FUNCTION total_of(x int) RETURNS int READS SQL DATA RETURN (SELECT total + 1 FROM orders WHERE id = x);
+CREATE PROCEDURE legacy() DELETE FROM audit;
+CREATE TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = abs(NEW.total);
+CREATE EVENT hourly ON SCHEDULE EVERY 1 HOUR DISABLE DO DELETE FROM audit;
+"#;
+
+#[tokio::test]
+async fn mariadb_triggers_routines_and_events_from_nothing() {
+    converges(Backend::Mysql, MY_OBJECTS, "").await;
+}
+
+#[tokio::test]
+async fn mariadb_triggers_routines_and_events_from_drift_keep_the_rows() {
+    let (db, _) = fixed_mariadb(MY_OBJECTS, MY_OBJECTS_DRIFTED, Safety::Destructive).await;
+    let got = rows(&db, "SELECT CAST(COUNT(*) AS CHAR) FROM orders").await;
+    assert_eq!(got[0][0].as_str(), Some("2"));
+    // The triggers work as expected, in their order.
+    let mut c = open(&db).await;
+    c.execute(
+        "INSERT INTO orders (id, total) VALUES (3, -5)",
+        "test insert",
+    )
+    .await
+    .unwrap();
+    let r = rows(
+        &db,
+        "SELECT CAST(total AS CHAR), note FROM orders WHERE id = 3",
+    )
+    .await;
+    assert_eq!(
+        (r[0][0].as_str(), r[0][1].as_str()),
+        (Some("0"), Some("new"))
+    );
+    let r = rows(&db, "SELECT CAST(twice(1) AS CHAR)").await;
+    assert_eq!(r[0][0].as_str(), Some("20"));
+}
+
 const LITE_RICH: &str = r#"
 CREATE TABLE customers (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -15,7 +15,8 @@ use driftless_testkit::TestDb;
 use futures::stream::{self, BoxStream, StreamExt};
 
 /// A template schema `tpl` with an enum, a serial key, a foreign key, a
-/// check and an index: every kind whose printed form names its schema.
+/// check, an index, a view, a trigger with its function, and row-level
+/// security with a policy: every kind whose printed form names its schema.
 const TEMPLATE: &str = "
 CREATE TYPE {s}.mood AS ENUM ('ok', 'meh');
 CREATE TABLE {s}.users (
@@ -30,6 +31,11 @@ CREATE TABLE {s}.orders (
 );
 CREATE INDEX orders_user ON {s}.orders (user_id);
 CREATE VIEW {s}.big_orders AS SELECT id, total FROM {s}.orders WHERE total > 100;
+CREATE FUNCTION {s}.touch() RETURNS trigger LANGUAGE plpgsql
+  AS $$ BEGIN NEW.total = round(NEW.total, 2); RETURN NEW; END $$;
+CREATE TRIGGER orders_touch BEFORE UPDATE ON {s}.orders FOR EACH ROW EXECUTE FUNCTION {s}.touch();
+ALTER TABLE {s}.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON {s}.orders USING (user_id > 0);
 ";
 
 async fn tenants(db: &TestDb, names: &[&str]) {

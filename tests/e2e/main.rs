@@ -15,6 +15,8 @@
 //! - `golden`: the ledger rows driftless writes equal each migration
 //!   tool's own (the real tool where a registry has it; needs
 //!   `scripts/test-python`, `scripts/test-dbmate` and Debian's Rails);
+//! - `sqlite_kinds`: SQLite's triggers, table options, generated and
+//!   untyped columns and partial indexes found and converged with rows;
 //! - `hostile_identifiers`: names that break quoting, end to end;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
@@ -42,4 +44,5 @@ mod ledger_repair;
 mod pending;
 mod quarantine;
 mod schema_pairing;
+mod sqlite_kinds;
 mod support;

@@ -25,14 +25,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{CatalogKind, DefinedObject, Dialect, ObjectKind, ObjectRef};
 
-use crate::model::{Act, Ctx, Out, Phase, StepSpec, Work};
+use crate::model::{Act, Ctx, DefinedWork, Out, Phase, StepSpec, Work};
 use crate::names::Mentions;
 use crate::plan::Reason;
 use crate::safety::Safety;
 use crate::sql::defined as sql;
-
-/// What the findings ask of one object.
-pub(crate) type DefinedWork = BTreeMap<ObjectRef, (Act, Vec<Reason>)>;
 
 /// The two sides of the objects the plan touches, by identity.
 struct Sides<'a> {
@@ -94,7 +91,7 @@ impl<'a> Sides<'a> {
 
 /// What the plan does with the objects: drop, create, replace in place.
 #[derive(Default)]
-struct Moves {
+struct Moves<'a> {
     /// Dropped: actual objects, with the findings and whether the drop is
     /// the finding's fix (an orphan) or serves a recreation.
     drop: BTreeMap<ObjectRef, (Vec<Reason>, bool)>,
@@ -103,6 +100,9 @@ struct Moves {
     create: BTreeMap<ObjectRef, Vec<Reason>>,
     /// Replaced in place by the expected definition.
     replace: BTreeMap<ObjectRef, Vec<Reason>>,
+    /// Made again as they are after their relation is recreated (objects
+    /// the expected side does not have and the findings ask nothing of).
+    keep: BTreeMap<ObjectRef, &'a DefinedObject>,
 }
 
 /// The relations the plan drops (views dropped to be recreated or for
@@ -117,21 +117,46 @@ fn gone_relations(out: &Out) -> BTreeSet<(String, String)> {
         .dropped_tables
         .iter()
         .map(|q| (q.schema.clone(), q.name.clone()));
-    views.chain(tables).collect()
+    // A SQLite table rebuild drops the old table, and its triggers with it.
+    let rebuilt = out
+        .steps
+        .iter()
+        .filter_map(|(_, s)| Some((s.object.schema.clone(), s.rebuilds.clone()?)));
+    views.chain(tables).chain(rebuilt).collect()
 }
 
-fn moves(sides: &Sides<'_>, work: &DefinedWork, gone: &BTreeSet<(String, String)>) -> Moves {
+/// Whether `o` (on another relation) names one of `gone` in its body: a
+/// SQLite trigger reading a table that is rebuilt must be set aside while
+/// the old table is gone (SQLite's rename rejects a schema with a trigger
+/// that reads a missing table).
+fn reads_gone(d: Dialect, o: &DefinedObject, gone: &BTreeSet<(String, String)>) -> bool {
+    d == Dialect::Sqlite
+        && o.kind == CatalogKind::Trigger
+        && gone.iter().any(|(s, t)| {
+            o.schema.as_deref() == Some(s.as_str()) && sql::mentions_word(&o.definition, t)
+        })
+}
+
+fn moves<'a>(
+    sides: &Sides<'a>,
+    work: &DefinedWork,
+    gone: &BTreeSet<(String, String)>,
+) -> Moves<'a> {
     let mut m = Moves::default();
-    for (k, _) in sides.act.iter().filter(|(k, _)| {
+    for (k, o) in sides.act.iter().filter(|(k, o)| {
         k.table
             .as_ref()
             .is_some_and(|t| gone.contains(&(k.schema.clone(), t.clone())))
+            || reads_gone(sides.ctx.d, o, gone)
     }) {
         // Dropped before its relation, so that the relation's drop does
-        // not take it silently; made again on the new one if expected.
+        // not take it silently; made again on the new one: as expected,
+        // or as it is when the findings ask nothing of it.
         m.drop.insert(k.clone(), (Vec::new(), false));
         if sides.exp.contains_key(k) {
             m.create.insert(k.clone(), Vec::new());
+        } else if !work.contains_key(k) {
+            m.keep.insert(k.clone(), *o);
         }
     }
     for (k, (act, reasons)) in work {
@@ -254,7 +279,7 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
     drops.reverse();
     for (k, o) in drops {
         let (reasons, explicit) = &m.drop[&k];
-        push_drop(o, k, reasons, *explicit, out);
+        push_drop(ctx.d, o, k, reasons, *explicit, out);
     }
     for (k, reasons) in m.replace.iter().filter(|(k, _)| !m.create.contains_key(*k)) {
         if let Some(o) = sides.exp.get(k) {
@@ -265,13 +290,33 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
         .create
         .keys()
         .filter_map(|k| Some((k.clone(), *sides.exp.get(k)?)))
+        .chain(m.keep.iter().map(|(k, o)| (k.clone(), *o)))
         .collect();
     for (k, o) in ordered(ctx.d, creates) {
-        push_create(ctx.d, o, k.clone(), &m.create[&k], "create", out);
+        let reasons = m.create.get(&k).map_or(&[][..], Vec::as_slice);
+        push_create(ctx.d, o, k.clone(), reasons, "create", out);
     }
 }
 
-fn push_drop(o: &DefinedObject, k: ObjectRef, reasons: &[Reason], explicit: bool, out: &mut Out) {
+/// `stmt` as it runs against the schema of `k`: on MySQL, the statements
+/// the reader prints name the object (and a trigger's table) without their
+/// database, which the connection's default database would supply.
+fn located(d: Dialect, stmt: &str, k: &ObjectRef) -> String {
+    if d == Dialect::Mysql && !k.schema.is_empty() {
+        sql::mysql_qualified(stmt, &k.schema)
+    } else {
+        stmt.to_string()
+    }
+}
+
+fn push_drop(
+    d: Dialect,
+    o: &DefinedObject,
+    k: ObjectRef,
+    reasons: &[Reason],
+    explicit: bool,
+    out: &mut Out,
+) {
     let safety = if explicit {
         Safety::Destructive
     } else {
@@ -284,14 +329,15 @@ fn push_drop(o: &DefinedObject, k: ObjectRef, reasons: &[Reason], explicit: bool
     } else {
         Phase::DropDefined
     };
+    let drop = located(d, &o.drop, &k);
     let mut spec = StepSpec::new(k, sql::verb("drop", o.kind), safety);
     spec.fixes = reasons.to_vec();
     if !explicit {
         spec.note =
             Some("it depends on an object that is replaced; it is created again afterwards");
     }
-    spec.sql = vec![o.drop.clone()];
-    spec.script = vec![sql::drop_if_exists(&o.drop)];
+    spec.script = vec![sql::drop_if_exists(&drop)];
+    spec.sql = vec![drop];
     out.push(phase, spec);
 }
 
@@ -303,19 +349,22 @@ fn push_create(
     how: &str,
     out: &mut Out,
 ) {
+    let definition = located(d, &o.definition, &k);
+    let drop = located(d, &o.drop, &k);
     let mut spec = StepSpec::new(k, sql::verb(how, o.kind), Safety::Safe);
     spec.fixes = reasons.to_vec();
     if reasons.is_empty() {
-        spec.note = Some("recreated after an object it depends on was replaced");
+        spec.note =
+            Some("made again after an object it depends on or sits on is replaced or rebuilt");
     }
     let mut stmts = sql::create_prelude(d, o.kind);
-    stmts.push(o.definition.clone());
+    stmts.push(definition.clone());
     stmts.extend(o.then.iter().cloned());
     let mut script = sql::create_prelude(d, o.kind);
-    if !sql::is_idempotent_create(&o.definition) && !o.drop.is_empty() {
-        script.push(sql::drop_if_exists(&o.drop));
+    if !sql::is_idempotent_create(&definition) && !drop.is_empty() {
+        script.push(sql::drop_if_exists(&drop));
     }
-    script.push(o.definition.clone());
+    script.push(definition);
     script.extend(o.then.iter().cloned());
     spec.sql = stmts;
     spec.script = script;

@@ -88,6 +88,10 @@ impl Aspects {
 
 pub(crate) type Acts = BTreeMap<String, (Act, Vec<Reason>)>;
 
+/// What the findings ask of objects compared by their definition, by
+/// identity.
+pub(crate) type DefinedWork = BTreeMap<ObjectRef, (Act, Vec<Reason>)>;
+
 /// What the findings ask of one existing table.
 #[derive(Debug, Default)]
 pub(crate) struct TableWork {
@@ -100,6 +104,8 @@ pub(crate) struct TableWork {
     pub(crate) fks: Acts,
     pub(crate) checks: Acts,
     pub(crate) comment: Vec<Reason>,
+    /// Findings on the table's options ([`Table::options`](driftless_model::Table::options)).
+    pub(crate) options: Vec<Reason>,
 }
 
 /// What the findings ask, per object.
@@ -116,7 +122,7 @@ pub(crate) struct Work {
     pub(crate) view_comments: BTreeMap<QualifiedName, Vec<Reason>>,
     pub(crate) sequences: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
     /// Objects compared by their definition, by identity.
-    pub(crate) defined: crate::defined::DefinedWork,
+    pub(crate) defined: DefinedWork,
     pub(crate) unfixed: Vec<Unfixed>,
 }
 
@@ -339,6 +345,8 @@ pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
 pub(crate) enum Part {
     Of(ObjectKind, String),
     Comment,
+    /// The table's options.
+    Options,
 }
 
 impl Part {

@@ -3,16 +3,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
-    Column, Dialect, Enum, ObjectKind, ObjectRef, QualifiedName, Sequence, View,
+    Column, Dialect, Enum, IndexKey, ObjectKind, ObjectRef, QualifiedName, Sequence, View,
 };
 
 use crate::guard::{self, Cond};
-use crate::model::{unfixed_reason, Act, Ctx, Out, Phase, Resolved, StepSpec, Work};
+use crate::model::{unfixed_reason, Act, Ctx, Out, Phase, Resolved, StepSpec, Target, Work};
 use crate::names::Mentions;
 use crate::plan::{PlanError, Preflight, PreflightKind, Reason};
 use crate::quote::literal;
 use crate::safety::Safety;
-use crate::sql::{Commented, Postgres, Writer};
+use crate::sql::{Commented, Constraint, Postgres, Writer};
 use crate::types::{self, Rows};
 
 fn obj(kind: ObjectKind, s: &str, n: &str) -> ObjectRef {
@@ -560,6 +560,8 @@ impl EnumRebuild<'_> {
         let mut new_col = col.clone();
         new_col.data_type = Postgres.type_name(s, n, array);
         new_col.collation = None;
+        let around = self.compared_with_labels(typed_column, r.targets.get(&key))?;
+        stmts.extend(around.0);
         if col.default.is_some() {
             stmts.push(Postgres.alter_column_default(ts, tn, c, None)?);
         }
@@ -570,6 +572,7 @@ impl EnumRebuild<'_> {
         if let Some(df) = dflt {
             stmts.push(Postgres.alter_column_default(ts, tn, c, Some(&df))?);
         }
+        stmts.extend(around.1);
         out.view_changed.insert(key.clone());
         if !removed.is_empty() {
             let rows = Rows::HoldsAny {
@@ -583,6 +586,54 @@ impl EnumRebuild<'_> {
             });
         }
         Ok(())
+    }
+}
+
+impl EnumRebuild<'_> {
+    /// The partial or expression indexes and the checks of the column's
+    /// table that compare the column with the enum's labels, which the plan
+    /// leaves as they are: dropped before the conversion (their
+    /// expressions would compare the new type with the old one) and made
+    /// again after it. Those the plan changes have their own steps.
+    fn compared_with_labels(
+        &self,
+        typed_column: &EnumColumn<'_>,
+        target: Option<&Target<'_>>,
+    ) -> Result<(Vec<String>, Vec<String>), PlanError> {
+        let (ts, tn, c) = (typed_column.schema, typed_column.table, typed_column.name);
+        let Some(table) = self.ctx.act_table(ts, tn) else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let uses = |text: &str| {
+            let m = Mentions::new(Dialect::Postgres, text);
+            m.has(c) || m.has(self.n)
+        };
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        for (name, index) in &table.indexes {
+            let kept = target.is_none_or(|t| t.target.indexes.get(name) == Some(index));
+            let exprs = index.parts.iter().filter_map(|p| match &p.key {
+                IndexKey::Expression(e) => Some(e.as_str()),
+                IndexKey::Column(_) => None,
+            });
+            let compared = index
+                .predicate
+                .iter()
+                .map(String::as_str)
+                .chain(exprs)
+                .any(uses);
+            if kept && compared {
+                before.push(Postgres.drop_index(ts, tn, name, false));
+                after.push(Postgres.create_index(ts, tn, name, index, false)?);
+            }
+        }
+        for (name, check) in &table.checks {
+            let kept = target.is_none_or(|t| t.target.checks.get(name) == Some(check));
+            if kept && uses(&check.expression) {
+                before.push(Postgres.alter_constraint(ts, tn, Constraint::DropCheck(name))?);
+                after.push(Postgres.alter_constraint(ts, tn, Constraint::AddCheck(name, check))?);
+            }
+        }
+        Ok((before, after))
     }
 }
 

@@ -134,6 +134,11 @@ fn column_aspects(fix: &FixIntent) -> Aspects {
     a
 }
 
+/// Whether a fix intent asks to set a table's options.
+fn is_options(fix: &FixIntent) -> bool {
+    matches!(fix, FixIntent::Alter { aspects } if aspects.contains(&Aspect::Options))
+}
+
 /// Records what finding `f` asks (`act`) in the work for its object.
 fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
     let o = &f.object;
@@ -162,6 +167,7 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
         ObjectKind::Table => match act {
             Act::Create => w.tables_create.entry(tkey).or_default().push(r),
             Act::Drop => w.tables_remove.entry(tkey).or_default().push(r),
+            Act::Replace if is_options(&f.fix) => w.tables.entry(tkey).or_default().options.push(r),
             Act::Replace => w.tables.entry(tkey).or_default().comment.push(r),
         },
         ObjectKind::Column => {
@@ -434,6 +440,7 @@ fn table_reasons(tw: &TableWork) -> Vec<Reason> {
                 .flat_map(|m| m.values().flat_map(|(_, r)| r.clone())),
         )
         .chain(tw.comment.iter().cloned())
+        .chain(tw.options.iter().cloned())
         .collect::<Vec<_>>()
 }
 
@@ -480,6 +487,13 @@ fn resolve_table<'a>(
             .entry(Part::Comment)
             .or_default()
             .extend(tw.comment.iter().cloned());
+    }
+    if !tw.options.is_empty() {
+        t.target.options = expected.options.clone();
+        t.reasons
+            .entry(Part::Options)
+            .or_default()
+            .extend(tw.options.iter().cloned());
     }
     // Orphan columns, last: their dependents go with them.
     remove_orphan_columns(ctx, t, tw, expected, unf);
@@ -690,7 +704,8 @@ fn quarantine_key(t: &Target<'_>, tw: &TableWork) -> Option<Vec<String>> {
 }
 
 /// The fallback quarantine of column `c` of a table without a usable
-/// primary key: renamed aside in its table, nullable, without identity.
+/// primary key: renamed aside in its table, nullable, without identity
+/// (in a SQLite table that becomes STRICT, of a type STRICT allows).
 fn rename_aside(d: Dialect, t: &mut Target<'_>, c: &str, col: &driftless_model::Column) {
     let actual = t.actual;
     let taken = |n: &str| actual.columns.contains_key(n) || t.target.columns.contains_key(n);
@@ -701,6 +716,9 @@ fn rename_aside(d: Dialect, t: &mut Target<'_>, c: &str, col: &driftless_model::
     }
     if d == Dialect::Postgres || d == Dialect::Mysql {
         qc.identity = None;
+    }
+    if d == Dialect::Sqlite && t.target.options.get("strict").is_some_and(|v| v == "true") {
+        qc.data_type = crate::types::sqlite_strict_type(&qc.data_type).to_string();
     }
     t.target.columns.insert(q.clone(), qc);
     t.renames.insert(c.to_string(), q);

@@ -203,19 +203,36 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 }
                 out.push(Phase::RemoveTables, spec);
             }
-            None => {
-                let mut spec = StepSpec::new(object, "drop table", Safety::Destructive);
-                spec.fixes = rm.reasons.clone();
-                spec.sql = vec![w.drop_table(s, t, false)];
-                spec.script = vec![w.drop_table(s, t, true)];
-                out.push(Phase::RemoveTables, spec);
-                let key = QualifiedName::new(s, t);
-                out.view_changed.insert(key.clone());
-                out.dropped_tables.insert(key);
-            }
+            None => drop_table(ctx, rm, object, out),
         }
     }
     Ok(())
+}
+
+/// Drops an orphan table outright (`--orphans drop`). A sequence it owns
+/// and the expected schema keeps is released first, or the drop would
+/// take it along.
+fn drop_table(ctx: &Ctx<'_>, rm: &Removal<'_>, object: ObjectRef, out: &mut Out) {
+    let (d, w, s, t) = (ctx.d, ctx.sql(), rm.schema.as_str(), rm.name.as_str());
+    let mut spec = StepSpec::new(object, "drop table", Safety::Destructive);
+    spec.fixes = rm.reasons.clone();
+    let released: Vec<String> = match d {
+        Dialect::Postgres => ctx
+            .owned_sequences(s, t)
+            .into_iter()
+            .filter(|(_, expected)| *expected)
+            .map(|(seq, _)| Postgres.sequence_owned_by(s, &seq, None))
+            .collect(),
+        _ => Vec::new(),
+    };
+    spec.sql = released.clone();
+    spec.sql.push(w.drop_table(s, t, false));
+    spec.script = released;
+    spec.script.push(w.drop_table(s, t, true));
+    out.push(Phase::RemoveTables, spec);
+    let key = QualifiedName::new(s, t);
+    out.view_changed.insert(key.clone());
+    out.dropped_tables.insert(key);
 }
 
 /// The statements that give the parts of a quarantined table whose names
@@ -659,8 +676,60 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         kind.adds(&x, out)?;
     }
     alter_columns(ctx, &x, out)?;
+    alter_options(&x, out)?;
     // Foreign keys come back last.
     FOREIGN_KEYS.adds(&x, out)
+}
+
+/// The text types whose length a character set conversion may widen
+/// (`text` to `mediumtext` when each character takes more bytes).
+const WIDENED_TYPES: &[&str] = &["tinytext", "text", "mediumtext"];
+
+/// MySQL: the table's options, one step after its columns changed (every
+/// expected column is there): the engine, the row format, the character
+/// set (its text columns converted, then given back the types the
+/// expected side has) and the partitioning.
+fn alter_options(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let (s, tn, t) = (x.s, x.tn, x.t);
+    let (a, g) = (&t.actual.options, &t.target.options);
+    if x.d != Dialect::Mysql || a == g {
+        return Ok(());
+    }
+    let get = |m: &BTreeMap<String, String>, k: &str| m.get(k).cloned();
+    let differs = |k: &str| a.get(k) != g.get(k);
+    let mut spec = t.part_step(
+        &Part::Options,
+        ObjectRef::table(s, tn),
+        "alter table options",
+        Safety::Locking,
+    );
+    let mut sql = Vec::new();
+    if differs("engine") {
+        sql.push(Mysql.set_engine(s, tn, get(g, "engine").as_deref()));
+    }
+    if differs("row_format") {
+        sql.push(Mysql.set_row_format(s, tn, get(g, "row_format").as_deref()));
+    }
+    if differs("collation") || differs("charset") {
+        let target = get(g, "collation");
+        sql.extend(Mysql.convert_to(s, tn, get(g, "charset").as_deref(), target.as_deref()));
+        for (c, col) in &t.target.columns {
+            if WIDENED_TYPES.contains(&col.data_type.to_ascii_lowercase().as_str()) {
+                sql.push(Mysql.modify_column(s, tn, c, col)?);
+            }
+        }
+        if !get(g, "charset").is_some_and(|c| c.starts_with("utf8mb4")) {
+            spec.safety = Safety::DataLoss;
+            spec.note = Some("text is converted to another character set (the database's default when none is expected), which may not hold every character it has: those are replaced");
+        }
+    }
+    if differs("partition_by") {
+        sql.push(Mysql.partition_by(s, tn, get(g, "partition_by").as_deref())?);
+    }
+    spec.script = sql.clone();
+    spec.sql = sql;
+    out.push(Phase::Columns, spec);
+    Ok(())
 }
 
 /// The primary key, dropped and added when it changes.
@@ -1323,6 +1392,7 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         || a.uniques != g.uniques
         || a.checks != g.checks
         || a.foreign_keys != g.foreign_keys
+        || a.options != g.options
         || adds.iter().any(|(_, col)| !sqlite_can_add(col))
         || drops.iter().copied().chain(t.moved.keys()).any(|c| {
             a.columns

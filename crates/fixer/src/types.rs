@@ -530,6 +530,21 @@ pub(crate) fn sqlite_affinity(declared: &str) -> Affinity {
     }
 }
 
+/// The type a column of SQLite type `declared` takes in a STRICT table:
+/// its own when STRICT allows it, otherwise `ANY`, which keeps every value
+/// as it is.
+pub(crate) fn sqlite_strict_type(declared: &str) -> &str {
+    const STRICT: [&str; 6] = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
+    if STRICT
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(declared.trim()))
+    {
+        declared
+    } else {
+        "ANY"
+    }
+}
+
 /// SQLite keeps every value through a table rebuild, except that a column
 /// with numeric affinity converts text that looks like a number.
 pub(crate) fn sqlite_loss(from: &str, to: &str) -> Option<Loss> {
@@ -553,6 +568,14 @@ mod tests {
 
     fn c(d: Dialect, t: &str) -> TypeClass {
         classify(d, &Snapshot::new(d), "public", t)
+    }
+
+    #[test]
+    fn sqlite_strict_types() {
+        assert_eq!(sqlite_strict_type("integer"), "integer");
+        assert_eq!(sqlite_strict_type("VARCHAR(40)"), "ANY");
+        assert_eq!(sqlite_strict_type(""), "ANY");
+        assert_eq!(sqlite_strict_type("Blob"), "Blob");
     }
 
     #[test]

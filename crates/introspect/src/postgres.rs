@@ -73,6 +73,7 @@
 //! executed together in one message.
 
 mod batch;
+mod defined;
 mod parse;
 mod query;
 mod rows;

@@ -126,8 +126,8 @@ impl CatalogKind {
                 Operator,
                 Cast,
             ],
-            Dialect::Mysql => &[Trigger, Procedure, Function, Event, Partition],
-            Dialect::Sqlite => &[Trigger, VirtualTable],
+            Dialect::Mysql => &[],
+            Dialect::Sqlite => &[VirtualTable],
         }
     }
 

@@ -201,8 +201,8 @@ impl CatalogKind {
                 RangeType,
                 Collation,
             ],
-            Dialect::Mysql => &[],
-            Dialect::Sqlite => &[],
+            Dialect::Mysql => &[Trigger, Procedure, Function, Event],
+            Dialect::Sqlite => &[Trigger],
         }
     }
 }

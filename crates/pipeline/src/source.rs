@@ -109,8 +109,12 @@ impl Expected {
         self.snapshot
             .unmodeled
             .retain(|o| o.schema.as_deref() == Some(name));
+        self.snapshot
+            .objects
+            .retain(|o| o.schema.as_deref() == Some(name));
         if let Some(head) = &mut self.head {
             head.schemas.retain(|s, _| s == name);
+            head.objects.retain(|o| o.schema.as_deref() == Some(name));
         }
     }
 

@@ -16,7 +16,7 @@
 //! expires = 2025-07-01                       # or "2025-07-01"
 //!
 //! [coverage]
-//! ignore = ["event trigger", "partition"]    # kinds not compared, not reported
+//! ignore = ["aggregate", "operator"]         # kinds not compared, not reported
 //!
 //! [fix]                                      # the repair policy (see FixSettings)
 //! max_lock = "share update exclusive"

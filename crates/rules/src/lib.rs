@@ -101,7 +101,6 @@ mod config;
 mod coverage;
 mod date;
 mod diff;
-mod diff_defined;
 mod docs;
 mod finding;
 mod line_diff;

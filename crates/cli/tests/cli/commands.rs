@@ -1055,7 +1055,10 @@ CREATE TABLE gone (id int PRIMARY KEY);";
 const SCHEMA_EXPECTED: &str =
     "CREATE TABLE p (id int PRIMARY KEY, name varchar(20), UNIQUE KEY p_name (name));
 CREATE TABLE t (id int PRIMARY KEY, y int, p_id int, KEY t_y (y), CONSTRAINT t_p FOREIGN KEY (p_id) REFERENCES p (id));
-CREATE VIEW tp AS SELECT t.id, p.name FROM t JOIN p ON t.p_id = p.id;";
+CREATE VIEW tp AS SELECT t.id, p.name FROM t JOIN p ON t.p_id = p.id;
+CREATE TRIGGER t_y BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.y = coalesce(NEW.y, 0); END;
+CREATE FUNCTION p_count() RETURNS int READS SQL DATA RETURN (SELECT count(*) FROM p);
+CREATE EVENT p_purge ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM p WHERE name IS NULL;";
 
 /// A snapshot file of a fresh MariaDB database holding [`SCHEMA_EXPECTED`].
 async fn expected_snapshot_file(dir: &Path) -> String {
@@ -1117,6 +1120,14 @@ async fn regression_fix_with_schema_changes_that_database_not_the_urls_on_mariad
     assert!(after
         .table(&target.name, "_driftless_quarantine_gone")
         .is_some());
+    // The trigger, function and event are made in the selected database.
+    let objects: Vec<(Option<&str>, &str)> = after
+        .objects
+        .iter()
+        .map(|o| (o.schema.as_deref(), o.name.as_str()))
+        .collect();
+    let s = Some(target.name.as_str());
+    assert_eq!(objects, [(s, "p_count"), (s, "t_y"), (s, "p_purge")]);
     assert!(after
         .table(&target.name, "t")
         .unwrap()

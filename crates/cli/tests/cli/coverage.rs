@@ -317,8 +317,11 @@ async fn postgres_snapshot_keeps_what_was_not_compared() {
         .any(|(_, m)| m == "the expected schema: 1 operator in public not compared: ==="));
 }
 
+/// MariaDB's triggers, routines, events and partitions are all compared:
+/// the extra trigger and procedure are drift (exit 1), and nothing is left
+/// "not compared".
 #[tokio::test]
-async fn mariadb_reports_triggers_and_procedures() {
+async fn mariadb_compares_triggers_and_procedures() {
     let tables = "CREATE TABLE orders (id int PRIMARY KEY, total int)";
     let expected = TestDb::mysql().await;
     expected.exec(tables).await;
@@ -330,45 +333,69 @@ async fn mariadb_reports_triggers_and_procedures() {
     actual
         .exec("CREATE PROCEDURE purge_orders() DELETE FROM orders WHERE total = 0")
         .await;
-    let doc = human_then_json(&actual.url, &expected.url, "1 procedure, 1 trigger").await;
-    let schema = doc["findings"][0]["object"]["schema"]
-        .as_str()
+    let human = check(&actual.url, &expected.url, &[]).await;
+    assert_eq!(human.code, Some(1), "{human:#?}");
+    assert!(!human.stdout.contains("not compared"), "{}", human.stdout);
+    let doc = json_document(
+        &check(&actual.url, &expected.url, &["--format", "json"])
+            .await
+            .stdout,
+    );
+    assert!(unmodeled(&doc).is_empty());
+    let mut orphans: Vec<(String, String)> = doc["findings"]
+        .as_array()
         .unwrap()
-        .to_string();
+        .iter()
+        .filter(|f| f["rule"] == "orphan-object")
+        .map(|f| {
+            (
+                f["object"]["kind"].as_str().unwrap().to_string(),
+                f["object"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    orphans.sort();
     assert_eq!(
-        unmodeled(&doc),
+        orphans,
         [
-            (
-                format!("{schema}.procedure"),
-                format!("1 procedure in {schema} not compared: purge_orders")
-            ),
-            (
-                format!("{schema}.trigger"),
-                format!("1 trigger in {schema} not compared: orders_check on orders")
-            ),
+            ("procedure".to_string(), "purge_orders".to_string()),
+            ("trigger".to_string(), "orders_check".to_string()),
         ]
     );
 }
 
 #[tokio::test]
-async fn sqlite_reports_triggers() {
-    let tables = "CREATE TABLE orders (id integer PRIMARY KEY, updated_at text);";
+async fn sqlite_compares_triggers_and_reports_virtual_tables() {
+    let tables = "CREATE TABLE orders (id integer PRIMARY KEY, updated_at text);
+        CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;";
     let expected = TestDb::sqlite();
     expected.exec(tables).await;
     let actual = TestDb::sqlite();
     actual.exec(tables).await;
     actual
-        .exec("CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id; END;")
+        .exec("CREATE VIRTUAL TABLE docs USING fts5(body);")
         .await;
-    let doc = human_then_json(&actual.url, &expected.url, "1 trigger").await;
+    let doc = human_then_json(&actual.url, &expected.url, "1 virtual table").await;
     assert_eq!(
         unmodeled(&doc),
         [(
-            "main.trigger".into(),
-            "1 trigger in main not compared: orders_touch".into()
+            "main.virtual table".into(),
+            "1 virtual table in main not compared: docs".into()
         )]
     );
     // The same database as expected: both sides hold it; still not "No drift".
     let same = check(&actual.url, &actual.url, &[]).await;
     assert!(!same.stdout.contains("No drift:"), "{}", same.stdout);
+    // A trigger only the database has is drift.
+    actual
+        .exec("CREATE TRIGGER orders_log AFTER INSERT ON orders BEGIN SELECT 1; END;")
+        .await;
+    let drift = check(&actual.url, &expected.url, &[]).await;
+    assert_ne!(drift.code, Some(0), "{drift:#?}");
+    assert!(
+        drift.stdout.contains("orphan-object")
+            && drift.stdout.contains("trigger orders_log on main.orders"),
+        "{}",
+        drift.stdout
+    );
 }

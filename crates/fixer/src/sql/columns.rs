@@ -24,20 +24,33 @@ pub(super) fn column_object(schema: &str, table: &str, name: &str) -> String {
     format!("column {schema}.{table}.{name}")
 }
 
-/// The type spelling including a collation clause when the column has one.
+/// Whether `col` is a SQLite column declared without a type (SQLite alone
+/// allows one; its type is then empty).
+fn untyped(dialect: Dialect, col: &Column) -> bool {
+    dialect == Dialect::Sqlite && col.data_type.trim().is_empty()
+}
+
+/// The type spelling including a collation clause when the column has one;
+/// on SQLite, empty for a column declared without a type (and only the
+/// collation clause when it has one).
 pub(super) fn type_with_collation(
     dialect: Dialect,
     object: &str,
     col: &Column,
 ) -> Result<String, PlanError> {
-    let ty = fragment(dialect, FragmentKind::Type, object, &col.data_type)?;
-    Ok(match (&col.collation, dialect) {
+    let ty = if untyped(dialect, col) {
+        std::borrow::Cow::Borrowed("")
+    } else {
+        fragment(dialect, FragmentKind::Type, object, &col.data_type)?
+    };
+    let spelled = match (&col.collation, dialect) {
         (Some(c), Dialect::Postgres) => format!("{ty} COLLATE {}", collation_name(dialect, c)),
         (Some(c), Dialect::Mysql | Dialect::Sqlite) => {
             format!("{ty} COLLATE {}", ident(dialect, c))
         }
         (None, _) => ty.to_string(),
-    })
+    };
+    Ok(spelled.trim_start().to_string())
 }
 
 /// A collation, quoted; it may come schema-qualified (PostgreSQL's
@@ -68,7 +81,11 @@ pub(super) fn column_def(
     inline_pk_autoincrement: bool,
 ) -> Result<ColumnDef, PlanError> {
     let ty = type_with_collation(dialect, object, col)?;
-    let mut def = ColumnDef::new_with_type(sq_iden(name), ColumnType::custom(Alias::new(ty)));
+    let mut def = if ty.is_empty() {
+        ColumnDef::new(sq_iden(name))
+    } else {
+        ColumnDef::new_with_type(sq_iden(name), ColumnType::custom(Alias::new(ty)))
+    };
     let generated = col.generated.is_some();
     // MySQL/MariaDB take no NULL/NOT NULL on generated columns in all versions.
     if !(generated && dialect == Dialect::Mysql) {

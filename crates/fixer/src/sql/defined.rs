@@ -3,6 +3,7 @@
 //! verbs of their steps, drops made idempotent for scripts, and what a
 //! routine's creation needs first.
 
+use driftless_model::sql::{tokens, Token, TokenKind};
 use driftless_model::{CatalogKind, Dialect};
 
 /// The words after `DROP` that name an object's kind, longest first.
@@ -95,6 +96,46 @@ pub(crate) fn mentions_word(text: &str, name: &str) -> bool {
     })
 }
 
+/// A MySQL `CREATE` or `DROP` of a trigger, routine or event as the
+/// reader prints it (`` CREATE TRIGGER `t` BEFORE INSERT ON `orders` … ``)
+/// with the object's name, and a trigger's table, qualified by `schema`;
+/// the body runs in the object's database whatever the connection's
+/// default. A statement of another shape, or already qualified, comes back
+/// as it is.
+pub(crate) fn mysql_qualified(stmt: &str, schema: &str) -> String {
+    let d = Dialect::Mysql;
+    let toks: Vec<Token<'_>> = tokens(stmt, d).filter(|t| !t.is_trivia()).collect();
+    let starts = toks
+        .first()
+        .is_some_and(|t| t.is_word("CREATE") || t.is_word("DROP"));
+    let Some(name) = toks
+        .iter()
+        .position(|t| t.kind == TokenKind::QuotedIdent)
+        .filter(|_| starts)
+    else {
+        return stmt.to_string();
+    };
+    if toks.get(name + 1).is_some_and(|t| t.is_punct('.')) {
+        return stmt.to_string();
+    }
+    let mut at = vec![toks[name].start];
+    let trigger = toks[0].is_word("CREATE") && toks.get(1).is_some_and(|t| t.is_word("TRIGGER"));
+    if trigger {
+        let table = toks[name..]
+            .iter()
+            .position(|t| t.is_word("ON"))
+            .and_then(|on| toks.get(name + on + 1))
+            .filter(|t| t.kind == TokenKind::QuotedIdent);
+        at.extend(table.map(|t| t.start));
+    }
+    let prefix = format!("{}.", d.quote_ident(schema));
+    let mut out = stmt.to_string();
+    for pos in at.into_iter().rev() {
+        out.insert_str(pos, &prefix);
+    }
+    out
+}
+
 /// The verb of a step doing `how` (`create`, `drop`, `replace`) to an
 /// object of `kind`: `create trigger`, `drop policy`, `replace function`.
 pub(crate) fn verb(how: &str, kind: CatalogKind) -> &'static str {
@@ -161,6 +202,31 @@ mod tests {
             drop_if_exists("ALTER TABLE public.x DISABLE ROW LEVEL SECURITY"),
             "ALTER TABLE public.x DISABLE ROW LEVEL SECURITY"
         );
+    }
+
+    #[test]
+    fn mysql_statements_name_their_database() {
+        assert_eq!(
+            mysql_qualified(
+                "CREATE TRIGGER `t` BEFORE INSERT ON `orders` FOR EACH ROW SET NEW.a = 1",
+                "a`b"
+            ),
+            "CREATE TRIGGER `a``b`.`t` BEFORE INSERT ON `a``b`.`orders` FOR EACH ROW SET NEW.a = 1"
+        );
+        assert_eq!(
+            mysql_qualified(
+                "CREATE FUNCTION `f`(`x` int(11)) RETURNS int(11) RETURN x",
+                "app"
+            ),
+            "CREATE FUNCTION `app`.`f`(`x` int(11)) RETURNS int(11) RETURN x"
+        );
+        assert_eq!(
+            drop_if_exists(&mysql_qualified("DROP EVENT `e`", "app")),
+            "DROP EVENT IF EXISTS `app`.`e`"
+        );
+        for same in ["DROP TRIGGER `app`.`t`", "SELECT `x`", "CREATE TRIGGER t"] {
+            assert_eq!(mysql_qualified(same, "app"), same);
+        }
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub(super) enum FragmentKind {
     Expression,
     Predicate,
     ViewDefinition,
+    /// A MySQL table's partitioning clause (`PARTITION BY …`).
+    Partitioning,
 }
 
 impl FragmentKind {
@@ -26,6 +28,7 @@ impl FragmentKind {
             FragmentKind::Expression => "expression",
             FragmentKind::Predicate => "index predicate",
             FragmentKind::ViewDefinition => "view definition",
+            FragmentKind::Partitioning => "partitioning clause",
         }
     }
 }

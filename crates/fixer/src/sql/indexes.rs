@@ -179,6 +179,11 @@ fn plain_part(
 ) -> Result<String, PlanError> {
     let mut s = match &p.key {
         IndexKey::Column(c) => ident(dialect, c),
+        // SQLite keeps the statement as written and its reader gives the
+        // key as written: parentheses would make it read back otherwise.
+        IndexKey::Expression(e) if dialect == Dialect::Sqlite => {
+            fragment(dialect, FragmentKind::Expression, object, e)?.into_owned()
+        }
         IndexKey::Expression(e) => {
             format!(
                 "({})",

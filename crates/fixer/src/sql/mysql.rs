@@ -193,3 +193,131 @@ impl Mysql {
         format!("DO RELEASE_LOCK({})", literal(D, name))
     }
 }
+
+/// Table options ([`Table::options`](driftless_model::Table::options)):
+/// storage engine, row format, character set and collation, partitioning.
+impl Mysql {
+    /// `ALTER TABLE … ENGINE = …`; a table without an engine of its own
+    /// uses the default engine of MySQL and MariaDB, InnoDB.
+    pub(crate) fn set_engine(&self, schema: &str, table: &str, engine: Option<&str>) -> String {
+        format!(
+            "ALTER TABLE {} ENGINE = {}",
+            qualified(D, schema, table),
+            ident(D, engine.unwrap_or("InnoDB"))
+        )
+    }
+
+    /// `ALTER TABLE … ROW_FORMAT = …` (`DEFAULT` when none is given).
+    pub(crate) fn set_row_format(&self, schema: &str, table: &str, format: Option<&str>) -> String {
+        let format: String = format
+            .unwrap_or("DEFAULT")
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        format!(
+            "ALTER TABLE {} ROW_FORMAT = {format}",
+            qualified(D, schema, table)
+        )
+    }
+
+    /// The statements converting a table and its text columns to
+    /// `collation` (and its character set); without one, to the default
+    /// collation of the table's database, read when the statement runs
+    /// (through a prepared statement: `CONVERT TO CHARACTER SET DEFAULT`
+    /// would take the character set's own default collation instead).
+    pub(crate) fn convert_to(
+        &self,
+        schema: &str,
+        table: &str,
+        charset: Option<&str>,
+        collation: Option<&str>,
+    ) -> Vec<String> {
+        let t = qualified(D, schema, table);
+        match collation {
+            Some(c) => {
+                let charset = charset.unwrap_or_else(|| c.split('_').next().unwrap_or(c));
+                vec![format!(
+                    "ALTER TABLE {t} CONVERT TO CHARACTER SET {} COLLATE {}",
+                    ident(D, charset),
+                    ident(D, c)
+                )]
+            }
+            None => vec![
+                format!(
+                    "SET @driftless_sql = (SELECT CONCAT({}, DEFAULT_CHARACTER_SET_NAME, ' COLLATE ', DEFAULT_COLLATION_NAME) \
+                     FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {})",
+                    literal(D, &format!("ALTER TABLE {t} CONVERT TO CHARACTER SET ")),
+                    literal(D, schema)
+                ),
+                "PREPARE driftless_stmt FROM @driftless_sql".into(),
+                "EXECUTE driftless_stmt".into(),
+                "DEALLOCATE PREPARE driftless_stmt".into(),
+            ],
+        }
+    }
+
+    /// The options a new table is created with, after its elements:
+    /// ` ENGINE = … DEFAULT CHARSET = … COLLATE = … ROW_FORMAT = … PARTITION BY …`
+    /// (each only when the table has it).
+    pub(crate) fn create_options(
+        &self,
+        schema: &str,
+        table: &str,
+        options: &std::collections::BTreeMap<String, String>,
+    ) -> Result<String, PlanError> {
+        let mut out = String::new();
+        if let Some(e) = options.get("engine") {
+            out.push_str(&format!(" ENGINE = {}", ident(D, e)));
+        }
+        if let Some(c) = options.get("collation") {
+            let charset = options
+                .get("charset")
+                .map_or_else(|| c.split('_').next().unwrap_or(c), String::as_str);
+            out.push_str(&format!(
+                " DEFAULT CHARSET = {} COLLATE = {}",
+                ident(D, charset),
+                ident(D, c)
+            ));
+        }
+        if let Some(f) = options.get("row_format") {
+            let f: String = f.chars().filter(char::is_ascii_alphanumeric).collect();
+            out.push_str(&format!(" ROW_FORMAT = {f}"));
+        }
+        if let Some(p) = options.get("partition_by") {
+            let object = format!("table {schema}.{table}");
+            let p = super::fragment::fragment(
+                D,
+                super::fragment::FragmentKind::Partitioning,
+                &object,
+                p,
+            )?;
+            out.push(' ');
+            out.push_str(&p);
+        }
+        Ok(out)
+    }
+
+    /// `ALTER TABLE … PARTITION BY …` (the clause as the reader prints
+    /// it), or `… REMOVE PARTITIONING`.
+    pub(crate) fn partition_by(
+        &self,
+        schema: &str,
+        table: &str,
+        clause: Option<&str>,
+    ) -> Result<String, PlanError> {
+        let t = qualified(D, schema, table);
+        match clause {
+            Some(c) => {
+                let object = format!("table {schema}.{table}");
+                let c = super::fragment::fragment(
+                    D,
+                    super::fragment::FragmentKind::Partitioning,
+                    &object,
+                    c,
+                )?;
+                Ok(format!("ALTER TABLE {t} {c}"))
+            }
+            None => Ok(format!("ALTER TABLE {t} REMOVE PARTITIONING")),
+        }
+    }
+}

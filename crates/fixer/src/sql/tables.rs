@@ -40,6 +40,8 @@ pub(super) struct NewTable<'t> {
     pub(super) checks: Vec<(String, String)>,
     /// The table comment (MySQL).
     pub(super) comment: Option<String>,
+    /// What follows the element list: SQLite's `WITHOUT ROWID, STRICT`.
+    pub(super) suffix: Option<String>,
 }
 
 /// The column a SQLite table's primary key is written on as `PRIMARY KEY
@@ -51,6 +53,19 @@ fn sqlite_autoincrement_column(table: &Table) -> Option<&str> {
     }
     let c = &pk.columns[0];
     (table.columns.get(c)?.identity == Some(Identity::AutoIncrement)).then_some(c.as_str())
+}
+
+/// SQLite's table options as they follow the element list (`WITHOUT
+/// ROWID, STRICT`), if the table has any (`Table::options` `without_rowid`
+/// and `strict`, `"true"` when set).
+fn sqlite_options(table: &Table) -> Option<String> {
+    let set = |k: &str| table.options.get(k).is_some_and(|v| v == "true");
+    let options: Vec<&str> = [("without_rowid", "WITHOUT ROWID"), ("strict", "STRICT")]
+        .into_iter()
+        .filter(|(k, _)| set(k))
+        .map(|(_, sql)| sql)
+        .collect();
+    (!options.is_empty()).then(|| options.join(", "))
 }
 
 /// The order of a new table's columns: `opts.order` first (those the table
@@ -139,6 +154,10 @@ impl<'t> NewTable<'t> {
             Dialect::Mysql => table.comment.as_ref().map(|c| c.replace('\0', "")),
             _ => None,
         };
+        let suffix = match dialect {
+            Dialect::Sqlite => sqlite_options(table),
+            _ => None,
+        };
         Ok(NewTable {
             dialect,
             schema,
@@ -149,6 +168,7 @@ impl<'t> NewTable<'t> {
             foreign_keys,
             checks: table_checks(dialect, &object, table)?,
             comment,
+            suffix,
         })
     }
 
@@ -169,9 +189,16 @@ impl<'t> NewTable<'t> {
             ""
         };
         let name = qualified(self.dialect, self.schema, self.name);
+        let suffix = self
+            .suffix
+            .as_ref()
+            .map_or_else(String::new, |s| format!(" {s}"));
         match elements {
-            [] => format!("CREATE TABLE {ine}{name} ()"),
-            _ => format!("CREATE TABLE {ine}{name} ( {} )", elements.join(", ")),
+            [] => format!("CREATE TABLE {ine}{name} (){suffix}"),
+            _ => format!(
+                "CREATE TABLE {ine}{name} ( {} ){suffix}",
+                elements.join(", ")
+            ),
         }
     }
 
@@ -200,6 +227,9 @@ impl<'t> NewTable<'t> {
         if let Some(c) = self.comment {
             stmt.comment(c);
         }
+        if let Some(s) = self.suffix {
+            stmt.extra(s);
+        }
         build!(dialect, stmt)
     }
 }
@@ -212,7 +242,11 @@ pub(super) fn create_table(
     table: &Table,
     opts: CreateTable<'_>,
 ) -> Result<String, PlanError> {
-    Ok(NewTable::new(dialect, schema, name, table, opts)?.render())
+    let mut sql = NewTable::new(dialect, schema, name, table, opts)?.render();
+    if dialect == Dialect::Mysql && !table.options.is_empty() {
+        sql.push_str(&super::Mysql.create_options(schema, name, &table.options)?);
+    }
+    Ok(sql)
 }
 
 /// `DROP TABLE [IF EXISTS]`.

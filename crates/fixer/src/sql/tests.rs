@@ -253,6 +253,50 @@ fn plain_create_table_matches_sea_query() {
     assert_eq!(plain, new.render());
 }
 
+/// SQLite: a column declared without a type is written without one (its
+/// collation alone when it has one), and the table options follow the
+/// element list, from sea-query and from the plain statement alike.
+#[test]
+fn sqlite_untyped_columns_and_table_options() {
+    let mut t = Table::default();
+    t.columns
+        .insert("k".into(), not_null(Column::new(1, "TEXT")));
+    t.columns.insert("v".into(), Column::new(2, ""));
+    t.columns.insert(
+        "w".into(),
+        Column {
+            collation: Some("NOCASE".into()),
+            ..not_null(Column::new(3, " "))
+        },
+    );
+    t.primary_key = Some(PrimaryKey {
+        name: "pk".into(),
+        columns: vec!["k".into()],
+    });
+    t.options.insert("strict".into(), "true".into());
+    t.options.insert("without_rowid".into(), "true".into());
+    let new =
+        tables::NewTable::new(Dialect::Sqlite, "main", "kv", &t, CreateTable::default()).unwrap();
+    let plain = new.plain(&sqlite::elements(&new));
+    assert_eq!(
+        plain,
+        r#"CREATE TABLE "kv" ( "k" TEXT NOT NULL, "v", "w" COLLATE "NOCASE" NOT NULL, PRIMARY KEY ("k") ) WITHOUT ROWID, STRICT"#
+    );
+    assert_eq!(plain, new.render());
+    // `false` or anything else is no option; other dialects take none.
+    t.options.insert("strict".into(), "false".into());
+    t.options.remove("without_rowid");
+    t.columns.get_mut("v").unwrap().data_type = "BLOB".into();
+    assert_eq!(
+        each(|w| w.create_table("app", "kv", &t, CreateTable::default()))[2],
+        r#"CREATE TABLE "kv" ( "k" TEXT NOT NULL, "v" BLOB, "w" COLLATE "NOCASE" NOT NULL, PRIMARY KEY ("k") )"#
+    );
+    // Elsewhere an empty type is refused.
+    assert!(Postgres
+        .add_column("app", "kv", "w", &Column::new(3, ""), false)
+        .is_err());
+}
+
 #[test]
 fn drop_and_rename_tables() {
     assert_eq!(
@@ -525,14 +569,15 @@ fn create_indexes() {
             r#"CREATE INDEX IF NOT EXISTS "live_email" ON "users" ("email") WHERE deleted_at IS NULL"#,
         ]
     );
-    // Expressions, written by sea-query on PostgreSQL and MySQL, plainly on SQLite.
+    // Expressions, written by sea-query on PostgreSQL and MySQL, plainly
+    // and as read (without added parentheses) on SQLite.
     let lower = index(&[expr("lower(email)"), IndexPart::column("id")]);
     assert_eq!(
         each(|w| w.create_index("app", "users", "by_lower", &lower, false)),
         [
             r#"CREATE INDEX "by_lower" ON "app"."users" ((lower(email)), "id")"#,
             "CREATE INDEX `by_lower` ON `app`.`users` ((lower(email)), `id`)",
-            r#"CREATE INDEX "by_lower" ON "users" ((lower(email)), "id")"#,
+            r#"CREATE INDEX "by_lower" ON "users" (lower(email), "id")"#,
         ]
     );
 }
@@ -1229,4 +1274,53 @@ fn session_statements() {
             r#"DROP TRIGGER "on ""insert""""#,
         ]
     );
+}
+
+#[test]
+fn mysql_table_options() {
+    let mut t = Table::default();
+    t.columns
+        .insert("id".into(), not_null(Column::new(1, "int(11)")));
+    for (k, v) in [
+        ("engine", "MyISAM"),
+        ("charset", "latin1"),
+        ("collation", "latin1_swedish_ci"),
+        ("row_format", "DYNAMIC"),
+        (
+            "partition_by",
+            "PARTITION BY HASH (`id`) (PARTITION `p0`, PARTITION `p1`)",
+        ),
+    ] {
+        t.options.insert(k.into(), v.into());
+    }
+    assert_eq!(
+        Mysql
+            .create_table("app", "x`y", &t, CreateTable::default())
+            .unwrap(),
+        "CREATE TABLE `app`.`x``y` ( `id` int(11) NOT NULL ) ENGINE = `MyISAM` \
+         DEFAULT CHARSET = `latin1` COLLATE = `latin1_swedish_ci` ROW_FORMAT = DYNAMIC \
+         PARTITION BY HASH (`id`) (PARTITION `p0`, PARTITION `p1`)"
+    );
+    assert_eq!(
+        Mysql.set_engine("app", "t", None),
+        "ALTER TABLE `app`.`t` ENGINE = `InnoDB`"
+    );
+    assert_eq!(
+        Mysql.set_row_format("app", "t", Some("COMPACT; DROP")),
+        "ALTER TABLE `app`.`t` ROW_FORMAT = COMPACTDROP"
+    );
+    assert_eq!(
+        Mysql.convert_to("app", "t", None, Some("utf8mb4_bin")),
+        ["ALTER TABLE `app`.`t` CONVERT TO CHARACTER SET `utf8mb4` COLLATE `utf8mb4_bin`"]
+    );
+    let to_default = Mysql.convert_to("it's", "t", None, None);
+    assert_eq!(to_default.len(), 4);
+    assert!(to_default[0].contains("WHERE SCHEMA_NAME = 'it''s'"));
+    assert_eq!(
+        Mysql.partition_by("app", "t", None).unwrap(),
+        "ALTER TABLE `app`.`t` REMOVE PARTITIONING"
+    );
+    assert!(Mysql
+        .partition_by("app", "t", Some("PARTITION BY HASH (id); DROP TABLE t"))
+        .is_err());
 }

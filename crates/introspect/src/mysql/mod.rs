@@ -9,8 +9,10 @@
 //! Round trips: begin, server version, then one query each for schemata,
 //! tables, columns, indexes (with unique constraints), foreign-key columns,
 //! foreign-key rules, checks (where
-//! the server has them) and views, plus one for the settings of all MariaDB
-//! sequences when there are any, then the rollback.
+//! the server has them) and views, one message with the queries of
+//! partitions, triggers, routines, their parameters and events, plus one
+//! for the settings of all MariaDB sequences when there are any, then the
+//! rollback.
 //!
 //! Locks: `information_schema` reads are not held up by table locks
 //! (`LOCK TABLES … WRITE`, a transaction blocking an `ALTER`); reads of
@@ -27,6 +29,8 @@
 //! tables, and once the connection has read before, sends all its queries
 //! in one message (one round trip, no transaction).
 
+mod defined;
+mod options;
 mod parse;
 mod query;
 
@@ -140,6 +144,7 @@ async fn scoped(db: &mut Database, options: &IntrospectOptions) -> Result<Option
         rows.checks = next();
     }
     rows.views = next();
+    rows.partitions = next();
     finish(db, flavor, rows, options).await.map(Some)
 }
 
@@ -185,12 +190,21 @@ async fn read(db: &mut Database, options: &IntrospectOptions) -> Result<Snapshot
     rows.views = db
         .query(&q.views, "reading information_schema.VIEWS")
         .await?;
-    rows.unmodeled = db
-        .query(
-            &q.unmodeled,
-            "listing triggers, routines, events and partitions",
+    let mut statements = vec![q.partitions.as_str()];
+    statements.extend(q.objects.all());
+    let sets = db
+        .query_batch(
+            &statements,
+            "reading partitions, triggers, routines and events",
         )
         .await?;
+    let mut sets = sets.into_iter();
+    let mut next = || sets.next().unwrap_or_default();
+    rows.partitions = next();
+    rows.triggers = next();
+    rows.routines = next();
+    rows.parameters = next();
+    rows.events = next();
     finish(db, flavor, rows, options).await
 }
 

@@ -58,9 +58,8 @@ use crate::database::{Row, Value};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint,
-    View,
+    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
+    PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
 };
 
 /// The rows of every catalog query of one read.
@@ -75,11 +74,15 @@ pub(crate) struct CatalogRows {
     pub(crate) checks: Vec<Row>,
     pub(crate) views: Vec<Row>,
     pub(crate) sequences: Vec<Row>,
-    /// Rows of [`super::query::Queries::unmodeled`] (none on a scoped read).
-    pub(crate) unmodeled: Vec<Row>,
+    pub(crate) partitions: Vec<Row>,
+    /// Rows of [`super::query::ObjectQueries`] (none on a scoped read).
+    pub(crate) triggers: Vec<Row>,
+    pub(crate) routines: Vec<Row>,
+    pub(crate) parameters: Vec<Row>,
+    pub(crate) events: Vec<Row>,
 }
 
-fn text(row: &Row, i: usize) -> Option<String> {
+pub(super) fn text(row: &Row, i: usize) -> Option<String> {
     match row.get(i)? {
         Value::Text(s) => Some(s.clone()),
         Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
@@ -90,7 +93,7 @@ fn text(row: &Row, i: usize) -> Option<String> {
     }
 }
 
-fn int(row: &Row, i: usize) -> Option<i64> {
+pub(super) fn int(row: &Row, i: usize) -> Option<i64> {
     row.get(i).and_then(|v| match v {
         Value::Bytes(b) => std::str::from_utf8(b)
             .ok()
@@ -100,7 +103,7 @@ fn int(row: &Row, i: usize) -> Option<i64> {
 }
 
 /// The first `n` columns as text, or a catalog error naming `what`.
-fn keys<const N: usize>(row: &Row, what: &str) -> Result<[String; N]> {
+pub(super) fn keys<const N: usize>(row: &Row, what: &str) -> Result<[String; N]> {
     let mut out: [String; N] = std::array::from_fn(|_| String::new());
     for (i, slot) in out.iter_mut().enumerate() {
         *slot = text(row, i).ok_or_else(|| Error::Catalog {
@@ -111,7 +114,7 @@ fn keys<const N: usize>(row: &Row, what: &str) -> Result<[String; N]> {
     Ok(out)
 }
 
-fn non_empty(s: Option<String>) -> Option<String> {
+pub(super) fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
 
@@ -191,42 +194,17 @@ pub(crate) fn snapshot(
     add_checks(&mut snap, rows, &json_checks)?;
     add_views(&mut snap, rows, &relations)?;
     add_sequences(&mut snap, rows)?;
-    add_unmodeled(&mut snap, rows, options);
+    super::options::add_table_options(&mut snap, rows)?;
+    super::defined::add_objects(&mut snap, rows, options)?;
     Ok(snap)
 }
 
-/// Triggers, routines, events and partitions: listed, not compared.
-/// Columns: kind, schema, name, table.
-fn add_unmodeled(snap: &mut Snapshot, rows: &CatalogRows, options: &IntrospectOptions) {
-    let listed = CatalogKind::not_compared(Dialect::Mysql);
-    for row in &rows.unmodeled {
-        let (Some(kind), Some(schema), Some(name)) = (
-            text(row, 0).and_then(|k| CatalogKind::parse(&k)),
-            text(row, 1),
-            text(row, 2),
-        ) else {
-            continue;
-        };
-        let table = text(row, 3);
-        if !listed.contains(&kind)
-            || !snap.schemas.contains_key(&schema)
-            || table.as_deref().is_some_and(|t| !options.wants_table(t))
-        {
-            continue;
-        }
-        let mut object = CatalogObject::new(kind, Some(&schema), name);
-        if kind == CatalogKind::Partition {
-            object.parent = table.map(|t| format!("{schema}.{t}"));
-        } else {
-            object.table = table;
-        }
-        snap.unmodeled.push(object);
-    }
-    snap.unmodeled.sort();
-}
-
 /// The table `schema.table` of `snap`, if it is there.
-fn table_mut<'s>(snap: &'s mut Snapshot, schema: &str, table: &str) -> Option<&'s mut Table> {
+pub(super) fn table_mut<'s>(
+    snap: &'s mut Snapshot,
+    schema: &str,
+    table: &str,
+) -> Option<&'s mut Table> {
     snap.schemas
         .get_mut(schema)
         .and_then(|s| s.tables.get_mut(table))
@@ -1225,31 +1203,33 @@ mod tests {
                 i(1000),
                 i(1),
             ]],
-            unmodeled: vec![
-                vec![t("trigger"), t("app"), t("touch"), t("users")],
-                vec![t("partition"), t("app"), t("p0"), t("users")],
-                vec![t("package"), t("app"), t("pkg"), N],
-                vec![t("event"), t("elsewhere"), t("e"), N],
-            ],
+            triggers: vec![vec![
+                t("app"),
+                t("touch"),
+                t("users"),
+                t("BEFORE"),
+                t("UPDATE"),
+                i(1),
+                t("SET NEW.name = (SELECT max(`name`) FROM v)"),
+            ]],
+            ..CatalogRows::default()
         };
         let snap = snapshot(MARIA, &rows, &IntrospectOptions::default()).unwrap();
-        let listed: Vec<(&str, &str, Option<&str>, Option<&str>)> = snap
-            .unmodeled
-            .iter()
-            .map(|o| {
-                (
-                    o.kind.as_str(),
-                    o.name.as_str(),
-                    o.table.as_deref(),
-                    o.parent.as_deref(),
-                )
-            })
-            .collect();
+        assert!(snap.unmodeled.is_empty());
+        let touch = &snap.objects[0];
         assert_eq!(
-            listed,
+            touch.definition,
+            "CREATE TRIGGER `touch` BEFORE UPDATE ON `users` FOR EACH ROW SET NEW.name = (SELECT max(`name`) FROM v)"
+        );
+        assert_eq!(
+            touch.depends_on,
             [
-                ("trigger", "touch", Some("users"), None),
-                ("partition", "p0", None, Some("app.users")),
+                driftless_model::ObjectRef::table("app", "users"),
+                driftless_model::ObjectRef::schema_object(
+                    driftless_model::ObjectKind::View,
+                    "app",
+                    Some("v")
+                ),
             ]
         );
         let app = &snap.schemas["app"];

@@ -102,9 +102,11 @@ fn filter(column: &str, schemas: &[String]) -> String {
 /// The catalog queries for one read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Queries {
-    /// SCHEMA_NAME, comment.
+    /// SCHEMA_NAME, comment, DEFAULT_COLLATION_NAME, the server's default
+    /// storage engine.
     pub(crate) schemata: String,
-    /// TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, TABLE_COMMENT.
+    /// TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, TABLE_COMMENT,
+    /// ENGINE, CREATE_OPTIONS.
     pub(crate) tables: String,
     /// TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE,
     /// DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION,
@@ -127,10 +129,78 @@ pub(crate) struct Queries {
     pub(crate) checks: Option<String>,
     /// TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION.
     pub(crate) views: String,
-    /// kind, schema, name, table of the objects the model does not
-    /// compare: triggers, procedures, functions, events, partitions. Not
-    /// part of a scoped read ([`Queries::all`]).
-    pub(crate) unmodeled: String,
+    /// TABLE_SCHEMA, TABLE_NAME, PARTITION_NAME, SUBPARTITION_NAME, their
+    /// ordinal positions, PARTITION_METHOD, SUBPARTITION_METHOD,
+    /// PARTITION_EXPRESSION, SUBPARTITION_EXPRESSION,
+    /// PARTITION_DESCRIPTION, PARTITION_COMMENT of partitioned tables.
+    pub(crate) partitions: String,
+    /// The schema-level objects compared by their definition, read
+    /// together in one round trip and not part of a scoped read
+    /// ([`Queries::all`]).
+    pub(crate) objects: ObjectQueries,
+}
+
+/// The catalog queries of the objects compared by their definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ObjectQueries {
+    /// TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING,
+    /// EVENT_MANIPULATION, ACTION_ORDER, ACTION_STATEMENT.
+    pub(crate) triggers: String,
+    /// ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER,
+    /// CHARACTER_SET_NAME, COLLATION_NAME, ROUTINE_DEFINITION,
+    /// IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, ROUTINE_COMMENT,
+    /// DATABASE_COLLATION.
+    pub(crate) routines: String,
+    /// SPECIFIC_SCHEMA, SPECIFIC_NAME, ROUTINE_TYPE, ORDINAL_POSITION,
+    /// PARAMETER_MODE, PARAMETER_NAME, DTD_IDENTIFIER, CHARACTER_SET_NAME,
+    /// COLLATION_NAME of every routine parameter (not a function's result).
+    pub(crate) parameters: String,
+    /// EVENT_SCHEMA, EVENT_NAME, EVENT_TYPE, EXECUTE_AT, INTERVAL_VALUE,
+    /// INTERVAL_FIELD, ENDS, STATUS, ON_COMPLETION, EVENT_COMMENT,
+    /// EVENT_DEFINITION.
+    pub(crate) events: String,
+}
+
+impl ObjectQueries {
+    /// The queries for `schemas`, the same on both servers.
+    fn new(schemas: &[String]) -> ObjectQueries {
+        ObjectQueries {
+            triggers: format!(
+                "SELECT TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, \
+                 CAST(ACTION_ORDER AS SIGNED), ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE {}",
+                filter("TRIGGER_SCHEMA", schemas)
+            ),
+            routines: format!(
+                "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, CHARACTER_SET_NAME, \
+                 COLLATION_NAME, ROUTINE_DEFINITION, IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, \
+                 ROUTINE_COMMENT, DATABASE_COLLATION FROM information_schema.ROUTINES \
+                 WHERE {} AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION')",
+                filter("ROUTINE_SCHEMA", schemas)
+            ),
+            parameters: format!(
+                "SELECT SPECIFIC_SCHEMA, SPECIFIC_NAME, ROUTINE_TYPE, CAST(ORDINAL_POSITION AS SIGNED), \
+                 PARAMETER_MODE, PARAMETER_NAME, DTD_IDENTIFIER, CHARACTER_SET_NAME, COLLATION_NAME \
+                 FROM information_schema.PARAMETERS WHERE {} AND ORDINAL_POSITION > 0",
+                filter("SPECIFIC_SCHEMA", schemas)
+            ),
+            events: format!(
+                "SELECT EVENT_SCHEMA, EVENT_NAME, EVENT_TYPE, CAST(EXECUTE_AT AS CHAR), \
+                 CAST(INTERVAL_VALUE AS CHAR), INTERVAL_FIELD, CAST(ENDS AS CHAR), STATUS, ON_COMPLETION, \
+                 EVENT_COMMENT, EVENT_DEFINITION FROM information_schema.EVENTS WHERE {}",
+                filter("EVENT_SCHEMA", schemas)
+            ),
+        }
+    }
+
+    /// Every query, in the order they are sent.
+    pub(crate) fn all(&self) -> [&str; 4] {
+        [
+            &self.triggers,
+            &self.routines,
+            &self.parameters,
+            &self.events,
+        ]
+    }
 }
 
 impl Queries {
@@ -166,12 +236,13 @@ impl Queries {
         });
         Queries {
             schemata: format!(
-                "SELECT SCHEMA_NAME, {comment} FROM information_schema.SCHEMATA WHERE {}",
+                "SELECT SCHEMA_NAME, {comment}, DEFAULT_COLLATION_NAME, @@default_storage_engine \
+                 FROM information_schema.SCHEMATA WHERE {}",
                 filter("SCHEMA_NAME", schemas)
             ),
             tables: format!(
-                "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, TABLE_COMMENT \
-                 FROM information_schema.TABLES WHERE {}",
+                "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, TABLE_COMMENT, ENGINE, \
+                 CREATE_OPTIONS FROM information_schema.TABLES WHERE {}",
                 filter("TABLE_SCHEMA", schemas)
             ),
             columns: format!(
@@ -203,20 +274,15 @@ impl Queries {
                 "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {}",
                 filter("TABLE_SCHEMA", schemas)
             ),
-            unmodeled: format!(
-                "SELECT 'trigger', TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE \
-                 FROM information_schema.TRIGGERS WHERE {} \
-                 UNION ALL SELECT LOWER(ROUTINE_TYPE), ROUTINE_SCHEMA, ROUTINE_NAME, NULL \
-                 FROM information_schema.ROUTINES WHERE {} \
-                 UNION ALL SELECT 'event', EVENT_SCHEMA, EVENT_NAME, NULL \
-                 FROM information_schema.EVENTS WHERE {} \
-                 UNION ALL SELECT 'partition', TABLE_SCHEMA, PARTITION_NAME, TABLE_NAME \
-                 FROM information_schema.PARTITIONS WHERE {} AND PARTITION_NAME IS NOT NULL",
-                filter("TRIGGER_SCHEMA", schemas),
-                filter("ROUTINE_SCHEMA", schemas),
-                filter("EVENT_SCHEMA", schemas),
+            partitions: format!(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, PARTITION_NAME, SUBPARTITION_NAME, \
+                 CAST(PARTITION_ORDINAL_POSITION AS SIGNED), CAST(SUBPARTITION_ORDINAL_POSITION AS SIGNED), \
+                 PARTITION_METHOD, SUBPARTITION_METHOD, PARTITION_EXPRESSION, SUBPARTITION_EXPRESSION, \
+                 PARTITION_DESCRIPTION, PARTITION_COMMENT FROM information_schema.PARTITIONS \
+                 WHERE {} AND PARTITION_NAME IS NOT NULL",
                 filter("TABLE_SCHEMA", schemas)
             ),
+            objects: ObjectQueries::new(schemas),
         }
     }
 
@@ -244,6 +310,7 @@ impl Queries {
             &mut self.foreign_keys,
             &mut self.fk_rules,
             &mut self.views,
+            &mut self.partitions,
         ] {
             q.push_str(&condition("TABLE_NAME"));
         }
@@ -272,6 +339,7 @@ impl Queries {
             all.push(c);
         }
         all.push(&self.views);
+        all.push(&self.partitions);
         all
     }
 }
@@ -358,7 +426,7 @@ mod tests {
             .unwrap_or("")
             .contains("LEVEL FROM information_schema.CHECK_CONSTRAINTS"));
         assert!(maria.schemata.contains("SCHEMA_COMMENT"));
-        assert_eq!(maria.all().len(), 8);
+        assert_eq!(maria.all().len(), 9);
         let my = Queries::new(Flavor::parse("8.0.36"), &["a".to_string(), "b".to_string()]);
         assert!(my.tables.ends_with("WHERE TABLE_SCHEMA IN ('a', 'b')"));
         assert!(my.indexes.contains("EXPRESSION FROM"));
@@ -372,7 +440,7 @@ mod tests {
             Queries::new(Flavor::parse("5.7.1"), &["a".to_string()])
                 .all()
                 .len(),
-            7
+            8
         );
     }
 

@@ -79,6 +79,7 @@ SELECT now() = statement_timestamp(),
        CASE WHEN now() = statement_timestamp() THEN
          concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
                    set_config('standard_conforming_strings', 'on', true),
+                   set_config('jit', 'off', true),
                    set_config('plan_cache_mode', 'force_generic_plan', true))
        END";
 

@@ -10,9 +10,9 @@ use super::viewdef::{single_entry_name, unqualified};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, DefinedObject, Dialect, Enum, FkAction, ForeignKey,
-    Generated, Identity, Index, IndexKey, IndexPart, ObjectKind, ObjectRef, PrimaryKey, Schema,
-    Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View,
+    CatalogKind, CatalogObject, Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot,
+    Table, UniqueConstraint, View,
 };
 
 /// The default collation (`pg_collation` oid of `"default"`).
@@ -176,7 +176,7 @@ impl Assembly<'_> {
                 }
             };
             if compared.contains(&kind) && row.extension.is_none() {
-                if let Some(o) = defined_object(kind, schema, row) {
+                if let Some(o) = super::defined::defined_object(kind, schema, row) {
                     self.snap.objects.push(o);
                 }
                 continue;
@@ -982,40 +982,4 @@ mod tests {
             })
         );
     }
-}
-
-/// The compared object of `row` (`None` without a definition: a routine
-/// the server cannot print).
-fn defined_object(
-    kind: CatalogKind,
-    schema: Option<&str>,
-    row: UnmodeledRow,
-) -> Option<DefinedObject> {
-    let mut o = DefinedObject::new(kind, schema, row.name, row.definition?);
-    o.table = row.table;
-    o.drop = row.drop.unwrap_or_default();
-    o.then = row.then;
-    o.comment = row.comment;
-    o.depends_on = row.depends.iter().filter_map(|d| dependency(d)).collect();
-    o.depends_on.sort();
-    o.depends_on.dedup();
-    Some(o)
-}
-
-/// An object named `kind␟schema␟table␟name` by the catalog query.
-fn dependency(text: &str) -> Option<ObjectRef> {
-    let mut parts = text.split('\u{1f}');
-    let kind = parts.next()?;
-    let kind = ObjectKind::ALL
-        .iter()
-        .copied()
-        .find(|k| k.as_str() == kind)?;
-    let schema = parts.next()?.to_string();
-    let some = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
-    Some(ObjectRef {
-        kind,
-        schema,
-        table: some(parts.next()),
-        name: some(parts.next()),
-    })
 }

@@ -41,7 +41,8 @@ pub(crate) fn begin_with_snapshot(snapshot_id: &str) -> String {
         "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
          SET TRANSACTION SNAPSHOT '{snapshot_id}'; \
          SET LOCAL search_path = pg_catalog, pg_temp; \
-         SET LOCAL standard_conforming_strings = on"
+         SET LOCAL standard_conforming_strings = on; \
+         SET LOCAL jit = off"
     )
 }
 
@@ -53,7 +54,10 @@ pub(crate) fn is_snapshot_id(id: &str) -> bool {
 }
 
 /// Pins `search_path` and `standard_conforming_strings` for the rest of
-/// the transaction (`set_config(…, true)` is `SET LOCAL`), reads the server
+/// the transaction (`set_config(…, true)` is `SET LOCAL`), turns JIT
+/// compilation off (the catalog queries are large and their plans'
+/// estimated costs can pass `jit_above_cost` on a big catalog: compiling
+/// them took seconds, running them milliseconds), reads the server
 /// version and exports the snapshot for the helper connections.
 ///
 /// `pg_temp` is named last so that temporary objects can never shadow a
@@ -66,14 +70,16 @@ pub(crate) fn is_snapshot_id(id: &str) -> bool {
 /// `snapshot text`.
 pub(crate) const EXPORT_SNAPSHOT: &str = "\
 SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
-                 set_config('standard_conforming_strings', 'on', true)),
+                 set_config('standard_conforming_strings', 'on', true),
+                 set_config('jit', 'off', true)),
        current_setting('server_version_num')::int4, pg_export_snapshot()";
 
 /// [`EXPORT_SNAPSHOT`] without the export, when exporting is impossible.
 /// Columns: `settings text` (the pinned values), `version int4`.
 pub(crate) const VERSION: &str = "\
 SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
-                 set_config('standard_conforming_strings', 'on', true)),
+                 set_config('standard_conforming_strings', 'on', true),
+                 set_config('jit', 'off', true)),
        current_setting('server_version_num')::int4";
 
 /// [`VERSION`] for a scoped read, which also asks for generic plans: the
@@ -83,6 +89,7 @@ SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
 pub(crate) const VERSION_SCOPED: &str = "\
 SELECT concat_ws('; ', set_config('search_path', 'pg_catalog, pg_temp', true),
                  set_config('standard_conforming_strings', 'on', true),
+                 set_config('jit', 'off', true),
                  set_config('plan_cache_mode', 'force_generic_plan', true)),
        current_setting('server_version_num')::int4";
 
@@ -376,6 +383,53 @@ SELECT d.classoid = 'pg_type'::regclass, d.objoid, d.objsubid, d.description
 FROM pg_description d
 WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass) AND d.objoid >= 16384";
 
+/// What the object of catalog `$class` with oid `$oid` depends on
+/// (`pg_depend`, normal and automatic dependencies on user objects), each
+/// as `kind␟schema␟table␟name`; an object an extension owns is named by
+/// its extension. One index lookup per object.
+macro_rules! depends_on {
+    ($class:literal, $oid:literal) => {
+        concat!(
+            "ARRAY(SELECT DISTINCT dref.ref FROM pg_depend d
+  LEFT JOIN LATERAL (SELECT e.extname::text AS extname, en.nspname::text AS extschema
+                     FROM pg_depend de JOIN pg_extension e ON e.oid = de.refobjid
+                     JOIN pg_namespace en ON en.oid = e.extnamespace
+                     WHERE de.classid = d.refclassid AND de.objid = d.refobjid AND de.deptype = 'e'
+                       AND de.refclassid = 'pg_extension'::regclass LIMIT 1) xr ON true
+  CROSS JOIN LATERAL (SELECT CASE
+    WHEN xr.extname IS NOT NULL THEN concat_ws(chr(31), 'extension', xr.extschema, '', xr.extname)
+    WHEN d.refclassid = 'pg_class'::regclass THEN
+      (SELECT CASE WHEN c.relkind IN ('v', 'm')
+                   THEN concat_ws(chr(31), 'view', n.nspname, '', c.relname)
+                   ELSE concat_ws(chr(31), 'table', n.nspname, c.relname, '') END
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.oid = d.refobjid AND c.relkind IN ('r', 'p', 'v', 'm'))
+    WHEN d.refclassid = 'pg_proc'::regclass THEN
+      (SELECT concat_ws(chr(31), CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, '',
+                        p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')')
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE p.oid = d.refobjid AND p.prokind IN ('f', 'p'))
+    WHEN d.refclassid = 'pg_type'::regclass THEN
+      (SELECT concat_ws(chr(31), CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain'
+                                 WHEN 'r' THEN 'range_type' ELSE 'composite_type' END, n.nspname, '', t.typname)
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       WHERE t.oid = d.refobjid AND t.typtype IN ('e', 'd', 'r', 'c')
+         AND (t.typtype <> 'c' OR EXISTS (SELECT FROM pg_class rc WHERE rc.oid = t.typrelid AND rc.relkind = 'c')))
+    WHEN d.refclassid = 'pg_extension'::regclass THEN
+      (SELECT concat_ws(chr(31), 'extension', n.nspname, '', e.extname)
+       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.oid = d.refobjid)
+    WHEN d.refclassid = 'pg_collation'::regclass THEN
+      (SELECT concat_ws(chr(31), 'collation', n.nspname, '', l.collname)
+       FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace WHERE l.oid = d.refobjid)
+    END AS ref) dref
+  WHERE d.classid = ", $class, " AND d.objid = ", $oid, "
+    AND d.deptype IN ('n', 'a') AND d.refobjid >= 16384 AND dref.ref IS NOT NULL
+    AND NOT (d.classid = d.refclassid AND d.objid = d.refobjid)
+  ORDER BY 1)"
+        )
+    };
+}
+
 /// Catalog objects beyond tables, views, enums and sequences, in the
 /// wanted namespaces (`$1`), and the database-wide ones (namespace 0; the
 /// client keeps them only when every schema is read). Those of the kinds
@@ -396,46 +450,11 @@ WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass) AND d.objoid >= 
 /// Columns: `kind text`, `namespace oid`, `name text`, `table text?`,
 /// `extension text?`, `parent text?`, `definition text?`, `drop text?`,
 /// `then text[]?`, `depends text[]?`, `comment text?`.
-pub(crate) const UNMODELED: &str = "\
-WITH ext AS (SELECT d.classid, d.objid, e.extname::text AS extname, en.nspname::text AS extschema
+pub(crate) const UNMODELED: &str = concat!(
+    "WITH ext AS (SELECT d.classid, d.objid, e.extname::text AS extname, en.nspname::text AS extschema
              FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
              JOIN pg_namespace en ON en.oid = e.extnamespace
-             WHERE d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass),
-dep AS (
-  SELECT d.classid, d.objid, array_agg(DISTINCT r.ref ORDER BY r.ref) AS refs
-  FROM pg_depend d
-  LEFT JOIN ext xr ON xr.classid = d.refclassid AND xr.objid = d.refobjid
-  CROSS JOIN LATERAL (SELECT CASE
-    WHEN xr.extname IS NOT NULL THEN concat_ws(chr(31), 'extension', xr.extschema, '', xr.extname)
-    WHEN d.refclassid = 'pg_class'::regclass THEN
-      (SELECT CASE WHEN c.relkind IN ('v', 'm')
-                   THEN concat_ws(chr(31), 'view', n.nspname, '', c.relname)
-                   ELSE concat_ws(chr(31), 'table', n.nspname, c.relname, '') END
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE c.oid = d.refobjid AND c.relkind IN ('r', 'p', 'v', 'm'))
-    WHEN d.refclassid = 'pg_proc'::regclass THEN
-      (SELECT concat_ws(chr(31), CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, '',
-                        p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')')
-       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-       WHERE p.oid = d.refobjid AND p.prokind IN ('f', 'p'))
-    WHEN d.refclassid = 'pg_type'::regclass THEN
-      (SELECT concat_ws(chr(31), CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain'
-                                 WHEN 'r' THEN 'range_type' ELSE 'composite_type' END, n.nspname, '', t.typname)
-       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-       WHERE t.oid = d.refobjid AND t.typtype IN ('e', 'd', 'r', 'c')
-         AND (t.typtype <> 'c' OR EXISTS (SELECT FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')))
-    WHEN d.refclassid = 'pg_extension'::regclass THEN
-      (SELECT concat_ws(chr(31), 'extension', n.nspname, '', e.extname)
-       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.oid = d.refobjid)
-    WHEN d.refclassid = 'pg_collation'::regclass THEN
-      (SELECT concat_ws(chr(31), 'collation', n.nspname, '', l.collname)
-       FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace WHERE l.oid = d.refobjid)
-    END AS ref) r
-  WHERE d.deptype IN ('n', 'a') AND d.refobjid >= 16384 AND r.ref IS NOT NULL
-    AND d.classid IN ('pg_proc'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
-                      'pg_rewrite'::regclass, 'pg_type'::regclass, 'pg_event_trigger'::regclass)
-    AND NOT (d.classid = d.refclassid AND d.objid = d.refobjid)
-  GROUP BY d.classid, d.objid)
+             WHERE d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass)
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
        p.pronamespace,
        CASE WHEN p.prokind IN ('f', 'p')
@@ -450,10 +469,11 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE '
                            pn.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
                            obj_description(p.oid, 'pg_proc'))
              WHERE obj_description(p.oid, 'pg_proc') IS NOT NULL),
-       dp.refs, obj_description(p.oid, 'pg_proc')
+       ",
+    depends_on!("'pg_proc'::regclass", "p.oid"),
+    ", obj_description(p.oid, 'pg_proc')
 FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace
 LEFT JOIN ext x ON x.classid = 'pg_proc'::regclass AND x.objid = p.oid
-LEFT JOIN dep dp ON dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid
 WHERE p.pronamespace = ANY ($1)
   AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass
                   AND i.objid = p.oid AND i.deptype = 'i')
@@ -469,11 +489,12 @@ SELECT 'trigger', c.relnamespace, t.tgname::text, c.relname::text, COALESCE(x.ex
                         THEN format('COMMENT ON TRIGGER %I ON %I.%I IS %L', t.tgname, cn.nspname, c.relname,
                                     obj_description(t.oid, 'pg_trigger')) END)) v(i, s)
              WHERE s IS NOT NULL ORDER BY i),
-       dp.refs, obj_description(t.oid, 'pg_trigger')
+       ",
+    depends_on!("'pg_trigger'::regclass", "t.oid"),
+    ", obj_description(t.oid, 'pg_trigger')
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN ext x ON x.classid = 'pg_trigger'::regclass AND x.objid = t.oid
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
-LEFT JOIN dep dp ON dp.classid = 'pg_trigger'::regclass AND dp.objid = t.oid
 WHERE NOT t.tgisinternal AND c.relnamespace = ANY ($1)
   AND NOT EXISTS (SELECT FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass
                   AND pd.objid = t.oid AND pd.deptype = 'P')
@@ -492,10 +513,11 @@ SELECT 'policy', c.relnamespace, pol.polname::text, c.relname::text, xc.extname,
        ARRAY(SELECT format('COMMENT ON POLICY %I ON %I.%I IS %L', pol.polname, cn.nspname, c.relname,
                            obj_description(pol.oid, 'pg_policy'))
              WHERE obj_description(pol.oid, 'pg_policy') IS NOT NULL),
-       dp.refs, obj_description(pol.oid, 'pg_policy')
+       ",
+    depends_on!("'pg_policy'::regclass", "pol.oid"),
+    ", obj_description(pol.oid, 'pg_policy')
 FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
-LEFT JOIN dep dp ON dp.classid = 'pg_policy'::regclass AND dp.objid = pol.oid
 WHERE c.relnamespace = ANY ($1)
 UNION ALL
 SELECT 'rule', c.relnamespace, r.rulename::text, c.relname::text, xc.extname, NULL,
@@ -507,10 +529,11 @@ SELECT 'rule', c.relnamespace, r.rulename::text, c.relname::text, xc.extname, NU
                         THEN format('COMMENT ON RULE %I ON %I.%I IS %L', r.rulename, cn.nspname, c.relname,
                                     obj_description(r.oid, 'pg_rewrite')) END)) v(i, s)
              WHERE s IS NOT NULL ORDER BY i),
-       dp.refs, obj_description(r.oid, 'pg_rewrite')
+       ",
+    depends_on!("'pg_rewrite'::regclass", "r.oid"),
+    ", obj_description(r.oid, 'pg_rewrite')
 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace cn ON cn.oid = c.relnamespace
 LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
-LEFT JOIN dep dp ON dp.classid = 'pg_rewrite'::regclass AND dp.objid = r.oid
 WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY ($1)
 UNION ALL
 SELECT CASE WHEN c.relkind = 'f' THEN 'foreign table'
@@ -579,10 +602,11 @@ SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
        ARRAY(SELECT format('COMMENT ON %s %I.%I IS %L', CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
                            tn.nspname, t.typname, obj_description(t.oid, 'pg_type'))
              WHERE obj_description(t.oid, 'pg_type') IS NOT NULL),
-       dp.refs, obj_description(t.oid, 'pg_type')
+       ",
+    depends_on!("'pg_type'::regclass", "t.oid"),
+    ", obj_description(t.oid, 'pg_type')
 FROM pg_type t JOIN pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN ext x ON x.classid = 'pg_type'::regclass AND x.objid = t.oid
-LEFT JOIN dep dp ON dp.classid = 'pg_type'::regclass AND dp.objid = t.oid
 WHERE t.typnamespace = ANY ($1) AND t.typtype IN ('b', 'c', 'd', 'r') AND t.typcategory <> 'A'
   AND (t.typtype <> 'c' OR EXISTS (SELECT FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))
 UNION ALL
@@ -639,9 +663,10 @@ SELECT 'event trigger', 0, v.evtname::text, NULL, x.extname, NULL,
                         THEN format('COMMENT ON EVENT TRIGGER %I IS %L', v.evtname,
                                     obj_description(v.oid, 'pg_event_trigger')) END)) e(i, s)
              WHERE s IS NOT NULL ORDER BY i),
-       dp.refs, obj_description(v.oid, 'pg_event_trigger')
+       ",
+    depends_on!("'pg_event_trigger'::regclass", "v.oid"),
+    ", obj_description(v.oid, 'pg_event_trigger')
 FROM pg_event_trigger v LEFT JOIN ext x ON x.classid = 'pg_event_trigger'::regclass AND x.objid = v.oid
-LEFT JOIN dep dp ON dp.classid = 'pg_event_trigger'::regclass AND dp.objid = v.oid
 UNION ALL
 SELECT 'foreign data wrapper', 0, w.fdwname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_foreign_data_wrapper w
@@ -655,7 +680,8 @@ FROM pg_publication b LEFT JOIN ext x ON x.classid = 'pg_publication'::regclass 
 UNION ALL
 SELECT 'subscription', 0, u.subname::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_subscription u
-WHERE u.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
+WHERE u.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+);
 
 /// Small lookup tables: collation names (`c`), names of non-default
 /// operator classes (`o`), and the default collation of collatable types
@@ -715,7 +741,8 @@ mod tests {
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
              SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; \
              SET LOCAL search_path = pg_catalog, pg_temp; \
-             SET LOCAL standard_conforming_strings = on"
+             SET LOCAL standard_conforming_strings = on; \
+             SET LOCAL jit = off"
         );
     }
 

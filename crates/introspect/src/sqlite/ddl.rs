@@ -259,7 +259,10 @@ pub(crate) enum TableConstraint<'a> {
 pub(crate) struct CreateTable<'a> {
     pub(crate) columns: Vec<ColumnDef<'a>>,
     pub(crate) constraints: Vec<TableConstraint<'a>>,
+    /// `WITHOUT ROWID` among the table options.
     pub(crate) without_rowid: bool,
+    /// `STRICT` among the table options.
+    pub(crate) strict: bool,
 }
 
 impl<'a> CreateTable<'a> {
@@ -312,10 +315,14 @@ pub(crate) fn parse_create_table<'a>(
             table.columns.push(col);
         }
     }
-    let options = &tokens[close + 1..];
-    table.without_rowid = options
-        .windows(2)
-        .any(|w| w[0].is_kw("WITHOUT") && w[1].is_kw("ROWID"));
+    // The options: a comma-separated list of `WITHOUT ROWID` and `STRICT`.
+    for option in split_top_level(&tokens[close + 1..]) {
+        match option {
+            [w, r, ..] if w.is_kw("WITHOUT") && r.is_kw("ROWID") => table.without_rowid = true,
+            [s, ..] if s.is_kw("STRICT") => table.strict = true,
+            _ => {}
+        }
+    }
     Some(table)
 }
 
@@ -612,6 +619,16 @@ pub(crate) fn view_definition(sql: &str) -> Option<String> {
     None
 }
 
+/// The names `sql` mentions (bare words and quoted identifiers, unquoted),
+/// whatever their role: the candidates for what a trigger's body reads.
+pub(crate) fn mentioned_names(sql: &str) -> Vec<Cow<'_, str>> {
+    tokenize(sql)
+        .iter()
+        .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
+        .filter_map(Token::name)
+        .collect()
+}
+
 /// The name of the first column of `columns` that `expression` refers to
 /// (used to synthesise CHECK constraint names).
 pub(crate) fn first_column_referenced<'c>(
@@ -717,7 +734,7 @@ mod tests {
             FOREIGN KEY (p, g) REFERENCES "Other" NOT DEFERRABLE
         ) WITHOUT ROWID, STRICT"#;
         let t = parse_create_table(sql, &mut Vec::new()).unwrap();
-        assert!(t.without_rowid);
+        assert!(t.without_rowid && t.strict);
         assert_eq!(t.columns.len(), 6);
         let id = t.column("ID").unwrap();
         assert_eq!(id.name, "id");
@@ -768,6 +785,39 @@ mod tests {
                 }),
             ]
         );
+    }
+
+    #[test]
+    fn reads_table_options_in_any_order_and_case() {
+        let options = |sql: &str| {
+            let t = parse_create_table(sql, &mut Vec::new()).unwrap();
+            (t.without_rowid, t.strict)
+        };
+        assert_eq!(options("CREATE TABLE t (a)"), (false, false));
+        assert_eq!(options("CREATE TABLE t (a) strict"), (false, true));
+        assert_eq!(
+            options("CREATE TABLE t (a PRIMARY KEY) Strict , without\n rowid"),
+            (true, true)
+        );
+        assert_eq!(
+            options("CREATE TABLE t (a PRIMARY KEY) WITHOUT ROWID"),
+            (true, false)
+        );
+        // Words inside the column list are not options.
+        assert_eq!(
+            options("CREATE TABLE \"strict\" (\"without rowid\" TEXT, strict INT)"),
+            (false, false)
+        );
+    }
+
+    #[test]
+    fn lists_the_names_a_statement_mentions() {
+        let names = mentioned_names(
+            "CREATE TRIGGER \"t r\" AFTER INSERT ON [Orders] BEGIN INSERT INTO \"au\"\"dit\" VALUES ('orders'); END",
+        );
+        assert!(names.contains(&Cow::Borrowed("Orders")));
+        assert!(names.contains(&Cow::Borrowed("au\"dit")));
+        assert!(!names.iter().any(|n| n == "'orders'" || n == "orders"));
     }
 
     #[test]

@@ -34,8 +34,17 @@
 //!
 //! # Other conventions
 //!
-//! * A rowid alias (`INTEGER PRIMARY KEY`) is reported NOT NULL, because
-//!   SQLite never stores NULL in it, although `pragma_table_info` says 0.
+//! * Nullability is what the pragma says: a rowid alias (`INTEGER PRIMARY
+//!   KEY`) is NOT NULL only when declared so (SQLite never stores NULL in
+//!   it either way, but a rebuilt table must declare what the original
+//!   did); the key columns of a `WITHOUT ROWID` table are NOT NULL.
+//! * Declared types are the pragma's, empty for a column declared without
+//!   one.
+//! * Table options: `without_rowid` and `strict` (`"true"`), from the
+//!   CREATE TABLE statement.
+//! * Triggers are compared by their statement as stored
+//!   ([`DefinedObject`]), depending on their table and on the tables and
+//!   views their body names.
 //! * Collations are reported when they differ from `BINARY`; the built-in
 //!   names (`BINARY`, `NOCASE`, `RTRIM`) are upper-cased.
 //! * A foreign key that names no referenced columns references the primary
@@ -58,8 +67,9 @@ use crate::database::{Row, Value};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, Snapshot, Table, UniqueConstraint, View,
+    CatalogKind, CatalogObject, Check, Column, DefinedObject, Dialect, FkAction, ForeignKey,
+    Generated, Identity, Index, IndexKey, IndexPart, ObjectKind, ObjectRef, PrimaryKey, Snapshot,
+    Table, UniqueConstraint, View,
 };
 
 /// A constraint's declared name (if any) and the name to synthesise otherwise.
@@ -114,6 +124,9 @@ struct RawObject<'a> {
     indexes: Option<Vec<RawIndex<'a>>>,
     #[serde(borrow)]
     foreign_keys: Option<Vec<RawForeignKeyColumn<'a>>>,
+    /// `tbl_name`: the table or view of an index or trigger.
+    #[serde(borrow, default)]
+    table: Option<Text<'a>>,
 }
 
 /// A row of `pragma_table_xinfo`.
@@ -276,13 +289,72 @@ pub(crate) fn snapshot(
             snap.unmodeled
                 .extend(unmodeled(&schema, &objects, &special));
         }
+        snap.objects.extend(triggers(&schema, &objects, options));
     }
     snap.unmodeled.sort();
+    snap.objects.sort();
     Ok(snap)
 }
 
-/// The triggers and virtual tables of one schema (the shadow tables behind
-/// a virtual table are its own, and not listed).
+/// The triggers of one schema, each as its statement as stored, depending
+/// on its table (or view) and on every other table or view its statement
+/// names (an over-approximation: a name may be a column's too).
+fn triggers(
+    schema: &str,
+    objects: &[RawObject<'_>],
+    options: &IntrospectOptions,
+) -> Vec<DefinedObject> {
+    let d = Dialect::Sqlite;
+    let relations: HashMap<String, (ObjectKind, &str)> = objects
+        .iter()
+        .filter_map(|o| {
+            let kind = match &*o.kind {
+                "table" => ObjectKind::Table,
+                "view" => ObjectKind::View,
+                _ => return None,
+            };
+            Some((o.name.to_ascii_lowercase(), (kind, &*o.name)))
+        })
+        .collect();
+    let reference = |kind: ObjectKind, name: &str| match kind {
+        ObjectKind::Table => ObjectRef::table(schema, name),
+        _ => ObjectRef::schema_object(kind, schema, Some(name)),
+    };
+    objects
+        .iter()
+        .filter(|o| &*o.kind == "trigger")
+        .filter_map(|o| {
+            let (sql, on) = (o.sql.as_deref()?, o.table.as_deref().unwrap_or_default());
+            if !options.wants_table(on) {
+                return None;
+            }
+            let mut t = DefinedObject::new(CatalogKind::Trigger, Some(schema), &*o.name, sql);
+            t.drop = format!(
+                "DROP TRIGGER {}.{}",
+                d.quote_ident(schema),
+                d.quote_ident(&o.name)
+            );
+            let own = relations.get(&on.to_ascii_lowercase());
+            t.table = Some(own.map_or(on, |(_, n)| n).to_string());
+            let mut seen = HashSet::new();
+            for name in own
+                .into_iter()
+                .map(|(_, n)| Cow::Borrowed(*n))
+                .chain(ddl::mentioned_names(sql))
+            {
+                if let Some((kind, n)) = relations.get(&name.to_ascii_lowercase()) {
+                    if seen.insert(*n) {
+                        t.depends_on.push(reference(*kind, n));
+                    }
+                }
+            }
+            Some(t)
+        })
+        .collect()
+}
+
+/// The virtual tables of one schema (the shadow tables behind a virtual
+/// table are its own, and not listed).
 fn unmodeled(schema: &str, objects: &[RawObject<'_>], special: &[Text<'_>]) -> Vec<CatalogObject> {
     let listed = CatalogKind::not_compared(Dialect::Sqlite);
     let special: HashSet<&str> = special.iter().map(|t| &**t).collect();
@@ -298,7 +370,6 @@ fn unmodeled(schema: &str, objects: &[RawObject<'_>], special: &[Text<'_>]) -> V
                     })
             };
             let kind = match &*obj.kind {
-                "trigger" => CatalogKind::Trigger,
                 "table" if is_virtual() => CatalogKind::VirtualTable,
                 _ => return None,
             };
@@ -532,13 +603,17 @@ fn build_table<'r>(
     };
 
     let table_pk = declared_table_pk(&ddl);
-    let (primary_key, rowid_alias) = primary_key(ctx, &ddl, raw_columns, table_pk);
-    table.primary_key = primary_key;
+    table.primary_key = primary_key(ctx, &ddl, raw_columns, table_pk);
+    for (option, set) in [("without_rowid", ddl.without_rowid), ("strict", ddl.strict)] {
+        if set {
+            table.options.insert(option.to_string(), "true".to_string());
+        }
+    }
     for raw in raw_columns {
         if raw.hidden() == 1 {
             continue;
         }
-        let col = column(ctx, &ddl, raw, rowid_alias, table_pk)?;
+        let col = column(ctx, &ddl, raw, table_pk)?;
         table.columns.insert(raw.name.to_string(), col);
     }
 
@@ -579,32 +654,25 @@ fn canonical_column(column_names: &[&str], name: &str) -> String {
         .to_string()
 }
 
-/// The primary key, and whether it is a rowid alias.
+/// The primary key.
 fn primary_key(
     ctx: &TableContext<'_, '_, '_>,
     ddl: &CreateTable<'_>,
     raw_columns: &[RawColumn<'_>],
     table_pk: Option<DeclaredPk<'_, '_>>,
-) -> (Option<PrimaryKey>, bool) {
+) -> Option<PrimaryKey> {
     let pk_cols = pk_columns(raw_columns);
-    let column_pk = ddl.columns.iter().find_map(|c| c.primary_key.as_ref());
-    let rowid_alias = pk_cols.len() == 1
-        && !ddl.without_rowid
-        && raw_columns
-            .iter()
-            .any(|c| c.pk() == 1 && c.decl_type().eq_ignore_ascii_case("INTEGER"))
-        && !column_pk.is_some_and(|(_, desc)| *desc);
     if pk_cols.is_empty() {
-        return (None, rowid_alias);
+        return None;
     }
+    let column_pk = ddl.columns.iter().find_map(|c| c.primary_key.as_ref());
     let declared = table_pk
         .and_then(|(n, _, _)| n)
         .or_else(|| column_pk.and_then(|(n, _)| n.as_deref()));
-    let pk = PrimaryKey {
+    Some(PrimaryKey {
         name: declared.map_or_else(|| format!("pk_{}", ctx.name), str::to_string),
         columns: pk_cols,
-    };
-    (Some(pk), rowid_alias)
+    })
 }
 
 /// The column of pragma row `raw` (not a hidden one).
@@ -612,7 +680,6 @@ fn column(
     ctx: &TableContext<'_, '_, '_>,
     ddl: &CreateTable<'_>,
     raw: &RawColumn<'_>,
-    rowid_alias: bool,
     table_pk: Option<DeclaredPk<'_, '_>>,
 ) -> Result<Column> {
     let hidden = raw.hidden();
@@ -620,7 +687,7 @@ fn column(
         .map_err(|_| ctx.error(format!("column id {} out of range", raw.cid)))?;
     let def = column_def(ddl, raw.cid, &raw.name);
     let mut col = Column::new(position, raw.decl_type());
-    col.nullable = !(raw.notnull.unwrap_or(0) != 0 || (rowid_alias && raw.pk() == 1));
+    col.nullable = raw.notnull.unwrap_or(0) == 0;
     col.default = raw.default.as_deref().map(str::to_string);
     col.collation = def
         .and_then(|d| d.collation.as_deref())
@@ -1021,7 +1088,17 @@ mod tests {
                 "CREATE VIEW v AS SELECT * FROM child",
                 null,
                 null,
-                null
+                null,
+                "v"
+            ],
+            [
+                "touch",
+                "trigger",
+                "CREATE TRIGGER touch INSTEAD OF INSERT ON V BEGIN INSERT INTO \"PARENT\" (code) VALUES (new.b); END",
+                null,
+                null,
+                null,
+                "V"
             ],
             [
                 "django_migrations",
@@ -1058,7 +1135,7 @@ mod tests {
         let p = &main.tables["Parent"];
         assert_eq!(p.primary_key.as_ref().unwrap().name, "pk_Parent");
         let id = &p.columns["id"];
-        assert!(!id.nullable, "rowid alias is NOT NULL");
+        assert!(id.nullable, "a rowid alias not declared NOT NULL");
         assert_eq!(id.identity, Some(Identity::AutoIncrement));
         assert_eq!(p.columns["code"].collation.as_deref(), Some("NOCASE"));
         assert_eq!(p.columns["code"].default.as_deref(), Some("'x'"));
@@ -1096,6 +1173,31 @@ mod tests {
         let fk_a = &c.foreign_keys["fk_child_a"];
         assert!(fk_a.deferrable && fk_a.initially_deferred);
         assert_eq!(main.views["v"].definition, "SELECT * FROM child");
+        assert!(p.options.is_empty());
+        assert_eq!(
+            c.options,
+            BTreeMap::from([("without_rowid".to_string(), "true".to_string())])
+        );
+        let [touch] = snap.objects.as_slice() else {
+            panic!("one trigger: {:?}", snap.objects)
+        };
+        assert_eq!(touch.kind, CatalogKind::Trigger);
+        assert_eq!(touch.label(), "trigger touch on main.v");
+        assert_eq!(touch.drop, "DROP TRIGGER \"main\".\"touch\"");
+        assert!(touch
+            .definition
+            .starts_with("CREATE TRIGGER touch INSTEAD OF"));
+        assert_eq!(
+            touch.depends_on,
+            vec![
+                ObjectRef::schema_object(ObjectKind::View, "main", Some("v")),
+                ObjectRef::table("main", "Parent"),
+            ]
+        );
+        assert!(snap
+            .unmodeled
+            .iter()
+            .all(|o| o.kind != CatalogKind::Trigger));
     }
 
     #[test]

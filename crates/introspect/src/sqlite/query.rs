@@ -11,18 +11,19 @@
 //! |---|---|---|
 //! | schema | objects (JSON) | virtual and shadow tables (JSON) |
 //!
-//! Objects are the tables, views and indexes of `sqlite_schema` (`sqlite_%`
-//! names left out), each an array, positional:
+//! Objects are the tables, views, indexes and triggers of `sqlite_schema`
+//! (`sqlite_%` names left out), each an array, positional (`tbl_name`: the
+//! table or view an index or trigger belongs to):
 //!
 //! ```text
-//! [name, type, sql, columns, indexes, foreign_keys]
+//! [name, type, sql, columns, indexes, foreign_keys, tbl_name]
 //! columns:      [[cid, name, type, notnull, dflt_value, pk, hidden], …]   pragma_table_xinfo
 //! indexes:      [[seq, name, unique, origin, partial, keys], …]            pragma_index_list
 //! keys:         [[seqno, cid, name, desc, coll], …]                        pragma_index_xinfo, key columns
 //! foreign_keys: [[id, seq, table, from, to, on_update, on_delete], …]      pragma_foreign_key_list
 //! ```
 //!
-//! The last three are `null` except for tables stored in the file
+//! `columns`, `indexes` and `foreign_keys` are `null` except for tables stored in the file
 //! (`rootpage > 0`): virtual tables are never handed to the pragmas, so a
 //! module that is not loaded cannot make the read fail. `keys` is `null`
 //! for the index of a `WITHOUT ROWID` primary key (origin `pk`), which the
@@ -112,7 +113,7 @@ fn schema_select(schema: &str, only: Option<&BTreeSet<String>>) -> String {
          (SELECT json_group_array(json_array(m.name, m.type, m.sql, \
          CASE WHEN {stored_table} THEN json(({columns})) END, \
          CASE WHEN {stored_table} THEN json(({indexes})) END, \
-         CASE WHEN {stored_table} THEN json(({foreign_keys})) END)) \
+         CASE WHEN {stored_table} THEN json(({foreign_keys})) END, m.tbl_name)) \
          FROM {master} WHERE m.type IN ('table', 'view', 'index', 'trigger') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'{scope}), \
          CASE WHEN EXISTS (SELECT 1 FROM {master} WHERE m.type = 'table' AND m.rootpage = 0) \
          THEN (SELECT json_group_array(tl.name) FROM pragma_table_list AS tl \

@@ -488,63 +488,237 @@ async fn scoped_reads_take_one_round_trip_whatever_they_read() {
     conn.close().await.unwrap();
 }
 
+const OBJECTS: &[&str] = &[
+    "CREATE TABLE orders (id int PRIMARY KEY, total int, note varchar(20))",
+    "CREATE TABLE audit (id int, what varchar(40)) ENGINE=MyISAM DEFAULT CHARSET=latin1 ROW_FORMAT=FIXED",
+    "CREATE TABLE logs (id int, day date) PARTITION BY RANGE (year(day)) \
+     (PARTITION p_old VALUES LESS THAN (2000) COMMENT 'before', PARTITION p_new VALUES LESS THAN MAXVALUE)",
+    "CREATE TABLE hashed (id int) PARTITION BY HASH (id) PARTITIONS 2",
+    "CREATE DEFINER = CURRENT_USER TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW \
+     BEGIN\n  IF NEW.total < 0 THEN SET NEW.total = 0; END IF;\n  INSERT INTO audit VALUES (NEW.id, 'insert');\nEND",
+    "CREATE TRIGGER orders_note BEFORE INSERT ON orders FOR EACH ROW FOLLOWS orders_check SET NEW.note = 'new'",
+    "CREATE PROCEDURE purge_orders(IN below int, OUT removed varchar(20) CHARACTER SET latin1) \
+     MODIFIES SQL DATA SQL SECURITY INVOKER COMMENT 'it''s nightly' \
+     BEGIN DELETE FROM orders WHERE total < below; SET removed = ROW_COUNT(); END",
+    "CREATE FUNCTION twice(x int) RETURNS decimal(10,2) DETERMINISTIC RETURN 2 * x + total_of(x)",
+    "CREATE FUNCTION total_of(x int) RETURNS int READS SQL DATA RETURN (SELECT total FROM orders WHERE id = x)",
+    "CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY STARTS '2031-01-01 00:00:00' ENDS '2032-01-01 00:00:00' \
+     ON COMPLETION PRESERVE DISABLE COMMENT 'off' DO CALL purge_orders(0, @n)",
+    "CREATE EVENT once ON SCHEDULE AT '2035-01-01 00:00:00' DO DELETE FROM orders",
+];
+
 #[tokio::test]
-async fn objects_the_model_does_not_compare_are_listed() {
+async fn triggers_routines_events_and_table_options_are_read_field_by_field() {
+    use driftless_model::{CatalogKind, ObjectKind, ObjectRef};
     let db = TestDb::mysql().await;
-    db.exec("CREATE TABLE orders (id int PRIMARY KEY, total int)")
-        .await;
-    db.exec("CREATE TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = 0")
-        .await;
-    db.exec("CREATE PROCEDURE purge_orders() DELETE FROM orders")
-        .await;
-    db.exec("CREATE FUNCTION twice(x int) RETURNS int DETERMINISTIC RETURN 2 * x")
-        .await;
-    db.exec("CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM orders")
-        .await;
-    db.exec("CREATE TABLE logs (id int) PARTITION BY HASH (id) PARTITIONS 2")
-        .await;
+    for sql in OBJECTS {
+        db.exec(sql).await;
+    }
     let mut conn = open(&db.url).await;
-    let before = conn.round_trips();
     let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
-    let trips = conn.round_trips() - before;
-    let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = snap
-        .unmodeled
+    let s = db.name.as_str();
+    assert_eq!(snap.unmodeled, Vec::new(), "every object is compared");
+    let got: Vec<(CatalogKind, Option<&str>, &str, &str, &str)> = snap
+        .objects
         .iter()
         .map(|o| {
-            assert_eq!(o.schema.as_deref(), Some(db.name.as_str()));
+            assert_eq!(o.schema.as_deref(), Some(s));
+            assert_eq!(o.comment, None);
             (
-                o.kind.as_str(),
-                o.name.as_str(),
+                o.kind,
                 o.table.as_deref(),
-                o.parent.as_deref(),
+                o.name.as_str(),
+                o.definition.as_str(),
+                o.drop.as_str(),
             )
         })
         .collect();
-    let logs = format!("{}.logs", db.name);
     assert_eq!(
         got,
         [
-            ("function", "twice", None, None),
-            ("procedure", "purge_orders", None, None),
-            ("trigger", "orders_check", Some("orders"), None),
-            ("partition", "p0", None, Some(logs.as_str())),
-            ("partition", "p1", None, Some(logs.as_str())),
-            ("event", "nightly", None, None),
+            (
+                CatalogKind::Function,
+                None,
+                "total_of",
+                "CREATE FUNCTION `total_of`(`x` int(11)) RETURNS int(11) READS SQL DATA RETURN (SELECT total FROM orders WHERE id = x)",
+                "DROP FUNCTION `total_of`",
+            ),
+            (
+                CatalogKind::Function,
+                None,
+                "twice",
+                "CREATE FUNCTION `twice`(`x` int(11)) RETURNS decimal(10,2) DETERMINISTIC RETURN 2 * x + total_of(x)",
+                "DROP FUNCTION `twice`",
+            ),
+            (
+                CatalogKind::Procedure,
+                None,
+                "purge_orders",
+                "CREATE PROCEDURE `purge_orders`(IN `below` int(11), OUT `removed` varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci) \
+                 MODIFIES SQL DATA SQL SECURITY INVOKER COMMENT 'it''s nightly' \
+                 BEGIN DELETE FROM orders WHERE total < below; SET removed = ROW_COUNT(); END",
+                "DROP PROCEDURE `purge_orders`",
+            ),
+            (
+                CatalogKind::Trigger,
+                Some("orders"),
+                "orders_check",
+                "CREATE TRIGGER `orders_check` BEFORE INSERT ON `orders` FOR EACH ROW BEGIN\n  IF NEW.total < 0 THEN SET NEW.total = 0; END IF;\n  INSERT INTO audit VALUES (NEW.id, 'insert');\nEND",
+                "DROP TRIGGER `orders_check`",
+            ),
+            (
+                CatalogKind::Trigger,
+                Some("orders"),
+                "orders_note",
+                "CREATE TRIGGER `orders_note` BEFORE INSERT ON `orders` FOR EACH ROW FOLLOWS `orders_check` SET NEW.note = 'new'",
+                "DROP TRIGGER `orders_note`",
+            ),
+            (
+                CatalogKind::Event,
+                None,
+                "nightly",
+                "CREATE EVENT `nightly` ON SCHEDULE EVERY 1 DAY ENDS '2032-01-01 00:00:00' ON COMPLETION PRESERVE DISABLE COMMENT 'off' DO CALL purge_orders(0, @n)",
+                "DROP EVENT `nightly`",
+            ),
+            (
+                CatalogKind::Event,
+                None,
+                "once",
+                "CREATE EVENT `once` ON SCHEDULE AT '2035-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE DO DELETE FROM orders",
+                "DROP EVENT `once`",
+            ),
         ]
     );
-    assert!(snap.table(&db.name, "logs").is_some());
-    // One more statement than before the listing, whatever the catalog.
-    let (_, empty_trips) = {
-        let empty = TestDb::mysql().await;
-        let mut c = open(&empty.url).await;
-        let b = c.round_trips();
-        c.snapshot(&IntrospectOptions::default()).await.unwrap();
-        ((), c.round_trips() - b)
+    let deps = |name: &str| {
+        snap.objects
+            .iter()
+            .find(|o| o.name == name)
+            .map(|o| o.depends_on.clone())
+            .unwrap()
     };
-    assert_eq!(trips, empty_trips);
-    // Another database's objects are not listed.
-    let other = TestDb::mysql().await;
-    let mut c = open(&other.url).await;
+    let orders = ObjectRef::table(s, "orders");
+    let routine = |kind, name| ObjectRef::schema_object(kind, s, Some(name));
+    assert_eq!(
+        deps("orders_check"),
+        [ObjectRef::table(s, "audit"), orders.clone()]
+    );
+    assert_eq!(
+        deps("orders_note"),
+        [
+            orders.clone(),
+            ObjectRef::table_part(ObjectKind::Trigger, s, "orders", "orders_check")
+        ]
+    );
+    assert_eq!(deps("twice"), [routine(ObjectKind::Function, "total_of")]);
+    assert_eq!(deps("total_of"), [orders]);
+    assert_eq!(
+        deps("nightly"),
+        [routine(ObjectKind::Procedure, "purge_orders")]
+    );
+
+    let options = |t: &str| {
+        snap.table(s, t)
+            .unwrap()
+            .options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(options("orders"), []);
+    assert_eq!(
+        options("audit"),
+        [
+            pair("charset", "latin1"),
+            pair("collation", "latin1_swedish_ci"),
+            pair("engine", "MyISAM"),
+            pair("row_format", "FIXED"),
+        ]
+    );
+    assert_eq!(
+        options("logs"),
+        [pair(
+            "partition_by",
+            "PARTITION BY RANGE (year(`day`)) (PARTITION `p_old` VALUES LESS THAN (2000) COMMENT 'before', \
+             PARTITION `p_new` VALUES LESS THAN MAXVALUE)"
+        )]
+    );
+    assert_eq!(
+        options("hashed"),
+        [pair(
+            "partition_by",
+            "PARTITION BY HASH (`id`) (PARTITION `p0`, PARTITION `p1`)"
+        )]
+    );
+
+    // What the reader prints, run on another database, reads the same.
+    let again = TestDb::mysql().await;
+    for t in ["orders", "audit", "logs", "hashed"] {
+        let create = if t == "orders" {
+            OBJECTS[0].to_string()
+        } else {
+            let o = snap.table(s, t).unwrap();
+            let cols = if t == "logs" {
+                "id int, day date"
+            } else if t == "audit" {
+                "id int, what varchar(40)"
+            } else {
+                "id int"
+            };
+            let mut sql = format!("CREATE TABLE {t} ({cols})");
+            if let Some(e) = o.options.get("engine") {
+                sql.push_str(&format!(" ENGINE={e}"));
+            }
+            if let Some(c) = o.options.get("collation") {
+                sql.push_str(&format!(" COLLATE={c}"));
+            }
+            if let Some(r) = o.options.get("row_format") {
+                sql.push_str(&format!(" ROW_FORMAT={r}"));
+            }
+            if let Some(p) = o.options.get("partition_by") {
+                sql.push_str(&format!(" {p}"));
+            }
+            sql
+        };
+        again.exec(&create).await;
+    }
+    let mut ordered = snap.objects.clone();
+    ordered.sort_by_key(|o| match o.kind {
+        CatalogKind::Function if o.name == "total_of" => 0,
+        CatalogKind::Function | CatalogKind::Procedure => 1,
+        _ => 2,
+    });
+    for o in &ordered {
+        again.exec(&o.definition).await;
+    }
+    let mut copy = open(&again.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    assert!(copy.rename_schema(&again.name, s));
+    assert_eq!(copy.objects, snap.objects);
+    assert_eq!(copy.schemas[s].tables, snap.schemas[s].tables);
+}
+
+#[tokio::test]
+async fn reading_objects_costs_no_round_trip_per_object() {
+    let db = TestDb::mysql().await;
+    for sql in OBJECTS {
+        db.exec(sql).await;
+    }
+    let mut conn = open(&db.url).await;
+    let before = conn.round_trips();
+    conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let trips = conn.round_trips() - before;
+    let empty = TestDb::mysql().await;
+    let mut c = open(&empty.url).await;
+    let b = c.round_trips();
     let snap = c.snapshot(&IntrospectOptions::default()).await.unwrap();
-    assert_eq!(snap.unmodeled, Vec::new());
+    assert_eq!(trips, c.round_trips() - b);
+    assert_eq!(
+        snap.objects,
+        Vec::new(),
+        "another database's objects are not read"
+    );
 }

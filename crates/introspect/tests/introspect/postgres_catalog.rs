@@ -969,8 +969,12 @@ async fn scoped_read_refuses_a_transaction_the_caller_opened() {
 
 /// `(kind, schema, name, table, extension, parent)` of what `snap` lists
 /// as not compared, extension-owned objects left out.
-fn listed(snap: &Snapshot) -> Vec<(String, String, String, String)> {
-    snap.unmodeled
+/// What `snap` lists beyond tables, views, enums and sequences: the
+/// objects not compared (not those an extension owns), then the compared
+/// ones, as (kind, schema, name, table or parent, compared).
+fn listed(snap: &Snapshot) -> Vec<(String, String, String, String, bool)> {
+    let not_compared = snap
+        .unmodeled
         .iter()
         .filter(|o| o.extension.is_none())
         .map(|o| {
@@ -979,9 +983,19 @@ fn listed(snap: &Snapshot) -> Vec<(String, String, String, String)> {
                 o.schema.clone().unwrap_or_default(),
                 o.name.clone(),
                 o.table.clone().or(o.parent.clone()).unwrap_or_default(),
+                false,
             )
-        })
-        .collect()
+        });
+    let compared = snap.objects.iter().map(|o| {
+        (
+            o.kind.as_str().to_string(),
+            o.schema.clone().unwrap_or_default(),
+            o.name.clone(),
+            o.table.clone().unwrap_or_default(),
+            true,
+        )
+    });
+    not_compared.chain(compared).collect()
 }
 
 /// Every kind the model does not compare, once, in schema `cov`, plus the
@@ -1025,31 +1039,46 @@ async fn objects_the_model_does_not_compare_are_listed() {
     unmodeled_objects_listed(TestDb::postgres().await).await;
 }
 
-/// Every kind the model does not compare, made in `db`, is listed once.
+/// Every kind beyond tables, views, enums and sequences, made in `db`, is
+/// listed once: compared with its definition, or listed as not compared.
 pub(super) async fn unmodeled_objects_listed(db: TestDb) {
     db.exec(UNMODELED_FIXTURE).await;
     let (snap, _) = snapshot_with(&db.url, &IntrospectOptions::default()).await;
-    let t = |k: &str, s: &str, n: &str, on: &str| {
-        (k.to_string(), s.to_string(), n.to_string(), on.to_string())
+    let c = |k: &str, s: &str, n: &str, on: &str| {
+        (
+            k.to_string(),
+            s.to_string(),
+            n.to_string(),
+            on.to_string(),
+            true,
+        )
     };
-    // Database-wide first (no schema), then by kind in model order.
+    let t = |k: &str, s: &str, n: &str, on: &str| {
+        (
+            k.to_string(),
+            s.to_string(),
+            n.to_string(),
+            on.to_string(),
+            false,
+        )
+    };
     let mut want = vec![
-        t("function", "cov", "f_ddl", ""),
-        t("function", "cov", "pair_text", ""),
-        t("function", "cov", "touch", ""),
-        t("procedure", "cov", "purge", ""),
+        c("function", "cov", "f_ddl()", ""),
+        c("function", "cov", "pair_text(cov.pair)", ""),
+        c("function", "cov", "touch()", ""),
+        c("procedure", "cov", "purge()", ""),
         t("aggregate", "cov", "total", ""),
-        t("trigger", "cov", "events_touch", "events"),
-        t("trigger", "cov", "orders_touch", "orders"),
-        t("event trigger", "", "cov_ddl", ""),
-        t("policy", "cov", "own", "orders"),
-        t("row security", "cov", "orders", ""),
-        t("rule", "cov", "no_delete", "orders"),
-        t("extension", "cov", "citext", ""),
-        t("domain", "cov", "positive", ""),
-        t("composite type", "cov", "pair", ""),
-        t("range type", "cov", "span", ""),
-        t("collation", "cov", "c2", ""),
+        c("trigger", "cov", "events_touch", "events"),
+        c("trigger", "cov", "orders_touch", "orders"),
+        c("event trigger", "", "cov_ddl", ""),
+        c("policy", "cov", "own", "orders"),
+        c("row security", "cov", "orders", "orders"),
+        c("rule", "cov", "no_delete", "orders"),
+        c("extension", "cov", "citext", ""),
+        c("domain", "cov", "positive", ""),
+        c("composite type", "cov", "pair", ""),
+        c("range type", "cov", "span", ""),
+        c("collation", "cov", "c2", ""),
         t("foreign table", "cov", "remote", ""),
         t("foreign data wrapper", "", "cov_fdw", ""),
         t("foreign server", "", "cov_server", ""),
@@ -1062,9 +1091,14 @@ pub(super) async fn unmodeled_objects_listed(db: TestDb) {
         t("cast", "", "cov.pair AS text", ""),
     ];
     let mut got = listed(&snap);
-    want.sort_by(|a, b| (&a.1, &a.2).cmp(&(&b.1, &b.2)));
-    got.sort_by(|a, b| (&a.1, &a.2).cmp(&(&b.1, &b.2)));
+    want.sort_by(|a, b| (&a.1, &a.2, &a.0).cmp(&(&b.1, &b.2, &b.0)));
+    got.sort_by(|a, b| (&a.1, &a.2, &a.0).cmp(&(&b.1, &b.2, &b.0)));
     assert_eq!(got, want);
+    // Every compared object carries the statement that makes it.
+    assert!(snap
+        .objects
+        .iter()
+        .all(|o| !o.definition.is_empty() && !o.drop.is_empty()));
     // citext's functions, operators and type: owned by the extension.
     let owned: Vec<&str> = snap
         .unmodeled
@@ -1073,7 +1107,7 @@ pub(super) async fn unmodeled_objects_listed(db: TestDb) {
         .map(|o| o.name.as_str())
         .collect();
     assert!(
-        owned.contains(&"citextin") && owned.contains(&"citext"),
+        owned.iter().any(|n| n.starts_with("citextin(")) && owned.contains(&"citext"),
         "{owned:?}"
     );
     // The tables are still read as before (the partition is not a table).

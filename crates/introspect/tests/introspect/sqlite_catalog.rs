@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, IntrospectOptions};
 use driftless_model::{
-    Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
-    PrimaryKey, Snapshot, Table, UniqueConstraint, View,
+    CatalogKind, Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index,
+    IndexKey, IndexPart, ObjectKind, ObjectRef, PrimaryKey, Snapshot, Table, UniqueConstraint,
+    View,
 };
 use driftless_testkit::TestDb;
 
@@ -81,9 +82,10 @@ fn expected_authors() -> Table {
         columns: columns(vec![
             (
                 "id",
+                // A rowid alias is NOT NULL only when declared so.
                 Column {
                     identity: Some(Identity::AutoIncrement),
-                    ..not_null(col(1, "INTEGER"))
+                    ..col(1, "INTEGER")
                 },
             ),
             (
@@ -250,6 +252,7 @@ fn expected_order() -> Table {
             expression: "\"group\" > 0 AND note <> ')'".into(),
         },
     );
+    t.options.insert("without_rowid".into(), "true".into());
     t
 }
 
@@ -599,7 +602,7 @@ async fn sqlite_interrupt_stops_the_running_statement() {
 }
 
 #[tokio::test]
-async fn triggers_and_virtual_tables_are_listed_not_compared() {
+async fn triggers_are_compared_and_virtual_tables_listed_not_compared() {
     let db = TestDb::sqlite();
     db.exec(
         "CREATE TABLE orders (id INTEGER PRIMARY KEY, updated_at TEXT);\n\
@@ -617,14 +620,202 @@ async fn triggers_and_virtual_tables_are_listed_not_compared() {
         .iter()
         .map(|o| (o.kind.as_str(), o.schema.as_deref(), o.name.as_str()))
         .collect();
-    // The fts5 shadow tables belong to `docs` and are not listed.
-    assert_eq!(
-        got,
-        [
-            ("trigger", Some("main"), "orders_touch"),
-            ("virtual table", Some("main"), "docs"),
-        ]
-    );
+    // The fts5 shadow tables belong to `docs` and are not listed; the
+    // trigger is compared, not listed.
+    assert_eq!(got, [("virtual table", Some("main"), "docs")]);
+    let names: Vec<String> = snap.objects.iter().map(|o| o.label()).collect();
+    assert_eq!(names, ["trigger orders_touch on main.orders"]);
     assert!(snap.table("main", "docs").is_none());
     assert_eq!(snap.table("main", "orders").unwrap().columns.len(), 2);
+}
+
+/// Every kind SQLite has beyond tables, columns, keys and views: triggers
+/// (on a table, on a view), WITHOUT ROWID and STRICT tables, generated
+/// columns, columns declared without a type, rowid aliases declared NOT
+/// NULL or not, partial indexes with any WHERE.
+const KINDS: &str = r#"
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL DEFAULT 'new',
+    note,
+    payload BLOB,
+    total REAL,
+    taxed REAL GENERATED ALWAYS AS (total * 1.2) STORED,
+    label AS (upper(status)),
+    updated_at TEXT
+);
+CREATE TABLE audit (id INTEGER NOT NULL PRIMARY KEY, what ANY, at TEXT) STRICT;
+CREATE TABLE kv (k TEXT PRIMARY KEY, v) WITHOUT ROWID;
+CREATE TABLE pair (a INT, b INT NOT NULL, v ANY, PRIMARY KEY (a, b)) STRICT, WITHOUT ROWID;
+CREATE INDEX ix_open ON orders (status, total) WHERE status IN ('new', 'paid') AND note IS NOT NULL;
+CREATE UNIQUE INDEX ix_big ON orders (lower(status)) WHERE coalesce(total, 0) > 100 OR length(note) BETWEEN 1 AND 5;
+CREATE VIEW open_orders AS SELECT id, status FROM orders WHERE status = 'new';
+CREATE TRIGGER orders_touch AFTER UPDATE OF status ON orders
+  WHEN NEW.status <> OLD.status
+BEGIN
+  UPDATE orders SET updated_at = datetime('now') WHERE id = NEW.id;
+  INSERT INTO "audit" (what, at) VALUES ('touch', datetime('now'));
+END;
+CREATE TRIGGER open_insert INSTEAD OF INSERT ON open_orders BEGIN INSERT INTO orders (status) VALUES (NEW.status); END;
+INSERT INTO orders (status, note, total) VALUES ('paid', 'n', 150);
+"#;
+
+fn index(parts: Vec<IndexPart>, unique: bool, predicate: &str) -> Index {
+    Index {
+        parts,
+        unique,
+        method: None,
+        predicate: Some(predicate.into()),
+        include: vec![],
+    }
+}
+
+#[tokio::test]
+async fn every_sqlite_kind_is_read_field_by_field() {
+    let db = TestDb::sqlite();
+    db.exec(KINDS).await;
+    let mut conn = open(&db.url).await;
+    let before = conn.round_trips();
+    let snap = conn.snapshot(&IntrospectOptions::default()).await.unwrap();
+    assert_eq!(conn.round_trips() - before, 1, "one statement");
+    let main = &snap.schemas["main"];
+    let generated = |expression: &str, stored: bool, c: Column| Column {
+        generated: Some(Generated {
+            expression: expression.into(),
+            stored,
+        }),
+        ..c
+    };
+    let mut orders = Table {
+        columns: columns(vec![
+            ("id", col(1, "INTEGER")),
+            ("status", default(not_null(col(2, "TEXT")), "'new'")),
+            ("note", col(3, "")),
+            ("payload", col(4, "BLOB")),
+            ("total", col(5, "REAL")),
+            ("taxed", generated("total * 1.2", true, col(6, "REAL"))),
+            ("label", generated("upper(status)", false, col(7, ""))),
+            ("updated_at", col(8, "TEXT")),
+        ]),
+        primary_key: Some(PrimaryKey {
+            name: "pk_orders".into(),
+            columns: vec!["id".into()],
+        }),
+        ..Table::default()
+    };
+    orders.indexes.insert(
+        "ix_open".into(),
+        index(
+            vec![IndexPart::column("status"), IndexPart::column("total")],
+            false,
+            "status IN ('new', 'paid') AND note IS NOT NULL",
+        ),
+    );
+    orders.indexes.insert(
+        "ix_big".into(),
+        index(
+            vec![IndexPart {
+                key: IndexKey::Expression("lower(status)".into()),
+                ..IndexPart::column("status")
+            }],
+            true,
+            "coalesce(total, 0) > 100 OR length(note) BETWEEN 1 AND 5",
+        ),
+    );
+    assert_eq!(main.tables["orders"], orders);
+
+    let option = |k: &str| (k.to_string(), "true".to_string());
+    let audit = &main.tables["audit"];
+    assert_eq!(audit.options, BTreeMap::from([option("strict")]));
+    assert!(!audit.columns["id"].nullable, "declared NOT NULL");
+    assert_eq!(audit.columns["what"].data_type, "ANY");
+    let kv = &main.tables["kv"];
+    assert_eq!(kv.options, BTreeMap::from([option("without_rowid")]));
+    assert_eq!(
+        (kv.columns["v"].data_type.as_str(), kv.columns["v"].nullable),
+        ("", true)
+    );
+    let pair = &main.tables["pair"];
+    assert_eq!(
+        pair.options,
+        BTreeMap::from([option("strict"), option("without_rowid")])
+    );
+    assert_eq!(pair.primary_key.as_ref().unwrap().columns, vec!["a", "b"]);
+
+    // Triggers: the statement as stored, the table (or view) they are on,
+    // a drop that works, and what they read.
+    let stored: BTreeMap<String, String> = {
+        let mut s = driftless_introspect::Database::connect(
+            &DbUrl::parse(&db.url).unwrap(),
+            &ConnectOptions::read_only(),
+        )
+        .await
+        .unwrap();
+        s.query(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'",
+            "reading triggers",
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_string(),
+                r[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+    };
+    let [open_insert, touch] = snap.objects.as_slice() else {
+        panic!("two triggers: {:?}", snap.objects)
+    };
+    assert_eq!(
+        (
+            open_insert.kind,
+            open_insert.schema.as_deref(),
+            open_insert.table.as_deref(),
+            open_insert.name.as_str()
+        ),
+        (
+            CatalogKind::Trigger,
+            Some("main"),
+            Some("open_orders"),
+            "open_insert"
+        )
+    );
+    assert_eq!(open_insert.definition, stored["open_insert"]);
+    assert_eq!(open_insert.drop, "DROP TRIGGER \"main\".\"open_insert\"");
+    assert_eq!(
+        open_insert.depends_on,
+        vec![
+            ObjectRef::schema_object(ObjectKind::View, "main", Some("open_orders")),
+            ObjectRef::table("main", "orders"),
+        ]
+    );
+    assert_eq!(touch.table.as_deref(), Some("orders"));
+    assert_eq!(touch.definition, stored["orders_touch"]);
+    assert!(touch.definition.contains("WHEN NEW.status <> OLD.status"));
+    assert_eq!(
+        touch.depends_on,
+        vec![
+            ObjectRef::table("main", "orders"),
+            ObjectRef::table("main", "audit")
+        ]
+    );
+    assert!(touch.then.is_empty() && touch.comment.is_none());
+    assert!(snap.unmodeled.is_empty(), "{:?}", snap.unmodeled);
+
+    // The drop statements work, and the snapshot survives its JSON form.
+    let rw = TestDb::sqlite();
+    rw.exec(KINDS).await;
+    rw.exec(&format!("{};\n{}", open_insert.drop, touch.drop))
+        .await;
+    let after = open(&rw.url)
+        .await
+        .snapshot(&IntrospectOptions::default())
+        .await
+        .unwrap();
+    assert!(after.objects.is_empty());
+    let back = Snapshot::from_json(&snap.to_json(), std::path::Path::new("s.json")).unwrap();
+    assert_eq!(back, snap);
 }

@@ -159,6 +159,13 @@ fn split(
             unmodeled.entry(s).or_default().push(o);
         }
     }
+    // Database-wide objects (event triggers) belong to no tenant.
+    let mut objects: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for o in std::mem::take(&mut snapshot.objects) {
+        if let Some(s) = o.schema.clone() {
+            objects.entry(s).or_default().push(o);
+        }
+    }
     let mut ledgers_of: BTreeMap<String, Vec<Ledger>> = BTreeMap::new();
     for l in ledgers {
         ledgers_of
@@ -175,6 +182,7 @@ fn split(
                 actual.schemas.insert(name.clone(), schema);
             }
             actual.unmodeled = unmodeled.remove(&name).unwrap_or_default();
+            actual.objects = objects.remove(&name).unwrap_or_default();
             let mine = entries
                 .iter()
                 .filter(|e| e.schema == name)

@@ -36,17 +36,32 @@ impl Rule for ColumnTypeMismatch {
                     entry.object(ObjectKind::Column),
                     format!(
                         "column {}.{table}.{} has type {} but {} is expected",
-                        entry.schema, a.name, a.def.data_type, e.def.data_type
+                        entry.schema,
+                        a.name,
+                        spelled(&a.def.data_type),
+                        spelled(&e.def.data_type)
                     ),
                     FixIntent::alter(Aspect::Type),
                 )
                 .values(json(e.def), json(a.def))
                 .hint(format!(
                     "change the type of {}.{table}.{} to {}",
-                    entry.schema, a.name, e.def.data_type
+                    entry.schema,
+                    a.name,
+                    spelled(&e.def.data_type)
                 )),
             );
         }
+    }
+}
+
+/// A type as messages show it: `(none)` for a column declared without one
+/// (SQLite).
+fn spelled(data_type: &str) -> &str {
+    if data_type.trim().is_empty() {
+        "(none)"
+    } else {
+        data_type
     }
 }
 
@@ -69,6 +84,18 @@ mod tests {
         assert_eq!(
             f.actual.as_ref().unwrap()["data_type"],
             "character varying(50)"
+        );
+    }
+
+    #[test]
+    fn a_column_without_a_type_is_named_so() {
+        let mut actual = fixture();
+        column(&mut actual, "users", "name").data_type = String::new();
+        let findings = run_pair(&ColumnTypeMismatch, &fixture(), &actual);
+        let f = only(&findings, "column-type-mismatch", "public.users.name");
+        assert_eq!(
+            f.message,
+            "column public.users.name has type (none) but character varying(100) is expected"
         );
     }
 

@@ -63,26 +63,52 @@ fn object_of(entry: &Entry<'_, DefinedObject>, o: &DefinedObject) -> driftless_m
     r
 }
 
+/// One finding per object only one side has: missing (`expected`) or
+/// an orphan.
+fn one_sided(meta: &RuleMeta, cx: &Context<'_>, expected: bool, out: &mut Vec<Finding>) {
+    for entry in cx.diff().objects() {
+        let only = if expected {
+            entry.missing()
+        } else {
+            entry.orphan()
+        };
+        let Some(o) = only else { continue };
+        let (label, text) = (o.def.label(), one_line(o.def));
+        let (message, fix, hint) = if expected {
+            (
+                format!("{label} is missing (expected {text})"),
+                FixIntent::Create,
+                format!("create {label} as the expected schema defines it"),
+            )
+        } else {
+            (
+                format!("{label} exists but is not expected ({text})"),
+                FixIntent::Drop,
+                format!(
+                    "drop {label} (with --allow-destructive), or add it to the expected schema"
+                ),
+            )
+        };
+        let (e, a) = if expected {
+            (json(o.def), None)
+        } else {
+            (None, json(o.def))
+        };
+        out.push(
+            Finding::new(meta, object_of(entry, o.def), message, fix)
+                .values(e, a)
+                .hint(hint),
+        );
+    }
+}
+
 impl Rule for MissingObject {
     fn meta(&self) -> &RuleMeta {
         &Self::META
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for entry in cx.diff().objects() {
-            let Some(e) = entry.missing() else { continue };
-            let label = e.def.label();
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    object_of(entry, e.def),
-                    format!("{label} is missing (expected {})", one_line(e.def)),
-                    FixIntent::Create,
-                )
-                .values(json(e.def), None)
-                .hint(format!("create {label} as the expected schema defines it")),
-            );
-        }
+        one_sided(&Self::META, cx, true, out);
     }
 }
 
@@ -92,22 +118,7 @@ impl Rule for OrphanObject {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for entry in cx.diff().objects() {
-            let Some(a) = entry.orphan() else { continue };
-            let label = a.def.label();
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    object_of(entry, a.def),
-                    format!("{label} exists but is not expected ({})", one_line(a.def)),
-                    FixIntent::Drop,
-                )
-                .values(None, json(a.def))
-                .hint(format!(
-                    "drop {label} (with --allow-destructive), or add it to the expected schema"
-                )),
-            );
-        }
+        one_sided(&Self::META, cx, false, out);
     }
 }
 
