@@ -210,7 +210,10 @@ pub(crate) const COLUMNS: &str = columns_query!(full);
 pub(crate) const COLUMNS_SCOPED: &str = columns_query!(scoped);
 
 /// Primary key, unique, foreign key and check constraints of the wanted
-/// tables; `$nnd` is the expression for `NULLS NOT DISTINCT`.
+/// tables; `$nnd` is the expression for `NULLS NOT DISTINCT`. A `NOT
+/// VALID` constraint is not read: the rows it has not checked may break
+/// it, so it does not stand for the expected one (an online fix left it
+/// between its two steps; a rerun adds and validates it again).
 ///
 /// Constraints with a parent (`conparentid <> 0`) are the per-partition
 /// clones of a foreign key that references a partitioned table; the parent
@@ -245,7 +248,7 @@ JOIN pg_constraint con ON con.conrelid = c.oid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_index ui ON ui.indexrelid = con.conindid AND con.contype = 'u'
-WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 AND ",
+WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 AND con.convalidated AND ",
             wanted_table!($m)
         )
     };
@@ -271,7 +274,9 @@ pub(crate) const CONSTRAINTS_12: &str = constraints_query!(full, "false");
 pub(crate) const CONSTRAINTS_12_SCOPED: &str = constraints_query!(scoped, "false");
 
 /// Indexes of the wanted tables that do not implement a primary key,
-/// unique or exclusion constraint. The `int2vector` / `oidvector` columns
+/// unique or exclusion constraint, and are valid: the INVALID index a
+/// failed or interrupted `CREATE INDEX CONCURRENTLY` leaves serves no
+/// query and is not read (a rerun of the fix drops it and builds it again). The `int2vector` / `oidvector` columns
 /// are 0-based; slicing them (`[:]`) turns them into ordinary 1-based
 /// arrays that the driver decodes.
 /// Columns: `table oid`, `name text`, `unique bool`, `key_count int2`,
@@ -293,7 +298,7 @@ FROM pg_class c
 JOIN pg_index i ON i.indrelid = c.oid
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
-WHERE NOT EXISTS (SELECT FROM pg_constraint k
+WHERE i.indisvalid AND NOT EXISTS (SELECT FROM pg_constraint k
                   WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid
                     AND k.contype IN ('p', 'u', 'x'))
   AND ",
