@@ -223,6 +223,11 @@ async fn an_online_repair_with_ledger_steps_killed_at_every_statement_on_postgre
 }
 
 #[tokio::test]
+async fn an_online_repair_with_ledger_steps_killed_at_every_statement_on_mariadb() {
+    assert!(kill_at_every_boundary(Backend::Mysql, true).await > 5);
+}
+
+#[tokio::test]
 async fn a_repair_with_ledger_steps_killed_at_every_statement_on_mariadb() {
     assert!(kill_at_every_boundary(Backend::Mysql, false).await > 5);
 }
