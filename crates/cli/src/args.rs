@@ -103,6 +103,12 @@ Examples:
   driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply \\
       --orphans drop --allow-destructive
 
+  # A busy production table: tables from 1GB change online (concurrent
+  # index builds, NOT VALID then VALIDATE, short lock waits retried), and
+  # no step may block writers
+  driftless fix --db \"$DATABASE_URL\" --expect schema.json --apply \\
+      --online-threshold 1GB --max-lock 'share update exclusive'
+
   # Every drifted tenant: planned once per drift group, applied to each
   # member in its own transaction and lock
   driftless fix --db \"$DATABASE_URL\" --each-schema 'tenant_*' \\
@@ -116,7 +122,9 @@ schema was read again) also exits 2; its message says `committed`, lists
 the committed steps and the cause: run `driftless check` to see whether
 the drift is gone. SIGINT or SIGTERM stops any phase (exit 130 / 143):
 the statement in flight is cancelled, the transaction rolled back, and one
-line says what state the database is in; a second signal exits at once.";
+line says what state the database is in; a second signal exits at once.
+Online steps commit one by one: after an interruption, run the fix again
+(the plan says what a rerun does at each step).";
 
 const MIGRATIONS_EXAMPLES: &str = "\
 Examples:
@@ -473,8 +481,9 @@ pub struct RepairArgs {
     /// Allow destructive steps (drops); same as --allow destructive.
     #[arg(long, conflicts_with = "allow")]
     pub allow_destructive: bool,
-    /// The riskiest kind of step to allow: safe, locking (default),
-    /// destructive, or data-loss (narrowing type changes).
+    /// The riskiest kind of step to allow: safe, data-change (backfills),
+    /// locking (default), destructive, or data-loss (narrowing type
+    /// changes).
     #[arg(long, value_enum, value_name = "SAFETY")]
     pub allow: Option<SafetyArg>,
     /// What to do with orphan tables and columns.
@@ -490,6 +499,60 @@ pub struct RepairArgs {
     /// default 5m.
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub statement_timeout: Option<std::time::Duration>,
+    /// Run every step in one transaction, as on a small database, whatever
+    /// the table sizes (SQLite always does).
+    #[arg(long, conflicts_with = "online_threshold")]
+    pub atomic: bool,
+    /// Tables of at least this live size change online: concurrent index
+    /// builds, NOT VALID constraints validated apart, each step committed
+    /// on its own with short lock waits and retries (default 16MiB; 0: every
+    /// table; [fix] online_threshold in driftless.toml).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub online_threshold: Option<u64>,
+    /// Refuse, before anything runs, a plan with a step taking a stronger
+    /// table lock: a PostgreSQL lock mode (e.g. "share update exclusive",
+    /// "share", "access exclusive") or a MySQL LOCK= value (none, shared,
+    /// exclusive); [fix] max_lock in driftless.toml.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_lock_level)]
+    pub max_lock: Option<driftless_fixer::LockLevel>,
+    /// MySQL/MariaDB: let an online step copy its table (ALGORITHM=COPY,
+    /// writes wait for the whole copy) when the server accepts neither
+    /// ALGORITHM=INSTANT nor INPLACE with LOCK=NONE; without it such a plan
+    /// is refused before anything runs.
+    #[arg(long)]
+    pub allow_table_copy: bool,
+    /// Online steps: how often a statement whose lock wait timed out is
+    /// tried again, after a pause that doubles each time (default 8).
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
+    /// Online steps: how long one try waits for its table lock before it
+    /// gives way to the writers queued behind it (default 500ms).
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub lock_retry_wait: Option<std::time::Duration>,
+    /// Online steps: the pause before the first retry, doubled for each
+    /// next one up to 30s (default 500ms).
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub lock_retry_backoff: Option<std::time::Duration>,
+}
+
+/// `--online-threshold`: a size in bytes.
+fn parse_size_arg(s: &str) -> Result<u64, String> {
+    driftless_rules::parse_size(s).ok_or_else(|| {
+        format!(
+            "`{}` is not a size (use e.g. 0, 500kB, 16MiB, 2GB)",
+            s.trim()
+        )
+    })
+}
+
+/// `--max-lock`: a lock level.
+fn parse_lock_level(s: &str) -> Result<driftless_fixer::LockLevel, String> {
+    driftless_fixer::LockLevel::parse(s).ok_or_else(|| {
+        format!(
+            "`{}` is not a lock level (use a PostgreSQL lock mode such as \"share update exclusive\", \"share\", \"access exclusive\", or none, shared, exclusive)",
+            s.trim()
+        )
+    })
 }
 
 /// `driftless plan`.
@@ -851,6 +914,9 @@ pub enum OrphansArg {
 pub enum SafetyArg {
     /// Only steps that change nothing existing and block nobody.
     Safe,
+    /// Also backfills: NULLs filled with a column's expected default
+    /// before it becomes NOT NULL.
+    DataChange,
     /// Also steps that lock or rewrite a table (the default).
     Locking,
     /// Also drops.

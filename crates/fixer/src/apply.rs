@@ -3,10 +3,16 @@
 
 use std::time::{Duration, Instant};
 
+mod online;
+
+use online::is_online;
+pub use online::policy_refusal;
+
 use driftless_introspect::{Database, Error as DbError, ErrorKind, Value};
 use driftless_model::{Dialect, Snapshot};
 
 use crate::names::mentions;
+
 use crate::options::{ApplyEvent, ApplyOptions, MAX_TIMEOUT};
 use crate::plan::{fingerprint, FixPlan, PreflightKind};
 use crate::quote::literal;
@@ -68,7 +74,7 @@ impl std::fmt::Display for CommittedStep {
 }
 
 /// Steps `1..=n` of `plan`, committed.
-fn committed_steps(plan: &FixPlan, n: usize) -> Vec<CommittedStep> {
+pub(crate) fn committed_steps(plan: &FixPlan, n: usize) -> Vec<CommittedStep> {
     plan.steps
         .iter()
         .take(n)
@@ -139,6 +145,65 @@ pub enum ApplyError {
         message: String,
         /// The rows that make the step impossible.
         rows: u64,
+    },
+    /// A step takes a stronger lock than [`ApplyOptions::max_lock`]
+    /// allows; nothing was applied.
+    #[error("step {step} ({object}) takes a{} {lock} lock on {table}, above the allowed {max} (--max-lock or max_lock in driftless.toml); nothing was applied", if lock.starts_with(['A', 'E']) { "n" } else { "" })]
+    LockAboveMax {
+        /// 1-based step number.
+        step: usize,
+        /// The step's object.
+        object: String,
+        /// The table it locks.
+        table: String,
+        /// The lock, as the database names it.
+        lock: String,
+        /// The strongest lock allowed, as the database names it.
+        max: String,
+    },
+    /// MySQL/MariaDB: an online step would copy its table (writes wait for
+    /// the whole copy) and [`ApplyOptions::allow_table_copy`] is not set;
+    /// refused before anything ran, or, when the server turned down
+    /// `ALGORITHM=INSTANT` and `INPLACE, LOCK=NONE` for it, before the
+    /// step ran.
+    #[error("step {step} ({object}) would copy table {table} ({reason}); writes would wait until the copy is done: run it in a quiet hour with --allow-table-copy{}", if *applied_steps == 0 { "; nothing was applied".to_string() } else { format!("; {}", kept(committed)) })]
+    TableCopyRefused {
+        /// 1-based step number.
+        step: usize,
+        /// The step's object.
+        object: String,
+        /// The table.
+        table: String,
+        /// Why it copies.
+        reason: String,
+        /// Steps applied before (committed).
+        applied_steps: usize,
+        /// The steps that stay applied.
+        committed: Vec<CommittedStep>,
+    },
+    /// An online step's statement waited for its table lock and timed
+    /// out on every try: another session holds a conflicting lock. The
+    /// step's own changes were undone; the steps before it stay.
+    #[error("step {step} ({action} {object}) could not get its lock on {table} in {attempts} tries of {wait:?} each ({waited:.1?} in all): {}; the step changed nothing; {}", driftless_introspect::describe_holders(holders), if committed.is_empty() { "nothing was applied".to_string() } else { kept(committed) })]
+    LockRetriesExhausted {
+        /// 1-based step number.
+        step: usize,
+        /// The step's action.
+        action: String,
+        /// The step's object.
+        object: String,
+        /// The table it waited for.
+        table: String,
+        /// How many times it tried.
+        attempts: u32,
+        /// How long each try waited.
+        wait: Duration,
+        /// How long it waited and paused in all.
+        waited: Duration,
+        /// The sessions holding locks on the table, as the server names them.
+        holders: Vec<driftless_introspect::LockHolder>,
+        /// The steps that stay applied.
+        committed: Vec<CommittedStep>,
     },
     /// A timeout in the options is longer than [`MAX_TIMEOUT`]; nothing
     /// was done.
@@ -225,7 +290,7 @@ fn kept(committed: &[CommittedStep]) -> String {
             listed(committed)
         ),
     };
-    format!("{kept}; DDL commits implicitly here: run the fix again to continue")
+    format!("{kept}; each was committed as it ran: run the fix again to continue")
 }
 
 /// The state of the database after an interrupted apply.
@@ -244,7 +309,7 @@ fn stopped(rolled_back: bool, changed: bool, committed: &[CommittedStep], steps:
     }
 }
 
-fn db_message(e: &DbError) -> String {
+pub(crate) fn db_message(e: &DbError) -> String {
     match e {
         DbError::Query { message, .. } => message.clone(),
         DbError::StatementTimeout { timeout, .. } => {
@@ -391,6 +456,9 @@ async fn apply_here(
             database: db.dialect(),
         });
     }
+    if let Some(refused) = policy_refusal(plan, options) {
+        return Err(refused);
+    }
     let mut report = ApplyReport {
         steps_applied: 0,
         statements: 0,
@@ -408,6 +476,9 @@ async fn apply_here(
         let sqlite = db.sqlite_interrupt();
         let work = async {
             match plan.dialect {
+                Dialect::Postgres if is_online(plan) => {
+                    online::apply_postgres(db, plan, options, &mut report).await
+                }
                 Dialect::Postgres => apply_postgres(db, plan, options, &mut report).await,
                 Dialect::Sqlite => apply_sqlite(db, plan, options, &mut report).await,
                 Dialect::Mysql => apply_mysql(db, plan, options, &mut report).await,
@@ -455,7 +526,7 @@ async fn apply_here(
             ) if stop_requested(options) => {
                 let rolled_back = match &e {
                     ApplyError::Statement { rolled_back, .. } => *rolled_back,
-                    _ => plan.dialect != Dialect::Mysql,
+                    _ => plan.dialect != Dialect::Mysql && !is_online(plan),
                 };
                 tracing::debug!("stopped: {e}");
                 return Err(interrupted(options, plan, &report, rolled_back, 1));
@@ -477,7 +548,7 @@ async fn apply_here(
     Ok(report)
 }
 
-async fn rollback(db: &mut Database) {
+pub(crate) async fn rollback(db: &mut Database) {
     // When the connection is gone the server has rolled back already; the
     // error returned to the caller says what happened.
     let rollback = sql::writer(db.dialect()).rollback();
@@ -487,13 +558,13 @@ async fn rollback(db: &mut Database) {
 }
 
 /// Whether the caller asked the apply to stop.
-fn stop_requested(options: &ApplyOptions) -> bool {
+pub(crate) fn stop_requested(options: &ApplyOptions) -> bool {
     options.interrupt.as_ref().is_some_and(|i| i.is_triggered())
 }
 
 /// The [`ApplyError::Interrupted`] for the current state; `in_flight` is
 /// the number of statements counted in `report` that did not take effect.
-fn interrupted(
+pub(crate) fn interrupted(
     options: &ApplyOptions,
     plan: &FixPlan,
     report: &ApplyReport,
@@ -684,7 +755,7 @@ async fn run_steps(
 /// fix runs in a transaction the caller rolls back on an error (the base is
 /// then read on a second connection); without one (MySQL) the base is read
 /// on this connection and nothing is rolled back.
-async fn before_steps(
+pub(crate) async fn before_steps(
     db: &mut Database,
     plan: &FixPlan,
     options: &ApplyOptions,
@@ -911,6 +982,9 @@ async fn apply_mysql(
             .await?;
         }
         before_steps(db, plan, options, report, true, false).await?;
+        if is_online(plan) {
+            return online::run_groups(db, plan, options, report).await;
+        }
         run_steps(db, plan, options, report, false).await
     }
     .await;

@@ -211,19 +211,15 @@ fn ledger_step(
     (sql, script): (Vec<String>, Vec<String>),
 ) -> FixStep {
     let reason = Reason::of(f);
-    FixStep {
+    let mut step = FixStep::new(
         object,
-        action: String::new(),
-        safety: Safety::Safe,
-        reason: format!("{reason}; {why}"),
-        fixes: vec![reason],
-        sql,
-        script,
-        preflight: Vec::new(),
-        affected_rows: None,
-        rebuilds: None,
-        completes: None,
-    }
+        String::new(),
+        Safety::Safe,
+        format!("{reason}; {why}"),
+        (sql, script),
+    );
+    step.fixes = vec![reason];
+    step
 }
 
 /// The plain and guarded statements recording `m` in `table`; with a

@@ -50,6 +50,8 @@
 //!
 //! Modules, bottom to top (a module imports only those above it in this list):
 //!
+//! - `hazards`: the lock, rewrite or scan, live size and duration of
+//!   each step ([`StepHazard`]);
 //! - `quote`, `lex`, `safety`, `options`: identifiers and
 //!   literals, SQL lexing, safety classes, plan/apply options (stop
 //!   requests are driftless-introspect's [`Interrupt`], re-exported);
@@ -61,11 +63,15 @@
 //!   interface for every statement a plan, its script and apply send;
 //! - `model`: what planning works on — work per object, the snapshots with
 //!   name resolution, resolved targets, the step collector and its phases;
+//! - `online`: the online strategies of steps on big tables, and the
+//!   backfill before `SET NOT NULL`;
 //! - `tables`, `objects`: step builders for tables and for schema-level
 //!   objects (schemas, sequences, enums, views);
 //! - `planner`: findings → work → targets → ordered steps ([`plan`]);
 //! - `render`: the text formats (SQL, script, migration files);
-//! - `apply`: running a plan against a database ([`apply`], [`preflight`]);
+//! - `apply`: running a plan against a database ([`apply`], [`preflight`]),
+//!   in one transaction or, with online steps, step by step with lock
+//!   retries (`apply::online`), after the policy checks ([`policy_refusal`]);
 //! - `quarantine`: the quarantine read back and restored ([`list_quarantine`], [`plan_restore`]).
 //!
 //! The same drift, planned for the three backends:
@@ -159,12 +165,14 @@ mod apply;
 mod defined;
 mod framework_files;
 mod guard;
+mod hazards;
 mod ledger_steps;
 mod lex;
 mod migration_text;
 mod model;
 mod names;
 mod objects;
+mod online;
 mod options;
 mod plan;
 mod planner;
@@ -182,11 +190,17 @@ mod types;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
 
-pub use apply::{apply, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome};
+pub use apply::{
+    apply, policy_refusal, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome,
+};
 pub use driftless_introspect::Interrupt;
+pub use hazards::{DurationClass, LockLevel, StepHazard};
 pub use ledger_steps::{add_ledger_steps, add_rebuild_steps};
 pub use migration_text::{RenderError, LEDGER_NOTE_BEGIN, LEDGER_NOTE_END};
-pub use options::{ApplyEvent, ApplyOptions, ApplyProgress, Orphans, PlanOptions, MAX_TIMEOUT};
+pub use options::{
+    ApplyEvent, ApplyOptions, ApplyProgress, LockRetry, Orphans, PlanOptions,
+    DEFAULT_ONLINE_THRESHOLD, MAX_TIMEOUT,
+};
 pub use plan::{
     fingerprint, FixPlan, FixStep, PlanError, Preflight, PreflightKind, Reason, Unfixed,
     PLAN_FORMAT_VERSION,

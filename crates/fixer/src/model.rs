@@ -232,6 +232,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether table `s.t` is at or above the online threshold: its steps
+    /// take the online strategies (PostgreSQL, MySQL/MariaDB; SQLite
+    /// always runs in one transaction).
+    pub(crate) fn online(&self, s: &str, t: &str) -> bool {
+        let threshold = self.options.online_threshold;
+        self.d != Dialect::Sqlite && crate::hazards::is_big(self.act, s, t, threshold)
+    }
+
     /// The SQL writer of the plan's dialect.
     pub(crate) fn sql(&self) -> &'static dyn Writer {
         sql::writer(self.d)
@@ -507,6 +515,16 @@ pub(crate) struct StepSpec<'r> {
     pub(crate) script: Vec<String>,
     pub(crate) preflight: Vec<Preflight>,
     pub(crate) rebuilds: Option<String>,
+    /// Commits on its own (see [`FixStep::online`]).
+    pub(crate) online: bool,
+    /// Runs outside any transaction.
+    pub(crate) outside_transaction: bool,
+    /// What a rerun does after an interruption here.
+    pub(crate) on_rerun: Option<String>,
+    /// Runs its one statement until it changes no row (see [`FixStep::batched`]).
+    pub(crate) batched: bool,
+    /// Removes what a failed run of an outside-transaction step leaves.
+    pub(crate) undo: Option<String>,
 }
 
 impl<'r> StepSpec<'r> {
@@ -521,7 +539,21 @@ impl<'r> StepSpec<'r> {
             script: Vec::new(),
             preflight: Vec::new(),
             rebuilds: None,
+            online: false,
+            outside_transaction: false,
+            on_rerun: None,
+            batched: false,
+            undo: None,
         }
+    }
+
+    /// Makes the step online: it commits on its own (outside any
+    /// transaction with `outside`), and `rerun` says what a rerun does
+    /// after an interruption here.
+    pub(crate) fn make_online(&mut self, outside: bool, rerun: &str) {
+        self.online = true;
+        self.outside_transaction = outside;
+        self.on_rerun = Some(rerun.to_string());
     }
 
     /// The step runs one statement, in the plan and in the script alike.
@@ -589,6 +621,12 @@ impl Out {
                 affected_rows: None,
                 rebuilds: spec.rebuilds,
                 completes: None,
+                hazard: None,
+                online: spec.online,
+                outside_transaction: spec.outside_transaction,
+                on_rerun: spec.on_rerun,
+                batched: spec.batched,
+                undo: spec.undo,
             },
         ));
     }

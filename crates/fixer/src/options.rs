@@ -7,6 +7,7 @@ use std::time::Duration;
 use driftless_introspect::IntrospectOptions;
 use serde::{Deserialize, Serialize};
 
+use crate::hazards::LockLevel;
 use crate::safety::Safety;
 use driftless_introspect::Interrupt;
 
@@ -87,7 +88,17 @@ pub struct PlanOptions {
     /// (`[[rename]]`) are, and the orphans of the others are quarantined
     /// and the missing objects added.
     pub accept_renames: bool,
+    /// Tables of at least this many bytes (live size, read with the
+    /// actual schema) are changed online: each of their steps commits on
+    /// its own, with the online strategies (see [`FixStep::online`](crate::FixStep::online));
+    /// smaller tables keep the one transaction. `None` (`--atomic`):
+    /// every step in one transaction. Default
+    /// [`DEFAULT_ONLINE_THRESHOLD`]. SQLite always runs atomically.
+    pub online_threshold: Option<u64>,
 }
+
+/// The default [`PlanOptions::online_threshold`]: 16 MiB.
+pub const DEFAULT_ONLINE_THRESHOLD: u64 = 16 << 20;
 
 impl Default for PlanOptions {
     fn default() -> Self {
@@ -97,6 +108,7 @@ impl Default for PlanOptions {
             backfills: BTreeMap::new(),
             quarantine_held: BTreeSet::new(),
             accept_renames: false,
+            online_threshold: Some(DEFAULT_ONLINE_THRESHOLD),
         }
     }
 }
@@ -132,6 +144,13 @@ impl PlanOptions {
     /// Sets the highest safety class that runs.
     pub fn with_allow(mut self, allow: Safety) -> Self {
         self.allow = allow;
+        self
+    }
+
+    /// Sets the online threshold in bytes (`None`: atomic, every step in
+    /// one transaction); see [`PlanOptions::online_threshold`].
+    pub fn with_online_threshold(mut self, bytes: Option<u64>) -> Self {
+        self.online_threshold = bytes;
         self
     }
 }
@@ -172,6 +191,88 @@ pub struct ApplyOptions {
     pub interrupt: Option<Interrupt>,
     /// Told of every statement the apply ran (see [`ApplyProgress`]). Default none.
     pub progress: Option<ApplyProgress>,
+    /// The strongest table lock a step may take: a plan with a step above
+    /// it is refused before anything runs ([`ApplyError::LockAboveMax`](crate::ApplyError::LockAboveMax)).
+    /// Default none (any lock).
+    pub max_lock: Option<LockLevel>,
+    /// MySQL/MariaDB: let an online step copy its table (`ALGORITHM=COPY`:
+    /// writes wait for the whole copy) when the server accepts neither
+    /// `ALGORITHM=INSTANT` nor `ALGORITHM=INPLACE, LOCK=NONE` for it.
+    /// Default false: such a plan is refused before anything runs
+    /// ([`ApplyError::TableCopyRefused`](crate::ApplyError::TableCopyRefused)).
+    pub allow_table_copy: bool,
+    /// How the statements of online steps wait for their table locks.
+    pub lock_retry: LockRetry,
+}
+
+/// How the statements of online steps (see
+/// [`FixStep::online`](crate::FixStep::online)) wait for their table
+/// locks: briefly, then again after a pause, so that a long query on the
+/// table makes the fix wait and retry instead of queueing every writer
+/// behind its lock request.
+///
+/// ```
+/// use std::time::Duration;
+/// use driftless_fixer::LockRetry;
+/// let r = LockRetry::default();
+/// assert_eq!(r.pause(1), Duration::from_millis(500));
+/// assert_eq!(r.pause(2), Duration::from_secs(1));
+/// assert_eq!(r.pause(20), Duration::from_secs(30), "capped");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LockRetry {
+    /// How long one attempt waits for its lock (PostgreSQL `lock_timeout`;
+    /// MySQL `lock_wait_timeout`, whole seconds, at least 1). Default 500 ms.
+    pub wait: Duration,
+    /// How many times a statement is tried again after its wait timed
+    /// out. Default 8.
+    pub retries: u32,
+    /// The pause before the first retry, doubled before each next one up
+    /// to 30 s. Default 500 ms.
+    pub backoff: Duration,
+}
+
+impl Default for LockRetry {
+    fn default() -> Self {
+        LockRetry {
+            wait: Duration::from_millis(500),
+            retries: 8,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+impl LockRetry {
+    /// A retry policy.
+    pub fn new(wait: Duration, retries: u32, backoff: Duration) -> Self {
+        LockRetry {
+            wait,
+            retries,
+            backoff,
+        }
+    }
+
+    /// The pause before retry `n` (from 1): the backoff doubled `n - 1`
+    /// times, at most 30 s.
+    pub fn pause(&self, n: u32) -> Duration {
+        let doubled = self
+            .backoff
+            .checked_mul(1u32 << n.saturating_sub(1).min(16))
+            .unwrap_or(Duration::MAX);
+        doubled.min(Duration::from_secs(30))
+    }
+
+    /// PostgreSQL `lock_timeout` of one attempt, in milliseconds (never 0).
+    pub(crate) fn pg_wait_ms(&self) -> u128 {
+        ceil_millis(self.wait).max(1)
+    }
+
+    /// MySQL `lock_wait_timeout` of one attempt, whole seconds (at least 1).
+    pub(crate) fn mysql_wait_s(&self) -> u64 {
+        let t = self.wait.min(MAX_TIMEOUT);
+        (t.as_secs() + u64::from(t.subsec_nanos() > 0)).max(1)
+    }
 }
 
 /// What the apply tells a [`ApplyProgress`] callback.
@@ -229,6 +330,9 @@ impl Default for ApplyOptions {
             introspect: IntrospectOptions::default(),
             interrupt: None,
             progress: None,
+            max_lock: None,
+            allow_table_copy: false,
+            lock_retry: LockRetry::default(),
         }
     }
 }
@@ -261,6 +365,25 @@ impl ApplyOptions {
     /// Lets `interrupt` stop the apply.
     pub fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
         self.interrupt = Some(interrupt);
+        self
+    }
+
+    /// Refuses plans with a step whose lock is stronger than `max`.
+    pub fn with_max_lock(mut self, max: Option<LockLevel>) -> Self {
+        self.max_lock = max;
+        self
+    }
+
+    /// Lets MySQL/MariaDB online steps copy their table when nothing else
+    /// works (see [`ApplyOptions::allow_table_copy`]).
+    pub fn with_allow_table_copy(mut self, allow: bool) -> Self {
+        self.allow_table_copy = allow;
+        self
+    }
+
+    /// Sets how online steps wait for their locks.
+    pub fn with_lock_retry(mut self, retry: LockRetry) -> Self {
+        self.lock_retry = retry;
         self
     }
 

@@ -4,6 +4,7 @@ use driftless_model::{Dialect, ObjectRef, Snapshot};
 use driftless_rules::Finding;
 use serde::{Deserialize, Serialize};
 
+use crate::hazards::StepHazard;
 use crate::safety::Safety;
 
 /// Version of the plan JSON document.
@@ -76,9 +77,68 @@ pub struct FixStep {
     /// ledger steps, it must run before the migration tool's next migrate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completes: Option<String>,
+    /// What the step does to the existing table it changes: its lock,
+    /// whether it rewrites or reads every row, the table's live size and
+    /// a rough duration (`None` for steps on no existing table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hazard: Option<StepHazard>,
+    /// An online step (a table at or above the online threshold, see
+    /// [`PlanOptions::online_threshold`](crate::PlanOptions)): it commits
+    /// on its own as soon as it is done instead of in the plan's one
+    /// transaction, and each blocking statement waits only briefly for its
+    /// lock and retries.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub online: bool,
+    /// The step runs outside any transaction (`CREATE INDEX
+    /// CONCURRENTLY`, which PostgreSQL refuses inside one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_transaction: bool,
+    /// What a rerun does when the fix is interrupted during or right
+    /// after this step (online steps, which commit on their own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_rerun: Option<String>,
+    /// The step's one statement changes a batch of rows at most (a
+    /// backfill): the apply runs it again until it changes none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batched: bool,
+    /// A step outside any transaction: the statement that removes what a
+    /// failed or interrupted run of it leaves (the INVALID index of a
+    /// concurrent build), run when it fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<String>,
 }
 
 impl FixStep {
+    /// A step that runs `sql` (`script`, its guarded form) in the plan's
+    /// transaction, fixing no finding of its own; the rest left empty.
+    pub(crate) fn new(
+        object: ObjectRef,
+        action: String,
+        safety: Safety,
+        reason: String,
+        (sql, script): (Vec<String>, Vec<String>),
+    ) -> Self {
+        FixStep {
+            object,
+            action,
+            safety,
+            reason,
+            fixes: Vec::new(),
+            sql,
+            script,
+            preflight: Vec::new(),
+            affected_rows: None,
+            rebuilds: None,
+            completes: None,
+            hazard: None,
+            online: false,
+            outside_transaction: false,
+            on_rerun: None,
+            batched: false,
+            undo: None,
+        }
+    }
+
     /// Whether the step belongs to the ledger: it writes the migration
     /// tool's ledger (a migration's row, or the ledger table a rebuild
     /// creates and fills), or completes a migration a ledger step records. The

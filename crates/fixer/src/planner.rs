@@ -1029,6 +1029,7 @@ pub fn plan(
     }
     let mut built = build(expected, actual, findings, options)?;
     crate::settled::settle_effect_findings(findings, &mut built.steps, &mut built.unfixed);
+    crate::online::annotate(&mut built.steps, actual, options.online_threshold);
     let (steps, withheld) = split_allowed(built.steps, options.allow);
     Ok(FixPlan {
         format_version: PLAN_FORMAT_VERSION,

@@ -321,19 +321,14 @@ pub fn plan_restore(
         Some(c) => ObjectRef::table_part(ObjectKind::Column, &entry.schema, &entry.table, c),
         None => ObjectRef::table(&entry.schema, &entry.table),
     };
-    let step = FixStep {
+    let reason = format!("restore {} from {}{note}", entry.object(), entry.held_in());
+    let step = FixStep::new(
         object,
-        action: action.to_string(),
-        safety: Safety::Locking,
-        reason: format!("restore {} from {}{note}", entry.object(), entry.held_in()),
-        fixes: Vec::new(),
-        script: sql.clone(),
-        sql,
-        preflight: Vec::new(),
-        affected_rows: None,
-        rebuilds: None,
-        completes: None,
-    };
+        action.to_string(),
+        Safety::Locking,
+        reason,
+        (sql.clone(), sql),
+    );
     Ok(FixPlan {
         format_version: PLAN_FORMAT_VERSION,
         dialect: d,

@@ -96,6 +96,22 @@ fn step_header(out: &mut String, n: usize, s: &FixStep) {
         ))
     );
     let _ = writeln!(out, "{}", comment(&format!("reason: {}", s.reason)));
+    if let Some(h) = &s.hazard {
+        let _ = writeln!(out, "{}", comment(&format!("lock: {h}")));
+    }
+    if s.online {
+        let how = if s.outside_transaction {
+            "runs outside any transaction"
+        } else {
+            "commits on its own"
+        };
+        let rerun = s.on_rerun.as_deref().unwrap_or("a rerun plans again");
+        let _ = writeln!(
+            out,
+            "{}",
+            comment(&format!("online: {how}; if interrupted: {rerun}"))
+        );
+    }
 }
 
 fn trailer(out: &mut String, plan: &FixPlan) {

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The safety class of a fix step, ordered from harmless to lossy:
-/// `Safe < Locking < Destructive < DataLoss`.
+/// `Safe < DataChange < Locking < Destructive < DataLoss`.
 ///
 /// A step runs only when its class is at or below the threshold the user
 /// allows ([`PlanOptions::allow`](crate::PlanOptions)); the default threshold
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// use driftless_fixer::Safety;
 /// assert!(Safety::Safe.allowed(Safety::Locking));
 /// assert!(Safety::Locking.allowed(Safety::Locking));
+/// assert!(Safety::DataChange.allowed(Safety::Locking));
 /// assert!(!Safety::Destructive.allowed(Safety::Locking));
 /// assert!(Safety::Destructive.allowed(Safety::DataLoss));
 /// assert_eq!(Safety::parse("data-loss"), Some(Safety::DataLoss));
@@ -25,6 +26,11 @@ pub enum Safety {
     /// Changes nothing that exists and blocks nobody for long: create a
     /// table, add a nullable column, set a default, rename aside.
     Safe,
+    /// Writes existing rows the way the expected schema implies, losing
+    /// nothing: fills the NULLs of a column about to become NOT NULL with
+    /// the column's expected default, in batches (the step states the row
+    /// count). Allowed by default; `--allow safe` withholds it.
+    DataChange,
     /// Takes a lock that blocks writes or rewrites the table (index builds,
     /// constraint validation, type changes, SQLite table rebuilds).
     Locking,
@@ -37,8 +43,9 @@ pub enum Safety {
 
 impl Safety {
     /// Every class, in order.
-    pub const ALL: [Safety; 4] = [
+    pub const ALL: [Safety; 5] = [
         Safety::Safe,
+        Safety::DataChange,
         Safety::Locking,
         Safety::Destructive,
         Safety::DataLoss,
@@ -49,10 +56,12 @@ impl Safety {
         self <= threshold
     }
 
-    /// The kebab-case name (`safe`, `locking`, `destructive`, `data-loss`).
+    /// The kebab-case name (`safe`, `data-change`, `locking`,
+    /// `destructive`, `data-loss`).
     pub fn as_str(self) -> &'static str {
         match self {
             Safety::Safe => "safe",
+            Safety::DataChange => "data-change",
             Safety::Locking => "locking",
             Safety::Destructive => "destructive",
             Safety::DataLoss => "data-loss",
@@ -63,6 +72,7 @@ impl Safety {
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "safe" => Some(Safety::Safe),
+            "data-change" | "data_change" | "datachange" => Some(Safety::DataChange),
             "locking" => Some(Safety::Locking),
             "destructive" => Some(Safety::Destructive),
             "data-loss" | "data_loss" | "dataloss" => Some(Safety::DataLoss),
@@ -74,6 +84,7 @@ impl Safety {
     pub(crate) fn how_to_allow(self) -> &'static str {
         match self {
             Safety::Safe | Safety::Locking => "allow locking changes",
+            Safety::DataChange => "allow data changes (--allow data-change)",
             Safety::Destructive => "allow destructive changes (--allow-destructive)",
             Safety::DataLoss => "allow data loss (--allow data-loss)",
         }

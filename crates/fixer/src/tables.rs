@@ -12,6 +12,7 @@ use driftless_model::{
 use crate::guard;
 use crate::model::{Ctx, Moved, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
 use crate::names::mentions;
+use crate::online;
 use crate::plan::Reason;
 use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::safety::Safety;
@@ -47,6 +48,37 @@ fn refuse_nulls(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
              Update those rows (or give the column a default and backfill it) first"
         ),
     }
+}
+
+/// The value the NULLs of column `tc` get before it becomes NOT NULL:
+/// its expected default (not an identity's or a generated column's; not
+/// when the type changes too, since the default is of the new type and
+/// the backfill runs before the change).
+fn backfill_default<'c>(ac: &Column, tc: &'c Column) -> Option<&'c str> {
+    let becomes_not_null = ac.nullable && !tc.nullable;
+    let same_type = ac.data_type == tc.data_type && ac.collation == tc.collation;
+    let plain = tc.identity.is_none() && tc.generated.is_none() && same_type;
+    (becomes_not_null && plain)
+        .then_some(tc.default.as_deref())
+        .flatten()
+}
+
+/// The backfill step of column `c` of `s.tn` with `default`, counting
+/// the rows it fills; `template` is the column's step.
+fn backfill_step<'r>(
+    ctx: &Ctx<'_>,
+    (s, tn, c): (&str, &str, &str),
+    default: &str,
+    template: &StepSpec<'r>,
+) -> Result<StepSpec<'r>, PlanError> {
+    let d = ctx.d;
+    let mut step = online::backfill(d, (s, tn, c), default, template, ctx.online(s, tn))?;
+    step.preflight.push(Preflight {
+        kind: PreflightKind::CountAffected,
+        sql: sql::writer(d).count_rows(s, tn, Some((c, &Rows::Null))),
+        message: format!("fills the NULLs of {s}.{tn}.{c} with its default ({default}) before it becomes NOT NULL"),
+    });
+    Ok(step)
 }
 
 fn count_loss(d: Dialect, s: &str, t: &str, c: &str, loss: &types::Loss) -> Preflight {
@@ -507,6 +539,8 @@ struct Alter<'t> {
     t: &'t Target<'t>,
     /// PostgreSQL generated columns dropped and added back around the change.
     regen: BTreeSet<String>,
+    /// The table is at or above the online threshold.
+    online: bool,
 }
 
 impl Alter<'_> {
@@ -687,7 +721,14 @@ impl NamedKind {
             let object = part_ref(self.kind, x.s, x.tn, &n);
             let mut spec = x.t.part_step(&p, object, action, Safety::Locking);
             (self.add_statements)(x, &n, &mut spec)?;
-            out.push(phase, spec);
+            if !x.online {
+                out.push(phase, spec);
+                continue;
+            }
+            let at = (x.s, x.tn, n.as_str());
+            for spec in online::add_part(x.d, self.kind, at, &x.t.target, spec) {
+                out.push(phase, spec);
+            }
         }
         Ok(())
     }
@@ -702,6 +743,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         tn: t.name.as_str(),
         t,
         regen: pg_regenerated(ctx.d, t.actual, &t.target),
+        online: ctx.online(&t.schema, &t.name),
     };
     // Foreign keys that go (or are rebuilt) first.
     FOREIGN_KEYS.drops(&x, out)?;
@@ -1248,7 +1290,7 @@ fn alter_column_pg(
         if ac.identity.is_none() && tc.identity.is_some() && ac.default.is_some() && !type_changed {
             alter.both(Postgres.alter_column_default(s, tn, c, None)?);
         }
-        pg_nullability(&col, &mut alter);
+        pg_nullability(&col, &mut alter, backfill_default(ac, tc).is_some());
         pg_identity(&col, &mut alter);
     }
     if ac.comment != tc.comment {
@@ -1261,7 +1303,34 @@ fn alter_column_pg(
     spec.sql = alter.sql;
     spec.script = alter.script;
     spec.preflight = alter.preflight;
+    push_not_null(ctx, (s, tn, c), (ac, tc), spec, out)
+}
+
+/// Pushes the step of column `c` (`ac` becoming `tc`): after the backfill
+/// of its NULLs when it becomes NOT NULL with a default, and on a big
+/// PostgreSQL table between the steps of the online `SET NOT NULL`.
+fn push_not_null(
+    ctx: &Ctx<'_>,
+    (s, tn, c): (&str, &str, &str),
+    (ac, tc): (&Column, &Column),
+    spec: StepSpec<'_>,
+    out: &mut Out,
+) -> Result<(), PlanError> {
+    if let Some(default) = backfill_default(ac, tc) {
+        let step = backfill_step(ctx, (s, tn, c), default, &spec)?;
+        out.push(Phase::Columns, step);
+    }
+    let online = ctx.d == Dialect::Postgres && ctx.online(s, tn);
+    if !(online && ac.nullable && !tc.nullable) {
+        out.push(Phase::Columns, spec);
+        return Ok(());
+    }
+    let (before, after) = online::pg_not_null((s, tn, c), &spec);
+    for step in before {
+        out.push(Phase::Columns, step);
+    }
     out.push(Phase::Columns, spec);
+    out.push(Phase::Columns, after);
     Ok(())
 }
 
@@ -1305,16 +1374,20 @@ fn pg_type_and_default(
     Ok(true)
 }
 
-fn pg_nullability(col: &PgColumn<'_>, alter: &mut ColumnAlter) {
+/// `SET NOT NULL` (refused while rows hold NULL, unless `backfilled`: a
+/// step of its own fills them first) or `DROP NOT NULL`.
+fn pg_nullability(col: &PgColumn<'_>, alter: &mut ColumnAlter, backfilled: bool) {
     let PgColumn { s, tn, c, ac, tc } = *col;
     if ac.nullable == tc.nullable {
         return;
     }
     if !tc.nullable {
         alter.at_least(Safety::Locking);
-        alter
-            .preflight
-            .push(refuse_nulls(Dialect::Postgres, s, tn, c));
+        if !backfilled {
+            alter
+                .preflight
+                .push(refuse_nulls(Dialect::Postgres, s, tn, c));
+        }
         alter.both(Postgres.alter_column_null(s, tn, c, false));
     } else if !(ac.identity.is_some() && tc.identity.is_none()) {
         // (When the identity goes, it is dropped first: identity columns
@@ -1378,7 +1451,9 @@ fn alter_column_mysql(
     }
     if ac.nullable && !tc.nullable {
         safety = safety.max(Safety::Locking);
-        preflight.push(refuse_nulls(d, s, tn, c));
+        if backfill_default(ac, tc).is_none() {
+            preflight.push(refuse_nulls(d, s, tn, c));
+        }
     }
     if ac.identity != tc.identity || ac.generated != tc.generated {
         safety = safety.max(Safety::Locking);
@@ -1389,8 +1464,7 @@ fn alter_column_mysql(
     spec.note = t.note_of(&p);
     spec.statement(stmt);
     spec.preflight = preflight;
-    out.push(Phase::Columns, spec);
-    Ok(())
+    push_not_null(ctx, (s, tn, c), (ac, tc), spec, out)
 }
 
 /// Whether SQLite's `ALTER TABLE … ADD COLUMN` can add `col`.
@@ -1524,6 +1598,8 @@ fn rebuild_sqlite(
     // Copy every kept column from its source (quarantined ones from their old name).
     let mut copied: Vec<(&str, &str)> = Vec::new();
     let mut values: Vec<(&str, &str)> = Vec::new();
+    // Columns becoming NOT NULL whose NULLs get their default first.
+    let mut backfills: Vec<(&str, &str)> = Vec::new();
     for c in g.column_order() {
         let Some(tc) = g.columns.get(c) else { continue };
         if tc.generated.is_some() {
@@ -1548,8 +1624,12 @@ fn rebuild_sqlite(
                 safety = Safety::DataLoss;
                 preflight.push(count_loss(d, s, tn, src, &l));
             }
-            if ac.nullable && !tc.nullable {
-                preflight.push(refuse_nulls(d, s, tn, src));
+            match backfill_default(ac, tc) {
+                Some(default) => backfills.push((src, default)),
+                None if ac.nullable && !tc.nullable => {
+                    preflight.push(refuse_nulls(d, s, tn, src));
+                }
+                None => {}
             }
         }
         copied.push((c, src));
@@ -1588,6 +1668,10 @@ fn rebuild_sqlite(
     spec.script = script;
     spec.preflight = preflight;
     spec.rebuilds = Some(tn.to_string());
+    for (c, default) in backfills {
+        let step = backfill_step(ctx, (s, tn, c), default, &spec)?;
+        out.push(Phase::Columns, step);
+    }
     out.push(Phase::Columns, spec);
     out.view_changed.insert(QualifiedName::new(s, tn));
     Ok(())

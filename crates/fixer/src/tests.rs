@@ -967,3 +967,172 @@ fn a_replacement_is_withheld_whole_when_its_recreating_step_is() {
         assert!(locking.withheld.is_empty(), "{d}");
     }
 }
+
+/// `orders` as it should be and as it is on a big PostgreSQL table: the
+/// foreign key, unique constraint, check and index missing, `code` NULL
+/// allowed where it should be NOT NULL with a default.
+fn big_orders(size: u64) -> (Snapshot, Snapshot) {
+    let d = Dialect::Postgres;
+    let (mut exp, _) = with_orders(d);
+    let orders = exp
+        .schemas
+        .get_mut("public")
+        .unwrap()
+        .tables
+        .get_mut("orders")
+        .unwrap();
+    let code = orders.columns.get_mut("code").unwrap();
+    code.nullable = false;
+    code.default = Some("'none'::character varying".into());
+    let mut bare = orders.clone();
+    bare.foreign_keys.clear();
+    bare.uniques.clear();
+    bare.checks.clear();
+    bare.indexes.clear();
+    let code = bare.columns.get_mut("code").unwrap();
+    code.nullable = true;
+    let mut act = snapshot_with(d, vec![("authentication_user", users(d)), ("orders", bare)]);
+    act.sizes.insert(
+        driftless_model::QualifiedName::new("public", "orders"),
+        driftless_model::TableSize {
+            rows: Some(2_000_000),
+            bytes: Some(size),
+        },
+    );
+    (exp, act)
+}
+
+#[test]
+fn big_postgres_tables_change_online_small_ones_in_one_transaction() {
+    let (e, a) = big_orders(200 << 20);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    let steps: Vec<(String, bool, bool)> = p
+        .steps
+        .iter()
+        .map(|s| (s.action.clone(), s.online, s.outside_transaction))
+        .collect();
+    let has = |action: &str, outside: bool| {
+        steps
+            .iter()
+            .any(|(a, online, o)| a == action && *online && *o == outside)
+    };
+    assert!(has("create index concurrently", true), "{steps:?}");
+    assert!(has("create unique index concurrently", true), "{steps:?}");
+    assert!(has("add unique constraint using index", false), "{steps:?}");
+    assert!(has("add constraint not valid", false), "{steps:?}");
+    assert!(has("validate constraint", false), "{steps:?}");
+    assert!(has("add not-null check not valid", false), "{steps:?}");
+    assert!(has("validate not-null check", false), "{steps:?}");
+    assert!(has("drop not-null check", false), "{steps:?}");
+    assert!(has("backfill column", true), "{steps:?}");
+    let sql = sql_of(&p);
+    assert!(sql.contains(&r#"CREATE INDEX CONCURRENTLY "orders_user_code_idx" ON "public"."orders" ("user_id" DESC, "code")"#.to_string()), "{sql:#?}");
+    assert!(
+        sql.iter()
+            .any(|s| s.ends_with("NOT VALID") && s.contains("FOREIGN KEY")),
+        "{sql:#?}"
+    );
+    assert!(
+        sql.contains(
+            &r#"ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_user_fk""#.to_string()
+        ),
+        "{sql:#?}"
+    );
+    // The backfill comes before SET NOT NULL, the helper check around it.
+    let at = |needle: &str| sql.iter().position(|s| s.contains(needle)).unwrap();
+    assert!(at("UPDATE") < at("SET NOT NULL"), "{sql:#?}");
+    assert!(
+        at("IS NOT NULL) NOT VALID") < at("SET NOT NULL"),
+        "{sql:#?}"
+    );
+    let backfill = p
+        .steps
+        .iter()
+        .find(|s| s.action == "backfill column")
+        .unwrap();
+    assert_eq!(backfill.safety, Safety::DataChange);
+    assert!(backfill.batched);
+    assert!(
+        !backfill.preflight.is_empty(),
+        "it counts the rows it fills"
+    );
+    // No refusal: the NULLs are filled.
+    assert!(p
+        .steps
+        .iter()
+        .flat_map(|s| &s.preflight)
+        .all(|f| f.kind != PreflightKind::RefuseIfAny));
+    let h = p.steps[0]
+        .hazard
+        .as_ref()
+        .expect("a hazard on an existing table");
+    assert_eq!(h.rows, Some(2_000_000));
+    assert_eq!(h.bytes, Some(200 << 20));
+
+    // The same table under the threshold: one transaction, as before.
+    let (e, a) = big_orders(8 << 10);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    assert!(p.steps.iter().all(|s| !s.online), "{:#?}", p.steps);
+    assert!(sql_of(&p).iter().all(|s| !s.contains("CONCURRENTLY")));
+    // --atomic: never online.
+    let (e, a) = big_orders(200 << 20);
+    let p = plan_for(&e, &a, &PlanOptions::default().with_online_threshold(None));
+    assert!(p
+        .steps
+        .iter()
+        .all(|s| !s.online && s.hazard.is_some() == s.object.table.is_some()));
+}
+
+#[test]
+fn max_lock_refuses_a_plan_before_it_runs() {
+    let (e, a) = big_orders(8 << 10);
+    let p = plan_for(&e, &a, &PlanOptions::default());
+    let strict =
+        ApplyOptions::default().with_max_lock(Some(crate::LockLevel::ShareUpdateExclusive));
+    let refused = crate::policy_refusal(&p, &strict).expect("a step takes a stronger lock");
+    assert!(
+        refused
+            .to_string()
+            .contains("above the allowed SHARE UPDATE EXCLUSIVE"),
+        "{refused}"
+    );
+    let any = ApplyOptions::default();
+    assert!(crate::policy_refusal(&p, &any).is_none());
+}
+
+#[test]
+fn nulls_are_backfilled_with_the_default_before_not_null_on_every_backend() {
+    for d in ALL {
+        let mut exp = users(d);
+        exp.columns
+            .insert("nick".into(), col(3, ty(d, "short"), false, Some("'none'")));
+        let mut act = users(d);
+        act.columns
+            .insert("nick".into(), col(3, ty(d, "short"), true, Some("'none'")));
+        let (e, a) = (
+            snapshot_with(d, vec![("users", exp)]),
+            snapshot_with(d, vec![("users", act)]),
+        );
+        let p = plan_for(&e, &a, &PlanOptions::default());
+        let at = |action: &str| p.steps.iter().position(|s| s.action == action);
+        let backfill = at("backfill column").unwrap_or_else(|| panic!("{d:?}: {:#?}", p.steps));
+        let change = at("alter column").or(at("rebuild table")).unwrap();
+        assert!(backfill < change, "{d:?}: the NULLs are filled first");
+        let step = &p.steps[backfill];
+        assert_eq!(step.safety, Safety::DataChange);
+        assert!(step.sql[0].starts_with("UPDATE"), "{d:?}: {:?}", step.sql);
+        assert!(
+            p.steps
+                .iter()
+                .flat_map(|s| &s.preflight)
+                .all(|f| f.kind != PreflightKind::RefuseIfAny),
+            "{d:?}: no refusal"
+        );
+        // --allow safe withholds it, and the change with it refuses.
+        let safe = plan_for(&e, &a, &PlanOptions::default().with_allow(Safety::Safe));
+        assert!(
+            safe.withheld.iter().any(|s| s.action == "backfill column"),
+            "{d:?}"
+        );
+    }
+}

@@ -79,6 +79,11 @@ impl fmt::Display for LockHolder {
 }
 
 /// The holders as one clause of an error message.
+pub fn describe_holders(holders: &[LockHolder]) -> String {
+    describe(holders)
+}
+
+/// The holders as one clause of an error message.
 pub(crate) fn describe(holders: &[LockHolder]) -> String {
     if holders.is_empty() {
         return "the database did not name the session holding it (SQLite never does; on a server it may have been released since)"
@@ -122,20 +127,58 @@ pub(crate) async fn holders(url: &DbUrl) -> Vec<LockHolder> {
     found.unwrap_or_default().iter().map(holder).collect()
 }
 
-/// Granted locks that block readers, with their sessions. Columns: table,
-/// session, application, state, seconds, query.
-const POSTGRES: &str = "\
-SELECT n.nspname || '.' || c.relname, l.pid::int8, a.application_name, a.state, \
+/// The sessions holding any lock on table `schema.table` (PostgreSQL: any
+/// granted mode, since a DDL statement waits for every one of them;
+/// MySQL/MariaDB: as [`holders`] finds them), read on a second
+/// connection; empty when they cannot be read. What a fix step that ran
+/// out of lock retries names as its blocker.
+pub async fn table_holders(url: &DbUrl, schema: &str, table: &str) -> Vec<LockHolder> {
+    if url.dialect() != Dialect::Postgres {
+        return holders(url).await;
+    }
+    let options = ConnectOptions::read_only().with_connect_timeout(Duration::from_secs(5));
+    let Ok(mut db) = Box::pin(Database::connect(url, &options)).await else {
+        return Vec::new();
+    };
+    let d = Dialect::Postgres;
+    let name = format!("{}.{}", d.quote_ident(schema), d.quote_ident(table));
+    let sql = POSTGRES_TABLE.replace("$1", &format!("'{}'", name.replace('\'', "''")));
+    let found = query(&mut db, &sql).await;
+    let _ = db.close().await;
+    found.unwrap_or_default().iter().map(holder).collect()
+}
+
+/// The granted table locks of `pg_locks` with their sessions, then
+/// `$where` (a literal): table, session, application, state, seconds,
+/// query.
+macro_rules! pg_holders {
+    ($where:literal) => {
+        concat!(
+            "SELECT DISTINCT n.nspname || '.' || c.relname, l.pid::int8, a.application_name, a.state, \
        EXTRACT(EPOCH FROM now() - coalesce(a.xact_start, a.query_start))::float8, \
        left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) \
 FROM pg_locks l \
 JOIN pg_class c ON c.oid = l.relation \
 JOIN pg_namespace n ON n.oid = c.relnamespace \
 LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
-WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid IS DISTINCT FROM pg_backend_pid() \
+WHERE l.granted AND l.pid IS DISTINCT FROM pg_backend_pid() ",
+            $where,
+            " ORDER BY 1, 2 LIMIT 5"
+        )
+    };
+}
+
+/// Granted locks of other sessions on one table (`$1`, a quoted literal),
+/// any mode. Columns as [`POSTGRES`].
+const POSTGRES_TABLE: &str = pg_holders!("AND c.oid = to_regclass($1)");
+
+/// Granted locks that block readers, with their sessions. Columns: table,
+/// session, application, state, seconds, query.
+const POSTGRES: &str = pg_holders!(
+    "AND l.mode = 'AccessExclusiveLock' \
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-  AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
-ORDER BY 1, 2 LIMIT 5";
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+);
 
 /// MariaDB with the `metadata_lock_info` plugin: table locks of other
 /// sessions that block readers.

@@ -19,7 +19,10 @@
 //!
 //! **Not in the model**, so not read: exclusion constraints (nor the
 //! indexes implementing them), `NULLS NOT DISTINCT` on a unique index that
-//! is not a constraint, `NOT VALID`, domains' own constraints, grants.
+//! is not a constraint, domains' own constraints, grants. A `NOT VALID`
+//! constraint and an INVALID index (left by an interrupted online fix,
+//! or a failed `CREATE INDEX CONCURRENTLY`) are not read: neither stands
+//! for the object the expected schema has.
 //! Functions, triggers, policies, partitions, extensions and the other
 //! kinds of [`driftless_model::CatalogKind::not_compared`] are listed by
 //! kind, schema and name (`Snapshot::unmodeled`, one more bulk query), so

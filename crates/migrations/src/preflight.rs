@@ -5,7 +5,8 @@
 
 use driftless_introspect::{Database, DbUrl, Error, Result};
 use driftless_model::{
-    split_statements, statement_hazards, MigrationSet, PendingFailure, PendingHazard, PendingRun,
+    split_statements, statement_hazards, statement_lock, Dialect, MigrationSet, PendingFailure,
+    PendingHazard, PendingRun,
 };
 
 use crate::replay::{connect_dev, prepare_dev, resolve_dev, scratch_dev, ReplayOptions};
@@ -135,8 +136,16 @@ fn database_message(e: Error) -> Result<String> {
     }
 }
 
+/// The hazards of statement `sql` of migration `id`, each with the table
+/// lock the statement takes (not on SQLite, which locks the database).
 fn note_hazards(run: &mut PendingRun, id: &str, sql: &str, dev: &DbUrl) {
-    for hazard in statement_hazards(sql, dev.dialect()) {
-        run.hazards.push(PendingHazard::new(id, sql, hazard));
+    let d = dev.dialect();
+    let lock = statement_lock(d, sql)
+        .filter(|_| d != Dialect::Sqlite)
+        .map(|l| l.level);
+    for hazard in statement_hazards(sql, d) {
+        let mut h = PendingHazard::new(id, sql, hazard);
+        h.lock = lock;
+        run.hazards.push(h);
     }
 }

@@ -37,6 +37,8 @@
 //!   ([`SchemaPairing`]), for the rules and the fixer alike;
 //! - `error`: errors reading snapshot files and migration folders;
 //!   `files`: reading only regular files, bounded;
+//! - `lock`: the table lock a statement takes ([`LockLevel`], [`statement_lock`]);
+//! - `sizes`: live table sizes read with a schema, never compared;
 //! - `snapshot_file`: snapshot JSON, files read and written;
 //! - `migration`: migration sets and ledgers as data, with `checksum`
 //!   (the checksums of eight tools), `ledger` (ledger tables and rows),
@@ -52,12 +54,14 @@ mod dialect;
 mod error;
 mod files;
 mod hazard;
+mod lock;
 mod migration;
 mod names;
 mod object;
 mod pairing;
 mod rename;
 mod schema;
+mod sizes;
 mod snapshot_file;
 pub mod sql;
 
@@ -70,6 +74,7 @@ pub use files::{
     DEFAULT_MAX_SNAPSHOT_SIZE,
 };
 pub use hazard::{column_backfills, statement_hazards, Hazard, HazardKind};
+pub use lock::{statement_lock, LockLevel, StatementLock};
 pub use migration::{
     classify_modification, compare_flyway_versions, migration_status, normalize_sql,
     object_fingerprints, outside_apps, recorded_as_applied, refinery_file_name, select_ledger,
@@ -92,3 +97,4 @@ pub use schema::{
     Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS, PARTITION_BOUND, PARTITION_BY,
     PARTITION_OF,
 };
+pub use sizes::{human_bytes, LiveSizes, TableSize};

@@ -36,6 +36,13 @@ pub struct Snapshot {
     /// sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objects: Vec<DefinedObject>,
+    /// The live size of each table, when the schema was read from a
+    /// database that gives them (see `Database::table_sizes` in
+    /// driftless-introspect): what the fixer judges a step's hazard and
+    /// its online strategy by. Never written to a snapshot file, never
+    /// compared.
+    #[serde(skip)]
+    pub sizes: crate::sizes::LiveSizes,
 }
 
 impl Snapshot {
@@ -47,6 +54,7 @@ impl Snapshot {
             schemas: BTreeMap::new(),
             unmodeled: Vec::new(),
             objects: Vec::new(),
+            sizes: crate::sizes::LiveSizes::default(),
         }
     }
 

@@ -208,7 +208,7 @@ impl DriftCheck {
         let cx = self.source_cx(&ledgers);
         // Two databases (or a replay and a database) cost the slower of
         // the two, not their sum.
-        let (expected, (actual, _)) = futures::try_join!(
+        let (expected, (mut actual, _)) = futures::try_join!(
             self.source.load(&cx),
             live::read_live(
                 &self.target,
@@ -218,6 +218,7 @@ impl DriftCheck {
                 false
             ),
         )?;
+        live::read_sizes(&self.target, &self.schemas, &self.read_only, &mut actual).await;
         self.compare(expected, actual, ledgers, None).await
     }
 
@@ -528,6 +529,13 @@ impl Checked {
         )
         .await?;
         self.actual = actual;
+        live::read_sizes(
+            &self.target,
+            &self.schemas,
+            &self.read_only,
+            &mut self.actual,
+        )
+        .await;
         self.ledgers = self.scoped(ledgers);
         (self.quarantined, self.quarantine_held) =
             quarantine_of(&self.target, &self.read_only).await;

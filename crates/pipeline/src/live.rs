@@ -1,4 +1,5 @@
-//! Reading a live database: its schema and, when asked, its ledgers.
+//! Reading a live database: its schema and, when asked, its ledgers; its
+//! tables' live sizes.
 
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
 use driftless_migrations::read_ledgers;
@@ -45,4 +46,28 @@ pub async fn read_ledgers_only(
     let ledgers = read_ledgers(&mut db).await?;
     db.close().await?;
     Ok(ledgers)
+}
+
+/// The live size of every table of the database at `url` (only
+/// `schemas`, when given), in one query, into `snapshot`: what fix steps
+/// judge their hazards and online strategies by. Best effort: a database
+/// that cannot say (SQLite) or a failed read leaves the sizes empty, and
+/// every fix then runs in one transaction. Read after the schema and the
+/// expected side, so that it never delays them.
+pub(crate) async fn read_sizes(
+    url: &DbUrl,
+    schemas: &[String],
+    connect: &ConnectOptions,
+    snapshot: &mut Snapshot,
+) {
+    let sizes = async {
+        let mut db = Database::connect(url, connect).await?;
+        let sizes = db.table_sizes(schemas).await;
+        let _ = db.close().await;
+        sizes
+    };
+    match sizes.await {
+        Ok(sizes) => snapshot.sizes = sizes,
+        Err(e) => tracing::debug!("cannot read the live table sizes of {url}: {e}"),
+    }
 }

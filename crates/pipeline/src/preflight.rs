@@ -53,9 +53,11 @@ pub(crate) fn copy_statements(
     Ok(statements)
 }
 
-/// Counts the live rows of every table a pending statement holds up, on
-/// the target (read-only), and notes them in `run`; hazards on tables the
-/// live database lacks (made by the pending migrations themselves) go.
+/// Notes in `run` the live rows and size of every table a pending
+/// statement holds up: from the sizes read with the target's schema (one
+/// bulk query), or, on SQLite, which keeps none, counted on the target
+/// (read-only); hazards on tables the live database lacks (made by the
+/// pending migrations themselves) go.
 pub(crate) async fn count_rows(
     run: &mut PendingRun,
     actual: &Snapshot,
@@ -73,6 +75,11 @@ pub(crate) async fn count_rows(
     if run.hazards.is_empty() {
         return Ok(());
     }
+    if !actual.sizes.is_empty() {
+        note_sizes(run, actual, schemas);
+        return Ok(());
+    }
+    // SQLite keeps no size statistics: count.
     let dialect = target.dialect();
     let mut db = Database::connect(target, connect).await?;
     let mut counted: BTreeMap<String, Option<u64>> = BTreeMap::new();
@@ -105,4 +112,26 @@ pub(crate) async fn count_rows(
     }
     let _ = db.close().await;
     Ok(())
+}
+
+/// The live rows and bytes of each hazard's table, from `actual`'s sizes
+/// (a statement naming no schema is on the first of `schemas`, else on
+/// the only schema holding the table).
+fn note_sizes(run: &mut PendingRun, actual: &Snapshot, schemas: &[String]) {
+    for h in &mut run.hazards {
+        let table = &h.hazard.table;
+        let schema = h.hazard.schema.clone().or_else(|| {
+            schemas.first().cloned().or_else(|| {
+                actual
+                    .schemas
+                    .iter()
+                    .find(|(_, s)| s.tables.contains_key(table))
+                    .map(|(n, _)| n.clone())
+            })
+        });
+        if let Some(size) = schema.and_then(|s| actual.sizes.get(&s, table)) {
+            h.rows = size.rows;
+            h.bytes = size.bytes;
+        }
+    }
 }

@@ -18,6 +18,9 @@
 //! [coverage]
 //! ignore = ["aggregate", "operator"]         # kinds not compared, not reported
 //!
+//! [fix]                                      # the repair policy (see FixSettings)
+//! max_lock = "share update exclusive"
+//!
 //! [[rename]]                                 # confirms a possible rename
 //! kind = "column"                            # or "table"
 //! table = "public.users"
@@ -42,7 +45,10 @@ use crate::date::Date;
 use crate::finding::{Finding, Severity};
 use crate::rule::RuleMeta;
 
+mod fix;
 mod rename;
+
+pub use fix::{parse_size, FixSettings};
 
 use crate::rename::Rename;
 
@@ -339,6 +345,7 @@ pub struct Config {
     waivers: Vec<(Waiver, usize)>,
     ignored_kinds: Vec<CatalogKind>,
     renames: Vec<Rename>,
+    fix: FixSettings,
 }
 
 impl Default for Config {
@@ -351,11 +358,12 @@ impl Default for Config {
             waivers: Vec::new(),
             ignored_kinds: Vec::new(),
             renames: Vec::new(),
+            fix: FixSettings::default(),
         }
     }
 }
 
-const TOP_KEYS: &str = "coverage, fail_on, ignore, rename, rules, waiver";
+const TOP_KEYS: &str = "coverage, fail_on, fix, ignore, rename, rules, waiver";
 const COVERAGE_KEYS: &str = "ignore";
 const RULE_KEYS: &str = "enabled, severity";
 const WAIVER_KEYS: &str = "rule, object, reason, owner, expires";
@@ -632,6 +640,7 @@ impl Config {
             match key {
                 "fail_on" => config.fail_on = p.severity(key, v)?,
                 "coverage" => config.ignored_kinds = p.coverage(v)?,
+                "fix" => config.fix = p.fix(v)?,
                 "ignore" => {
                     let DeValue::Array(items) = v.get_ref() else {
                         return Err(p.invalid(
@@ -794,6 +803,11 @@ impl Config {
     /// The ignore globs.
     pub fn ignore_patterns(&self) -> impl Iterator<Item = &ObjectPattern> + '_ {
         self.ignore.iter()
+    }
+
+    /// The repair policy (`[fix]`).
+    pub fn fix(&self) -> &FixSettings {
+        &self.fix
     }
 
     /// The renames the configuration confirms (`[[rename]]`), in file order.

@@ -110,8 +110,8 @@ mod rule;
 mod rules;
 
 pub use config::{
-    Config, ConfigError, ObjectPattern, PatternError, RuleSetting, Waiver, CONFIG_FILE_NAME,
-    DEFAULT_FAIL_ON,
+    parse_size, Config, ConfigError, FixSettings, ObjectPattern, PatternError, RuleSetting, Waiver,
+    CONFIG_FILE_NAME, DEFAULT_FAIL_ON,
 };
 pub use coverage::Coverage;
 pub use date::Date;

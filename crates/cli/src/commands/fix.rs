@@ -103,10 +103,9 @@ async fn repair(
             plan.steps.len(),
             prepared.url
         ));
-        let options = super::apply_options(ctx, &args.repair, &args.db.schemas);
-        let repaired = prepared
-            .repair(plan, &super::plan_options(&args.repair), &options)
-            .await;
+        let options = prepared.apply_options(ctx, &args.repair, &args.db.schemas)?;
+        let plan_options = prepared.plan_options(&args.repair);
+        let repaired = prepared.repair(plan, &plan_options, &options).await;
         drop(spinner);
         let repair = match repaired {
             // Committed, not verified: exit 2 like any database error, but

@@ -21,12 +21,13 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use driftless_fixer::Interrupt;
 use driftless_fixer::{
-    ApplyEvent, ApplyOptions, ApplyProgress, FixPlan, Orphans, PlanOptions, Safety,
+    ApplyEvent, ApplyOptions, ApplyProgress, FixPlan, LockLevel, LockRetry, Orphans, PlanOptions,
+    Safety, DEFAULT_ONLINE_THRESHOLD,
 };
 use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions, DEFAULT_LOCK_TIMEOUT};
 use driftless_model::Snapshot;
 use driftless_pipeline::{read_live, Checked, DriftCheck, Progress, Stage};
-use driftless_rules::{Config, Registry, RuleMeta, Severity};
+use driftless_rules::{Config, FixSettings, Registry, RuleMeta, Severity};
 
 use crate::args::{Cli, Command, DbArgs, ExpectArgs, OrphansArg, RepairArgs, SafetyArg};
 use crate::term::{self, Spinner};
@@ -190,7 +191,29 @@ impl Prepared {
 
     /// The fix plan for the findings.
     pub fn plan(&self, repair: &RepairArgs) -> Result<FixPlan> {
-        Ok(self.checked.plan(&plan_options(repair))?)
+        Ok(self.checked.plan(&self.plan_options(repair))?)
+    }
+
+    /// The fix plan for the findings, with `options`.
+    pub fn checked_plan(&self, options: &PlanOptions) -> Result<FixPlan> {
+        Ok(self.checked.plan(options)?)
+    }
+
+    /// Planning options from the command line and the `[fix]` policy of
+    /// the configuration (flags win).
+    pub fn plan_options(&self, repair: &RepairArgs) -> PlanOptions {
+        policy_plan_options(repair, self.config.fix())
+    }
+
+    /// Apply options from the command line and the `[fix]` policy of the
+    /// configuration (flags win).
+    pub fn apply_options(
+        &self,
+        ctx: &Ctx,
+        repair: &RepairArgs,
+        schemas: &[String],
+    ) -> Result<ApplyOptions> {
+        policy_apply_options(ctx, repair, schemas, &self.config)
     }
 
     /// Exit status of the comparison: drift when a finding fails.
@@ -237,7 +260,20 @@ pub fn check_repair(repair: &RepairArgs) -> Result<()> {
 
 /// Planning options from the command line.
 pub fn plan_options(repair: &RepairArgs) -> PlanOptions {
+    policy_plan_options(repair, &FixSettings::default())
+}
+
+/// Planning options from the command line and the `[fix]` policy
+/// (`--atomic` / `--online-threshold` win over `atomic` /
+/// `online_threshold`).
+fn policy_plan_options(repair: &RepairArgs, fix: &FixSettings) -> PlanOptions {
+    let atomic = repair.atomic || (repair.online_threshold.is_none() && fix.atomic == Some(true));
+    let threshold = repair
+        .online_threshold
+        .or(fix.online_threshold)
+        .unwrap_or(DEFAULT_ONLINE_THRESHOLD);
     let mut options = PlanOptions::default()
+        .with_online_threshold((!atomic).then_some(threshold))
         .with_orphans(match repair.orphans {
             OrphansArg::Quarantine => Orphans::Quarantine,
             OrphansArg::Drop => Orphans::Drop,
@@ -247,6 +283,7 @@ pub fn plan_options(repair: &RepairArgs) -> PlanOptions {
     let allow = match (repair.allow_destructive, repair.allow) {
         (true, _) => Some(Safety::Destructive),
         (false, Some(SafetyArg::Safe)) => Some(Safety::Safe),
+        (false, Some(SafetyArg::DataChange)) => Some(Safety::DataChange),
         (false, Some(SafetyArg::Locking)) => Some(Safety::Locking),
         (false, Some(SafetyArg::Destructive)) => Some(Safety::Destructive),
         (false, Some(SafetyArg::DataLoss)) => Some(Safety::DataLoss),
@@ -258,7 +295,33 @@ pub fn plan_options(repair: &RepairArgs) -> PlanOptions {
     options
 }
 
-/// Apply options (timeouts, the interrupt) from the command line.
+/// Apply options (timeouts, the interrupt, the lock policy) from the
+/// command line and the `[fix]` policy of `config` (flags win).
+fn policy_apply_options(
+    ctx: &Ctx,
+    repair: &RepairArgs,
+    schemas: &[String],
+    config: &Config,
+) -> Result<ApplyOptions> {
+    let fix = config.fix();
+    let mut options = apply_options(ctx, repair, schemas);
+    if let (None, Some((text, line))) = (repair.max_lock, &fix.max_lock) {
+        let file = config
+            .path()
+            .map_or_else(|| "driftless.toml".to_string(), |p| p.display().to_string());
+        options.max_lock = Some(LockLevel::parse(text).with_context(|| {
+            format!("{file}:{line}: `{text}` is not a lock level (max_lock: use a PostgreSQL lock mode such as \"share update exclusive\", or none, shared, exclusive)")
+        })?);
+    }
+    options.allow_table_copy |= fix.allow_table_copy == Some(true);
+    if let (None, Some(n)) = (repair.lock_retries, fix.lock_retries) {
+        options.lock_retry.retries = n;
+    }
+    Ok(options)
+}
+
+/// Apply options (timeouts, the interrupt, the lock policy) from the
+/// command line.
 pub fn apply_options(ctx: &Ctx, repair: &RepairArgs, schemas: &[String]) -> ApplyOptions {
     let mut options = ApplyOptions::default()
         .with_introspect(IntrospectOptions::default().with_schemas(schemas.iter().cloned()))
@@ -269,6 +332,15 @@ pub fn apply_options(ctx: &Ctx, repair: &RepairArgs, schemas: &[String]) -> Appl
     if let Some(t) = repair.statement_timeout {
         options = options.with_statement_timeout(t);
     }
+    let defaults = LockRetry::default();
+    options = options
+        .with_max_lock(repair.max_lock)
+        .with_allow_table_copy(repair.allow_table_copy)
+        .with_lock_retry(LockRetry::new(
+            repair.lock_retry_wait.unwrap_or(defaults.wait),
+            repair.lock_retries.unwrap_or(defaults.retries),
+            repair.lock_retry_backoff.unwrap_or(defaults.backoff),
+        ));
     match fault_pause() {
         Some(progress) => options.with_progress(progress),
         None => options,

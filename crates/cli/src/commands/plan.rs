@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use driftless_fixer::{preflight, FixPlan, MigrationFormat, PreflightKind};
+use driftless_fixer::{policy_refusal, preflight, FixPlan, MigrationFormat, PreflightKind};
 use driftless_introspect::Database;
 
 use super::{Ctx, Prepared};
@@ -14,8 +14,22 @@ use crate::Status;
 /// database has drift at or above the failing severity, like `check`.
 pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<Status> {
     let prepared = Prepared::load(ctx, &args.db, &args.expect, None).await?;
-    let mut plan = prepared.plan(&args.repair)?;
+    // A script or a migration file runs in one transaction: no online
+    // steps (a concurrent index build cannot run in one).
+    let mut plan = match args.format {
+        PlanFormat::Script | PlanFormat::Migration => {
+            let atomic = prepared
+                .plan_options(&args.repair)
+                .with_online_threshold(None);
+            prepared.checked_plan(&atomic)?
+        }
+        _ => prepared.plan(&args.repair)?,
+    };
     count_rows(ctx, &prepared, &mut plan).await?;
+    let options = prepared.apply_options(ctx, &args.repair, &args.db.schemas)?;
+    if let Some(refused) = policy_refusal(&plan, &options) {
+        tracing::warn!("the plan would be refused when applied: {refused}");
+    }
     let text = match args.format {
         PlanFormat::Sql => plan.to_sql(),
         PlanFormat::Json => crate::format::plan_json(&plan),

@@ -138,8 +138,16 @@ impl Drifted {
 }
 
 /// Kills `fix --apply` after each statement in turn on `backend`; returns
-/// how many kills there were.
-async fn kill_at_every_boundary(backend: Backend) -> usize {
+/// how many kills there were. `online`: every table changes online
+/// (`--online-threshold 0`), each step committing on its own, so a kill
+/// keeps the steps before it; a migration is still never recorded
+/// without its effects.
+async fn kill_at_every_boundary(backend: Backend, online: bool) -> usize {
+    let extra: &[&str] = if online {
+        &["--apply", "--online-threshold", "0"]
+    } else {
+        &["--apply"]
+    };
     let mut kills = 0;
     for n in 1.. {
         let d = Drifted::new(backend).await;
@@ -151,7 +159,7 @@ async fn kill_at_every_boundary(backend: Backend) -> usize {
         );
         let n_text = n.to_string();
         let env = [(FAULT_VAR, n_text.as_str())];
-        let mut fix = Watched::spawn_with(&d.args("fix", &["--apply"]), &env);
+        let mut fix = Watched::spawn_with(&d.args("fix", extra), &env);
         if !fix.line_or_end(PAUSED).await {
             // The plan has fewer statements: the whole apply ran.
             let run = fix.finish().await;
@@ -169,7 +177,7 @@ async fn kill_at_every_boundary(backend: Backend) -> usize {
             "{}: killed after statement {n}, a migration is recorded without its effects: {absent:?} (before: {absent_before:?})",
             backend_name(backend)
         );
-        if backend != Backend::Mysql {
+        if backend != Backend::Mysql && !online {
             assert_eq!(state(&d.prod).await, before, "killed after statement {n}");
             assert_eq!(
                 d.ledger().await,
@@ -177,7 +185,7 @@ async fn kill_at_every_boundary(backend: Backend) -> usize {
                 "killed after statement {n}"
             );
         }
-        let rerun = driftless(&d.args("fix", &["--apply"])).await;
+        let rerun = driftless(&d.args("fix", extra)).await;
         assert_eq!(
             rerun.code,
             Some(0),
@@ -201,17 +209,27 @@ async fn kill_at_every_boundary(backend: Backend) -> usize {
 
 #[tokio::test]
 async fn a_repair_with_ledger_steps_killed_at_every_statement_on_sqlite() {
-    assert!(kill_at_every_boundary(Backend::Sqlite).await > 5);
+    assert!(kill_at_every_boundary(Backend::Sqlite, false).await > 5);
 }
 
 #[tokio::test]
 async fn a_repair_with_ledger_steps_killed_at_every_statement_on_postgres() {
-    assert!(kill_at_every_boundary(Backend::Postgres).await > 5);
+    assert!(kill_at_every_boundary(Backend::Postgres, false).await > 5);
+}
+
+#[tokio::test]
+async fn an_online_repair_with_ledger_steps_killed_at_every_statement_on_postgres() {
+    assert!(kill_at_every_boundary(Backend::Postgres, true).await > 5);
+}
+
+#[tokio::test]
+async fn an_online_repair_with_ledger_steps_killed_at_every_statement_on_mariadb() {
+    assert!(kill_at_every_boundary(Backend::Mysql, true).await > 5);
 }
 
 #[tokio::test]
 async fn a_repair_with_ledger_steps_killed_at_every_statement_on_mariadb() {
-    assert!(kill_at_every_boundary(Backend::Mysql).await > 5);
+    assert!(kill_at_every_boundary(Backend::Mysql, false).await > 5);
 }
 
 /// The statements of the ledger note of migration file `text` (comment

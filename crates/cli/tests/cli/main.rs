@@ -48,6 +48,7 @@ mod ledger_rebuild;
 mod ledger_repair;
 mod locked;
 mod messages;
+mod online;
 mod packaging;
 mod quarantine;
 mod rails;

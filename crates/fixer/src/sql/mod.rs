@@ -64,6 +64,7 @@ mod keys;
 mod ledger;
 mod ledger_ddl;
 mod mysql;
+pub(crate) mod online;
 mod postgres;
 pub(crate) mod quarantine;
 mod rows;

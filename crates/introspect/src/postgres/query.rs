@@ -233,7 +233,10 @@ pub(crate) const COLUMNS_SCOPED: &str = columns_query!(scoped);
 /// the wanted tables; `$nnd` is the expression for `NULLS NOT DISTINCT`.
 /// Only those declared on the table itself (`conislocal`): the ones a
 /// partition or inheritance child takes from its parent come and go with
-/// the parent's.
+/// the parent's. A `NOT VALID` constraint is not read: the rows it has not
+/// checked may break it, so it does not stand for the expected one (an
+/// online fix left it between its two steps; a rerun adds and validates it
+/// again).
 ///
 /// Constraints with a parent (`conparentid <> 0`) are the per-partition
 /// clones of a foreign key that references a partitioned table; the parent
@@ -269,7 +272,8 @@ JOIN pg_constraint con ON con.conrelid = c.oid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_index ui ON ui.indexrelid = con.conindid AND con.contype = 'u'
-WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 AND con.conislocal AND ",
+WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 AND con.conislocal
+  AND con.convalidated AND ",
             wanted_table!($m)
         )
     };
@@ -297,7 +301,9 @@ pub(crate) const CONSTRAINTS_12_SCOPED: &str = constraints_query!(scoped, "false
 /// Indexes of the wanted tables and materialized views that do not
 /// implement a primary key, unique or exclusion constraint, nor are a
 /// partition's part of an index on its partitioned table (`pg_inherits`:
-/// made and dropped with the parent's). The `int2vector` / `oidvector` columns
+/// made and dropped with the parent's), and are valid: the INVALID index a
+/// failed or interrupted `CREATE INDEX CONCURRENTLY` leaves serves no
+/// query and is not read (a rerun of the fix drops it and builds it again). The `int2vector` / `oidvector` columns
 /// are 0-based; slicing them (`[:]`) turns them into ordinary 1-based
 /// arrays that the driver decodes.
 /// Columns: `table oid`, `name text`, `unique bool`, `key_count int2`,
@@ -319,7 +325,7 @@ FROM pg_class c
 JOIN pg_index i ON i.indrelid = c.oid
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
-WHERE NOT EXISTS (SELECT FROM pg_constraint k
+WHERE i.indisvalid AND NOT EXISTS (SELECT FROM pg_constraint k
                   WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid
                     AND k.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT FROM pg_inherits pi WHERE pi.inhrelid = i.indexrelid)

@@ -67,9 +67,17 @@ pub struct PendingHazard {
     pub statement: String,
     /// What it does to the table.
     pub hazard: Hazard,
-    /// The table's row count in the live database, when it was counted.
+    /// The table's row count in the live database (its estimate, where
+    /// the server keeps one), when it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
+    /// The table's live size in bytes, indexes included, when it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// The table lock the statement takes (PostgreSQL, MySQL/MariaDB;
+    /// SQLite locks the whole database for any write).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<crate::lock::LockLevel>,
 }
 
 impl PendingHazard {
@@ -80,6 +88,8 @@ impl PendingHazard {
             statement: statement.into(),
             hazard,
             rows: None,
+            bytes: None,
+            lock: None,
         }
     }
 }

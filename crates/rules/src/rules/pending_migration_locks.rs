@@ -1,4 +1,4 @@
-use driftless_model::ObjectRef;
+use driftless_model::{human_bytes, ObjectRef};
 
 use crate::finding::{Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -27,13 +27,17 @@ impl Rule for PendingMigrationLocks {
                 .migrations
                 .and_then(|set| set.migrations.iter().find(|m| m.id == h.migration))
                 .map_or_else(|| h.migration.clone(), |m| m.label());
-            let rows = h
-                .rows
-                .map(|n| match n {
-                    1 => " (1 row live)".to_string(),
-                    n => format!(" ({n} rows live)"),
-                })
+            let lock = h
+                .lock
+                .map(|l| format!(" [{}]", l.phrase(cx.actual.dialect)))
                 .unwrap_or_default();
+            let rows = match (h.rows, h.bytes) {
+                (Some(1), None) => " (1 row live)".to_string(),
+                (Some(n), None) => format!(" ({n} rows live)"),
+                (Some(n), Some(b)) => format!(" ({n} rows live, {})", human_bytes(b)),
+                (None, Some(b)) => format!(" ({} live)", human_bytes(b)),
+                (None, None) => String::new(),
+            };
             let statement: String = h.statement.split_whitespace().collect::<Vec<_>>().join(" ");
             let short: String = statement.chars().take(120).collect();
             let ellipsis = if short.len() < statement.len() {
@@ -45,7 +49,7 @@ impl Rule for PendingMigrationLocks {
                 &Self::META,
                 ObjectRef::migration(&h.migration),
                 format!(
-                    "pending migration {label} {}{rows}: `{short}{ellipsis}`",
+                    "pending migration {label} {}{lock}{rows}: `{short}{ellipsis}`",
                     h.hazard.what
                 ),
                 FixIntent::Manual,
@@ -53,7 +57,7 @@ impl Rule for PendingMigrationLocks {
             .hint("run it when the table is quiet, or make the statement online");
             f.migration = Some(h.migration.clone());
             f.actual = Some(
-                serde_json::json!({ "statement": h.statement, "hazard": h.hazard, "rows": h.rows }),
+                serde_json::json!({ "statement": h.statement, "hazard": h.hazard, "lock": h.lock, "rows": h.rows, "bytes": h.bytes }),
             );
             out.push(f);
         }
@@ -84,6 +88,28 @@ mod tests {
         assert_eq!(
             findings[0].message,
             "pending migration 6_login_count_idx builds an index on table users: writes wait until it is built (3 rows live): `CREATE INDEX i ON users (login_count)`"
+        );
+    }
+
+    #[test]
+    fn names_the_lock_and_the_live_size_on_a_server() {
+        let sql = "CREATE INDEX i ON users (login_count)";
+        let set = sqlx_set(&[("6_login_count_idx.sql", sql)]);
+        let mut s = tables(&[("users", &["id"])]);
+        s.dialect = Dialect::Postgres;
+        let mut run = PendingRun::default();
+        let mut h = PendingHazard::new(
+            "6",
+            sql,
+            statement_hazards(sql, Dialect::Postgres).remove(0),
+        );
+        (h.rows, h.bytes) = (Some(2_000_000), Some(150 << 20));
+        h.lock = driftless_model::statement_lock(Dialect::Postgres, sql).map(|l| l.level);
+        run.hazards.push(h);
+        let findings = run_pending(&PendingMigrationLocks, &s, &set, &run);
+        assert_eq!(
+            findings[0].message,
+            "pending migration 6_login_count_idx builds an index on table users: writes wait until it is built [SHARE lock] (2000000 rows live, 150.0 MiB): `CREATE INDEX i ON users (login_count)`"
         );
     }
 }

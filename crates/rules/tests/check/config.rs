@@ -131,7 +131,7 @@ fn unknown_top_level_key() {
     );
     assert_eq!(
         e.to_string(),
-        "conf/driftless.toml:3: unknown key `fial_on` in the top level (expected one of: coverage, fail_on, ignore, rename, rules, waiver)"
+        "conf/driftless.toml:3: unknown key `fial_on` in the top level (expected one of: coverage, fail_on, fix, ignore, rename, rules, waiver)"
     );
 }
 
