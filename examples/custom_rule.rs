@@ -108,12 +108,15 @@ fn table(name: &str, columns: &[(&str, &str, bool)], primary_key: Option<&str>) 
         t.columns.insert(
             (*name).to_string(),
             Column {
+                inherited: false,
                 nullable: *nullable,
                 ..Column::new(position, *data_type)
             },
         );
     }
     t.primary_key = primary_key.map(|c| PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: format!("pk_{name}"),
         columns: vec![c.to_string()],
     });

@@ -29,9 +29,11 @@ use driftless_testkit::{PostgresServer, TestDb};
 /// case that starts converging is added here.
 const CONVERGING: &[&str] = &[
     "collations",
+    "constraints",
     "dependencies",
     "dependencies2",
     "dependencies3",
+    "dependencies4",
     "enumdefaults",
     "enumdeps",
     "excludeschema",
@@ -39,6 +41,9 @@ const CONVERGING: &[&str] = &[
     "generated",
     "generated_added",
     "identitycols",
+    "inherit",
+    "inherit2",
+    "partitioning",
     "privileges",
     "rls",
     "rls2",

@@ -7,6 +7,7 @@
 use crate::support;
 
 use driftless_fixer::{Orphans, PlanOptions, Safety};
+use driftless_introspect::Value;
 use driftless_testkit::Backend;
 use support::*;
 
@@ -330,4 +331,106 @@ async fn sqlite_rich_schema_from_nothing() {
 #[tokio::test]
 async fn sqlite_rich_schema_from_drift() {
     converges(Backend::Sqlite, LITE_RICH, LITE_DRIFTED).await;
+}
+
+/// Partitions (one missing, a default one, one to detach, one orphan, a
+/// partition's own index), an inheritance child, an exclusion constraint,
+/// deferrable keys and a materialized view's index.
+const PG_HIERARCHY: &str = r#"
+CREATE SCHEMA h;
+CREATE TABLE h.m (id int NOT NULL, d date NOT NULL, v int, extra text, PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+CREATE INDEX m_v_idx ON h.m (v);
+CREATE TABLE h.m_2025 PARTITION OF h.m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE h.m_2026 PARTITION OF h.m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE h.m_rest PARTITION OF h.m DEFAULT;
+CREATE TABLE h.loose (id int NOT NULL, d date NOT NULL, v int, extra text);
+CREATE TABLE h.base (id int NOT NULL, note text DEFAULT 'x');
+CREATE TABLE h.child (extra int, CONSTRAINT child_extra_check CHECK (extra > 0)) INHERITS (h.base);
+CREATE TABLE h.bookings (room int, during tsrange, code int,
+  CONSTRAINT bookings_pkey PRIMARY KEY (room) DEFERRABLE INITIALLY DEFERRED,
+  CONSTRAINT bookings_code_key UNIQUE (code) DEFERRABLE,
+  CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&));
+CREATE MATERIALIZED VIEW h.days AS SELECT DISTINCT d FROM h.m;
+CREATE UNIQUE INDEX days_d_idx ON h.days (d);
+"#;
+
+const PG_HIERARCHY_DRIFTED: &str = r#"
+CREATE SCHEMA h;
+CREATE TABLE h.m (id int NOT NULL, d date NOT NULL, v int, PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+CREATE TABLE h.m_2026 PARTITION OF h.m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE h.loose PARTITION OF h.m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE h.m_old PARTITION OF h.m FOR VALUES FROM ('2019-01-01') TO ('2020-01-01');
+CREATE INDEX m_2026_local_idx ON h.m_2026 (id);
+CREATE TABLE h.base (id int NOT NULL, note text DEFAULT 'x');
+CREATE TABLE h.child (extra int) INHERITS (h.base);
+CREATE TABLE h.bookings (room int NOT NULL, during tsrange, code int,
+  CONSTRAINT bookings_pkey PRIMARY KEY (room), CONSTRAINT bookings_code_key UNIQUE (code));
+CREATE MATERIALIZED VIEW h.days AS SELECT DISTINCT d FROM h.m;
+INSERT INTO h.m VALUES (1, '2026-02-01', 3), (2, '2020-06-01', 4), (3, '2019-06-01', 5);
+INSERT INTO h.child (id, extra) VALUES (1, 2);
+INSERT INTO h.bookings VALUES (1, '[2026-01-01,2026-01-02)', 7);
+"#;
+
+#[tokio::test]
+async fn postgres_hierarchy_from_nothing() {
+    converges(Backend::Postgres, PG_HIERARCHY, "").await;
+}
+
+#[tokio::test]
+async fn postgres_hierarchy_from_drift_keeps_rows() {
+    let db = db_with(Backend::Postgres, PG_HIERARCHY_DRIFTED).await;
+    let expected = snapshot(&db_with(Backend::Postgres, PG_HIERARCHY).await).await;
+    let options = PlanOptions::default()
+        .with_orphans(Orphans::Drop)
+        .with_allow(Safety::DataLoss);
+    let fixed = fix(&db, &expected, &options).await.unwrap();
+    assert!(
+        fixed.left.is_empty(),
+        "not converged:\n{}\n{}",
+        describe(&fixed.left),
+        fixed.plan.to_sql()
+    );
+    // The rows stay where they were: the detached partition keeps its
+    // own, the orphan partition's go with it (dropped, as asked).
+    let m = rows(&db, "SELECT id FROM h.m").await;
+    assert_eq!(m, vec![vec![Value::Int(1)]], "{}", fixed.plan.to_sql());
+    let loose = rows(&db, "SELECT id FROM h.loose").await;
+    assert_eq!(loose.len(), 1);
+    let child = rows(&db, "SELECT extra FROM h.child").await;
+    assert_eq!(child.len(), 1);
+    let again = fix(&db, &expected, &options).await.unwrap();
+    assert!(again.plan.steps.is_empty(), "{}", again.plan.to_sql());
+}
+
+/// An orphan partition is quarantined by default: detached first, so that
+/// its rows leave the partitioned table and are kept.
+#[tokio::test]
+async fn postgres_orphan_partition_is_detached_and_quarantined() {
+    let expected = snapshot(
+        &db_with(
+            Backend::Postgres,
+            "CREATE TABLE m (d date NOT NULL) PARTITION BY RANGE (d);",
+        )
+        .await,
+    )
+    .await;
+    let db = db_with(
+        Backend::Postgres,
+        "CREATE TABLE m (d date NOT NULL) PARTITION BY RANGE (d);
+         CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         INSERT INTO m VALUES ('2026-03-01');",
+    )
+    .await;
+    let fixed = fix(&db, &expected, &PlanOptions::default()).await.unwrap();
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+    let sql = fixed.plan.to_sql();
+    assert!(sql.contains("DETACH PARTITION"), "{sql}");
+    assert!(rows(&db, "SELECT * FROM m").await.is_empty());
+    let kept = rows(
+        &db,
+        "SELECT count(*)::int8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname LIKE '%quarantine%' AND c.relname LIKE '%m_2026%' AND NOT c.relispartition",
+    )
+    .await;
+    assert_eq!(kept, vec![vec![Value::Int(1)]], "{sql}");
 }

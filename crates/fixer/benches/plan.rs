@@ -19,6 +19,7 @@ fn table(i: usize) -> Table {
     t.columns.insert(
         "id".into(),
         Column {
+            inherited: false,
             nullable: false,
             ..Column::new(1, "bigint")
         },
@@ -38,6 +39,8 @@ fn table(i: usize) -> Table {
         t.columns.insert(format!("c{c}"), col);
     }
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: format!("t{i}_pkey"),
         columns: vec!["id".into()],
     });

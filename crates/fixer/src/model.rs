@@ -103,6 +103,7 @@ pub(crate) struct TableWork {
     pub(crate) indexes: Acts,
     pub(crate) fks: Acts,
     pub(crate) checks: Acts,
+    pub(crate) exclusions: Acts,
     pub(crate) comment: Vec<Reason>,
     /// Findings on the table's options ([`Table::options`](driftless_model::Table::options)).
     pub(crate) options: Vec<Reason>,
@@ -120,6 +121,8 @@ pub(crate) struct Work {
     pub(crate) enums: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
     pub(crate) views: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
     pub(crate) view_comments: BTreeMap<QualifiedName, Vec<Reason>>,
+    /// Indexes of materialized views, by view.
+    pub(crate) view_indexes: BTreeMap<QualifiedName, Acts>,
     pub(crate) sequences: BTreeMap<QualifiedName, (Act, Vec<Reason>)>,
     /// Objects compared by their definition, by identity.
     pub(crate) defined: DefinedWork,
@@ -142,6 +145,20 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Whether an expected table that inherits from `schema.table` (both
+    /// as the actual snapshot names them) keeps column `column`, which
+    /// the expected `schema.table` does not have: dropped from the parent
+    /// alone (`ONLY`), it stays on the children as their own.
+    pub(crate) fn kept_by_children(&self, schema: &str, table: &str, column: &str) -> bool {
+        let parent = (self.target_schema(schema), table.to_string());
+        self.exp.tables().any(|(s, _, t)| {
+            t.columns.contains_key(column)
+                && t.parent_tables(s)
+                    .iter()
+                    .any(|(ps, pt)| (self.target_schema(ps), pt.clone()) == parent)
+        })
+    }
+
     pub(crate) fn new(exp: &'a Snapshot, act: &'a Snapshot, options: &'a PlanOptions) -> Self {
         Ctx {
             d: act.dialect,
@@ -231,6 +248,21 @@ impl<'a> Ctx<'a> {
     /// The schema's name in the actual snapshot.
     pub(crate) fn act_schema(&self, s: &str) -> Option<&'a str> {
         self.schemas.to_actual(s)
+    }
+
+    /// Whether either snapshot has a view `s.name` (an index finding on
+    /// a materialized view names the view as its table).
+    pub(crate) fn is_view(&self, s: &str, name: &str) -> bool {
+        [
+            (self.exp, self.exp_schema(s)),
+            (self.act, self.act_schema(s)),
+        ]
+        .iter()
+        .any(|(snap, schema)| {
+            schema
+                .and_then(|schema| snap.schemas.get(schema))
+                .is_some_and(|schema| schema.views.contains_key(name))
+        })
     }
 
     /// The schema's name in the expected snapshot.
@@ -340,7 +372,7 @@ pub(crate) fn unfixed_reason(r: &Reason, why: impl Into<String>) -> Unfixed {
 
 /// A part of a table, for reasons: a column, key, index or constraint by
 /// its kind and name (the primary key, one per table, by its kind alone),
-/// or the table's comment.
+/// the table's comment, or its options.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Part {
     Of(ObjectKind, String),

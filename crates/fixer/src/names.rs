@@ -298,6 +298,8 @@ mod tests {
     fn users() -> Table {
         let mut t = Table {
             primary_key: Some(PrimaryKey {
+                deferrable: false,
+                initially_deferred: false,
                 name: "users_pkey".into(),
                 columns: vec!["id".into()],
             }),

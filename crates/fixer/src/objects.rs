@@ -685,6 +685,7 @@ pub(crate) fn views(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), Pla
     let (create, lost) = views.to_create(&dependent, out);
     views.drop(&affected, &dependent, &create, &lost, out);
     views.create(&create, out)?;
+    views.indexes(&create, out)?;
     views.comments(&create, out)
 }
 
@@ -799,8 +800,10 @@ impl Views<'_> {
                 continue;
             }
             let a = self.act_views[k];
+            // The expected definition when only the indexes differ (a
+            // materialized view created again gets the expected ones).
             let def = match self.exp_view(k) {
-                Some(e) if e == a => e.clone(),
+                Some(e) if e.definition == a.definition && e.comment == a.comment => e.clone(),
                 _ => a.clone(),
             };
             let def_mentions = Mentions::new(self.ctx.d, &def.definition);
@@ -904,6 +907,53 @@ impl Views<'_> {
                 }
             }
             out.push(Phase::Views, spec);
+            for (n, idx) in &v.indexes {
+                let mut spec = StepSpec::new(
+                    ObjectRef::table_part(ObjectKind::Index, &k.schema, &k.name, n),
+                    "create index",
+                    Safety::Safe,
+                );
+                spec.fixes = self.reasons_of(&k);
+                spec.note = Some("an index of a materialized view that is created");
+                index_statements(d, &k.schema, &k.name, n, Some(idx), &mut spec)?;
+                out.push(Phase::Views, spec);
+            }
+        }
+        Ok(())
+    }
+
+    /// Indexes of materialized views that stay (created ones carry theirs):
+    /// dropped, or dropped and created as expected.
+    fn indexes(&self, create: &Creates, out: &mut Out) -> Result<(), PlanError> {
+        let d = self.ctx.d;
+        for (k, acts) in &self.work.view_indexes {
+            if create.contains_key(k) {
+                continue;
+            }
+            let (e, a) = (self.exp_view(k), self.act_views.get(k));
+            for (n, (act, reasons)) in acts {
+                let part = |action| {
+                    let mut spec = StepSpec::new(
+                        ObjectRef::table_part(ObjectKind::Index, &k.schema, &k.name, n),
+                        action,
+                        Safety::Safe,
+                    );
+                    spec.fixes = reasons.clone();
+                    spec
+                };
+                if a.is_some_and(|a| a.indexes.contains_key(n)) {
+                    let mut spec = part("drop index");
+                    index_statements(d, &k.schema, &k.name, n, None, &mut spec)?;
+                    out.push(Phase::DropConstraints, spec);
+                }
+                let wanted = e.and_then(|e| e.indexes.get(n));
+                if let (Act::Create | Act::Replace, Some(idx)) = (act, wanted) {
+                    let mut spec = part("create index");
+                    spec.safety = Safety::Locking;
+                    index_statements(d, &k.schema, &k.name, n, Some(idx), &mut spec)?;
+                    out.push(Phase::Views, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -946,4 +996,26 @@ fn view_comment<'a>(schema: &'a str, name: &'a str, v: &View) -> Commented<'a> {
         name,
         materialized: v.materialized,
     }
+}
+
+/// The statements that create index `n` of view `s.v` (`Some`), or drop it.
+fn index_statements(
+    d: Dialect,
+    s: &str,
+    v: &str,
+    n: &str,
+    idx: Option<&driftless_model::Index>,
+    spec: &mut StepSpec<'_>,
+) -> Result<(), PlanError> {
+    let w = crate::sql::writer(d);
+    let (stmt, script) = match idx {
+        Some(i) => (
+            w.create_index(s, v, n, i, false)?,
+            w.create_index(s, v, n, i, true)?,
+        ),
+        None => (w.drop_index(s, v, n, false), w.drop_index(s, v, n, true)),
+    };
+    spec.sql = vec![stmt];
+    spec.script = vec![script];
+    Ok(())
 }

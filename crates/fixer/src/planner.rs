@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
-    is_quarantined, Dialect, ObjectKind, ObjectRef, QualifiedName, Snapshot, Table,
+    is_quarantined, Dialect, ObjectKind, ObjectRef, QualifiedName, Snapshot, Table, PARTITION_BY,
 };
 use driftless_rules::{Aspect, Finding, FixIntent};
 
@@ -167,7 +167,7 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
         ObjectKind::Table => match act {
             Act::Create => w.tables_create.entry(tkey).or_default().push(r),
             Act::Drop => w.tables_remove.entry(tkey).or_default().push(r),
-            Act::Replace if is_options(&f.fix) => w.tables.entry(tkey).or_default().options.push(r),
+            Act::Replace if is_options(&f.fix) => record_options(ctx, w, tkey, r),
             Act::Replace => w.tables.entry(tkey).or_default().comment.push(r),
         },
         ObjectKind::Column => {
@@ -197,6 +197,9 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
             act,
             r,
         ),
+        ObjectKind::Index if ctx.is_view(&tkey.schema, &tkey.name) => {
+            push_act(w.view_indexes.entry(tkey).or_default(), &name, act, r)
+        }
         ObjectKind::Index => push_act(
             &mut w.tables.entry(tkey).or_default().indexes,
             &name,
@@ -207,6 +210,12 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
             push_act(&mut w.tables.entry(tkey).or_default().fks, &name, act, r)
         }
         ObjectKind::Check => push_act(&mut w.tables.entry(tkey).or_default().checks, &name, act, r),
+        ObjectKind::Exclusion => push_act(
+            &mut w.tables.entry(tkey).or_default().exclusions,
+            &name,
+            act,
+            r,
+        ),
         ObjectKind::View if f.fix == FixIntent::SetComment => w
             .view_comments
             .entry(QualifiedName::new(schema, name))
@@ -237,6 +246,27 @@ fn record(ctx: &Ctx<'_>, w: &mut Work, f: &Finding, act: Act) {
             f,
             "driftless has no automatic fix for this kind of object",
         )),
+    }
+}
+
+/// A table's options to change. A table that becomes partitioned or stops
+/// being so (PostgreSQL cannot change that in place) is removed, as an
+/// orphan table is (quarantined by default, its rows kept there), and
+/// created anew.
+fn record_options(ctx: &Ctx<'_>, w: &mut Work, tkey: QualifiedName, r: Reason) {
+    let key = |t: Option<&Table>| t.and_then(|t| t.options.get(PARTITION_BY).cloned());
+    let (e, a) = (
+        ctx.exp_table(&tkey.schema, &tkey.name),
+        ctx.act_table(&tkey.schema, &tkey.name),
+    );
+    if ctx.d == Dialect::Postgres && e.is_some() && a.is_some() && key(e) != key(a) {
+        w.tables_remove
+            .entry(tkey.clone())
+            .or_default()
+            .push(r.clone());
+        w.tables_create.entry(tkey).or_default().push(r);
+    } else {
+        w.tables.entry(tkey).or_default().options.push(r);
     }
 }
 
@@ -365,6 +395,13 @@ fn remove_dependents(d: Dialect, t: &mut Table, col: &str) -> Vec<Part> {
         }
         keep
     });
+    t.exclusions.retain(|n, x| {
+        let keep = !mentions(d, &x.definition, col);
+        if !keep {
+            removed.push(Part::Of(ObjectKind::Exclusion, n.clone()));
+        }
+        keep
+    });
     removed
 }
 
@@ -417,6 +454,13 @@ fn resolve_creates(
                 );
             }
             (None, _) => unfix_all(unf, reasons, "the expected schema has no such table"),
+            (Some(t), Some(_)) if work.tables_remove.contains_key(key) => {
+                // Recreated (see [`record_options`]).
+                creates.insert(
+                    key.clone(),
+                    (ctx.localize_table(&key.schema, t), reasons.clone()),
+                );
+            }
             (Some(_), Some(_)) => {
                 unfix_all(unf, reasons, "the table already exists in the database")
             }
@@ -435,9 +479,15 @@ fn table_reasons(tw: &TableWork) -> Vec<Reason> {
         .cloned()
         .chain(tw.pk.iter().flat_map(|(_, r)| r.clone()))
         .chain(
-            [&tw.uniques, &tw.indexes, &tw.fks, &tw.checks]
-                .into_iter()
-                .flat_map(|m| m.values().flat_map(|(_, r)| r.clone())),
+            [
+                &tw.uniques,
+                &tw.indexes,
+                &tw.fks,
+                &tw.checks,
+                &tw.exclusions,
+            ]
+            .into_iter()
+            .flat_map(|m| m.values().flat_map(|(_, r)| r.clone())),
         )
         .chain(tw.comment.iter().cloned())
         .chain(tw.options.iter().cloned())
@@ -603,6 +653,14 @@ fn resolve_constraints(
         reasons,
         unf,
     );
+    resolve_named(
+        &tw.exclusions,
+        &mut target.exclusions,
+        &exp.exclusions,
+        ObjectKind::Exclusion,
+        reasons,
+        unf,
+    );
     true
 }
 
@@ -732,7 +790,8 @@ fn resolve_removals<'a>(ctx: &Ctx<'a>, work: &Work, unf: &mut Vec<Unfixed>) -> V
             unfix_all(unf, reasons, "the database has no such table");
             continue;
         };
-        if ctx.exp_table(&key.schema, &key.name).is_some() {
+        if ctx.exp_table(&key.schema, &key.name).is_some() && !work.tables_create.contains_key(key)
+        {
             unfix_all(unf, reasons, "the expected schema has this table");
             continue;
         }

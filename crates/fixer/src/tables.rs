@@ -5,13 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
-    Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table, QUARANTINE_SCHEMA,
+    Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table, PARTITION_BOUND, PARTITION_OF,
+    QUARANTINE_SCHEMA,
 };
 
 use crate::guard;
 use crate::model::{Ctx, Moved, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
 use crate::names::mentions;
 use crate::online;
+use crate::plan::Reason;
 use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::safety::Safety;
 use crate::sql::quarantine::CatalogRow;
@@ -108,26 +110,7 @@ fn needs_value(col: &Column) -> bool {
 /// dependency order.
 pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
     let (d, w) = (ctx.d, ctx.sql());
-    // Reverse dependency order: a table is dropped before the tables it references.
-    let mut pending: Vec<usize> = (0..r.removals.len()).collect();
-    let mut order = Vec::new();
-    while !pending.is_empty() {
-        let referenced = |i: usize, pending: &[usize]| {
-            let rm = &r.removals[i];
-            pending.iter().any(|&j| {
-                j != i
-                    && r.removals[j].table.foreign_keys.values().any(|fk| {
-                        fk.ref_table == rm.name && ctx.target_schema(&fk.ref_schema) == rm.schema
-                    })
-            })
-        };
-        let pos = pending
-            .iter()
-            .position(|&i| !referenced(i, &pending))
-            .unwrap_or(0);
-        order.push(pending.remove(pos));
-    }
-    for i in order {
+    for i in removal_order(ctx, r) {
         let rm = &r.removals[i];
         let (s, t) = (rm.schema.as_str(), rm.name.as_str());
         let object = ObjectRef::table(s, t);
@@ -182,7 +165,8 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                     spec.note = Some("SQLite cannot drop foreign keys in place: the rows are copied into the quarantine table, without its foreign keys");
                     out.view_changed.insert(QualifiedName::new(s, t));
                 } else {
-                    spec.sql = vec![w.rename_table(s, t, q)];
+                    spec.sql = leave_parents(d, s, t, rm.table);
+                    spec.sql.push(w.rename_table(s, t, q));
                     spec.sql.extend(quarantine_parts(d, rm, q, false)?);
                     if d == Dialect::Postgres {
                         let mut first = sql::quarantine::ensure_catalog(d, s);
@@ -207,6 +191,53 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
         }
     }
     Ok(())
+}
+
+/// The order of [`Resolved::removals`]: reverse dependency order, a table
+/// before the tables it references, a partition or inheritance child
+/// before its parent.
+fn removal_order(ctx: &Ctx<'_>, r: &Resolved<'_>) -> Vec<usize> {
+    let mut pending: Vec<usize> = (0..r.removals.len()).collect();
+    let mut order = Vec::new();
+    while !pending.is_empty() {
+        // A table goes after those that reference it and its partitions
+        // and inheritance children.
+        let referenced = |i: usize, pending: &[usize]| {
+            let rm = &r.removals[i];
+            let parent = (rm.schema.clone(), rm.name.clone());
+            pending.iter().any(|&j| {
+                let other = &r.removals[j];
+                j != i
+                    && (other.table.foreign_keys.values().any(|fk| {
+                        fk.ref_table == rm.name && ctx.target_schema(&fk.ref_schema) == rm.schema
+                    }) || other.table.parent_tables(&other.schema).contains(&parent))
+            })
+        };
+        let pos = pending
+            .iter()
+            .position(|&i| !referenced(i, &pending))
+            .unwrap_or(0);
+        order.push(pending.remove(pos));
+    }
+    order
+}
+
+/// The statements that take table `s.t` out of its partitioning or
+/// inheritance hierarchy (PostgreSQL): a quarantined table must not hold
+/// rows of the tables that stay.
+fn leave_parents(d: Dialect, s: &str, t: &str, table: &Table) -> Vec<String> {
+    if d != Dialect::Postgres {
+        return Vec::new();
+    }
+    let partition = table.options.contains_key(PARTITION_OF);
+    table
+        .parent_tables(s)
+        .iter()
+        .map(|p| match partition {
+            true => Postgres.detach_partition(s, t, p),
+            false => Postgres.inherit(s, t, p, false),
+        })
+        .collect()
 }
 
 /// Drops an orphan table outright (`--orphans drop`). A sequence it owns
@@ -316,7 +347,7 @@ fn record_table(ctx: &Ctx<'_>, rm: &Removal<'_>, q: &str) -> Vec<String> {
 /// every table exists, indexes and comments.
 pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<(), PlanError> {
     let (d, w) = (ctx.d, ctx.sql());
-    for (QualifiedName { schema: s, name: t }, (table, reasons)) in &r.creates {
+    for (QualifiedName { schema: s, name: t }, (table, reasons)) in parents_first(&r.creates) {
         let inline_fks = d == Dialect::Sqlite;
         let mut spec = StepSpec::new(ObjectRef::table(s, t), "create table", Safety::Safe);
         spec.fixes = reasons.clone();
@@ -385,6 +416,29 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
         }
     }
     Ok(())
+}
+
+/// The tables to create, each after the parents it is created with.
+fn parents_first(
+    creates: &BTreeMap<QualifiedName, (Table, Vec<Reason>)>,
+) -> Vec<(&QualifiedName, &(Table, Vec<Reason>))> {
+    let mut pending: Vec<(&QualifiedName, &(Table, Vec<Reason>))> = creates.iter().collect();
+    let mut order = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let waits = |k: &QualifiedName, t: &Table, pending: &[(&QualifiedName, _)]| {
+            t.parent_tables(&k.schema).iter().any(|(ps, pt)| {
+                pending
+                    .iter()
+                    .any(|(o, _)| o.schema == *ps && o.name == *pt && *o != k)
+            })
+        };
+        let pos = pending
+            .iter()
+            .position(|(k, (t, _))| !waits(k, t, &pending))
+            .unwrap_or(0);
+        order.push(pending.remove(pos));
+    }
+    order
 }
 
 fn index_create_statements(
@@ -599,6 +653,29 @@ const INDEXES: NamedKind = NamedKind {
     },
 };
 
+const EXCLUSIONS: NamedKind = NamedKind {
+    kind: ObjectKind::Exclusion,
+    drop: ("drop exclusion constraint", Phase::DropConstraints),
+    add: ("add exclusion constraint", Phase::CreateConstraints),
+    changed: |x, from, to| {
+        differing(&from.exclusions, &to.exclusions, |_, c| {
+            x.regen_mentions(&c.definition)
+        })
+    },
+    drop_statements: |x, n, spec| {
+        let stmt = x.alter(Constraint::DropExclusion(n))?;
+        spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n), stmt);
+        Ok(())
+    },
+    add_statements: |x, n, spec| {
+        if let Some(c) = x.t.target.exclusions.get(n) {
+            let stmt = x.alter(Constraint::AddExclusion(n, c))?;
+            spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
+        }
+        Ok(())
+    },
+};
+
 const FOREIGN_KEYS: NamedKind = NamedKind {
     kind: ObjectKind::ForeignKey,
     drop: ("drop foreign key", Phase::DropForeignKeys),
@@ -671,14 +748,76 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     // Foreign keys that go (or are rebuilt) first.
     FOREIGN_KEYS.drops(&x, out)?;
     alter_primary_key(&x, out)?;
-    for kind in [&UNIQUES, &CHECKS, &INDEXES] {
+    for kind in [&UNIQUES, &CHECKS, &INDEXES, &EXCLUSIONS] {
         kind.drops(&x, out)?;
         kind.adds(&x, out)?;
     }
+    alter_hierarchy(&x, out)?;
     alter_columns(ctx, &x, out)?;
     alter_options(&x, out)?;
     // Foreign keys come back last.
     FOREIGN_KEYS.adds(&x, out)
+}
+
+/// A table's place in a partitioning or inheritance hierarchy (PostgreSQL):
+/// detached from the partitioned table or released from the parents it
+/// leaves before its columns change, attached or inheriting afterwards.
+fn alter_hierarchy(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let (s, tn) = (x.s, x.tn);
+    let (a, g) = (x.t.actual, &x.t.target);
+    if x.d != Dialect::Postgres || a.options == g.options {
+        return Ok(());
+    }
+    let partition = |t: &Table| {
+        let bound = t.options.get(PARTITION_BOUND)?;
+        t.options.get(PARTITION_OF)?;
+        let parent = t.parent_tables(s).into_iter().next()?;
+        Some((parent, bound.clone()))
+    };
+    let inherits = |t: &Table| -> Vec<(String, String)> {
+        match t.options.contains_key(PARTITION_OF) {
+            true => Vec::new(),
+            false => t.parent_tables(s),
+        }
+    };
+    let (was, will) = (partition(a), partition(g));
+    let step = |action: &'static str, stmt: String| {
+        let mut spec = x.t.part_step(
+            &Part::Options,
+            ObjectRef::table(s, tn),
+            action,
+            Safety::Locking,
+        );
+        spec.statement(stmt);
+        spec
+    };
+    if was != will {
+        if let Some((parent, _)) = &was {
+            let detach = Postgres.detach_partition(s, tn, parent);
+            let stmt = Postgres.leave_parent(s, tn, &detach);
+            out.push(Phase::DropConstraints, step("detach partition", stmt));
+        }
+        if let Some((parent, bound)) = &will {
+            let stmt = Postgres.attach_partition(s, tn, parent, bound)?;
+            out.push(Phase::CreateConstraints, step("attach partition", stmt));
+        }
+    }
+    let (before, after) = (inherits(a), inherits(g));
+    for p in before.iter().filter(|p| !after.contains(p)) {
+        let mut stmt = Postgres.inherit(s, tn, p, false);
+        if after.is_empty() && before.len() == 1 {
+            stmt = Postgres.leave_parent(s, tn, &stmt);
+        }
+        out.push(Phase::DropConstraints, step("leave parent table", stmt));
+    }
+    for p in after.iter().filter(|p| !before.contains(p)) {
+        let stmt = Postgres.inherit(s, tn, p, true);
+        out.push(
+            Phase::CreateConstraints,
+            step("inherit from parent table", stmt),
+        );
+    }
+    Ok(())
 }
 
 /// The text types whose length a character set conversion may widen
@@ -796,12 +935,18 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
             continue;
         }
         let p = Part::column(c);
-        let stmt = w.drop_column(s, tn, c, false);
+        let mut stmt = w.drop_column(s, tn, c, false);
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
         spec.script = match d {
             Dialect::Postgres => vec![w.drop_column(s, tn, c, true)],
             _ => w.guarded(&guard::column(s, tn, c), std::slice::from_ref(&stmt)),
         };
+        if d == Dialect::Postgres && ctx.kept_by_children(s, tn, c) {
+            // The children keep the column as their own.
+            stmt = stmt.replacen("ALTER TABLE ", "ALTER TABLE ONLY ", 1);
+            spec.script = vec![stmt.clone()];
+            spec.note = Some("the tables that inherit from it keep the column as their own");
+        }
         spec.sql = vec![stmt];
         out.push(Phase::Columns, spec);
         out.view_changed.insert(QualifiedName::new(s, tn));
@@ -1358,6 +1503,7 @@ fn alter_sqlite(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     let (a, g) = (t.actual, &t.target);
     let quarantined: BTreeSet<&String> = t.renames.values().collect();
     let comparable = |c: &Column| Column {
+        inherited: false,
         comment: None,
         position: 0,
         ..c.clone()

@@ -37,6 +37,7 @@ fn ty(d: Dialect, t: &str) -> String {
 
 fn col(pos: u32, ty: String, nullable: bool, default: Option<&str>) -> Column {
     Column {
+        inherited: false,
         nullable,
         default: default.map(String::from),
         ..Column::new(pos, ty)
@@ -59,6 +60,8 @@ fn users(d: Dialect) -> Table {
     t.columns
         .insert("username".into(), col(2, ty(d, "varchar"), false, None));
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "authentication_user_pkey".into(),
         columns: vec!["id".into()],
     });
@@ -274,6 +277,8 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
         .columns
         .insert("code".into(), col(3, ty(d, "short"), true, None));
     orders.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "orders_pkey".into(),
         columns: vec!["id".into()],
     });
@@ -293,6 +298,8 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
     orders.uniques.insert(
         "orders_code_key".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["code".into()],
             nulls_not_distinct: false,
         },
@@ -485,6 +492,7 @@ fn postgres_enum_with_removed_labels_is_rebuilt() {
 
 fn with_view(d: Dialect) -> (Snapshot, Snapshot) {
     let view = View {
+        indexes: Default::default(),
         definition: "SELECT id, username FROM authentication_user".into(),
         materialized: false,
         comment: None,

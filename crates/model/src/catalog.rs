@@ -87,10 +87,12 @@ catalog_kinds! {
     Publication => "publication", "publications";
     /// A subscription (PostgreSQL; database-wide).
     Subscription => "subscription", "subscriptions";
-    /// A partition of a partitioned table (its bounds are not compared).
+    /// A partition of a partitioned table (MySQL, whose bounds are not
+    /// compared; PostgreSQL partitions are tables, with their bound in
+    /// [`Table::options`](crate::Table::options)).
     Partition => "partition", "partitions";
-    /// A table that inherits from another (PostgreSQL; the inheritance is
-    /// not compared).
+    /// A table that inherits from another (PostgreSQL; compared as a table,
+    /// with its parents in [`Table::options`](crate::Table::options)).
     InheritanceChild => "inheritance child", "inheritance children";
     /// An extended statistics object (PostgreSQL).
     Statistics => "statistics", "statistics objects";
@@ -120,8 +122,6 @@ impl CatalogKind {
                 ForeignServer,
                 Publication,
                 Subscription,
-                Partition,
-                InheritanceChild,
                 Statistics,
                 Operator,
                 Cast,

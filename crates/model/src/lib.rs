@@ -92,8 +92,9 @@ pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
 pub use pairing::{SchemaPair, SchemaPairing};
 pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
-    Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
-    IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot, Table,
-    UniqueConstraint, View, FORMAT_VERSION,
+    Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey, Generated, Identity, Index,
+    IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot,
+    Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS, PARTITION_BOUND, PARTITION_BY,
+    PARTITION_OF,
 };
 pub use sizes::{human_bytes, LiveSizes, TableSize};

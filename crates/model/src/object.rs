@@ -63,6 +63,8 @@ object_kinds! {
     ForeignKey => "foreign_key", "foreign key";
     /// A CHECK constraint.
     Check => "check", "check constraint";
+    /// An exclusion constraint (PostgreSQL).
+    Exclusion => "exclusion", "exclusion constraint";
     /// An enumerated type.
     Enum => "enum", "enum";
     /// A view.

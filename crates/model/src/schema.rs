@@ -200,17 +200,102 @@ pub struct Table {
     /// CHECK constraints by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checks: BTreeMap<String, Check>,
+    /// Exclusion constraints by name (PostgreSQL).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exclusions: BTreeMap<String, Exclusion>,
     /// Comment on the table, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Table options the server keeps, by lower-case name, as it reports
     /// them: `engine`, `charset`, `collation`, `row_format`,
-    /// `partition_by` on MySQL; `without_rowid`, `strict` on SQLite.
+    /// `partition_by` on MySQL; `without_rowid`, `strict` on SQLite; on
+    /// PostgreSQL the table's place in a partitioning or inheritance
+    /// hierarchy: [`PARTITION_BY`], [`PARTITION_OF`], [`PARTITION_BOUND`],
+    /// [`INHERITS`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, String>,
 }
 
+/// `text` split at each `sep` outside double quotes.
+fn split_unquoted(text: &str, sep: char) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == sep && !quoted {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// An SQL identifier as its name: `"a""b"` is `a"b`; `abc` is `abc`.
+fn unquote(ident: &str) -> String {
+    match ident.strip_prefix('"').and_then(|i| i.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => ident.to_string(),
+    }
+}
+
+/// Table option (PostgreSQL): the partition key of a partitioned table, as
+/// `pg_get_partkeydef` prints it (`RANGE (logdate)`).
+pub const PARTITION_BY: &str = "partition_by";
+
+/// Table option (PostgreSQL): the partitioned table a partition belongs to,
+/// as an SQL name relative to the partition's schema (`measurement`, or
+/// `other.measurement` when the parent is in another schema), so that two
+/// schemas of different names compare equal.
+pub const PARTITION_OF: &str = "partition_of";
+
+/// Table option (PostgreSQL): a partition's bound, as `pg_get_expr` prints
+/// it (`FOR VALUES FROM ('2006-02-01') TO ('2006-03-01')`, `DEFAULT`).
+pub const PARTITION_BOUND: &str = "partition_bound";
+
+/// Table option (PostgreSQL): the tables an inheritance child inherits
+/// from, in order, as SQL names relative to its schema joined by `, `.
+pub const INHERITS: &str = "inherits";
+
 impl Table {
+    /// The parents of this table (PostgreSQL): the partitioned table it is
+    /// a partition of and the tables it inherits from, as the options
+    /// spell them; equal on two tables that sit at the same place.
+    pub fn parents(&self) -> (Option<&str>, Option<&str>) {
+        (
+            self.options.get(PARTITION_OF).map(String::as_str),
+            self.options.get(INHERITS).map(String::as_str),
+        )
+    }
+
+    /// Whether the table has a parent (a partition or an inheritance child).
+    pub fn has_parent(&self) -> bool {
+        self.parents() != (None, None)
+    }
+
+    /// The parent tables (PostgreSQL) as `(schema, name)`, the names of
+    /// the options resolved against the table's own `schema`.
+    pub fn parent_tables(&self, schema: &str) -> Vec<(String, String)> {
+        let (of, inherits) = self.parents();
+        of.into_iter()
+            .chain(inherits)
+            .flat_map(|names| split_unquoted(names, ','))
+            .filter_map(|name| {
+                let parts: Vec<String> = split_unquoted(name.trim(), '.')
+                    .iter()
+                    .map(|p| unquote(p.trim()))
+                    .collect();
+                match parts.as_slice() {
+                    [t] => Some((schema.to_string(), t.clone())),
+                    [s, t] => Some((s.clone(), t.clone())),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// Column names in declared order.
     pub fn column_order(&self) -> Vec<&str> {
         let mut cols: Vec<(&u32, &str)> = self
@@ -249,6 +334,11 @@ pub struct Column {
     /// Comment on the column, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The column comes from a parent table (PostgreSQL `attinhcount > 0`:
+    /// a partition's columns, an inheritance child's inherited ones); it is
+    /// added, altered and dropped with the parent's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inherited: bool,
 }
 
 impl Column {
@@ -263,6 +353,7 @@ impl Column {
             generated: None,
             collation: None,
             comment: None,
+            inherited: false,
         }
     }
 }
@@ -297,6 +388,12 @@ pub struct PrimaryKey {
     pub name: String,
     /// Key columns in key order.
     pub columns: Vec<String>,
+    /// `DEFERRABLE` (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED` (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
 }
 
 /// A UNIQUE constraint.
@@ -308,6 +405,21 @@ pub struct UniqueConstraint {
     /// `NULLS NOT DISTINCT` (PostgreSQL 15+).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub nulls_not_distinct: bool,
+    /// `DEFERRABLE` (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED` (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+}
+
+/// An exclusion constraint (PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// The constraint as `pg_get_constraintdef` prints it
+    /// (`EXCLUDE USING gist (c WITH &&)`, with `DEFERRABLE …` when so).
+    pub definition: String,
 }
 
 /// An index that does not back a constraint.
@@ -480,6 +592,9 @@ pub struct View {
     /// Materialized view (PostgreSQL).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub materialized: bool,
+    /// Indexes of a materialized view, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub indexes: BTreeMap<String, Index>,
     /// Comment on the view, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

@@ -7,8 +7,8 @@
 
 use driftless_model::sql::{self, TokenKind};
 use driftless_model::{
-    Check, Column, DefinedObject, Dialect, ForeignKey, Generated, Identity, Index, IndexKey,
-    IndexPart, PrimaryKey, Sequence, UniqueConstraint, View,
+    Check, Column, DefinedObject, Dialect, Exclusion, ForeignKey, Generated, Identity, Index,
+    IndexKey, IndexPart, PrimaryKey, Sequence, UniqueConstraint, View,
 };
 
 /// How expected schema names translate to actual ones (MySQL databases of
@@ -214,6 +214,11 @@ impl Comparer {
     pub(crate) fn primary_key_diffs(&self, e: &PrimaryKey, a: &PrimaryKey) -> Vec<String> {
         let mut d = Vec::new();
         self.list_diff(&mut d, "columns", &e.columns, &a.columns);
+        deferral_diff(
+            &mut d,
+            (e.deferrable, e.initially_deferred),
+            (a.deferrable, a.initially_deferred),
+        );
         d
     }
 
@@ -239,7 +244,21 @@ impl Comparer {
             };
             d.push(format!("{} vs {}", nulls(e), nulls(a)));
         }
+        deferral_diff(
+            &mut d,
+            (e.deferrable, e.initially_deferred),
+            (a.deferrable, a.initially_deferred),
+        );
         d
+    }
+
+    /// Differences between two exclusion constraints.
+    pub(crate) fn exclusion_diffs(&self, e: &Exclusion, a: &Exclusion) -> Vec<String> {
+        if sql_eq(self.dialect, &e.definition, &a.definition) {
+            Vec::new()
+        } else {
+            vec![format!("{} vs {}", e.definition, a.definition)]
+        }
     }
 
     /// Differences between two indexes.
@@ -329,13 +348,11 @@ impl Comparer {
                 a.on_update.as_sql()
             ));
         }
-        if e.deferrable != a.deferrable || e.initially_deferred != a.initially_deferred {
-            d.push(format!(
-                "{} vs {}",
-                describe_deferral(e),
-                describe_deferral(a)
-            ));
-        }
+        deferral_diff(
+            &mut d,
+            (e.deferrable, e.initially_deferred),
+            (a.deferrable, a.initially_deferred),
+        );
         d
     }
 
@@ -480,8 +497,21 @@ fn describe_generated(g: Option<&Generated>) -> String {
     }
 }
 
+/// Pushes `DEFERRABLE … vs NOT DEFERRABLE` onto `d` when two
+/// `(deferrable, initially deferred)` pairs differ.
+fn deferral_diff(d: &mut Vec<String>, e: (bool, bool), a: (bool, bool)) {
+    if e != a {
+        d.push(format!("{} vs {}", deferral(e), deferral(a)));
+    }
+}
+
 fn describe_deferral(fk: &ForeignKey) -> &'static str {
-    match (fk.deferrable, fk.initially_deferred) {
+    deferral((fk.deferrable, fk.initially_deferred))
+}
+
+/// `NOT DEFERRABLE`, `DEFERRABLE INITIALLY IMMEDIATE` or `… DEFERRED`.
+fn deferral(d: (bool, bool)) -> &'static str {
+    match d {
         (false, _) => "NOT DEFERRABLE",
         (true, false) => "DEFERRABLE INITIALLY IMMEDIATE",
         (true, true) => "DEFERRABLE INITIALLY DEFERRED",
@@ -599,8 +629,8 @@ pub(crate) fn describe_unique(u: &UniqueConstraint) -> String {
         } else {
             ""
         },
-        u.columns.join(", ")
-    )
+        u.columns.join(", "),
+    ) + &deferral_suffix((u.deferrable, u.initially_deferred))
 }
 
 /// `(a) REFERENCES s.t (id) ON DELETE CASCADE`.
@@ -630,9 +660,27 @@ pub(crate) fn describe_check(c: &Check) -> String {
     format!("CHECK ({})", c.expression)
 }
 
+/// The exclusion constraint's definition (`EXCLUDE USING gist (c WITH &&)`).
+pub(crate) fn describe_exclusion(x: &Exclusion) -> String {
+    x.definition.clone()
+}
+
 /// `PRIMARY KEY (a, b)`.
 pub(crate) fn describe_primary_key(pk: &PrimaryKey) -> String {
-    format!("PRIMARY KEY ({})", pk.columns.join(", "))
+    format!(
+        "PRIMARY KEY ({}){}",
+        pk.columns.join(", "),
+        deferral_suffix((pk.deferrable, pk.initially_deferred))
+    )
+}
+
+/// ` DEFERRABLE …` when deferrable; nothing otherwise.
+fn deferral_suffix(d: (bool, bool)) -> String {
+    if d.0 {
+        format!(" {}", deferral(d))
+    } else {
+        String::new()
+    }
 }
 
 /// `bigint START 1 INCREMENT 1 …`.

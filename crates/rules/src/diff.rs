@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
     is_ledger_table, is_quarantined, CatalogKind, Check, Column, DefinedObject, Dialect, Enum,
-    ForeignKey, Index, IndexKey, ObjectKind, ObjectRef, PrimaryKey, Schema, SchemaPairing,
-    Sequence, Snapshot, Table, UniqueConstraint, View, QUARANTINE_PREFIX,
+    Exclusion, ForeignKey, Index, IndexKey, ObjectKind, ObjectRef, PrimaryKey, Schema,
+    SchemaPairing, Sequence, Snapshot, Table, UniqueConstraint, View, QUARANTINE_PREFIX,
 };
 
 use crate::compare::{Comparer, SchemaMap};
@@ -159,6 +159,7 @@ pub struct SchemaDiff<'a> {
     indexes: Vec<Entry<'a, Index>>,
     foreign_keys: Vec<Entry<'a, ForeignKey>>,
     checks: Vec<Entry<'a, Check>>,
+    exclusions: Vec<Entry<'a, Exclusion>>,
     views: Vec<Entry<'a, View>>,
     enums: Vec<Entry<'a, Enum>>,
     sequences: Vec<Entry<'a, Sequence>>,
@@ -206,6 +207,7 @@ impl<'a> SchemaDiff<'a> {
             indexes: Vec::with_capacity(ec.indexes.max(ac.indexes)),
             foreign_keys: Vec::with_capacity(ec.foreign_keys.max(ac.foreign_keys)),
             checks: Vec::with_capacity(ec.checks.max(ac.checks)),
+            exclusions: Vec::new(),
             views: Vec::new(),
             enums: Vec::new(),
             sequences: Vec::new(),
@@ -255,9 +257,18 @@ impl<'a> SchemaDiff<'a> {
                 self.add_table_parts(schema, actual.name, expected.def, actual.def);
             }
         }
-        let views = merge_objects(exp, act, |s| &s.views).into_iter().filter(
-            |p| !matches!(p, Pairing::Orphan(a) if a.def.definition.contains(QUARANTINE_PREFIX)),
-        );
+        let views: Vec<Pairing<'a, View>> = merge_objects(exp, act, |s| &s.views)
+            .into_iter()
+            .filter(
+                |p| !matches!(p, Pairing::Orphan(a) if a.def.definition.contains(QUARANTINE_PREFIX)),
+            )
+            .collect();
+        for p in &views {
+            if let Pairing::Both { expected, actual } = *p {
+                let (e, a) = (&expected.def.indexes, &actual.def.indexes);
+                self.add_indexes(schema, actual.name, e, a);
+            }
+        }
         push_entries(&mut self.views, schema, None, views);
         push_entries(
             &mut self.enums,
@@ -279,12 +290,24 @@ impl<'a> SchemaDiff<'a> {
                 .map(|(n, c)| (n.as_str(), c))
         };
         let columns = &mut self.columns;
+        // A column a partition or inheritance child takes from its parent
+        // comes and goes with the parent's, when the table keeps its parents.
+        let same_parents = exp.parents() == act.parents();
         merge_by_name(cols(exp), cols(act), |pairing| {
-            columns.push(Entry {
-                schema,
-                table: Some(table),
-                pairing,
-            })
+            let inherited = match pairing {
+                Pairing::Missing(e) => e.def.inherited,
+                Pairing::Orphan(a) => a.def.inherited,
+                Pairing::Both { expected, actual } => {
+                    expected.def.inherited && actual.def.inherited
+                }
+            };
+            if !(same_parents && inherited) {
+                columns.push(Entry {
+                    schema,
+                    table: Some(table),
+                    pairing,
+                })
+            }
         });
 
         let pk = match (&exp.primary_key, &act.primary_key) {
@@ -321,14 +344,8 @@ impl<'a> SchemaDiff<'a> {
             |n, u| is_quarantined(n) || u.columns.iter().any(|c| is_quarantined(c)),
             |p| uniques.push(part(schema, table, p)),
         );
-        let indexes = &mut self.indexes;
-        pair_parts(
-            &exp.indexes,
-            &act.indexes,
-            |e, a| cmp.index_diffs(e, a).is_empty(),
-            index_quarantined,
-            |p| indexes.push(part(schema, table, p)),
-        );
+        self.add_indexes(schema, table, &exp.indexes, &act.indexes);
+        let cmp = &self.cmp;
         let foreign_keys = &mut self.foreign_keys;
         pair_parts(
             &exp.foreign_keys,
@@ -352,6 +369,34 @@ impl<'a> SchemaDiff<'a> {
             |e, a| cmp.check_diffs(e, a).is_empty(),
             |n, c| is_quarantined(n) || c.expression.contains(QUARANTINE_PREFIX),
             |p| checks.push(part(schema, table, p)),
+        );
+        let exclusions = &mut self.exclusions;
+        pair_parts(
+            &exp.exclusions,
+            &act.exclusions,
+            |e, a| cmp.exclusion_diffs(e, a).is_empty(),
+            |n, x| is_quarantined(n) || x.definition.contains(QUARANTINE_PREFIX),
+            |p| exclusions.push(part(schema, table, p)),
+        );
+    }
+
+    /// The indexes of a table, or of a materialized view (whose name
+    /// stands for the table), on both sides.
+    fn add_indexes(
+        &mut self,
+        schema: &'a str,
+        table: &'a str,
+        exp: &'a BTreeMap<String, Index>,
+        act: &'a BTreeMap<String, Index>,
+    ) {
+        let cmp = &self.cmp;
+        let indexes = &mut self.indexes;
+        pair_parts(
+            exp,
+            act,
+            |e, a| cmp.index_diffs(e, a).is_empty(),
+            index_quarantined,
+            |p| indexes.push(part(schema, table, p)),
         );
     }
 
@@ -401,7 +446,8 @@ impl<'a> SchemaDiff<'a> {
         &self.uniques
     }
 
-    /// Indexes of tables on both sides.
+    /// Indexes of tables and materialized views on both sides (an index
+    /// of a view names the view as its table).
     pub fn indexes(&self) -> &[Entry<'a, Index>] {
         &self.indexes
     }
@@ -414,6 +460,11 @@ impl<'a> SchemaDiff<'a> {
     /// CHECK constraints of tables on both sides.
     pub fn checks(&self) -> &[Entry<'a, Check>] {
         &self.checks
+    }
+
+    /// Exclusion constraints of tables on both sides (PostgreSQL).
+    pub fn exclusions(&self) -> &[Entry<'a, Exclusion>] {
+        &self.exclusions
     }
 
     /// Views.

@@ -58,6 +58,36 @@ pub(super) fn table_uniques(dialect: Dialect, table: &Table) -> Vec<IndexCreateS
         .collect()
 }
 
+/// Per key [`table_primary_key`] (when `with_pk`) and [`table_uniques`]
+/// give, in their order: ` DEFERRABLE …` or nothing (PostgreSQL).
+pub(super) fn key_deferrals(dialect: Dialect, table: &Table, with_pk: bool) -> Vec<&'static str> {
+    let pk = table
+        .primary_key
+        .iter()
+        .filter(|_| with_pk)
+        .map(|pk| (pk.deferrable, pk.initially_deferred));
+    let uniques = table
+        .uniques
+        .values()
+        .map(|u| (u.deferrable, u.initially_deferred));
+    pk.chain(uniques)
+        .map(|d| match dialect {
+            Dialect::Postgres => deferral(d),
+            _ => "",
+        })
+        .collect()
+}
+
+/// ` DEFERRABLE [INITIALLY DEFERRED]` of `(deferrable, initially deferred)`,
+/// or nothing.
+pub(super) fn deferral(d: (bool, bool)) -> &'static str {
+    match d {
+        (false, _) => "",
+        (true, false) => " DEFERRABLE",
+        (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+    }
+}
+
 /// The expressions of a table's checks, checked: `(name, expression)`.
 pub(super) fn table_checks(
     dialect: Dialect,
@@ -116,12 +146,8 @@ pub(super) fn references(dialect: Dialect, fk: &ForeignKey) -> String {
     if fk.on_update != FkAction::NoAction {
         s.push_str(&format!(" ON UPDATE {}", fk.on_update.as_sql()));
     }
-    if fk.deferrable && dialect != Dialect::Mysql {
-        s.push_str(if fk.initially_deferred {
-            " DEFERRABLE INITIALLY DEFERRED"
-        } else {
-            " DEFERRABLE"
-        });
+    if dialect != Dialect::Mysql {
+        s.push_str(deferral((fk.deferrable, fk.initially_deferred)));
     }
     s
 }

@@ -37,8 +37,8 @@
 //! `mysql`, `sqlite`.
 
 use driftless_model::{
-    Check as CheckDef, Column, Dialect, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint,
-    View,
+    Check as CheckDef, Column, Dialect, Exclusion, ForeignKey, Index, PrimaryKey, Table,
+    UniqueConstraint, View,
 };
 
 use crate::guard::Cond;
@@ -138,6 +138,9 @@ pub(crate) enum Constraint<'a> {
     DropCheck(&'a str),
     AddForeignKey(&'a str, &'a ForeignKey),
     DropForeignKey(&'a str),
+    /// An exclusion constraint (PostgreSQL).
+    AddExclusion(&'a str, &'a Exclusion),
+    DropExclusion(&'a str),
 }
 
 impl Constraint<'_> {
@@ -150,7 +153,9 @@ impl Constraint<'_> {
             | Constraint::AddCheck(n, _)
             | Constraint::DropCheck(n)
             | Constraint::AddForeignKey(n, _)
-            | Constraint::DropForeignKey(n) => n,
+            | Constraint::DropForeignKey(n)
+            | Constraint::AddExclusion(n, _)
+            | Constraint::DropExclusion(n) => n,
         }
     }
 
@@ -161,6 +166,7 @@ impl Constraint<'_> {
             Constraint::AddUnique(..) | Constraint::DropUnique(_) => "unique constraint",
             Constraint::AddCheck(..) | Constraint::DropCheck(_) => "check constraint",
             Constraint::AddForeignKey(..) | Constraint::DropForeignKey(_) => "foreign key",
+            Constraint::AddExclusion(..) | Constraint::DropExclusion(_) => "exclusion constraint",
         }
     }
 
@@ -172,6 +178,7 @@ impl Constraint<'_> {
                 | Constraint::AddUnique(..)
                 | Constraint::AddCheck(..)
                 | Constraint::AddForeignKey(..)
+                | Constraint::AddExclusion(..)
         )
     }
 }

@@ -56,6 +56,13 @@ impl Writer for Mysql {
             Constraint::DropForeignKey(name) => {
                 format!("ALTER TABLE {t} DROP FOREIGN KEY {}", ident(D, name))
             }
+            Constraint::AddExclusion(name, _) | Constraint::DropExclusion(name) => {
+                return Err(super::unsupported(
+                    D,
+                    format!("exclusion constraint {name} on {schema}.{table}"),
+                    "have exclusion constraints",
+                ))
+            }
         })
     }
 

@@ -4,13 +4,17 @@
 //! indexes, `COMMENT ON`, the `DO` blocks of the guarded script, and the
 //! transaction's settings and advisory lock.
 
-use driftless_model::{Column, Dialect, Identity, Sequence};
+use driftless_model::{
+    Column, Dialect, Exclusion, Identity, Sequence, Table, INHERITS, PARTITION_BOUND, PARTITION_BY,
+    PARTITION_OF,
+};
 use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
 
 use super::columns::{column_object, type_with_collation, verbatim};
 use super::fragment::{fragment, FragmentKind};
 use super::indexes::idents;
+use super::tables::{elements, CreateTable, NewTable};
 use super::{keys, Commented, Constraint, Writer};
 use crate::guard::Cond;
 use crate::plan::PlanError;
@@ -27,6 +31,34 @@ impl Writer for Postgres {
         D
     }
 
+    /// sea-query's, unless the table needs what sea-query cannot say:
+    /// deferrable keys, exclusion constraints, a place in a partitioning or
+    /// inheritance hierarchy (see [`hierarchy`]); then a plain statement of
+    /// sea-query's elements and those clauses.
+    fn create_table(
+        &self,
+        schema: &str,
+        name: &str,
+        table: &Table,
+        opts: CreateTable<'_>,
+    ) -> Result<String, PlanError> {
+        let new = NewTable::new(D, schema, name, table, opts)?;
+        let plain = !table.exclusions.is_empty()
+            || new.deferrals.iter().any(|d| !d.is_empty())
+            || [PARTITION_BY, PARTITION_OF, INHERITS]
+                .iter()
+                .any(|o| table.options.contains_key(*o));
+        if !plain {
+            return Ok(new.render());
+        }
+        let mut elements = elements(&PostgresQueryBuilder, &new);
+        for (n, x) in &table.exclusions {
+            let def = exclusion(schema, name, n, x)?;
+            elements.push(format!("CONSTRAINT {} {def}", ident(D, n)));
+        }
+        hierarchy(schema, name, table, opts.if_not_exists, &elements)
+    }
+
     /// `ALTER TABLE … ADD CONSTRAINT` (sea-query's for a foreign key that
     /// is not `DEFERRABLE`, which it does not write) / `DROP CONSTRAINT`.
     fn alter_constraint(
@@ -38,13 +70,14 @@ impl Writer for Postgres {
         let head = || format!("ALTER TABLE {} ADD CONSTRAINT", qualified(D, schema, table));
         Ok(match change {
             Constraint::AddPrimaryKey(pk) => format!(
-                "{} {} PRIMARY KEY ({})",
+                "{} {} PRIMARY KEY ({}){}",
                 head(),
                 ident(D, &pk.name),
-                idents(D, &pk.columns)
+                idents(D, &pk.columns),
+                keys::deferral((pk.deferrable, pk.initially_deferred))
             ),
             Constraint::AddUnique(name, unique) => format!(
-                "{} {} UNIQUE {}({})",
+                "{} {} UNIQUE {}({}){}",
                 head(),
                 ident(D, name),
                 if unique.nulls_not_distinct {
@@ -52,8 +85,17 @@ impl Writer for Postgres {
                 } else {
                     ""
                 },
-                idents(D, &unique.columns)
+                idents(D, &unique.columns),
+                keys::deferral((unique.deferrable, unique.initially_deferred))
             ),
+            Constraint::AddExclusion(name, x) => {
+                format!(
+                    "{} {} {}",
+                    head(),
+                    ident(D, name),
+                    exclusion(schema, table, name, x)?
+                )
+            }
             Constraint::AddCheck(name, check) => keys::add_check(D, schema, table, name, check)?,
             Constraint::AddForeignKey(name, fk) if fk.deferrable => {
                 keys::add_foreign_key(D, schema, table, name, fk)
@@ -69,7 +111,10 @@ impl Writer for Postgres {
             }
             Constraint::DropPrimaryKey(_)
             | Constraint::DropUnique(_)
-            | Constraint::DropCheck(_) => keys::drop_constraint(D, schema, table, change.name()),
+            | Constraint::DropCheck(_)
+            | Constraint::DropExclusion(_) => {
+                keys::drop_constraint(D, schema, table, change.name())
+            }
         })
     }
 
@@ -108,6 +153,149 @@ impl Writer for Postgres {
         let inner = format!("BEGIN\n  IF {} THEN\n{body}  END IF;\nEND", probe(cond));
         let tag = dollar_tag(&inner);
         vec![format!("DO {tag}\n{inner}\n{tag}")]
+    }
+}
+
+/// An exclusion constraint's definition, checked to be one fragment.
+fn exclusion(schema: &str, table: &str, name: &str, x: &Exclusion) -> Result<String, PlanError> {
+    let object = format!("exclusion constraint {name} on {schema}.{table}");
+    Ok(fragment(D, FragmentKind::Expression, &object, &x.definition)?.into_owned())
+}
+
+/// `CREATE TABLE` of a table with `elements`, in its place in a hierarchy:
+/// `PARTITION OF parent [(constraints)] FOR VALUES …`, or `(elements)
+/// INHERITS (parents)`; then `PARTITION BY …` for a partitioned table.
+fn hierarchy(
+    schema: &str,
+    name: &str,
+    table: &Table,
+    if_not_exists: bool,
+    elements: &[String],
+) -> Result<String, PlanError> {
+    let object = format!("table {schema}.{name}");
+    let option = |key: &str| -> Result<Option<String>, PlanError> {
+        table
+            .options
+            .get(key)
+            .map(|v| Ok(fragment(D, FragmentKind::Expression, &object, v)?.into_owned()))
+            .transpose()
+    };
+    let ine = if if_not_exists { "IF NOT EXISTS " } else { "" };
+    let mut sql = format!("CREATE TABLE {ine}{}", qualified(D, schema, name));
+    let parents: Vec<String> = table
+        .parent_tables(schema)
+        .iter()
+        .map(|(s, t)| qualified(D, s, t))
+        .collect();
+    match (option(PARTITION_OF)?, option(PARTITION_BOUND)?) {
+        (Some(_), Some(bound)) => {
+            sql.push_str(&format!(" PARTITION OF {}", parents.join(", ")));
+            if !elements.is_empty() {
+                sql.push_str(&format!(" ( {} )", elements.join(", ")));
+            }
+            sql.push_str(&format!(" {bound}"));
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(PlanError::Unsupported {
+                object,
+                reason: "a partition needs both its parent and its bound".into(),
+            })
+        }
+        (None, None) => {
+            match elements {
+                [] => sql.push_str(" ()"),
+                _ => sql.push_str(&format!(" ( {} )", elements.join(", "))),
+            }
+            if !parents.is_empty() {
+                sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+            }
+        }
+    }
+    if let Some(key) = option(PARTITION_BY)? {
+        sql.push_str(&format!(" PARTITION BY {key}"));
+    }
+    Ok(sql)
+}
+
+/// Statements that move tables within partitioning and inheritance
+/// hierarchies.
+impl Postgres {
+    /// `leave` (a `DETACH PARTITION` or `NO INHERIT` of table `s.t`) in a
+    /// `DO` block that then drops what the table had taken from its parent
+    /// and keeps as its own once it leaves: the constraints not declared on
+    /// it (not NOT NULL) and its parts of the parent's indexes. The model
+    /// counts them as the parent's, so the plan could neither see nor drop
+    /// them otherwise.
+    pub(crate) fn leave_parent(&self, s: &str, t: &str, leave: &str) -> String {
+        let rel = literal(D, &qualified(D, s, t));
+        let inner = format!(
+            "DECLARE c text; i text; cons text[]; idx text[];
+BEGIN
+  SELECT array_agg(conname::text) INTO cons FROM pg_catalog.pg_constraint
+   WHERE conrelid = {rel}::regclass AND NOT conislocal AND contype <> 'n';
+  SELECT array_agg(x.indexrelid::regclass::text) INTO idx FROM pg_catalog.pg_index x
+   JOIN pg_catalog.pg_inherits h ON h.inhrelid = x.indexrelid
+   WHERE x.indrelid = {rel}::regclass
+     AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid);
+  EXECUTE {};
+  FOREACH c IN ARRAY coalesce(cons, '{{}}') LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', {rel}, c);
+  END LOOP;
+  FOREACH i IN ARRAY coalesce(idx, '{{}}') LOOP
+    EXECUTE 'DROP INDEX IF EXISTS ' || i;
+  END LOOP;
+END",
+            literal(D, leave)
+        );
+        let tag = dollar_tag(&inner);
+        format!("DO {tag}\n{inner}\n{tag}")
+    }
+
+    /// `ALTER TABLE parent DETACH PARTITION table`; `parent` is `(schema, name)`.
+    pub(crate) fn detach_partition(
+        &self,
+        schema: &str,
+        table: &str,
+        parent: &(String, String),
+    ) -> String {
+        format!(
+            "ALTER TABLE {} DETACH PARTITION {}",
+            qualified(D, &parent.0, &parent.1),
+            qualified(D, schema, table)
+        )
+    }
+
+    /// `ALTER TABLE parent ATTACH PARTITION table FOR VALUES …`.
+    pub(crate) fn attach_partition(
+        &self,
+        schema: &str,
+        table: &str,
+        parent: &(String, String),
+        bound: &str,
+    ) -> Result<String, PlanError> {
+        let object = format!("table {schema}.{table}");
+        let bound = fragment(D, FragmentKind::Expression, &object, bound)?;
+        Ok(format!(
+            "ALTER TABLE {} ATTACH PARTITION {} {bound}",
+            qualified(D, &parent.0, &parent.1),
+            qualified(D, schema, table)
+        ))
+    }
+
+    /// `ALTER TABLE table [NO] INHERIT parent`.
+    pub(crate) fn inherit(
+        &self,
+        schema: &str,
+        table: &str,
+        parent: &(String, String),
+        on: bool,
+    ) -> String {
+        format!(
+            "ALTER TABLE {} {}INHERIT {}",
+            qualified(D, schema, table),
+            if on { "" } else { "NO " },
+            qualified(D, &parent.0, &parent.1)
+        )
     }
 }
 

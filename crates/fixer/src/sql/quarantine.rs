@@ -167,6 +167,7 @@ pub(crate) fn values_table(
     pk_name: &str,
 ) -> Table {
     let bare = |c: &Column, position: u32, nullable: bool| Column {
+        inherited: false,
         position,
         data_type: c.data_type.clone(),
         nullable,
@@ -187,6 +188,8 @@ pub(crate) fn values_table(
     t.columns
         .insert(col.to_string(), bare(column, position, true));
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: pk_name.to_string(),
         columns: key.to_vec(),
     });

@@ -8,14 +8,13 @@
 //! runs its statements as they are.
 
 use driftless_model::{Dialect, Table};
-use sea_query::{Check, Expr, IndexBuilder, SqliteQueryBuilder, TableBuilder};
+use sea_query::SqliteQueryBuilder;
 
-use super::keys::named_foreign_key;
-use super::tables::{CreateTable, NewTable};
+use super::tables::{elements, CreateTable, NewTable};
 use super::{unsupported, Commented, Constraint, Writer};
 use crate::guard::Cond;
 use crate::plan::PlanError;
-use crate::quote::{ident, sq_iden};
+use crate::quote::ident;
 
 const D: Dialect = Dialect::Sqlite;
 
@@ -42,7 +41,7 @@ impl Writer for Sqlite {
         Ok(if new.foreign_keys.is_empty() {
             new.render()
         } else {
-            new.plain(&elements(&new))
+            new.plain(&elements(&SqliteQueryBuilder, &new))
         })
     }
 
@@ -70,39 +69,6 @@ impl Writer for Sqlite {
     fn guarded(&self, _cond: &Cond, stmts: &[String]) -> Vec<String> {
         stmts.to_vec()
     }
-}
-
-/// The elements of `new`, each rendered by sea-query on its own, with the
-/// named table-level foreign keys between the keys and the checks (where
-/// sea-query puts foreign keys).
-pub(super) fn elements(new: &NewTable<'_>) -> Vec<String> {
-    let b = SqliteQueryBuilder;
-    let render = |f: &dyn Fn(&mut String)| {
-        let mut s = String::new();
-        f(&mut s);
-        s
-    };
-    let mut out: Vec<String> = Vec::new();
-    out.extend(
-        new.columns
-            .iter()
-            .map(|c| render(&|s| b.prepare_column_def(c, s))),
-    );
-    out.extend(
-        new.keys
-            .iter()
-            .map(|k| render(&|s| b.prepare_table_index_expression(k, s))),
-    );
-    out.extend(
-        new.foreign_keys
-            .iter()
-            .map(|(name, fk)| named_foreign_key(D, name, fk)),
-    );
-    out.extend(new.checks.iter().map(|(name, e)| {
-        let check = Check::named(sq_iden(name), Expr::cust(e.clone()));
-        render(&|s| b.prepare_check_constraint(&check, s))
-    }));
-    out
 }
 
 /// A fix: its pragmas, its transaction, the triggers of a rebuild.

@@ -3,11 +3,15 @@
 //! copy of a table rebuild, and views.
 
 use driftless_model::{Dialect, ForeignKey, Identity, Table, View};
-use sea_query::{Check, ColumnDef, Expr, IndexCreateStatement, Table as SqTable};
+use sea_query::{
+    Check, ColumnDef, Expr, IndexBuilder, IndexCreateStatement, Table as SqTable, TableBuilder,
+};
 
 use super::columns::{column_def, ColumnUse};
 use super::fragment::{fragment, FragmentKind};
-use super::keys::{references, table_checks, table_primary_key, table_uniques};
+use super::keys::{
+    key_deferrals, named_foreign_key, references, table_checks, table_primary_key, table_uniques,
+};
 use crate::plan::PlanError;
 use crate::quote::{ident, qualified, sq_iden, sq_table};
 
@@ -33,6 +37,9 @@ pub(super) struct NewTable<'t> {
     pub(super) if_not_exists: bool,
     pub(super) columns: Vec<ColumnDef>,
     pub(super) keys: Vec<IndexCreateStatement>,
+    /// Per key of `keys`: ` DEFERRABLE …` or nothing (PostgreSQL; sea-query
+    /// cannot say it).
+    pub(super) deferrals: Vec<&'static str>,
     /// Inline foreign keys of more than one column (SQLite), which sea-query
     /// cannot name: `(name, key)`.
     pub(super) foreign_keys: Vec<(&'t str, &'t ForeignKey)>,
@@ -108,10 +115,16 @@ impl<'t> NewTable<'t> {
             _ => None,
         };
         let mut columns = Vec::new();
+        // A partition's or inheritance child's columns from its parents
+        // come from the parents.
+        let from_parents = table.has_parent();
         for c in create_order(table, opts) {
             let Some(col) = table.columns.get(c) else {
                 continue;
             };
+            if from_parents && col.inherited {
+                continue;
+            }
             let mut def = column_def(
                 dialect,
                 &object,
@@ -144,6 +157,7 @@ impl<'t> NewTable<'t> {
             keys.extend(table_primary_key(dialect, table));
         }
         keys.extend(table_uniques(dialect, table));
+        let deferrals = key_deferrals(dialect, table, autoinc.is_none());
         let foreign_keys = table
             .foreign_keys
             .iter()
@@ -165,6 +179,7 @@ impl<'t> NewTable<'t> {
             if_not_exists: opts.if_not_exists,
             columns,
             keys,
+            deferrals,
             foreign_keys,
             checks: table_checks(dialect, &object, table)?,
             comment,
@@ -232,6 +247,38 @@ impl<'t> NewTable<'t> {
         }
         build!(dialect, stmt)
     }
+}
+
+/// The elements of `new`, each rendered by sea-query's builder `b` on its
+/// own (with the deferral sea-query cannot say), with the named
+/// table-level foreign keys between the keys and the checks (where
+/// sea-query puts foreign keys).
+pub(super) fn elements<B: TableBuilder + IndexBuilder>(b: &B, new: &NewTable<'_>) -> Vec<String> {
+    let render = |f: &dyn Fn(&mut String)| {
+        let mut s = String::new();
+        f(&mut s);
+        s
+    };
+    let mut out: Vec<String> = Vec::new();
+    out.extend(
+        new.columns
+            .iter()
+            .map(|c| render(&|s| b.prepare_column_def(c, s))),
+    );
+    out.extend(new.keys.iter().enumerate().map(|(i, k)| {
+        let key = render(&|s| b.prepare_table_index_expression(k, s));
+        key + new.deferrals.get(i).copied().unwrap_or("")
+    }));
+    out.extend(
+        new.foreign_keys
+            .iter()
+            .map(|(name, fk)| named_foreign_key(new.dialect, name, fk)),
+    );
+    out.extend(new.checks.iter().map(|(name, e)| {
+        let check = Check::named(sq_iden(name), Expr::cust(e.clone()));
+        render(&|s| b.prepare_check_constraint(&check, s))
+    }));
+    out
 }
 
 /// `CREATE TABLE` as sea-query writes it (see [`NewTable::render`]).

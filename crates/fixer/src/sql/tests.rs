@@ -44,6 +44,7 @@ fn text(d: Dialect) -> String {
 
 fn not_null(c: Column) -> Column {
     Column {
+        inherited: false,
         nullable: false,
         ..c
     }
@@ -56,6 +57,7 @@ fn weird(d: Dialect) -> Table {
     t.columns.insert(
         "id".into(),
         Column {
+            inherited: false,
             identity: Some(Identity::AutoIncrement),
             ..not_null(Column::new(1, int(d)))
         },
@@ -63,6 +65,7 @@ fn weird(d: Dialect) -> Table {
     t.columns.insert(
         "x`y".into(),
         Column {
+            inherited: false,
             default: Some("'it''s'".into()),
             comment: Some("the x".into()),
             ..Column::new(2, text(d))
@@ -71,6 +74,7 @@ fn weird(d: Dialect) -> Table {
     t.columns.insert(
         "ünï".into(),
         Column {
+            inherited: false,
             generated: Some(Generated {
                 expression: "id * 2".into(),
                 stored: false,
@@ -79,12 +83,16 @@ fn weird(d: Dialect) -> Table {
         },
     );
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "we\"ird_pkey".into(),
         columns: vec!["id".into()],
     });
     t.uniques.insert(
         "u\"q".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["x`y".into()],
             nulls_not_distinct: false,
         },
@@ -249,7 +257,10 @@ fn plain_create_table_matches_sea_query() {
         CreateTable::default(),
     )
     .unwrap();
-    let plain = new.plain(&sqlite::elements(&new));
+    let plain = new.plain(&super::tables::elements(
+        &sea_query::SqliteQueryBuilder,
+        &new,
+    ));
     assert_eq!(plain, new.render());
 }
 
@@ -270,6 +281,8 @@ fn sqlite_untyped_columns_and_table_options() {
         },
     );
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "pk".into(),
         columns: vec!["k".into()],
     });
@@ -277,7 +290,10 @@ fn sqlite_untyped_columns_and_table_options() {
     t.options.insert("without_rowid".into(), "true".into());
     let new =
         tables::NewTable::new(Dialect::Sqlite, "main", "kv", &t, CreateTable::default()).unwrap();
-    let plain = new.plain(&sqlite::elements(&new));
+    let plain = new.plain(&super::tables::elements(
+        &sea_query::SqliteQueryBuilder,
+        &new,
+    ));
     assert_eq!(
         plain,
         r#"CREATE TABLE "kv" ( "k" TEXT NOT NULL, "v", "w" COLLATE "NOCASE" NOT NULL, PRIMARY KEY ("k") ) WITHOUT ROWID, STRICT"#
@@ -386,6 +402,7 @@ fn sqlite_table_rebuild() {
 #[test]
 fn add_drop_and_rename_columns() {
     let col = |d: Dialect| Column {
+        inherited: false,
         default: Some("0".into()),
         ..not_null(Column::new(4, int(d)))
     };
@@ -432,6 +449,7 @@ fn alter_columns() {
     let (s, t) = ("app", "we\"ird");
     let pg = &Postgres;
     let typed = Column {
+        inherited: false,
         collation: Some("pg_catalog.\"C\"".into()),
         ..Column::new(1, "character varying(20)")
     };
@@ -460,6 +478,7 @@ fn alter_columns() {
         ]
     );
     let full = Column {
+        inherited: false,
         default: Some("'draft'".into()),
         comment: Some("it's".into()),
         collation: Some("utf8mb4_bin".into()),
@@ -506,6 +525,7 @@ fn identity_changes() {
     // In a column definition: identity, AUTO_INCREMENT, or (SQLite, on a
     // lone primary key) AUTOINCREMENT.
     let col = |d: Dialect| Column {
+        inherited: false,
         identity: Some(Identity::Always),
         ..not_null(Column::new(1, ty(d, "bigint", "bigint(20)", "INTEGER")))
     };
@@ -690,6 +710,8 @@ fn drop_and_rename_indexes() {
 #[test]
 fn primary_keys() {
     let pk = PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "we\"ird_pkey".into(),
         columns: vec!["id".into(), "x`y".into()],
     };
@@ -715,6 +737,8 @@ fn primary_keys() {
 #[test]
 fn unique_constraints() {
     let u = UniqueConstraint {
+        deferrable: false,
+        initially_deferred: false,
         columns: vec!["x`y".into(), "ünï".into()],
         nulls_not_distinct: true,
     };
@@ -921,6 +945,7 @@ fn schemas() {
 #[test]
 fn views() {
     let view = |materialized| View {
+        indexes: Default::default(),
         definition: "SELECT id FROM t;\n".into(),
         materialized,
         comment: None,

@@ -386,7 +386,12 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                     IndexKey::Column(c) | IndexKey::Expression(c) => c.clone(),
                 })
                 .collect();
-            t.primary_key = Some(PrimaryKey { name, columns });
+            t.primary_key = Some(PrimaryKey {
+                name,
+                columns,
+                deferrable: false,
+                initially_deferred: false,
+            });
             continue;
         }
         match plain_columns {
@@ -394,6 +399,8 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                 t.uniques.insert(
                     name,
                     UniqueConstraint {
+                        deferrable: false,
+                        initially_deferred: false,
                         columns,
                         nulls_not_distinct: false,
                     },
@@ -505,6 +512,7 @@ fn add_views(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -> 
             s.views.insert(
                 name,
                 View {
+                    indexes: Default::default(),
                     definition: strip_schema_qualifier(definition.trim(), &schema),
                     materialized: false,
                     comment: None,

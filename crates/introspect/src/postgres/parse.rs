@@ -1,6 +1,6 @@
 //! Catalog rows → [`Snapshot`]: pure, no database needed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::rows::{
     ColumnRow, CommentRow, ConstraintRow, EnumLabelRow, IndexRow, LookupRow, NamespaceRow,
@@ -10,9 +10,9 @@ use super::viewdef::{single_entry_name, unqualified};
 use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
-    CatalogKind, CatalogObject, Check, Column, Dialect, Enum, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot,
-    Table, UniqueConstraint, View,
+    CatalogKind, CatalogObject, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey,
+    Generated, Identity, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner,
+    Snapshot, Table, UniqueConstraint, View, INHERITS, PARTITION_BOUND, PARTITION_BY, PARTITION_OF,
 };
 
 /// The default collation (`pg_collation` oid of `"default"`).
@@ -105,6 +105,8 @@ struct Assembly<'o> {
     schema_names: HashMap<u32, String>,
     /// The oid of every table that is in the snapshot → its (schema, name).
     tables: HashMap<u32, (String, String)>,
+    /// The oid of every materialized view in the snapshot → its (schema, name).
+    matviews: HashMap<u32, (String, String)>,
     /// Every column read (also of tables left out of the snapshot, such as
     /// ledger tables, which foreign keys may reference).
     column_keys: HashMap<(u32, i16), ColumnKey>,
@@ -134,6 +136,7 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         options,
         schema_names: HashMap::new(),
         tables: HashMap::new(),
+        matviews: HashMap::new(),
         column_keys: HashMap::with_capacity(columns.len()),
         relation_comments: HashMap::new(),
         type_comments: HashMap::new(),
@@ -245,6 +248,7 @@ impl Assembly<'_> {
                         rel.name.clone(),
                         Table {
                             comment,
+                            options: hierarchy_options(&rel),
                             ..Table::default()
                         },
                     );
@@ -256,9 +260,14 @@ impl Assembly<'_> {
                         definition = unqualified(&definition, &name);
                     }
                     let definition = definition.trim().to_string();
+                    if rel.kind == b'm' {
+                        self.matviews
+                            .insert(rel.oid, (schema_name.clone(), rel.name.clone()));
+                    }
                     schema.views.insert(
                         rel.name,
                         View {
+                            indexes: Default::default(),
                             definition,
                             materialized: rel.kind == b'm',
                             comment,
@@ -341,6 +350,7 @@ impl Assembly<'_> {
             None
         };
         let column = Column {
+            inherited: col.inherited,
             position,
             data_type: col.data_type,
             nullable: !col.not_null,
@@ -400,6 +410,8 @@ impl Assembly<'_> {
                     table.primary_key = Some(PrimaryKey {
                         name: con.name,
                         columns,
+                        deferrable: con.deferrable,
+                        initially_deferred: con.deferred,
                     });
                 }
                 b'u' => {
@@ -408,8 +420,14 @@ impl Assembly<'_> {
                         UniqueConstraint {
                             columns,
                             nulls_not_distinct: con.nulls_not_distinct,
+                            deferrable: con.deferrable,
+                            initially_deferred: con.deferred,
                         },
                     );
+                }
+                b'x' => {
+                    let definition = con.check.unwrap_or_default();
+                    table.exclusions.insert(con.name, Exclusion { definition });
                 }
                 b'c' => {
                     let expression = con.check.unwrap_or_default();
@@ -450,17 +468,19 @@ impl Assembly<'_> {
         })
     }
 
+    /// Indexes of tables and of materialized views.
     fn add_indexes(&mut self, indexes: Vec<IndexRow>) -> Result<()> {
         for idx in indexes {
-            if !self.tables.contains_key(&idx.table) {
+            let on_view = self.matviews.get(&idx.table).cloned();
+            if !self.tables.contains_key(&idx.table) && on_view.is_none() {
                 continue;
             }
             let object = || {
-                format!(
-                    "index {} on {}",
-                    idx.name,
-                    describe(&self.tables, idx.table)
-                )
+                let on = match &on_view {
+                    Some((s, v)) => format!("{s}.{v}"),
+                    None => describe(&self.tables, idx.table),
+                };
+                format!("index {} on {on}", idx.name)
             };
             let key_count = usize::try_from(idx.key_count)
                 .unwrap_or(0)
@@ -476,6 +496,17 @@ impl Assembly<'_> {
                 predicate: idx.predicate,
                 include,
             };
+            if let Some((schema, view)) = &on_view {
+                if let Some(v) = self
+                    .snap
+                    .schemas
+                    .get_mut(schema)
+                    .and_then(|s| s.views.get_mut(view))
+                {
+                    v.indexes.insert(idx.name, index);
+                }
+                continue;
+            }
             let table = table_mut(&mut self.snap, &self.tables, idx.table)?;
             table.indexes.insert(idx.name, index);
         }
@@ -610,6 +641,27 @@ impl Assembly<'_> {
     }
 }
 
+/// The options that place table `rel` in a partitioning or inheritance
+/// hierarchy ([`PARTITION_BY`], [`PARTITION_OF`] with [`PARTITION_BOUND`],
+/// or [`INHERITS`]).
+fn hierarchy_options(rel: &RelationRow) -> BTreeMap<String, String> {
+    let mut options = BTreeMap::new();
+    if let Some(key) = &rel.partition_by {
+        options.insert(PARTITION_BY.to_string(), key.clone());
+    }
+    match (&rel.partition_bound, &rel.parents) {
+        (Some(bound), Some(parent)) => {
+            options.insert(PARTITION_OF.to_string(), parent.clone());
+            options.insert(PARTITION_BOUND.to_string(), bound.clone());
+        }
+        (None, Some(parents)) => {
+            options.insert(INHERITS.to_string(), parents.clone());
+        }
+        _ => {}
+    }
+    options
+}
+
 fn describe(tables: &HashMap<u32, (String, String)>, oid: u32) -> String {
     match tables.get(&oid) {
         Some((schema, name)) => format!("{schema}.{name}"),
@@ -669,6 +721,9 @@ mod tests {
             kind,
             view_definition: (kind == b'v').then(|| " SELECT 1;".to_string()),
             view_rule: None,
+            partition_by: None,
+            partition_bound: None,
+            parents: None,
         }
     }
 
@@ -684,6 +739,7 @@ mod tests {
             identity: 0,
             generated: 0,
             collation: DEFAULT_COLLATION,
+            inherited: false,
         }
     }
 
@@ -849,6 +905,8 @@ mod tests {
         assert_eq!(
             t.primary_key,
             Some(PrimaryKey {
+                deferrable: false,
+                initially_deferred: false,
                 name: "t_pkey".into(),
                 columns: vec!["a".into()]
             })

@@ -132,12 +132,20 @@ macro_rules! named {
 }
 
 /// Condition selecting the tables that are read, on `pg_class` alias `c`:
-/// ordinary and partitioned tables, not partitions, in the wanted
-/// namespaces, not owned by an extension, named in `$2` if it is given.
+/// ordinary and partitioned tables (partitions too), in the wanted
+/// namespaces, not owned by an extension, named in `$2` if it is given;
+/// `m`: materialized views too (their columns and indexes).
 macro_rules! wanted_table {
     ($m:ident) => {
+        wanted_table!($m, "c.relkind IN ('r', 'p')")
+    };
+    ($m:ident, m) => {
+        wanted_table!($m, "c.relkind IN ('r', 'p', 'm')")
+    };
+    ($m:ident, $kinds:literal) => {
         concat!(
-            "c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relnamespace = ANY ($1) AND ",
+            $kinds,
+            " AND c.relnamespace = ANY ($1) AND ",
             named!($m, "c"),
             " AND ",
             not_extension_owned!("c.oid", "pg_class")
@@ -145,11 +153,14 @@ macro_rules! wanted_table {
     };
 }
 
-/// Tables, views and materialized views (a macro over the spelling of
-/// [`named`]).
+/// Tables (partitions too), views and materialized views (a macro over
+/// the spelling of [`named`]).
 /// Columns: `oid`, `namespace oid`, `name text`, `kind "char"`,
 /// `view_definition text?`, `view_rule text?` (the view's stored query
-/// before PostgreSQL 16, see `viewdef`).
+/// before PostgreSQL 16, see `viewdef`), `partition_by text?`
+/// (`pg_get_partkeydef`), `partition_bound text?`, `parents text?` (the
+/// tables it inherits from or is a partition of, in order, as SQL names
+/// relative to its schema, joined by `, `).
 macro_rules! relations_query {
     ($m:ident) => {
         concat!(
@@ -158,9 +169,17 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
        CASE WHEN c.relkind IN ('v', 'm') AND current_setting('server_version_num')::int4 < 160000
             THEN (SELECT r.ev_action::text FROM pg_rewrite r
-                  WHERE r.ev_class = c.oid AND r.rulename = '_RETURN') END
+                  WHERE r.ev_class = c.oid AND r.rulename = '_RETURN') END,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
+       (SELECT string_agg(CASE WHEN pc.relnamespace = c.relnamespace THEN quote_ident(pc.relname)
+                               ELSE quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) END,
+                          ', ' ORDER BY i.inhseqno)
+        FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+        JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+        WHERE i.inhrelid = c.oid)
 FROM pg_class c
-WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND c.relnamespace = ANY ($1)
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relnamespace = ANY ($1)
   AND ",
             named!($m, "c"),
             " AND ",
@@ -175,10 +194,11 @@ pub(crate) const RELATIONS: &str = relations_query!(full);
 /// [`relations_query`] of a scoped read.
 pub(crate) const RELATIONS_SCOPED: &str = relations_query!(scoped);
 
-/// Columns of the wanted tables.
+/// Columns of the wanted tables and materialized views (whose indexes
+/// name them).
 /// Columns: `table oid`, `attnum int2`, `name text`, `type text`,
 /// `type_oid oid`, `not_null bool`, `default text?`, `identity "char"`,
-/// `generated "char"`, `collation oid`.
+/// `generated "char"`, `collation oid`, `inherited bool` (`attinhcount > 0`).
 ///
 /// A default never references a column, so it is deparsed with relation 0
 /// (no relation is opened); a generation expression does, so it is
@@ -194,11 +214,11 @@ SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmo
                       ELSE pg_get_expr(d.adbin, d.adrelid) END
           FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum)
        END,
-       a.attidentity, a.attgenerated, a.attcollation
+       a.attidentity, a.attgenerated, a.attcollation, a.attinhcount > 0
 FROM pg_class c
 JOIN pg_attribute a ON a.attrelid = c.oid
 WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
-            wanted_table!($m)
+            wanted_table!($m, m)
         )
     };
 }
@@ -209,11 +229,14 @@ pub(crate) const COLUMNS: &str = columns_query!(full);
 /// [`columns_query`] of a scoped read.
 pub(crate) const COLUMNS_SCOPED: &str = columns_query!(scoped);
 
-/// Primary key, unique, foreign key and check constraints of the wanted
-/// tables; `$nnd` is the expression for `NULLS NOT DISTINCT`. A `NOT
-/// VALID` constraint is not read: the rows it has not checked may break
-/// it, so it does not stand for the expected one (an online fix left it
-/// between its two steps; a rerun adds and validates it again).
+/// Primary key, unique, foreign key, check and exclusion constraints of
+/// the wanted tables; `$nnd` is the expression for `NULLS NOT DISTINCT`.
+/// Only those declared on the table itself (`conislocal`): the ones a
+/// partition or inheritance child takes from its parent come and go with
+/// the parent's. A `NOT VALID` constraint is not read: the rows it has not
+/// checked may break it, so it does not stand for the expected one (an
+/// online fix left it between its two steps; a rerun adds and validates it
+/// again).
 ///
 /// Constraints with a parent (`conparentid <> 0`) are the per-partition
 /// clones of a foreign key that references a partitioned table; the parent
@@ -239,7 +262,8 @@ SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.confrelid, 
                        ORDER BY k.ord)
        END,
        con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred,
-       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END,
+       CASE con.contype WHEN 'c' THEN pg_get_expr(con.conbin, con.conrelid)
+                        WHEN 'x' THEN pg_get_constraintdef(con.oid) END,
        ",
             $nnd,
             "
@@ -248,7 +272,8 @@ JOIN pg_constraint con ON con.conrelid = c.oid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_index ui ON ui.indexrelid = con.conindid AND con.contype = 'u'
-WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 AND con.convalidated AND ",
+WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 AND con.conislocal
+  AND con.convalidated AND ",
             wanted_table!($m)
         )
     };
@@ -258,8 +283,8 @@ WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 AND con.conval
 /// Columns: `table oid`, `name text`, `kind "char"`, `columns int2[]`,
 /// `ref_table oid`, `ref_columns int2[]?`, `ref_schema text?`,
 /// `ref_table_name text?`, `ref_column_names text[]?`, `on_update "char"`,
-/// `on_delete "char"`, `deferrable bool`, `deferred bool`, `check text?`,
-/// `nulls_not_distinct bool`.
+/// `on_delete "char"`, `deferrable bool`, `deferred bool`, `check text?`
+/// (an exclusion constraint: its definition), `nulls_not_distinct bool`.
 pub(crate) const CONSTRAINTS_15: &str =
     constraints_query!(full, "COALESCE(ui.indnullsnotdistinct, false)");
 
@@ -273,8 +298,10 @@ pub(crate) const CONSTRAINTS_12: &str = constraints_query!(full, "false");
 /// [`CONSTRAINTS_12`] of a scoped read.
 pub(crate) const CONSTRAINTS_12_SCOPED: &str = constraints_query!(scoped, "false");
 
-/// Indexes of the wanted tables that do not implement a primary key,
-/// unique or exclusion constraint, and are valid: the INVALID index a
+/// Indexes of the wanted tables and materialized views that do not
+/// implement a primary key, unique or exclusion constraint, nor are a
+/// partition's part of an index on its partitioned table (`pg_inherits`:
+/// made and dropped with the parent's), and are valid: the INVALID index a
 /// failed or interrupted `CREATE INDEX CONCURRENTLY` leaves serves no
 /// query and is not read (a rerun of the fix drops it and builds it again). The `int2vector` / `oidvector` columns
 /// are 0-based; slicing them (`[:]`) turns them into ordinary 1-based
@@ -301,8 +328,9 @@ JOIN pg_am am ON am.oid = ic.relam
 WHERE i.indisvalid AND NOT EXISTS (SELECT FROM pg_constraint k
                   WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid
                     AND k.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT FROM pg_inherits pi WHERE pi.inhrelid = i.indexrelid)
   AND ",
-    wanted_table!($m)
+    wanted_table!($m, m)
         )
     };
 }

@@ -41,6 +41,12 @@ pub(crate) struct RelationRow {
     pub(crate) view_definition: Option<String>,
     /// The view's stored query (`pg_rewrite.ev_action`), before PostgreSQL 16.
     pub(crate) view_rule: Option<String>,
+    /// The partition key of a partitioned table.
+    pub(crate) partition_by: Option<String>,
+    /// The bound of a partition.
+    pub(crate) partition_bound: Option<String>,
+    /// The parent tables, as SQL names relative to the schema, joined by `, `.
+    pub(crate) parents: Option<String>,
 }
 
 impl RelationRow {
@@ -52,6 +58,9 @@ impl RelationRow {
             kind: char_byte(row.try_get(3)?),
             view_definition: row.try_get(4)?,
             view_rule: row.try_get(5)?,
+            partition_by: row.try_get(6)?,
+            partition_bound: row.try_get(7)?,
+            parents: row.try_get(8)?,
         })
     }
 }
@@ -72,6 +81,8 @@ pub(crate) struct ColumnRow {
     /// `s` (stored), `v` (virtual) or `0`.
     pub(crate) generated: u8,
     pub(crate) collation: u32,
+    /// The column comes from a parent table.
+    pub(crate) inherited: bool,
 }
 
 impl ColumnRow {
@@ -87,6 +98,7 @@ impl ColumnRow {
             identity: char_byte(row.try_get(7)?),
             generated: char_byte(row.try_get(8)?),
             collation: row.try_get::<Oid, _>(9)?.0,
+            inherited: row.try_get(10)?,
         })
     }
 }
@@ -96,7 +108,7 @@ impl ColumnRow {
 pub(crate) struct ConstraintRow {
     pub(crate) table: u32,
     pub(crate) name: String,
-    /// `p`, `u`, `f` or `c`.
+    /// `p`, `u`, `f`, `c` or `x`.
     pub(crate) kind: u8,
     pub(crate) columns: Vec<i16>,
     /// Referenced table (0 unless a foreign key).
@@ -111,6 +123,7 @@ pub(crate) struct ConstraintRow {
     pub(crate) on_delete: u8,
     pub(crate) deferrable: bool,
     pub(crate) deferred: bool,
+    /// A check's expression; an exclusion constraint's definition.
     pub(crate) check: Option<String>,
     pub(crate) nulls_not_distinct: bool,
 }

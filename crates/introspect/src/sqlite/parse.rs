@@ -453,6 +453,7 @@ fn read_schema(
                 out.views.insert(
                     name.to_string(),
                     View {
+                        indexes: Default::default(),
                         definition,
                         materialized: false,
                         comment: None,
@@ -670,6 +671,8 @@ fn primary_key(
         .and_then(|(n, _, _)| n)
         .or_else(|| column_pk.and_then(|(n, _)| n.as_deref()));
     Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: declared.map_or_else(|| format!("pk_{}", ctx.name), str::to_string),
         columns: pk_cols,
     })
@@ -765,6 +768,8 @@ fn add_uniques(
         table.uniques.insert(
             name,
             UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns,
                 nulls_not_distinct: false,
             },

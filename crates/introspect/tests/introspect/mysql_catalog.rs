@@ -55,6 +55,7 @@ fn expected_authors() -> Table {
             (
                 "id",
                 Column {
+                    inherited: false,
                     identity: Some(Identity::AutoIncrement),
                     ..not_null(col(1, "int(11)"))
                 },
@@ -62,6 +63,7 @@ fn expected_authors() -> Table {
             (
                 "Full Name",
                 Column {
+                    inherited: false,
                     collation: Some("utf8mb4_bin".into()),
                     comment: Some("as printed".into()),
                     ..not_null(col(2, "varchar(100)"))
@@ -90,6 +92,7 @@ fn expected_authors() -> Table {
             (
                 "slug",
                 Column {
+                    inherited: false,
                     generated: Some(Generated {
                         expression: "lcase(`Full Name`)".into(),
                         stored: false,
@@ -100,6 +103,7 @@ fn expected_authors() -> Table {
             (
                 "name_len",
                 Column {
+                    inherited: false,
                     generated: Some(Generated {
                         expression: "char_length(`Full Name`)".into(),
                         stored: true,
@@ -113,12 +117,16 @@ fn expected_authors() -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "PRIMARY".into(),
         columns: vec!["id".into()],
     });
     t.uniques.insert(
         "uq_email".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["email".into()],
             nulls_not_distinct: false,
         },
@@ -167,6 +175,8 @@ fn expected_order(schema: &str) -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "PRIMARY".into(),
         columns: vec!["select".into(), "group".into()],
     });
@@ -174,6 +184,8 @@ fn expected_order(schema: &str) -> Table {
     t.uniques.insert(
         "author_id".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["author_id".into(), "group".into()],
             nulls_not_distinct: false,
         },

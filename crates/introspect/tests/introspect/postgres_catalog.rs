@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, IntrospectOptions};
 use driftless_model::{
-    Check, Column, Enum, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
-    PrimaryKey, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View,
+    Check, Column, Enum, Exclusion, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
+    IndexPart, PrimaryKey, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View,
 };
 use driftless_testkit::TestDb;
 
@@ -56,6 +56,7 @@ async fn fixture_in(db: TestDb) -> TestDb {
 
 fn col(position: u32, data_type: &str, nullable: bool) -> Column {
     Column {
+        inherited: false,
         nullable,
         ..Column::new(position, data_type)
     }
@@ -106,6 +107,8 @@ fn strings(s: &[&str]) -> Vec<String> {
 
 fn pk(name: &str, columns: &[&str]) -> Option<PrimaryKey> {
     Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: name.to_string(),
         columns: strings(columns),
     })
@@ -194,6 +197,7 @@ fn expected_users() -> Table {
     lower_email.collation = Some("C".into());
 
     Table {
+        exclusions: Default::default(),
         columns: map(vec![
             ("id", id),
             ("email", email),
@@ -226,6 +230,8 @@ fn expected_users() -> Table {
         uniques: map(vec![(
             "users_email_key",
             UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns: strings(&["email"]),
                 nulls_not_distinct: false,
             },
@@ -276,6 +282,7 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
     let mut seq_no = col(8, "bigint", false);
     seq_no.identity = Some(Identity::ByDefault);
     Table {
+        exclusions: Default::default(),
         columns: map(vec![
             (
                 "id",
@@ -302,6 +309,8 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
         uniques: map(vec![(
             "orders_tenant_number_key",
             UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns: strings(&["tenant", "number"]),
                 nulls_not_distinct,
             },
@@ -397,8 +406,9 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
         },
     );
 
-    // A partitioned table is one table; its partitions are not listed, and
-    // a foreign key to it appears once.
+    // A partitioned table is one table with its partition key; its
+    // partitions are tables of their own (below), and a foreign key to it
+    // appears once.
     assert_table(
         &snap,
         "app",
@@ -417,6 +427,33 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
                     ..index(vec![part("payload")])
                 },
             )]),
+            options: map(vec![("partition_by", "RANGE (at)".to_string())]),
+            ..Table::default()
+        },
+    );
+    // A partition: its columns come from the partitioned table, and so do
+    // its key and its part of the partitioned index (neither listed).
+    let inherited = |c: Column| Column {
+        inherited: true,
+        ..c
+    };
+    assert_table(
+        &snap,
+        "app",
+        "events_2024",
+        &Table {
+            columns: map(vec![
+                ("id", inherited(col(1, "bigint", false))),
+                ("at", inherited(col(2, "date", false))),
+                ("payload", inherited(col(3, "jsonb", true))),
+            ]),
+            options: map(vec![
+                ("partition_of", "events".to_string()),
+                (
+                    "partition_bound",
+                    "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')".to_string(),
+                ),
+            ]),
             ..Table::default()
         },
     );
@@ -438,7 +475,15 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
     );
     assert_eq!(
         snap.schemas["app"].tables.keys().collect::<Vec<_>>(),
-        ["event_refs", "events", "order_lines", "orders", "users"]
+        [
+            "event_refs",
+            "events",
+            "events_2024",
+            "events_2025",
+            "order_lines",
+            "orders",
+            "users"
+        ]
     );
 
     // Reserved words, mixed case and unicode, as names.
@@ -571,6 +616,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
             (
                 "active_users",
                 View {
+                    indexes: Default::default(),
                     definition: "SELECT id,\n    email\n   FROM app.users\n  \
                                  WHERE mood <> 'sad'::app.mood;"
                         .into(),
@@ -581,6 +627,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
             (
                 "user_moods",
                 View {
+                    indexes: Default::default(),
                     definition: "SELECT mood,\n    count(*) AS n\n   FROM app.users\n  \
                                  GROUP BY mood;"
                         .into(),
@@ -600,7 +647,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
             counts.foreign_keys,
             counts.checks
         ),
-        (8, 37, 10, 6, 3)
+        (10, 43, 10, 6, 3)
     );
 }
 
@@ -1084,8 +1131,6 @@ pub(super) async fn unmodeled_objects_listed(db: TestDb) {
         t("foreign server", "", "cov_server", ""),
         t("publication", "", "cov_pub", ""),
         t("subscription", "", "cov_sub", ""),
-        t("partition", "cov", "events_2026", "cov.events"),
-        t("inheritance child", "cov", "child", "cov.base"),
         t("statistics", "cov", "st", ""),
         t("operator", "cov", "===", ""),
         t("cast", "", "cov.pair AS text", ""),
@@ -1110,9 +1155,12 @@ pub(super) async fn unmodeled_objects_listed(db: TestDb) {
         owned.iter().any(|n| n.starts_with("citextin(")) && owned.contains(&"citext"),
         "{owned:?}"
     );
-    // The tables are still read as before (the partition is not a table).
+    // Partitions and inheritance children are tables, in their place.
     assert!(snap.table("cov", "events").is_some());
-    assert!(snap.table("cov", "events_2026").is_none());
+    let partition = snap.table("cov", "events_2026").unwrap();
+    assert_eq!(partition.parents(), (Some("events"), None));
+    let child = snap.table("cov", "child").unwrap();
+    assert_eq!(child.parents(), (None, Some("base")));
     // Reads scoped to a schema list what is in it, not database-wide objects.
     let (public, _) = snapshot_with(
         &db.url,
@@ -1134,4 +1182,163 @@ pub(super) async fn unmodeled_objects_listed(db: TestDb) {
     );
     db.exec("DROP EVENT TRIGGER cov_ddl; DROP SUBSCRIPTION cov_sub; DROP PUBLICATION cov_pub;")
         .await;
+}
+
+/// Partitions (a default one, a partition-local index), an inheritance
+/// child with a column of its own and one merged with the parent's,
+/// exclusion constraints, deferrable keys, and a materialized view's index.
+const HIERARCHY_FIXTURE: &str = "\
+CREATE SCHEMA h;
+CREATE TABLE h.m (id int NOT NULL, d date NOT NULL, v int, CONSTRAINT m_v_check CHECK (v > 0),
+  PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+CREATE INDEX m_v_idx ON h.m (v);
+CREATE TABLE h.m_2026 PARTITION OF h.m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE h.m_other PARTITION OF h.m DEFAULT;
+CREATE INDEX m_2026_local_idx ON h.m_2026 (id);
+CREATE TABLE h.base (id int NOT NULL, note text DEFAULT 'x');
+CREATE TABLE h.child (note text, extra int, CONSTRAINT child_extra_check CHECK (extra > 0)) INHERITS (h.base);
+CREATE TABLE h.bookings (room int, during tsrange, code int,
+  CONSTRAINT bookings_pkey PRIMARY KEY (room) DEFERRABLE INITIALLY DEFERRED,
+  CONSTRAINT bookings_code_key UNIQUE (code) DEFERRABLE,
+  CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&));
+INSERT INTO h.m VALUES (1, '2026-02-01', 3), (2, '2020-01-01', 4);
+CREATE MATERIALIZED VIEW h.days AS SELECT DISTINCT d FROM h.m;
+CREATE UNIQUE INDEX days_d_idx ON h.days (d);";
+
+#[tokio::test]
+async fn hierarchy_fixture_is_read_field_by_field() {
+    hierarchy_read_field_by_field(TestDb::postgres().await).await;
+}
+
+/// [`HIERARCHY_FIXTURE`], run in `db`, read back field by field.
+pub(super) async fn hierarchy_read_field_by_field(db: TestDb) {
+    db.exec(HIERARCHY_FIXTURE).await;
+    let (snap, _) = snapshot_with(&db.url, &IntrospectOptions::default()).await;
+    let inherited = |c: Column| Column {
+        inherited: true,
+        ..c
+    };
+    let partition_columns = || {
+        map(vec![
+            ("id", inherited(col(1, "integer", false))),
+            ("d", inherited(col(2, "date", false))),
+            ("v", inherited(col(3, "integer", true))),
+        ])
+    };
+    assert_table(
+        &snap,
+        "h",
+        "m",
+        &Table {
+            columns: map(vec![
+                ("id", col(1, "integer", false)),
+                ("d", col(2, "date", false)),
+                ("v", col(3, "integer", true)),
+            ]),
+            primary_key: pk("m_pkey", &["id", "d"]),
+            indexes: map(vec![("m_v_idx", index(vec![part("v")]))]),
+            checks: map(vec![("m_v_check", check("(v > 0)"))]),
+            options: map(vec![("partition_by", "RANGE (d)".to_string())]),
+            ..Table::default()
+        },
+    );
+    // The key, the check and the index part that come from the partitioned
+    // table are its; the partition's own index is the partition's.
+    assert_table(
+        &snap,
+        "h",
+        "m_2026",
+        &Table {
+            columns: partition_columns(),
+            indexes: map(vec![("m_2026_local_idx", index(vec![part("id")]))]),
+            options: map(vec![
+                ("partition_of", "m".to_string()),
+                (
+                    "partition_bound",
+                    "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')".to_string(),
+                ),
+            ]),
+            ..Table::default()
+        },
+    );
+    assert_table(
+        &snap,
+        "h",
+        "m_other",
+        &Table {
+            columns: partition_columns(),
+            options: map(vec![
+                ("partition_of", "m".to_string()),
+                ("partition_bound", "DEFAULT".to_string()),
+            ]),
+            ..Table::default()
+        },
+    );
+    let note = |c: Column| Column {
+        default: Some("'x'::text".into()),
+        ..c
+    };
+    assert_table(
+        &snap,
+        "h",
+        "child",
+        &Table {
+            columns: map(vec![
+                ("id", inherited(col(1, "integer", false))),
+                ("note", inherited(note(col(2, "text", true)))),
+                ("extra", col(3, "integer", true)),
+            ]),
+            checks: map(vec![("child_extra_check", check("(extra > 0)"))]),
+            options: map(vec![("inherits", "base".to_string())]),
+            ..Table::default()
+        },
+    );
+    assert_table(
+        &snap,
+        "h",
+        "bookings",
+        &Table {
+            columns: map(vec![
+                ("room", col(1, "integer", false)),
+                ("during", col(2, "tsrange", true)),
+                ("code", col(3, "integer", true)),
+            ]),
+            primary_key: Some(PrimaryKey {
+                deferrable: true,
+                initially_deferred: true,
+                ..pk("bookings_pkey", &["room"]).unwrap()
+            }),
+            uniques: map(vec![(
+                "bookings_code_key",
+                UniqueConstraint {
+                    columns: strings(&["code"]),
+                    nulls_not_distinct: false,
+                    deferrable: true,
+                    initially_deferred: false,
+                },
+            )]),
+            exclusions: map(vec![(
+                "bookings_no_overlap",
+                Exclusion {
+                    definition: "EXCLUDE USING gist (during WITH &&)".into(),
+                },
+            )]),
+            ..Table::default()
+        },
+    );
+    let days = &snap.schemas["h"].views["days"];
+    assert!(days.materialized);
+    assert_entries(
+        "h.days indexes",
+        &days.indexes,
+        &map(vec![(
+            "days_d_idx",
+            Index {
+                unique: true,
+                ..index(vec![part("d")])
+            },
+        )]),
+    );
+    // Nothing of the hierarchy is left uncompared.
+    assert_eq!(listed(&snap), Vec::new());
 }

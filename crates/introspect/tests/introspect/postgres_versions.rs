@@ -7,8 +7,17 @@
 use driftless_testkit::{on_every_postgres_version, PostgresServer};
 
 use crate::postgres_catalog::{
-    fixture_read_field_by_field, scoped_reads_in_one_round_trip, unmodeled_objects_listed,
+    fixture_read_field_by_field, hierarchy_read_field_by_field, scoped_reads_in_one_round_trip,
+    unmodeled_objects_listed,
 };
+
+#[tokio::test]
+async fn hierarchy_fixture_is_read_field_by_field_on_every_version() {
+    on_every_postgres_version(|server: PostgresServer| async move {
+        hierarchy_read_field_by_field(server.test_db().await).await;
+    })
+    .await;
+}
 
 #[tokio::test]
 async fn fixture_is_read_field_by_field_on_every_version() {

@@ -81,6 +81,7 @@ fn column() -> impl Strategy<Value = Column> {
         .prop_map(
             |(position, data_type, nullable, default, identity, generated, collation, comment)| {
                 Column {
+                    inherited: false,
                     position,
                     data_type,
                     nullable,
@@ -174,10 +175,17 @@ fn foreign_key() -> impl Strategy<Value = ForeignKey> {
 fn table() -> impl Strategy<Value = Table> {
     (
         btree_map(name(), column(), 0..5),
-        option::of((name(), names(3)).prop_map(|(name, columns)| PrimaryKey { name, columns })),
+        option::of((name(), names(3)).prop_map(|(name, columns)| PrimaryKey {
+            name,
+            columns,
+            deferrable: false,
+            initially_deferred: false,
+        })),
         btree_map(
             name(),
             (names(3), any::<bool>()).prop_map(|(columns, nulls_not_distinct)| UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns,
                 nulls_not_distinct,
             }),
@@ -195,6 +203,7 @@ fn table() -> impl Strategy<Value = Table> {
         .prop_map(
             |(columns, primary_key, uniques, indexes, foreign_keys, checks, comment)| Table {
                 columns,
+                exclusions: Default::default(),
                 primary_key,
                 uniques,
                 indexes,
@@ -240,6 +249,7 @@ fn schema() -> impl Strategy<Value = Schema> {
             name(),
             (text(), any::<bool>(), option::of(text())).prop_map(
                 |(definition, materialized, comment)| View {
+                    indexes: Default::default(),
                     definition,
                     materialized,
                     comment,

@@ -84,6 +84,7 @@ fn expected_authors() -> Table {
                 "id",
                 // A rowid alias is NOT NULL only when declared so.
                 Column {
+                    inherited: false,
                     identity: Some(Identity::AutoIncrement),
                     ..col(1, "INTEGER")
                 },
@@ -91,6 +92,7 @@ fn expected_authors() -> Table {
             (
                 "Full Name",
                 Column {
+                    inherited: false,
                     collation: Some("NOCASE".into()),
                     ..not_null(col(2, "TEXT"))
                 },
@@ -102,6 +104,7 @@ fn expected_authors() -> Table {
             (
                 "slug",
                 Column {
+                    inherited: false,
                     generated: Some(Generated {
                         expression: "lower(\"Full Name\")".into(),
                         stored: false,
@@ -112,6 +115,7 @@ fn expected_authors() -> Table {
             (
                 "name_len",
                 Column {
+                    inherited: false,
                     generated: Some(Generated {
                         expression: "length( \"Full Name\" )".into(),
                         stored: true,
@@ -124,12 +128,16 @@ fn expected_authors() -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "pk_Authors".into(),
         columns: vec!["id".into()],
     });
     t.uniques.insert(
         "uq_Authors_email".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["email".into()],
             nulls_not_distinct: false,
         },
@@ -194,12 +202,16 @@ fn expected_order() -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "pk_order".into(),
         columns: vec!["select".into(), "group".into()],
     });
     t.uniques.insert(
         "uq_order_author_id_group".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["author_id".into(), "group".into()],
             nulls_not_distinct: false,
         },
@@ -265,6 +277,8 @@ fn expected_plain() -> Table {
         ..Table::default()
     };
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "pk_plain".into(),
         columns: vec!["k".into()],
     });
@@ -293,6 +307,7 @@ async fn fixture_is_read_field_by_field() {
         BTreeMap::from([(
             "Author Names".to_string(),
             View {
+                indexes: Default::default(),
                 definition: "SELECT id, \"Full Name\" FROM \"Authors\" WHERE karma > 0".into(),
                 materialized: false,
                 comment: None
@@ -698,6 +713,8 @@ async fn every_sqlite_kind_is_read_field_by_field() {
             ("updated_at", col(8, "TEXT")),
         ]),
         primary_key: Some(PrimaryKey {
+            deferrable: false,
+            initially_deferred: false,
             name: "pk_orders".into(),
             columns: vec!["id".into()],
         }),

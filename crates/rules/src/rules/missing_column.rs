@@ -59,6 +59,7 @@ mod tests {
         table(&mut expected, "users").columns.insert(
             "login_count".into(),
             Column {
+                inherited: false,
                 nullable: false,
                 default: Some("0".into()),
                 ..Column::new(6, "integer")

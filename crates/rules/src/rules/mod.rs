@@ -78,6 +78,7 @@ mod default_mismatch;
 mod defined_objects;
 mod effect_present_unrecorded;
 mod enum_mismatch;
+mod exclusion_mismatch;
 mod failed_migration;
 mod foreign_key_mismatch;
 mod index_mismatch;
@@ -86,6 +87,7 @@ mod ledger_lost;
 mod missing_check;
 mod missing_column;
 mod missing_enum;
+mod missing_exclusion;
 mod missing_foreign_key;
 mod missing_index;
 mod missing_schema;
@@ -98,6 +100,7 @@ mod nullability_mismatch;
 mod orphan_check;
 mod orphan_column;
 mod orphan_enum;
+mod orphan_exclusion;
 mod orphan_foreign_key;
 mod orphan_index;
 mod orphan_sequence;
@@ -148,6 +151,9 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &missing_check::MissingCheck,
     &orphan_check::OrphanCheck,
     &check_mismatch::CheckMismatch,
+    &missing_exclusion::MissingExclusion,
+    &orphan_exclusion::OrphanExclusion,
+    &exclusion_mismatch::ExclusionMismatch,
     &missing_enum::MissingEnum,
     &orphan_enum::OrphanEnum,
     &enum_mismatch::EnumMismatch,

@@ -73,6 +73,7 @@ mod tests {
         table(&mut actual, "posts").columns.insert(
             "slug".into(),
             Column {
+                inherited: false,
                 nullable: false,
                 ..Column::new(5, "text")
             },

@@ -45,6 +45,8 @@ mod tests {
         table(&mut actual, "users").uniques.insert(
             "users_name_key".into(),
             UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns: vec!["name".into()],
                 nulls_not_distinct: false,
             },
@@ -64,6 +66,8 @@ mod tests {
         table(&mut actual, "users").uniques.insert(
             "users_avatar_key".into(),
             UniqueConstraint {
+                deferrable: false,
+                initially_deferred: false,
                 columns: vec![format!("{QUARANTINE_PREFIX}avatar")],
                 nulls_not_distinct: false,
             },

@@ -50,6 +50,7 @@ mod tests {
         public(&mut actual).views.insert(
             "report".into(),
             View {
+                indexes: Default::default(),
                 definition: "SELECT 1".into(),
                 materialized: true,
                 comment: None,
@@ -70,6 +71,7 @@ mod tests {
         public(&mut actual).views.insert(
             "old".into(),
             View {
+                indexes: Default::default(),
                 definition: format!("SELECT {QUARANTINE_PREFIX}avatar FROM users"),
                 materialized: false,
                 comment: None,

@@ -10,6 +10,7 @@ use crate::rule::{Context, Rule};
 
 fn col(position: u32, data_type: &str, nullable: bool, default: Option<&str>) -> Column {
     Column {
+        inherited: false,
         nullable,
         default: default.map(Into::into),
         ..Column::new(position, data_type)
@@ -36,6 +37,7 @@ fn users() -> Table {
     users.columns.insert(
         "id".into(),
         Column {
+            inherited: false,
             identity: Some(Identity::ByDefault),
             ..col(1, "integer", false, None)
         },
@@ -52,17 +54,22 @@ fn users() -> Table {
     users.columns.insert(
         "created_at".into(),
         Column {
+            inherited: false,
             comment: Some("When the account was opened".into()),
             ..col(5, "timestamp with time zone", true, Some("now()"))
         },
     );
     users.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "users_pkey".into(),
         columns: vec!["id".into()],
     });
     users.uniques.insert(
         "users_email_key".into(),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["email".into()],
             nulls_not_distinct: false,
         },
@@ -103,6 +110,8 @@ fn posts() -> Table {
         .columns
         .insert("mood".into(), col(4, "mood", true, None));
     posts.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: "posts_pkey".into(),
         columns: vec!["id".into()],
     });
@@ -145,6 +154,7 @@ fn add_types_and_views(public: &mut Schema) {
     public.views.insert(
         "active_users".into(),
         View {
+            indexes: Default::default(),
             definition: " SELECT users.id,\n    users.email\n   FROM users\n  WHERE users.active;"
                 .into(),
             materialized: false,

@@ -54,6 +54,7 @@ fn column(position: u32) -> impl Strategy<Value = Column> {
     )
         .prop_map(
             move |(ty, nullable, default, identity, generated, collation, comment)| Column {
+                inherited: false,
                 position,
                 data_type: ty.to_string(),
                 nullable,
@@ -137,7 +138,10 @@ fn table() -> impl Strategy<Value = Table> {
         })
         .prop_map(|(cols, pk, uniques, indexes, fks, checks, comment)| Table {
             columns: cols.into_iter().collect(),
+            exclusions: Default::default(),
             primary_key: pk.map(|columns| PrimaryKey {
+                deferrable: false,
+                initially_deferred: false,
                 name: "pk".into(),
                 columns,
             }),
@@ -147,6 +151,8 @@ fn table() -> impl Strategy<Value = Table> {
                     (
                         n,
                         UniqueConstraint {
+                            deferrable: false,
+                            initially_deferred: false,
                             columns,
                             nulls_not_distinct,
                         },
@@ -206,6 +212,7 @@ fn schema() -> impl Strategy<Value = Schema> {
                     (
                         n,
                         View {
+                            indexes: Default::default(),
                             definition: format!("SELECT {definition}"),
                             materialized,
                             comment: None,

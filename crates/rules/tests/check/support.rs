@@ -18,12 +18,16 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
         t.columns.insert(format!("c{c}"), col);
     }
     t.primary_key = Some(PrimaryKey {
+        deferrable: false,
+        initially_deferred: false,
         name: format!("t{i}_pkey"),
         columns: vec!["c0".into()],
     });
     t.uniques.insert(
         format!("t{i}_c1_key"),
         UniqueConstraint {
+            deferrable: false,
+            initially_deferred: false,
             columns: vec!["c1".into()],
             nulls_not_distinct: false,
         },

@@ -1,0 +1,69 @@
+use driftless_model::ObjectKind;
+
+use crate::compare::describe_exclusion;
+use crate::finding::Finding;
+use crate::rule::{Context, Rule, RuleMeta};
+use crate::rules::report_missing;
+
+declare_rule! {
+    MissingExclusion {
+        id: "missing-exclusion",
+        summary: "An exclusion constraint the expected side has does not exist in the database (PostgreSQL).",
+        rationale: "Rows the application assumes cannot overlap (two bookings of one room at once) can be stored. A constraint with another name but the same definition counts as present.",
+        severity: Error,
+        enabled: true,
+        example: "-- expected\nCREATE TABLE bookings (room int, during tsrange, EXCLUDE USING gist (room WITH =, during WITH &&));\n-- actual\nCREATE TABLE bookings (room int, during tsrange);",
+        fix: "Locking: adding the constraint builds its index over every row and fails if two rows conflict.",
+    }
+}
+
+impl Rule for MissingExclusion {
+    fn meta(&self) -> &RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        report_missing(
+            &Self::META,
+            cx.diff().exclusions(),
+            ObjectKind::Exclusion,
+            describe_exclusion,
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MissingExclusion;
+    use crate::rules::testing::*;
+    use driftless_model::Exclusion;
+
+    fn circles(definition: &str) -> Exclusion {
+        Exclusion {
+            definition: definition.into(),
+        }
+    }
+
+    #[test]
+    fn finds_a_missing_exclusion_and_nothing_under_another_name() {
+        let mut expected = fixture();
+        table(&mut expected, "users").exclusions.insert(
+            "users_c_excl".into(),
+            circles("EXCLUDE USING gist (c WITH &&)"),
+        );
+        let findings = run_pair(&MissingExclusion, &expected, &fixture());
+        let f = only(&findings, "missing-exclusion", "public.users.users_c_excl");
+        assert_eq!(
+            f.message,
+            "exclusion constraint users_c_excl on public.users is missing (expected EXCLUDE USING gist (c WITH &&))"
+        );
+        assert_eq!(f.fix, crate::FixIntent::Create);
+
+        let mut actual = fixture();
+        table(&mut actual, "users")
+            .exclusions
+            .insert("other".into(), circles("EXCLUDE USING gist (c WITH &&)"));
+        assert!(run_pair(&MissingExclusion, &expected, &actual).is_empty());
+    }
+}
