@@ -66,6 +66,20 @@ impl<'a> Sides<'a> {
             && sql::pg_routine_header(&e.definition) == sql::pg_routine_header(&a.definition)
     }
 
+    /// Whether the table or view `k` sits on exists after the plan (it is
+    /// rebuilt or recreated, not dropped for good).
+    fn relation_stays(&self, k: &ObjectRef) -> bool {
+        let Some(t) = k.table.as_deref() else {
+            return false;
+        };
+        let schema = self.ctx.exp_schema(&k.schema).unwrap_or(&k.schema);
+        self.ctx
+            .exp
+            .schemas
+            .get(schema)
+            .is_some_and(|s| s.tables.contains_key(t) || s.views.contains_key(t))
+    }
+
     /// Actual objects that depend on one of `dropped`, transitively.
     fn dependents(&self, dropped: &BTreeSet<ObjectRef>) -> BTreeSet<ObjectRef> {
         let mut out: BTreeSet<ObjectRef> = BTreeSet::new();
@@ -155,7 +169,7 @@ fn moves<'a>(
         m.drop.insert(k.clone(), (Vec::new(), false));
         if sides.exp.contains_key(k) {
             m.create.insert(k.clone(), Vec::new());
-        } else if !work.contains_key(k) {
+        } else if !work.contains_key(k) && sides.relation_stays(k) {
             m.keep.insert(k.clone(), *o);
         }
     }

@@ -86,7 +86,12 @@
 //! fn snapshots(d: Dialect, schema: &str, int: &str, text: &str) -> (Snapshot, Snapshot) {
 //!     let mut users = Table::default();
 //!     users.columns.insert("id".into(), Column { nullable: false, ..Column::new(1, int) });
-//!     users.primary_key = Some(PrimaryKey { name: "users_pkey".into(), columns: vec!["id".into()] });
+//!     users.primary_key = Some(PrimaryKey {
+//!         name: "users_pkey".into(),
+//!         columns: vec!["id".into()],
+//!         deferrable: false,
+//!         initially_deferred: false,
+//!     });
 //!     let mut expected = users.clone();
 //!     expected.columns.insert(
 //!         "login_count".into(),

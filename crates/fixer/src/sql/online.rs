@@ -156,9 +156,10 @@ pub(crate) fn backfill_batch(
         Dialect::Mysql => format!(
             "UPDATE {table} SET {col} = ({v}) WHERE {col} IS NULL LIMIT {BACKFILL_BATCH}"
         ),
-        Dialect::Sqlite => format!(
-            "UPDATE {table} SET {col} = ({v}) WHERE rowid IN (SELECT rowid FROM {table} WHERE {col} IS NULL LIMIT {BACKFILL_BATCH})"
-        ),
+        // SQLite always repairs in one transaction that locks the whole
+        // database, so batches would gain nothing; and a WITHOUT ROWID
+        // table has no rowid to batch by.
+        Dialect::Sqlite => format!("UPDATE {table} SET {col} = ({v}) WHERE {col} IS NULL"),
     })
 }
 
