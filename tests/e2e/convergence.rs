@@ -121,6 +121,9 @@ pub struct TableSpec {
     /// SQLite: more triggers `<table>_trg<n>`, each an index into
     /// [`TRIGGER_EVENTS`] and one into [`TRIGGER_BODIES`].
     pub triggers: Vec<(usize, usize)>,
+    /// PostgreSQL: an exclusion constraint `<table>_excl` on `id`,
+    /// deferrable and initially deferred when `true`.
+    pub exclusion: Option<bool>,
 }
 
 /// The bodies the function `score(x)` may have (MySQL).
@@ -277,9 +280,10 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         proptest::option::of(any::<bool>()),
         proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
         sqlite_extras(),
+        proptest::option::of(any::<bool>()),
     )
         .prop_map(
-            move |(cols, idx, checks, fk, trigger, policy, options, extras)| {
+            move |(cols, idx, checks, fk, trigger, policy, options, extras, exclusion)| {
                 let sqlite = backend == Backend::Sqlite;
                 let ((without_rowid, strict), generated, triggers) = extras;
                 let cols: Vec<ColSpec> = COLUMNS
@@ -340,6 +344,7 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                     strict: sqlite && strict,
                     generated: generated.filter(|_| sqlite),
                     triggers: if sqlite { triggers } else { Vec::new() },
+                    exclusion: exclusion.filter(|_| backend == Backend::Postgres),
                 }
             },
         )
@@ -482,6 +487,17 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
         }
         for c in &t.checks {
             parts.push(format!("CONSTRAINT {}_{c}_chk CHECK ({c} >= 0)", t.name));
+        }
+        if let Some(deferred) = t.exclusion {
+            let deferral = if deferred {
+                " DEFERRABLE INITIALLY DEFERRED"
+            } else {
+                ""
+            };
+            parts.push(format!(
+                "CONSTRAINT {}_excl EXCLUDE USING btree (id WITH =){deferral}",
+                t.name
+            ));
         }
         let sqlite_options: Vec<&str> = [(t.without_rowid, "WITHOUT ROWID"), (t.strict, "STRICT")]
             .into_iter()
@@ -866,6 +882,10 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("not null").or_default() += t.cols.iter().filter(|c| !c.nullable).count();
                 *c.entry("triggers").or_default() += usize::from(t.trigger.is_some());
                 *c.entry("policies").or_default() += usize::from(t.policy.is_some());
+                *c.entry("exclusion constraints").or_default() +=
+                    usize::from(t.exclusion.is_some());
+                *c.entry("deferrable constraints").or_default() +=
+                    usize::from(t.exclusion == Some(true));
                 *c.entry("table options").or_default() += t.options.len();
                 *c.entry("partial indexes").or_default() +=
                     t.indexes.iter().filter(|i| i.predicate.is_some()).count();
@@ -909,7 +929,13 @@ const COVERED_ON_SQLITE: &[&str] = &[
 fn assert_covers_the_model(backend: Backend) {
     let c = coverage(backend, 50);
     if backend == Backend::Postgres {
-        assert!(c.get("policies").copied().unwrap_or(0) > 0, "{c:?}");
+        for kind in [
+            "policies",
+            "exclusion constraints",
+            "deferrable constraints",
+        ] {
+            assert!(c.get(kind).copied().unwrap_or(0) > 0, "{kind}: {c:?}");
+        }
     }
     if backend == Backend::Mysql {
         for kind in ["table options", "routines"] {
