@@ -40,11 +40,16 @@ async fn sqlite_rebuild_keeps_data_indexes_triggers_and_children() {
     let actions: Vec<&str> = fixed.plan.steps.iter().map(|s| s.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["drop trigger", "rebuild table", "create trigger"],
+        [
+            "drop trigger",
+            "backfill column",
+            "rebuild table",
+            "create trigger"
+        ],
         "{}",
         fixed.plan.to_sql()
     );
-    assert_eq!(fixed.plan.steps[1].safety, Safety::Locking);
+    assert_eq!(fixed.plan.steps[2].safety, Safety::Locking);
     assert!(fixed.plan.steps.iter().all(|s| s.safety <= Safety::Locking));
     assert!(
         fixed.left.is_empty(),

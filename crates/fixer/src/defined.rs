@@ -348,7 +348,7 @@ fn push_drop(
     spec.fixes = reasons.to_vec();
     if !explicit {
         spec.note =
-            Some("it depends on an object that is replaced; it is created again afterwards");
+            Some("it depends on or sits on an object that is replaced, dropped or rebuilt; it is made again afterwards if expected");
     }
     spec.script = vec![sql::drop_if_exists(&drop)];
     spec.sql = vec![drop];
