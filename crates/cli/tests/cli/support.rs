@@ -248,12 +248,14 @@ where
 }
 
 /// The session id (PostgreSQL pid, MySQL connection id) of the statement
-/// starting with `statement` that waits for a lock in `db`.
+/// starting with `statement` that waits for a lock in `db`: a table or
+/// row lock (PostgreSQL `Lock`; not the brief internal `LWLock` waits any
+/// busy catalog read shows on a loaded machine).
 pub async fn waiting_session(db: &TestDb, statement: &str) -> i64 {
     let sql = match db.backend {
         Backend::Postgres => format!(
             "SELECT pid::bigint FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND wait_event_type IN ('Lock', 'LWLock') \
+             AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' \
              AND query LIKE '{statement}%' ORDER BY pid"
         ),
         Backend::Mysql => format!(
