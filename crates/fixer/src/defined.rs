@@ -26,7 +26,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use driftless_model::{CatalogKind, DefinedObject, Dialect, ObjectKind, ObjectRef};
 
 use crate::model::{Act, Ctx, DefinedWork, Out, Phase, StepSpec, Work};
-use crate::names::Mentions;
 use crate::plan::Reason;
 use crate::safety::Safety;
 use crate::sql::defined as sql;
@@ -244,14 +243,13 @@ fn called_name(o: &DefinedObject) -> Option<&str> {
 
 /// `keys` in an order where each object comes after those of `keys` it
 /// depends on (recorded, or named in its body).
-fn ordered(d: Dialect, keys: Vec<(ObjectRef, &DefinedObject)>) -> Vec<(ObjectRef, &DefinedObject)> {
+fn ordered(keys: Vec<(ObjectRef, &DefinedObject)>) -> Vec<(ObjectRef, &DefinedObject)> {
     let mut left = keys;
     left.sort_by(|(ka, a), (kb, b)| (kind_rank(a.kind), ka).cmp(&(kind_rank(b.kind), kb)));
     let deps: Vec<BTreeSet<usize>> = left
         .iter()
         .map(|(k, o)| {
-            let body = Mentions::new(d, &o.definition);
-            let calls = |n: &str| body.has(n) || sql::mentions_word(&o.definition, n);
+            let calls = |n: &str| sql::mentions_word(&o.definition, n);
             left.iter()
                 .enumerate()
                 .filter(|(_, (other, p))| {
@@ -289,7 +287,7 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
         .keys()
         .filter_map(|k| Some((k.clone(), *sides.act.get(k)?)))
         .collect();
-    let mut drops = ordered(ctx.d, drops);
+    let mut drops = ordered(drops);
     drops.reverse();
     for (k, o) in drops {
         let (reasons, explicit) = &m.drop[&k];
@@ -306,7 +304,7 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
         .filter_map(|k| Some((k.clone(), *sides.exp.get(k)?)))
         .chain(m.keep.iter().map(|(k, o)| (k.clone(), *o)))
         .collect();
-    for (k, o) in ordered(ctx.d, creates) {
+    for (k, o) in ordered(creates) {
         let reasons = m.create.get(&k).map_or(&[][..], Vec::as_slice);
         push_create(ctx.d, o, k.clone(), reasons, "create", out);
     }
