@@ -117,6 +117,47 @@ async fn postgres_enum_gains_labels_in_place() {
     );
 }
 
+/// A new label the same plan uses (a default, a policy) cannot be added in
+/// the transaction that uses it: the labels commit first in a step of their
+/// own, and no column is rewritten; `--atomic` rebuilds the type instead.
+#[tokio::test]
+async fn postgres_enum_label_used_by_the_plan_commits_before_it() {
+    let expected = snapshot(
+        &db_with(
+            Backend::Postgres,
+            "CREATE TYPE mood AS ENUM ('ok', 'happy', 'ecstatic');
+             CREATE TABLE people (id integer PRIMARY KEY, mood mood NOT NULL DEFAULT 'ecstatic');
+             ALTER TABLE people ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY glad ON people USING (mood <> 'ecstatic')",
+        )
+        .await,
+    )
+    .await;
+    let actual = "CREATE TYPE mood AS ENUM ('ok', 'happy');
+         CREATE TABLE people (id integer PRIMARY KEY, mood mood NOT NULL DEFAULT 'ok');
+         ALTER TABLE people ENABLE ROW LEVEL SECURITY;
+         INSERT INTO people VALUES (1, 'happy'), (2, 'ok')";
+    let allow = PlanOptions::default().with_allow(Safety::Destructive);
+    for (options, first, rebuilt) in [
+        (allow.clone(), "add enum labels", false),
+        (allow.clone().with_online_threshold(None), "rebuild enum type", true),
+    ] {
+        let db = db_with(Backend::Postgres, actual).await;
+        let fixed = fix(&db, &expected, &options).await.unwrap();
+        let actions: Vec<&str> = fixed.plan.steps.iter().map(|s| s.action.as_str()).collect();
+        assert_eq!(actions.first(), Some(&first), "{actions:?}");
+        assert_eq!(fixed.plan.steps[0].online, !rebuilt, "{actions:?}");
+        assert!(
+            fixed.left.is_empty(),
+            "not converged:\n{}",
+            describe(&fixed.left)
+        );
+        let moods = rows(&db, "SELECT mood::text FROM people ORDER BY id").await;
+        assert_eq!(moods[0][0].as_str(), Some("happy"));
+        assert_eq!(moods[1][0].as_str(), Some("ok"));
+    }
+}
+
 #[tokio::test]
 async fn postgres_enum_with_removed_and_reordered_labels_is_rebuilt() {
     let db = db_with(

@@ -358,16 +358,24 @@ pub(crate) fn enums(
                 if e.labels != a.labels {
                     let new: Vec<&String> =
                         e.labels.iter().filter(|l| !a.labels.contains(l)).collect();
-                    let used_now =
-                        new.iter().any(|l| {
-                            let lit = literal(d, l);
-                            out.all_sql().any(|q| q.contains(&lit))
-                                || ctx.exp.schemas.values().any(|sc| {
-                                    sc.views.values().any(|v| v.definition.contains(&lit))
-                                })
-                        });
-                    if is_subsequence(&a.labels, &e.labels) && !used_now {
-                        add_labels(s, n, &a.labels, &e.labels, reasons, &object, out);
+                    let used_now = new.iter().any(|l| {
+                        let lit = literal(d, l);
+                        out.all_sql().any(|q| q.contains(&lit))
+                            || ctx.exp.schemas.values().any(|sc| {
+                                sc.views.values().any(|v| v.definition.contains(&lit))
+                            })
+                            || ctx.exp.objects.iter().any(|o| o.definition.contains(&lit))
+                    });
+                    // A label used in the same transaction that adds it is
+                    // refused ("unsafe use of new value"): unless the fix is
+                    // atomic, the labels commit first in a step of their own.
+                    let own_commit = used_now && ctx.options.online_threshold.is_some();
+                    if is_subsequence(&a.labels, &e.labels) && (!used_now || own_commit) {
+                        let mut spec = add_labels(s, n, &a.labels, &e.labels, reasons, &object);
+                        if own_commit {
+                            spec.make_online(false, LABELS_RERUN);
+                        }
+                        out.push(Phase::Types, spec);
                     } else {
                         let typed = typed_by
                             .get(&(s.as_str(), n.as_str()))
@@ -390,15 +398,19 @@ pub(crate) fn enums(
     Ok(())
 }
 
-fn add_labels(
+/// What a rerun does after labels committed in a step of their own.
+const LABELS_RERUN: &str = "the labels commit before the steps that use them (PostgreSQL refuses a label in the transaction that adds it); after an interruption they stay, and a rerun finds them present";
+
+/// The step adding to enum `s.n` (labels `have`) the labels of `want` it
+/// lacks, each in its place.
+fn add_labels<'r>(
     s: &str,
     n: &str,
     have: &[String],
     want: &[String],
     reasons: &[crate::plan::Reason],
     object: &ObjectRef,
-    out: &mut Out,
-) {
+) -> StepSpec<'r> {
     let mut sql_v = Vec::new();
     let mut script = Vec::new();
     for (i, label) in want.iter().enumerate() {
@@ -422,7 +434,7 @@ fn add_labels(
     spec.fixes = reasons.to_vec();
     spec.sql = sql_v;
     spec.script = script;
-    out.push(Phase::Types, spec);
+    spec
 }
 
 /// An actual column typed by an enum (or an array of it).
