@@ -673,6 +673,11 @@ async fn check_base(
 /// rejects a schema with a trigger that reads a missing table); after the
 /// rebuild, they and the table's own triggers (dropped with the old table)
 /// are created again from their original SQL. Returns (before, after).
+///
+/// A plan sets aside the triggers its snapshot holds itself, so this
+/// normally finds nothing; it keeps the triggers the plan could not see
+/// (a read scoped to some tables, a kind ignored) from being lost with
+/// the old table.
 fn rebuild_triggers(table: &str, rows: &[Vec<Value>]) -> (Vec<String>, Vec<String>) {
     let d = Dialect::Sqlite;
     let (mut before, mut after) = (Vec::new(), Vec::new());

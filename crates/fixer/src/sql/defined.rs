@@ -82,7 +82,10 @@ pub(crate) fn pg_routine_header(definition: &str) -> Vec<&str> {
 
 /// Whether `text` names `name` as a whole word anywhere, string literals
 /// and dollar-quoted routine bodies included (a call between functions
-/// that PostgreSQL does not record), case-insensitively.
+/// that PostgreSQL does not record), case-insensitively. A superset of
+/// `names::mentions`, which asks the exact question (identifiers outside
+/// strings, as the lexer reads them): ordering and setting aside may err
+/// towards too many objects, never too few.
 pub(crate) fn mentions_word(text: &str, name: &str) -> bool {
     if name.is_empty() {
         return false;
