@@ -140,7 +140,11 @@ async fn postgres_enum_label_used_by_the_plan_commits_before_it() {
     let allow = PlanOptions::default().with_allow(Safety::Destructive);
     for (options, first, rebuilt) in [
         (allow.clone(), "add enum labels", false),
-        (allow.clone().with_online_threshold(None), "rebuild enum type", true),
+        (
+            allow.clone().with_online_threshold(None),
+            "rebuild enum type",
+            true,
+        ),
     ] {
         let db = db_with(Backend::Postgres, actual).await;
         let fixed = fix(&db, &expected, &options).await.unwrap();

@@ -17,6 +17,8 @@
 //!   `scripts/test-python`, `scripts/test-dbmate` and Debian's Rails);
 //! - `sqlite_kinds`: SQLite's triggers, table options, generated and
 //!   untyped columns and partial indexes found and converged with rows;
+//! - `managed_partitions`: pg_partman's partitions are its own, not drift,
+//!   and `[coverage] ignore = ["partition"]` leaves partitions out;
 //! - `hostile_identifiers`: names that break quoting, end to end;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
@@ -41,6 +43,7 @@ mod fuzz_corpus;
 mod golden;
 mod hostile_identifiers;
 mod ledger_repair;
+mod managed_partitions;
 mod pending;
 mod quarantine;
 mod schema_pairing;

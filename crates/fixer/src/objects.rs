@@ -358,14 +358,15 @@ pub(crate) fn enums(
                 if e.labels != a.labels {
                     let new: Vec<&String> =
                         e.labels.iter().filter(|l| !a.labels.contains(l)).collect();
-                    let used_now = new.iter().any(|l| {
-                        let lit = literal(d, l);
-                        out.all_sql().any(|q| q.contains(&lit))
-                            || ctx.exp.schemas.values().any(|sc| {
-                                sc.views.values().any(|v| v.definition.contains(&lit))
-                            })
-                            || ctx.exp.objects.iter().any(|o| o.definition.contains(&lit))
-                    });
+                    let used_now =
+                        new.iter().any(|l| {
+                            let lit = literal(d, l);
+                            out.all_sql().any(|q| q.contains(&lit))
+                                || ctx.exp.schemas.values().any(|sc| {
+                                    sc.views.values().any(|v| v.definition.contains(&lit))
+                                })
+                                || ctx.exp.objects.iter().any(|o| o.definition.contains(&lit))
+                        });
                     // A label used in the same transaction that adds it is
                     // refused ("unsafe use of new value"): unless the fix is
                     // atomic, the labels commit first in a step of their own.

@@ -9,24 +9,25 @@
 //! sequences (not those implementing identity columns), views and
 //! materialized views, and comments on all of these.
 //!
-//! **Partitions.** A partitioned table is read as one table, with the
-//! columns, keys, constraints and indexes declared on it. Its partitions
-//! (`relispartition`) are left out, together with what they inherit:
-//! partitions are usually created at run time (per month, per tenant), so
-//! reporting them would turn every new partition into drift. Foreign keys
-//! that reference a partitioned table are reported once, not once per
-//! partition (`conparentid <> 0` clones are skipped).
+//! **Partitions and inheritance.** Partitions and inheritance children are
+//! tables, in their place, with their parent and bound in the table's
+//! options ([`driftless_model::PARTITION_OF`] and the others); what they
+//! inherit (columns, constraints, partition-local index clones) is read
+//! once, on the parent. Foreign keys that reference a partitioned table are
+//! reported once, not once per partition (`conparentid <> 0` clones are
+//! skipped). Partitions a partition manager makes at run time (pg_partman)
+//! are its own, listed and not compared (module `managed`).
 //!
-//! **Not in the model**, so not read: exclusion constraints (nor the
-//! indexes implementing them), `NULLS NOT DISTINCT` on a unique index that
-//! is not a constraint, domains' own constraints, grants. A `NOT VALID`
-//! constraint and an INVALID index (left by an interrupted online fix,
-//! or a failed `CREATE INDEX CONCURRENTLY`) are not read: neither stands
-//! for the object the expected schema has.
-//! Functions, triggers, policies, partitions, extensions and the other
-//! kinds of [`driftless_model::CatalogKind::not_compared`] are listed by
-//! kind, schema and name (`Snapshot::unmodeled`, one more bulk query), so
-//! that a report says what it did not compare; a scoped read lists none.
+//! **Compared by definition:** functions, procedures, triggers, event
+//! triggers, rules, row security, policies, extensions, domains, composite
+//! and range types and collations ([`driftless_model::DefinedObject`], from
+//! the statement the server prints). The kinds of
+//! [`driftless_model::CatalogKind::not_compared`] are listed by kind,
+//! schema and name (`Snapshot::unmodeled`), so that a report says what it
+//! did not compare; a scoped read lists none. A `NOT VALID` constraint and
+//! an INVALID index (left by an interrupted online fix, or a failed
+//! `CREATE INDEX CONCURRENTLY`) are not read: neither stands for the
+//! object the expected schema has.
 //!
 //! # Consistency and printing
 //!
@@ -74,6 +75,7 @@
 
 mod batch;
 mod defined;
+mod managed;
 mod parse;
 mod query;
 mod rows;

@@ -91,6 +91,9 @@ catalog_kinds! {
     /// compared; PostgreSQL partitions are tables, with their bound in
     /// [`Table::options`](crate::Table::options)).
     Partition => "partition", "partitions";
+    /// A table a partition manager (pg_partman) keeps to copy settings to
+    /// the partitions it makes (PostgreSQL; listed as the manager's).
+    PartitionTemplate => "partition template", "partition templates";
     /// A table that inherits from another (PostgreSQL; compared as a table,
     /// with its parents in [`Table::options`](crate::Table::options)).
     InheritanceChild => "inheritance child", "inheritance children";

@@ -16,7 +16,7 @@
 //! expires = 2025-07-01                       # or "2025-07-01"
 //!
 //! [coverage]
-//! ignore = ["aggregate", "operator"]         # kinds not compared, not reported
+//! ignore = ["aggregate", "partition"]        # kinds left out of the check
 //!
 //! [fix]                                      # the repair policy (see FixSettings)
 //! max_lock = "share update exclusive"
@@ -843,15 +843,15 @@ impl Config {
         self.rule_setting(id).and_then(|s| s.severity)
     }
 
-    /// Whether an ignore glob matches `object`, or it stands for objects
-    /// of a kind `[coverage] ignore` names.
+    /// Whether an ignore glob matches `object`, or it is (or stands for
+    /// objects) of a kind `[coverage] ignore` names: a kind compared by
+    /// its definition (`trigger`) as well as one not compared.
     pub fn is_ignored(&self, object: &ObjectRef) -> bool {
-        let ignored_kind = object.kind == ObjectKind::CatalogObject
-            && object
-                .name
-                .as_deref()
-                .and_then(CatalogKind::parse)
-                .is_some_and(|k| self.ignores_kind(k));
+        let kind = match object.kind {
+            ObjectKind::CatalogObject => object.name.as_deref().and_then(CatalogKind::parse),
+            other => other.catalog_kind(),
+        };
+        let ignored_kind = kind.is_some_and(|k| self.ignores_kind(k));
         ignored_kind || self.ignore.iter().any(|p| p.matches(object))
     }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use driftless_model::{NotCompared, ObjectCounts, Snapshot};
+use driftless_model::{CatalogKind, NotCompared, ObjectCounts, ObjectRef, Snapshot};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -88,4 +88,24 @@ fn names<K: ToString>(counts: BTreeMap<K, usize>) -> BTreeMap<String, usize> {
         .into_iter()
         .map(|(k, n)| (k.to_string(), n))
         .collect()
+}
+
+/// Whether `object` belongs to a table `[coverage] ignore` leaves out by
+/// its place: a partition (`"partition"`: made at run time by a partition
+/// manager the project runs itself) or an inheritance child
+/// (`"inheritance child"`), on either side.
+pub(crate) fn in_ignored_hierarchy(config: &Config, cx: &Context<'_>, object: &ObjectRef) -> bool {
+    let partitions = config.ignores_kind(CatalogKind::Partition);
+    let children = config.ignores_kind(CatalogKind::InheritanceChild);
+    let Some(table) = object.table.as_deref().filter(|_| partitions || children) else {
+        return false;
+    };
+    [cx.expected, cx.actual]
+        .into_iter()
+        .filter_map(|snap| snap.table(&object.schema, table))
+        .any(|t| match t.parents() {
+            (Some(_), _) => partitions,
+            (None, Some(_)) => children,
+            (None, None) => false,
+        })
 }

@@ -7,7 +7,7 @@ use driftless_model::ObjectKind;
 use serde::Serialize;
 
 use crate::config::{closest, Config, ConfigError};
-use crate::coverage::Coverage;
+use crate::coverage::{in_ignored_hierarchy, Coverage};
 
 use crate::finding::{sort_findings, AppliedWaiver, Finding, FixIntent, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -152,7 +152,9 @@ impl Registry {
             }
         }
         let before = findings.len();
-        findings.retain(|f| !config.is_ignored(&f.object));
+        findings.retain(|f| {
+            !config.is_ignored(&f.object) && !in_ignored_hierarchy(config, cx, &f.object)
+        });
         let ignored = before - findings.len();
         for f in &mut findings {
             if let Some(severity) = config.severity_override(&f.rule) {

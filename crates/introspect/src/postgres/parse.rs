@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::managed::Managed;
 use super::rows::{
     ColumnRow, CommentRow, ConstraintRow, EnumLabelRow, IndexRow, LookupRow, NamespaceRow,
     RelationRow, SequenceRow, UnmodeledRow,
@@ -151,7 +152,10 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     assembly.add_indexes(indexes)?;
     assembly.add_enums(enums);
     assembly.add_sequences(sequences);
+    let mut unmodeled = unmodeled;
+    let managed = Managed::take(&mut unmodeled, &assembly.schema_names);
     assembly.add_unmodeled(unmodeled);
+    managed.set_aside(&mut assembly.snap);
     Ok(assembly.snap)
 }
 

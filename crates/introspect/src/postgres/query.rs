@@ -474,7 +474,9 @@ macro_rules! depends_on {
 /// functions and casts a type made for itself (deptype `i`: a range
 /// type's constructors), trigger clones on partitions (deptype `P` on the
 /// parent's trigger) and the rules implementing views. Partitions and
-/// inheritance children name their parent.
+/// inheritance children name their parent. An installed pg_partman is a
+/// row of kind `partition manager` whose definition is its configuration
+/// table as `query_to_xml` prints it (see [`super::managed`]).
 /// Columns: `kind text`, `namespace oid`, `name text`, `table text?`,
 /// `extension text?`, `parent text?`, `definition text?`, `drop text?`,
 /// `then text[]?`, `depends text[]?`, `comment text?`.
@@ -658,6 +660,13 @@ SELECT 'collation', l.collnamespace, l.collname::text, NULL, x.extname, NULL,
 FROM pg_collation l JOIN pg_namespace ln ON ln.oid = l.collnamespace
 LEFT JOIN ext x ON x.classid = 'pg_collation'::regclass AND x.objid = l.oid
 WHERE l.collnamespace = ANY ($1)
+UNION ALL
+SELECT 'partition manager', 0, e.extname::text, NULL, NULL, NULL,
+       CASE WHEN has_table_privilege(format('%I.part_config', en.nspname), 'SELECT')
+            THEN query_to_xml(format('SELECT * FROM %I.part_config', en.nspname), false, false, '')::text END,
+       NULL, NULL, NULL, NULL
+FROM pg_extension e JOIN pg_namespace en ON en.oid = e.extnamespace
+WHERE e.extname = 'pg_partman' AND to_regclass(format('%I.part_config', en.nspname)) IS NOT NULL
 UNION ALL
 SELECT 'statistics', s.stxnamespace, s.stxname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_statistic_ext s LEFT JOIN ext x ON x.classid = 'pg_statistic_ext'::regclass AND x.objid = s.oid

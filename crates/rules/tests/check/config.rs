@@ -368,6 +368,12 @@ fn coverage_ignore_names_kinds_not_compared() {
     assert!(c.is_ignored(&policies));
     let triggers = ObjectRef::schema_object(ObjectKind::CatalogObject, "public", Some("trigger"));
     assert!(!c.is_ignored(&triggers));
+    // Kinds compared by their definition are left out too.
+    let policy = ObjectRef::table_part(ObjectKind::Policy, "public", "users", "own_rows");
+    assert!(c.is_ignored(&policy));
+    let trigger = ObjectRef::table_part(ObjectKind::Trigger, "public", "users", "touch");
+    assert!(!c.is_ignored(&trigger));
+    assert!(!c.is_ignored(&ObjectRef::table("public", "users")));
     let e = err("[coverage]\nignore = [\"gadget\"]\n");
     assert_at(&e, 2);
     assert!(
