@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Introspection cost of the objects compared by their definition, against
+the release that only listed them, in one run.
+
+    python3 bench/code_objects.py                       # 5,000 tables, code on every table
+    python3 bench/code_objects.py --tables 1000 --code 500 --runs 3
+    python3 bench/code_objects.py --baseline 6636df0    # the default baseline
+
+It builds (once, cached by a marker) the PostgreSQL benchmark catalog of
+bench/gen_catalog.py with --code K: a PL/pgSQL trigger function and a
+BEFORE UPDATE trigger on each of K tables, row-level security with a policy
+on every fourth, and K/10 domains. Then ANALYZE, as a live database has.
+
+Baseline: `driftless snapshot` of the release at --baseline (default
+6636df0, the last release before functions, triggers, policies, domains,
+partitions and table options were read: it counted them as unmodeled), built
+in target/bench-baseline. Measured: `driftless snapshot` of this checkout's
+release. The two are run alternately, minimum of --runs runs each, with
+their round trips (the pipeline's debug log) and what each snapshot holds.
+The ratio is driftless / baseline (the target is at most 1.10).
+
+Needs: cargo, git, psql, python3.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the shared helpers: sh, timed, PG, paths)
+
+BASELINE_DIR = os.path.join(bench.TARGET, "bench-baseline")
+
+
+def build_current():
+    print("building this checkout (release) ...", flush=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "driftless"], cwd=bench.ROOT, check=True)
+    return bench.BIN
+
+
+def build_baseline(rev):
+    """The release binary of `rev`, built once in its own worktree and target."""
+    src = os.path.join(BASELINE_DIR, "src")
+    binary = os.path.join(BASELINE_DIR, "target", "release", "driftless")
+    stamp = os.path.join(BASELINE_DIR, "rev")
+    full = bench.sh(["git", "-C", bench.ROOT, "rev-parse", rev]).stdout.strip()
+    if os.path.exists(binary) and os.path.exists(stamp):
+        with open(stamp) as f:
+            if f.read().strip() == full:
+                return binary, full
+    print("building baseline %s (release) ..." % full[:10], flush=True)
+    if os.path.exists(src):
+        subprocess.run(["git", "-C", bench.ROOT, "worktree", "remove", "--force", src], check=False)
+    subprocess.run(["git", "-C", bench.ROOT, "worktree", "add", "--detach", src, full], check=True,
+                   capture_output=True)
+    env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(BASELINE_DIR, "target"))
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "driftless"], cwd=src, env=env, check=True)
+    with open(stamp, "w") as f:
+        f.write(full)
+    return binary, full
+
+
+def catalog(n, code):
+    name = "dlbench_code_%d_%d" % (n, code)
+    marker = "driftless bench catalog %d seed 42 code %d v1" % (n, code)
+    have = bench.sh(["psql", bench.PG, "-qAtc",
+                     "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '%s'" % name])
+    url = bench.pg_db(name)
+    if have.stdout.strip() == marker:
+        return url
+    print("building PostgreSQL catalog %s ..." % name, flush=True)
+    bench.sh(["psql", bench.PG, "-qc", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name])
+    bench.sh(["psql", bench.PG, "-qc", 'CREATE DATABASE "%s"' % name])
+    sql = bench.sh([sys.executable, bench.GEN_CATALOG, "--tables", str(n), "--seed", "42", "--code", str(code)]).stdout
+    subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1"], input=sql, text=True, check=True, capture_output=True)
+    bench.sh(["psql", url, "-qc", "ANALYZE"])
+    bench.sh(["psql", bench.PG, "-qc", "COMMENT ON DATABASE \"%s\" IS '%s'" % (name, marker)])
+    return url
+
+
+def round_trips(binary, url, out):
+    env = dict(os.environ, DRIFTLESS_LOG="driftless_pipeline=debug")
+    p = subprocess.run([binary, "snapshot", "--db", url, "-o", out], capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError("%s snapshot exited %d: %s" % (binary, p.returncode, p.stderr[-2000:]))
+    found = re.findall(r"round_trips=(\d+)", p.stderr)
+    return int(found[-1]) if found else None
+
+
+def holds(path):
+    """Tables, objects compared by definition, and unmodeled objects of a snapshot."""
+    with open(path) as f:
+        snap = json.load(f)
+    tables = sum(len(s.get("tables", {})) for s in snap.get("schemas", {}).values())
+    return tables, len(snap.get("objects", [])), len(snap.get("unmodeled", []))
+
+
+def measure(binaries, url, runs):
+    best = {label: None for label, _ in binaries}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "snap.json")
+        for _ in range(runs):
+            for label, binary in binaries:
+                t, rss = bench.timed([binary, "snapshot", "--db", url, "-o", out], 1)
+                prev = best[label]
+                best[label] = (t, rss) if prev is None else (min(prev[0], t), min(prev[1], rss))
+        facts = {}
+        for label, binary in binaries:
+            trips = round_trips(binary, url, out)
+            facts[label] = (trips,) + holds(out)
+    return best, facts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tables", type=int, default=5000)
+    ap.add_argument("--code", type=int, default=None, help="tables with code objects (default: every table)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--baseline", default="6636df0")
+    ap.add_argument("--no-build", action="store_true", help="use the binaries already built")
+    args = ap.parse_args()
+    code = args.tables if args.code is None else args.code
+
+    current = bench.BIN if args.no_build else build_current()
+    baseline, rev = build_baseline(args.baseline)
+    url = catalog(args.tables, code)
+    best, facts = measure([("baseline", baseline), ("driftless", current)], url, args.runs)
+
+    print()
+    print("Introspection with code objects: %d tables, %d trigger functions and triggers, %d policies, %d domains"
+          % (args.tables, code, (code + 3) // 4, code // 10))
+    print("minimum of %d runs each, run alternately; ratio = driftless / baseline (target <= 1.10)" % args.runs)
+    print("  %-34s %9s %9s %7s %7s %8s %10s" % ("", "time", "peak RSS", "trips", "tables", "objects", "unmodeled"))
+    for label, name in (("baseline", "baseline %s (lists them)" % rev[:7]), ("driftless", "driftless (compares them)")):
+        t, rss = best[label]
+        trips, tables, objects, unmodeled = facts[label]
+        print("  %-34s %8.2fs %7.0fMB %7s %7d %8d %10d" % (name, t, rss, trips, tables, objects, unmodeled))
+    ratio = best["driftless"][0] / best["baseline"][0]
+    print("  ratio driftless / baseline: %.2fx (%s)" % (ratio, "within target" if ratio <= 1.10 else "over target"))
+
+
+if __name__ == "__main__":
+    main()
