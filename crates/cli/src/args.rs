@@ -489,10 +489,10 @@ pub struct RepairArgs {
     /// What to do with orphan tables and columns.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = OrphansArg::Quarantine)]
     pub orphans: OrphansArg,
-    /// Make every possible rename (`possible-rename` findings) a rename,
-    /// keeping the data, instead of quarantining the orphan and adding the
-    /// missing object; `[[rename]]` entries in driftless.toml confirm
-    /// single renames.
+    /// Make every possible rename (`possible-rename` findings: columns,
+    /// tables, indexes, constraints) a rename, keeping the data, instead of
+    /// quarantining (or dropping) the orphan and adding the missing object;
+    /// `[[rename]]` entries in driftless.toml confirm single renames.
     #[arg(long)]
     pub accept_renames: bool,
     /// How long one statement may run: 0 (no limit) to 24d, e.g. 30s, 5m;

@@ -1088,7 +1088,7 @@ pub(crate) fn build(
     let resolved = resolve(&ctx, &mut work);
     check_names(&ctx, &work, &resolved)?;
     let mut out = Out::default();
-    renames::steps(&ctx, &renamed.accepted, &mut out);
+    renames::steps(&ctx, &renamed.accepted, &mut out)?;
 
     objects::schemas(&ctx, &work, &mut out)?;
     tables::removals(&ctx, &resolved, &mut out)?;

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::CatalogKind;
+use crate::dialect::Dialect;
 
 /// Declares [`ObjectKind`] from one list: each kind with its snake_case
 /// name (JSON, rule ids, ignore patterns) and the noun messages use. Adding
@@ -105,6 +106,31 @@ object_kinds! {
 }
 
 impl ObjectKind {
+    /// Whether `d` can give an object of this kind another name in one
+    /// step, keeping what it holds: PostgreSQL renames tables, columns,
+    /// indexes and constraints; MySQL/MariaDB tables, columns and indexes
+    /// (unique keys among them), not foreign keys or checks, which are
+    /// dropped and added under the new name; SQLite tables, columns and
+    /// indexes (an index dropped and created again, in one step), not
+    /// constraints, which are part of their table's definition.
+    ///
+    /// ```
+    /// use driftless_model::{Dialect, ObjectKind};
+    /// assert!(ObjectKind::ForeignKey.renamable_on(Dialect::Postgres));
+    /// assert!(ObjectKind::Unique.renamable_on(Dialect::Mysql));
+    /// assert!(!ObjectKind::Check.renamable_on(Dialect::Mysql));
+    /// assert!(!ObjectKind::Unique.renamable_on(Dialect::Sqlite));
+    /// ```
+    pub fn renamable_on(self, d: Dialect) -> bool {
+        use ObjectKind::*;
+        matches!(
+            (d, self),
+            (_, Table | Column | Index)
+                | (Dialect::Postgres, Unique | ForeignKey | Check | Exclusion)
+                | (Dialect::Mysql, Unique)
+        )
+    }
+
     /// The kind findings give an object of catalog kind `kind` that the
     /// model compares by its definition ([`DefinedObject`](crate::DefinedObject));
     /// [`ObjectKind::CatalogObject`] for the kinds it does not compare.

@@ -22,7 +22,7 @@
 //! max_lock = "share update exclusive"
 //!
 //! [[rename]]                                 # confirms a possible rename
-//! kind = "column"                            # or "table"
+//! kind = "column"                            # or "table", "index", "constraint"
 //! table = "public.users"
 //! from = "nick"
 //! to = "nickname"

@@ -121,5 +121,5 @@ pub use driftless_model::{CatalogKind, ObjectKind, ObjectRef};
 pub use finding::{sort_findings, AppliedWaiver, Aspect, Finding, FixIntent, Severity};
 pub use line_diff::line_diff;
 pub use registry::{Registry, RegistryError, Report, Summary};
-pub use rename::Rename;
+pub use rename::{Rename, RenameKind};
 pub use rule::{Context, Rule, RuleMeta};

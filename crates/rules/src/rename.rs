@@ -2,17 +2,77 @@
 
 use driftless_model::ObjectKind;
 
+/// What a `[[rename]]` entry renames (its `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenameKind {
+    /// A column of a table (`kind = "column"`).
+    Column,
+    /// A table (`kind = "table"`).
+    Table,
+    /// An index of a table (`kind = "index"`).
+    Index,
+    /// A unique, check, foreign-key or exclusion constraint of a table
+    /// (`kind = "constraint"`; on MySQL/MariaDB a `UNIQUE KEY` is a unique
+    /// constraint).
+    Constraint,
+}
+
+impl RenameKind {
+    /// Whether objects of `kind` are renamed by entries of this kind.
+    pub fn covers(self, kind: ObjectKind) -> bool {
+        matches!(
+            (self, kind),
+            (RenameKind::Column, ObjectKind::Column)
+                | (RenameKind::Table, ObjectKind::Table)
+                | (RenameKind::Index, ObjectKind::Index)
+                | (
+                    RenameKind::Constraint,
+                    ObjectKind::Unique
+                        | ObjectKind::ForeignKey
+                        | ObjectKind::Check
+                        | ObjectKind::Exclusion
+                )
+        )
+    }
+
+    /// The entry kind that renames objects of `kind`, if any.
+    pub fn of(kind: ObjectKind) -> Option<Self> {
+        [
+            RenameKind::Column,
+            RenameKind::Table,
+            RenameKind::Index,
+            RenameKind::Constraint,
+        ]
+        .into_iter()
+        .find(|k| k.covers(kind))
+    }
+
+    /// `column`, `table`, `index`, `constraint`: how `driftless.toml`
+    /// spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenameKind::Column => "column",
+            RenameKind::Table => "table",
+            RenameKind::Index => "index",
+            RenameKind::Constraint => "constraint",
+        }
+    }
+}
+
 /// A rename the configuration confirms: the orphan `from` is the missing
 /// `to`, renamed. The `possible-rename` rule reports it (or that it names
-/// no such pair), and the fixer renames instead of quarantining and adding.
+/// no such pair), and the fixer renames instead of quarantining (or
+/// dropping) and adding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Rename {
-    /// [`ObjectKind::Column`] or [`ObjectKind::Table`].
-    pub kind: ObjectKind,
+    /// What it renames.
+    pub kind: RenameKind,
     /// The schema, when the entry names one.
     pub schema: Option<String>,
-    /// The table a renamed column belongs to (`None` for a table).
+    /// The table a renamed column, index or constraint belongs to
+    /// (`None` for a table).
     pub table: Option<String>,
     /// The name in the database.
     pub from: String,
@@ -25,8 +85,14 @@ pub struct Rename {
 impl Rename {
     /// A column rename in `table` (of `schema`, when given).
     pub fn column(schema: Option<&str>, table: &str, from: &str, to: &str) -> Self {
+        Rename::part(RenameKind::Column, schema, table, from, to)
+    }
+
+    /// The rename of a column, index or constraint (`kind`) of `table` (of
+    /// `schema`, when given).
+    pub fn part(kind: RenameKind, schema: Option<&str>, table: &str, from: &str, to: &str) -> Self {
         Rename {
-            kind: ObjectKind::Column,
+            kind,
             schema: schema.map(str::to_string),
             table: Some(table.to_string()),
             from: from.to_string(),
@@ -38,7 +104,7 @@ impl Rename {
     /// A table rename (in `schema`, when given).
     pub fn table(schema: Option<&str>, from: &str, to: &str) -> Self {
         Rename {
-            kind: ObjectKind::Table,
+            kind: RenameKind::Table,
             schema: schema.map(str::to_string),
             table: None,
             from: from.to_string(),
@@ -48,7 +114,7 @@ impl Rename {
     }
 
     /// Whether it names the rename of `from` to `to` of `kind`, in table
-    /// `table` (columns) of schema `schema`.
+    /// `table` (table parts) of schema `schema`.
     pub fn names(
         &self,
         kind: ObjectKind,
@@ -57,17 +123,13 @@ impl Rename {
         from: &str,
         to: &str,
     ) -> bool {
-        self.kind == kind
-            && self.schema.as_deref().is_none_or(|s| s == schema)
-            && self.table.as_deref() == table
-            && self.from == from
-            && self.to == to
+        self.is_in(kind, schema, table) && self.from == from && self.to == to
     }
 
-    /// Whether it is about objects of `kind` in table `table` (columns) of
-    /// schema `schema`.
+    /// Whether it is about objects of `kind` in table `table` (table
+    /// parts) of schema `schema`.
     pub fn is_in(&self, kind: ObjectKind, schema: &str, table: Option<&str>) -> bool {
-        self.kind == kind
+        self.kind.covers(kind)
             && self.schema.as_deref().is_none_or(|s| s == schema)
             && self.table.as_deref() == table
     }
@@ -79,9 +141,10 @@ impl Rename {
             .as_deref()
             .map(|s| format!("{s}."))
             .unwrap_or_default();
+        let kind = self.kind.as_str();
         match &self.table {
-            Some(t) => format!("column {schema}{t}.{} → {}", self.from, self.to),
-            None => format!("table {schema}{} → {}", self.from, self.to),
+            Some(t) => format!("{kind} {schema}{t}.{} → {}", self.from, self.to),
+            None => format!("{kind} {schema}{} → {}", self.from, self.to),
         }
     }
 }

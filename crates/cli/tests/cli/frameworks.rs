@@ -674,3 +674,70 @@ async fn django_and_alembic_step_one_command_a_migration_as_a_fallback() {
         run.stdout
     );
 }
+
+/// Migration 0007: Django's `RenameIndex` of 0006's index, which names
+/// it by its old name (`ALTER INDEX … RENAME TO …`; Django's `RemoveIndex`
+/// would not do: it drops `IF EXISTS`, and leaves a renamed index behind
+/// without a word).
+const RENAME_INDEX: &str = "from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [(\"authentication\", \"0006_user_auth_user_login_count_idx\")]
+    operations = [
+        migrations.RenameIndex(
+            model_name=\"user\",
+            new_name=\"auth_user_logins_idx\",
+            old_name=\"auth_user_login_count_idx\",
+        ),
+    ]
+";
+
+/// An index renamed by hand in production: the next migration, which
+/// names it, fails there. `check` against the schema Django's migrations
+/// build reports the name drift, `fix --accept-renames` names the index
+/// back (one rename, no rebuild), and the migration runs.
+#[tokio::test]
+async fn a_renamed_index_is_named_back_and_djangos_rename_index_runs_on_postgres() {
+    let project = driftless_testkit::framework_project("django-story");
+    let (prod, built) = (TestDb::postgres().await, TestDb::postgres().await);
+    for db in [&prod, &built] {
+        manage(project.path(), &db.url, &["migrate", "-v0"]);
+    }
+    prod.exec("ALTER INDEX auth_user_login_count_idx RENAME TO login_count_idx")
+        .await;
+    std::fs::write(
+        project
+            .path()
+            .join("authentication/migrations/0007_rename_login_count_idx.py"),
+        RENAME_INDEX,
+    )
+    .unwrap();
+    let (ok, stderr) = next_migrate(project.path(), &prod.url);
+    assert!(
+        !ok && stderr.contains("relation \"auth_user_login_count_idx\" does not exist"),
+        "{stderr}"
+    );
+
+    let args = ["--db", &prod.url, "--expect", &built.url];
+    let run = driftless(&[&["check"][..], &args].concat()).await;
+    assert_eq!(run.code, Some(1), "{}", run.output());
+    assert!(
+        run.stdout.contains("index public.authentication_user.auth_user_login_count_idx is missing and index public.authentication_user.login_count_idx is not expected"),
+        "{}",
+        run.stdout
+    );
+    let run = driftless(&[&["fix"][..], &args, &["--apply", "--accept-renames"]].concat()).await;
+    assert!(run.stdout.contains("rename index"), "{}", run.output());
+    assert!(!run.stdout.contains("create index"), "{}", run.output());
+    let (ok, stderr) = next_migrate(project.path(), &prod.url);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        crate::support::scalar(
+            &prod.url,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'auth_user_logins_idx'"
+        )
+        .await,
+        Some(1)
+    );
+}

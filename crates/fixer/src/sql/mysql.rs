@@ -150,6 +150,16 @@ impl Mysql {
     ) -> Result<String, PlanError> {
         columns::modify_column(D, schema, table, name, col)
     }
+
+    /// `ALTER TABLE … RENAME INDEX … TO …` (a unique key is an index).
+    pub(crate) fn rename_index(&self, schema: &str, table: &str, from: &str, to: &str) -> String {
+        format!(
+            "ALTER TABLE {} RENAME INDEX {} TO {}",
+            qualified(D, schema, table),
+            ident(D, from),
+            ident(D, to)
+        )
+    }
 }
 
 /// The session of a fix: its settings and locks. DDL commits implicitly,

@@ -11,14 +11,21 @@
 //! kind = "table"
 //! from = "public.people"      # the schema is optional, the same on both
 //! to = "public.customers"
+//!
+//! [[rename]]
+//! kind = "index"              # or "constraint": unique, check, foreign key, exclusion
+//! table = "public.users"
+//! from = "users_email_idx"
+//! to = "users_email_6f2b_idx"
 //! ```
 
-use driftless_model::ObjectKind;
+use std::ops::Range;
+
 use toml::de::DeValue;
 use toml::Spanned;
 
 use super::{ConfigError, Parser};
-use crate::rename::Rename;
+use crate::rename::{Rename, RenameKind};
 
 const RENAME_KEYS: &str = "from, kind, table, to";
 
@@ -56,13 +63,15 @@ impl Parser<'_> {
             match key {
                 "kind" => {
                     kind = Some(match value {
-                        "column" => ObjectKind::Column,
-                        "table" => ObjectKind::Table,
+                        "column" => RenameKind::Column,
+                        "table" => RenameKind::Table,
+                        "index" => RenameKind::Index,
+                        "constraint" => RenameKind::Constraint,
                         _ => {
                             return Err(self.invalid(
                                 v.span(),
                                 key,
-                                format!("expected \"column\" or \"table\", found \"{value}\""),
+                                format!("expected \"column\", \"table\", \"index\" or \"constraint\", found \"{value}\""),
                             ))
                         }
                     })
@@ -83,11 +92,15 @@ impl Parser<'_> {
         let (from, from_span) = from.ok_or_else(|| missing("from"))?;
         let (to, to_span) = to.ok_or_else(|| missing("to"))?;
         let mut rename = match kind {
-            ObjectKind::Column => {
+            RenameKind::Table => self.table_rename(table, (from, to), to_span.clone())?,
+            _ => {
                 let (table, span) = table.ok_or_else(|| missing("table"))?;
                 for (name, span, key) in [(from, from_span, "from"), (to, to_span.clone(), "to")] {
                     if name.contains('.') {
-                        let why = "expected a column name (the table is given by `table`)";
+                        let why = format!(
+                            "expected {} name (the table is given by `table`)",
+                            article(kind)
+                        );
                         return Err(self.invalid(span, key, why));
                     }
                 }
@@ -95,19 +108,7 @@ impl Parser<'_> {
                 if table.is_empty() {
                     return Err(self.invalid(span, "table", "expected a table, or schema.table"));
                 }
-                Rename::column(schema, table, from, to)
-            }
-            _ => {
-                if let Some((_, span)) = table {
-                    let why = "a table rename names its tables with `from` and `to`";
-                    return Err(self.invalid(span, "table", why));
-                }
-                let ((fs, from), (ts, to)) = (split(from), split(to));
-                if fs.is_some() && ts.is_some() && fs != ts {
-                    let why = "a table is renamed within its schema: `from` and `to` name different schemas";
-                    return Err(self.invalid(to_span.clone(), "to", why));
-                }
-                Rename::table(fs.or(ts), from, to)
+                Rename::part(kind, schema, table, from, to)
             }
         };
         if rename.from == rename.to {
@@ -115,5 +116,35 @@ impl Parser<'_> {
         }
         rename.origin = format!("{}:{line}", self.path.display());
         Ok(rename)
+    }
+
+    /// A `kind = "table"` entry: no `table`, and `from` and `to` in one
+    /// schema.
+    fn table_rename(
+        &self,
+        table: Option<(&str, Range<usize>)>,
+        (from, to): (&str, &str),
+        to_span: Range<usize>,
+    ) -> Result<Rename, ConfigError> {
+        if let Some((_, span)) = table {
+            let why = "a table rename names its tables with `from` and `to`";
+            return Err(self.invalid(span, "table", why));
+        }
+        let ((fs, from), (ts, to)) = (split(from), split(to));
+        if fs.is_some() && ts.is_some() && fs != ts {
+            let why =
+                "a table is renamed within its schema: `from` and `to` name different schemas";
+            return Err(self.invalid(to_span, "to", why));
+        }
+        Ok(Rename::table(fs.or(ts), from, to))
+    }
+}
+
+/// `a column`, `an index`, `a constraint`.
+fn article(kind: RenameKind) -> String {
+    let noun = kind.as_str();
+    match noun.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {noun}"),
+        _ => format!("a {noun}"),
     }
 }

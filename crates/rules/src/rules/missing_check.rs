@@ -9,7 +9,7 @@ declare_rule! {
     MissingCheck {
         id: "missing-check",
         summary: "A CHECK constraint the expected side has does not exist in the database.",
-        rationale: "Rows the application assumes impossible (negative prices, empty emails) can be stored. A constraint with another name but the same expression counts as present.",
+        rationale: "Rows the application assumes impossible (negative prices, empty emails) can be stored. A constraint of the same definition under another name does not count: migrations drop and alter it by name, so it is reported missing here and orphan under its own name, and `possible-rename` pairs the two.",
         severity: Error,
         enabled: true,
         example: "-- expected\nCREATE TABLE items (price numeric CONSTRAINT items_price_check CHECK (price >= 0));\n-- actual\nCREATE TABLE items (price numeric);",
@@ -62,7 +62,7 @@ mod tests {
         c2.expression = "email <>  ''::text".into();
         table(&mut actual, "users")
             .checks
-            .insert("check_1".into(), c2);
+            .insert("users_email_check".into(), c2);
         assert!(run_pair(&MissingCheck, &fixture(), &actual).is_empty());
     }
 }

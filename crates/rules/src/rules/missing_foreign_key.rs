@@ -9,7 +9,7 @@ declare_rule! {
     MissingForeignKey {
         id: "missing-foreign-key",
         summary: "A foreign key the expected side has does not exist in the database.",
-        rationale: "Rows can point at parents that do not exist, and cascades the application relies on (ON DELETE CASCADE) silently stop happening. A constraint with another name but the same definition counts as present.",
+        rationale: "Rows can point at parents that do not exist, and cascades the application relies on (ON DELETE CASCADE) silently stop happening. A constraint of the same definition under another name does not count: migrations drop and alter it by name, so it is reported missing here and orphan under its own name, and `possible-rename` pairs the two.",
         severity: Error,
         enabled: true,
         example: "-- expected\nALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);\n-- actual: no foreign key on posts (user_id)",
@@ -56,7 +56,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_nothing_when_the_foreign_key_has_another_name() {
+    fn finds_a_foreign_key_expected_under_another_name() {
         let mut actual = fixture();
         let fk = table(&mut actual, "posts")
             .foreign_keys
@@ -65,6 +65,11 @@ mod tests {
         table(&mut actual, "posts")
             .foreign_keys
             .insert("fk_1".into(), fk);
-        assert!(run_pair(&MissingForeignKey, &fixture(), &actual).is_empty());
+        let findings = run_pair(&MissingForeignKey, &fixture(), &actual);
+        only(
+            &findings,
+            "missing-foreign-key",
+            "public.posts.posts_user_id_fkey",
+        );
     }
 }

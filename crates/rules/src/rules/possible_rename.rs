@@ -3,27 +3,30 @@ use std::collections::BTreeMap;
 use driftless_model::{Column, Dialect, ObjectKind, ObjectRef, Snapshot, Table};
 use serde::Serialize;
 
-use crate::compare::{describe_column, Comparer};
+use crate::compare::{
+    describe_check, describe_column, describe_exclusion, describe_foreign_key, describe_index,
+    describe_unique, Comparer,
+};
 use crate::diff::{Entry, Named};
 use crate::finding::{Finding, FixIntent, Severity};
-use crate::rename::Rename;
+use crate::rename::{Rename, RenameKind};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::rules::json;
 
 declare_rule! {
     PossibleRename {
         id: "possible-rename",
-        summary: "A missing column or table and an orphan of the same kind and definition: possibly one renamed.",
-        rationale: "Without a rename the fixer quarantines the orphan and adds the missing object empty, so the renamed object's data ends up in quarantine. Only pairs that are unambiguous (one candidate each way) are proposed, and none is applied unless confirmed (`--accept-renames`, or a `[[rename]]` entry in `driftless.toml`, which a pull request reviews), never guessed in CI. Severity info: the missing and orphan findings already fail the check as they did; this one adds evidence, and a `[[rename]]` entry that names no such pair is reported as a warning.",
+        summary: "A missing column, table, index or constraint and an orphan of the same kind and definition in the same place: possibly one renamed.",
+        rationale: "Without a rename the fixer quarantines an orphan column or table and adds the missing one empty, so the renamed object's data ends up in quarantine; an index or constraint is dropped and built again. Names matter for indexes and constraints too: Django, Rails and Alembic migrations drop and alter them by name, and fail on a database where the name drifted. So an index or constraint whose definition is expected under another name is reported as missing and orphan (the check fails), and this rule pairs the two as a possible rename. Only pairs that are unambiguous (one candidate each way) are proposed, and none is applied unless confirmed (`--accept-renames`, or a `[[rename]]` entry in `driftless.toml`, which a pull request reviews), never guessed in CI. Severity info: the missing and orphan findings already fail the check; this one adds evidence, and a `[[rename]]` entry that names no such pair is reported as a warning.",
         severity: Info,
         enabled: true,
-        example: "-- expected\nCREATE TABLE users (id integer PRIMARY KEY, nickname text);\n-- actual\nCREATE TABLE users (id integer PRIMARY KEY, nick text);",
-        fix: "Safe when confirmed: one `ALTER TABLE … RENAME COLUMN … TO …` (or `ALTER TABLE … RENAME TO …`) step replaces the quarantine and the add, and the data stays. Unconfirmed, the orphan is quarantined and the missing object added, the step saying it may be a rename and how to confirm it.",
+        example: "-- expected\nCREATE TABLE users (id integer PRIMARY KEY, nickname text);\nCREATE INDEX users_nickname_idx ON users (nickname);\n-- actual\nCREATE TABLE users (id integer PRIMARY KEY, nick text);\nCREATE INDEX users_nick ON users (nick);",
+        fix: "Safe when confirmed: one rename step (`ALTER TABLE … RENAME COLUMN … TO …`, `ALTER TABLE … RENAME TO …`; PostgreSQL `ALTER INDEX … RENAME TO …` and `ALTER TABLE … RENAME CONSTRAINT …`; MySQL/MariaDB `ALTER TABLE … RENAME INDEX …`; SQLite drops the index and creates it under the new name in one step) replaces the quarantine (or drop) and the add, and the data stays. MySQL/MariaDB cannot rename a foreign key or check, nor SQLite a constraint: those are dropped and added under the expected name, confirmed or not. Unconfirmed, the orphan is quarantined (or dropped) and the missing object added, the steps saying it may be a rename and how to confirm it.",
     }
 }
 
 /// The missing and orphan objects of one kind in one place (a table's
-/// columns, a schema's tables).
+/// columns, indexes or constraints of a kind; a schema's tables).
 struct Group<'a, T> {
     kind: ObjectKind,
     schema: &'a str,
@@ -34,6 +37,7 @@ struct Group<'a, T> {
 
 /// How one kind of object is compared and described.
 struct Judge<'c, T> {
+    kind: ObjectKind,
     differences: &'c dyn Fn(&T, &T) -> Vec<String>,
     describe: &'c dyn Fn(&T) -> String,
 }
@@ -45,22 +49,50 @@ impl Rule for PossibleRename {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let diff = cx.diff();
-        let cmp = diff.comparer();
+        let (cmp, d) = (diff.comparer(), diff.dialect());
         let mut used = vec![false; cx.renames.len()];
         let columns = Judge {
+            kind: ObjectKind::Column,
             differences: &|e: &Column, a: &Column| column_differences(cmp, e, a),
             describe: &describe_column,
         };
-        for g in groups(diff.columns(), ObjectKind::Column) {
-            propose(cx, &g, &columns, &mut used, out);
-        }
+        propose_all(cx, diff.columns(), &columns, &mut used, out);
         let tables = Judge {
+            kind: ObjectKind::Table,
             differences: &|e: &Table, a: &Table| table_differences(cmp, e, a),
             describe: &describe_table,
         };
-        for g in groups(diff.tables(), ObjectKind::Table) {
-            propose(cx, &g, &tables, &mut used, out);
-        }
+        propose_all(cx, diff.tables(), &tables, &mut used, out);
+        let uniques = Judge {
+            kind: ObjectKind::Unique,
+            differences: &|e, a| cmp.unique_diffs(e, a),
+            describe: &describe_unique,
+        };
+        propose_all(cx, diff.uniques(), &uniques, &mut used, out);
+        let indexes = Judge {
+            kind: ObjectKind::Index,
+            differences: &|e, a| cmp.index_diffs(e, a),
+            describe: &|i| describe_index(d, i),
+        };
+        propose_all(cx, diff.indexes(), &indexes, &mut used, out);
+        let foreign_keys = Judge {
+            kind: ObjectKind::ForeignKey,
+            differences: &|e, a| cmp.foreign_key_diffs(e, a),
+            describe: &describe_foreign_key,
+        };
+        propose_all(cx, diff.foreign_keys(), &foreign_keys, &mut used, out);
+        let checks = Judge {
+            kind: ObjectKind::Check,
+            differences: &|e, a| cmp.check_diffs(e, a),
+            describe: &describe_check,
+        };
+        propose_all(cx, diff.checks(), &checks, &mut used, out);
+        let exclusions = Judge {
+            kind: ObjectKind::Exclusion,
+            differences: &|e, a| cmp.exclusion_diffs(e, a),
+            describe: &describe_exclusion,
+        };
+        propose_all(cx, diff.exclusions(), &exclusions, &mut used, out);
         for (r, _) in cx.renames.iter().zip(used).filter(|(_, u)| !u) {
             if !already_applied(r, cx.actual) {
                 out.push(unmatched(cx.actual, r));
@@ -69,6 +101,18 @@ impl Rule for PossibleRename {
     }
 }
 
+/// The renames of every group of `entries`.
+fn propose_all<T: Serialize>(
+    cx: &Context<'_>,
+    entries: &[Entry<'_, T>],
+    judge: &Judge<'_, T>,
+    used: &mut [bool],
+    out: &mut Vec<Finding>,
+) {
+    for g in groups(entries, judge.kind) {
+        propose(cx, &g, judge, used, out);
+    }
+}
 /// Missing and orphan entries grouped by where they are.
 fn groups<'a, T>(entries: &[Entry<'a, T>], kind: ObjectKind) -> Vec<Group<'a, T>> {
     let mut map: BTreeMap<(&str, Option<&str>), Group<'a, T>> = BTreeMap::new();
@@ -150,10 +194,11 @@ fn propose<T: Serialize>(
     }
 }
 
-/// `column public.users.nick`, `table public.people`.
+/// `column public.users.nick`, `table public.people`, `index
+/// public.users.users_nick_idx`.
 fn named(g: &Group<'_, impl Sized>, name: &str) -> String {
     match g.table {
-        Some(t) => format!("column {}.{t}.{name}", g.schema),
+        Some(t) => format!("{} {}.{t}.{name}", g.kind.noun(), g.schema),
         None => format!("table {}.{name}", g.schema),
     }
 }
@@ -166,6 +211,28 @@ fn object(g: &Group<'_, impl Sized>, name: &str) -> ObjectRef {
     }
 }
 
+/// The server's name in messages.
+fn server(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::Mysql => "MySQL/MariaDB",
+        Dialect::Sqlite => "SQLite",
+    }
+}
+
+/// What the plan does without the rename: `nick is quarantined and
+/// nickname added empty`, `users_nick is dropped and users_nickname_idx
+/// created`.
+fn without_rename(kind: ObjectKind, from: &str, to: &str) -> String {
+    match kind {
+        ObjectKind::Column | ObjectKind::Table => {
+            format!("{from} is quarantined and {to} added empty")
+        }
+        ObjectKind::Index => format!("{from} is dropped and {to} created"),
+        _ => format!("{from} is dropped and {to} added"),
+    }
+}
+
 /// A possible (or, with `confirmed`, declared) rename of `o` to `m`.
 fn rename_finding<T: Serialize>(
     cx: &Context<'_>,
@@ -175,23 +242,38 @@ fn rename_finding<T: Serialize>(
     o: Named<'_, T>,
     confirmed: Option<&Rename>,
 ) -> Finding {
+    let d = cx.diff().dialect();
     let evidence = format!(
         "{} is missing and {} is not expected, with the same definition ({})",
         named(g, m.name),
         named(g, o.name),
         (judge.describe)(o.def)
     );
-    let (message, hint) = match confirmed {
-        Some(r) => (
-            format!("{evidence}: renamed, as the [[rename]] at {} confirms", r.origin),
+    let cannot = format!(
+        "{} cannot rename a {}, so {}, confirmed or not",
+        server(d),
+        g.kind.noun(),
+        without_rename(g.kind, o.name, m.name)
+    );
+    let (message, hint) = match (confirmed, g.kind.renamable_on(d)) {
+        (Some(r), renames) => (
+            format!(
+                "{evidence}: renamed, as the [[rename]] at {} confirms{}",
+                r.origin,
+                if renames { String::new() } else { format!("; {cannot}") }
+            ),
             format!("rename {} to {}", named(g, o.name), m.name),
         ),
-        None => (
-            format!("{evidence}: possibly renamed; unless the rename is confirmed (--accept-renames, or a [[rename]] entry in driftless.toml), {} is quarantined and {} added empty", o.name, m.name),
+        (None, true) => (
+            format!("{evidence}: possibly renamed; unless the rename is confirmed (--accept-renames, or a [[rename]] entry in driftless.toml), {}", without_rename(g.kind, o.name, m.name)),
             format!(
                 "if it is a rename, confirm it with --accept-renames (plan, fix), or add these lines to driftless.toml: {}",
-                toml_entry(cx.diff().dialect(), g, o.name, m.name).join(" | ")
+                toml_entry(d, g, o.name, m.name).join(" | ")
             ),
+        ),
+        (None, false) => (
+            format!("{evidence}: possibly renamed; {cannot}"),
+            String::from("nothing to confirm: the plan drops it and adds it under the expected name"),
         ),
     };
     Finding::new(
@@ -215,16 +297,15 @@ fn toml_entry(d: Dialect, g: &Group<'_, impl Sized>, from: &str, to: &str) -> Ve
         Dialect::Postgres => format!("{}.", g.schema),
         _ => String::new(),
     };
-    let mut lines = vec![String::from("[[rename]]")];
+    let kind = RenameKind::of(g.kind).map_or("", RenameKind::as_str);
+    let mut lines = vec![String::from("[[rename]]"), format!("kind = \"{kind}\"")];
     match g.table {
         Some(t) => lines.extend([
-            String::from("kind = \"column\""),
             format!("table = \"{schema}{t}\""),
             format!("from = \"{from}\""),
             format!("to = \"{to}\""),
         ]),
         None => lines.extend([
-            String::from("kind = \"table\""),
             format!("from = \"{schema}{from}\""),
             format!("to = \"{schema}{to}\""),
         ]),
@@ -264,16 +345,39 @@ fn differing<T: Serialize>(
 fn already_applied(r: &Rename, actual: &Snapshot) -> bool {
     let in_schema = |s: &str| r.schema.as_deref().is_none_or(|rs| rs == s);
     match &r.table {
-        Some(t) => actual.tables().any(|(s, n, table)| {
-            in_schema(s)
-                && n == t
-                && table.columns.contains_key(&r.to)
-                && !table.columns.contains_key(&r.from)
+        Some(t) => actual.schemas.iter().any(|(s, schema)| {
+            let has = |name: &str| has_part(schema, t, r.kind, name);
+            in_schema(s) && has(&r.to) && !has(&r.from)
         }),
         None => {
             actual.tables().any(|(s, n, _)| in_schema(s) && n == r.to)
                 && !actual.tables().any(|(s, n, _)| in_schema(s) && n == r.from)
         }
+    }
+}
+
+/// Whether table (or, for an index, materialized view) `table` of `schema`
+/// has a part of `kind` named `name`.
+fn has_part(schema: &driftless_model::Schema, table: &str, kind: RenameKind, name: &str) -> bool {
+    let view_index = || {
+        schema
+            .views
+            .get(table)
+            .is_some_and(|v| v.indexes.contains_key(name))
+    };
+    let Some(t) = schema.tables.get(table) else {
+        return kind == RenameKind::Index && view_index();
+    };
+    match kind {
+        RenameKind::Column => t.columns.contains_key(name),
+        RenameKind::Index => t.indexes.contains_key(name),
+        RenameKind::Constraint => {
+            t.uniques.contains_key(name)
+                || t.foreign_keys.contains_key(name)
+                || t.checks.contains_key(name)
+                || t.exclusions.contains_key(name)
+        }
+        RenameKind::Table => false,
     }
 }
 
@@ -284,11 +388,14 @@ fn unmatched(actual: &Snapshot, r: &Rename) -> Finding {
         .clone()
         .or_else(|| actual.schemas.keys().next().cloned())
         .unwrap_or_default();
-    let object = match &r.table {
-        Some(t) => ObjectRef::table_part(ObjectKind::Column, &schema, t, &r.to),
-        None => ObjectRef::table(&schema, &r.to),
+    let object = match (&r.table, r.kind) {
+        (Some(t), RenameKind::Column) => {
+            ObjectRef::table_part(ObjectKind::Column, &schema, t, &r.to)
+        }
+        (Some(t), _) => ObjectRef::table(&schema, t),
+        (None, _) => ObjectRef::table(&schema, &r.to),
     };
-    let what = if r.table.is_some() { "column" } else { "table" };
+    let what = r.kind.as_str();
     let mut f = Finding::new(
         &PossibleRename::META,
         object,
@@ -406,7 +513,7 @@ fn describe_table(t: &Table) -> String {
 #[cfg(test)]
 mod tests {
     use super::PossibleRename;
-    use crate::rename::Rename;
+    use crate::rename::{Rename, RenameKind};
     use crate::rule::Context;
     use crate::rules::testing::*;
     use crate::{FixIntent, Rule, Severity};
@@ -502,5 +609,126 @@ mod tests {
                 confirmed: false
             }
         );
+    }
+
+    /// The one finding about `path`.
+    fn about<'f>(findings: &'f [crate::Finding], path: &str) -> &'f crate::Finding {
+        let mut found = findings.iter().filter(|f| f.object.path() == path);
+        let f = found
+            .next()
+            .unwrap_or_else(|| panic!("none about {path}: {findings:#?}"));
+        assert!(found.next().is_none(), "{findings:#?}");
+        f
+    }
+
+    /// `posts` with its index and foreign key under other names.
+    fn renamed_parts() -> (driftless_model::Snapshot, driftless_model::Snapshot) {
+        let (expected, mut actual) = (fixture(), fixture());
+        let posts = table(&mut actual, "posts");
+        let i = posts.indexes.remove("posts_user_id_idx").unwrap();
+        posts.indexes.insert("ix_posts_user".into(), i);
+        let fk = posts.foreign_keys.remove("posts_user_id_fkey").unwrap();
+        posts.foreign_keys.insert("fk_posts_user".into(), fk);
+        (expected, actual)
+    }
+
+    #[test]
+    fn proposes_index_and_constraint_renames() {
+        let (expected, actual) = renamed_parts();
+        let findings = run_pair(&PossibleRename, &expected, &actual);
+        let f = about(&findings, "public.posts.posts_user_id_idx");
+        assert_eq!(f.message, "index public.posts.posts_user_id_idx is missing and index public.posts.ix_posts_user is not expected, with the same definition ((user_id)): possibly renamed; unless the rename is confirmed (--accept-renames, or a [[rename]] entry in driftless.toml), ix_posts_user is dropped and posts_user_id_idx created");
+        assert_eq!(
+            f.fix,
+            FixIntent::Rename {
+                from: "ix_posts_user".into(),
+                confirmed: false
+            }
+        );
+        assert!(f.hint.as_deref().unwrap_or_default().ends_with(
+            ": [[rename]] | kind = \"index\" | table = \"public.posts\" | from = \"ix_posts_user\" | to = \"posts_user_id_idx\""
+        ));
+        let f = about(&findings, "public.posts.posts_user_id_fkey");
+        assert_eq!(f.object.kind, driftless_model::ObjectKind::ForeignKey);
+        assert!(f
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("kind = \"constraint\""));
+    }
+
+    #[test]
+    fn a_constraint_mysql_cannot_rename_is_dropped_and_added_either_way() {
+        let (mut expected, mut actual) = renamed_parts();
+        expected.dialect = driftless_model::Dialect::Mysql;
+        actual.dialect = driftless_model::Dialect::Mysql;
+        let findings = run_pair(&PossibleRename, &expected, &actual);
+        let f = about(&findings, "public.posts.posts_user_id_fkey");
+        assert!(
+            f.message.ends_with("possibly renamed; MySQL/MariaDB cannot rename a foreign key, so fk_posts_user is dropped and posts_user_id_fkey added, confirmed or not"),
+            "{}",
+            f.message
+        );
+        // An index it can rename.
+        let f = about(&findings, "public.posts.posts_user_id_idx");
+        assert!(f.message.contains("unless the rename is confirmed"));
+    }
+
+    #[test]
+    fn proposes_no_part_rename_when_definitions_differ() {
+        let (expected, mut actual) = renamed_parts();
+        let posts = table(&mut actual, "posts");
+        posts.indexes.get_mut("ix_posts_user").unwrap().unique = true;
+        posts
+            .foreign_keys
+            .get_mut("fk_posts_user")
+            .unwrap()
+            .on_delete = driftless_model::FkAction::NoAction;
+        assert!(run_pair(&PossibleRename, &expected, &actual).is_empty());
+    }
+
+    #[test]
+    fn a_declared_index_rename_is_confirmed_and_an_applied_one_is_silent() {
+        let (expected, actual) = renamed_parts();
+        let renames = [Rename::part(
+            RenameKind::Index,
+            None,
+            "posts",
+            "ix_posts_user",
+            "posts_user_id_idx",
+        )];
+        let cx = Context::new(&expected, &actual).with_renames(&renames);
+        let mut findings = Vec::new();
+        PossibleRename.check(&cx, &mut findings);
+        let f = about(&findings, "public.posts.posts_user_id_idx");
+        assert!(f
+            .message
+            .contains("renamed, as the [[rename]] at the command line confirms"));
+        assert_eq!(
+            f.fix,
+            FixIntent::Rename {
+                from: "ix_posts_user".into(),
+                confirmed: true
+            }
+        );
+        // Once applied, the entry is satisfied; a constraint entry for an
+        // index names no pair.
+        let cx = Context::new(&expected, &expected).with_renames(&renames);
+        let mut findings = Vec::new();
+        PossibleRename.check(&cx, &mut findings);
+        assert!(findings.is_empty(), "{findings:#?}");
+        let wrong = [Rename::part(
+            RenameKind::Constraint,
+            None,
+            "posts",
+            "ix_posts_user",
+            "posts_user_id_idx",
+        )];
+        let cx = Context::new(&expected, &actual).with_renames(&wrong);
+        let mut findings = Vec::new();
+        PossibleRename.check(&cx, &mut findings);
+        assert!(findings.iter().any(|f| f.severity == Severity::Warning
+            && f.message
+                .contains("names no missing constraint and orphan constraint")));
     }
 }

@@ -405,9 +405,19 @@ fn renames_are_read_and_bad_ones_named_by_line() {
     assert_eq!(r[1].origin, "driftless.toml:7");
     for (bad, line, needle) in [
         (
-            "[[rename]]\nkind = \"index\"\nfrom = \"a\"\nto = \"b\"\n",
+            "[[rename]]\nkind = \"view\"\nfrom = \"a\"\nto = \"b\"\n",
             2,
-            "expected \"column\" or \"table\"",
+            "expected \"column\", \"table\", \"index\" or \"constraint\"",
+        ),
+        (
+            "[[rename]]\nkind = \"index\"\nfrom = \"a\"\nto = \"b\"\n",
+            1,
+            "[[rename]] is missing `table`",
+        ),
+        (
+            "[[rename]]\nkind = \"constraint\"\ntable = \"t\"\nfrom = \"t.a\"\nto = \"b\"\n",
+            4,
+            "expected a constraint name",
         ),
         (
             "[[rename]]\nkind = \"column\"\nfrom = \"a\"\nto = \"b\"\n",
