@@ -328,3 +328,53 @@ async fn a_dropped_table_releases_the_sequence_the_expected_schema_keeps() {
         ]
     );
 }
+
+/// An extension in another schema than expected is moved (`ALTER EXTENSION
+/// … SET SCHEMA`), not dropped and made again: a drop would take the
+/// columns typed by it, and their rows.
+#[tokio::test]
+async fn an_extension_moves_schema_in_place_keeping_its_columns() {
+    let table = "CREATE TABLE people (id int PRIMARY KEY, email citext)";
+    let db = db_with(
+        Backend::Postgres,
+        &format!("CREATE EXTENSION citext; {table}; INSERT INTO people VALUES (1, 'A@x')"),
+    )
+    .await;
+    let expected = snapshot(
+        &db_with(
+            Backend::Postgres,
+            &format!(
+                "CREATE SCHEMA ext; CREATE EXTENSION citext SCHEMA ext; {}",
+                table.replace("citext", "ext.citext")
+            ),
+        )
+        .await,
+    )
+    .await;
+    let fixed = fix(&db, &expected, &PlanOptions::default()).await.unwrap();
+    assert!(
+        fixed.left.is_empty(),
+        "not converged:\n{}\n{}",
+        describe(&fixed.left),
+        fixed.plan.to_sql()
+    );
+    let ext = fixed
+        .plan
+        .steps
+        .iter()
+        .find(|s| s.object.kind == ObjectKind::Extension)
+        .unwrap();
+    assert_eq!(ext.action, "alter extension");
+    assert_eq!(ext.sql, ["ALTER EXTENSION citext SET SCHEMA ext"]);
+    let found = rows(
+        &db,
+        "SELECT pg_typeof(email)::text, email::text FROM people",
+    )
+    .await;
+    assert_eq!(found[0][0].as_str(), Some("ext.citext"));
+    assert_eq!(
+        found[0][1].as_str(),
+        Some("A@x"),
+        "the column keeps its rows"
+    );
+}

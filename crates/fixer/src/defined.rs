@@ -65,6 +65,16 @@ impl<'a> Sides<'a> {
             && sql::pg_routine_header(&e.definition) == sql::pg_routine_header(&a.definition)
     }
 
+    /// The statements that alter the actual object into the expected one
+    /// in place, when there are such statements: an extension moved to
+    /// another schema or version (a drop would take its objects, and the
+    /// columns and rows using them).
+    fn altered(&self, e: &DefinedObject, a: &DefinedObject) -> Option<Vec<String>> {
+        (self.ctx.d == Dialect::Postgres && e.kind == CatalogKind::Extension)
+            .then(|| sql::pg_extension_alter(&a.definition, &e.definition))
+            .flatten()
+    }
+
     /// Whether the table or view `k` sits on exists after the plan (it is
     /// rebuilt or recreated, not dropped for good).
     fn relation_stays(&self, k: &ObjectRef) -> bool {
@@ -113,6 +123,8 @@ struct Moves<'a> {
     create: BTreeMap<ObjectRef, Vec<Reason>>,
     /// Replaced in place by the expected definition.
     replace: BTreeMap<ObjectRef, Vec<Reason>>,
+    /// Altered in place by these statements.
+    alter: BTreeMap<ObjectRef, (Vec<Reason>, Vec<String>)>,
     /// Made again as they are after their relation is recreated (objects
     /// the expected side does not have and the findings ask nothing of).
     keep: BTreeMap<ObjectRef, &'a DefinedObject>,
@@ -174,6 +186,11 @@ fn moves<'a>(
     }
     for (k, (act, reasons)) in work {
         let (e, a) = (sides.exp.get(k), sides.act.get(k));
+        let altered = e.zip(a).and_then(|(e, a)| sides.altered(e, a));
+        if let (false, Some(stmts)) = (matches!(act, Act::Drop), altered) {
+            m.alter.insert(k.clone(), (reasons.clone(), stmts));
+            continue;
+        }
         match (act, e, a) {
             (Act::Drop, _, Some(_)) => {
                 let e = m.drop.entry(k.clone()).or_insert((Vec::new(), true));
@@ -292,6 +309,15 @@ pub(crate) fn objects(ctx: &Ctx<'_>, work: &Work, out: &mut Out) {
     for (k, o) in drops {
         let (reasons, explicit) = &m.drop[&k];
         push_drop(ctx.d, o, k, reasons, *explicit, out);
+    }
+    for (k, (reasons, stmts)) in &m.alter {
+        if let Some(o) = sides.exp.get(k) {
+            let mut spec = StepSpec::new(k.clone(), sql::verb("alter", o.kind), Safety::Safe);
+            spec.fixes = reasons.clone();
+            spec.sql = stmts.clone();
+            spec.script = stmts.clone();
+            out.push(create_phase(o), spec);
+        }
     }
     for (k, reasons) in m.replace.iter().filter(|(k, _)| !m.create.contains_key(*k)) {
         if let Some(o) = sides.exp.get(k) {

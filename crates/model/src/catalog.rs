@@ -65,7 +65,9 @@ catalog_kinds! {
     RowSecurity => "row security", "tables with row security";
     /// A rewrite rule that does not implement a view (PostgreSQL).
     Rule => "rule", "rules";
-    /// An installed extension (PostgreSQL).
+    /// An installed extension (PostgreSQL): one per database, read when the
+    /// schema it is installed in is; that schema is part of its
+    /// definition, and changes in place.
     Extension => "extension", "extensions";
     /// A domain (PostgreSQL).
     Domain => "domain", "domains";

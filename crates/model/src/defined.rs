@@ -40,7 +40,8 @@ use crate::rename::rename_schema_in_text;
 pub struct DefinedObject {
     /// Its kind.
     pub kind: CatalogKind,
-    /// Its schema; `None` for database-wide objects (event triggers).
+    /// Its schema; `None` for database-wide objects (event triggers,
+    /// extensions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// The table (or view) it belongs to: triggers, policies, rules, row

@@ -155,7 +155,9 @@ pub(crate) fn verb(how: &str, kind: CatalogKind) -> &'static str {
                     ("create", CatalogKind::$k) => concat!("create ", $n),
                     ("drop", CatalogKind::$k) => concat!("drop ", $n),
                     ("replace", CatalogKind::$k) => concat!("replace ", $n),
+                    ("alter", CatalogKind::$k) => concat!("alter ", $n),
                 )*
+                ("alter", _) => "alter object",
                 ("drop", _) => "drop object",
                 ("replace", _) => "replace object",
                 _ => "create object",
@@ -179,9 +181,115 @@ pub(crate) fn verb(how: &str, kind: CatalogKind) -> &'static str {
     }
 }
 
+/// The statements that turn the extension `actual` prints into the one
+/// `expected` prints (`CREATE EXTENSION IF NOT EXISTS e WITH SCHEMA s
+/// [VERSION 'v']`, as the reader prints them) in place: `ALTER EXTENSION …
+/// SET SCHEMA` and `… UPDATE TO`, which keep its objects (and the columns,
+/// data and configuration rows using them) where a drop would lose them.
+/// `None` when they differ in anything else.
+pub(crate) fn pg_extension_alter(actual: &str, expected: &str) -> Option<Vec<String>> {
+    let (a, e) = (
+        ExtensionClauses::read(actual)?,
+        ExtensionClauses::read(expected)?,
+    );
+    if a.name != e.name {
+        return None;
+    }
+    let mut out = Vec::new();
+    if a.schema != e.schema {
+        out.push(format!(
+            "ALTER EXTENSION {} SET SCHEMA {}",
+            e.name, e.schema?
+        ));
+    }
+    if a.version != e.version {
+        out.push(format!(
+            "ALTER EXTENSION {} UPDATE TO {}",
+            e.name, e.version?
+        ));
+    }
+    Some(out)
+}
+
+/// The clauses of a `CREATE EXTENSION` statement, as printed.
+struct ExtensionClauses<'a> {
+    name: &'a str,
+    schema: Option<&'a str>,
+    version: Option<&'a str>,
+}
+
+impl<'a> ExtensionClauses<'a> {
+    fn read(stmt: &'a str) -> Option<Self> {
+        let toks: Vec<Token<'a>> = tokens(stmt, Dialect::Postgres)
+            .filter(|t| !t.is_trivia())
+            .collect();
+        let words: Vec<&str> = toks.iter().map(|t| t.text).collect();
+        let after = |kw: &str| {
+            toks.iter()
+                .position(|t| t.is_word(kw))
+                .and_then(|i| toks.get(i + 1))
+                .map(|t| t.text)
+        };
+        let prefix = ["CREATE", "EXTENSION", "IF", "NOT", "EXISTS"];
+        let starts = words.len() > prefix.len()
+            && words
+                .iter()
+                .zip(prefix)
+                .all(|(w, p)| w.eq_ignore_ascii_case(p));
+        // Anything beyond the name, the schema and the version (CASCADE) is
+        // not something these statements can change.
+        let known = 1
+            + prefix.len()
+            + 3 * usize::from(after("SCHEMA").is_some())
+            + 2 * usize::from(after("VERSION").is_some());
+        (starts && known == words.len()).then(|| ExtensionClauses {
+            name: words[prefix.len()],
+            schema: after("SCHEMA"),
+            version: after("VERSION"),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extensions_move_and_update_in_place() {
+        let at = |schema: &str, version: &str| {
+            format!("CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA {schema}{version}")
+        };
+        assert_eq!(
+            pg_extension_alter(&at("public", ""), &at("\"Ext\"", "")),
+            Some(vec![
+                r#"ALTER EXTENSION citext SET SCHEMA "Ext""#.to_string()
+            ])
+        );
+        assert_eq!(
+            pg_extension_alter(
+                &at("public", " VERSION '1.5'"),
+                &at("public", " VERSION '1.6'")
+            ),
+            Some(vec!["ALTER EXTENSION citext UPDATE TO '1.6'".to_string()])
+        );
+        // Another extension, or a clause these statements cannot change.
+        assert_eq!(
+            pg_extension_alter(
+                &at("public", ""),
+                "CREATE EXTENSION IF NOT EXISTS hstore WITH SCHEMA public"
+            ),
+            None
+        );
+        assert_eq!(
+            pg_extension_alter(&at("public", ""), &at("x", " CASCADE")),
+            None
+        );
+        // No version on the expected side: not a change these statements make.
+        assert_eq!(
+            pg_extension_alter(&at("public", " VERSION '1.5'"), &at("public", "")),
+            None
+        );
+    }
 
     #[test]
     fn drops_become_idempotent() {

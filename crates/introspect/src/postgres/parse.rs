@@ -183,6 +183,9 @@ impl Assembly<'_> {
                 }
             };
             if compared.contains(&kind) && row.extension.is_none() {
+                // An extension is read with the schema it is installed in,
+                // but is one per database: that schema is in its definition.
+                let schema = schema.filter(|_| kind != CatalogKind::Extension);
                 if let Some(o) = super::defined::defined_object(kind, schema, row) {
                     self.snap.objects.push(o);
                 }

@@ -419,13 +419,12 @@ macro_rules! depends_on {
     ($class:literal, $oid:literal) => {
         concat!(
             "ARRAY(SELECT DISTINCT dref.ref FROM pg_depend d
-  LEFT JOIN LATERAL (SELECT e.extname::text AS extname, en.nspname::text AS extschema
+  LEFT JOIN LATERAL (SELECT e.extname::text AS extname
                      FROM pg_depend de JOIN pg_extension e ON e.oid = de.refobjid
-                     JOIN pg_namespace en ON en.oid = e.extnamespace
                      WHERE de.classid = d.refclassid AND de.objid = d.refobjid AND de.deptype = 'e'
                        AND de.refclassid = 'pg_extension'::regclass LIMIT 1) xr ON true
   CROSS JOIN LATERAL (SELECT CASE
-    WHEN xr.extname IS NOT NULL THEN concat_ws(chr(31), 'extension', xr.extschema, '', xr.extname)
+    WHEN xr.extname IS NOT NULL THEN concat_ws(chr(31), 'extension', '', '', xr.extname)
     WHEN d.refclassid = 'pg_class'::regclass THEN
       (SELECT CASE WHEN c.relkind IN ('v', 'm')
                    THEN concat_ws(chr(31), 'view', n.nspname, '', c.relname)
@@ -444,8 +443,7 @@ macro_rules! depends_on {
        WHERE t.oid = d.refobjid AND t.typtype IN ('e', 'd', 'r', 'c')
          AND (t.typtype <> 'c' OR EXISTS (SELECT FROM pg_class rc WHERE rc.oid = t.typrelid AND rc.relkind = 'c')))
     WHEN d.refclassid = 'pg_extension'::regclass THEN
-      (SELECT concat_ws(chr(31), 'extension', n.nspname, '', e.extname)
-       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.oid = d.refobjid)
+      (SELECT concat_ws(chr(31), 'extension', '', '', e.extname) FROM pg_extension e WHERE e.oid = d.refobjid)
     WHEN d.refclassid = 'pg_collation'::regclass THEN
       (SELECT concat_ws(chr(31), 'collation', n.nspname, '', l.collname)
        FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace WHERE l.oid = d.refobjid)
