@@ -1,9 +1,3 @@
-use driftless_model::ObjectKind;
-
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_mismatch;
-
 declare_rule! {
     ForeignKeyMismatch {
         id: "foreign-key-mismatch",
@@ -16,22 +10,12 @@ declare_rule! {
     }
 }
 
-impl Rule for ForeignKeyMismatch {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let diff = cx.diff();
-        report_mismatch(
-            &Self::META,
-            diff.foreign_keys(),
-            ObjectKind::ForeignKey,
-            |e, a| diff.comparer().foreign_key_diffs(e, a),
-            out,
-        );
-    }
-}
+mismatch_rule!(
+    ForeignKeyMismatch,
+    ForeignKey,
+    foreign_keys,
+    foreign_key_diffs
+);
 
 #[cfg(test)]
 mod tests {

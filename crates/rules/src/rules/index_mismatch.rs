@@ -1,9 +1,3 @@
-use driftless_model::ObjectKind;
-
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_mismatch;
-
 declare_rule! {
     IndexMismatch {
         id: "index-mismatch",
@@ -16,22 +10,7 @@ declare_rule! {
     }
 }
 
-impl Rule for IndexMismatch {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let diff = cx.diff();
-        report_mismatch(
-            &Self::META,
-            diff.indexes(),
-            ObjectKind::Index,
-            |e, a| diff.comparer().index_diffs(e, a),
-            out,
-        );
-    }
-}
+mismatch_rule!(IndexMismatch, Index, indexes, index_diffs);
 
 #[cfg(test)]
 mod tests {

@@ -69,6 +69,34 @@ macro_rules! declare_rule {
     };
 }
 
+/// The `impl Rule` of a `…-mismatch` rule declared with [`declare_rule!`]:
+/// one finding per paired object of `kind` (from the diff's `$pairs`)
+/// whose definitions differ, as the comparer's `$diffs` says how.
+macro_rules! mismatch_rule {
+    ($name:ident, $kind:ident, $pairs:ident, $diffs:ident) => {
+        impl $crate::rule::Rule for $name {
+            fn meta(&self) -> &$crate::rule::RuleMeta {
+                &Self::META
+            }
+
+            fn check(
+                &self,
+                cx: &$crate::rule::Context<'_>,
+                out: &mut Vec<$crate::finding::Finding>,
+            ) {
+                let diff = cx.diff();
+                $crate::rules::report_mismatch(
+                    &Self::META,
+                    diff.$pairs(),
+                    driftless_model::ObjectKind::$kind,
+                    |e, a| diff.comparer().$diffs(e, a),
+                    out,
+                );
+            }
+        }
+    };
+}
+
 mod check_mismatch;
 mod column_identity_mismatch;
 mod column_order;

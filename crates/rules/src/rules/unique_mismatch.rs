@@ -1,9 +1,3 @@
-use driftless_model::ObjectKind;
-
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_mismatch;
-
 declare_rule! {
     UniqueMismatch {
         id: "unique-mismatch",
@@ -16,22 +10,7 @@ declare_rule! {
     }
 }
 
-impl Rule for UniqueMismatch {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let diff = cx.diff();
-        report_mismatch(
-            &Self::META,
-            diff.uniques(),
-            ObjectKind::Unique,
-            |e, a| diff.comparer().unique_diffs(e, a),
-            out,
-        );
-    }
-}
+mismatch_rule!(UniqueMismatch, Unique, uniques, unique_diffs);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,3 @@
-use driftless_model::ObjectKind;
-
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_mismatch;
-
 declare_rule! {
     ViewDefinitionMismatch {
         id: "view-definition-mismatch",
@@ -16,22 +10,7 @@ declare_rule! {
     }
 }
 
-impl Rule for ViewDefinitionMismatch {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let diff = cx.diff();
-        report_mismatch(
-            &Self::META,
-            diff.views(),
-            ObjectKind::View,
-            |e, a| diff.comparer().view_diffs(e, a),
-            out,
-        );
-    }
-}
+mismatch_rule!(ViewDefinitionMismatch, View, views, view_diffs);
 
 #[cfg(test)]
 mod tests {
