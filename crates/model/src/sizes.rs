@@ -43,6 +43,29 @@ impl LiveSizes {
         self.0.get(&QualifiedName::new(schema, table)).copied()
     }
 
+    /// The sizes split by schema: one database read at once, cut into
+    /// the sizes of each of its schemas.
+    ///
+    /// ```
+    /// use driftless_model::{LiveSizes, QualifiedName, TableSize};
+    /// let mut all = LiveSizes::default();
+    /// all.insert(QualifiedName::new("t1", "events"), TableSize { rows: Some(10), bytes: None });
+    /// all.insert(QualifiedName::new("t2", "events"), TableSize { rows: Some(20), bytes: None });
+    /// let mut by_schema = all.into_schemas();
+    /// let t2 = by_schema.remove("t2").unwrap();
+    /// assert_eq!(t2.get("t2", "events").and_then(|s| s.rows), Some(20));
+    /// assert!(t2.get("t1", "events").is_none());
+    /// ```
+    pub fn into_schemas(self) -> BTreeMap<String, LiveSizes> {
+        let mut out: BTreeMap<String, LiveSizes> = BTreeMap::new();
+        for (table, size) in self.0 {
+            out.entry(table.schema.clone())
+                .or_default()
+                .insert(table, size);
+        }
+        out
+    }
+
     /// Whether no size was read (a snapshot file, SQLite).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

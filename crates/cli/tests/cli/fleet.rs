@@ -794,3 +794,59 @@ async fn a_member_that_cannot_be_repaired_does_not_stop_the_others() {
     let again = repair_tenants(&db, "fix", &["--apply"]).await;
     assert_eq!(again.code, Some(0), "{again:#?}");
 }
+
+/// A fleet's fix follows the `[fix]` policy of driftless.toml and each
+/// tenant's live sizes, as one database's fix does: with
+/// `online_threshold = 0` the missing index is built concurrently, which
+/// `max_lock = "share update exclusive"` lets run; with `atomic = true` it
+/// is built in the transaction, under a SHARE lock the same `max_lock`
+/// refuses.
+#[tokio::test]
+async fn a_fleet_fix_follows_the_fix_policy_and_the_live_sizes() {
+    let db = tenants(
+        2,
+        "DROP INDEX tenant_2.users_email; \
+         INSERT INTO tenant_2.users VALUES (1, 'a@example.com', 'A');",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let online = policy(
+        "online.toml",
+        "[fix]\nmax_lock = \"share update exclusive\"\nonline_threshold = 0\n",
+    );
+    let atomic = policy(
+        "atomic.toml",
+        "[fix]\nmax_lock = \"share update exclusive\"\natomic = true\n",
+    );
+    let plan = repair_tenants(&db, "plan", &[]).await;
+    assert!(!plan.stdout.contains("CONCURRENTLY"), "{}", plan.stdout);
+    let plan = repair_tenants(&db, "plan", &["--config", &online]).await;
+    assert!(
+        plan.stdout
+            .contains("CREATE INDEX CONCURRENTLY \"users_email\""),
+        "{}",
+        plan.stdout
+    );
+
+    let refused = repair_tenants(&db, "fix", &["--apply", "--config", &atomic]).await;
+    assert_ne!(refused.code, Some(0), "{refused:#?}");
+    assert!(
+        refused
+            .output()
+            .contains("above the allowed SHARE UPDATE EXCLUSIVE"),
+        "{refused:#?}"
+    );
+    assert_eq!(
+        check_tenants(&db, &[]).await.code,
+        Some(1),
+        "nothing applied"
+    );
+    let fix = repair_tenants(&db, "fix", &["--apply", "--config", &online]).await;
+    assert_eq!(fix.code, Some(0), "{fix:#?}");
+    assert_eq!(check_tenants(&db, &[]).await.code, Some(0));
+}

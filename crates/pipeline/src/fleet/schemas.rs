@@ -61,7 +61,7 @@ impl Fleet {
         let stage = self
             .progress
             .begin(&format!("reading {} schemas of {db}", names.len()));
-        let (snapshot, ledgers) = live::read_live(
+        let (mut snapshot, ledgers) = live::read_live(
             db,
             &names,
             &self.read_only,
@@ -69,6 +69,9 @@ impl Fleet {
             self.source.uses_migrations(),
         )
         .await?;
+        // The live sizes, as a single database's fix reads them: what each
+        // tenant's steps judge their hazards and online strategies by.
+        live::read_sizes(db, &names, &self.read_only, &mut snapshot).await;
         let quarantine = crate::quarantine::read_quarantine(db, &self.read_only)
             .await
             .unwrap_or_default();
@@ -174,6 +177,7 @@ fn split(
             .push(l);
     }
     let (entries, held) = quarantine;
+    let mut sizes = std::mem::take(&mut snapshot.sizes).into_schemas();
     names
         .into_iter()
         .map(|name| {
@@ -183,6 +187,7 @@ fn split(
             }
             actual.unmodeled = unmodeled.remove(&name).unwrap_or_default();
             actual.objects = objects.remove(&name).unwrap_or_default();
+            actual.sizes = sizes.remove(&name).unwrap_or_default();
             let mine = entries
                 .iter()
                 .filter(|e| e.schema == name)

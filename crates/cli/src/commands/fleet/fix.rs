@@ -12,7 +12,7 @@ use futures::StreamExt;
 
 use super::{Outcome, Prepared, Run, Targets};
 use crate::args::{FixArgs, PlanArgs, PlanFormat, RepairArgs};
-use crate::commands::{apply_options, check_repair, plan_options, Ctx};
+use crate::commands::{check_repair, policy_apply_options, policy_plan_options, Ctx};
 use crate::format::fleet::{summary_line, thousands};
 use crate::format::markdown;
 use crate::Status;
@@ -104,7 +104,8 @@ async fn plan_groups(
     repair: &RepairArgs,
 ) -> Result<(Vec<GroupPlan>, Outcome)> {
     let (checks, outcome) = check_all(prepared, targets).await?;
-    let plans = prepared.fleet.plan_groups(checks, &plan_options(repair))?;
+    let options = policy_plan_options(repair, prepared.fleet.config().fix());
+    let plans = prepared.fleet.plan_groups(checks, &options)?;
     Ok((plans, outcome))
 }
 
@@ -145,8 +146,10 @@ pub async fn fix(ctx: &Ctx, args: FixArgs) -> Result<Status> {
         return Ok(outcome.status(prepared.fleet.config().fail_on()));
     }
     let jobs = args.fleet.jobs.map_or_else(default_jobs, |j| j as usize);
-    let plan_opts = plan_options(&args.repair);
-    let apply_opts = apply_options(ctx, &args.repair, &[]);
+    // The `[fix]` policy and the live sizes, as for one database.
+    let config = prepared.fleet.config();
+    let plan_opts = policy_plan_options(&args.repair, config.fix());
+    let apply_opts = policy_apply_options(ctx, &args.repair, &[], config)?;
     let mut fixes = Vec::new();
     for group in plans {
         let spinner = ctx.spinner(format!(
