@@ -36,6 +36,7 @@ const CONVERGING: &[&str] = &[
     "dependencies4",
     "enumdefaults",
     "enumdeps",
+    "everything",
     "excludeschema",
     "extversions",
     "generated",

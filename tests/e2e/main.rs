@@ -20,6 +20,8 @@
 //! - `managed_partitions`: pg_partman's partitions are its own, not drift,
 //!   and `[coverage] ignore = ["partition"]` leaves partitions out;
 //! - `hostile_identifiers`: names that break quoting, end to end;
+//! - `privileges`: PostgreSQL grants and default privileges (opt-in),
+//!   unlogged tables and orphan schemas, found and converged with rows;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
 //! - `schema_pairing`: the rules and the fixer pair a MySQL database or a
 //!   SQLite `main` with a single schema of another name alike;
@@ -45,6 +47,7 @@ mod hostile_identifiers;
 mod ledger_repair;
 mod managed_partitions;
 mod pending;
+mod privileges;
 mod quarantine;
 mod schema_pairing;
 mod sqlite_kinds;

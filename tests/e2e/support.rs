@@ -19,8 +19,13 @@ pub async fn open(db: &TestDb) -> Database {
 
 /// Reads a test database's schema.
 pub async fn snapshot(db: &TestDb) -> Snapshot {
+    snapshot_with(db, &IntrospectOptions::default()).await
+}
+
+/// The snapshot of `db` read with `options`.
+pub async fn snapshot_with(db: &TestDb, options: &IntrospectOptions) -> Snapshot {
     let mut c = open(db).await;
-    let s = c.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let s = c.snapshot(options).await.unwrap();
     c.close().await.unwrap();
     s
 }
@@ -95,18 +100,27 @@ pub async fn fix(
     expected: &Snapshot,
     options: &PlanOptions,
 ) -> Result<Fixed, ApplyError> {
+    fix_with(db, expected, options, false).await
+}
+
+/// [`fix`], comparing privileges too when `privileges` (PostgreSQL).
+pub async fn fix_with(
+    db: &TestDb,
+    expected: &Snapshot,
+    options: &PlanOptions,
+    privileges: bool,
+) -> Result<Fixed, ApplyError> {
     let url = DbUrl::parse(&db.url).unwrap();
     let source = GivenSchema::new(expected.clone(), "the expected schema");
     let mut checked = DriftCheck::new(url, Box::new(source))
         .with_connect(ConnectOptions::default(), ConnectOptions::default())
+        .with_privileges(privileges)
         .run()
         .await
         .unwrap();
     let plan = checked.plan(options).unwrap();
-    let repair = match checked
-        .repair(plan, options, &ApplyOptions::default())
-        .await
-    {
+    let apply = ApplyOptions::default().with_introspect(checked.introspect());
+    let repair = match checked.repair(plan, options, &apply).await {
         Ok(r) => r,
         Err(driftless_pipeline::Error::Apply(e)) => return Err(*e),
         Err(e) => panic!("{e}"),

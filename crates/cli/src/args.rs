@@ -310,12 +310,33 @@ pub struct DbArgs {
     /// Only these schemas (repeatable; default: every non-system schema).
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
+    /// Compare privileges too (PostgreSQL): grants on tables, columns,
+    /// sequences, routines and schemas, and default privileges (also
+    /// `[coverage] privileges = true` in driftless.toml). Without it they
+    /// are listed as not compared.
+    #[arg(long)]
+    pub privileges: bool,
+    /// Compare publications too (PostgreSQL): each with its tables (or
+    /// FOR ALL TABLES) and what it publishes (also `[coverage]
+    /// publications = true`). Without it they are listed as not compared.
+    #[arg(long)]
+    pub publications: bool,
     /// How to connect.
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
 
 impl DbArgs {
+    /// The opt-in kinds to compare: these flags, and what `config` asks
+    /// for.
+    pub fn opt_in(&self, config: &driftless_rules::Config) -> driftless_model::OptIn {
+        let flags = driftless_model::OptIn {
+            privileges: self.privileges,
+            publications: self.publications,
+        };
+        flags.union(config.opt_in())
+    }
+
     /// `--db` (or `$DATABASE_URL`): required, except by a fleet run over
     /// `--targets` (a missing one is an error naming `--db`, exit 2).
     pub fn url(&self) -> Result<&str, anyhow::Error> {

@@ -389,7 +389,13 @@ fn push_create(
 ) {
     let definition = located(d, &o.definition, &k);
     let drop = located(d, &o.drop, &k);
-    let mut spec = StepSpec::new(k, sql::verb(how, o.kind), Safety::Safe);
+    // Revoking a privilege takes access away from a running application.
+    let safety = if o.revokes() {
+        Safety::Destructive
+    } else {
+        Safety::Safe
+    };
+    let mut spec = StepSpec::new(k, sql::verb(how, o.kind), safety);
     spec.fixes = reasons.to_vec();
     if reasons.is_empty() {
         spec.note =

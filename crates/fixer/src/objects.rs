@@ -9,6 +9,7 @@ use driftless_model::{
 use crate::guard::{self, Cond};
 use crate::model::{unfixed_reason, Act, Ctx, Out, Phase, Resolved, StepSpec, Target, Work};
 use crate::names::Mentions;
+use crate::options::Orphans;
 use crate::plan::{PlanError, Preflight, PreflightKind, Reason};
 use crate::quote::literal;
 use crate::safety::Safety;
@@ -38,7 +39,20 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
                     out.push_safe(Phase::Comments, object, "comment", reasons, stmt);
                 }
             }
-            (Act::Drop, None, Some(_)) => {
+            (Act::Drop, None, Some(a)) => {
+                let kept = kept_in_schema(ctx, work, n, a);
+                if !kept.is_empty() {
+                    out.unfixed.extend(reasons.iter().map(|r| {
+                        unfixed_reason(
+                            r,
+                            format!(
+                                "the plan leaves {} in it; the schema is dropped once it is empty",
+                                kept.join(", ")
+                            ),
+                        )
+                    }));
+                    continue;
+                }
                 let mut spec = StepSpec::new(object, "drop schema", Safety::Destructive);
                 spec.fixes = reasons.clone();
                 spec.sql = vec![Postgres.drop_schema(n, false)];
@@ -58,6 +72,73 @@ pub(crate) fn schemas(ctx: &Ctx<'_>, work: &Work, out: &mut Out) -> Result<(), P
         }
     }
     Ok(())
+}
+
+/// What orphan schema `n` (`a` on the actual side) still holds after the
+/// plan: the tables, views, sequences, enums and objects no finding asks
+/// to remove (or that `--orphans keep` keeps), and every object of a kind
+/// the model does not compare. Objects on a removed table go with it.
+fn kept_in_schema(ctx: &Ctx<'_>, work: &Work, n: &str, a: &driftless_model::Schema) -> Vec<String> {
+    let key = |t: &str| QualifiedName::new(n.to_string(), t.to_string());
+    let removed =
+        |t: &str| work.tables_remove.contains_key(&key(t)) && ctx.options.orphans != Orphans::Keep;
+    let dropped = |m: &BTreeMap<QualifiedName, (Act, Vec<Reason>)>, o: &str| {
+        m.get(&key(o)).is_some_and(|(act, _)| *act == Act::Drop)
+    };
+    let mut kept: Vec<String> = Vec::new();
+    kept.extend(
+        a.tables
+            .keys()
+            .filter(|t| !removed(t))
+            .map(|t| format!("table {t}")),
+    );
+    kept.extend(
+        a.views
+            .keys()
+            .filter(|v| !dropped(&work.views, v))
+            .map(|v| format!("view {v}")),
+    );
+    kept.extend(
+        a.enums
+            .keys()
+            .filter(|e| !dropped(&work.enums, e))
+            .map(|e| format!("type {e}")),
+    );
+    kept.extend(
+        a.sequences
+            .iter()
+            .filter(|(q, seq)| {
+                let owner_removed = seq.owned_by.as_ref().is_some_and(|o| removed(&o.table));
+                !dropped(&work.sequences, q) && !owner_removed
+            })
+            .map(|(q, _)| format!("sequence {q}")),
+    );
+    for o in ctx
+        .act
+        .objects
+        .iter()
+        .filter(|o| o.schema.as_deref() == Some(n))
+    {
+        let on_removed = o.table.as_deref().is_some_and(removed);
+        let drop = work
+            .defined
+            .get(&o.object())
+            .is_some_and(|(act, _)| *act == Act::Drop);
+        if !on_removed && !drop {
+            kept.push(o.label());
+        }
+    }
+    for o in ctx
+        .act
+        .unmodeled
+        .iter()
+        .filter(|o| o.schema.as_deref() == Some(n))
+    {
+        if o.extension.is_none() && !o.table.as_deref().is_some_and(removed) {
+            kept.push(format!("{} {}", o.kind, o.label()));
+        }
+    }
+    kept
 }
 
 fn exp_sequence<'a>(ctx: &Ctx<'a>, s: &str, n: &str) -> Option<&'a Sequence> {

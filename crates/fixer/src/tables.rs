@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
     Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table, PARTITION_BOUND, PARTITION_OF,
-    QUARANTINE_SCHEMA,
+    PERSISTENCE, QUARANTINE_SCHEMA, UNLOGGED,
 };
 
 use crate::guard;
@@ -753,6 +753,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
         kind.adds(&x, out)?;
     }
     alter_hierarchy(&x, out)?;
+    alter_persistence(&x, out);
     alter_columns(ctx, &x, out)?;
     alter_options(&x, out)?;
     // Foreign keys come back last.
@@ -818,6 +819,29 @@ fn alter_hierarchy(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         );
     }
     Ok(())
+}
+
+/// A table made unlogged or logged again (PostgreSQL), before its columns
+/// change: the table is rewritten under an exclusive lock.
+fn alter_persistence(x: &Alter<'_>, out: &mut Out) {
+    let unlogged = |t: &Table| t.options.get(PERSISTENCE).map(String::as_str) == Some(UNLOGGED);
+    let (a, g) = (x.t.actual, &x.t.target);
+    if x.d != Dialect::Postgres || unlogged(a) == unlogged(g) {
+        return;
+    }
+    let action = if unlogged(g) {
+        "set table unlogged"
+    } else {
+        "set table logged"
+    };
+    let mut spec = x.t.part_step(
+        &Part::Options,
+        ObjectRef::table(x.s, x.tn),
+        action,
+        Safety::Locking,
+    );
+    spec.statement(Postgres.set_persistence(x.s, x.tn, unlogged(g)));
+    out.push(Phase::Columns, spec);
 }
 
 /// The text types whose length a character set conversion may widen

@@ -52,7 +52,7 @@ mod watch;
 
 use std::collections::BTreeSet;
 
-use driftless_model::{is_ledger_table, is_quarantine_schema, is_system_schema};
+use driftless_model::{is_ledger_table, is_quarantine_schema, is_system_schema, OptIn};
 
 pub use database::{ConnectOptions, Database, Row, Value, DEFAULT_LOCK_TIMEOUT};
 pub use error::{url_before_colon, BoxError, Error, Result};
@@ -73,6 +73,13 @@ pub struct IntrospectOptions {
     pub schemas: Vec<String>,
     /// Also read migration-ledger tables (`django_migrations` …) as tables.
     pub include_ledger_tables: bool,
+    /// The opt-in kinds to compare (PostgreSQL): privileges (grants on
+    /// tables, columns, sequences, routines and schemas, default
+    /// privileges, and the server's role names) and publications, as
+    /// [`DefinedObject`](driftless_model::DefinedObject)s. Those not asked
+    /// for (the default) are listed as not compared. Other databases: no
+    /// effect.
+    pub opt_in: OptIn,
     /// A scoped read (replay provenance): only the tables, views and
     /// sequences with these names (and what each reader documents it adds),
     /// no enums; still a fixed number of queries. `None`: everything.
@@ -87,6 +94,18 @@ impl IntrospectOptions {
         S: Into<String>,
     {
         self.schemas = schemas.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Compares privileges too (see [`IntrospectOptions::opt_in`]).
+    pub fn with_privileges(mut self, privileges: bool) -> Self {
+        self.opt_in.privileges = privileges;
+        self
+    }
+
+    /// Compares these opt-in kinds (see [`IntrospectOptions::opt_in`]).
+    pub fn with_opt_in(mut self, opt_in: OptIn) -> Self {
+        self.opt_in = opt_in;
         self
     }
 

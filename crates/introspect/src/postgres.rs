@@ -109,6 +109,7 @@ enum Task {
     Comments,
     Lookups,
     Unmodeled,
+    Privileges,
 }
 
 /// The work, as jobs taken from one shared queue, heaviest first; a job's
@@ -124,13 +125,14 @@ enum Task {
 /// indexes query takes about half as long there as on a fresh backend).
 /// That pair is the longest job, so it goes first: the caller's connection,
 /// ready before any helper has connected, takes it.
-const JOBS: [&[Task]; 8] = [
+const JOBS: [&[Task]; 9] = [
     &[Task::Constraints, Task::Indexes],
     &[Task::Columns],
     &[Task::Relations],
     &[Task::Sequences],
     &[Task::Enums],
     &[Task::Unmodeled],
+    &[Task::Privileges],
     &[Task::Lookups],
     &[Task::Comments],
 ];
@@ -145,11 +147,15 @@ const HELPERS: usize = 2;
 struct Queue(std::sync::Mutex<std::collections::VecDeque<&'static [Task]>>);
 
 impl Queue {
-    /// All jobs; for a scoped read, all but the enums and the objects the
-    /// model does not compare (a scoped snapshot has none).
+    /// All jobs; for a scoped read, all but the enums, the objects the
+    /// model does not compare and the privileges (a scoped snapshot has
+    /// none).
     fn new(scoped: bool) -> Self {
         let jobs = JOBS.into_iter().filter(|job| {
-            !(scoped && (job.contains(&Task::Enums) || job.contains(&Task::Unmodeled)))
+            !(scoped
+                && [Task::Enums, Task::Unmodeled, Task::Privileges]
+                    .iter()
+                    .any(|t| job.contains(t)))
         });
         Queue(std::sync::Mutex::new(jobs.collect()))
     }
@@ -182,6 +188,7 @@ enum Rows {
     Comments(Vec<rows::CommentRow>),
     Lookups(Vec<rows::LookupRow>),
     Unmodeled(Vec<rows::UnmodeledRow>),
+    Privileges(Vec<rows::UnmodeledRow>),
 }
 
 impl Task {
@@ -196,6 +203,7 @@ impl Task {
             Task::Comments => "reading comments",
             Task::Lookups => "reading collations and operator classes",
             Task::Unmodeled => "listing the objects the model does not compare",
+            Task::Privileges => "reading privileges",
         }
     }
 
@@ -219,6 +227,7 @@ impl Task {
             (Task::Lookups, false) => query::LOOKUPS,
             (Task::Lookups, true) => query::LOOKUPS_SCOPED,
             (Task::Unmodeled, _) => query::UNMODELED,
+            (Task::Privileges, _) => query::PRIVILEGES,
         }
     }
 
@@ -233,7 +242,9 @@ impl Task {
         let q = match (self, &filter.names) {
             (Task::Lookups, Some(names)) => q.bind(names),
             (Task::Comments | Task::Lookups, _) => q,
-            (Task::Enums | Task::Unmodeled, _) | (_, None) => q.bind(&filter.namespaces),
+            (Task::Enums | Task::Unmodeled | Task::Privileges, _) | (_, None) => {
+                q.bind(&filter.namespaces)
+            }
             (_, Some(names)) => q.bind(&filter.namespaces).bind(names),
         };
         let started = std::time::Instant::now();
@@ -264,6 +275,7 @@ impl Task {
             Task::Comments => Rows::Comments(decode(rows, rows::CommentRow::decode)?),
             Task::Lookups => Rows::Lookups(decode(rows, rows::LookupRow::decode)?),
             Task::Unmodeled => Rows::Unmodeled(decode(rows, rows::UnmodeledRow::decode)?),
+            Task::Privileges => Rows::Privileges(decode(rows, rows::UnmodeledRow::decode)?),
         })
     }
 }
@@ -287,6 +299,7 @@ impl Catalog {
             Rows::Comments(r) => self.comments = r,
             Rows::Lookups(r) => self.lookups = r,
             Rows::Unmodeled(r) => self.unmodeled = r,
+            Rows::Privileges(r) => self.privileges = r,
         }
     }
 }

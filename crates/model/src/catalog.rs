@@ -109,6 +109,13 @@ catalog_kinds! {
     Event => "event", "events";
     /// A virtual table (SQLite).
     VirtualTable => "virtual table", "virtual tables";
+    /// A privilege on a table, column, sequence, routine or schema as it
+    /// differs from the object's default: granted (`GRANT`) or revoked
+    /// (PostgreSQL; compared with the privileges opt-in).
+    Privilege => "privilege", "privileges";
+    /// A default privilege (`ALTER DEFAULT PRIVILEGES`; PostgreSQL;
+    /// compared with the privileges opt-in).
+    DefaultPrivilege => "default privilege", "default privileges";
 }
 
 impl CatalogKind {
@@ -125,7 +132,6 @@ impl CatalogKind {
                 ForeignTable,
                 ForeignDataWrapper,
                 ForeignServer,
-                Publication,
                 Subscription,
                 Statistics,
                 Operator,
@@ -133,6 +139,21 @@ impl CatalogKind {
             ],
             Dialect::Mysql => &[],
             Dialect::Sqlite => &[VirtualTable],
+        }
+    }
+
+    /// Whether it is a privilege kind ([`OptIn::privileges`]).
+    pub fn is_privilege(self) -> bool {
+        matches!(self, CatalogKind::Privilege | CatalogKind::DefaultPrivilege)
+    }
+
+    /// The kinds the reader of `dialect` compares by their definition only
+    /// when asked to ([`OptIn`]), and lists as not compared otherwise.
+    pub fn opt_in(dialect: Dialect) -> &'static [CatalogKind] {
+        use CatalogKind::*;
+        match dialect {
+            Dialect::Postgres => &[Privilege, DefaultPrivilege, Publication],
+            Dialect::Mysql | Dialect::Sqlite => &[],
         }
     }
 
@@ -159,6 +180,49 @@ impl CatalogKind {
 impl fmt::Display for CatalogKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The kinds compared only when asked for: what differs between
+/// environments by design as often as by drift (who may read what, what is
+/// replicated), so a plain check leaves them out and lists them as not
+/// compared.
+///
+/// ```
+/// use driftless_model::{CatalogKind, OptIn};
+///
+/// let none = OptIn::default();
+/// assert!(!none.compares(CatalogKind::Privilege));
+/// assert!(none.compares(CatalogKind::Trigger));
+/// let privileges = OptIn { privileges: true, ..OptIn::default() };
+/// assert!(privileges.compares(CatalogKind::DefaultPrivilege));
+/// assert!(!privileges.compares(CatalogKind::Publication));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct OptIn {
+    /// Privileges and default privileges (PostgreSQL, `--privileges`).
+    pub privileges: bool,
+    /// Publications (PostgreSQL, `--publications`).
+    pub publications: bool,
+}
+
+impl OptIn {
+    /// Whether objects of `kind` are compared under these choices (every
+    /// kind that is not opt-in is).
+    pub fn compares(self, kind: CatalogKind) -> bool {
+        match kind {
+            CatalogKind::Privilege | CatalogKind::DefaultPrivilege => self.privileges,
+            CatalogKind::Publication => self.publications,
+            _ => true,
+        }
+    }
+
+    /// What either asks for.
+    pub fn union(self, other: OptIn) -> OptIn {
+        OptIn {
+            privileges: self.privileges || other.privileges,
+            publications: self.publications || other.publications,
+        }
     }
 }
 
@@ -281,10 +345,17 @@ mod tests {
         for d in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
             let listed = CatalogKind::not_compared(d);
             let compared = CatalogKind::compared(d);
+            let opt_in = CatalogKind::opt_in(d);
             assert!(
                 listed.contains(&CatalogKind::Trigger) != compared.contains(&CatalogKind::Trigger)
             );
             assert!(listed.iter().all(|k| !compared.contains(k)), "{d}");
+            assert!(
+                opt_in
+                    .iter()
+                    .all(|k| !compared.contains(k) && !listed.contains(k)),
+                "{d}"
+            );
         }
     }
 

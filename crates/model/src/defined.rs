@@ -147,12 +147,39 @@ impl DefinedObject {
             None => n.to_string(),
         };
         match &self.table {
+            None if self.kind == CatalogKind::Privilege => match &self.schema {
+                Some(s) => format!("{} {} on schema {s}", self.kind, self.name),
+                None => format!("{} {}", self.kind, self.name),
+            },
+            None if self.kind == CatalogKind::DefaultPrivilege => match &self.schema {
+                Some(s) => format!("{} {} in schema {s}", self.kind, self.name),
+                None => format!("{} {}", self.kind, self.name),
+            },
             Some(t) if self.kind == CatalogKind::RowSecurity => {
                 format!("{} on {}", self.kind, qualified(t))
             }
             Some(t) => format!("{} {} on {}", self.kind, self.name, qualified(t)),
             None => format!("{} {}", self.kind, qualified(&self.name)),
         }
+    }
+
+    /// The roles it names (a privilege's grantee, a default privilege's
+    /// owner), as [`DefinedObject::depends_on`] lists them.
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.depends_on
+            .iter()
+            .filter(|d| d.kind == ObjectKind::Role)
+            .filter_map(|d| d.name.as_deref())
+    }
+
+    /// Whether making it takes access away (a privilege revoked), rather
+    /// than adding or changing code.
+    pub fn revokes(&self) -> bool {
+        self.kind.is_privilege()
+            && unquoted_words(&self.definition)
+                .into_iter()
+                .find(|w| w.eq_ignore_ascii_case("GRANT") || w.eq_ignore_ascii_case("REVOKE"))
+                .is_some_and(|w| w.eq_ignore_ascii_case("REVOKE"))
     }
 
     /// Whether it is made before tables (types, functions, extensions a
@@ -165,6 +192,30 @@ impl DefinedObject {
             Extension | Collation | Domain | CompositeType | RangeType | Function | Procedure
         )
     }
+}
+
+/// The words of `text` outside double-quoted identifiers.
+fn unquoted_words(text: &str) -> Vec<&str> {
+    let (mut out, mut start, mut quoted) = (Vec::new(), None, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                start = None;
+            }
+            c if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    out.push(&text[s..i]);
+                }
+            }
+            _ if !quoted && start.is_none() => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
 }
 
 impl PartialOrd for DefinedObject {
@@ -183,8 +234,9 @@ impl Ord for DefinedObject {
 
 impl CatalogKind {
     /// The kinds the reader of `dialect` compares by their definition
-    /// ([`DefinedObject`]); every other kind it lists is reported as not
-    /// compared ([`CatalogKind::not_compared`]).
+    /// ([`DefinedObject`]); the opt-in kinds ([`CatalogKind::opt_in`]) it
+    /// compares when asked to; every other kind it lists is reported as
+    /// not compared ([`CatalogKind::not_compared`]).
     pub fn compared(dialect: Dialect) -> &'static [CatalogKind] {
         use CatalogKind::*;
         match dialect {

@@ -66,7 +66,7 @@ mod snapshot_file;
 pub mod sql;
 
 pub use adopt::accept_pending_effects;
-pub use catalog::{CatalogKind, CatalogObject, NotCompared};
+pub use catalog::{CatalogKind, CatalogObject, NotCompared, OptIn};
 pub use defined::DefinedObject;
 pub use error::{Error, Result};
 pub use files::{
@@ -95,6 +95,6 @@ pub use schema::{
     Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey, Generated, Identity, Index,
     IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot,
     Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS, PARTITION_BOUND, PARTITION_BY,
-    PARTITION_OF,
+    PARTITION_OF, PERSISTENCE, UNLOGGED,
 };
 pub use sizes::{human_bytes, LiveSizes, TableSize};

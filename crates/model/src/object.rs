@@ -98,6 +98,14 @@ object_kinds! {
     Collation => "collation", "collation";
     /// A scheduled event (MySQL).
     Event => "event", "event";
+    /// A privilege granted or revoked on an object (PostgreSQL).
+    Privilege => "privilege", "privilege";
+    /// A default privilege (PostgreSQL).
+    DefaultPrivilege => "default_privilege", "default privilege";
+    /// A publication (PostgreSQL; database-wide).
+    Publication => "publication", "publication";
+    /// A role (PostgreSQL; server-wide), as privileges name it.
+    Role => "role", "role";
     /// Catalog objects of one kind the model does not compare (`name` is
     /// the kind: `trigger`), see [`CatalogKind`](crate::CatalogKind).
     CatalogObject => "catalog_object", "catalog object";
@@ -149,6 +157,9 @@ impl ObjectKind {
             CatalogKind::RangeType => ObjectKind::RangeType,
             CatalogKind::Collation => ObjectKind::Collation,
             CatalogKind::Event => ObjectKind::Event,
+            CatalogKind::Privilege => ObjectKind::Privilege,
+            CatalogKind::DefaultPrivilege => ObjectKind::DefaultPrivilege,
+            CatalogKind::Publication => ObjectKind::Publication,
             _ => ObjectKind::CatalogObject,
         }
     }

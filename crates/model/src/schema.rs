@@ -36,6 +36,10 @@ pub struct Snapshot {
     /// sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objects: Vec<DefinedObject>,
+    /// The roles of the server, sorted, when privileges were read
+    /// (PostgreSQL): a grant to a role the server lacks cannot be made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
     /// The live size of each table, when the schema was read from a
     /// database that gives them (see `Database::table_sizes` in
     /// driftless-introspect): what the fixer judges a step's hazard and
@@ -54,7 +58,18 @@ impl Snapshot {
             schemas: BTreeMap::new(),
             unmodeled: Vec::new(),
             objects: Vec::new(),
+            roles: Vec::new(),
             sizes: crate::sizes::LiveSizes::default(),
+        }
+    }
+
+    /// Leaves out the objects of the opt-in kinds `opt_in` does not ask
+    /// for (and the role names without privileges): a snapshot file
+    /// written with them, compared without them.
+    pub fn keep_opted_in(&mut self, opt_in: crate::OptIn) {
+        self.objects.retain(|o| opt_in.compares(o.kind));
+        if !opt_in.privileges {
+            self.roles.clear();
         }
     }
 
@@ -211,7 +226,7 @@ pub struct Table {
     /// `partition_by` on MySQL; `without_rowid`, `strict` on SQLite; on
     /// PostgreSQL the table's place in a partitioning or inheritance
     /// hierarchy: [`PARTITION_BY`], [`PARTITION_OF`], [`PARTITION_BOUND`],
-    /// [`INHERITS`].
+    /// [`INHERITS`], and its [`PERSISTENCE`] when it is unlogged.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, String>,
 }
@@ -258,6 +273,13 @@ pub const PARTITION_BOUND: &str = "partition_bound";
 /// Table option (PostgreSQL): the tables an inheritance child inherits
 /// from, in order, as SQL names relative to its schema joined by `, `.
 pub const INHERITS: &str = "inherits";
+
+/// Table option (PostgreSQL): `unlogged` for an `UNLOGGED` table
+/// (`relpersistence` `u`); absent for an ordinary, logged table.
+pub const PERSISTENCE: &str = "persistence";
+
+/// The value of [`PERSISTENCE`] for an `UNLOGGED` table.
+pub const UNLOGGED: &str = "unlogged";
 
 impl Table {
     /// The parents of this table (PostgreSQL): the partitioned table it is

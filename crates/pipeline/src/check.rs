@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use driftless_fixer::{add_ledger_steps, add_rebuild_steps, FixPlan, PlanOptions, QuarantineEntry};
-use driftless_introspect::{ConnectOptions, DbUrl};
+use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions};
 use driftless_migrations::recover_applied_sources;
 use driftless_model::{
     accept_pending_effects, plan_ledger_rebuild, recorded_as_applied, select_ledger, Dialect,
-    Ledger, ObjectRef, PendingRun, Provenance, Snapshot,
+    Ledger, ObjectRef, OptIn, PendingRun, Provenance, Snapshot,
 };
 use driftless_rules::{Config, Context, Date, FixIntent, Registry, Report};
 
@@ -39,6 +39,7 @@ pub struct DriftCheck {
     target: DbUrl,
     source: Box<dyn ExpectedSource>,
     schemas: Vec<String>,
+    opt_in: OptIn,
     registry: Registry,
     config: Config,
     read_only: ConnectOptions,
@@ -66,6 +67,7 @@ impl DriftCheck {
             target,
             source,
             schemas: Vec::new(),
+            opt_in: OptIn::default(),
             registry: Registry::builtin(),
             config: Config::default(),
             read_only: ConnectOptions::read_only(),
@@ -91,6 +93,28 @@ impl DriftCheck {
     {
         self.schemas = schemas.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Compares these opt-in kinds too (PostgreSQL privileges and
+    /// publications; see `IntrospectOptions::opt_in`). Those not asked
+    /// for are listed as not compared, and left out of an expected
+    /// snapshot file that has them.
+    pub fn with_opt_in(mut self, opt_in: OptIn) -> Self {
+        self.opt_in = opt_in;
+        self
+    }
+
+    /// Compares privileges too (see [`DriftCheck::with_opt_in`]).
+    pub fn with_privileges(mut self, privileges: bool) -> Self {
+        self.opt_in.privileges = privileges;
+        self
+    }
+
+    /// What the target is read with: its schemas, the opt-in kinds.
+    fn introspect(&self) -> IntrospectOptions {
+        IntrospectOptions::default()
+            .with_schemas(self.schemas.iter().cloned())
+            .with_opt_in(self.opt_in)
     }
 
     /// Runs these rules (the built-in ones plus a user's own, say).
@@ -134,6 +158,7 @@ impl DriftCheck {
             read_write: &self.read_write,
             progress: self.progress.as_ref(),
             ledgers,
+            opt_in: self.opt_in,
         }
     }
 
@@ -208,11 +233,12 @@ impl DriftCheck {
         let cx = self.source_cx(&ledgers);
         // Two databases (or a replay and a database) cost the slower of
         // the two, not their sum.
+        let introspect = self.introspect();
         let (expected, (mut actual, _)) = futures::try_join!(
             self.source.load(&cx),
             live::read_live(
                 &self.target,
-                &self.schemas,
+                &introspect,
                 &self.read_only,
                 self.progress.as_ref(),
                 false
@@ -244,6 +270,8 @@ impl DriftCheck {
         ledgers: Vec<Ledger>,
         quarantine: Option<(Vec<QuarantineEntry>, BTreeSet<String>)>,
     ) -> Result<Checked> {
+        let states = std::iter::once(&mut expected.snapshot).chain(expected.head.as_mut());
+        states.for_each(|s| s.keep_opted_in(self.opt_in));
         if expected.snapshot.dialect != actual.dialect {
             return Err(Error::DialectMismatch {
                 target: self.target.to_string(),
@@ -307,6 +335,7 @@ impl DriftCheck {
         Ok(Checked {
             target: self.target,
             schemas: self.schemas,
+            opt_in: self.opt_in,
             registry: self.registry,
             config: self.config,
             expected,
@@ -362,6 +391,8 @@ pub struct Checked {
     pub target: DbUrl,
     /// The schemas compared (empty: the target's defaults).
     pub schemas: Vec<String>,
+    /// The opt-in kinds compared.
+    pub opt_in: OptIn,
     /// The rules that ran.
     pub registry: Registry,
     /// The configuration they ran with.
@@ -397,6 +428,16 @@ impl std::fmt::Debug for Checked {
             .field("expected", &self.expected.description)
             .field("findings", &self.report.findings.len())
             .finish_non_exhaustive()
+    }
+}
+
+impl Checked {
+    /// What the target is read with again (after a fix): its schemas,
+    /// the opt-in kinds compared.
+    pub fn introspect(&self) -> IntrospectOptions {
+        IntrospectOptions::default()
+            .with_schemas(self.schemas.iter().cloned())
+            .with_opt_in(self.opt_in)
     }
 }
 
@@ -463,6 +504,7 @@ impl Checked {
                 read_write: &self.read_write,
                 progress: self.progress.as_ref(),
                 ledgers: &self.ledgers,
+                opt_in: self.opt_in,
             };
             self.pending_run =
                 run_preflight(self.source.as_ref(), &cx, &self.expected, actual).await?;
@@ -522,7 +564,7 @@ impl Checked {
     pub async fn reload_actual(&mut self) -> Result<()> {
         let (actual, ledgers) = live::read_live(
             &self.target,
-            &self.schemas,
+            &self.introspect(),
             &self.read_only,
             self.progress.as_ref(),
             self.expected.migrations.is_some(),

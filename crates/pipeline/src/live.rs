@@ -8,12 +8,13 @@ use driftless_model::{Ledger, Snapshot};
 use crate::error::Result;
 use crate::progress::Progress;
 
-/// Reads the schema of the database at `url` (only `schemas`, when given)
-/// and, with `ledgers`, its migration ledgers, reporting stages to
-/// `progress`. Open it read-only unless you mean to write.
+/// Reads the schema of the database at `url` as `options` say (its
+/// schemas, privileges) and, with `ledgers`, its migration ledgers,
+/// reporting stages to `progress`. Open it read-only unless you mean to
+/// write.
 pub async fn read_live(
     url: &DbUrl,
-    schemas: &[String],
+    options: &IntrospectOptions,
     connect: &ConnectOptions,
     progress: &dyn Progress,
     ledgers: bool,
@@ -21,9 +22,7 @@ pub async fn read_live(
     let stage = progress.begin(&format!("connecting to {url}"));
     let mut db = Database::connect(url, connect).await?;
     stage.set(&format!("reading the schema of {url}"));
-    let snapshot = db
-        .snapshot(&IntrospectOptions::default().with_schemas(schemas.iter().cloned()))
-        .await?;
+    let snapshot = db.snapshot(options).await?;
     let ledgers = if ledgers {
         stage.set(&format!("reading the migration ledgers of {url}"));
         read_ledgers(&mut db).await?

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use driftless_introspect::{ConnectOptions, DbUrl};
-use driftless_model::{Ledger, LedgerRebuild, MigrationSet, PendingRun, Provenance, Snapshot};
+use driftless_introspect::{ConnectOptions, DbUrl, IntrospectOptions};
+use driftless_model::{
+    Ledger, LedgerRebuild, MigrationSet, OptIn, PendingRun, Provenance, Snapshot,
+};
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -154,6 +156,20 @@ pub struct SourceContext<'a> {
     /// [uses migrations](ExpectedSource::uses_migrations): what they record
     /// as applied builds the recorded state.
     pub ledgers: &'a [Ledger],
+    /// The opt-in kinds compared (PostgreSQL privileges, publications;
+    /// see [`IntrospectOptions::opt_in`]): a source reading a database
+    /// reads them too.
+    pub opt_in: OptIn,
+}
+
+impl SourceContext<'_> {
+    /// What a source reading a database reads: `schemas`, and the opt-in
+    /// kinds compared.
+    pub fn introspect(&self, schemas: &[String]) -> IntrospectOptions {
+        IntrospectOptions::default()
+            .with_schemas(schemas.iter().cloned())
+            .with_opt_in(self.opt_in)
+    }
 }
 
 impl std::fmt::Debug for SourceContext<'_> {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use driftless_introspect::{redact, DbUrl, IntrospectOptions, Source};
+use driftless_introspect::{redact, DbUrl, Source};
 use driftless_migrations::{
     default_python, expect_from_command, load_migrations_with, preflight_framework, preflight_sql,
     replay, replay_framework, Framework, MigrationLoadOptions, PreflightInput, Replay,
@@ -59,8 +59,14 @@ impl ExpectedSource for LiveDatabase {
             });
         }
         let schemas = if own.is_empty() { cx.schemas } else { &own };
-        let (snapshot, _) =
-            live::read_live(&self.url, schemas, cx.read_only, cx.progress, false).await?;
+        let (snapshot, _) = live::read_live(
+            &self.url,
+            &cx.introspect(schemas),
+            cx.read_only,
+            cx.progress,
+            false,
+        )
+        .await?;
         Ok(Expected::new(snapshot, self.describe()))
     }
 }
@@ -387,7 +393,7 @@ impl ExpectedSource for MigrationCommand {
 fn replay_options(cx: &SourceContext<'_>, dev: Option<&DbUrl>) -> ReplayOptions {
     let mut options = ReplayOptions::default()
         .with_target(cx.target.clone())
-        .with_introspect(IntrospectOptions::default().with_schemas(cx.schemas.iter().cloned()));
+        .with_introspect(cx.introspect(cx.schemas));
     options.connect = cx.read_write.clone();
     if let Some(dev) = dev {
         options = options.with_dev_url(dev.clone());

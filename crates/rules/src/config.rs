@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use driftless_model::{read_regular_file, CatalogKind, ObjectKind, ObjectRef};
+use driftless_model::{read_regular_file, CatalogKind, ObjectKind, ObjectRef, OptIn};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -344,6 +344,7 @@ pub struct Config {
     ignore: Vec<ObjectPattern>,
     waivers: Vec<(Waiver, usize)>,
     ignored_kinds: Vec<CatalogKind>,
+    opt_in: OptIn,
     renames: Vec<Rename>,
     fix: FixSettings,
 }
@@ -357,6 +358,7 @@ impl Default for Config {
             ignore: Vec::new(),
             waivers: Vec::new(),
             ignored_kinds: Vec::new(),
+            opt_in: OptIn::default(),
             renames: Vec::new(),
             fix: FixSettings::default(),
         }
@@ -364,7 +366,7 @@ impl Default for Config {
 }
 
 const TOP_KEYS: &str = "coverage, fail_on, fix, ignore, rename, rules, waiver";
-const COVERAGE_KEYS: &str = "ignore";
+const COVERAGE_KEYS: &str = "ignore, privileges, publications";
 const RULE_KEYS: &str = "enabled, severity";
 const WAIVER_KEYS: &str = "rule, object, reason, owner, expires";
 
@@ -499,8 +501,12 @@ impl Parser<'_> {
     }
 
     /// `[coverage]`: `ignore`, the kinds of objects not compared that are
-    /// not reported.
-    fn coverage(&self, value: &Spanned<DeValue<'_>>) -> Result<Vec<CatalogKind>, ConfigError> {
+    /// not reported; `privileges`, `publications`: the opt-in kinds
+    /// compared.
+    fn coverage(
+        &self,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Result<(Vec<CatalogKind>, OptIn), ConfigError> {
         let DeValue::Table(t) = value.get_ref() else {
             return Err(self.invalid(
                 value.span(),
@@ -511,10 +517,26 @@ impl Parser<'_> {
                 ),
             ));
         };
-        let mut kinds = Vec::new();
+        let (mut kinds, mut opt_in) = (Vec::new(), OptIn::default());
         for (k, v) in Self::entries(t) {
-            if k.get_ref().as_ref() != "ignore" {
-                return Err(self.unknown_key(k.span(), "[coverage]", k.get_ref(), COVERAGE_KEYS));
+            match k.get_ref().as_ref() {
+                "ignore" => {}
+                "privileges" => {
+                    opt_in.privileges = self.boolean("privileges", v)?;
+                    continue;
+                }
+                "publications" => {
+                    opt_in.publications = self.boolean("publications", v)?;
+                    continue;
+                }
+                _ => {
+                    return Err(self.unknown_key(
+                        k.span(),
+                        "[coverage]",
+                        k.get_ref(),
+                        COVERAGE_KEYS,
+                    ))
+                }
             }
             let DeValue::Array(items) = v.get_ref() else {
                 return Err(self.invalid(
@@ -542,7 +564,7 @@ impl Parser<'_> {
                 kinds.push(kind);
             }
         }
-        Ok(kinds)
+        Ok((kinds, opt_in))
     }
 
     fn waiver(&self, item: &Spanned<DeValue<'_>>) -> Result<Waiver, ConfigError> {
@@ -639,7 +661,7 @@ impl Config {
             let key = k.get_ref().as_ref();
             match key {
                 "fail_on" => config.fail_on = p.severity(key, v)?,
-                "coverage" => config.ignored_kinds = p.coverage(v)?,
+                "coverage" => (config.ignored_kinds, config.opt_in) = p.coverage(v)?,
                 "fix" => config.fix = p.fix(v)?,
                 "ignore" => {
                     let DeValue::Array(items) = v.get_ref() else {
@@ -859,6 +881,12 @@ impl Config {
     /// of reports (`[coverage] ignore`).
     pub fn ignores_kind(&self, kind: CatalogKind) -> bool {
         self.ignored_kinds.contains(&kind)
+    }
+
+    /// The opt-in kinds compared (`[coverage] privileges = true`,
+    /// `publications = true`; PostgreSQL).
+    pub fn opt_in(&self) -> OptIn {
+        self.opt_in
     }
 
     /// Leaves objects of `kind` out of reports, as `[coverage] ignore` does.

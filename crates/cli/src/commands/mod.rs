@@ -95,10 +95,11 @@ impl Ctx {
         Spinner::start(self.quiet, message)
     }
 
-    /// Reads the schema of a live database, read-only, with a spinner.
-    pub async fn read_live(&self, url: &DbUrl, schemas: &[String]) -> Result<Snapshot> {
+    /// Reads the schema of a live database as `options` say, read-only,
+    /// with a spinner.
+    pub async fn read_live(&self, url: &DbUrl, options: &IntrospectOptions) -> Result<Snapshot> {
         let progress = SpinnerProgress { quiet: self.quiet };
-        Ok(read_live(url, schemas, &self.read_only(), &progress, false)
+        Ok(read_live(url, options, &self.read_only(), &progress, false)
             .await?
             .0)
     }
@@ -168,8 +169,10 @@ impl Prepared {
         if let Some(severity) = fail_on {
             config.set_fail_on(severity);
         }
+        let opt_in = db.opt_in(&config);
         let checked = DriftCheck::new(url.clone(), expected::source(ctx, expect)?)
             .with_schemas(db.schemas.iter().cloned())
+            .with_opt_in(opt_in)
             .with_registry(registry)
             .with_config(config)
             .with_connect(ctx.read_only(), ctx.read_write())
@@ -213,7 +216,8 @@ impl Prepared {
         repair: &RepairArgs,
         schemas: &[String],
     ) -> Result<ApplyOptions> {
-        policy_apply_options(ctx, repair, schemas, &self.config)
+        let options = policy_apply_options(ctx, repair, schemas, &self.config)?;
+        Ok(options.with_introspect(self.checked.introspect()))
     }
 
     /// Exit status of the comparison: drift when a finding fails.

@@ -1,6 +1,7 @@
 //! `driftless snapshot`: the schema of a live database as JSON.
 
 use anyhow::{Context as _, Result};
+use driftless_introspect::IntrospectOptions;
 
 use super::Ctx;
 use crate::args::SnapshotArgs;
@@ -9,7 +10,10 @@ use crate::Status;
 /// Reads the database and writes the snapshot to stdout or `-o FILE`.
 pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> Result<Status> {
     let url = ctx.parse_url(args.db.url()?)?;
-    let snapshot = ctx.read_live(&url, &args.db.schemas).await?;
+    let options = IntrospectOptions::default()
+        .with_schemas(args.db.schemas.iter().cloned())
+        .with_opt_in(args.db.opt_in(&super::load_config(None)?));
+    let snapshot = ctx.read_live(&url, &options).await?;
     ctx.checkpoint(&url, "writing the snapshot")?;
     let missing = snapshot.missing_schemas(&args.db.schemas);
     if !missing.is_empty() {

@@ -15,6 +15,9 @@
 //!   with the wheel into a fresh virtualenv;
 //! - `messages`: what a user reads, pinned by snapshots;
 //! - `packaging`: the wheel (`pip install .`) gives the `driftless` command;
+//! - `privileges`: `--privileges` and `[coverage] privileges` on
+//!   `snapshot`, `check`, `plan` and `fix`; without them, grants are not
+//!   compared;
 //! - `quarantine`: `quarantine list|restore` round trips on each backend;
 //! - `rails`: the deploy story on a real Rails project, and `--step-cmd`;
 //! - `fleet`: `check` over tenant schemas, databases of a server and lists
@@ -50,6 +53,7 @@ mod locked;
 mod messages;
 mod online;
 mod packaging;
+mod privileges;
 mod quarantine;
 mod rails;
 mod read_only;

@@ -19,6 +19,7 @@ const DROP_KINDS: &[&str] = &[
     "DOMAIN",
     "TYPE",
     "COLLATION",
+    "PUBLICATION",
     "EVENT",
 ];
 
@@ -45,11 +46,14 @@ pub(crate) fn drop_if_exists(drop: &str) -> String {
 }
 
 /// Whether running `definition` again changes nothing (`CREATE OR
-/// REPLACE`, `… IF NOT EXISTS`, an `ALTER TABLE` setting).
+/// REPLACE`, `… IF NOT EXISTS`, an `ALTER TABLE` setting, a `GRANT` or
+/// `REVOKE`).
 pub(crate) fn is_idempotent_create(definition: &str) -> bool {
     let upper = definition.trim_start().to_ascii_uppercase();
     upper.starts_with("CREATE OR REPLACE")
         || upper.starts_with("ALTER ")
+        || upper.starts_with("GRANT ")
+        || upper.starts_with("REVOKE ")
         || upper
             .split_whitespace()
             .take(6)
@@ -178,6 +182,9 @@ pub(crate) fn verb(how: &str, kind: CatalogKind) -> &'static str {
         RangeType => "range type",
         Collation => "collation",
         Event => "event",
+        Privilege => "privilege",
+        DefaultPrivilege => "default privilege",
+        Publication => "publication",
     }
 }
 

@@ -6,7 +6,7 @@
 
 use driftless_model::{
     Column, Dialect, Exclusion, Identity, Sequence, Table, INHERITS, PARTITION_BOUND, PARTITION_BY,
-    PARTITION_OF,
+    PARTITION_OF, PERSISTENCE, UNLOGGED,
 };
 use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
@@ -33,8 +33,8 @@ impl Writer for Postgres {
 
     /// sea-query's, unless the table needs what sea-query cannot say:
     /// deferrable keys, exclusion constraints, a place in a partitioning or
-    /// inheritance hierarchy (see [`hierarchy`]); then a plain statement of
-    /// sea-query's elements and those clauses.
+    /// inheritance hierarchy (see [`hierarchy`]), `UNLOGGED`; then a plain
+    /// statement of sea-query's elements and those clauses.
     fn create_table(
         &self,
         schema: &str,
@@ -45,7 +45,7 @@ impl Writer for Postgres {
         let new = NewTable::new(D, schema, name, table, opts)?;
         let plain = !table.exclusions.is_empty()
             || new.deferrals.iter().any(|d| !d.is_empty())
-            || [PARTITION_BY, PARTITION_OF, INHERITS]
+            || [PARTITION_BY, PARTITION_OF, INHERITS, PERSISTENCE]
                 .iter()
                 .any(|o| table.options.contains_key(*o));
         if !plain {
@@ -162,9 +162,10 @@ fn exclusion(schema: &str, table: &str, name: &str, x: &Exclusion) -> Result<Str
     Ok(fragment(D, FragmentKind::Expression, &object, &x.definition)?.into_owned())
 }
 
-/// `CREATE TABLE` of a table with `elements`, in its place in a hierarchy:
-/// `PARTITION OF parent [(constraints)] FOR VALUES …`, or `(elements)
-/// INHERITS (parents)`; then `PARTITION BY …` for a partitioned table.
+/// `CREATE [UNLOGGED] TABLE` of a table with `elements`, in its place in a
+/// hierarchy: `PARTITION OF parent [(constraints)] FOR VALUES …`, or
+/// `(elements) INHERITS (parents)`; then `PARTITION BY …` for a
+/// partitioned table.
 fn hierarchy(
     schema: &str,
     name: &str,
@@ -181,7 +182,12 @@ fn hierarchy(
             .transpose()
     };
     let ine = if if_not_exists { "IF NOT EXISTS " } else { "" };
-    let mut sql = format!("CREATE TABLE {ine}{}", qualified(D, schema, name));
+    let unlogged = if table.options.get(PERSISTENCE).map(String::as_str) == Some(UNLOGGED) {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let mut sql = format!("CREATE {unlogged}TABLE {ine}{}", qualified(D, schema, name));
     let parents: Vec<String> = table
         .parent_tables(schema)
         .iter()
@@ -295,6 +301,15 @@ END",
             qualified(D, schema, table),
             if on { "" } else { "NO " },
             qualified(D, &parent.0, &parent.1)
+        )
+    }
+
+    /// `ALTER TABLE … SET UNLOGGED` when `unlogged`, else `SET LOGGED`.
+    pub(crate) fn set_persistence(&self, schema: &str, table: &str, unlogged: bool) -> String {
+        format!(
+            "ALTER TABLE {} SET {}",
+            qualified(D, schema, table),
+            if unlogged { "UNLOGGED" } else { "LOGGED" }
         )
     }
 }

@@ -14,6 +14,7 @@ use driftless_model::{
     CatalogKind, CatalogObject, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey,
     Generated, Identity, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner,
     Snapshot, Table, UniqueConstraint, View, INHERITS, PARTITION_BOUND, PARTITION_BY, PARTITION_OF,
+    PERSISTENCE, UNLOGGED,
 };
 
 /// The default collation (`pg_collation` oid of `"default"`).
@@ -32,6 +33,7 @@ pub(crate) struct Catalog {
     pub(crate) comments: Vec<CommentRow>,
     pub(crate) lookups: Vec<LookupRow>,
     pub(crate) unmodeled: Vec<UnmodeledRow>,
+    pub(crate) privileges: Vec<UnmodeledRow>,
 }
 
 /// The namespaces to read: not owned by an extension, and wanted by
@@ -130,7 +132,8 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         sequences,
         comments,
         lookups,
-        unmodeled,
+        mut unmodeled,
+        privileges,
     } = catalog;
     let mut assembly = Assembly {
         snap: Snapshot::new(Dialect::Postgres),
@@ -152,21 +155,41 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     assembly.add_indexes(indexes)?;
     assembly.add_enums(enums);
     assembly.add_sequences(sequences);
-    let mut unmodeled = unmodeled;
     let managed = Managed::take(&mut unmodeled, &assembly.schema_names);
+    unmodeled.extend(assembly.take_roles(privileges));
     assembly.add_unmodeled(unmodeled);
     managed.set_aside(&mut assembly.snap);
     Ok(assembly.snap)
 }
 
 impl Assembly<'_> {
+    /// The role names among the privilege rows, kept when privileges are
+    /// compared; the other rows.
+    fn take_roles(&mut self, rows: Vec<UnmodeledRow>) -> Vec<UnmodeledRow> {
+        let (roles, rest): (Vec<UnmodeledRow>, Vec<UnmodeledRow>) =
+            rows.into_iter().partition(|r| r.kind == "role");
+        if self.options.opt_in.privileges {
+            self.snap.roles = roles.into_iter().map(|r| r.name).collect();
+            self.snap.roles.sort();
+        }
+        rest
+    }
+
     /// The objects beyond tables, views, enums and sequences, in the
     /// wanted schemas; the database-wide ones when every schema is read.
-    /// Those of a compared kind with a definition are compared objects;
-    /// the others (and those an extension owns) are listed as not compared.
+    /// Those of a compared kind with a definition are compared objects
+    /// (those of an opt-in kind only when asked for); the others (and
+    /// those an extension owns) are listed as not compared.
     fn add_unmodeled(&mut self, rows: Vec<UnmodeledRow>) {
-        let listed = CatalogKind::not_compared(Dialect::Postgres);
-        let compared = CatalogKind::compared(Dialect::Postgres);
+        let d = Dialect::Postgres;
+        let opt_in = self.options.opt_in;
+        let compared = |k: CatalogKind| {
+            CatalogKind::compared(d).contains(&k)
+                || CatalogKind::opt_in(d).contains(&k) && opt_in.compares(k)
+        };
+        let listed = |k: CatalogKind| {
+            CatalogKind::not_compared(d).contains(&k) || CatalogKind::opt_in(d).contains(&k)
+        };
         for row in rows {
             let Some(kind) = CatalogKind::parse(&row.kind) else {
                 continue;
@@ -182,7 +205,7 @@ impl Assembly<'_> {
                     None => continue,
                 }
             };
-            if compared.contains(&kind) && row.extension.is_none() {
+            if compared(kind) && row.extension.is_none() {
                 // An extension is read with the schema it is installed in,
                 // but is one per database: that schema is in its definition.
                 let schema = schema.filter(|_| kind != CatalogKind::Extension);
@@ -191,7 +214,7 @@ impl Assembly<'_> {
                 }
                 continue;
             }
-            if !listed.contains(&kind) && row.extension.is_none() {
+            if !listed(kind) && row.extension.is_none() {
                 continue;
             }
             let mut object = CatalogObject::new(kind, schema, row.name);
@@ -650,9 +673,12 @@ impl Assembly<'_> {
 
 /// The options that place table `rel` in a partitioning or inheritance
 /// hierarchy ([`PARTITION_BY`], [`PARTITION_OF`] with [`PARTITION_BOUND`],
-/// or [`INHERITS`]).
+/// or [`INHERITS`]), and its [`PERSISTENCE`] when it is unlogged.
 fn hierarchy_options(rel: &RelationRow) -> BTreeMap<String, String> {
     let mut options = BTreeMap::new();
+    if rel.unlogged {
+        options.insert(PERSISTENCE.to_string(), UNLOGGED.to_string());
+    }
     if let Some(key) = &rel.partition_by {
         options.insert(PARTITION_BY.to_string(), key.clone());
     }
@@ -731,6 +757,7 @@ mod tests {
             partition_by: None,
             partition_bound: None,
             parents: None,
+            unlogged: false,
         }
     }
 

@@ -160,7 +160,7 @@ macro_rules! wanted_table {
 /// before PostgreSQL 16, see `viewdef`), `partition_by text?`
 /// (`pg_get_partkeydef`), `partition_bound text?`, `parents text?` (the
 /// tables it inherits from or is a partition of, in order, as SQL names
-/// relative to its schema, joined by `, `).
+/// relative to its schema, joined by `, `), `unlogged bool`.
 macro_rules! relations_query {
     ($m:ident) => {
         concat!(
@@ -177,7 +177,8 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
                           ', ' ORDER BY i.inhseqno)
         FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
         JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-        WHERE i.inhrelid = c.oid)
+        WHERE i.inhrelid = c.oid),
+       c.relpersistence = 'u'
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relnamespace = ANY ($1)
   AND ",
@@ -475,6 +476,10 @@ macro_rules! depends_on {
 /// inheritance children name their parent. An installed pg_partman is a
 /// row of kind `partition manager` whose definition is its configuration
 /// table as `query_to_xml` prints it (see [`super::managed`]).
+/// A publication comes with its
+/// tables (`FOR TABLE`, sorted, or `FOR ALL TABLES`) and what it
+/// publishes; its row filters, column lists and schemas (PostgreSQL 15)
+/// are not read.
 /// Columns: `kind text`, `namespace oid`, `name text`, `table text?`,
 /// `extension text?`, `parent text?`, `definition text?`, `drop text?`,
 /// `then text[]?`, `depends text[]?`, `comment text?`.
@@ -710,13 +715,179 @@ UNION ALL
 SELECT 'foreign server', 0, f.srvname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_foreign_server f LEFT JOIN ext x ON x.classid = 'pg_foreign_server'::regclass AND x.objid = f.oid
 UNION ALL
-SELECT 'publication', 0, b.pubname::text, NULL, x.extname, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'publication', 0, b.pubname::text, NULL, x.extname, NULL,
+       format('CREATE PUBLICATION %I%s WITH (publish = %L%s)', b.pubname,
+              CASE WHEN b.puballtables THEN ' FOR ALL TABLES'
+                   ELSE COALESCE(' FOR TABLE ' || (SELECT string_agg(format('%I.%I', pn.nspname, pc.relname), ', '
+                                                                     ORDER BY pn.nspname, pc.relname)
+                                                   FROM pg_publication_rel pr JOIN pg_class pc ON pc.oid = pr.prrelid
+                                                   JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                                                   WHERE pr.prpubid = b.oid), '') END,
+              concat_ws(', ', CASE WHEN b.pubinsert THEN 'insert' END, CASE WHEN b.pubupdate THEN 'update' END,
+                        CASE WHEN b.pubdelete THEN 'delete' END, CASE WHEN b.pubtruncate THEN 'truncate' END),
+              CASE WHEN to_jsonb(b) ->> 'pubviaroot' = 'true' THEN ', publish_via_partition_root = true' ELSE '' END),
+       format('DROP PUBLICATION %I', b.pubname),
+       ARRAY(SELECT format('COMMENT ON PUBLICATION %I IS %L', b.pubname, obj_description(b.oid, 'pg_publication'))
+             WHERE obj_description(b.oid, 'pg_publication') IS NOT NULL),
+       ARRAY(SELECT concat_ws(chr(31), 'table', pn.nspname, pc.relname, '')
+             FROM pg_publication_rel pr JOIN pg_class pc ON pc.oid = pr.prrelid
+             JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+             WHERE pr.prpubid = b.oid ORDER BY 1),
+       obj_description(b.oid, 'pg_publication')
 FROM pg_publication b LEFT JOIN ext x ON x.classid = 'pg_publication'::regclass AND x.objid = b.oid
 UNION ALL
 SELECT 'subscription', 0, u.subname::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_subscription u
 WHERE u.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
 );
+
+/// Privileges (read by every full read; compared with
+/// `IntrospectOptions::privileges`, listed as not compared otherwise):
+/// the grants on the relations, columns, routines and schemas of the
+/// wanted namespaces (`$1`), each as it differs from the object's
+/// baseline, its initial privileges (`pg_init_privs`: what `initdb` or an
+/// extension set) or else the built-in default for its owner
+/// (`acldefault`): a privilege granted beyond it (`GRANT … TO …`, the
+/// grant option with it) or one of it revoked (`REVOKE … FROM …`), the
+/// grantor and the owner's own privileges left out (owners are not
+/// compared). Then the default privileges (`pg_default_acl`): those of a
+/// schema as granted, the database-wide ones as they differ from the
+/// built-in default. Then the name of every role, to tell a grant to a
+/// role the server lacks. Objects an extension owns are left out.
+/// Columns as [`UNMODELED`]: `kind` (`privilege`, `default privilege`,
+/// `role`), `namespace oid` (0: database-wide), `name` (`SELECT to
+/// reader`, `UPDATE (email) to reader`, `EXECUTE revoked from PUBLIC`,
+/// `for app: SELECT on tables to reader`), `table` (the relation or
+/// routine signature it is on; none for a schema), no extension or
+/// parent, `definition` (the `GRANT`, `REVOKE` or `ALTER DEFAULT
+/// PRIVILEGES` that makes it), `drop` (the one that undoes it), no
+/// `then`, `depends` (the object, the roles it names), no comment.
+pub(crate) const PRIVILEGES: &str = "\
+WITH ext AS (SELECT d.classid, d.objid FROM pg_depend d
+             WHERE d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass),
+acl_objects AS (
+SELECT c.relnamespace AS ns, c.relname::text AS tbl, NULL::text AS col,
+       CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', n.nspname, c.relname) AS target,
+       c.relacl AS acl,
+       COALESCE((SELECT i.initprivs FROM pg_init_privs i WHERE i.objoid = c.oid AND i.classoid = 'pg_class'::regclass
+                 AND i.objsubid = 0), acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner)) AS base,
+       CASE WHEN c.relkind IN ('v', 'm') THEN concat_ws(chr(31), 'view', n.nspname, '', c.relname)
+            WHEN c.relkind = 'S' THEN concat_ws(chr(31), 'sequence', n.nspname, '', c.relname)
+            ELSE concat_ws(chr(31), 'table', n.nspname, c.relname, '') END AS dep
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relnamespace = ANY ($1)
+  AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid)
+UNION ALL
+SELECT c.relnamespace, c.relname::text, a.attname::text,
+       format('TABLE %I.%I', n.nspname, c.relname), a.attacl,
+       COALESCE((SELECT i.initprivs FROM pg_init_privs i WHERE i.objoid = c.oid AND i.classoid = 'pg_class'::regclass
+                 AND i.objsubid = a.attnum), acldefault('c', c.relowner)),
+       concat_ws(chr(31), 'column', n.nspname, c.relname, a.attname)
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relnamespace = ANY ($1)
+  AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid)
+UNION ALL
+SELECT p.pronamespace, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL,
+       format('%s %I.%I(%s)', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+              n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+       p.proacl,
+       COALESCE((SELECT i.initprivs FROM pg_init_privs i WHERE i.objoid = p.oid AND i.classoid = 'pg_proc'::regclass
+                 AND i.objsubid = 0), acldefault('f', p.proowner)),
+       concat_ws(chr(31), CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, '',
+                 p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')')
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.proacl IS NOT NULL AND p.prokind IN ('f', 'p') AND p.pronamespace = ANY ($1)
+  AND NOT EXISTS (SELECT FROM ext x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid)
+UNION ALL
+SELECT n.oid, NULL, NULL, format('SCHEMA %I', n.nspname), n.nspacl,
+       COALESCE((SELECT i.initprivs FROM pg_init_privs i WHERE i.objoid = n.oid AND i.classoid = 'pg_namespace'::regclass
+                 AND i.objsubid = 0), acldefault('n', n.nspowner)),
+       NULL
+FROM pg_namespace n
+WHERE n.nspacl IS NOT NULL AND n.oid = ANY ($1)
+),
+diffs AS (
+SELECT o.*, g.grantee, g.privilege_type AS privilege, g.grantable, g.revoked
+FROM acl_objects o
+CROSS JOIN LATERAL (
+  SELECT e.grantee, e.privilege_type, bool_or(e.is_grantable) AS grantable, false AS revoked
+  FROM aclexplode(o.acl) e
+  WHERE NOT EXISTS (SELECT FROM aclexplode(o.base) d
+                    WHERE d.grantee = e.grantee AND d.privilege_type = e.privilege_type
+                      AND d.is_grantable = e.is_grantable)
+  GROUP BY e.grantee, e.privilege_type
+  UNION ALL
+  SELECT d.grantee, d.privilege_type, false, true
+  FROM aclexplode(o.base) d
+  WHERE NOT EXISTS (SELECT FROM aclexplode(o.acl) e
+                    WHERE e.grantee = d.grantee AND e.privilege_type = d.privilege_type)
+) g
+),
+named AS (
+SELECT d.*, CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE COALESCE(r.rolname::text, d.grantee::text) END AS who,
+       CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(COALESCE(r.rolname::text, d.grantee::text)) END AS who_sql,
+       d.privilege || COALESCE(' (' || quote_ident(d.col) || ')', '') AS what
+FROM diffs d LEFT JOIN pg_roles r ON r.oid = d.grantee
+)
+SELECT 'privilege', ns,
+       what || CASE WHEN revoked THEN ' revoked from ' ELSE ' to ' END || who,
+       tbl, NULL::text, NULL::text,
+       CASE WHEN revoked THEN format('REVOKE %s ON %s FROM %s', what, target, who_sql)
+            ELSE format('GRANT %s ON %s TO %s%s', what, target, who_sql,
+                        CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END) END,
+       CASE WHEN revoked THEN format('GRANT %s ON %s TO %s', what, target, who_sql)
+            ELSE format('REVOKE %s ON %s FROM %s', what, target, who_sql) END,
+       NULL::text[],
+       ARRAY_REMOVE(ARRAY[dep, CASE WHEN grantee <> 0 THEN concat_ws(chr(31), 'role', '', '', who) END], NULL),
+       NULL::text
+FROM named
+UNION ALL
+SELECT 'default privilege', da.defaclnamespace,
+       format('for %s: %s on %s %s %s', fr.rolname, g.privilege_type, da.kinds,
+              CASE WHEN g.revoked THEN 'revoked from' ELSE 'to' END,
+              CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE COALESCE(r.rolname::text, g.grantee::text) END),
+       NULL, NULL, NULL,
+       format('ALTER DEFAULT PRIVILEGES FOR ROLE %s%s %s %s ON %s %s %s%s', da.for_role, da.in_schema,
+              CASE WHEN g.revoked THEN 'REVOKE' ELSE 'GRANT' END, g.privilege_type, upper(da.kinds),
+              CASE WHEN g.revoked THEN 'FROM' ELSE 'TO' END, g.who_sql,
+              CASE WHEN g.grantable THEN ' WITH GRANT OPTION' ELSE '' END),
+       format('ALTER DEFAULT PRIVILEGES FOR ROLE %s%s %s %s ON %s %s %s', da.for_role, da.in_schema,
+              CASE WHEN g.revoked THEN 'GRANT' ELSE 'REVOKE' END, g.privilege_type, upper(da.kinds),
+              CASE WHEN g.revoked THEN 'TO' ELSE 'FROM' END, g.who_sql),
+       NULL,
+       ARRAY_REMOVE(ARRAY[concat_ws(chr(31), 'role', '', '', fr.rolname),
+                          CASE WHEN g.grantee <> 0 THEN concat_ws(chr(31), 'role', '', '', COALESCE(r.rolname::text, g.grantee::text)) END], NULL),
+       NULL
+FROM (SELECT a.*, CASE a.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
+                                       WHEN 'T' THEN 'types' ELSE 'schemas' END AS kinds,
+             CASE a.defaclobjtype WHEN 'S' THEN 's' ELSE a.defaclobjtype END::\"char\" AS objtype,
+             '\"' || replace((SELECT rolname FROM pg_roles WHERE oid = a.defaclrole), '\"', '\"\"') || '\"' AS for_role,
+             COALESCE((SELECT ' IN SCHEMA \"' || replace(n.nspname, '\"', '\"\"') || '\"'
+                       FROM pg_namespace n WHERE n.oid = a.defaclnamespace), '') AS in_schema
+      FROM pg_default_acl a
+      WHERE a.defaclnamespace = 0 OR a.defaclnamespace = ANY ($1)) da
+JOIN pg_roles fr ON fr.oid = da.defaclrole
+CROSS JOIN LATERAL (
+  SELECT e.grantee, e.privilege_type, bool_or(e.is_grantable) AS grantable, false AS revoked,
+         CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(COALESCE((SELECT rolname FROM pg_roles WHERE oid = e.grantee)::text, e.grantee::text)) END AS who_sql
+  FROM aclexplode(da.defaclacl) e
+  WHERE da.defaclnamespace <> 0
+     OR NOT EXISTS (SELECT FROM aclexplode(acldefault(da.objtype, da.defaclrole)) d
+                    WHERE d.grantee = e.grantee AND d.privilege_type = e.privilege_type
+                      AND d.is_grantable = e.is_grantable)
+  GROUP BY e.grantee, e.privilege_type
+  UNION ALL
+  SELECT d.grantee, d.privilege_type, false, true,
+         CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(COALESCE((SELECT rolname FROM pg_roles WHERE oid = d.grantee)::text, d.grantee::text)) END
+  FROM aclexplode(acldefault(da.objtype, da.defaclrole)) d
+  WHERE da.defaclnamespace = 0
+    AND NOT EXISTS (SELECT FROM aclexplode(da.defaclacl) e
+                    WHERE e.grantee = d.grantee AND e.privilege_type = d.privilege_type)
+) g
+LEFT JOIN pg_roles r ON r.oid = g.grantee
+UNION ALL
+SELECT 'role', 0, r.rolname::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM pg_roles r";
 
 /// Small lookup tables: collation names (`c`), names of non-default
 /// operator classes (`o`), and the default collation of collatable types

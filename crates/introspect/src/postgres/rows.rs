@@ -47,6 +47,8 @@ pub(crate) struct RelationRow {
     pub(crate) partition_bound: Option<String>,
     /// The parent tables, as SQL names relative to the schema, joined by `, `.
     pub(crate) parents: Option<String>,
+    /// An `UNLOGGED` table (`relpersistence` `u`).
+    pub(crate) unlogged: bool,
 }
 
 impl RelationRow {
@@ -61,6 +63,7 @@ impl RelationRow {
             partition_by: row.try_get(6)?,
             partition_bound: row.try_get(7)?,
             parents: row.try_get(8)?,
+            unlogged: row.try_get(9)?,
         })
     }
 }

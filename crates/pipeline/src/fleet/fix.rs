@@ -163,9 +163,6 @@ async fn repair_member(
             "its plan is not its group's (its data asks for other steps): nothing was applied; plan it alone".into(),
         ));
     }
-    let options = apply_options.clone().with_introspect(
-        driftless_introspect::IntrospectOptions::default()
-            .with_schemas(checked.schemas.iter().cloned()),
-    );
+    let options = apply_options.clone().with_introspect(checked.introspect());
     checked.repair(plan, plan_options, &options).await
 }

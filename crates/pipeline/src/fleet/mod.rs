@@ -168,6 +168,7 @@ impl Fleet {
             read_write: &self.read_write,
             progress: self.progress.as_ref(),
             ledgers,
+            opt_in: driftless_model::OptIn::default(),
         }
     }
 

@@ -63,7 +63,7 @@ impl Fleet {
             .begin(&format!("reading {} schemas of {db}", names.len()));
         let (mut snapshot, ledgers) = live::read_live(
             db,
-            &names,
+            &driftless_introspect::IntrospectOptions::default().with_schemas(names.iter().cloned()),
             &self.read_only,
             self.progress.as_ref(),
             self.source.uses_migrations(),

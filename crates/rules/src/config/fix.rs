@@ -104,7 +104,7 @@ impl Parser<'_> {
         Ok(fix)
     }
 
-    fn boolean(&self, key: &str, v: &Spanned<DeValue<'_>>) -> Result<bool, ConfigError> {
+    pub(super) fn boolean(&self, key: &str, v: &Spanned<DeValue<'_>>) -> Result<bool, ConfigError> {
         match v.get_ref() {
             DeValue::Boolean(b) => Ok(*b),
             other => Err(self.invalid(

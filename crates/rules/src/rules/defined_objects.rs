@@ -13,24 +13,24 @@ use crate::rules::json;
 declare_rule! {
     MissingObject {
         id: "missing-object",
-        summary: "A function, procedure, trigger, policy, rule, extension, type or collation the expected side has does not exist in the database.",
+        summary: "A function, procedure, trigger, policy, rule, extension, type, collation or (with the privileges opt-in) privilege the expected side has does not exist in the database.",
         rationale: "Code the application relies on is absent: a trigger that keeps `updated_at` current never fires, a policy that limits rows to a tenant is not enforced, a function a default calls is not there.",
         severity: Error,
         enabled: true,
         example: "-- expected\nCREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();\n-- actual: no trigger orders_touch",
-        fix: "Safe: the fixer runs the statement the expected side's server prints for the object, after what it depends on.",
+        fix: "Safe: the fixer runs the statement the expected side's server prints for the object, after what it depends on. A privilege revoked is destructive (it takes access away). A grant to a role the server does not have is left to a human: the finding says which role to create.",
     }
 }
 
 declare_rule! {
     OrphanObject {
         id: "orphan-object",
-        summary: "The database has a function, procedure, trigger, policy, rule, extension, type or collation the expected side does not know.",
+        summary: "The database has a function, procedure, trigger, policy, rule, extension, type, collation or (with the privileges opt-in) privilege the expected side does not know.",
         rationale: "Code added by hand changes what writes do (a trigger), who sees which rows (a policy), or blocks migrations that change what it depends on (`cannot drop column … because other objects depend on it`).",
         severity: Warning,
         enabled: true,
         example: "-- expected: no trigger audit_users\n-- actual\nCREATE TRIGGER audit_users AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION audit();",
-        fix: "Destructive: dropping code changes behaviour, so the drop runs only with --allow-destructive; nothing holding data is dropped.",
+        fix: "Destructive: dropping code changes behaviour, and revoking a privilege takes access away, so the drop runs only with --allow-destructive; nothing holding data is dropped.",
     }
 }
 
@@ -63,6 +63,18 @@ fn object_of(entry: &Entry<'_, DefinedObject>, o: &DefinedObject) -> driftless_m
     r
 }
 
+/// The roles expected object `o` names (a grantee) that the actual
+/// server does not have, when its roles were read.
+fn absent_roles<'a>(cx: &Context<'_>, o: &'a DefinedObject) -> Vec<&'a str> {
+    let roles = &cx.actual.roles;
+    if roles.is_empty() {
+        return Vec::new();
+    }
+    o.roles()
+        .filter(|r| !roles.iter().any(|x| x == r))
+        .collect()
+}
+
 /// One finding per object only one side has: missing (`expected`) or
 /// an orphan.
 fn one_sided(meta: &RuleMeta, cx: &Context<'_>, expected: bool, out: &mut Vec<Finding>) {
@@ -74,7 +86,20 @@ fn one_sided(meta: &RuleMeta, cx: &Context<'_>, expected: bool, out: &mut Vec<Fi
         };
         let Some(o) = only else { continue };
         let (label, text) = (o.def.label(), one_line(o.def));
-        let (message, fix, hint) = if expected {
+        let absent = absent_roles(cx, o.def);
+        let (message, fix, hint) = if expected && !absent.is_empty() {
+            (
+                format!(
+                    "{label} is missing (expected {text}); role {} does not exist on this server",
+                    absent.join(", ")
+                ),
+                FixIntent::Manual,
+                format!(
+                    "create role {} (CREATE ROLE …), then run the fix again",
+                    absent.join(", ")
+                ),
+            )
+        } else if expected {
             (
                 format!("{label} is missing (expected {text})"),
                 FixIntent::Create,

@@ -131,6 +131,7 @@ mod orphan_enum;
 mod orphan_exclusion;
 mod orphan_foreign_key;
 mod orphan_index;
+mod orphan_schema;
 mod orphan_sequence;
 mod orphan_table;
 mod orphan_unique;
@@ -156,6 +157,7 @@ pub(crate) mod testing;
 /// them. Adding a rule: one file, one `mod` line above, one line here.
 pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &missing_schema::MissingSchema,
+    &orphan_schema::OrphanSchema,
     &missing_table::MissingTable,
     &orphan_table::OrphanTable,
     &missing_column::MissingColumn,

@@ -60,6 +60,11 @@ impl Prepared {
         if let Some(severity) = fail_on {
             config.set_fail_on(severity);
         }
+        if db.opt_in(&config) != driftless_model::OptIn::default() {
+            anyhow::bail!(
+                "privileges and publications are not compared across a fleet (--each-schema, --each-database, --targets): check one database at a time with --privileges / --publications"
+            );
+        }
         let shard = targets::shard(args.shard.as_deref())?;
         let bar = Arc::new(Bar::new(ctx.quiet));
         let mut fleet = Fleet::new(source(ctx, expect, args.expect_schema.as_deref())?)
