@@ -1,4 +1,5 @@
-//! PostgreSQL privileges (opt-in), table persistence and orphan schemas:
+//! PostgreSQL privileges and publications (opt-in), table persistence and
+//! orphan schemas:
 //! read field by field, found, repaired with data rows present and
 //! converged; without the opt-in, privileges are listed as not compared
 //! and nothing about them is reported as drift.
@@ -8,7 +9,7 @@ use crate::support;
 
 use driftless_fixer::{Orphans, PlanOptions, Safety};
 use driftless_introspect::IntrospectOptions;
-use driftless_model::{CatalogKind, DefinedObject, ObjectKind, ObjectRef, PERSISTENCE};
+use driftless_model::{CatalogKind, DefinedObject, ObjectKind, ObjectRef, OptIn, PERSISTENCE};
 use driftless_testkit::{Backend, TestDb};
 use support::*;
 
@@ -35,6 +36,16 @@ ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 "#;
 
 const ROWS: &str = "INSERT INTO app.items VALUES (1, 'a@x', 5), (2, 'b@x', 20);";
+
+const PRIVILEGES: OptIn = OptIn {
+    privileges: true,
+    publications: false,
+};
+
+const PUBLICATIONS: OptIn = OptIn {
+    privileges: false,
+    publications: true,
+};
 
 fn privileged() -> IntrospectOptions {
     IntrospectOptions::default().with_privileges(true)
@@ -284,7 +295,7 @@ async fn drift_in_privileges_is_repaired_with_data_kept() {
 
     // Without permission, what takes access away waits: the revokes of
     // DELETE and of the default on sequences, and PUBLIC's EXECUTE.
-    let cautious = fix_with(&db, &expected, &PlanOptions::default(), true)
+    let cautious = fix_with(&db, &expected, &PlanOptions::default(), PRIVILEGES)
         .await
         .unwrap();
     let withheld: Vec<&str> = cautious
@@ -305,9 +316,13 @@ async fn drift_in_privileges_is_repaired_with_data_kept() {
         .flat_map(|s| &s.sql)
         .any(|s| s == "GRANT INSERT ON TABLE app.items TO driftless_e2e_reader"));
 
-    let fixed = fix_with(&db, &expected, &options(), true).await.unwrap();
+    let fixed = fix_with(&db, &expected, &options(), PRIVILEGES)
+        .await
+        .unwrap();
     assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
-    let again = fix_with(&db, &expected, &options(), true).await.unwrap();
+    let again = fix_with(&db, &expected, &options(), PRIVILEGES)
+        .await
+        .unwrap();
     assert!(again.plan.steps.is_empty(), "{}", again.plan.to_sql());
     let kept = rows(&db, "SELECT count(*) FROM app.items").await;
     assert_eq!(kept[0][0], driftless_introspect::Value::Int(2));
@@ -330,7 +345,9 @@ async fn drift_in_privileges_is_repaired_with_data_kept() {
 async fn privileges_are_made_from_an_empty_database() {
     let expected = snapshot_with(&db(&format!("{GRANTS}{ROWS}")).await, &privileged()).await;
     let db = db("").await;
-    let fixed = fix_with(&db, &expected, &options(), true).await.unwrap();
+    let fixed = fix_with(&db, &expected, &options(), PRIVILEGES)
+        .await
+        .unwrap();
     assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
     let order: Vec<&str> = fixed.plan.steps.iter().map(|s| s.action.as_str()).collect();
     let at = |a: &str| order.iter().position(|x| *x == a).unwrap();
@@ -378,7 +395,9 @@ async fn a_grant_to_a_role_the_server_lacks_is_reported_and_left_alone() {
             .is_some_and(|h| h.contains(&format!("create role {ghost}")))));
     // The apply does not fail: the grants wait for the role, the rest is
     // repaired.
-    let fixed = fix_with(&db, &expected, &options(), true).await.unwrap();
+    let fixed = fix_with(&db, &expected, &options(), PRIVILEGES)
+        .await
+        .unwrap();
     assert_eq!(fixed.plan.unfixed.len(), 7, "{:#?}", fixed.plan.unfixed);
     assert!(fixed
         .plan
@@ -512,4 +531,113 @@ async fn an_orphan_schema_is_dropped_once_emptied_and_kept_while_it_holds_someth
             .await
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn publications_are_compared_when_asked_and_converged_with_rows() {
+    let tables = "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);";
+    let expected_sql = format!(
+        "{tables}
+        CREATE PUBLICATION pub_ab FOR TABLE a, b WITH (publish = 'insert, update');
+        CREATE PUBLICATION pub_all FOR ALL TABLES;
+        COMMENT ON PUBLICATION pub_all IS 'everything';"
+    );
+    let actual_sql = format!(
+        "{tables} INSERT INTO a VALUES (1); INSERT INTO b VALUES (2);
+        CREATE PUBLICATION pub_ab FOR TABLE a;
+        CREATE PUBLICATION pub_old;"
+    );
+    let read = IntrospectOptions::default().with_opt_in(PUBLICATIONS);
+    let expected = snapshot_with(&db_with(Backend::Postgres, &expected_sql).await, &read).await;
+    let find = |name: &str| {
+        expected
+            .objects
+            .iter()
+            .find(|o| o.kind == CatalogKind::Publication && o.name == name)
+            .unwrap_or_else(|| panic!("{name} in {:#?}", expected.objects))
+    };
+    let ab = find("pub_ab");
+    assert_eq!((ab.schema.as_deref(), ab.table.as_deref()), (None, None));
+    assert_eq!(
+        ab.definition,
+        "CREATE PUBLICATION pub_ab FOR TABLE public.a, public.b WITH (publish = 'insert, update')"
+    );
+    assert_eq!(ab.drop, "DROP PUBLICATION pub_ab");
+    assert_eq!(
+        ab.depends_on,
+        [
+            ObjectRef::table("public", "a"),
+            ObjectRef::table("public", "b")
+        ]
+    );
+    let all = find("pub_all");
+    assert_eq!(
+        all.definition,
+        "CREATE PUBLICATION pub_all FOR ALL TABLES WITH (publish = 'insert, update, delete, truncate')"
+    );
+    assert_eq!(all.then, ["COMMENT ON PUBLICATION pub_all IS 'everything'"]);
+    assert_eq!(all.comment.as_deref(), Some("everything"));
+    assert_eq!(all.label(), "publication pub_all");
+
+    let db = db_with(Backend::Postgres, &actual_sql).await;
+    // Without the opt-in: listed as not compared, no drift about them.
+    let plain = snapshot(&db).await;
+    assert!(!plain
+        .objects
+        .iter()
+        .any(|o| o.kind == CatalogKind::Publication));
+    assert_eq!(
+        plain
+            .unmodeled
+            .iter()
+            .filter(|o| o.kind == CatalogKind::Publication)
+            .count(),
+        2
+    );
+    let mut without = expected.clone();
+    without.keep_opted_in(OptIn::default());
+    assert_eq!(without.objects.len(), expected.objects.len() - 2);
+    let found = findings(&without, &plain);
+    assert!(
+        found.iter().all(|f| f.rule == "unmodeled-object"),
+        "{}",
+        describe(&found)
+    );
+    let untouched = fix(&db, &expected, &options()).await.unwrap();
+    assert!(
+        untouched.plan.steps.is_empty(),
+        "{}",
+        untouched.plan.to_sql()
+    );
+
+    // With it: one missing, one orphan, one that differs.
+    let found = findings(&expected, &snapshot_with(&db, &read).await);
+    let rules: Vec<(&str, Option<&str>)> = found
+        .iter()
+        .map(|f| (f.rule.as_str(), f.object.name.as_deref()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("object-mismatch", Some("pub_ab")),
+            ("missing-object", Some("pub_all")),
+            ("orphan-object", Some("pub_old")),
+        ],
+        "{}",
+        describe(&found)
+    );
+    let fixed = fix_with(&db, &expected, &options(), PUBLICATIONS)
+        .await
+        .unwrap();
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+    let again = fix_with(&db, &expected, &options(), PUBLICATIONS)
+        .await
+        .unwrap();
+    assert!(again.plan.steps.is_empty(), "{}", again.plan.to_sql());
+    let kept = rows(
+        &db,
+        "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b)",
+    )
+    .await;
+    assert_eq!(kept[0][0], driftless_introspect::Value::Int(2));
 }

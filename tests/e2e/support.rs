@@ -4,7 +4,7 @@
 
 use driftless_fixer::{ApplyError, ApplyOptions, ApplyReport, FixPlan, PlanOptions};
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Value};
-use driftless_model::Snapshot;
+use driftless_model::{OptIn, Snapshot};
 use driftless_pipeline::{DriftCheck, GivenSchema};
 use driftless_rules::{Config, Context, Finding, Registry};
 use driftless_testkit::{Backend, PostgresServer, TestDb};
@@ -100,21 +100,22 @@ pub async fn fix(
     expected: &Snapshot,
     options: &PlanOptions,
 ) -> Result<Fixed, ApplyError> {
-    fix_with(db, expected, options, false).await
+    fix_with(db, expected, options, OptIn::default()).await
 }
 
-/// [`fix`], comparing privileges too when `privileges` (PostgreSQL).
+/// [`fix`], comparing the opt-in kinds `opt_in` asks for too (PostgreSQL
+/// privileges, publications).
 pub async fn fix_with(
     db: &TestDb,
     expected: &Snapshot,
     options: &PlanOptions,
-    privileges: bool,
+    opt_in: OptIn,
 ) -> Result<Fixed, ApplyError> {
     let url = DbUrl::parse(&db.url).unwrap();
     let source = GivenSchema::new(expected.clone(), "the expected schema");
     let mut checked = DriftCheck::new(url, Box::new(source))
         .with_connect(ConnectOptions::default(), ConnectOptions::default())
-        .with_privileges(privileges)
+        .with_opt_in(opt_in)
         .run()
         .await
         .unwrap();

@@ -29,6 +29,13 @@
 //! `CREATE INDEX CONCURRENTLY`) are not read: neither stands for the
 //! object the expected schema has.
 //!
+//! **Opt-in kinds.** Privileges (grants on relations, columns, sequences,
+//! routines and schemas as they differ from each object's default, and
+//! default privileges: one more bulk query, [`query::PRIVILEGES`]) and
+//! publications are always listed, and compared as
+//! [`driftless_model::DefinedObject`]s only when
+//! [`IntrospectOptions::opt_in`] asks for them.
+//!
 //! # Consistency and printing
 //!
 //! Everything is read inside `BEGIN ISOLATION LEVEL REPEATABLE READ, READ

@@ -13,7 +13,7 @@ use crate::rules::json;
 declare_rule! {
     MissingObject {
         id: "missing-object",
-        summary: "A function, procedure, trigger, policy, rule, extension, type, collation or (with the privileges opt-in) privilege the expected side has does not exist in the database.",
+        summary: "A function, procedure, trigger, policy, rule, extension, type, collation or (opted in) privilege or publication the expected side has does not exist in the database.",
         rationale: "Code the application relies on is absent: a trigger that keeps `updated_at` current never fires, a policy that limits rows to a tenant is not enforced, a function a default calls is not there.",
         severity: Error,
         enabled: true,
@@ -25,7 +25,7 @@ declare_rule! {
 declare_rule! {
     OrphanObject {
         id: "orphan-object",
-        summary: "The database has a function, procedure, trigger, policy, rule, extension, type, collation or (with the privileges opt-in) privilege the expected side does not know.",
+        summary: "The database has a function, procedure, trigger, policy, rule, extension, type, collation or (opted in) privilege or publication the expected side does not know.",
         rationale: "Code added by hand changes what writes do (a trigger), who sees which rows (a policy), or blocks migrations that change what it depends on (`cannot drop column … because other objects depend on it`).",
         severity: Warning,
         enabled: true,
@@ -37,7 +37,7 @@ declare_rule! {
 declare_rule! {
     ObjectMismatch {
         id: "object-mismatch",
-        summary: "A function, procedure, trigger, policy, rule, extension, type or collation differs from the expected one (its definition, its settings or its comment).",
+        summary: "A function, procedure, trigger, policy, rule, extension, type, collation or (opted in) privilege or publication differs from the expected one (its definition, its settings or its comment).",
         rationale: "The object exists under the expected name but does something else: a function body edited in production, a policy widened by hand, a trigger disabled.",
         severity: Error,
         enabled: true,
