@@ -213,7 +213,7 @@ async fn privileges_are_read_field_by_field() {
         )
     );
     assert!(functions.revokes());
-    assert!(snap.roles.iter().any(|r| r == READER) && snap.roles.iter().any(|r| *r == owner));
+    assert!(snap.roles.iter().any(|r| r == READER) && snap.roles.contains(&owner));
     // Exactly these, nothing else.
     let kinds = |k: CatalogKind| objects.iter().filter(|o| o.kind == k).count();
     assert_eq!(kinds(p), 8, "{objects:#?}");

@@ -180,6 +180,9 @@ async fn postgres_reports_what_it_did_not_compare() {
 #[tokio::test]
 async fn postgres_coverage_ignore_and_schema_selection() {
     let (expected, actual) = postgres_scenario().await;
+    // Both have schema `other` (an extra schema is drift); only the actual
+    // one holds an aggregate there.
+    expected.exec("CREATE SCHEMA other;").await;
     actual
         .exec("CREATE SCHEMA other; CREATE AGGREGATE other.f(int) (SFUNC = int4pl, STYPE = int);")
         .await;

@@ -178,7 +178,7 @@ async fn fleets_refuse_the_privileges_opt_in() {
     assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(
         run.stderr
-            .contains("privileges are not compared across a fleet"),
+            .contains("privileges and publications are not compared across a fleet"),
         "{}",
         run.stderr
     );
