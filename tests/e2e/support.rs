@@ -100,7 +100,9 @@ pub async fn fix(
     expected: &Snapshot,
     options: &PlanOptions,
 ) -> Result<Fixed, ApplyError> {
-    fix_with(db, expected, options, OptIn::default()).await
+    // Boxed: the check, plan and apply futures are deep, and a test's
+    // future lives on its thread's stack.
+    Box::pin(fix_with(db, expected, options, OptIn::default())).await
 }
 
 /// [`fix`], comparing the opt-in kinds `opt_in` asks for too (PostgreSQL
