@@ -411,24 +411,45 @@ def unescape(field: str) -> str:
 
 
 def normalize_mysql(kind: str, row: list[str], db: str) -> str:
-    """The definition column of SHOW CREATE: the statement (sql_mode kept
-    for code objects; timestamps and counters out)."""
+    """The definition column of SHOW CREATE (with sql_mode for code
+    objects): database name, AUTO_INCREMENT counters and the implicit
+    STARTS time of events out; code keywords in one case; a column-level
+    CHECK written as the table-level check the server stores (named after
+    its column); `USING BTREE`, InnoDB's only index type, out; table lines
+    sorted."""
     if kind in ("TABLE", "VIEW"):
         text = row[1]
-    elif kind == "EVENT":
-        text = row[1] + "\n" + row[3]
     else:
-        text = row[1] + "\n" + row[2]
+        mode, stmt = (row[1], row[3]) if kind == "EVENT" else (row[1], row[2])
+        text = "sql_mode=" + mode + "\n" + upper_outside_quotes(ws(stmt))
     text = text.replace(f"`{db}`.", "").replace(db, "DB")
     text = re.sub(r" AUTO_INCREMENT=\d+", "", text)
     if kind == "EVENT":
         text = re.sub(r" STARTS '[^']*'", "", text)
     if kind == "TABLE":
-        lines = text.split("\n")
-        if len(lines) > 2:
-            body = sorted(line.rstrip(",") for line in lines[1:-1])
-            text = "\n".join([lines[0], *body, lines[-1]])
+        text = normalize_mysql_table(text)
     return text
+
+
+def upper_outside_quotes(text: str) -> str:
+    parts = re.split(r"('(?:[^'\\]|\\.)*'|`[^`]*`|\"(?:[^\"\\]|\\.)*\")", text)
+    return "".join(p if i % 2 else p.upper() for i, p in enumerate(parts))
+
+
+def normalize_mysql_table(text: str) -> str:
+    lines = text.split("\n")
+    if len(lines) <= 2:
+        return text
+    body = []
+    for line in lines[1:-1]:
+        line = line.rstrip(",").replace(" USING BTREE", "")
+        m = re.match(r"(\s*)(`[^`]+`)(.*?) (CHECK \(.*\))$", line)
+        if m:
+            body.append(f"{m.group(1)}{m.group(2)}{m.group(3)}")
+            body.append(f"{m.group(1)}CONSTRAINT {m.group(2)} {m.group(4)}")
+        else:
+            body.append(line)
+    return "\n".join([lines[0], *sorted(body), lines[-1]])
 
 
 class Sqlite(Server):
