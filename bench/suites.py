@@ -27,7 +27,8 @@ For each case of each backend:
 3. Convergence is decided independently of driftless:
    - PostgreSQL: `pg_dump --schema-only` of A and E (the pg_dump of the
      server's major), split into its entries (one per object, named by the
-     dump's own `Name:` / `Type:` headers), comments and SET lines removed,
+     dump's own `Name:` / `Type:` headers), comments, SET lines and the
+     random-keyed `\\restrict` / `\\unrestrict` lines removed,
      the column lines of each CREATE TABLE sorted (column order is not
      drift), compared as sets of entries;
    - MariaDB/MySQL: `SHOW CREATE TABLE/VIEW/TRIGGER/PROCEDURE/FUNCTION/EVENT`
@@ -332,7 +333,7 @@ def normalize_pg_body(lines: list[str], db: str) -> str:
     out, table = [], []
     in_table = False
     for line in lines:
-        if not line.strip() or re.match(r"SET [\w.]+ = |SELECT pg_catalog.set_config", line):
+        if not line.strip() or re.match(r"SET [\w.]+ = |SELECT pg_catalog.set_config|\\(un)?restrict ", line):
             continue
         line = line.replace(db, "DB")
         if in_table:
