@@ -285,6 +285,103 @@ async fn mariadb_triggers_routines_and_events_from_drift_keep_the_rows() {
     assert_eq!(r[0][0].as_str(), Some("20"));
 }
 
+/// Columns that become generated, stop being generated, or move between
+/// VIRTUAL and STORED (MariaDB refuses each as a MODIFY).
+const MY_GENERATED: &str = r#"
+CREATE TABLE g (id int PRIMARY KEY, a int, b int AS (a + 1) VIRTUAL, c int AS (a * 2) STORED, d int);
+"#;
+
+const MY_GENERATED_DRIFTED: &str = r#"
+CREATE TABLE g (id int PRIMARY KEY, a int, b int, c int AS (a * 2) VIRTUAL, d int AS (a - 1) STORED);
+INSERT INTO g (id, a, b) VALUES (1, 5, 0);
+"#;
+
+#[tokio::test]
+async fn mariadb_generated_columns_change_kind() {
+    converges(Backend::Mysql, MY_GENERATED, MY_GENERATED_DRIFTED).await;
+}
+
+/// `ON UPDATE CURRENT_TIMESTAMP` added, removed and changed.
+const MY_ON_UPDATE: &str = r#"
+CREATE TABLE posts (
+    id int PRIMARY KEY,
+    created datetime DEFAULT current_timestamp(),
+    touched datetime(6) NOT NULL DEFAULT current_timestamp(6) ON UPDATE current_timestamp(6),
+    seen timestamp NULL ON UPDATE current_timestamp()
+);
+"#;
+
+const MY_ON_UPDATE_DRIFTED: &str = r#"
+CREATE TABLE posts (
+    id int PRIMARY KEY,
+    created datetime DEFAULT current_timestamp() ON UPDATE current_timestamp(),
+    touched datetime(6) NOT NULL DEFAULT current_timestamp(6),
+    seen timestamp NULL
+);
+INSERT INTO posts (id) VALUES (1);
+"#;
+
+#[tokio::test]
+async fn mariadb_on_update_current_timestamp_is_repaired() {
+    let (db, _) = fixed_mariadb(MY_ON_UPDATE, MY_ON_UPDATE_DRIFTED, Safety::Locking).await;
+    let extra = rows(
+        &db,
+        &format!(
+            "SELECT column_name, LOWER(extra) FROM information_schema.columns \
+             WHERE table_schema = '{}' AND table_name = 'posts' ORDER BY column_name",
+            db.name
+        ),
+    )
+    .await;
+    let got: Vec<(Option<&str>, Option<&str>)> = extra
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("created"), Some("")),
+            (Some("id"), Some("")),
+            (Some("seen"), Some("on update current_timestamp()")),
+            (Some("touched"), Some("on update current_timestamp(6)")),
+        ]
+    );
+}
+
+/// A trigger whose body uses `||`, which the server's default sql_mode
+/// reads as OR (PIPES_AS_CONCAT would make it concatenation).
+const MY_PIPES: &str = r#"
+CREATE TABLE flags (id int PRIMARY KEY, a int, b int, either int);
+CREATE TRIGGER flags_either BEFORE INSERT ON flags FOR EACH ROW SET NEW.either = NEW.a || NEW.b;
+CREATE PROCEDURE flag_all() UPDATE flags SET either = a || b;
+"#;
+
+#[tokio::test]
+async fn mariadb_code_objects_are_created_under_the_server_sql_mode() {
+    let (db, _) = fixed_mariadb(MY_PIPES, "", Safety::Locking).await;
+    let modes = rows(
+        &db,
+        &format!(
+            "SELECT sql_mode FROM information_schema.triggers WHERE trigger_schema = '{0}' \
+             UNION ALL SELECT sql_mode FROM information_schema.routines WHERE routine_schema = '{0}' \
+             UNION ALL SELECT @@GLOBAL.sql_mode",
+            db.name
+        ),
+    )
+    .await;
+    let global = &modes[2][0];
+    assert_eq!((&modes[0][0], &modes[1][0]), (global, global), "{modes:?}");
+    let mut c = open(&db).await;
+    c.execute(
+        "INSERT INTO flags (id, a, b) VALUES (1, 0, 2)",
+        "test insert",
+    )
+    .await
+    .unwrap();
+    let r = rows(&db, "SELECT CAST(either AS CHAR) FROM flags").await;
+    assert_eq!(r[0][0].as_str(), Some("1"), "`0 || 2` is OR, not `02`");
+}
+
 const LITE_RICH: &str = r#"
 CREATE TABLE customers (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

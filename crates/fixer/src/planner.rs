@@ -577,6 +577,7 @@ fn resolve_columns(t: &mut Target<'_>, tw: &TableWork, expected: &Table, unf: &m
         }
         if aspects.default {
             tc.default = exp_col.default.clone();
+            tc.on_update = exp_col.on_update.clone();
         }
         if aspects.other {
             tc.identity = exp_col.identity;

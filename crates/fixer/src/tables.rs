@@ -1482,10 +1482,26 @@ fn alter_column_mysql(
     if ac.identity != tc.identity || ac.generated != tc.generated {
         safety = safety.max(Safety::Locking);
     }
-    let stmt = Mysql.modify_column(s, tn, c, tc)?;
+    // To or from generated, or between VIRTUAL and STORED: MODIFY refuses,
+    // the column is dropped and added again (a plain column's values go).
+    let generation = |col: &Column| col.generated.as_ref().map(|g| g.stored);
+    let replaced = generation(ac) != generation(tc);
+    let stmt = if replaced {
+        let plain = ac.generated.is_none() || tc.generated.is_none();
+        safety = safety.max(if plain {
+            Safety::DataLoss
+        } else {
+            Safety::Locking
+        });
+        Mysql.replace_column(s, tn, c, tc)?
+    } else {
+        Mysql.modify_column(s, tn, c, tc)?
+    };
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
     spec.fixes = t.reasons_of(&p);
-    spec.note = t.note_of(&p);
+    spec.note = t.note_of(&p).or(replaced.then_some(
+        "MySQL and MariaDB cannot change a column to or from generated, nor between VIRTUAL and STORED: it is dropped and added again",
+    ));
     spec.statement(stmt);
     spec.preflight = preflight;
     push_not_null(ctx, (s, tn, c), (ac, tc), spec, out)

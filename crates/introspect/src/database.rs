@@ -584,18 +584,21 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
             let raw = raw.strip_prefix("mariadb:").map(|r| format!("mysql:{r}"));
             let raw = raw.as_deref().unwrap_or(url.expose_secret());
             let opts = MySqlConnectOptions::from_str(raw).map_err(bad)?;
-            let opts = opts.log_statements(tracing::log::LevelFilter::Trace);
+            let opts = opts
+                .pipes_as_concat(false)
+                .no_engine_substitution(false)
+                .log_statements(tracing::log::LevelFilter::Trace);
             let plain =
                 plaintext_first(url, false).then(|| opts.clone().ssl_mode(MySqlSslMode::Disabled));
             match connect_plaintext_first(opts, plain).await {
-                // Read-only by construction, as on PostgreSQL.
-                Ok(mut c) if options.read_only => {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(mysql_read_only(options.lock_timeout)))
+                Ok(mut c) => {
+                    let read_only = options.read_only.then_some(options.lock_timeout);
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(mysql_session(read_only)))
                         .execute(&mut c)
                         .await
                         .map(|_| Conn::Mysql(c))
                 }
-                other => other.map(Conn::Mysql),
+                Err(e) => Err(e),
             }
         }
         Dialect::Sqlite => {
@@ -606,13 +609,27 @@ async fn open(url: &DbUrl, options: &ConnectOptions) -> Result<Conn> {
     res.map_err(|e| connect_error(url, e))
 }
 
-/// The session settings of a read-only MySQL connection: every
-/// transaction read-only, and metadata-lock waits bounded by the lock
+/// The session settings of a MySQL connection. Every one runs under the
+/// server's own `sql_mode`, as its client and the frameworks do: a
+/// trigger, routine or event keeps the `sql_mode` it was created under,
+/// and the driver's additions would change what its body means
+/// (`PIPES_AS_CONCAT` makes `||` concatenation instead of OR; the
+/// `IGNORE_SPACE` its handshake asks for makes built-in function names
+/// reserved). A read-only one (`Some(lock_timeout)`) has every
+/// transaction read-only and metadata-lock waits bounded by the lock
 /// timeout, in whole seconds rounded up (MariaDB reads 0 as "do not
 /// wait"; MySQL waits at least a second).
-fn mysql_read_only(lock_timeout: Duration) -> String {
-    let seconds = lock_timeout.as_secs() + u64::from(lock_timeout.subsec_nanos() > 0);
-    format!("SET SESSION TRANSACTION READ ONLY; SET SESSION lock_wait_timeout = {seconds}")
+fn mysql_session(read_only: Option<Duration>) -> String {
+    let mode = "SET SESSION sql_mode = @@GLOBAL.sql_mode";
+    match read_only {
+        Some(lock_timeout) => {
+            let seconds = lock_timeout.as_secs() + u64::from(lock_timeout.subsec_nanos() > 0);
+            format!(
+                "{mode}; SET SESSION TRANSACTION READ ONLY; SET SESSION lock_wait_timeout = {seconds}"
+            )
+        }
+        None => mode.to_string(),
+    }
 }
 
 /// The server session id of a fresh connection (see

@@ -350,6 +350,9 @@ pub struct Column {
     /// Generated (computed) column expression, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<Generated>,
+    /// MySQL/MariaDB `ON UPDATE` expression (`current_timestamp()`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
     /// Collation when it differs from the database default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
@@ -373,6 +376,7 @@ impl Column {
             default: None,
             identity: None,
             generated: None,
+            on_update: None,
             collation: None,
             comment: None,
             inherited: false,

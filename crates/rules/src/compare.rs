@@ -161,6 +161,9 @@ impl Comparer {
 
     /// Same default expression (`NULL` and no default are the same).
     pub(crate) fn default_eq(&self, e: &Column, a: &Column) -> bool {
+        if !opt_sql_eq(self.dialect, e.on_update.as_deref(), a.on_update.as_deref()) {
+            return false;
+        }
         let (ed, ad) = (e.default.as_deref(), a.default.as_deref());
         if ed == ad {
             return true;
@@ -551,8 +554,13 @@ pub(crate) fn describe_nullability(nullable: bool) -> &'static str {
 }
 
 /// A default as a phrase.
-pub(crate) fn describe_default(d: Option<&str>) -> String {
-    d.map_or_else(|| "no default".to_string(), |d| format!("DEFAULT {d}"))
+pub(crate) fn describe_default(c: &Column) -> String {
+    let d = c.default.as_deref();
+    let d = d.map_or_else(|| "no default".to_string(), |d| format!("DEFAULT {d}"));
+    match &c.on_update {
+        Some(u) => format!("{d} ON UPDATE {u}"),
+        None => d,
+    }
 }
 
 fn describe_parts(dialect: Dialect, parts: &[IndexPart]) -> String {

@@ -107,6 +107,10 @@ pub(super) fn column_def(
             def.default(verbatim(&d));
         }
     }
+    if let (Some(u), Dialect::Mysql) = (&col.on_update, dialect) {
+        let u = fragment(dialect, FragmentKind::Default, object, u)?;
+        def.extra(format!("ON UPDATE {u}"));
+    }
     if let Some(g) = &col.generated {
         let e = fragment(dialect, FragmentKind::Expression, object, &g.expression)?;
         // PostgreSQL 15 has stored generated columns only.
@@ -187,6 +191,25 @@ pub(super) fn rename_column(
     a.table(sq_table(dialect, schema, table))
         .rename_column(sq_iden(from), sq_iden(to));
     build!(dialect, a)
+}
+
+/// MySQL `ALTER TABLE … DROP COLUMN c, ADD COLUMN c …`, one statement:
+/// the change of a column to or from generated, or between VIRTUAL and
+/// STORED, which `MODIFY COLUMN` refuses.
+pub(super) fn replace_column(
+    dialect: Dialect,
+    schema: &str,
+    table: &str,
+    name: &str,
+    col: &Column,
+) -> Result<String, PlanError> {
+    let object = column_object(schema, table, name);
+    let def = column_def(dialect, &object, name, col, ColumnUse::Add, false)?;
+    let mut a = SqTable::alter();
+    a.table(sq_table(dialect, schema, table))
+        .drop_column(sq_iden(name))
+        .add_column(def);
+    Ok(build!(dialect, a))
 }
 
 /// MySQL `ALTER TABLE … MODIFY COLUMN` with the full definition.

@@ -160,6 +160,18 @@ impl Mysql {
             ident(D, to)
         )
     }
+
+    /// `ALTER TABLE … DROP COLUMN c, ADD COLUMN c …` with the full
+    /// definition, for a change of generation kind.
+    pub(crate) fn replace_column(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        col: &Column,
+    ) -> Result<String, PlanError> {
+        columns::replace_column(D, schema, table, name, col)
+    }
 }
 
 /// The session of a fix: its settings and locks. DDL commits implicitly,

@@ -174,6 +174,7 @@ pub(crate) fn values_table(
         default: None,
         identity: None,
         generated: None,
+        on_update: None,
         collation: c.collation.clone(),
         comment: None,
     };

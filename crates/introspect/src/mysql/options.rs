@@ -13,7 +13,9 @@
 //! * `partition_by`: the partitioning clause, assembled from
 //!   `information_schema.PARTITIONS` in one canonical spelling:
 //!   ``PARTITION BY RANGE (year(`d`)) (PARTITION `p0` VALUES LESS THAN (2000), PARTITION `p1` VALUES LESS THAN MAXVALUE)``,
-//!   every partition (and subpartition) named, as the server named them.
+//!   every partition (and subpartition) named, as the server named them;
+//!   hash and key partitions the server named itself (`p0` … `pN-1`) as
+//!   ``PARTITION BY HASH (`id`) PARTITIONS N``, as the server prints them.
 //!   MariaDB's `SYSTEM_TIME` partitioning keeps only which partitions hold
 //!   history: its interval is not in the catalog.
 
@@ -172,6 +174,12 @@ fn partition_clause(parts: &[PartitionRow]) -> String {
             first.sub_expression
         ));
     }
+    if let Some(count) = default_named(parts) {
+        if count > 1 {
+            clause.push_str(&format!(" PARTITIONS {count}"));
+        }
+        return clause;
+    }
     let mut defs: Vec<String> = Vec::new();
     for (i, p) in parts.iter().enumerate() {
         if i > 0 && parts[i - 1].position == p.position {
@@ -197,6 +205,21 @@ fn partition_clause(parts: &[PartitionRow]) -> String {
     }
     clause.push_str(&format!(" ({})", defs.join(", ")));
     clause
+}
+
+/// The number of partitions of a hash or key partitioning whose
+/// partitions are the ones the server names itself (`p0` … `pN-1`, no
+/// comment, no subpartitions): `PARTITIONS N` says it all, and is what the
+/// server prints for a table made so.
+fn default_named(parts: &[PartitionRow]) -> Option<usize> {
+    let hashed = |m: &str| matches!(m, "HASH" | "KEY" | "LINEAR HASH" | "LINEAR KEY");
+    let default = parts.iter().enumerate().all(|(i, p)| {
+        hashed(&p.method)
+            && p.sub_method.is_none()
+            && p.comment.is_empty()
+            && p.name == format!("p{i}")
+    });
+    default.then_some(parts.len())
 }
 
 #[cfg(test)]
@@ -299,6 +322,43 @@ mod tests {
         assert_eq!(
             clauses[&("app".to_string(), "l".to_string())],
             "PARTITION BY LIST COLUMNS (`c`) (PARTITION `a` VALUES IN ('x','y'), PARTITION `d` DEFAULT)"
+        );
+    }
+
+    #[test]
+    fn hash_partitions_the_server_named_are_counted() {
+        let hash = |table: &str, name: &str, pos: &str| {
+            row(&[
+                Some("app"),
+                Some(table),
+                Some(name),
+                None,
+                Some(pos),
+                None,
+                Some("LINEAR KEY"),
+                None,
+                Some("`id`"),
+                None,
+                Some(""),
+                Some(""),
+            ])
+        };
+        let rows = [
+            hash("one", "p0", "1"),
+            hash("four", "p0", "1"),
+            hash("four", "p1", "2"),
+            hash("four", "p2", "3"),
+            hash("four", "p3", "4"),
+            hash("named", "p0", "1"),
+            hash("named", "hot", "2"),
+        ];
+        let clauses = partition_clauses(&rows).unwrap();
+        let of = |t: &str| clauses[&("app".to_string(), t.to_string())].clone();
+        assert_eq!(of("one"), "PARTITION BY LINEAR KEY (`id`)");
+        assert_eq!(of("four"), "PARTITION BY LINEAR KEY (`id`) PARTITIONS 4");
+        assert_eq!(
+            of("named"),
+            "PARTITION BY LINEAR KEY (`id`) (PARTITION `p0`, PARTITION `hot`)"
         );
     }
 }

@@ -18,7 +18,8 @@
 //!   - any other expression wrapped in one pair of parentheses, as MySQL 8
 //!     requires (`(uuid())`, `(1 + 1)`).
 //!
-//!   `ON UPDATE CURRENT_TIMESTAMP` is not part of the model.
+//!   `ON UPDATE CURRENT_TIMESTAMP` is [`Column::on_update`], spelled the
+//!   same way.
 //! * **Collations** are reported on a column only when they differ from
 //!   its table's default collation.
 //! * **JSON columns on MariaDB**: `JSON` is an alias there for `longtext`
@@ -314,7 +315,9 @@ fn add_columns(
                 });
             }
             _ => {
-                col.default = normalise_default(flavor, text(row, 7).as_deref(), &data_type, &extra)
+                col.default =
+                    normalise_default(flavor, text(row, 7).as_deref(), &data_type, &extra);
+                col.on_update = on_update(&extra);
             }
         }
         if json_checks.contains(&(schema.clone(), table.clone(), name.clone()))
@@ -717,6 +720,15 @@ pub(crate) fn normalise_default(
     Some(quote_string(raw))
 }
 
+/// The `ON UPDATE` expression `EXTRA` carries (`on update
+/// current_timestamp()` on MariaDB, `DEFAULT_GENERATED on update
+/// CURRENT_TIMESTAMP(6)` on MySQL 8), spelled as a default is.
+fn on_update(extra: &str) -> Option<String> {
+    let at = extra.to_ascii_lowercase().find("on update ")?;
+    let expr = extra.get(at + "on update ".len()..)?.trim();
+    (!expr.is_empty()).then(|| normalise_expression(expr))
+}
+
 /// Whether `s` is entirely enclosed by one matching pair of parentheses.
 fn wrapped_in_parens(s: &str) -> bool {
     if !s.starts_with('(') || !s.ends_with(')') {
@@ -909,6 +921,20 @@ mod tests {
             normalise_default(MYSQL, Some("0"), "varchar", ""),
             Some("'0'".into())
         );
+    }
+
+    #[test]
+    fn on_update_is_read_from_extra_on_both_servers() {
+        assert_eq!(
+            on_update("on update current_timestamp()"),
+            Some("current_timestamp()".into())
+        );
+        assert_eq!(
+            on_update("DEFAULT_GENERATED on update CURRENT_TIMESTAMP(6)"),
+            Some("current_timestamp(6)".into())
+        );
+        assert_eq!(on_update("DEFAULT_GENERATED"), None);
+        assert_eq!(on_update("on update "), None);
     }
 
     #[test]

@@ -387,6 +387,7 @@ impl Assembly<'_> {
             default,
             identity,
             generated,
+            on_update: None,
             collation,
             comment: self.relation_comments.remove(&(oid, i32::from(col.attnum))),
         };

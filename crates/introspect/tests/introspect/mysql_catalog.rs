@@ -659,7 +659,7 @@ async fn triggers_routines_events_and_table_options_are_read_field_by_field() {
         options("hashed"),
         [pair(
             "partition_by",
-            "PARTITION BY HASH (`id`) (PARTITION `p0`, PARTITION `p1`)"
+            "PARTITION BY HASH (`id`) PARTITIONS 2"
         )]
     );
 

@@ -88,6 +88,7 @@ fn column() -> impl Strategy<Value = Column> {
                     default,
                     identity,
                     generated,
+                    on_update: None,
                     collation,
                     comment,
                 }

@@ -31,7 +31,7 @@ impl Rule for DefaultMismatch {
             if diff.comparer().default_eq(e.def, a.def) {
                 continue;
             }
-            let want = describe_default(e.def.default.as_deref());
+            let want = describe_default(e.def);
             out.push(
                 Finding::new(
                     &Self::META,
@@ -40,17 +40,16 @@ impl Rule for DefaultMismatch {
                         "column {}.{table}.{} has {} but {want} is expected",
                         entry.schema,
                         a.name,
-                        describe_default(a.def.default.as_deref())
+                        describe_default(a.def)
                     ),
                     FixIntent::alter(Aspect::Default),
                 )
                 .values(json(e.def), json(a.def))
-                .hint(match &e.def.default {
-                    Some(d) => format!(
-                        "set the default of {}.{table}.{} to {d}",
-                        entry.schema, a.name
-                    ),
-                    None => format!("drop the default of {}.{table}.{}", entry.schema, a.name),
+                .hint(match (&e.def.default, &e.def.on_update) {
+                    (None, None) => {
+                        format!("drop the default of {}.{table}.{}", entry.schema, a.name)
+                    }
+                    _ => format!("give {}.{table}.{} {want}", entry.schema, a.name),
                 }),
             );
         }

@@ -61,6 +61,7 @@ fn column(position: u32) -> impl Strategy<Value = Column> {
                 default,
                 identity,
                 generated: generated.map(|(expression, stored)| Generated { expression, stored }),
+                on_update: None,
                 collation: collation.map(String::from),
                 comment,
             },
