@@ -390,7 +390,7 @@ fn restore_not_null(
     }
     Ok(match d {
         Dialect::Postgres => Some(Postgres.alter_column_null(s, t, c, false)),
-        Dialect::Mysql => Some(Mysql.modify_column(s, t, c, def)?),
+        Dialect::Mysql => Some(Mysql.modify_column(s, t, c, def, false)?),
         Dialect::Sqlite => None,
     })
 }

@@ -878,7 +878,7 @@ fn alter_options(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         sql.extend(Mysql.convert_to(s, tn, get(g, "charset").as_deref(), target.as_deref()));
         for (c, col) in &t.target.columns {
             if WIDENED_TYPES.contains(&col.data_type.to_ascii_lowercase().as_str()) {
-                sql.push(Mysql.modify_column(s, tn, c, col)?);
+                sql.push(Mysql.modify_column(s, tn, c, col, false)?);
             }
         }
         if !get(g, "charset").is_some_and(|c| c.starts_with("utf8mb4")) {
@@ -996,7 +996,7 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
             let add = w.add_column(s, tn, c, &with, false)?;
             let unset = match d {
                 Dialect::Postgres => Postgres.alter_column_default(s, tn, c, None)?,
-                _ => Mysql.modify_column(s, tn, c, col)?,
+                _ => Mysql.modify_column(s, tn, c, col, false)?,
             };
             spec.script = match d {
                 Dialect::Postgres => vec![w.add_column(s, tn, c, &with, true)?],
@@ -1076,7 +1076,7 @@ fn quarantine_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(),
             _ => {
                 let mut sc = w.guarded(&guard::column(s, tn, old), &stmts);
                 if ac.nullable != qc.nullable || ac.identity != qc.identity {
-                    let m = Mysql.modify_column(s, tn, new, qc)?;
+                    let m = Mysql.modify_column(s, tn, new, qc, false)?;
                     stmts.push(m.clone());
                     sc.push(m);
                 }
@@ -1486,17 +1486,15 @@ fn alter_column_mysql(
     // the column is dropped and added again (a plain column's values go).
     let generation = |col: &Column| col.generated.as_ref().map(|g| g.stored);
     let replaced = generation(ac) != generation(tc);
-    let stmt = if replaced {
+    if replaced {
         let plain = ac.generated.is_none() || tc.generated.is_none();
         safety = safety.max(if plain {
             Safety::DataLoss
         } else {
             Safety::Locking
         });
-        Mysql.replace_column(s, tn, c, tc)?
-    } else {
-        Mysql.modify_column(s, tn, c, tc)?
-    };
+    }
+    let stmt = Mysql.modify_column(s, tn, c, tc, replaced)?;
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
     spec.fixes = t.reasons_of(&p);
     spec.note = t.note_of(&p).or(replaced.then_some(

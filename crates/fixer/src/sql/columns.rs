@@ -193,36 +193,31 @@ pub(super) fn rename_column(
     build!(dialect, a)
 }
 
-/// MySQL `ALTER TABLE … DROP COLUMN c, ADD COLUMN c …`, one statement:
-/// the change of a column to or from generated, or between VIRTUAL and
-/// STORED, which `MODIFY COLUMN` refuses.
-pub(super) fn replace_column(
-    dialect: Dialect,
-    schema: &str,
-    table: &str,
-    name: &str,
-    col: &Column,
-) -> Result<String, PlanError> {
-    let object = column_object(schema, table, name);
-    let def = column_def(dialect, &object, name, col, ColumnUse::Add, false)?;
-    let mut a = SqTable::alter();
-    a.table(sq_table(dialect, schema, table))
-        .drop_column(sq_iden(name))
-        .add_column(def);
-    Ok(build!(dialect, a))
-}
-
-/// MySQL `ALTER TABLE … MODIFY COLUMN` with the full definition.
+/// MySQL `ALTER TABLE … MODIFY COLUMN` with the full definition; with
+/// `replace`, `ALTER TABLE … DROP COLUMN c, ADD COLUMN c …` in one
+/// statement instead: the change of a column to or from generated, or
+/// between VIRTUAL and STORED, which `MODIFY COLUMN` refuses.
 pub(super) fn modify_column(
     dialect: Dialect,
     schema: &str,
     table: &str,
     name: &str,
     col: &Column,
+    replace: bool,
 ) -> Result<String, PlanError> {
     let object = column_object(schema, table, name);
-    let def = column_def(dialect, &object, name, col, ColumnUse::Modify, false)?;
+    let usage = if replace {
+        ColumnUse::Add
+    } else {
+        ColumnUse::Modify
+    };
+    let def = column_def(dialect, &object, name, col, usage, false)?;
     let mut a = SqTable::alter();
-    a.table(sq_table(dialect, schema, table)).modify_column(def);
+    a.table(sq_table(dialect, schema, table));
+    if replace {
+        a.drop_column(sq_iden(name)).add_column(def);
+    } else {
+        a.modify_column(def);
+    }
     Ok(build!(dialect, a))
 }

@@ -140,15 +140,17 @@ fn probe(cond: &Cond) -> Option<String> {
 
 /// Columns.
 impl Mysql {
-    /// `ALTER TABLE … MODIFY COLUMN` with the full definition.
+    /// `ALTER TABLE … MODIFY COLUMN` with the full definition (with
+    /// `replace`: dropped and added again, for a change of generation kind).
     pub(crate) fn modify_column(
         &self,
         schema: &str,
         table: &str,
         name: &str,
         col: &Column,
+        replace: bool,
     ) -> Result<String, PlanError> {
-        columns::modify_column(D, schema, table, name, col)
+        columns::modify_column(D, schema, table, name, col, replace)
     }
 
     /// `ALTER TABLE … RENAME INDEX … TO …` (a unique key is an index).
@@ -159,18 +161,6 @@ impl Mysql {
             ident(D, from),
             ident(D, to)
         )
-    }
-
-    /// `ALTER TABLE … DROP COLUMN c, ADD COLUMN c …` with the full
-    /// definition, for a change of generation kind.
-    pub(crate) fn replace_column(
-        &self,
-        schema: &str,
-        table: &str,
-        name: &str,
-        col: &Column,
-    ) -> Result<String, PlanError> {
-        columns::replace_column(D, schema, table, name, col)
     }
 }
 

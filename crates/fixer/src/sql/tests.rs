@@ -486,8 +486,8 @@ fn alter_columns() {
     };
     assert_eq!(
         [
-            Mysql.modify_column(s, t, "x`y", &full).unwrap(),
-            Mysql.modify_column(s, t, "x`y", &Column::new(2, "varchar(20)")).unwrap(),
+            Mysql.modify_column(s, t, "x`y", &full, false).unwrap(),
+            Mysql.modify_column(s, t, "x`y", &Column::new(2, "varchar(20)"), false).unwrap(),
         ],
         [
             "ALTER TABLE `app`.`we\"ird` MODIFY COLUMN `x``y` enum('draft','it''s') COLLATE `utf8mb4_bin` NOT NULL DEFAULT 'draft' COMMENT 'it\\'s'",
