@@ -193,3 +193,104 @@ async fn sqlite_text_to_integer_counts_converted_rows() {
         Some(3)
     );
 }
+
+/// A table rebuilt as STRICT (or a STRICT table whose column changes type)
+/// refuses, before anything runs, when rows hold values STRICT would not
+/// take: each column's count is exact (the values SQLite converts are not
+/// counted), the refusal names the table and the column, and nothing is
+/// applied. Once the values are converted, the same plan applies.
+#[tokio::test]
+async fn sqlite_strict_rebuild_refuses_values_of_another_type() {
+    let expected = snapshot(
+        &db_with(
+            Backend::Sqlite,
+            "CREATE TABLE readings (id INTEGER PRIMARY KEY, n INTEGER, r REAL, t TEXT, b BLOB, a ANY) STRICT;
+             CREATE TABLE counters (id INTEGER PRIMARY KEY, v INTEGER) STRICT",
+        )
+        .await,
+    )
+    .await;
+    let db = db_with(
+        Backend::Sqlite,
+        "CREATE TABLE readings (id INTEGER PRIMARY KEY, n, r, t, b, a);
+         INSERT INTO readings VALUES
+           (1, '12', '1e3', 5, x'00', 'x'),
+           (2, 2.0, ' 7', 1.5, NULL, x'01'),
+           (3, 'abc', 'x', x'02', 'text', NULL),
+           (4, 1.5, x'03', NULL, 4, 2),
+           (5, '12abc', 2, 't', 2.5, 3.5);
+         CREATE TABLE counters (id INTEGER PRIMARY KEY, v TEXT) STRICT;
+         INSERT INTO counters VALUES (1, '10'), (2, 'ten'), (3, '1.0')",
+    )
+    .await;
+    let mut c = open(&db).await;
+    let before = c.snapshot(&IntrospectOptions::default()).await.unwrap();
+    let options = PlanOptions::default().with_allow(Safety::DataLoss);
+    let mut p = plan(&expected, &before, &findings(&expected, &before), &options).unwrap();
+    let outcomes = preflight(&mut c, &mut p).await.unwrap();
+    let mut refused: Vec<(String, u64)> = outcomes
+        .iter()
+        .filter(|o| o.kind == PreflightKind::RefuseIfAny && o.rows > 0)
+        .map(|o| {
+            let column = o.message.split("in column ").nth(1).unwrap_or("");
+            let column = column.split(' ').next().unwrap_or("");
+            let table = if o.message.contains("main.readings") {
+                "readings"
+            } else {
+                "counters"
+            };
+            (format!("{table}.{column}"), o.rows)
+        })
+        .collect();
+    refused.sort();
+    // n: 'abc', 1.5, '12abc'; r: 'x', x'03'; t: x'02'; b: 'text', 4, 2.5;
+    // counters.v: 'ten' ('1.0' becomes 1); ANY takes everything.
+    assert_eq!(
+        refused,
+        [
+            ("counters.v", 1),
+            ("readings.b", 3),
+            ("readings.n", 3),
+            ("readings.r", 2),
+            ("readings.t", 1),
+        ]
+        .map(|(c, n)| (c.to_string(), n)),
+        "{outcomes:#?}"
+    );
+    let err = apply(&mut c, &p, &ApplyOptions::default())
+        .await
+        .unwrap_err();
+    match &err {
+        ApplyError::Refused { message, rows, .. } => {
+            assert!(
+                message.contains("refusing to rebuild main.") && message.contains("as STRICT"),
+                "{message}"
+            );
+            assert!(*rows > 0);
+        }
+        other => panic!("expected a refusal, got {other}"),
+    }
+    assert!(err.to_string().contains("nothing was applied"), "{err}");
+    c.close().await.unwrap();
+    assert_eq!(snapshot(&db).await, before, "nothing ran");
+
+    db.exec(
+        "UPDATE readings SET n = NULL WHERE id IN (3, 4, 5);
+         UPDATE readings SET r = NULL WHERE id IN (3, 4);
+         UPDATE readings SET t = NULL WHERE id = 3;
+         UPDATE readings SET b = NULL WHERE id IN (3, 4, 5);
+         UPDATE counters SET v = '11' WHERE id = 2",
+    )
+    .await;
+    let fixed = fix(&db, &expected, &options).await.unwrap();
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT typeof(n) || typeof(r) || typeof(t) FROM readings WHERE id = 1"
+        )
+        .await[0][0]
+            .as_str(),
+        Some("integerrealtext")
+    );
+}

@@ -776,7 +776,7 @@ fn rename_aside(d: Dialect, t: &mut Target<'_>, c: &str, col: &driftless_model::
     if d == Dialect::Postgres || d == Dialect::Mysql {
         qc.identity = None;
     }
-    if d == Dialect::Sqlite && t.target.options.get("strict").is_some_and(|v| v == "true") {
+    if d == Dialect::Sqlite && crate::types::is_strict(&t.target) {
         qc.data_type = crate::types::sqlite_strict_type(&qc.data_type).to_string();
     }
     t.target.columns.insert(q.clone(), qc);

@@ -39,6 +39,19 @@ fn refuse_not_null_add(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
     }
 }
 
+/// A SQLite table rebuilt as STRICT refuses the rows whose value in column
+/// `c` its new type `ty` does not take.
+fn refuse_unstrict(s: &str, t: &str, c: &str, ty: &str) -> Preflight {
+    Preflight {
+        kind: PreflightKind::RefuseIfAny,
+        sql: sql::Sqlite.count_rows(s, t, Some((c, &Rows::RefusedByStrict(ty.to_string())))),
+        message: format!(
+            "refusing to rebuild {s}.{t} as STRICT: rows hold in column {c} values that STRICT type {ty} refuses. \
+             Convert or clear those values first, or declare the column ANY"
+        ),
+    }
+}
+
 fn refuse_nulls(d: Dialect, s: &str, t: &str, c: &str) -> Preflight {
     Preflight {
         kind: PreflightKind::RefuseIfAny,
@@ -1658,6 +1671,10 @@ fn rebuild_sqlite(
             continue;
         };
         if let Some(ac) = a.columns.get(src) {
+            let changes = !types::is_strict(a) || ac.data_type != tc.data_type;
+            if types::is_strict(g) && changes && !tc.data_type.eq_ignore_ascii_case("ANY") {
+                preflight.push(refuse_unstrict(s, tn, src, &tc.data_type));
+            }
             if let Some(l) = types::sqlite_loss(&ac.data_type, &tc.data_type) {
                 safety = Safety::DataLoss;
                 preflight.push(count_loss(d, s, tn, src, &l));

@@ -69,6 +69,10 @@ pub(crate) enum Rows {
     /// SQLite text that numeric affinity would store as a number reading
     /// differently.
     NumericText,
+    /// A SQLite value that a STRICT column of this type refuses: one that
+    /// the column's affinity does not turn into a value of the type
+    /// (`INTEGER`/`INT`, `REAL`, `TEXT`, `BLOB`; `ANY` takes every value).
+    RefusedByStrict(String),
 }
 
 /// Base name (lower case, without parameters) and the numeric parameters.
@@ -528,6 +532,11 @@ pub(crate) fn sqlite_affinity(declared: &str) -> Affinity {
     } else {
         Affinity::Numeric
     }
+}
+
+/// Whether a SQLite table is STRICT.
+pub(crate) fn is_strict(table: &driftless_model::Table) -> bool {
+    table.options.get("strict").is_some_and(|v| v == "true")
 }
 
 /// The type a column of SQLite type `declared` takes in a STRICT table:

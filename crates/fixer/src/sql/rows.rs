@@ -116,5 +116,26 @@ pub(super) fn condition(dialect: Dialect, col: &str, rows: &Rows) -> String {
         Rows::NumericText => format!(
             "typeof({col}) = 'text' AND {col} GLOB '*[0-9]*' AND NOT {col} GLOB '*[^0-9.eE+ -]*' AND CAST(CAST({col} AS NUMERIC) AS TEXT) <> {col}"
         ),
+        Rows::RefusedByStrict(ty) => refused_by_strict(col, ty),
+    }
+}
+
+/// The SQLite condition of the values a STRICT column of type `ty` refuses.
+/// The comparison `col = CAST(col AS NUMERIC)` applies numeric affinity to
+/// the column, as storing in a numeric column does: true exactly when the
+/// value reads as a number.
+fn refused_by_strict(col: &str, ty: &str) -> String {
+    let numeric = format!("CAST({col} AS NUMERIC)");
+    match ty.trim().to_ascii_uppercase().as_str() {
+        "INT" | "INTEGER" => format!(
+            "typeof({col}) IN ('real', 'text', 'blob') AND NOT (typeof({col}) <> 'blob' \
+             AND {col} = {numeric} AND {numeric} = CAST({numeric} AS INTEGER))"
+        ),
+        "REAL" => format!(
+            "typeof({col}) IN ('text', 'blob') AND NOT (typeof({col}) = 'text' AND {col} = {numeric})"
+        ),
+        "TEXT" => format!("typeof({col}) = 'blob'"),
+        "BLOB" => format!("typeof({col}) IN ('integer', 'real', 'text')"),
+        _ => "0".to_string(),
     }
 }
