@@ -119,6 +119,7 @@ fn table(name: &str, columns: &[(&str, &str, bool)], primary_key: Option<&str>) 
         initially_deferred: false,
         name: format!("pk_{name}"),
         columns: vec![c.to_string()],
+        comment: None,
     });
     t
 }

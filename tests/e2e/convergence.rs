@@ -5,8 +5,9 @@
 //! backend's common types, defaults, nullability, indexes (unique and
 //! multi-column), foreign keys, checks, triggers, an enum type and
 //! row-level security policies on PostgreSQL; on MariaDB table options
-//! (character set, row format) and a function with a procedure calling
-//! it; on SQLite `WITHOUT ROWID` and `STRICT` tables, generated columns,
+//! (character set, row format), a function with a procedure calling it,
+//! invisible columns, ignored indexes and index comments; comments on
+//! indexes, primary keys and checks on PostgreSQL; on SQLite `WITHOUT ROWID` and `STRICT` tables, generated columns,
 //! columns without a type, partial indexes and triggers on every event —
 //! is
 //! created as two real databases, the actual one with rows. Then the rules'
@@ -62,6 +63,8 @@ pub struct ColSpec {
     pub ty: usize,
     pub nullable: bool,
     pub default: bool,
+    /// MySQL: `INVISIBLE` (only with a default or NULL allowed).
+    pub invisible: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +74,10 @@ pub struct IndexSpec {
     /// SQLite: a partial index, `WHERE` one of [`PREDICATES`] on its first
     /// column.
     pub predicate: Option<usize>,
+    /// MySQL: ignored by the optimizer (`IGNORED`).
+    pub ignored: bool,
+    /// MySQL, PostgreSQL: a comment on the index.
+    pub comment: bool,
 }
 
 /// Partial-index predicates (SQLite), on the index's first column `{c}`.
@@ -124,6 +131,8 @@ pub struct TableSpec {
     /// PostgreSQL: an exclusion constraint `<table>_excl` on `id`,
     /// deferrable and initially deferred when `true`.
     pub exclusion: Option<bool>,
+    /// PostgreSQL: comments on the primary key and the checks.
+    pub constraint_comments: bool,
 }
 
 /// The bodies the function `score(x)` may have (MySQL).
@@ -258,9 +267,26 @@ fn sqlite_extras() -> impl Strategy<Value = SqliteExtras> {
     )
 }
 
+/// `true` with probability `weight` on the `on` backends; elsewhere always
+/// `false`, drawing nothing (the other backends' cases stay as they were).
+fn flag_on(backend: Backend, on: &[Backend], weight: f64) -> BoxedStrategy<bool> {
+    if on.contains(&backend) {
+        proptest::bool::weighted(weight).boxed()
+    } else {
+        Just(false).boxed()
+    }
+}
+
 fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value = TableSpec> {
+    let mysql = [Backend::Mysql];
     let cols = proptest::collection::vec(
-        (any::<bool>(), 0usize..6, any::<bool>(), any::<bool>()),
+        (
+            any::<bool>(),
+            0usize..6,
+            any::<bool>(),
+            any::<bool>(),
+            flag_on(backend, &mysql, 0.2),
+        ),
         COLUMNS.len(),
     );
     let idx = proptest::collection::vec(
@@ -268,6 +294,8 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
             proptest::sample::subsequence((0..COLUMNS.len()).collect::<Vec<_>>(), 1..=2),
             any::<bool>(),
             proptest::option::weighted(0.4, 0usize..PREDICATES.len()),
+            flag_on(backend, &mysql, 0.3),
+            flag_on(backend, &[Backend::Mysql, Backend::Postgres], 0.3),
         ),
         0..=2,
     );
@@ -281,30 +309,45 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
         proptest::sample::subsequence(TABLE_OPTIONS.to_vec(), 0..=TABLE_OPTIONS.len()),
         sqlite_extras(),
         proptest::option::of(any::<bool>()),
+        flag_on(backend, &[Backend::Postgres], 0.3),
     )
         .prop_map(
-            move |(cols, idx, checks, fk, trigger, policy, options, extras, exclusion)| {
+            move |(
+                cols,
+                idx,
+                checks,
+                fk,
+                trigger,
+                policy,
+                options,
+                extras,
+                exclusion,
+                comments,
+            )| {
                 let sqlite = backend == Backend::Sqlite;
                 let ((without_rowid, strict), generated, triggers) = extras;
                 let cols: Vec<ColSpec> = COLUMNS
                     .iter()
                     .zip(cols)
                     .filter(|(_, (present, ..))| *present)
-                    .map(|((n, k), (_, ty, nullable, default))| {
+                    .map(|((n, k), (_, ty, nullable, default, invisible))| {
                         let n_types = types(backend, *k, LABEL_SETS[0]).len();
+                        let nullable = nullable || *k == Kind::Ref;
+                        let default = default && *k != Kind::Ref;
                         ColSpec {
                             name: n,
                             kind: *k,
                             ty: ty % n_types,
-                            nullable: nullable || *k == Kind::Ref,
-                            default: default && *k != Kind::Ref,
+                            nullable,
+                            default,
+                            invisible: invisible && (nullable || default),
                         }
                     })
                     .collect();
                 let has = |n: &str| cols.iter().any(|c| c.name == n);
                 let indexes = idx
                     .into_iter()
-                    .map(|(cs, unique, predicate)| IndexSpec {
+                    .map(|(cs, unique, predicate, ignored, comment)| IndexSpec {
                         cols: cs
                             .into_iter()
                             .map(|i| COLUMNS[i].0)
@@ -312,6 +355,8 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                             .collect(),
                         unique,
                         predicate: predicate.filter(|_| sqlite),
+                        ignored,
+                        comment,
                     })
                     .filter(|i| !i.cols.is_empty())
                     .collect();
@@ -345,6 +390,7 @@ fn table_strategy(backend: Backend, name: &'static str) -> impl Strategy<Value =
                     generated: generated.filter(|_| sqlite),
                     triggers: if sqlite { triggers } else { Vec::new() },
                     exclusion: exclusion.filter(|_| backend == Backend::Postgres),
+                    constraint_comments: comments,
                 }
             },
         )
@@ -471,6 +517,9 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
             if c.default {
                 p.push_str(&format!(" DEFAULT {}", default_sql(backend, c.kind, ty)));
             }
+            if c.invisible {
+                p.push_str(" INVISIBLE");
+            }
             if c.name == "fk" && backend == Backend::Sqlite {
                 if let Some(r) = t.fk_to {
                     p.push_str(&format!(" CONSTRAINT {}_fk_fk REFERENCES {r} (id)", t.name));
@@ -518,13 +567,35 @@ pub fn ddl(backend: Backend, s: &SchemaSpec) -> String {
             let predicate = i.predicate.map_or_else(String::new, |p| {
                 format!(" WHERE {}", PREDICATES[p].replace("{c}", i.cols[0]))
             });
+            let mut options = String::new();
+            if i.comment && backend == Backend::Mysql {
+                options.push_str(&format!(" COMMENT 'note {k}'"));
+            }
+            if i.ignored {
+                options.push_str(" IGNORED");
+            }
             out.push(format!(
-                "CREATE {}INDEX {}_ix{k} ON {} ({}){predicate}",
+                "CREATE {}INDEX {}_ix{k} ON {} ({}){predicate}{options}",
                 if i.unique { "UNIQUE " } else { "" },
                 t.name,
                 t.name,
                 i.cols.join(", ")
             ));
+            if i.comment && backend == Backend::Postgres {
+                out.push(format!("COMMENT ON INDEX {}_ix{k} IS 'note {k}'", t.name));
+            }
+        }
+        if t.constraint_comments {
+            out.push(format!(
+                "COMMENT ON CONSTRAINT {n}_pkey ON {n} IS 'the key of {n}'",
+                n = t.name
+            ));
+            for c in &t.checks {
+                out.push(format!(
+                    "COMMENT ON CONSTRAINT {n}_{c}_chk ON {n} IS '{c} non-negative'",
+                    n = t.name
+                ));
+            }
         }
         for (k, (event, body)) in t.triggers.iter().enumerate() {
             let (when, body) = TRIGGER_BODIES[*body];
@@ -893,6 +964,13 @@ pub fn coverage(backend: Backend, samples: usize) -> BTreeMap<&'static str, usiz
                 *c.entry("strict").or_default() += usize::from(t.strict);
                 *c.entry("generated columns").or_default() += usize::from(t.generated.is_some());
                 *c.entry("triggers").or_default() += t.triggers.len();
+                *c.entry("invisible columns").or_default() +=
+                    t.cols.iter().filter(|c| c.invisible).count();
+                *c.entry("ignored indexes").or_default() +=
+                    t.indexes.iter().filter(|i| i.ignored).count();
+                *c.entry("index comments").or_default() +=
+                    t.indexes.iter().filter(|i| i.comment).count();
+                *c.entry("constraint comments").or_default() += usize::from(t.constraint_comments);
                 *c.entry("untyped columns").or_default() += t
                     .cols
                     .iter()
@@ -933,12 +1011,20 @@ fn assert_covers_the_model(backend: Backend) {
             "policies",
             "exclusion constraints",
             "deferrable constraints",
+            "index comments",
+            "constraint comments",
         ] {
             assert!(c.get(kind).copied().unwrap_or(0) > 0, "{kind}: {c:?}");
         }
     }
     if backend == Backend::Mysql {
-        for kind in ["table options", "routines"] {
+        for kind in [
+            "table options",
+            "routines",
+            "invisible columns",
+            "ignored indexes",
+            "index comments",
+        ] {
             assert!(c.get(kind).copied().unwrap_or(0) > 0, "no {kind}: {c:?}");
         }
     }

@@ -531,3 +531,157 @@ async fn postgres_orphan_partition_is_detached_and_quarantined() {
     .await;
     assert_eq!(kept, vec![vec![Value::Int(1)]], "{sql}");
 }
+
+/// Invisible columns, ignored indexes and index comments (MariaDB).
+const MY_HIDDEN: &str = r#"
+CREATE TABLE accounts (
+    id int PRIMARY KEY,
+    email varchar(80),
+    token varchar(40) INVISIBLE DEFAULT 'none',
+    score int INVISIBLE,
+    KEY accounts_email (email) IGNORED,
+    KEY accounts_score (score) COMMENT 'for the leaderboard',
+    UNIQUE KEY accounts_token (token) COMMENT 'one each'
+);
+"#;
+
+/// The same table with the visibility of each part turned around, the
+/// comments changed, and rows.
+const MY_HIDDEN_DRIFTED: &str = r#"
+CREATE TABLE accounts (
+    id int PRIMARY KEY,
+    email varchar(80) INVISIBLE,
+    token varchar(40) DEFAULT 'none',
+    score int,
+    KEY accounts_email (email),
+    KEY accounts_score (score) COMMENT 'old' IGNORED,
+    UNIQUE KEY accounts_token (token)
+);
+INSERT INTO accounts (id, email, token, score) VALUES (1, 'a@x', 't1', 5), (2, 'b@x', 't2', NULL);
+"#;
+
+#[tokio::test]
+async fn mariadb_invisible_columns_and_ignored_indexes_from_nothing() {
+    converges(Backend::Mysql, MY_HIDDEN, "").await;
+}
+
+#[tokio::test]
+async fn mariadb_invisible_columns_and_ignored_indexes_change_in_place() {
+    let db = db_with(Backend::Mysql, MY_HIDDEN_DRIFTED).await;
+    let expected = snapshot(&db_with(Backend::Mysql, MY_HIDDEN).await).await;
+    let mut rules: Vec<String> = findings(&expected, &snapshot(&db).await)
+        .iter()
+        .map(|f| format!("{} {}", f.rule, f.object.path()))
+        .collect();
+    rules.sort();
+    let at = |p: &str| format!("{}.accounts{p}", db.name);
+    assert_eq!(
+        rules,
+        [
+            format!("comment-mismatch {}", at(".accounts_score")),
+            format!("missing-index {}", at(".accounts_token")),
+            format!("orphan-unique {}", at(".accounts_token")),
+            format!("visibility-mismatch {}", at(".accounts_email")),
+            format!("visibility-mismatch {}", at(".accounts_score")),
+            format!("visibility-mismatch {}", at(".email")),
+            format!("visibility-mismatch {}", at(".score")),
+            format!("visibility-mismatch {}", at(".token")),
+        ],
+    );
+    let (db, fixed) = fixed_mariadb(MY_HIDDEN, MY_HIDDEN_DRIFTED, Safety::Destructive).await;
+    let sql = fixed.plan.to_sql();
+    assert!(
+        sql.contains("ALTER INDEX `accounts_email` /*M!100600 IGNORED */ /*!80000 INVISIBLE */"),
+        "{sql}"
+    );
+    assert!(sql.contains("INVISIBLE"), "{sql}");
+    assert!(
+        !sql.contains("DROP INDEX `accounts_email`"),
+        "changed in place: {sql}"
+    );
+    let got = rows(
+        &db,
+        "SELECT CONCAT_WS(',', id, email, token, score) FROM accounts ORDER BY id",
+    )
+    .await;
+    let got: Vec<Option<&str>> = got.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(got, [Some("1,a@x,t1,5"), Some("2,b@x,t2")]);
+    let star = rows(&db, "SELECT * FROM accounts WHERE id = 1").await;
+    assert_eq!(star[0].len(), 2, "token and score are invisible");
+}
+
+/// Comments on indexes, keys, constraints and sequences (PostgreSQL).
+const PG_COMMENTED: &str = r#"
+CREATE SEQUENCE ticket_no;
+COMMENT ON SEQUENCE ticket_no IS 'ticket numbers';
+CREATE TABLE tickets (
+    id integer PRIMARY KEY,
+    owner text,
+    priority integer CONSTRAINT tickets_priority_check CHECK (priority >= 0),
+    CONSTRAINT tickets_owner_key UNIQUE (owner)
+);
+CREATE INDEX tickets_priority_idx ON tickets (priority);
+COMMENT ON INDEX tickets_priority_idx IS 'triage order';
+COMMENT ON CONSTRAINT tickets_pkey ON tickets IS 'the ticket';
+COMMENT ON CONSTRAINT tickets_priority_check ON tickets IS 'no negative priority';
+COMMENT ON CONSTRAINT tickets_owner_key ON tickets IS 'one ticket each';
+"#;
+
+const PG_COMMENTED_DRIFTED: &str = r#"
+CREATE SEQUENCE ticket_no;
+CREATE TABLE tickets (
+    id integer PRIMARY KEY,
+    owner text,
+    priority integer CONSTRAINT tickets_priority_check CHECK (priority >= 0),
+    CONSTRAINT tickets_owner_key UNIQUE (owner)
+);
+CREATE INDEX tickets_priority_idx ON tickets (priority);
+COMMENT ON INDEX tickets_priority_idx IS 'old';
+COMMENT ON CONSTRAINT tickets_owner_key ON tickets IS 'gone';
+INSERT INTO tickets VALUES (1, 'ann', 2), (2, 'bob', 0);
+"#;
+
+#[tokio::test]
+async fn postgres_comments_on_indexes_constraints_and_sequences_from_nothing() {
+    converges(Backend::Postgres, PG_COMMENTED, "").await;
+}
+
+#[tokio::test]
+async fn postgres_comments_on_indexes_constraints_and_sequences_are_set_in_place() {
+    let db = db_with(Backend::Postgres, PG_COMMENTED_DRIFTED).await;
+    let expected = snapshot(&db_with(Backend::Postgres, PG_COMMENTED).await).await;
+    let found = findings(&expected, &snapshot(&db).await);
+    let mut kinds: Vec<String> = found
+        .iter()
+        .map(|f| format!("{} {}", f.rule, f.object.kind))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "comment-mismatch check",
+            "comment-mismatch index",
+            "comment-mismatch primary_key",
+            "comment-mismatch sequence",
+            "comment-mismatch unique",
+        ],
+        "{}",
+        describe(&found)
+    );
+    let options = PlanOptions::default();
+    let fixed = fix(&db, &expected, &options).await.unwrap();
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+    let sql = fixed.plan.to_sql();
+    assert_eq!(fixed.plan.steps.len(), 5, "{sql}");
+    assert!(
+        fixed.plan.steps.iter().all(|s| s.safety == Safety::Safe),
+        "{sql}"
+    );
+    assert!(!sql.contains("DROP"), "nothing is rebuilt: {sql}");
+    assert!(
+        sql.contains(r#"COMMENT ON CONSTRAINT "tickets_owner_key" ON "public"."tickets" IS 'one ticket each'"#),
+        "{sql}"
+    );
+    let n = rows(&db, "SELECT count(*)::text FROM tickets").await;
+    assert_eq!(n[0][0].as_str(), Some("2"));
+}

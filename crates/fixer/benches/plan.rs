@@ -43,6 +43,7 @@ fn table(i: usize) -> Table {
         initially_deferred: false,
         name: format!("t{i}_pkey"),
         columns: vec!["id".into()],
+        comment: None,
     });
     t.indexes.insert(
         format!("t{i}_c1_idx"),
@@ -52,6 +53,8 @@ fn table(i: usize) -> Table {
             method: None,
             predicate: None,
             include: vec![],
+            comment: None,
+            ignored: false,
         },
     );
     if i > 0 {
@@ -66,6 +69,7 @@ fn table(i: usize) -> Table {
                 on_update: FkAction::NoAction,
                 deferrable: false,
                 initially_deferred: false,
+                comment: None,
             },
         );
     }
@@ -137,6 +141,8 @@ fn snapshots() -> (Snapshot, Snapshot) {
                         method: None,
                         predicate: None,
                         include: vec![],
+                        comment: None,
+                        ignored: false,
                     },
                 );
             }

@@ -91,6 +91,7 @@
 //!         columns: vec!["id".into()],
 //!         deferrable: false,
 //!         initially_deferred: false,
+//!         comment: None,
 //!     });
 //!     let mut expected = users.clone();
 //!     expected.columns.insert(
@@ -179,6 +180,7 @@ mod names;
 mod objects;
 mod online;
 mod options;
+mod part_settings;
 mod plan;
 mod planner;
 mod quarantine;

@@ -63,6 +63,8 @@ pub(crate) struct Aspects {
     pub(crate) default: bool,
     pub(crate) other: bool,
     pub(crate) comment: bool,
+    /// MySQL `INVISIBLE`.
+    pub(crate) visibility: bool,
 }
 
 impl Aspects {
@@ -73,6 +75,7 @@ impl Aspects {
             default: true,
             other: true,
             comment: true,
+            visibility: true,
         }
     }
     pub(crate) fn union(self, o: Aspects) -> Self {
@@ -82,6 +85,7 @@ impl Aspects {
             default: self.default || o.default,
             other: self.other || o.other,
             comment: self.comment || o.comment,
+            visibility: self.visibility || o.visibility,
         }
     }
 }

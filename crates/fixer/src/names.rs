@@ -302,6 +302,7 @@ mod tests {
                 initially_deferred: false,
                 name: "users_pkey".into(),
                 columns: vec!["id".into()],
+                comment: None,
             }),
             ..Table::default()
         };
@@ -313,6 +314,8 @@ mod tests {
                 method: None,
                 predicate: None,
                 include: Vec::new(),
+                comment: None,
+                ignored: false,
             },
         );
         t

@@ -323,6 +323,9 @@ impl SequenceWork<'_> {
         spec.sql = vec![Postgres.create_sequence(self.s, self.n, e, false)?];
         spec.script = vec![Postgres.create_sequence(self.s, self.n, e, true)?];
         out.push(Phase::Sequences, spec);
+        if e.comment.is_some() {
+            self.comment(e, out)?;
+        }
         if e.owned_by.is_some() {
             let mut spec = StepSpec::new(self.object(), "set sequence owner", Safety::Safe);
             spec.fixes = self.reasons.to_vec();
@@ -336,6 +339,7 @@ impl SequenceWork<'_> {
     fn alter(&self, e: &Sequence, a: &Sequence, out: &mut Out) -> Result<(), PlanError> {
         let mut opts_a = a.clone();
         opts_a.owned_by = e.owned_by.clone();
+        opts_a.comment = e.comment.clone();
         if opts_a != *e {
             let stmt = Postgres.alter_sequence(self.s, self.n, e)?;
             out.push_safe(
@@ -355,6 +359,23 @@ impl SequenceWork<'_> {
                 self.own(e),
             );
         }
+        if a.comment != e.comment {
+            self.comment(e, out)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the sequence's comment to `e`'s.
+    fn comment(&self, e: &Sequence, out: &mut Out) -> Result<(), PlanError> {
+        let on = Commented::Sequence(self.s, self.n);
+        let stmt = Postgres.comment(on, e.comment.as_deref())?;
+        out.push_safe(
+            Phase::Comments,
+            self.object(),
+            "comment",
+            self.reasons,
+            stmt,
+        );
         Ok(())
     }
 }
@@ -1111,5 +1132,10 @@ fn index_statements(
     };
     spec.sql = vec![stmt];
     spec.script = vec![script];
+    if let (Some(c), Dialect::Postgres) = (idx.and_then(|i| i.comment.as_deref()), d) {
+        let stmt = w.comment(Commented::Index(s, n), Some(c))?;
+        spec.sql.push(stmt.clone());
+        spec.script.push(stmt);
+    }
     Ok(())
 }

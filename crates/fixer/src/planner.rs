@@ -124,6 +124,7 @@ fn column_aspects(fix: &FixIntent) -> Aspects {
                     Aspect::Nullability => a.nullable = true,
                     Aspect::Default => a.default = true,
                     Aspect::Identity => a.other = true,
+                    Aspect::Visibility => a.visibility = true,
                     _ => a = a.union(Aspects::all()),
                 }
             }
@@ -586,6 +587,9 @@ fn resolve_columns(t: &mut Target<'_>, tw: &TableWork, expected: &Table, unf: &m
         }
         if aspects.comment {
             tc.comment = exp_col.comment.clone();
+        }
+        if aspects.visibility {
+            tc.invisible = exp_col.invisible;
         }
         t.reasons
             .entry(Part::column(c))

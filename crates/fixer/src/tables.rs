@@ -13,6 +13,7 @@ use crate::guard;
 use crate::model::{Ctx, Moved, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
 use crate::names::mentions;
 use crate::online;
+use crate::part_settings::{self, InPlace};
 use crate::plan::Reason;
 use crate::plan::{PlanError, Preflight, PreflightKind};
 use crate::safety::Safety;
@@ -420,6 +421,7 @@ pub(crate) fn creates(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result<
                     comments.push(w.comment(Commented::Column(s, t, cn), Some(c))?);
                 }
             }
+            comments.extend(part_settings::part_comments(s, t, table)?);
             let mut spec = StepSpec::new(ObjectRef::table(s, t), "comment", Safety::Safe);
             spec.fixes = reasons.clone();
             spec.note = Some(note);
@@ -579,15 +581,17 @@ impl Alter<'_> {
     }
 }
 
-/// The names of the parts in `from` that `to` lacks or defines otherwise,
-/// or that are `rebuilt` all the same.
-fn differing<T: PartialEq>(
+/// The names of the parts in `from` that `to` lacks or defines otherwise
+/// (apart from what changes in place on `d`: [`part_settings`]), or that
+/// are `rebuilt` all the same.
+fn differing<T: InPlace>(
+    d: Dialect,
     from: &BTreeMap<String, T>,
     to: &BTreeMap<String, T>,
     rebuilt: impl Fn(&String, &T) -> bool,
 ) -> Vec<String> {
     from.iter()
-        .filter(|(n, v)| to.get(*n) != Some(*v) || rebuilt(n, v))
+        .filter(|(n, v)| part_settings::rebuilt(d, to.get(*n), Some(*v)) || rebuilt(n, v))
         .map(|(n, _)| n.clone())
         .collect()
 }
@@ -609,7 +613,11 @@ const UNIQUES: NamedKind = NamedKind {
     kind: ObjectKind::Unique,
     drop: ("drop unique constraint", Phase::DropConstraints),
     add: ("add unique constraint", Phase::CreateConstraints),
-    changed: |x, from, to| differing(&from.uniques, &to.uniques, |_, u| x.regen_uses(&u.columns)),
+    changed: |x, from, to| {
+        differing(x.d, &from.uniques, &to.uniques, |_, u| {
+            x.regen_uses(&u.columns)
+        })
+    },
     drop_statements: |x, n, spec| {
         let stmt = x.alter(Constraint::DropUnique(n))?;
         spec.guarded_statement(x.d, &x.unique_cond(n), stmt);
@@ -629,7 +637,7 @@ const CHECKS: NamedKind = NamedKind {
     drop: ("drop check constraint", Phase::DropConstraints),
     add: ("add check constraint", Phase::CreateConstraints),
     changed: |x, from, to| {
-        differing(&from.checks, &to.checks, |_, c| {
+        differing(x.d, &from.checks, &to.checks, |_, c| {
             x.regen_mentions(&c.expression)
         })
     },
@@ -652,7 +660,7 @@ const INDEXES: NamedKind = NamedKind {
     drop: ("drop index", Phase::DropConstraints),
     add: ("create index", Phase::CreateConstraints),
     changed: |x, from, to| {
-        differing(&from.indexes, &to.indexes, |_, i| {
+        differing(x.d, &from.indexes, &to.indexes, |_, i| {
             index_uses(x.d, i, &x.regen)
         })
     },
@@ -671,7 +679,7 @@ const EXCLUSIONS: NamedKind = NamedKind {
     drop: ("drop exclusion constraint", Phase::DropConstraints),
     add: ("add exclusion constraint", Phase::CreateConstraints),
     changed: |x, from, to| {
-        differing(&from.exclusions, &to.exclusions, |_, c| {
+        differing(x.d, &from.exclusions, &to.exclusions, |_, c| {
             x.regen_mentions(&c.definition)
         })
     },
@@ -694,7 +702,7 @@ const FOREIGN_KEYS: NamedKind = NamedKind {
     drop: ("drop foreign key", Phase::DropForeignKeys),
     add: ("add foreign key", Phase::CreateForeignKeys),
     changed: |x, from, to| {
-        differing(&from.foreign_keys, &to.foreign_keys, |n, _| {
+        differing(x.d, &from.foreign_keys, &to.foreign_keys, |n, _| {
             x.t.fk_rebuild.contains(n)
         })
     },
@@ -770,7 +778,8 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     alter_columns(ctx, &x, out)?;
     alter_options(&x, out)?;
     // Foreign keys come back last.
-    FOREIGN_KEYS.adds(&x, out)
+    FOREIGN_KEYS.adds(&x, out)?;
+    part_settings::settings(x.d, t, out)
 }
 
 /// A table's place in a partitioning or inheritance hierarchy (PostgreSQL):
@@ -912,7 +921,7 @@ fn alter_options(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
 fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     let (d, s, tn) = (x.d, x.s, x.tn);
     let (a, g) = (x.t.actual, &x.t.target);
-    if a.primary_key == g.primary_key {
+    if !part_settings::rebuilt(d, a.primary_key.as_ref(), g.primary_key.as_ref()) {
         return Ok(());
     }
     let p = Part::primary_key();

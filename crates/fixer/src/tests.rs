@@ -64,6 +64,7 @@ fn users(d: Dialect) -> Table {
         initially_deferred: false,
         name: "authentication_user_pkey".into(),
         columns: vec!["id".into()],
+        comment: None,
     });
     t
 }
@@ -281,6 +282,7 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
         initially_deferred: false,
         name: "orders_pkey".into(),
         columns: vec!["id".into()],
+        comment: None,
     });
     orders.foreign_keys.insert(
         "orders_user_fk".into(),
@@ -293,6 +295,7 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
             on_update: FkAction::NoAction,
             deferrable: false,
             initially_deferred: false,
+            comment: None,
         },
     );
     orders.uniques.insert(
@@ -302,12 +305,14 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
             initially_deferred: false,
             columns: vec!["code".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     orders.checks.insert(
         "orders_id_positive".into(),
         Check {
             expression: "id > 0".into(),
+            comment: None,
         },
     );
     let mut idx = IndexPart::column("user_id");
@@ -320,6 +325,8 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
             method: None,
             predicate: None,
             include: vec![],
+            comment: None,
+            ignored: false,
         },
     );
     (
@@ -371,6 +378,8 @@ fn weird(d: Dialect) -> (Snapshot, Snapshot) {
         method: None,
         predicate: None,
         include: vec![],
+        comment: None,
+        ignored: false,
     };
     t.indexes.insert("i\"dx`;".into(), idx);
     (
@@ -760,6 +769,7 @@ fn sqlite_table_level_foreign_keys_keep_their_names() {
             on_update: FkAction::NoAction,
             deferrable: true,
             initially_deferred: true,
+            comment: None,
         },
     );
     let p = plan_for(
@@ -790,6 +800,8 @@ fn renamed_by_hand(d: Dialect) -> (Snapshot, Snapshot) {
             method: None,
             predicate: None,
             include: Vec::new(),
+            comment: None,
+            ignored: false,
         },
     );
     (
@@ -931,6 +943,8 @@ fn changed_index(d: Dialect) -> (Snapshot, Snapshot) {
         method: None,
         predicate: None,
         include: Vec::new(),
+        comment: None,
+        ignored: false,
     };
     let (mut expected, mut actual) = (users(d), users(d));
     expected

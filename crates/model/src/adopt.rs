@@ -175,6 +175,8 @@ mod tests {
                     method: None,
                     predicate: None,
                     include: Vec::new(),
+                    comment: None,
+                    ignored: false,
                 },
             );
         }

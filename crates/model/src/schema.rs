@@ -364,6 +364,10 @@ pub struct Column {
     /// added, altered and dropped with the parent's.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inherited: bool,
+    /// Left out of `SELECT *` and of an `INSERT` without a column list
+    /// (MariaDB and MySQL `INVISIBLE`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invisible: bool,
 }
 
 impl Column {
@@ -380,6 +384,7 @@ impl Column {
             collation: None,
             comment: None,
             inherited: false,
+            invisible: false,
         }
     }
 }
@@ -420,6 +425,9 @@ pub struct PrimaryKey {
     /// `INITIALLY DEFERRED` (PostgreSQL).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub initially_deferred: bool,
+    /// Comment on the key (PostgreSQL `COMMENT ON CONSTRAINT`, MySQL `COMMENT` of the key's index), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A UNIQUE constraint.
@@ -437,6 +445,9 @@ pub struct UniqueConstraint {
     /// `INITIALLY DEFERRED` (PostgreSQL).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub initially_deferred: bool,
+    /// Comment on the constraint (PostgreSQL `COMMENT ON CONSTRAINT`, MySQL `COMMENT` of its index), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// An exclusion constraint (PostgreSQL).
@@ -446,6 +457,9 @@ pub struct Exclusion {
     /// The constraint as `pg_get_constraintdef` prints it
     /// (`EXCLUDE USING gist (c WITH &&)`, with `DEFERRABLE …` when so).
     pub definition: String,
+    /// Comment on the constraint, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// An index that does not back a constraint.
@@ -465,6 +479,13 @@ pub struct Index {
     /// Non-key columns (`INCLUDE (…)`, PostgreSQL).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
+    /// The optimizer leaves the index unused, which the server still
+    /// maintains (MariaDB `IGNORED`, MySQL `INVISIBLE`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignored: bool,
+    /// Comment on the index, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One key part of an index: a column or an expression.
@@ -584,6 +605,9 @@ pub struct ForeignKey {
     /// `INITIALLY DEFERRED`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub initially_deferred: bool,
+    /// Comment on the constraint (PostgreSQL), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 fn no_action() -> FkAction {
@@ -596,6 +620,9 @@ fn no_action() -> FkAction {
 pub struct Check {
     /// The boolean expression as the catalog prints it (without `CHECK`).
     pub expression: String,
+    /// Comment on the constraint (PostgreSQL), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// An enumerated type (PostgreSQL).
@@ -650,6 +677,9 @@ pub struct Sequence {
     /// `OWNED BY table.column`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<SequenceOwner>,
+    /// Comment on the sequence, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 fn one() -> i64 {
@@ -688,6 +718,7 @@ mod tests {
                 on_update: FkAction::NoAction,
                 deferrable: false,
                 initially_deferred: false,
+                comment: None,
             },
         );
         let schema = snap.schemas.entry("scratch".into()).or_default();

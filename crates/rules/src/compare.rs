@@ -730,6 +730,8 @@ mod tests {
             method: None,
             predicate: Some("((active))".into()),
             include: Vec::new(),
+            comment: None,
+            ignored: false,
         };
         let d = Dialect::Postgres;
         assert_eq!(

@@ -723,6 +723,8 @@ mod tests {
             method: None,
             predicate: None,
             include: Vec::new(),
+            comment: None,
+            ignored: false,
         }
     }
 

@@ -69,6 +69,9 @@ pub enum Aspect {
     /// storage engine, character set, row format, partitioning (MySQL),
     /// WITHOUT ROWID, STRICT (SQLite).
     Options,
+    /// Whether a column is invisible or an index ignored by the optimizer
+    /// (MySQL/MariaDB), changed in place.
+    Visibility,
 }
 
 /// A backend-neutral description of what would repair a finding: an action

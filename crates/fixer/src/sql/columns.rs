@@ -132,6 +132,9 @@ pub(super) fn column_def(
         }
         _ => {}
     }
+    if dialect == Dialect::Mysql && col.invisible {
+        def.extra("INVISIBLE");
+    }
     if dialect == Dialect::Mysql {
         if let Some(c) = &col.comment {
             def.comment(c.replace('\0', ""));

@@ -11,7 +11,7 @@ use sea_query::{
 use super::columns::collation_name;
 use super::fragment::{fragment, plain_name, FragmentKind};
 use crate::plan::PlanError;
-use crate::quote::{ident, qualified, sq_iden, sq_raw_name, sq_table};
+use crate::quote::{ident, literal, qualified, sq_iden, sq_raw_name, sq_table};
 
 /// An index checked for writing: its method (`btree`, the default, left
 /// out) and predicate, validated.
@@ -250,7 +250,38 @@ fn plain_index(on: &Target<'_>, index: &Index, checked: &Checked<'_>) -> Result<
     if let Some(p) = &checked.predicate {
         sql.push_str(&format!(" WHERE {p}"));
     }
+    if dialect == Dialect::Mysql {
+        if let Some(c) = &index.comment {
+            sql.push_str(&format!(" COMMENT {}", literal(dialect, c)));
+        }
+        if index.ignored {
+            sql.push(' ');
+            sql.push_str(mysql_ignored(true));
+        }
+    }
     Ok(sql)
+}
+
+/// The index option that makes the optimizer ignore an index (`true`) or
+/// use it, for MariaDB 10.6+ (`IGNORED`) and MySQL 8 (`INVISIBLE`), each
+/// in a comment only the other server skips.
+pub(super) fn mysql_ignored(ignored: bool) -> &'static str {
+    match ignored {
+        true => "/*M!100600 IGNORED */ /*!80000 INVISIBLE */",
+        false => "/*M!100600 NOT IGNORED */ /*!80000 VISIBLE */",
+    }
+}
+
+/// `ALTER TABLE … ALTER INDEX … [NOT] IGNORED` (MariaDB) / `VISIBLE`,
+/// `INVISIBLE` (MySQL): whether the optimizer uses the index, in place.
+pub(super) fn alter_index_ignored(schema: &str, table: &str, name: &str, ignored: bool) -> String {
+    let d = Dialect::Mysql;
+    format!(
+        "ALTER TABLE {} ALTER INDEX {} {}",
+        qualified(d, schema, table),
+        ident(d, name),
+        mysql_ignored(ignored)
+    )
 }
 
 /// Quoted names, comma-separated.

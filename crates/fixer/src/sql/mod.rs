@@ -111,6 +111,12 @@ pub(crate) enum Commented<'a> {
         name: &'a str,
         materialized: bool,
     },
+    /// An index: `(schema, name)`.
+    Index(&'a str, &'a str),
+    /// A key or constraint of a table: `(schema, table, name)`.
+    Constraint(&'a str, &'a str, &'a str),
+    /// A sequence: `(schema, name)`.
+    Sequence(&'a str, &'a str),
 }
 
 impl Commented<'_> {
@@ -122,6 +128,9 @@ impl Commented<'_> {
             Commented::Column(s, t, c) => format!("column {s}.{t}.{c}"),
             Commented::Type(s, n) => format!("type {s}.{n}"),
             Commented::View { schema, name, .. } => format!("view {schema}.{name}"),
+            Commented::Index(s, n) => format!("index {s}.{n}"),
+            Commented::Constraint(s, t, n) => format!("constraint {n} on {s}.{t}"),
+            Commented::Sequence(s, n) => format!("sequence {s}.{n}"),
         }
     }
 }

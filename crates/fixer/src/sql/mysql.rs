@@ -162,6 +162,17 @@ impl Mysql {
             ident(D, to)
         )
     }
+
+    /// Whether the optimizer ignores index `name`, changed in place.
+    pub(crate) fn alter_index_ignored(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        ignored: bool,
+    ) -> String {
+        super::indexes::alter_index_ignored(schema, table, name, ignored)
+    }
 }
 
 /// The session of a fix: its settings and locks. DDL commits implicitly,

@@ -139,6 +139,12 @@ impl Writer for Postgres {
                 },
                 qualified(D, schema, name),
             ),
+            Commented::Index(s, n) => ("INDEX", qualified(D, s, n)),
+            Commented::Constraint(s, t, n) => (
+                "CONSTRAINT",
+                format!("{} ON {}", ident(D, n), qualified(D, s, t)),
+            ),
+            Commented::Sequence(s, n) => ("SEQUENCE", qualified(D, s, n)),
         };
         let value = text.map(|c| literal(D, c)).unwrap_or_else(|| "NULL".into());
         Ok(format!("COMMENT ON {kind} {target} IS {value}"))

@@ -177,6 +177,7 @@ pub(crate) fn values_table(
         on_update: None,
         collation: c.collation.clone(),
         comment: None,
+        invisible: false,
     };
     let mut t = Table::default();
     for (i, k) in key.iter().enumerate() {
@@ -193,6 +194,7 @@ pub(crate) fn values_table(
         initially_deferred: false,
         name: pk_name.to_string(),
         columns: key.to_vec(),
+        comment: None,
     });
     t
 }

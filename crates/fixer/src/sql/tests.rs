@@ -87,6 +87,7 @@ fn weird(d: Dialect) -> Table {
         initially_deferred: false,
         name: "we\"ird_pkey".into(),
         columns: vec!["id".into()],
+        comment: None,
     });
     t.uniques.insert(
         "u\"q".into(),
@@ -95,12 +96,14 @@ fn weird(d: Dialect) -> Table {
             initially_deferred: false,
             columns: vec!["x`y".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     t.checks.insert(
         "positive".into(),
         Check {
             expression: "id > 0".into(),
+            comment: None,
         },
     );
     t.comment = Some("it's weird".into());
@@ -177,6 +180,7 @@ fn fk(columns: &[&str], ref_table: &str, ref_columns: &[&str]) -> ForeignKey {
         on_update: FkAction::NoAction,
         deferrable: false,
         initially_deferred: false,
+        comment: None,
     }
 }
 
@@ -216,6 +220,7 @@ fn create_table_with_inline_foreign_keys() {
             "c".into(),
             Check {
                 expression: "pa <> pb".into(),
+                comment: None,
             },
         );
         t
@@ -285,6 +290,7 @@ fn sqlite_untyped_columns_and_table_options() {
         initially_deferred: false,
         name: "pk".into(),
         columns: vec!["k".into()],
+        comment: None,
     });
     t.options.insert("strict".into(), "true".into());
     t.options.insert("without_rowid".into(), "true".into());
@@ -546,6 +552,8 @@ fn index(parts: &[IndexPart]) -> Index {
         method: None,
         predicate: None,
         include: Vec::new(),
+        comment: None,
+        ignored: false,
     }
 }
 
@@ -714,6 +722,7 @@ fn primary_keys() {
         initially_deferred: false,
         name: "we\"ird_pkey".into(),
         columns: vec!["id".into(), "x`y".into()],
+        comment: None,
     };
     assert_eq!(
         each(|w| w.alter_constraint("app", "we\"ird", Constraint::AddPrimaryKey(&pk))),
@@ -741,6 +750,7 @@ fn unique_constraints() {
         initially_deferred: false,
         columns: vec!["x`y".into(), "ünï".into()],
         nulls_not_distinct: true,
+        comment: None,
     };
     assert_eq!(
         each(|w| w.alter_constraint("app", "t", Constraint::AddUnique("u\"q", &u))),
@@ -764,6 +774,7 @@ fn unique_constraints() {
 fn check_constraints() {
     let c = Check {
         expression: "length(\"x`y\") > 0 AND note <> 'it''s'".into(),
+        comment: None,
     };
     assert_eq!(
         each(|w| w.alter_constraint("app", "t", Constraint::AddCheck("ck\"1", &c))),
@@ -783,6 +794,7 @@ fn check_constraints() {
     );
     let injected = Check {
         expression: "1); DROP TABLE t; --".into(),
+        comment: None,
     };
     assert!(
         each(|w| w.alter_constraint("app", "t", Constraint::AddCheck("x", &injected)))
@@ -891,6 +903,7 @@ fn sequences() {
             table: "t".into(),
             column: "id".into(),
         }),
+        comment: None,
     };
     assert_eq!(
         [

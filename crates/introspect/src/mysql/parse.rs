@@ -304,6 +304,7 @@ fn add_columns(
         if extra_upper.contains("AUTO_INCREMENT") {
             col.identity = Some(Identity::AutoIncrement);
         }
+        col.invisible = extra_upper.split_whitespace().any(|w| w == "INVISIBLE");
         let generated = extra_upper.contains("GENERATED")
             || extra_upper.contains("PERSISTENT")
             || { extra_upper.split_whitespace().any(|w| w == "VIRTUAL") };
@@ -333,9 +334,20 @@ fn add_columns(
     Ok(())
 }
 
-/// Indexes: PRIMARY, unique constraints, other indexes.
+/// What the rows of one index say: uniqueness, method, whether the
+/// optimizer ignores it, its comment, its key parts by position.
+struct IndexRows {
+    unique: bool,
+    method: Option<String>,
+    ignored: bool,
+    comment: Option<String>,
+    parts: Vec<(i64, IndexPart)>,
+}
+
+/// Indexes: PRIMARY, unique constraints, other indexes. A unique index the
+/// optimizer ignores, or with a comment, is an index: a unique constraint
+/// has neither. The primary key's comment is not read.
 fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -> Result<()> {
-    type IndexRows = (bool, Option<String>, Vec<(i64, IndexPart)>);
     let mut indexes: BTreeMap<MemberKey, IndexRows> = BTreeMap::new();
     for row in &rows.indexes {
         let [schema, table, name] = keys(row, "STATISTICS")?;
@@ -362,14 +374,25 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
             collation: None,
             length: int(row, 7).and_then(|l| u32::try_from(l).ok()),
         };
-        let unique = int(row, 3) == Some(0);
-        let method = non_empty(text(row, 8)).filter(|m| !m.eq_ignore_ascii_case("BTREE"));
         let entry = indexes
             .entry((schema, table, name))
-            .or_insert((unique, method, Vec::new()));
-        entry.2.push((seq, part));
+            .or_insert_with(|| IndexRows {
+                unique: int(row, 3) == Some(0),
+                method: non_empty(text(row, 8)).filter(|m| !m.eq_ignore_ascii_case("BTREE")),
+                ignored: text(row, 10).is_some_and(|i| i.eq_ignore_ascii_case("YES")),
+                comment: non_empty(text(row, 11)),
+                parts: Vec::new(),
+            });
+        entry.parts.push((seq, part));
     }
-    for ((schema, table, name), (unique, method, mut parts)) in indexes {
+    for ((schema, table, name), rows) in indexes {
+        let IndexRows {
+            unique,
+            method,
+            ignored,
+            comment,
+            mut parts,
+        } = rows;
         parts.sort_by_key(|(seq, _)| *seq);
         let parts: Vec<IndexPart> = parts.into_iter().map(|(_, p)| p).collect();
         let Some(t) = table_mut(snap, &schema, &table) else {
@@ -394,11 +417,12 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                 columns,
                 deferrable: false,
                 initially_deferred: false,
+                comment: None,
             });
             continue;
         }
         match plain_columns {
-            Some(columns) if unique && method.is_none() => {
+            Some(columns) if unique && method.is_none() && !ignored && comment.is_none() => {
                 t.uniques.insert(
                     name,
                     UniqueConstraint {
@@ -406,6 +430,7 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                         initially_deferred: false,
                         columns,
                         nulls_not_distinct: false,
+                        comment: None,
                     },
                 );
             }
@@ -418,6 +443,8 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                         method,
                         predicate: None,
                         include: Vec::new(),
+                        ignored,
+                        comment,
                     },
                 );
             }
@@ -468,6 +495,7 @@ fn add_foreign_keys(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relatio
                 on_update: fk_action(&on_update),
                 deferrable: false,
                 initially_deferred: false,
+                comment: None,
             },
         );
     }
@@ -498,6 +526,7 @@ fn add_checks(
             name,
             Check {
                 expression: strip_outer_parens(clause.trim()).to_string(),
+                comment: None,
             },
         );
     }
@@ -548,6 +577,7 @@ fn add_sequences(snap: &mut Snapshot, rows: &CatalogRows) -> Result<()> {
             cache: value(6)?,
             cycle: value(7)? != 0,
             owned_by: None,
+            comment: None,
         };
         if let Some(s) = snap.schemas.get_mut(&schema) {
             s.sequences.insert(name, sequence);

@@ -66,6 +66,17 @@ impl Flavor {
         }
     }
 
+    /// Whether the optimizer ignores an index, as `'YES'` or `'NO'`:
+    /// `STATISTICS.IGNORED` on MariaDB 10.6+, `IS_VISIBLE` (inverted) on
+    /// MySQL 8; `NULL` before.
+    pub(crate) fn index_ignored(self) -> &'static str {
+        match (self.mariadb, self.version) {
+            (true, v) if v >= (10, 6, 0) => "IGNORED",
+            (false, v) if v >= (8, 0, 0) => "IF(IS_VISIBLE = 'NO', 'YES', 'NO')",
+            _ => "NULL",
+        }
+    }
+
     /// `SCHEMATA.SCHEMA_COMMENT`: MariaDB 10.5+.
     pub(crate) fn has_schema_comments(self) -> bool {
         self.mariadb && self.version >= (10, 5, 0)
@@ -113,7 +124,8 @@ pub(crate) struct Queries {
     /// COLLATION_NAME, COLUMN_COMMENT.
     pub(crate) columns: String,
     /// TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX,
-    /// COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE, EXPRESSION.
+    /// COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE, EXPRESSION, whether
+    /// the index is ignored ([`Flavor::index_ignored`]), INDEX_COMMENT.
     pub(crate) indexes: String,
     /// TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION,
     /// COLUMN_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME,
@@ -253,8 +265,9 @@ impl Queries {
             ),
             indexes: format!(
                 "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS SIGNED), CAST(SEQ_IN_INDEX AS SIGNED), \
-                 COLUMN_NAME, COLLATION, CAST(SUB_PART AS SIGNED), INDEX_TYPE, {expression} \
+                 COLUMN_NAME, COLLATION, CAST(SUB_PART AS SIGNED), INDEX_TYPE, {expression}, {}, INDEX_COMMENT \
                  FROM information_schema.STATISTICS WHERE {}",
+                flavor.index_ignored(),
                 filter("TABLE_SCHEMA", schemas)
             ),
             foreign_keys: format!(
@@ -419,7 +432,7 @@ mod tests {
         assert!(maria.tables.ends_with("WHERE TABLE_SCHEMA = 'app'"));
         assert!(maria
             .indexes
-            .contains(", NULL FROM information_schema.STATISTICS"));
+            .contains(", NULL, IGNORED, INDEX_COMMENT FROM information_schema.STATISTICS"));
         assert!(maria
             .checks
             .as_deref()
@@ -429,7 +442,9 @@ mod tests {
         assert_eq!(maria.all().len(), 9);
         let my = Queries::new(Flavor::parse("8.0.36"), &["a".to_string(), "b".to_string()]);
         assert!(my.tables.ends_with("WHERE TABLE_SCHEMA IN ('a', 'b')"));
-        assert!(my.indexes.contains("EXPRESSION FROM"));
+        assert!(my
+            .indexes
+            .contains("EXPRESSION, IF(IS_VISIBLE = 'NO', 'YES', 'NO'), INDEX_COMMENT FROM"));
         assert!(my
             .checks
             .as_deref()

@@ -117,6 +117,8 @@ struct Assembly<'o> {
     relation_comments: HashMap<(u32, i32), String>,
     /// Comments on types, by oid.
     type_comments: HashMap<u32, String>,
+    /// Comments on constraints, by oid.
+    constraint_comments: HashMap<u32, String>,
     lookups: Lookups,
 }
 
@@ -144,6 +146,7 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
         column_keys: HashMap::with_capacity(columns.len()),
         relation_comments: HashMap::new(),
         type_comments: HashMap::new(),
+        constraint_comments: HashMap::new(),
         lookups: Lookups::default(),
     };
     assembly.add_schemas(&namespaces);
@@ -242,7 +245,9 @@ impl Assembly<'_> {
 
     fn sort_comments(&mut self, comments: Vec<CommentRow>) {
         for c in comments {
-            if c.on_type {
+            if c.on_constraint {
+                self.constraint_comments.insert(c.object, c.text);
+            } else if c.on_type {
                 if c.sub == 0 {
                     self.type_comments.insert(c.object, c.text);
                 }
@@ -390,6 +395,7 @@ impl Assembly<'_> {
             on_update: None,
             collation,
             comment: self.relation_comments.remove(&(oid, i32::from(col.attnum))),
+            invisible: false,
         };
         Ok((col.name, column))
     }
@@ -429,8 +435,10 @@ impl Assembly<'_> {
                 )
             };
             let columns = self.key_names(con.table, &con.columns, &object)?;
+            let comment = self.constraint_comments.remove(&con.oid);
             if con.kind == b'f' {
-                let fk = self.foreign_key(&con, columns, &object)?;
+                let mut fk = self.foreign_key(&con, columns, &object)?;
+                fk.comment = comment;
                 let table = table_mut(&mut self.snap, &self.tables, con.table)?;
                 table.foreign_keys.insert(con.name, fk);
                 continue;
@@ -443,6 +451,7 @@ impl Assembly<'_> {
                         columns,
                         deferrable: con.deferrable,
                         initially_deferred: con.deferred,
+                        comment,
                     });
                 }
                 b'u' => {
@@ -453,16 +462,25 @@ impl Assembly<'_> {
                             nulls_not_distinct: con.nulls_not_distinct,
                             deferrable: con.deferrable,
                             initially_deferred: con.deferred,
+                            comment,
                         },
                     );
                 }
                 b'x' => {
                     let definition = con.check.unwrap_or_default();
-                    table.exclusions.insert(con.name, Exclusion { definition });
+                    let exclusion = Exclusion {
+                        definition,
+                        comment,
+                    };
+                    table.exclusions.insert(con.name, exclusion);
                 }
                 b'c' => {
                     let expression = con.check.unwrap_or_default();
-                    table.checks.insert(con.name, Check { expression });
+                    let check = Check {
+                        expression,
+                        comment,
+                    };
+                    table.checks.insert(con.name, check);
                 }
                 _ => {}
             }
@@ -496,6 +514,7 @@ impl Assembly<'_> {
             on_update: fk_action(con.on_update, object)?,
             deferrable: con.deferrable,
             initially_deferred: con.deferred,
+            comment: None,
         })
     }
 
@@ -526,6 +545,8 @@ impl Assembly<'_> {
                 method: (idx.method != "btree").then_some(idx.method),
                 predicate: idx.predicate,
                 include,
+                ignored: false,
+                comment: self.relation_comments.remove(&(idx.oid, 0)),
             };
             if let Some((schema, view)) = &on_view {
                 if let Some(v) = self
@@ -652,6 +673,7 @@ impl Assembly<'_> {
                 }
                 _ => None,
             };
+            let comment = self.relation_comments.remove(&(seq.oid, 0));
             let Some(schema) = self.schema_mut(seq.namespace) else {
                 continue;
             };
@@ -666,6 +688,7 @@ impl Assembly<'_> {
                     cache: seq.cache,
                     cycle: seq.cycle,
                     owned_by,
+                    comment,
                 },
             );
         }
@@ -795,6 +818,7 @@ mod tests {
             deferred: false,
             check: None,
             nulls_not_distinct: false,
+            oid: 0,
         }
     }
 
@@ -883,6 +907,7 @@ mod tests {
             object: 10,
             sub: 4,
             text: "see".into(),
+            on_constraint: false,
         }];
         let snap = assemble_default(cat);
         let t = snap.table("app", "t").unwrap();
@@ -943,7 +968,8 @@ mod tests {
                 deferrable: false,
                 initially_deferred: false,
                 name: "t_pkey".into(),
-                columns: vec!["a".into()]
+                columns: vec!["a".into()],
+                comment: None,
             })
         );
         let fk = &t.foreign_keys["t_fk"];
@@ -983,6 +1009,7 @@ mod tests {
             method: "btree".into(),
             predicate: Some("(c IS NOT NULL)".into()),
             expressions: Some(vec![None, Some("lower(a)".into()), None, None]),
+            oid: 0,
         }];
         let snap = assemble_default(cat);
         let idx = &snap.table("app", "t").unwrap().indexes["t_idx"];
@@ -1013,6 +1040,7 @@ mod tests {
             method: "gin".into(),
             predicate: None,
             expressions: None,
+            oid: 0,
         }];
         // An expression key without its expression is a catalog error, not a panic.
         assert!(matches!(
@@ -1040,6 +1068,7 @@ mod tests {
             object: 500,
             sub: 0,
             text: "feelings".into(),
+            on_constraint: false,
         }];
         let seq = |name: &str, owner: Option<&str>| SequenceRow {
             name: name.into(),
@@ -1053,6 +1082,7 @@ mod tests {
             cycle: false,
             owner_table: owner.map(str::to_string),
             owner_column: owner.map(|_| "id".to_string()),
+            oid: 0,
         };
         cat.sequences = vec![
             seq("free", None),

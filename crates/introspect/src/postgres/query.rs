@@ -267,7 +267,7 @@ SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.confrelid, 
                         WHEN 'x' THEN pg_get_constraintdef(con.oid) END,
        ",
             $nnd,
-            "
+            ", con.oid
 FROM pg_class c
 JOIN pg_constraint con ON con.conrelid = c.oid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
@@ -285,7 +285,8 @@ WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 AND con.c
 /// `ref_table oid`, `ref_columns int2[]?`, `ref_schema text?`,
 /// `ref_table_name text?`, `ref_column_names text[]?`, `on_update "char"`,
 /// `on_delete "char"`, `deferrable bool`, `deferred bool`, `check text?`
-/// (an exclusion constraint: its definition), `nulls_not_distinct bool`.
+/// (an exclusion constraint: its definition), `nulls_not_distinct bool`,
+/// `oid oid`.
 pub(crate) const CONSTRAINTS_15: &str =
     constraints_query!(full, "COALESCE(ui.indnullsnotdistinct, false)");
 
@@ -310,7 +311,7 @@ pub(crate) const CONSTRAINTS_12_SCOPED: &str = constraints_query!(scoped, "false
 /// Columns: `table oid`, `name text`, `unique bool`, `key_count int2`,
 /// `keys int2[]`, `options int2[]`, `opclasses oid[]`, `collations oid[]`,
 /// `method text`, `predicate text?`, `expressions text[]?` (one entry per
-/// key column, NULL where the key is a plain column).
+/// key column, NULL where the key is a plain column), `index oid`.
 macro_rules! indexes_query {
     ($m:ident) => {
         concat!(
@@ -321,7 +322,7 @@ SELECT i.indrelid, ic.relname::text, i.indisunique, i.indnkeyatts, (i.indkey::in
        CASE WHEN i.indexprs IS NOT NULL THEN
          ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
                FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k)
-       END
+       END, i.indexrelid
 FROM pg_class c
 JOIN pg_index i ON i.indrelid = c.oid
 JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -360,7 +361,7 @@ WHERE t.typnamespace = ANY ($1) AND ",
 /// `OWNED BY` sequence belongs to (deptype `a`).
 /// Columns: `name text`, `namespace oid`, `type text`, `start int8`,
 /// `increment int8`, `min int8`, `max int8`, `cache int8`, `cycle bool`,
-/// `owner_table text?`, `owner_column text?`.
+/// `owner_table text?`, `owner_column text?`, `oid oid`.
 /// Condition keeping the sequences of a scoped read: named in `$2`, or
 /// depending on a relation named there (owned by a table), both found by
 /// index; or all of them (`full`).
@@ -382,7 +383,7 @@ macro_rules! sequences_query {
             "\
 SELECT c.relname::text, c.relnamespace, format_type(s.seqtypid, NULL), s.seqstart,
        s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-       oc.relname::text, oa.attname::text
+       oc.relname::text, oa.attname::text, c.oid
 FROM pg_class c
 JOIN pg_sequence s ON s.seqrelid = c.oid
 LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
@@ -404,13 +405,16 @@ pub(crate) const SEQUENCES: &str = sequences_query!(full);
 /// [`sequences_query`] of a scoped read.
 pub(crate) const SEQUENCES_SCOPED: &str = sequences_query!(scoped);
 
-/// Comments on user relations, columns and types (oids below 16384 belong
-/// to the system). Columns: `on_type bool`, `object oid`, `sub int4`,
-/// `text text`.
+/// Comments on user relations (indexes and sequences too), columns, types
+/// and constraints (oids below 16384 belong to the system). Columns:
+/// `on_type bool`, `object oid`, `sub int4`, `text text`,
+/// `on_constraint bool`.
 pub(crate) const COMMENTS: &str = "\
-SELECT d.classoid = 'pg_type'::regclass, d.objoid, d.objsubid, d.description
+SELECT d.classoid = 'pg_type'::regclass, d.objoid, d.objsubid, d.description,
+       d.classoid = 'pg_constraint'::regclass
 FROM pg_description d
-WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass) AND d.objoid >= 16384";
+WHERE d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass, 'pg_constraint'::regclass)
+  AND d.objoid >= 16384";
 
 /// What the object of catalog `$class` with oid `$oid` depends on
 /// (`pg_depend`, normal and automatic dependencies on user objects), each

@@ -129,6 +129,8 @@ pub(crate) struct ConstraintRow {
     /// A check's expression; an exclusion constraint's definition.
     pub(crate) check: Option<String>,
     pub(crate) nulls_not_distinct: bool,
+    /// The constraint's oid (its comment's key).
+    pub(crate) oid: u32,
 }
 
 impl ConstraintRow {
@@ -149,6 +151,7 @@ impl ConstraintRow {
             deferred: row.try_get(12)?,
             check: row.try_get(13)?,
             nulls_not_distinct: row.try_get(14)?,
+            oid: row.try_get::<Oid, _>(15)?.0,
         })
     }
 }
@@ -171,6 +174,8 @@ pub(crate) struct IndexRow {
     pub(crate) predicate: Option<String>,
     /// Per key column: the expression, or None for a plain column.
     pub(crate) expressions: Option<Vec<Option<String>>>,
+    /// The index's own oid (its comment's key).
+    pub(crate) oid: u32,
 }
 
 impl IndexRow {
@@ -194,6 +199,7 @@ impl IndexRow {
             method: row.try_get(8)?,
             predicate: row.try_get(9)?,
             expressions: row.try_get(10)?,
+            oid: row.try_get::<Oid, _>(11)?.0,
         })
     }
 }
@@ -234,6 +240,8 @@ pub(crate) struct SequenceRow {
     pub(crate) cycle: bool,
     pub(crate) owner_table: Option<String>,
     pub(crate) owner_column: Option<String>,
+    /// The sequence's oid (its comment's key).
+    pub(crate) oid: u32,
 }
 
 impl SequenceRow {
@@ -250,6 +258,7 @@ impl SequenceRow {
             cycle: row.try_get(8)?,
             owner_table: row.try_get(9)?,
             owner_column: row.try_get(10)?,
+            oid: row.try_get::<Oid, _>(11)?.0,
         })
     }
 }
@@ -262,6 +271,8 @@ pub(crate) struct CommentRow {
     pub(crate) object: u32,
     pub(crate) sub: i32,
     pub(crate) text: String,
+    /// On a constraint.
+    pub(crate) on_constraint: bool,
 }
 
 impl CommentRow {
@@ -271,6 +282,7 @@ impl CommentRow {
             object: row.try_get::<Oid, _>(1)?.0,
             sub: row.try_get(2)?,
             text: row.try_get(3)?,
+            on_constraint: row.try_get(4)?,
         })
     }
 }

@@ -675,6 +675,7 @@ fn primary_key(
         initially_deferred: false,
         name: declared.map_or_else(|| format!("pk_{}", ctx.name), str::to_string),
         columns: pk_cols,
+        comment: None,
     })
 }
 
@@ -772,6 +773,7 @@ fn add_uniques(
                 initially_deferred: false,
                 columns,
                 nulls_not_distinct: false,
+                comment: None,
             },
         );
     }
@@ -862,6 +864,8 @@ fn plain_index(
         method: None,
         predicate,
         include: Vec::new(),
+        comment: None,
+        ignored: false,
     })
 }
 
@@ -937,6 +941,7 @@ fn add_foreign_keys(
                 on_update: raw.on_update(),
                 deferrable: declared.is_some_and(|d| d.deferrable),
                 initially_deferred: declared.is_some_and(|d| d.initially_deferred),
+                comment: None,
             },
         );
     }
@@ -978,7 +983,13 @@ fn add_checks(
         }
     }
     for (name, expression) in assign_names(namings).into_iter().zip(expressions) {
-        table.checks.insert(name, Check { expression });
+        table.checks.insert(
+            name,
+            Check {
+                expression,
+                comment: None,
+            },
+        );
     }
 }
 

@@ -45,6 +45,8 @@ fn index(parts: Vec<IndexPart>) -> Index {
         method: None,
         predicate: None,
         include: vec![],
+        comment: None,
+        ignored: false,
     }
 }
 
@@ -113,6 +115,14 @@ fn expected_authors() -> Table {
             ),
             ("größe", col(13, "int(11)")),
             ("bio", col(14, "text")),
+            (
+                "secret",
+                Column {
+                    invisible: true,
+                    comment: Some("not in SELECT *".into()),
+                    ..default(col(15, "varchar(20)"), "'hidden'")
+                },
+            ),
         ]),
         ..Table::default()
     };
@@ -121,6 +131,7 @@ fn expected_authors() -> Table {
         initially_deferred: false,
         name: "PRIMARY".into(),
         columns: vec!["id".into()],
+        comment: None,
     });
     t.uniques.insert(
         "uq_email".into(),
@@ -129,6 +140,7 @@ fn expected_authors() -> Table {
             initially_deferred: false,
             columns: vec!["email".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     t.indexes.insert(
@@ -146,6 +158,30 @@ fn expected_authors() -> Table {
     );
     t.indexes
         .insert("ix_slug".into(), index(vec![IndexPart::column("slug")]));
+    // A unique key with a comment is a unique index (a constraint has none).
+    t.indexes.insert(
+        "uq_token".into(),
+        Index {
+            unique: true,
+            comment: Some("one per author".into()),
+            ..index(vec![IndexPart::column("token")])
+        },
+    );
+    t.indexes.insert(
+        "ix_born".into(),
+        Index {
+            ignored: true,
+            comment: Some("by birthday".into()),
+            ..index(vec![IndexPart::column("born")])
+        },
+    );
+    t.indexes.insert(
+        "ix_score".into(),
+        Index {
+            ignored: true,
+            ..index(vec![IndexPart::column("score")])
+        },
+    );
     t.indexes.insert(
         "ft_bio".into(),
         Index {
@@ -157,6 +193,7 @@ fn expected_authors() -> Table {
         "ck_karma".into(),
         Check {
             expression: "`karma` >= 0".into(),
+            comment: None,
         },
     );
     t
@@ -179,6 +216,7 @@ fn expected_order(schema: &str) -> Table {
         initially_deferred: false,
         name: "PRIMARY".into(),
         columns: vec!["select".into(), "group".into()],
+        comment: None,
     });
     // An unnamed UNIQUE KEY is named after its first column.
     t.uniques.insert(
@@ -188,6 +226,7 @@ fn expected_order(schema: &str) -> Table {
             initially_deferred: false,
             columns: vec!["author_id".into(), "group".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     // InnoDB's index for fk_parent (no index covered its columns); fk_author
@@ -210,6 +249,7 @@ fn expected_order(schema: &str) -> Table {
             on_update: FkAction::Cascade,
             deferrable: false,
             initially_deferred: false,
+            comment: None,
         },
     );
     t.foreign_keys.insert(
@@ -224,6 +264,7 @@ fn expected_order(schema: &str) -> Table {
             on_update: FkAction::NoAction,
             deferrable: false,
             initially_deferred: false,
+            comment: None,
         },
     );
     // A column-level check is named after its column; an unnamed table
@@ -232,12 +273,14 @@ fn expected_order(schema: &str) -> Table {
         "note".into(),
         Check {
             expression: "`note` <> ''".into(),
+            comment: None,
         },
     );
     t.checks.insert(
         "CONSTRAINT_1".into(),
         Check {
             expression: "`group` > 0".into(),
+            comment: None,
         },
     );
     t
@@ -280,6 +323,7 @@ async fn fixture_is_read_field_by_field() {
                 cache: 20,
                 cycle: true,
                 owned_by: None,
+                comment: None,
             }
         )])
     );

@@ -85,6 +85,8 @@ fn index(parts: Vec<IndexPart>) -> Index {
         method: None,
         predicate: None,
         include: Vec::new(),
+        comment: None,
+        ignored: false,
     }
 }
 
@@ -98,6 +100,7 @@ fn fk(columns: &[&str], schema: &str, table: &str, ref_columns: &[&str]) -> Fore
         on_update: FkAction::NoAction,
         deferrable: false,
         initially_deferred: false,
+        comment: None,
     }
 }
 
@@ -111,12 +114,14 @@ fn pk(name: &str, columns: &[&str]) -> Option<PrimaryKey> {
         initially_deferred: false,
         name: name.to_string(),
         columns: strings(columns),
+        comment: None,
     })
 }
 
 fn check(e: &str) -> Check {
     Check {
         expression: e.to_string(),
+        comment: None,
     }
 }
 
@@ -234,6 +239,7 @@ fn expected_users() -> Table {
                 initially_deferred: false,
                 columns: strings(&["email"]),
                 nulls_not_distinct: false,
+                comment: None,
             },
         )]),
         indexes: map(vec![
@@ -305,7 +311,10 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
             ),
             ("seq_no", seq_no),
         ]),
-        primary_key: pk("orders_pkey", &["id"]),
+        primary_key: pk("orders_pkey", &["id"]).map(|pk| PrimaryKey {
+            comment: Some("surrogate".into()),
+            ..pk
+        }),
         uniques: map(vec![(
             "orders_tenant_number_key",
             UniqueConstraint {
@@ -313,6 +322,7 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
                 initially_deferred: false,
                 columns: strings(&["tenant", "number"]),
                 nulls_not_distinct,
+                comment: Some("one per tenant".into()),
             },
         )]),
         indexes: map(vec![
@@ -328,6 +338,7 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
                 "orders_status_hash",
                 Index {
                     method: Some("hash".into()),
+                    comment: Some("by status".into()),
                     ..index(vec![part("status")])
                 },
             ),
@@ -339,12 +350,16 @@ fn expected_orders(nulls_not_distinct: bool) -> Table {
                 on_update: FkAction::Restrict,
                 deferrable: true,
                 initially_deferred: true,
+                comment: Some("owner".into()),
                 ..fk(&["user_id"], "app", "users", &["id"])
             },
         )]),
         checks: map(vec![(
             "positive_total",
-            check("(\"Total Amount\" >= (0)::numeric)"),
+            Check {
+                comment: Some("never negative".into()),
+                ..check("(\"Total Amount\" >= (0)::numeric)")
+            },
         )]),
         comment: None,
         options: Default::default(),
@@ -585,6 +600,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
                     cache: 5,
                     cycle: true,
                     owned_by: None,
+                    comment: Some("invoice numbers".into()),
                 },
             ),
             (
@@ -601,6 +617,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
                         table: "orders".into(),
                         column: "id".into(),
                     }),
+                    comment: None,
                 },
             ),
         ]),
@@ -1318,12 +1335,14 @@ pub(super) async fn hierarchy_read_field_by_field(db: TestDb) {
                     nulls_not_distinct: false,
                     deferrable: true,
                     initially_deferred: false,
+                    comment: None,
                 },
             )]),
             exclusions: map(vec![(
                 "bookings_no_overlap",
                 Exclusion {
                     definition: "EXCLUDE USING gist (during WITH &&)".into(),
+                    comment: None,
                 },
             )]),
             ..Table::default()

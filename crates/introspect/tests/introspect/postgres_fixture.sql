@@ -67,6 +67,11 @@ CREATE INDEX users_name_c_idx ON app.users (name COLLATE "C" DESC);
 CREATE INDEX users_handle_trgm_idx ON app.users USING gin ((handle::text) public.gin_trgm_ops);
 CREATE INDEX orders_status_hash ON app.orders USING hash (status);
 CREATE INDEX orders_mixed_idx ON app.orders (tenant, (number + 1), "Total Amount");
+COMMENT ON INDEX app.orders_status_hash IS 'by status';
+COMMENT ON CONSTRAINT orders_pkey ON app.orders IS 'surrogate';
+COMMENT ON CONSTRAINT orders_tenant_number_key ON app.orders IS 'one per tenant';
+COMMENT ON CONSTRAINT orders_user_fk ON app.orders IS 'owner';
+COMMENT ON CONSTRAINT positive_total ON app.orders IS 'never negative';
 
 CREATE TABLE public."select" ("from" integer PRIMARY KEY, "order" text, "user" text, "group" integer REFERENCES public."select" ("from"));
 CREATE TABLE public."MixedCase" ("CamelCol" integer NOT NULL, "naïve café" text, "Ключ" text);
@@ -75,6 +80,7 @@ CREATE TABLE "Ünïcode Schema"."таблица" ("колонка" integer DEFAU
 COMMENT ON COLUMN "Ünïcode Schema"."таблица"."колонка" IS 'столбец';
 
 CREATE SEQUENCE app.invoice_no AS integer START 1000 INCREMENT 10 MINVALUE 1000 MAXVALUE 999999 CACHE 5 CYCLE;
+COMMENT ON SEQUENCE app.invoice_no IS 'invoice numbers';
 CREATE SEQUENCE public.ext_seq;
 ALTER EXTENSION citext ADD SEQUENCE public.ext_seq;
 CREATE TABLE public.ext_table (id integer);

@@ -91,6 +91,7 @@ fn column() -> impl Strategy<Value = Column> {
                     on_update: None,
                     collation,
                     comment,
+                    invisible: false,
                 }
             },
         )
@@ -134,6 +135,8 @@ fn index() -> impl Strategy<Value = Index> {
             method,
             predicate,
             include,
+            comment: None,
+            ignored: false,
         })
 }
 
@@ -168,6 +171,7 @@ fn foreign_key() -> impl Strategy<Value = ForeignKey> {
                     on_update,
                     deferrable,
                     initially_deferred,
+                    comment: None,
                 }
             },
         )
@@ -181,6 +185,7 @@ fn table() -> impl Strategy<Value = Table> {
             columns,
             deferrable: false,
             initially_deferred: false,
+            comment: None,
         })),
         btree_map(
             name(),
@@ -189,6 +194,7 @@ fn table() -> impl Strategy<Value = Table> {
                 initially_deferred: false,
                 columns,
                 nulls_not_distinct,
+                comment: None,
             }),
             0..3,
         ),
@@ -196,7 +202,10 @@ fn table() -> impl Strategy<Value = Table> {
         btree_map(name(), foreign_key(), 0..3),
         btree_map(
             name(),
-            text().prop_map(|expression| Check { expression }),
+            text().prop_map(|expression| Check {
+                expression,
+                comment: None,
+            }),
             0..3,
         ),
         option::of(text()),
@@ -238,6 +247,7 @@ fn sequence() -> impl Strategy<Value = Sequence> {
                     cache,
                     cycle,
                     owned_by,
+                    comment: None,
                 }
             },
         )

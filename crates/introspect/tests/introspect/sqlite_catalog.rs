@@ -132,6 +132,7 @@ fn expected_authors() -> Table {
         initially_deferred: false,
         name: "pk_Authors".into(),
         columns: vec!["id".into()],
+        comment: None,
     });
     t.uniques.insert(
         "uq_Authors_email".into(),
@@ -140,6 +141,7 @@ fn expected_authors() -> Table {
             initially_deferred: false,
             columns: vec!["email".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     t.indexes.insert(
@@ -162,6 +164,8 @@ fn expected_authors() -> Table {
             method: None,
             predicate: Some("email IS NOT NULL".into()),
             include: vec![],
+            comment: None,
+            ignored: false,
         },
     );
     t.indexes.insert(
@@ -172,18 +176,22 @@ fn expected_authors() -> Table {
             method: None,
             predicate: None,
             include: vec![],
+            comment: None,
+            ignored: false,
         },
     );
     t.checks.insert(
         "ck_Authors_karma".into(),
         Check {
             expression: "karma >= 0".into(),
+            comment: None,
         },
     );
     t.checks.insert(
         "ck_email".into(),
         Check {
             expression: "email LIKE '%@%'".into(),
+            comment: None,
         },
     );
     t
@@ -206,6 +214,7 @@ fn expected_order() -> Table {
         initially_deferred: false,
         name: "pk_order".into(),
         columns: vec!["select".into(), "group".into()],
+        comment: None,
     });
     t.uniques.insert(
         "uq_order_author_id_group".into(),
@@ -214,6 +223,7 @@ fn expected_order() -> Table {
             initially_deferred: false,
             columns: vec!["author_id".into(), "group".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     t.indexes.insert(
@@ -230,6 +240,8 @@ fn expected_order() -> Table {
             method: None,
             predicate: None,
             include: vec![],
+            comment: None,
+            ignored: false,
         },
     );
     t.foreign_keys.insert(
@@ -243,6 +255,7 @@ fn expected_order() -> Table {
             on_update: FkAction::NoAction,
             deferrable: false,
             initially_deferred: false,
+            comment: None,
         },
     );
     t.foreign_keys.insert(
@@ -256,12 +269,14 @@ fn expected_order() -> Table {
             on_update: FkAction::Restrict,
             deferrable: true,
             initially_deferred: true,
+            comment: None,
         },
     );
     t.checks.insert(
         "ck_order_group".into(),
         Check {
             expression: "\"group\" > 0 AND note <> ')'".into(),
+            comment: None,
         },
     );
     t.options.insert("without_rowid".into(), "true".into());
@@ -281,6 +296,7 @@ fn expected_plain() -> Table {
         initially_deferred: false,
         name: "pk_plain".into(),
         columns: vec!["k".into()],
+        comment: None,
     });
     t
 }
@@ -682,6 +698,8 @@ fn index(parts: Vec<IndexPart>, unique: bool, predicate: &str) -> Index {
         method: None,
         predicate: Some(predicate.into()),
         include: vec![],
+        comment: None,
+        ignored: false,
     }
 }
 
@@ -717,6 +735,7 @@ async fn every_sqlite_kind_is_read_field_by_field() {
             initially_deferred: false,
             name: "pk_orders".into(),
             columns: vec!["id".into()],
+            comment: None,
         }),
         ..Table::default()
     };

@@ -9,7 +9,7 @@ use crate::rules::located;
 declare_rule! {
     CommentMismatch {
         id: "comment-mismatch",
-        summary: "A comment on a schema, table, column, view or enum differs from the expected one.",
+        summary: "A comment on a schema, table, column, key, constraint, index, view, enum or sequence differs from the expected one.",
         rationale: "Comments are documentation that tools (data catalogs, admin UIs, GraphQL layers) read; they do not change behaviour, so this is information only.",
         severity: Info,
         enabled: true,
@@ -54,68 +54,47 @@ fn push<T>(
     );
 }
 
+/// Compares the comments of the objects both sides have in `entries`.
+fn compare<T>(
+    out: &mut Vec<Finding>,
+    entries: &[Entry<'_, T>],
+    kind: ObjectKind,
+    comment: impl Fn(&T) -> Option<&String>,
+) {
+    for entry in entries {
+        if let Some((e, a)) = entry.both() {
+            push(out, entry, kind, comment(e.def), comment(a.def));
+        }
+    }
+}
+
 impl Rule for CommentMismatch {
     fn meta(&self) -> &RuleMeta {
         &Self::META
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let diff = cx.diff();
-        for entry in diff.schemas() {
-            if let Some((e, a)) = entry.both() {
-                push(
-                    out,
-                    entry,
-                    ObjectKind::Schema,
-                    e.def.comment.as_ref(),
-                    a.def.comment.as_ref(),
-                );
-            }
-        }
-        for entry in diff.tables() {
-            if let Some((e, a)) = entry.both() {
-                push(
-                    out,
-                    entry,
-                    ObjectKind::Table,
-                    e.def.comment.as_ref(),
-                    a.def.comment.as_ref(),
-                );
-            }
-        }
-        for entry in diff.columns() {
-            if let Some((e, a)) = entry.both() {
-                push(
-                    out,
-                    entry,
-                    ObjectKind::Column,
-                    e.def.comment.as_ref(),
-                    a.def.comment.as_ref(),
-                );
-            }
-        }
-        for entry in diff.views() {
-            if let Some((e, a)) = entry.both() {
-                push(
-                    out,
-                    entry,
-                    ObjectKind::View,
-                    e.def.comment.as_ref(),
-                    a.def.comment.as_ref(),
-                );
-            }
-        }
-        for entry in diff.enums() {
-            if let Some((e, a)) = entry.both() {
-                push(
-                    out,
-                    entry,
-                    ObjectKind::Enum,
-                    e.def.comment.as_ref(),
-                    a.def.comment.as_ref(),
-                );
-            }
-        }
+        let d = cx.diff();
+        compare(out, d.schemas(), ObjectKind::Schema, |o| o.comment.as_ref());
+        compare(out, d.tables(), ObjectKind::Table, |o| o.comment.as_ref());
+        compare(out, d.columns(), ObjectKind::Column, |o| o.comment.as_ref());
+        compare(out, d.primary_keys(), ObjectKind::PrimaryKey, |o| {
+            o.comment.as_ref()
+        });
+        compare(out, d.uniques(), ObjectKind::Unique, |o| o.comment.as_ref());
+        compare(out, d.indexes(), ObjectKind::Index, |o| o.comment.as_ref());
+        compare(out, d.foreign_keys(), ObjectKind::ForeignKey, |o| {
+            o.comment.as_ref()
+        });
+        compare(out, d.checks(), ObjectKind::Check, |o| o.comment.as_ref());
+        compare(out, d.exclusions(), ObjectKind::Exclusion, |o| {
+            o.comment.as_ref()
+        });
+        compare(out, d.views(), ObjectKind::View, |o| o.comment.as_ref());
+        compare(out, d.enums(), ObjectKind::Enum, |o| o.comment.as_ref());
+        compare(out, d.sequences(), ObjectKind::Sequence, |o| {
+            o.comment.as_ref()
+        });
     }
 }
 
@@ -144,6 +123,43 @@ mod tests {
             findings[2].message,
             "column public.users.created_at has no comment but comment 'When the account was opened' is expected"
         );
+    }
+
+    #[test]
+    fn finds_changed_comments_on_indexes_constraints_and_sequences() {
+        let mut actual = fixture();
+        let users = table(&mut actual, "users");
+        users.indexes.get_mut("users_name_idx").unwrap().comment = Some("by name".into());
+        users
+            .checks
+            .values_mut()
+            .for_each(|c| c.comment = Some("sane".into()));
+        users
+            .uniques
+            .values_mut()
+            .for_each(|u| u.comment = Some("one".into()));
+        users.primary_key.as_mut().unwrap().comment = Some("id".into());
+        public(&mut actual)
+            .sequences
+            .values_mut()
+            .for_each(|s| s.comment = Some("numbers".into()));
+        let findings = run_pair(&CommentMismatch, &fixture(), &actual);
+        let mut kinds: Vec<String> = findings.iter().map(|f| f.object.kind.to_string()).collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            ["check", "index", "primary_key", "sequence", "unique"],
+            "{findings:#?}"
+        );
+        let f = findings
+            .iter()
+            .find(|f| f.object.kind == driftless_model::ObjectKind::Index)
+            .unwrap();
+        assert_eq!(
+            f.message,
+            "index users_name_idx on public.users has comment 'by name' but no comment is expected"
+        );
+        assert_eq!(f.fix, crate::FixIntent::SetComment);
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod tests {
             "no_overlap".into(),
             Exclusion {
                 definition: definition.into(),
+                comment: None,
             },
         );
         snap

@@ -42,6 +42,7 @@ mod tests {
     fn circles(definition: &str) -> Exclusion {
         Exclusion {
             definition: definition.into(),
+            comment: None,
         }
     }
 

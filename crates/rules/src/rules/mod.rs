@@ -147,6 +147,7 @@ mod unique_mismatch;
 mod unknown_applied_migration;
 mod unmodeled_object;
 mod view_definition_mismatch;
+mod visibility_mismatch;
 
 #[cfg(test)]
 pub(crate) mod migration_testing;
@@ -168,6 +169,7 @@ pub(crate) const BUILTIN: &[&dyn Rule] = &[
     &default_mismatch::DefaultMismatch,
     &column_identity_mismatch::ColumnIdentityMismatch,
     &column_order::ColumnOrder,
+    &visibility_mismatch::VisibilityMismatch,
     &primary_key_mismatch::PrimaryKeyMismatch,
     &missing_unique::MissingUnique,
     &orphan_unique::OrphanUnique,

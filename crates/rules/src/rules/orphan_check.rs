@@ -46,6 +46,7 @@ mod tests {
             "users_name_check".into(),
             Check {
                 expression: "(length((name)::text) < 20)".into(),
+                comment: None,
             },
         );
         let findings = run_pair(&OrphanCheck, &fixture(), &actual);
@@ -64,6 +65,7 @@ mod tests {
             "users_avatar_check".into(),
             Check {
                 expression: format!("({QUARANTINE_PREFIX}avatar <> '')"),
+                comment: None,
             },
         );
         assert!(run_pair(&OrphanCheck, &fixture(), &actual).is_empty());

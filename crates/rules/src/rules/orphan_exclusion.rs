@@ -46,6 +46,7 @@ mod tests {
             "users_c_excl".into(),
             Exclusion {
                 definition: "EXCLUDE USING gist (c WITH &&)".into(),
+                comment: None,
             },
         );
         let findings = run_pair(&OrphanExclusion, &fixture(), &actual);

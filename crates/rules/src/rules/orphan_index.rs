@@ -50,6 +50,8 @@ mod tests {
             method: None,
             predicate: Some("(active)".into()),
             include: Vec::new(),
+            comment: None,
+            ignored: false,
         }
     }
 

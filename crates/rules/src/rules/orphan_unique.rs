@@ -49,6 +49,7 @@ mod tests {
                 initially_deferred: false,
                 columns: vec!["name".into()],
                 nulls_not_distinct: false,
+                comment: None,
             },
         );
         let findings = run_pair(&OrphanUnique, &fixture(), &actual);
@@ -70,6 +71,7 @@ mod tests {
                 initially_deferred: false,
                 columns: vec![format!("{QUARANTINE_PREFIX}avatar")],
                 nulls_not_distinct: false,
+                comment: None,
             },
         );
         assert!(run_pair(&OrphanUnique, &fixture(), &actual).is_empty());

@@ -64,6 +64,7 @@ fn users() -> Table {
         initially_deferred: false,
         name: "users_pkey".into(),
         columns: vec!["id".into()],
+        comment: None,
     });
     users.uniques.insert(
         "users_email_key".into(),
@@ -72,6 +73,7 @@ fn users() -> Table {
             initially_deferred: false,
             columns: vec!["email".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     users.indexes.insert(
@@ -82,12 +84,15 @@ fn users() -> Table {
             method: None,
             predicate: None,
             include: Vec::new(),
+            comment: None,
+            ignored: false,
         },
     );
     users.checks.insert(
         "users_email_check".into(),
         Check {
             expression: "(email <> ''::text)".into(),
+            comment: None,
         },
     );
     users.comment = Some("People who sign in".into());
@@ -114,6 +119,7 @@ fn posts() -> Table {
         initially_deferred: false,
         name: "posts_pkey".into(),
         columns: vec!["id".into()],
+        comment: None,
     });
     posts.foreign_keys.insert(
         "posts_user_id_fkey".into(),
@@ -126,6 +132,7 @@ fn posts() -> Table {
             on_update: FkAction::NoAction,
             deferrable: false,
             initially_deferred: false,
+            comment: None,
         },
     );
     posts.indexes.insert(
@@ -136,6 +143,8 @@ fn posts() -> Table {
             method: None,
             predicate: None,
             include: Vec::new(),
+            comment: None,
+            ignored: false,
         },
     );
 
@@ -172,6 +181,7 @@ fn add_types_and_views(public: &mut Schema) {
             cache: 1,
             cycle: false,
             owned_by: None,
+            comment: None,
         },
     );
 }

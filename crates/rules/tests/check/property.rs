@@ -64,6 +64,7 @@ fn column(position: u32) -> impl Strategy<Value = Column> {
                 on_update: None,
                 collation: collation.map(String::from),
                 comment,
+                invisible: false,
             },
         )
 }
@@ -96,6 +97,8 @@ fn index(cols: Vec<String>) -> impl Strategy<Value = Index> {
             method: method.map(String::from),
             predicate,
             include,
+            comment: None,
+            ignored: false,
         })
 }
 
@@ -145,6 +148,7 @@ fn table() -> impl Strategy<Value = Table> {
                 initially_deferred: false,
                 name: "pk".into(),
                 columns,
+                comment: None,
             }),
             uniques: uniques
                 .into_iter()
@@ -156,6 +160,7 @@ fn table() -> impl Strategy<Value = Table> {
                             initially_deferred: false,
                             columns,
                             nulls_not_distinct,
+                            comment: None,
                         },
                     )
                 })
@@ -175,13 +180,22 @@ fn table() -> impl Strategy<Value = Table> {
                             on_update: FkAction::NoAction,
                             deferrable,
                             initially_deferred: deferrable,
+                            comment: None,
                         },
                     )
                 })
                 .collect(),
             checks: checks
                 .into_iter()
-                .map(|(n, expression)| (n, Check { expression }))
+                .map(|(n, expression)| {
+                    (
+                        n,
+                        Check {
+                            expression,
+                            comment: None,
+                        },
+                    )
+                })
                 .collect(),
             comment,
             options: Default::default(),
@@ -247,6 +261,7 @@ fn schema() -> impl Strategy<Value = Schema> {
                             cache: 1,
                             cycle,
                             owned_by: owner.map(|(table, column)| SequenceOwner { table, column }),
+                            comment: None,
                         },
                     )
                 })

@@ -22,6 +22,7 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
         initially_deferred: false,
         name: format!("t{i}_pkey"),
         columns: vec!["c0".into()],
+        comment: None,
     });
     t.uniques.insert(
         format!("t{i}_c1_key"),
@@ -30,6 +31,7 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
             initially_deferred: false,
             columns: vec!["c1".into()],
             nulls_not_distinct: false,
+            comment: None,
         },
     );
     t.indexes.insert(
@@ -40,12 +42,15 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
             method: None,
             predicate: None,
             include: Vec::new(),
+            comment: None,
+            ignored: false,
         },
     );
     t.checks.insert(
         format!("t{i}_c1_check"),
         Check {
             expression: "(length(c1) < 100)".into(),
+            comment: None,
         },
     );
     if i > 0 {
@@ -60,6 +65,7 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
                 on_update: FkAction::NoAction,
                 deferrable: false,
                 initially_deferred: false,
+                comment: None,
             },
         );
     }
