@@ -37,7 +37,7 @@ impl Managed {
     /// (sub-partitioning).
     pub(super) fn take(rows: &mut Vec<UnmodeledRow>, schema_names: &HashMap<u32, String>) -> Self {
         let mut out = Managed::default();
-        let managers: Vec<UnmodeledRow> = extract(rows, |r| r.kind == MANAGER);
+        let managers: Vec<UnmodeledRow> = rows.extract_if(.., |r| r.kind == MANAGER).collect();
         let mut parents: BTreeMap<String, String> = BTreeMap::new();
         for m in &managers {
             let xml = m.definition.as_deref().unwrap_or_default();
@@ -93,13 +93,6 @@ impl Managed {
         }
         snap.unmodeled.sort();
     }
-}
-
-/// Removes from `rows` those `keep` selects, and returns them.
-fn extract<T>(rows: &mut Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
-    let (taken, rest): (Vec<T>, Vec<T>) = std::mem::take(rows).into_iter().partition(keep);
-    *rows = rest;
-    taken
 }
 
 /// The text of every `<element>…</element>` of `xml` (as `query_to_xml`
