@@ -23,6 +23,10 @@ pub struct Case {
     pub exclude: Vec<String>,
     /// Roles the case's SQL grants to, which must exist before it loads.
     pub roles: Vec<String>,
+    /// Whether extension versions are compared (the case's
+    /// `ignore_extension_versions` is false): by driftless, as its
+    /// `--extension-versions` opt-in, and by the fingerprint.
+    pub extension_versions: bool,
 }
 
 /// The corpus folder: `$DRIFTLESS_CONFORMANCE_DIR`, or the copy the
@@ -71,6 +75,7 @@ pub fn cases(dir: &Path) -> std::io::Result<Vec<Case>> {
             schemas,
             exclude,
             roles,
+            extension_versions: flags["ignore_extension_versions"].as_bool() == Some(false),
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

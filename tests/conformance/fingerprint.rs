@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 use sqlx::{Connection, PgConnection, Row};
 
+use crate::cases::Case;
+
 /// Schemas a fact may come from: not system, not owned by an extension.
 const SCHEMA_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
      AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
@@ -15,11 +17,8 @@ fn not_extension(oid: &str) -> String {
 }
 
 /// Every fact the comparison looks at, as sorted text lines.
-pub async fn fingerprint(
-    url: &str,
-    schemas: &[String],
-    exclude: &[String],
-) -> Result<BTreeSet<String>, sqlx::Error> {
+pub async fn fingerprint(url: &str, case: &Case) -> Result<BTreeSet<String>, sqlx::Error> {
+    let (schemas, exclude) = (&case.schemas, &case.exclude);
     let mut c = PgConnection::connect(url).await?;
     sqlx::raw_sql("SET search_path = pg_catalog")
         .execute(&mut c)
@@ -104,8 +103,9 @@ pub async fn fingerprint(
              || ' ' || coalesce(pg_get_expr(pol.polqual, pol.polrelid), '') || ' ' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '') \
              FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {filter}")),
         ("extension", format!(
-            "SELECT e.extname || ' schema=' || n.nspname FROM pg_extension e \
-             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' AND {filter}")),
+            "SELECT e.extname || ' schema=' || n.nspname || CASE WHEN {} THEN ' version=' || e.extversion ELSE '' END \
+             FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+             WHERE e.extname <> 'plpgsql' AND {filter}", case.extension_versions)),
     ];
     let mut facts = BTreeSet::new();
     for (kind, sql) in queries {

@@ -21,7 +21,7 @@ mod fingerprint;
 
 use driftless_fixer::{apply, plan, ApplyOptions, Orphans, PlanOptions, Safety};
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions};
-use driftless_model::Snapshot;
+use driftless_model::{OptIn, Snapshot};
 use driftless_rules::{Config, Context, Registry};
 use driftless_testkit::{PostgresServer, TestDb};
 
@@ -134,7 +134,13 @@ async fn run(case: &cases::Case, server: Option<&PostgresServer>) -> Outcome {
             schemas.sort();
             schemas.dedup();
         }
-        let opts = IntrospectOptions::default().with_schemas(schemas);
+        let opt_in = OptIn {
+            extension_versions: case.extension_versions,
+            ..OptIn::default()
+        };
+        let opts = IntrospectOptions::default()
+            .with_schemas(schemas)
+            .with_opt_in(opt_in);
         let expected = scope(
             db_b.snapshot(&opts)
                 .await
@@ -166,10 +172,10 @@ async fn run(case: &cases::Case, server: Option<&PostgresServer>) -> Outcome {
             .check(&config, &Context::new(&expected, &after))
             .findings
             .len();
-        let fa = fingerprint::fingerprint(&a.url, &case.schemas, &case.exclude)
+        let fa = fingerprint::fingerprint(&a.url, case)
             .await
             .map_err(|e| ("fingerprint", e.to_string()))?;
-        let fb = fingerprint::fingerprint(&b.url, &case.schemas, &case.exclude)
+        let fb = fingerprint::fingerprint(&b.url, case)
             .await
             .map_err(|e| ("fingerprint", e.to_string()))?;
         let diffs = cases::differences(&fa, &fb);

@@ -10,7 +10,8 @@
 use crate::support;
 
 use driftless_fixer::{Orphans, PlanOptions, Safety};
-use driftless_model::{CatalogKind, ObjectKind};
+use driftless_introspect::IntrospectOptions;
+use driftless_model::{CatalogKind, ObjectKind, OptIn, Snapshot};
 use driftless_testkit::Backend;
 use support::*;
 
@@ -377,4 +378,62 @@ async fn an_extension_moves_schema_in_place_keeping_its_columns() {
         Some("A@x"),
         "the column keeps its rows"
     );
+}
+
+/// An extension's installed version is compared only when asked for
+/// (`--extension-versions`): then an older one is updated in place
+/// (`ALTER EXTENSION … UPDATE TO`), keeping the columns typed by it.
+#[tokio::test]
+async fn an_extension_version_is_compared_when_asked_and_updated_in_place() {
+    let table = "CREATE TABLE people (id int PRIMARY KEY, email citext)";
+    let db = db_with(
+        Backend::Postgres,
+        &format!(
+            "CREATE EXTENSION citext VERSION '1.5'; {table}; INSERT INTO people VALUES (1, 'A@x')"
+        ),
+    )
+    .await;
+    let source = db_with(
+        Backend::Postgres,
+        &format!("CREATE EXTENSION citext VERSION '1.6'; {table}"),
+    )
+    .await;
+    let versions = OptIn {
+        extension_versions: true,
+        ..OptIn::default()
+    };
+    let with = IntrospectOptions::default().with_opt_in(versions);
+    let expected = snapshot_with(&source, &with).await;
+    let ext = |s: &Snapshot| {
+        s.objects
+            .iter()
+            .find(|o| o.kind == CatalogKind::Extension)
+            .unwrap()
+            .definition
+            .clone()
+    };
+    assert_eq!(
+        ext(&expected),
+        "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public VERSION '1.6'"
+    );
+    assert_eq!(
+        ext(&snapshot(&source).await),
+        "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public"
+    );
+
+    // Without the opt-in the versions are not compared, even against a
+    // snapshot that has them.
+    let fixed = fix(&db, &expected, &PlanOptions::default()).await.unwrap();
+    assert!(fixed.plan.steps.is_empty(), "{}", fixed.plan.to_sql());
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+
+    let fixed = fix_with(&db, &expected, &PlanOptions::default(), versions)
+        .await
+        .unwrap();
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+    let steps: Vec<&[String]> = fixed.plan.steps.iter().map(|s| &s.sql[..]).collect();
+    assert_eq!(steps, [["ALTER EXTENSION citext UPDATE TO '1.6'"]]);
+    assert_eq!(ext(&fixed.after), ext(&expected));
+    let found = rows(&db, "SELECT email::text FROM people WHERE email = 'a@X'").await;
+    assert_eq!(found.len(), 1, "the column keeps its rows and type");
 }

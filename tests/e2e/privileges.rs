@@ -40,11 +40,13 @@ const ROWS: &str = "INSERT INTO app.items VALUES (1, 'a@x', 5), (2, 'b@x', 20);"
 const PRIVILEGES: OptIn = OptIn {
     privileges: true,
     publications: false,
+    extension_versions: false,
 };
 
 const PUBLICATIONS: OptIn = OptIn {
     privileges: false,
     publications: true,
+    extension_versions: false,
 };
 
 fn privileged() -> IntrospectOptions {

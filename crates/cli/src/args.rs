@@ -321,6 +321,12 @@ pub struct DbArgs {
     /// publications = true`). Without it they are listed as not compared.
     #[arg(long)]
     pub publications: bool,
+    /// Compare the installed version of each extension too (PostgreSQL;
+    /// also `[coverage] extension_versions = true`): a difference is fixed
+    /// with `ALTER EXTENSION … UPDATE TO`. Without it extensions are
+    /// compared by name and schema.
+    #[arg(long)]
+    pub extension_versions: bool,
     /// How to connect.
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -333,6 +339,7 @@ impl DbArgs {
         let flags = driftless_model::OptIn {
             privileges: self.privileges,
             publications: self.publications,
+            extension_versions: self.extension_versions,
         };
         flags.union(config.opt_in())
     }

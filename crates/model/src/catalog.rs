@@ -204,6 +204,11 @@ pub struct OptIn {
     pub privileges: bool,
     /// Publications (PostgreSQL, `--publications`).
     pub publications: bool,
+    /// The installed version of each extension (PostgreSQL,
+    /// `--extension-versions`): without it an extension is compared by
+    /// name and schema, and the `VERSION` clause of its definition is left
+    /// out on both sides.
+    pub extension_versions: bool,
 }
 
 impl OptIn {
@@ -222,6 +227,7 @@ impl OptIn {
         OptIn {
             privileges: self.privileges || other.privileges,
             publications: self.publications || other.publications,
+            extension_versions: self.extension_versions || other.extension_versions,
         }
     }
 }

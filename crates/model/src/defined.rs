@@ -19,6 +19,7 @@ use crate::catalog::CatalogKind;
 use crate::dialect::Dialect;
 use crate::object::{ObjectKind, ObjectRef};
 use crate::rename::rename_schema_in_text;
+use crate::sql::{tokens, Token, TokenKind};
 
 /// An object the model compares by the statement that makes it.
 ///
@@ -120,6 +121,43 @@ impl DefinedObject {
         self.definition == other.definition
             && self.then == other.then
             && self.comment == other.comment
+    }
+
+    /// Leaves the `VERSION 'v'` clause out of its definition (an extension
+    /// compared without its version, see
+    /// [`OptIn::extension_versions`](crate::OptIn::extension_versions)).
+    ///
+    /// ```
+    /// use driftless_model::{CatalogKind, DefinedObject};
+    ///
+    /// let mut e = DefinedObject::new(
+    ///     CatalogKind::Extension,
+    ///     None,
+    ///     "citext",
+    ///     "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public VERSION '1.6'",
+    /// );
+    /// e.forget_version();
+    /// assert_eq!(e.definition, "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public");
+    /// ```
+    pub fn forget_version(&mut self) {
+        let toks: Vec<Token<'_>> = tokens(&self.definition, Dialect::Postgres)
+            .filter(|t| !t.is_trivia())
+            .collect();
+        let clause = toks
+            .windows(2)
+            .rev()
+            .find(|w| w[0].is_word("VERSION") && w[1].kind == TokenKind::String);
+        let Some([version, value]) = clause else {
+            return;
+        };
+        let (start, end) = (version.start, value.end());
+        let before = self.definition[..start].trim_end();
+        let after = self.definition[end..].trim_start();
+        self.definition = if after.is_empty() {
+            before.to_string()
+        } else {
+            format!("{before} {after}")
+        };
     }
 
     /// Moves it from schema `from` to `to`: its own schema, the schema

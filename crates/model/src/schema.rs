@@ -64,12 +64,19 @@ impl Snapshot {
     }
 
     /// Leaves out the objects of the opt-in kinds `opt_in` does not ask
-    /// for (and the role names without privileges): a snapshot file
-    /// written with them, compared without them.
+    /// for (and the role names without privileges, the `VERSION` clause of
+    /// extensions without versions): a snapshot file written with them,
+    /// compared without them.
     pub fn keep_opted_in(&mut self, opt_in: crate::OptIn) {
         self.objects.retain(|o| opt_in.compares(o.kind));
         if !opt_in.privileges {
             self.roles.clear();
+        }
+        if !opt_in.extension_versions {
+            self.objects
+                .iter_mut()
+                .filter(|o| o.kind == crate::CatalogKind::Extension)
+                .for_each(crate::DefinedObject::forget_version);
         }
     }
 

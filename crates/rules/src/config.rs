@@ -366,7 +366,7 @@ impl Default for Config {
 }
 
 const TOP_KEYS: &str = "coverage, fail_on, fix, ignore, rename, rules, waiver";
-const COVERAGE_KEYS: &str = "ignore, privileges, publications";
+const COVERAGE_KEYS: &str = "extension_versions, ignore, privileges, publications";
 const RULE_KEYS: &str = "enabled, severity";
 const WAIVER_KEYS: &str = "rule, object, reason, owner, expires";
 
@@ -501,8 +501,8 @@ impl Parser<'_> {
     }
 
     /// `[coverage]`: `ignore`, the kinds of objects not compared that are
-    /// not reported; `privileges`, `publications`: the opt-in kinds
-    /// compared.
+    /// not reported; `privileges`, `publications`, `extension_versions`:
+    /// the opt-ins compared.
     fn coverage(
         &self,
         value: &Spanned<DeValue<'_>>,
@@ -527,6 +527,10 @@ impl Parser<'_> {
                 }
                 "publications" => {
                     opt_in.publications = self.boolean("publications", v)?;
+                    continue;
+                }
+                "extension_versions" => {
+                    opt_in.extension_versions = self.boolean("extension_versions", v)?;
                     continue;
                 }
                 _ => {
@@ -884,7 +888,7 @@ impl Config {
     }
 
     /// The opt-in kinds compared (`[coverage] privileges = true`,
-    /// `publications = true`; PostgreSQL).
+    /// `publications = true`, `extension_versions = true`; PostgreSQL).
     pub fn opt_in(&self) -> OptIn {
         self.opt_in
     }

@@ -1,7 +1,7 @@
-//! `--privileges` (and `[coverage] privileges = true`) on `snapshot`,
+//! The opt-ins: `--privileges` (and `[coverage] privileges = true`) on `snapshot`,
 //! `check`, `plan` and `fix`: PostgreSQL grants compared, repaired and
 //! converged; without the opt-in they are listed as not compared and a
-//! difference in them is no drift.
+//! difference in them is no drift. Also `--extension-versions`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use driftless_model::{CatalogKind, Snapshot};
@@ -177,9 +177,74 @@ async fn fleets_refuse_the_privileges_opt_in() {
     .await;
     assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(
-        run.stderr
-            .contains("privileges and publications are not compared across a fleet"),
+        run.stderr.contains(
+            "privileges, publications and extension versions are not compared across a fleet"
+        ),
         "{}",
         run.stderr
     );
+}
+
+/// `--extension-versions` (and `[coverage] extension_versions = true`):
+/// an older extension is drift only when asked, and `fix` updates it in
+/// place.
+#[tokio::test]
+async fn extension_versions_are_compared_only_when_asked() {
+    let expected = TestDb::postgres().await;
+    expected
+        .exec("CREATE EXTENSION citext VERSION '1.6'; CREATE TABLE t (e citext)")
+        .await;
+    let actual = TestDb::postgres().await;
+    actual
+        .exec("CREATE EXTENSION citext VERSION '1.5'; CREATE TABLE t (e citext); INSERT INTO t VALUES ('A')")
+        .await;
+    let (a, e) = (actual.url.as_str(), expected.url.as_str());
+
+    let plain = driftless(&["check", "--db", a, "--expect", e]).await;
+    assert_eq!(plain.code, Some(0), "{plain:#?}");
+
+    let versions = &["check", "--db", a, "--expect", e, "--extension-versions"];
+    let compared = driftless(versions).await;
+    assert_eq!(compared.code, Some(1), "{compared:#?}");
+    assert!(
+        compared.stdout.contains("VERSION '1.6'"),
+        "{}",
+        compared.stdout
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("driftless.toml"),
+        "[coverage]\nextension_versions = true\n",
+    )
+    .unwrap();
+    let mut c = command(&["check", "--db", a, "--expect", e]);
+    c.current_dir(dir.path());
+    let configured = finish(c.spawn().unwrap()).await;
+    assert_eq!(configured.code, Some(1), "{configured:#?}");
+
+    let plan = driftless(&["plan", "--db", a, "--expect", e, "--extension-versions"]).await;
+    assert!(
+        plan.stdout
+            .contains("ALTER EXTENSION citext UPDATE TO '1.6'"),
+        "{plan:#?}"
+    );
+    let fix = &[
+        "fix",
+        "--db",
+        a,
+        "--expect",
+        e,
+        "--extension-versions",
+        "--apply",
+    ];
+    let fixed = driftless(fix).await;
+    assert_eq!(fixed.code, Some(0), "{fixed:#?}");
+    assert!(
+        fixed.stdout.contains("[safe] alter extension citext"),
+        "{}",
+        fixed.stdout
+    );
+    let again = driftless(versions).await;
+    assert_eq!(again.code, Some(0), "{again:#?}");
 }

@@ -212,7 +212,10 @@ impl Assembly<'_> {
                 // An extension is read with the schema it is installed in,
                 // but is one per database: that schema is in its definition.
                 let schema = schema.filter(|_| kind != CatalogKind::Extension);
-                if let Some(o) = super::defined::defined_object(kind, schema, row) {
+                if let Some(mut o) = super::defined::defined_object(kind, schema, row) {
+                    if kind == CatalogKind::Extension && !opt_in.extension_versions {
+                        o.forget_version();
+                    }
                     self.snap.objects.push(o);
                 }
                 continue;

@@ -602,7 +602,7 @@ LEFT JOIN ext xc ON xc.classid = 'pg_class'::regclass AND xc.objid = c.oid
 WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND c.relnamespace = ANY ($1)
 UNION ALL
 SELECT 'extension', e.extnamespace, e.extname::text, NULL, NULL, NULL,
-       format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I', e.extname, en.nspname),
+       format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I VERSION %L', e.extname, en.nspname, e.extversion),
        format('DROP EXTENSION %I', e.extname),
        NULL, NULL, NULL
 FROM pg_extension e JOIN pg_namespace en ON en.oid = e.extnamespace WHERE e.extnamespace = ANY ($1)

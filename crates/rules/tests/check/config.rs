@@ -384,7 +384,7 @@ fn coverage_ignore_names_kinds_not_compared() {
     let e = err("[coverage]\nskip = []\n");
     assert_eq!(
         e.to_string(),
-        "conf/driftless.toml:2: unknown key `skip` in [coverage] (expected one of: ignore, privileges, publications)"
+        "conf/driftless.toml:2: unknown key `skip` in [coverage] (expected one of: extension_versions, ignore, privileges, publications)"
     );
     let e = err("coverage = 1\n");
     assert_at(&e, 1);

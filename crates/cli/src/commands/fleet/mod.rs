@@ -62,7 +62,7 @@ impl Prepared {
         }
         if db.opt_in(&config) != driftless_model::OptIn::default() {
             anyhow::bail!(
-                "privileges and publications are not compared across a fleet (--each-schema, --each-database, --targets): check one database at a time with --privileges / --publications"
+                "privileges, publications and extension versions are not compared across a fleet (--each-schema, --each-database, --targets): check one database at a time with --privileges / --publications / --extension-versions"
             );
         }
         let shard = targets::shard(args.shard.as_deref())?;
