@@ -37,7 +37,8 @@
 //!   ([`SchemaPairing`]), for the rules and the fixer alike;
 //! - `error`: errors reading snapshot files and migration folders;
 //!   `files`: reading only regular files, bounded;
-//! - `lock`: the table lock a statement takes ([`LockLevel`], [`statement_lock`]);
+//! - `lock`: the table lock a statement takes ([`LockLevel`], [`statement_lock`]),
+//!   and the lock of each MySQL/MariaDB `ALTER TABLE` algorithm ([`AlterAlgorithm`]);
 //! - `sizes`: live table sizes read with a schema, never compared;
 //! - `snapshot_file`: snapshot JSON, files read and written;
 //! - `migration`: migration sets and ledgers as data, with `checksum`
@@ -74,7 +75,7 @@ pub use files::{
     DEFAULT_MAX_SNAPSHOT_SIZE,
 };
 pub use hazard::{column_backfills, statement_hazards, Hazard, HazardKind};
-pub use lock::{statement_lock, LockLevel, StatementLock};
+pub use lock::{statement_lock, AlterAlgorithm, LockLevel, StatementLock};
 pub use migration::{
     classify_modification, compare_flyway_versions, migration_status, normalize_sql,
     object_fingerprints, outside_apps, recorded_as_applied, refinery_file_name, select_ledger,
@@ -92,9 +93,9 @@ pub use object::{Described, ObjectKind, ObjectRef, QualifiedName};
 pub use pairing::{SchemaPair, SchemaPairing};
 pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
-    Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey, Generated, Identity, Index,
-    IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence, SequenceOwner, Snapshot,
-    Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS, PARTITION_BOUND, PARTITION_BY,
-    PARTITION_OF, PERSISTENCE, UNLOGGED,
+    collation_charset, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence,
+    SequenceOwner, Snapshot, Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS,
+    PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, UNLOGGED,
 };
 pub use sizes::{human_bytes, LiveSizes, TableSize};

@@ -136,6 +136,58 @@ impl fmt::Display for LockLevel {
     }
 }
 
+/// How MySQL/MariaDB runs an `ALTER TABLE`: the cheapest `ALGORITHM=` the
+/// server accepts for the change, weakest first. The lock and the work
+/// follow from it ([`AlterAlgorithm::lock`]).
+///
+/// ```
+/// use driftless_model::{AlterAlgorithm, LockLevel};
+/// let l = AlterAlgorithm::Inplace.lock();
+/// assert_eq!((l.level, l.rewrites, l.scans), (LockLevel::RowExclusive, false, true));
+/// assert!(AlterAlgorithm::Copy.lock().rewrites);
+/// assert_eq!(AlterAlgorithm::Instant.clause(), "ALGORITHM=INSTANT");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlterAlgorithm {
+    /// `ALGORITHM=INSTANT`: the catalog only; reads and writes go on.
+    Instant,
+    /// `ALGORITHM=INPLACE, LOCK=NONE`: the server works through the rows
+    /// (checks them, rebuilds an index or the table in place) while reads
+    /// and writes go on.
+    Inplace,
+    /// `ALGORITHM=COPY`: every row is copied into a new table while
+    /// writes wait (`LOCK=SHARED`).
+    Copy,
+}
+
+impl AlterAlgorithm {
+    /// The lock it takes and the work it does: INSTANT and INPLACE let
+    /// writes go on (`LOCK=NONE`), INPLACE reading every row; COPY holds
+    /// writes (`LOCK=SHARED`) and rewrites the table.
+    pub fn lock(self) -> StatementLock {
+        let (level, rewrites, scans) = match self {
+            AlterAlgorithm::Instant => (LockLevel::RowExclusive, false, false),
+            AlterAlgorithm::Inplace => (LockLevel::RowExclusive, false, true),
+            AlterAlgorithm::Copy => (LockLevel::Share, true, true),
+        };
+        StatementLock {
+            level,
+            rewrites,
+            scans,
+        }
+    }
+
+    /// The clause as the server spells it (`ALGORITHM=INPLACE, LOCK=NONE`).
+    pub fn clause(self) -> &'static str {
+        match self {
+            AlterAlgorithm::Instant => "ALGORITHM=INSTANT",
+            AlterAlgorithm::Inplace => "ALGORITHM=INPLACE, LOCK=NONE",
+            AlterAlgorithm::Copy => "ALGORITHM=COPY, LOCK=SHARED",
+        }
+    }
+}
+
 /// The lock one statement takes on the table it names, and whether it
 /// rewrites or reads every row; `None` for statements on no existing
 /// table (creating a table, a type, a schema …).

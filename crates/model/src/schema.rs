@@ -396,6 +396,16 @@ impl Column {
     }
 }
 
+/// The MySQL/MariaDB character set a collation belongs to: its name up to
+/// the first `_` (`utf8mb4_unicode_ci` → `utf8mb4`; `binary` is its own).
+///
+/// ```
+/// assert_eq!(driftless_model::collation_charset("latin1_swedish_ci"), "latin1");
+/// ```
+pub fn collation_charset(collation: &str) -> &str {
+    collation.split('_').next().unwrap_or(collation)
+}
+
 /// Identity or auto-increment behaviour of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -133,7 +133,7 @@ fn charset_clause(collation: Option<String>, default: Option<&str>) -> String {
     match collation {
         Some(c) if Some(c.as_str()) != default => format!(
             " CHARACTER SET {} COLLATE {c}",
-            super::options::charset_of(&c)
+            driftless_model::collation_charset(&c)
         ),
         _ => String::new(),
     }

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use super::parse::{int, keys, non_empty, table_mut, text, CatalogRows};
 use crate::database::Row;
 use crate::error::Result;
-use driftless_model::{Dialect, Snapshot};
+use driftless_model::{collation_charset, Dialect, Snapshot};
 
 /// Sets the options of every table read.
 pub(super) fn add_table_options(snap: &mut Snapshot, rows: &CatalogRows) -> Result<()> {
@@ -74,7 +74,10 @@ fn table_options(
         }
     }
     if let Some(collation) = collation.filter(|c| Some(c) != defaults.collation.as_ref()) {
-        out.insert("charset".to_string(), charset_of(&collation).to_string());
+        out.insert(
+            "charset".to_string(),
+            collation_charset(&collation).to_string(),
+        );
         out.insert("collation".to_string(), collation);
     }
     let row_format = create_options.split_whitespace().find_map(|o| {
@@ -86,12 +89,6 @@ fn table_options(
         out.insert("row_format".to_string(), row_format);
     }
     out
-}
-
-/// The character set a collation belongs to: its name up to the first
-/// `_` (`utf8mb4_unicode_ci` → `utf8mb4`; `binary` is its own).
-pub(crate) fn charset_of(collation: &str) -> &str {
-    collation.split('_').next().unwrap_or(collation)
 }
 
 /// One row of [`super::query::Queries::partitions`].
@@ -260,7 +257,7 @@ mod tests {
                 ("row_format", "COMPRESSED")
             ]
         );
-        assert_eq!(charset_of("binary"), "binary");
+        assert_eq!(collation_charset("binary"), "binary");
     }
 
     fn row(values: &[Option<&str>]) -> Row {
