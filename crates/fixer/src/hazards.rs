@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-pub use driftless_model::LockLevel;
 use driftless_model::{human_bytes, Snapshot};
+pub use driftless_model::{AlterAlgorithm, LockLevel};
 use serde::{Deserialize, Serialize};
 
 /// How long a step holds its table up, roughly, from the table's size.
@@ -60,6 +60,11 @@ pub struct StepHazard {
     pub rewrites: bool,
     /// Whether the step reads every row (to build or validate something).
     pub scans: bool,
+    /// MySQL/MariaDB column changes: the algorithm the server can run the
+    /// step's `ALTER TABLE` with, decided from the column as it is and as
+    /// it should be; the lock, `rewrites` and `scans` follow from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<AlterAlgorithm>,
     /// The table's estimated live rows, when the server has an estimate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
@@ -74,15 +79,17 @@ pub struct StepHazard {
 
 impl fmt::Display for StepHazard {
     /// `ACCESS EXCLUSIVE lock on public.events, reads every row (2000000
-    /// rows, 150.0 MiB): seconds`; MySQL: `LOCK=NONE on app.events …`.
+    /// rows, 150.0 MiB): seconds`; MySQL: `LOCK=NONE on app.events …`, or
+    /// for a column change `ALGORITHM=INPLACE, LOCK=NONE on app.events …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // PostgreSQL names a mode (`SHARE`), MySQL a clause (`LOCK=NONE`).
-        let lock = if self.lock_name.contains('=') {
-            ""
-        } else {
-            " lock"
-        };
-        write!(f, "{}{lock} on {}", self.lock_name, self.table)?;
+        match self.algorithm {
+            Some(a) => write!(f, "{} on {}", a.clause(), self.table)?,
+            None if self.lock_name.contains('=') => {
+                write!(f, "{} on {}", self.lock_name, self.table)?
+            }
+            None => write!(f, "{} lock on {}", self.lock_name, self.table)?,
+        }
         if self.rewrites {
             f.write_str(", rewrites it")?;
         } else if self.scans {

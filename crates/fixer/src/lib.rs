@@ -57,6 +57,9 @@
 //!   requests are driftless-introspect's [`Interrupt`], re-exported);
 //! - `names`: namespaces, quarantine names, identifiers a text mentions;
 //! - `types`: type changes — which can lose data, and the rows they affect;
+//! - `algorithm`: which `ALTER TABLE` algorithm MySQL/MariaDB can change a
+//!   column with (INSTANT, INPLACE, COPY), from the column as it is and as
+//!   it should be;
 //! - `plan`: the plan's data ([`FixPlan`], [`FixStep`], [`PlanError`] …);
 //! - `guard`: the conditions that make the script re-runnable;
 //! - `sql`: the one home of SQL text — a writer per dialect behind one
@@ -167,6 +170,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod algorithm;
 mod apply;
 mod defined;
 mod framework_files;
@@ -201,7 +205,7 @@ pub use apply::{
     apply, policy_refusal, preflight, ApplyError, ApplyReport, CommittedStep, PreflightOutcome,
 };
 pub use driftless_introspect::Interrupt;
-pub use hazards::{DurationClass, LockLevel, StepHazard};
+pub use hazards::{AlterAlgorithm, DurationClass, LockLevel, StepHazard};
 pub use ledger_steps::{add_ledger_steps, add_rebuild_steps};
 pub use migration_text::{RenderError, LEDGER_NOTE_BEGIN, LEDGER_NOTE_END};
 pub use options::{

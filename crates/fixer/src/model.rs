@@ -7,8 +7,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
-    Dialect, ObjectKind, ObjectRef, QualifiedName, SchemaPairing, Snapshot, Table, View,
-    QUARANTINE_CATALOG,
+    AlterAlgorithm, Dialect, ObjectKind, ObjectRef, QualifiedName, SchemaPairing, Snapshot, Table,
+    View, QUARANTINE_CATALOG,
 };
 
 use crate::guard::Cond;
@@ -529,6 +529,9 @@ pub(crate) struct StepSpec<'r> {
     pub(crate) batched: bool,
     /// Removes what a failed run of an outside-transaction step leaves.
     pub(crate) undo: Option<String>,
+    /// MySQL/MariaDB: the algorithm of the step's column change (see
+    /// [`FixStep::algorithm`]).
+    pub(crate) algorithm: Option<AlterAlgorithm>,
 }
 
 impl<'r> StepSpec<'r> {
@@ -548,6 +551,7 @@ impl<'r> StepSpec<'r> {
             on_rerun: None,
             batched: false,
             undo: None,
+            algorithm: None,
         }
     }
 
@@ -631,6 +635,7 @@ impl Out {
                 on_rerun: spec.on_rerun,
                 batched: spec.batched,
                 undo: spec.undo,
+                algorithm: spec.algorithm,
             },
         ));
     }

@@ -17,7 +17,7 @@
 
 use driftless_model::{Dialect, ObjectKind, Snapshot, Table};
 
-use driftless_model::statement_lock;
+use driftless_model::{statement_lock, StatementLock};
 
 use crate::hazards::{is_big, DurationClass, StepHazard};
 use crate::model::StepSpec;
@@ -211,8 +211,9 @@ fn step_table<'s>(step: &'s FixStep, act: &Snapshot) -> Option<(&'s str, &'s str
     Some((o.schema.as_str(), table))
 }
 
-/// The hazard of `step` on the existing table it changes: its strongest
-/// statement lock, with the table's live size from `act` (none on SQLite).
+/// The hazard of `step` on the existing table it changes: the lock of its
+/// MySQL column change's algorithm, else its strongest statement lock,
+/// with the table's live size from `act` (none on SQLite).
 pub(crate) fn step_hazard(d: Dialect, step: &FixStep, act: &Snapshot) -> Option<StepHazard> {
     // SQLite locks the whole database for any write, keeps no sizes, and
     // always runs in one transaction: nothing to tell apart.
@@ -220,10 +221,17 @@ pub(crate) fn step_hazard(d: Dialect, step: &FixStep, act: &Snapshot) -> Option<
         return None;
     }
     let (schema, table) = step_table(step, act)?;
-    let (lock, rewrites, scans) = step
-        .sql
-        .iter()
-        .filter_map(|s| statement_lock(d, s))
+    let locks: Vec<StatementLock> = match step.algorithm {
+        // Decided from the columns: the step's one ALTER TABLE.
+        Some(a) => vec![a.lock()],
+        None => step
+            .sql
+            .iter()
+            .filter_map(|s| statement_lock(d, s))
+            .collect(),
+    };
+    let (lock, rewrites, scans) = locks
+        .into_iter()
         .map(|l| (l.level, l.rewrites, l.scans))
         .reduce(|a, b| (a.0.max(b.0), a.1 || b.1, a.2 || b.2))?;
     let size = act.sizes.get(schema, table).unwrap_or_default();
@@ -238,6 +246,7 @@ pub(crate) fn step_hazard(d: Dialect, step: &FixStep, act: &Snapshot) -> Option<
         lock_name: lock.name(d).to_string(),
         rewrites,
         scans,
+        algorithm: step.algorithm,
         rows: size.rows,
         bytes: size.bytes,
         duration,
@@ -256,6 +265,8 @@ pub(crate) fn annotate(steps: &mut [FixStep], act: &Snapshot, threshold: Option<
     let d = act.dialect;
     for step in steps {
         step.hazard = step_hazard(d, step, act);
+        // Told by the hazard from here on.
+        step.algorithm = None;
         let big = step_table(step, act).is_some_and(|(s, t)| is_big(act, s, t, threshold));
         if big && d != Dialect::Sqlite && !step.online {
             step.online = true;

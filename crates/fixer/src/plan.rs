@@ -4,7 +4,7 @@ use driftless_model::{Dialect, ObjectRef, Snapshot};
 use driftless_rules::Finding;
 use serde::{Deserialize, Serialize};
 
-use crate::hazards::StepHazard;
+use crate::hazards::{AlterAlgorithm, StepHazard};
 use crate::safety::Safety;
 
 /// Version of the plan JSON document.
@@ -106,6 +106,11 @@ pub struct FixStep {
     /// concurrent build), run when it fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<String>,
+    /// MySQL/MariaDB column changes: the algorithm decided while planning,
+    /// from the column as it is and as it should be; moved into
+    /// [`FixStep::hazard`] once the plan is built.
+    #[serde(skip)]
+    pub(crate) algorithm: Option<AlterAlgorithm>,
 }
 
 impl FixStep {
@@ -136,6 +141,7 @@ impl FixStep {
             on_rerun: None,
             batched: false,
             undo: None,
+            algorithm: None,
         }
     }
 

@@ -9,6 +9,7 @@ use driftless_model::{
     PERSISTENCE, QUARANTINE_SCHEMA, UNLOGGED,
 };
 
+use crate::algorithm::mysql_column_algorithm;
 use crate::guard;
 use crate::model::{Ctx, Moved, Out, Part, Phase, Removal, Resolved, StepSpec, Target};
 use crate::names::mentions;
@@ -1518,6 +1519,7 @@ fn alter_column_mysql(
     }
     let stmt = Mysql.modify_column(s, tn, c, tc, replaced)?;
     let mut spec = StepSpec::new(col_ref(s, tn, c), "alter column", safety);
+    spec.algorithm = Some(mysql_column_algorithm(c, (t.actual, ac), (&t.target, tc)));
     spec.fixes = t.reasons_of(&p);
     spec.note = t.note_of(&p).or(replaced.then_some(
         "MySQL and MariaDB cannot change a column to or from generated, nor between VIRTUAL and STORED: it is dropped and added again",

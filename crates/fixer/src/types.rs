@@ -76,7 +76,7 @@ pub(crate) enum Rows {
 }
 
 /// Base name (lower case, without parameters) and the numeric parameters.
-fn split_type(t: &str) -> (String, Vec<String>) {
+pub(crate) fn split_type(t: &str) -> (String, Vec<String>) {
     let t = t.trim();
     match t.find('(') {
         Some(open) => {
@@ -99,11 +99,21 @@ fn split_type(t: &str) -> (String, Vec<String>) {
 
 /// The labels of a MySQL `enum('a','b')` type spelling.
 pub(crate) fn mysql_enum_labels(t: &str) -> Option<Vec<String>> {
+    mysql_labels(t, "enum(")
+}
+
+/// The values of a MySQL `set('a','b')` type spelling.
+pub(crate) fn mysql_set_labels(t: &str) -> Option<Vec<String>> {
+    mysql_labels(t, "set(")
+}
+
+/// The quoted values of a MySQL type spelled `<open>'a','b')`.
+fn mysql_labels(t: &str, open: &str) -> Option<Vec<String>> {
     let lower = t.trim().to_ascii_lowercase();
-    if !lower.starts_with("enum(") {
+    if !lower.starts_with(open) {
         return None;
     }
-    let inner = t.trim().get(5..t.trim().len().saturating_sub(1))?;
+    let inner = t.trim().get(open.len()..t.trim().len().saturating_sub(1))?;
     let chars: Vec<char> = inner.chars().collect();
     let mut labels = Vec::new();
     let mut i = 0;

@@ -43,7 +43,10 @@ pub fn policy_refusal(plan: &FixPlan, options: &ApplyOptions) -> Option<ApplyErr
             step: i + 1,
             object: s.object.path(),
             table: h.table.clone(),
-            reason: format!("{} rebuilds the table under {}", s.action, h.lock_name),
+            reason: match h.algorithm {
+                Some(a) => format!("{} needs {}", s.action, a.clause()),
+                None => format!("{} rebuilds the table under {}", s.action, h.lock_name),
+            },
             applied_steps: 0,
             committed: Vec::new(),
         })
