@@ -6,7 +6,8 @@
 //! - `convergence`: random schema pairs with data converge, on every backend;
 //! - `fix_*`: the fixer on real databases: the deploy story, failures and
 //!   rollbacks, locks, preflight refusals, table rebuilds, the guarded
-//!   script, name collisions, object kinds;
+//!   script, name collisions, object kinds, the MariaDB `ALTER TABLE`
+//!   algorithm of each column change (`fix_algorithms`);
 //! - `quarantine`: orphans set aside, listed and restored, on every backend;
 //! - `pending`: two expected states and the deploy preflight, with sqlx's
 //!   own migrator, on every backend;
@@ -32,6 +33,7 @@
 
 mod convergence;
 mod defined_objects;
+mod fix_algorithms;
 mod fix_collisions;
 mod fix_failures;
 mod fix_features;

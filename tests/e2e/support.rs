@@ -5,7 +5,7 @@
 use driftless_fixer::{ApplyError, ApplyOptions, ApplyReport, FixPlan, PlanOptions};
 use driftless_introspect::{ConnectOptions, Database, DbUrl, IntrospectOptions, Value};
 use driftless_model::{OptIn, Snapshot};
-use driftless_pipeline::{DriftCheck, GivenSchema};
+use driftless_pipeline::{Checked, DriftCheck, GivenSchema};
 use driftless_rules::{Config, Context, Finding, Registry};
 use driftless_testkit::{Backend, PostgresServer, TestDb};
 
@@ -105,6 +105,19 @@ pub async fn fix(
     Box::pin(fix_with(db, expected, options, OptIn::default())).await
 }
 
+/// The pipeline's check of `db` against `expected` (the live schema read
+/// with its table sizes, as `driftless fix` reads it).
+pub async fn check(db: &TestDb, expected: &Snapshot, opt_in: OptIn) -> Checked {
+    let url = DbUrl::parse(&db.url).unwrap();
+    let source = GivenSchema::new(expected.clone(), "the expected schema");
+    DriftCheck::new(url, Box::new(source))
+        .with_connect(ConnectOptions::default(), ConnectOptions::default())
+        .with_opt_in(opt_in)
+        .run()
+        .await
+        .unwrap()
+}
+
 /// [`fix`], comparing the opt-in kinds `opt_in` asks for too (PostgreSQL
 /// privileges, publications).
 pub async fn fix_with(
@@ -113,16 +126,28 @@ pub async fn fix_with(
     options: &PlanOptions,
     opt_in: OptIn,
 ) -> Result<Fixed, ApplyError> {
-    let url = DbUrl::parse(&db.url).unwrap();
-    let source = GivenSchema::new(expected.clone(), "the expected schema");
-    let mut checked = DriftCheck::new(url, Box::new(source))
-        .with_connect(ConnectOptions::default(), ConnectOptions::default())
-        .with_opt_in(opt_in)
-        .run()
-        .await
-        .unwrap();
+    Box::pin(fix_applying(
+        db,
+        expected,
+        options,
+        opt_in,
+        ApplyOptions::default(),
+    ))
+    .await
+}
+
+/// [`fix_with`], applying with `apply` (its introspection options set to
+/// the check's).
+pub async fn fix_applying(
+    db: &TestDb,
+    expected: &Snapshot,
+    options: &PlanOptions,
+    opt_in: OptIn,
+    apply: ApplyOptions,
+) -> Result<Fixed, ApplyError> {
+    let mut checked = check(db, expected, opt_in).await;
     let plan = checked.plan(options).unwrap();
-    let apply = ApplyOptions::default().with_introspect(checked.introspect());
+    let apply = apply.with_introspect(checked.introspect());
     let repair = match checked.repair(plan, options, &apply).await {
         Ok(r) => r,
         Err(driftless_pipeline::Error::Apply(e)) => return Err(*e),

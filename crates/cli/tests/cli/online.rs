@@ -6,8 +6,9 @@
 //! conflicting lock, and the retry budget running out with nothing half
 //! done; kills at every statement boundary of the non-transactional path,
 //! each followed by a rerun that converges with no INVALID index left;
-//! `--max-lock` and the `[fix]` policy; MariaDB `ALGORITHM=INSTANT` and a
-//! copying change refused without `--allow-table-copy`; and a writer
+//! `--max-lock` and the `[fix]` policy; MariaDB `ALGORITHM=INSTANT`, the
+//! algorithm of each column change in the plan, and a copying change
+//! refused without `--allow-table-copy`; and a writer
 //! inserting every 10 ms into a 200,000-row table while the fix runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -476,6 +477,68 @@ async fn mariadb_refuses_a_copying_change_without_permission() {
     .await;
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert_eq!(check_code(&actual, &expected).await, Some(0));
+}
+
+#[tokio::test]
+async fn mariadb_plans_state_the_algorithm_of_each_column_change() {
+    let actual = mariadb_items(100_000, "").await;
+    let expected = db_with(
+        Backend::Mysql,
+        "CREATE TABLE items (id int PRIMARY KEY, name varchar(60), qty bigint)",
+    )
+    .await;
+    let args = [
+        "plan",
+        "--db",
+        &actual.url,
+        "--expect",
+        &expected.url,
+        "--online-threshold",
+        "1MiB",
+    ];
+    let run = driftless(&args).await;
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let here = format!("on {}.items", actual.name);
+    for needle in [
+        format!("-- lock: ALGORITHM=INSTANT {here} ("),
+        format!("-- lock: ALGORITHM=COPY, LOCK=SHARED {here}, rewrites it ("),
+    ] {
+        assert!(
+            run.stdout.contains(&needle),
+            "`{needle}` in:\n{}",
+            run.stdout
+        );
+    }
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let run = driftless(&json_args).await;
+    let plan = crate::documents::json_document(&run.stdout);
+    let hazard = |column: &str| {
+        let steps = plan["steps"].as_array().unwrap();
+        let step = steps
+            .iter()
+            .find(|s| s["object"]["name"] == column)
+            .unwrap_or_else(|| panic!("{column}: {plan:#}"));
+        step["hazard"].clone()
+    };
+    assert_eq!(hazard("name")["algorithm"], "instant");
+    assert_eq!(hazard("name")["rewrites"], false);
+    assert_eq!(hazard("qty")["algorithm"], "copy");
+    assert_eq!(hazard("qty")["rewrites"], true);
+    // Widening the name alone runs without --allow-table-copy.
+    let widened = db_with(
+        Backend::Mysql,
+        "CREATE TABLE items (id int PRIMARY KEY, name varchar(60), qty int)",
+    )
+    .await;
+    let run = driftless(&fix_args(
+        &actual,
+        &widened,
+        &["--online-threshold", "1MiB"],
+    ))
+    .await;
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(check_code(&actual, &widened).await, Some(0));
 }
 
 #[tokio::test]
