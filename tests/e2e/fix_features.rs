@@ -685,3 +685,28 @@ async fn postgres_comments_on_indexes_constraints_and_sequences_are_set_in_place
     let n = rows(&db, "SELECT count(*)::text FROM tickets").await;
     assert_eq!(n[0][0].as_str(), Some("2"));
 }
+
+/// MariaDB refuses an auto-increment column that leads no key: a primary
+/// key it alone keys is dropped with its auto-increment, replaced in one
+/// statement when the new key still leads with it, and added with the
+/// column it leads (the rows there numbered).
+#[tokio::test]
+async fn mariadb_auto_increment_columns_keep_a_key_through_primary_key_changes() {
+    let rows = "INSERT INTO f (other_id, created_at) VALUES (1, now()), (2, now())";
+    let table = |id: &str, pk: &str| {
+        format!("CREATE TABLE f ({id}other_id bigint NOT NULL, created_at datetime NOT NULL{pk})")
+    };
+    let auto = table("id bigint NOT NULL AUTO_INCREMENT, ", ", PRIMARY KEY (id)");
+    let actual = format!("{auto}; {rows}");
+    for expected in [
+        table("", ""),
+        table("id bigint NOT NULL, ", ""),
+        table(
+            "id bigint NOT NULL AUTO_INCREMENT, ",
+            ", PRIMARY KEY (id, other_id)",
+        ),
+    ] {
+        converges(Backend::Mysql, &expected, &actual).await;
+    }
+    converges(Backend::Mysql, &auto, &format!("{}; {rows}", table("", ""))).await;
+}

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
-    Column, Dialect, ObjectKind, ObjectRef, QualifiedName, Table, PARTITION_BOUND, PARTITION_OF,
-    PERSISTENCE, QUARANTINE_SCHEMA, UNLOGGED,
+    Column, Dialect, Identity, IndexKey, ObjectKind, ObjectRef, QualifiedName, Table,
+    PARTITION_BOUND, PARTITION_OF, PERSISTENCE, QUARANTINE_SCHEMA, UNLOGGED,
 };
 
 use crate::algorithm::mysql_column_algorithm;
@@ -926,8 +926,21 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         return Ok(());
     }
     let p = Part::primary_key();
+    if mysql_auto_key(x, out)? {
+        return Ok(());
+    }
     if let Some(pk) = &a.primary_key {
-        let stmt = x.alter(Constraint::DropPrimaryKey(pk))?;
+        let stmt = match auto_keyed_by_primary_key(d, a) {
+            // The column keeps no auto-increment: it goes with the key.
+            Some((c, col)) => {
+                let plain = Column {
+                    identity: None,
+                    ..col.clone()
+                };
+                Mysql.drop_primary_key_unkeying(s, tn, (c, &plain))?
+            }
+            None => x.alter(Constraint::DropPrimaryKey(pk))?,
+        };
         let mut spec = x.t.part_step(
             &p,
             part_ref(ObjectKind::PrimaryKey, s, tn, &pk.name),
@@ -941,7 +954,11 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         );
         out.push(Phase::DropConstraints, spec);
     }
-    if let Some(pk) = &g.primary_key {
+    if let Some(pk) = g
+        .primary_key
+        .as_ref()
+        .filter(|_| added_auto_key(d, a, g).is_none())
+    {
         let stmt = x.alter(Constraint::AddPrimaryKey(pk))?;
         let mut spec = x.t.part_step(
             &p,
@@ -957,6 +974,83 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         out.push(Phase::CreateConstraints, spec);
     }
     Ok(())
+}
+
+/// MySQL/MariaDB: the auto-increment column of `t` that its primary key
+/// alone keys (no other key leads with it), with its definition: the
+/// server refuses to drop that key while the column is auto-increment.
+fn auto_keyed_by_primary_key(d: Dialect, t: &Table) -> Option<(&str, &Column)> {
+    let c = t.primary_key.as_ref()?.columns.first()?;
+    let col = t.columns.get(c)?;
+    let leads = |first: Option<&String>| first.is_some_and(|f| f.eq_ignore_ascii_case(c));
+    let other = t.uniques.values().any(|u| leads(u.columns.first()))
+        || t.indexes
+            .values()
+            .any(|i| match i.parts.first().map(|p| &p.key) {
+                Some(IndexKey::Column(f)) => leads(Some(f)),
+                _ => false,
+            });
+    let auto = d == Dialect::Mysql && col.identity == Some(Identity::AutoIncrement);
+    (auto && !other).then_some((c.as_str(), col))
+}
+
+/// MySQL/MariaDB: the auto-increment column the expected primary key of
+/// `g` leads that `a` lacks: added with the key in one statement.
+fn added_auto_key<'g>(d: Dialect, a: &Table, g: &'g Table) -> Option<&'g str> {
+    let c = g.primary_key.as_ref()?.columns.first()?;
+    let auto = g.columns.get(c)?.identity == Some(Identity::AutoIncrement);
+    (d == Dialect::Mysql && auto && !a.columns.contains_key(c)).then_some(c.as_str())
+}
+
+/// The statement adding column `c` of the target; MySQL/MariaDB: with the
+/// primary key when the auto-increment column leads it (`spec` then fixes
+/// the key's findings too).
+fn add_column(
+    x: &Alter<'_>,
+    (c, col): (&str, &Column),
+    spec: &mut StepSpec<'_>,
+) -> Result<String, PlanError> {
+    let (a, g) = (x.t.actual, &x.t.target);
+    match &g.primary_key {
+        Some(pk) if added_auto_key(x.d, a, g) == Some(c) => {
+            spec.fixes.extend(x.t.reasons_of(&Part::primary_key()));
+            spec.safety = Safety::Locking;
+            Mysql.add_column_with_primary_key(x.s, x.tn, (c, col), pk)
+        }
+        _ => x.w.add_column(x.s, x.tn, c, col, false),
+    }
+}
+
+/// MySQL/MariaDB: a primary key replaced by one led by the same
+/// auto-increment column, which only it keys: one step drops and adds it
+/// in one statement, after the columns changed (the new key's columns are
+/// there). Whether it was.
+fn mysql_auto_key(x: &Alter<'_>, out: &mut Out) -> Result<bool, PlanError> {
+    let (a, g) = (x.t.actual, &x.t.target);
+    let (Some((c, _)), Some(pk)) = (auto_keyed_by_primary_key(x.d, a), &g.primary_key) else {
+        return Ok(false);
+    };
+    let kept = g
+        .columns
+        .get(c)
+        .is_some_and(|col| col.identity == Some(Identity::AutoIncrement));
+    if !kept
+        || pk
+            .columns
+            .first()
+            .is_none_or(|f| !f.eq_ignore_ascii_case(c))
+    {
+        return Ok(false);
+    }
+    let mut spec = x.t.part_step(
+        &Part::primary_key(),
+        part_ref(ObjectKind::PrimaryKey, x.s, x.tn, &pk.name),
+        "replace primary key",
+        Safety::Locking,
+    );
+    spec.statement(Mysql.replace_primary_key(x.s, x.tn, pk));
+    out.push(Phase::CreateConstraints, spec);
+    Ok(true)
 }
 
 /// Columns: regenerated ones out first, then quarantine, drop, add, alter;
@@ -1004,8 +1098,8 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
             continue;
         }
         let p = Part::column(c);
-        let stmt = w.add_column(s, tn, c, col, false)?;
         let mut spec = t.part_step(&p, col_ref(s, tn, c), "add column", Safety::Safe);
+        let stmt = add_column(x, (c, col), &mut spec)?;
         spec.script = match d {
             Dialect::Postgres => vec![w.add_column(s, tn, c, col, true)?],
             _ => w.guarded(&guard::column(s, tn, c).not(), std::slice::from_ref(&stmt)),

@@ -6,7 +6,7 @@
 //! the connection's default database. Where sea-query writes bare table
 //! names (indexes, foreign keys) the statements are plain.
 
-use driftless_model::{Column, Dialect};
+use driftless_model::{Column, Dialect, PrimaryKey};
 
 use super::indexes::{drop_index, idents};
 use super::{columns, keys, unsupported, Commented, Constraint, Writer};
@@ -151,6 +151,48 @@ impl Mysql {
         replace: bool,
     ) -> Result<String, PlanError> {
         columns::modify_column(D, schema, table, name, col, replace)
+    }
+
+    /// `ALTER TABLE … ADD COLUMN …, ADD PRIMARY KEY (…)`: an
+    /// auto-increment column added with the primary key it leads (the
+    /// server refuses an auto-increment column that leads no key, and
+    /// numbers the existing rows as it adds it).
+    pub(crate) fn add_column_with_primary_key(
+        &self,
+        schema: &str,
+        table: &str,
+        (name, col): (&str, &Column),
+        pk: &PrimaryKey,
+    ) -> Result<String, PlanError> {
+        let add = columns::add_column(D, schema, table, name, col, false)?;
+        Ok(format!(
+            "{add}, ADD PRIMARY KEY ({})",
+            idents(D, &pk.columns)
+        ))
+    }
+
+    /// `ALTER TABLE … DROP PRIMARY KEY, ADD PRIMARY KEY (…)`: the primary
+    /// key replaced in one statement, so that the auto-increment column
+    /// leading both is never without its key.
+    pub(crate) fn replace_primary_key(&self, schema: &str, table: &str, pk: &PrimaryKey) -> String {
+        format!(
+            "ALTER TABLE {} DROP PRIMARY KEY, ADD PRIMARY KEY ({})",
+            qualified(D, schema, table),
+            idents(D, &pk.columns)
+        )
+    }
+
+    /// `ALTER TABLE … MODIFY COLUMN …, DROP PRIMARY KEY`: the primary key
+    /// dropped with the auto-increment of the column it alone keyed
+    /// (`col`, its definition without it).
+    pub(crate) fn drop_primary_key_unkeying(
+        &self,
+        schema: &str,
+        table: &str,
+        (name, col): (&str, &Column),
+    ) -> Result<String, PlanError> {
+        let modify = columns::modify_column(D, schema, table, name, col, false)?;
+        Ok(format!("{modify}, DROP PRIMARY KEY"))
     }
 
     /// `ALTER TABLE … RENAME INDEX … TO …` (a unique key is an index).
