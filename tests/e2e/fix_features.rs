@@ -710,3 +710,24 @@ async fn mariadb_auto_increment_columns_keep_a_key_through_primary_key_changes()
     }
     converges(Backend::Mysql, &auto, &format!("{}; {rows}", table("", ""))).await;
 }
+
+/// MariaDB keeps a comment on the primary key (`PRIMARY KEY (…) COMMENT
+/// '…'`): read, compared, and written when the key or its table is made.
+#[tokio::test]
+async fn mariadb_primary_key_comments_converge() {
+    let expected = "CREATE TABLE f (user_id bigint NOT NULL, friend_id bigint NOT NULL, \
+        PRIMARY KEY (user_id, friend_id) COMMENT 'who knows whom') COMMENT 'friends'";
+    let rows = "INSERT INTO f VALUES (1, 2), (1, 3)";
+    for actual in [
+        String::new(),
+        format!("CREATE TABLE f (user_id bigint NOT NULL, friend_id bigint NOT NULL, PRIMARY KEY (user_id, friend_id)) COMMENT 'friends'; {rows}"),
+        "CREATE TABLE f (user_id bigint NOT NULL PRIMARY KEY, friend_id bigint NOT NULL) COMMENT 'friends'; INSERT INTO f VALUES (1, 2)".to_string(),
+    ] {
+        converges(Backend::Mysql, expected, &actual).await;
+    }
+    let commented = snapshot(&db_with(Backend::Mysql, expected).await).await;
+    let pk = commented.schemas.values().next().unwrap().tables["f"]
+        .primary_key
+        .clone();
+    assert_eq!(pk.unwrap().comment.as_deref(), Some("who knows whom"));
+}

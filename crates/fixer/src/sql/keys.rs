@@ -12,7 +12,7 @@ use sea_query::{
 use super::fragment::{fragment, FragmentKind};
 use super::indexes::idents;
 use crate::plan::PlanError;
-use crate::quote::{ident, qualified, sq_iden, sq_raw_name, sq_table};
+use crate::quote::{ident, literal, qualified, sq_iden, sq_raw_name, sq_table};
 
 fn fk_action(a: FkAction) -> ForeignKeyAction {
     match a {
@@ -59,23 +59,30 @@ pub(super) fn table_uniques(dialect: Dialect, table: &Table) -> Vec<IndexCreateS
 }
 
 /// Per key [`table_primary_key`] (when `with_pk`) and [`table_uniques`]
-/// give, in their order: ` DEFERRABLE …` or nothing (PostgreSQL).
-pub(super) fn key_deferrals(dialect: Dialect, table: &Table, with_pk: bool) -> Vec<&'static str> {
+/// give, in their order, what sea-query cannot say after it: ` DEFERRABLE
+/// …` (PostgreSQL), the primary key's ` COMMENT '…'` (MySQL), or nothing.
+pub(super) fn key_suffixes(dialect: Dialect, table: &Table, with_pk: bool) -> Vec<String> {
     let pk = table
         .primary_key
         .iter()
         .filter(|_| with_pk)
-        .map(|pk| (pk.deferrable, pk.initially_deferred));
-    let uniques = table
-        .uniques
-        .values()
-        .map(|u| (u.deferrable, u.initially_deferred));
-    pk.chain(uniques)
-        .map(|d| match dialect {
-            Dialect::Postgres => deferral(d),
-            _ => "",
-        })
-        .collect()
+        .map(|pk| match dialect {
+            Dialect::Postgres => deferral((pk.deferrable, pk.initially_deferred)).to_string(),
+            Dialect::Mysql => mysql_key_comment(pk.comment.as_deref()),
+            Dialect::Sqlite => String::new(),
+        });
+    let uniques = table.uniques.values().map(|u| match dialect {
+        Dialect::Postgres => deferral((u.deferrable, u.initially_deferred)).to_string(),
+        _ => String::new(),
+    });
+    pk.chain(uniques).collect()
+}
+
+/// MySQL: ` COMMENT '…'` of a key with a comment, or nothing.
+pub(super) fn mysql_key_comment(comment: Option<&str>) -> String {
+    comment.map_or_else(String::new, |c| {
+        format!(" COMMENT {}", literal(Dialect::Mysql, c))
+    })
 }
 
 /// ` DEFERRABLE [INITIALLY DEFERRED]` of `(deferrable, initially deferred)`,

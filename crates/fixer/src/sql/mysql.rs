@@ -35,12 +35,7 @@ impl Writer for Mysql {
     ) -> Result<String, PlanError> {
         let t = qualified(D, schema, table);
         Ok(match change {
-            Constraint::AddPrimaryKey(pk) => {
-                format!(
-                    "ALTER TABLE {t} ADD PRIMARY KEY ({})",
-                    idents(D, &pk.columns)
-                )
-            }
+            Constraint::AddPrimaryKey(pk) => format!("ALTER TABLE {t} ADD {}", primary_key(pk)),
             Constraint::DropPrimaryKey(_) => format!("ALTER TABLE {t} DROP PRIMARY KEY"),
             Constraint::AddUnique(name, unique) => format!(
                 "CREATE UNIQUE INDEX {} ON {t} ({})",
@@ -138,6 +133,15 @@ fn probe(cond: &Cond) -> Option<String> {
     })
 }
 
+/// `PRIMARY KEY (…)`, with the key's comment.
+fn primary_key(pk: &PrimaryKey) -> String {
+    format!(
+        "PRIMARY KEY ({}){}",
+        idents(D, &pk.columns),
+        keys::mysql_key_comment(pk.comment.as_deref())
+    )
+}
+
 /// Columns.
 impl Mysql {
     /// `ALTER TABLE … MODIFY COLUMN` with the full definition (with
@@ -176,9 +180,9 @@ impl Mysql {
     /// leading both is never without its key.
     pub(crate) fn replace_primary_key(&self, schema: &str, table: &str, pk: &PrimaryKey) -> String {
         format!(
-            "ALTER TABLE {} DROP PRIMARY KEY, ADD PRIMARY KEY ({})",
+            "ALTER TABLE {} DROP PRIMARY KEY, ADD {}",
             qualified(D, schema, table),
-            idents(D, &pk.columns)
+            primary_key(pk)
         )
     }
 

@@ -44,7 +44,7 @@ impl Writer for Postgres {
     ) -> Result<String, PlanError> {
         let new = NewTable::new(D, schema, name, table, opts)?;
         let plain = !table.exclusions.is_empty()
-            || new.deferrals.iter().any(|d| !d.is_empty())
+            || new.key_suffixes.iter().any(|d| !d.is_empty())
             || [PARTITION_BY, PARTITION_OF, INHERITS, PERSISTENCE]
                 .iter()
                 .any(|o| table.options.contains_key(*o));

@@ -4,16 +4,17 @@
 
 use driftless_model::{Dialect, ForeignKey, Identity, Table, View};
 use sea_query::{
-    Check, ColumnDef, Expr, IndexBuilder, IndexCreateStatement, Table as SqTable, TableBuilder,
+    Check, ColumnDef, Expr, IndexBuilder, IndexCreateStatement, MysqlQueryBuilder,
+    Table as SqTable, TableBuilder,
 };
 
 use super::columns::{column_def, ColumnUse};
 use super::fragment::{fragment, FragmentKind};
 use super::keys::{
-    key_deferrals, named_foreign_key, references, table_checks, table_primary_key, table_uniques,
+    key_suffixes, named_foreign_key, references, table_checks, table_primary_key, table_uniques,
 };
 use crate::plan::PlanError;
-use crate::quote::{ident, qualified, sq_iden, sq_table};
+use crate::quote::{ident, literal, qualified, sq_iden, sq_table};
 
 /// Options for [`Writer::create_table`](super::Writer::create_table).
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,9 +38,10 @@ pub(super) struct NewTable<'t> {
     pub(super) if_not_exists: bool,
     pub(super) columns: Vec<ColumnDef>,
     pub(super) keys: Vec<IndexCreateStatement>,
-    /// Per key of `keys`: ` DEFERRABLE …` or nothing (PostgreSQL; sea-query
-    /// cannot say it).
-    pub(super) deferrals: Vec<&'static str>,
+    /// Per key of `keys`: what sea-query cannot say after it (` DEFERRABLE
+    /// …` on PostgreSQL, the primary key's ` COMMENT '…'` on MySQL) or
+    /// nothing.
+    pub(super) key_suffixes: Vec<String>,
     /// Inline foreign keys of more than one column (SQLite), which sea-query
     /// cannot name: `(name, key)`.
     pub(super) foreign_keys: Vec<(&'t str, &'t ForeignKey)>,
@@ -157,7 +159,7 @@ impl<'t> NewTable<'t> {
             keys.extend(table_primary_key(dialect, table));
         }
         keys.extend(table_uniques(dialect, table));
-        let deferrals = key_deferrals(dialect, table, autoinc.is_none());
+        let key_suffixes = key_suffixes(dialect, table, autoinc.is_none());
         let foreign_keys = table
             .foreign_keys
             .iter()
@@ -179,7 +181,7 @@ impl<'t> NewTable<'t> {
             if_not_exists: opts.if_not_exists,
             columns,
             keys,
-            deferrals,
+            key_suffixes,
             foreign_keys,
             checks: table_checks(dialect, &object, table)?,
             comment,
@@ -267,7 +269,7 @@ pub(super) fn elements<B: TableBuilder + IndexBuilder>(b: &B, new: &NewTable<'_>
     );
     out.extend(new.keys.iter().enumerate().map(|(i, k)| {
         let key = render(&|s| b.prepare_table_index_expression(k, s));
-        key + new.deferrals.get(i).copied().unwrap_or("")
+        key + new.key_suffixes.get(i).map_or("", String::as_str)
     }));
     out.extend(
         new.foreign_keys
@@ -289,7 +291,18 @@ pub(super) fn create_table(
     table: &Table,
     opts: CreateTable<'_>,
 ) -> Result<String, PlanError> {
-    let mut sql = NewTable::new(dialect, schema, name, table, opts)?.render();
+    let new = NewTable::new(dialect, schema, name, table, opts)?;
+    let mut sql = match dialect {
+        // A primary key's comment: sea-query's elements, written plainly.
+        Dialect::Mysql if new.key_suffixes.iter().any(|k| !k.is_empty()) => {
+            let mut sql = new.plain(&elements(&MysqlQueryBuilder, &new));
+            if let Some(c) = &new.comment {
+                sql.push_str(&format!(" COMMENT {}", literal(dialect, c)));
+            }
+            sql
+        }
+        _ => new.render(),
+    };
     if dialect == Dialect::Mysql && !table.options.is_empty() {
         sql.push_str(&super::Mysql.create_options(schema, name, &table.options)?);
     }

@@ -740,6 +740,30 @@ fn primary_keys() {
             r#"error: cannot fix primary key we"ird_pkey on app.we"ird: sqlite cannot drop a primary key in place (the table is rebuilt)"#,
         ]
     );
+    // MySQL keeps a comment on the key, in place and in a new table.
+    let commented = PrimaryKey {
+        comment: Some("it's".into()),
+        ..pk
+    };
+    assert_eq!(
+        Mysql
+            .alter_constraint("app", "t", Constraint::AddPrimaryKey(&commented))
+            .unwrap(),
+        "ALTER TABLE `app`.`t` ADD PRIMARY KEY (`id`, `x``y`) COMMENT 'it''s'"
+    );
+    let mut t = Table::default();
+    for c in ["id", "x`y"] {
+        t.columns.insert(c.into(), Column::new(1, "int"));
+    }
+    t.primary_key = Some(commented);
+    t.comment = Some("tbl".into());
+    let create = Mysql
+        .create_table("app", "t", &t, CreateTable::default())
+        .unwrap();
+    assert!(
+        create.ends_with("PRIMARY KEY (`id`, `x``y`) COMMENT 'it''s' ) COMMENT 'tbl'"),
+        "{create}"
+    );
 }
 
 /// Unique constraints; to MySQL they are indexes.

@@ -346,7 +346,7 @@ struct IndexRows {
 
 /// Indexes: PRIMARY, unique constraints, other indexes. A unique index the
 /// optimizer ignores, or with a comment, is an index: a unique constraint
-/// has neither. The primary key's comment is not read.
+/// has neither.
 fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -> Result<()> {
     let mut indexes: BTreeMap<MemberKey, IndexRows> = BTreeMap::new();
     for row in &rows.indexes {
@@ -417,7 +417,7 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                 columns,
                 deferrable: false,
                 initially_deferred: false,
-                comment: None,
+                comment,
             });
             continue;
         }
