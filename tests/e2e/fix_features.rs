@@ -731,3 +731,29 @@ async fn mariadb_primary_key_comments_converge() {
         .clone();
     assert_eq!(pk.unwrap().comment.as_deref(), Some("who knows whom"));
 }
+
+/// MariaDB refuses to drop the index a foreign key needs: an index that
+/// goes is dropped after the new index that serves the key instead is
+/// made, and only if it is still there (the server drops an index it made
+/// for the key itself once another serves it).
+#[tokio::test]
+async fn mariadb_an_index_a_foreign_key_needs_goes_after_its_successor_is_made() {
+    let authors =
+        "CREATE TABLE authors (id bigint PRIMARY KEY); INSERT INTO authors VALUES (1), (2)";
+    let books = |index: &str| {
+        format!(
+            "{authors}; CREATE TABLE books (id bigint PRIMARY KEY, author_id bigint NOT NULL, \
+             {index}FOREIGN KEY (author_id) REFERENCES authors (id))"
+        )
+    };
+    let rows = "INSERT INTO books VALUES (1, 1), (2, 2)";
+    let expected = books("KEY idx_author (author_id), ");
+    for index in ["", "KEY by_author (author_id), "] {
+        converges(
+            Backend::Mysql,
+            &expected,
+            &format!("{}; {rows}", books(index)),
+        )
+        .await;
+    }
+}

@@ -730,7 +730,16 @@ impl NamedKind {
             let object = part_ref(self.kind, x.s, x.tn, &n);
             let mut spec = x.t.part_step(&p, object, action, Safety::Safe);
             (self.drop_statements)(x, &n, &mut spec)?;
-            out.push(phase, spec);
+            if !mysql_key_needs(x, self.kind, &n) {
+                out.push(phase, spec);
+                continue;
+            }
+            // After the new indexes, one of which may serve the key
+            // instead: the server then drops an index it made for the key
+            // itself, so the step drops it only if it is still there.
+            spec.sql = spec.script.clone();
+            spec.note = Some("a foreign key needs it until a new index serves the key: dropped after the new indexes, unless the server dropped it (an index it made for the key) already");
+            out.push(Phase::CreateForeignKeys, spec);
         }
         Ok(())
     }
@@ -974,6 +983,41 @@ fn alter_primary_key(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
         out.push(Phase::CreateConstraints, spec);
     }
     Ok(())
+}
+
+/// MySQL/MariaDB: whether index or unique key `n` of the actual table,
+/// which the target lacks, serves one of its foreign keys (the key's
+/// columns lead it): the server refuses to drop it while no other index
+/// does, so it is dropped after the target's indexes are made.
+fn mysql_key_needs(x: &Alter<'_>, kind: ObjectKind, n: &str) -> bool {
+    let (a, g) = (x.t.actual, &x.t.target);
+    let columns: Vec<&String> = match kind {
+        ObjectKind::Index if !g.indexes.contains_key(n) => {
+            a.indexes.get(n).map_or(Vec::new(), |i| {
+                i.parts
+                    .iter()
+                    .map_while(|p| match &p.key {
+                        IndexKey::Column(c) => Some(c),
+                        IndexKey::Expression(_) => None,
+                    })
+                    .collect()
+            })
+        }
+        ObjectKind::Unique if !g.uniques.contains_key(n) => a
+            .uniques
+            .get(n)
+            .map_or(Vec::new(), |u| u.columns.iter().collect()),
+        _ => Vec::new(),
+    };
+    let leads = |fk: &Vec<String>| {
+        !fk.is_empty()
+            && fk.len() <= columns.len()
+            && fk
+                .iter()
+                .zip(&columns)
+                .all(|(f, c)| f.eq_ignore_ascii_case(c))
+    };
+    x.d == Dialect::Mysql && a.foreign_keys.values().any(|fk| leads(&fk.columns))
 }
 
 /// MySQL/MariaDB: the auto-increment column of `t` that its primary key
