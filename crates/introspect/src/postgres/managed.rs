@@ -14,7 +14,9 @@
 //! kind [`MANAGER`] whose definition is that XML, and only when the reading
 //! role may select from it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use super::rows::UnmodeledRow;
 use driftless_model::{CatalogKind, CatalogObject, Snapshot};
@@ -212,7 +214,7 @@ mod tests {
             row("partition", 1, "orders_2026", Some("public.orders")),
             row("function", 1, "f()", None),
         ];
-        let names = HashMap::from([(1, "public".to_string())]);
+        let names: HashMap<u32, String> = [(1, "public".to_string())].into_iter().collect();
         let managed = Managed::take(&mut rows, &names);
         assert_eq!(rows.len(), 4, "the manager row is taken out");
         let keys: Vec<&str> = managed.tables.keys().map(|(_, n)| n.as_str()).collect();

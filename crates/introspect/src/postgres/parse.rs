@@ -1,6 +1,11 @@
 //! Catalog rows → [`Snapshot`]: pure, no database needed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// The assembly's maps are keyed by catalog oids: hashed with foldhash, not
+// the standard library's SipHash (a sixth of the assembly's time on a
+// 5,000-table catalog), since nothing a user controls picks the keys.
+use foldhash::{HashMap, HashMapExt};
 
 use super::managed::Managed;
 use super::rows::{
@@ -335,13 +340,14 @@ impl Assembly<'_> {
         }
         for (oid, mut cols) in table_columns {
             cols.sort_by_key(|c| c.attnum);
+            let mut built = Vec::with_capacity(cols.len());
             for (i, col) in cols.into_iter().enumerate() {
                 let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                let (name, column) = self.column(oid, position, col)?;
-                table_mut(&mut self.snap, &self.tables, oid)?
-                    .columns
-                    .insert(name, column);
+                built.push(self.column(oid, position, col)?);
             }
+            table_mut(&mut self.snap, &self.tables, oid)?
+                .columns
+                .extend(built);
         }
         Ok(())
     }
