@@ -17,7 +17,13 @@ partitions and table options were read: it counted them as unmodeled), built
 in target/bench-baseline. Measured: `driftless snapshot` of this checkout's
 release. The two are run alternately, minimum of --runs runs each, with
 their round trips (the pipeline's debug log) and what each snapshot holds.
-The ratio is driftless / baseline (the target is at most 1.10).
+The ratio is driftless / baseline (the target is at most 1.10). Each run
+also records the CPU the client spent (user + system) and the CPU the
+server's backends spent (the postmaster's reaped children, read through
+pg_read_file: a local server and a superuser), with their ratio: on a
+machine as small as the server's own (2 cores) the wall time follows the
+CPU both sides spend, and the CPU stays the same when other work makes the
+wall time vary.
 
 Needs: cargo, git, psql, python3.
 """
@@ -28,6 +34,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the shared helpers: sh, timed, PG, paths)
@@ -98,15 +105,51 @@ def holds(path):
     return tables, len(snap.get("objects", [])), len(snap.get("unmodeled", []))
 
 
+def server_cpu():
+    """CPU seconds the local server's exited processes used in all (the
+    postmaster's reaped children, /proc/PID/stat cutime + cstime, read
+    through pg_read_file): its change over one run is what that run's
+    backends cost, on a server nothing else uses meanwhile. None where it
+    cannot be read (not a superuser, not Linux)."""
+    try:
+        pid = bench.sh(["psql", bench.PG, "-qAtc",
+                        "SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)"]).stdout.strip()
+        stat = bench.sh(["psql", bench.PG, "-qAtc", "SELECT pg_read_file('/proc/%d/stat')" % int(pid)]).stdout
+        fields = stat.rsplit(") ", 1)[1].split()
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    except (RuntimeError, ValueError, IndexError, subprocess.CalledProcessError):
+        return None
+
+
+def run_once(binary, url, out):
+    """Wall time (s), peak RSS (MB), the client's CPU (s) and the server's
+    CPU (s, None when unknown) of one `driftless snapshot`."""
+    before = server_cpu()
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", binary, "snapshot", "--db", url, "-o", out],
+                       capture_output=True, text=True)
+    t = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError("%s snapshot exited %d: %s" % (binary, p.returncode, p.stderr[-2000:]))
+    rss, user, system = p.stderr.strip().splitlines()[-1].split()
+    time.sleep(0.2)  # the backends exit after the client disconnects
+    after = server_cpu()
+    server = None if before is None or after is None else after - before
+    return t, int(rss) / 1024.0, float(user) + float(system), server
+
+
 def measure(binaries, url, runs):
+    """Per binary, the minimum over `runs` runs (alternating) of each of
+    run_once's figures."""
     best = {label: None for label, _ in binaries}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "snap.json")
         for _ in range(runs):
             for label, binary in binaries:
-                t, rss = bench.timed([binary, "snapshot", "--db", url, "-o", out], 1)
+                got = run_once(binary, url, out)
                 prev = best[label]
-                best[label] = (t, rss) if prev is None else (min(prev[0], t), min(prev[1], rss))
+                best[label] = got if prev is None else tuple(
+                    b if a is None else a if b is None else min(a, b) for a, b in zip(got, prev))
         facts = {}
         for label, binary in binaries:
             trips = round_trips(binary, url, out)
@@ -133,13 +176,21 @@ def main():
     print("Introspection with code objects: %d tables, %d trigger functions and triggers, %d policies, %d domains"
           % (args.tables, code, (code + 3) // 4, code // 10))
     print("minimum of %d runs each, run alternately; ratio = driftless / baseline (target <= 1.10)" % args.runs)
-    print("  %-34s %9s %9s %7s %7s %8s %10s" % ("", "time", "peak RSS", "trips", "tables", "objects", "unmodeled"))
+    print("CPU: the client's (user + system) and the server's backends' (on a machine this busy with other")
+    print("work the wall time varies from run to run; the CPU both sides spent does not)")
+    print("  %-34s %8s %9s %8s %8s %8s %6s %7s %8s %9s" % (
+        "", "time", "peak RSS", "client", "server", "CPU", "trips", "tables", "objects", "unmodeled"))
     for label, name in (("baseline", "baseline %s (lists them)" % rev[:7]), ("driftless", "driftless (compares them)")):
-        t, rss = best[label]
+        t, rss, client, server = best[label]
         trips, tables, objects, unmodeled = facts[label]
-        print("  %-34s %8.2fs %7.0fMB %7s %7d %8d %10d" % (name, t, rss, trips, tables, objects, unmodeled))
+        print("  %-34s %7.2fs %7.0fMB %7.2fs %8s %8s %6s %7d %8d %9d" % (
+            name, t, rss, client, "-" if server is None else "%.2fs" % server,
+            "-" if server is None else "%.2fs" % (client + server), trips, tables, objects, unmodeled))
     ratio = best["driftless"][0] / best["baseline"][0]
-    print("  ratio driftless / baseline: %.2fx (%s)" % (ratio, "within target" if ratio <= 1.10 else "over target"))
+    print("  ratio driftless / baseline, time: %.2fx (%s)" % (ratio, "within target" if ratio <= 1.10 else "over target"))
+    if best["driftless"][3] is not None and best["baseline"][3] is not None:
+        cpu = [best[k][2] + best[k][3] for k in ("driftless", "baseline")]
+        print("  ratio driftless / baseline, CPU:  %.2fx" % (cpu[0] / cpu[1]))
 
 
 if __name__ == "__main__":
