@@ -1,9 +1,4 @@
-use driftless_model::ObjectKind;
-
 use crate::compare::describe_check;
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_missing;
 
 declare_rule! {
     MissingCheck {
@@ -17,21 +12,7 @@ declare_rule! {
     }
 }
 
-impl Rule for MissingCheck {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        report_missing(
-            &Self::META,
-            cx.diff().checks(),
-            ObjectKind::Check,
-            describe_check,
-            out,
-        );
-    }
-}
+member_rule!(MissingCheck, report_missing, checks, Check, describe_check);
 
 #[cfg(test)]
 mod tests {

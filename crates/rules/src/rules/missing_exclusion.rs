@@ -1,9 +1,4 @@
-use driftless_model::ObjectKind;
-
 use crate::compare::describe_exclusion;
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_missing;
 
 declare_rule! {
     MissingExclusion {
@@ -17,21 +12,13 @@ declare_rule! {
     }
 }
 
-impl Rule for MissingExclusion {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        report_missing(
-            &Self::META,
-            cx.diff().exclusions(),
-            ObjectKind::Exclusion,
-            describe_exclusion,
-            out,
-        );
-    }
-}
+member_rule!(
+    MissingExclusion,
+    report_missing,
+    exclusions,
+    Exclusion,
+    describe_exclusion
+);
 
 #[cfg(test)]
 mod tests {

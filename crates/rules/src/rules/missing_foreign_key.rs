@@ -1,9 +1,4 @@
-use driftless_model::ObjectKind;
-
 use crate::compare::describe_foreign_key;
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_missing;
 
 declare_rule! {
     MissingForeignKey {
@@ -17,21 +12,13 @@ declare_rule! {
     }
 }
 
-impl Rule for MissingForeignKey {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        report_missing(
-            &Self::META,
-            cx.diff().foreign_keys(),
-            ObjectKind::ForeignKey,
-            describe_foreign_key,
-            out,
-        );
-    }
-}
+member_rule!(
+    MissingForeignKey,
+    report_missing,
+    foreign_keys,
+    ForeignKey,
+    describe_foreign_key
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,4 @@
-use driftless_model::ObjectKind;
-
 use crate::compare::describe_unique;
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_missing;
 
 declare_rule! {
     MissingUnique {
@@ -17,21 +12,13 @@ declare_rule! {
     }
 }
 
-impl Rule for MissingUnique {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        report_missing(
-            &Self::META,
-            cx.diff().uniques(),
-            ObjectKind::Unique,
-            describe_unique,
-            out,
-        );
-    }
-}
+member_rule!(
+    MissingUnique,
+    report_missing,
+    uniques,
+    Unique,
+    describe_unique
+);
 
 #[cfg(test)]
 mod tests {

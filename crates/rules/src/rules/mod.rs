@@ -97,6 +97,34 @@ macro_rules! mismatch_rule {
     };
 }
 
+/// The `impl Rule` of a rule that reports the keys, checks or constraints
+/// one side has and the other lacks: `$report` (`report_missing`,
+/// `report_orphan`) over the pairs of `Diff::$pairs`, objects of kind
+/// `$kind`, each described by `$describe`.
+macro_rules! member_rule {
+    ($name:ident, $report:ident, $pairs:ident, $kind:ident, $describe:path) => {
+        impl $crate::rule::Rule for $name {
+            fn meta(&self) -> &$crate::rule::RuleMeta {
+                &Self::META
+            }
+
+            fn check(
+                &self,
+                cx: &$crate::rule::Context<'_>,
+                out: &mut Vec<$crate::finding::Finding>,
+            ) {
+                $crate::rules::$report(
+                    &Self::META,
+                    cx.diff().$pairs(),
+                    driftless_model::ObjectKind::$kind,
+                    $describe,
+                    out,
+                );
+            }
+        }
+    };
+}
+
 mod check_mismatch;
 mod column_identity_mismatch;
 mod column_order;

@@ -1,9 +1,4 @@
-use driftless_model::ObjectKind;
-
 use crate::compare::describe_check;
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_orphan;
 
 declare_rule! {
     OrphanCheck {
@@ -17,21 +12,7 @@ declare_rule! {
     }
 }
 
-impl Rule for OrphanCheck {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        report_orphan(
-            &Self::META,
-            cx.diff().checks(),
-            ObjectKind::Check,
-            describe_check,
-            out,
-        );
-    }
-}
+member_rule!(OrphanCheck, report_orphan, checks, Check, describe_check);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,4 @@
-use driftless_model::ObjectKind;
-
 use crate::compare::describe_exclusion;
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_orphan;
 
 declare_rule! {
     OrphanExclusion {
@@ -17,21 +12,13 @@ declare_rule! {
     }
 }
 
-impl Rule for OrphanExclusion {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        report_orphan(
-            &Self::META,
-            cx.diff().exclusions(),
-            ObjectKind::Exclusion,
-            describe_exclusion,
-            out,
-        );
-    }
-}
+member_rule!(
+    OrphanExclusion,
+    report_orphan,
+    exclusions,
+    Exclusion,
+    describe_exclusion
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,4 @@
-use driftless_model::ObjectKind;
-
 use crate::compare::describe_unique;
-use crate::finding::Finding;
-use crate::rule::{Context, Rule, RuleMeta};
-use crate::rules::report_orphan;
 
 declare_rule! {
     OrphanUnique {
@@ -17,21 +12,13 @@ declare_rule! {
     }
 }
 
-impl Rule for OrphanUnique {
-    fn meta(&self) -> &RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        report_orphan(
-            &Self::META,
-            cx.diff().uniques(),
-            ObjectKind::Unique,
-            describe_unique,
-            out,
-        );
-    }
-}
+member_rule!(
+    OrphanUnique,
+    report_orphan,
+    uniques,
+    Unique,
+    describe_unique
+);
 
 #[cfg(test)]
 mod tests {
