@@ -757,3 +757,18 @@ async fn mariadb_an_index_a_foreign_key_needs_goes_after_its_successor_is_made()
         .await;
     }
 }
+
+/// MariaDB's `KEY_BLOCK_SIZE` table option: read, compared, given and
+/// taken away (`KEY_BLOCK_SIZE = 0`), the rows kept.
+#[tokio::test]
+async fn mariadb_key_block_size_converges() {
+    let plain = "CREATE TABLE t (id bigint PRIMARY KEY, name varchar(20))";
+    let sized = format!("{plain} KEY_BLOCK_SIZE=8");
+    let rows = "INSERT INTO t VALUES (1, 'a'), (2, 'b')";
+    converges(Backend::Mysql, &sized, "").await;
+    converges(Backend::Mysql, &sized, &format!("{plain}; {rows}")).await;
+    converges(Backend::Mysql, plain, &format!("{sized}; {rows}")).await;
+    let read = snapshot(&db_with(Backend::Mysql, &sized).await).await;
+    let options = &read.schemas.values().next().unwrap().tables["t"].options;
+    assert_eq!(options.get("key_block_size").map(String::as_str), Some("8"));
+}

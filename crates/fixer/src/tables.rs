@@ -905,6 +905,10 @@ fn alter_options(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
     if differs("row_format") {
         sql.push(Mysql.set_row_format(s, tn, get(g, "row_format").as_deref()));
     }
+    if differs("key_block_size") {
+        let size = get(g, "key_block_size");
+        sql.push(Mysql.set_key_block_size(s, tn, size.as_deref()));
+    }
     if differs("collation") || differs("charset") {
         let target = get(g, "collation");
         sql.extend(Mysql.convert_to(s, tn, get(g, "charset").as_deref(), target.as_deref()));

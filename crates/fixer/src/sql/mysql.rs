@@ -6,7 +6,7 @@
 //! the connection's default database. Where sea-query writes bare table
 //! names (indexes, foreign keys) the statements are plain.
 
-use driftless_model::{Column, Dialect, PrimaryKey};
+use driftless_model::{collation_charset, Column, Dialect, PrimaryKey};
 
 use super::indexes::{drop_index, idents};
 use super::{columns, keys, unsupported, Commented, Constraint, Writer};
@@ -131,6 +131,20 @@ fn probe(cond: &Cond) -> Option<String> {
         ),
         Cond::Type { .. } | Cond::EnumLabelsDiffer { .. } | Cond::Identity { .. } => return None,
     })
+}
+
+/// A `KEY_BLOCK_SIZE` value: its digits (`0`, the default, for none).
+fn key_block_size(size: Option<&str>) -> String {
+    let digits: String = size
+        .unwrap_or("0")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if digits.is_empty() {
+        "0".into()
+    } else {
+        digits
+    }
 }
 
 /// `PRIMARY KEY (…)`, with the key's comment.
@@ -296,6 +310,20 @@ impl Mysql {
         )
     }
 
+    /// `ALTER TABLE … KEY_BLOCK_SIZE = n` (`0`, the default, without one).
+    pub(crate) fn set_key_block_size(
+        &self,
+        schema: &str,
+        table: &str,
+        size: Option<&str>,
+    ) -> String {
+        format!(
+            "ALTER TABLE {} KEY_BLOCK_SIZE = {}",
+            qualified(D, schema, table),
+            key_block_size(size)
+        )
+    }
+
     /// The statements converting a table and its text columns to
     /// `collation` (and its character set); without one, to the default
     /// collation of the table's database, read when the statement runs
@@ -311,7 +339,7 @@ impl Mysql {
         let t = qualified(D, schema, table);
         match collation {
             Some(c) => {
-                let charset = charset.unwrap_or_else(|| c.split('_').next().unwrap_or(c));
+                let charset = charset.unwrap_or_else(|| collation_charset(c));
                 vec![format!(
                     "ALTER TABLE {t} CONVERT TO CHARACTER SET {} COLLATE {}",
                     ident(D, charset),
@@ -348,7 +376,7 @@ impl Mysql {
         if let Some(c) = options.get("collation") {
             let charset = options
                 .get("charset")
-                .map_or_else(|| c.split('_').next().unwrap_or(c), String::as_str);
+                .map_or_else(|| collation_charset(c), String::as_str);
             out.push_str(&format!(
                 " DEFAULT CHARSET = {} COLLATE = {}",
                 ident(D, charset),
@@ -358,6 +386,9 @@ impl Mysql {
         if let Some(f) = options.get("row_format") {
             let f: String = f.chars().filter(char::is_ascii_alphanumeric).collect();
             out.push_str(&format!(" ROW_FORMAT = {f}"));
+        }
+        if let Some(k) = options.get("key_block_size") {
+            out.push_str(&format!(" KEY_BLOCK_SIZE = {}", key_block_size(Some(k))));
         }
         if let Some(p) = options.get("partition_by") {
             let object = format!("table {schema}.{table}");

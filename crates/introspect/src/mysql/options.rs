@@ -10,6 +10,8 @@
 //!   character set) when it is not the schema's default collation;
 //! * `row_format`: the `ROW_FORMAT` the table was created with
 //!   (`CREATE_OPTIONS` holds it only when it was given), upper case;
+//! * `key_block_size`: the `KEY_BLOCK_SIZE` the table was created with
+//!   (`CREATE_OPTIONS` again), in KiB;
 //! * `partition_by`: the partitioning clause, assembled from
 //!   `information_schema.PARTITIONS` in one canonical spelling:
 //!   ``PARTITION BY RANGE (year(`d`)) (PARTITION `p0` VALUES LESS THAN (2000), PARTITION `p1` VALUES LESS THAN MAXVALUE)``,
@@ -80,13 +82,17 @@ fn table_options(
         );
         out.insert("collation".to_string(), collation);
     }
-    let row_format = create_options.split_whitespace().find_map(|o| {
-        let (key, value) = o.split_once('=')?;
-        key.eq_ignore_ascii_case("row_format")
-            .then(|| value.to_ascii_uppercase())
-    });
-    if let Some(row_format) = row_format {
-        out.insert("row_format".to_string(), row_format);
+    let given = |name: &str| {
+        create_options.split_whitespace().find_map(|o| {
+            let (key, value) = o.split_once('=')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.to_ascii_uppercase())
+        })
+    };
+    for name in ["row_format", "key_block_size"] {
+        if let Some(value) = given(name) {
+            out.insert(name.to_string(), value);
+        }
     }
     out
 }
@@ -245,7 +251,7 @@ mod tests {
             &defaults(),
             Some("latin1_swedish_ci".into()),
             Some("MyISAM".into()),
-            "max_rows=10 row_format=compressed",
+            "max_rows=10 row_format=compressed key_block_size=8",
         );
         let got: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert_eq!(
@@ -254,6 +260,7 @@ mod tests {
                 ("charset", "latin1"),
                 ("collation", "latin1_swedish_ci"),
                 ("engine", "MyISAM"),
+                ("key_block_size", "8"),
                 ("row_format", "COMPRESSED")
             ]
         );
