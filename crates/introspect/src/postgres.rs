@@ -116,6 +116,7 @@ enum Task {
     Comments,
     Lookups,
     Unmodeled,
+    TableObjects,
     Privileges,
 }
 
@@ -130,14 +131,16 @@ enum Task {
 /// table: reading indexes on the connection that has just read the
 /// constraints builds each entry once instead of twice (measured: the
 /// indexes query takes about half as long there as on a fresh backend).
-/// That pair is the longest job, so it goes first: the caller's connection,
-/// ready before any helper has connected, takes it. The objects compared by
-/// their definition come next: with a function and a trigger per table
-/// (`bench/code_objects.py`), deparsing them and looking up what each
-/// depends on takes as long as the pair, so they start at once on the
+/// Policies (and rules) follow on that connection for the same reason:
+/// printing a policy's expressions opens its table (half the cost there).
+/// That job is the longest, so it goes first: the caller's connection,
+/// ready before any helper has connected, takes it. The other objects
+/// compared by their definition come next: with a function and a trigger
+/// per table (`bench/code_objects.py`), deparsing them and looking up what
+/// each depends on takes almost as long, so they start at once on the
 /// first helper.
 const JOBS: [&[Task]; 9] = [
-    &[Task::Constraints, Task::Indexes],
+    &[Task::Constraints, Task::Indexes, Task::TableObjects],
     &[Task::Unmodeled],
     &[Task::Columns],
     &[Task::Relations],
@@ -164,9 +167,14 @@ impl Queue {
     fn new(scoped: bool) -> Self {
         let jobs = JOBS.into_iter().filter(|job| {
             !(scoped
-                && [Task::Enums, Task::Unmodeled, Task::Privileges]
-                    .iter()
-                    .any(|t| job.contains(t)))
+                && [
+                    Task::Enums,
+                    Task::Unmodeled,
+                    Task::Privileges,
+                    Task::TableObjects,
+                ]
+                .iter()
+                .any(|t| job.contains(t)))
         });
         Queue(std::sync::Mutex::new(jobs.collect()))
     }
@@ -214,6 +222,7 @@ impl Task {
             Task::Comments => "reading comments",
             Task::Lookups => "reading collations and operator classes",
             Task::Unmodeled => "listing the objects the model does not compare",
+            Task::TableObjects => "reading policies and rules",
             Task::Privileges => "reading privileges",
         }
     }
@@ -238,6 +247,7 @@ impl Task {
             (Task::Lookups, false) => query::LOOKUPS,
             (Task::Lookups, true) => query::LOOKUPS_SCOPED,
             (Task::Unmodeled, _) => query::UNMODELED,
+            (Task::TableObjects, _) => query::TABLE_OBJECTS,
             (Task::Privileges, _) => query::PRIVILEGES,
         }
     }
@@ -253,9 +263,8 @@ impl Task {
         let q = match (self, &filter.names) {
             (Task::Lookups, Some(names)) => q.bind(names),
             (Task::Comments | Task::Lookups, _) => q,
-            (Task::Enums | Task::Unmodeled | Task::Privileges, _) | (_, None) => {
-                q.bind(&filter.namespaces)
-            }
+            (Task::Enums | Task::Unmodeled | Task::TableObjects | Task::Privileges, _)
+            | (_, None) => q.bind(&filter.namespaces),
             (_, Some(names)) => q.bind(&filter.namespaces).bind(names),
         };
         let started = std::time::Instant::now();
@@ -285,7 +294,9 @@ impl Task {
             Task::Sequences => Rows::Sequences(decode(rows, rows::SequenceRow::decode)?),
             Task::Comments => Rows::Comments(decode(rows, rows::CommentRow::decode)?),
             Task::Lookups => Rows::Lookups(decode(rows, rows::LookupRow::decode)?),
-            Task::Unmodeled => Rows::Unmodeled(decode(rows, rows::UnmodeledRow::decode)?),
+            Task::Unmodeled | Task::TableObjects => {
+                Rows::Unmodeled(decode(rows, rows::UnmodeledRow::decode)?)
+            }
             Task::Privileges => Rows::Privileges(decode(rows, rows::UnmodeledRow::decode)?),
         })
     }
@@ -309,7 +320,7 @@ impl Catalog {
             Rows::Sequences(r) => self.sequences = r,
             Rows::Comments(r) => self.comments = r,
             Rows::Lookups(r) => self.lookups = r,
-            Rows::Unmodeled(r) => self.unmodeled = r,
+            Rows::Unmodeled(r) => self.unmodeled.extend(r),
             Rows::Privileges(r) => self.privileges = r,
         }
     }

@@ -39,7 +39,7 @@
 
 use std::borrow::Cow;
 
-use crate::schema::Dialect;
+use crate::dialect::Dialect;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -59,6 +59,7 @@ fn statement(task: Task) -> &'static str {
         Task::Comments => "driftless_scoped_comments",
         Task::Lookups => "driftless_scoped_lookups",
         Task::Unmodeled => "driftless_scoped_unmodeled",
+        Task::TableObjects => "driftless_scoped_table_objects",
         Task::Privileges => "driftless_scoped_privileges",
     }
 }
