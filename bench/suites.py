@@ -23,7 +23,10 @@ For each case of each backend:
    server's version).
 2. `driftless fix --db A --expect E --apply --allow data-loss --orphans drop`
    repairs A (every case asks for A to become E, drops and narrowing type
-   changes included, so every case gets the flags that allow them).
+   changes included, so every case gets the flags that allow them). On
+   PostgreSQL `fix` and `check` also get `--privileges`: the cases that
+   GRANT / REVOKE ask for A's privileges to become E's, and privileges are
+   compared only when opted in.
 3. Convergence is decided independently of driftless:
    - PostgreSQL: `pg_dump --schema-only` of A and E (the pg_dump of the
      server's major), split into its entries (one per object, named by the
@@ -76,6 +79,7 @@ import yaml
 
 SUITES = {"postgres": "psqldef", "mariadb": "mysqldef", "sqlite": "sqlite3def"}
 FIX_FLAGS = ["--apply", "--allow", "data-loss", "--orphans", "drop"]
+BACKEND_FLAGS = {"postgres": ["--privileges"]}
 TIMEOUT = 180
 
 
@@ -636,9 +640,10 @@ def converge(server: Server, driftless: str, spec: dict, a: str, e: str) -> dict
         if err:
             return {"status": "not-loadable", "side": key, "error": err}
     started = time.monotonic()
-    fix = run([driftless, "fix", "--db", server.url(a), "--expect", server.url(e), *FIX_FLAGS])
+    extra = BACKEND_FLAGS.get(server.name, [])
+    fix = run([driftless, "fix", "--db", server.url(a), "--expect", server.url(e), *FIX_FLAGS, *extra])
     elapsed = round(time.monotonic() - started, 3)
-    recheck = own_recheck(driftless, server.url(a), server.url(e))
+    recheck = own_recheck(driftless, server.url(a), server.url(e), extra)
     actual, expected = server.dump(a), server.dump(e)
     diffs = diff_maps(actual, expected)
     res = {"fix_exit": fix.returncode, "seconds": elapsed, "own_recheck_empty": recheck}
@@ -653,8 +658,8 @@ def converge(server: Server, driftless: str, spec: dict, a: str, e: str) -> dict
     return {**res, "status": "differs", "category": classify_diff(diffs, actual, expected, server.name)}
 
 
-def own_recheck(driftless: str, actual: str, expected: str) -> bool | None:
-    res = run([driftless, "check", "--db", actual, "--expect", expected, "--format", "json"])
+def own_recheck(driftless: str, actual: str, expected: str, extra: list[str]) -> bool | None:
+    res = run([driftless, "check", "--db", actual, "--expect", expected, "--format", "json", *extra])
     try:
         report = json.loads(res.stdout)
     except json.JSONDecodeError:
@@ -746,7 +751,7 @@ def main() -> None:
     if not os.access(args.driftless, os.X_OK):
         sys.exit(f"no driftless binary at {args.driftless}")
     tmp = tempfile.mkdtemp(prefix="dl_suites_")
-    report = {"driftless": args.driftless, "fix_flags": FIX_FLAGS, "backends": {}}
+    report = {"driftless": args.driftless, "fix_flags": FIX_FLAGS, "backend_flags": BACKEND_FLAGS, "backends": {}}
     try:
         for backend in args.backends.split(","):
             summary, results = run_backend(backend.strip(), args, tmp)

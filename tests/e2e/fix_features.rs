@@ -11,7 +11,7 @@ use driftless_introspect::Value;
 use driftless_testkit::Backend;
 use support::*;
 
-async fn converges(backend: Backend, expected_sql: &str, actual_sql: &str) {
+pub(crate) async fn converges(backend: Backend, expected_sql: &str, actual_sql: &str) {
     let expected = snapshot(&db_with(backend, expected_sql).await).await;
     let db = db_with(backend, actual_sql).await;
     let options = PlanOptions::default()

@@ -21,6 +21,8 @@
 //! - `managed_partitions`: pg_partman's partitions are its own, not drift,
 //!   and `[coverage] ignore = ["partition"]` leaves partitions out;
 //! - `hostile_identifiers`: names that break quoting, end to end;
+//! - `postgres_details`: PostgreSQL details other projects' schema suites
+//!   exercise (index storage parameters, …), found and converged;
 //! - `privileges`: PostgreSQL grants and default privileges (opt-in),
 //!   unlogged tables and orphan schemas, found and converged with rows;
 //! - `fuzz_corpus`: the fuzz targets on their committed corpus;
@@ -49,6 +51,7 @@ mod hostile_identifiers;
 mod ledger_repair;
 mod managed_partitions;
 mod pending;
+mod postgres_details;
 mod privileges;
 mod quarantine;
 mod schema_pairing;

@@ -55,6 +55,7 @@ fn table(i: usize) -> Table {
             include: vec![],
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     if i > 0 {
@@ -143,6 +144,7 @@ fn snapshots() -> (Snapshot, Snapshot) {
                         include: vec![],
                         comment: None,
                         ignored: false,
+                        storage: Vec::new(),
                     },
                 );
             }

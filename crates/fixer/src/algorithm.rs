@@ -274,6 +274,7 @@ mod tests {
                 include: Vec::new(),
                 ignored: false,
                 comment: None,
+                storage: Vec::new(),
             },
         );
         let plain = col("varchar(10)");

@@ -316,6 +316,7 @@ mod tests {
                 include: Vec::new(),
                 comment: None,
                 ignored: false,
+                storage: Vec::new(),
             },
         );
         t

@@ -327,6 +327,7 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
             include: vec![],
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     (
@@ -380,6 +381,7 @@ fn weird(d: Dialect) -> (Snapshot, Snapshot) {
         include: vec![],
         comment: None,
         ignored: false,
+        storage: Vec::new(),
     };
     t.indexes.insert("i\"dx`;".into(), idx);
     (
@@ -802,6 +804,7 @@ fn renamed_by_hand(d: Dialect) -> (Snapshot, Snapshot) {
             include: Vec::new(),
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     (
@@ -945,6 +948,7 @@ fn changed_index(d: Dialect) -> (Snapshot, Snapshot) {
         include: Vec::new(),
         comment: None,
         ignored: false,
+        storage: Vec::new(),
     };
     let (mut expected, mut actual) = (users(d), users(d));
     expected

@@ -177,6 +177,7 @@ mod tests {
                     include: Vec::new(),
                     comment: None,
                     ignored: false,
+                    storage: Vec::new(),
                 },
             );
         }

@@ -503,6 +503,12 @@ pub struct Index {
     /// Comment on the index, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Storage parameters (PostgreSQL `WITH (fillfactor = 70)`) as the
+    /// server keeps them, `name=value` each (`'70'` and `70` are both
+    /// `fillfactor=70`), in the order they were given; their order is not
+    /// compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<String>,
 }
 
 /// One key part of an index: a column or an expression.

@@ -305,6 +305,18 @@ impl Comparer {
             ));
         }
         self.list_diff(&mut d, "include", &e.include, &a.include);
+        let sorted = |s: &[String]| {
+            let mut s = s.to_vec();
+            s.sort();
+            s
+        };
+        if sorted(&e.storage) != sorted(&a.storage) {
+            d.push(format!(
+                "storage {} vs {}",
+                describe_storage(&e.storage),
+                describe_storage(&a.storage)
+            ));
+        }
         d
     }
 
@@ -628,6 +640,14 @@ pub(crate) fn describe_index(dialect: Dialect, i: &Index) -> String {
     s
 }
 
+/// `WITH (fillfactor=70)`, or `(none)`.
+fn describe_storage(storage: &[String]) -> String {
+    if storage.is_empty() {
+        return "(none)".into();
+    }
+    format!("WITH ({})", storage.join(", "))
+}
+
 /// `UNIQUE (a, b)`.
 pub(crate) fn describe_unique(u: &UniqueConstraint) -> String {
     format!(
@@ -732,6 +752,7 @@ mod tests {
             include: Vec::new(),
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         };
         let d = Dialect::Postgres;
         assert_eq!(

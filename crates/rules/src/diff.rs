@@ -725,6 +725,7 @@ mod tests {
             include: Vec::new(),
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         }
     }
 

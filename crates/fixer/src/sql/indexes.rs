@@ -59,6 +59,10 @@ fn check<'i>(
     if let Some(m) = method {
         plain_name(&object, "index method", m, false)?;
     }
+    for param in &index.storage {
+        let name = param.split_once('=').map_or(param.as_str(), |(n, _)| n);
+        plain_name(&object, "storage parameter", name, false)?;
+    }
     Ok(Checked {
         object,
         method,
@@ -68,10 +72,11 @@ fn check<'i>(
 
 /// Whether sea-query can render `index` (no NULLS FIRST/LAST, no per-part
 /// collation, no expression parts on SQLite, operator classes on
-/// PostgreSQL only; MySQL never: sea-query writes only bare table names
-/// there).
+/// PostgreSQL only, no storage parameters; MySQL never: sea-query writes
+/// only bare table names there).
 fn sea_query_can_render(dialect: Dialect, index: &Index) -> bool {
     dialect != Dialect::Mysql
+        && index.storage.is_empty()
         && index.parts.iter().all(|p| {
             p.nulls_first.is_none()
                 && p.collation.is_none()
@@ -246,6 +251,17 @@ fn plain_index(on: &Target<'_>, index: &Index, checked: &Checked<'_>) -> Result<
     );
     if !index.include.is_empty() && dialect == Dialect::Postgres {
         sql.push_str(&format!(" INCLUDE ({})", idents(dialect, &index.include)));
+    }
+    if !index.storage.is_empty() && dialect == Dialect::Postgres {
+        let params: Vec<String> = index
+            .storage
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((name, value)) => format!("{name} = {}", literal(dialect, value)),
+                None => p.clone(),
+            })
+            .collect();
+        sql.push_str(&format!(" WITH ({})", params.join(", ")));
     }
     if let Some(p) = &checked.predicate {
         sql.push_str(&format!(" WHERE {p}"));

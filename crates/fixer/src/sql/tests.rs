@@ -554,6 +554,7 @@ fn index(parts: &[IndexPart]) -> Index {
         include: Vec::new(),
         comment: None,
         ignored: false,
+        storage: Vec::new(),
     }
 }
 
@@ -651,6 +652,19 @@ fn create_indexes_sea_query_cannot_spell() {
             .create_index("app", "t", "by_doc", &gin, false)
             .unwrap(),
         r#"CREATE INDEX "by_doc" ON "app"."t" USING gin ("doc" jsonb_path_ops) INCLUDE ("id")"#
+    );
+    // Storage parameters, between INCLUDE and the predicate.
+    let packed = Index {
+        include: vec!["id".into()],
+        predicate: Some("active".into()),
+        storage: vec!["fillfactor=70".into(), "deduplicate_items=off".into()],
+        ..index(&[IndexPart::column("a")])
+    };
+    assert_eq!(
+        Postgres
+            .create_index("app", "t", "packed", &packed, false)
+            .unwrap(),
+        r#"CREATE INDEX "packed" ON "app"."t" ("a") INCLUDE ("id") WITH (fillfactor = '70', deduplicate_items = 'off') WHERE active"#
     );
     let fulltext = Index {
         method: Some("fulltext".into()),

@@ -445,6 +445,7 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                         include: Vec::new(),
                         ignored,
                         comment,
+                        storage: Vec::new(),
                     },
                 );
             }

@@ -556,6 +556,7 @@ impl Assembly<'_> {
                 include,
                 ignored: false,
                 comment: self.relation_comments.remove(&(idx.oid, 0)),
+                storage: idx.storage.unwrap_or_default(),
             };
             if let Some((schema, view)) = &on_view {
                 if let Some(v) = self
@@ -1019,6 +1020,7 @@ mod tests {
             predicate: Some("(c IS NOT NULL)".into()),
             expressions: Some(vec![None, Some("lower(a)".into()), None, None]),
             oid: 0,
+            storage: Some(vec!["fillfactor=70".into(), "deduplicate_items=off".into()]),
         }];
         let snap = assemble_default(cat);
         let idx = &snap.table("app", "t").unwrap().indexes["t_idx"];
@@ -1035,6 +1037,7 @@ mod tests {
         assert_eq!(p[2].opclass.as_deref(), Some("text_pattern_ops"));
         assert_eq!(p[2].collation.as_deref(), Some("C"));
         assert_eq!(p[3], IndexPart::column("c"));
+        assert_eq!(idx.storage, ["fillfactor=70", "deduplicate_items=off"]);
 
         let mut gin = catalog();
         gin.indexes = vec![IndexRow {
@@ -1050,6 +1053,7 @@ mod tests {
             predicate: None,
             expressions: None,
             oid: 0,
+            storage: None,
         }];
         // An expression key without its expression is a catalog error, not a panic.
         assert!(matches!(

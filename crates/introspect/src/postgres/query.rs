@@ -311,7 +311,8 @@ pub(crate) const CONSTRAINTS_12_SCOPED: &str = constraints_query!(scoped, "false
 /// Columns: `table oid`, `name text`, `unique bool`, `key_count int2`,
 /// `keys int2[]`, `options int2[]`, `opclasses oid[]`, `collations oid[]`,
 /// `method text`, `predicate text?`, `expressions text[]?` (one entry per
-/// key column, NULL where the key is a plain column), `index oid`.
+/// key column, NULL where the key is a plain column), `index oid`,
+/// `storage text[]?` (`reloptions`, `name=value` each).
 macro_rules! indexes_query {
     ($m:ident) => {
         concat!(
@@ -322,7 +323,7 @@ SELECT i.indrelid, ic.relname::text, i.indisunique, i.indnkeyatts, (i.indkey::in
        CASE WHEN i.indexprs IS NOT NULL THEN
          ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
                FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k)
-       END, i.indexrelid
+       END, i.indexrelid, ic.reloptions
 FROM pg_class c
 JOIN pg_index i ON i.indrelid = c.oid
 JOIN pg_class ic ON ic.oid = i.indexrelid

@@ -176,6 +176,8 @@ pub(crate) struct IndexRow {
     pub(crate) expressions: Option<Vec<Option<String>>>,
     /// The index's own oid (its comment's key).
     pub(crate) oid: u32,
+    /// Storage parameters, `name=value` each.
+    pub(crate) storage: Option<Vec<String>>,
 }
 
 impl IndexRow {
@@ -200,6 +202,7 @@ impl IndexRow {
             predicate: row.try_get(9)?,
             expressions: row.try_get(10)?,
             oid: row.try_get::<Oid, _>(11)?.0,
+            storage: row.try_get(12)?,
         })
     }
 }

@@ -866,6 +866,7 @@ fn plain_index(
         include: Vec::new(),
         comment: None,
         ignored: false,
+        storage: Vec::new(),
     })
 }
 

@@ -47,6 +47,7 @@ fn index(parts: Vec<IndexPart>) -> Index {
         include: vec![],
         comment: None,
         ignored: false,
+        storage: Vec::new(),
     }
 }
 

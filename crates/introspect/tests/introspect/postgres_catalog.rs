@@ -87,6 +87,7 @@ fn index(parts: Vec<IndexPart>) -> Index {
         include: Vec::new(),
         comment: None,
         ignored: false,
+        storage: Vec::new(),
     }
 }
 

@@ -137,6 +137,7 @@ fn index() -> impl Strategy<Value = Index> {
             include,
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         })
 }
 

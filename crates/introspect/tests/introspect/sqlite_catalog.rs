@@ -166,6 +166,7 @@ fn expected_authors() -> Table {
             include: vec![],
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     t.indexes.insert(
@@ -178,6 +179,7 @@ fn expected_authors() -> Table {
             include: vec![],
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     t.checks.insert(
@@ -242,6 +244,7 @@ fn expected_order() -> Table {
             include: vec![],
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     t.foreign_keys.insert(
@@ -700,6 +703,7 @@ fn index(parts: Vec<IndexPart>, unique: bool, predicate: &str) -> Index {
         include: vec![],
         comment: None,
         ignored: false,
+        storage: Vec::new(),
     }
 }
 

@@ -52,6 +52,7 @@ mod tests {
             include: Vec::new(),
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         }
     }
 

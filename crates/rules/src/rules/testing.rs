@@ -86,6 +86,7 @@ fn users() -> Table {
             include: Vec::new(),
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     users.checks.insert(
@@ -145,6 +146,7 @@ fn posts() -> Table {
             include: Vec::new(),
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
 

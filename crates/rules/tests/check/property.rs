@@ -99,6 +99,7 @@ fn index(cols: Vec<String>) -> impl Strategy<Value = Index> {
             include,
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         })
 }
 

@@ -44,6 +44,7 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
             include: Vec::new(),
             comment: None,
             ignored: false,
+            storage: Vec::new(),
         },
     );
     t.checks.insert(
