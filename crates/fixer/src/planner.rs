@@ -582,6 +582,7 @@ fn resolve_columns(t: &mut Target<'_>, tw: &TableWork, expected: &Table, unf: &m
         }
         if aspects.other {
             tc.identity = exp_col.identity;
+            tc.identity_options = exp_col.identity_options;
             tc.generated = exp_col.generated.clone();
             tc.collation = exp_col.collation.clone();
         }
@@ -779,6 +780,7 @@ fn rename_aside(d: Dialect, t: &mut Target<'_>, c: &str, col: &driftless_model::
     }
     if d == Dialect::Postgres || d == Dialect::Mysql {
         qc.identity = None;
+        qc.identity_options = None;
     }
     if d == Dialect::Sqlite && crate::types::is_strict(&t.target) {
         qc.data_type = crate::types::sqlite_strict_type(&qc.data_type).to_string();

@@ -1231,7 +1231,7 @@ fn quarantine_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(),
         let script = match d {
             Dialect::Postgres => {
                 if ac.identity.is_some() {
-                    stmts.extend(Postgres.alter_identity(s, tn, new, ac.identity, None));
+                    stmts.extend(Postgres.alter_identity(s, tn, new, ac.identity, None, None));
                 }
                 if !ac.nullable && qc.nullable {
                     stmts.push(Postgres.alter_column_null(s, tn, new, true));
@@ -1475,12 +1475,19 @@ fn alter_column_pg(
             alter.sql.push(Postgres.drop_expression(s, tn, c, false));
             alter.script.push(Postgres.drop_expression(s, tn, c, true));
         }
+        // An identity column takes no default: the identity goes first.
+        let identity_goes = ac.identity.is_some() && tc.identity.is_none();
+        if identity_goes {
+            pg_identity(&col, &mut alter);
+        }
         let type_changed = pg_type_and_default(ctx, &col, &mut alter, out)?;
         if ac.identity.is_none() && tc.identity.is_some() && ac.default.is_some() && !type_changed {
             alter.both(Postgres.alter_column_default(s, tn, c, None)?);
         }
         pg_nullability(&col, &mut alter, backfill_default(ac, tc).is_some());
-        pg_identity(&col, &mut alter);
+        if !identity_goes {
+            pg_identity(&col, &mut alter);
+        }
     }
     if ac.comment != tc.comment {
         alter.both(Postgres.comment(Commented::Column(s, tn, c), tc.comment.as_deref())?);
@@ -1587,11 +1594,18 @@ fn pg_nullability(col: &PgColumn<'_>, alter: &mut ColumnAlter, backfilled: bool)
 
 fn pg_identity(col: &PgColumn<'_>, alter: &mut ColumnAlter) {
     let PgColumn { s, tn, c, ac, tc } = *col;
+    if ac.identity.is_some() && tc.identity.is_some() && ac.identity_options != tc.identity_options
+    {
+        alter.at_least(Safety::Locking);
+        let options = tc.identity_options.as_ref();
+        alter.both(Postgres.set_identity_options(s, tn, c, options));
+    }
     if ac.identity == tc.identity {
         return;
     }
     alter.at_least(Safety::Locking);
-    for stmt in Postgres.alter_identity(s, tn, c, ac.identity, tc.identity) {
+    let options = tc.identity_options.as_ref();
+    for stmt in Postgres.alter_identity(s, tn, c, ac.identity, tc.identity, options) {
         let sc = if ac.identity.is_none() {
             Postgres.guarded(
                 &crate::guard::Cond::Identity {

@@ -94,8 +94,8 @@ pub use pairing::{SchemaPair, SchemaPairing};
 pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
     collation_charset, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema, Sequence,
-    SequenceOwner, Snapshot, Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS,
+    Identity, IdentityOptions, Index, IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema,
+    Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS,
     PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, UNLOGGED,
 };
 pub use sizes::{human_bytes, LiveSizes, TableSize};

@@ -354,6 +354,11 @@ pub struct Column {
     /// Identity / auto-increment behaviour, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The options of a PostgreSQL identity column's sequence, when any
+    /// differs from the default for the column's type (`START WITH -100
+    /// INCREMENT BY 5 …`); `None` for the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_options: Option<IdentityOptions>,
     /// Generated (computed) column expression, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<Generated>,
@@ -386,6 +391,7 @@ impl Column {
             nullable: true,
             default: None,
             identity: None,
+            identity_options: None,
             generated: None,
             on_update: None,
             collation: None,
@@ -404,6 +410,65 @@ impl Column {
 /// ```
 pub fn collation_charset(collation: &str) -> &str {
     collation.split('_').next().unwrap_or(collation)
+}
+
+/// The sequence options of a PostgreSQL identity column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityOptions {
+    /// START WITH.
+    pub start: i64,
+    /// INCREMENT BY.
+    pub increment: i64,
+    /// MINVALUE.
+    pub min_value: i64,
+    /// MAXVALUE.
+    pub max_value: i64,
+    /// CACHE.
+    pub cache: i64,
+    /// CYCLE.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cycle: bool,
+}
+
+impl IdentityOptions {
+    /// The options of an identity sequence of `data_type` (`smallint`,
+    /// `integer`, `bigint`), or `None` when they are the defaults
+    /// `GENERATED … AS IDENTITY` gives a column of that type.
+    pub fn unless_default(self, data_type: &str) -> Option<Self> {
+        let max = match data_type {
+            "smallint" => i64::from(i16::MAX),
+            "integer" => i64::from(i32::MAX),
+            _ => i64::MAX,
+        };
+        let default = IdentityOptions {
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: max,
+            cache: 1,
+            cycle: false,
+        };
+        (self != default).then_some(self)
+    }
+
+    /// The options as `GENERATED … AS IDENTITY (…)` takes them:
+    /// `START WITH -100 INCREMENT BY 5 MINVALUE -100 MAXVALUE 100 CACHE 1 NO CYCLE`.
+    pub fn to_sql(&self) -> String {
+        self.clauses("").join(" ")
+    }
+
+    /// Each option as a clause, after `prefix` (`SET ` for `ALTER COLUMN`).
+    pub fn clauses(&self, prefix: &str) -> Vec<String> {
+        vec![
+            format!("{prefix}START WITH {}", self.start),
+            format!("{prefix}INCREMENT BY {}", self.increment),
+            format!("{prefix}MINVALUE {}", self.min_value),
+            format!("{prefix}MAXVALUE {}", self.max_value),
+            format!("{prefix}CACHE {}", self.cache),
+            format!("{prefix}{}", if self.cycle { "CYCLE" } else { "NO CYCLE" }),
+        ]
+    }
 }
 
 /// Identity or auto-increment behaviour of a column.

@@ -5,8 +5,8 @@
 //! transaction's settings and advisory lock.
 
 use driftless_model::{
-    Column, Dialect, Exclusion, Identity, Sequence, Table, INHERITS, PARTITION_BOUND, PARTITION_BY,
-    PARTITION_OF, PERSISTENCE, UNLOGGED,
+    Column, Dialect, Exclusion, Identity, IdentityOptions, Sequence, Table, INHERITS,
+    PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, UNLOGGED,
 };
 use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
@@ -320,6 +320,25 @@ END",
     }
 }
 
+/// `ALWAYS` or `BY DEFAULT`.
+fn identity_kind(i: Identity) -> &'static str {
+    if i == Identity::Always {
+        "ALWAYS"
+    } else {
+        "BY DEFAULT"
+    }
+}
+
+/// `GENERATED ALWAYS AS IDENTITY`, with the sequence options in
+/// parentheses when they are not the defaults.
+pub(super) fn identity_clause(i: Identity, options: Option<&IdentityOptions>) -> String {
+    let mut s = format!("GENERATED {} AS IDENTITY", identity_kind(i));
+    if let Some(o) = options {
+        s.push_str(&format!(" ({})", o.to_sql()));
+    }
+    s
+}
+
 /// A relation or type name as the text literal `to_regclass` and
 /// `to_regtype` read.
 fn regclass(schema: &str, name: &str) -> String {
@@ -629,8 +648,8 @@ impl Postgres {
         }
     }
 
-    /// The identity change from `from` to `to`: add, set or drop (plain:
-    /// sea-query has none).
+    /// The identity change from `from` to `to`: add (with the sequence
+    /// options `options`), set or drop (plain: sea-query has none).
     pub(crate) fn alter_identity(
         &self,
         schema: &str,
@@ -638,22 +657,61 @@ impl Postgres {
         name: &str,
         from: Option<Identity>,
         to: Option<Identity>,
+        options: Option<&IdentityOptions>,
     ) -> Vec<String> {
         let head = alter_column(schema, table, name);
-        let kind = |i: Identity| {
-            if i == Identity::Always {
-                "ALWAYS"
-            } else {
-                "BY DEFAULT"
-            }
-        };
         match (from, to) {
             (a, b) if a == b => Vec::new(),
             (Some(_), None) => vec![format!("{head} DROP IDENTITY IF EXISTS")],
-            (None, Some(b)) => vec![format!("{head} ADD GENERATED {} AS IDENTITY", kind(b))],
-            (Some(_), Some(b)) => vec![format!("{head} SET GENERATED {}", kind(b))],
+            (None, Some(b)) => vec![format!("{head} ADD {}", identity_clause(b, options))],
+            (Some(_), Some(b)) => vec![format!("{head} SET GENERATED {}", identity_kind(b))],
             (None, None) => Vec::new(),
         }
+    }
+
+    /// The sequence options of identity column `name` set to `to` (the
+    /// defaults for `None`). A sequence that has issued no value yet, or
+    /// whose last value lies outside the new bounds (which the server
+    /// refuses), restarts at the new start; one in use within them keeps
+    /// its place.
+    pub(crate) fn set_identity_options(
+        &self,
+        schema: &str,
+        table: &str,
+        name: &str,
+        to: Option<&IdentityOptions>,
+    ) -> String {
+        let (min, max) = to.map_or((1, i64::MAX), |o| (o.min_value, o.max_value));
+        let clauses = match to {
+            Some(o) => o.clauses("SET "),
+            None => [
+                "SET INCREMENT BY 1",
+                "SET NO MINVALUE",
+                "SET NO MAXVALUE",
+                "SET START WITH 1",
+                "SET CACHE 1",
+                "SET NO CYCLE",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        let set = format!(
+            "{} {}",
+            alter_column(schema, table, name),
+            clauses.join(" ")
+        );
+        let sequence = format!(
+            "pg_catalog.pg_get_serial_sequence({}, {})",
+            regclass(schema, table),
+            literal(D, name)
+        );
+        let body = format!(
+            "BEGIN\n  IF coalesce(pg_catalog.pg_sequence_last_value({sequence}::regclass) NOT BETWEEN {min} AND {max}, true) THEN\n    EXECUTE {};\n  ELSE\n    EXECUTE {};\n  END IF;\nEND",
+            literal(D, &format!("{set} RESTART")),
+            literal(D, &set)
+        );
+        let tag = dollar_tag(&body);
+        format!("DO {tag}\n{body}\n{tag}")
     }
 
     /// `ALTER COLUMN … DROP EXPRESSION [IF EXISTS]`: a generated column

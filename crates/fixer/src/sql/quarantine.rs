@@ -173,6 +173,7 @@ pub(crate) fn values_table(
         nullable,
         default: None,
         identity: None,
+        identity_options: None,
         generated: None,
         on_update: None,
         collation: c.collation.clone(),

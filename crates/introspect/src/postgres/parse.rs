@@ -17,9 +17,9 @@ use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
     CatalogKind, CatalogObject, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey,
-    Generated, Identity, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence, SequenceOwner,
-    Snapshot, Table, UniqueConstraint, View, INHERITS, PARTITION_BOUND, PARTITION_BY, PARTITION_OF,
-    PERSISTENCE, UNLOGGED,
+    Generated, Identity, IdentityOptions, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence,
+    SequenceOwner, Snapshot, Table, UniqueConstraint, View, INHERITS, PARTITION_BOUND,
+    PARTITION_BY, PARTITION_OF, PERSISTENCE, UNLOGGED,
 };
 
 /// The default collation (`pg_collation` oid of `"default"`).
@@ -400,6 +400,7 @@ impl Assembly<'_> {
             nullable: !col.not_null,
             default,
             identity,
+            identity_options: None,
             generated,
             on_update: None,
             collation,
@@ -672,6 +673,10 @@ impl Assembly<'_> {
 
     fn add_sequences(&mut self, sequences: Vec<SequenceRow>) {
         for seq in sequences {
+            if seq.identity {
+                self.add_identity_options(seq);
+                continue;
+            }
             let owned_by = match (seq.owner_table, seq.owner_column) {
                 (Some(table), Some(column)) => {
                     // A sequence belonging to a table left out (a ledger table)
@@ -701,6 +706,29 @@ impl Assembly<'_> {
                     comment,
                 },
             );
+        }
+    }
+
+    /// The options of an identity column's sequence, on its column when
+    /// they are not the defaults.
+    fn add_identity_options(&mut self, seq: SequenceRow) {
+        let (Some(table), Some(column)) = (seq.owner_table, seq.owner_column) else {
+            return;
+        };
+        let options = IdentityOptions {
+            start: seq.start,
+            increment: seq.increment,
+            min_value: seq.min_value,
+            max_value: seq.max_value,
+            cache: seq.cache,
+            cycle: seq.cycle,
+        };
+        let column = self
+            .schema_mut(seq.namespace)
+            .and_then(|s| s.tables.get_mut(&table))
+            .and_then(|t| t.columns.get_mut(&column));
+        if let Some(column) = column {
+            column.identity_options = options.unless_default(&seq.data_type);
         }
     }
 }
@@ -1096,6 +1124,7 @@ mod tests {
             owner_table: owner.map(str::to_string),
             owner_column: owner.map(|_| "id".to_string()),
             oid: 0,
+            identity: false,
         };
         cat.sequences = vec![
             seq("free", None),

@@ -357,12 +357,12 @@ WHERE t.typnamespace = ANY ($1) AND ",
 );
 
 /// Sequences of the wanted namespaces (named in `$2`, or owned by a table
-/// named there, if it is given), except those implementing identity
-/// columns (pg_depend deptype `i`), with the column a `serial` or
-/// `OWNED BY` sequence belongs to (deptype `a`).
+/// named there, if it is given), with the column a `serial` or `OWNED BY`
+/// sequence belongs to (pg_depend deptype `a`), or the identity column a
+/// sequence implements (deptype `i`).
 /// Columns: `name text`, `namespace oid`, `type text`, `start int8`,
 /// `increment int8`, `min int8`, `max int8`, `cache int8`, `cycle bool`,
-/// `owner_table text?`, `owner_column text?`, `oid oid`.
+/// `owner_table text?`, `owner_column text?`, `oid oid`, `identity bool`.
 /// Condition keeping the sequences of a scoped read: named in `$2`, or
 /// depending on a relation named there (owned by a table), both found by
 /// index; or all of them (`full`).
@@ -384,14 +384,14 @@ macro_rules! sequences_query {
             "\
 SELECT c.relname::text, c.relnamespace, format_type(s.seqtypid, NULL), s.seqstart,
        s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-       oc.relname::text, oa.attname::text, c.oid
+       oc.relname::text, oa.attname::text, c.oid, d.deptype IS NOT DISTINCT FROM 'i'
 FROM pg_class c
 JOIN pg_sequence s ON s.seqrelid = c.oid
 LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
                      AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
 LEFT JOIN pg_class oc ON oc.oid = d.refobjid
 LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
-WHERE c.relkind = 'S' AND c.relnamespace = ANY ($1) AND d.deptype IS DISTINCT FROM 'i'
+WHERE c.relkind = 'S' AND c.relnamespace = ANY ($1)
   AND ",
             named_sequence!($m),
             " AND ",

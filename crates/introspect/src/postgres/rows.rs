@@ -245,6 +245,8 @@ pub(crate) struct SequenceRow {
     pub(crate) owner_column: Option<String>,
     /// The sequence's oid (its comment's key).
     pub(crate) oid: u32,
+    /// It implements the identity column `owner_column`.
+    pub(crate) identity: bool,
 }
 
 impl SequenceRow {
@@ -262,6 +264,7 @@ impl SequenceRow {
             owner_table: row.try_get(9)?,
             owner_column: row.try_get(10)?,
             oid: row.try_get::<Oid, _>(11)?.0,
+            identity: row.try_get(12)?,
         })
     }
 }

@@ -60,6 +60,7 @@ fn expected_authors() -> Table {
                 Column {
                     inherited: false,
                     identity: Some(Identity::AutoIncrement),
+                    identity_options: None,
                     ..not_null(col(1, "int(11)"))
                 },
             ),

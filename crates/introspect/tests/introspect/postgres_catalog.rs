@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use driftless_introspect::{ConnectOptions, Database, DbUrl, Error, IntrospectOptions};
 use driftless_model::{
-    Check, Column, Enum, Exclusion, FkAction, ForeignKey, Generated, Identity, Index, IndexKey,
-    IndexPart, PrimaryKey, Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View,
+    Check, Column, Enum, Exclusion, FkAction, ForeignKey, Generated, Identity, IdentityOptions,
+    Index, IndexKey, IndexPart, PrimaryKey, Sequence, SequenceOwner, Snapshot, Table,
+    UniqueConstraint, View,
 };
 use driftless_testkit::TestDb;
 
@@ -288,6 +289,16 @@ fn expected_users() -> Table {
 fn expected_orders(nulls_not_distinct: bool) -> Table {
     let mut seq_no = col(8, "bigint", false);
     seq_no.identity = Some(Identity::ByDefault);
+    // `START WITH 5`: the identity sequence's options, as they are not the
+    // defaults.
+    seq_no.identity_options = Some(IdentityOptions {
+        start: 5,
+        increment: 1,
+        min_value: 1,
+        max_value: i64::MAX,
+        cache: 1,
+        cycle: false,
+    });
     Table {
         exclusions: Default::default(),
         columns: map(vec![

@@ -87,6 +87,7 @@ fn column() -> impl Strategy<Value = Column> {
                     nullable,
                     default,
                     identity,
+                    identity_options: None,
                     generated,
                     on_update: None,
                     collation,

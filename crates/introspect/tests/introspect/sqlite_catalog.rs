@@ -86,6 +86,7 @@ fn expected_authors() -> Table {
                 Column {
                     inherited: false,
                     identity: Some(Identity::AutoIncrement),
+                    identity_options: None,
                     ..col(1, "INTEGER")
                 },
             ),

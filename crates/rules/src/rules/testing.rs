@@ -39,6 +39,7 @@ fn users() -> Table {
         Column {
             inherited: false,
             identity: Some(Identity::ByDefault),
+            identity_options: None,
             ..col(1, "integer", false, None)
         },
     );

@@ -60,6 +60,7 @@ fn column(position: u32) -> impl Strategy<Value = Column> {
                 nullable,
                 default,
                 identity,
+                identity_options: None,
                 generated: generated.map(|(expression, stored)| Generated { expression, stored }),
                 on_update: None,
                 collation: collation.map(String::from),
