@@ -33,7 +33,9 @@ For each case of each backend:
      dump's own `Name:` / `Type:` headers), comments, SET lines and the
      random-keyed `\\restrict` / `\\unrestrict` lines removed,
      the column lines of each CREATE TABLE sorted (column order is not
-     drift), compared as sets of entries;
+     drift), the GRANT / REVOKE lines of each ACL entry sorted (an
+     object's ACL lists its grants in the order they were made, which
+     grants nothing), compared as sets of entries;
    - MariaDB/MySQL: `SHOW CREATE TABLE/VIEW/TRIGGER/PROCEDURE/FUNCTION/EVENT`
      of every object (database name replaced, AUTO_INCREMENT counters and
      the implicit STARTS time of events removed, column lines sorted);
@@ -319,7 +321,7 @@ def pg_entries(text: str, db: str) -> dict:
 
     def close():
         if key and not key[1].startswith(("_driftless", "public._driftless")):
-            entries[key] = normalize_pg_body(body, db)
+            entries[key] = normalize_pg_body(body, db, key[0])
 
     for line in text.splitlines():
         m = HEADER.match(line)
@@ -333,7 +335,9 @@ def pg_entries(text: str, db: str) -> dict:
     return entries
 
 
-def normalize_pg_body(lines: list[str], db: str) -> str:
+def normalize_pg_body(lines: list[str], db: str, kind: str) -> str:
+    if kind == "ACL":
+        lines = sorted(lines)
     out, table = [], []
     in_table = False
     for line in lines:

@@ -1,6 +1,6 @@
 //! PostgreSQL details that other projects' schema suites exercise: index
-//! storage parameters, identity sequence options, …; each found as drift
-//! and converged with rows.
+//! storage parameters, identity sequence options, exclusion constraints
+//! over expressions; each found as drift and converged with rows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::fix_features::converges;
@@ -125,4 +125,23 @@ async fn postgres_identity_options_keep_an_issued_sequence_in_place() {
     );
     let next = rows(&db, "INSERT INTO b (n) VALUES (1) RETURNING id::text").await;
     assert_eq!(next[0][0].as_str(), Some("-85"), "b goes on from -90 by 5");
+}
+
+/// An exclusion constraint whose key is an expression (no column).
+const PG_EXCLUDE_EXPRESSION: &str = r#"
+CREATE TABLE tags (
+    name varchar(40),
+    CONSTRAINT tags_lower_ex EXCLUDE USING btree (lower(name::text) WITH =) WHERE (name::text <> '')
+);
+"#;
+
+#[tokio::test]
+async fn postgres_exclusion_over_an_expression_is_read_and_converges() {
+    let plain = "CREATE TABLE tags (name varchar(40)); INSERT INTO tags VALUES ('a'), ('B');";
+    assert_eq!(
+        found(PG_EXCLUDE_EXPRESSION, plain).await,
+        ["missing-exclusion exclusion public.tags.tags_lower_ex"]
+    );
+    converges(Backend::Postgres, PG_EXCLUDE_EXPRESSION, plain).await;
+    converges(Backend::Postgres, plain, PG_EXCLUDE_EXPRESSION).await;
 }

@@ -444,7 +444,12 @@ impl Assembly<'_> {
                     describe(&self.tables, con.table)
                 )
             };
-            let columns = self.key_names(con.table, &con.columns, &object)?;
+            // An exclusion constraint is compared by its definition; its
+            // keys may be expressions (attnum 0), which name no column.
+            let columns = match con.kind {
+                b'x' => Vec::new(),
+                _ => self.key_names(con.table, &con.columns, &object)?,
+            };
             let comment = self.constraint_comments.remove(&con.oid);
             if con.kind == b'f' {
                 let mut fk = self.foreign_key(&con, columns, &object)?;
@@ -968,6 +973,20 @@ mod tests {
             assemble(bad, &IntrospectOptions::default()),
             Err(Error::Catalog { .. })
         ));
+    }
+
+    #[test]
+    fn an_exclusion_over_an_expression_names_no_column() {
+        let mut cat = catalog();
+        let mut ex = constraint(10, "t_ex", b'x', vec![0]);
+        ex.check = Some("EXCLUDE USING btree (lower(a) WITH =)".into());
+        cat.constraints = vec![ex];
+        let snap = assemble_default(cat);
+        let t = snap.table("app", "t").unwrap();
+        assert_eq!(
+            t.exclusions["t_ex"].definition,
+            "EXCLUDE USING btree (lower(a) WITH =)"
+        );
     }
 
     #[test]
