@@ -1,6 +1,7 @@
 //! PostgreSQL details that other projects' schema suites exercise: index
 //! storage parameters, identity sequence options, exclusion constraints
-//! over expressions; each found as drift and converged with rows.
+//! over expressions, `NO INHERIT` checks; each found as drift and
+//! converged with rows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::fix_features::converges;
@@ -144,4 +145,40 @@ async fn postgres_exclusion_over_an_expression_is_read_and_converges() {
     );
     converges(Backend::Postgres, PG_EXCLUDE_EXPRESSION, plain).await;
     converges(Backend::Postgres, plain, PG_EXCLUDE_EXPRESSION).await;
+}
+
+/// Checks that bind their table only (`NO INHERIT`), made with the table
+/// and added to it.
+const PG_NO_INHERIT: &str = r#"
+CREATE TABLE parts (
+    n integer CONSTRAINT parts_n_check CHECK (n > 0) NO INHERIT,
+    m integer CONSTRAINT parts_m_check CHECK (m > 0)
+);
+CREATE TABLE more (o integer);
+ALTER TABLE more ADD CONSTRAINT more_o_check CHECK (o > 0) NO INHERIT;
+"#;
+
+/// The same checks, inherited where they should not be and the other way.
+const PG_NO_INHERIT_DRIFTED: &str = r#"
+CREATE TABLE parts (
+    n integer CONSTRAINT parts_n_check CHECK (n > 0),
+    m integer CONSTRAINT parts_m_check CHECK (m > 0) NO INHERIT
+);
+CREATE TABLE more (o integer);
+INSERT INTO parts VALUES (1, 2);
+INSERT INTO more VALUES (3);
+"#;
+
+#[tokio::test]
+async fn postgres_no_inherit_checks_are_drift_and_converge() {
+    assert_eq!(
+        found(PG_NO_INHERIT, PG_NO_INHERIT_DRIFTED).await,
+        [
+            "check-mismatch check public.parts.parts_m_check",
+            "check-mismatch check public.parts.parts_n_check",
+            "missing-check check public.more.more_o_check",
+        ]
+    );
+    converges(Backend::Postgres, PG_NO_INHERIT, PG_NO_INHERIT_DRIFTED).await;
+    converges(Backend::Postgres, PG_NO_INHERIT, "").await;
 }

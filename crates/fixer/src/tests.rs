@@ -313,6 +313,7 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
         Check {
             expression: "id > 0".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     let mut idx = IndexPart::column("user_id");

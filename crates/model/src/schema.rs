@@ -711,6 +711,10 @@ pub struct Check {
     /// Comment on the constraint (PostgreSQL), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `NO INHERIT` (PostgreSQL): the check binds this table only, not
+    /// its inheritance children.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_inherit: bool,
 }
 
 /// An enumerated type (PostgreSQL).

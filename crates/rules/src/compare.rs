@@ -379,17 +379,15 @@ impl Comparer {
 
     /// Differences between two CHECK constraints.
     pub(crate) fn check_diffs(&self, e: &Check, a: &Check) -> Vec<String> {
-        if sql_eq(
+        let same_expression = sql_eq(
             self.dialect,
             &self.schemas.rewrite_sql(&e.expression),
             &a.expression,
-        ) {
+        );
+        if same_expression && e.no_inherit == a.no_inherit {
             Vec::new()
         } else {
-            vec![format!(
-                "CHECK ({}) vs CHECK ({})",
-                e.expression, a.expression
-            )]
+            vec![format!("{} vs {}", describe_check(e), describe_check(a))]
         }
     }
 
@@ -696,9 +694,10 @@ pub(crate) fn describe_foreign_key(fk: &ForeignKey) -> String {
     s
 }
 
-/// `CHECK (expr)`.
+/// `CHECK (expr)`, with ` NO INHERIT` when so.
 pub(crate) fn describe_check(c: &Check) -> String {
-    format!("CHECK ({})", c.expression)
+    let no_inherit = if c.no_inherit { " NO INHERIT" } else { "" };
+    format!("CHECK ({}){no_inherit}", c.expression)
 }
 
 /// The exclusion constraint's definition (`EXCLUDE USING gist (c WITH &&)`).

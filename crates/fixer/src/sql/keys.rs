@@ -95,18 +95,19 @@ pub(super) fn deferral(d: (bool, bool)) -> &'static str {
     }
 }
 
-/// The expressions of a table's checks, checked: `(name, expression)`.
+/// The expressions of a table's checks, checked: `(name, expression,
+/// what follows the check: ` NO INHERIT` or nothing)`.
 pub(super) fn table_checks(
     dialect: Dialect,
     object: &str,
     table: &Table,
-) -> Result<Vec<(String, String)>, PlanError> {
+) -> Result<Vec<(String, String, &'static str)>, PlanError> {
     table
         .checks
         .iter()
         .map(|(name, check)| {
             let e = fragment(dialect, FragmentKind::Expression, object, &check.expression)?;
-            Ok((name.clone(), e.into_owned()))
+            Ok((name.clone(), e.into_owned(), no_inherit(dialect, check)))
         })
         .collect()
 }
@@ -202,10 +203,20 @@ pub(super) fn add_check(
         &check.expression,
     )?;
     Ok(format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({e})",
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({e}){}",
         qualified(dialect, schema, table),
-        ident(dialect, name)
+        ident(dialect, name),
+        no_inherit(dialect, check)
     ))
+}
+
+/// ` NO INHERIT` for such a check on PostgreSQL, else nothing.
+pub(super) fn no_inherit(dialect: Dialect, check: &CheckDef) -> &'static str {
+    if check.no_inherit && dialect == Dialect::Postgres {
+        " NO INHERIT"
+    } else {
+        ""
+    }
 }
 
 /// `ALTER TABLE … DROP CONSTRAINT`.

@@ -32,7 +32,7 @@ impl Writer for Postgres {
     }
 
     /// sea-query's, unless the table needs what sea-query cannot say:
-    /// deferrable keys, exclusion constraints, a place in a partitioning or
+    /// deferrable keys, `NO INHERIT` checks, exclusion constraints, a place in a partitioning or
     /// inheritance hierarchy (see [`hierarchy`]), `UNLOGGED`; then a plain
     /// statement of sea-query's elements and those clauses.
     fn create_table(
@@ -45,6 +45,7 @@ impl Writer for Postgres {
         let new = NewTable::new(D, schema, name, table, opts)?;
         let plain = !table.exclusions.is_empty()
             || new.key_suffixes.iter().any(|d| !d.is_empty())
+            || new.checks.iter().any(|(_, _, suffix)| !suffix.is_empty())
             || [PARTITION_BY, PARTITION_OF, INHERITS, PERSISTENCE]
                 .iter()
                 .any(|o| table.options.contains_key(*o));

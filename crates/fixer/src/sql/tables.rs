@@ -45,8 +45,9 @@ pub(super) struct NewTable<'t> {
     /// Inline foreign keys of more than one column (SQLite), which sea-query
     /// cannot name: `(name, key)`.
     pub(super) foreign_keys: Vec<(&'t str, &'t ForeignKey)>,
-    /// `(name, expression)`.
-    pub(super) checks: Vec<(String, String)>,
+    /// `(name, expression, ` NO INHERIT` or nothing)` (sea-query cannot
+    /// say `NO INHERIT`).
+    pub(super) checks: Vec<(String, String, &'static str)>,
     /// The table comment (MySQL).
     pub(super) comment: Option<String>,
     /// What follows the element list: SQLite's `WITHOUT ROWID, STRICT`.
@@ -238,7 +239,7 @@ impl<'t> NewTable<'t> {
         for mut key in self.keys {
             stmt.index(&mut key);
         }
-        for (name, e) in self.checks {
+        for (name, e, _) in self.checks {
             stmt.check(Check::named(sq_iden(&name), Expr::cust(e)));
         }
         if let Some(c) = self.comment {
@@ -276,9 +277,9 @@ pub(super) fn elements<B: TableBuilder + IndexBuilder>(b: &B, new: &NewTable<'_>
             .iter()
             .map(|(name, fk)| named_foreign_key(new.dialect, name, fk)),
     );
-    out.extend(new.checks.iter().map(|(name, e)| {
+    out.extend(new.checks.iter().map(|(name, e, suffix)| {
         let check = Check::named(sq_iden(name), Expr::cust(e.clone()));
-        render(&|s| b.prepare_check_constraint(&check, s))
+        render(&|s| b.prepare_check_constraint(&check, s)) + suffix
     }));
     out
 }

@@ -105,6 +105,7 @@ fn weird(d: Dialect) -> Table {
         Check {
             expression: "id > 0".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     t.comment = Some("it's weird".into());
@@ -222,6 +223,7 @@ fn create_table_with_inline_foreign_keys() {
             Check {
                 expression: "pa <> pb".into(),
                 comment: None,
+                no_inherit: false,
             },
         );
         t
@@ -836,6 +838,7 @@ fn check_constraints() {
     let c = Check {
         expression: "length(\"x`y\") > 0 AND note <> 'it''s'".into(),
         comment: None,
+        no_inherit: false,
     };
     assert_eq!(
         each(|w| w.alter_constraint("app", "t", Constraint::AddCheck("ck\"1", &c))),
@@ -856,6 +859,7 @@ fn check_constraints() {
     let injected = Check {
         expression: "1); DROP TABLE t; --".into(),
         comment: None,
+        no_inherit: false,
     };
     assert!(
         each(|w| w.alter_constraint("app", "t", Constraint::AddCheck("x", &injected)))

@@ -528,6 +528,7 @@ fn add_checks(
             Check {
                 expression: strip_outer_parens(clause.trim()).to_string(),
                 comment: None,
+                no_inherit: false,
             },
         );
     }

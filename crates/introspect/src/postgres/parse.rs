@@ -494,6 +494,7 @@ impl Assembly<'_> {
                     let check = Check {
                         expression,
                         comment,
+                        no_inherit: con.no_inherit,
                     };
                     table.checks.insert(con.name, check);
                 }
@@ -862,6 +863,7 @@ mod tests {
             check: None,
             nulls_not_distinct: false,
             oid: 0,
+            no_inherit: false,
         }
     }
 

@@ -131,6 +131,8 @@ pub(crate) struct ConstraintRow {
     pub(crate) nulls_not_distinct: bool,
     /// The constraint's oid (its comment's key).
     pub(crate) oid: u32,
+    /// `NO INHERIT` (a check).
+    pub(crate) no_inherit: bool,
 }
 
 impl ConstraintRow {
@@ -152,6 +154,7 @@ impl ConstraintRow {
             check: row.try_get(13)?,
             nulls_not_distinct: row.try_get(14)?,
             oid: row.try_get::<Oid, _>(15)?.0,
+            no_inherit: row.try_get(16)?,
         })
     }
 }

@@ -989,6 +989,7 @@ fn add_checks(
             Check {
                 expression,
                 comment: None,
+                no_inherit: false,
             },
         );
     }

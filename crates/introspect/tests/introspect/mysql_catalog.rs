@@ -196,6 +196,7 @@ fn expected_authors() -> Table {
         Check {
             expression: "`karma` >= 0".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     t
@@ -276,6 +277,7 @@ fn expected_order(schema: &str) -> Table {
         Check {
             expression: "`note` <> ''".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     t.checks.insert(
@@ -283,6 +285,7 @@ fn expected_order(schema: &str) -> Table {
         Check {
             expression: "`group` > 0".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     t

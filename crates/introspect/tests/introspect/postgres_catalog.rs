@@ -124,6 +124,7 @@ fn check(e: &str) -> Check {
     Check {
         expression: e.to_string(),
         comment: None,
+        no_inherit: false,
     }
 }
 

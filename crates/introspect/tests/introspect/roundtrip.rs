@@ -207,6 +207,7 @@ fn table() -> impl Strategy<Value = Table> {
             text().prop_map(|expression| Check {
                 expression,
                 comment: None,
+                no_inherit: false,
             }),
             0..3,
         ),

@@ -188,6 +188,7 @@ fn expected_authors() -> Table {
         Check {
             expression: "karma >= 0".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     t.checks.insert(
@@ -195,6 +196,7 @@ fn expected_authors() -> Table {
         Check {
             expression: "email LIKE '%@%'".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     t
@@ -281,6 +283,7 @@ fn expected_order() -> Table {
         Check {
             expression: "\"group\" > 0 AND note <> ')'".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     t.options.insert("without_rowid".into(), "true".into());

@@ -28,6 +28,7 @@ mod tests {
             Check {
                 expression: "(length((name)::text) < 20)".into(),
                 comment: None,
+                no_inherit: false,
             },
         );
         let findings = run_pair(&OrphanCheck, &fixture(), &actual);
@@ -47,6 +48,7 @@ mod tests {
             Check {
                 expression: format!("({QUARANTINE_PREFIX}avatar <> '')"),
                 comment: None,
+                no_inherit: false,
             },
         );
         assert!(run_pair(&OrphanCheck, &fixture(), &actual).is_empty());

@@ -95,6 +95,7 @@ fn users() -> Table {
         Check {
             expression: "(email <> ''::text)".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     users.comment = Some("People who sign in".into());

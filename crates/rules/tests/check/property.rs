@@ -195,6 +195,7 @@ fn table() -> impl Strategy<Value = Table> {
                         Check {
                             expression,
                             comment: None,
+                            no_inherit: false,
                         },
                     )
                 })

@@ -52,6 +52,7 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
         Check {
             expression: "(length(c1) < 100)".into(),
             comment: None,
+            no_inherit: false,
         },
     );
     if i > 0 {
