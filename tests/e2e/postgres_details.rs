@@ -1,7 +1,7 @@
 //! PostgreSQL details that other projects' schema suites exercise: index
 //! storage parameters, identity sequence options, exclusion constraints
-//! over expressions, `NO INHERIT` checks; each found as drift and
-//! converged with rows.
+//! over expressions, `NO INHERIT` checks, `MATCH FULL` foreign keys;
+//! each found as drift and converged with rows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::fix_features::converges;
@@ -181,4 +181,39 @@ async fn postgres_no_inherit_checks_are_drift_and_converge() {
     );
     converges(Backend::Postgres, PG_NO_INHERIT, PG_NO_INHERIT_DRIFTED).await;
     converges(Backend::Postgres, PG_NO_INHERIT, "").await;
+}
+
+/// Foreign keys of two columns, one `MATCH FULL`.
+const PG_MATCH_FULL: &str = r#"
+CREATE TABLE parent (a integer, b integer, PRIMARY KEY (a, b));
+CREATE TABLE child (
+    a integer,
+    b integer,
+    CONSTRAINT child_full_fkey FOREIGN KEY (a, b) REFERENCES parent (a, b) MATCH FULL ON DELETE CASCADE,
+    CONSTRAINT child_simple_fkey FOREIGN KEY (b, a) REFERENCES parent (b, a)
+);
+"#;
+
+#[tokio::test]
+async fn postgres_match_full_foreign_keys_are_drift_and_converge() {
+    let drifted = r#"
+CREATE TABLE parent (a integer, b integer, PRIMARY KEY (a, b));
+CREATE TABLE child (
+    a integer,
+    b integer,
+    CONSTRAINT child_full_fkey FOREIGN KEY (a, b) REFERENCES parent (a, b) ON DELETE CASCADE,
+    CONSTRAINT child_simple_fkey FOREIGN KEY (b, a) REFERENCES parent (b, a) MATCH FULL
+);
+INSERT INTO parent VALUES (1, 2);
+INSERT INTO child VALUES (1, 2), (NULL, NULL);
+"#;
+    assert_eq!(
+        found(PG_MATCH_FULL, drifted).await,
+        [
+            "foreign-key-mismatch foreign_key public.child.child_full_fkey",
+            "foreign-key-mismatch foreign_key public.child.child_simple_fkey",
+        ]
+    );
+    converges(Backend::Postgres, PG_MATCH_FULL, drifted).await;
+    converges(Backend::Postgres, PG_MATCH_FULL, "").await;
 }

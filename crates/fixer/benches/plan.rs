@@ -71,6 +71,7 @@ fn table(i: usize) -> Table {
                 deferrable: false,
                 initially_deferred: false,
                 comment: None,
+                match_full: false,
             },
         );
     }

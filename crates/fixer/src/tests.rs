@@ -296,6 +296,7 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
             deferrable: false,
             initially_deferred: false,
             comment: None,
+            match_full: false,
         },
     );
     orders.uniques.insert(
@@ -773,6 +774,7 @@ fn sqlite_table_level_foreign_keys_keep_their_names() {
             deferrable: true,
             initially_deferred: true,
             comment: None,
+            match_full: false,
         },
     );
     let p = plan_for(

@@ -696,6 +696,10 @@ pub struct ForeignKey {
     /// Comment on the constraint (PostgreSQL), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `MATCH FULL` (PostgreSQL): a key with some columns NULL must have
+    /// all of them NULL; otherwise `MATCH SIMPLE`, the default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub match_full: bool,
 }
 
 fn no_action() -> FkAction {
@@ -811,6 +815,7 @@ mod tests {
                 deferrable: false,
                 initially_deferred: false,
                 comment: None,
+                match_full: false,
             },
         );
         let schema = snap.schemas.entry("scratch".into()).or_default();

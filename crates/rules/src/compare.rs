@@ -374,6 +374,10 @@ impl Comparer {
             (e.deferrable, e.initially_deferred),
             (a.deferrable, a.initially_deferred),
         );
+        if e.match_full != a.match_full {
+            let name = |full: bool| if full { "MATCH FULL" } else { "MATCH SIMPLE" };
+            d.push(format!("{} vs {}", name(e.match_full), name(a.match_full)));
+        }
         d
     }
 
@@ -681,6 +685,9 @@ pub(crate) fn describe_foreign_key(fk: &ForeignKey) -> String {
         fk.ref_table,
         fk.ref_columns.join(", ")
     );
+    if fk.match_full {
+        s.push_str(" MATCH FULL");
+    }
     if fk.on_delete != driftless_model::FkAction::NoAction {
         s.push_str(&format!(" ON DELETE {}", fk.on_delete.as_sql()));
     }

@@ -148,6 +148,9 @@ pub(super) fn references(dialect: Dialect, fk: &ForeignKey) -> String {
         qualified(dialect, &fk.ref_schema, &fk.ref_table),
         idents(dialect, &fk.ref_columns)
     );
+    if fk.match_full && dialect == Dialect::Postgres {
+        s.push_str(" MATCH FULL");
+    }
     if fk.on_delete != FkAction::NoAction {
         s.push_str(&format!(" ON DELETE {}", fk.on_delete.as_sql()));
     }

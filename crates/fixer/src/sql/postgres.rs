@@ -98,7 +98,7 @@ impl Writer for Postgres {
                 )
             }
             Constraint::AddCheck(name, check) => keys::add_check(D, schema, table, name, check)?,
-            Constraint::AddForeignKey(name, fk) if fk.deferrable => {
+            Constraint::AddForeignKey(name, fk) if fk.deferrable || fk.match_full => {
                 keys::add_foreign_key(D, schema, table, name, fk)
             }
             Constraint::AddForeignKey(name, fk) => {

@@ -183,6 +183,7 @@ fn fk(columns: &[&str], ref_table: &str, ref_columns: &[&str]) -> ForeignKey {
         deferrable: false,
         initially_deferred: false,
         comment: None,
+        match_full: false,
     }
 }
 

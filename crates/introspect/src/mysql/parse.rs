@@ -497,6 +497,7 @@ fn add_foreign_keys(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relatio
                 deferrable: false,
                 initially_deferred: false,
                 comment: None,
+                match_full: false,
             },
         );
     }

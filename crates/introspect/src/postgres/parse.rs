@@ -531,6 +531,7 @@ impl Assembly<'_> {
             deferrable: con.deferrable,
             initially_deferred: con.deferred,
             comment: None,
+            match_full: con.match_full,
         })
     }
 
@@ -864,6 +865,7 @@ mod tests {
             nulls_not_distinct: false,
             oid: 0,
             no_inherit: false,
+            match_full: false,
         }
     }
 

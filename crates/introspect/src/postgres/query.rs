@@ -267,7 +267,7 @@ SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.confrelid, 
                         WHEN 'x' THEN pg_get_constraintdef(con.oid) END,
        ",
             $nnd,
-            ", con.oid, con.connoinherit
+            ", con.oid, con.connoinherit, con.confmatchtype = 'f'
 FROM pg_class c
 JOIN pg_constraint con ON con.conrelid = c.oid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
@@ -286,7 +286,7 @@ WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 AND con.c
 /// `ref_table_name text?`, `ref_column_names text[]?`, `on_update "char"`,
 /// `on_delete "char"`, `deferrable bool`, `deferred bool`, `check text?`
 /// (an exclusion constraint: its definition), `nulls_not_distinct bool`,
-/// `oid oid`, `no_inherit bool`.
+/// `oid oid`, `no_inherit bool`, `match_full bool`.
 pub(crate) const CONSTRAINTS_15: &str =
     constraints_query!(full, "COALESCE(ui.indnullsnotdistinct, false)");
 

@@ -133,6 +133,8 @@ pub(crate) struct ConstraintRow {
     pub(crate) oid: u32,
     /// `NO INHERIT` (a check).
     pub(crate) no_inherit: bool,
+    /// `MATCH FULL` (a foreign key).
+    pub(crate) match_full: bool,
 }
 
 impl ConstraintRow {
@@ -155,6 +157,7 @@ impl ConstraintRow {
             nulls_not_distinct: row.try_get(14)?,
             oid: row.try_get::<Oid, _>(15)?.0,
             no_inherit: row.try_get(16)?,
+            match_full: row.try_get(17)?,
         })
     }
 }

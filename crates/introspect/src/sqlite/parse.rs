@@ -943,6 +943,7 @@ fn add_foreign_keys(
                 deferrable: declared.is_some_and(|d| d.deferrable),
                 initially_deferred: declared.is_some_and(|d| d.initially_deferred),
                 comment: None,
+                match_full: false,
             },
         );
     }

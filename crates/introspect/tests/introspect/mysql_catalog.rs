@@ -253,6 +253,7 @@ fn expected_order(schema: &str) -> Table {
             deferrable: false,
             initially_deferred: false,
             comment: None,
+            match_full: false,
         },
     );
     t.foreign_keys.insert(
@@ -268,6 +269,7 @@ fn expected_order(schema: &str) -> Table {
             deferrable: false,
             initially_deferred: false,
             comment: None,
+            match_full: false,
         },
     );
     // A column-level check is named after its column; an unnamed table

@@ -103,6 +103,7 @@ fn fk(columns: &[&str], schema: &str, table: &str, ref_columns: &[&str]) -> Fore
         deferrable: false,
         initially_deferred: false,
         comment: None,
+        match_full: false,
     }
 }
 

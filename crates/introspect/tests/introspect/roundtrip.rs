@@ -174,6 +174,7 @@ fn foreign_key() -> impl Strategy<Value = ForeignKey> {
                     deferrable,
                     initially_deferred,
                     comment: None,
+                    match_full: false,
                 }
             },
         )

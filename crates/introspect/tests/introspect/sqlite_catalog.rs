@@ -262,6 +262,7 @@ fn expected_order() -> Table {
             deferrable: false,
             initially_deferred: false,
             comment: None,
+            match_full: false,
         },
     );
     t.foreign_keys.insert(
@@ -276,6 +277,7 @@ fn expected_order() -> Table {
             deferrable: true,
             initially_deferred: true,
             comment: None,
+            match_full: false,
         },
     );
     t.checks.insert(

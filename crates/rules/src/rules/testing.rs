@@ -136,6 +136,7 @@ fn posts() -> Table {
             deferrable: false,
             initially_deferred: false,
             comment: None,
+            match_full: false,
         },
     );
     posts.indexes.insert(

@@ -183,6 +183,7 @@ fn table() -> impl Strategy<Value = Table> {
                             deferrable,
                             initially_deferred: deferrable,
                             comment: None,
+                            match_full: false,
                         },
                     )
                 })

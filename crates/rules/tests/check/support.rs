@@ -68,6 +68,7 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
                 deferrable: false,
                 initially_deferred: false,
                 comment: None,
+                match_full: false,
             },
         );
     }
