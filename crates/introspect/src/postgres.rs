@@ -158,28 +158,35 @@ const HELPERS: usize = 2;
 /// The jobs not yet taken. Every connection takes the next one as soon as
 /// it is free, so a helper that connects late (or never) leaves its share
 /// to the others and the work stays balanced whatever the catalog.
-struct Queue(std::sync::Mutex<std::collections::VecDeque<&'static [Task]>>);
+struct Queue(std::sync::Mutex<std::collections::VecDeque<Vec<Task>>>);
+
+/// The tasks a scoped read leaves out: the enums, the objects the model
+/// does not compare, policies and rules, and the privileges (a scoped
+/// snapshot has none).
+const NOT_SCOPED: [Task; 4] = [
+    Task::Enums,
+    Task::Unmodeled,
+    Task::Privileges,
+    Task::TableObjects,
+];
 
 impl Queue {
-    /// All jobs; for a scoped read, all but the enums, the objects the
-    /// model does not compare and the privileges (a scoped snapshot has
-    /// none).
+    /// All jobs; for a scoped read, without the tasks of [`NOT_SCOPED`]
+    /// (a job left with none is dropped; the others keep the rest).
     fn new(scoped: bool) -> Self {
-        let jobs = JOBS.into_iter().filter(|job| {
-            !(scoped
-                && [
-                    Task::Enums,
-                    Task::Unmodeled,
-                    Task::Privileges,
-                    Task::TableObjects,
-                ]
-                .iter()
-                .any(|t| job.contains(t)))
-        });
+        let jobs = JOBS
+            .into_iter()
+            .map(|job| {
+                job.iter()
+                    .copied()
+                    .filter(|t| !(scoped && NOT_SCOPED.contains(t)))
+                    .collect::<Vec<Task>>()
+            })
+            .filter(|job| !job.is_empty());
         Queue(std::sync::Mutex::new(jobs.collect()))
     }
 
-    fn next(&self) -> Option<&'static [Task]> {
+    fn next(&self) -> Option<Vec<Task>> {
         // A poisoned lock only means another taker panicked; the queue
         // itself is always consistent.
         match self.0.lock() {
@@ -596,4 +603,30 @@ async fn read_version(db: &mut Database, sql: &'static str) -> Result<i32> {
 fn pg(db: &mut Database) -> Result<&mut PgConnection> {
     db.pg()
         .ok_or_else(|| Error::Invalid("not a PostgreSQL connection".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Queue, Task, NOT_SCOPED};
+
+    fn tasks(queue: &Queue) -> Vec<Task> {
+        std::iter::from_fn(|| queue.next()).flatten().collect()
+    }
+
+    /// A scoped read leaves out only the tasks it has no use for: the
+    /// constraints and indexes, which share a job with policies and rules,
+    /// are still read.
+    #[test]
+    fn a_scoped_queue_keeps_every_task_but_the_unscoped_ones() {
+        let all = tasks(&Queue::new(false));
+        let scoped = tasks(&Queue::new(true));
+        assert_eq!(all.len(), 11);
+        let expected: Vec<Task> = all
+            .iter()
+            .copied()
+            .filter(|t| !NOT_SCOPED.contains(t))
+            .collect();
+        assert_eq!(scoped, expected);
+        assert!(scoped.contains(&Task::Constraints) && scoped.contains(&Task::Indexes));
+    }
 }
