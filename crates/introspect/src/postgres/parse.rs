@@ -167,6 +167,9 @@ pub(crate) fn assemble(catalog: Catalog, options: &IntrospectOptions) -> Result<
     unmodeled.extend(assembly.take_roles(privileges));
     assembly.add_unmodeled(unmodeled);
     managed.set_aside(&mut assembly.snap);
+    // What the opt-ins leave out of a read (an extension's version) is
+    // left out where it is left out of a snapshot file: one place.
+    assembly.snap.keep_opted_in(assembly.options.opt_in);
     Ok(assembly.snap)
 }
 
@@ -217,10 +220,7 @@ impl Assembly<'_> {
                 // An extension is read with the schema it is installed in,
                 // but is one per database: that schema is in its definition.
                 let schema = schema.filter(|_| kind != CatalogKind::Extension);
-                if let Some(mut o) = super::defined::defined_object(kind, schema, row) {
-                    if kind == CatalogKind::Extension && !opt_in.extension_versions {
-                        o.forget_version();
-                    }
+                if let Some(o) = super::defined::defined_object(kind, schema, row) {
                     self.snap.objects.push(o);
                 }
                 continue;
