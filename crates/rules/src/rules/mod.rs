@@ -69,11 +69,10 @@ macro_rules! declare_rule {
     };
 }
 
-/// The `impl Rule` of a `…-mismatch` rule declared with [`declare_rule!`]:
-/// one finding per paired object of `kind` (from the diff's `$pairs`)
-/// whose definitions differ, as the comparer's `$diffs` says how.
-macro_rules! mismatch_rule {
-    ($name:ident, $kind:ident, $pairs:ident, $diffs:ident) => {
+/// The `impl Rule` of a rule declared with [`declare_rule!`] whose check
+/// is one expression over the context `$cx`, pushing to `$out`.
+macro_rules! rule_impl {
+    ($name:ident, |$cx:ident, $out:ident| $check:expr) => {
         impl $crate::rule::Rule for $name {
             fn meta(&self) -> &$crate::rule::RuleMeta {
                 &Self::META
@@ -81,19 +80,30 @@ macro_rules! mismatch_rule {
 
             fn check(
                 &self,
-                cx: &$crate::rule::Context<'_>,
-                out: &mut Vec<$crate::finding::Finding>,
+                $cx: &$crate::rule::Context<'_>,
+                $out: &mut Vec<$crate::finding::Finding>,
             ) {
-                let diff = cx.diff();
-                $crate::rules::report_mismatch(
-                    &Self::META,
-                    diff.$pairs(),
-                    driftless_model::ObjectKind::$kind,
-                    |e, a| diff.comparer().$diffs(e, a),
-                    out,
-                );
+                $check
             }
         }
+    };
+}
+
+/// The `impl Rule` of a `…-mismatch` rule: one finding per paired object
+/// of `kind` (from the diff's `$pairs`) whose definitions differ, as the
+/// comparer's `$diffs` says how.
+macro_rules! mismatch_rule {
+    ($name:ident, $kind:ident, $pairs:ident, $diffs:ident) => {
+        rule_impl!($name, |cx, out| {
+            let diff = cx.diff();
+            $crate::rules::report_mismatch(
+                &Self::META,
+                diff.$pairs(),
+                driftless_model::ObjectKind::$kind,
+                |e, a| diff.comparer().$diffs(e, a),
+                out,
+            )
+        });
     };
 }
 
@@ -103,25 +113,13 @@ macro_rules! mismatch_rule {
 /// `$kind`, each described by `$describe`.
 macro_rules! member_rule {
     ($name:ident, $report:ident, $pairs:ident, $kind:ident, $describe:path) => {
-        impl $crate::rule::Rule for $name {
-            fn meta(&self) -> &$crate::rule::RuleMeta {
-                &Self::META
-            }
-
-            fn check(
-                &self,
-                cx: &$crate::rule::Context<'_>,
-                out: &mut Vec<$crate::finding::Finding>,
-            ) {
-                $crate::rules::$report(
-                    &Self::META,
-                    cx.diff().$pairs(),
-                    driftless_model::ObjectKind::$kind,
-                    $describe,
-                    out,
-                );
-            }
-        }
+        rule_impl!($name, |cx, out| $crate::rules::$report(
+            &Self::META,
+            cx.diff().$pairs(),
+            driftless_model::ObjectKind::$kind,
+            $describe,
+            out,
+        ));
     };
 }
 
