@@ -57,3 +57,4 @@ mod quarantine;
 mod schema_pairing;
 mod sqlite_kinds;
 mod support;
+mod view_options;

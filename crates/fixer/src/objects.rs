@@ -918,7 +918,13 @@ impl Views<'_> {
             // The expected definition when only the indexes differ (a
             // materialized view created again gets the expected ones).
             let def = match self.exp_view(k) {
-                Some(e) if e.definition == a.definition && e.comment == a.comment => e.clone(),
+                Some(e)
+                    if e.definition == a.definition
+                        && e.comment == a.comment
+                        && e.options == a.options =>
+                {
+                    e.clone()
+                }
                 _ => a.clone(),
             };
             let def_mentions = Mentions::new(self.ctx.d, &def.definition);

@@ -506,6 +506,7 @@ fn postgres_enum_with_removed_labels_is_rebuilt() {
 fn with_view(d: Dialect) -> (Snapshot, Snapshot) {
     let view = View {
         indexes: Default::default(),
+        options: Default::default(),
         definition: "SELECT id, username FROM authentication_user".into(),
         materialized: false,
         comment: None,

@@ -95,7 +95,7 @@ pub use rename::{rename_schema_in_json, rename_schema_in_text, renamed_schema};
 pub use schema::{
     collation_charset, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey, Generated,
     Identity, IdentityOptions, Index, IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema,
-    Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View, FORMAT_VERSION, INHERITS,
-    PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, UNLOGGED,
+    Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View, CHECK_OPTION, FORMAT_VERSION,
+    INHERITS, PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, SECURITY_INVOKER, UNLOGGED,
 };
 pub use sizes::{human_bytes, LiveSizes, TableSize};

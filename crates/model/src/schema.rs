@@ -747,7 +747,23 @@ pub struct View {
     /// Comment on the view, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// What the view does besides its query, by lower-case name, present
+    /// only when it differs from a plain view: [`CHECK_OPTION`] (`local`,
+    /// `cascaded`), [`SECURITY_INVOKER`] (`true`; MySQL/MariaDB `SQL
+    /// SECURITY INVOKER`) and, on PostgreSQL, `security_barrier` (`true`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
 }
+
+/// View option: rows written through the view must satisfy its `WHERE`
+/// (`WITH LOCAL CHECK OPTION` → `local`, `WITH CASCADED CHECK OPTION` →
+/// `cascaded`).
+pub const CHECK_OPTION: &str = "check_option";
+
+/// View option: the view reads its tables with the privileges of the
+/// querying role, not of its owner (PostgreSQL 15+ `security_invoker`,
+/// MySQL/MariaDB `SQL SECURITY INVOKER`); `true` when set.
+pub const SECURITY_INVOKER: &str = "security_invoker";
 
 /// A sequence that stands on its own (including those owned by `serial` columns,
 /// excluding those that implement identity columns).

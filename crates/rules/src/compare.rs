@@ -5,6 +5,8 @@
 //! SQLite keeps the text as written (and MySQL prefixes views with the
 //! database name), so SQL text is compared after [`normalize_sql`].
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use driftless_model::sql::{self, TokenKind};
 use driftless_model::{
     Check, Column, DefinedObject, Dialect, Exclusion, ForeignKey, Generated, Identity,
@@ -425,6 +427,7 @@ impl Comparer {
         {
             d.push("definition differs".to_string());
         }
+        d.extend(option_diffs(&e.options, &a.options));
         d
     }
 
@@ -744,6 +747,21 @@ pub(crate) fn describe_sequence(s: &Sequence) -> String {
 }
 
 /// Quoted labels: `'a', 'b'`.
+/// Each option that differs between `e` and `a`, by name: `name e vs a`,
+/// `(none)` for an absent one.
+pub(crate) fn option_diffs(
+    e: &BTreeMap<String, String>,
+    a: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let names: BTreeSet<&String> = e.keys().chain(a.keys()).collect();
+    let shown = |o: Option<&String>| o.map_or("(none)", String::as_str).to_string();
+    names
+        .into_iter()
+        .filter(|n| e.get(*n) != a.get(*n))
+        .map(|n| format!("{n} {} vs {}", shown(e.get(n)), shown(a.get(n))))
+        .collect()
+}
+
 pub(crate) fn quote_labels<S: AsRef<str>>(labels: &[S]) -> String {
     labels
         .iter()

@@ -61,4 +61,5 @@ mod recipes;
 mod renames;
 mod resources;
 mod secrets;
+mod snapshot_fields;
 mod support;

@@ -2,14 +2,16 @@
 //! sea-query's elements where it cannot say the whole), drop, rename, the
 //! copy of a table rebuild, and views.
 
-use driftless_model::{Dialect, ForeignKey, Identity, Table, View};
+use std::collections::BTreeMap;
+
+use driftless_model::{Dialect, ForeignKey, Identity, Table, View, CHECK_OPTION, SECURITY_INVOKER};
 use sea_query::{
     Check, ColumnDef, Expr, IndexBuilder, IndexCreateStatement, MysqlQueryBuilder,
     Table as SqTable, TableBuilder,
 };
 
 use super::columns::{column_def, ColumnUse};
-use super::fragment::{fragment, FragmentKind};
+use super::fragment::{fragment, plain_name, FragmentKind};
 use super::keys::{
     key_suffixes, named_foreign_key, references, table_checks, table_primary_key, table_uniques,
 };
@@ -406,11 +408,52 @@ pub(super) fn create_view(
     } else {
         ""
     };
+    let [before, with, after] = view_options(dialect, &object, &view.options)?;
     Ok(format!(
-        "CREATE {or_replace}{} {ine}{} AS {body}",
+        "CREATE {or_replace}{before}{} {ine}{}{with} AS {body}{after}",
         view_kind(dialect, view.materialized),
         qualified(dialect, schema, name)
     ))
+}
+
+/// A view's options as `CREATE VIEW` takes them: before `VIEW` (MySQL `SQL
+/// SECURITY INVOKER `), after its name (PostgreSQL ` WITH (check_option =
+/// 'local')`) and after its query (MySQL ` WITH LOCAL CHECK OPTION`).
+fn view_options(
+    dialect: Dialect,
+    object: &str,
+    options: &BTreeMap<String, String>,
+) -> Result<[String; 3], PlanError> {
+    for name in options.keys() {
+        plain_name(object, "view option", name, false)?;
+    }
+    Ok(match dialect {
+        _ if options.is_empty() => Default::default(),
+        Dialect::Postgres => {
+            let list: Vec<String> = options
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", literal(dialect, v)))
+                .collect();
+            [
+                String::new(),
+                format!(" WITH ({})", list.join(", ")),
+                String::new(),
+            ]
+        }
+        Dialect::Mysql => {
+            let invoker = options.get(SECURITY_INVOKER).is_some_and(|v| v == "true");
+            let before = if invoker { "SQL SECURITY INVOKER " } else { "" };
+            let after = match options.get(CHECK_OPTION) {
+                Some(o) => {
+                    plain_name(object, "check option", o, false)?;
+                    format!(" WITH {} CHECK OPTION", o.to_ascii_uppercase())
+                }
+                None => String::new(),
+            };
+            [before.to_string(), String::new(), after]
+        }
+        Dialect::Sqlite => Default::default(),
+    })
 }
 
 /// `DROP [MATERIALIZED] VIEW [IF EXISTS]`.

@@ -1025,6 +1025,7 @@ fn schemas() {
 fn views() {
     let view = |materialized| View {
         indexes: Default::default(),
+        options: Default::default(),
         definition: "SELECT id FROM t;\n".into(),
         materialized,
         comment: None,

@@ -60,7 +60,8 @@ use crate::error::{Error, Result};
 use crate::IntrospectOptions;
 use driftless_model::{
     Check, Column, Dialect, FkAction, ForeignKey, Generated, Identity, Index, IndexKey, IndexPart,
-    PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View,
+    PrimaryKey, Schema, Sequence, Snapshot, Table, UniqueConstraint, View, CHECK_OPTION,
+    SECURITY_INVOKER,
 };
 
 /// The rows of every catalog query of one read.
@@ -551,11 +552,29 @@ fn add_views(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -> 
                     definition: strip_schema_qualifier(definition.trim(), &schema),
                     materialized: false,
                     comment: None,
+                    options: view_options(row),
                 },
             );
         }
     }
     Ok(())
+}
+
+/// A view's check option and SQL SECURITY, as the model names them: only
+/// what differs from a plain view (`CHECK_OPTION` `NONE`, `SECURITY_TYPE`
+/// `DEFINER`).
+fn view_options(row: &Row) -> BTreeMap<String, String> {
+    let mut options = BTreeMap::new();
+    match text(row, 3).map(|o| o.to_ascii_lowercase()) {
+        Some(o) if o != "none" && !o.is_empty() => {
+            options.insert(CHECK_OPTION.to_string(), o);
+        }
+        _ => {}
+    }
+    if text(row, 4).is_some_and(|s| s.eq_ignore_ascii_case("INVOKER")) {
+        options.insert(SECURITY_INVOKER.to_string(), "true".to_string());
+    }
+    options
 }
 
 /// Sequences (MariaDB).
@@ -1259,6 +1278,8 @@ mod tests {
                 t("app"),
                 t("v"),
                 t("select `app`.`users`.`id` AS `id` from `app`.`users`"),
+                t("LOCAL"),
+                t("INVOKER"),
             ]],
             sequences: vec![vec![
                 t("app"),
@@ -1342,6 +1363,13 @@ mod tests {
         assert_eq!(
             app.views["v"].definition,
             "select `users`.`id` AS `id` from `users`"
+        );
+        assert_eq!(
+            app.views["v"].options,
+            BTreeMap::from([
+                (CHECK_OPTION.to_string(), "local".to_string()),
+                (SECURITY_INVOKER.to_string(), "true".to_string()),
+            ])
         );
         let s = &app.sequences["s"];
         assert_eq!(

@@ -139,7 +139,8 @@ pub(crate) struct Queries {
     /// TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL
     /// (MariaDB; NULL on MySQL). `None` when the server has no such view.
     pub(crate) checks: Option<String>,
-    /// TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION.
+    /// TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION,
+    /// SECURITY_TYPE.
     pub(crate) views: String,
     /// TABLE_SCHEMA, TABLE_NAME, PARTITION_NAME, SUBPARTITION_NAME, their
     /// ordinal positions, PARTITION_METHOD, SUBPARTITION_METHOD,
@@ -284,7 +285,8 @@ impl Queries {
             ),
             checks,
             views: format!(
-                "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {}",
+                "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE \
+                 FROM information_schema.VIEWS WHERE {}",
                 filter("TABLE_SCHEMA", schemas)
             ),
             partitions: format!(

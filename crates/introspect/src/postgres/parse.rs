@@ -314,6 +314,7 @@ impl Assembly<'_> {
                             definition,
                             materialized: rel.kind == b'm',
                             comment,
+                            options: view_options(rel.view_options.unwrap_or_default()),
                         },
                     );
                 }
@@ -764,6 +765,25 @@ fn hierarchy_options(rel: &RelationRow) -> BTreeMap<String, String> {
     options
 }
 
+/// A view's options from its `reloptions` (`check_option=local`,
+/// `security_barrier=on`): names lower-cased, booleans spelt `true`, and a
+/// boolean that is off left out (it is what a plain view does).
+fn view_options(reloptions: Vec<String>) -> BTreeMap<String, String> {
+    reloptions
+        .into_iter()
+        .filter_map(|option| {
+            let (name, value) = option.split_once('=').unwrap_or((&option, "true"));
+            let value = value.to_ascii_lowercase();
+            let value = match value.as_str() {
+                "on" | "yes" | "1" | "true" => "true".to_string(),
+                "off" | "no" | "0" | "false" => return None,
+                _ => value,
+            };
+            Some((name.to_ascii_lowercase(), value))
+        })
+        .collect()
+}
+
 fn describe(tables: &HashMap<u32, (String, String)>, oid: u32) -> String {
     match tables.get(&oid) {
         Some((schema, name)) => format!("{schema}.{name}"),
@@ -827,6 +847,7 @@ mod tests {
             partition_bound: None,
             parents: None,
             unlogged: false,
+            view_options: None,
         }
     }
 

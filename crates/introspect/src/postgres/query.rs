@@ -160,7 +160,8 @@ macro_rules! wanted_table {
 /// before PostgreSQL 16, see `viewdef`), `partition_by text?`
 /// (`pg_get_partkeydef`), `partition_bound text?`, `parents text?` (the
 /// tables it inherits from or is a partition of, in order, as SQL names
-/// relative to its schema, joined by `, `), `unlogged bool`.
+/// relative to its schema, joined by `, `), `unlogged bool`,
+/// `view_options text[]?` (a view's `reloptions`, `name=value` each).
 macro_rules! relations_query {
     ($m:ident) => {
         concat!(
@@ -178,7 +179,8 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
         FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
         JOIN pg_namespace pn ON pn.oid = pc.relnamespace
         WHERE i.inhrelid = c.oid),
-       c.relpersistence = 'u'
+       c.relpersistence = 'u',
+       CASE WHEN c.relkind = 'v' THEN c.reloptions END
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relnamespace = ANY ($1)
   AND ",

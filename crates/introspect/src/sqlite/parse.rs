@@ -454,6 +454,7 @@ fn read_schema(
                     name.to_string(),
                     View {
                         indexes: Default::default(),
+                        options: Default::default(),
                         definition,
                         materialized: false,
                         comment: None,

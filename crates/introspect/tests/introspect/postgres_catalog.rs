@@ -648,6 +648,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
                 "active_users",
                 View {
                     indexes: Default::default(),
+                    options: Default::default(),
                     definition: "SELECT id,\n    email\n   FROM app.users\n  \
                                  WHERE mood <> 'sad'::app.mood;"
                         .into(),
@@ -659,6 +660,7 @@ pub(super) async fn fixture_read_field_by_field(db: TestDb) {
                 "user_moods",
                 View {
                     indexes: Default::default(),
+                    options: Default::default(),
                     definition: "SELECT mood,\n    count(*) AS n\n   FROM app.users\n  \
                                  GROUP BY mood;"
                         .into(),

@@ -265,6 +265,7 @@ fn schema() -> impl Strategy<Value = Schema> {
             (text(), any::<bool>(), option::of(text())).prop_map(
                 |(definition, materialized, comment)| View {
                     indexes: Default::default(),
+                    options: Default::default(),
                     definition,
                     materialized,
                     comment,

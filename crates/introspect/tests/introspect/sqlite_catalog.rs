@@ -333,6 +333,7 @@ async fn fixture_is_read_field_by_field() {
             "Author Names".to_string(),
             View {
                 indexes: Default::default(),
+                options: Default::default(),
                 definition: "SELECT id, \"Full Name\" FROM \"Authors\" WHERE karma > 0".into(),
                 materialized: false,
                 comment: None

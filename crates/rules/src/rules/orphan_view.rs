@@ -51,6 +51,7 @@ mod tests {
             "report".into(),
             View {
                 indexes: Default::default(),
+                options: Default::default(),
                 definition: "SELECT 1".into(),
                 materialized: true,
                 comment: None,
@@ -72,6 +73,7 @@ mod tests {
             "old".into(),
             View {
                 indexes: Default::default(),
+                options: Default::default(),
                 definition: format!("SELECT {QUARANTINE_PREFIX}avatar FROM users"),
                 materialized: false,
                 comment: None,

@@ -1,6 +1,6 @@
-use std::collections::BTreeSet;
-
 use driftless_model::ObjectKind;
+
+use crate::compare::option_diffs;
 
 use crate::finding::{Aspect, Finding, FixIntent};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -30,15 +30,7 @@ impl Rule for TableOptionMismatch {
             if e == a {
                 continue;
             }
-            let names: BTreeSet<&String> = e.keys().chain(a.keys()).collect();
-            let diffs: Vec<String> = names
-                .into_iter()
-                .filter(|n| e.get(*n) != a.get(*n))
-                .map(|n| {
-                    let v = |o: Option<&String>| o.map_or("(none)", String::as_str).to_string();
-                    format!("{n} {} vs {}", v(e.get(n)), v(a.get(n)))
-                })
-                .collect();
+            let diffs = option_diffs(e, a);
             let at = located(entry, ObjectKind::Table);
             out.push(
                 Finding::new(

@@ -169,6 +169,7 @@ fn add_types_and_views(public: &mut Schema) {
         "active_users".into(),
         View {
             indexes: Default::default(),
+            options: Default::default(),
             definition: " SELECT users.id,\n    users.email\n   FROM users\n  WHERE users.active;"
                 .into(),
             materialized: false,

@@ -1,8 +1,8 @@
 declare_rule! {
     ViewDefinitionMismatch {
         id: "view-definition-mismatch",
-        summary: "A view's defining query (or whether it is materialized) differs from the expected one.",
-        rationale: "Readers of the view get other rows or columns than the application was written for.",
+        summary: "A view's defining query, whether it is materialized, or its options (check option, security invoker, security barrier) differ from the expected ones.",
+        rationale: "Readers of the view get other rows or columns than the application was written for; without its check option, writes through the view land rows it does not show; with other security, it reads with other privileges.",
         severity: Warning,
         enabled: true,
         example: "-- expected\nCREATE VIEW active_users AS SELECT id, email FROM users WHERE active;\n-- actual\nCREATE VIEW active_users AS SELECT id, email FROM users;",
@@ -51,6 +51,27 @@ mod tests {
             .definition = String::new();
         assert!(run_pair(&ViewDefinitionMismatch, &fixture(), &actual).is_empty());
         assert!(run_pair(&ViewDefinitionMismatch, &actual, &fixture()).is_empty());
+    }
+
+    #[test]
+    fn finds_changed_options() {
+        let mut expected = fixture();
+        let view = public(&mut expected).views.get_mut("active_users").unwrap();
+        view.options.insert("check_option".into(), "local".into());
+        view.options
+            .insert("security_invoker".into(), "true".into());
+        let mut actual = fixture();
+        let view = public(&mut actual).views.get_mut("active_users").unwrap();
+        view.options
+            .insert("check_option".into(), "cascaded".into());
+        let findings = run_pair(&ViewDefinitionMismatch, &expected, &actual);
+        let f = only(&findings, "view-definition-mismatch", "public.active_users");
+        assert_eq!(
+            f.message,
+            "view public.active_users differs (expected vs actual): \
+             check_option local vs cascaded; security_invoker true vs (none)"
+        );
+        assert!(run_pair(&ViewDefinitionMismatch, &expected, &expected).is_empty());
     }
 
     #[test]

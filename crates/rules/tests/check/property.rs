@@ -232,6 +232,7 @@ fn schema() -> impl Strategy<Value = Schema> {
                         n,
                         View {
                             indexes: Default::default(),
+                            options: Default::default(),
                             definition: format!("SELECT {definition}"),
                             materialized,
                             comment: None,
