@@ -772,3 +772,27 @@ async fn mariadb_key_block_size_converges() {
     let options = &read.schemas.values().next().unwrap().tables["t"].options;
     assert_eq!(options.get("key_block_size").map(String::as_str), Some("8"));
 }
+
+/// A foreign key that changes on MariaDB keeps the index the server made
+/// for it under its first name: adding the key again replaces that index
+/// with one named after the key, and the plan renames it back.
+#[tokio::test]
+async fn mariadb_a_changed_foreign_key_keeps_the_name_of_its_index() {
+    let tables = |target: &str| {
+        format!(
+            "CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE admins (id bigint PRIMARY KEY); \
+             INSERT INTO users VALUES (1); INSERT INTO admins VALUES (1); \
+             CREATE TABLE posts (id bigint PRIMARY KEY, author_id bigint, \
+             FOREIGN KEY (author_id) REFERENCES {target} (id)); INSERT INTO posts VALUES (1, 1)"
+        )
+    };
+    let expected = snapshot(&db_with(Backend::Mysql, &tables("admins")).await).await;
+    let indexes = |s: &driftless_model::Snapshot| -> Vec<String> {
+        s.schemas
+            .values()
+            .flat_map(|sc| sc.tables["posts"].indexes.keys().cloned())
+            .collect()
+    };
+    assert_eq!(indexes(&expected), ["author_id"], "the server's own name");
+    converges(Backend::Mysql, &tables("admins"), &tables("users")).await;
+}

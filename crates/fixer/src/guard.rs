@@ -45,11 +45,17 @@ pub(crate) enum Cond {
     },
     /// Negation.
     Not(Box<Cond>),
+    /// Both hold.
+    And(Box<Cond>, Box<Cond>),
 }
 
 impl Cond {
     pub(crate) fn not(self) -> Cond {
         Cond::Not(Box::new(self))
+    }
+
+    pub(crate) fn and(self, other: Cond) -> Cond {
+        Cond::And(Box::new(self), Box::new(other))
     }
 }
 

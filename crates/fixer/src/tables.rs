@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
-    Column, Dialect, Identity, IndexKey, ObjectKind, ObjectRef, QualifiedName, Table,
-    PARTITION_BOUND, PARTITION_OF, PERSISTENCE, QUARANTINE_SCHEMA, UNLOGGED,
+    Column, Dialect, ForeignKey, Identity, Index, IndexKey, ObjectKind, ObjectRef, QualifiedName,
+    Table, PARTITION_BOUND, PARTITION_OF, PERSISTENCE, QUARANTINE_SCHEMA, UNLOGGED,
 };
 
 use crate::algorithm::mysql_column_algorithm;
@@ -716,10 +716,59 @@ const FOREIGN_KEYS: NamedKind = NamedKind {
         if let Some(fk) = x.t.target.foreign_keys.get(n) {
             let stmt = x.alter(Constraint::AddForeignKey(n, fk))?;
             spec.guarded_statement(x.d, &guard::constraint(x.s, x.tn, n).not(), stmt);
+            mysql_index_named_back(x, n, fk, spec);
         }
         Ok(())
     },
 };
+
+/// MySQL/MariaDB: adding foreign key `n` replaces an index the server made
+/// for an earlier key with one named `n` (MariaDB does so even when the
+/// index serves the new key). Where the target keeps such an index under
+/// its own name, it is renamed back after the key is added, only if the
+/// server did replace it.
+fn mysql_index_named_back(x: &Alter<'_>, n: &str, fk: &ForeignKey, spec: &mut StepSpec) {
+    if x.d != Dialect::Mysql || x.t.target.indexes.contains_key(n) {
+        return;
+    }
+    let serving = x.t.target.indexes.iter().find(|(name, i)| {
+        x.t.actual.indexes.get(*name) == Some(*i) && leads(&fk.columns, &column_parts(i))
+    });
+    let Some((name, _)) = serving else { return };
+    let cond = guard::index(x.s, x.tn, name)
+        .not()
+        .and(guard::index(x.s, x.tn, n));
+    let rename = sql::writer(x.d).guarded(&cond, &[Mysql.rename_index(x.s, x.tn, n, name)]);
+    spec.sql.extend(rename.iter().cloned());
+    spec.script.extend(rename);
+    spec.note.get_or_insert(
+        "the server may replace an index it made for an earlier key with one named after this key: \
+         if it does, that index is renamed back to the expected name",
+    );
+}
+
+/// The columns that lead `index`, up to its first expression.
+fn column_parts(index: &Index) -> Vec<&String> {
+    index
+        .parts
+        .iter()
+        .map_while(|p| match &p.key {
+            IndexKey::Column(c) => Some(c),
+            IndexKey::Expression(_) => None,
+        })
+        .collect()
+}
+
+/// Whether a foreign key's `columns` lead `key` (the columns of an index
+/// or unique key): the key serves the foreign key.
+fn leads(columns: &[String], key: &[&String]) -> bool {
+    !columns.is_empty()
+        && columns.len() <= key.len()
+        && columns
+            .iter()
+            .zip(key)
+            .all(|(f, c)| f.eq_ignore_ascii_case(c))
+}
 
 impl NamedKind {
     /// Steps dropping the parts of this kind that go or change.
@@ -997,15 +1046,7 @@ fn mysql_key_needs(x: &Alter<'_>, kind: ObjectKind, n: &str) -> bool {
     let (a, g) = (x.t.actual, &x.t.target);
     let columns: Vec<&String> = match kind {
         ObjectKind::Index if !g.indexes.contains_key(n) => {
-            a.indexes.get(n).map_or(Vec::new(), |i| {
-                i.parts
-                    .iter()
-                    .map_while(|p| match &p.key {
-                        IndexKey::Column(c) => Some(c),
-                        IndexKey::Expression(_) => None,
-                    })
-                    .collect()
-            })
+            a.indexes.get(n).map_or(Vec::new(), column_parts)
         }
         ObjectKind::Unique if !g.uniques.contains_key(n) => a
             .uniques
@@ -1013,15 +1054,10 @@ fn mysql_key_needs(x: &Alter<'_>, kind: ObjectKind, n: &str) -> bool {
             .map_or(Vec::new(), |u| u.columns.iter().collect()),
         _ => Vec::new(),
     };
-    let leads = |fk: &Vec<String>| {
-        !fk.is_empty()
-            && fk.len() <= columns.len()
-            && fk
-                .iter()
-                .zip(&columns)
-                .all(|(f, c)| f.eq_ignore_ascii_case(c))
-    };
-    x.d == Dialect::Mysql && a.foreign_keys.values().any(|fk| leads(&fk.columns))
+    x.d == Dialect::Mysql
+        && a.foreign_keys
+            .values()
+            .any(|fk| leads(&fk.columns, &columns))
 }
 
 /// MySQL/MariaDB: the auto-increment column of `t` that its primary key

@@ -106,6 +106,7 @@ fn probe(cond: &Cond) -> Option<String> {
     let lit = |s: &str| literal(D, s);
     Some(match cond {
         Cond::Not(c) => format!("NOT ({})", probe(c)?),
+        Cond::And(a, b) => format!("({}) AND ({})", probe(a)?, probe(b)?),
         Cond::Relation { schema, name } => format!(
             "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {})",
             lit(schema),

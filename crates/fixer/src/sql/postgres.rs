@@ -351,6 +351,7 @@ fn probe(cond: &Cond) -> String {
     let lit = |s: &str| literal(D, s);
     match cond {
         Cond::Not(c) => format!("NOT ({})", probe(c)),
+        Cond::And(a, b) => format!("({}) AND ({})", probe(a), probe(b)),
         Cond::Relation { schema, name } | Cond::Index { schema, name, .. } => {
             format!("to_regclass({}) IS NOT NULL", regclass(schema, name))
         }

@@ -1306,6 +1306,26 @@ fn guard_probes() {
         assert_eq!(probe(&Postgres, cond.clone()), pg_if(pg));
         assert_eq!(probe(&Mysql, cond), "X");
     }
+    // Both of two conditions; MySQL runs unguarded when it has no probe
+    // for either.
+    let both = guard::index("app", "t", "a")
+        .not()
+        .and(guard::relation("app", "t"));
+    assert_eq!(
+        probe(&Postgres, both.clone()),
+        pg_if(
+            r#"(NOT (to_regclass('"app"."a"') IS NOT NULL)) AND (to_regclass('"app"."t"') IS NOT NULL)"#
+        )
+    );
+    assert_eq!(
+        probe(&Mysql, both),
+        my_set("(NOT (EXISTS (SELECT 1 FROM information_schema.statistics WHERE table_schema = 'app' AND table_name = 't' AND index_name = 'a'))) AND (EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'app' AND table_name = 't'))")
+    );
+    let half = guard::relation("app", "t").and(Cond::Type {
+        schema: "app".into(),
+        name: "mood".into(),
+    });
+    assert_eq!(probe(&Mysql, half), "X");
     // A statement holding the dollar tag gets another one.
     let body = ["SELECT '$driftless$'".to_string()];
     assert!(
