@@ -796,3 +796,43 @@ async fn mariadb_a_changed_foreign_key_keeps_the_name_of_its_index() {
     assert_eq!(indexes(&expected), ["author_id"], "the server's own name");
     converges(Backend::Mysql, &tables("admins"), &tables("users")).await;
 }
+
+/// A SPATIAL index on MariaDB: read without the prefix the server lists
+/// for it (and refuses when given), made and dropped with rows present.
+#[tokio::test]
+async fn mariadb_spatial_indexes_converge() {
+    let with = "CREATE TABLE places (id bigint PRIMARY KEY, location point NOT NULL, \
+                SPATIAL KEY places_location (location)); \
+                INSERT INTO places VALUES (1, POINT(1, 2))";
+    let without = "CREATE TABLE places (id bigint PRIMARY KEY, location point NOT NULL); \
+                   INSERT INTO places VALUES (1, POINT(1, 2))";
+    let snap = snapshot(&db_with(Backend::Mysql, with).await).await;
+    let index = snap
+        .schemas
+        .values()
+        .map(|s| s.tables["places"].indexes["places_location"].clone())
+        .next()
+        .unwrap();
+    assert_eq!(index.method.as_deref(), Some("SPATIAL"));
+    assert_eq!(index.parts[0].length, None, "{index:?}");
+    converges(Backend::Mysql, with, without).await;
+    converges(Backend::Mysql, without, with).await;
+}
+
+/// A table dropped outright whose foreign key references a primary key
+/// that changes: the key is dropped first (the server refuses to drop the
+/// primary key it uses), and on MySQL/MariaDB the table's only column is
+/// dropped after the new ones are added (a table cannot lose every
+/// column).
+#[tokio::test]
+async fn a_dropped_table_releases_the_primary_key_that_changes() {
+    for backend in [Backend::Postgres, Backend::Mysql] {
+        let actual = "CREATE TABLE users (id integer PRIMARY KEY); INSERT INTO users VALUES (1); \
+                      CREATE TABLE taggings (user_id integer NOT NULL, tag text NOT NULL, \
+                      CONSTRAINT taggings_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id)); \
+                      INSERT INTO taggings VALUES (1, 'a')";
+        let expected =
+            "CREATE TABLE users (user_id integer NOT NULL DEFAULT 0 PRIMARY KEY, name text)";
+        converges(backend, expected, actual).await;
+    }
+}

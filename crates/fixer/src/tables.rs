@@ -134,14 +134,8 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 let has_fks = !rm.table.foreign_keys.is_empty();
                 if d != Dialect::Sqlite {
                     for fk_name in rm.table.foreign_keys.keys() {
-                        let stmt = w.alter_constraint(s, t, Constraint::DropForeignKey(fk_name))?;
-                        let mut spec = StepSpec::new(
-                            part_ref(ObjectKind::ForeignKey, s, t, fk_name),
-                            "drop foreign key",
-                            Safety::Safe,
-                        );
-                        spec.note = Some("its table is quarantined, and a quarantined table must not constrain the tables that stay");
-                        spec.guarded_statement(d, &guard::constraint(s, t, fk_name), stmt);
+                        let note = "its table is quarantined, and a quarantined table must not constrain the tables that stay";
+                        let spec = drop_foreign_key_first(ctx, rm, fk_name, Safety::Safe, note)?;
                         out.push(Phase::DropForeignKeys, spec);
                     }
                 }
@@ -202,7 +196,62 @@ pub(crate) fn removals(ctx: &Ctx<'_>, r: &Resolved<'_>, out: &mut Out) -> Result
                 }
                 out.push(Phase::RemoveTables, spec);
             }
-            None => drop_table(ctx, rm, object, out),
+            None => {
+                release_changing_keys(ctx, r, rm, out)?;
+                drop_table(ctx, rm, object, out);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A step dropping foreign key `fk_name` of removed table `rm`, with the
+/// foreign keys that go first.
+fn drop_foreign_key_first<'n>(
+    ctx: &Ctx<'_>,
+    rm: &Removal<'_>,
+    fk_name: &str,
+    safety: Safety,
+    note: &'n str,
+) -> Result<StepSpec<'n>, PlanError> {
+    let (d, s, t) = (ctx.d, rm.schema.as_str(), rm.name.as_str());
+    let stmt = ctx
+        .sql()
+        .alter_constraint(s, t, Constraint::DropForeignKey(fk_name))?;
+    let mut spec = StepSpec::new(
+        part_ref(ObjectKind::ForeignKey, s, t, fk_name),
+        "drop foreign key",
+        safety,
+    );
+    spec.note = Some(note);
+    spec.guarded_statement(d, &guard::constraint(s, t, fk_name), stmt);
+    Ok(spec)
+}
+
+/// The foreign keys of a table dropped outright that reference a kept
+/// table whose keys the plan changes go first, with the same safety as the
+/// drop (withheld with it): the server refuses to drop a key a foreign key
+/// still uses, and the table itself goes only after the tables change.
+fn release_changing_keys(
+    ctx: &Ctx<'_>,
+    r: &Resolved<'_>,
+    rm: &Removal<'_>,
+    out: &mut Out,
+) -> Result<(), PlanError> {
+    if ctx.d == Dialect::Sqlite {
+        return Ok(());
+    }
+    for (fk_name, fk) in &rm.table.foreign_keys {
+        let referenced = QualifiedName::new(ctx.target_schema(&fk.ref_schema), &fk.ref_table);
+        let changes = r.targets.get(&referenced).is_some_and(|t| {
+            t.actual.primary_key != t.target.primary_key
+                || t.actual.uniques != t.target.uniques
+                || t.actual.indexes != t.target.indexes
+        });
+        if changes {
+            let note = "its table is dropped, and the keys it references change first";
+            let spec = drop_foreign_key_first(ctx, rm, fk_name, Safety::Destructive, note)?;
+            out.push(Phase::DropForeignKeys, spec);
         }
     }
     Ok(())
@@ -1137,6 +1186,36 @@ fn mysql_auto_key(x: &Alter<'_>, out: &mut Out) -> Result<bool, PlanError> {
     Ok(true)
 }
 
+/// The steps dropping the columns of the actual table that the target
+/// lacks (not renamed or moved aside).
+fn drop_columns<'r>(ctx: &Ctx<'_>, x: &Alter<'r>, out: &mut Out) -> Vec<StepSpec<'r>> {
+    let (d, w, s, tn, t) = (x.d, x.w, x.s, x.tn, x.t);
+    let mut drops = Vec::new();
+    for c in t.actual.columns.keys() {
+        if t.target.columns.contains_key(c) || t.renames.contains_key(c) || t.moved.contains_key(c)
+        {
+            continue;
+        }
+        let p = Part::column(c);
+        let mut stmt = w.drop_column(s, tn, c, false);
+        let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
+        spec.script = match d {
+            Dialect::Postgres => vec![w.drop_column(s, tn, c, true)],
+            _ => w.guarded(&guard::column(s, tn, c), std::slice::from_ref(&stmt)),
+        };
+        if d == Dialect::Postgres && ctx.kept_by_children(s, tn, c) {
+            // The children keep the column as their own.
+            stmt = stmt.replacen("ALTER TABLE ", "ALTER TABLE ONLY ", 1);
+            spec.script = vec![stmt.clone()];
+            spec.note = Some("the tables that inherit from it keep the column as their own");
+        }
+        spec.sql = vec![stmt];
+        drops.push(spec);
+        out.view_changed.insert(QualifiedName::new(s, tn));
+    }
+    drops
+}
+
 /// Columns: regenerated ones out first, then quarantine, drop, add, alter;
 /// then the table comment.
 fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
@@ -1155,26 +1234,14 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
     for (c, m) in &t.moved {
         move_column(ctx, t, c, m, true, out)?;
     }
-    for c in a.columns.keys() {
-        if g.columns.contains_key(c) || t.renames.contains_key(c) || t.moved.contains_key(c) {
-            continue;
-        }
-        let p = Part::column(c);
-        let mut stmt = w.drop_column(s, tn, c, false);
-        let mut spec = t.part_step(&p, col_ref(s, tn, c), "drop column", Safety::Destructive);
-        spec.script = match d {
-            Dialect::Postgres => vec![w.drop_column(s, tn, c, true)],
-            _ => w.guarded(&guard::column(s, tn, c), std::slice::from_ref(&stmt)),
-        };
-        if d == Dialect::Postgres && ctx.kept_by_children(s, tn, c) {
-            // The children keep the column as their own.
-            stmt = stmt.replacen("ALTER TABLE ", "ALTER TABLE ONLY ", 1);
-            spec.script = vec![stmt.clone()];
-            spec.note = Some("the tables that inherit from it keep the column as their own");
-        }
-        spec.sql = vec![stmt];
-        out.push(Phase::Columns, spec);
-        out.view_changed.insert(QualifiedName::new(s, tn));
+    let mut drops = drop_columns(ctx, x, out);
+    // MySQL refuses to drop a table's last column: when every column goes,
+    // the new ones are added first.
+    let last = d == Dialect::Mysql && drops.len() == a.columns.len();
+    if !last {
+        drops
+            .drain(..)
+            .for_each(|spec| out.push(Phase::Columns, spec));
     }
     let quarantined: BTreeSet<&String> = t.renames.values().collect();
     for (c, col) in &g.columns {
@@ -1219,6 +1286,9 @@ fn alter_columns(ctx: &Ctx<'_>, x: &Alter<'_>, out: &mut Out) -> Result<(), Plan
         }
         out.push(Phase::Columns, spec);
     }
+    drops
+        .into_iter()
+        .for_each(|spec| out.push(Phase::Columns, spec));
     for (c, ac) in &a.columns {
         let Some(tc) = g.columns.get(c) else { continue };
         if same_column(ac, tc) || regen.contains(c) {

@@ -367,13 +367,18 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                 ))
             }
         };
+        // A SPATIAL index has no prefix, although MariaDB lists the
+        // geometry's 32 bytes as one (`SUB_PART`), which it then refuses.
+        let spatial = text(row, 8).is_some_and(|m| m.eq_ignore_ascii_case("SPATIAL"));
         let part = IndexPart {
             key,
             descending: text(row, 6).is_some_and(|c| c.eq_ignore_ascii_case("D")),
             nulls_first: None,
             opclass: None,
             collation: None,
-            length: int(row, 7).and_then(|l| u32::try_from(l).ok()),
+            length: int(row, 7)
+                .and_then(|l| u32::try_from(l).ok())
+                .filter(|_| !spatial),
         };
         let entry = indexes
             .entry((schema, table, name))
