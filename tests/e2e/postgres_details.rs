@@ -1,6 +1,7 @@
 //! PostgreSQL details that other projects' schema suites exercise: index
 //! storage parameters, identity sequence options, exclusion constraints
-//! over expressions, `NO INHERIT` checks, `MATCH FULL` foreign keys;
+//! over expressions, `NO INHERIT` checks, `MATCH FULL` foreign keys,
+//! unique indexes `NULLS NOT DISTINCT`;
 //! each found as drift and converged with rows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -216,4 +217,41 @@ INSERT INTO child VALUES (1, 2), (NULL, NULL);
     );
     converges(Backend::Postgres, PG_MATCH_FULL, drifted).await;
     converges(Backend::Postgres, PG_MATCH_FULL, "").await;
+}
+
+/// Unique indexes (not constraints) that count NULLs as equal
+/// (PostgreSQL 15+ `NULLS NOT DISTINCT`).
+const PG_NULLS: &str = r#"
+CREATE TABLE tags (id integer PRIMARY KEY, owner integer, label text);
+CREATE UNIQUE INDEX tags_owner_label ON tags (owner, label) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX tags_label ON tags (label) INCLUDE (owner) NULLS NOT DISTINCT WHERE id > 0;
+CREATE UNIQUE INDEX tags_owner ON tags (owner);
+"#;
+
+/// The first distinct, the third not distinct; rows that both allow.
+const PG_NULLS_DRIFTED: &str = r#"
+CREATE TABLE tags (id integer PRIMARY KEY, owner integer, label text);
+CREATE UNIQUE INDEX tags_owner_label ON tags (owner, label);
+CREATE UNIQUE INDEX tags_label ON tags (label) INCLUDE (owner) NULLS NOT DISTINCT WHERE id > 0;
+CREATE UNIQUE INDEX tags_owner ON tags (owner) NULLS NOT DISTINCT;
+INSERT INTO tags VALUES (1, 1, 'a'), (2, NULL, 'b'), (3, 3, NULL);
+"#;
+
+#[tokio::test]
+async fn postgres_unique_indexes_nulls_not_distinct_are_drift_and_converge() {
+    let snap = snapshot(&db_with(Backend::Postgres, PG_NULLS).await).await;
+    let t = snap.table("public", "tags").unwrap();
+    assert!(t.indexes["tags_owner_label"].nulls_not_distinct);
+    assert!(t.indexes["tags_label"].nulls_not_distinct);
+    assert!(!t.indexes["tags_owner"].nulls_not_distinct);
+    assert_eq!(
+        found(PG_NULLS, PG_NULLS_DRIFTED).await,
+        [
+            "index-mismatch index public.tags.tags_owner",
+            "index-mismatch index public.tags.tags_owner_label"
+        ]
+    );
+    converges(Backend::Postgres, PG_NULLS, PG_NULLS_DRIFTED).await;
+    converges(Backend::Postgres, PG_NULLS_DRIFTED, PG_NULLS).await;
+    converges(Backend::Postgres, PG_NULLS, "").await;
 }

@@ -56,6 +56,7 @@ fn table(i: usize) -> Table {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     if i > 0 {
@@ -146,6 +147,7 @@ fn snapshots() -> (Snapshot, Snapshot) {
                         comment: None,
                         ignored: false,
                         storage: Vec::new(),
+                        nulls_not_distinct: false,
                     },
                 );
             }

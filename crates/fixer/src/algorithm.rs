@@ -275,6 +275,7 @@ mod tests {
                 ignored: false,
                 comment: None,
                 storage: Vec::new(),
+                nulls_not_distinct: false,
             },
         );
         let plain = col("varchar(10)");

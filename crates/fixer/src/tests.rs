@@ -330,6 +330,7 @@ fn with_orders(d: Dialect) -> (Snapshot, Snapshot) {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     (
@@ -384,6 +385,7 @@ fn weird(d: Dialect) -> (Snapshot, Snapshot) {
         comment: None,
         ignored: false,
         storage: Vec::new(),
+        nulls_not_distinct: false,
     };
     t.indexes.insert("i\"dx`;".into(), idx);
     (
@@ -809,6 +811,7 @@ fn renamed_by_hand(d: Dialect) -> (Snapshot, Snapshot) {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     (
@@ -953,6 +956,7 @@ fn changed_index(d: Dialect) -> (Snapshot, Snapshot) {
         comment: None,
         ignored: false,
         storage: Vec::new(),
+        nulls_not_distinct: false,
     };
     let (mut expected, mut actual) = (users(d), users(d));
     expected

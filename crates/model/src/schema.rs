@@ -574,6 +574,10 @@ pub struct Index {
     /// compared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage: Vec<String>,
+    /// A unique index that counts NULLs as equal (PostgreSQL 15+ `NULLS
+    /// NOT DISTINCT`): one row with NULL in its keys at most.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
 }
 
 /// One key part of an index: a column or an expression.

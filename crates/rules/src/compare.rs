@@ -246,14 +246,11 @@ impl Comparer {
         let mut d = Vec::new();
         self.list_diff(&mut d, "columns", &e.columns, &a.columns);
         if e.nulls_not_distinct != a.nulls_not_distinct {
-            let nulls = |u: &UniqueConstraint| {
-                if u.nulls_not_distinct {
-                    "NULLS NOT DISTINCT"
-                } else {
-                    "NULLS DISTINCT"
-                }
-            };
-            d.push(format!("{} vs {}", nulls(e), nulls(a)));
+            d.push(format!(
+                "{} vs {}",
+                nulls_distinctness(e.nulls_not_distinct),
+                nulls_distinctness(a.nulls_not_distinct)
+            ));
         }
         deferral_diff(
             &mut d,
@@ -323,6 +320,13 @@ impl Comparer {
                 "storage {} vs {}",
                 describe_storage(&e.storage),
                 describe_storage(&a.storage)
+            ));
+        }
+        if e.nulls_not_distinct != a.nulls_not_distinct {
+            d.push(format!(
+                "{} vs {}",
+                nulls_distinctness(e.nulls_not_distinct),
+                nulls_distinctness(a.nulls_not_distinct)
             ));
         }
         d
@@ -651,6 +655,9 @@ pub(crate) fn describe_index(dialect: Dialect, i: &Index) -> String {
     if !i.include.is_empty() {
         s.push_str(&format!(" INCLUDE ({})", i.include.join(", ")));
     }
+    if i.nulls_not_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
     if let Some(p) = &i.predicate {
         let p = driftless_model::sql::strip_outer_parens(p, dialect);
         s.push_str(&format!(" WHERE {p}"));
@@ -762,6 +769,15 @@ pub(crate) fn option_diffs(
         .collect()
 }
 
+/// `NULLS NOT DISTINCT` or `NULLS DISTINCT`, as a unique key treats NULLs.
+fn nulls_distinctness(not_distinct: bool) -> &'static str {
+    if not_distinct {
+        "NULLS NOT DISTINCT"
+    } else {
+        "NULLS DISTINCT"
+    }
+}
+
 pub(crate) fn quote_labels<S: AsRef<str>>(labels: &[S]) -> String {
     labels
         .iter()
@@ -790,6 +806,7 @@ mod tests {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         };
         let d = Dialect::Postgres;
         assert_eq!(

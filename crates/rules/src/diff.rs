@@ -726,6 +726,7 @@ mod tests {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         }
     }
 

@@ -74,6 +74,7 @@ fn index() -> Index {
         ignored: true,
         comment: text("an index"),
         storage: names(&["fillfactor=70"]),
+        nulls_not_distinct: true,
     }
 }
 

@@ -72,11 +72,12 @@ fn check<'i>(
 
 /// Whether sea-query can render `index` (no NULLS FIRST/LAST, no per-part
 /// collation, no expression parts on SQLite, operator classes on
-/// PostgreSQL only, no storage parameters; MySQL never: sea-query writes
-/// only bare table names there).
+/// PostgreSQL only, no storage parameters, NULLS DISTINCT; MySQL never:
+/// sea-query writes only bare table names there).
 fn sea_query_can_render(dialect: Dialect, index: &Index) -> bool {
     dialect != Dialect::Mysql
         && index.storage.is_empty()
+        && !index.nulls_not_distinct
         && index.parts.iter().all(|p| {
             p.nulls_first.is_none()
                 && p.collation.is_none()
@@ -251,6 +252,9 @@ fn plain_index(on: &Target<'_>, index: &Index, checked: &Checked<'_>) -> Result<
     );
     if !index.include.is_empty() && dialect == Dialect::Postgres {
         sql.push_str(&format!(" INCLUDE ({})", idents(dialect, &index.include)));
+    }
+    if index.nulls_not_distinct && dialect == Dialect::Postgres {
+        sql.push_str(" NULLS NOT DISTINCT");
     }
     if !index.storage.is_empty() && dialect == Dialect::Postgres {
         let params: Vec<String> = index

@@ -581,6 +581,7 @@ fn index(parts: &[IndexPart]) -> Index {
         comment: None,
         ignored: false,
         storage: Vec::new(),
+        nulls_not_distinct: false,
     }
 }
 

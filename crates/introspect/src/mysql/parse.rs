@@ -452,6 +452,7 @@ fn add_indexes(snap: &mut Snapshot, rows: &CatalogRows, relations: &Relations) -
                         ignored,
                         comment,
                         storage: Vec::new(),
+                        nulls_not_distinct: false,
                     },
                 );
             }

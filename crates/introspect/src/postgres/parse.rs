@@ -566,6 +566,7 @@ impl Assembly<'_> {
                 ignored: false,
                 comment: self.relation_comments.remove(&(idx.oid, 0)),
                 storage: idx.storage.unwrap_or_default(),
+                nulls_not_distinct: idx.nulls_not_distinct,
             };
             if let Some((schema, view)) = &on_view {
                 if let Some(v) = self
@@ -1093,6 +1094,7 @@ mod tests {
             expressions: Some(vec![None, Some("lower(a)".into()), None, None]),
             oid: 0,
             storage: Some(vec!["fillfactor=70".into(), "deduplicate_items=off".into()]),
+            nulls_not_distinct: true,
         }];
         let snap = assemble_default(cat);
         let idx = &snap.table("app", "t").unwrap().indexes["t_idx"];
@@ -1126,6 +1128,7 @@ mod tests {
             expressions: None,
             oid: 0,
             storage: None,
+            nulls_not_distinct: false,
         }];
         // An expression key without its expression is a catalog error, not a panic.
         assert!(matches!(

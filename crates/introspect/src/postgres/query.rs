@@ -314,9 +314,10 @@ pub(crate) const CONSTRAINTS_12_SCOPED: &str = constraints_query!(scoped, "false
 /// `keys int2[]`, `options int2[]`, `opclasses oid[]`, `collations oid[]`,
 /// `method text`, `predicate text?`, `expressions text[]?` (one entry per
 /// key column, NULL where the key is a plain column), `index oid`,
-/// `storage text[]?` (`reloptions`, `name=value` each).
+/// `storage text[]?` (`reloptions`, `name=value` each), `nulls_not_distinct
+/// bool` (`$nnd`: `false` before PostgreSQL 15).
 macro_rules! indexes_query {
-    ($m:ident) => {
+    ($m:ident, $nnd:literal) => {
         concat!(
     "\
 SELECT i.indrelid, ic.relname::text, i.indisunique, i.indnkeyatts, (i.indkey::int2[])[:],
@@ -325,7 +326,9 @@ SELECT i.indrelid, ic.relname::text, i.indisunique, i.indnkeyatts, (i.indkey::in
        CASE WHEN i.indexprs IS NOT NULL THEN
          ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
                FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k)
-       END, i.indexrelid, ic.reloptions
+       END, i.indexrelid, ic.reloptions, ",
+    $nnd,
+    "
 FROM pg_class c
 JOIN pg_index i ON i.indrelid = c.oid
 JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -340,11 +343,17 @@ WHERE i.indisvalid AND NOT EXISTS (SELECT FROM pg_constraint k
     };
 }
 
-/// [`indexes_query`] of a full read.
-pub(crate) const INDEXES: &str = indexes_query!(full);
+/// [`indexes_query`] of a full read, PostgreSQL 15 and later.
+pub(crate) const INDEXES_15: &str = indexes_query!(full, "i.indnullsnotdistinct");
 
-/// [`indexes_query`] of a scoped read.
-pub(crate) const INDEXES_SCOPED: &str = indexes_query!(scoped);
+/// [`INDEXES_15`] of a scoped read.
+pub(crate) const INDEXES_15_SCOPED: &str = indexes_query!(scoped, "i.indnullsnotdistinct");
+
+/// [`INDEXES_15`] for PostgreSQL 12 to 14 (no `NULLS NOT DISTINCT`).
+pub(crate) const INDEXES_12: &str = indexes_query!(full, "false");
+
+/// [`INDEXES_12`] of a scoped read.
+pub(crate) const INDEXES_12_SCOPED: &str = indexes_query!(scoped, "false");
 
 /// Enum labels of the wanted namespaces (the client orders them).
 /// Columns: `type oid`, `namespace oid`, `name text`, `sort_order float4`,
@@ -1015,7 +1024,8 @@ mod tests {
             COLUMNS,
             CONSTRAINTS_15,
             CONSTRAINTS_12,
-            INDEXES,
+            INDEXES_15,
+            INDEXES_12,
             ENUMS,
             SEQUENCES,
         ] {
@@ -1028,7 +1038,8 @@ mod tests {
             COLUMNS_SCOPED,
             CONSTRAINTS_15_SCOPED,
             CONSTRAINTS_12_SCOPED,
-            INDEXES_SCOPED,
+            INDEXES_15_SCOPED,
+            INDEXES_12_SCOPED,
             SEQUENCES_SCOPED,
         ] {
             assert!(q.contains("relname = ANY ($2)"), "{q}");
@@ -1038,5 +1049,7 @@ mod tests {
         assert!(!UNMODELED.contains("$2"));
         assert!(CONSTRAINTS_15.contains("indnullsnotdistinct"));
         assert!(!CONSTRAINTS_12.contains("indnullsnotdistinct"));
+        assert!(INDEXES_15.contains("indnullsnotdistinct"));
+        assert!(!INDEXES_12.contains("indnullsnotdistinct"));
     }
 }

@@ -165,7 +165,7 @@ impl ConstraintRow {
     }
 }
 
-/// One row of [`super::query::INDEXES`].
+/// One row of [`super::query::INDEXES_15`] / [`super::query::INDEXES_12`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct IndexRow {
     pub(crate) table: u32,
@@ -187,6 +187,8 @@ pub(crate) struct IndexRow {
     pub(crate) oid: u32,
     /// Storage parameters, `name=value` each.
     pub(crate) storage: Option<Vec<String>>,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15+).
+    pub(crate) nulls_not_distinct: bool,
 }
 
 impl IndexRow {
@@ -212,6 +214,7 @@ impl IndexRow {
             expressions: row.try_get(10)?,
             oid: row.try_get::<Oid, _>(11)?.0,
             storage: row.try_get(12)?,
+            nulls_not_distinct: row.try_get(13)?,
         })
     }
 }

@@ -868,6 +868,7 @@ fn plain_index(
         comment: None,
         ignored: false,
         storage: Vec::new(),
+        nulls_not_distinct: false,
     })
 }
 

@@ -89,6 +89,7 @@ fn index(parts: Vec<IndexPart>) -> Index {
         comment: None,
         ignored: false,
         storage: Vec::new(),
+        nulls_not_distinct: false,
     }
 }
 

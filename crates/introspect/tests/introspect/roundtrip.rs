@@ -139,6 +139,7 @@ fn index() -> impl Strategy<Value = Index> {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         })
 }
 

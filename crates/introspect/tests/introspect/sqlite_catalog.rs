@@ -168,6 +168,7 @@ fn expected_authors() -> Table {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     t.indexes.insert(
@@ -181,6 +182,7 @@ fn expected_authors() -> Table {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     t.checks.insert(
@@ -248,6 +250,7 @@ fn expected_order() -> Table {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     t.foreign_keys.insert(
@@ -711,6 +714,7 @@ fn index(parts: Vec<IndexPart>, unique: bool, predicate: &str) -> Index {
         comment: None,
         ignored: false,
         storage: Vec::new(),
+        nulls_not_distinct: false,
     }
 }
 

@@ -53,6 +53,7 @@ mod tests {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         }
     }
 

@@ -88,6 +88,7 @@ fn users() -> Table {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     users.checks.insert(
@@ -150,6 +151,7 @@ fn posts() -> Table {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
 

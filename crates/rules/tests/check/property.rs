@@ -101,6 +101,7 @@ fn index(cols: Vec<String>) -> impl Strategy<Value = Index> {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         })
 }
 

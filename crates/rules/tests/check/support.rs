@@ -45,6 +45,7 @@ pub fn wide_table(i: usize, columns: usize) -> Table {
             comment: None,
             ignored: false,
             storage: Vec::new(),
+            nulls_not_distinct: false,
         },
     );
     t.checks.insert(
