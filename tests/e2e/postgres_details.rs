@@ -13,14 +13,10 @@ use driftless_testkit::Backend;
 /// The rules' findings of `actual_sql` against `expected_sql`, as sorted
 /// `rule kind name` lines.
 async fn found(expected_sql: &str, actual_sql: &str) -> Vec<String> {
-    let expected = snapshot(&db_with(Backend::Postgres, expected_sql).await).await;
-    let actual = snapshot(&db_with(Backend::Postgres, actual_sql).await).await;
-    let mut out: Vec<String> = findings(&expected, &actual)
-        .iter()
-        .map(|f| format!("{} {}", f.rule, f.object))
-        .collect();
-    out.sort();
-    out
+    found_lines(Backend::Postgres, expected_sql, actual_sql, |f| {
+        format!("{} {}", f.rule, f.object)
+    })
+    .await
 }
 
 /// Index storage parameters (`WITH (fillfactor = 70)`), in any order.

@@ -37,6 +37,21 @@ pub fn findings(expected: &Snapshot, actual: &Snapshot) -> Vec<Finding> {
         .findings
 }
 
+/// The findings of a database made by `actual_sql` against one made by
+/// `expected_sql` on `backend`, each as `line` prints it, sorted.
+pub async fn found_lines(
+    backend: Backend,
+    expected_sql: &str,
+    actual_sql: &str,
+    line: fn(&Finding) -> String,
+) -> Vec<String> {
+    let expected = snapshot(&db_with(backend, expected_sql).await).await;
+    let actual = snapshot(&db_with(backend, actual_sql).await).await;
+    let mut out: Vec<String> = findings(&expected, &actual).iter().map(line).collect();
+    out.sort();
+    out
+}
+
 /// A fresh database of `backend` with `sql` run in it.
 pub async fn db_with(backend: Backend, sql: &str) -> TestDb {
     Server::Main(backend).db_with(sql).await

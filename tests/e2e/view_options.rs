@@ -23,14 +23,10 @@ async fn options_of(backend: Backend, sql: &str) -> BTreeMap<String, BTreeMap<St
 /// The rules' findings of `actual_sql` against `expected_sql`, as sorted
 /// `rule message` lines.
 async fn found(backend: Backend, expected_sql: &str, actual_sql: &str) -> Vec<String> {
-    let expected = snapshot(&db_with(backend, expected_sql).await).await;
-    let actual = snapshot(&db_with(backend, actual_sql).await).await;
-    let mut out: Vec<String> = findings(&expected, &actual)
-        .iter()
-        .map(|f| format!("{} {}", f.rule, f.message))
-        .collect();
-    out.sort();
-    out
+    found_lines(backend, expected_sql, actual_sql, |f| {
+        format!("{} {}", f.rule, f.message)
+    })
+    .await
 }
 
 fn options(of: &[(&str, &str)]) -> BTreeMap<String, String> {
