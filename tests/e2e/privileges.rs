@@ -136,9 +136,11 @@ async fn privileges_are_read_field_by_field() {
         column.definition,
         "GRANT UPDATE (email) ON TABLE app.items TO driftless_e2e_reader WITH GRANT OPTION"
     );
+    // Granted with the grant option: what its grantee granted from it
+    // goes too (the server refuses a plain REVOKE while that exists).
     assert_eq!(
         column.drop,
-        "REVOKE UPDATE (email) ON TABLE app.items FROM driftless_e2e_reader"
+        "REVOKE UPDATE (email) ON TABLE app.items FROM driftless_e2e_reader CASCADE"
     );
     let view = find(objects, p, Some("cheap"), "SELECT to PUBLIC");
     assert_eq!(view.definition, "GRANT SELECT ON TABLE app.cheap TO PUBLIC");
@@ -642,4 +644,44 @@ async fn publications_are_compared_when_asked_and_converged_with_rows() {
     )
     .await;
     assert_eq!(kept[0][0], driftless_introspect::Value::Int(2));
+}
+
+/// A privilege its grantee passed on (granted with the grant option, then
+/// granted by the grantee to another role) is revoked with CASCADE: the
+/// server refuses a plain REVOKE while a privilege granted from it exists.
+#[tokio::test]
+async fn a_privilege_passed_on_is_revoked_with_what_was_granted_from_it() {
+    const PASSED_TO: &str = "driftless_e2e_passed_to";
+    let base = "CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY); \
+                INSERT INTO app.items VALUES (1);";
+    let expected = snapshot_with(&db(base).await, &privileged()).await;
+    let db = db(base).await;
+    ensure_role(&db, PASSED_TO).await;
+    db.exec(&format!(
+        "GRANT USAGE ON SCHEMA app TO {READER}; \
+         GRANT SELECT ON app.items TO {READER} WITH GRANT OPTION; \
+         SET ROLE {READER}; GRANT SELECT ON app.items TO {PASSED_TO}; RESET ROLE;"
+    ))
+    .await;
+    let fixed = fix_with(&db, &expected, &options(), PRIVILEGES)
+        .await
+        .unwrap();
+    assert!(fixed.left.is_empty(), "{}", describe(&fixed.left));
+    let can = rows(
+        &db,
+        &format!(
+            "SELECT has_table_privilege('{READER}', 'app.items', 'SELECT'), \
+                    has_table_privilege('{PASSED_TO}', 'app.items', 'SELECT')"
+        ),
+    )
+    .await;
+    assert_eq!(
+        can[0],
+        [
+            driftless_introspect::Value::Bool(false),
+            driftless_introspect::Value::Bool(false)
+        ]
+    );
+    let kept = rows(&db, "SELECT count(*) FROM app.items").await;
+    assert_eq!(kept[0][0], driftless_introspect::Value::Int(1));
 }

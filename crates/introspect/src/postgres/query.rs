@@ -901,7 +901,8 @@ SELECT 'privilege', ns,
             ELSE format('GRANT %s ON %s TO %s%s', what, target, who_sql,
                         CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END) END,
        CASE WHEN revoked THEN format('GRANT %s ON %s TO %s', what, target, who_sql)
-            ELSE format('REVOKE %s ON %s FROM %s', what, target, who_sql) END,
+            ELSE format('REVOKE %s ON %s FROM %s%s', what, target, who_sql,
+                        CASE WHEN grantable THEN ' CASCADE' ELSE '' END) END,
        NULL::text[],
        ARRAY_REMOVE(ARRAY[dep, CASE WHEN grantee <> 0 THEN concat_ws(chr(31), 'role', '', '', who) END], NULL),
        NULL::text
