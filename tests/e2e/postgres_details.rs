@@ -251,3 +251,50 @@ async fn postgres_unique_indexes_nulls_not_distinct_are_drift_and_converge() {
     converges(Backend::Postgres, PG_NULLS_DRIFTED, PG_NULLS).await;
     converges(Backend::Postgres, PG_NULLS, "").await;
 }
+
+/// A plain column made generated loses the values it held (class
+/// `data-loss`, withheld unless allowed); a generation expression that
+/// changes recomputes values that were computed (`locking`).
+#[tokio::test]
+async fn postgres_a_plain_column_made_generated_is_data_loss() {
+    let expected_sql = "CREATE TABLE m (id int PRIMARY KEY, a int, \
+                        b int GENERATED ALWAYS AS (a + 1) STORED, \
+                        c int GENERATED ALWAYS AS (a * 2) STORED)";
+    let actual_sql = "CREATE TABLE m (id int PRIMARY KEY, a int, b int, \
+                      c int GENERATED ALWAYS AS (a * 3) STORED); \
+                      INSERT INTO m (id, a, b) VALUES (1, 5, 42)";
+    let expected = snapshot(&db_with(Backend::Postgres, expected_sql).await).await;
+    let actual = snapshot(&db_with(Backend::Postgres, actual_sql).await).await;
+    let plan = driftless_fixer::plan(
+        &expected,
+        &actual,
+        &findings(&expected, &actual),
+        &driftless_fixer::PlanOptions::default(),
+    )
+    .unwrap();
+    let class = |steps: &[driftless_fixer::FixStep]| -> Vec<(String, driftless_fixer::Safety)> {
+        steps
+            .iter()
+            .map(|s| (s.object.to_string(), s.safety))
+            .collect()
+    };
+    assert_eq!(
+        class(&plan.withheld),
+        [(
+            "column public.m.b".to_string(),
+            driftless_fixer::Safety::DataLoss
+        )]
+    );
+    // Dropped and added back, its values computed again.
+    assert_eq!(
+        class(&plan.steps),
+        vec![
+            (
+                "column public.m.c".to_string(),
+                driftless_fixer::Safety::Locking
+            );
+            2
+        ]
+    );
+    converges(Backend::Postgres, expected_sql, actual_sql).await;
+}

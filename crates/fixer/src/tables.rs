@@ -1564,12 +1564,16 @@ fn alter_column_pg(
     };
     let (s, tn) = (col.s, col.tn);
     let mut alter = ColumnAlter::new();
-    // A changed generation expression means a new column (its values are computed).
+    // A changed generation expression means a new column (its values are
+    // computed); a plain column made generated loses the values it held.
     let recreate =
         ac.generated != tc.generated && !(ac.generated.is_some() && tc.generated.is_none());
     if recreate {
         let w = &Postgres;
-        alter.safety = Safety::Locking;
+        alter.safety = match ac.generated {
+            Some(_) => Safety::Locking,
+            None => Safety::DataLoss,
+        };
         alter.sql.push(w.drop_column(s, tn, c, false));
         alter.script.push(w.drop_column(s, tn, c, true));
         alter.sql.push(w.add_column(s, tn, c, tc, false)?);
