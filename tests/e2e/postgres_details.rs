@@ -298,3 +298,57 @@ async fn postgres_a_plain_column_made_generated_is_data_loss() {
     );
     converges(Backend::Postgres, expected_sql, actual_sql).await;
 }
+
+/// Table storage parameters (a table option, `storage`), and a
+/// materialized view's (a view option).
+const PG_TABLE_STORAGE: &str = r#"
+CREATE TABLE hot (id integer PRIMARY KEY, n integer) WITH (fillfactor = 70, autovacuum_enabled = false);
+CREATE TABLE cold (id integer PRIMARY KEY);
+CREATE MATERIALIZED VIEW hot_n WITH (fillfactor = 50) AS SELECT n FROM hot;
+"#;
+
+/// `hot` with another fill factor and without the autovacuum switch,
+/// `cold` with one it should not have, `hot_n` with none; rows present.
+const PG_TABLE_STORAGE_DRIFTED: &str = r#"
+CREATE TABLE hot (id integer PRIMARY KEY, n integer) WITH (fillfactor = 80);
+CREATE TABLE cold (id integer PRIMARY KEY) WITH (autovacuum_vacuum_scale_factor = 0.05);
+INSERT INTO hot VALUES (1, 1), (2, 2);
+INSERT INTO cold VALUES (1);
+CREATE MATERIALIZED VIEW hot_n AS SELECT n FROM hot;
+"#;
+
+#[tokio::test]
+async fn postgres_table_storage_parameters_are_drift_and_converge() {
+    let snap = snapshot(&db_with(Backend::Postgres, PG_TABLE_STORAGE).await).await;
+    let hot = snap.table("public", "hot").unwrap();
+    assert_eq!(
+        hot.options
+            .get(driftless_model::STORAGE)
+            .map(String::as_str),
+        Some("autovacuum_enabled=false, fillfactor=70")
+    );
+    assert!(snap.table("public", "cold").unwrap().options.is_empty());
+    let matview = &snap.schemas["public"].views["hot_n"];
+    assert_eq!(matview.options["fillfactor"], "50");
+    assert_eq!(
+        found(PG_TABLE_STORAGE, PG_TABLE_STORAGE_DRIFTED).await,
+        [
+            "table-option-mismatch table public.cold",
+            "table-option-mismatch table public.hot",
+            "view-definition-mismatch view public.hot_n",
+        ]
+    );
+    converges(
+        Backend::Postgres,
+        PG_TABLE_STORAGE,
+        PG_TABLE_STORAGE_DRIFTED,
+    )
+    .await;
+    converges(
+        Backend::Postgres,
+        PG_TABLE_STORAGE_DRIFTED,
+        PG_TABLE_STORAGE,
+    )
+    .await;
+    converges(Backend::Postgres, PG_TABLE_STORAGE, "").await;
+}

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_model::{
     Column, Dialect, ForeignKey, Identity, Index, IndexKey, ObjectKind, ObjectRef, QualifiedName,
-    Table, PARTITION_BOUND, PARTITION_OF, PERSISTENCE, QUARANTINE_SCHEMA, UNLOGGED,
+    Table, PARTITION_BOUND, PARTITION_OF, PERSISTENCE, QUARANTINE_SCHEMA, STORAGE, UNLOGGED,
 };
 
 use crate::algorithm::mysql_column_algorithm;
@@ -883,6 +883,7 @@ fn alter_server(ctx: &Ctx<'_>, t: &Target<'_>, out: &mut Out) -> Result<(), Plan
     }
     alter_hierarchy(&x, out)?;
     alter_persistence(&x, out);
+    alter_storage(&x, out)?;
     alter_columns(ctx, &x, out)?;
     alter_options(&x, out)?;
     // Foreign keys come back last.
@@ -948,6 +949,29 @@ fn alter_hierarchy(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
             step("inherit from parent table", stmt),
         );
     }
+    Ok(())
+}
+
+/// A table's storage parameters set and reset (PostgreSQL); nothing is
+/// rewritten.
+fn alter_storage(x: &Alter<'_>, out: &mut Out) -> Result<(), PlanError> {
+    let (a, g) = (
+        x.t.actual.options.get(STORAGE).map(String::as_str),
+        x.t.target.options.get(STORAGE).map(String::as_str),
+    );
+    if x.d != Dialect::Postgres || a == g {
+        return Ok(());
+    }
+    let mut spec = x.t.part_step(
+        &Part::Options,
+        ObjectRef::table(x.s, x.tn),
+        "set storage parameters",
+        Safety::Safe,
+    );
+    let stmts = Postgres.alter_storage(x.s, x.tn, a, g)?;
+    spec.sql = stmts.clone();
+    spec.script = stmts;
+    out.push(Phase::Columns, spec);
     Ok(())
 }
 

@@ -96,6 +96,7 @@ pub use schema::{
     collation_charset, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey, Generated,
     Identity, IdentityOptions, Index, IndexKey, IndexPart, ObjectCounts, PrimaryKey, Schema,
     Sequence, SequenceOwner, Snapshot, Table, UniqueConstraint, View, CHECK_OPTION, FORMAT_VERSION,
-    INHERITS, PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, SECURITY_INVOKER, UNLOGGED,
+    INHERITS, PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, SECURITY_INVOKER, STORAGE,
+    UNLOGGED,
 };
 pub use sizes::{human_bytes, LiveSizes, TableSize};

@@ -233,7 +233,8 @@ pub struct Table {
     /// `partition_by` on MySQL; `without_rowid`, `strict` on SQLite; on
     /// PostgreSQL the table's place in a partitioning or inheritance
     /// hierarchy: [`PARTITION_BY`], [`PARTITION_OF`], [`PARTITION_BOUND`],
-    /// [`INHERITS`], and its [`PERSISTENCE`] when it is unlogged.
+    /// [`INHERITS`], its [`PERSISTENCE`] when it is unlogged, and its
+    /// [`STORAGE`] parameters.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, String>,
 }
@@ -280,6 +281,11 @@ pub const PARTITION_BOUND: &str = "partition_bound";
 /// Table option (PostgreSQL): the tables an inheritance child inherits
 /// from, in order, as SQL names relative to its schema joined by `, `.
 pub const INHERITS: &str = "inherits";
+
+/// Table option (PostgreSQL): the table's storage parameters
+/// (`reloptions`: `fillfactor`, `autovacuum_*`, …), each `name=value`,
+/// sorted and joined by `, `; absent when it has none.
+pub const STORAGE: &str = "storage";
 
 /// Table option (PostgreSQL): `unlogged` for an `UNLOGGED` table
 /// (`relpersistence` `u`); absent for an ordinary, logged table.
@@ -754,7 +760,8 @@ pub struct View {
     /// What the view does besides its query, by lower-case name, present
     /// only when it differs from a plain view: [`CHECK_OPTION`] (`local`,
     /// `cascaded`), [`SECURITY_INVOKER`] (`true`; MySQL/MariaDB `SQL
-    /// SECURITY INVOKER`) and, on PostgreSQL, `security_barrier` (`true`).
+    /// SECURITY INVOKER`) and, on PostgreSQL, `security_barrier` (`true`)
+    /// and a materialized view's storage parameters (`fillfactor`, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, String>,
 }

@@ -6,13 +6,13 @@
 
 use driftless_model::{
     Column, Dialect, Exclusion, Identity, IdentityOptions, Sequence, Table, INHERITS,
-    PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, UNLOGGED,
+    PARTITION_BOUND, PARTITION_BY, PARTITION_OF, PERSISTENCE, STORAGE, UNLOGGED,
 };
 use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
 
 use super::columns::{column_object, type_with_collation, verbatim};
-use super::fragment::{fragment, FragmentKind};
+use super::fragment::{fragment, plain_name, FragmentKind};
 use super::indexes::idents;
 use super::tables::{elements, CreateTable, NewTable};
 use super::{keys, Commented, Constraint, Writer};
@@ -46,7 +46,7 @@ impl Writer for Postgres {
         let plain = !table.exclusions.is_empty()
             || new.key_suffixes.iter().any(|d| !d.is_empty())
             || new.checks.iter().any(|(_, _, suffix)| !suffix.is_empty())
-            || [PARTITION_BY, PARTITION_OF, INHERITS, PERSISTENCE]
+            || [PARTITION_BY, PARTITION_OF, INHERITS, PERSISTENCE, STORAGE]
                 .iter()
                 .any(|o| table.options.contains_key(*o));
         if !plain {
@@ -227,7 +227,33 @@ fn hierarchy(
     if let Some(key) = option(PARTITION_BY)? {
         sql.push_str(&format!(" PARTITION BY {key}"));
     }
+    if let Some(storage) = table.options.get(STORAGE) {
+        let params = storage_params(&object, storage)?;
+        sql.push_str(&format!(" WITH ({})", params.join(", ")));
+    }
     Ok(sql)
+}
+
+/// A table's [`STORAGE`] option (`fillfactor=70, autovacuum_enabled=false`)
+/// as `name = 'value'` parameters; a name that is not a plain (dotted)
+/// name is refused.
+fn storage_params(object: &str, storage: &str) -> Result<Vec<String>, PlanError> {
+    storage_entries(storage)
+        .into_iter()
+        .map(|(name, value)| {
+            plain_name(object, "storage parameter", name, true)?;
+            Ok(format!("{name} = {}", literal(D, value)))
+        })
+        .collect()
+}
+
+/// The `name=value` entries of a [`STORAGE`] option.
+pub(crate) fn storage_entries(storage: &str) -> Vec<(&str, &str)> {
+    storage
+        .split(", ")
+        .filter(|e| !e.is_empty())
+        .map(|e| e.split_once('=').unwrap_or((e, "true")))
+        .collect()
 }
 
 /// Statements that move tables within partitioning and inheritance
@@ -318,6 +344,43 @@ END",
             qualified(D, schema, table),
             if unlogged { "UNLOGGED" } else { "LOGGED" }
         )
+    }
+
+    /// `ALTER TABLE … RESET (names)` of the storage parameters `expected`
+    /// lacks, then `ALTER TABLE … SET (name = 'value', …)` of those it sets
+    /// otherwise ([`STORAGE`] options, either absent).
+    pub(crate) fn alter_storage(
+        &self,
+        schema: &str,
+        table: &str,
+        actual: Option<&str>,
+        expected: Option<&str>,
+    ) -> Result<Vec<String>, PlanError> {
+        let object = format!("table {schema}.{table}");
+        let (a, e) = (
+            storage_entries(actual.unwrap_or_default()),
+            storage_entries(expected.unwrap_or_default()),
+        );
+        let on = qualified(D, schema, table);
+        let mut out = Vec::new();
+        let gone: Vec<&str> = a
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| e.iter().all(|(m, _)| m != n))
+            .collect();
+        if !gone.is_empty() {
+            for n in &gone {
+                plain_name(&object, "storage parameter", n, true)?;
+            }
+            out.push(format!("ALTER TABLE {on} RESET ({})", gone.join(", ")));
+        }
+        let set: Vec<(&str, &str)> = e.into_iter().filter(|p| !a.contains(p)).collect();
+        if !set.is_empty() {
+            let text: Vec<String> = set.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            let params = storage_params(&object, &text.join(", "))?;
+            out.push(format!("ALTER TABLE {on} SET ({})", params.join(", ")));
+        }
+        Ok(out)
     }
 }
 

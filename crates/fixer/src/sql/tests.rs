@@ -1450,3 +1450,58 @@ fn mysql_table_options() {
         .partition_by("app", "t", Some("PARTITION BY HASH (id); DROP TABLE t"))
         .is_err());
 }
+
+/// PostgreSQL table storage parameters: reset, set, given at creation;
+/// a parameter name that is not a plain name is refused.
+#[test]
+fn table_storage_parameters() {
+    assert_eq!(
+        Postgres
+            .alter_storage(
+                "app",
+                "t",
+                Some("autovacuum_enabled=false, fillfactor=80"),
+                Some("fillfactor=70, toast.autovacuum_enabled=false")
+            )
+            .unwrap(),
+        [
+            r#"ALTER TABLE "app"."t" RESET (autovacuum_enabled)"#,
+            r#"ALTER TABLE "app"."t" SET (fillfactor = '70', toast.autovacuum_enabled = 'false')"#,
+        ]
+    );
+    assert!(Postgres
+        .alter_storage("app", "t", None, None)
+        .unwrap()
+        .is_empty());
+    let mut table = Table::default();
+    table.columns.insert("id".into(), Column::new(1, "integer"));
+    table
+        .options
+        .insert(driftless_model::STORAGE.into(), "fillfactor=70".into());
+    let create = Postgres
+        .create_table("app", "t", &table, CreateTable::default())
+        .unwrap();
+    assert!(create.ends_with(" WITH (fillfactor = '70')"), "{create}");
+    // A value is quoted whatever it holds; a name must be a plain name.
+    table.options.insert(
+        driftless_model::STORAGE.into(),
+        "fillfactor=70); DROP TABLE x; --".into(),
+    );
+    let create = Postgres
+        .create_table("app", "t", &table, CreateTable::default())
+        .unwrap();
+    assert!(
+        create.ends_with(" WITH (fillfactor = '70); DROP TABLE x; --')"),
+        "{create}"
+    );
+    table.options.insert(
+        driftless_model::STORAGE.into(),
+        "x) DROP TABLE y; --=1".into(),
+    );
+    assert!(Postgres
+        .create_table("app", "t", &table, CreateTable::default())
+        .is_err());
+    assert!(Postgres
+        .alter_storage("app", "t", Some("a) DROP=1"), None)
+        .is_err());
+}

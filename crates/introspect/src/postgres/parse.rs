@@ -19,7 +19,7 @@ use driftless_model::{
     CatalogKind, CatalogObject, Check, Column, Dialect, Enum, Exclusion, FkAction, ForeignKey,
     Generated, Identity, IdentityOptions, Index, IndexKey, IndexPart, PrimaryKey, Schema, Sequence,
     SequenceOwner, Snapshot, Table, UniqueConstraint, View, INHERITS, PARTITION_BOUND,
-    PARTITION_BY, PARTITION_OF, PERSISTENCE, UNLOGGED,
+    PARTITION_BY, PARTITION_OF, PERSISTENCE, STORAGE, UNLOGGED,
 };
 
 /// The default collation (`pg_collation` oid of `"default"`).
@@ -291,7 +291,7 @@ impl Assembly<'_> {
                         rel.name.clone(),
                         Table {
                             comment,
-                            options: hierarchy_options(&rel),
+                            options: table_options(&rel),
                             ..Table::default()
                         },
                     );
@@ -314,7 +314,7 @@ impl Assembly<'_> {
                             definition,
                             materialized: rel.kind == b'm',
                             comment,
-                            options: view_options(rel.view_options.unwrap_or_default()),
+                            options: view_options(rel.options.unwrap_or_default()),
                         },
                     );
                 }
@@ -742,13 +742,19 @@ impl Assembly<'_> {
     }
 }
 
-/// The options that place table `rel` in a partitioning or inheritance
+/// The options of table `rel`: its place in a partitioning or inheritance
 /// hierarchy ([`PARTITION_BY`], [`PARTITION_OF`] with [`PARTITION_BOUND`],
-/// or [`INHERITS`]), and its [`PERSISTENCE`] when it is unlogged.
-fn hierarchy_options(rel: &RelationRow) -> BTreeMap<String, String> {
+/// or [`INHERITS`]), its [`PERSISTENCE`] when it is unlogged, and its
+/// [`STORAGE`] parameters.
+fn table_options(rel: &RelationRow) -> BTreeMap<String, String> {
     let mut options = BTreeMap::new();
     if rel.unlogged {
         options.insert(PERSISTENCE.to_string(), UNLOGGED.to_string());
+    }
+    if let Some(storage) = rel.options.as_ref().filter(|o| !o.is_empty()) {
+        let mut storage = storage.clone();
+        storage.sort();
+        options.insert(STORAGE.to_string(), storage.join(", "));
     }
     if let Some(key) = &rel.partition_by {
         options.insert(PARTITION_BY.to_string(), key.clone());
@@ -767,20 +773,22 @@ fn hierarchy_options(rel: &RelationRow) -> BTreeMap<String, String> {
 }
 
 /// A view's options from its `reloptions` (`check_option=local`,
-/// `security_barrier=on`): names lower-cased, booleans spelt `true`, and a
-/// boolean that is off left out (it is what a plain view does).
+/// `security_barrier=on`; a materialized view's storage parameters): names
+/// lower-cased, and the security switches spelt `true`, or left out when
+/// off (what a plain view does).
 fn view_options(reloptions: Vec<String>) -> BTreeMap<String, String> {
     reloptions
         .into_iter()
         .filter_map(|option| {
             let (name, value) = option.split_once('=').unwrap_or((&option, "true"));
-            let value = value.to_ascii_lowercase();
-            let value = match value.as_str() {
-                "on" | "yes" | "1" | "true" => "true".to_string(),
-                "off" | "no" | "0" | "false" => return None,
-                _ => value,
-            };
-            Some((name.to_ascii_lowercase(), value))
+            let name = name.to_ascii_lowercase();
+            if !matches!(name.as_str(), "security_barrier" | "security_invoker") {
+                return Some((name, value.to_string()));
+            }
+            match value.to_ascii_lowercase().as_str() {
+                "on" | "yes" | "1" | "true" => Some((name, "true".to_string())),
+                _ => None,
+            }
         })
         .collect()
 }
@@ -848,7 +856,7 @@ mod tests {
             partition_bound: None,
             parents: None,
             unlogged: false,
-            view_options: None,
+            options: None,
         }
     }
 

@@ -161,7 +161,7 @@ macro_rules! wanted_table {
 /// (`pg_get_partkeydef`), `partition_bound text?`, `parents text?` (the
 /// tables it inherits from or is a partition of, in order, as SQL names
 /// relative to its schema, joined by `, `), `unlogged bool`,
-/// `view_options text[]?` (a view's `reloptions`, `name=value` each).
+/// `options text[]?` (`reloptions`, `name=value` each).
 macro_rules! relations_query {
     ($m:ident) => {
         concat!(
@@ -180,7 +180,7 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind,
         JOIN pg_namespace pn ON pn.oid = pc.relnamespace
         WHERE i.inhrelid = c.oid),
        c.relpersistence = 'u',
-       CASE WHEN c.relkind = 'v' THEN c.reloptions END
+       c.reloptions
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relnamespace = ANY ($1)
   AND ",

@@ -49,8 +49,8 @@ pub(crate) struct RelationRow {
     pub(crate) parents: Option<String>,
     /// An `UNLOGGED` table (`relpersistence` `u`).
     pub(crate) unlogged: bool,
-    /// A view's options (`reloptions`), `name=value` each.
-    pub(crate) view_options: Option<Vec<String>>,
+    /// Its options (`reloptions`), `name=value` each.
+    pub(crate) options: Option<Vec<String>>,
 }
 
 impl RelationRow {
@@ -66,7 +66,7 @@ impl RelationRow {
             partition_bound: row.try_get(7)?,
             parents: row.try_get(8)?,
             unlogged: row.try_get(9)?,
-            view_options: row.try_get(10)?,
+            options: row.try_get(10)?,
         })
     }
 }

@@ -9,12 +9,12 @@ use crate::rules::{json, located};
 declare_rule! {
     TableOptionMismatch {
         id: "table-option-mismatch",
-        summary: "A table's options differ from the expected ones: storage engine, character set, collation, row format or partitioning (MySQL), WITHOUT ROWID or STRICT (SQLite), UNLOGGED or its place in a partitioning or inheritance hierarchy (PostgreSQL).",
+        summary: "A table's options differ from the expected ones: storage engine, character set, collation, row format or partitioning (MySQL), WITHOUT ROWID or STRICT (SQLite), UNLOGGED, storage parameters or its place in a partitioning or inheritance hierarchy (PostgreSQL).",
         rationale: "Options decide how a table stores and checks its rows: a MyISAM table has no transactions or foreign keys, a latin1 table cannot hold the text the application writes, a STRICT table refuses values a plain one accepts.",
         severity: Warning,
         enabled: true,
         example: "-- expected\nCREATE TABLE orders (id INT PRIMARY KEY) ENGINE=InnoDB;\n-- actual\nCREATE TABLE orders (id INT PRIMARY KEY) ENGINE=MyISAM;",
-        fix: "Locking: the table is altered (MySQL; PostgreSQL `SET LOGGED` / `SET UNLOGGED`, which rewrites it, or attached, detached, inheriting) or rebuilt with its data (SQLite).",
+        fix: "Locking: the table is altered (MySQL; PostgreSQL `SET LOGGED` / `SET UNLOGGED`, which rewrites it, `SET (…)` / `RESET (…)` of storage parameters, or attached, detached, inheriting) or rebuilt with its data (SQLite).",
     }
 }
 
