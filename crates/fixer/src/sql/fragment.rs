@@ -7,6 +7,7 @@ use driftless_model::Dialect;
 
 use crate::lex::{portable_literals, scan, trim_statement};
 use crate::plan::PlanError;
+use crate::quote::literal;
 
 /// What a fragment taken from a snapshot is, for error messages.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +57,27 @@ pub(super) fn fragment<'t>(
             problem: problem.describe(),
         }),
     }
+}
+
+/// Storage parameters as `WITH (…)` takes them (PostgreSQL): `name =
+/// 'value'`, the value quoted, or the bare name; a name that is not a
+/// plain name ([`plain_name`], dotted where `dotted`) is refused.
+pub(super) fn storage_params<'p>(
+    dialect: Dialect,
+    object: &str,
+    params: impl IntoIterator<Item = (&'p str, Option<&'p str>)>,
+    dotted: bool,
+) -> Result<Vec<String>, PlanError> {
+    params
+        .into_iter()
+        .map(|(name, value)| {
+            plain_name(object, "storage parameter", name, dotted)?;
+            Ok(match value {
+                Some(v) => format!("{name} = {}", literal(dialect, v)),
+                None => name.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// A name sea-query or a builder writes without quotes (an operator class,

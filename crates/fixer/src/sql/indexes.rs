@@ -9,7 +9,7 @@ use sea_query::{
 };
 
 use super::columns::collation_name;
-use super::fragment::{fragment, plain_name, FragmentKind};
+use super::fragment::{fragment, plain_name, storage_params, FragmentKind};
 use crate::plan::PlanError;
 use crate::quote::{ident, literal, qualified, sq_iden, sq_raw_name, sq_table};
 
@@ -58,10 +58,6 @@ fn check<'i>(
         .filter(|m| !m.is_empty() && !m.eq_ignore_ascii_case("btree"));
     if let Some(m) = method {
         plain_name(&object, "index method", m, false)?;
-    }
-    for param in &index.storage {
-        let name = param.split_once('=').map_or(param.as_str(), |(n, _)| n);
-        plain_name(&object, "storage parameter", name, false)?;
     }
     Ok(Checked {
         object,
@@ -257,14 +253,11 @@ fn plain_index(on: &Target<'_>, index: &Index, checked: &Checked<'_>) -> Result<
         sql.push_str(" NULLS NOT DISTINCT");
     }
     if !index.storage.is_empty() && dialect == Dialect::Postgres {
-        let params: Vec<String> = index
-            .storage
-            .iter()
-            .map(|p| match p.split_once('=') {
-                Some((name, value)) => format!("{name} = {}", literal(dialect, value)),
-                None => p.clone(),
-            })
-            .collect();
+        let entries = index.storage.iter().map(|p| match p.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (p.as_str(), None),
+        });
+        let params = storage_params(dialect, &checked.object, entries, false)?;
         sql.push_str(&format!(" WITH ({})", params.join(", ")));
     }
     if let Some(p) = &checked.predicate {

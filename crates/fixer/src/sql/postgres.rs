@@ -12,7 +12,7 @@ use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
 
 use super::columns::{column_object, type_with_collation, verbatim};
-use super::fragment::{fragment, plain_name, FragmentKind};
+use super::fragment::{fragment, plain_name, storage_params, FragmentKind};
 use super::indexes::idents;
 use super::tables::{elements, CreateTable, NewTable};
 use super::{keys, Commented, Constraint, Writer};
@@ -228,27 +228,20 @@ fn hierarchy(
         sql.push_str(&format!(" PARTITION BY {key}"));
     }
     if let Some(storage) = table.options.get(STORAGE) {
-        let params = storage_params(&object, storage)?;
+        let params = table_storage(&object, &storage_entries(storage))?;
         sql.push_str(&format!(" WITH ({})", params.join(", ")));
     }
     Ok(sql)
 }
 
-/// A table's [`STORAGE`] option (`fillfactor=70, autovacuum_enabled=false`)
-/// as `name = 'value'` parameters; a name that is not a plain (dotted)
-/// name is refused.
-fn storage_params(object: &str, storage: &str) -> Result<Vec<String>, PlanError> {
-    storage_entries(storage)
-        .into_iter()
-        .map(|(name, value)| {
-            plain_name(object, "storage parameter", name, true)?;
-            Ok(format!("{name} = {}", literal(D, value)))
-        })
-        .collect()
+/// Table storage parameters (`toast.` ones dotted) as `name = 'value'`.
+fn table_storage(object: &str, entries: &[(&str, &str)]) -> Result<Vec<String>, PlanError> {
+    storage_params(D, object, entries.iter().map(|&(n, v)| (n, Some(v))), true)
 }
 
-/// The `name=value` entries of a [`STORAGE`] option.
-pub(crate) fn storage_entries(storage: &str) -> Vec<(&str, &str)> {
+/// The `name=value` entries of a [`STORAGE`] option
+/// (`fillfactor=70, autovacuum_enabled=false`).
+fn storage_entries(storage: &str) -> Vec<(&str, &str)> {
     storage
         .split(", ")
         .filter(|e| !e.is_empty())
@@ -376,8 +369,7 @@ END",
         }
         let set: Vec<(&str, &str)> = e.into_iter().filter(|p| !a.contains(p)).collect();
         if !set.is_empty() {
-            let text: Vec<String> = set.iter().map(|(n, v)| format!("{n}={v}")).collect();
-            let params = storage_params(&object, &text.join(", "))?;
+            let params = table_storage(&object, &set)?;
             out.push(format!("ALTER TABLE {on} SET ({})", params.join(", ")));
         }
         Ok(out)
