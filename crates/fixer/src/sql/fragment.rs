@@ -59,19 +59,21 @@ pub(super) fn fragment<'t>(
     }
 }
 
-/// Storage parameters as `WITH (…)` takes them (PostgreSQL): `name =
-/// 'value'`, the value quoted, or the bare name; a name that is not a
-/// plain name ([`plain_name`], dotted where `dotted`) is refused.
-pub(super) fn storage_params<'p>(
+/// Parameters as `WITH (…)` takes them (PostgreSQL storage parameters,
+/// view options): `name = 'value'`, the value quoted, or the bare name; a
+/// name that is not a plain name ([`plain_name`], dotted where `dotted`)
+/// is refused as `what`.
+pub(super) fn with_params<'p>(
     dialect: Dialect,
     object: &str,
+    what: &'static str,
     params: impl IntoIterator<Item = (&'p str, Option<&'p str>)>,
     dotted: bool,
 ) -> Result<Vec<String>, PlanError> {
     params
         .into_iter()
         .map(|(name, value)| {
-            plain_name(object, "storage parameter", name, dotted)?;
+            plain_name(object, what, name, dotted)?;
             Ok(match value {
                 Some(v) => format!("{name} = {}", literal(dialect, v)),
                 None => name.to_string(),

@@ -9,7 +9,7 @@ use sea_query::{
 };
 
 use super::columns::collation_name;
-use super::fragment::{fragment, plain_name, storage_params, FragmentKind};
+use super::fragment::{fragment, plain_name, with_params, FragmentKind};
 use crate::plan::PlanError;
 use crate::quote::{ident, literal, qualified, sq_iden, sq_raw_name, sq_table};
 
@@ -257,7 +257,13 @@ fn plain_index(on: &Target<'_>, index: &Index, checked: &Checked<'_>) -> Result<
             Some((name, value)) => (name, Some(value)),
             None => (p.as_str(), None),
         });
-        let params = storage_params(dialect, &checked.object, entries, false)?;
+        let params = with_params(
+            dialect,
+            &checked.object,
+            "storage parameter",
+            entries,
+            false,
+        )?;
         sql.push_str(&format!(" WITH ({})", params.join(", ")));
     }
     if let Some(p) = &checked.predicate {

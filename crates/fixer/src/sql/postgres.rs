@@ -12,7 +12,7 @@ use sea_query::extension::postgres::Type as PgType;
 use sea_query::{Alias, ColumnDef, ColumnType, Expr, PostgresQueryBuilder, Table as SqTable};
 
 use super::columns::{column_object, type_with_collation, verbatim};
-use super::fragment::{fragment, plain_name, storage_params, FragmentKind};
+use super::fragment::{fragment, plain_name, with_params, FragmentKind};
 use super::indexes::idents;
 use super::tables::{elements, CreateTable, NewTable};
 use super::{keys, Commented, Constraint, Writer};
@@ -236,7 +236,8 @@ fn hierarchy(
 
 /// Table storage parameters (`toast.` ones dotted) as `name = 'value'`.
 fn table_storage(object: &str, entries: &[(&str, &str)]) -> Result<Vec<String>, PlanError> {
-    storage_params(D, object, entries.iter().map(|&(n, v)| (n, Some(v))), true)
+    let entries = entries.iter().map(|&(n, v)| (n, Some(v)));
+    with_params(D, object, "storage parameter", entries, true)
 }
 
 /// The `name=value` entries of a [`STORAGE`] option

@@ -11,7 +11,7 @@ use sea_query::{
 };
 
 use super::columns::{column_def, ColumnUse};
-use super::fragment::{fragment, plain_name, FragmentKind};
+use super::fragment::{fragment, plain_name, with_params, FragmentKind};
 use super::keys::{
     key_suffixes, named_foreign_key, references, table_checks, table_primary_key, table_uniques,
 };
@@ -424,22 +424,22 @@ fn view_options(
     object: &str,
     options: &BTreeMap<String, String>,
 ) -> Result<[String; 3], PlanError> {
+    if options.is_empty() {
+        return Ok(Default::default());
+    }
+    if dialect == Dialect::Postgres {
+        let entries = options.iter().map(|(k, v)| (k.as_str(), Some(v.as_str())));
+        let list = with_params(dialect, object, "view option", entries, false)?;
+        return Ok([
+            String::new(),
+            format!(" WITH ({})", list.join(", ")),
+            String::new(),
+        ]);
+    }
     for name in options.keys() {
         plain_name(object, "view option", name, false)?;
     }
     Ok(match dialect {
-        _ if options.is_empty() => Default::default(),
-        Dialect::Postgres => {
-            let list: Vec<String> = options
-                .iter()
-                .map(|(k, v)| format!("{k} = {}", literal(dialect, v)))
-                .collect();
-            [
-                String::new(),
-                format!(" WITH ({})", list.join(", ")),
-                String::new(),
-            ]
-        }
         Dialect::Mysql => {
             let invoker = options.get(SECURITY_INVOKER).is_some_and(|v| v == "true");
             let before = if invoker { "SQL SECURITY INVOKER " } else { "" };
@@ -452,7 +452,7 @@ fn view_options(
             };
             [before.to_string(), String::new(), after]
         }
-        Dialect::Sqlite => Default::default(),
+        _ => Default::default(),
     })
 }
 
