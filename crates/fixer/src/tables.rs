@@ -1139,14 +1139,12 @@ fn mysql_key_needs(x: &Alter<'_>, kind: ObjectKind, n: &str) -> bool {
 fn auto_keyed_by_primary_key(d: Dialect, t: &Table) -> Option<(&str, &Column)> {
     let c = t.primary_key.as_ref()?.columns.first()?;
     let col = t.columns.get(c)?;
-    let leads = |first: Option<&String>| first.is_some_and(|f| f.eq_ignore_ascii_case(c));
-    let other = t.uniques.values().any(|u| leads(u.columns.first()))
-        || t.indexes
-            .values()
-            .any(|i| match i.parts.first().map(|p| &p.key) {
-                Some(IndexKey::Column(f)) => leads(Some(f)),
-                _ => false,
-            });
+    let by = std::slice::from_ref(c);
+    let other = t
+        .uniques
+        .values()
+        .any(|u| leads(by, &u.columns.iter().collect::<Vec<_>>()))
+        || t.indexes.values().any(|i| leads(by, &column_parts(i)));
     let auto = d == Dialect::Mysql && col.identity == Some(Identity::AutoIncrement);
     (auto && !other).then_some((c.as_str(), col))
 }
