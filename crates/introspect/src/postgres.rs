@@ -272,9 +272,11 @@ impl Task {
         let q = match (self, &filter.names) {
             (Task::Lookups, Some(names)) => q.bind(names),
             (Task::Comments | Task::Lookups, _) => q,
-            (Task::Enums | Task::Unmodeled | Task::TableObjects | Task::Privileges, _)
-            | (_, None) => q.bind(&filter.namespaces),
-            (_, Some(names)) => q.bind(&filter.namespaces).bind(names),
+            // A task a scoped read leaves out takes no names.
+            (_, Some(names)) if !NOT_SCOPED.contains(&self) => {
+                q.bind(&filter.namespaces).bind(names)
+            }
+            _ => q.bind(&filter.namespaces),
         };
         let started = std::time::Instant::now();
         let rows = q.fetch_all(conn).await?;
